@@ -1,0 +1,46 @@
+package dev.tasksync;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.time.OffsetDateTime;
+import java.util.List;
+
+/**
+ * A stored step: one row of the {@code steps} table.
+ *
+ * @param type      the settings' top-level key, e.g. {@code file_exists}
+ * @param settings  the settings exactly as stored (the seed's JSON)
+ * @param results   what the last execution produced, or null before the first one
+ * @param dependsOn ids of the steps this one depends on, from {@code depends_on}
+ * @param attempt   how many times the step was started (0 before the first)
+ * @param startedAt when the last execution started, or null
+ * @param finishedAt when the last execution ended, or null
+ */
+public record Step(int id, int taskId, String title, StepStatus status, String type,
+                   JsonNode settings, JsonNode results, List<Integer> dependsOn, int attempt,
+                   OffsetDateTime startedAt, OffsetDateTime finishedAt,
+                   OffsetDateTime createdAt, OffsetDateTime updatedAt) {
+
+    public Step {
+        dependsOn = List.copyOf(dependsOn);
+    }
+
+    /** How long the last execution took; zero when it has not finished. */
+    public java.time.Duration duration() {
+        return startedAt == null || finishedAt == null || finishedAt.isBefore(startedAt)
+                ? java.time.Duration.ZERO
+                : java.time.Duration.between(startedAt, finishedAt);
+    }
+
+    /** A copy of the settings, safe to modify. */
+    @Override
+    public JsonNode settings() {
+        return settings.deepCopy();
+    }
+
+    /** A copy of the results (null before the first execution), safe to modify. */
+    @Override
+    public JsonNode results() {
+        return results == null ? null : results.deepCopy();
+    }
+}

@@ -1,0 +1,523 @@
+package dev.tasksync;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tasksync.TaskDefinition.StepDefinition;
+import dev.tasksync.internal.db.EmbeddedServer;
+import dev.tasksync.internal.db.Pool;
+import dev.tasksync.internal.engine.Engine;
+import dev.tasksync.internal.graph.StepGraph;
+import dev.tasksync.internal.store.Database;
+import dev.tasksync.internal.store.Store;
+import dev.tasksync.internal.types.ParsedSettings;
+import dev.tasksync.internal.types.StepTypeRegistry;
+import dev.tasksync.spi.StepType;
+import org.jooq.DSLContext;
+
+import javax.sql.DataSource;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The one entry point: stores tasks and steps in PostgreSQL and runs them in dependency order.
+ *
+ * <pre>{@code
+ * try (TaskSync ts = TaskSync.embedded()) {
+ *     Task task = ts.save(TaskDefinition.named("hello")
+ *             .localPath(".")
+ *             .step("Check sources", FileExists.of("pom.xml"))
+ *             .build());
+ *     RunResult result = ts.run(task);
+ * }
+ * }</pre>
+ */
+public final class TaskSync implements AutoCloseable {
+    /** The schema used unless {@link Builder#schema(String)} says otherwise. */
+    public static final String DEFAULT_SCHEMA = "public";
+
+    private final DataSource dataSource;
+    private final List<AutoCloseable> owned;
+    private final String schema;
+    private final DSLContext dsl;
+    private final StepTypeRegistry registry;
+    private final Engine engine;
+    private final int concurrency;
+
+    private TaskSync(Builder b, DataSource dataSource, List<AutoCloseable> owned) {
+        this.dataSource = dataSource;
+        this.owned = owned;
+        this.schema = b.schema;
+        this.dsl = Database.dsl(dataSource, schema);
+        this.registry = StepTypeRegistry.load(b.classLoader, b.stepTypes);
+        this.concurrency = b.concurrency;
+        String workerId = b.workerId != null ? b.workerId
+                : ManagementFactory.getRuntimeMXBean().getName() + "/" + UUID.randomUUID().toString().substring(0, 8);
+        this.engine = new Engine(dsl, registry, workerId);
+    }
+
+    // ---- opening
+
+    /** Embedded PostgreSQL with its data under {@code ~/.task-sync} (or {@code $TASKSYNC_HOME}). */
+    public static TaskSync embedded() {
+        return builder().embedded().build();
+    }
+
+    /** Embedded PostgreSQL with its data in {@code dataDirectory}. */
+    public static TaskSync embedded(Path dataDirectory) {
+        return builder().embedded(dataDirectory).build();
+    }
+
+    /** A PostgreSQL reached through the caller's DataSource (not closed by {@link #close()}). */
+    public static TaskSync connect(DataSource dataSource) {
+        return builder().dataSource(dataSource).build();
+    }
+
+    public static TaskSync connect(String jdbcUrl, String user, String password) {
+        return builder().jdbcUrl(jdbcUrl, user, password).build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Configures a TaskSync; every setting has a default. */
+    public static final class Builder {
+        private DataSource dataSource;
+        private String jdbcUrl;
+        private String user;
+        private String password;
+        private Path embeddedDirectory;
+        private boolean embedded;
+        private String schema = DEFAULT_SCHEMA;
+        private boolean migrate = true;
+        private int concurrency = RunOptions.DEFAULT_CONCURRENCY;
+        private String workerId;
+        private ClassLoader classLoader = Thread.currentThread().getContextClassLoader();
+        private final List<StepType<?>> stepTypes = new ArrayList<>();
+
+        private Builder() {
+        }
+
+        public Builder dataSource(DataSource dataSource) {
+            this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+            return this;
+        }
+
+        public Builder jdbcUrl(String jdbcUrl, String user, String password) {
+            this.jdbcUrl = Objects.requireNonNull(jdbcUrl, "jdbcUrl");
+            this.user = user;
+            this.password = password;
+            return this;
+        }
+
+        /** The embedded PostgreSQL with its data in the default home ({@code ~/.task-sync/postgres}). */
+        public Builder embedded() {
+            return embedded(EmbeddedServer.defaultHome().resolve("postgres"));
+        }
+
+        public Builder embedded(Path dataDirectory) {
+            this.embedded = true;
+            this.embeddedDirectory = dataDirectory;
+            return this;
+        }
+
+        /** The PostgreSQL schema holding task-sync's tables (default {@value #DEFAULT_SCHEMA}); created when missing. */
+        public Builder schema(String schema) {
+            if (schema == null || !schema.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+                throw new IllegalArgumentException("schema must be a plain SQL identifier, was '" + schema + "'");
+            }
+            this.schema = schema;
+            return this;
+        }
+
+        /** Whether to apply pending migrations on open (default true). */
+        public Builder migrate(boolean migrate) {
+            this.migrate = migrate;
+            return this;
+        }
+
+        /** Default bound on steps running at once in {@link #run(int)} (default: available processors). */
+        public Builder concurrency(int concurrency) {
+            if (concurrency < 1) {
+                throw new IllegalArgumentException("concurrency must be at least 1, was " + concurrency);
+            }
+            this.concurrency = concurrency;
+            return this;
+        }
+
+        /** Registers step types beside those ServiceLoader finds (a type here wins over one of the same key). */
+        public Builder stepType(StepType<?>... types) {
+            stepTypes.addAll(List.of(types));
+            return this;
+        }
+
+        /** The class loader ServiceLoader searches for step types. */
+        public Builder classLoader(ClassLoader classLoader) {
+            this.classLoader = classLoader;
+            return this;
+        }
+
+        /** The id recorded with each attempt this instance executes (default: pid@host plus a random suffix). */
+        public Builder workerId(String workerId) {
+            this.workerId = workerId;
+            return this;
+        }
+
+        public TaskSync build() {
+            List<AutoCloseable> owned = new ArrayList<>();
+            DataSource ds = dataSource;
+            try {
+                if (ds == null && jdbcUrl != null) {
+                    var pool = Pool.open(jdbcUrl, user, password, Math.max(4, concurrency + 2));
+                    owned.add(pool);
+                    ds = pool;
+                } else if (ds == null) {
+                    EmbeddedServer server = EmbeddedServer.start(
+                            embeddedDirectory != null ? embeddedDirectory : EmbeddedServer.defaultHome().resolve("postgres"), 0);
+                    owned.add(server);
+                    var pool = Pool.open(server.jdbcUrl(), "postgres", "postgres", Math.max(4, concurrency + 2));
+                    owned.add(0, pool);
+                    ds = pool;
+                }
+                TaskSync ts = new TaskSync(this, ds, owned);
+                if (migrate) {
+                    ts.migrate();
+                }
+                return ts;
+            } catch (RuntimeException e) {
+                closeAll(owned);
+                if (e instanceof TaskSyncException) {
+                    throw e;
+                }
+                throw new TaskSyncException("could not open task-sync" + (jdbcUrl != null ? " on " + jdbcUrl : "")
+                        + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    // ---- schema
+
+    /** Applies pending migrations; returns how many ran (0 when the schema is up to date). */
+    public int migrate() {
+        return Database.migrate(dataSource, schema);
+    }
+
+    /** One line per migration: version, description, state. */
+    public List<String> migrationStatus() {
+        return Database.status(dataSource, schema);
+    }
+
+    public String schema() {
+        return schema;
+    }
+
+    /** The keys of every step type this instance knows. */
+    public Collection<String> stepTypes() {
+        return registry.keys().stream().sorted().toList();
+    }
+
+    // ---- definitions
+
+    /**
+     * Saves a definition: creates the task or updates the one of the same name, and each step by
+     * title within it. Steps no longer in the definition are deleted. The definition is checked as
+     * a whole first; on any problem nothing is written.
+     */
+    public Task save(TaskDefinition definition) {
+        Map<String, ParsedSettings> parsed = validate(definition);
+        Map<String, List<String>> deps = new LinkedHashMap<>();
+        definition.steps().forEach(s -> deps.put(s.title(), s.dependsOn()));
+        List<String> order = StepGraph.of(deps, t -> "'" + t + "'").topologicalOrder();
+        Map<String, StepDefinition> byTitle = new HashMap<>();
+        definition.steps().forEach(s -> byTitle.put(s.title(), s));
+
+        return dsl.transactionResult(tx -> {
+            DSLContext t = tx.dsl();
+            Task task = Store.taskByName(t, definition.name())
+                    .map(existing -> Store.updateTask(t, existing.id(),
+                            definition.status() != null ? definition.status() : existing.status(),
+                            definition.localPath()))
+                    .orElseGet(() -> Store.insertTask(t, definition.name(), definition.status(), definition.localPath()));
+            Store.lockTask(t, task.id());
+            Map<String, Step> existing = new HashMap<>();
+            for (Step s : Store.steps(t, task.id())) {
+                if (existing.put(s.title(), s) != null) {
+                    throw new InvalidDefinitionException(definition.name(), List.of("task already holds two steps titled '"
+                            + s.title() + "'; rename or delete one before saving by title"));
+                }
+            }
+            Map<String, Integer> ids = new HashMap<>();
+            for (String title : order) {
+                ParsedSettings p = parsed.get(title);
+                List<Integer> depIds = byTitle.get(title).dependsOn().stream().map(ids::get).toList();
+                JsonNode document = StepTypeRegistry.withDependsOn(p.type(), p.value(), depIds);
+                Step current = existing.remove(title);
+                if (current == null) {
+                    ids.put(title, Store.insertStep(t, task.id(), title, document, depIds).id());
+                } else {
+                    ids.put(title, current.id());
+                    if (!current.settings().equals(document)) {
+                        Store.updateStep(t, current.id(), title, document, depIds);
+                    }
+                }
+            }
+            if (!existing.isEmpty()) {
+                Set<Integer> removed = new HashSet<>();
+                existing.values().forEach(s -> removed.add(s.id()));
+                for (int id : removed) {
+                    Store.replaceDependencies(t, id, List.of());
+                }
+                for (int id : removed) {
+                    Store.deleteStep(t, id);
+                }
+            }
+            return Store.task(t, task.id());
+        });
+    }
+
+    /** Checks a definition as a whole; every problem is reported at once. */
+    private Map<String, ParsedSettings> validate(TaskDefinition definition) {
+        List<String> problems = new ArrayList<>();
+        if (definition.name().isBlank()) {
+            problems.add("the task name is blank");
+        }
+        Map<String, ParsedSettings> parsed = new LinkedHashMap<>();
+        Set<String> titles = new HashSet<>();
+        definition.steps().forEach(s -> {
+            if (!titles.add(s.title())) {
+                problems.add("two steps are titled '" + s.title() + "'; titles identify steps within a task");
+            }
+        });
+        for (StepDefinition s : definition.steps()) {
+            try {
+                JsonNode document = Store.JSON.createObjectNode().set(s.settings().type(), s.settings().toJson());
+                ParsedSettings p = registry.parse(document);
+                if (!p.dependsOn().isEmpty()) {
+                    problems.add("step '" + s.title() + "': name dependencies with dependsOn(title), not depends_on ids");
+                }
+                if (!s.dependsOn().isEmpty() && !s.settings().toJson().isObject()) {
+                    problems.add("step '" + s.title() + "': settings of type " + s.settings().type()
+                            + " are not an object, so it cannot depend on other steps");
+                }
+                parsed.put(s.title(), p);
+            } catch (InvalidSettingsException e) {
+                e.problems().forEach(pr -> problems.add("step '" + s.title() + "': " + pr));
+            }
+            for (String dep : s.dependsOn()) {
+                if (!titles.contains(dep)) {
+                    problems.add("step '" + s.title() + "' depends on '" + dep + "', which is not a step of this definition");
+                }
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new InvalidDefinitionException(definition.name(), problems);
+        }
+        return parsed;
+    }
+
+    // ---- tasks
+
+    public Task createTask(String name) {
+        return createTask(name, "new", null);
+    }
+
+    /** Creates a task; a name already taken is refused with {@link DuplicateTaskException}. */
+    public Task createTask(String name, String status, String localPath) {
+        if (name == null || name.isBlank()) {
+            throw new TaskSyncException("a task needs a non-blank name");
+        }
+        return dsl.transactionResult(tx -> Store.insertTask(tx.dsl(), name, status == null ? "new" : status, localPath));
+    }
+
+    public Task updateTask(int id, String status, String localPath) {
+        return dsl.transactionResult(tx -> Store.updateTask(tx.dsl(), id, status, localPath));
+    }
+
+    public Task task(int id) {
+        return Store.task(dsl, id);
+    }
+
+    public Optional<Task> findTask(String name) {
+        return Store.taskByName(dsl, name);
+    }
+
+    /** A task by id (all digits) or by name. */
+    public Task task(String idOrName) {
+        if (idOrName.matches("\\d+")) {
+            return task(Integer.parseInt(idOrName));
+        }
+        return findTask(idOrName).orElseThrow(() -> new NotFoundException("task", idOrName));
+    }
+
+    public List<Task> tasks() {
+        return Store.tasks(dsl);
+    }
+
+    /** Deletes a task with all its steps. */
+    public void deleteTask(int id) {
+        dsl.transaction(tx -> Store.deleteTask(tx.dsl(), id));
+    }
+
+    // ---- steps
+
+    /**
+     * Creates a step from the specification's JSON, e.g. {@code {"file_exists": ["main.go"]}}.
+     * The settings are checked (type, fields, depends_on ids of the same task) before anything is written.
+     */
+    public Step createStep(int taskId, String title, String settingsJson) {
+        if (title == null || title.isBlank()) {
+            throw new TaskSyncException("a step needs a non-blank title");
+        }
+        ParsedSettings parsed = registry.parse(settingsJson);
+        return dsl.transactionResult(tx -> {
+            DSLContext t = tx.dsl();
+            Task task = Store.lockTask(t, taskId);
+            checkDependencies(t, task, title, null, parsed.dependsOn());
+            return Store.insertStep(t, taskId, title, parsed.document(), parsed.dependsOn());
+        });
+    }
+
+    /** Typed settings for an existing task; dependencies are step ids of the same task. */
+    public Step createStep(int taskId, String title, StepSettings settings, int... dependsOn) {
+        List<Integer> ids = java.util.Arrays.stream(dependsOn).boxed().toList();
+        return createStep(taskId, title, StepTypeRegistry.withDependsOn(settings.type(), settings.toJson(), ids).toString());
+    }
+
+    /** Replaces a step's settings (and optionally its title), checked like {@link #createStep}. */
+    public Step updateStep(int stepId, String title, String settingsJson) {
+        ParsedSettings parsed = registry.parse(settingsJson);
+        return dsl.transactionResult(tx -> {
+            DSLContext t = tx.dsl();
+            Step current = Store.step(t, stepId);
+            Task task = Store.lockTask(t, current.taskId());
+            String newTitle = title == null ? current.title() : title;
+            checkDependencies(t, task, newTitle, stepId, parsed.dependsOn());
+            return Store.updateStep(t, stepId, newTitle, parsed.document(), parsed.dependsOn());
+        });
+    }
+
+    /** Each id must be a step of the task; with the edited step's new dependencies the task must stay acyclic. */
+    private static void checkDependencies(DSLContext t, Task task, String title, Integer stepId, List<Integer> dependsOn) {
+        if (dependsOn.isEmpty()) {
+            return;
+        }
+        List<Step> steps = Store.steps(t, task.id());
+        Map<Integer, List<Integer>> graph = new LinkedHashMap<>();
+        Map<Integer, String> titles = new HashMap<>();
+        steps.forEach(s -> {
+            graph.put(s.id(), s.dependsOn());
+            titles.put(s.id(), s.title());
+        });
+        for (int dep : dependsOn) {
+            if (stepId != null && dep == stepId) {
+                throw new DependencyCycleException(List.of(stepId + " '" + title + "'"));
+            }
+            if (!graph.containsKey(dep)) {
+                Optional<Step> other = Optional.empty();
+                try {
+                    other = Optional.of(Store.step(t, dep));
+                } catch (NotFoundException ignored) {
+                    // reported below
+                }
+                throw new InvalidDependencyException(title, "step " + dep, other
+                        .map(o -> "which belongs to another task (" + o.taskId() + "); depends_on names steps of the same task")
+                        .orElse("which does not exist"));
+            }
+        }
+        if (stepId != null) {
+            graph.put(stepId, dependsOn);
+            StepGraph.of(graph, id -> id + " '" + (id.equals(stepId) ? title : titles.get(id)) + "'");
+        }
+    }
+
+    public Step step(int id) {
+        return Store.step(dsl, id);
+    }
+
+    public List<Step> steps(int taskId) {
+        task(taskId);
+        return Store.steps(dsl, taskId);
+    }
+
+    /** Every step of every task. */
+    public List<Step> steps() {
+        return Store.allSteps(dsl);
+    }
+
+    /** Deletes a step; refused while other steps depend on it. */
+    public void deleteStep(int id) {
+        dsl.transaction(tx -> Store.deleteStep(tx.dsl(), id));
+    }
+
+    /** Puts a step back to {@code new} so the next run executes it (and what depends on it). */
+    public Step resetStep(int id) {
+        return dsl.transactionResult(tx -> Store.resetStep(tx.dsl(), id));
+    }
+
+    // ---- running
+
+    public RunResult run(Task task) {
+        return run(task.id());
+    }
+
+    public RunResult run(int taskId) {
+        return run(taskId, RunOptions.defaults().withConcurrency(concurrency));
+    }
+
+    /** Runs the task's steps that need it, in dependency order, at most {@code options.concurrency()} at once. */
+    public RunResult run(int taskId, RunOptions options) {
+        return engine.run(taskId, options);
+    }
+
+    /** What {@link #run(int)} would execute now and why; writes nothing. */
+    public Plan plan(int taskId) {
+        return engine.plan(taskId, false);
+    }
+
+    public Plan plan(int taskId, boolean force) {
+        return engine.plan(taskId, force);
+    }
+
+    /** The task's dependency graph as Graphviz DOT ({@code "dot"}) or Mermaid ({@code "mermaid"}). */
+    public String graph(int taskId, String format) {
+        List<Step> steps = steps(taskId);
+        Map<Integer, List<Integer>> deps = new LinkedHashMap<>();
+        Map<Integer, String> titles = new HashMap<>();
+        steps.forEach(s -> {
+            deps.put(s.id(), s.dependsOn());
+            titles.put(s.id(), s.title());
+        });
+        return StepGraph.of(deps, id -> id + " '" + titles.get(id) + "'")
+                .render(format, id -> id + ": " + titles.get(id));
+    }
+
+    /** The DataSource task-sync uses (for tools and tests that read the tables directly). */
+    public DataSource dataSource() {
+        return dataSource;
+    }
+
+    @Override
+    public void close() {
+        closeAll(owned);
+    }
+
+    private static void closeAll(List<AutoCloseable> resources) {
+        for (AutoCloseable c : resources) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                // closing is best effort; the first failure must not keep the rest open
+            }
+        }
+    }
+}

@@ -1,0 +1,22 @@
+package dev.tasksync.internal.db;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+
+/** A small connection pool for connections task-sync opens itself (not for a DataSource a user passes in). */
+public final class Pool {
+    private Pool() {
+    }
+
+    public static HikariDataSource open(String jdbcUrl, String user, String password, int size) {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(jdbcUrl);
+        config.setUsername(user);
+        config.setPassword(password);
+        config.setMaximumPoolSize(size);
+        config.setMinimumIdle(1);
+        config.setPoolName("task-sync");
+        config.setConnectionTimeout(10_000);
+        return new HikariDataSource(config);
+    }
+}

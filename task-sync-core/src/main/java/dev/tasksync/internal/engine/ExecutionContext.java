@@ -1,0 +1,62 @@
+package dev.tasksync.internal.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tasksync.spi.StepContext;
+import dev.tasksync.spi.StepLog;
+import dev.tasksync.spi.UpstreamStep;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/** The StepContext handed to a step type; upstream results are read only when asked for. */
+final class ExecutionContext implements StepContext<Object> {
+    private final int taskId;
+    private final String taskName;
+    private final int stepId;
+    private final String title;
+    private final int attempt;
+    private final Path localPath;
+    private final Object settings;
+    private final JsonNode settingsJson;
+    private final Supplier<List<UpstreamStep>> upstreamLoader;
+    private final StepLog log;
+    private final BooleanSupplier cancelled;
+    private List<UpstreamStep> upstream;
+
+    ExecutionContext(int taskId, String taskName, int stepId, String title, int attempt, Path localPath,
+                     Object settings, JsonNode settingsJson, Supplier<List<UpstreamStep>> upstreamLoader,
+                     StepLog log, BooleanSupplier cancelled) {
+        this.taskId = taskId;
+        this.taskName = taskName;
+        this.stepId = stepId;
+        this.title = title;
+        this.attempt = attempt;
+        this.localPath = localPath;
+        this.settings = settings;
+        this.settingsJson = settingsJson;
+        this.upstreamLoader = upstreamLoader;
+        this.log = log;
+        this.cancelled = cancelled;
+    }
+
+    @Override public int taskId() { return taskId; }
+    @Override public String taskName() { return taskName; }
+    @Override public int stepId() { return stepId; }
+    @Override public String title() { return title; }
+    @Override public int attempt() { return attempt; }
+    @Override public Path localPath() { return localPath; }
+    @Override public Object settings() { return settings; }
+    @Override public JsonNode settingsJson() { return settingsJson.deepCopy(); }
+    @Override public StepLog log() { return log; }
+    @Override public boolean isCancelled() { return cancelled.getAsBoolean() || Thread.currentThread().isInterrupted(); }
+
+    @Override
+    public synchronized List<UpstreamStep> upstream() {
+        if (upstream == null) {
+            upstream = upstreamLoader.get();
+        }
+        return upstream;
+    }
+}

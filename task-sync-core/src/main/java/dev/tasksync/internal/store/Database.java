@@ -1,0 +1,55 @@
+package dev.tasksync.internal.store;
+
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.MigrationInfo;
+import org.jooq.DSLContext;
+import org.jooq.SQLDialect;
+import org.jooq.conf.MappedSchema;
+import org.jooq.conf.RenderMapping;
+import org.jooq.conf.Settings;
+import org.jooq.impl.DSL;
+
+import javax.sql.DataSource;
+import java.util.Arrays;
+import java.util.List;
+
+/** jOOQ and Flyway set up for one schema. */
+public final class Database {
+    public static final String MIGRATIONS = "classpath:dev/tasksync/db/migration";
+    public static final String HISTORY_TABLE = "tasksync_schema_history";
+
+    private Database() {
+    }
+
+    /** A DSLContext whose generated (schema-less) tables render in {@code schema}. */
+    public static DSLContext dsl(DataSource dataSource, String schema) {
+        Settings settings = new Settings()
+                .withExecuteLogging(false)
+                .withRenderMapping(new RenderMapping()
+                        .withSchemata(new MappedSchema().withInput("").withOutput(schema)));
+        return DSL.using(dataSource, SQLDialect.POSTGRES, settings);
+    }
+
+    private static Flyway flyway(DataSource dataSource, String schema) {
+        return Flyway.configure()
+                .dataSource(dataSource)
+                .schemas(schema)
+                .defaultSchema(schema)
+                .table(HISTORY_TABLE)
+                .locations(MIGRATIONS)
+                .loggers("slf4j")
+                .load();
+    }
+
+    /** Applies pending migrations; returns how many were applied (0 when up to date). */
+    public static int migrate(DataSource dataSource, String schema) {
+        return flyway(dataSource, schema).migrate().migrationsExecuted;
+    }
+
+    /** One line per known migration: version, description, state. */
+    public static List<String> status(DataSource dataSource, String schema) {
+        return Arrays.stream(flyway(dataSource, schema).info().all())
+                .map((MigrationInfo m) -> String.format("%-4s %-28s %s", m.getVersion(), m.getDescription(), m.getState().getDisplayName()))
+                .toList();
+    }
+}

@@ -1,0 +1,221 @@
+package dev.tasksync.internal.store;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tasksync.DuplicateTaskException;
+import dev.tasksync.NotFoundException;
+import dev.tasksync.Step;
+import dev.tasksync.StepStatus;
+import dev.tasksync.Task;
+import dev.tasksync.TaskSyncException;
+import dev.tasksync.internal.store.jooq.tables.records.StepsRecord;
+import dev.tasksync.internal.store.jooq.tables.records.TasksRecord;
+import org.jooq.DSLContext;
+import org.jooq.JSONB;
+import org.jooq.exception.DataAccessException;
+import org.jooq.exception.IntegrityConstraintViolationException;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import static dev.tasksync.internal.store.jooq.Tables.STEPS;
+import static dev.tasksync.internal.store.jooq.Tables.STEP_DEPENDENCIES;
+import static dev.tasksync.internal.store.jooq.Tables.TASKS;
+
+/** Reads and writes tasks and steps through jOOQ. Every method takes the DSLContext of its transaction. */
+public final class Store {
+    public static final ObjectMapper JSON = new ObjectMapper();
+
+    private Store() {
+    }
+
+    // ---- tasks
+
+    public static Task insertTask(DSLContext dsl, String name, String status, String localPath) {
+        if (dsl.fetchExists(TASKS, TASKS.NAME.eq(name))) {
+            throw new DuplicateTaskException(name);
+        }
+        try {
+            TasksRecord r = dsl.insertInto(TASKS)
+                    .set(TASKS.NAME, name)
+                    .set(TASKS.STATUS, status == null ? "new" : status)
+                    .set(TASKS.LOCAL_PATH, localPath)
+                    .returning()
+                    .fetchOne();
+            return toTask(r);
+        } catch (IntegrityConstraintViolationException e) {
+            throw new DuplicateTaskException(name);
+        }
+    }
+
+    public static Task updateTask(DSLContext dsl, int id, String status, String localPath) {
+        TasksRecord r = dsl.update(TASKS)
+                .set(TASKS.STATUS, status)
+                .set(TASKS.LOCAL_PATH, localPath)
+                .where(TASKS.ID.eq(id))
+                .returning()
+                .fetchOne();
+        if (r == null) {
+            throw new NotFoundException("task", id);
+        }
+        return toTask(r);
+    }
+
+    public static void setTaskStatus(DSLContext dsl, int id, String status) {
+        dsl.update(TASKS).set(TASKS.STATUS, status).where(TASKS.ID.eq(id)).and(TASKS.STATUS.ne(status)).execute();
+    }
+
+    public static Task task(DSLContext dsl, int id) {
+        return Optional.ofNullable(dsl.selectFrom(TASKS).where(TASKS.ID.eq(id)).fetchOne())
+                .map(Store::toTask)
+                .orElseThrow(() -> new NotFoundException("task", id));
+    }
+
+    public static Optional<Task> taskByName(DSLContext dsl, String name) {
+        return Optional.ofNullable(dsl.selectFrom(TASKS).where(TASKS.NAME.eq(name)).fetchOne()).map(Store::toTask);
+    }
+
+    /** Locks the task row so that concurrent writers of its steps go one after another. */
+    public static Task lockTask(DSLContext dsl, int id) {
+        return Optional.ofNullable(dsl.selectFrom(TASKS).where(TASKS.ID.eq(id)).forUpdate().fetchOne())
+                .map(Store::toTask)
+                .orElseThrow(() -> new NotFoundException("task", id));
+    }
+
+    public static List<Task> tasks(DSLContext dsl) {
+        return dsl.selectFrom(TASKS).orderBy(TASKS.ID).fetch(Store::toTask);
+    }
+
+    public static void deleteTask(DSLContext dsl, int id) {
+        if (dsl.deleteFrom(TASKS).where(TASKS.ID.eq(id)).execute() == 0) {
+            throw new NotFoundException("task", id);
+        }
+    }
+
+    // ---- steps
+
+    public static Step insertStep(DSLContext dsl, int taskId, String title, JsonNode settings, List<Integer> dependsOn) {
+        StepsRecord r = dsl.insertInto(STEPS)
+                .set(STEPS.TASK_ID, taskId)
+                .set(STEPS.TITLE, title)
+                .set(STEPS.STATUS, StepStatus.NEW.dbValue())
+                .set(STEPS.SETTINGS, jsonb(settings))
+                .returning()
+                .fetchOne();
+        replaceDependencies(dsl, r.getId(), dependsOn);
+        return toStep(r);
+    }
+
+    /** Replaces a step's title and settings; the next run sees the change through its fingerprint. */
+    public static Step updateStep(DSLContext dsl, int id, String title, JsonNode settings, List<Integer> dependsOn) {
+        StepsRecord r = dsl.update(STEPS)
+                .set(STEPS.TITLE, title)
+                .set(STEPS.SETTINGS, jsonb(settings))
+                .where(STEPS.ID.eq(id))
+                .returning()
+                .fetchOne();
+        if (r == null) {
+            throw new NotFoundException("step", id);
+        }
+        replaceDependencies(dsl, id, dependsOn);
+        return toStep(r);
+    }
+
+    public static Step resetStep(DSLContext dsl, int id) {
+        StepsRecord r = dsl.update(STEPS)
+                .set(STEPS.STATUS, StepStatus.NEW.dbValue())
+                .setNull(STEPS.FINGERPRINT)
+                .where(STEPS.ID.eq(id))
+                .returning()
+                .fetchOne();
+        if (r == null) {
+            throw new NotFoundException("step", id);
+        }
+        return toStep(r);
+    }
+
+    public static void deleteStep(DSLContext dsl, int id) {
+        Step step = step(dsl, id);
+        List<String> dependents = dsl.select(STEPS.ID, STEPS.TITLE).from(STEP_DEPENDENCIES)
+                .join(STEPS).on(STEPS.ID.eq(STEP_DEPENDENCIES.STEP_ID))
+                .where(STEP_DEPENDENCIES.DEPENDS_ON_ID.eq(id))
+                .fetch(r -> r.value1() + " '" + r.value2() + "'");
+        if (!dependents.isEmpty()) {
+            throw new TaskSyncException("step " + id + " '" + step.title() + "' cannot be deleted: steps "
+                    + String.join(", ", dependents) + " depend on it; delete or edit them first");
+        }
+        dsl.deleteFrom(STEPS).where(STEPS.ID.eq(id)).execute();
+    }
+
+    public static void replaceDependencies(DSLContext dsl, int stepId, List<Integer> dependsOn) {
+        dsl.deleteFrom(STEP_DEPENDENCIES).where(STEP_DEPENDENCIES.STEP_ID.eq(stepId)).execute();
+        if (!dependsOn.isEmpty()) {
+            var insert = dsl.insertInto(STEP_DEPENDENCIES, STEP_DEPENDENCIES.STEP_ID, STEP_DEPENDENCIES.DEPENDS_ON_ID);
+            for (int dep : dependsOn) {
+                insert = insert.values(stepId, dep);
+            }
+            insert.execute();
+        }
+    }
+
+    public static Step step(DSLContext dsl, int id) {
+        return toStep(stepRecord(dsl, id));
+    }
+
+    static StepsRecord stepRecord(DSLContext dsl, int id) {
+        StepsRecord r = dsl.selectFrom(STEPS).where(STEPS.ID.eq(id)).fetchOne();
+        if (r == null) {
+            throw new NotFoundException("step", id);
+        }
+        return r;
+    }
+
+    public static List<Step> steps(DSLContext dsl, int taskId) {
+        return dsl.selectFrom(STEPS).where(STEPS.TASK_ID.eq(taskId)).orderBy(STEPS.ID).fetch(Store::toStep);
+    }
+
+    public static List<Step> allSteps(DSLContext dsl) {
+        return dsl.selectFrom(STEPS).orderBy(STEPS.ID).fetch(Store::toStep);
+    }
+
+    // ---- mapping
+
+    public static Task toTask(TasksRecord r) {
+        return new Task(r.getId(), r.getName(), r.getStatus(), r.getLocalPath(), r.getCreatedAt(), r.getUpdatedAt());
+    }
+
+    public static Step toStep(StepsRecord r) {
+        JsonNode settings = parse(r.getSettings());
+        String type = settings.isObject() && settings.size() > 0 ? settings.fieldNames().next() : "";
+        return new Step(r.getId(), r.getTaskId(), r.getTitle(), StepStatus.fromDb(r.getStatus()), type,
+                settings, parse(r.getResults()), dependsOn(settings), r.getAttempt(),
+                r.getStartedAt(), r.getFinishedAt(), r.getCreatedAt(), r.getUpdatedAt());
+    }
+
+    /** The ids in a stored settings document's depends_on. */
+    public static List<Integer> dependsOn(JsonNode settings) {
+        List<Integer> ids = new ArrayList<>();
+        if (settings.isObject() && settings.size() == 1) {
+            JsonNode deps = settings.elements().next().path("depends_on");
+            deps.forEach(d -> ids.add(d.path("id").asInt()));
+        }
+        return ids;
+    }
+
+    public static JSONB jsonb(JsonNode node) {
+        return node == null ? null : JSONB.valueOf(node.toString());
+    }
+
+    public static JsonNode parse(JSONB jsonb) {
+        if (jsonb == null) {
+            return null;
+        }
+        try {
+            return JSON.readTree(jsonb.data());
+        } catch (JsonProcessingException e) {
+            throw new DataAccessException("stored JSON is unreadable: " + e.getOriginalMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,24 @@
+package dev.tasksync.internal.types;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tasksync.spi.StepType;
+
+import java.util.List;
+
+/**
+ * A settings document checked against its step type.
+ *
+ * @param document  the whole document as given (what is stored)
+ * @param value     the value under the type key, without {@code depends_on}
+ * @param settings  what the step type parsed
+ * @param dependsOn the ids named by {@code depends_on}, in order
+ */
+public record ParsedSettings(String type, StepType<?> stepType, JsonNode document, JsonNode value,
+                             Object settings, List<Integer> dependsOn) {
+
+    /** The files the step type watches for these settings. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public List<String> watchedFiles() {
+        return ((StepType) stepType).watchedFiles(settings);
+    }
+}

@@ -1,0 +1,150 @@
+package dev.tasksync.internal.types;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tasksync.InvalidSettingsException;
+import dev.tasksync.TaskSyncException;
+import dev.tasksync.UnknownStepTypeException;
+import dev.tasksync.spi.JsonSettings;
+import dev.tasksync.spi.StepType;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
+
+/** The step types known to one TaskSync instance: ServiceLoader's, then those registered in code. */
+public final class StepTypeRegistry {
+    public static final String DEPENDS_ON = "depends_on";
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private final Map<String, StepType<?>> types;
+
+    private StepTypeRegistry(Map<String, StepType<?>> types) {
+        this.types = Map.copyOf(types);
+    }
+
+    /** Types found by ServiceLoader on the class loader, overridden by {@code explicit} ones of the same key. */
+    public static StepTypeRegistry load(ClassLoader loader, Collection<StepType<?>> explicit) {
+        Map<String, StepType<?>> types = new LinkedHashMap<>();
+        Iterator<StepType> it = ServiceLoader.load(StepType.class, loader).iterator();
+        while (true) {
+            try {
+                if (!it.hasNext()) {
+                    break;
+                }
+                StepType<?> type = it.next();
+                types.put(type.key(), type);
+            } catch (ServiceConfigurationError e) {
+                throw new TaskSyncException("could not load a step type listed in META-INF/services: " + e.getMessage(), e);
+            }
+        }
+        for (StepType<?> type : explicit) {
+            types.put(type.key(), type);
+        }
+        return new StepTypeRegistry(types);
+    }
+
+    public Collection<String> keys() {
+        return types.keySet();
+    }
+
+    public StepType<?> get(String key) {
+        StepType<?> type = types.get(key);
+        if (type == null) {
+            throw new UnknownStepTypeException(key, types.keySet());
+        }
+        return type;
+    }
+
+    /** Parses settings JSON text; malformed JSON is reported with its line and column. */
+    public ParsedSettings parse(String json) {
+        if (json == null || json.isBlank()) {
+            throw new InvalidSettingsException("$", "settings are empty; expected an object such as {\"file_exists\": \"path\"}");
+        }
+        JsonNode document;
+        try {
+            document = MAPPER.readTree(json);
+        } catch (JsonProcessingException e) {
+            var loc = e.getLocation();
+            throw new InvalidSettingsException("$", "malformed JSON"
+                    + (loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr())
+                    + ": " + e.getOriginalMessage());
+        }
+        return parse(document);
+    }
+
+    /** Checks a settings document: one key naming a known type, a valid value, well-formed depends_on. */
+    public ParsedSettings parse(JsonNode document) {
+        if (document == null || !document.isObject()) {
+            throw new InvalidSettingsException("$", "expected an object with one key naming the step type, such as {\"file_exists\": \"path\"}");
+        }
+        if (document.size() != 1) {
+            List<String> keys = new ArrayList<>();
+            document.fieldNames().forEachRemaining(keys::add);
+            throw new InvalidSettingsException("$", "expected exactly one top-level key naming the step type, got "
+                    + (keys.isEmpty() ? "none" : keys.size() + ": " + String.join(", ", keys)));
+        }
+        String key = document.fieldNames().next();
+        StepType<?> type = get(key);
+        JsonNode value = document.get(key);
+        String path = "$." + key;
+        List<Integer> dependsOn = List.of();
+        if (value.isObject() && value.has(DEPENDS_ON)) {
+            dependsOn = parseDependsOn(new JsonSettings(value.get(DEPENDS_ON), path + "." + DEPENDS_ON));
+            ObjectNode copy = ((ObjectNode) value).deepCopy();
+            copy.remove(DEPENDS_ON);
+            value = copy;
+        }
+        Object settings;
+        try {
+            settings = type.parse(new JsonSettings(value, path));
+        } catch (InvalidSettingsException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new InvalidSettingsException(path, e.getMessage() == null ? e.toString() : e.getMessage());
+        }
+        if (settings == null) {
+            throw new InvalidSettingsException(path, "step type " + key + " parsed these settings to null");
+        }
+        return new ParsedSettings(key, type, document, value, settings, dependsOn);
+    }
+
+    private static List<Integer> parseDependsOn(JsonSettings dependsOn) {
+        if (dependsOn.json().isNull()) {
+            return List.of();
+        }
+        List<Integer> ids = new ArrayList<>();
+        for (JsonSettings entry : dependsOn.asList()) {
+            int id = entry.field("id").asInt();
+            if (!ids.contains(id)) {
+                ids.add(id);
+            }
+        }
+        return List.copyOf(ids);
+    }
+
+    /** Returns the document with its {@code depends_on} replaced by these ids (removed when empty). */
+    public static JsonNode withDependsOn(String type, JsonNode value, List<Integer> ids) {
+        ObjectNode document = MAPPER.createObjectNode();
+        if (ids.isEmpty()) {
+            document.set(type, value);
+            return document;
+        }
+        if (!value.isObject()) {
+            throw new InvalidSettingsException("$." + type, "settings of type " + type
+                    + " are not an object, so they cannot carry depends_on");
+        }
+        ObjectNode copy = ((ObjectNode) value).deepCopy();
+        var array = copy.putArray(DEPENDS_ON);
+        ids.forEach(id -> array.addObject().put("id", id));
+        document.set(type, copy);
+        return document;
+    }
+}

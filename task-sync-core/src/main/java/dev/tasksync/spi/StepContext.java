@@ -1,0 +1,53 @@
+package dev.tasksync.spi;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/** Everything a step sees while it executes. */
+public interface StepContext<S> {
+
+    int taskId();
+
+    String taskName();
+
+    int stepId();
+
+    String title();
+
+    /** Which attempt this is, starting at 1. */
+    int attempt();
+
+    /** The task's local_path (the current directory when the task has none). */
+    Path localPath();
+
+    /** Resolves a settings path against {@link #localPath()}; absolute paths stay as they are. */
+    default Path resolve(String path) {
+        return localPath().resolve(path).normalize();
+    }
+
+    /** The parsed settings. */
+    S settings();
+
+    /** The settings value as stored (without {@code depends_on}). */
+    JsonNode settingsJson();
+
+    /**
+     * The completed steps upstream of this one, nearest first: direct dependencies, then their
+     * dependencies, and so on.
+     */
+    List<UpstreamStep> upstream();
+
+    /** The nearest upstream step of the given type, e.g. the {@code docker_build} a run depends on. */
+    default Optional<UpstreamStep> upstream(String type) {
+        return upstream().stream().filter(u -> u.type().equals(type)).findFirst();
+    }
+
+    /** Where the step writes its log; the tail is kept with the attempt's history. */
+    StepLog log();
+
+    /** True once the run was cancelled; long-running steps should check it and stop. */
+    boolean isCancelled();
+}

@@ -1,0 +1,40 @@
+package dev.tasksync.spi;
+
+import java.util.List;
+
+/**
+ * A kind of step, named by the top-level key of its settings JSON ({@code file_exists},
+ * {@code docker_build}, ...). Implementations are found by {@link java.util.ServiceLoader}
+ * (list them in {@code META-INF/services/dev.tasksync.spi.StepType}) or registered in code with
+ * {@code TaskSync.builder().stepType(...)}. Built-in types register the same way.
+ *
+ * <p>When the settings value is an object, the core reads and removes its {@code depends_on}
+ * array before calling {@link #parse}; a type never sees it.
+ *
+ * @param <S> the parsed, validated settings (ideally an immutable record)
+ */
+public interface StepType<S> {
+
+    /** The JSON key naming this type, e.g. {@code "file_exists"}. */
+    String key();
+
+    /**
+     * Parses and validates the value under {@link #key()}. Throw the exception from
+     * {@link JsonSettings#invalid} (or the accessors' own) so the error names the field's path.
+     */
+    S parse(JsonSettings value);
+
+    /**
+     * Paths (relative to the task's local_path, or absolute) whose content this step depends on;
+     * directories are walked. A change of their content makes the step run again.
+     */
+    default List<String> watchedFiles(S settings) {
+        return List.of();
+    }
+
+    /**
+     * Executes the step. Return {@link StepOutcome#success} or {@link StepOutcome#failure};
+     * an exception thrown here is recorded as a failure with its message.
+     */
+    StepOutcome execute(StepContext<S> context) throws Exception;
+}
