@@ -1,6 +1,9 @@
 package dev.tasksync.spi;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A kind of step, named by the top-level key of its settings JSON ({@code file_exists},
@@ -30,6 +33,16 @@ public interface StepType<S> {
      */
     default List<String> watchedFiles(S settings) {
         return List.of();
+    }
+
+    /**
+     * Asked only when a step would otherwise be up to date: a reason to run it again although its
+     * inputs did not change (e.g. "image my-app:1.0 is gone"), or empty when its outputs are still there.
+     *
+     * @param lastResults the results of the step's last successful execution
+     */
+    default Optional<String> staleReason(S settings, JsonNode lastResults) {
+        return Optional.empty();
     }
 
     /**

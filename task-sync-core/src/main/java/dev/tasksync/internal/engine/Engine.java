@@ -419,6 +419,10 @@ public final class Engine {
                 String why = last.inputs() == null ? null : in.whatChangedSince(last.inputs());
                 return new PlannedStep(step.id(), title, true, why == null ? "inputs changed" : why);
             }
+            var stale = parsed.get(step.id()).staleReason(step.results());
+            if (stale.isPresent()) {
+                return new PlannedStep(step.id(), title, true, stale.get());
+            }
             return new PlannedStep(step.id(), title, false, "up to date");
         }
     }

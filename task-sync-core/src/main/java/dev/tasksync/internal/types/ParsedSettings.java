@@ -21,4 +21,10 @@ public record ParsedSettings(String type, StepType<?> stepType, JsonNode documen
     public List<String> watchedFiles() {
         return ((StepType) stepType).watchedFiles(settings);
     }
+
+    /** The step type's reason to run again although the inputs did not change, if any. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public java.util.Optional<String> staleReason(JsonNode lastResults) {
+        return ((StepType) stepType).staleReason(settings, lastResults);
+    }
 }
