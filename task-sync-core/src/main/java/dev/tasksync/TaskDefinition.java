@@ -42,9 +42,9 @@ public record TaskDefinition(String name, String status, String localPath, List<
     /** Builds the task's own fields, then its steps. */
     public static final class Builder {
         private final String name;
-        private String status = "new";
+        private String status;
         private String localPath;
-        private final List<StepDefinition> steps = new ArrayList<>();
+        private final List<StepBuilder> steps = new ArrayList<>();
 
         private Builder(String name) {
             this.name = name;
@@ -60,7 +60,7 @@ public record TaskDefinition(String name, String status, String localPath, List<
             return localPath(localPath.toAbsolutePath().toString());
         }
 
-        /** The task's initial status (default {@code new}). */
+        /** The task's status; left as stored when not set ({@code new} for a new task). */
         public Builder status(String status) {
             this.status = status;
             return this;
@@ -68,11 +68,14 @@ public record TaskDefinition(String name, String status, String localPath, List<
 
         /** Adds a step; chain {@link StepBuilder#dependsOn} to name what it waits for. */
         public StepBuilder step(String title, StepSettings settings) {
-            return new StepBuilder(this, title, settings);
+            StepBuilder step = new StepBuilder(this, title, settings);
+            steps.add(step);
+            return step;
         }
 
         public TaskDefinition build() {
-            return new TaskDefinition(name, status, localPath, steps);
+            return new TaskDefinition(name, status, localPath,
+                    steps.stream().map(s -> new StepDefinition(s.title, s.settings, s.dependsOn)).toList());
         }
     }
 
@@ -82,7 +85,6 @@ public record TaskDefinition(String name, String status, String localPath, List<
         private final String title;
         private final StepSettings settings;
         private final List<String> dependsOn = new ArrayList<>();
-        private boolean added;
 
         private StepBuilder(Builder task, String title, StepSettings settings) {
             this.task = task;
@@ -97,20 +99,11 @@ public record TaskDefinition(String name, String status, String localPath, List<
         }
 
         public StepBuilder step(String title, StepSettings settings) {
-            add();
             return task.step(title, settings);
         }
 
         public TaskDefinition build() {
-            add();
             return task.build();
-        }
-
-        private void add() {
-            if (!added) {
-                task.steps.add(new StepDefinition(title, settings, dependsOn));
-                added = true;
-            }
         }
     }
 }

@@ -1,0 +1,172 @@
+package dev.tasksync;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tasksync.steps.FileExists;
+import dev.tasksync.testing.Rows;
+import dev.tasksync.testing.TestDatabase;
+import dev.tasksync.testing.TestSteps;
+import dev.tasksync.testing.TestSteps.Sleep;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class EngineIT {
+    @TempDir
+    Path dir;
+    TestSteps.SleepType sleep;
+    TaskSync ts;
+
+    @BeforeEach
+    void open() {
+        sleep = new TestSteps.SleepType();
+        ts = TestDatabase.builder().stepType(sleep, new TestSteps.FailType()).build();
+    }
+
+    @AfterEach
+    void close() {
+        ts.close();
+    }
+
+    private static long start(StepResult r) {
+        return r.results().get("start_nanos").asLong();
+    }
+
+    private static long end(StepResult r) {
+        return r.results().get("end_nanos").asLong();
+    }
+
+    @Test
+    void stepsRunInDependencyOrder() {
+        Task task = ts.save(TaskDefinition.named("chain")
+                .step("c", new Sleep(5)).dependsOn("b")
+                .step("a", new Sleep(5))
+                .step("b", new Sleep(5)).dependsOn("a")
+                .build());
+        List<String> started = new CopyOnWriteArrayList<>();
+        RunResult r = ts.run(task.id(), RunOptions.defaults().withConcurrency(4).withListener(new RunListener() {
+            @Override
+            public void stepStarted(int stepId, String title) {
+                started.add(title);
+            }
+        }));
+        assertThat(r.succeeded()).isTrue();
+        assertThat(started).containsExactly("a", "b", "c");
+        assertThat(end(r.step("a").orElseThrow())).isLessThanOrEqualTo(start(r.step("b").orElseThrow()));
+        assertThat(end(r.step("b").orElseThrow())).isLessThanOrEqualTo(start(r.step("c").orElseThrow()));
+        assertThat(r.step("c").orElseThrow().results().get("upstream").asInt()).isEqualTo(2);
+        assertThat(ts.task(task.id()).status()).isEqualTo("completed");
+    }
+
+    @Test
+    void independentSlowStepsOverlapAndTheirDependentWaitsForBoth() {
+        Task task = ts.save(TaskDefinition.named("fan-in")
+                .step("left", new Sleep(400))
+                .step("right", new Sleep(400))
+                .step("join", new Sleep(1)).dependsOn("left", "right")
+                .build());
+        RunResult r = ts.run(task.id(), RunOptions.defaults().withConcurrency(2));
+        StepResult left = r.step("left").orElseThrow();
+        StepResult right = r.step("right").orElseThrow();
+        StepResult join = r.step("join").orElseThrow();
+        assertThat(start(left)).isLessThan(end(right));
+        assertThat(start(right)).isLessThan(end(left));
+        assertThat(start(join)).isGreaterThanOrEqualTo(Math.max(end(left), end(right)));
+        assertThat(r.elapsed().toMillis()).isLessThan(780);
+    }
+
+    @Test
+    void concurrencyBoundIsHonoured() {
+        var def = TaskDefinition.named("wide");
+        for (int i = 0; i < 8; i++) {
+            def.step("s" + i, new Sleep(100));
+        }
+        Task task = ts.save(def.build());
+        RunResult r = ts.run(task.id(), RunOptions.defaults().withConcurrency(3));
+        assertThat(r.succeeded()).isTrue();
+        assertThat(sleep.maxRunning.get()).isEqualTo(3);
+    }
+
+    @Test
+    void concurrencyOfOneRunsOneAtATime() {
+        var def = TaskDefinition.named("serial");
+        for (int i = 0; i < 4; i++) {
+            def.step("s" + i, new Sleep(30));
+        }
+        ts.run(ts.save(def.build()).id(), RunOptions.defaults().withConcurrency(1));
+        assertThat(sleep.maxRunning.get()).isEqualTo(1);
+    }
+
+    @Test
+    void aFailureSkipsEverythingDownstreamAndNamesTheFailedStep() {
+        Task task = ts.save(TaskDefinition.named("failing")
+                .step("ok", new Sleep(1))
+                .step("boom", TestSteps.fail("disk on fire")).dependsOn("ok")
+                .step("after", new Sleep(1)).dependsOn("boom")
+                .step("after-after", new Sleep(1)).dependsOn("after")
+                .step("beside", new Sleep(1)).dependsOn("ok")
+                .build());
+        RunResult r = ts.run(task);
+        assertThat(r.succeeded()).isFalse();
+        assertThat(r.taskStatus()).isEqualTo("failed");
+        assertThat(r.step("ok").orElseThrow().status()).isEqualTo(StepStatus.COMPLETED);
+        assertThat(r.step("beside").orElseThrow().status()).isEqualTo(StepStatus.COMPLETED);
+        StepResult boom = r.step("boom").orElseThrow();
+        assertThat(boom.status()).isEqualTo(StepStatus.FAILED);
+        assertThat(boom.results().get("error").asText()).isEqualTo("disk on fire");
+        for (String title : List.of("after", "after-after")) {
+            StepResult skipped = r.step(title).orElseThrow();
+            assertThat(skipped.status()).isEqualTo(StepStatus.SKIPPED);
+            assertThat(skipped.executed()).isFalse();
+            JsonNode because = skipped.results().get("skipped_because");
+            assertThat(because.get("id").asInt()).isEqualTo(boom.stepId());
+            assertThat(because.get("title").asText()).isEqualTo("boom");
+        }
+        assertThat(ts.task(task.id()).status()).isEqualTo("failed");
+    }
+
+    @Test
+    void theRunResultMatchesWhatIsStored() throws Exception {
+        Files.writeString(dir.resolve("present.txt"), "hello");
+        Task task = ts.save(TaskDefinition.named("stored").localPath(dir)
+                .step("files", FileExists.of("present.txt", "absent.txt"))
+                .step("wait", new Sleep(20))
+                .build());
+        RunResult r = ts.run(task);
+        for (StepResult sr : r.steps()) {
+            Step stored = ts.step(sr.stepId());
+            assertThat(sr.status()).isEqualTo(stored.status());
+            assertThat(sr.results()).isEqualTo(stored.results());
+            assertThat(sr.duration()).isEqualTo(stored.duration());
+        }
+        StepResult files = r.step("files").orElseThrow();
+        assertThat(files.status()).isEqualTo(StepStatus.FAILED);
+        assertThat(files.results().get("found").toString()).isEqualTo("[\"present.txt\"]");
+        assertThat(files.results().get("missing").toString()).isEqualTo("[\"absent.txt\"]");
+        assertThat(r.step("wait").orElseThrow().duration().toMillis()).isGreaterThanOrEqualTo(20);
+        // One history row per attempt, closed with its outcome.
+        List<Map<String, Object>> runs = Rows.query(ts, "SELECT step_id, attempt, outcome, finished_at FROM ${schema}.step_runs ORDER BY step_id");
+        assertThat(runs).hasSize(2).allMatch(row -> row.get("finished_at") != null && (int) row.get("attempt") == 1);
+        assertThat(runs).extracting(row -> row.get("outcome")).containsExactly("failed", "completed");
+    }
+
+    @Test
+    void fileExistsAcceptsDirectoriesAndAbsolutePaths() throws Exception {
+        Files.createDirectories(dir.resolve("src"));
+        Path absolute = Files.writeString(dir.resolve("abs.txt"), "x");
+        Task task = ts.save(TaskDefinition.named("dirs").localPath(dir)
+                .step("check", FileExists.of("src", absolute.toString()))
+                .build());
+        RunResult r = ts.run(task);
+        assertThat(r.succeeded()).isTrue();
+        assertThat(r.step("check").orElseThrow().results().get("missing")).isEmpty();
+    }
+}

@@ -1,0 +1,122 @@
+package dev.tasksync;
+
+import dev.tasksync.internal.store.jooq.DefaultSchema;
+import dev.tasksync.testing.Rows;
+import dev.tasksync.testing.TestDatabase;
+import org.jooq.Field;
+import org.jooq.Table;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class SchemaIT {
+    static TaskSync ts;
+
+    @BeforeAll
+    static void open() {
+        ts = TestDatabase.open();
+    }
+
+    @AfterAll
+    static void close() {
+        ts.close();
+    }
+
+    private static Map<String, String> columns(String table) {
+        Map<String, String> columns = new LinkedHashMap<>();
+        Rows.query(ts, "SELECT column_name, data_type, column_default FROM information_schema.columns "
+                        + "WHERE table_schema = '${schema}' AND table_name = '" + table + "' ORDER BY ordinal_position")
+                .forEach(r -> columns.put((String) r.get("column_name"),
+                        r.get("data_type") + (String.valueOf(r.get("column_default")).startsWith("nextval(") ? " serial" : "")));
+        return columns;
+    }
+
+    @Test
+    void tasksTableHasTheSeedsColumns() {
+        assertThat(columns("tasks")).containsExactly(
+                Map.entry("id", "integer serial"),
+                Map.entry("name", "text"),
+                Map.entry("status", "text"),
+                Map.entry("local_path", "text"),
+                Map.entry("created_at", "timestamp with time zone"),
+                Map.entry("updated_at", "timestamp with time zone"));
+    }
+
+    @Test
+    void stepsTableStartsWithTheSeedsColumns() {
+        List<Map.Entry<String, String>> seed = List.of(
+                Map.entry("id", "integer serial"),
+                Map.entry("task_id", "integer"),
+                Map.entry("title", "text"),
+                Map.entry("status", "text"),
+                Map.entry("settings", "jsonb"),
+                Map.entry("results", "jsonb"),
+                Map.entry("created_at", "timestamp with time zone"),
+                Map.entry("updated_at", "timestamp with time zone"));
+        assertThat(columns("steps").entrySet().stream().limit(seed.size()).toList()).containsExactlyElementsOf(seed);
+    }
+
+    @Test
+    void taskNamesAreUniqueAndStepsCascadeWithTheirTask() {
+        Task t = ts.createTask("unique-" + System.nanoTime());
+        ts.createStep(t.id(), "a", "{\"file_exists\": \"x\"}");
+        assertThatThrownBy(() -> Rows.execute(ts, "INSERT INTO ${schema}.tasks (name) VALUES ('" + t.name() + "')"))
+                .hasMessageContaining("tasks_name_key");
+        Rows.execute(ts, "DELETE FROM ${schema}.tasks WHERE id = " + t.id());
+        assertThat(Rows.query(ts, "SELECT * FROM ${schema}.steps WHERE task_id = " + t.id())).isEmpty();
+    }
+
+    @Test
+    void migratingTwiceIsANoOp() {
+        assertThat(ts.migrate()).isZero();
+        assertThat(ts.migrationStatus()).hasSizeGreaterThanOrEqualTo(2).allMatch(l -> l.contains("Success"));
+    }
+
+    @Test
+    void updatedAtMovesOnEveryUpdate() throws Exception {
+        Task t = ts.createTask("touch-" + System.nanoTime());
+        Step s = ts.createStep(t.id(), "a", "{\"file_exists\": \"x\"}");
+        Thread.sleep(20);
+        Task updated = ts.updateTask(t.id(), "active", "/tmp");
+        Step edited = ts.updateStep(s.id(), null, "{\"file_exists\": \"y\"}");
+        assertThat(updated.updatedAt()).isAfter(t.updatedAt());
+        assertThat(updated.createdAt()).isEqualTo(t.createdAt());
+        assertThat(edited.updatedAt()).isAfter(s.updatedAt());
+    }
+
+    @Test
+    void generatedJooqCodeMatchesTheMigratedSchema() {
+        for (Table<?> table : DefaultSchema.DEFAULT_SCHEMA.getTables()) {
+            if (table.getName().equals("tasksync_schema_history")) {
+                continue;
+            }
+            Map<String, String> db = columns(table.getName());
+            assertThat(db).as("table %s exists in the database", table.getName()).isNotEmpty();
+            List<String> generated = java.util.Arrays.stream(table.fields()).map(Field::getName).toList();
+            assertThat(generated).as("columns of %s", table.getName()).containsExactlyElementsOf(db.keySet());
+        }
+        List<String> dbTables = Rows.query(ts, "SELECT table_name FROM information_schema.tables WHERE table_schema = '${schema}' "
+                        + "AND table_name <> 'tasksync_schema_history' ORDER BY 1")
+                .stream().map(r -> (String) r.get("table_name")).toList();
+        assertThat(DefaultSchema.DEFAULT_SCHEMA.getTables().stream().map(Table::getName).sorted().collect(Collectors.toList()))
+                .containsExactlyElementsOf(dbTables);
+    }
+
+    @Test
+    void schemaNameIsConfigurable() {
+        String schema = TestDatabase.newSchema();
+        try (TaskSync other = TaskSync.builder().dataSource(TestDatabase.dataSource()).schema(schema).build()) {
+            other.createTask("in-" + schema);
+            assertThat(Rows.query(other, "SELECT name FROM " + schema + ".tasks")).hasSize(1);
+            assertThat(ts.findTask("in-" + schema)).isEmpty();
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package dev.tasksync.testing;
+
+import dev.tasksync.TaskSync;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Reads whole tables as plain rows, to compare the database before and after an operation. */
+public final class Rows {
+    private Rows() {
+    }
+
+    public static List<Map<String, Object>> of(TaskSync ts, String table) {
+        try (Connection c = ts.dataSource().getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT * FROM " + ts.schema() + "." + table + " ORDER BY 1, 2")) {
+            ResultSetMetaData md = rs.getMetaData();
+            List<Map<String, Object>> rows = new ArrayList<>();
+            while (rs.next()) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                for (int i = 1; i <= md.getColumnCount(); i++) {
+                    Object v = rs.getObject(i);
+                    row.put(md.getColumnName(i), v == null ? null : v.toString());
+                }
+                rows.add(row);
+            }
+            return rows;
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Every row of tasks, steps and step_dependencies. */
+    public static Map<String, List<Map<String, Object>>> snapshot(TaskSync ts) {
+        Map<String, List<Map<String, Object>>> all = new LinkedHashMap<>();
+        for (String table : List.of("tasks", "steps", "step_dependencies", "step_runs")) {
+            all.put(table, of(ts, table));
+        }
+        return all;
+    }
+
+    public static int execute(TaskSync ts, String sql) {
+        try (Connection c = ts.dataSource().getConnection(); Statement s = c.createStatement()) {
+            return s.executeUpdate(sql.replace("${schema}", ts.schema()));
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static List<Map<String, Object>> query(TaskSync ts, String sql) {
+        try (Connection c = ts.dataSource().getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery(sql.replace("${schema}", ts.schema()))) {
+            ResultSetMetaData md = rs.getMetaData();
+            List<Map<String, Object>> rows = new ArrayList<>();
+            while (rs.next()) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                for (int i = 1; i <= md.getColumnCount(); i++) {
+                    row.put(md.getColumnName(i), rs.getObject(i));
+                }
+                rows.add(row);
+            }
+            return rows;
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

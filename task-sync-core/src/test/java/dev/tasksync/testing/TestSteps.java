@@ -1,0 +1,88 @@
+package dev.tasksync.testing;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tasksync.StepSettings;
+import dev.tasksync.spi.JsonSettings;
+import dev.tasksync.spi.StepContext;
+import dev.tasksync.spi.StepOutcome;
+import dev.tasksync.spi.StepType;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Step types for engine tests: {@code sleep} (records when it ran) and {@code fail}. */
+public final class TestSteps {
+    private TestSteps() {
+    }
+
+    /** {@code {"sleep": {"millis": 100}}}: sleeps, then reports its start and end in nanoTime. */
+    public record Sleep(long millis) implements StepSettings {
+        @Override
+        public String type() {
+            return "sleep";
+        }
+
+        @Override
+        public com.fasterxml.jackson.databind.JsonNode toJson() {
+            return StepOutcome.newResults().put("millis", millis);
+        }
+    }
+
+    /** Tracks how many sleep steps run at once, across the JVM. */
+    public static final class SleepType implements StepType<Sleep> {
+        public final AtomicInteger running = new AtomicInteger();
+        public final AtomicInteger maxRunning = new AtomicInteger();
+
+        @Override
+        public String key() {
+            return "sleep";
+        }
+
+        @Override
+        public Sleep parse(JsonSettings value) {
+            value.requireObject();
+            long millis = value.field("millis").asLong();
+            if (millis < 0) {
+                throw value.field("millis").invalid("must not be negative");
+            }
+            return new Sleep(millis);
+        }
+
+        @Override
+        public StepOutcome execute(StepContext<Sleep> context) throws InterruptedException {
+            int now = running.incrementAndGet();
+            maxRunning.accumulateAndGet(now, Math::max);
+            try {
+                ObjectNode results = StepOutcome.newResults();
+                results.put("start_nanos", System.nanoTime());
+                Thread.sleep(context.settings().millis());
+                results.put("end_nanos", System.nanoTime());
+                results.put("upstream", context.upstream().size());
+                return StepOutcome.success(results);
+            } finally {
+                running.decrementAndGet();
+            }
+        }
+    }
+
+    /** {@code {"fail": {"message": "..."}}}: always fails. */
+    public static final class FailType implements StepType<String> {
+        @Override
+        public String key() {
+            return "fail";
+        }
+
+        @Override
+        public String parse(JsonSettings value) {
+            return value.requireObject().optionalString("message").orElse("failed on purpose");
+        }
+
+        @Override
+        public StepOutcome execute(StepContext<String> context) {
+            return StepOutcome.failure(context.settings());
+        }
+    }
+
+    public static StepSettings fail(String message) {
+        return StepSettings.of("fail", "{\"message\": \"" + message + "\"}");
+    }
+}
