@@ -45,6 +45,12 @@ public final class TaskSync implements AutoCloseable {
     /** The schema used unless {@link Builder#schema(String)} says otherwise. */
     public static final String DEFAULT_SCHEMA = "public";
 
+    static {
+        // jOOQ prints a banner and a tip on first use; a library must not write to its host's stdout.
+        System.setProperty("org.jooq.no-logo", System.getProperty("org.jooq.no-logo", "true"));
+        System.setProperty("org.jooq.no-tips", System.getProperty("org.jooq.no-tips", "true"));
+    }
+
     private final DataSource dataSource;
     private final List<AutoCloseable> owned;
     private final String schema;
