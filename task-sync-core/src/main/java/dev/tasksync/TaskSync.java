@@ -243,7 +243,11 @@ public final class TaskSync implements AutoCloseable {
         Map<String, ParsedSettings> parsed = validate(definition);
         Map<String, List<String>> deps = new LinkedHashMap<>();
         definition.steps().forEach(s -> deps.put(s.title(), s.dependsOn()));
-        List<String> order = StepGraph.of(deps, t -> "'" + t + "'").topologicalOrder();
+        Map<String, Integer> position = new HashMap<>();
+        deps.keySet().forEach(t -> position.put(t, position.size()));
+        // Dependencies first, otherwise definition order, so ids follow the definition where they can.
+        List<String> order = StepGraph.of(deps, t -> "'" + t + "'")
+                .topologicalOrder(java.util.Comparator.comparing(position::get));
         Map<String, StepDefinition> byTitle = new HashMap<>();
         definition.steps().forEach(s -> byTitle.put(s.title(), s));
 

@@ -85,4 +85,45 @@ public final class TestSteps {
     public static StepSettings fail(String message) {
         return StepSettings.of("fail", "{\"message\": \"" + message + "\"}");
     }
+
+    /** {@code {"watch": {"files": [...]}}}: succeeds, watching the listed files. */
+    public record Watch(java.util.List<String> files) implements StepSettings {
+        public static Watch of(String... files) {
+            return new Watch(java.util.List.of(files));
+        }
+
+        @Override
+        public String type() {
+            return "watch";
+        }
+
+        @Override
+        public com.fasterxml.jackson.databind.JsonNode toJson() {
+            ObjectNode json = StepOutcome.newResults();
+            files.forEach(json.putArray("files")::add);
+            return json;
+        }
+    }
+
+    public static final class WatchType implements StepType<Watch> {
+        @Override
+        public String key() {
+            return "watch";
+        }
+
+        @Override
+        public Watch parse(JsonSettings value) {
+            return new Watch(value.requireObject().stringList("files"));
+        }
+
+        @Override
+        public java.util.List<String> watchedFiles(Watch settings) {
+            return settings.files();
+        }
+
+        @Override
+        public StepOutcome execute(StepContext<Watch> context) {
+            return StepOutcome.success(StepOutcome.newResults().put("attempt", context.attempt()));
+        }
+    }
 }

@@ -14,6 +14,7 @@ import dev.tasksync.StepStatus;
 import dev.tasksync.Task;
 import dev.tasksync.internal.graph.StepGraph;
 import dev.tasksync.internal.hashing.FileHasher;
+import dev.tasksync.internal.hashing.FileIndex;
 import dev.tasksync.internal.store.Store;
 import dev.tasksync.internal.types.ParsedSettings;
 import dev.tasksync.internal.types.StepTypeRegistry;
@@ -72,13 +73,13 @@ public final class Engine {
 
     /** What {@link #run} would execute now, and why. Writes nothing. */
     public Plan plan(int taskId, boolean force) {
-        return load(taskId).plan(force).plan;
+        return load(taskId).plan(force, new FileIndex(dsl)).plan;
     }
 
     public RunResult run(int taskId, RunOptions options) {
         long started = System.nanoTime();
         Loaded loaded = load(taskId);
-        Decision decision = loaded.plan(options.force());
+        Decision decision = loaded.plan(options.force(), new FileIndex(dsl));
         List<Integer> toRun = decision.plan.steps().stream().filter(PlannedStep::willRun).map(PlannedStep::stepId).toList();
         List<Integer> upToDate = decision.plan.steps().stream().filter(p -> !p.willRun()).map(PlannedStep::stepId).toList();
 
@@ -87,13 +88,13 @@ public final class Engine {
             Store.lockTask(t, taskId);
             if (!toRun.isEmpty()) {
                 t.update(STEPS).set(STEPS.STATUS, StepStatus.NEW.dbValue())
-                        .where(STEPS.ID.in(toRun)).and(STEPS.STATUS.ne(StepStatus.NEW.dbValue())).execute();
+                        .where(STEPS.ID.eq(org.jooq.impl.DSL.any(toRun.toArray(Integer[]::new)))).and(STEPS.STATUS.ne(StepStatus.NEW.dbValue())).execute();
             }
             if (!upToDate.isEmpty()) {
                 t.update(STEPS)
                         .set(STEPS.RESULTS, field("coalesce({0}, '{}'::jsonb) || '{\"up_to_date\": true}'::jsonb",
                                 STEPS.RESULTS.getDataType(), STEPS.RESULTS))
-                        .where(STEPS.ID.in(upToDate)).execute();
+                        .where(STEPS.ID.eq(org.jooq.impl.DSL.any(upToDate.toArray(Integer[]::new)))).execute();
             }
             Store.setTaskStatus(t, taskId, toRun.isEmpty() ? taskStatus(t, taskId) : "active");
         });
@@ -288,7 +289,7 @@ public final class Engine {
                             .put("status", StepStatus.FAILED.dbValue());
                     t.update(STEPS).set(STEPS.STATUS, StepStatus.SKIPPED.dbValue())
                             .set(STEPS.RESULTS, Store.jsonb(skipped))
-                            .where(STEPS.ID.in(downstream)).and(STEPS.STATUS.eq(StepStatus.NEW.dbValue()))
+                            .where(STEPS.ID.eq(org.jooq.impl.DSL.any(downstream.toArray(Integer[]::new)))).and(STEPS.STATUS.eq(StepStatus.NEW.dbValue()))
                             .execute();
                 }
             }
@@ -370,22 +371,29 @@ public final class Engine {
     private record Loaded(Task task, Map<Integer, Step> steps, Map<Integer, ParsedSettings> parsed,
                           StepGraph<Integer> graph, Map<Integer, StoredState> stored, Path localPath) {
 
-        Decision plan(boolean force) {
+        Decision plan(boolean force, FileIndex index) {
             List<Integer> order = graph.topologicalOrder();
+            // All watched files of all steps are stat'ed, looked up and hashed together.
+            Map<Integer, Map<String, Path>> watched = new HashMap<>();
+            Set<Path> files = new HashSet<>();
+            for (int id : order) {
+                Map<String, Path> w = FileHasher.expand(localPath, parsed.get(id).watchedFiles());
+                watched.put(id, w);
+                w.values().stream().filter(java.util.Objects::nonNull).forEach(files::add);
+            }
+            Map<Path, String> hashes = index.hash(files);
             Map<Integer, Inputs> inputs = new HashMap<>();
             Map<Integer, String> fingerprints = new HashMap<>();
             Map<Integer, PlannedStep> planned = new HashMap<>();
             for (int id : order) {
                 Step step = steps.get(id);
-                ParsedSettings p = parsed.get(id);
-                Map<String, String> files = new LinkedHashMap<>();
-                FileHasher.expand(localPath, p.watchedFiles())
-                        .forEach((path, file) -> files.put(path, file == null ? FileHasher.MISSING : FileHasher.sha256(file)));
+                Map<String, String> fileHashes = new LinkedHashMap<>();
+                watched.get(id).forEach((path, file) -> fileHashes.put(path, file == null ? FileHasher.MISSING : hashes.get(file)));
                 Map<Integer, String> upstream = new HashMap<>();
                 for (int dep : graph.directUpstreamOf(id)) {
                     upstream.put(dep, fingerprints.get(dep));
                 }
-                Inputs in = new Inputs(FileHasher.sha256(p.document().toString()), files, upstream);
+                Inputs in = new Inputs(FileHasher.sha256(parsed.get(id).document().toString()), fileHashes, upstream);
                 inputs.put(id, in);
                 String fp = in.fingerprint();
                 fingerprints.put(id, fp);

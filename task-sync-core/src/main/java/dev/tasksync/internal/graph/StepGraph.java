@@ -74,6 +74,13 @@ public final class StepGraph<K> {
         return from >= 0 ? path.subList(from, path.size()) : path;
     }
 
+    /** Dependencies before dependents; among steps ready at the same time, the least by {@code tieBreak} first. */
+    public List<K> topologicalOrder(java.util.Comparator<K> tieBreak) {
+        List<K> order = new ArrayList<>(graph.vertexSet().size());
+        new TopologicalOrderIterator<>(graph, tieBreak).forEachRemaining(order::add);
+        return order;
+    }
+
     /** Dependencies before dependents. */
     public List<K> topologicalOrder() {
         List<K> order = new ArrayList<>(graph.vertexSet().size());
