@@ -1,0 +1,197 @@
+package dev.tasksync.docker;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.dockerjava.api.command.BuildImageCmd;
+import com.github.dockerjava.api.command.BuildImageResultCallback;
+import com.github.dockerjava.api.model.BuildResponseItem;
+import dev.tasksync.spi.JsonSettings;
+import dev.tasksync.spi.StepContext;
+import dev.tasksync.spi.StepOutcome;
+import dev.tasksync.spi.StepType;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code docker_build}: runs the {@code shell} commands on the host, then builds the image from the context
+ * (honouring {@code .dockerignore}). Re-runs only when a watched file changed or the image is gone.
+ */
+public final class DockerBuildStepType implements StepType<DockerBuild> {
+    private static final Set<String> FIELDS = Set.of("image_tag", "files", "shell", "context", "dockerfile", "tags",
+            "build_args", "no_cache");
+
+    private final DockerOps docker;
+
+    /** Uses the engine named by the DOCKER_* environment (as ServiceLoader does). */
+    public DockerBuildStepType() {
+        this(DockerConnection.environmentDefault());
+    }
+
+    public DockerBuildStepType(DockerConnection connection) {
+        this.docker = new DockerOps(connection);
+    }
+
+    @Override
+    public String key() {
+        return DockerBuild.TYPE;
+    }
+
+    @Override
+    public DockerBuild parse(JsonSettings value) {
+        Settings.onlyFields(value, FIELDS);
+        String imageTag = value.field("image_tag").asNonBlankString();
+        List<String> files = Settings.nonBlankList(value, "files");
+        List<String> shell = Settings.nonBlankList(value, "shell");
+        String context = Settings.optionalNonBlank(value, "context").orElse(null);
+        String dockerfile = Settings.optionalNonBlank(value, "dockerfile").orElse(null);
+        List<String> tags = Settings.nonBlankList(value, "tags");
+        var buildArgs = value.stringMap("build_args");
+        boolean noCache = value.optionalBoolean("no_cache").orElse(false);
+        return new DockerBuild(imageTag, files, shell, context, dockerfile, tags, buildArgs, noCache);
+    }
+
+    @Override
+    public List<String> watchedFiles(DockerBuild settings) {
+        return settings.files();
+    }
+
+    @Override
+    public Optional<String> staleReason(DockerBuild settings, JsonNode lastResults) {
+        try {
+            var image = docker.inspectImage(settings.imageTag());
+            if (image.isEmpty()) {
+                return Optional.of("image '" + settings.imageTag() + "' is gone");
+            }
+            String built = lastResults == null ? null : lastResults.path("image_id").asText(null);
+            if (built != null && !built.equals(image.get().getId())) {
+                return Optional.of("image '" + settings.imageTag() + "' now names another image");
+            }
+            return Optional.empty();
+        } catch (DockerStepException e) {
+            return Optional.of("cannot check image '" + settings.imageTag() + "': " + e.getMessage());
+        }
+    }
+
+    @Override
+    public StepOutcome execute(StepContext<DockerBuild> context) throws Exception {
+        ObjectNode results = StepOutcome.newResults();
+        try {
+            return build(context, results);
+        } catch (DockerStepException e) {
+            return StepOutcome.failure(e.getMessage(), results);
+        }
+    }
+
+    private StepOutcome build(StepContext<DockerBuild> context, ObjectNode results) throws Exception {
+        DockerBuild s = context.settings();
+        results.put("image_tag", s.imageTag());
+        long started = System.nanoTime();
+
+        if (!s.shell().isEmpty()) {
+            ArrayNode shell = results.putArray("shell");
+            for (String command : s.shell()) {
+                context.log().line("$ " + command);
+                HostShell.Result r;
+                try {
+                    r = HostShell.run(command, context.localPath(), context.log(), context::isCancelled);
+                } catch (DockerOps.Stopped e) {
+                    return StepOutcome.failure(e.getMessage(), results);
+                }
+                shell.addObject().put("command", command).put("exit_code", r.exitCode())
+                        .put("stdout", r.stdout()).put("stderr", r.stderr()).put("duration_ms", r.durationMillis());
+                if (r.exitCode() != 0) {
+                    return StepOutcome.failure("shell command '" + command + "' exited with " + r.exitCode()
+                            + tailForMessage(r.stderr(), r.stdout()), results);
+                }
+            }
+        }
+
+        Path contextDir = context.resolve(s.context() == null ? "." : s.context());
+        if (!Files.isDirectory(contextDir)) {
+            return StepOutcome.failure("build context " + contextDir + " is not a directory", results);
+        }
+        Path dockerfile = s.dockerfile() == null ? contextDir.resolve("Dockerfile") : context.resolve(s.dockerfile());
+        if (!Files.isRegularFile(dockerfile)) {
+            return StepOutcome.failure("no Dockerfile at " + dockerfile + " for image '" + s.imageTag() + "'", results);
+        }
+        if (!dockerfile.startsWith(contextDir)) {
+            return StepOutcome.failure("the Dockerfile " + dockerfile + " must be inside the build context " + contextDir, results);
+        }
+        Set<String> tags = new LinkedHashSet<>();
+        tags.add(s.imageTag());
+        tags.addAll(s.tags());
+
+        List<String> errors = new ArrayList<>();
+        BuildImageResultCallback callback = new BuildImageResultCallback() {
+            @Override
+            public void onNext(BuildResponseItem item) {
+                if (item.getStream() != null) {
+                    for (String line : item.getStream().split("\n")) {
+                        if (!line.isBlank()) {
+                            context.log().line(line.stripTrailing());
+                        }
+                    }
+                }
+                if (item.getErrorDetail() != null && item.getErrorDetail().getMessage() != null) {
+                    errors.add(item.getErrorDetail().getMessage());
+                    context.log().line("error: " + item.getErrorDetail().getMessage());
+                }
+                super.onNext(item);
+            }
+        };
+        String what = "building image '" + s.imageTag() + "' from " + contextDir;
+        docker.call(what, () -> {
+            BuildImageCmd cmd = docker.client().buildImageCmd()
+                    .withBaseDirectory(contextDir.toFile())
+                    .withDockerfile(dockerfile.toFile())
+                    .withTags(tags)
+                    .withNoCache(s.noCache())
+                    .withRemove(true)
+                    .withForcerm(true)
+                    .withLabels(DockerOps.labels(context));
+            s.buildArgs().forEach(cmd::withBuildArg);
+            return cmd.exec(callback);
+        });
+        String imageId;
+        try {
+            while (!callback.awaitCompletion(100, TimeUnit.MILLISECONDS)) {
+                if (context.isCancelled()) {
+                    DockerOps.closeQuietly(callback);
+                    return StepOutcome.failure("cancelled while " + what, results);
+                }
+            }
+            imageId = callback.awaitImageId();
+        } catch (RuntimeException e) {
+            String reason = errors.isEmpty() ? Errors.engineMessage(e) : String.join("; ", errors);
+            return StepOutcome.failure(what + " failed: " + reason + " (Docker engine at " + docker.host() + ")", results);
+        } finally {
+            DockerOps.closeQuietly(callback);
+        }
+        String fullId = docker.requireImage(s.imageTag()).getId();
+        results.put("image_id", fullId == null ? imageId : fullId);
+        results.set("tags", Settings.array(List.copyOf(tags)));
+        results.put("duration_ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+        context.log().line("built " + s.imageTag() + " " + DockerOps.shortId(fullId));
+        return StepOutcome.success(results);
+    }
+
+    static String tailForMessage(String stderr, String stdout) {
+        String text = stderr != null && !stderr.isBlank() ? stderr : stdout;
+        if (text == null || text.isBlank()) {
+            return "";
+        }
+        String t = text.strip();
+        if (t.length() > 300) {
+            t = "..." + t.substring(t.length() - 300);
+        }
+        return ": " + t;
+    }
+}

@@ -1,0 +1,179 @@
+package dev.tasksync.docker;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tasksync.InvalidSettingsException;
+import dev.tasksync.spi.JsonSettings;
+import dev.tasksync.spi.StepContext;
+import dev.tasksync.spi.StepOutcome;
+import dev.tasksync.spi.StepType;
+
+import java.io.ByteArrayInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * {@code docker_rubrics}: copies the submission into a fresh container and grades it: each criterion's command
+ * passes when it exits 0. Results hold every criterion and the score; the step fails when a required criterion
+ * fails. Re-evaluated only when a watched file (the submission or the rubric file) changed.
+ */
+public final class DockerRubricsStepType implements StepType<DockerRubrics> {
+    private static final Set<String> FIELDS = Set.of("image_tag", "image_id", "files", "workspace", "criteria", "rubric",
+            "timeout_seconds");
+
+    private final DockerOps docker;
+
+    /** Uses the engine named by the DOCKER_* environment (as ServiceLoader does). */
+    public DockerRubricsStepType() {
+        this(DockerConnection.environmentDefault());
+    }
+
+    public DockerRubricsStepType(DockerConnection connection) {
+        this.docker = new DockerOps(connection);
+    }
+
+    @Override
+    public String key() {
+        return DockerRubrics.TYPE;
+    }
+
+    @Override
+    public DockerRubrics parse(JsonSettings value) {
+        Settings.onlyFields(value, FIELDS);
+        String imageTag = Settings.optionalNonBlank(value, "image_tag").orElse(null);
+        String imageId = Settings.optionalNonBlank(value, "image_id").orElse(null);
+        if (imageTag != null && imageId != null) {
+            throw value.invalid("give image_tag or image_id, not both");
+        }
+        List<String> files = Settings.nonBlankList(value, "files");
+        String workspace = Settings.optionalNonBlank(value, "workspace").orElse(DockerRubrics.DEFAULT_WORKSPACE);
+        if (!workspace.startsWith("/")) {
+            throw new InvalidSettingsException(value.path() + ".workspace", "must be an absolute path in the container");
+        }
+        List<DockerRubrics.Criterion> criteria = value.optionalField("criteria").map(Rubric::fromJson).orElse(List.of());
+        String rubric = Settings.optionalNonBlank(value, "rubric").orElse(null);
+        if (!criteria.isEmpty() && rubric != null) {
+            throw value.invalid("give criteria or rubric, not both");
+        }
+        long timeout = Settings.timeout(value, "timeout_seconds").map(Duration::toSeconds).orElse(0L);
+        return new DockerRubrics(imageTag, imageId, files, workspace, criteria, rubric, timeout);
+    }
+
+    @Override
+    public List<String> watchedFiles(DockerRubrics settings) {
+        List<String> watched = new ArrayList<>(settings.files());
+        if (settings.rubric() != null) {
+            watched.add(settings.rubric());
+        }
+        return watched;
+    }
+
+    @Override
+    public StepOutcome execute(StepContext<DockerRubrics> context) throws Exception {
+        ObjectNode results = StepOutcome.newResults();
+        try {
+            return grade(context, results);
+        } catch (DockerStepException | InvalidSettingsException e) {
+            return StepOutcome.failure(e.getMessage(), results);
+        }
+    }
+
+    private StepOutcome grade(StepContext<DockerRubrics> context, ObjectNode results) throws Exception {
+        DockerRubrics s = context.settings();
+        List<DockerRubrics.Criterion> criteria = s.criteria();
+        if (s.rubric() != null) {
+            Path file = context.resolve(s.rubric());
+            if (!Files.isRegularFile(file)) {
+                return StepOutcome.failure("rubric file not found: " + file, results);
+            }
+            criteria = Rubric.fromFile(file);
+            results.put("rubric", s.rubric());
+        }
+        String image = DockerRunStepType.image(context, s.imageTag(), s.imageId(), DockerRubrics.TYPE);
+        results.put("image", image);
+        byte[] tar = Archives.tar(context.localPath(), s.files(), s.workspace());
+        Duration timeout = s.timeoutSeconds() > 0 ? Duration.ofSeconds(s.timeoutSeconds()) : null;
+        boolean imageCommand = criteria.isEmpty();
+        String id = docker.create(context, image, cmd -> {
+            if (!imageCommand) {
+                cmd.withEntrypoint(DockerOps.KEEP_ALIVE).withCmd(List.of());
+            }
+            cmd.withWorkingDir(s.workspace());
+        });
+        results.put("container_id", id);
+        try {
+            docker.run("copying " + s.files() + " into " + s.workspace() + " of container " + DockerOps.shortId(id),
+                    () -> docker.client().copyArchiveToContainerCmd(id).withRemotePath("/")
+                            .withTarInputStream(new ByteArrayInputStream(tar)).exec());
+            docker.start(id, image);
+            ArrayNode out = results.putArray("criteria");
+            double score = 0;
+            double max = 0;
+            List<String> failedRequired = new ArrayList<>();
+            int passedCount = 0;
+            if (imageCommand) {
+                criteria = List.of(new DockerRubrics.Criterion("image_command", "the image's own command", "", 1, true));
+            }
+            for (DockerRubrics.Criterion c : criteria) {
+                if (context.isCancelled()) {
+                    return StepOutcome.failure("cancelled while grading in container " + DockerOps.shortId(id), results);
+                }
+                max += c.points();
+                ObjectNode r = out.addObject().put("id", c.id()).put("title", c.title()).put("command", c.command())
+                        .put("required", c.required()).put("max_points", c.points());
+                Output output = new Output(context.log(), "[" + c.id() + "] ");
+                DockerOps.Exit exit;
+                try {
+                    exit = imageCommand
+                            ? docker.followToExit(id, image, output, timeout, context::isCancelled)
+                            : docker.exec(id, c.command(), s.workspace(), List.of(), output, timeout, context::isCancelled);
+                } catch (DockerOps.Stopped stopped) {
+                    if (!stopped.timedOut) {
+                        return StepOutcome.failure(stopped.getMessage(), results);
+                    }
+                    r.put("passed", false).put("timed_out", true).put("points", 0).put("output", tail(output));
+                    if (c.required()) {
+                        failedRequired.add(c.id());
+                    }
+                    continue;
+                }
+                boolean passed = exit.exitCode() == 0;
+                r.put("passed", passed).put("exit_code", exit.exitCode()).put("points", passed ? c.points() : 0)
+                        .put("output", tail(output)).put("duration_ms", exit.duration().toMillis());
+                context.log().line((passed ? "PASS " : "FAIL ") + c.id() + " (" + (passed ? c.points() : 0) + "/" + c.points() + ")");
+                if (passed) {
+                    score += c.points();
+                    passedCount++;
+                } else if (c.required()) {
+                    failedRequired.add(c.id());
+                }
+            }
+            results.put("score", score);
+            results.put("max_score", max);
+            results.put("passed_count", passedCount);
+            results.put("criteria_count", criteria.size());
+            results.put("passed", failedRequired.isEmpty());
+            if (!failedRequired.isEmpty()) {
+                return StepOutcome.failure("required criteria failed: " + String.join(", ", failedRequired)
+                        + " (score " + fmt(score) + "/" + fmt(max) + ")", results);
+            }
+            return StepOutcome.success(results);
+        } finally {
+            docker.removeQuietly(id);
+        }
+    }
+
+    private static String tail(Output output) {
+        String out = output.stdoutTail();
+        String err = output.stderrTail();
+        return err.isEmpty() ? out : out.isEmpty() ? err : out + err;
+    }
+
+    private static String fmt(double d) {
+        return d == Math.rint(d) ? String.valueOf((long) d) : String.valueOf(d);
+    }
+}

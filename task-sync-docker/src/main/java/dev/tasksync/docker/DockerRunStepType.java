@@ -1,0 +1,275 @@
+package dev.tasksync.docker;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.dockerjava.api.model.AccessMode;
+import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.Volume;
+import dev.tasksync.spi.JsonSettings;
+import dev.tasksync.spi.StepContext;
+import dev.tasksync.spi.StepOutcome;
+import dev.tasksync.spi.StepType;
+import dev.tasksync.spi.UpstreamStep;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code docker_run}: runs a command in a new container. Without {@code detach} it runs to completion and the
+ * container is removed (also after a failure, timeout or cancellation); with {@code detach} the container is
+ * kept running and its id handed to downstream steps.
+ */
+public final class DockerRunStepType implements StepType<DockerRun> {
+    private static final Set<String> FIELDS = Set.of("image_tag", "image_id", "command", "env", "working_dir", "mounts",
+            "container_name", "detach", "ok_exit_codes", "timeout_seconds");
+
+    private final DockerOps docker;
+
+    /** Uses the engine named by the DOCKER_* environment (as ServiceLoader does). */
+    public DockerRunStepType() {
+        this(DockerConnection.environmentDefault());
+    }
+
+    public DockerRunStepType(DockerConnection connection) {
+        this.docker = new DockerOps(connection);
+    }
+
+    @Override
+    public String key() {
+        return DockerRun.TYPE;
+    }
+
+    @Override
+    public DockerRun parse(JsonSettings value) {
+        Settings.onlyFields(value, FIELDS);
+        String imageTag = Settings.optionalNonBlank(value, "image_tag").orElse(null);
+        String imageId = Settings.optionalNonBlank(value, "image_id").orElse(null);
+        if (imageTag != null && imageId != null) {
+            throw value.invalid("give image_tag or image_id, not both");
+        }
+        List<String> command = List.of();
+        Optional<JsonSettings> c = value.optionalField("command");
+        if (c.isPresent()) {
+            if (c.get().isString()) {
+                command = List.of("sh", "-c", c.get().asNonBlankString());
+            } else {
+                command = c.get().asStringList();
+                if (command.isEmpty()) {
+                    throw c.get().invalid("must not be empty (leave it out to run the image's default command)");
+                }
+            }
+        }
+        Map<String, String> env = env(value);
+        String workingDir = Settings.optionalNonBlank(value, "working_dir").orElse(null);
+        List<DockerRun.Mount> mounts = new ArrayList<>();
+        value.optionalField("mounts").ifPresent(m -> m.asList().forEach(item -> mounts.add(mount(item))));
+        String name = Settings.optionalNonBlank(value, "container_name").orElse(null);
+        if (name != null && !name.matches("[a-zA-Z0-9][a-zA-Z0-9_.-]*")) {
+            throw new dev.tasksync.InvalidSettingsException(value.path() + ".container_name",
+                    "'" + name + "' is not a valid container name (letters, digits, _ . -)");
+        }
+        boolean detach = value.optionalBoolean("detach").orElse(false);
+        List<Integer> ok = new ArrayList<>();
+        value.optionalField("ok_exit_codes").ifPresent(o -> o.asList().forEach(i -> ok.add(i.asInt())));
+        long timeout = Settings.timeout(value, "timeout_seconds").map(Duration::toSeconds).orElse(0L);
+        return new DockerRun(imageTag, imageId, command, env, workingDir, mounts, name, detach, ok, timeout);
+    }
+
+    /** {@code env} as an object {"K": "v"} or a list ["K=v"]. */
+    static Map<String, String> env(JsonSettings value) {
+        Optional<JsonSettings> e = value.optionalField("env");
+        if (e.isEmpty()) {
+            return Map.of();
+        }
+        if (e.get().isObject()) {
+            return e.get().asStringMap();
+        }
+        Map<String, String> env = new LinkedHashMap<>();
+        for (JsonSettings item : e.get().asList()) {
+            String kv = item.asNonBlankString();
+            int eq = kv.indexOf('=');
+            if (eq <= 0) {
+                throw item.invalid("expected NAME=value, got '" + kv + "'");
+            }
+            env.put(kv.substring(0, eq), kv.substring(eq + 1));
+        }
+        return env;
+    }
+
+    private static DockerRun.Mount mount(JsonSettings item) {
+        if (item.isString()) {
+            String[] parts = item.asNonBlankString().split(":");
+            if (parts.length < 2 || parts.length > 3 || (parts.length == 3 && !parts[2].equals("ro") && !parts[2].equals("rw"))) {
+                throw item.invalid("expected \"source:target\" or \"source:target:ro\", got '" + item.asString() + "'");
+            }
+            return new DockerRun.Mount(parts[0], requireAbsolute(item, parts[1]), parts.length == 3 && parts[2].equals("ro"));
+        }
+        Settings.onlyFields(item, Set.of("source", "target", "read_only"));
+        String source = item.field("source").asNonBlankString();
+        JsonSettings target = item.field("target");
+        return new DockerRun.Mount(source, requireAbsolute(target, target.asNonBlankString()),
+                item.optionalBoolean("read_only").orElse(false));
+    }
+
+    private static String requireAbsolute(JsonSettings where, String target) {
+        if (!target.startsWith("/")) {
+            throw where.invalid("the container path must be absolute, got '" + target + "'");
+        }
+        return target;
+    }
+
+    @Override
+    public Optional<String> staleReason(DockerRun settings, JsonNode lastResults) {
+        if (!settings.detach() || lastResults == null || !lastResults.hasNonNull("container_id")) {
+            return Optional.empty();
+        }
+        String id = lastResults.get("container_id").asText();
+        try {
+            var c = docker.inspectContainer(id);
+            if (c.isEmpty()) {
+                return Optional.of("container " + DockerOps.shortId(id) + " is gone");
+            }
+            if (c.get().getState() == null || !Boolean.TRUE.equals(c.get().getState().getRunning())) {
+                return Optional.of("container " + DockerOps.shortId(id) + " is no longer running");
+            }
+            return Optional.empty();
+        } catch (DockerStepException e) {
+            return Optional.of("cannot check container " + DockerOps.shortId(id) + ": " + e.getMessage());
+        }
+    }
+
+    @Override
+    public StepOutcome execute(StepContext<DockerRun> context) throws Exception {
+        ObjectNode results = StepOutcome.newResults();
+        try {
+            return run(context, results);
+        } catch (DockerStepException e) {
+            return StepOutcome.failure(e.getMessage(), results);
+        }
+    }
+
+    private StepOutcome run(StepContext<DockerRun> context, ObjectNode results) throws Exception {
+        DockerRun s = context.settings();
+        String image = image(context, s.imageTag(), s.imageId(), DockerRun.TYPE);
+        results.put("image", image);
+        results.put("image_id", docker.requireImage(image).getId());
+        results.put("detach", s.detach());
+
+        if (s.detach()) {
+            // A re-run replaces this step's earlier container.
+            for (Container old : docker.containersLabelled(DockerOps.labels(context))) {
+                context.log().line("removing the previous container " + DockerOps.shortId(old.getId()));
+                docker.removeQuietly(old.getId());
+            }
+        }
+        if (s.containerName() != null) {
+            docker.inspectContainer(s.containerName()).ifPresent(old -> {
+                context.log().line("replacing container " + s.containerName() + " (" + DockerOps.shortId(old.getId()) + ")");
+                docker.removeQuietly(old.getId());
+            });
+        }
+
+        List<Bind> binds = new ArrayList<>();
+        for (DockerRun.Mount m : s.mounts()) {
+            String source = context.resolve(m.source()).toString();
+            binds.add(new Bind(source, new Volume(m.target()), m.readOnly() ? AccessMode.ro : AccessMode.rw));
+        }
+        List<String> env = new ArrayList<>();
+        s.env().forEach((k, v) -> env.add(k + "=" + v));
+
+        long started = System.nanoTime();
+        String id = docker.create(context, image, cmd -> {
+            if (!s.command().isEmpty()) {
+                cmd.withCmd(s.command());
+            }
+            if (!env.isEmpty()) {
+                cmd.withEnv(env);
+            }
+            if (s.workingDir() != null) {
+                cmd.withWorkingDir(s.workingDir());
+            }
+            if (s.containerName() != null) {
+                cmd.withName(s.containerName());
+            }
+            cmd.withHostConfig(HostConfig.newHostConfig().withBinds(binds));
+        });
+        boolean keep = false;
+        try {
+            docker.start(id, image);
+            if (s.detach()) {
+                var state = docker.inspectContainer(id).map(c -> c.getState()).orElse(null);
+                if (state != null && !Boolean.TRUE.equals(state.getRunning()) && state.getExitCodeLong() != null
+                        && state.getExitCodeLong() != 0) {
+                    results.put("exit_code", state.getExitCodeLong());
+                    return StepOutcome.failure("detached container " + DockerOps.shortId(id) + " (image '" + image
+                            + "') exited at once with " + state.getExitCodeLong(), results);
+                }
+                keep = true;
+                results.put("container_id", id);
+                results.put("container_name", s.containerName() != null ? s.containerName()
+                        : docker.inspectContainer(id).map(c -> c.getName().replaceFirst("^/", "")).orElse(null));
+                context.log().line("started container " + DockerOps.shortId(id) + " from " + image);
+                return StepOutcome.success(results);
+            }
+            Output output = new Output(context.log(), "");
+            Duration timeout = s.timeoutSeconds() > 0 ? Duration.ofSeconds(s.timeoutSeconds()) : null;
+            DockerOps.Exit exit;
+            try {
+                exit = docker.followToExit(id, image, output, timeout, context::isCancelled);
+            } catch (DockerOps.Stopped stopped) {
+                results.put("stdout", output.stdoutTail());
+                results.put("stderr", output.stderrTail());
+                results.put(stopped.timedOut ? "timed_out" : "cancelled", true);
+                return StepOutcome.failure(stopped.getMessage() + "; container removed", results);
+            }
+            results.put("exit_code", exit.exitCode());
+            results.put("stdout", exit.stdout());
+            results.put("stderr", exit.stderr());
+            results.put("duration_ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+            if (!s.isOk(exit.exitCode())) {
+                return StepOutcome.failure("container " + DockerOps.shortId(id) + " (image '" + image + "') exited with "
+                        + exit.exitCode() + DockerBuildStepType.tailForMessage(exit.stderr(), exit.stdout()), results);
+            }
+            return StepOutcome.success(results);
+        } finally {
+            if (!keep) {
+                docker.removeQuietly(id);
+            }
+        }
+    }
+
+    /**
+     * The image a step runs: its own {@code image_tag}/{@code image_id}, else the image of the nearest upstream
+     * {@code docker_build} (or {@code docker_pull}).
+     */
+    static String image(StepContext<?> context, String imageTag, String imageId, String type) {
+        if (imageTag != null) {
+            return imageTag;
+        }
+        if (imageId != null) {
+            return imageId;
+        }
+        for (UpstreamStep up : context.upstream()) {
+            if ((up.type().equals(DockerBuild.TYPE) || up.type().equals(DockerPull.TYPE))
+                    && up.results() != null && up.results().hasNonNull("image_id")) {
+                return up.results().get("image_id").asText();
+            }
+        }
+        throw new DockerStepException(type + " has no image: set image_tag or image_id, or depend on a docker_build step");
+    }
+
+    static ArrayNode ints(List<Integer> values) {
+        ArrayNode a = Settings.JSON.arrayNode();
+        values.forEach(a::add);
+        return a;
+    }
+}

@@ -1,0 +1,184 @@
+package dev.tasksync.docker;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tasksync.spi.JsonSettings;
+import dev.tasksync.spi.StepContext;
+import dev.tasksync.spi.StepOutcome;
+import dev.tasksync.spi.StepType;
+import dev.tasksync.spi.UpstreamStep;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * {@code docker_shell}: runs commands through {@code sh -c}, in order, stopping at the first failure, either in an
+ * existing container or in a fresh one (removed afterwards).
+ */
+public final class DockerShellStepType implements StepType<DockerShell> {
+    private static final Set<String> FIELDS = Set.of("docker", "command", "working_dir", "env", "timeout_seconds");
+
+    private final DockerOps docker;
+
+    /** Uses the engine named by the DOCKER_* environment (as ServiceLoader does). */
+    public DockerShellStepType() {
+        this(DockerConnection.environmentDefault());
+    }
+
+    public DockerShellStepType(DockerConnection connection) {
+        this.docker = new DockerOps(connection);
+    }
+
+    @Override
+    public String key() {
+        return DockerShell.TYPE;
+    }
+
+    @Override
+    public DockerShell parse(JsonSettings value) {
+        Settings.onlyFields(value, FIELDS);
+        DockerShell.Target target = value.optionalField("docker").map(DockerShellStepType::target).orElse(null);
+        List<DockerShell.Command> commands = commands(value.field("command"));
+        String workingDir = Settings.optionalNonBlank(value, "working_dir").orElse(null);
+        Map<String, String> env = DockerRunStepType.env(value);
+        long timeout = Settings.timeout(value, "timeout_seconds").map(Duration::toSeconds).orElse(0L);
+        return new DockerShell(target, commands, workingDir, env, timeout);
+    }
+
+    private static DockerShell.Target target(JsonSettings docker) {
+        Settings.onlyFields(docker, Set.of("image_tag", "image_id", "container_id", "container_name"));
+        String imageTag = Settings.optionalNonBlank(docker, "image_tag").orElse(null);
+        String imageId = Settings.optionalNonBlank(docker, "image_id").orElse(null);
+        String containerId = Settings.optionalNonBlank(docker, "container_id").orElse(null);
+        String containerName = Settings.optionalNonBlank(docker, "container_name").orElse(null);
+        long set = java.util.stream.Stream.of(imageTag, imageId, containerId, containerName).filter(x -> x != null).count();
+        if (set != 1) {
+            throw docker.invalid("give exactly one of image_tag, image_id, container_id, container_name"
+                    + (set == 0 ? "" : " (got " + set + ")"));
+        }
+        return new DockerShell.Target(imageTag, imageId, containerId, containerName);
+    }
+
+    /** The seed's list of {"command": "..."} objects; {"run_tests": "..."} style labels and plain strings too. */
+    static List<DockerShell.Command> commands(JsonSettings list) {
+        List<DockerShell.Command> commands = new ArrayList<>();
+        if (list.isString()) {
+            return List.of(DockerShell.Command.of(list.asNonBlankString()));
+        }
+        for (JsonSettings item : list.asList()) {
+            if (item.isString()) {
+                commands.add(DockerShell.Command.of(item.asNonBlankString()));
+                continue;
+            }
+            item.requireObject();
+            if (item.json().size() != 1) {
+                throw item.invalid("expected one key naming the command, e.g. {\"command\": \"ls /\"} or {\"run_tests\": \"make test\"}");
+            }
+            Iterator<String> names = item.json().fieldNames();
+            String label = names.next();
+            commands.add(new DockerShell.Command(label, item.field(label).asNonBlankString()));
+        }
+        if (commands.isEmpty()) {
+            throw list.invalid("needs at least one command");
+        }
+        return commands;
+    }
+
+    @Override
+    public StepOutcome execute(StepContext<DockerShell> context) throws Exception {
+        ObjectNode results = StepOutcome.newResults();
+        try {
+            return run(context, results);
+        } catch (DockerStepException e) {
+            return StepOutcome.failure(e.getMessage(), results);
+        }
+    }
+
+    private StepOutcome run(StepContext<DockerShell> context, ObjectNode results) throws Exception {
+        DockerShell s = context.settings();
+        String containerId;
+        String fresh = null;
+        DockerShell.Target t = s.target();
+        if (t != null && (t.containerId() != null || t.containerName() != null)) {
+            containerId = running(t.containerId() != null ? t.containerId() : t.containerName());
+        } else if (t != null) {
+            fresh = freshContainer(context, t.imageTag() != null ? t.imageTag() : t.imageId(), results);
+            containerId = fresh;
+        } else {
+            Optional<UpstreamStep> run = context.upstream(DockerRun.TYPE);
+            if (run.isPresent()) {
+                String id = run.get().results() == null ? null : run.get().results().path("container_id").asText(null);
+                if (id == null) {
+                    return StepOutcome.failure("upstream docker_run '" + run.get().title()
+                            + "' kept no container (set \"detach\": true there, or give docker.image_tag here)", results);
+                }
+                containerId = running(id);
+            } else {
+                String image = DockerRunStepType.image(context, null, null, DockerShell.TYPE + " (no docker target and no upstream docker_run)");
+                fresh = freshContainer(context, image, results);
+                containerId = fresh;
+            }
+        }
+        results.put("container_id", containerId);
+        try {
+            ArrayNode out = results.putArray("commands");
+            Duration timeout = s.timeoutSeconds() > 0 ? Duration.ofSeconds(s.timeoutSeconds()) : null;
+            for (DockerShell.Command c : s.commands()) {
+                context.log().line("[" + c.label() + "] $ " + c.command());
+                ObjectNode r = out.addObject().put("label", c.label()).put("command", c.command());
+                Output output = new Output(context.log(), "[" + c.label() + "] ");
+                DockerOps.Exit exit;
+                List<String> env = new ArrayList<>();
+                s.env().forEach((k, v) -> env.add(k + "=" + v));
+                try {
+                    exit = docker.exec(containerId, c.command(), s.workingDir(), env, output, timeout, context::isCancelled);
+                } catch (DockerOps.Stopped stopped) {
+                    r.put("stdout", output.stdoutTail()).put("stderr", output.stderrTail())
+                            .put(stopped.timedOut ? "timed_out" : "cancelled", true);
+                    return StepOutcome.failure(c.label() + ": " + stopped.getMessage(), results);
+                }
+                r.put("exit_code", exit.exitCode()).put("stdout", exit.stdout()).put("stderr", exit.stderr())
+                        .put("duration_ms", exit.duration().toMillis());
+                if (exit.exitCode() != 0) {
+                    return StepOutcome.failure(c.label() + ": command '" + c.command() + "' exited with " + exit.exitCode()
+                            + " in container " + DockerOps.shortId(containerId)
+                            + DockerBuildStepType.tailForMessage(exit.stderr(), exit.stdout()), results);
+                }
+            }
+            return StepOutcome.success(results);
+        } finally {
+            if (fresh != null) {
+                docker.removeQuietly(fresh);
+            }
+        }
+    }
+
+    /** The id of a running container, or a failure naming it. */
+    private String running(String idOrName) {
+        var c = docker.inspectContainer(idOrName).orElseThrow(() -> new DockerStepException(
+                "container '" + idOrName + "' not found on the Docker engine at " + docker.host()));
+        if (c.getState() == null || !Boolean.TRUE.equals(c.getState().getRunning())) {
+            throw new DockerStepException("container '" + idOrName + "' is not running (Docker engine at " + docker.host() + ")");
+        }
+        return c.getId();
+    }
+
+    /** Starts a labelled container of {@code image} that idles until removed. */
+    String freshContainer(StepContext<?> context, String image, ObjectNode results) {
+        results.put("image", image);
+        String id = docker.create(context, image, cmd -> cmd.withEntrypoint(DockerOps.KEEP_ALIVE).withCmd(List.of()));
+        try {
+            docker.start(id, image);
+        } catch (RuntimeException e) {
+            docker.removeQuietly(id);
+            throw e;
+        }
+        results.put("fresh_container", true);
+        return id;
+    }
+}

@@ -1,0 +1,67 @@
+package dev.tasksync.docker;
+
+import com.github.dockerjava.api.model.Container;
+import dev.tasksync.spi.StepType;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The Docker step types, for registering with an engine connection of your choice:
+ *
+ * <pre>{@code
+ * DockerConnection docker = DockerConnection.of("tcp://build-box:2375");
+ * TaskSync ts = TaskSync.builder().embedded().stepType(DockerStepTypes.all(docker)).build();
+ * }</pre>
+ *
+ * Without that, ServiceLoader registers the same types on the engine named by the DOCKER_* environment.
+ */
+public final class DockerStepTypes {
+    /** Label on every container a Docker step creates: the task id. */
+    public static final String LABEL_TASK = "dev.tasksync.task";
+    /** Label on every container a Docker step creates: the step id. */
+    public static final String LABEL_STEP = "dev.tasksync.step";
+
+    private DockerStepTypes() {
+    }
+
+    /** docker_build, docker_run, docker_shell, docker_rubrics and docker_pull on {@code connection}. */
+    public static StepType<?>[] all(DockerConnection connection) {
+        return new StepType<?>[]{
+                new DockerBuildStepType(connection),
+                new DockerRunStepType(connection),
+                new DockerShellStepType(connection),
+                new DockerRubricsStepType(connection),
+                new DockerPullStepType(connection)
+        };
+    }
+
+    /** The same types on the engine named by the DOCKER_* environment. */
+    public static StepType<?>[] all() {
+        return all(DockerConnection.environmentDefault());
+    }
+
+    /** The type keys: docker_build, docker_run, docker_shell, docker_rubrics, docker_pull. */
+    public static List<String> keys() {
+        return List.of(DockerBuild.TYPE, DockerRun.TYPE, DockerShell.TYPE, DockerRubrics.TYPE, DockerPull.TYPE);
+    }
+
+    /**
+     * Ids of the containers (running or not) that Docker steps of a task created and that still exist; pass a
+     * step id to narrow it to one step, or null for the whole task.
+     */
+    public static List<String> containers(DockerConnection connection, int taskId, Integer stepId) {
+        Map<String, String> labels = stepId == null
+                ? Map.of(LABEL_TASK, String.valueOf(taskId))
+                : Map.of(LABEL_TASK, String.valueOf(taskId), LABEL_STEP, String.valueOf(stepId));
+        return new DockerOps(connection).containersLabelled(labels).stream().map(Container::getId).toList();
+    }
+
+    /** Removes every container that Docker steps of the task left (e.g. detached ones); returns how many. */
+    public static int removeContainers(DockerConnection connection, int taskId) {
+        DockerOps ops = new DockerOps(connection);
+        List<String> ids = containers(connection, taskId, null);
+        ids.forEach(ops::removeQuietly);
+        return ids.size();
+    }
+}

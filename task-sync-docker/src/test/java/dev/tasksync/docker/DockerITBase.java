@@ -1,0 +1,69 @@
+package dev.tasksync.docker;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tasksync.RunResult;
+import dev.tasksync.Step;
+import dev.tasksync.StepResult;
+import dev.tasksync.Task;
+import dev.tasksync.TaskSync;
+import dev.tasksync.testing.TestDatabase;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** A real engine, a busybox image built once per class, and a TaskSync on the test PostgreSQL. */
+abstract class DockerITBase {
+    static final AtomicInteger TASKS = new AtomicInteger();
+    static DockerConnection docker;
+    static String image;
+    static String imageId;
+
+    @TempDir
+    Path dir;
+    TaskSync ts;
+
+    @BeforeAll
+    static void engine() throws IOException {
+        docker = DockerTestSupport.connection();
+        image = "tasksync-test-busybox:it";
+        imageId = DockerTestSupport.buildImage(docker, Files.createTempDirectory("tasksync-image"), image);
+    }
+
+    @BeforeEach
+    void open() {
+        ts = TestDatabase.builder().stepType(DockerStepTypes.all(docker)).build();
+    }
+
+    @AfterEach
+    void close() {
+        ts.close();
+    }
+
+    Task task() {
+        return ts.createTask("task-" + TASKS.incrementAndGet() + "-" + System.nanoTime(), "new", dir.toString());
+    }
+
+    Step step(Task task, String title, String json) {
+        return ts.createStep(task.id(), title, json);
+    }
+
+    static StepResult result(RunResult r, String title) {
+        return r.step(title).orElseThrow(() -> new AssertionError("no step " + title + " in " + r));
+    }
+
+    static JsonNode results(RunResult r, String title) {
+        return result(r, title).results();
+    }
+
+    void write(String path, String content) throws IOException {
+        Path p = dir.resolve(path);
+        Files.createDirectories(p.getParent());
+        Files.writeString(p, content);
+    }
+}

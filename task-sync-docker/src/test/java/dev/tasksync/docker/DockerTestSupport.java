@@ -1,0 +1,102 @@
+package dev.tasksync.docker;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.BuildImageResultCallback;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A real Docker engine for tests: skips the test when none answers, unless TASKSYNC_REQUIRE_DOCKER=true, which
+ * turns a missing engine into a failure. Images are built FROM scratch with the busybox-static binary.
+ */
+final class DockerTestSupport {
+    static final String REQUIRE = "TASKSYNC_REQUIRE_DOCKER";
+    private static final List<String> BUSYBOX = List.of("/bin/busybox", "/usr/bin/busybox");
+
+    private DockerTestSupport() {
+    }
+
+    static boolean required() {
+        return "true".equalsIgnoreCase(System.getenv(REQUIRE));
+    }
+
+    /** The environment's engine, or a skip (a failure when TASKSYNC_REQUIRE_DOCKER=true). */
+    static DockerConnection connection() {
+        DockerConnection c = DockerConnection.fromEnvironment();
+        if (!c.isAvailable()) {
+            unavailable("no Docker engine answers at " + c.describeHost()
+                    + " (start one, e.g. `dockerd --bridge=none --iptables=false`, or set DOCKER_HOST)");
+        }
+        busybox();
+        return c;
+    }
+
+    private static void unavailable(String why) {
+        if (required()) {
+            Assertions.fail(why + "; " + REQUIRE + "=true requires it");
+        }
+        Assumptions.abort("skipped: " + why);
+    }
+
+    static Path busybox() {
+        for (String p : BUSYBOX) {
+            Path path = Path.of(p);
+            if (Files.isRegularFile(path)) {
+                return path;
+            }
+        }
+        unavailable("no busybox binary at " + BUSYBOX + " (apt-get install busybox-static)");
+        return null;
+    }
+
+    /** Writes a build context: busybox plus a Dockerfile FROM scratch with the extra lines. */
+    static Path context(Path dir, String... extraLines) {
+        try {
+            Files.createDirectories(dir);
+            Files.copy(busybox(), dir.resolve("busybox"), StandardCopyOption.REPLACE_EXISTING);
+            dir.resolve("busybox").toFile().setExecutable(true);
+            StringBuilder df = new StringBuilder("FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n");
+            for (String line : extraLines) {
+                df.append(line).append('\n');
+            }
+            Files.writeString(dir.resolve("Dockerfile"), df.toString());
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Builds a busybox image tagged {@code tag} and returns its id. */
+    static String buildImage(DockerConnection c, Path dir, String tag, String... extraLines) {
+        context(dir, extraLines);
+        DockerClient client = c.client();
+        return client.buildImageCmd(dir.toFile()).withTags(Set.of(tag)).withForcerm(true)
+                .exec(new BuildImageResultCallback()).awaitImageId();
+    }
+
+    static void removeImage(DockerConnection c, String tag) {
+        try {
+            c.client().removeImageCmd(tag).withForce(true).exec();
+        } catch (RuntimeException ignored) {
+            // already gone
+        }
+    }
+
+    /** Containers carrying the task's (and optionally the step's) labels. */
+    static List<String> labelled(DockerConnection c, int taskId, Integer stepId) {
+        return DockerStepTypes.containers(c, taskId, stepId);
+    }
+
+    static Map<String, String> labelsOf(DockerConnection c, String containerId) {
+        return c.client().inspectContainerCmd(containerId).exec().getConfig().getLabels();
+    }
+}
