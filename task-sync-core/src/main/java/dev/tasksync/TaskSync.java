@@ -68,7 +68,7 @@ public final class TaskSync implements AutoCloseable {
         this.concurrency = b.concurrency;
         String workerId = b.workerId != null ? b.workerId
                 : ManagementFactory.getRuntimeMXBean().getName() + "/" + UUID.randomUUID().toString().substring(0, 8);
-        this.engine = new Engine(dsl, registry, workerId);
+        this.engine = new Engine(dsl, registry, workerId, b.ignoredFiles);
     }
 
     // ---- opening
@@ -110,8 +110,18 @@ public final class TaskSync implements AutoCloseable {
         private String workerId;
         private ClassLoader classLoader = Thread.currentThread().getContextClassLoader();
         private final List<StepType<?>> stepTypes = new ArrayList<>();
+        private final List<String> ignoredFiles = new ArrayList<>();
 
         private Builder() {
+        }
+
+        /**
+         * Globs (relative to a task's local_path, e.g. {@code **}{@code /.git/**}, {@code **}{@code /*.tmp})
+         * of files left out when a watched directory is walked for fingerprints.
+         */
+        public Builder ignoreFiles(String... globs) {
+            ignoredFiles.addAll(List.of(globs));
+            return this;
         }
 
         public Builder dataSource(DataSource dataSource) {

@@ -179,4 +179,31 @@ class IncrementalIT {
         return (long) Rows.query(ts, "SELECT hashed_at_ns FROM ${schema}.file_index WHERE path = '" + path + "'")
                 .get(0).get("hashed_at_ns");
     }
+
+    @Test
+    void symlinksAreNotFollowedOutOfTheLocalPath(@TempDir Path outside) throws Exception {
+        Files.writeString(outside.resolve("secret.txt"), "outside");
+        Files.createSymbolicLink(dir.resolve("src/out.txt"), outside.resolve("secret.txt"));
+        Files.createSymbolicLink(dir.resolve("src/in.txt"), dir.resolve("a.txt"));
+        assertThat(reasons()).containsEntry("C", "file src/in.txt added");
+        planAndRun();
+        var hashes = ts.steps(task.id()).get(2).results().get("file_hashes");
+        assertThat(hashes.has("src/in.txt")).isTrue();
+        assertThat(hashes.has("src/out.txt")).isFalse();
+        Files.writeString(outside.resolve("secret.txt"), "changed outside");
+        assertThat(planAndRun()).isEmpty();
+    }
+
+    @Test
+    void ignoredFilesDoNotCount() throws Exception {
+        try (TaskSync ignoring = TaskSync.builder().dataSource(TestDatabase.dataSource()).schema(ts.schema())
+                .stepType(new TestSteps.WatchType()).ignoreFiles("**/*.tmp", "src/deep/**").build()) {
+            // Leaving src/deep out changes C's inputs once.
+            assertThat(ignoring.plan(task.id()).steps().get(2).reason()).isEqualTo("file src/deep/d.txt removed");
+            ignoring.run(task.id());
+            write("src/deep/d.txt", "delta changed");
+            write("src/scratch.tmp", "noise");
+            assertThat(ignoring.plan(task.id()).toRun()).isEmpty();
+        }
+    }
 }

@@ -64,11 +64,13 @@ public final class Engine {
     private final DSLContext dsl;
     private final StepTypeRegistry registry;
     private final String workerId;
+    private final List<java.nio.file.PathMatcher> ignore;
 
-    public Engine(DSLContext dsl, StepTypeRegistry registry, String workerId) {
+    public Engine(DSLContext dsl, StepTypeRegistry registry, String workerId, List<String> ignoreGlobs) {
         this.dsl = dsl;
         this.registry = registry;
         this.workerId = workerId;
+        this.ignore = FileHasher.matchers(ignoreGlobs);
     }
 
     /** What {@link #run} would execute now, and why. Writes nothing. */
@@ -356,7 +358,7 @@ public final class Engine {
         Map<Integer, StoredState> stored = new HashMap<>();
         dsl.select(STEPS.ID, STEPS.FINGERPRINT, STEPS.INPUTS).from(STEPS).where(STEPS.TASK_ID.eq(taskId))
                 .forEach(r -> stored.put(r.value1(), new StoredState(r.value2(), Inputs.fromJson(Store.parse(r.value3())))));
-        return new Loaded(task, byId, parsed, graph, stored, localPath(task));
+        return new Loaded(task, byId, parsed, graph, stored, localPath(task), ignore);
     }
 
     static Path localPath(Task task) {
@@ -369,7 +371,8 @@ public final class Engine {
     }
 
     private record Loaded(Task task, Map<Integer, Step> steps, Map<Integer, ParsedSettings> parsed,
-                          StepGraph<Integer> graph, Map<Integer, StoredState> stored, Path localPath) {
+                          StepGraph<Integer> graph, Map<Integer, StoredState> stored, Path localPath,
+                          List<java.nio.file.PathMatcher> ignore) {
 
         Decision plan(boolean force, FileIndex index) {
             List<Integer> order = graph.topologicalOrder();
@@ -377,7 +380,7 @@ public final class Engine {
             Map<Integer, Map<String, Path>> watched = new HashMap<>();
             Set<Path> files = new HashSet<>();
             for (int id : order) {
-                Map<String, Path> w = FileHasher.expand(localPath, parsed.get(id).watchedFiles());
+                Map<String, Path> w = FileHasher.expand(localPath, parsed.get(id).watchedFiles(), ignore);
                 watched.put(id, w);
                 w.values().stream().filter(java.util.Objects::nonNull).forEach(files::add);
             }

@@ -5,9 +5,11 @@ import dev.tasksync.TaskSyncException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.PathMatcher;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -58,6 +60,14 @@ public final class FileHasher {
      * Symbolic links are not followed out of {@code root}.
      */
     public static Map<String, Path> expand(Path root, List<String> watched) {
+        return expand(root, watched, List.of());
+    }
+
+    /**
+     * As {@link #expand(Path, List)}, leaving out files found by walking a directory whose path
+     * relative to {@code root} matches one of the {@code ignore} globs (e.g. {@code **}{@code /.git/**}).
+     */
+    public static Map<String, Path> expand(Path root, List<String> watched, List<PathMatcher> ignore) {
         Map<String, Path> files = new TreeMap<>();
         Path realRoot = realPath(root);
         for (String w : watched) {
@@ -71,6 +81,9 @@ public final class FileHasher {
                                     || (Files.isSymbolicLink(f) && Files.isRegularFile(f) && inside(realRoot, f)))
                             .forEach(found::add);
                     for (Path f : found) {
+                        if (ignored(root, f, ignore)) {
+                            continue;
+                        }
                         String rel = p.relativize(f).toString().replace('\\', '/');
                         String key = (w.endsWith("/") ? w : w + "/") + rel;
                         files.put(key, f);
@@ -83,6 +96,21 @@ public final class FileHasher {
             }
         }
         return files;
+    }
+
+    /** Globs as {@link java.nio.file.FileSystem#getPathMatcher} reads them ({@code glob:} is implied). */
+    public static List<PathMatcher> matchers(List<String> globs) {
+        return globs.stream()
+                .map(g -> FileSystems.getDefault().getPathMatcher(g.contains(":") ? g : "glob:" + g))
+                .toList();
+    }
+
+    private static boolean ignored(Path root, Path file, List<PathMatcher> ignore) {
+        if (ignore.isEmpty()) {
+            return false;
+        }
+        Path rel = file.startsWith(root) ? root.relativize(file) : file;
+        return ignore.stream().anyMatch(m -> m.matches(rel));
     }
 
     private static boolean inside(Path realRoot, Path link) {
