@@ -1,0 +1,132 @@
+package dev.tasksync.cli;
+
+import dev.tasksync.TaskSyncException;
+import picocli.CommandLine;
+
+import java.io.InputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/**
+ * Builds the picocli command line with its streams, environment and exit codes:
+ * 0 success, 1 a step failed (or the database could not be reached), 2 usage or bad input.
+ */
+final class Cli {
+    static final int OK = 0;
+    static final int FAILED = 1;
+    static final int BAD_INPUT = 2;
+
+    private final Map<String, String> env;
+    private final PrintWriter out;
+    private final PrintWriter err;
+    private final InputStream in;
+    private final boolean terminal;
+
+    Cli(Map<String, String> env, PrintWriter out, PrintWriter err, InputStream in, boolean terminal) {
+        this.env = env;
+        this.out = out;
+        this.err = err;
+        this.in = in;
+        this.terminal = terminal;
+    }
+
+    static Cli standard() {
+        PrintWriter out = new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
+        PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
+        return new Cli(System.getenv(), out, err, System.in, System.console() != null);
+    }
+
+    /** The full command line, every command registered (for help and tests). */
+    CommandLine commandLine() {
+        return commandLine(new String[0]);
+    }
+
+    /** The command line for these arguments: only the top-level command they name, or all when none is named. */
+    CommandLine commandLine(String[] args) {
+        TaskSyncCommand root = new TaskSyncCommand(env, in, terminal);
+        CommandLine cl = new CommandLine(root);
+        String named = null;
+        for (String a : args) {
+            if (TaskSyncCommand.COMMANDS.containsKey(a)) {
+                named = a;
+                break;
+            }
+        }
+        if (named != null) {
+            cl.addSubcommand(named, TaskSyncCommand.COMMANDS.get(named));
+        } else {
+            TaskSyncCommand.COMMANDS.forEach(cl::addSubcommand);
+        }
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setExpandAtFiles(false);
+        cl.setUsageHelpAutoWidth(true);
+        cl.setParameterExceptionHandler(Cli::onParameterError);
+        cl.setExecutionExceptionHandler(Cli::onExecutionError);
+        return cl;
+    }
+
+    int execute(String... args) {
+        CommandLine cl = commandLine(args);
+        TaskSyncCommand root = cl.getCommand();
+        root.timing("command line built");
+        try {
+            return cl.execute(args);
+        } finally {
+            root.timing("done");
+            root.close();
+            out.flush();
+            err.flush();
+        }
+    }
+
+    private static int onParameterError(CommandLine.ParameterException e, String[] args) {
+        CommandLine cl = e.getCommandLine();
+        PrintWriter err = cl.getErr();
+        err.println("error: " + e.getMessage());
+        CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+        err.println("Try '" + cl.getCommandSpec().qualifiedName() + " --help' for usage and examples.");
+        err.flush();
+        return BAD_INPUT;
+    }
+
+    private static int onExecutionError(Exception e, CommandLine cl, CommandLine.ParseResult parseResult) {
+        PrintWriter err = cl.getErr();
+        int code;
+        if (e instanceof ConnectionException) {
+            err.println("error: " + e.getMessage());
+            code = FAILED;
+        } else if (e instanceof UsageException || e instanceof TaskSyncException) {
+            err.println("error: " + e.getMessage());
+            code = BAD_INPUT;
+        } else if (e instanceof IllegalArgumentException) {
+            err.println("error: " + e.getMessage());
+            code = BAD_INPUT;
+        } else {
+            err.println("error: " + e);
+            if (System.getenv("TASKSYNC_DEBUG") != null) {
+                e.printStackTrace(err);
+            }
+            code = FAILED;
+        }
+        err.flush();
+        return code;
+    }
+
+    /** Bad input found by a command itself (not by picocli): exit code 2. */
+    static final class UsageException extends RuntimeException {
+        UsageException(String message) {
+            super(message);
+        }
+    }
+
+    /** The database could not be reached or opened: exit code 1. */
+    static final class ConnectionException extends RuntimeException {
+        ConnectionException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package dev.tasksync.cli;
+
+import dev.tasksync.internal.db.SharedServer;
+import picocli.CommandLine.Command;
+
+import java.util.Optional;
+
+@Command(name = "db", description = "The embedded PostgreSQL server kept running between commands.",
+        mixinStandardHelpOptions = true,
+        subcommands = {DbCommands.Status.class, DbCommands.Start.class, DbCommands.Stop.class},
+        footerHeading = "%nExamples:%n",
+        footer = {"  task-sync db status", "  task-sync db stop", "  TASKSYNC_HOME=/tmp/ts task-sync db start"})
+final class DbCommands {
+
+    @Command(name = "status", description = "Say whether the embedded server runs, and where.", mixinStandardHelpOptions = true)
+    static final class Status extends BaseCommand {
+        @Override
+        public Integer call() {
+            String external = root().externalUrl();
+            if (external != null) {
+                out().println("Using the external database " + external + " (--db / TASKSYNC_DB_URL); the embedded server is not used.");
+            }
+            SharedServer server = root().server();
+            Optional<SharedServer.Info> info = server.status();
+            if (info.isPresent()) {
+                out().println("running  port " + info.get().port() + "  pid " + info.get().pid()
+                        + "  url " + info.get().jdbcUrl());
+                out().println("data     " + server.dataDirectory());
+                out().println("log      " + server.logFile());
+            } else {
+                out().println("stopped  data " + server.dataDirectory() + " (the next command starts it)");
+            }
+            return Cli.OK;
+        }
+    }
+
+    @Command(name = "start", description = "Start the embedded server now (commands start it on demand anyway).",
+            mixinStandardHelpOptions = true)
+    static final class Start extends BaseCommand {
+        @Override
+        public Integer call() {
+            SharedServer.Info info;
+            try {
+                info = root().server().ensureRunning();
+            } catch (RuntimeException e) {
+                throw new Cli.ConnectionException(e.getMessage(), e);
+            }
+            out().println("running  port " + info.port() + "  pid " + info.pid() + "  url " + info.jdbcUrl());
+            return Cli.OK;
+        }
+    }
+
+    @Command(name = "stop", description = "Stop the embedded server (data is kept).", mixinStandardHelpOptions = true)
+    static final class Stop extends BaseCommand {
+        @Override
+        public Integer call() {
+            Optional<SharedServer.Info> stopped = root().server().stop();
+            out().println(stopped.map(i -> "stopped  (was pid " + i.pid() + ", port " + i.port() + ")")
+                    .orElse("not running"));
+            return Cli.OK;
+        }
+    }
+}

@@ -1,0 +1,124 @@
+package dev.tasksync.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tasksync.Plan;
+import dev.tasksync.RunResult;
+import dev.tasksync.Step;
+import dev.tasksync.StepResult;
+import dev.tasksync.Task;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.List;
+
+/** The --json shapes: the tables' column names (snake_case), timestamps as ISO-8601, durations in ms. */
+final class Json {
+    static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private Json() {
+    }
+
+    static ObjectNode task(Task t) {
+        ObjectNode n = MAPPER.createObjectNode();
+        n.put("id", t.id());
+        n.put("name", t.name());
+        n.put("status", t.status());
+        n.put("local_path", t.localPath());
+        n.put("created_at", time(t.createdAt()));
+        n.put("updated_at", time(t.updatedAt()));
+        return n;
+    }
+
+    static ObjectNode step(Step s) {
+        ObjectNode n = MAPPER.createObjectNode();
+        n.put("id", s.id());
+        n.put("task_id", s.taskId());
+        n.put("title", s.title());
+        n.put("type", s.type());
+        n.put("status", s.status().dbValue());
+        n.set("settings", s.settings());
+        n.set("results", s.results());
+        ArrayNode deps = n.putArray("depends_on");
+        s.dependsOn().forEach(deps::add);
+        n.put("attempt", s.attempt());
+        n.put("started_at", time(s.startedAt()));
+        n.put("finished_at", time(s.finishedAt()));
+        n.put("duration_ms", s.duration().toMillis());
+        n.put("created_at", time(s.createdAt()));
+        n.put("updated_at", time(s.updatedAt()));
+        return n;
+    }
+
+    static ObjectNode taskWithSteps(Task t, List<Step> steps) {
+        ObjectNode n = task(t);
+        ArrayNode a = n.putArray("steps");
+        steps.forEach(s -> a.add(step(s)));
+        return n;
+    }
+
+    static ObjectNode run(RunResult r) {
+        ObjectNode n = MAPPER.createObjectNode();
+        n.put("task_id", r.taskId());
+        n.put("task_name", r.taskName());
+        n.put("task_status", r.taskStatus());
+        n.put("succeeded", r.succeeded());
+        n.put("elapsed_ms", r.elapsed().toMillis());
+        ArrayNode a = n.putArray("steps");
+        for (StepResult s : r.steps()) {
+            ObjectNode sn = a.addObject();
+            sn.put("id", s.stepId());
+            sn.put("title", s.title());
+            sn.put("status", s.status().dbValue());
+            sn.put("executed", s.executed());
+            sn.put("duration_ms", s.duration().toMillis());
+            sn.set("results", s.results());
+        }
+        return n;
+    }
+
+    static ObjectNode plan(Plan p) {
+        ObjectNode n = MAPPER.createObjectNode();
+        n.put("task_id", p.taskId());
+        n.put("task_name", p.taskName());
+        ArrayNode a = n.putArray("steps");
+        for (Plan.PlannedStep s : p.steps()) {
+            a.addObject().put("id", s.stepId()).put("title", s.title()).put("will_run", s.willRun()).put("reason", s.reason());
+        }
+        return n;
+    }
+
+    static String time(OffsetDateTime t) {
+        return t == null ? null : t.toString();
+    }
+
+    static void print(PrintWriter out, JsonNode node) {
+        try {
+            out.println(MAPPER.writeValueAsString(node));
+            out.flush();
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String pretty(JsonNode node) {
+        try {
+            return node == null ? "null" : MAPPER.writeValueAsString(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String seconds(Duration d) {
+        long ms = d.toMillis();
+        if (ms < 60_000) {
+            return String.format("%.2fs", ms / 1000.0);
+        }
+        return String.format("%dm%02ds", ms / 60_000, (ms / 1000) % 60);
+    }
+}

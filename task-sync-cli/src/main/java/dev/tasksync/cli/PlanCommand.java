@@ -1,0 +1,41 @@
+package dev.tasksync.cli;
+
+import dev.tasksync.Plan;
+import dev.tasksync.Task;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "plan", description = "Show what 'run' would execute now and why, without running anything.",
+        mixinStandardHelpOptions = true,
+        footerHeading = "%nExamples:%n",
+        footer = {"  task-sync plan --task-id 1", "  task-sync plan --task build --force --json"})
+final class PlanCommand extends BaseCommand {
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    StepCommands.TaskRef taskRef;
+
+    @Option(names = {"-f", "--force"}, description = "Plan as 'run --force' would.")
+    boolean force;
+
+    @Mixin
+    JsonOption json;
+
+    @Override
+    public Integer call() {
+        Task t = taskRef.resolve(this);
+        Plan plan = ts().plan(t.id(), force);
+        if (json.json) {
+            Json.print(out(), Json.plan(plan));
+            return Cli.OK;
+        }
+        out().println("Plan for task " + plan.taskId() + " '" + plan.taskName() + "': " + plan.toRun().size() + " of "
+                + plan.steps().size() + " step" + (plan.steps().size() == 1 ? "" : "s") + " would run.");
+        Table table = new Table("ID", "TITLE", "RUN", "REASON");
+        plan.steps().forEach(s -> table.row(s.stepId(), s.title(), s.willRun() ? "yes" : "no", s.reason()));
+        if (!table.isEmpty()) {
+            table.print(out());
+        }
+        return Cli.OK;
+    }
+}

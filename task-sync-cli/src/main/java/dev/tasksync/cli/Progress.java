@@ -1,0 +1,123 @@
+package dev.tasksync.cli;
+
+import dev.tasksync.RunListener;
+import dev.tasksync.StepResult;
+import dev.tasksync.StepStatus;
+import dev.tasksync.Task;
+
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Shows a run as it happens. On a terminal: a status line redrawn in place
+ * ({@code [done/total] elapsed  running: titles}) with finished steps and log lines printed above it.
+ * Otherwise: one plain line per event.
+ */
+final class Progress implements RunListener, AutoCloseable {
+    private final PrintWriter out;
+    private final boolean live;
+    private final boolean showLogs;
+    private final Map<Integer, String> running = new LinkedHashMap<>();
+    private long startNanos = System.nanoTime();
+    private int total;
+    private int done;
+    private String taskName = "";
+    private ScheduledExecutorService ticker;
+    private boolean statusShown;
+
+    Progress(PrintWriter out, boolean live, boolean showLogs) {
+        this.out = out;
+        this.live = live;
+        this.showLogs = showLogs;
+    }
+
+    @Override
+    public synchronized void runStarted(Task task, int total) {
+        this.total = total;
+        this.done = 0;
+        this.taskName = task.name();
+        this.startNanos = System.nanoTime();
+        line("Running task " + task.id() + " '" + task.name() + "' (" + total + " step" + (total == 1 ? "" : "s") + ")");
+        if (live && ticker == null) {
+            ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "task-sync-progress");
+                t.setDaemon(true);
+                return t;
+            });
+            ticker.scheduleAtFixedRate(this::redraw, 100, 100, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    @Override
+    public synchronized void stepStarted(int stepId, String title) {
+        running.put(stepId, title);
+        if (live) {
+            redraw();
+        } else {
+            line("[" + done + "/" + total + "] started   " + stepId + " '" + title + "'");
+        }
+    }
+
+    @Override
+    public synchronized void stepFinished(StepResult result) {
+        running.remove(result.stepId());
+        done++;
+        String mark = result.status() == StepStatus.COMPLETED ? "completed" : result.status().dbValue();
+        String error = result.results() != null && result.results().hasNonNull("error")
+                ? ": " + result.results().get("error").asText() : "";
+        line("[" + done + "/" + total + "] " + String.format("%-9s", mark) + " " + result.stepId() + " '" + result.title() + "' in "
+                + Json.seconds(result.duration()) + error);
+    }
+
+    @Override
+    public synchronized void stepLog(int stepId, String line) {
+        if (showLogs) {
+            line("    " + stepId + " | " + line);
+        }
+    }
+
+    /** Prints a permanent line (above the status line on a terminal). */
+    private void line(String text) {
+        if (live) {
+            out.print("\r\033[K");
+            out.println(text);
+            statusShown = false;
+            redraw();
+        } else {
+            out.println(text);
+            out.flush();
+        }
+    }
+
+    private synchronized void redraw() {
+        if (!live) {
+            return;
+        }
+        double elapsed = (System.nanoTime() - startNanos) / 1e9;
+        String status = String.format("[%d/%d] %.1fs %s", done, total, elapsed,
+                running.isEmpty() ? "" : " running: " + String.join(", ", running.values()));
+        int width = 120;
+        if (status.length() > width) {
+            status = status.substring(0, width - 3) + "...";
+        }
+        out.print("\r\033[K" + status);
+        out.flush();
+        statusShown = true;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (ticker != null) {
+            ticker.shutdownNow();
+            ticker = null;
+        }
+        if (live && statusShown) {
+            out.print("\r\033[K");
+            out.flush();
+        }
+    }
+}

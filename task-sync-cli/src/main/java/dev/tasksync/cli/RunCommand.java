@@ -1,0 +1,129 @@
+package dev.tasksync.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.tasksync.RunOptions;
+import dev.tasksync.RunResult;
+import dev.tasksync.StepResult;
+import dev.tasksync.StepStatus;
+import dev.tasksync.Task;
+import dev.tasksync.TaskSync;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.util.ArrayList;
+import java.util.List;
+
+@Command(name = "run", description = {
+        "Run a task's steps in dependency order; steps whose inputs did not change since they completed are not run again.",
+        "Exit code 0 when every step completed, 1 when any failed (or was skipped below a failure), 2 on bad input."},
+        mixinStandardHelpOptions = true,
+        footerHeading = "%nExamples:%n",
+        footer = {"  task-sync run --task-id 1",
+                "  task-sync run --task build --force",
+                "  task-sync run --all --concurrency 4",
+                "  task-sync run --task-id 1 --json | jq '.steps[] | {title, status}'",
+                "",
+                "With a single task in the database, 'task-sync run' runs it.",
+                "Progress is drawn live on a terminal and printed as plain lines otherwise (TASKSYNC_PROGRESS=tty|plain overrides)."})
+final class RunCommand extends BaseCommand {
+    static final class Which {
+        @Option(names = "--task-id", paramLabel = "ID", required = true, description = "Run this task.")
+        Integer taskId;
+
+        @Option(names = "--task", paramLabel = "ID|NAME", required = true, description = "Run this task (by id or name).")
+        String task;
+
+        @Option(names = "--all", required = true, description = "Run every task, one after another.")
+        boolean all;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
+    Which which;
+
+    @Option(names = {"-c", "--concurrency"}, paramLabel = "N",
+            description = "Steps run at once at most (default: the number of processors).")
+    Integer concurrency;
+
+    @Option(names = {"-f", "--force"}, description = "Run every step, even those that are up to date.")
+    boolean force;
+
+    @Option(names = "--no-logs", description = "Do not print the steps' output lines.")
+    boolean noLogs;
+
+    @Mixin
+    JsonOption json;
+
+    @Override
+    public Integer call() {
+        int n = concurrency != null ? concurrency : RunOptions.DEFAULT_CONCURRENCY;
+        if (n < 1) {
+            throw new Cli.UsageException("--concurrency must be at least 1, was " + n);
+        }
+        TaskSync ts = root().open(n + 2);
+        List<Task> tasks = new ArrayList<>();
+        if (which == null) {
+            List<Task> all = ts.tasks();
+            if (all.size() != 1) {
+                throw new Cli.UsageException(all.isEmpty()
+                        ? "there are no tasks to run; create one with: task-sync task create --name NAME"
+                        : "name the task to run with --task-id ID (or --task NAME, or --all); there are " + all.size() + " tasks");
+            }
+            tasks.add(all.get(0));
+        } else if (which.all) {
+            tasks.addAll(ts.tasks());
+        } else if (which.taskId != null) {
+            tasks.add(ts.task(which.taskId));
+        } else {
+            tasks.add(task(which.task));
+        }
+        boolean live = !json.json && liveProgress();
+        List<RunResult> results = new ArrayList<>();
+        try (Progress progress = new Progress(json.json ? new java.io.PrintWriter(java.io.Writer.nullWriter()) : out(), live, !noLogs)) {
+            for (Task t : tasks) {
+                results.add(ts.run(t.id(), new RunOptions(n, force, progress)));
+            }
+        }
+        if (json.json) {
+            if (which != null && which.all) {
+                ArrayNode a = Json.MAPPER.createArrayNode();
+                results.forEach(r -> a.add(Json.run(r)));
+                Json.print(out(), a);
+            } else {
+                Json.print(out(), Json.run(results.get(0)));
+            }
+        } else {
+            for (RunResult r : results) {
+                summary(r);
+            }
+        }
+        return results.stream().allMatch(RunResult::succeeded) ? Cli.OK : Cli.FAILED;
+    }
+
+    private boolean liveProgress() {
+        String mode = root().env("TASKSYNC_PROGRESS");
+        if (mode != null) {
+            return mode.equalsIgnoreCase("tty") || mode.equalsIgnoreCase("live");
+        }
+        String term = root().env("TERM");
+        return root().terminal && !"dumb".equals(term);
+    }
+
+    private void summary(RunResult r) {
+        out().println();
+        Table table = new Table("ID", "TITLE", "STATUS", "RAN", "DURATION");
+        for (StepResult s : r.steps()) {
+            table.row(s.stepId(), s.title(), s.status().dbValue(), s.executed() ? "yes" : "no",
+                    s.executed() ? Json.seconds(s.duration()) : "-");
+        }
+        table.print(out());
+        long executed = r.steps().stream().filter(StepResult::executed).count();
+        out().println();
+        out().println("Task " + r.taskId() + " '" + r.taskName() + "' " + (r.succeeded() ? "completed" : "FAILED") + ": "
+                + r.count(StepStatus.COMPLETED) + " completed, " + r.count(StepStatus.FAILED) + " failed, "
+                + r.count(StepStatus.SKIPPED) + " skipped; " + executed + " executed, "
+                + (r.steps().size() - executed) + " up to date or not run; " + Json.seconds(r.elapsed()) + ".");
+        out().flush();
+    }
+}

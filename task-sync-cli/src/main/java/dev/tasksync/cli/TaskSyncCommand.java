@@ -1,0 +1,248 @@
+package dev.tasksync.cli;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.tasksync.TaskSync;
+import dev.tasksync.TaskSyncException;
+import dev.tasksync.internal.db.EmbeddedServer;
+import dev.tasksync.internal.db.Pool;
+import dev.tasksync.internal.db.SharedServer;
+import org.postgresql.ds.PGSimpleDataSource;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+import javax.sql.DataSource;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Map;
+
+@Command(name = "task-sync",
+        mixinStandardHelpOptions = true,
+        versionProvider = Version.class,
+        sortOptions = false,
+        usageHelpAutoWidth = true,
+        description = {
+                "Defines multi-step tasks, stores them in PostgreSQL and runs their steps in dependency order.",
+                "",
+                "Without --db (or TASKSYNC_DB_URL) task-sync uses an embedded PostgreSQL whose data lives in "
+                        + "~/.task-sync (or $TASKSYNC_HOME). The first command starts it; it keeps running for the next "
+                        + "commands until 'task-sync db stop'."},
+        footerHeading = "%nExamples:%n",
+        footer = {
+                "  task-sync task create --name build --local-path .",
+                "  task-sync step create --task-id 1 --title \"Check for source files\" --settings '{",
+                "    \"file_exists\": [\"main.go\", \"go.mod\"]",
+                "  }'",
+                "  task-sync run --task-id 1",
+                "  task-sync task list --json",
+                "",
+                "Exit codes: 0 success, 1 a step failed (or the database cannot be reached), 2 usage or bad input.",
+                "Environment: TASKSYNC_DB_URL, TASKSYNC_DB_USER, TASKSYNC_DB_PASSWORD, TASKSYNC_SCHEMA, TASKSYNC_HOME."})
+final class TaskSyncCommand implements AutoCloseable {
+    /**
+     * The top-level commands. They are added by {@link Cli} (only the one invoked, when it can tell which,
+     * so picocli does not build the model of every command for each invocation).
+     */
+    static final java.util.Map<String, Class<?>> COMMANDS = new java.util.LinkedHashMap<>();
+
+    static {
+        COMMANDS.put("migrate", MigrateCommand.class);
+        COMMANDS.put("task", TaskCommands.class);
+        COMMANDS.put("step", StepCommands.class);
+        COMMANDS.put("run", RunCommand.class);
+        COMMANDS.put("plan", PlanCommand.class);
+        COMMANDS.put("graph", GraphCommand.class);
+        COMMANDS.put("db", DbCommands.class);
+    }
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--db", paramLabel = "URL", scope = ScopeType.INHERIT, order = 100,
+            description = "PostgreSQL to use: jdbc:postgresql://host:port/db or postgres://user:pass@host:port/db "
+                    + "(default: $TASKSYNC_DB_URL, else the embedded server).")
+    String dbUrl;
+
+    @Option(names = "--db-user", paramLabel = "USER", scope = ScopeType.INHERIT, order = 101,
+            description = "Database user (default: $TASKSYNC_DB_USER).")
+    String dbUser;
+
+    @Option(names = "--db-password", paramLabel = "PASSWORD", scope = ScopeType.INHERIT, order = 102,
+            description = "Database password (default: $TASKSYNC_DB_PASSWORD).")
+    String dbPassword;
+
+    @Option(names = "--schema", paramLabel = "SCHEMA", scope = ScopeType.INHERIT, order = 103,
+            description = "Schema holding task-sync's tables (default: $TASKSYNC_SCHEMA, else public).")
+    String schema;
+
+    @Option(names = "--home", paramLabel = "DIR", scope = ScopeType.INHERIT, order = 104,
+            description = "Home of the embedded server's data (default: $TASKSYNC_HOME, else ~/.task-sync).")
+    Path home;
+
+    final Map<String, String> env;
+    final InputStream in;
+    final boolean terminal;
+    private TaskSync open;
+    private HikariDataSource pool;
+
+    TaskSyncCommand(Map<String, String> env, InputStream in, boolean terminal) {
+        this.env = env;
+        this.in = in;
+        this.terminal = terminal;
+    }
+
+    static TaskSyncCommand of(CommandSpec spec) {
+        return (TaskSyncCommand) spec.root().userObject();
+    }
+
+    /** With TASKSYNC_TIMING set, prints how long start-up phases took (to stderr). */
+    void timing(String phase) {
+        if (env("TASKSYNC_TIMING") != null) {
+            long uptime = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
+            System.err.println("[timing] " + uptime + " ms  " + phase);
+        }
+    }
+
+    String env(String name) {
+        String v = env.get(name);
+        return v == null || v.isBlank() ? null : v;
+    }
+
+    Path home() {
+        if (home != null) {
+            return home;
+        }
+        String h = env("TASKSYNC_HOME");
+        return h != null ? Paths.get(h) : EmbeddedServer.defaultHome();
+    }
+
+    SharedServer server() {
+        return SharedServer.in(home());
+    }
+
+    /** The external database URL (JDBC form), or null for the embedded server. */
+    String externalUrl() {
+        String url = dbUrl != null ? dbUrl : env("TASKSYNC_DB_URL");
+        return url == null ? null : toJdbc(url)[0];
+    }
+
+    String schema() {
+        return schema != null ? schema : env("TASKSYNC_SCHEMA") != null ? env("TASKSYNC_SCHEMA") : TaskSync.DEFAULT_SCHEMA;
+    }
+
+    /** A TaskSync on the configured database, migrated; pooled for runs with several steps at once. */
+    TaskSync open(int poolSize) {
+        if (open != null) {
+            return open;
+        }
+        String url;
+        String user;
+        String password;
+        timing("open");
+        String given = dbUrl != null ? dbUrl : env("TASKSYNC_DB_URL");
+        if (given != null) {
+            String[] parts = toJdbc(given);
+            url = parts[0];
+            user = dbUser != null ? dbUser : env("TASKSYNC_DB_USER") != null ? env("TASKSYNC_DB_USER") : parts[1];
+            password = dbPassword != null ? dbPassword
+                    : env("TASKSYNC_DB_PASSWORD") != null ? env("TASKSYNC_DB_PASSWORD") : parts[2];
+        } else {
+            try {
+                url = server().ensureRunning().jdbcUrl();
+            } catch (TaskSyncException e) {
+                throw new Cli.ConnectionException(e.getMessage(), e);
+            }
+            user = "postgres";
+            password = "postgres";
+        }
+        timing("server");
+        DataSource ds;
+        if (poolSize > 1) {
+            pool = Pool.open(url, user, password, poolSize);
+            ds = pool;
+        } else {
+            PGSimpleDataSource simple = new PGSimpleDataSource();
+            simple.setURL(url);
+            if (user != null) {
+                simple.setUser(user);
+            }
+            if (password != null) {
+                simple.setPassword(password);
+            }
+            ds = simple;
+        }
+        try (Connection c = ds.getConnection()) {
+            c.isValid(5);
+        } catch (SQLException | RuntimeException e) {
+            throw new Cli.ConnectionException("cannot connect to " + url + ": " + e.getMessage(), e);
+        }
+        timing("connected");
+        String s = schema();
+        TaskSync.Builder builder;
+        try {
+            // an explicit worker id spares loading JMX just to name this process
+            builder = TaskSync.builder().dataSource(ds).schema(s)
+                    .workerId("cli-" + ProcessHandle.current().pid() + "-" + Long.toHexString(System.nanoTime() & 0xffffff));
+        } catch (IllegalArgumentException e) {
+            throw new Cli.UsageException(e.getMessage());
+        }
+        boolean migrate = Migrations.pending(ds, s);
+        timing("migrations checked (pending: " + migrate + ")");
+        try {
+            open = builder.migrate(migrate).build();
+        } catch (TaskSyncException e) {
+            throw new Cli.ConnectionException(e.getMessage(), e);
+        }
+        timing("opened");
+        return open;
+    }
+
+    TaskSync open() {
+        return open(1);
+    }
+
+    /** Splits postgres://user:pass@host:port/db URIs into a JDBC URL, user and password; JDBC URLs pass through. */
+    static String[] toJdbc(String url) {
+        if (url.startsWith("jdbc:")) {
+            return new String[] {url, null, null};
+        }
+        if (url.startsWith("postgres://") || url.startsWith("postgresql://")) {
+            URI uri = URI.create(url);
+            String user = null;
+            String password = null;
+            if (uri.getRawUserInfo() != null) {
+                String[] ui = uri.getRawUserInfo().split(":", 2);
+                user = URLDecoder.decode(ui[0], StandardCharsets.UTF_8);
+                password = ui.length > 1 ? URLDecoder.decode(ui[1], StandardCharsets.UTF_8) : null;
+            }
+            String hostPort = uri.getHost() == null ? "localhost" : uri.getHost();
+            if (uri.getPort() > 0) {
+                hostPort += ":" + uri.getPort();
+            }
+            String db = uri.getRawPath() == null || uri.getRawPath().length() <= 1 ? "/postgres" : uri.getRawPath();
+            String query = uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery();
+            return new String[] {"jdbc:postgresql://" + hostPort + db + query, user, password};
+        }
+        throw new Cli.UsageException("--db must be a jdbc:postgresql:// or postgres:// URL, was '" + url + "'");
+    }
+
+    @Override
+    public void close() {
+        if (open != null) {
+            open.close();
+            open = null;
+        }
+        if (pool != null) {
+            pool.close();
+            pool = null;
+        }
+    }
+}
