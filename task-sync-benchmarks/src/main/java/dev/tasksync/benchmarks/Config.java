@@ -1,0 +1,88 @@
+package dev.tasksync.benchmarks;
+
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What one run measures and how much. {@code --quick} scales the end-to-end sizes down so the whole
+ * suite takes well under two minutes; every size can also be set on its own.
+ */
+record Config(boolean quick, int engineSteps, int concurrency, int sleepSteps, int sleepMillis, int sleepConcurrency,
+              int dagSteps, int dagDeps, int dagIterations, long hashMiB, int rerunSteps, int watchedFiles,
+              int dockerRuns, Set<String> only, Path report, Path workDir, String command) {
+
+    static final String USAGE = """
+            usage: java -jar task-sync-benchmarks/target/benchmarks.jar [options]
+              --quick              smaller sizes (whole suite < 2 minutes)
+              --only LIST          comma-separated sections: engine,overhead,dag,hashing,rerun,docker
+              --steps N            steps per engine-throughput task (default 10000, quick 2000)
+              --concurrency N      engine concurrency for the throughput tasks (default 8)
+              --hash-mib N         size of the hashing data set in MiB (default 1024, quick 64)
+              --rerun-steps N      up-to-date steps in the no-op re-run (default 10000, quick 2000)
+              --watched-files N    unchanged files watched by one step (default 10000, quick 2000)
+              --docker-runs N      container runs per side in the docker row (default 20, quick 5)
+              --report PATH        where to write the Markdown report (default ./BENCHMARKS.md at the repo root)
+              --no-report          print the table only
+              --work-dir PATH      scratch space for the database and data sets (default: a temp dir)
+            """;
+
+    static Config parse(String... args) {
+        boolean quick = List.of(args).contains("--quick");
+        int engineSteps = quick ? 2_000 : 10_000;
+        int concurrency = 8;
+        long hashMiB = quick ? 64 : 1024;
+        int rerunSteps = quick ? 2_000 : 10_000;
+        int watchedFiles = quick ? 2_000 : 10_000;
+        int dockerRuns = quick ? 5 : 20;
+        Set<String> only = new LinkedHashSet<>();
+        Path report = defaultReport();
+        Path workDir = null;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "--quick" -> { }
+                case "--only" -> only.addAll(List.of(value(args, ++i, a).split(",")));
+                case "--steps" -> engineSteps = Integer.parseInt(value(args, ++i, a));
+                case "--concurrency" -> concurrency = Integer.parseInt(value(args, ++i, a));
+                case "--hash-mib" -> hashMiB = Long.parseLong(value(args, ++i, a));
+                case "--rerun-steps" -> rerunSteps = Integer.parseInt(value(args, ++i, a));
+                case "--watched-files" -> watchedFiles = Integer.parseInt(value(args, ++i, a));
+                case "--docker-runs" -> dockerRuns = Integer.parseInt(value(args, ++i, a));
+                case "--report" -> report = Paths.get(value(args, ++i, a));
+                case "--no-report" -> report = null;
+                case "--work-dir" -> workDir = Paths.get(value(args, ++i, a));
+                case "-h", "--help" -> throw new IllegalArgumentException("");
+                default -> throw new IllegalArgumentException("unknown option " + a);
+            }
+        }
+        String command = "java -jar task-sync-benchmarks/target/benchmarks.jar" + (args.length == 0 ? "" : " " + String.join(" ", args));
+        return new Config(quick, engineSteps, concurrency, 1_000, 10, 8, 100_000, 3, quick ? 5 : 10,
+                hashMiB, rerunSteps, watchedFiles, dockerRuns, only, report, workDir, command);
+    }
+
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return args[i];
+    }
+
+    boolean runs(String section) {
+        return only.isEmpty() || only.contains(section);
+    }
+
+    /** BENCHMARKS.md at the root of the task-sync checkout the command runs in (or the current directory). */
+    private static Path defaultReport() {
+        Path dir = Paths.get("").toAbsolutePath();
+        for (Path d = dir; d != null; d = d.getParent()) {
+            if (java.nio.file.Files.isDirectory(d.resolve("task-sync-benchmarks"))
+                    && java.nio.file.Files.isRegularFile(d.resolve("pom.xml"))) {
+                return d.resolve("BENCHMARKS.md");
+            }
+        }
+        return dir.resolve("BENCHMARKS.md");
+    }
+}

@@ -1,0 +1,120 @@
+package dev.tasksync.benchmarks;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tasksync.RunOptions;
+import dev.tasksync.RunResult;
+import dev.tasksync.StepSettings;
+import dev.tasksync.Task;
+import dev.tasksync.TaskDefinition;
+import dev.tasksync.TaskSync;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Item 4 (issue 3): start-to-exit of a busybox container through the {@code docker_run} step type
+ * against {@code docker run --rm} on the same locally built image. The step type is found by
+ * ServiceLoader (task-sync-docker on the class path); the row is skipped, with the reason, when it
+ * is not there or no Docker engine answers.
+ */
+final class DockerBench {
+    static final String IMAGE = "tasksync-bench-busybox:latest";
+    private static final String GOAL = "≤ 1.0× docker CLI";
+    private final Env env;
+    private final Report report;
+
+    DockerBench(Env env, Report report) {
+        this.env = env;
+        this.report = report;
+    }
+
+    void run() throws Exception {
+        String name = "docker_run start-to-exit, busybox `true`";
+        try (TaskSync probe = env.taskSync(1)) {
+            if (!probe.stepTypes().contains("docker_run")) {
+                report.skip("4d", name, GOAL, "no docker_run step type on the class path (task-sync-docker not built in)");
+                return;
+            }
+        }
+        String engine = exec(20, "docker", "info", "--format", "{{.ServerVersion}}");
+        if (engine == null) {
+            report.skip("4d", name, GOAL, "no Docker engine answers (`docker info` failed)");
+            return;
+        }
+        String busybox = Files.isRegularFile(Path.of("/bin/busybox")) ? "/bin/busybox"
+                : Files.isRegularFile(Path.of("/usr/bin/busybox")) ? "/usr/bin/busybox" : null;
+        if (busybox == null) {
+            report.skip("4d", name, GOAL, "no static busybox binary to build the test image (install busybox-static)");
+            return;
+        }
+        Path ctx = Files.createDirectories(env.workDir.resolve("docker-context"));
+        Files.copy(Path.of(busybox), ctx.resolve("busybox"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.writeString(ctx.resolve("Dockerfile"), "FROM scratch\nCOPY busybox /bin/busybox\n"
+                + "RUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\nCMD [\"/bin/true\"]\n");
+        if (exec(300, "docker", "build", "-q", "-t", IMAGE, ctx.toString()) == null) {
+            report.skip("4d", name, GOAL, "could not build the busybox test image");
+            return;
+        }
+        int runs = env.config.dockerRuns();
+        System.out.println("[docker] " + runs + " runs each of docker_run and `docker run --rm` (engine " + engine.strip() + ") ...");
+        List<Double> cli = new ArrayList<>();
+        List<Double> step = new ArrayList<>();
+        try (TaskSync ts = env.taskSync(1)) {
+            ObjectNode settings = JsonNodeFactory.instance.objectNode().put("image_tag", IMAGE);
+            settings.putArray("command").add("true");
+            Task t = ts.save(TaskDefinition.named("docker").step("run", StepSettings.of("docker_run", settings)).build());
+            // warm-up both sides once
+            runStep(ts, t);
+            exec(60, "docker", "run", "--rm", IMAGE, "true");
+            for (int i = 0; i < runs; i++) {
+                long s = System.nanoTime();
+                if (exec(60, "docker", "run", "--rm", IMAGE, "true") == null) {
+                    throw new IllegalStateException("docker run --rm failed");
+                }
+                cli.add((System.nanoTime() - s) / 1e6);
+                step.add(runStep(ts, t));
+            }
+        }
+        double c = Stats.median(cli);
+        double s = Stats.median(step);
+        report.add(new Report.Row("4d", name, Report.ms(s) + " (TaskSync.run, 1 step)", Report.ms(c) + " (docker run --rm)",
+                Report.ratio(s / c), "", GOAL, s / c <= 1.0 ? Report.Verdict.MET : Report.Verdict.MISSED,
+                Report.num("median of %d, engine %s", runs, engine.strip())));
+        report.note("Docker (4d): `TaskSync.run(task, force)` of a task whose single `docker_run` step runs `true` in a busybox image "
+                + "built FROM scratch (create, start, wait, remove, plus the run's own bookkeeping), against the `docker run --rm` CLI on "
+                + "the same image, alternating; medians.");
+    }
+
+    private static double runStep(TaskSync ts, Task t) {
+        long s = System.nanoTime();
+        RunResult r = ts.run(t.id(), RunOptions.defaults().withConcurrency(1).withForce(true));
+        double ms = (System.nanoTime() - s) / 1e6;
+        if (!r.succeeded()) {
+            throw new IllegalStateException("docker_run step failed: " + r.steps().get(0).results());
+        }
+        return ms;
+    }
+
+    /** Runs a command; its stdout, or null when it fails or times out. */
+    static String exec(int timeoutSeconds, String... cmd) {
+        try {
+            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            byte[] out = p.getInputStream().readAllBytes();
+            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return null;
+            }
+            return p.exitValue() == 0 ? new String(out, java.nio.charset.StandardCharsets.UTF_8) : null;
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+}

@@ -1,0 +1,176 @@
+package dev.tasksync.benchmarks;
+
+import dev.tasksync.RunOptions;
+import dev.tasksync.RunResult;
+import dev.tasksync.Task;
+import dev.tasksync.TaskDefinition;
+import dev.tasksync.TaskSync;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Item 1: end-to-end engine throughput on no-op steps in three shapes, against a plain JDBC loop
+ * doing per step the minimal claim-and-complete transaction on the same database.
+ */
+final class EngineBench {
+    private final Env env;
+    private final Report report;
+
+    EngineBench(Env env, Report report) {
+        this.env = env;
+        this.report = report;
+    }
+
+    enum Shape {
+        CHAIN("chain"), FAN_OUT("wide fan-out"), LAYERED("layered DAG, width 100");
+
+        final String label;
+
+        Shape(String label) {
+            this.label = label;
+        }
+    }
+
+    /** Step titles and dependencies of each shape. */
+    static TaskDefinition definition(String name, Shape shape, int steps) {
+        TaskDefinition.Builder b = TaskDefinition.named(name);
+        for (int i = 0; i < steps; i++) {
+            var step = b.step(title(i), BenchSteps.noop(i));
+            switch (shape) {
+                case CHAIN -> {
+                    if (i > 0) {
+                        step.dependsOn(title(i - 1));
+                    }
+                }
+                case FAN_OUT -> {
+                    // one root, every other step waits for it
+                    if (i > 0) {
+                        step.dependsOn(title(0));
+                    }
+                }
+                case LAYERED -> {
+                    // layers of 100; each step waits for two steps of the layer above
+                    int width = 100;
+                    int layer = i / width;
+                    if (layer > 0) {
+                        int pos = i % width;
+                        int above = (layer - 1) * width;
+                        step.dependsOn(title(above + pos), title(above + (pos + 1) % width));
+                    }
+                }
+                default -> throw new IllegalStateException();
+            }
+        }
+        return b.build();
+    }
+
+    static String title(int i) {
+        return "s" + i;
+    }
+
+    void run() throws Exception {
+        int steps = env.config.engineSteps();
+        int concurrency = env.config.concurrency();
+        System.out.println("[engine] warming up (JIT, pool) ...");
+        try (TaskSync ts = env.taskSync(concurrency, new BenchSteps.NoopType())) {
+            for (Shape shape : Shape.values()) {
+                Task t = ts.save(definition("warmup-" + shape, shape, Math.min(500, steps)));
+                ts.run(t.id(), RunOptions.defaults().withConcurrency(concurrency));
+            }
+        }
+        baselineLoop(Math.min(1_000, steps));
+
+        System.out.println("[engine] baseline: JDBC claim/update/commit loop over " + steps + " rows ...");
+        double baselineMs = baselineLoop(steps);
+        double baselineRate = steps / (baselineMs / 1000);
+
+        for (Shape shape : Shape.values()) {
+            System.out.println("[engine] " + shape.label + ": saving " + steps + " no-op steps ...");
+            try (TaskSync ts = env.taskSync(concurrency, new BenchSteps.NoopType())) {
+                Task t = ts.save(definition("throughput-" + shape, shape, steps));
+                System.gc();
+                System.out.println("[engine] " + shape.label + ": running ...");
+                Counting.Counts before = env.counting.counts();
+                Phases phases = new Phases();
+                long start = System.nanoTime();
+                RunResult result = ts.run(t.id(), RunOptions.defaults().withConcurrency(concurrency).withListener(phases));
+                double ms = (System.nanoTime() - start) / 1e6;
+                phases.returned();
+                System.out.println("[engine] " + shape.label + ": " + Report.ms(ms) + " (" + phases.summary() + ")");
+                Counting.Counts used = env.counting.counts().minus(before);
+                if (!result.succeeded()) {
+                    throw new IllegalStateException(shape.label + ": run did not complete every step: " + result.taskStatus());
+                }
+                double rate = steps / (ms / 1000);
+                double ratio = rate / baselineRate;
+                report.add(new Report.Row("1" + (char) ('a' + shape.ordinal()),
+                        "engine throughput, " + Report.num("%,d", steps) + " no-op steps, " + shape.label,
+                        Report.perSecond(rate, "steps") + " (" + Report.ms(ms) + ")",
+                        Report.perSecond(baselineRate, "steps") + " (" + Report.ms(baselineMs) + ")",
+                        Report.ratio(ratio), Report.num("%.1f stmts + %.1f commits per step", used.statements() / (double) steps,
+                        used.commits() / (double) steps),
+                        "≥ 1.0× baseline", ratio >= 1.0 ? Report.Verdict.MET : Report.Verdict.MISSED,
+                        "concurrency " + concurrency + "; " + phases.summary()));
+            }
+        }
+        report.note("Engine throughput (1a-1c) is `TaskSync.run` end to end at concurrency " + concurrency
+                + " (load, plan with fingerprints, claims, executions, outcomes, final read-back), on tasks saved beforehand. "
+                + "The baseline is one thread looping `BEGIN; SELECT id … WHERE status = 'new' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED; "
+                + "UPDATE … SET status = 'completed'; COMMIT` with prepared statements over a table of the same number of rows "
+                + "(no dependencies, no history rows): the least work a durable claim-and-complete needs. "
+                + "Statements and commits per step are counted on the JDBC connections TaskSync uses.");
+    }
+
+    /** Per row: claim with SKIP LOCKED, mark done, commit. Returns elapsed milliseconds. */
+    double baselineLoop(int rows) throws SQLException {
+        try (Connection c = env.connection()) {
+            try (Statement s = c.createStatement()) {
+                s.execute("CREATE SCHEMA IF NOT EXISTS bench_baseline");
+                s.execute("DROP TABLE IF EXISTS bench_baseline.queue");
+                s.execute("CREATE TABLE bench_baseline.queue (id SERIAL PRIMARY KEY, status TEXT NOT NULL DEFAULT 'new', "
+                        + "finished_at TIMESTAMPTZ)");
+                s.execute("CREATE INDEX queue_status_idx ON bench_baseline.queue (status, id)");
+                s.execute("INSERT INTO bench_baseline.queue (status) SELECT 'new' FROM generate_series(1, " + rows + ")");
+                s.execute("ANALYZE bench_baseline.queue");
+            }
+            c.setAutoCommit(false);
+            int done = 0;
+            long start = System.nanoTime();
+            try (PreparedStatement claim = c.prepareStatement("SELECT id FROM bench_baseline.queue WHERE status = 'new' "
+                    + "ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED");
+                 PreparedStatement complete = c.prepareStatement(
+                         "UPDATE bench_baseline.queue SET status = 'completed', finished_at = now() WHERE id = ?")) {
+                while (true) {
+                    int id;
+                    try (ResultSet rs = claim.executeQuery()) {
+                        if (!rs.next()) {
+                            c.commit();
+                            break;
+                        }
+                        id = rs.getInt(1);
+                    }
+                    complete.setInt(1, id);
+                    complete.executeUpdate();
+                    c.commit();
+                    done++;
+                }
+            }
+            double ms = (System.nanoTime() - start) / 1e6;
+            c.setAutoCommit(true);
+            if (done != rows) {
+                throw new IllegalStateException("baseline completed " + done + " of " + rows + " rows");
+            }
+            return ms;
+        }
+    }
+
+    static List<Shape> shapes() {
+        return new ArrayList<>(List.of(Shape.values()));
+    }
+}
