@@ -129,7 +129,9 @@ public final class DockerBuildStepType implements StepType<DockerBuild> {
         tags.add(s.imageTag());
         tags.addAll(s.tags());
 
-        List<String> errors = new ArrayList<>();
+        List<String> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+        String[] built = new String[1];
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
         BuildImageResultCallback callback = new BuildImageResultCallback() {
             @Override
             public void onNext(BuildResponseItem item) {
@@ -140,11 +142,29 @@ public final class DockerBuildStepType implements StepType<DockerBuild> {
                         }
                     }
                 }
-                if (item.getErrorDetail() != null && item.getErrorDetail().getMessage() != null) {
-                    errors.add(item.getErrorDetail().getMessage());
-                    context.log().line("error: " + item.getErrorDetail().getMessage());
+                String error = item.getErrorDetail() != null && item.getErrorDetail().getMessage() != null
+                        ? item.getErrorDetail().getMessage() : item.getError();
+                if (error != null) {
+                    errors.add(error);
+                    context.log().line("error: " + error);
+                }
+                if (item.getStream() != null && item.getStream().startsWith("Successfully built ")) {
+                    built[0] = item.getStream().substring("Successfully built ".length()).strip();
                 }
                 super.onNext(item);
+            }
+
+            @Override
+            public void onError(Throwable throwable) {
+                errors.add(Errors.engineMessage(throwable));
+                done.countDown();
+                super.onError(throwable);
+            }
+
+            @Override
+            public void onComplete() {
+                super.onComplete();
+                done.countDown();
             }
         };
         String what = "building image '" + s.imageTag() + "' from " + contextDir;
@@ -162,13 +182,17 @@ public final class DockerBuildStepType implements StepType<DockerBuild> {
         });
         String imageId;
         try {
-            while (!callback.awaitCompletion(100, TimeUnit.MILLISECONDS)) {
+            // Not awaitCompletion(timeout): it closes the stream when the time is up.
+            while (!done.await(100, TimeUnit.MILLISECONDS)) {
                 if (context.isCancelled()) {
                     DockerOps.closeQuietly(callback);
                     return StepOutcome.failure("cancelled while " + what, results);
                 }
             }
-            imageId = callback.awaitImageId();
+            if (!errors.isEmpty()) {
+                throw new DockerStepException(String.join("; ", errors));
+            }
+            imageId = built[0];
         } catch (RuntimeException e) {
             String reason = errors.isEmpty() ? Errors.engineMessage(e) : String.join("; ", errors);
             return StepOutcome.failure(what + " failed: " + reason + " (Docker engine at " + docker.host() + ")", results);
@@ -176,7 +200,11 @@ public final class DockerBuildStepType implements StepType<DockerBuild> {
             DockerOps.closeQuietly(callback);
         }
         String fullId = docker.requireImage(s.imageTag()).getId();
-        results.put("image_id", fullId == null ? imageId : fullId);
+        if (imageId != null && !fullId.replace("sha256:", "").startsWith(imageId)) {
+            return StepOutcome.failure(what + " finished, but tag '" + s.imageTag() + "' names " + DockerOps.shortId(fullId)
+                    + " instead of the built " + imageId, results);
+        }
+        results.put("image_id", fullId);
         results.set("tags", Settings.array(List.copyOf(tags)));
         results.put("duration_ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
         context.log().line("built " + s.imageTag() + " " + DockerOps.shortId(fullId));

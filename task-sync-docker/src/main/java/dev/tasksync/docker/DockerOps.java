@@ -231,7 +231,8 @@ final class DockerOps {
     private void await(FrameCallback frames, long startNanos, Duration timeout, BooleanSupplier cancelled, String what)
             throws Stopped, InterruptedException {
         try {
-            while (!frames.awaitCompletion(100, TimeUnit.MILLISECONDS)) {
+            // Not ResultCallback.awaitCompletion(timeout): it closes the stream when the time is up.
+            while (!frames.done.await(100, TimeUnit.MILLISECONDS)) {
                 if (cancelled.getAsBoolean()) {
                     throw new Stopped(false, "cancelled while " + what + " was running");
                 }
@@ -272,6 +273,7 @@ final class DockerOps {
     /** Sends multiplexed frames to an {@link Output}. */
     static final class FrameCallback extends ResultCallback.Adapter<Frame> {
         private final Output output;
+        final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
         volatile Throwable failure;
 
         FrameCallback(Output output) {
@@ -290,7 +292,14 @@ final class DockerOps {
         @Override
         public void onError(Throwable throwable) {
             failure = throwable;
+            done.countDown();
             super.onError(throwable);
+        }
+
+        @Override
+        public void onComplete() {
+            super.onComplete();
+            done.countDown();
         }
     }
 }

@@ -126,13 +126,33 @@ public final class DockerPullStepType implements StepType<DockerPull> {
         }
         String[] ref = split(s.imageTag());
         String what = "pulling image '" + s.imageTag() + "'";
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        java.util.List<String> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
         PullImageResultCallback callback = new PullImageResultCallback() {
             @Override
             public void onNext(com.github.dockerjava.api.model.PullResponseItem item) {
                 if (item.getStatus() != null && item.getProgressDetail() == null) {
                     context.log().line(item.getStatus() + (item.getId() == null ? "" : " " + item.getId()));
                 }
+                if (item.getErrorDetail() != null && item.getErrorDetail().getMessage() != null) {
+                    errors.add(item.getErrorDetail().getMessage());
+                } else if (item.getError() != null) {
+                    errors.add(item.getError());
+                }
                 super.onNext(item);
+            }
+
+            @Override
+            public void onError(Throwable throwable) {
+                errors.add(Errors.engineMessage(throwable));
+                done.countDown();
+                super.onError(throwable);
+            }
+
+            @Override
+            public void onComplete() {
+                super.onComplete();
+                done.countDown();
             }
         };
         docker.call(what, () -> {
@@ -143,13 +163,17 @@ public final class DockerPullStepType implements StepType<DockerPull> {
             return cmd.exec(callback);
         });
         try {
-            while (!callback.awaitCompletion(100, TimeUnit.MILLISECONDS)) {
+            // Not awaitCompletion(timeout): it closes the stream when the time is up.
+            while (!done.await(100, TimeUnit.MILLISECONDS)) {
                 if (context.isCancelled()) {
                     return StepOutcome.failure("cancelled while " + what, results);
                 }
             }
+            if (!errors.isEmpty()) {
+                throw new DockerStepException(String.join("; ", errors));
+            }
         } catch (RuntimeException e) {
-            return StepOutcome.failure(what + " failed: " + Errors.engineMessage(e) + " (Docker engine at " + docker.host() + ")", results);
+            return StepOutcome.failure(what + " failed: " + (errors.isEmpty() ? Errors.engineMessage(e) : String.join("; ", errors)) + " (Docker engine at " + docker.host() + ")", results);
         } finally {
             DockerOps.closeQuietly(callback);
         }
