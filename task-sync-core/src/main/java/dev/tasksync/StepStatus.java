@@ -3,9 +3,12 @@ package dev.tasksync;
 import java.util.Arrays;
 import java.util.Locale;
 
-/** A step's lifecycle: {@code new} → {@code active} → {@code completed} | {@code failed}; {@code skipped} below a failure. */
+/**
+ * A step's lifecycle: {@code new} → {@code active} → {@code completed} | {@code failed}; {@code skipped}
+ * below a failure; {@code cancelled} when a user cancelled it.
+ */
 public enum StepStatus {
-    NEW, ACTIVE, COMPLETED, FAILED, SKIPPED;
+    NEW, ACTIVE, COMPLETED, FAILED, SKIPPED, CANCELLED;
 
     /** The value stored in the {@code status} column. */
     public String dbValue() {
@@ -13,7 +16,7 @@ public enum StepStatus {
     }
 
     public boolean isFinished() {
-        return this == COMPLETED || this == FAILED || this == SKIPPED;
+        return this != NEW && this != ACTIVE;
     }
 
     public static StepStatus fromDb(String value) {

@@ -1,6 +1,10 @@
 package dev.tasksync;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -25,12 +29,42 @@ public record TaskDefinition(String name, String status, String localPath, List<
         steps = List.copyOf(steps);
     }
 
-    /** One step of a definition; dependencies name other steps of the same definition by title. */
-    public record StepDefinition(String title, StepSettings settings, List<String> dependsOn) {
+    /**
+     * One step of a definition; dependencies name other steps of the same definition by title.
+     * {@code retries}, {@code retryBackoff} and {@code timeout} are null unless set.
+     */
+    public record StepDefinition(String title, StepSettings settings, List<String> dependsOn,
+                                 Integer retries, Duration retryBackoff, Duration timeout) {
         public StepDefinition {
             Objects.requireNonNull(title, "title");
             Objects.requireNonNull(settings, "settings of step '" + title + "'");
             dependsOn = List.copyOf(dependsOn);
+        }
+
+        public StepDefinition(String title, StepSettings settings, List<String> dependsOn) {
+            this(title, settings, dependsOn, null, null, null);
+        }
+
+        /** The settings value as stored: the type's JSON plus retries, backoff and timeout when set. */
+        public JsonNode value() {
+            JsonNode value = settings.toJson();
+            if (retries == null && retryBackoff == null && timeout == null) {
+                return value;
+            }
+            if (!(value instanceof ObjectNode object)) {
+                throw new InvalidSettingsException("$." + settings.type(), "settings of type " + settings.type()
+                        + " are not an object, so they cannot carry retries or a timeout");
+            }
+            if (retries != null) {
+                object.put("retries", retries);
+            }
+            if (retryBackoff != null) {
+                object.put("retry_backoff_seconds", retryBackoff.toMillis() / 1000.0);
+            }
+            if (timeout != null) {
+                object.put("timeout_seconds", timeout.toMillis() / 1000.0);
+            }
+            return object;
         }
     }
 
@@ -75,7 +109,8 @@ public record TaskDefinition(String name, String status, String localPath, List<
 
         public TaskDefinition build() {
             return new TaskDefinition(name, status, localPath,
-                    steps.stream().map(s -> new StepDefinition(s.title, s.settings, s.dependsOn)).toList());
+                    steps.stream().map(s -> new StepDefinition(s.title, s.settings, s.dependsOn, s.retries,
+                            s.retryBackoff, s.timeout)).toList());
         }
     }
 
@@ -85,6 +120,9 @@ public record TaskDefinition(String name, String status, String localPath, List<
         private final String title;
         private final StepSettings settings;
         private final List<String> dependsOn = new ArrayList<>();
+        private Integer retries;
+        private Duration retryBackoff;
+        private Duration timeout;
 
         private StepBuilder(Builder task, String title, StepSettings settings) {
             this.task = task;
@@ -95,6 +133,24 @@ public record TaskDefinition(String name, String status, String localPath, List<
         /** This step runs only after the named steps (titles in this definition) completed. */
         public StepBuilder dependsOn(String... titles) {
             dependsOn.addAll(Arrays.asList(titles));
+            return this;
+        }
+
+        /** Attempts again up to {@code retries} times after a failure, waiting a doubling backoff between. */
+        public StepBuilder retries(int retries) {
+            this.retries = retries;
+            return this;
+        }
+
+        /** The wait before the first retry (default one second); it doubles after each attempt. */
+        public StepBuilder retryBackoff(Duration backoff) {
+            this.retryBackoff = backoff;
+            return this;
+        }
+
+        /** Interrupts the step (and stops its containers) when it runs longer than this. */
+        public StepBuilder timeout(Duration timeout) {
+            this.timeout = timeout;
             return this;
         }
 

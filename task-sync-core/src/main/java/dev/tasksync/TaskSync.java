@@ -5,6 +5,7 @@ import dev.tasksync.TaskDefinition.StepDefinition;
 import dev.tasksync.internal.db.EmbeddedServer;
 import dev.tasksync.internal.db.Pool;
 import dev.tasksync.internal.engine.Engine;
+import dev.tasksync.internal.engine.WorkerLoop;
 import dev.tasksync.internal.graph.StepGraph;
 import dev.tasksync.internal.store.Database;
 import dev.tasksync.internal.store.Store;
@@ -58,6 +59,7 @@ public final class TaskSync implements AutoCloseable {
     private final StepTypeRegistry registry;
     private final Engine engine;
     private final int concurrency;
+    private final WorkerOptions workerOptions;
 
     private TaskSync(Builder b, DataSource dataSource, List<AutoCloseable> owned) {
         this.dataSource = dataSource;
@@ -68,7 +70,8 @@ public final class TaskSync implements AutoCloseable {
         this.concurrency = b.concurrency;
         String workerId = b.workerId != null ? b.workerId
                 : ManagementFactory.getRuntimeMXBean().getName() + "/" + UUID.randomUUID().toString().substring(0, 8);
-        this.engine = new Engine(dsl, registry, workerId, b.ignoredFiles);
+        this.workerOptions = b.workerOptions;
+        this.engine = new Engine(dsl, registry, workerId, b.ignoredFiles, schema, b.workerOptions);
     }
 
     // ---- opening
@@ -111,6 +114,7 @@ public final class TaskSync implements AutoCloseable {
         private ClassLoader classLoader = Thread.currentThread().getContextClassLoader();
         private final List<StepType<?>> stepTypes = new ArrayList<>();
         private final List<String> ignoredFiles = new ArrayList<>();
+        private WorkerOptions workerOptions = WorkerOptions.defaults();
 
         private Builder() {
         }
@@ -174,6 +178,12 @@ public final class TaskSync implements AutoCloseable {
         /** Registers step types beside those ServiceLoader finds (a type here wins over one of the same key). */
         public Builder stepType(StepType<?>... types) {
             stepTypes.addAll(List.of(types));
+            return this;
+        }
+
+        /** Lease, heartbeat and polling used by {@link #run(int)} and {@link #worker()} (concurrency comes from each). */
+        public Builder workerOptions(WorkerOptions options) {
+            this.workerOptions = Objects.requireNonNull(options, "options");
             return this;
         }
 
@@ -280,7 +290,7 @@ public final class TaskSync implements AutoCloseable {
             for (String title : order) {
                 ParsedSettings p = parsed.get(title);
                 List<Integer> depIds = byTitle.get(title).dependsOn().stream().map(ids::get).toList();
-                JsonNode document = StepTypeRegistry.withDependsOn(p.type(), p.value(), depIds);
+                JsonNode document = StepTypeRegistry.withDependsOn(p.type(), p.document().get(p.type()), depIds);
                 Step current = existing.remove(title);
                 if (current == null) {
                     ids.put(title, Store.insertStep(t, task.id(), title, document, depIds).id());
@@ -320,7 +330,7 @@ public final class TaskSync implements AutoCloseable {
         });
         for (StepDefinition s : definition.steps()) {
             try {
-                JsonNode document = Store.JSON.createObjectNode().set(s.settings().type(), s.settings().toJson());
+                JsonNode document = Store.JSON.createObjectNode().set(s.settings().type(), s.value());
                 ParsedSettings p = registry.parse(document);
                 if (!p.dependsOn().isEmpty()) {
                     problems.add("step '" + s.title() + "': name dependencies with dependsOn(title), not depends_on ids");
@@ -506,6 +516,48 @@ public final class TaskSync implements AutoCloseable {
 
     public Plan plan(int taskId, boolean force) {
         return engine.plan(taskId, force);
+    }
+
+    /**
+     * Makes the steps that need it runnable and wakes the workers, without executing anything in
+     * this process: {@link Worker}s (here or in other processes) pick them up.
+     */
+    public Plan submit(int taskId) {
+        return engine.submit(taskId, false);
+    }
+
+    public Plan submit(int taskId, boolean force) {
+        return engine.submit(taskId, force);
+    }
+
+    /** Starts a worker with the configured options and the default concurrency. */
+    public Worker worker() {
+        return worker(workerOptions.withConcurrency(concurrency));
+    }
+
+    /** Starts a worker that claims runnable steps of every task until it is closed. */
+    public Worker worker(WorkerOptions options) {
+        WorkerLoop loop = engine.newWorker(options);
+        loop.start(dataSource);
+        return new Worker(loop);
+    }
+
+    /**
+     * Cancels a task: its waiting steps become {@code cancelled} at once, running ones are
+     * interrupted at their worker's next heartbeat. Returns how many steps were affected.
+     */
+    public int cancelTask(int taskId) {
+        return engine.cancelTask(taskId);
+    }
+
+    /** Cancels one step and the steps waiting for it. */
+    public int cancelStep(int stepId) {
+        return engine.cancelStep(stepId);
+    }
+
+    /** Every attempt to execute the step, oldest first. */
+    public List<StepRun> history(int stepId) {
+        return engine.history(stepId);
     }
 
     /** The task's dependency graph as Graphviz DOT ({@code "dot"}) or Mermaid ({@code "mermaid"}). */

@@ -80,7 +80,6 @@ class EngineIT {
         assertThat(start(left)).isLessThan(end(right));
         assertThat(start(right)).isLessThan(end(left));
         assertThat(start(join)).isGreaterThanOrEqualTo(Math.max(end(left), end(right)));
-        assertThat(r.elapsed().toMillis()).isLessThan(780);
     }
 
     @Test

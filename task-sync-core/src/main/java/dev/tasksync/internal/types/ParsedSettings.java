@@ -12,9 +12,10 @@ import java.util.List;
  * @param value     the value under the type key, without {@code depends_on}
  * @param settings  what the step type parsed
  * @param dependsOn the ids named by {@code depends_on}, in order
+ * @param policy    retries, backoff and timeout read by the core
  */
 public record ParsedSettings(String type, StepType<?> stepType, JsonNode document, JsonNode value,
-                             Object settings, List<Integer> dependsOn) {
+                             Object settings, List<Integer> dependsOn, ExecutionPolicy policy) {
 
     /** The files the step type watches for these settings. */
     @SuppressWarnings({"unchecked", "rawtypes"})

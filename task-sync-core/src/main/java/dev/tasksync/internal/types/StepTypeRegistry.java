@@ -22,6 +22,9 @@ import java.util.ServiceLoader;
 /** The step types known to one TaskSync instance: ServiceLoader's, then those registered in code. */
 public final class StepTypeRegistry {
     public static final String DEPENDS_ON = "depends_on";
+    /** Keys of a settings object read by the core for every type; step types never see them. */
+    public static final List<String> CORE_KEYS = List.of(DEPENDS_ON, ExecutionPolicy.RETRIES,
+            ExecutionPolicy.BACKOFF, ExecutionPolicy.TIMEOUT);
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private final Map<String, StepType<?>> types;
@@ -96,10 +99,13 @@ public final class StepTypeRegistry {
         JsonNode value = document.get(key);
         String path = "$." + key;
         List<Integer> dependsOn = List.of();
+        ExecutionPolicy policy = ExecutionPolicy.read(new JsonSettings(value, path));
         if (value.isObject() && value.has(DEPENDS_ON)) {
             dependsOn = parseDependsOn(new JsonSettings(value.get(DEPENDS_ON), path + "." + DEPENDS_ON));
+        }
+        if (value.isObject()) {
             ObjectNode copy = ((ObjectNode) value).deepCopy();
-            copy.remove(DEPENDS_ON);
+            copy.remove(CORE_KEYS);
             value = copy;
         }
         Object settings;
@@ -113,7 +119,7 @@ public final class StepTypeRegistry {
         if (settings == null) {
             throw new InvalidSettingsException(path, "step type " + key + " parsed these settings to null");
         }
-        return new ParsedSettings(key, type, document, value, settings, dependsOn);
+        return new ParsedSettings(key, type, document, value, settings, dependsOn, policy);
     }
 
     private static List<Integer> parseDependsOn(JsonSettings dependsOn) {

@@ -1,0 +1,553 @@
+package dev.tasksync.internal.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tasksync.RunListener;
+import dev.tasksync.StepResult;
+import dev.tasksync.StepStatus;
+import dev.tasksync.WorkerOptions;
+import dev.tasksync.internal.store.Store;
+import dev.tasksync.internal.types.ExecutionPolicy;
+import dev.tasksync.internal.types.ParsedSettings;
+import dev.tasksync.spi.StepOutcome;
+import dev.tasksync.spi.StepType;
+import dev.tasksync.spi.UpstreamStep;
+import org.jooq.DSLContext;
+import org.jooq.impl.DSL;
+import org.jooq.types.DayToSecond;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static dev.tasksync.internal.store.jooq.Tables.STEPS;
+import static dev.tasksync.internal.store.jooq.Tables.STEP_DEPENDENCIES;
+import static dev.tasksync.internal.store.jooq.Tables.STEP_RUNS;
+import static org.jooq.impl.DSL.currentOffsetDateTime;
+import static org.jooq.impl.DSL.inline;
+import static org.jooq.impl.DSL.select;
+import static org.jooq.impl.DSL.selectOne;
+
+/**
+ * Claims runnable steps, executes them on a bounded pool under a lease kept alive by a heartbeat,
+ * and records each outcome fenced by attempt. Used by {@code TaskSync.run} (claims of one task)
+ * and by workers (claims of any task).
+ */
+final class StepRunner implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(StepRunner.class);
+    private static final Logger STEP_LOG = LoggerFactory.getLogger("dev.tasksync.step");
+    private static final AtomicInteger POOLS = new AtomicInteger();
+
+    /** Why an execution was stopped before it ended by itself. */
+    enum Stop { TIMED_OUT, CANCELLED, LEASE_LOST, RELEASED }
+
+    /** A step claimed by this runner. */
+    record Claim(int stepId, int taskId, int attempt, JsonNode settings, JsonNode inputs) {
+    }
+
+    private final Engine engine;
+    private final DSLContext dsl;
+    private final String workerId;
+    private final WorkerOptions options;
+    private final RunListener listener;
+    private final Integer taskFilter;
+    private final Map<Integer, TaskGraph> graphs = new ConcurrentHashMap<>();
+    private final Map<Integer, Execution> running = new ConcurrentHashMap<>();
+    private final Set<Integer> executed = ConcurrentHashMap.newKeySet();
+    private final LinkedBlockingQueue<Object> wake = new LinkedBlockingQueue<>();
+    private final ExecutorService pool;
+    private final ScheduledExecutorService timer;
+    private final DayToSecond lease;
+
+    StepRunner(Engine engine, String workerId, WorkerOptions options, RunListener listener, Integer taskFilter,
+               TaskGraph graph) {
+        this.engine = engine;
+        this.dsl = engine.dsl();
+        this.workerId = workerId;
+        this.options = options;
+        this.listener = listener;
+        this.taskFilter = taskFilter;
+        this.lease = DayToSecond.valueOf(options.lease());
+        if (graph != null) {
+            graphs.put(graph.taskId(), graph);
+        }
+        int id = POOLS.incrementAndGet();
+        AtomicInteger threads = new AtomicInteger();
+        this.pool = Executors.newFixedThreadPool(options.concurrency(), r -> daemon(r, "task-sync-" + id + "-step-" + threads.incrementAndGet()));
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "task-sync-" + id + "-heartbeat"));
+        long beat = options.heartbeat().toMillis();
+        timer.scheduleWithFixedDelay(this::heartbeatQuietly, beat, beat, TimeUnit.MILLISECONDS);
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    Set<Integer> executed() {
+        return executed;
+    }
+
+    int free() {
+        return options.concurrency() - running.size();
+    }
+
+    int runningCount() {
+        return running.size();
+    }
+
+    /** Wakes {@link #await} (a notification, a finished step, a shutdown). */
+    void wakeUp() {
+        wake.offer(Boolean.TRUE);
+    }
+
+    /** Waits until something may have changed, at most {@code max}. */
+    void await(Duration max) throws InterruptedException {
+        if (wake.poll(Math.max(1, max.toMillis()), TimeUnit.MILLISECONDS) != null) {
+            wake.clear();
+        }
+    }
+
+    /** The in-process loop of {@code run(task)}: until the task has nothing left to run. */
+    void drainTask(Engine engine) {
+        int taskId = taskFilter;
+        try {
+            while (true) {
+                int free = free();
+                List<Claim> claims = free > 0 ? claim(free) : List.of();
+                claims.forEach(this::start);
+                if (!claims.isEmpty() || running.size() > 0) {
+                    if (running.size() > 0 && (free() == 0 || claims.isEmpty())) {
+                        await(options.pollInterval());
+                    }
+                    continue;
+                }
+                Engine.Pending pending = engine.pending(taskId);
+                if (pending.none()) {
+                    return;
+                }
+                if (pending.active() == 0 && pending.nextRetry() == null) {
+                    // A step may have completed after the last claim looked: look once more.
+                    List<Claim> late = claim(free());
+                    if (late.isEmpty()) {
+                        return; // nothing held elsewhere, no retry due: whatever is still new cannot run
+                    }
+                    late.forEach(this::start);
+                    continue;
+                }
+                Duration wait = options.pollInterval();
+                if (pending.nextRetry() != null) {
+                    Duration untilRetry = Duration.between(OffsetDateTime.now(), pending.nextRetry());
+                    wait = untilRetry.isNegative() ? Duration.ofMillis(1) : untilRetry.compareTo(wait) < 0 ? untilRetry : wait;
+                }
+                await(wait.compareTo(Duration.ofMillis(50)) > 0 && pending.active() > 0 ? Duration.ofMillis(50) : wait);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running.values().forEach(x -> x.stop(Stop.CANCELLED));
+        }
+    }
+
+    // ---- claiming
+
+    /** Claims up to {@code limit} steps: new with every dependency completed, or active with an expired lease. */
+    List<Claim> claim(int limit) {
+        List<Claim> claims = dsl.transactionResult(tx -> {
+            DSLContext t = tx.dsl();
+            var candidate = STEPS.as("candidate");
+            var upstream = STEPS.as("upstream");
+            var runnable = candidate.STATUS.eq(StepStatus.NEW.dbValue())
+                    .and(candidate.RUN_AFTER.isNull().or(candidate.RUN_AFTER.le(currentOffsetDateTime())))
+                    .andNotExists(selectOne().from(STEP_DEPENDENCIES)
+                            .join(upstream).on(upstream.ID.eq(STEP_DEPENDENCIES.DEPENDS_ON_ID))
+                            .where(STEP_DEPENDENCIES.STEP_ID.eq(candidate.ID))
+                            .and(upstream.STATUS.ne(StepStatus.COMPLETED.dbValue())));
+            var abandoned = candidate.STATUS.eq(StepStatus.ACTIVE.dbValue())
+                    .and(candidate.LEASE_EXPIRES_AT.lt(currentOffsetDateTime()));
+            var where = runnable.or(abandoned);
+            if (taskFilter != null) {
+                where = candidate.TASK_ID.eq(taskFilter).and(where);
+            } else {
+                where = candidate.STATUS.in(StepStatus.NEW.dbValue(), StepStatus.ACTIVE.dbValue()).and(where);
+            }
+            List<Claim> claimed = t.update(STEPS)
+                    .set(STEPS.STATUS, StepStatus.ACTIVE.dbValue())
+                    .set(STEPS.ATTEMPT, STEPS.ATTEMPT.plus(1))
+                    .set(STEPS.STARTED_AT, currentOffsetDateTime())
+                    .setNull(STEPS.FINISHED_AT)
+                    .set(STEPS.LEASE_OWNER, workerId)
+                    .set(STEPS.LEASE_EXPIRES_AT, currentOffsetDateTime().plus(lease))
+                    .where(STEPS.ID.in(select(candidate.ID).from(candidate)
+                            .where(where)
+                            .orderBy(candidate.ID)
+                            .limit(limit)
+                            .forUpdate().of(candidate).skipLocked()))
+                    .returning(STEPS.ID, STEPS.TASK_ID, STEPS.ATTEMPT, STEPS.SETTINGS, STEPS.INPUTS)
+                    .fetch(r -> new Claim(r.getId(), r.getTaskId(), r.getAttempt(), Store.parse(r.getSettings()),
+                            Store.parse(r.getInputs())));
+            if (claimed.isEmpty()) {
+                return claimed;
+            }
+            Integer[] ids = claimed.stream().map(Claim::stepId).toArray(Integer[]::new);
+            // An attempt still open here belonged to a worker whose lease expired.
+            t.update(STEP_RUNS)
+                    .set(STEP_RUNS.FINISHED_AT, currentOffsetDateTime())
+                    .set(STEP_RUNS.OUTCOME, "abandoned")
+                    .set(STEP_RUNS.ERROR, "lease expired; claimed again by " + workerId)
+                    .where(STEP_RUNS.STEP_ID.eq(DSL.any(ids))).and(STEP_RUNS.FINISHED_AT.isNull())
+                    .execute();
+            var insert = t.insertInto(STEP_RUNS, STEP_RUNS.STEP_ID, STEP_RUNS.ATTEMPT, STEP_RUNS.WORKER_ID, STEP_RUNS.STARTED_AT);
+            for (Claim c : claimed) {
+                insert = insert.values(inline(c.stepId()), inline(c.attempt()), inline(workerId), currentOffsetDateTime());
+            }
+            insert.execute();
+            return claimed;
+        });
+        for (Claim c : claims) {
+            TaskGraph g = graphs.get(c.taskId());
+            if (g == null || !g.contains(c.stepId())) {
+                graphs.put(c.taskId(), TaskGraph.of(engine.load(c.taskId())));
+            }
+        }
+        return claims;
+    }
+
+    // ---- executing
+
+    /** One execution in flight: its thread can be interrupted until it starts recording. */
+    final class Execution {
+        final Claim claim;
+        volatile Stop stop;
+        private Thread thread;
+        private boolean recording;
+        private ScheduledFuture<?> timeout;
+
+        Execution(Claim claim) {
+            this.claim = claim;
+        }
+
+        synchronized void bind(Thread thread) {
+            this.thread = thread;
+        }
+
+        synchronized void stop(Stop why) {
+            if (stop == null) {
+                stop = why;
+            }
+            if (thread != null && !recording) {
+                thread.interrupt();
+            }
+        }
+
+        synchronized void beginRecording() {
+            recording = true;
+            if (timeout != null) {
+                timeout.cancel(false);
+            }
+        }
+
+        boolean stopped() {
+            return stop != null;
+        }
+    }
+
+    void start(Claim claim) {
+        Execution execution = new Execution(claim);
+        running.put(claim.stepId(), execution);
+        executed.add(claim.stepId());
+        pool.execute(() -> {
+            execution.bind(Thread.currentThread());
+            try {
+                executeAndRecord(execution);
+            } catch (RuntimeException e) {
+                LOG.error("step {}: recording its outcome failed", claim.stepId(), e);
+            } finally {
+                running.remove(claim.stepId());
+                Thread.interrupted();
+                wakeUp();
+            }
+        });
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private void executeAndRecord(Execution execution) {
+        Claim claim = execution.claim;
+        TaskGraph graph = graphs.get(claim.taskId());
+        int id = claim.stepId();
+        String title = graph.titles().get(id);
+        listener.stepStarted(id, title);
+        LogTail tail = new LogTail();
+        StepOutcome outcome;
+        ParsedSettings parsed = null;
+        try {
+            parsed = engine.registry().parse(claim.settings());
+            if (parsed.policy().timeout() != null) {
+                synchronized (execution) {
+                    execution.timeout = timer.schedule(() -> execution.stop(Stop.TIMED_OUT),
+                            parsed.policy().timeout().toMillis(), TimeUnit.MILLISECONDS);
+                }
+            }
+            ExecutionContext context = new ExecutionContext(graph.taskId(), graph.taskName(), id, title,
+                    claim.attempt(), graph.localPath(), parsed.settings(), parsed.value(),
+                    () -> upstreamOf(graph, id),
+                    line -> {
+                        tail.add(line);
+                        STEP_LOG.info("[{} #{}] {}", title, id, line);
+                        listener.stepLog(id, line);
+                    },
+                    execution::stopped);
+            outcome = ((StepType) parsed.stepType()).execute(context);
+            if (outcome == null) {
+                outcome = StepOutcome.failure("step type " + parsed.type() + " returned no outcome");
+            }
+        } catch (InterruptedException e) {
+            outcome = StepOutcome.failure("interrupted");
+        } catch (Exception | LinkageError e) {
+            LOG.debug("step {} '{}' threw", id, title, e);
+            outcome = StepOutcome.failure(e.getMessage() == null ? e.toString() : e.getClass().getSimpleName() + ": " + e.getMessage());
+        }
+        execution.beginRecording();
+        Thread.interrupted();
+        Stop stop = execution.stop;
+        if (stop == Stop.TIMED_OUT) {
+            outcome = StepOutcome.failure("timed out after " + seconds(parsed.policy().timeout()), outcome.results());
+        } else if (stop == Stop.CANCELLED) {
+            outcome = StepOutcome.failure("cancelled", outcome.results());
+        }
+        ObjectNode results = outcome.results().deepCopy();
+        Inputs inputs = Inputs.fromJson(claim.inputs());
+        if (inputs != null && !inputs.files().isEmpty()) {
+            results.set("file_hashes", inputs.fileHashes());
+        }
+        if (!outcome.succeeded()) {
+            results.put("error", outcome.error());
+        }
+        if (stop == Stop.RELEASED) {
+            release(claim, tail.text());
+            return;
+        }
+        ExecutionPolicy policy = parsed == null ? ExecutionPolicy.DEFAULT : parsed.policy();
+        record(graph, claim, outcome.succeeded(), stop, results, outcome.error(), tail.text(), policy);
+        if (listener != RunListener.NONE) {
+            var stored = Store.step(dsl, id);
+            listener.stepFinished(new StepResult(id, stored.title(), stored.status(), stored.results(), stored.duration(), true));
+        }
+    }
+
+    private static String seconds(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() / 1000.0 + " s";
+    }
+
+    /** Records an outcome; a claim taken over by another worker (attempt or owner changed) changes nothing. */
+    private void record(TaskGraph graph, Claim claim, boolean succeeded, Stop stop, ObjectNode results, String error,
+                        String logTail, ExecutionPolicy policy) {
+        int id = claim.stepId();
+        boolean retry = !succeeded && stop != Stop.CANCELLED && claim.attempt() <= policy.retries();
+        StepStatus status = succeeded ? StepStatus.COMPLETED
+                : stop == Stop.CANCELLED ? StepStatus.CANCELLED
+                : retry ? StepStatus.NEW : StepStatus.FAILED;
+        String outcome = succeeded ? "completed" : stop == Stop.TIMED_OUT ? "timed_out"
+                : stop == Stop.CANCELLED ? "cancelled" : "failed";
+        if (retry) {
+            Duration backoff = policy.backoffAfter(claim.attempt());
+            results.putObject("retrying").put("next_attempt", claim.attempt() + 1)
+                    .put("after_seconds", backoff.toMillis() / 1000.0);
+        }
+        withRetries(() -> dsl.transaction(tx -> {
+            DSLContext t = tx.dsl();
+            var update = t.update(STEPS)
+                    .set(STEPS.STATUS, status.dbValue())
+                    .set(STEPS.RESULTS, Store.jsonb(results))
+                    .set(STEPS.FINISHED_AT, currentOffsetDateTime())
+                    .setNull(STEPS.LEASE_OWNER)
+                    .setNull(STEPS.LEASE_EXPIRES_AT)
+                    .set(STEPS.CANCEL_REQUESTED, false);
+            if (retry) {
+                update = update.set(STEPS.RUN_AFTER, currentOffsetDateTime().plus(DayToSecond.valueOf(policy.backoffAfter(claim.attempt()))));
+            }
+            if (!succeeded && !retry) {
+                update = update.setNull(STEPS.FINGERPRINT);
+            }
+            int updated = update
+                    .where(STEPS.ID.eq(id))
+                    .and(STEPS.ATTEMPT.eq(claim.attempt()))
+                    .and(STEPS.LEASE_OWNER.eq(workerId))
+                    .and(STEPS.STATUS.eq(StepStatus.ACTIVE.dbValue()))
+                    .execute();
+            t.update(STEP_RUNS)
+                    .set(STEP_RUNS.FINISHED_AT, currentOffsetDateTime())
+                    .set(STEP_RUNS.OUTCOME, updated == 0 ? "abandoned" : outcome)
+                    .set(STEP_RUNS.ERROR, updated == 0 ? "lease lost before the outcome was recorded" : error)
+                    .set(STEP_RUNS.LOG_TAIL, logTail)
+                    .where(STEP_RUNS.STEP_ID.eq(id)).and(STEP_RUNS.ATTEMPT.eq(claim.attempt()))
+                    .and(STEP_RUNS.FINISHED_AT.isNull())
+                    .execute();
+            if (updated == 0) {
+                return;
+            }
+            if (!succeeded && !retry) {
+                Set<Integer> downstream = graph.graph().downstreamOf(id);
+                if (!downstream.isEmpty()) {
+                    ObjectNode skipped = Store.JSON.createObjectNode();
+                    skipped.putObject("skipped_because").put("id", id).put("title", graph.titles().get(id))
+                            .put("status", status.dbValue());
+                    t.update(STEPS).set(STEPS.STATUS, stop == Stop.CANCELLED ? StepStatus.CANCELLED.dbValue() : StepStatus.SKIPPED.dbValue())
+                            .set(STEPS.RESULTS, Store.jsonb(skipped))
+                            .where(STEPS.ID.eq(DSL.any(downstream.toArray(Integer[]::new))))
+                            .and(STEPS.STATUS.eq(StepStatus.NEW.dbValue()))
+                            .execute();
+                }
+            }
+            if (!t.fetchExists(STEPS, STEPS.TASK_ID.eq(claim.taskId())
+                    .and(STEPS.STATUS.in(StepStatus.NEW.dbValue(), StepStatus.ACTIVE.dbValue())))) {
+                Store.setTaskStatus(t, claim.taskId(), Engine.taskStatus(t, claim.taskId()));
+            } else if (taskFilter == null || succeeded) {
+                engine.notifyWorkers(t);
+            }
+        }));
+    }
+
+    /** Gives a claim back: the step is new again and its attempt is marked released. */
+    private void release(Claim claim, String logTail) {
+        withRetries(() -> dsl.transaction(tx -> {
+            DSLContext t = tx.dsl();
+            int updated = t.update(STEPS)
+                    .set(STEPS.STATUS, StepStatus.NEW.dbValue())
+                    .setNull(STEPS.LEASE_OWNER)
+                    .setNull(STEPS.LEASE_EXPIRES_AT)
+                    .where(STEPS.ID.eq(claim.stepId())).and(STEPS.ATTEMPT.eq(claim.attempt()))
+                    .and(STEPS.LEASE_OWNER.eq(workerId)).and(STEPS.STATUS.eq(StepStatus.ACTIVE.dbValue()))
+                    .execute();
+            t.update(STEP_RUNS)
+                    .set(STEP_RUNS.FINISHED_AT, currentOffsetDateTime())
+                    .set(STEP_RUNS.OUTCOME, updated == 0 ? "abandoned" : "released")
+                    .set(STEP_RUNS.ERROR, "worker " + workerId + " shut down")
+                    .set(STEP_RUNS.LOG_TAIL, logTail)
+                    .where(STEP_RUNS.STEP_ID.eq(claim.stepId())).and(STEP_RUNS.ATTEMPT.eq(claim.attempt()))
+                    .and(STEP_RUNS.FINISHED_AT.isNull())
+                    .execute();
+            if (updated > 0) {
+                engine.notifyWorkers(t);
+            }
+        }));
+    }
+
+    /** Retries a database write while the database is unreachable, for as long as the lease could still hold. */
+    private void withRetries(Runnable write) {
+        long deadline = System.nanoTime() + options.lease().toNanos() * 2;
+        long sleep = 100;
+        while (true) {
+            try {
+                write.run();
+                return;
+            } catch (org.jooq.exception.DataAccessException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                LOG.warn("database write failed, retrying in {} ms: {}", sleep, e.getMessage());
+                try {
+                    Thread.sleep(sleep);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+                sleep = Math.min(2_000, sleep * 2);
+            }
+        }
+    }
+
+    private List<UpstreamStep> upstreamOf(TaskGraph graph, int id) {
+        List<Integer> ids = graph.graph().upstreamOf(id);
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        Set<Integer> direct = new HashSet<>(graph.graph().directUpstreamOf(id));
+        Map<Integer, JsonNode> results = new HashMap<>();
+        dsl.select(STEPS.ID, STEPS.RESULTS).from(STEPS).where(STEPS.ID.eq(DSL.any(ids.toArray(Integer[]::new))))
+                .forEach(r -> results.put(r.value1(), Store.parse(r.value2())));
+        List<UpstreamStep> upstream = new ArrayList<>();
+        for (int up : ids) {
+            upstream.add(new UpstreamStep(up, graph.titles().get(up), graph.types().get(up), results.get(up), direct.contains(up)));
+        }
+        return upstream;
+    }
+
+    // ---- heartbeat
+
+    private void heartbeatQuietly() {
+        try {
+            heartbeat();
+        } catch (RuntimeException e) {
+            LOG.warn("heartbeat failed: {}", e.getMessage());
+        }
+    }
+
+    /** Extends the leases of running steps; stops those whose lease was lost or that were cancelled. */
+    void heartbeat() {
+        if (running.isEmpty()) {
+            return;
+        }
+        Map<Integer, Execution> snapshot = new HashMap<>(running);
+        Integer[] ids = snapshot.keySet().toArray(Integer[]::new);
+        Map<Integer, Boolean> kept = new HashMap<>();
+        Map<Integer, Integer> attempts = new HashMap<>();
+        dsl.update(STEPS)
+                .set(STEPS.LEASE_EXPIRES_AT, currentOffsetDateTime().plus(lease))
+                .where(STEPS.ID.eq(DSL.any(ids)))
+                .and(STEPS.LEASE_OWNER.eq(workerId))
+                .and(STEPS.STATUS.eq(StepStatus.ACTIVE.dbValue()))
+                .returning(STEPS.ID, STEPS.ATTEMPT, STEPS.CANCEL_REQUESTED)
+                .fetch()
+                .forEach(r -> {
+                    kept.put(r.getId(), r.getCancelRequested());
+                    attempts.put(r.getId(), r.getAttempt());
+                });
+        snapshot.forEach((id, execution) -> {
+            Integer attempt = attempts.get(id);
+            if (attempt == null || attempt != execution.claim.attempt()) {
+                if (running.containsKey(id)) {
+                    LOG.warn("step {}: lease lost, stopping attempt {}", id, execution.claim.attempt());
+                    execution.stop(Stop.LEASE_LOST);
+                }
+            } else if (Boolean.TRUE.equals(kept.get(id))) {
+                execution.stop(Stop.CANCELLED);
+            }
+        });
+    }
+
+    /** Stops claiming; waits up to {@code grace} for running steps, then releases the rest. */
+    void shutdown(Duration grace) {
+        pool.shutdown();
+        try {
+            if (!pool.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+                running.values().forEach(e -> e.stop(Stop.RELEASED));
+                pool.awaitTermination(Math.max(1_000, options.lease().toMillis()), TimeUnit.MILLISECONDS);
+            }
+        } catch (InterruptedException e) {
+            running.values().forEach(x -> x.stop(Stop.RELEASED));
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        shutdown(Duration.ofMinutes(10));
+        timer.shutdownNow();
+    }
+}

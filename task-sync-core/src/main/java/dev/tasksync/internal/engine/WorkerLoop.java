@@ -1,0 +1,140 @@
+package dev.tasksync.internal.engine;
+
+import dev.tasksync.RunListener;
+import dev.tasksync.WorkerOptions;
+import org.postgresql.PGConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A long-running worker: claims runnable steps of any task, executes and records them. LISTEN/NOTIFY
+ * wakes it as soon as work appears; polling is the fallback. Survives a database restart.
+ */
+public final class WorkerLoop implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(WorkerLoop.class);
+
+    private final Engine engine;
+    private final String workerId;
+    private final WorkerOptions options;
+    private final StepRunner runner;
+    private final AtomicLong claimed = new AtomicLong();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile boolean running = true;
+    private Thread loop;
+    private Thread listener;
+    private DataSource listenSource;
+
+    WorkerLoop(Engine engine, String workerId, WorkerOptions options) {
+        this.engine = engine;
+        this.workerId = workerId;
+        this.options = options;
+        this.runner = new StepRunner(engine, workerId, options, RunListener.NONE, null, null);
+    }
+
+    public String workerId() {
+        return workerId;
+    }
+
+    /** Steps this worker claimed so far. */
+    public long claimed() {
+        return claimed.get();
+    }
+
+    /** Starts claiming; {@code notifications} (may be null) is where LISTEN connections come from. */
+    public synchronized void start(DataSource notifications) {
+        if (loop != null) {
+            throw new IllegalStateException("worker already started");
+        }
+        this.listenSource = notifications;
+        loop = new Thread(this::loop, "task-sync-worker-" + workerId);
+        loop.start();
+        if (notifications != null) {
+            listener = new Thread(this::listen, "task-sync-listen-" + workerId);
+            listener.setDaemon(true);
+            listener.start();
+        }
+    }
+
+    private void loop() {
+        long backoff = 100;
+        try {
+            while (running) {
+                try {
+                    int free = runner.free();
+                    List<StepRunner.Claim> claims = free > 0 ? runner.claim(free) : List.of();
+                    claims.forEach(runner::start);
+                    claimed.addAndGet(claims.size());
+                    backoff = 100;
+                    if (claims.isEmpty() || runner.free() == 0) {
+                        runner.await(options.pollInterval());
+                    }
+                } catch (org.jooq.exception.DataAccessException e) {
+                    LOG.warn("worker {}: database unavailable ({}); retrying in {} ms", workerId, e.getMessage(), backoff);
+                    Thread.sleep(backoff);
+                    backoff = Math.min(5_000, backoff * 2);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            stopped.countDown();
+        }
+    }
+
+    private void listen() {
+        while (running) {
+            try (Connection c = listenSource.getConnection(); Statement s = c.createStatement()) {
+                s.execute("LISTEN " + engine.channel());
+                PGConnection pg = c.unwrap(PGConnection.class);
+                runner.wakeUp();
+                while (running) {
+                    var notifications = pg.getNotifications((int) Math.max(1, options.pollInterval().toMillis()));
+                    if (notifications != null && notifications.length > 0) {
+                        runner.wakeUp();
+                    }
+                }
+            } catch (SQLException e) {
+                if (!running) {
+                    return;
+                }
+                LOG.debug("worker {}: LISTEN connection lost: {}", workerId, e.getMessage());
+                try {
+                    Thread.sleep(500);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Stops claiming, lets running steps finish within the grace period, then releases the rest. */
+    @Override
+    public void close() {
+        running = false;
+        runner.wakeUp();
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        runner.shutdown(options.shutdownGrace());
+        runner.close();
+        if (listener != null) {
+            listener.interrupt();
+        }
+    }
+
+    /** Blocks until the worker was closed. */
+    public void awaitTermination(Duration max) throws InterruptedException {
+        stopped.await(max.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+}

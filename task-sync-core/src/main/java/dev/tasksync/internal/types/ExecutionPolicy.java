@@ -1,0 +1,43 @@
+package dev.tasksync.internal.types;
+
+import dev.tasksync.spi.JsonSettings;
+
+import java.time.Duration;
+
+/**
+ * How the engine executes a step, read by the core from the type's settings object for every type:
+ * {@code retries} (extra attempts after a failure), {@code retry_backoff_seconds} (doubling after
+ * each attempt) and {@code timeout_seconds}.
+ */
+public record ExecutionPolicy(int retries, Duration backoff, Duration timeout) {
+    public static final String RETRIES = "retries";
+    public static final String BACKOFF = "retry_backoff_seconds";
+    public static final String TIMEOUT = "timeout_seconds";
+    public static final ExecutionPolicy DEFAULT = new ExecutionPolicy(0, Duration.ofSeconds(1), null);
+
+    static ExecutionPolicy read(JsonSettings value) {
+        if (!value.isObject()) {
+            return DEFAULT;
+        }
+        int retries = value.optionalInt(RETRIES).orElse(0);
+        if (retries < 0) {
+            throw value.field(RETRIES).invalid("must not be negative");
+        }
+        Duration backoff = value.optionalField(BACKOFF).map(f -> seconds(f, true)).orElse(DEFAULT.backoff);
+        Duration timeout = value.optionalField(TIMEOUT).map(f -> seconds(f, false)).orElse(null);
+        return new ExecutionPolicy(retries, backoff, timeout);
+    }
+
+    private static Duration seconds(JsonSettings field, boolean zeroAllowed) {
+        double s = field.asDouble();
+        if (s < 0 || (!zeroAllowed && s == 0)) {
+            throw field.invalid(zeroAllowed ? "must not be negative" : "must be positive");
+        }
+        return Duration.ofNanos((long) (s * 1_000_000_000L));
+    }
+
+    /** The delay before attempt {@code attempt + 1}. */
+    public Duration backoffAfter(int attempt) {
+        return backoff.multipliedBy(1L << Math.min(20, Math.max(0, attempt - 1)));
+    }
+}
