@@ -24,8 +24,8 @@ final class Progress implements RunListener, AutoCloseable {
     private final Map<Integer, String> running = new LinkedHashMap<>();
     private long startNanos = System.nanoTime();
     private int total;
+    private int expected = -1;
     private int done;
-    private String taskName = "";
     private ScheduledExecutorService ticker;
     private boolean statusShown;
 
@@ -35,13 +35,19 @@ final class Progress implements RunListener, AutoCloseable {
         this.showLogs = showLogs;
     }
 
+    /** How many steps the next run is expected to execute (from its plan); -1 when unknown. */
+    synchronized void expect(int steps) {
+        this.expected = steps;
+    }
+
     @Override
     public synchronized void runStarted(Task task, int total) {
-        this.total = total;
+        this.total = expected >= 0 ? expected : total;
         this.done = 0;
-        this.taskName = task.name();
         this.startNanos = System.nanoTime();
-        line("Running task " + task.id() + " '" + task.name() + "' (" + total + " step" + (total == 1 ? "" : "s") + ")");
+        line("Running task " + task.id() + " '" + task.name() + "': " + this.total + " of " + total + " step"
+                + (total == 1 ? "" : "s") + " to run");
+        expected = -1;
         if (live && ticker == null) {
             ticker = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "task-sync-progress");
@@ -66,6 +72,7 @@ final class Progress implements RunListener, AutoCloseable {
     public synchronized void stepFinished(StepResult result) {
         running.remove(result.stepId());
         done++;
+        total = Math.max(total, done);
         String mark = result.status() == StepStatus.COMPLETED ? "completed" : result.status().dbValue();
         String error = result.results() != null && result.results().hasNonNull("error")
                 ? ": " + result.results().get("error").asText() : "";

@@ -82,6 +82,9 @@ final class RunCommand extends BaseCommand {
         List<RunResult> results = new ArrayList<>();
         try (Progress progress = new Progress(json.json ? new java.io.PrintWriter(java.io.Writer.nullWriter()) : out(), live, !noLogs)) {
             for (Task t : tasks) {
+                if (!json.json) {
+                    progress.expect(ts.plan(t.id(), force).toRun().size());
+                }
                 results.add(ts.run(t.id(), new RunOptions(n, force, progress)));
             }
         }

@@ -1,0 +1,56 @@
+package dev.tasksync.cli;
+
+import dev.tasksync.TaskSync;
+import dev.tasksync.testing.TestDatabase;
+
+import java.io.ByteArrayInputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+
+/** Runs CLI commands in-process against the test database, each harness in its own schema. */
+final class CliHarness implements AutoCloseable {
+    record Result(int code, String out, String err) {
+        @Override
+        public String toString() {
+            return "exit " + code + "\n--- stdout\n" + out + "--- stderr\n" + err;
+        }
+    }
+
+    final String schema = TestDatabase.newSchema();
+    final Map<String, String> env = new HashMap<>();
+    final TaskSync api;
+
+    CliHarness() {
+        env.put("TASKSYNC_DB_URL", TestDatabase.jdbcUrl());
+        String user = System.getenv("TASKSYNC_TEST_DB_USER");
+        String password = System.getenv("TASKSYNC_TEST_DB_PASSWORD");
+        boolean external = System.getenv("TASKSYNC_TEST_DB_URL") != null && !System.getenv("TASKSYNC_TEST_DB_URL").isBlank();
+        env.put("TASKSYNC_DB_USER", external ? (user == null ? "" : user) : "postgres");
+        env.put("TASKSYNC_DB_PASSWORD", external ? (password == null ? "" : password) : "postgres");
+        env.put("TASKSYNC_SCHEMA", schema);
+        env.put("TASKSYNC_PROGRESS", "plain");
+        // the first command creates the schema; the API view of it is opened lazily after that
+        api = TaskSync.builder().dataSource(TestDatabase.dataSource()).schema(schema).build();
+    }
+
+    Result run(String... args) {
+        return runWithInput("", args);
+    }
+
+    Result runWithInput(String stdin, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        Cli cli = new Cli(env, new PrintWriter(out, true), new PrintWriter(err, true),
+                new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), false);
+        int code = cli.execute(args);
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    @Override
+    public void close() {
+        api.close();
+    }
+}

@@ -1,0 +1,258 @@
+package dev.tasksync.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tasksync.Step;
+import dev.tasksync.StepStatus;
+import dev.tasksync.Task;
+import dev.tasksync.testing.Rows;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Every command in-process against a real PostgreSQL: exit codes, output, and the rows written. */
+class CommandsIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private CliHarness cli;
+
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void open() {
+        cli = new CliHarness();
+    }
+
+    @AfterEach
+    void close() {
+        cli.close();
+    }
+
+    private CliHarness.Result ok(String... args) {
+        CliHarness.Result r = cli.run(args);
+        assertThat(r.code()).as(r.toString()).isZero();
+        return r;
+    }
+
+    private int task(String name) {
+        ok("task", "create", "--name", name, "--local-path", dir.toString());
+        return cli.api.findTask(name).orElseThrow().id();
+    }
+
+    @Test
+    void taskCreateListShowAndJson() throws IOException {
+        CliHarness.Result created = ok("task", "create", "--name", "build", "--status", "draft", "--local-path", "/src/app");
+        assertThat(created.out()).contains("Created task").contains("'build'");
+        Task t = cli.api.findTask("build").orElseThrow();
+        assertThat(t.status()).isEqualTo("draft");
+        assertThat(t.localPath()).isEqualTo("/src/app");
+
+        CliHarness.Result list = ok("task", "list");
+        assertThat(list.out().lines().findFirst().orElseThrow()).startsWith("ID").contains("NAME").contains("STATUS");
+        assertThat(list.out()).contains("build").contains("/src/app");
+
+        JsonNode json = JSON.readTree(ok("task", "list", "--json").out());
+        assertThat(json.isArray()).isTrue();
+        assertThat(json.get(0).get("id").asInt()).isEqualTo(t.id());
+        assertThat(json.get(0).get("name").asText()).isEqualTo("build");
+        assertThat(json.get(0).get("local_path").asText()).isEqualTo("/src/app");
+
+        ok("step", "create", "--task", "build", "--title", "Check", "--settings", "{\"file_exists\": \"a.txt\"}");
+        JsonNode shown = JSON.readTree(ok("task", "show", "build", "--json").out());
+        assertThat(shown.get("name").asText()).isEqualTo("build");
+        assertThat(shown.get("steps").get(0).get("settings")).isEqualTo(JSON.readTree("{\"file_exists\": \"a.txt\"}"));
+        assertThat(ok("task", "show", String.valueOf(t.id())).out()).contains("Task " + t.id() + ": build").contains("Check");
+    }
+
+    @Test
+    void stepCreateStoresTheSettingsExactlyFromArgumentFileAndStdin() throws IOException {
+        int id = task("t");
+        String inline = "{\n  \"file_exists\": [\n    \"main.go\",\n    \"go.mod\"\n  ]\n}";
+        ok("step", "create", "--task-id", String.valueOf(id), "--title", "Check for source files", "--settings", inline);
+        Path file = Files.writeString(dir.resolve("s.json"), "{\"file_exists\": \"from-file.txt\"}");
+        ok("step", "create", "--task-id", String.valueOf(id), "--title", "From file", "--settings", "@" + file);
+        CliHarness.Result fromStdin = cli.runWithInput("{\"file_exists\": [\"stdin.txt\"]}",
+                "step", "create", "--task", "t", "--title", "From stdin", "--settings", "-", "--json");
+        assertThat(fromStdin.code()).as(fromStdin.toString()).isZero();
+        assertThat(JSON.readTree(fromStdin.out()).get("title").asText()).isEqualTo("From stdin");
+
+        List<Step> steps = cli.api.steps(id);
+        assertThat(steps).extracting(Step::title).containsExactly("Check for source files", "From file", "From stdin");
+        assertThat(steps.get(0).settings()).isEqualTo(JSON.readTree(inline));
+        assertThat(steps.get(1).settings()).isEqualTo(JSON.readTree("{\"file_exists\": \"from-file.txt\"}"));
+        assertThat(steps.get(2).settings()).isEqualTo(JSON.readTree("{\"file_exists\": [\"stdin.txt\"]}"));
+
+        JsonNode list = JSON.readTree(ok("step", "list", "--task-id", String.valueOf(id), "--json").out());
+        assertThat(list).hasSize(3);
+        assertThat(list.get(1).get("type").asText()).isEqualTo("file_exists");
+        assertThat(ok("step", "show", String.valueOf(steps.get(0).id())).out()).contains("main.go").contains("results:");
+    }
+
+    @Test
+    void stepEditSetRemoveKeyAndReplace() throws IOException {
+        int id = task("t");
+        ok("step", "create", "--task-id", String.valueOf(id), "--title", "A", "--settings", "{\"file_exists\": [\"a\", \"b\"]}");
+        int a = cli.api.steps(id).get(0).id();
+        ok("step", "create", "--task-id", String.valueOf(id), "--title", "B",
+                "--settings", "{\"file_exists\": [\"x\"]}");
+        int b = cli.api.steps(id).get(1).id();
+
+        ok("step", "edit", String.valueOf(a), "--set", "file_exists[1]=c", "--set", "file_exists[2]=d");
+        assertThat(cli.api.step(a).settings()).isEqualTo(JSON.readTree("{\"file_exists\": [\"a\", \"c\", \"d\"]}"));
+
+        ok("step", "edit", String.valueOf(a), "--remove-key", "file_exists[0]", "--title", "A2");
+        assertThat(cli.api.step(a).settings()).isEqualTo(JSON.readTree("{\"file_exists\": [\"c\", \"d\"]}"));
+        assertThat(cli.api.step(a).title()).isEqualTo("A2");
+
+        // a file_exists value that is an array cannot carry depends_on: refused, nothing changed
+        CliHarness.Result refused = cli.run("step", "edit", String.valueOf(b), "--set", "file_exists.depends_on=[{\"id\": " + a + "}]");
+        assertThat(refused.code()).as(refused.toString()).isEqualTo(2);
+        assertThat(refused.err()).contains("error:");
+        assertThat(cli.api.step(b).settings()).isEqualTo(JSON.readTree("{\"file_exists\": [\"x\"]}"));
+
+        ok("step", "edit", String.valueOf(b), "--settings", "{\"file_exists\": \"only.txt\"}");
+        assertThat(cli.api.step(b).settings()).isEqualTo(JSON.readTree("{\"file_exists\": \"only.txt\"}"));
+
+        CliHarness.Result nothing = cli.run("step", "edit", String.valueOf(b));
+        assertThat(nothing.code()).isEqualTo(2);
+        assertThat(nothing.err()).contains("nothing to change");
+
+        CliHarness.Result missingKey = cli.run("step", "edit", String.valueOf(b), "--remove-key", "file_exists.nope");
+        assertThat(missingKey.code()).isEqualTo(2);
+        assertThat(missingKey.err()).contains("file_exists.nope");
+    }
+
+    @Test
+    void runShowsProgressAndExitsOneOnFailureZeroOnSuccess() throws IOException {
+        int id = task("r");
+        Files.writeString(dir.resolve("present.txt"), "x");
+        ok("step", "create", "--task-id", String.valueOf(id), "--title", "Present", "--settings", "{\"file_exists\": \"present.txt\"}");
+        ok("step", "create", "--task-id", String.valueOf(id), "--title", "Missing", "--settings", "{\"file_exists\": \"missing.txt\"}");
+
+        CliHarness.Result failed = cli.run("run", "--task-id", String.valueOf(id));
+        assertThat(failed.code()).as(failed.toString()).isEqualTo(1);
+        assertThat(failed.out()).contains("Running task").contains("completed").contains("'Present'")
+                .contains("failed").contains("'Missing'").contains("FAILED");
+        assertThat(cli.api.steps(id)).extracting(Step::status).containsExactly(StepStatus.COMPLETED, StepStatus.FAILED);
+
+        CliHarness.Result plan = ok("plan", "--task-id", String.valueOf(id));
+        assertThat(plan.out()).contains("up to date").contains("failed last time");
+
+        Files.writeString(dir.resolve("missing.txt"), "now here");
+        CliHarness.Result passed = cli.run("run", "--task", "r", "--json");
+        assertThat(passed.code()).as(passed.toString()).isZero();
+        JsonNode json = JSON.readTree(passed.out());
+        assertThat(json.get("succeeded").asBoolean()).isTrue();
+        assertThat(json.get("steps")).hasSize(2);
+        assertThat(json.get("steps").get(0).get("executed").asBoolean()).as("up-to-date step not executed again").isFalse();
+        assertThat(json.get("steps").get(1).get("status").asText()).isEqualTo("completed");
+
+        int present = cli.api.steps(id).get(0).id();
+        ok("step", "reset", String.valueOf(present));
+        assertThat(cli.api.step(present).status()).isEqualTo(StepStatus.NEW);
+        CliHarness.Result forced = ok("run", "--task-id", String.valueOf(id), "--force", "--json");
+        JsonNode forcedJson = JSON.readTree(forced.out());
+        assertThat(forcedJson.get("steps").get(0).get("executed").asBoolean()).isTrue();
+        assertThat(forcedJson.get("steps").get(1).get("executed").asBoolean()).isTrue();
+    }
+
+    @Test
+    void runAllAndRunWithoutNamingATask() throws IOException {
+        CliHarness.Result none = cli.run("run");
+        assertThat(none.code()).isEqualTo(2);
+        assertThat(none.err()).contains("no tasks");
+        int one = task("one");
+        ok("step", "create", "--task-id", String.valueOf(one), "--title", "A", "--settings", "{\"sleep\": {\"millis\": 1}}");
+        assertThat(ok("run").out()).contains("'one'");
+        task("two");
+        CliHarness.Result ambiguous = cli.run("run");
+        assertThat(ambiguous.code()).isEqualTo(2);
+        assertThat(ambiguous.err()).contains("--task-id");
+        JsonNode all = JSON.readTree(ok("run", "--all", "--json", "--concurrency", "2").out());
+        assertThat(all).hasSize(2);
+        assertThat(all.get(0).get("task_name").asText()).isEqualTo("one");
+    }
+
+    @Test
+    void graphDotAndMermaidShowTheDependencies() {
+        int id = task("g");
+        ok("step", "create", "--task-id", String.valueOf(id), "--title", "First", "--settings", "{\"sleep\": {\"millis\": 1}}");
+        int first = cli.api.steps(id).get(0).id();
+        ok("step", "create", "--task-id", String.valueOf(id), "--title", "Second",
+                "--settings", "{\"sleep\": {\"millis\": 1, \"depends_on\": [{\"id\": " + first + "}]}}");
+        int second = cli.api.steps(id).get(1).id();
+        assertThat(cli.api.step(second).dependsOn()).containsExactly(first);
+        CliHarness.Result dot = ok("graph", "--task-id", String.valueOf(id));
+        assertThat(dot.out()).contains("digraph").contains("First").contains("Second").contains("->");
+        CliHarness.Result mermaid = ok("graph", "--task", "g", "--format", "mermaid");
+        assertThat(mermaid.out()).contains("graph").contains("Second").contains("-->");
+    }
+
+    @Test
+    void aFailureSkipsWhatDependsOnIt() throws IOException {
+        int id = task("f");
+        ok("step", "create", "--task-id", String.valueOf(id), "--title", "Boom", "--settings", "{\"fail\": {\"message\": \"kaput\"}}");
+        int boom = cli.api.steps(id).get(0).id();
+        ok("step", "create", "--task-id", String.valueOf(id), "--title", "After",
+                "--settings", "{\"sleep\": {\"millis\": 1, \"depends_on\": [{\"id\": " + boom + "}]}}");
+        CliHarness.Result r = cli.run("run", "--task-id", String.valueOf(id), "--json");
+        assertThat(r.code()).as(r.toString()).isEqualTo(1);
+        JsonNode json = JSON.readTree(r.out());
+        assertThat(json.get("succeeded").asBoolean()).isFalse();
+        assertThat(json.get("steps").get(0).get("status").asText()).isEqualTo("failed");
+        assertThat(json.get("steps").get(0).get("results").get("error").asText()).isEqualTo("kaput");
+        assertThat(json.get("steps").get(1).get("status").asText()).isEqualTo("skipped");
+        CliHarness.Result plain = cli.run("run", "--task-id", String.valueOf(id));
+        assertThat(plain.out()).contains("kaput").contains("1 failed, 1 skipped");
+    }
+
+    @Test
+    void deleteAsksUnlessYes() {
+        int id = task("d");
+        ok("step", "create", "--task-id", String.valueOf(id), "--title", "A", "--settings", "{\"file_exists\": \"a\"}");
+        CliHarness.Result no = cli.runWithInput("n\n", "task", "delete", String.valueOf(id));
+        assertThat(no.code()).isEqualTo(1);
+        assertThat(no.out()).contains("Not deleted");
+        assertThat(cli.api.findTask("d")).isPresent();
+        CliHarness.Result noAnswer = cli.run("task", "delete", String.valueOf(id));
+        assertThat(noAnswer.code()).isEqualTo(2);
+        assertThat(noAnswer.err()).contains("--yes");
+        assertThat(cli.api.findTask("d")).isPresent();
+        assertThat(cli.runWithInput("y\n", "task", "delete", "d").code()).isZero();
+        assertThat(cli.api.findTask("d")).isEmpty();
+
+        int again = task("d2");
+        ok("step", "create", "--task-id", String.valueOf(again), "--title", "A", "--settings", "{\"file_exists\": \"a\"}");
+        int step = cli.api.steps(again).get(0).id();
+        ok("step", "delete", String.valueOf(step));
+        assertThat(cli.api.steps(again)).isEmpty();
+        ok("task", "delete", String.valueOf(again), "--yes");
+        assertThat(Rows.of(cli.api, "tasks")).isEmpty();
+        assertThat(Rows.of(cli.api, "steps")).isEmpty();
+    }
+
+    @Test
+    void migrateUpAndStatus() {
+        assertThat(ok("migrate", "up").out()).contains("up to date");
+        CliHarness.Result status = ok("migrate", "status");
+        assertThat(status.out()).contains(cli.schema).contains("Success");
+    }
+
+    @Test
+    void helpAndVersion() {
+        CliHarness.Result help = ok("--help");
+        assertThat(help.out()).contains("Usage: task-sync").contains("step").contains("Examples:");
+        CliHarness.Result stepCreateHelp = ok("step", "create", "--help");
+        assertThat(stepCreateHelp.out()).contains("--settings").contains("Examples:").contains("file_exists");
+        assertThat(ok("--version").out()).startsWith("task-sync ");
+        assertThat(ok("step", "types").out()).contains("file_exists");
+    }
+}

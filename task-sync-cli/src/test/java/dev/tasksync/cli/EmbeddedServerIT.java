@@ -1,0 +1,75 @@
+package dev.tasksync.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The embedded default through the real script: started once, shared by racing invocations, stopped on request. */
+class EmbeddedServerIT {
+    @TempDir
+    Path home;
+
+    private static long pid(Path home) throws Exception {
+        Properties p = new Properties();
+        try (InputStream in = Files.newInputStream(home.resolve("server.properties"))) {
+            p.load(in);
+        }
+        return Long.parseLong(p.getProperty("pid"));
+    }
+
+    @Test
+    void racingInvocationsShareOneServerThatOutlivesThemUntilDbStop() throws Exception {
+        Script script = new Script();
+        script.env.put("TASKSYNC_HOME", home.toString());
+        try {
+            assertThat(script.run("db", "status").out()).contains("stopped");
+
+            // three first invocations at once: one starts the server, the others wait for it and use it
+            ExecutorService pool = Executors.newFixedThreadPool(3);
+            List<Future<Script.Result>> racing = new ArrayList<>();
+            for (String name : List.of("a", "b", "c")) {
+                racing.add(pool.submit(() -> script.run("task", "create", "--name", name)));
+            }
+            for (Future<Script.Result> f : racing) {
+                Script.Result r = f.get();
+                assertThat(r.code()).as(r.toString()).isZero();
+            }
+            pool.shutdown();
+            long pid = pid(home);
+            assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).contains(true);
+
+            // the server outlived those JVMs; the next command reuses it and sees their rows
+            Script.Result list = script.run("task", "list");
+            assertThat(list.code()).as(list.toString()).isZero();
+            assertThat(list.out()).contains(" a ").contains(" b ").contains(" c ");
+            assertThat(pid(home)).isEqualTo(pid);
+            Script.Result status = script.run("db", "status");
+            assertThat(status.out()).contains("running").contains("pid " + pid);
+
+            Script.Result stop = script.run("db", "stop");
+            assertThat(stop.code()).as(stop.toString()).isZero();
+            assertThat(stop.out()).contains("stopped");
+            assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+            assertThat(script.run("db", "status").out()).contains("stopped");
+
+            // data persists: the next command starts a new server on the same data
+            Script.Result again = script.run("task", "list", "--json");
+            assertThat(again.code()).as(again.toString()).isZero();
+            assertThat(again.out()).contains("\"a\"").contains("\"b\"").contains("\"c\"");
+            assertThat(pid(home)).isNotEqualTo(pid);
+        } finally {
+            script.run("db", "stop");
+        }
+    }
+}
