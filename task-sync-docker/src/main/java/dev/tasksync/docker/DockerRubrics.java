@@ -19,10 +19,10 @@ import java.util.Objects;
  * @param criteria       inline criteria (or use {@code rubric}); with neither, the image's own command is the one
  *                       criterion (the seed's example has none)
  * @param rubric         a rubric file relative to local_path: JSON or a Markdown checklist; watched
- * @param timeoutSeconds limit per criterion (0: none)
+ * @param criterionTimeoutSeconds limit per criterion (0: none)
  */
 public record DockerRubrics(String imageTag, String imageId, List<String> files, String workspace,
-                            List<Criterion> criteria, String rubric, long timeoutSeconds) implements StepSettings {
+                            List<Criterion> criteria, String rubric, long criterionTimeoutSeconds) implements StepSettings {
     public static final String TYPE = "docker_rubrics";
     public static final String DEFAULT_WORKSPACE = "/workspace";
 
@@ -74,18 +74,18 @@ public record DockerRubrics(String imageTag, String imageId, List<String> files,
     public DockerRubrics withCriterion(String id, String title, String command, double points, boolean required) {
         List<Criterion> c = new ArrayList<>(criteria);
         c.add(new Criterion(id, title, command, points, required));
-        return new DockerRubrics(imageTag, imageId, files, workspace, c, rubric, timeoutSeconds);
+        return new DockerRubrics(imageTag, imageId, files, workspace, c, rubric, criterionTimeoutSeconds);
     }
 
     public DockerRubrics withRubric(String path) {
-        return new DockerRubrics(imageTag, imageId, files, workspace, criteria, path, timeoutSeconds);
+        return new DockerRubrics(imageTag, imageId, files, workspace, criteria, path, criterionTimeoutSeconds);
     }
 
     public DockerRubrics withWorkspace(String workspace) {
-        return new DockerRubrics(imageTag, imageId, files, workspace, criteria, rubric, timeoutSeconds);
+        return new DockerRubrics(imageTag, imageId, files, workspace, criteria, rubric, criterionTimeoutSeconds);
     }
 
-    public DockerRubrics withTimeoutSeconds(long seconds) {
+    public DockerRubrics withCriterionTimeoutSeconds(long seconds) {
         return new DockerRubrics(imageTag, imageId, files, workspace, criteria, rubric, seconds);
     }
 
@@ -110,8 +110,8 @@ public record DockerRubrics(String imageTag, String imageId, List<String> files,
         if (rubric != null) {
             o.put("rubric", rubric);
         }
-        if (timeoutSeconds > 0) {
-            o.put("timeout_seconds", timeoutSeconds);
+        if (criterionTimeoutSeconds > 0) {
+            o.put("criterion_timeout_seconds", criterionTimeoutSeconds);
         }
         return o;
     }

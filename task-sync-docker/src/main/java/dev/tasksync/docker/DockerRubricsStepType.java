@@ -23,7 +23,7 @@ import java.util.Set;
  */
 public final class DockerRubricsStepType implements StepType<DockerRubrics> {
     private static final Set<String> FIELDS = Set.of("image_tag", "image_id", "files", "workspace", "criteria", "rubric",
-            "timeout_seconds");
+            "criterion_timeout_seconds");
 
     private final DockerOps docker;
 
@@ -59,7 +59,7 @@ public final class DockerRubricsStepType implements StepType<DockerRubrics> {
         if (!criteria.isEmpty() && rubric != null) {
             throw value.invalid("give criteria or rubric, not both");
         }
-        long timeout = Settings.timeout(value, "timeout_seconds").map(Duration::toSeconds).orElse(0L);
+        long timeout = Settings.timeout(value, "criterion_timeout_seconds").map(Duration::toSeconds).orElse(0L);
         return new DockerRubrics(imageTag, imageId, files, workspace, criteria, rubric, timeout);
     }
 
@@ -96,7 +96,7 @@ public final class DockerRubricsStepType implements StepType<DockerRubrics> {
         String image = DockerRunStepType.image(context, s.imageTag(), s.imageId(), DockerRubrics.TYPE);
         results.put("image", image);
         byte[] tar = Archives.tar(context.localPath(), s.files(), s.workspace());
-        Duration timeout = s.timeoutSeconds() > 0 ? Duration.ofSeconds(s.timeoutSeconds()) : null;
+        Duration timeout = s.criterionTimeoutSeconds() > 0 ? Duration.ofSeconds(s.criterionTimeoutSeconds()) : null;
         boolean imageCommand = criteria.isEmpty();
         String id = docker.create(context, image, cmd -> {
             if (!imageCommand) {

@@ -23,11 +23,10 @@ import java.util.Objects;
  * @param containerName  container name; a container of that name is replaced
  * @param detach         start and keep the container (its id goes to results for downstream steps)
  * @param okExitCodes    exit codes that count as success (default: 0)
- * @param timeoutSeconds how long a non-detached run may take before its container is removed (0: no limit)
  */
 public record DockerRun(String imageTag, String imageId, List<String> command, Map<String, String> env,
                         String workingDir, List<Mount> mounts, String containerName, boolean detach,
-                        List<Integer> okExitCodes, long timeoutSeconds) implements StepSettings {
+                        List<Integer> okExitCodes) implements StepSettings {
     public static final String TYPE = "docker_run";
 
     /** A bind mount: a host path (relative to the task's local_path, or absolute) at {@code target}. */
@@ -54,47 +53,41 @@ public record DockerRun(String imageTag, String imageId, List<String> command, M
         if (imageTag != null && imageId != null) {
             throw new IllegalArgumentException("give image_tag or image_id, not both");
         }
-        if (timeoutSeconds < 0) {
-            throw new IllegalArgumentException("timeout_seconds must not be negative");
-        }
     }
 
     /** Runs {@code command} in a container of {@code imageTag} (null: the upstream docker_build's image). */
     public static DockerRun of(String imageTag, String... command) {
-        return new DockerRun(imageTag, null, List.of(command), Map.of(), null, List.of(), null, false, List.of(), 0);
+        return new DockerRun(imageTag, null, List.of(command), Map.of(), null, List.of(), null, false, List.of());
     }
 
     public DockerRun withEnv(String name, String value) {
         Map<String, String> e = new LinkedHashMap<>(env);
         e.put(name, value);
-        return new DockerRun(imageTag, imageId, command, e, workingDir, mounts, containerName, detach, okExitCodes, timeoutSeconds);
+        return new DockerRun(imageTag, imageId, command, e, workingDir, mounts, containerName, detach, okExitCodes);
     }
 
     public DockerRun withWorkingDir(String dir) {
-        return new DockerRun(imageTag, imageId, command, env, dir, mounts, containerName, detach, okExitCodes, timeoutSeconds);
+        return new DockerRun(imageTag, imageId, command, env, dir, mounts, containerName, detach, okExitCodes);
     }
 
     public DockerRun withMount(String source, String target, boolean readOnly) {
         List<Mount> m = new java.util.ArrayList<>(mounts);
         m.add(new Mount(source, target, readOnly));
-        return new DockerRun(imageTag, imageId, command, env, workingDir, m, containerName, detach, okExitCodes, timeoutSeconds);
+        return new DockerRun(imageTag, imageId, command, env, workingDir, m, containerName, detach, okExitCodes);
     }
 
     public DockerRun withContainerName(String name) {
-        return new DockerRun(imageTag, imageId, command, env, workingDir, mounts, name, detach, okExitCodes, timeoutSeconds);
+        return new DockerRun(imageTag, imageId, command, env, workingDir, mounts, name, detach, okExitCodes);
     }
 
     public DockerRun withDetach(boolean detach) {
-        return new DockerRun(imageTag, imageId, command, env, workingDir, mounts, containerName, detach, okExitCodes, timeoutSeconds);
+        return new DockerRun(imageTag, imageId, command, env, workingDir, mounts, containerName, detach, okExitCodes);
     }
 
     public DockerRun withOkExitCodes(Integer... codes) {
-        return new DockerRun(imageTag, imageId, command, env, workingDir, mounts, containerName, detach, List.of(codes), timeoutSeconds);
+        return new DockerRun(imageTag, imageId, command, env, workingDir, mounts, containerName, detach, List.of(codes));
     }
 
-    public DockerRun withTimeoutSeconds(long seconds) {
-        return new DockerRun(imageTag, imageId, command, env, workingDir, mounts, containerName, detach, okExitCodes, seconds);
-    }
 
     /** Whether an exit code counts as success. */
     public boolean isOk(long exitCode) {
@@ -127,9 +120,6 @@ public record DockerRun(String imageTag, String imageId, List<String> command, M
         if (!okExitCodes.isEmpty()) {
             ArrayNode codes = o.putArray("ok_exit_codes");
             okExitCodes.forEach(codes::add);
-        }
-        if (timeoutSeconds > 0) {
-            o.put("timeout_seconds", timeoutSeconds);
         }
         return o;
     }

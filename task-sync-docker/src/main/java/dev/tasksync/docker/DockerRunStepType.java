@@ -14,7 +14,6 @@ import dev.tasksync.spi.StepOutcome;
 import dev.tasksync.spi.StepType;
 import dev.tasksync.spi.UpstreamStep;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,7 +29,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class DockerRunStepType implements StepType<DockerRun> {
     private static final Set<String> FIELDS = Set.of("image_tag", "image_id", "command", "env", "working_dir", "mounts",
-            "container_name", "detach", "ok_exit_codes", "timeout_seconds");
+            "container_name", "detach", "ok_exit_codes");
 
     private final DockerOps docker;
 
@@ -80,8 +79,7 @@ public final class DockerRunStepType implements StepType<DockerRun> {
         boolean detach = value.optionalBoolean("detach").orElse(false);
         List<Integer> ok = new ArrayList<>();
         value.optionalField("ok_exit_codes").ifPresent(o -> o.asList().forEach(i -> ok.add(i.asInt())));
-        long timeout = Settings.timeout(value, "timeout_seconds").map(Duration::toSeconds).orElse(0L);
-        return new DockerRun(imageTag, imageId, command, env, workingDir, mounts, name, detach, ok, timeout);
+        return new DockerRun(imageTag, imageId, command, env, workingDir, mounts, name, detach, ok);
     }
 
     /** {@code env} as an object {"K": "v"} or a list ["K=v"]. */
@@ -221,10 +219,10 @@ public final class DockerRunStepType implements StepType<DockerRun> {
                 return StepOutcome.success(results);
             }
             Output output = new Output(context.log(), "");
-            Duration timeout = s.timeoutSeconds() > 0 ? Duration.ofSeconds(s.timeoutSeconds()) : null;
             DockerOps.Exit exit;
             try {
-                exit = docker.followToExit(id, image, output, timeout, context::isCancelled);
+                // The step's timeout_seconds (read by the core) stops the step: isCancelled() turns true.
+                exit = docker.followToExit(id, image, output, null, context::isCancelled);
             } catch (DockerOps.Stopped stopped) {
                 results.put("stdout", output.stdoutTail());
                 results.put("stderr", output.stderrTail());

@@ -18,10 +18,10 @@ import java.util.Objects;
  * @param commands       the commands, each with a label ({@code command}, {@code run_tests}, ...)
  * @param workingDir     working directory for the commands
  * @param env            environment variables for the commands
- * @param timeoutSeconds limit per command (0: none)
+ * @param commandTimeoutSeconds limit per command (0: none)
  */
 public record DockerShell(Target target, List<Command> commands, String workingDir, Map<String, String> env,
-                          long timeoutSeconds) implements StepSettings {
+                          long commandTimeoutSeconds) implements StepSettings {
     public static final String TYPE = "docker_shell";
 
     /**
@@ -88,14 +88,14 @@ public record DockerShell(Target target, List<Command> commands, String workingD
     public DockerShell withCommand(String label, String command) {
         List<Command> c = new java.util.ArrayList<>(commands);
         c.add(new Command(label, command));
-        return new DockerShell(target, c, workingDir, env, timeoutSeconds);
+        return new DockerShell(target, c, workingDir, env, commandTimeoutSeconds);
     }
 
     public DockerShell withWorkingDir(String dir) {
-        return new DockerShell(target, commands, dir, env, timeoutSeconds);
+        return new DockerShell(target, commands, dir, env, commandTimeoutSeconds);
     }
 
-    public DockerShell withTimeoutSeconds(long seconds) {
+    public DockerShell withCommandTimeoutSeconds(long seconds) {
         return new DockerShell(target, commands, workingDir, env, seconds);
     }
 
@@ -114,8 +114,8 @@ public record DockerShell(Target target, List<Command> commands, String workingD
         commands.forEach(x -> c.addObject().put(x.label(), x.command()));
         Settings.putString(o, "working_dir", workingDir);
         Settings.putMap(o, "env", env);
-        if (timeoutSeconds > 0) {
-            o.put("timeout_seconds", timeoutSeconds);
+        if (commandTimeoutSeconds > 0) {
+            o.put("command_timeout_seconds", commandTimeoutSeconds);
         }
         return o;
     }

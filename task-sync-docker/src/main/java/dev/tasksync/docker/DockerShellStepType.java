@@ -21,7 +21,7 @@ import java.util.Set;
  * existing container or in a fresh one (removed afterwards).
  */
 public final class DockerShellStepType implements StepType<DockerShell> {
-    private static final Set<String> FIELDS = Set.of("docker", "command", "working_dir", "env", "timeout_seconds");
+    private static final Set<String> FIELDS = Set.of("docker", "command", "working_dir", "env", "command_timeout_seconds");
 
     private final DockerOps docker;
 
@@ -46,7 +46,7 @@ public final class DockerShellStepType implements StepType<DockerShell> {
         List<DockerShell.Command> commands = commands(value.field("command"));
         String workingDir = Settings.optionalNonBlank(value, "working_dir").orElse(null);
         Map<String, String> env = DockerRunStepType.env(value);
-        long timeout = Settings.timeout(value, "timeout_seconds").map(Duration::toSeconds).orElse(0L);
+        long timeout = Settings.timeout(value, "command_timeout_seconds").map(Duration::toSeconds).orElse(0L);
         return new DockerShell(target, commands, workingDir, env, timeout);
     }
 
@@ -127,7 +127,7 @@ public final class DockerShellStepType implements StepType<DockerShell> {
         results.put("container_id", containerId);
         try {
             ArrayNode out = results.putArray("commands");
-            Duration timeout = s.timeoutSeconds() > 0 ? Duration.ofSeconds(s.timeoutSeconds()) : null;
+            Duration timeout = s.commandTimeoutSeconds() > 0 ? Duration.ofSeconds(s.commandTimeoutSeconds()) : null;
             for (DockerShell.Command c : s.commands()) {
                 context.log().line("[" + c.label() + "] $ " + c.command());
                 ObjectNode r = out.addObject().put("label", c.label()).put("command", c.command());

@@ -68,14 +68,13 @@ class SettingsTest {
     @Test
     void dslRecordsRoundTripThroughParse() throws Exception {
         DockerRun run = DockerRun.of(null, "sh", "-c", "env").withEnv("A", "1").withWorkingDir("/tmp")
-                .withMount("data", "/data", true).withContainerName("svc").withDetach(true).withOkExitCodes(0, 2)
-                .withTimeoutSeconds(5);
+                .withMount("data", "/data", true).withContainerName("svc").withDetach(true).withOkExitCodes(0, 2);
         assertThat(parse(new DockerRunStepType(NOWHERE), run.toJson().toString())).isEqualTo(run);
         DockerShell shell = DockerShell.of(DockerShell.Target.containerNamed("svc"), "ls").withCommand("run_tests", "make test")
-                .withWorkingDir("/app").withTimeoutSeconds(3);
+                .withWorkingDir("/app").withCommandTimeoutSeconds(3);
         assertThat(parse(new DockerShellStepType(NOWHERE), shell.toJson().toString())).isEqualTo(shell);
         DockerRubrics rubrics = DockerRubrics.of("g:1", "a.py").withCriterion("c1", "Compiles", "true", 2, true)
-                .withWorkspace("/w").withTimeoutSeconds(9);
+                .withWorkspace("/w").withCriterionTimeoutSeconds(9);
         assertThat(parse(new DockerRubricsStepType(NOWHERE), rubrics.toJson().toString())).isEqualTo(rubrics);
         DockerPull pull = DockerPull.of("alpine:3.20").withImageId("sha256:abc").withPullInterval(Duration.ofHours(6))
                 .withPreventRunBefore(java.time.OffsetDateTime.parse("2030-01-01T00:00:00Z"));
@@ -111,7 +110,8 @@ class SettingsTest {
                 .contains("$.docker_run.mounts[0].target");
         assertThat(error(new DockerRunStepType(NOWHERE), "{\"env\": [\"NOEQUALS\"]}").getMessage()).contains("$.docker_run.env[0]");
         assertThat(error(new DockerRunStepType(NOWHERE), "{\"ok_exit_codes\": [\"0\"]}").getMessage()).contains("$.docker_run.ok_exit_codes[0]");
-        assertThat(error(new DockerRunStepType(NOWHERE), "{\"timeout_seconds\": 0}").getMessage()).contains("$.docker_run.timeout_seconds");
+        assertThat(error(new DockerShellStepType(NOWHERE), "{\"command\": [\"ls\"], \"command_timeout_seconds\": 0}").getMessage())
+                .contains("$.docker_shell.command_timeout_seconds");
         assertThat(error(new DockerRunStepType(NOWHERE), "{\"container_name\": \"bad name\"}").getMessage()).contains("$.docker_run.container_name");
         assertThat(error(new DockerShellStepType(NOWHERE), "{\"docker\": {\"image_tag\": \"a\"}}").getMessage()).contains("$.docker_shell.command");
         assertThat(error(new DockerShellStepType(NOWHERE), "{\"docker\": {}, \"command\": [\"ls\"]}").getMessage())

@@ -1,0 +1,211 @@
+package dev.tasksync.docker;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.github.dockerjava.api.model.Version;
+import dev.tasksync.RunResult;
+import dev.tasksync.Step;
+import dev.tasksync.StepStatus;
+import dev.tasksync.Task;
+import dev.tasksync.TaskSync;
+import dev.tasksync.spi.StepOutcome;
+import dev.tasksync.testing.TestDatabase;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class DockerRunIT extends DockerITBase {
+
+    private String run(String fields) {
+        return "{\"docker_run\": {\"image_tag\": \"" + image + "\", " + fields + "}}";
+    }
+
+    @Test
+    void runsToCompletionKeepingStdoutAndStderrApartAndRemovesTheContainer() {
+        Task t = task();
+        step(t, "run", run("\"command\": [\"sh\", \"-c\", \"echo \\\"$GREETING from $(pwd)\\\"; echo oops >&2\"], "
+                + "\"env\": {\"GREETING\": \"hello\"}, \"working_dir\": \"/tmp\""));
+        RunResult r = ts.run(t.id());
+        assertThat(r.succeeded()).as(r.toString()).isTrue();
+        JsonNode res = results(r, "run");
+        assertThat(res.get("stdout").asText()).isEqualTo("hello from /tmp\n");
+        assertThat(res.get("stderr").asText()).isEqualTo("oops\n");
+        assertThat(res.get("exit_code").asInt()).isZero();
+        assertThat(res.get("duration_ms").asLong()).isPositive();
+        assertThat(res.get("image_id").asText()).isEqualTo(docker.client().inspectImageCmd(image).exec().getId());
+        assertThat(res.has("container_id")).isFalse();
+        assertThat(DockerTestSupport.labelled(docker, t.id(), null)).isEmpty();
+    }
+
+    @Test
+    void nonZeroExitFailsUnlessListedAsOk() {
+        Task t = task();
+        step(t, "fails", run("\"command\": [\"sh\", \"-c\", \"echo bad input >&2; exit 4\"]"));
+        step(t, "tolerated", run("\"command\": [\"sh\", \"-c\", \"exit 4\"], \"ok_exit_codes\": [0, 4]"));
+        RunResult r = ts.run(t.id());
+        assertThat(result(r, "fails").status()).isEqualTo(StepStatus.FAILED);
+        assertThat(results(r, "fails").get("error").asText()).contains("exited with 4").contains(image).contains("bad input");
+        assertThat(results(r, "fails").get("exit_code").asInt()).isEqualTo(4);
+        assertThat(result(r, "tolerated").status()).isEqualTo(StepStatus.COMPLETED);
+        assertThat(results(r, "tolerated").get("exit_code").asInt()).isEqualTo(4);
+        assertThat(DockerTestSupport.labelled(docker, t.id(), null)).isEmpty();
+    }
+
+    @Test
+    void bindMountsReadWriteAndReadOnly() throws IOException {
+        write("in/data.txt", "from host\n");
+        Files.createDirectories(dir.resolve("out"));
+        Task t = task();
+        step(t, "rw", run("\"command\": [\"sh\", \"-c\", \"cat /in/data.txt > /out/copy.txt\"], "
+                + "\"mounts\": [{\"source\": \"in\", \"target\": \"/in\", \"read_only\": true}, \"out:/out\"]"));
+        step(t, "ro", run("\"command\": [\"sh\", \"-c\", \"echo x > /in/new.txt\"], \"mounts\": [\"in:/in:ro\"]"));
+        RunResult r = ts.run(t.id());
+        assertThat(result(r, "rw").status()).as(r.toString()).isEqualTo(StepStatus.COMPLETED);
+        assertThat(Files.readString(dir.resolve("out/copy.txt"))).isEqualTo("from host\n");
+        assertThat(result(r, "ro").status()).isEqualTo(StepStatus.FAILED);
+        assertThat(results(r, "ro").get("stderr").asText()).containsIgnoringCase("read-only");
+        assertThat(Files.exists(dir.resolve("in/new.txt"))).isFalse();
+    }
+
+    @Test
+    void detachKeepsALabelledContainerAndAReRunReplacesTheContainerOfTheSameName() {
+        Task t = task();
+        String name = "tsd-svc-" + t.id() + "-" + System.nanoTime();
+        Step s = step(t, "svc", run("\"command\": [\"sh\", \"-c\", \"echo up; sleep 600\"], \"detach\": true, \"container_name\": \"" + name + "\""));
+        try {
+            RunResult first = ts.run(t.id());
+            assertThat(first.succeeded()).as(first.toString()).isTrue();
+            String id1 = results(first, "svc").get("container_id").asText();
+            assertThat(results(first, "svc").get("container_name").asText()).isEqualTo(name);
+            assertThat(docker.client().inspectContainerCmd(id1).exec().getState().getRunning()).isTrue();
+            assertThat(DockerTestSupport.labelsOf(docker, id1))
+                    .containsEntry(DockerStepTypes.LABEL_TASK, String.valueOf(t.id()))
+                    .containsEntry(DockerStepTypes.LABEL_STEP, String.valueOf(s.id()));
+            assertThat(ts.run(t.id()).step("svc").orElseThrow().executed()).isFalse();
+
+            RunResult again = ts.run(t.id(), dev.tasksync.RunOptions.defaults().withForce(true));
+            String id2 = results(again, "svc").get("container_id").asText();
+            assertThat(id2).isNotEqualTo(id1);
+            assertThat(DockerTestSupport.labelled(docker, t.id(), s.id())).containsExactly(id2);
+            assertThat(docker.client().inspectContainerCmd(name).exec().getId()).isEqualTo(id2);
+
+            docker.client().removeContainerCmd(id2).withForce(true).exec();
+            assertThat(ts.plan(t.id()).steps().get(0).reason()).contains("is gone");
+            assertThat(ts.run(t.id()).step("svc").orElseThrow().executed()).isTrue();
+        } finally {
+            assertThat(DockerStepTypes.removeContainers(docker, t.id())).isEqualTo(1);
+        }
+        assertThat(DockerTestSupport.labelled(docker, t.id(), null)).isEmpty();
+    }
+
+    @Test
+    void aTimeoutRemovesTheContainer() throws InterruptedException {
+        Task t = task();
+        step(t, "slow", run("\"command\": [\"sleep\", \"60\"], \"timeout_seconds\": 1"));
+        long start = System.nanoTime();
+        RunResult r = ts.run(t.id());
+        assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start)).isLessThan(20);
+        assertThat(result(r, "slow").status()).isEqualTo(StepStatus.FAILED);
+        assertThat(results(r, "slow").get("error").asText()).contains("timed out");
+        awaitNoContainers(t.id());
+    }
+
+    @Test
+    void cancellationRemovesTheContainer() throws Exception {
+        DockerRunStepType type = new DockerRunStepType(docker);
+        DockerRun settings = DockerRun.of(image, "sleep", "60");
+        int taskId = 900_000 + (int) (System.nanoTime() % 10_000);
+        AtomicBoolean cancel = new AtomicBoolean();
+        CompletableFuture<StepOutcome> outcome = CompletableFuture.supplyAsync(() -> {
+            try {
+                return type.execute(new TestContext<>(taskId, 1, dir, settings, cancel::get));
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (DockerTestSupport.labelled(docker, taskId, 1).isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        List<String> during = DockerTestSupport.labelled(docker, taskId, 1);
+        assertThat(during).hasSize(1);
+        cancel.set(true);
+        StepOutcome o = outcome.get(20, TimeUnit.SECONDS);
+        assertThat(o.succeeded()).isFalse();
+        assertThat(o.error()).contains("cancelled");
+        assertThat(DockerTestSupport.labelled(docker, taskId, null)).isEmpty();
+    }
+
+    @Test
+    void cancellingTheTaskRemovesItsContainer() throws Exception {
+        Task t = task();
+        Step s = step(t, "slow", run("\"command\": [\"sleep\", \"60\"]"));
+        CompletableFuture<RunResult> running = CompletableFuture.supplyAsync(() -> ts.run(t.id()));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (DockerTestSupport.labelled(docker, t.id(), s.id()).isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(DockerTestSupport.labelled(docker, t.id(), s.id())).hasSize(1);
+        ts.cancelTask(t.id());
+        RunResult r = running.get(60, TimeUnit.SECONDS);
+        assertThat(result(r, "slow").status()).isNotEqualTo(StepStatus.COMPLETED);
+        awaitNoContainers(t.id());
+    }
+
+    /** Cleanup after a stop happens on the step's thread: allow it a moment. */
+    static void awaitNoContainers(int taskId) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!DockerTestSupport.labelled(docker, taskId, null).isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertThat(DockerTestSupport.labelled(docker, taskId, null)).isEmpty();
+    }
+
+    @Test
+    void failuresNameTheImageOrEngineAndLeaveNoContainer() {
+        Task t = task();
+        step(t, "unknown image", "{\"docker_run\": {\"image_tag\": \"tsd-no-such-image:404\", \"command\": [\"true\"]}}");
+        step(t, "not found", run("\"command\": [\"/no/such/binary\"]"));
+        step(t, "no image", "{\"docker_run\": {\"command\": [\"true\"]}}");
+        RunResult r = ts.run(t.id());
+        assertThat(results(r, "unknown image").get("error").asText())
+                .contains("image 'tsd-no-such-image:404' not found").contains(docker.host());
+        assertThat(results(r, "not found").get("error").asText()).contains("starting container").contains(image)
+                .contains("/no/such/binary").contains(docker.host());
+        assertThat(results(r, "no image").get("error").asText()).contains("image_tag").contains("docker_build");
+        assertThat(r.count(StepStatus.FAILED)).isEqualTo(3);
+        assertThat(DockerTestSupport.labelled(docker, t.id(), null)).isEmpty();
+    }
+
+    @Test
+    void anUnreachableEngineIsNamed() {
+        DockerConnection nowhere = DockerConnection.of("tcp://127.0.0.1:1");
+        assertThat(nowhere.isAvailable()).isFalse();
+        try (TaskSync other = TestDatabase.builder().stepType(DockerStepTypes.all(nowhere)).build()) {
+            Task t = other.createTask("unreachable", "new", dir.toString());
+            other.createStep(t.id(), "run", run("\"command\": [\"true\"]"));
+            RunResult r = other.run(t.id());
+            assertThat(results(r, "run").get("error").asText()).contains("cannot reach the Docker engine at tcp://127.0.0.1:1");
+        }
+    }
+
+    @Test
+    void apiVersionIsNegotiatedAndCanBePinned() {
+        Version v = docker.client().versionCmd().exec();
+        assertThat(docker.apiVersion()).isEqualTo(ApiVersions.negotiate(v.getApiVersion(), v.getMinAPIVersion(),
+                DockerConnection.CLIENT_MAX_API_VERSION));
+        assertThat(ApiVersions.compare(docker.apiVersion(), DockerConnection.CLIENT_MAX_API_VERSION)).isLessThanOrEqualTo(0);
+        try (DockerConnection pinned = DockerConnection.builder().host(docker.host()).apiVersion(v.getApiVersion()).build()) {
+            assertThat(pinned.apiVersion()).isEqualTo(v.getApiVersion());
+            assertThat(pinned.isAvailable()).isTrue();
+        }
+        assertThat(Map.of("v", docker.apiVersion())).isNotEmpty();
+    }
+}
