@@ -126,4 +126,24 @@ public final class TestSteps {
             return StepOutcome.success(StepOutcome.newResults().put("attempt", context.attempt()));
         }
     }
+
+    /** {@code {"flaky": {"failures": 2}}}: fails its first N attempts, then succeeds. */
+    public static final class FlakyType implements StepType<Integer> {
+        @Override
+        public String key() {
+            return "flaky";
+        }
+
+        @Override
+        public Integer parse(JsonSettings value) {
+            return value.requireObject().field("failures").asInt();
+        }
+
+        @Override
+        public StepOutcome execute(StepContext<Integer> context) {
+            return context.attempt() <= context.settings()
+                    ? StepOutcome.failure("attempt " + context.attempt() + " fails")
+                    : StepOutcome.success(StepOutcome.newResults().put("attempt", context.attempt()));
+        }
+    }
 }

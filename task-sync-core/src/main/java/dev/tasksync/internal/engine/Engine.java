@@ -188,8 +188,10 @@ public final class Engine {
 
     /** A new worker loop on this engine; the caller starts it. */
     public WorkerLoop newWorker(WorkerOptions options) {
-        return new WorkerLoop(this, workerId, options);
+        return new WorkerLoop(this, workerId + "/w" + WORKERS.incrementAndGet(), options);
     }
+
+    private static final java.util.concurrent.atomic.AtomicInteger WORKERS = new java.util.concurrent.atomic.AtomicInteger();
 
     // ---- cancellation and history
 

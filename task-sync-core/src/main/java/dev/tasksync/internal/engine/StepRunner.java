@@ -73,6 +73,7 @@ final class StepRunner implements AutoCloseable {
     private final ExecutorService pool;
     private final ScheduledExecutorService timer;
     private final DayToSecond lease;
+    private final ThreadLocal<Long> claimStarted = ThreadLocal.withInitial(System::nanoTime);
 
     StepRunner(Engine engine, String workerId, WorkerOptions options, RunListener listener, Integer taskFilter,
                TaskGraph graph) {
@@ -89,9 +90,11 @@ final class StepRunner implements AutoCloseable {
         int id = POOLS.incrementAndGet();
         AtomicInteger threads = new AtomicInteger();
         this.pool = Executors.newFixedThreadPool(options.concurrency(), r -> daemon(r, "task-sync-" + id + "-step-" + threads.incrementAndGet()));
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "task-sync-" + id + "-heartbeat"));
+        // Two threads: a heartbeat stuck on an unreachable database must not delay self-fencing or timeouts.
+        this.timer = Executors.newScheduledThreadPool(2, r -> daemon(r, "task-sync-" + id + "-heartbeat"));
         long beat = options.heartbeat().toMillis();
         timer.scheduleWithFixedDelay(this::heartbeatQuietly, beat, beat, TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(this::fenceExpired, beat / 2 + 1, beat / 2 + 1, TimeUnit.MILLISECONDS);
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -168,6 +171,7 @@ final class StepRunner implements AutoCloseable {
 
     /** Claims up to {@code limit} steps: new with every dependency completed, or active with an expired lease. */
     List<Claim> claim(int limit) {
+        claimStarted.set(System.nanoTime());
         List<Claim> claims = dsl.transactionResult(tx -> {
             DSLContext t = tx.dsl();
             var candidate = STEPS.as("candidate");
@@ -186,6 +190,17 @@ final class StepRunner implements AutoCloseable {
             } else {
                 where = candidate.STATUS.in(StepStatus.NEW.dbValue(), StepStatus.ACTIVE.dbValue()).and(where);
             }
+            // Lock first, then update by id: an UPDATE ... WHERE id IN (SELECT ... SKIP LOCKED LIMIT n)
+            // may re-run its subquery when a row changes under it and claim more than it locked.
+            Integer[] locked = t.select(candidate.ID).from(candidate)
+                    .where(where)
+                    .orderBy(candidate.ID)
+                    .limit(limit)
+                    .forUpdate().of(candidate).skipLocked()
+                    .fetchArray(candidate.ID);
+            if (locked.length == 0) {
+                return List.<Claim>of();
+            }
             List<Claim> claimed = t.update(STEPS)
                     .set(STEPS.STATUS, StepStatus.ACTIVE.dbValue())
                     .set(STEPS.ATTEMPT, STEPS.ATTEMPT.plus(1))
@@ -193,11 +208,7 @@ final class StepRunner implements AutoCloseable {
                     .setNull(STEPS.FINISHED_AT)
                     .set(STEPS.LEASE_OWNER, workerId)
                     .set(STEPS.LEASE_EXPIRES_AT, currentOffsetDateTime().plus(lease))
-                    .where(STEPS.ID.in(select(candidate.ID).from(candidate)
-                            .where(where)
-                            .orderBy(candidate.ID)
-                            .limit(limit)
-                            .forUpdate().of(candidate).skipLocked()))
+                    .where(STEPS.ID.eq(DSL.any(locked)))
                     .returning(STEPS.ID, STEPS.TASK_ID, STEPS.ATTEMPT, STEPS.SETTINGS, STEPS.INPUTS)
                     .fetch(r -> new Claim(r.getId(), r.getTaskId(), r.getAttempt(), Store.parse(r.getSettings()),
                             Store.parse(r.getInputs())));
@@ -237,9 +248,12 @@ final class StepRunner implements AutoCloseable {
         private Thread thread;
         private boolean recording;
         private ScheduledFuture<?> timeout;
+        /** System.nanoTime() by which the lease surely still holds: measured from before the write that set it. */
+        volatile long leaseValidUntil;
 
-        Execution(Claim claim) {
+        Execution(Claim claim, long leaseValidUntil) {
             this.claim = claim;
+            this.leaseValidUntil = leaseValidUntil;
         }
 
         synchronized void bind(Thread thread) {
@@ -268,7 +282,7 @@ final class StepRunner implements AutoCloseable {
     }
 
     void start(Claim claim) {
-        Execution execution = new Execution(claim);
+        Execution execution = new Execution(claim, claimStarted.get() + leaseNanos());
         running.put(claim.stepId(), execution);
         executed.add(claim.stepId());
         pool.execute(() -> {
@@ -338,8 +352,10 @@ final class StepRunner implements AutoCloseable {
         if (!outcome.succeeded()) {
             results.put("error", outcome.error());
         }
-        if (stop == Stop.RELEASED) {
-            release(claim, tail.text());
+        if ((stop == Stop.RELEASED || stop == Stop.LEASE_LOST) && !outcome.succeeded()) {
+            // Interrupted because this worker let go: not the step's failure. Give the claim back
+            // (a no-op when another worker already holds it).
+            release(claim, tail.text(), stop == Stop.RELEASED ? "worker " + workerId + " shut down" : "lease lost");
             return;
         }
         ExecutionPolicy policy = parsed == null ? ExecutionPolicy.DEFAULT : parsed.policy();
@@ -424,7 +440,7 @@ final class StepRunner implements AutoCloseable {
     }
 
     /** Gives a claim back: the step is new again and its attempt is marked released. */
-    private void release(Claim claim, String logTail) {
+    private void release(Claim claim, String logTail, String why) {
         withRetries(() -> dsl.transaction(tx -> {
             DSLContext t = tx.dsl();
             int updated = t.update(STEPS)
@@ -437,7 +453,7 @@ final class StepRunner implements AutoCloseable {
             t.update(STEP_RUNS)
                     .set(STEP_RUNS.FINISHED_AT, currentOffsetDateTime())
                     .set(STEP_RUNS.OUTCOME, updated == 0 ? "abandoned" : "released")
-                    .set(STEP_RUNS.ERROR, "worker " + workerId + " shut down")
+                    .set(STEP_RUNS.ERROR, why)
                     .set(STEP_RUNS.LOG_TAIL, logTail)
                     .where(STEP_RUNS.STEP_ID.eq(claim.stepId())).and(STEP_RUNS.ATTEMPT.eq(claim.attempt()))
                     .and(STEP_RUNS.FINISHED_AT.isNull())
@@ -503,6 +519,7 @@ final class StepRunner implements AutoCloseable {
         if (running.isEmpty()) {
             return;
         }
+        long sent = System.nanoTime();
         Map<Integer, Execution> snapshot = new HashMap<>(running);
         Integer[] ids = snapshot.keySet().toArray(Integer[]::new);
         Map<Integer, Boolean> kept = new HashMap<>();
@@ -525,10 +542,32 @@ final class StepRunner implements AutoCloseable {
                     LOG.warn("step {}: lease lost, stopping attempt {}", id, execution.claim.attempt());
                     execution.stop(Stop.LEASE_LOST);
                 }
-            } else if (Boolean.TRUE.equals(kept.get(id))) {
-                execution.stop(Stop.CANCELLED);
+            } else {
+                execution.leaseValidUntil = sent + leaseNanos();
+                if (Boolean.TRUE.equals(kept.get(id))) {
+                    execution.stop(Stop.CANCELLED);
+                }
             }
         });
+    }
+
+    /**
+     * Self-fencing: a step whose lease could not be extended in time (the database is unreachable)
+     * is stopped before another worker may claim it, so two attempts never run at once.
+     */
+    private void fenceExpired() {
+        long now = System.nanoTime();
+        running.values().forEach(execution -> {
+            if (!execution.stopped() && now > execution.leaseValidUntil) {
+                LOG.warn("step {}: lease not renewed in time, stopping attempt {}", execution.claim.stepId(), execution.claim.attempt());
+                execution.stop(Stop.LEASE_LOST);
+            }
+        });
+    }
+
+    /** The lease minus a heartbeat's worth of margin for clock drift and slow stops. */
+    private long leaseNanos() {
+        return options.lease().toNanos() - options.heartbeat().toNanos();
     }
 
     /** Stops claiming; waits up to {@code grace} for running steps, then releases the rest. */

@@ -1,0 +1,207 @@
+package dev.tasksync;
+
+import dev.tasksync.testing.Rows;
+import dev.tasksync.testing.TestDatabase;
+import dev.tasksync.testing.TestSteps;
+import dev.tasksync.testing.TestSteps.Sleep;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Workers, leases, retries, timeouts, cancellation and history, on a real PostgreSQL. */
+class WorkerIT {
+    static final WorkerOptions FAST = WorkerOptions.defaults().withConcurrency(4)
+            .withLease(Duration.ofMillis(1500), Duration.ofMillis(200))
+            .withPollInterval(Duration.ofMillis(200))
+            .withShutdownGrace(Duration.ofMillis(200));
+    TaskSync ts;
+
+    @BeforeEach
+    void open() {
+        ts = TestDatabase.builder()
+                .stepType(new TestSteps.SleepType(), new TestSteps.FailType(), new TestSteps.FlakyType())
+                .workerOptions(FAST)
+                .build();
+    }
+
+    @AfterEach
+    void close() {
+        ts.close();
+    }
+
+    static void await(String what, Duration max, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    private Step step(Task task, String title) {
+        return ts.steps(task.id()).stream().filter(s -> s.title().equals(title)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void twoWorkersShareATaskAndRunEachStepOnce() throws Exception {
+        var def = TaskDefinition.named("shared");
+        for (int i = 0; i < 20; i++) {
+            var s = def.step("s" + i, new Sleep(20));
+            if (i >= 4) {
+                s.dependsOn("s" + (i - 4));
+            }
+        }
+        Task task = ts.save(def.build());
+        try (Worker a = ts.worker(FAST.withConcurrency(2)); Worker b = ts.worker(FAST.withConcurrency(2))) {
+            ts.submit(task.id());
+            await("task completed", Duration.ofSeconds(30), () -> ts.task(task.id()).status().equals("completed"));
+            assertThat(a.claimed() + b.claimed()).isEqualTo(20);
+            assertThat(a.claimed()).isPositive();
+            assertThat(b.claimed()).isPositive();
+        }
+        for (Step s : ts.steps(task.id())) {
+            assertThat(s.status()).isEqualTo(StepStatus.COMPLETED);
+            assertThat(ts.history(s.id())).singleElement().satisfies(r -> assertThat(r.outcome()).isEqualTo("completed"));
+        }
+    }
+
+    @Test
+    void notificationWakesAnIdleWorkerWithoutWaitingForThePoll() throws Exception {
+        Task task = ts.save(TaskDefinition.named("wake").step("s", new Sleep(1)).build());
+        try (Worker w = ts.worker(FAST.withPollInterval(Duration.ofSeconds(30)))) {
+            Thread.sleep(500); // let it LISTEN and go idle
+            long start = System.nanoTime();
+            ts.submit(task.id());
+            await("step completed", Duration.ofSeconds(10), () -> ts.task(task.id()).status().equals("completed"));
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+        }
+    }
+
+    @Test
+    void retriesWithBackoffUntilTheStepSucceeds() {
+        Task task = ts.createTask("flaky");
+        Step flaky = ts.createStep(task.id(), "flaky",
+                "{\"flaky\": {\"failures\": 2, \"retries\": 3, \"retry_backoff_seconds\": 0.2}}");
+        RunResult r = ts.run(task.id());
+        assertThat(r.succeeded()).isTrue();
+        assertThat(ts.step(flaky.id()).attempt()).isEqualTo(3);
+        List<StepRun> runs = ts.history(flaky.id());
+        assertThat(runs).extracting(StepRun::outcome).containsExactly("failed", "failed", "completed");
+        assertThat(runs.get(0).error()).isEqualTo("attempt 1 fails");
+        // the second retry waited at least twice the first backoff
+        assertThat(Duration.between(runs.get(1).finishedAt(), runs.get(2).startedAt())).isGreaterThanOrEqualTo(Duration.ofMillis(400));
+        assertThat(Duration.between(runs.get(0).finishedAt(), runs.get(1).startedAt())).isGreaterThanOrEqualTo(Duration.ofMillis(200));
+    }
+
+    @Test
+    void retriesRunOutThenTheStepFails() {
+        Task task = ts.save(TaskDefinition.named("hopeless")
+                .step("flaky", StepSettings.of("flaky", "{\"failures\": 5}")).retries(1).retryBackoff(Duration.ofMillis(50))
+                .step("after", new Sleep(1)).dependsOn("flaky")
+                .build());
+        assertThat(step(task, "flaky").settings().toString()).contains("\"retries\":1").contains("\"retry_backoff_seconds\":0.05");
+        RunResult r = ts.run(task.id());
+        assertThat(r.step("flaky").orElseThrow().status()).isEqualTo(StepStatus.FAILED);
+        assertThat(r.step("after").orElseThrow().status()).isEqualTo(StepStatus.SKIPPED);
+        assertThat(ts.history(step(task, "flaky").id())).extracting(StepRun::outcome).containsExactly("failed", "failed");
+    }
+
+    @Test
+    void aTimeoutInterruptsTheStep() {
+        Task task = ts.save(TaskDefinition.named("slow")
+                .step("slow", new Sleep(10_000)).timeout(Duration.ofMillis(300))
+                .build());
+        long start = System.nanoTime();
+        RunResult r = ts.run(task.id());
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+        StepResult slow = r.step("slow").orElseThrow();
+        assertThat(slow.status()).isEqualTo(StepStatus.FAILED);
+        assertThat(slow.results().get("error").asText()).isEqualTo("timed out after 0.3 s");
+        assertThat(ts.history(slow.stepId())).singleElement().satisfies(run -> assertThat(run.outcome()).isEqualTo("timed_out"));
+    }
+
+    @Test
+    void cancellingATaskStopsRunningStepsAndCancelsWaitingOnes() throws Exception {
+        Task task = ts.save(TaskDefinition.named("long")
+                .step("long", new Sleep(30_000))
+                .step("after", new Sleep(1)).dependsOn("long")
+                .build());
+        try (Worker w = ts.worker(FAST)) {
+            ts.submit(task.id());
+            await("step running", Duration.ofSeconds(10), () -> step(task, "long").status() == StepStatus.ACTIVE);
+            long start = System.nanoTime();
+            assertThat(ts.cancelTask(task.id())).isEqualTo(2);
+            await("step cancelled", Duration.ofSeconds(10), () -> step(task, "long").status() == StepStatus.CANCELLED);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+        }
+        assertThat(step(task, "after").status()).isEqualTo(StepStatus.CANCELLED);
+        assertThat(ts.task(task.id()).status()).isEqualTo("cancelled");
+        assertThat(ts.history(step(task, "long").id())).singleElement().satisfies(r -> assertThat(r.outcome()).isEqualTo("cancelled"));
+        assertThat(ts.plan(task.id()).steps()).allMatch(p -> p.willRun() && p.reason().equals("cancelled last time"));
+    }
+
+    @Test
+    void aStepWhoseWorkerDiedIsClaimedAgainAndTheOldAttemptIsAbandoned() throws Exception {
+        Task task = ts.save(TaskDefinition.named("orphan").step("s", new Sleep(1)).build());
+        Step s = step(task, "s");
+        ts.submit(task.id());
+        // What a worker killed mid-step leaves behind: an active step with an expired lease and an open attempt.
+        Rows.execute(ts, "UPDATE ${schema}.steps SET status = 'active', attempt = 1, lease_owner = 'dead-worker', "
+                + "lease_expires_at = now() - interval '1 second', started_at = now() - interval '5 seconds' WHERE id = " + s.id());
+        Rows.execute(ts, "INSERT INTO ${schema}.step_runs (step_id, attempt, worker_id, started_at) "
+                + "VALUES (" + s.id() + ", 1, 'dead-worker', now() - interval '5 seconds')");
+        try (Worker w = ts.worker(FAST)) {
+            await("step completed", Duration.ofSeconds(10), () -> ts.step(s.id()).status() == StepStatus.COMPLETED);
+        }
+        List<StepRun> runs = ts.history(s.id());
+        assertThat(runs).extracting(StepRun::outcome).containsExactly("abandoned", "completed");
+        assertThat(runs.get(0).workerId()).isEqualTo("dead-worker");
+        assertThat(runs.get(0).finishedAt()).isBeforeOrEqualTo(runs.get(1).startedAt());
+        assertThat(ts.step(s.id()).attempt()).isEqualTo(2);
+    }
+
+    @Test
+    void aWorkerThatLostItsLeaseStopsAndCannotRecordAnOutcome() throws Exception {
+        Task task = ts.save(TaskDefinition.named("stolen").step("s", new Sleep(30_000)).build());
+        Step s = step(task, "s");
+        try (Worker w = ts.worker(FAST)) {
+            ts.submit(task.id());
+            await("step running", Duration.ofSeconds(10), () -> ts.step(s.id()).status() == StepStatus.ACTIVE);
+            // Another worker took the step over (as after an expired lease), with a newer attempt.
+            Rows.execute(ts, "UPDATE ${schema}.steps SET lease_owner = 'thief', attempt = attempt + 1, "
+                    + "lease_expires_at = now() + interval '1 hour' WHERE id = " + s.id());
+            await("attempt closed", Duration.ofSeconds(10), () -> ts.history(s.id()).get(0).finishedAt() != null);
+        }
+        Step after = ts.step(s.id());
+        assertThat(after.status()).isEqualTo(StepStatus.ACTIVE); // the thief's claim is untouched
+        assertThat(after.attempt()).isEqualTo(2);
+        assertThat(ts.history(s.id())).singleElement().satisfies(r -> assertThat(r.outcome()).isEqualTo("abandoned"));
+    }
+
+    @Test
+    void gracefulShutdownReleasesWhatItHolds() throws Exception {
+        Task task = ts.save(TaskDefinition.named("held").step("s", new Sleep(30_000)).build());
+        Step s = step(task, "s");
+        Worker w = ts.worker(FAST);
+        ts.submit(task.id());
+        await("step running", Duration.ofSeconds(10), () -> ts.step(s.id()).status() == StepStatus.ACTIVE);
+        long start = System.nanoTime();
+        w.close();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+        assertThat(ts.step(s.id()).status()).isEqualTo(StepStatus.NEW);
+        assertThat(ts.history(s.id())).singleElement().satisfies(r -> {
+            assertThat(r.outcome()).isEqualTo("released");
+            assertThat(r.error()).contains("shut down");
+        });
+        List<Map<String, Object>> lease = Rows.query(ts, "SELECT lease_owner FROM ${schema}.steps WHERE id = " + s.id());
+        assertThat(lease.get(0).get("lease_owner")).isNull();
+    }
+}
