@@ -32,7 +32,7 @@ abstract class DockerITBase {
     static void engine() throws IOException {
         docker = DockerTestSupport.connection();
         image = "tasksync-test-busybox:it";
-        imageId = DockerTestSupport.buildImage(docker, Files.createTempDirectory("tasksync-image"), image);
+        imageId = DockerTestSupport.buildImage(docker, Files.createTempDirectory("tasksync-image"), image, "RUN mkdir -p /tmp");
     }
 
     @BeforeEach
