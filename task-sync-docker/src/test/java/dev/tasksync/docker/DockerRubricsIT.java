@@ -1,0 +1,140 @@
+package dev.tasksync.docker;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tasksync.RunResult;
+import dev.tasksync.StepStatus;
+import dev.tasksync.Task;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class DockerRubricsIT extends DockerITBase {
+
+    private void submission() throws IOException {
+        write("submission/solution.sh", "#!/bin/sh\necho 42\n");
+        dir.resolve("submission/solution.sh").toFile().setExecutable(true);
+        write("submission/docs/README.md", "# Solution\n");
+        write("notes.txt", "not copied\n");
+    }
+
+    @Test
+    void gradesInlineCriteriaAgainstTheCopiedFiles() throws IOException {
+        submission();
+        Task t = task();
+        step(t, "grade", "{\"docker_rubrics\": {\"image_tag\": \"" + image + "\", \"files\": [\"submission/\"], \"criteria\": ["
+                + "{\"id\": \"runs\", \"title\": \"Prints the answer\", \"command\": \"[ \\\"$(./submission/solution.sh)\\\" = 42 ]\", \"points\": 3, \"required\": true},"
+                + "{\"id\": \"docs\", \"title\": \"Has docs\", \"command\": \"test -f submission/docs/README.md\", \"points\": 1},"
+                + "{\"id\": \"tests\", \"title\": \"Has tests\", \"command\": \"ls submission/tests\", \"points\": 2},"
+                + "{\"id\": \"where\", \"command\": \"pwd; test ! -e notes.txt\", \"points\": 0.5}"
+                + "]}}");
+        RunResult r = ts.run(t.id());
+        assertThat(result(r, "grade").status()).as(r.toString()).isEqualTo(StepStatus.COMPLETED);
+        JsonNode res = results(r, "grade");
+        assertThat(res.get("score").asDouble()).isEqualTo(4.5);
+        assertThat(res.get("max_score").asDouble()).isEqualTo(6.5);
+        assertThat(res.get("passed_count").asInt()).isEqualTo(3);
+        assertThat(res.get("passed").asBoolean()).isTrue();
+        JsonNode c = res.get("criteria");
+        assertThat(c.get(0).get("title").asText()).isEqualTo("Prints the answer");
+        assertThat(c.get(0).get("points").asDouble()).isEqualTo(3);
+        assertThat(c.get(2).get("passed").asBoolean()).isFalse();
+        assertThat(c.get(2).get("exit_code").asInt()).isNotZero();
+        assertThat(c.get(2).get("points").asDouble()).isZero();
+        assertThat(c.get(2).get("output").asText()).contains("No such file");
+        assertThat(c.get(3).get("output").asText()).startsWith("/workspace\n");
+        assertThat(DockerTestSupport.labelled(docker, t.id(), null)).isEmpty();
+    }
+
+    @Test
+    void aFailedRequiredCriterionFailsTheStepButEveryCriterionIsGraded() throws IOException {
+        submission();
+        Task t = task();
+        step(t, "grade", "{\"docker_rubrics\": {\"image_tag\": \"" + image + "\", \"files\": [\"submission/\"], \"workspace\": \"/srv/grading\", \"criteria\": ["
+                + "{\"id\": \"compiles\", \"command\": \"test -f submission/Makefile\", \"points\": 2, \"required\": true},"
+                + "{\"id\": \"docs\", \"command\": \"test -f /srv/grading/submission/docs/README.md\"}]}}");
+        RunResult r = ts.run(t.id());
+        assertThat(result(r, "grade").status()).isEqualTo(StepStatus.FAILED);
+        JsonNode res = results(r, "grade");
+        assertThat(res.get("error").asText()).contains("required criteria failed: compiles").contains("score 1/3");
+        assertThat(res.get("criteria")).hasSize(2);
+        assertThat(res.get("criteria").get(1).get("passed").asBoolean()).isTrue();
+        assertThat(res.get("passed").asBoolean()).isFalse();
+        assertThat(DockerTestSupport.labelled(docker, t.id(), null)).isEmpty();
+    }
+
+    @Test
+    void markdownAndJsonRubricFilesAreReEvaluatedOnlyWhenAWatchedFileChanges() throws IOException {
+        submission();
+        write("rubric.md", """
+                # Rubric
+                - [ ] Prints 42 (2 points, required): `./submission/solution.sh | grep -qx 42`
+                - [ ] Has a README (1 point): `test -s submission/docs/README.md`
+                """);
+        write("rubric.json", "{\"criteria\": [{\"id\": \"exec\", \"command\": \"test -x submission/solution.sh\", \"points\": 5}]}");
+        Task t = task();
+        step(t, "md", "{\"docker_rubrics\": {\"image_tag\": \"" + image + "\", \"files\": [\"submission/\"], \"rubric\": \"rubric.md\"}}");
+        step(t, "json", "{\"docker_rubrics\": {\"image_tag\": \"" + image + "\", \"files\": [\"submission/\"], \"rubric\": \"rubric.json\"}}");
+        RunResult first = ts.run(t.id());
+        assertThat(first.succeeded()).as(first.toString()).isTrue();
+        assertThat(results(first, "md").get("score").asDouble()).isEqualTo(3);
+        assertThat(results(first, "md").get("criteria").get(0).get("id").asText()).isEqualTo("prints_42");
+        assertThat(results(first, "json").get("score").asDouble()).isEqualTo(5);
+        assertThat(results(first, "md").get("file_hashes").has("rubric.md")).isTrue();
+
+        write("notes.txt", "unwatched change\n");
+        RunResult second = ts.run(t.id());
+        assertThat(result(second, "md").executed()).isFalse();
+        assertThat(result(second, "json").executed()).isFalse();
+
+        write("submission/solution.sh", "#!/bin/sh\necho 41\n");
+        RunResult third = ts.run(t.id());
+        assertThat(result(third, "md").executed()).isTrue();
+        assertThat(result(third, "md").status()).isEqualTo(StepStatus.FAILED);
+        assertThat(results(third, "md").get("score").asDouble()).isEqualTo(1);
+        assertThat(result(third, "json").executed()).isTrue();
+
+        write("rubric.md", "- [ ] Prints 41: `./submission/solution.sh | grep -qx 41`\n");
+        RunResult fourth = ts.run(t.id());
+        assertThat(result(fourth, "md").status()).isEqualTo(StepStatus.COMPLETED);
+        assertThat(result(fourth, "json").executed()).isFalse();
+        assertThat(DockerTestSupport.labelled(docker, t.id(), null)).isEmpty();
+    }
+
+    @Test
+    void usesTheUpstreamBuildsImageAndTimesOutASlowCriterion() throws IOException {
+        DockerTestSupport.context(dir, "RUN mkdir -p /opt && echo grader > /opt/who");
+        write("answer.txt", "yes\n");
+        Task t = task();
+        step(t, "build", "{\"docker_build\": {\"image_tag\": \"tsd-grader-it:1\", \"files\": [\"Dockerfile\"]}}");
+        step(t, "grade", "{\"docker_rubrics\": {\"files\": [\"answer.txt\"], \"criterion_timeout_seconds\": 1, \"criteria\": ["
+                + "{\"id\": \"image\", \"command\": \"grep -q grader /opt/who\"},"
+                + "{\"id\": \"slow\", \"command\": \"sleep 30\", \"points\": 4},"
+                + "{\"id\": \"answer\", \"command\": \"grep -q yes answer.txt\"}], \"depends_on\": [{\"id\": 1}]}}");
+        try {
+            RunResult r = ts.run(t.id());
+            assertThat(result(r, "grade").status()).as(r.toString()).isEqualTo(StepStatus.COMPLETED);
+            JsonNode res = results(r, "grade");
+            assertThat(res.get("image").asText()).isEqualTo(results(r, "build").get("image_id").asText());
+            assertThat(res.get("criteria").get(1).get("timed_out").asBoolean()).isTrue();
+            assertThat(res.get("criteria").get(2).get("passed").asBoolean()).isTrue();
+            assertThat(res.get("score").asDouble()).isEqualTo(2);
+            assertThat(res.get("max_score").asDouble()).isEqualTo(6);
+            assertThat(DockerTestSupport.labelled(docker, t.id(), null)).isEmpty();
+        } finally {
+            DockerTestSupport.removeImage(docker, "tsd-grader-it:1");
+        }
+    }
+
+    @Test
+    void missingFilesAndRubricsAreNamed() {
+        Task t = task();
+        step(t, "no files", "{\"docker_rubrics\": {\"image_tag\": \"" + image + "\", \"files\": [\"absent.py\"], \"criteria\": [{\"command\": \"true\"}]}}");
+        step(t, "no rubric", "{\"docker_rubrics\": {\"image_tag\": \"" + image + "\", \"files\": [], \"rubric\": \"absent.md\"}}");
+        RunResult r = ts.run(t.id());
+        assertThat(results(r, "no files").get("error").asText()).contains("absent.py");
+        assertThat(results(r, "no rubric").get("error").asText()).contains("rubric file not found").contains("absent.md");
+        assertThat(DockerTestSupport.labelled(docker, t.id(), null)).isEmpty();
+    }
+}
