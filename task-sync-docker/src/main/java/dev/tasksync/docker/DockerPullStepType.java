@@ -80,13 +80,13 @@ public final class DockerPullStepType implements StepType<DockerPull> {
     public Optional<String> staleReason(DockerPull settings, JsonNode lastResults) {
         Instant now = clock.instant();
         if (lastResults != null && lastResults.hasNonNull("prevent_run_before")) {
+            String text = lastResults.get("prevent_run_before").asText();
             try {
-                Instant next = OffsetDateTime.parse(lastResults.get("prevent_run_before").asText()).toInstant();
-                if (!now.isBefore(next)) {
-                    return Optional.of("prevent_run_before " + lastResults.get("prevent_run_before").asText() + " has passed");
-                }
+                Instant next = OffsetDateTime.parse(text).toInstant();
+                // Not due before that time, even when the image is gone.
+                return now.isBefore(next) ? Optional.empty() : Optional.of("prevent_run_before " + text + " has passed");
             } catch (DateTimeParseException ignored) {
-                // not ours
+                // not ours: fall through
             }
         }
         try {

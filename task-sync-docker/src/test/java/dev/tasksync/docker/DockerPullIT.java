@@ -1,0 +1,98 @@
+package dev.tasksync.docker;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tasksync.RunResult;
+import dev.tasksync.StepStatus;
+import dev.tasksync.Task;
+import dev.tasksync.TaskSync;
+import dev.tasksync.testing.TestDatabase;
+import org.junit.jupiter.api.Test;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** No registry is reachable here: pulls fail, so these tests cover everything around the pull itself. */
+class DockerPullIT extends DockerITBase {
+    static final String UNREACHABLE = "127.0.0.1:1/tsd/nothing:1";
+
+    /** A clock the test moves. */
+    static final class MovableClock extends Clock {
+        volatile Instant now;
+
+        MovableClock(Instant now) {
+            this.now = now;
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+
+    @Test
+    void aFailedPullNamesTheImageAndTheEngine() {
+        Task t = task();
+        step(t, "pull", "{\"docker_pull\": {\"image_tag\": \"" + UNREACHABLE + "\"}}");
+        RunResult r = ts.run(t.id());
+        assertThat(result(r, "pull").status()).isEqualTo(StepStatus.FAILED);
+        assertThat(results(r, "pull").get("error").asText())
+                .contains("pulling image '" + UNREACHABLE + "' failed").contains(docker.host());
+    }
+
+    @Test
+    void preventRunBeforeIsHonouredAndTheLocalImageIsChecked() {
+        String full = docker.client().inspectImageCmd(image).exec().getId();
+        String future = Instant.now().plus(Duration.ofDays(365)).toString();
+        Task t = task();
+        step(t, "matches", "{\"docker_pull\": {\"image_tag\": \"" + image + "\", \"prevent_run_before\": \"" + future
+                + "\", \"image_id\": \"" + full.substring(7, 19) + "\"}}");
+        step(t, "differs", "{\"docker_pull\": {\"image_tag\": \"" + image + "\", \"prevent_run_before\": \"" + future
+                + "\", \"image_id\": \"sha256:0123456789abcdef\"}}");
+        RunResult r = ts.run(t.id());
+        JsonNode ok = results(r, "matches");
+        assertThat(result(r, "matches").status()).as(r.toString()).isEqualTo(StepStatus.COMPLETED);
+        assertThat(ok.get("pulled").asBoolean()).isFalse();
+        assertThat(ok.get("image_id").asText()).isEqualTo(full);
+        assertThat(ok.get("image_id_matches").asBoolean()).isTrue();
+        assertThat(result(r, "differs").status()).isEqualTo(StepStatus.FAILED);
+        assertThat(results(r, "differs").get("error").asText()).contains(full).contains("sha256:0123456789abcdef");
+    }
+
+    @Test
+    void theStepBecomesDueOncePreventRunBeforeHasPassed() {
+        Instant t0 = Instant.parse("2030-01-01T00:00:00Z");
+        MovableClock clock = new MovableClock(t0);
+        try (TaskSync pulls = TestDatabase.builder().stepType(new DockerPullStepType(docker, clock)).build()) {
+            Task t = pulls.createTask("pull-later", "new", dir.toString());
+            pulls.createStep(t.id(), "pull", "{\"docker_pull\": {\"image_tag\": \"" + UNREACHABLE
+                    + "\", \"prevent_run_before\": \"2030-01-01T01:00:00Z\"}}");
+            RunResult first = pulls.run(t.id());
+            assertThat(result(first, "pull").status()).isEqualTo(StepStatus.COMPLETED);
+            assertThat(results(first, "pull").get("pulled").asBoolean()).isFalse();
+
+            clock.now = t0.plus(Duration.ofMinutes(30));
+            assertThat(result(pulls.run(t.id()), "pull").executed()).isFalse();
+
+            clock.now = t0.plus(Duration.ofHours(2));
+            assertThat(pulls.plan(t.id()).steps().get(0).reason()).contains("prevent_run_before").contains("has passed");
+            RunResult due = pulls.run(t.id());
+            assertThat(result(due, "pull").executed()).isTrue();
+            assertThat(results(due, "pull").get("error").asText()).contains("pulling image '" + UNREACHABLE + "' failed");
+        }
+    }
+}
