@@ -12,17 +12,20 @@ import java.util.Set;
  */
 record Config(boolean quick, int engineSteps, int concurrency, int sleepSteps, int sleepMillis, int sleepConcurrency,
               int dagSteps, int dagDeps, int dagIterations, long hashMiB, int rerunSteps, int watchedFiles,
-              int dockerRuns, Set<String> only, Path report, Path workDir, String command) {
+              int dockerRuns, int engineBudgetSeconds, int dagBudgetSeconds, Set<String> only, Path report, Path workDir, String command) {
 
     static final String USAGE = """
             usage: java -jar task-sync-benchmarks/target/benchmarks.jar [options]
               --quick              smaller sizes (whole suite < 2 minutes)
               --only LIST          comma-separated sections: engine,overhead,dag,hashing,rerun,docker
-              --steps N            steps per engine-throughput task (default 10000, quick 2000)
+              --steps N            steps per engine-throughput task (default 10000, quick 1000)
+              --budget SECONDS     longest an engine-throughput run may take before it is cancelled (default 90, quick 12)
               --concurrency N      engine concurrency for the throughput tasks (default 8)
+              --dag-steps N        steps of the random DAG (default 100000)
+              --sleep-steps N      10 ms steps in the per-step overhead run (default 1000)
               --hash-mib N         size of the hashing data set in MiB (default 1024, quick 64)
-              --rerun-steps N      up-to-date steps in the no-op re-run (default 10000, quick 2000)
-              --watched-files N    unchanged files watched by one step (default 10000, quick 2000)
+              --rerun-steps N      up-to-date steps in the no-op re-run (default 10000, quick 1000)
+              --watched-files N    unchanged files watched by one step (default 10000, quick 1000)
               --docker-runs N      container runs per side in the docker row (default 20, quick 5)
               --report PATH        where to write the Markdown report (default ./BENCHMARKS.md at the repo root)
               --no-report          print the table only
@@ -31,11 +34,14 @@ record Config(boolean quick, int engineSteps, int concurrency, int sleepSteps, i
 
     static Config parse(String... args) {
         boolean quick = List.of(args).contains("--quick");
-        int engineSteps = quick ? 2_000 : 10_000;
+        int engineSteps = quick ? 1_000 : 10_000;
         int concurrency = 8;
         long hashMiB = quick ? 64 : 1024;
-        int rerunSteps = quick ? 2_000 : 10_000;
-        int watchedFiles = quick ? 2_000 : 10_000;
+        int rerunSteps = quick ? 1_000 : 10_000;
+        int watchedFiles = quick ? 1_000 : 10_000;
+        int engineBudget = quick ? 12 : 90;
+        int dagSteps = 100_000;
+        int sleepSteps = 1_000;
         int dockerRuns = quick ? 5 : 20;
         Set<String> only = new LinkedHashSet<>();
         Path report = defaultReport();
@@ -51,6 +57,9 @@ record Config(boolean quick, int engineSteps, int concurrency, int sleepSteps, i
                 case "--rerun-steps" -> rerunSteps = Integer.parseInt(value(args, ++i, a));
                 case "--watched-files" -> watchedFiles = Integer.parseInt(value(args, ++i, a));
                 case "--docker-runs" -> dockerRuns = Integer.parseInt(value(args, ++i, a));
+                case "--dag-steps" -> dagSteps = Integer.parseInt(value(args, ++i, a));
+                case "--sleep-steps" -> sleepSteps = Integer.parseInt(value(args, ++i, a));
+                case "--budget" -> engineBudget = Integer.parseInt(value(args, ++i, a));
                 case "--report" -> report = Paths.get(value(args, ++i, a));
                 case "--no-report" -> report = null;
                 case "--work-dir" -> workDir = Paths.get(value(args, ++i, a));
@@ -59,8 +68,8 @@ record Config(boolean quick, int engineSteps, int concurrency, int sleepSteps, i
             }
         }
         String command = "java -jar task-sync-benchmarks/target/benchmarks.jar" + (args.length == 0 ? "" : " " + String.join(" ", args));
-        return new Config(quick, engineSteps, concurrency, 1_000, 10, 8, 100_000, 3, quick ? 5 : 10,
-                hashMiB, rerunSteps, watchedFiles, dockerRuns, only, report, workDir, command);
+        return new Config(quick, engineSteps, concurrency, sleepSteps, 10, 8, dagSteps, 3, 10,
+                hashMiB, rerunSteps, watchedFiles, dockerRuns, engineBudget, quick ? 6 : 20, only, report, workDir, command);
     }
 
     private static String value(String[] args, int i, String option) {
