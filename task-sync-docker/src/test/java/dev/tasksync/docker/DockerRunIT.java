@@ -194,6 +194,17 @@ class DockerRunIT extends DockerITBase {
             RunResult r = other.run(t.id());
             assertThat(results(r, "run").get("error").asText()).contains("cannot reach the Docker engine at tcp://127.0.0.1:1");
         }
+        DockerConnection noSocket = DockerConnection.of("unix:///nonexistent/docker.sock");
+        assertThat(noSocket.isAvailable()).isFalse();
+        try (TaskSync other = TestDatabase.builder().stepType(DockerStepTypes.all(noSocket)).build()) {
+            Task t = other.createTask("no-socket", "new", dir.toString());
+            other.createStep(t.id(), "build", "{\"docker_build\": {\"image_tag\": \"x:1\"}}");
+            other.createStep(t.id(), "shell", "{\"docker_shell\": {\"docker\": {\"container_name\": \"c\"}, \"command\": [\"true\"]}}");
+            DockerTestSupport.context(dir);
+            RunResult r = other.run(t.id());
+            assertThat(results(r, "build").get("error").asText()).contains("cannot reach the Docker engine at unix:///nonexistent/docker.sock");
+            assertThat(results(r, "shell").get("error").asText()).contains("cannot reach the Docker engine at unix:///nonexistent/docker.sock");
+        }
     }
 
     @Test
