@@ -22,6 +22,9 @@ class DockerBuildIT extends DockerITBase {
 
     @AfterEach
     void removeImages() {
+        if (unavailable != null) {
+            return;
+        }
         DockerTestSupport.removeImage(docker, TAG);
         DockerTestSupport.removeImage(docker, "tsd-build-it:extra");
     }

@@ -23,6 +23,8 @@ abstract class DockerITBase {
     static DockerConnection docker;
     static String image;
     static String imageId;
+    /** Why the engine cannot be used, or null: checked once per class, reported by every test. */
+    static String unavailable;
 
     @TempDir
     Path dir;
@@ -30,19 +32,26 @@ abstract class DockerITBase {
 
     @BeforeAll
     static void engine() throws IOException {
-        docker = DockerTestSupport.connection();
+        unavailable = DockerTestSupport.unavailableReason();
+        if (unavailable != null) {
+            return;
+        }
+        docker = DockerConnection.fromEnvironment();
         image = "tasksync-test-busybox:it";
         imageId = DockerTestSupport.buildImage(docker, Files.createTempDirectory("tasksync-image"), image, "RUN mkdir -p /tmp");
     }
 
     @BeforeEach
     void open() {
+        DockerTestSupport.assumeAvailable(unavailable);
         ts = TestDatabase.builder().stepType(DockerStepTypes.all(docker)).build();
     }
 
     @AfterEach
     void close() {
-        ts.close();
+        if (ts != null) {
+            ts.close();
+        }
     }
 
     Task task() {

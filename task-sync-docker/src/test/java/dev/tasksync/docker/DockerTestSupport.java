@@ -29,33 +29,52 @@ final class DockerTestSupport {
         return "true".equalsIgnoreCase(System.getenv(REQUIRE));
     }
 
-    /** The environment's engine, or a skip (a failure when TASKSYNC_REQUIRE_DOCKER=true). */
-    static DockerConnection connection() {
+    /** Why Docker tests cannot run here (no engine, no busybox), or null when they can. */
+    static String unavailableReason() {
         DockerConnection c = DockerConnection.fromEnvironment();
         if (!c.isAvailable()) {
-            unavailable("no Docker engine answers at " + c.describeHost()
-                    + " (start one, e.g. `dockerd --bridge=none --iptables=false`, or set DOCKER_HOST)");
+            return "no Docker engine answers at " + c.describeHost()
+                    + " (start one, e.g. `dockerd --bridge=none --iptables=false`, or set DOCKER_HOST)";
         }
-        busybox();
-        return c;
+        if (findBusybox() == null) {
+            return "no busybox binary at " + BUSYBOX + " (apt-get install busybox-static)";
+        }
+        return null;
     }
 
-    private static void unavailable(String why) {
+    /** Skips the test when {@code reason} is set, or fails it when TASKSYNC_REQUIRE_DOCKER=true. */
+    static void assumeAvailable(String reason) {
+        if (reason == null) {
+            return;
+        }
         if (required()) {
-            Assertions.fail(why + "; " + REQUIRE + "=true requires it");
+            Assertions.fail(reason + "; " + REQUIRE + "=true requires it");
         }
-        Assumptions.abort("skipped: " + why);
+        Assumptions.abort("Docker test skipped: " + reason);
     }
 
-    static Path busybox() {
+    /** The environment's engine, or a skip (a failure when TASKSYNC_REQUIRE_DOCKER=true). */
+    static DockerConnection connection() {
+        assumeAvailable(unavailableReason());
+        return DockerConnection.fromEnvironment();
+    }
+
+    private static Path findBusybox() {
         for (String p : BUSYBOX) {
             Path path = Path.of(p);
             if (Files.isRegularFile(path)) {
                 return path;
             }
         }
-        unavailable("no busybox binary at " + BUSYBOX + " (apt-get install busybox-static)");
         return null;
+    }
+
+    static Path busybox() {
+        Path p = findBusybox();
+        if (p == null) {
+            assumeAvailable("no busybox binary at " + BUSYBOX + " (apt-get install busybox-static)");
+        }
+        return p;
     }
 
     /** Writes a build context: busybox plus a Dockerfile FROM scratch with the extra lines. */
