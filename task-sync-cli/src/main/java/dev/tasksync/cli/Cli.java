@@ -23,6 +23,7 @@ final class Cli {
     private final PrintWriter err;
     private final InputStream in;
     private final boolean terminal;
+    private TaskSyncCommand last;
 
     Cli(Map<String, String> env, PrintWriter out, PrintWriter err, InputStream in, boolean terminal) {
         this.env = env;
@@ -72,6 +73,7 @@ final class Cli {
     int execute(String... args) {
         CommandLine cl = commandLine(args);
         TaskSyncCommand root = cl.getCommand();
+        last = root;
         root.timing("command line built");
         try {
             return cl.execute(args);
@@ -81,6 +83,15 @@ final class Cli {
             out.flush();
             err.flush();
         }
+    }
+
+    /** The root command of the last {@link #execute} (its parsed global options). */
+    TaskSyncCommand last() {
+        return last;
+    }
+
+    Map<String, String> env() {
+        return env;
     }
 
     private static int onParameterError(CommandLine.ParameterException e, String[] args) {

@@ -9,7 +9,12 @@ public final class Main {
         // jOOQ's banner and tips cost start-up time and clutter the output
         System.setProperty("org.jooq.no-logo", "true");
         System.setProperty("org.jooq.no-tips", "true");
-        int code = Cli.standard().execute(args);
+        Cli cli = Cli.standard();
+        int code = cli.execute(args);
+        if (Training.enabled()) {
+            System.out.flush();
+            Training.exercise(cli.env(), cli.last());
+        }
         System.out.flush();
         System.err.flush();
         System.exit(code);

@@ -92,6 +92,7 @@ final class TaskSyncCommand implements AutoCloseable {
     final boolean terminal;
     private TaskSync open;
     private HikariDataSource pool;
+    private SingleConnectionDataSource single;
 
     TaskSyncCommand(Map<String, String> env, InputStream in, boolean terminal) {
         this.env = env;
@@ -164,40 +165,46 @@ final class TaskSyncCommand implements AutoCloseable {
             password = "postgres";
         }
         timing("server");
+        PGSimpleDataSource simple = new PGSimpleDataSource();
+        simple.setURL(url);
+        if (user != null) {
+            simple.setUser(user);
+        }
+        if (password != null) {
+            simple.setPassword(password);
+        }
         DataSource ds;
         if (poolSize > 1) {
             pool = Pool.open(url, user, password, poolSize);
             ds = pool;
         } else {
-            PGSimpleDataSource simple = new PGSimpleDataSource();
-            simple.setURL(url);
-            if (user != null) {
-                simple.setUser(user);
-            }
-            if (password != null) {
-                simple.setPassword(password);
-            }
-            ds = simple;
+            // one command, a few queries in a row: connect once
+            single = new SingleConnectionDataSource(simple);
+            ds = single;
         }
         try (Connection c = ds.getConnection()) {
-            c.isValid(5);
+            c.getAutoCommit();
         } catch (SQLException | RuntimeException e) {
             throw new Cli.ConnectionException("cannot connect to " + url + ": " + e.getMessage(), e);
         }
         timing("connected");
         String s = schema();
+        String workerId = "cli-" + ProcessHandle.current().pid() + "-" + Long.toHexString(System.nanoTime() & 0xffffff);
         TaskSync.Builder builder;
         try {
             // an explicit worker id spares loading JMX just to name this process
-            builder = TaskSync.builder().dataSource(ds).schema(s)
-                    .workerId("cli-" + ProcessHandle.current().pid() + "-" + Long.toHexString(System.nanoTime() & 0xffffff));
+            builder = TaskSync.builder().dataSource(ds).schema(s).workerId(workerId);
         } catch (IllegalArgumentException e) {
             throw new Cli.UsageException(e.getMessage());
         }
-        boolean migrate = Migrations.pending(ds, s);
-        timing("migrations checked (pending: " + migrate + ")");
+        boolean pending = Migrations.pending(ds, s);
+        timing("migrations checked (pending: " + pending + ")");
         try {
-            open = builder.migrate(migrate).build();
+            if (pending) {
+                // Flyway gets connections of its own (it may hold two at once)
+                TaskSync.builder().dataSource(pool != null ? pool : simple).schema(s).workerId(workerId).migrate(true).build().close();
+            }
+            open = builder.migrate(false).build();
         } catch (TaskSyncException e) {
             throw new Cli.ConnectionException(e.getMessage(), e);
         }
@@ -243,6 +250,10 @@ final class TaskSyncCommand implements AutoCloseable {
         if (pool != null) {
             pool.close();
             pool = null;
+        }
+        if (single != null) {
+            single.close();
+            single = null;
         }
     }
 }
