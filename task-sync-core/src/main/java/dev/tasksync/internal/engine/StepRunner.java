@@ -430,13 +430,27 @@ final class StepRunner implements AutoCloseable {
                             .execute();
                 }
             }
-            if (!t.fetchExists(STEPS, STEPS.TASK_ID.eq(claim.taskId())
-                    .and(STEPS.STATUS.in(StepStatus.NEW.dbValue(), StepStatus.ACTIVE.dbValue())))) {
-                Store.setTaskStatus(t, claim.taskId(), Engine.taskStatus(t, claim.taskId()));
-            } else if (taskFilter == null || succeeded) {
+            settleTaskIfDone(t, claim.taskId());
+            if (taskFilter == null || succeeded) {
                 engine.notifyWorkers(t);
             }
         }));
+    }
+
+    /**
+     * Sets the task's final status once no step is new or active. The last two steps of a task may
+     * finish at once and each see the other still active; locking the task row after updating the
+     * step makes the later one see the earlier one's commit.
+     */
+    private static void settleTaskIfDone(DSLContext t, int taskId) {
+        var unfinished = STEPS.TASK_ID.eq(taskId).and(STEPS.STATUS.in(StepStatus.NEW.dbValue(), StepStatus.ACTIVE.dbValue()));
+        if (t.fetchExists(STEPS, unfinished.and(STEPS.STATUS.eq(StepStatus.NEW.dbValue())))) {
+            return;
+        }
+        Store.lockTask(t, taskId);
+        if (!t.fetchExists(STEPS, unfinished)) {
+            Store.setTaskStatus(t, taskId, Engine.taskStatus(t, taskId));
+        }
     }
 
     /** Gives a claim back: the step is new again and its attempt is marked released. */

@@ -1,0 +1,137 @@
+package dev.tasksync;
+
+import dev.tasksync.internal.db.EmbeddedServer;
+import dev.tasksync.testing.Rows;
+import dev.tasksync.testing.TestSteps;
+import dev.tasksync.testing.TestSteps.Sleep;
+import dev.tasksync.testing.WorkerMain;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Three worker JVMs on one PostgreSQL, killed with SIGKILL again and again, and the database
+ * restarted mid-run: every step completes exactly once, no two attempts of a step overlap, none is lost.
+ */
+class ChaosIT {
+    static final int STEPS = 200;
+    static final int KILLS = 8;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void workersSurviveKillsAndADatabaseRestart() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Path data = dir.resolve("pg");
+        EmbeddedServer server = EmbeddedServer.start(data, port);
+        String schema = "chaos";
+        Random random = new Random(7);
+        List<Process> workers = new ArrayList<>();
+        int kills = 0;
+        int restarts = 0;
+        try (TaskSync ts = TaskSync.builder().jdbcUrl(server.jdbcUrl(), "postgres", "postgres").schema(schema)
+                .stepType(new TestSteps.SleepType()).build()) {
+            var def = TaskDefinition.named("chaos");
+            for (int i = 0; i < STEPS; i++) {
+                var step = def.step("s" + i, new Sleep(150 + random.nextInt(200)));
+                if (i >= 10) {
+                    step.dependsOn("s" + (i - 10 - random.nextInt(Math.min(i - 9, 10))));
+                }
+            }
+            Task task = ts.save(def.build());
+            ts.submit(task.id());
+            for (int i = 0; i < 3; i++) {
+                workers.add(startWorker(server.jdbcUrl(), schema, "w" + i));
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(150).toNanos();
+            int generation = 3;
+            while (!done(ts, task) && System.nanoTime() < deadline) {
+                Thread.sleep(1_000 + random.nextInt(1_000));
+                if (kills < KILLS) {
+                    int victim = random.nextInt(workers.size());
+                    workers.get(victim).destroyForcibly().waitFor();
+                    kills++;
+                    workers.set(victim, startWorker(server.jdbcUrl(), schema, "w" + generation++));
+                }
+                if (kills == KILLS / 2 && restarts == 0) {
+                    server.close();
+                    Thread.sleep(500);
+                    server = EmbeddedServer.start(data, port);
+                    restarts++;
+                }
+            }
+            if (!done(ts, task)) {
+                System.out.println("statuses: " + Rows.query(ts, "SELECT status, count(*) FROM ${schema}.steps GROUP BY status"));
+                System.out.println("active: " + Rows.query(ts, "SELECT id, attempt, lease_owner, lease_expires_at, now() FROM ${schema}.steps WHERE status = 'active'"));
+                for (java.io.File f : dir.toFile().listFiles((d, n) -> n.endsWith(".log"))) {
+                    List<String> lines = java.nio.file.Files.readAllLines(f.toPath());
+                    System.out.println("== " + f.getName() + "\n" + String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size())));
+                }
+            }
+            assertThat(done(ts, task)).as("all steps completed in time").isTrue();
+            assertThat(ts.steps(task.id())).hasSize(STEPS).allMatch(s -> s.status() == StepStatus.COMPLETED);
+
+            List<Map<String, Object>> runs = Rows.query(ts, "SELECT step_id, attempt, worker_id, started_at, finished_at, outcome "
+                    + "FROM ${schema}.step_runs ORDER BY step_id, started_at, attempt");
+            Map<Integer, List<Map<String, Object>>> byStep = new HashMap<>();
+            runs.forEach(r -> byStep.computeIfAbsent((Integer) r.get("step_id"), k -> new ArrayList<>()).add(r));
+            assertThat(byStep).hasSize(STEPS);
+            int overlaps = 0;
+            int abandoned = 0;
+            for (var attempts : byStep.values()) {
+                assertThat(attempts.stream().filter(r -> "completed".equals(r.get("outcome"))).count())
+                        .as("step %s completed exactly once", attempts.get(0).get("step_id")).isEqualTo(1);
+                assertThat(attempts).allMatch(r -> r.get("finished_at") != null);
+                for (int i = 1; i < attempts.size(); i++) {
+                    Timestamp previousEnd = (Timestamp) attempts.get(i - 1).get("finished_at");
+                    Timestamp start = (Timestamp) attempts.get(i).get("started_at");
+                    if (previousEnd.after(start)) {
+                        overlaps++;
+                    }
+                }
+                abandoned += (int) attempts.stream().filter(r -> "abandoned".equals(r.get("outcome"))).count();
+            }
+            System.out.printf("chaos: %d steps, %d kills survived, %d database restart(s), %d attempts, %d abandoned, %d overlaps%n",
+                    STEPS, kills, restarts, runs.size(), abandoned, overlaps);
+            assertThat(overlaps).isZero();
+            assertThat(abandoned).as("kills hit running steps").isPositive();
+            assertThat(kills).isEqualTo(KILLS);
+            assertThat(restarts).isEqualTo(1);
+        } finally {
+            workers.forEach(Process::destroyForcibly);
+            server.close();
+        }
+    }
+
+    private static boolean done(TaskSync ts, Task task) {
+        try {
+            return ts.task(task.id()).status().equals("completed");
+        } catch (RuntimeException e) {
+            return false; // database restarting
+        }
+    }
+
+    private Process startWorker(String url, String schema, String id) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        return new ProcessBuilder(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+                WorkerMain.class.getName(), url, schema, id)
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("worker-" + id + ".log").toFile())
+                .start();
+    }
+}

@@ -1,0 +1,32 @@
+package dev.tasksync.testing;
+
+import dev.tasksync.TaskSync;
+import dev.tasksync.Worker;
+import dev.tasksync.WorkerOptions;
+
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+
+/** A worker process for chaos tests: {@code WorkerMain <jdbcUrl> <schema> <workerId>}; runs until killed. */
+public final class WorkerMain {
+    private WorkerMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        WorkerOptions options = WorkerOptions.defaults().withConcurrency(4)
+                .withLease(Duration.ofSeconds(5), Duration.ofMillis(500))
+                .withPollInterval(Duration.ofMillis(250))
+                .withShutdownGrace(Duration.ofSeconds(1));
+        TaskSync ts = TaskSync.builder().jdbcUrl(args[0], "postgres", "postgres").schema(args[1])
+                .workerId(args[2]).migrate(false).stepType(new TestSteps.SleepType()).build();
+        Worker worker = ts.worker(options);
+        CountDownLatch done = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            worker.close();
+            ts.close();
+            done.countDown();
+        }));
+        System.out.println("worker " + worker.id() + " started");
+        done.await();
+    }
+}
