@@ -221,9 +221,19 @@ public final class DockerConnection implements AutoCloseable {
                 .maxConnections(64)
                 .connectionTimeout(connectTimeout)
                 .build();
-        String version = fixedApiVersion != null ? fixedApiVersion
-                : Optional.ofNullable(System.getenv("DOCKER_API_VERSION")).filter(v -> !v.isBlank())
-                        .orElseGet(() -> negotiate(transport, bootstrap.getDockerHost().toString()));
+        String version;
+        try {
+            version = fixedApiVersion != null ? fixedApiVersion
+                    : Optional.ofNullable(System.getenv("DOCKER_API_VERSION")).filter(v -> !v.isBlank())
+                            .orElseGet(() -> negotiate(transport, bootstrap.getDockerHost().toString()));
+        } catch (RuntimeException e) {
+            try {
+                transport.close();
+            } catch (IOException ignored) {
+                // closing
+            }
+            throw e;
+        }
         DockerClientConfig config = config(version);
         this.http = transport;
         this.apiVersion = version;

@@ -123,6 +123,11 @@ final class DockerOps {
     /** Creates a labelled container; the image must exist locally (nothing is pulled). */
     String create(StepContext<?> context, String image, java.util.function.Consumer<CreateContainerCmd> customize) {
         requireImage(image);
+        return createChecked(context, image, customize);
+    }
+
+    /** {@link #create} for an image already known to exist. */
+    String createChecked(StepContext<?> context, String image, java.util.function.Consumer<CreateContainerCmd> customize) {
         return call("creating a container from image '" + image + "'", () -> {
             CreateContainerCmd cmd = client().createContainerCmd(image).withLabels(labels(context));
             customize.accept(cmd);

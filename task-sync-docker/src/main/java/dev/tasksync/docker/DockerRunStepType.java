@@ -1,7 +1,6 @@
 package dev.tasksync.docker;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.dockerjava.api.model.AccessMode;
 import com.github.dockerjava.api.model.Bind;
@@ -185,7 +184,7 @@ public final class DockerRunStepType implements StepType<DockerRun> {
         s.env().forEach((k, v) -> env.add(k + "=" + v));
 
         long started = System.nanoTime();
-        String id = docker.create(context, image, cmd -> {
+        String id = docker.createChecked(context, image, cmd -> {
             if (!s.command().isEmpty()) {
                 cmd.withCmd(s.command());
             }
@@ -265,9 +264,4 @@ public final class DockerRunStepType implements StepType<DockerRun> {
         throw new DockerStepException(type + " has no image: set image_tag or image_id, or depend on a docker_build step");
     }
 
-    static ArrayNode ints(List<Integer> values) {
-        ArrayNode a = Settings.JSON.arrayNode();
-        values.forEach(a::add);
-        return a;
-    }
 }

@@ -47,23 +47,6 @@ final class Settings {
         }).orElse(List.of());
     }
 
-    /** A string or an array of strings (a command), each non-blank. */
-    static List<String> command(JsonSettings value, String name) {
-        return value.optionalField(name).map(c -> {
-            if (c.isString()) {
-                return List.of(c.asNonBlankString());
-            }
-            List<String> items = new ArrayList<>();
-            for (JsonSettings item : c.asList()) {
-                items.add(item.asString());
-            }
-            if (items.isEmpty()) {
-                throw c.invalid("must not be empty");
-            }
-            return List.copyOf(items);
-        }).orElse(List.of());
-    }
-
     static Optional<Duration> timeout(JsonSettings value, String name) {
         return value.optionalField(name).map(t -> {
             long seconds = t.asLong();
