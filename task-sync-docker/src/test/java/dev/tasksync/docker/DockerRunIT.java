@@ -219,4 +219,28 @@ class DockerRunIT extends DockerITBase {
         }
         assertThat(Map.of("v", docker.apiVersion())).isNotEmpty();
     }
+
+    @Test
+    void runsAnImageGivenById() {
+        String full = docker.client().inspectImageCmd(image).exec().getId();
+        Task t = task();
+        step(t, "by id", "{\"docker_run\": {\"image_id\": \"" + full + "\", \"command\": \"echo by id\"}}");
+        RunResult r = ts.run(t.id());
+        assertThat(results(r, "by id").get("stdout").asText()).as(r.toString()).isEqualTo("by id\n");
+        assertThat(results(r, "by id").get("image").asText()).isEqualTo(full);
+    }
+
+    @Test
+    void badSettingsAreRefusedAtCreateTimeNamingTheField() {
+        Task t = task();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> step(t, "bad",
+                        "{\"docker_run\": {\"image_tag\": \"" + image + "\", \"mounts\": [{\"source\": \"a\", \"target\": \"rel\"}]}}"))
+                .isInstanceOf(dev.tasksync.InvalidSettingsException.class)
+                .hasMessageContaining("$.docker_run.mounts[0].target");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> step(t, "bad",
+                        "{\"docker_shell\": {\"docker\": {\"image_tag\": \"x\"}, \"command\": [{\"command\": \"ls\", \"x\": \"y\"}]}}"))
+                .isInstanceOf(dev.tasksync.InvalidSettingsException.class)
+                .hasMessageContaining("$.docker_shell.command[0]");
+        assertThat(ts.steps(t.id())).isEmpty();
+    }
 }
