@@ -215,14 +215,16 @@ final class StepRunner implements AutoCloseable {
             if (claimed.isEmpty()) {
                 return claimed;
             }
-            Integer[] ids = claimed.stream().map(Claim::stepId).toArray(Integer[]::new);
+            Integer[] ids = claimed.stream().filter(c -> c.attempt() > 1).map(Claim::stepId).toArray(Integer[]::new);
             // An attempt still open here belonged to a worker whose lease expired.
-            t.update(STEP_RUNS)
-                    .set(STEP_RUNS.FINISHED_AT, currentOffsetDateTime())
-                    .set(STEP_RUNS.OUTCOME, "abandoned")
-                    .set(STEP_RUNS.ERROR, "lease expired; claimed again by " + workerId)
-                    .where(STEP_RUNS.STEP_ID.eq(DSL.any(ids))).and(STEP_RUNS.FINISHED_AT.isNull())
-                    .execute();
+            if (ids.length > 0) {
+                t.update(STEP_RUNS)
+                        .set(STEP_RUNS.FINISHED_AT, currentOffsetDateTime())
+                        .set(STEP_RUNS.OUTCOME, "abandoned")
+                        .set(STEP_RUNS.ERROR, "lease expired; claimed again by " + workerId)
+                        .where(STEP_RUNS.STEP_ID.eq(DSL.any(ids))).and(STEP_RUNS.FINISHED_AT.isNull())
+                        .execute();
+            }
             var insert = t.insertInto(STEP_RUNS, STEP_RUNS.STEP_ID, STEP_RUNS.ATTEMPT, STEP_RUNS.WORKER_ID, STEP_RUNS.STARTED_AT);
             for (Claim c : claimed) {
                 insert = insert.values(inline(c.stepId()), inline(c.attempt()), inline(workerId), currentOffsetDateTime());
@@ -431,8 +433,8 @@ final class StepRunner implements AutoCloseable {
                 }
             }
             settleTaskIfDone(t, claim.taskId());
-            if (taskFilter == null || succeeded) {
-                engine.notifyWorkers(t);
+            if (taskFilter == null && succeeded && !graph.graph().directDownstreamOf(id).isEmpty()) {
+                engine.notifyWorkers(t); // its dependents may be claimable now, by any worker
             }
         }));
     }

@@ -112,6 +112,10 @@ public final class StepGraph<K> {
         return new ArrayList<>(result);
     }
 
+    public List<K> directDownstreamOf(K key) {
+        return graph.outgoingEdgesOf(key).stream().map(graph::getEdgeTarget).toList();
+    }
+
     public List<K> directUpstreamOf(K key) {
         return graph.incomingEdgesOf(key).stream().map(graph::getEdgeSource).toList();
     }
