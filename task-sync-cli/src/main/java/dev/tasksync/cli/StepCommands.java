@@ -25,7 +25,7 @@ import java.util.stream.Collectors;
 @Command(name = "step", description = "Create, list, show, edit, delete and reset steps.",
         mixinStandardHelpOptions = true,
         subcommands = {StepCommands.Create.class, StepCommands.ListSteps.class, StepCommands.Show.class,
-                StepCommands.Edit.class, StepCommands.Delete.class, StepCommands.Reset.class, StepCommands.Types.class},
+                StepCommands.Edit.class, StepCommands.Delete.class, StepCommands.Reset.class, WorkerCommands.History.class, StepCommands.Types.class},
         footerHeading = "%nExamples:%n",
         footer = {"  task-sync step create --task-id 1 --title \"Check for source files\" --settings '{",
                 "    \"file_exists\": [\"main.go\", \"go.mod\"]",

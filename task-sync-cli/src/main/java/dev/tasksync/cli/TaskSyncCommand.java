@@ -60,6 +60,9 @@ final class TaskSyncCommand implements AutoCloseable {
         COMMANDS.put("run", RunCommand.class);
         COMMANDS.put("plan", PlanCommand.class);
         COMMANDS.put("graph", GraphCommand.class);
+        COMMANDS.put("submit", WorkerCommands.Submit.class);
+        COMMANDS.put("worker", WorkerCommands.WorkerCommand.class);
+        COMMANDS.put("cancel", WorkerCommands.Cancel.class);
         COMMANDS.put("db", DbCommands.class);
     }
 
@@ -189,7 +192,8 @@ final class TaskSyncCommand implements AutoCloseable {
         }
         timing("connected");
         String s = schema();
-        String workerId = "cli-" + ProcessHandle.current().pid() + "-" + Long.toHexString(System.nanoTime() & 0xffffff);
+        String host = env("HOSTNAME") != null ? env("HOSTNAME") + "-" : "";
+        String workerId = "cli-" + host + ProcessHandle.current().pid() + "-" + Long.toHexString(System.nanoTime() & 0xffffff);
         TaskSync.Builder builder;
         try {
             // an explicit worker id spares loading JMX just to name this process

@@ -215,6 +215,40 @@ class CommandsIT {
     }
 
     @Test
+    void stepHistoryListsEveryAttempt() throws IOException {
+        int id = task("h");
+        ok("step", "create", "--task-id", String.valueOf(id), "--title", "Boom", "--settings", "{\"fail\": {\"message\": \"kaput\"}}");
+        int step = cli.api.steps(id).get(0).id();
+        assertThat(ok("step", "history", String.valueOf(step)).out()).contains("has not run yet");
+        assertThat(cli.run("run", "--task-id", String.valueOf(id)).code()).isEqualTo(1);
+        assertThat(cli.run("run", "--task-id", String.valueOf(id)).code()).isEqualTo(1);
+        CliHarness.Result table = ok("step", "history", String.valueOf(step));
+        assertThat(table.out()).contains("ATTEMPT").contains("kaput");
+        JsonNode json = JSON.readTree(ok("step", "history", String.valueOf(step), "--json").out());
+        assertThat(json).hasSize(2);
+        assertThat(json.get(0).get("attempt").asInt()).isEqualTo(1);
+        assertThat(json.get(1).get("attempt").asInt()).isEqualTo(2);
+        assertThat(json.get(1).get("error").asText()).isEqualTo("kaput");
+        assertThat(json.get(1).get("worker_id").asText()).startsWith("cli-");
+    }
+
+    @Test
+    void submitQueuesForWorkersAndCancelStopsIt() throws IOException {
+        int id = task("q");
+        ok("step", "create", "--task-id", String.valueOf(id), "--title", "A", "--settings", "{\"sleep\": {\"millis\": 1}}");
+        ok("step", "create", "--task-id", String.valueOf(id), "--title", "B", "--settings", "{\"sleep\": {\"millis\": 1}}");
+        JsonNode plan = JSON.readTree(ok("submit", "--task-id", String.valueOf(id), "--json").out());
+        assertThat(plan.get("steps")).hasSize(2);
+        assertThat(plan.get("steps").get(0).get("will_run").asBoolean()).isTrue();
+        CliHarness.Result cancelled = ok("cancel", "--task", "q");
+        assertThat(cancelled.out()).contains("Cancelled 2 steps");
+        assertThat(cli.api.steps(id)).extracting(Step::status).containsOnly(StepStatus.CANCELLED);
+        CliHarness.Result missing = cli.run("cancel", "--step-id", "99999");
+        assertThat(missing.code()).isEqualTo(2);
+        assertThat(missing.err()).contains("no step with id 99999");
+    }
+
+    @Test
     void deleteAsksUnlessYes() {
         int id = task("d");
         ok("step", "create", "--task-id", String.valueOf(id), "--title", "A", "--settings", "{\"file_exists\": \"a\"}");

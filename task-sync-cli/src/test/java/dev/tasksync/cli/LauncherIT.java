@@ -157,4 +157,34 @@ class LauncherIT {
         assertThat(bad.err()).contains("malformed JSON");
         assertThat(api.steps()).hasSize(2);
     }
+
+    @Test
+    void aWorkerProcessExecutesSubmittedStepsAndStopsOnSigterm() throws Exception {
+        Files.writeString(dir.resolve("here.txt"), "x");
+        ok(script.run("task", "create", "--name", "w", "--local-path", dir.toString()));
+        ok(script.shell("./task-sync step create --task w --title 'Here' --settings '{\"file_exists\": \"here.txt\"}'"));
+        ok(script.shell("./task-sync step create --task w --title 'There' --settings '{\"file_exists\": [\"here.txt\"]}'"));
+
+        Path log = dir.resolve("worker.log");
+        ProcessBuilder pb = new ProcessBuilder(Script.REPO.resolve("task-sync").toString(), "worker", "--concurrency", "2")
+                .directory(Script.REPO.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().clear();
+        pb.environment().putAll(script.env);
+        pb.environment().put("TASKSYNC_NO_CDS", "1"); // the launcher then exec's java: SIGTERM reaches the JVM
+        Process worker = pb.start();
+        try {
+            ok(script.run("submit", "--task", "w"));
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(120);
+            while (!api.steps().stream().allMatch(s -> s.status() == StepStatus.COMPLETED) && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            assertThat(api.steps()).extracting(Step::status).containsOnly(StepStatus.COMPLETED);
+            JsonNode history = JSON.readTree(ok(script.run("step", "history", String.valueOf(api.steps().get(0).id()), "--json")).out());
+            assertThat(history.get(0).get("outcome").asText()).isEqualTo("completed");
+        } finally {
+            worker.destroy();
+            assertThat(worker.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        }
+        assertThat(Files.readString(log)).contains("running with concurrency 2").contains("stopped after claiming 2 steps");
+    }
 }

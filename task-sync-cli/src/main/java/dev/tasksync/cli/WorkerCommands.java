@@ -1,0 +1,198 @@
+package dev.tasksync.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.tasksync.Plan;
+import dev.tasksync.RunOptions;
+import dev.tasksync.StepRun;
+import dev.tasksync.Task;
+import dev.tasksync.TaskSync;
+import dev.tasksync.Worker;
+import dev.tasksync.WorkerOptions;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.time.Duration;
+import java.util.List;
+
+/** Commands for running steps in worker processes that share the database: worker, submit, cancel, history. */
+final class WorkerCommands {
+    private WorkerCommands() {
+    }
+
+    @Command(name = "worker", description = {
+            "Run a worker: claim runnable steps of any task and execute them until stopped (Ctrl-C or SIGTERM).",
+            "Any number of workers on any number of machines may share one database; 'submit' gives them work."},
+            mixinStandardHelpOptions = true,
+            footerHeading = "%nExamples:%n",
+            footer = {"  task-sync worker --concurrency 4",
+                    "  task-sync --db postgres://tasks:secret@db:5432/tasks worker &",
+                    "  task-sync submit --task-id 1",
+                    "",
+                    "On stop the worker claims nothing more, lets running steps finish (up to --grace) and gives the rest back."})
+    static final class WorkerCommand extends BaseCommand {
+        @Option(names = {"-c", "--concurrency"}, paramLabel = "N", description = "Steps executed at once (default: the number of processors).")
+        Integer concurrency;
+
+        @Option(names = "--grace", paramLabel = "SECONDS", defaultValue = "30",
+                description = "How long stopping waits for running steps (default: ${DEFAULT-VALUE}).")
+        long grace;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            int n = concurrency != null ? concurrency : RunOptions.DEFAULT_CONCURRENCY;
+            if (n < 1) {
+                throw new Cli.UsageException("--concurrency must be at least 1, was " + n);
+            }
+            if (grace < 0) {
+                throw new Cli.UsageException("--grace must not be negative, was " + grace);
+            }
+            TaskSync ts = root().open(n + 4);
+            Worker worker = ts.worker(WorkerOptions.defaults().withConcurrency(n).withShutdownGrace(Duration.ofSeconds(grace)));
+            Runnable stop = () -> {
+                worker.close();
+                out().println("Worker " + worker.id() + " stopped after claiming " + worker.claimed() + " step"
+                        + (worker.claimed() == 1 ? "" : "s") + ".");
+                out().flush();
+            };
+            Thread hook = new Thread(stop, "task-sync-worker-stop");
+            Runtime.getRuntime().addShutdownHook(hook);
+            out().println("Worker " + worker.id() + " running with concurrency " + n + "; stop with Ctrl-C.");
+            out().flush();
+            worker.awaitTermination(Duration.ofDays(365_000));
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                return Cli.OK; // the hook stops the worker and reports
+            }
+            stop.run();
+            return Cli.OK;
+        }
+    }
+
+    @Command(name = "submit", description = "Queue a task's steps that need to run for the workers, without running anything here.",
+            mixinStandardHelpOptions = true,
+            footerHeading = "%nExamples:%n", footer = {"  task-sync submit --task-id 1", "  task-sync submit --task build --force --json"})
+    static final class Submit extends BaseCommand {
+        @ArgGroup(exclusive = true, multiplicity = "1")
+        StepCommands.TaskRef taskRef;
+
+        @Option(names = {"-f", "--force"}, description = "Queue every step, even those that are up to date.")
+        boolean force;
+
+        @Mixin
+        JsonOption json;
+
+        @Override
+        public Integer call() {
+            Task t = taskRef.resolve(this);
+            Plan plan = ts().submit(t.id(), force);
+            if (json.json) {
+                Json.print(out(), Json.plan(plan));
+            } else {
+                out().println("Submitted task " + plan.taskId() + " '" + plan.taskName() + "': " + plan.toRun().size()
+                        + " of " + plan.steps().size() + " steps queued for the workers.");
+                Table table = new Table("ID", "TITLE", "QUEUED", "REASON");
+                plan.steps().forEach(s -> table.row(s.stepId(), s.title(), s.willRun() ? "yes" : "no", s.reason()));
+                if (!table.isEmpty()) {
+                    table.print(out());
+                }
+            }
+            return Cli.OK;
+        }
+    }
+
+    @Command(name = "cancel", description = "Cancel a task or a step: waiting steps become 'cancelled', running ones are interrupted.",
+            mixinStandardHelpOptions = true,
+            footerHeading = "%nExamples:%n", footer = {"  task-sync cancel --task-id 1", "  task-sync cancel --step-id 7"})
+    static final class Cancel extends BaseCommand {
+        static final class Which {
+            @Option(names = "--task-id", paramLabel = "ID", required = true, description = "Cancel this task's steps.")
+            Integer taskId;
+
+            @Option(names = "--task", paramLabel = "ID|NAME", required = true, description = "Cancel this task's steps (by id or name).")
+            String task;
+
+            @Option(names = "--step-id", paramLabel = "ID", required = true, description = "Cancel this step and the steps waiting for it.")
+            Integer stepId;
+        }
+
+        @ArgGroup(exclusive = true, multiplicity = "1")
+        Which which;
+
+        @Override
+        public Integer call() {
+            int count;
+            if (which.stepId != null) {
+                ts().step(which.stepId);
+                count = ts().cancelStep(which.stepId);
+                out().println("Cancelled " + count + " step" + (count == 1 ? "" : "s") + " (step " + which.stepId + " and what waits for it).");
+            } else {
+                Task t = which.taskId != null ? ts().task(which.taskId) : task(which.task);
+                count = ts().cancelTask(t.id());
+                out().println("Cancelled " + count + " step" + (count == 1 ? "" : "s") + " of task " + t.id() + " '" + t.name() + "'.");
+            }
+            return Cli.OK;
+        }
+    }
+
+    @Command(name = "history", description = "Every attempt to execute a step: worker, times, outcome, error.",
+            mixinStandardHelpOptions = true,
+            footerHeading = "%nExamples:%n", footer = {"  task-sync step history 3", "  task-sync step history 3 --json --logs"})
+    static final class History extends BaseCommand {
+        @Parameters(paramLabel = "ID", description = "The step's id.")
+        int id;
+
+        @Option(names = "--logs", description = "Also print each attempt's log tail.")
+        boolean logs;
+
+        @Mixin
+        JsonOption json;
+
+        @Override
+        public Integer call() {
+            ts().step(id);
+            List<StepRun> runs = ts().history(id);
+            if (json.json) {
+                ArrayNode a = Json.MAPPER.createArrayNode();
+                for (StepRun r : runs) {
+                    var n = a.addObject();
+                    n.put("id", r.id());
+                    n.put("step_id", r.stepId());
+                    n.put("attempt", r.attempt());
+                    n.put("worker_id", r.workerId());
+                    n.put("started_at", Json.time(r.startedAt()));
+                    n.put("finished_at", Json.time(r.finishedAt()));
+                    n.put("outcome", r.outcome());
+                    n.put("error", r.error());
+                    n.put("log_tail", r.logTail());
+                }
+                Json.print(out(), a);
+                return Cli.OK;
+            }
+            if (runs.isEmpty()) {
+                out().println("Step " + id + " has not run yet.");
+                return Cli.OK;
+            }
+            Table table = new Table("ATTEMPT", "WORKER", "STARTED", "DURATION", "OUTCOME", "ERROR");
+            for (StepRun r : runs) {
+                String duration = r.startedAt() == null || r.finishedAt() == null ? "-"
+                        : Json.seconds(Duration.between(r.startedAt(), r.finishedAt()));
+                table.row(r.attempt(), r.workerId(), Json.time(r.startedAt()), duration, orDash(r.outcome()), orDash(r.error()));
+            }
+            table.print(out());
+            if (logs) {
+                for (StepRun r : runs) {
+                    if (r.logTail() != null && !r.logTail().isBlank()) {
+                        out().println();
+                        out().println("attempt " + r.attempt() + ":");
+                        r.logTail().lines().forEach(l -> out().println("  " + l));
+                    }
+                }
+            }
+            return Cli.OK;
+        }
+    }
+}
