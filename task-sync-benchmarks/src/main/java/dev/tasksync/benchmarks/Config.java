@@ -19,7 +19,7 @@ record Config(boolean quick, int engineSteps, int concurrency, int sleepSteps, i
               --quick              smaller sizes (whole suite < 2 minutes)
               --only LIST          comma-separated sections: engine,overhead,dag,hashing,rerun,docker
               --steps N            steps per engine-throughput task (default 10000, quick 1000)
-              --budget SECONDS     longest an engine-throughput run may take before it is cancelled (default 90, quick 12)
+              --budget SECONDS     longest an engine-throughput run may take before it is cancelled (default 60, quick 8)
               --concurrency N      engine concurrency for the throughput tasks (default 8)
               --dag-steps N        steps of the random DAG (default 100000)
               --sleep-steps N      10 ms steps in the per-step overhead run (default 1000)
@@ -39,7 +39,7 @@ record Config(boolean quick, int engineSteps, int concurrency, int sleepSteps, i
         long hashMiB = quick ? 64 : 1024;
         int rerunSteps = quick ? 1_000 : 10_000;
         int watchedFiles = quick ? 1_000 : 10_000;
-        int engineBudget = quick ? 12 : 90;
+        int engineBudget = quick ? 8 : 60;
         int dagSteps = 100_000;
         int sleepSteps = 1_000;
         int dockerRuns = quick ? 5 : 20;
@@ -67,9 +67,17 @@ record Config(boolean quick, int engineSteps, int concurrency, int sleepSteps, i
                 default -> throw new IllegalArgumentException("unknown option " + a);
             }
         }
-        String command = "java -jar task-sync-benchmarks/target/benchmarks.jar" + (args.length == 0 ? "" : " " + String.join(" ", args));
+        List<String> shown = new java.util.ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--report") || args[i].equals("--work-dir")) {
+                i++; // where files go is not part of what was measured
+            } else {
+                shown.add(args[i]);
+            }
+        }
+        String command = "java -jar task-sync-benchmarks/target/benchmarks.jar" + (shown.isEmpty() ? "" : " " + String.join(" ", shown));
         return new Config(quick, engineSteps, concurrency, sleepSteps, 10, 8, dagSteps, 3, 10,
-                hashMiB, rerunSteps, watchedFiles, dockerRuns, engineBudget, quick ? 6 : 20, only, report, workDir, command);
+                hashMiB, rerunSteps, watchedFiles, dockerRuns, engineBudget, quick ? 4 : 20, only, report, workDir, command);
     }
 
     private static String value(String[] args, int i, String option) {

@@ -81,7 +81,7 @@ final class EngineBench {
         System.out.println("[engine] warming up (JIT, pool) ...");
         try (TaskSync ts = env.taskSync(concurrency, new BenchSteps.NoopType())) {
             for (Shape shape : Shape.values()) {
-                Task t = ts.save(definition("warmup-" + shape, shape, Math.min(200, steps)));
+                Task t = ts.save(definition("warmup-" + shape, shape, Math.min(env.config.quick() ? 100 : 200, steps)));
                 ts.run(t.id(), RunOptions.defaults().withConcurrency(concurrency));
             }
         }
@@ -95,12 +95,11 @@ final class EngineBench {
             System.out.println("[engine] " + shape.label + ": saving " + steps + " no-op steps ...");
             try (TaskSync ts = env.taskSync(concurrency, new BenchSteps.NoopType())) {
                 long s0 = System.nanoTime();
-                Task t = ts.save(definition("throughput-" + shape, shape, steps));
+                Task t = Setup.create(env, ts, definition("throughput-" + shape, shape, steps));
                 System.out.println("[engine] " + shape.label + ": saved in " + Report.ms((System.nanoTime() - s0) / 1e6));
                 System.gc();
                 System.out.println("[engine] " + shape.label + ": running ...");
                 Counting.Counts before = env.counting.counts();
-                Phases phases = new Phases();
                 long budgetMs = env.config.engineBudgetSeconds() * 1000L;
                 java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
                 Thread guard = new Thread(() -> {
@@ -115,14 +114,12 @@ final class EngineBench {
                 guard.setDaemon(true);
                 long start = System.nanoTime();
                 guard.start();
-                RunResult result = ts.run(t.id(), RunOptions.defaults().withConcurrency(concurrency).withListener(phases));
+                RunResult result = ts.run(t.id(), RunOptions.defaults().withConcurrency(concurrency));
                 double ms = (System.nanoTime() - start) / 1e6;
                 guard.interrupt();
-                phases.returned();
                 Counting.Counts used = env.counting.counts().minus(before);
                 long completed = result.count(StepStatus.COMPLETED);
-                System.out.println("[engine] " + shape.label + ": " + Report.ms(ms) + ", " + completed + " steps completed ("
-                        + phases.summary() + ")");
+                System.out.println("[engine] " + shape.label + ": " + Report.ms(ms) + ", " + completed + " steps completed");
                 if (!stopped.get() && !result.succeeded()) {
                     throw new IllegalStateException(shape.label + ": run did not complete every step: " + result.taskStatus());
                 }
@@ -137,7 +134,7 @@ final class EngineBench {
                         Report.ratio(ratio), Report.num("%.1f stmts + %.1f commits per step", used.statements() / (double) Math.max(1, completed),
                         used.commits() / (double) Math.max(1, completed)),
                         "≥ 1.0× baseline", ratio >= 1.0 ? Report.Verdict.MET : Report.Verdict.MISSED,
-                        "concurrency " + concurrency + "; " + phases.summary() + budgetNote));
+                        "concurrency " + concurrency + budgetNote));
             }
         }
         report.note("Engine throughput (1a-1c) is `TaskSync.run` end to end at concurrency " + concurrency

@@ -176,7 +176,7 @@ final class IncrementalBench {
         int concurrency = env.config.concurrency();
         System.out.println("[rerun] " + steps + " up-to-date steps ...");
         try (TaskSync ts = env.taskSync(concurrency, new BenchSteps.NoopType())) {
-            Task t = ts.save(EngineBench.definition("rerun", EngineBench.Shape.LAYERED, steps));
+            Task t = Setup.create(env, ts, EngineBench.definition("rerun", EngineBench.Shape.LAYERED, steps));
             long s0 = System.nanoTime();
             RunResult first = ts.run(t.id(), RunOptions.defaults().withConcurrency(concurrency));
             double firstMs = (System.nanoTime() - s0) / 1e6;
@@ -253,9 +253,13 @@ final class IncrementalBench {
                 throw new IllegalStateException("first run failed");
             }
             List<Double> reruns = new ArrayList<>();
-            for (int i = 0; i < 3; i++) {
+            int rounds = 3;
+            for (int i = 0; i < rounds; i++) {
                 long start = System.nanoTime();
                 RunResult again = ts.run(t.id(), RunOptions.defaults());
+                if (i == 0 && (System.nanoTime() - start) > 15_000_000_000L) {
+                    rounds = 1; // slow enough that one measurement says it; keeps the suite within its budget
+                }
                 reruns.add((System.nanoTime() - start) / 1e6);
                 if (again.steps().get(0).executed()) {
                     throw new IllegalStateException("the watching step ran again although no file changed");
@@ -265,7 +269,7 @@ final class IncrementalBench {
             report.add(new Report.Row("4c", Report.num("no-op re-run, 1 step watching %,d unchanged files", count),
                     Report.ms(r), git == null ? "- (git not found)" : Report.ms(git) + " (git status)",
                     git == null ? "-" : Report.ratio(r / git), "",
-                    "< 0.5 s", r < 500 ? Report.Verdict.MET : Report.Verdict.MISSED, "median of 3"));
+                    "< 0.5 s", r < 500 ? Report.Verdict.MET : Report.Verdict.MISSED, reruns.size() == 1 ? "one run (over 15 s)" : "median of 3"));
         }
         report.note("Watched files (4c): `TaskSync.run` of one step whose type watches a directory of unchanged files "
                 + "(100 per sub-directory, 256 B-2 KiB, mtimes an hour old so none is racy). Baseline: `git status --porcelain` "

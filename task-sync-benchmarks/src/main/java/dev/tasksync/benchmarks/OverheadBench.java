@@ -44,22 +44,17 @@ final class OverheadBench {
         List<Double> baseline = new ArrayList<>();
         List<Double> engine = new ArrayList<>();
         int rounds = cfg.quick() ? 1 : 3;
-        String lastPhases = "";
         try (TaskSync ts = env.taskSync(concurrency, new BenchSteps.SleepType())) {
             Task warm = ts.save(definition("overhead-warmup", Math.min(200, steps), millis));
             ts.run(warm.id(), RunOptions.defaults().withConcurrency(concurrency));
             Task task = ts.save(definition("overhead", steps, millis));
             for (int round = 0; round < rounds; round++) {
                 baseline.add(executorRun(steps, millis, concurrency));
-                Phases phases = new Phases();
                 long start = System.nanoTime();
-                RunResult result = ts.run(task.id(), RunOptions.defaults().withConcurrency(concurrency).withForce(true)
-                        .withListener(phases));
+                RunResult result = ts.run(task.id(), RunOptions.defaults().withConcurrency(concurrency).withForce(true));
                 engine.add((System.nanoTime() - start) / 1e6);
-                phases.returned();
-                lastPhases = phases.summary();
                 System.out.println("[overhead] round " + round + ": executor " + Report.ms(baseline.get(round))
-                        + ", engine " + Report.ms(engine.get(round)) + " (" + lastPhases + ")");
+                        + ", engine " + Report.ms(engine.get(round)));
                 if (!result.succeeded()) {
                     throw new IllegalStateException("sleep run did not complete: " + result.taskStatus());
                 }
@@ -74,7 +69,7 @@ final class OverheadBench {
                 Report.ms(e), Report.ms(b) + " (ExecutorService)", Report.ratio(e / b),
                 Report.num("%+.2f ms per step", extraPerStep),
                 "≤ 2 ms extra per step", extraPerStep <= 2.0 ? Report.Verdict.MET : Report.Verdict.MISSED,
-                Report.num("median of %d; ideal %s; last round: %s", rounds, Report.ms(ideal), lastPhases)));
+                Report.num("median of %d; ideal %s", rounds, Report.ms(ideal))));
         report.note(Report.num("Per-step overhead (2): extra ms per step = (engine wall time − executor wall time) ÷ (%d steps ÷ %d slots), "
                         + "i.e. how much longer each step holds its slot than the bare sleep; spread over all steps the engine adds %.2f ms of wall time per step. "
                         + "The engine side is `TaskSync.run(task, force)` end to end (plan, claims, history rows, outcomes).",
