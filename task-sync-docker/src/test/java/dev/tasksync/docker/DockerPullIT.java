@@ -95,4 +95,46 @@ class DockerPullIT extends DockerITBase {
             assertThat(results(due, "pull").get("error").asText()).contains("pulling image '" + UNREACHABLE + "' failed");
         }
     }
+
+    @Test
+    void pullsFromARegistryChecksTheIdAndMovesPreventRunBeforeForward() throws Exception {
+        Instant t0 = Instant.parse("2030-01-01T00:00:00Z");
+        MovableClock clock = new MovableClock(t0);
+        try (TinyRegistry registry = new TinyRegistry();
+             TaskSync pulls = TestDatabase.builder().stepType(new DockerPullStepType(docker, clock)).build()) {
+            String id = registry.serve(docker, image, "tsd/pulled", "1");
+            String ref = registry.address() + "/tsd/pulled:1";
+            Task t = pulls.createTask("pull-ok", "new", dir.toString());
+            pulls.createStep(t.id(), "pull", "{\"docker_pull\": {\"image_tag\": \"" + ref + "\", \"image_id\": \"" + id
+                    + "\", \"prevent_run_before\": \"2029-12-31T00:00:00Z\", \"pull_interval\": \"PT6H\"}}");
+            Task other = pulls.createTask("pull-wrong-id", "new", dir.toString());
+            pulls.createStep(other.id(), "wrong id", "{\"docker_pull\": {\"image_tag\": \"" + ref + "\", \"image_id\": \"sha256:0123456789abcdef\"}}");
+            try {
+                RunResult r = pulls.run(t.id());
+                JsonNode ok = results(r, "pull");
+                assertThat(result(r, "pull").status()).as(r.toString()).isEqualTo(StepStatus.COMPLETED);
+                assertThat(ok.get("pulled").asBoolean()).isTrue();
+                assertThat(ok.get("image_id").asText()).isEqualTo(id);
+                assertThat(ok.get("image_id_matches").asBoolean()).isTrue();
+                assertThat(ok.get("prevent_run_before").asText()).isEqualTo("2030-01-01T06:00Z");
+                assertThat(docker.client().inspectImageCmd(ref).exec().getId()).isEqualTo(id);
+                RunResult wrong = pulls.run(other.id());
+                assertThat(result(wrong, "wrong id").status()).isEqualTo(StepStatus.FAILED);
+                assertThat(results(wrong, "wrong id").get("error").asText()).contains(id).contains("sha256:0123456789abcdef");
+
+                int requests = registry.manifestRequests.get();
+                clock.now = t0.plus(Duration.ofHours(5));
+                assertThat(result(pulls.run(t.id()), "pull").executed()).isFalse();
+                assertThat(registry.manifestRequests.get()).isEqualTo(requests);
+
+                clock.now = t0.plus(Duration.ofHours(7));
+                assertThat(pulls.plan(t.id()).steps().get(0).reason()).contains("2030-01-01T06:00Z has passed");
+                RunResult again = pulls.run(t.id());
+                assertThat(result(again, "pull").executed()).isTrue();
+                assertThat(results(again, "pull").get("prevent_run_before").asText()).isEqualTo("2030-01-01T13:00Z");
+            } finally {
+                DockerTestSupport.removeImage(docker, ref);
+            }
+        }
+    }
 }
