@@ -12,7 +12,8 @@ import java.util.Optional;
         footer = {"  task-sync db status", "  task-sync db stop", "  TASKSYNC_HOME=/tmp/ts task-sync db start"})
 final class DbCommands {
 
-    @Command(name = "status", description = "Say whether the embedded server runs, and where.", mixinStandardHelpOptions = true)
+    @Command(name = "status", description = "Say whether the embedded server runs, and where.", mixinStandardHelpOptions = true,
+            footerHeading = "%nExamples:%n", footer = {"  task-sync db status", "  task-sync --home /tmp/ts db status"})
     static final class Status extends BaseCommand {
         @Override
         public Integer call() {
@@ -35,7 +36,7 @@ final class DbCommands {
     }
 
     @Command(name = "start", description = "Start the embedded server now (commands start it on demand anyway).",
-            mixinStandardHelpOptions = true)
+            mixinStandardHelpOptions = true, footerHeading = "%nExamples:%n", footer = {"  task-sync db start"})
     static final class Start extends BaseCommand {
         @Override
         public Integer call() {
@@ -50,7 +51,8 @@ final class DbCommands {
         }
     }
 
-    @Command(name = "stop", description = "Stop the embedded server (data is kept).", mixinStandardHelpOptions = true)
+    @Command(name = "stop", description = "Stop the embedded server (data is kept).", mixinStandardHelpOptions = true,
+            footerHeading = "%nExamples:%n", footer = {"  task-sync db stop"})
     static final class Stop extends BaseCommand {
         @Override
         public Integer call() {

@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
         footer = {"  task-sync migrate up", "  task-sync migrate status", "  task-sync --db jdbc:postgresql://db:5432/app --schema tasks migrate up"})
 final class MigrateCommand {
 
-    @Command(name = "up", description = "Apply pending migrations.", mixinStandardHelpOptions = true)
+    @Command(name = "up", description = "Apply pending migrations.", mixinStandardHelpOptions = true,
+            footerHeading = "%nExamples:%n", footer = {"  task-sync migrate up", "  task-sync --schema tasks migrate up"})
     static final class Up extends BaseCommand {
         @Override
         public Integer call() {
@@ -22,7 +23,8 @@ final class MigrateCommand {
         }
     }
 
-    @Command(name = "status", description = "List migrations: version, description, state.", mixinStandardHelpOptions = true)
+    @Command(name = "status", description = "List migrations: version, description, state.", mixinStandardHelpOptions = true,
+            footerHeading = "%nExamples:%n", footer = {"  task-sync migrate status", "  TASKSYNC_DB_URL=jdbc:postgresql://db/app task-sync migrate status"})
     static final class Status extends BaseCommand {
         @Override
         public Integer call() {

@@ -297,7 +297,7 @@ final class StepCommands {
     }
 
     @Command(name = "types", description = "List the step types this installation knows (the settings' top-level keys).",
-            mixinStandardHelpOptions = true)
+            mixinStandardHelpOptions = true, footerHeading = "%nExamples:%n", footer = {"  task-sync step types"})
     static final class Types extends BaseCommand {
         @Override
         public Integer call() {

@@ -1,9 +1,10 @@
 package dev.tasksync.cli;
 
 import dev.tasksync.testing.Rows;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
 import java.util.List;
 import java.util.Map;
@@ -11,12 +12,13 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Bad input: a message naming the problem on stderr, exit code 2, and not one row written. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS) // one schema for all: every test checks that it changed nothing
 class BadInputIT {
     private CliHarness cli;
     private int taskId;
     private int stepId;
 
-    @BeforeEach
+    @BeforeAll
     void open() {
         cli = new CliHarness();
         assertThat(cli.run("task", "create", "--name", "existing").code()).isZero();
@@ -26,7 +28,7 @@ class BadInputIT {
         stepId = cli.api.steps(taskId).get(0).id();
     }
 
-    @AfterEach
+    @AfterAll
     void close() {
         cli.close();
     }
