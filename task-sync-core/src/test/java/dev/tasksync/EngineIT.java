@@ -168,4 +168,31 @@ class EngineIT {
         assertThat(r.succeeded()).isTrue();
         assertThat(r.step("check").orElseThrow().results().get("missing")).isEmpty();
     }
+
+    @Test
+    void interruptingTheRunCancelsItsRunningSteps() throws Exception {
+        Task task = ts.save(TaskDefinition.named("interrupted").step("long", new Sleep(30_000)).build());
+        Thread runner = new Thread(() -> ts.run(task.id()));
+        runner.start();
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (ts.steps(task.id()).get(0).status() != StepStatus.ACTIVE && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        long start = System.nanoTime();
+        runner.interrupt();
+        runner.join(10_000);
+        assertThat(runner.isAlive()).isFalse();
+        assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(5_000);
+        assertThat(ts.steps(task.id()).get(0).status()).isEqualTo(StepStatus.CANCELLED);
+    }
+
+    @Test
+    void aStepSeesItsPreviousResults() {
+        Task task = ts.createTask("memory");
+        Step s = ts.createStep(task.id(), "s", "{\"sleep\": {\"millis\": 1}}");
+        ts.run(task.id());
+        assertThat(ts.step(s.id()).results().get("last_results_seen").asBoolean()).isFalse();
+        ts.run(task.id(), RunOptions.defaults().withForce(true));
+        assertThat(ts.step(s.id()).results().get("last_results_seen").asBoolean()).isTrue();
+    }
 }

@@ -45,6 +45,9 @@ public interface StepContext<S> {
         return upstream().stream().filter(u -> u.type().equals(type)).findFirst();
     }
 
+    /** The step's results as they were before this execution (null before its first), e.g. to carry state forward. */
+    JsonNode lastResults();
+
     /** Where the step writes its log; the tail is kept with the attempt's history. */
     StepLog log();
 

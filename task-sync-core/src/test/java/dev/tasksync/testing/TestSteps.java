@@ -57,6 +57,7 @@ public final class TestSteps {
                 Thread.sleep(context.settings().millis());
                 results.put("end_nanos", System.nanoTime());
                 results.put("upstream", context.upstream().size());
+                results.put("last_results_seen", context.lastResults() != null && context.lastResults().has("end_nanos"));
                 return StepOutcome.success(results);
             } finally {
                 running.decrementAndGet();

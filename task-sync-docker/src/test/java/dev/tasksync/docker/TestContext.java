@@ -43,6 +43,11 @@ record TestContext<S>(int taskId, int stepId, Path localPath, S settings, Boolea
     }
 
     @Override
+    public JsonNode lastResults() {
+        return null;
+    }
+
+    @Override
     public StepLog log() {
         return lines::add;
     }

@@ -21,13 +21,15 @@ final class ExecutionContext implements StepContext<Object> {
     private final Object settings;
     private final JsonNode settingsJson;
     private final Supplier<List<UpstreamStep>> upstreamLoader;
+    private final JsonNode lastResults;
     private final StepLog log;
     private final BooleanSupplier cancelled;
     private List<UpstreamStep> upstream;
 
     ExecutionContext(int taskId, String taskName, int stepId, String title, int attempt, Path localPath,
-                     Object settings, JsonNode settingsJson, Supplier<List<UpstreamStep>> upstreamLoader,
-                     StepLog log, BooleanSupplier cancelled) {
+                     Object settings, JsonNode settingsJson, JsonNode lastResults,
+                     Supplier<List<UpstreamStep>> upstreamLoader, StepLog log, BooleanSupplier cancelled) {
+        this.lastResults = lastResults;
         this.taskId = taskId;
         this.taskName = taskName;
         this.stepId = stepId;
@@ -50,6 +52,7 @@ final class ExecutionContext implements StepContext<Object> {
     @Override public Object settings() { return settings; }
     @Override public JsonNode settingsJson() { return settingsJson.deepCopy(); }
     @Override public StepLog log() { return log; }
+    @Override public JsonNode lastResults() { return lastResults == null ? null : lastResults.deepCopy(); }
     @Override public boolean isCancelled() { return cancelled.getAsBoolean() || Thread.currentThread().isInterrupted(); }
 
     @Override

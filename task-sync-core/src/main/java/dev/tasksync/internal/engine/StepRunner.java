@@ -57,7 +57,7 @@ final class StepRunner implements AutoCloseable {
     enum Stop { TIMED_OUT, CANCELLED, LEASE_LOST, RELEASED }
 
     /** A step claimed by this runner. */
-    record Claim(int stepId, int taskId, int attempt, JsonNode settings, JsonNode inputs) {
+    record Claim(int stepId, int taskId, int attempt, JsonNode settings, JsonNode inputs, JsonNode lastResults) {
     }
 
     private final Engine engine;
@@ -163,7 +163,12 @@ final class StepRunner implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            running.values().forEach(x -> x.stop(Stop.CANCELLED));
+        } finally {
+            // The caller's thread was interrupted (or the loop failed): cancel what runs, so that
+            // steps stop and their containers go, instead of waiting for them.
+            if (Thread.currentThread().isInterrupted() || !running.isEmpty()) {
+                running.values().forEach(x -> x.stop(Stop.CANCELLED));
+            }
         }
     }
 
@@ -209,9 +214,9 @@ final class StepRunner implements AutoCloseable {
                     .set(STEPS.LEASE_OWNER, workerId)
                     .set(STEPS.LEASE_EXPIRES_AT, currentOffsetDateTime().plus(lease))
                     .where(STEPS.ID.eq(DSL.any(locked)))
-                    .returning(STEPS.ID, STEPS.TASK_ID, STEPS.ATTEMPT, STEPS.SETTINGS, STEPS.INPUTS)
+                    .returning(STEPS.ID, STEPS.TASK_ID, STEPS.ATTEMPT, STEPS.SETTINGS, STEPS.INPUTS, STEPS.RESULTS)
                     .fetch(r -> new Claim(r.getId(), r.getTaskId(), r.getAttempt(), Store.parse(r.getSettings()),
-                            Store.parse(r.getInputs())));
+                            Store.parse(r.getInputs()), Store.parse(r.getResults())));
             if (claimed.isEmpty()) {
                 return claimed;
             }
@@ -320,7 +325,7 @@ final class StepRunner implements AutoCloseable {
                 }
             }
             ExecutionContext context = new ExecutionContext(graph.taskId(), graph.taskName(), id, title,
-                    claim.attempt(), graph.localPath(), parsed.settings(), parsed.value(),
+                    claim.attempt(), graph.localPath(), parsed.settings(), parsed.value(), claim.lastResults(),
                     () -> upstreamOf(graph, id),
                     line -> {
                         tail.add(line);
@@ -602,7 +607,11 @@ final class StepRunner implements AutoCloseable {
 
     @Override
     public void close() {
+        boolean interrupted = Thread.interrupted(); // wait for the cancelled steps to record, then restore
         shutdown(Duration.ofMinutes(10));
         timer.shutdownNow();
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
