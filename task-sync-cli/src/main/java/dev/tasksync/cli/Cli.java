@@ -47,18 +47,26 @@ final class Cli {
     /** The command line for these arguments: only the top-level command they name, or all when none is named. */
     CommandLine commandLine(String[] args) {
         TaskSyncCommand root = new TaskSyncCommand(env, in, terminal);
+        root.timing("main");
         CommandLine cl = new CommandLine(root);
-        String named = null;
-        for (String a : args) {
-            if (TaskSyncCommand.COMMANDS.containsKey(a)) {
-                named = a;
-                break;
+        int at = -1;
+        for (int i = 0; i < args.length && at < 0; i++) {
+            if (TaskSyncCommand.COMMANDS.containsKey(args[i])) {
+                at = i;
             }
         }
-        if (named != null) {
-            cl.addSubcommand(named, TaskSyncCommand.COMMANDS.get(named));
+        if (at >= 0) {
+            String named = args[at];
+            String leaf = null;
+            Map<String, Class<?>> leaves = TaskSyncCommand.SUBCOMMANDS.get(named);
+            for (int i = at + 1; leaves != null && i < args.length && leaf == null; i++) {
+                if (leaves.containsKey(args[i])) {
+                    leaf = args[i];
+                }
+            }
+            cl.addSubcommand(named, command(named, leaf));
         } else {
-            TaskSyncCommand.COMMANDS.forEach(cl::addSubcommand);
+            TaskSyncCommand.COMMANDS.keySet().forEach(name -> cl.addSubcommand(name, command(name, null)));
         }
         cl.setOut(out);
         cl.setErr(err);
@@ -68,6 +76,20 @@ final class Cli {
         cl.setParameterExceptionHandler(Cli::onParameterError);
         cl.setExecutionExceptionHandler(Cli::onExecutionError);
         return cl;
+    }
+
+    /** A top-level command; for a group, with only the named subcommand (all when leaf is null). */
+    private static CommandLine command(String name, String leaf) {
+        CommandLine command = new CommandLine(TaskSyncCommand.COMMANDS.get(name));
+        Map<String, Class<?>> leaves = TaskSyncCommand.SUBCOMMANDS.get(name);
+        if (leaves != null) {
+            if (leaf != null) {
+                command.addSubcommand(leaf, leaves.get(leaf));
+            } else {
+                leaves.forEach(command::addSubcommand);
+            }
+        }
+        return command;
     }
 
     int execute(String... args) {

@@ -7,7 +7,6 @@ import java.util.Optional;
 
 @Command(name = "db", description = "The embedded PostgreSQL server kept running between commands.",
         mixinStandardHelpOptions = true,
-        subcommands = {DbCommands.Status.class, DbCommands.Start.class, DbCommands.Stop.class},
         footerHeading = "%nExamples:%n",
         footer = {"  task-sync db status", "  task-sync db stop", "  TASKSYNC_HOME=/tmp/ts task-sync db start"})
 final class DbCommands {

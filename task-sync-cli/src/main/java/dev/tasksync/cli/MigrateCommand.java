@@ -4,7 +4,6 @@ import picocli.CommandLine.Command;
 
 @Command(name = "migrate", description = "Create or upgrade task-sync's tables (other commands also do this when needed).",
         mixinStandardHelpOptions = true,
-        subcommands = {MigrateCommand.Up.class, MigrateCommand.Status.class},
         footerHeading = "%nExamples:%n",
         footer = {"  task-sync migrate up", "  task-sync migrate status", "  task-sync --db jdbc:postgresql://db:5432/app --schema tasks migrate up"})
 final class MigrateCommand {

@@ -18,7 +18,6 @@ import java.util.stream.Collectors;
 
 @Command(name = "task", description = "Create, list, show and delete tasks.",
         mixinStandardHelpOptions = true,
-        subcommands = {TaskCommands.Create.class, TaskCommands.ListTasks.class, TaskCommands.Show.class, TaskCommands.Delete.class},
         footerHeading = "%nExamples:%n",
         footer = {"  task-sync task create --name build --local-path /src/app",
                 "  task-sync task list",

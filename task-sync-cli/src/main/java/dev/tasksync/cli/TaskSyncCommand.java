@@ -38,9 +38,8 @@ import java.util.Map;
         footerHeading = "%nExamples:%n",
         footer = {
                 "  task-sync task create --name build --local-path .",
-                "  task-sync step create --task-id 1 --title \"Check for source files\" --settings '{",
-                "    \"file_exists\": [\"main.go\", \"go.mod\"]",
-                "  }'",
+                "  task-sync step create --task-id 1 --title \"Check for source files\" \\",
+                "    --settings '{\"file_exists\": [\"main.go\", \"go.mod\"]}'",
                 "  task-sync run --task-id 1",
                 "  task-sync task list --json",
                 "",
@@ -53,6 +52,9 @@ final class TaskSyncCommand implements AutoCloseable {
      */
     static final java.util.Map<String, Class<?>> COMMANDS = new java.util.LinkedHashMap<>();
 
+    /** The commands of each group (task, step, ...), registered like the top-level ones. */
+    static final java.util.Map<String, java.util.Map<String, Class<?>>> SUBCOMMANDS = new java.util.HashMap<>();
+
     static {
         COMMANDS.put("migrate", MigrateCommand.class);
         COMMANDS.put("task", TaskCommands.class);
@@ -64,6 +66,21 @@ final class TaskSyncCommand implements AutoCloseable {
         COMMANDS.put("worker", WorkerCommands.WorkerCommand.class);
         COMMANDS.put("cancel", WorkerCommands.Cancel.class);
         COMMANDS.put("db", DbCommands.class);
+        SUBCOMMANDS.put("migrate", leaves("up", MigrateCommand.Up.class, "status", MigrateCommand.Status.class));
+        SUBCOMMANDS.put("task", leaves("create", TaskCommands.Create.class, "list", TaskCommands.ListTasks.class,
+                "show", TaskCommands.Show.class, "delete", TaskCommands.Delete.class));
+        SUBCOMMANDS.put("step", leaves("create", StepCommands.Create.class, "list", StepCommands.ListSteps.class,
+                "show", StepCommands.Show.class, "edit", StepCommands.Edit.class, "delete", StepCommands.Delete.class,
+                "reset", StepCommands.Reset.class, "history", WorkerCommands.History.class, "types", StepCommands.Types.class));
+        SUBCOMMANDS.put("db", leaves("status", DbCommands.Status.class, "start", DbCommands.Start.class, "stop", DbCommands.Stop.class));
+    }
+
+    private static java.util.Map<String, Class<?>> leaves(Object... nameAndClass) {
+        java.util.Map<String, Class<?>> m = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < nameAndClass.length; i += 2) {
+            m.put((String) nameAndClass[i], (Class<?>) nameAndClass[i + 1]);
+        }
+        return m;
     }
 
     @Spec
@@ -110,7 +127,8 @@ final class TaskSyncCommand implements AutoCloseable {
     /** With TASKSYNC_TIMING set, prints how long start-up phases took (to stderr). */
     void timing(String phase) {
         if (env("TASKSYNC_TIMING") != null) {
-            long uptime = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
+            long uptime = ProcessHandle.current().info().startInstant()
+                    .map(start -> java.time.Duration.between(start, java.time.Instant.now()).toMillis()).orElse(-1L);
             System.err.println("[timing] " + uptime + " ms  " + phase);
         }
     }
