@@ -49,21 +49,12 @@ final class Cli {
         TaskSyncCommand root = new TaskSyncCommand(env, in, terminal);
         root.timing("main");
         CommandLine cl = new CommandLine(root);
-        int at = -1;
-        for (int i = 0; i < args.length && at < 0; i++) {
-            if (TaskSyncCommand.COMMANDS.containsKey(args[i])) {
-                at = i;
-            }
-        }
+        int at = find(args, 0, TaskSyncCommand.COMMANDS);
         if (at >= 0) {
             String named = args[at];
-            String leaf = null;
             Map<String, Class<?>> leaves = TaskSyncCommand.SUBCOMMANDS.get(named);
-            for (int i = at + 1; leaves != null && i < args.length && leaf == null; i++) {
-                if (leaves.containsKey(args[i])) {
-                    leaf = args[i];
-                }
-            }
+            int leafAt = leaves == null ? -1 : find(args, at + 1, leaves);
+            String leaf = leafAt < 0 ? null : args[leafAt];
             cl.addSubcommand(named, command(named, leaf));
         } else {
             TaskSyncCommand.COMMANDS.keySet().forEach(name -> cl.addSubcommand(name, command(name, null)));
@@ -76,6 +67,23 @@ final class Cli {
         cl.setParameterExceptionHandler(Cli::onParameterError);
         cl.setExecutionExceptionHandler(Cli::onExecutionError);
         return cl;
+    }
+
+    private static final java.util.Set<String> GLOBAL_OPTIONS_WITH_VALUES =
+            java.util.Set.of("--db", "--db-user", "--db-password", "--schema", "--home");
+
+    /** Index of the first argument from {@code from} naming one of the commands (global options' values skipped), or -1. */
+    private static int find(String[] args, int from, Map<String, Class<?>> commands) {
+        for (int i = from; i < args.length; i++) {
+            if (GLOBAL_OPTIONS_WITH_VALUES.contains(args[i])) {
+                i++;
+            } else if ("--".equals(args[i])) {
+                return -1;
+            } else if (commands.containsKey(args[i])) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** A top-level command; for a group, with only the named subcommand (all when leaf is null). */

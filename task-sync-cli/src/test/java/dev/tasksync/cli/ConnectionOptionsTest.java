@@ -44,4 +44,21 @@ class ConnectionOptionsTest {
         assertThat(root.schema()).isEqualTo("s1");
         assertThat(root.externalUrl()).isEqualTo("jdbc:postgresql://x/y");
     }
+
+    @Test
+    void onlyTheInvokedCommandIsBuiltAndOptionValuesThatLookLikeCommandsDoNotConfuseIt() {
+        Cli cli = new Cli(Map.of(), new java.io.PrintWriter(new java.io.StringWriter()),
+                new java.io.PrintWriter(new java.io.StringWriter()), new ByteArrayInputStream(new byte[0]), false);
+        String[] args = {"--schema", "run", "task", "--home", "/tmp/step", "list", "--db", "jdbc:postgresql://x/y"};
+        var cl = cli.commandLine(args);
+        assertThat(cl.getSubcommands().keySet()).containsExactly("task");
+        assertThat(cl.getSubcommands().get("task").getSubcommands().keySet()).containsExactly("list");
+        var parsed = cl.parseArgs(args);
+        TaskSyncCommand root = cl.getCommand();
+        assertThat(parsed.subcommand().subcommand().commandSpec().name()).isEqualTo("list");
+        assertThat(root.schema()).isEqualTo("run");
+        assertThat(root.home().toString()).isEqualTo("/tmp/step");
+        assertThat(root.externalUrl()).isEqualTo("jdbc:postgresql://x/y");
+        assertThat(cli.commandLine(new String[] {"--version"}).getSubcommands()).containsKeys("task", "step", "run", "db");
+    }
 }
