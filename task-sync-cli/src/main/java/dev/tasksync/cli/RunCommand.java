@@ -73,6 +73,14 @@ final class RunCommand extends BaseCommand {
             tasks.add(all.get(0));
         } else if (which.all) {
             tasks.addAll(ts.tasks());
+            if (tasks.isEmpty()) {
+                if (json.json) {
+                    Json.print(out(), Json.MAPPER.createArrayNode());
+                } else {
+                    out().println("No tasks to run.");
+                }
+                return Cli.OK;
+            }
         } else if (which.taskId != null) {
             tasks.add(ts.task(which.taskId));
         } else {

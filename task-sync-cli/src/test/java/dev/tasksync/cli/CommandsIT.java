@@ -169,6 +169,8 @@ class CommandsIT {
         CliHarness.Result none = cli.run("run");
         assertThat(none.code()).isEqualTo(2);
         assertThat(none.err()).contains("no tasks");
+        assertThat(ok("run", "--all").out()).contains("No tasks to run.");
+        assertThat(JSON.readTree(ok("run", "--all", "--json").out())).isEmpty();
         int one = task("one");
         ok("step", "create", "--task-id", String.valueOf(one), "--title", "A", "--settings", "{\"sleep\": {\"millis\": 1}}");
         assertThat(ok("run").out()).contains("'one'");
