@@ -25,7 +25,8 @@ final class Findings {
                   a freshly saved task that was not analysed yet, the planner picks a **Seq Scan on step_dependencies
                   per candidate** (`loops=249`, 2,000 buffers, 13.7 ms for one claim in a 500-step chain). In
                   `pg_stat_statements` for a 500-step chain: 974 claim calls, mean 20.5 ms, 20.0 s of the run's 22.5 s.
-                  After `ANALYZE steps, step_dependencies` the same claim takes 1.3 ms (1.5 s in total).
+                  After `ANALYZE steps, step_dependencies` the same claim takes 1.3 ms (1.5 s in total). Rows 1b and 1d
+                  of the table show the same difference end to end: the same fan-out with and without statistics.
                   Both parts grow with the task, so the claim cost is quadratic for a long chain.
                   *Fix:* (a) `ANALYZE` both tables at the end of `save`/bulk `createStep` when many rows were added
                   (or before `run` when more than ~100 steps are new); (b) do not decide runnability at claim time:
@@ -62,6 +63,18 @@ final class Findings {
                 it lazily. At least drop the separate `CycleDetector` pass (`TopologicalOrderIterator` already throws
                 on a cycle) and build the graph without the edge index
                 (`GraphTypeBuilder.directed().allowingMultipleEdges(true)`).
+
+                **4b: no-op re-run of 10,000 up-to-date steps.** JFR (socket reads by stack) puts about 7.3 s of
+                each 11.4 s re-run in one statement: `Engine.submit`'s `UPDATE steps SET results = coalesce(results,
+                '{}') || '{"up_to_date": true}' WHERE id = any(cast(? as int[]))`, bound with all 10,000 ids. The cause
+                is the same string-bound array as in 4c below: when the planner scans the task's rows instead of probing
+                the primary key (here: a freshly written table, statistics not yet gathered), PostgreSQL parses the
+                10,000-element array literal again for each row. On a copy whose planner chose the primary key index
+                for that `UPDATE`, it took 194 ms for 6,000 steps, and the whole re-run 1.5 s. The rest of the re-run
+                is loading and planning in the JVM (reading every step row twice: `Store.steps` in `load` and again for
+                the `RunResult`). *Fix:* bind a real array or use `IN`, as for 4c. Do not write to up-to-date steps at
+                all: report "up to date" in the `RunResult`/plan rather than in each row's `results`; that is 10,000
+                row updates, and WAL, for a run that does nothing. Read the rows once.
 
                 **4c: one step watching many unchanged files.** `FileIndex.hash` looks up known files with
                 `path = any(cast(? as varchar[]))`. jOOQ binds the Java `String[]` as one string literal, so PostgreSQL

@@ -47,7 +47,7 @@ final class OverheadBench {
         try (TaskSync ts = env.taskSync(concurrency, new BenchSteps.SleepType())) {
             Task warm = ts.save(definition("overhead-warmup", Math.min(200, steps), millis));
             ts.run(warm.id(), RunOptions.defaults().withConcurrency(concurrency));
-            Task task = ts.save(definition("overhead", steps, millis));
+            Task task = Setup.create(env, ts, definition("overhead", steps, millis));
             for (int round = 0; round < rounds; round++) {
                 baseline.add(executorRun(steps, millis, concurrency));
                 long start = System.nanoTime();

@@ -28,9 +28,14 @@ final class Setup {
     private Setup() {
     }
 
+    /** Writes the rows and gathers planner statistics, as autovacuum does on a live database within a minute. */
     static Task create(Env env, TaskSync ts, TaskDefinition definition) {
+        return create(env, ts, definition, true);
+    }
+
+    static Task create(Env env, TaskSync ts, TaskDefinition definition, boolean analyze) {
         if (definition.steps().size() < 200) {
-            return ts.save(definition);
+            return analyzed(env, ts, ts.save(definition), analyze);
         }
         Task task = ts.createTask(definition.name(), "new", definition.localPath());
         try (Connection c = env.connection()) {
@@ -85,15 +90,27 @@ final class Setup {
                 ps.setArray(2, c.createArrayOf("int4", to.toArray()));
                 ps.executeUpdate();
             }
-            // No ANALYZE here: the run sees the statistics a user's freshly saved task has.
             c.commit();
         } catch (SQLException e) {
             System.out.println("  (bulk set-up failed: " + e.getMessage().split("\n")[0] + "; saving step by step)");
             ts.deleteTask(task.id());
-            return ts.save(definition);
+            return analyzed(env, ts, ts.save(definition), analyze);
         }
         if (ts.plan(task.id()).toRun().size() != definition.steps().size()) {
             throw new IllegalStateException("bulk set-up of " + definition.name() + " is not what save() would write");
+        }
+        return analyzed(env, ts, task, analyze);
+    }
+
+    private static Task analyzed(Env env, TaskSync ts, Task task, boolean analyze) {
+        if (!analyze) {
+            return task;
+        }
+        try (Connection c = env.connection(); var s = c.createStatement()) {
+            s.execute("ANALYZE " + ts.schema() + ".steps");
+            s.execute("ANALYZE " + ts.schema() + ".step_dependencies");
+        } catch (SQLException e) {
+            throw new IllegalStateException("ANALYZE failed: " + e.getMessage(), e);
         }
         return task;
     }

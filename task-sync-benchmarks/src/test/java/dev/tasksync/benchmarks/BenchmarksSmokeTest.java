@@ -20,7 +20,7 @@ class BenchmarksSmokeTest {
 
         Report report = Benchmarks.run(config);
 
-        assertThat(report.rows).extracting(Report.Row::id).containsExactly("1a", "1b", "1c", "2", "3", "4a", "4b", "4c");
+        assertThat(report.rows).extracting(Report.Row::id).containsExactly("1a", "1b", "1c", "1d", "2", "3", "4a", "4b", "4c");
         assertThat(report.rows).allSatisfy(r -> {
             assertThat(r.taskSync()).isNotBlank();
             assertThat(r.ratio()).endsWith("×");
