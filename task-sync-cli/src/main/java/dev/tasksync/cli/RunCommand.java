@@ -14,6 +14,9 @@ import picocli.CommandLine.Option;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 @Command(name = "run", description = {
         "Run a task's steps in dependency order; steps whose inputs did not change since they completed are not run again.",
@@ -88,13 +91,49 @@ final class RunCommand extends BaseCommand {
         }
         boolean live = !json.json && liveProgress();
         List<RunResult> results = new ArrayList<>();
+        // Ctrl-C / SIGTERM: interrupt the run, which cancels its running steps (instead of leaving them
+        // active until their lease expires), and give it a moment to record that before the JVM exits.
+        Thread runner = Thread.currentThread();
+        CountDownLatch finished = new CountDownLatch(1);
+        AtomicBoolean interrupted = new AtomicBoolean();
+        Thread hook = new Thread(() -> {
+            interrupted.set(true);
+            runner.interrupt();
+            try {
+                finished.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "task-sync-run-interrupt");
+        Runtime.getRuntime().addShutdownHook(hook);
         try (Progress progress = new Progress(json.json ? new java.io.PrintWriter(java.io.Writer.nullWriter()) : out(), live, !noLogs)) {
             for (Task t : tasks) {
+                if (interrupted.get()) {
+                    break;
+                }
                 if (!json.json) {
                     progress.expect(ts.plan(t.id(), force).toRun().size());
                 }
                 results.add(ts.run(t.id(), new RunOptions(n, force, progress)));
             }
+        } catch (RuntimeException e) {
+            if (!interrupted.get()) {
+                throw e;
+            }
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running; it waits for the latch below
+            }
+            if (interrupted.get()) {
+                err().println("Interrupted: running steps were cancelled.");
+                err().flush();
+            }
+            finished.countDown();
+        }
+        if (interrupted.get()) {
+            return 130;
         }
         if (json.json) {
             if (which != null && which.all) {

@@ -251,6 +251,25 @@ class CommandsIT {
     }
 
     @Test
+    void interruptingARunCancelsItsRunningStep() throws Exception {
+        int id = task("long");
+        ok("step", "create", "--task-id", String.valueOf(id), "--title", "Long", "--settings", "{\"sleep\": {\"millis\": 60000}}");
+        java.util.concurrent.atomic.AtomicReference<CliHarness.Result> result = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread runner = new Thread(() -> result.set(cli.run("run", "--task-id", String.valueOf(id))));
+        runner.start();
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (cli.api.steps(id).get(0).status() != StepStatus.ACTIVE && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        runner.interrupt(); // what the command's Ctrl-C / SIGTERM hook does
+        runner.join(15_000);
+        assertThat(runner.isAlive()).isFalse();
+        assertThat(cli.api.steps(id).get(0).status()).isEqualTo(StepStatus.CANCELLED);
+        assertThat(result.get().code()).as(result.get().toString()).isEqualTo(1);
+        assertThat(result.get().out()).contains("cancelled");
+    }
+
+    @Test
     void deleteAsksUnlessYes() {
         int id = task("d");
         ok("step", "create", "--task-id", String.valueOf(id), "--title", "A", "--settings", "{\"file_exists\": \"a\"}");
