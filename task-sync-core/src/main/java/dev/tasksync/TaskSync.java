@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tasksync.TaskDefinition.StepDefinition;
 import dev.tasksync.internal.db.EmbeddedServer;
 import dev.tasksync.internal.db.Pool;
+import dev.tasksync.internal.db.SharedServer;
 import dev.tasksync.internal.engine.Engine;
 import dev.tasksync.internal.engine.WorkerLoop;
 import dev.tasksync.internal.graph.StepGraph;
@@ -208,10 +209,20 @@ public final class TaskSync implements AutoCloseable {
                     owned.add(pool);
                     ds = pool;
                 } else if (ds == null) {
-                    EmbeddedServer server = EmbeddedServer.start(
-                            embeddedDirectory != null ? embeddedDirectory : EmbeddedServer.defaultHome().resolve("postgres"), 0);
-                    owned.add(server);
-                    var pool = Pool.open(server.jdbcUrl(), "postgres", "postgres", Math.max(4, concurrency + 2));
+                    Path dir = (embeddedDirectory != null ? embeddedDirectory : EmbeddedServer.defaultHome().resolve("postgres"))
+                            .toAbsolutePath().normalize();
+                    // The CLI keeps a server running on this directory between commands: share it.
+                    var shared = dir.getParent() == null ? Optional.<SharedServer.Info>empty()
+                            : SharedServer.in(dir.getParent()).status().filter(i -> i.dataDirectory().equals(dir));
+                    String url;
+                    if (shared.isPresent()) {
+                        url = shared.get().jdbcUrl();
+                    } else {
+                        EmbeddedServer server = EmbeddedServer.start(dir, 0);
+                        owned.add(server);
+                        url = server.jdbcUrl();
+                    }
+                    var pool = Pool.open(url, "postgres", "postgres", Math.max(4, concurrency + 2));
                     owned.add(0, pool);
                     ds = pool;
                 }
