@@ -19,7 +19,7 @@ record Config(boolean quick, int engineSteps, int concurrency, int sleepSteps, i
               --quick              smaller sizes (whole suite < 2 minutes)
               --only LIST          comma-separated sections: engine,overhead,dag,hashing,rerun,docker
               --steps N            steps per engine-throughput task (default 10000, quick 1000)
-              --budget SECONDS     longest an engine-throughput run may take before it is cancelled (default 50, quick 6)
+              --budget SECONDS     longest an engine-throughput run may take before it is cancelled (default 40, quick 6)
               --concurrency N      engine concurrency for the throughput tasks (default 8)
               --dag-steps N        steps of the random DAG (default 100000)
               --sleep-steps N      10 ms steps in the per-step overhead run (default 1000)
@@ -39,7 +39,7 @@ record Config(boolean quick, int engineSteps, int concurrency, int sleepSteps, i
         long hashMiB = quick ? 64 : 1024;
         int rerunSteps = quick ? 1_000 : 10_000;
         int watchedFiles = quick ? 1_000 : 10_000;
-        int engineBudget = quick ? 6 : 50;
+        int engineBudget = quick ? 6 : 40;
         int dagSteps = 100_000;
         int sleepSteps = 1_000;
         int dockerRuns = quick ? 5 : 20;

@@ -25,8 +25,13 @@ final class Findings {
                   a freshly saved task that was not analysed yet, the planner picks a **Seq Scan on step_dependencies
                   per candidate** (`loops=249`, 2,000 buffers, 13.7 ms for one claim in a 500-step chain). In
                   `pg_stat_statements` for a 500-step chain: 974 claim calls, mean 20.5 ms, 20.0 s of the run's 22.5 s.
-                  After `ANALYZE steps, step_dependencies` the same claim takes 1.3 ms (1.5 s in total). Rows 1b and 1d
-                  of the table show the same difference end to end: the same fan-out with and without statistics.
+                  After `ANALYZE steps, step_dependencies` the same claim takes 1.3 ms (1.5 s in total). End to end, in
+                  `--quick` (1,000 steps) the fan-out ran at 212 steps/s with statistics and 28 steps/s without (rows 1b and
+                  1d). At 10,000 steps the planner's size-based guess already picks the index, so 1d is close to 1b there.
+                  Even with good statistics the claim is still linear in the number of new steps when few of them are
+                  runnable. In a chain, `LIMIT 8` never fills (only one step is runnable), so the scan walks every
+                  remaining new step (10,000 at the start), twice per executed step: the claim, then the empty claim
+                  that follows it. That is why row 1a stays around 13 steps/s (77 ms per step) after `ANALYZE`.
                   Both parts grow with the task, so the claim cost is quadratic for a long chain.
                   *Fix:* (a) `ANALYZE` both tables at the end of `save`/bulk `createStep` when many rows were added
                   (or before `run` when more than ~100 steps are new); (b) do not decide runnability at claim time:
@@ -67,10 +72,11 @@ final class Findings {
                 **4b: no-op re-run of 10,000 up-to-date steps.** JFR (socket reads by stack) puts about 7.3 s of
                 each 11.4 s re-run in one statement: `Engine.submit`'s `UPDATE steps SET results = coalesce(results,
                 '{}') || '{"up_to_date": true}' WHERE id = any(cast(? as int[]))`, bound with all 10,000 ids. The cause
-                is the same string-bound array as in 4c below: when the planner scans the task's rows instead of probing
-                the primary key (here: a freshly written table, statistics not yet gathered), PostgreSQL parses the
-                10,000-element array literal again for each row. On a copy whose planner chose the primary key index
-                for that `UPDATE`, it took 194 ms for 6,000 steps, and the whole re-run 1.5 s. The rest of the re-run
+                is the same string-bound array as in 4c below. When the planner scans the task's rows instead of probing
+                the primary key, PostgreSQL parses the 10,000-element array literal again for each row. It scanned here,
+                even though statistics were gathered after set-up: the first run had just updated every row. On another
+                copy the planner used the primary key index for that `UPDATE`: 194 ms for 6,000 steps, 1.5 s for the
+                whole re-run. The rest of the re-run
                 is loading and planning in the JVM (reading every step row twice: `Store.steps` in `load` and again for
                 the `RunResult`). *Fix:* bind a real array or use `IN`, as for 4c. Do not write to up-to-date steps at
                 all: report "up to date" in the `RunResult`/plan rather than in each row's `results`; that is 10,000

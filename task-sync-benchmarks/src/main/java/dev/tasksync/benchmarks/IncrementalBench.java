@@ -49,7 +49,7 @@ final class IncrementalBench {
         sha256sum(files); // warms the page cache
         List<Double> cli = new ArrayList<>();
         List<Double> ours = new ArrayList<>();
-        int rounds = cfg.quick() ? 2 : 3;
+        int rounds = 2;
         for (int i = 0; i < rounds; i++) {
             cli.add(sha256sum(files));
             ours.add(planOnEmptyIndex(data));
