@@ -28,7 +28,7 @@ final class Findings {
                   After `ANALYZE steps, step_dependencies` the same claim takes 1.3 ms (1.5 s in total). End to end, in
                   `--quick` (1,000 steps) the fan-out ran at 212 steps/s with statistics and 28 steps/s without (rows 1b and
                   1d). At 10,000 steps it depends on whether autovacuum analyses the new rows during the run: row 1d gave
-                  67 and 272 steps/s in two full runs on the same machine.
+                  between 60 and 272 steps/s in three full runs on the same machine.
                   Even with good statistics the claim is still linear in the number of new steps when few of them are
                   runnable. In a chain, `LIMIT 8` never fills (only one step is runnable), so the scan walks every
                   remaining new step (10,000 at the start), twice per executed step: the claim, then the empty claim
