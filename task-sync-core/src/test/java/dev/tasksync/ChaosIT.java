@@ -78,6 +78,7 @@ class ChaosIT {
             if (!done(ts, task)) {
                 System.out.println("statuses: " + Rows.query(ts, "SELECT status, count(*) FROM ${schema}.steps GROUP BY status"));
                 System.out.println("active: " + Rows.query(ts, "SELECT id, attempt, lease_owner, lease_expires_at, now() FROM ${schema}.steps WHERE status = 'active'"));
+                System.out.println("failed: " + Rows.query(ts, "SELECT id, results::text FROM ${schema}.steps WHERE status = 'failed'"));
                 for (java.io.File f : dir.toFile().listFiles((d, n) -> n.endsWith(".log"))) {
                     List<String> lines = java.nio.file.Files.readAllLines(f.toPath());
                     System.out.println("== " + f.getName() + "\n" + String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size())));

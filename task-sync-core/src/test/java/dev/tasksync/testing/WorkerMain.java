@@ -17,13 +17,24 @@ public final class WorkerMain {
                 .withLease(Duration.ofSeconds(5), Duration.ofMillis(500))
                 .withPollInterval(Duration.ofMillis(250))
                 .withShutdownGrace(Duration.ofSeconds(1));
-        TaskSync ts = TaskSync.builder().jdbcUrl(args[0], "postgres", "postgres").schema(args[1])
-                .workerId(args[2]).migrate(false).stepType(new TestSteps.SleepType()).build();
-        Worker worker = ts.worker(options);
+        TaskSync ts = null;
+        for (int attempt = 1; ts == null; attempt++) {
+            try {
+                ts = TaskSync.builder().jdbcUrl(args[0], "postgres", "postgres").schema(args[1])
+                        .workerId(args[2]).migrate(false).stepType(new TestSteps.SleepType()).build();
+            } catch (RuntimeException e) {
+                if (attempt == 60) {
+                    throw e; // the database did not come back within a minute
+                }
+                Thread.sleep(1_000);
+            }
+        }
+        TaskSync taskSync = ts;
+        Worker worker = taskSync.worker(options);
         CountDownLatch done = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             worker.close();
-            ts.close();
+            taskSync.close();
             done.countDown();
         }));
         System.out.println("worker " + worker.id() + " started");

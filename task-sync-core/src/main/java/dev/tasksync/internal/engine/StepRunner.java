@@ -326,7 +326,7 @@ final class StepRunner implements AutoCloseable {
             }
             ExecutionContext context = new ExecutionContext(graph.taskId(), graph.taskName(), id, title,
                     claim.attempt(), graph.localPath(), parsed.settings(), parsed.value(), claim.lastResults(),
-                    () -> upstreamOf(graph, id),
+                    () -> withRetries(() -> upstreamOf(graph, id)), // a database blip is not the step's failure
                     line -> {
                         tail.add(line);
                         STEP_LOG.info("[{} #{}] {}", title, id, line);
@@ -487,12 +487,18 @@ final class StepRunner implements AutoCloseable {
 
     /** Retries a database write while the database is unreachable, for as long as the lease could still hold. */
     private void withRetries(Runnable write) {
+        withRetries(() -> {
+            write.run();
+            return null;
+        });
+    }
+
+    private <T> T withRetries(java.util.function.Supplier<T> call) {
         long deadline = System.nanoTime() + options.lease().toNanos() * 2;
         long sleep = 100;
         while (true) {
             try {
-                write.run();
-                return;
+                return call.get();
             } catch (org.jooq.exception.DataAccessException e) {
                 if (System.nanoTime() > deadline) {
                     throw e;
