@@ -113,11 +113,15 @@ public final class Engine {
                 }
                 t.batch(batch).execute();
             }
-            if (upToDate.length > 0) {
+            // Results say a step was up to date; rows that say so already are not written again,
+            // so a run that changes nothing writes (almost) nothing.
+            for (int from = 0; from < upToDate.length; from += 10_000) {
                 t.update(STEPS)
                         .set(STEPS.RESULTS, field("coalesce({0}, '{}'::jsonb) || '{\"up_to_date\": true}'::jsonb",
                                 STEPS.RESULTS.getDataType(), STEPS.RESULTS))
-                        .where(STEPS.ID.eq(DSL.any(upToDate))).execute();
+                        .where(STEPS.ID.in(java.util.Arrays.asList(upToDate).subList(from, Math.min(upToDate.length, from + 10_000))))
+                        .and(field("coalesce({0} -> 'up_to_date', 'false'::jsonb) <> 'true'::jsonb", Boolean.class, STEPS.RESULTS))
+                        .execute();
             }
             Store.setTaskStatus(t, taskId, toRun.isEmpty() ? taskStatus(t, taskId) : "active");
             if (!toRun.isEmpty()) {

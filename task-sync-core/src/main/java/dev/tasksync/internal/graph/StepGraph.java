@@ -21,9 +21,11 @@ import java.util.function.Function;
  */
 public final class StepGraph<K> {
     private final Graph<K, DefaultEdge> graph;
+    private final List<K> order;
 
-    private StepGraph(Graph<K, DefaultEdge> graph) {
+    private StepGraph(Graph<K, DefaultEdge> graph, List<K> order) {
         this.graph = graph;
+        this.order = List.copyOf(order);
     }
 
     /**
@@ -42,11 +44,19 @@ public final class StepGraph<K> {
                 g.addEdge(dep, step);
             }
         });
-        CycleDetector<K, DefaultEdge> detector = new CycleDetector<>(g);
-        if (detector.detectCycles()) {
+        // One pass orders the steps and proves there is no cycle; only when it stalls is the
+        // (slower) cycle detector run, to name the steps on the cycle.
+        List<K> order = new ArrayList<>(g.vertexSet().size());
+        try {
+            new TopologicalOrderIterator<>(g).forEachRemaining(order::add);
+        } catch (IllegalArgumentException notADag) {
+            CycleDetector<K, DefaultEdge> detector = new CycleDetector<>(g);
             throw new DependencyCycleException(oneCycle(g, detector.findCycles()).stream().map(name).toList());
         }
-        return new StepGraph<>(g);
+        if (order.size() != g.vertexSet().size()) {
+            throw new DependencyCycleException(oneCycle(g, new CycleDetector<>(g).findCycles()).stream().map(name).toList());
+        }
+        return new StepGraph<>(g, order);
     }
 
     /** Orders the steps of a cycle by following edges, so the message reads as a loop. */
@@ -83,8 +93,6 @@ public final class StepGraph<K> {
 
     /** Dependencies before dependents. */
     public List<K> topologicalOrder() {
-        List<K> order = new ArrayList<>(graph.vertexSet().size());
-        new TopologicalOrderIterator<>(graph).forEachRemaining(order::add);
         return order;
     }
 

@@ -31,6 +31,8 @@ public final class FileIndex {
 
     /** Rows per upsert statement, well under PostgreSQL's 32,767 bind parameters. */
     private static final int BATCH = 2_000;
+    /** Paths per lookup statement. */
+    private static final int LOOKUP_BATCH = 10_000;
 
     private final DSLContext dsl;
 
@@ -61,8 +63,11 @@ public final class FileIndex {
         });
         List<String> keys = files.stream().map(FileIndex::key).toList();
         Map<String, Entry> known = new HashMap<>();
-        dsl.selectFrom(FILE_INDEX).where(FILE_INDEX.PATH.eq(org.jooq.impl.DSL.any(keys.toArray(String[]::new)))).forEach(r -> known.put(r.getPath(),
-                new Entry(r.getSize(), r.getMtimeNs(), r.getSha256(), r.getHashedAtNs())));
+        // Plain IN lists, in chunks: "= any(?)" with a bound array was re-parsed per row scanned.
+        for (int from = 0; from < keys.size(); from += LOOKUP_BATCH) {
+            dsl.selectFrom(FILE_INDEX).where(FILE_INDEX.PATH.in(keys.subList(from, Math.min(keys.size(), from + LOOKUP_BATCH))))
+                    .forEach(r -> known.put(r.getPath(), new Entry(r.getSize(), r.getMtimeNs(), r.getSha256(), r.getHashedAtNs())));
+        }
 
         Map<Path, String> hashes = new ConcurrentHashMap<>();
         List<Path> toHash = new ArrayList<>();
