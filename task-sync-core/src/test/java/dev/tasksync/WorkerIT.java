@@ -74,6 +74,18 @@ class WorkerIT {
     }
 
     @Test
+    void workersLeaveStepsAloneUntilTheyAreSubmitted() throws Exception {
+        Task task = ts.save(TaskDefinition.named("not-yet").step("s", new Sleep(1)).build());
+        try (Worker w = ts.worker(FAST)) {
+            Thread.sleep(600);
+            assertThat(w.claimed()).isZero();
+            assertThat(ts.steps(task.id()).get(0).status()).isEqualTo(StepStatus.NEW);
+            ts.submit(task.id());
+            await("step completed", Duration.ofSeconds(10), () -> ts.task(task.id()).status().equals("completed"));
+        }
+    }
+
+    @Test
     void notificationWakesAnIdleWorkerWithoutWaitingForThePoll() throws Exception {
         Task task = ts.save(TaskDefinition.named("wake").step("s", new Sleep(1)).build());
         try (Worker w = ts.worker(FAST.withPollInterval(Duration.ofSeconds(30)))) {

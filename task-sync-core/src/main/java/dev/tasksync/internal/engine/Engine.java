@@ -144,8 +144,9 @@ public final class Engine {
         Set<Integer> executed = new HashSet<>();
         if (plan.steps().stream().anyMatch(PlannedStep::willRun)) {
             WorkerOptions opts = workerDefaults.withConcurrency(options.concurrency());
-            try (StepRunner runner = new StepRunner(this, workerId, opts, options.listener(), taskId,
-                    TaskGraph.of(loaded))) {
+            TaskGraph graph = TaskGraph.of(loaded);
+            try (StepRunner runner = new StepRunner(this, workerId, opts, options.listener(), taskId, graph)) {
+                runner.expect(plan.steps().stream().filter(PlannedStep::willRun).map(PlannedStep::stepId).toList(), graph);
                 runner.drainTask(this);
                 executed.addAll(runner.executed());
             }

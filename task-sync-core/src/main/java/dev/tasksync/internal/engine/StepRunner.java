@@ -70,6 +70,9 @@ final class StepRunner implements AutoCloseable {
     private final Map<Integer, Execution> running = new ConcurrentHashMap<>();
     private final Set<Integer> executed = ConcurrentHashMap.newKeySet();
     private final LinkedBlockingQueue<Object> wake = new LinkedBlockingQueue<>();
+    /** In-process runs: steps whose dependencies this runner saw complete, and how many each still waits for. */
+    private final Set<Integer> ready = ConcurrentHashMap.newKeySet();
+    private final Map<Integer, AtomicInteger> waitingOn = new ConcurrentHashMap<>();
     private final ExecutorService pool;
     private final ScheduledExecutorService timer;
     private final DayToSecond lease;
@@ -103,6 +106,49 @@ final class StepRunner implements AutoCloseable {
         return t;
     }
 
+    /**
+     * Seeds the ready set of an in-process run: of the steps to run, those whose dependencies are
+     * all outside that set (completed already) are ready; the others wait for their count of them.
+     */
+    void expect(java.util.Collection<Integer> toRun, TaskGraph graph) {
+        Set<Integer> runSet = new HashSet<>(toRun);
+        for (int id : toRun) {
+            int unfinished = (int) graph.graph().directUpstreamOf(id).stream().filter(runSet::contains).count();
+            if (unfinished == 0) {
+                ready.add(id);
+            } else {
+                waitingOn.put(id, new AtomicInteger(unfinished));
+            }
+        }
+    }
+
+    /** A step completed here: its dependents that now wait for nothing are ready. */
+    private void released(TaskGraph graph, int stepId) {
+        ready.remove(stepId);
+        for (int dependent : graph.graph().directDownstreamOf(stepId)) {
+            AtomicInteger count = waitingOn.get(dependent);
+            if (count != null && count.decrementAndGet() == 0) {
+                waitingOn.remove(dependent);
+                ready.add(dependent);
+            }
+        }
+    }
+
+    /** Claims from the ready set while steps run here; scans the task only when nothing does. */
+    private List<Claim> claimNext(int free) {
+        if (free <= 0) {
+            return List.of();
+        }
+        if (!running.isEmpty()) {
+            if (ready.isEmpty()) {
+                return List.of();
+            }
+            List<Integer> candidates = ready.stream().filter(id -> !running.containsKey(id)).limit(1_000).toList();
+            return candidates.isEmpty() ? List.of() : claim(free, candidates);
+        }
+        return claim(free);
+    }
+
     Set<Integer> executed() {
         return executed;
     }
@@ -132,8 +178,7 @@ final class StepRunner implements AutoCloseable {
         int taskId = taskFilter;
         try {
             while (true) {
-                int free = free();
-                List<Claim> claims = free > 0 ? claim(free) : List.of();
+                List<Claim> claims = taskFilter != null ? claimNext(free()) : claim(free());
                 claims.forEach(this::start);
                 if (!claims.isEmpty() || running.size() > 0) {
                     if (running.size() > 0 && (free() == 0 || claims.isEmpty())) {
@@ -176,12 +221,23 @@ final class StepRunner implements AutoCloseable {
 
     /** Claims up to {@code limit} steps: new with every dependency completed, or active with an expired lease. */
     List<Claim> claim(int limit) {
+        return claim(limit, null);
+    }
+
+    /**
+     * As {@link #claim(int)}, looking only at {@code candidates} when given: the in-process run knows
+     * which steps its own completions released, and need not scan every waiting step of the task.
+     */
+    List<Claim> claim(int limit, java.util.Collection<Integer> candidates) {
         claimStarted.set(System.nanoTime());
         List<Claim> claims = dsl.transactionResult(tx -> {
             DSLContext t = tx.dsl();
             var candidate = STEPS.as("candidate");
             var upstream = STEPS.as("upstream");
+            // Only submitted steps (submit() or run() wrote the inputs they run with) are claimed:
+            // a step saved a moment ago waits until someone asks for it to run.
             var runnable = candidate.STATUS.eq(StepStatus.NEW.dbValue())
+                    .and(candidate.INPUTS.isNotNull())
                     .and(candidate.RUN_AFTER.isNull().or(candidate.RUN_AFTER.le(currentOffsetDateTime())))
                     .andNotExists(selectOne().from(STEP_DEPENDENCIES)
                             .join(upstream).on(upstream.ID.eq(STEP_DEPENDENCIES.DEPENDS_ON_ID))
@@ -189,7 +245,7 @@ final class StepRunner implements AutoCloseable {
                             .and(upstream.STATUS.ne(StepStatus.COMPLETED.dbValue())));
             var abandoned = candidate.STATUS.eq(StepStatus.ACTIVE.dbValue())
                     .and(candidate.LEASE_EXPIRES_AT.lt(currentOffsetDateTime()));
-            var where = runnable.or(abandoned);
+            var where = candidates != null ? candidate.ID.in(candidates).and(runnable) : runnable.or(abandoned);
             if (taskFilter != null) {
                 where = candidate.TASK_ID.eq(taskFilter).and(where);
             } else {
@@ -367,6 +423,11 @@ final class StepRunner implements AutoCloseable {
         }
         ExecutionPolicy policy = parsed == null ? ExecutionPolicy.DEFAULT : parsed.policy();
         record(graph, claim, outcome.succeeded(), stop, results, outcome.error(), tail.text(), policy);
+        if (outcome.succeeded()) {
+            released(graph, id);
+        } else if (stop == Stop.CANCELLED || claim.attempt() > policy.retries()) {
+            ready.remove(id);
+        }
         if (listener != RunListener.NONE) {
             var stored = Store.step(dsl, id);
             listener.stepFinished(new StepResult(id, stored.title(), stored.status(), stored.results(), stored.duration(), true));
