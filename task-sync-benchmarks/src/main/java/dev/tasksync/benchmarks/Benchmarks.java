@@ -72,6 +72,9 @@ public final class Benchmarks {
                 incremental.rerunSteps();
                 incremental.watchedFiles();
             }
+            if (config.runs("workers")) {
+                new WorkerBench(env, report).run();
+            }
             if (config.runs("docker")) {
                 new DockerBench(env, report).run();
             }

@@ -1,0 +1,118 @@
+package dev.tasksync.benchmarks;
+
+import dev.tasksync.Task;
+import dev.tasksync.TaskSync;
+import dev.tasksync.Worker;
+import dev.tasksync.WorkerOptions;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Issue 6: no-op step throughput with 1, 2 and 4 worker processes on one database, against the
+ * plain JDBC claim/complete loop on the same database.
+ */
+final class WorkerBench {
+    private final Env env;
+    private final Report report;
+
+    WorkerBench(Env env, Report report) {
+        this.env = env;
+        this.report = report;
+    }
+
+    void run() throws Exception {
+        int steps = env.config.quick() ? 500 : 2_000;
+        double baselineMs = new EngineBench(env, report).baselineLoop(steps);
+        double baselineRate = steps / (baselineMs / 1000);
+        String[] rows = {"6a", "6b", "6c"};
+        int[] workers = {1, 2, 4};
+        for (int i = 0; i < workers.length; i++) {
+            int n = workers[i];
+            System.out.println("[workers] " + n + " worker process(es), " + steps + " no-op steps ...");
+            try (TaskSync ts = env.taskSync(4, new BenchSteps.NoopType())) {
+                Task task = Setup.create(env, ts, EngineBench.definition("workers-" + n, EngineBench.Shape.FAN_OUT, steps), true);
+                List<Process> processes = new ArrayList<>();
+                try {
+                    CountDownLatch started = new CountDownLatch(n);
+                    for (int w = 0; w < n; w++) {
+                        processes.add(start(ts.schema(), "bench-w" + w, started));
+                    }
+                    if (!started.await(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                        throw new IllegalStateException("worker processes did not start");
+                    }
+                    long start = System.nanoTime();
+                    ts.submit(task.id());
+                    long deadline = start + Duration.ofSeconds(env.config.engineBudgetSeconds() * 3L).toNanos();
+                    while (!ts.task(task.id()).status().equals("completed") && System.nanoTime() < deadline) {
+                        Thread.sleep(10);
+                    }
+                    double ms = (System.nanoTime() - start) / 1e6;
+                    long completed = ts.steps(task.id()).stream().filter(s -> s.status() == dev.tasksync.StepStatus.COMPLETED).count();
+                    double rate = completed / (ms / 1000);
+                    double ratio = rate / baselineRate;
+                    report.add(new Report.Row(rows[i],
+                            "worker throughput, " + Report.num("%,d", steps) + " no-op steps, " + n + " worker process(es) × 4",
+                            Report.perSecond(rate, "steps") + " (" + Report.ms(ms) + ")",
+                            Report.perSecond(baselineRate, "steps") + " (" + Report.ms(baselineMs) + ")",
+                            Report.ratio(ratio), completed == steps ? "" : completed + " of " + steps + " completed",
+                            "ratio reported (no goal)", Report.Verdict.INFO, "separate JVMs sharing the embedded PostgreSQL"));
+                } finally {
+                    processes.forEach(Process::destroy);
+                    for (Process p : processes) {
+                        p.waitFor();
+                    }
+                }
+            }
+        }
+        report.note("Workers (6a-6c): N separate worker JVMs (`TaskSync.worker()`, concurrency 4 each, woken by LISTEN/NOTIFY) "
+                + "on the same embedded PostgreSQL; the clock runs from `submit` until the task is completed (polled every 10 ms). "
+                + "Baseline: the same one-thread JDBC claim/update/commit loop as rows 1a-1c over the same number of rows.");
+    }
+
+    private Process start(String schema, String id, CountDownLatch started) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
+                Main.class.getName(), env.server.jdbcUrl(), schema, id)
+                .redirectErrorStream(true)
+                .start();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    if (line.startsWith("worker started")) {
+                        started.countDown();
+                    }
+                }
+            } catch (java.io.IOException e) {
+                // the process ended
+            }
+        });
+        reader.setDaemon(true);
+        reader.start();
+        return p;
+    }
+
+    /** A worker process: {@code Main <jdbcUrl> <schema> <workerId>}, until it is stopped. */
+    public static final class Main {
+        public static void main(String[] args) throws Exception {
+            TaskSync ts = TaskSync.builder().jdbcUrl(args[0], "postgres", "postgres").schema(args[1])
+                    .workerId(args[2]).migrate(false).stepType(new BenchSteps.NoopType()).concurrency(4).build();
+            Worker worker = ts.worker(WorkerOptions.defaults().withConcurrency(4).withShutdownGrace(Duration.ofSeconds(1)));
+            CountDownLatch done = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                worker.close();
+                ts.close();
+                done.countDown();
+            }));
+            System.out.println("worker started");
+            done.await();
+        }
+    }
+}
