@@ -195,4 +195,17 @@ class EngineIT {
         ts.run(task.id(), RunOptions.defaults().withForce(true));
         assertThat(ts.step(s.id()).results().get("last_results_seen").asBoolean()).isTrue();
     }
+
+    @Test
+    void submittingALargeTaskRefreshesThePlannersStatistics() {
+        var def = TaskDefinition.named("large");
+        for (int i = 0; i < 1_000; i++) {
+            def.step("s" + i, new Sleep(0));
+        }
+        Task task = ts.save(def.build());
+        ts.submit(task.id());
+        var analyzed = Rows.query(ts, "SELECT relname, last_analyze FROM pg_stat_user_tables WHERE schemaname = '${schema}' "
+                + "AND relname IN ('steps', 'step_dependencies') ORDER BY relname");
+        assertThat(analyzed).hasSize(2).allMatch(r -> r.get("last_analyze") != null);
+    }
 }

@@ -128,7 +128,23 @@ public final class Engine {
                 notifyWorkers(t);
             }
         });
+        if (toRun.size() >= ANALYZE_THRESHOLD) {
+            analyze();
+        }
         return decision.plan();
+    }
+
+    /** Steps submitted at once from which the tables' planner statistics are refreshed first. */
+    static final int ANALYZE_THRESHOLD = 1_000;
+
+    /**
+     * Refreshes the planner's statistics of the tables claims read. Without them (a large task saved
+     * a moment ago, before autovacuum came by) the claim query scans every dependency per candidate.
+     */
+    private void analyze() {
+        for (var table : List.of(STEPS, dev.tasksync.internal.store.jooq.Tables.STEP_DEPENDENCIES)) {
+            dsl.execute("ANALYZE {0}", table);
+        }
     }
 
     void notifyWorkers(DSLContext t) {

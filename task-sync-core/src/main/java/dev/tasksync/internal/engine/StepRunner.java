@@ -139,14 +139,11 @@ final class StepRunner implements AutoCloseable {
         if (free <= 0) {
             return List.of();
         }
-        if (!running.isEmpty()) {
-            if (ready.isEmpty()) {
-                return List.of();
-            }
-            List<Integer> candidates = ready.stream().filter(id -> !running.containsKey(id)).limit(1_000).toList();
-            return candidates.isEmpty() ? List.of() : claim(free, candidates);
-        }
-        return claim(free);
+        List<Integer> candidates = ready.stream().filter(id -> !running.containsKey(id)).limit(free * 2L + 8).toList();
+        List<Claim> claims = candidates.isEmpty() ? List.of() : claim(free, candidates);
+        // Nothing of ours runs and nothing we released is claimable: look at the whole task
+        // (steps completed by other workers release steps this runner does not know about).
+        return claims.isEmpty() && running.isEmpty() ? claim(free) : claims;
     }
 
     Set<Integer> executed() {
@@ -330,6 +327,10 @@ final class StepRunner implements AutoCloseable {
             if (thread != null && !recording) {
                 thread.interrupt();
             }
+        }
+
+        synchronized boolean isRecording() {
+            return recording;
         }
 
         synchronized void beginRecording() {
@@ -626,7 +627,8 @@ final class StepRunner implements AutoCloseable {
         snapshot.forEach((id, execution) -> {
             Integer attempt = attempts.get(id);
             if (attempt == null || attempt != execution.claim.attempt()) {
-                if (running.containsKey(id)) {
+                // A step that is recording its outcome is no longer active: that is not a lost lease.
+                if (running.containsKey(id) && !execution.isRecording()) {
                     LOG.warn("step {}: lease lost, stopping attempt {}", id, execution.claim.attempt());
                     execution.stop(Stop.LEASE_LOST);
                 }
