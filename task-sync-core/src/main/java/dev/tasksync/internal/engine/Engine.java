@@ -1,7 +1,6 @@
 package dev.tasksync.internal.engine;
 
 import dev.tasksync.InvalidDependencyException;
-import dev.tasksync.NotFoundException;
 import dev.tasksync.Plan;
 import dev.tasksync.Plan.PlannedStep;
 import dev.tasksync.RunOptions;
