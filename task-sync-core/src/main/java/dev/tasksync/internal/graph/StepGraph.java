@@ -34,7 +34,7 @@ public final class StepGraph<K> {
      * @throws DependencyCycleException naming the steps on a cycle
      */
     public static <K> StepGraph<K> of(Map<K, ? extends List<K>> dependsOn, Function<K, String> name) {
-        Graph<K, DefaultEdge> g = new SimpleDirectedGraph<>(DefaultEdge.class);
+        Graph<K, DefaultEdge> g = new LeanDigraph<>();
         dependsOn.keySet().forEach(g::addVertex);
         dependsOn.forEach((step, deps) -> {
             for (K dep : deps) {
@@ -57,6 +57,19 @@ public final class StepGraph<K> {
             throw new DependencyCycleException(oneCycle(g, new CycleDetector<>(g).findCycles()).stream().map(name).toList());
         }
         return new StepGraph<>(g, order);
+    }
+
+    /**
+     * A directed graph without JGraphT's per-edge lookup map: dependencies are already de-duplicated,
+     * so the map's only use (refusing a second edge between two steps) is not needed, and it was most
+     * of the cost of building a large DAG.
+     */
+    private static final class LeanDigraph<K> extends org.jgrapht.graph.AbstractBaseGraph<K, DefaultEdge> {
+        LeanDigraph() {
+            super(null, org.jgrapht.util.SupplierUtil.DEFAULT_EDGE_SUPPLIER,
+                    org.jgrapht.graph.DefaultGraphType.directedMultigraph(),
+                    new org.jgrapht.graph.DefaultGraphSpecificsStrategy<>());
+        }
     }
 
     /** Orders the steps of a cycle by following edges, so the message reads as a loop. */
