@@ -129,9 +129,8 @@ public final class DockerBuildStepType implements StepType<DockerBuild> {
         tags.add(s.imageTag());
         tags.addAll(s.tags());
 
-        List<String> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+        EngineStream stream = new EngineStream();
         String[] built = new String[1];
-        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
         BuildImageResultCallback callback = new BuildImageResultCallback() {
             @Override
             public void onNext(BuildResponseItem item) {
@@ -145,7 +144,7 @@ public final class DockerBuildStepType implements StepType<DockerBuild> {
                 String error = item.getErrorDetail() != null && item.getErrorDetail().getMessage() != null
                         ? item.getErrorDetail().getMessage() : item.getError();
                 if (error != null) {
-                    errors.add(error);
+                    stream.error(error);
                     context.log().line("error: " + error);
                 }
                 if (item.getStream() != null && item.getStream().startsWith("Successfully built ")) {
@@ -156,15 +155,14 @@ public final class DockerBuildStepType implements StepType<DockerBuild> {
 
             @Override
             public void onError(Throwable throwable) {
-                errors.add(Errors.engineMessage(throwable));
-                done.countDown();
+                stream.failed(throwable);
                 super.onError(throwable);
             }
 
             @Override
             public void onComplete() {
                 super.onComplete();
-                done.countDown();
+                stream.completed();
             }
         };
         String what = "building image '" + s.imageTag() + "' from " + contextDir;
@@ -182,20 +180,14 @@ public final class DockerBuildStepType implements StepType<DockerBuild> {
         });
         String imageId;
         try {
-            // Not awaitCompletion(timeout): it closes the stream when the time is up.
-            while (!done.await(100, TimeUnit.MILLISECONDS)) {
-                if (context.isCancelled()) {
-                    DockerOps.closeQuietly(callback);
-                    return StepOutcome.failure("cancelled while " + what, results);
-                }
+            if (!stream.await(context::isCancelled)) {
+                DockerOps.closeQuietly(callback);
+                return StepOutcome.failure("cancelled while " + what, results);
             }
-            if (!errors.isEmpty()) {
-                throw new DockerStepException(String.join("; ", errors));
-            }
+            stream.throwIfFailed();
             imageId = built[0];
         } catch (RuntimeException e) {
-            String reason = errors.isEmpty() ? Errors.engineMessage(e) : String.join("; ", errors);
-            return StepOutcome.failure(what + " failed: " + reason + " (Docker engine at " + docker.host() + ")", results);
+            return StepOutcome.failure(what + " failed: " + stream.reason(e) + " (Docker engine at " + docker.host() + ")", results);
         } finally {
             DockerOps.closeQuietly(callback);
         }

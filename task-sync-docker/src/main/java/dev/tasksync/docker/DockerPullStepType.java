@@ -18,7 +18,6 @@ import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code docker_pull}: pulls an image, unless {@code prevent_run_before} lies in the future; checks the expected
@@ -126,33 +125,28 @@ public final class DockerPullStepType implements StepType<DockerPull> {
         }
         String[] ref = split(s.imageTag());
         String what = "pulling image '" + s.imageTag() + "'";
-        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
-        java.util.List<String> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+        EngineStream stream = new EngineStream();
         PullImageResultCallback callback = new PullImageResultCallback() {
             @Override
             public void onNext(com.github.dockerjava.api.model.PullResponseItem item) {
                 if (item.getStatus() != null && item.getProgressDetail() == null) {
                     context.log().line(item.getStatus() + (item.getId() == null ? "" : " " + item.getId()));
                 }
-                if (item.getErrorDetail() != null && item.getErrorDetail().getMessage() != null) {
-                    errors.add(item.getErrorDetail().getMessage());
-                } else if (item.getError() != null) {
-                    errors.add(item.getError());
-                }
+                stream.error(item.getErrorDetail() != null && item.getErrorDetail().getMessage() != null
+                        ? item.getErrorDetail().getMessage() : item.getError());
                 super.onNext(item);
             }
 
             @Override
             public void onError(Throwable throwable) {
-                errors.add(Errors.engineMessage(throwable));
-                done.countDown();
+                stream.failed(throwable);
                 super.onError(throwable);
             }
 
             @Override
             public void onComplete() {
                 super.onComplete();
-                done.countDown();
+                stream.completed();
             }
         };
         docker.call(what, () -> {
@@ -163,17 +157,12 @@ public final class DockerPullStepType implements StepType<DockerPull> {
             return cmd.exec(callback);
         });
         try {
-            // Not awaitCompletion(timeout): it closes the stream when the time is up.
-            while (!done.await(100, TimeUnit.MILLISECONDS)) {
-                if (context.isCancelled()) {
-                    return StepOutcome.failure("cancelled while " + what, results);
-                }
+            if (!stream.await(context::isCancelled)) {
+                return StepOutcome.failure("cancelled while " + what, results);
             }
-            if (!errors.isEmpty()) {
-                throw new DockerStepException(String.join("; ", errors));
-            }
+            stream.throwIfFailed();
         } catch (RuntimeException e) {
-            return StepOutcome.failure(what + " failed: " + (errors.isEmpty() ? Errors.engineMessage(e) : String.join("; ", errors)) + " (Docker engine at " + docker.host() + ")", results);
+            return StepOutcome.failure(what + " failed: " + stream.reason(e) + " (Docker engine at " + docker.host() + ")", results);
         } finally {
             DockerOps.closeQuietly(callback);
         }

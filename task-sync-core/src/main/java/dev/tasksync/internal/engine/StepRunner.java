@@ -154,10 +154,6 @@ final class StepRunner implements AutoCloseable {
         return options.concurrency() - running.size();
     }
 
-    int runningCount() {
-        return running.size();
-    }
-
     /** Wakes {@link #await} (a notification, a finished step, a shutdown). */
     void wakeUp() {
         wake.offer(Boolean.TRUE);

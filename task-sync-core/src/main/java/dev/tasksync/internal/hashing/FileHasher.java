@@ -57,15 +57,8 @@ public final class FileHasher {
     /**
      * Lists the regular files under each watched path, keyed by their path as the user wrote it
      * (a directory's files as {@code dir/sub/file}), in a stable order. A missing path maps to null.
-     * Symbolic links are not followed out of {@code root}.
-     */
-    public static Map<String, Path> expand(Path root, List<String> watched) {
-        return expand(root, watched, List.of());
-    }
-
-    /**
-     * As {@link #expand(Path, List)}, leaving out files found by walking a directory whose path
-     * relative to {@code root} matches one of the {@code ignore} globs (e.g. {@code **}{@code /.git/**}).
+     * Symbolic links are not followed out of {@code root}; files found by walking a directory whose
+     * path relative to {@code root} matches one of the {@code ignore} globs are left out.
      */
     public static Map<String, Path> expand(Path root, List<String> watched, List<PathMatcher> ignore) {
         Map<String, Path> files = new TreeMap<>();
