@@ -102,6 +102,7 @@ class ChaosIT {
                     Timestamp previousEnd = (Timestamp) attempts.get(i - 1).get("finished_at");
                     Timestamp start = (Timestamp) attempts.get(i).get("started_at");
                     if (previousEnd.after(start)) {
+                        System.out.println("overlap: " + attempts.get(i - 1) + " then " + attempts.get(i));
                         overlaps++;
                     }
                 }

@@ -19,6 +19,7 @@ import dev.tasksync.internal.types.ParsedSettings;
 import dev.tasksync.internal.types.StepTypeRegistry;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
 
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
@@ -98,19 +99,25 @@ public final class Engine {
             DSLContext t = tx.dsl();
             Store.lockTask(t, taskId);
             if (!toRun.isEmpty()) {
-                var batch = new java.util.ArrayList<org.jooq.Query>();
-                for (PlannedStep p : toRun) {
-                    Inputs in = decision.inputs().get(p.stepId());
-                    batch.add(t.update(STEPS)
-                            .set(STEPS.STATUS, StepStatus.NEW.dbValue())
-                            .set(STEPS.FINGERPRINT, in.fingerprint())
-                            .set(STEPS.INPUTS, Store.jsonb(in.toJson()))
-                            .setNull(STEPS.RUN_AFTER)
-                            .set(STEPS.CANCEL_REQUESTED, false)
-                            .where(STEPS.ID.eq(p.stepId()))
-                            .and(STEPS.STATUS.ne(StepStatus.ACTIVE.dbValue())));
+                // One statement for all of them: the ids, fingerprints and inputs go as three arrays.
+                Integer[] ids = new Integer[toRun.size()];
+                String[] fingerprints = new String[ids.length];
+                String[] inputs = new String[ids.length];
+                for (int i = 0; i < ids.length; i++) {
+                    Inputs in = decision.inputs().get(toRun.get(i).stepId());
+                    ids[i] = toRun.get(i).stepId();
+                    fingerprints[i] = in.fingerprint();
+                    inputs[i] = in.toJson().toString();
                 }
-                t.batch(batch).execute();
+                t.execute("UPDATE {0} s SET status = {1}, fingerprint = v.fingerprint, inputs = v.inputs::jsonb,"
+                                + " run_after = NULL, cancel_requested = false"
+                                + " FROM unnest({2}, {3}, {4}) AS v(id, fingerprint, inputs)"
+                                + " WHERE s.id = v.id AND s.status <> {5}",
+                        STEPS, DSL.val(StepStatus.NEW.dbValue()),
+                        DSL.val(ids, SQLDataType.INTEGER.getArrayDataType()),
+                        DSL.val(fingerprints, SQLDataType.CLOB.getArrayDataType()),
+                        DSL.val(inputs, SQLDataType.CLOB.getArrayDataType()),
+                        DSL.val(StepStatus.ACTIVE.dbValue()));
             }
             // Results say a step was up to date; rows that say so already are not written again,
             // so a run that changes nothing writes (almost) nothing.
@@ -127,7 +134,7 @@ public final class Engine {
                 notifyWorkers(t);
             }
         });
-        if (toRun.size() >= ANALYZE_THRESHOLD) {
+        if (toRun.size() >= ANALYZE_THRESHOLD && statisticsCover() < toRun.size()) {
             analyze();
         }
         return decision.plan();
@@ -144,6 +151,16 @@ public final class Engine {
         for (var table : List.of(STEPS, dev.tasksync.internal.store.jooq.Tables.STEP_DEPENDENCIES)) {
             dsl.execute("ANALYZE {0}", table);
         }
+    }
+
+    /**
+     * How many rows of {@code steps} the planner's statistics know of ({@code pg_class.reltuples}; -1
+     * before the first ANALYZE). Fewer than a task just submitted means its rows are not in them.
+     */
+    private long statisticsCover() {
+        Float rows = dsl.fetchValue(DSL.field("(SELECT reltuples FROM pg_class WHERE oid = {0}::regclass)", Float.class,
+                DSL.val(dsl.render(STEPS))));
+        return rows == null ? -1 : rows.longValue();
     }
 
     void notifyWorkers(DSLContext t) {

@@ -36,12 +36,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static dev.tasksync.internal.store.jooq.Tables.STEPS;
-import static dev.tasksync.internal.store.jooq.Tables.STEP_DEPENDENCIES;
 import static dev.tasksync.internal.store.jooq.Tables.STEP_RUNS;
 import static org.jooq.impl.DSL.currentOffsetDateTime;
-import static org.jooq.impl.DSL.inline;
-import static org.jooq.impl.DSL.select;
-import static org.jooq.impl.DSL.selectOne;
 
 /**
  * Claims runnable steps, executes them on a bounded pool under a lease kept alive by a heartbeat,
@@ -56,8 +52,12 @@ final class StepRunner implements AutoCloseable {
     /** Why an execution was stopped before it ended by itself. */
     enum Stop { TIMED_OUT, CANCELLED, LEASE_LOST, RELEASED }
 
-    /** A step claimed by this runner. */
-    record Claim(int stepId, int taskId, int attempt, JsonNode settings, JsonNode inputs, JsonNode lastResults) {
+    /**
+     * A step claimed by this runner; {@code leaseFrom} is the System.nanoTime() taken before the
+     * statement that set its lease, from which the lease surely still holds.
+     */
+    record Claim(int stepId, int taskId, int attempt, JsonNode settings, JsonNode inputs, JsonNode lastResults,
+                 long leaseFrom) {
     }
 
     private final Engine engine;
@@ -76,7 +76,12 @@ final class StepRunner implements AutoCloseable {
     private final ExecutorService pool;
     private final ScheduledExecutorService timer;
     private final DayToSecond lease;
-    private final ThreadLocal<Long> claimStarted = ThreadLocal.withInitial(System::nanoTime);
+    private final ClaimStatements statements;
+    /** Execution slots not taken: a claim reserves its slots first, so concurrent claimers never overbook. */
+    private final AtomicInteger slots;
+    /** False once the runner stops taking work (shutdown, or the run was interrupted). */
+    private volatile boolean claiming = true;
+    private final java.util.concurrent.atomic.AtomicLong claimedCount = new java.util.concurrent.atomic.AtomicLong();
 
     StepRunner(Engine engine, String workerId, WorkerOptions options, RunListener listener, Integer taskFilter,
                TaskGraph graph) {
@@ -87,6 +92,8 @@ final class StepRunner implements AutoCloseable {
         this.listener = listener;
         this.taskFilter = taskFilter;
         this.lease = DayToSecond.valueOf(options.lease());
+        this.statements = new ClaimStatements(workerId, options.lease());
+        this.slots = new AtomicInteger(options.concurrency());
         if (graph != null) {
             graphs.put(graph.taskId(), graph);
         }
@@ -134,16 +141,23 @@ final class StepRunner implements AutoCloseable {
         }
     }
 
+    /** Up to {@code max} ready steps not running yet: the candidates of an in-process claim. */
+    private List<Integer> readyCandidates(int max) {
+        return ready.stream().filter(id -> !running.containsKey(id)).limit(max).toList();
+    }
+
     /** Claims from the ready set while steps run here; scans the task only when nothing does. */
-    private List<Claim> claimNext(int free) {
-        if (free <= 0) {
-            return List.of();
-        }
-        List<Integer> candidates = ready.stream().filter(id -> !running.containsKey(id)).limit(free * 2L + 8).toList();
-        List<Claim> claims = candidates.isEmpty() ? List.of() : claim(free, candidates);
+    private List<Claim> claimNext() {
+        List<Integer> candidates = readyCandidates(options.concurrency() * 2 + 8);
+        List<Claim> claims = candidates.isEmpty() ? List.of() : claim(ClaimStatements.Scope.only(candidates));
         // Nothing of ours runs and nothing we released is claimable: look at the whole task
         // (steps completed by other workers release steps this runner does not know about).
-        return claims.isEmpty() && running.isEmpty() ? claim(free) : claims;
+        return claims.isEmpty() && running.isEmpty() ? claim() : claims;
+    }
+
+    /** Steps this runner claimed so far. */
+    long claimedCount() {
+        return claimedCount.get();
     }
 
     Set<Integer> executed() {
@@ -151,7 +165,7 @@ final class StepRunner implements AutoCloseable {
     }
 
     int free() {
-        return options.concurrency() - running.size();
+        return slots.get();
     }
 
     /** Wakes {@link #await} (a notification, a finished step, a shutdown). */
@@ -171,7 +185,7 @@ final class StepRunner implements AutoCloseable {
         int taskId = taskFilter;
         try {
             while (true) {
-                List<Claim> claims = taskFilter != null ? claimNext(free()) : claim(free());
+                List<Claim> claims = claimNext();
                 claims.forEach(this::start);
                 if (!claims.isEmpty() || running.size() > 0) {
                     if (running.size() > 0 && (free() == 0 || claims.isEmpty())) {
@@ -185,7 +199,7 @@ final class StepRunner implements AutoCloseable {
                 }
                 if (pending.active() == 0 && pending.nextRetry() == null) {
                     // A step may have completed after the last claim looked: look once more.
-                    List<Claim> late = claim(free());
+                    List<Claim> late = claim();
                     if (late.isEmpty()) {
                         return; // nothing held elsewhere, no retry due: whatever is still new cannot run
                     }
@@ -202,6 +216,7 @@ final class StepRunner implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
+            claiming = false;
             // The caller's thread was interrupted (or the loop failed): cancel what runs, so that
             // steps stop and their containers go, instead of waiting for them.
             if (Thread.currentThread().isInterrupted() || !running.isEmpty()) {
@@ -212,87 +227,50 @@ final class StepRunner implements AutoCloseable {
 
     // ---- claiming
 
-    /** Claims up to {@code limit} steps: new with every dependency completed, or active with an expired lease. */
-    List<Claim> claim(int limit) {
-        return claim(limit, null);
+    /** Takes up to {@code wanted} free slots; returns how many it took. */
+    private int reserve(int wanted) {
+        while (true) {
+            int free = slots.get();
+            int take = Math.min(free, wanted);
+            if (take <= 0 || slots.compareAndSet(free, free - take)) {
+                return Math.max(0, take);
+            }
+        }
     }
 
     /**
-     * As {@link #claim(int)}, looking only at {@code candidates} when given: the in-process run knows
-     * which steps its own completions released, and need not scan every waiting step of the task.
+     * Claims runnable steps for the free slots: new with every dependency completed, or active with an
+     * expired lease; of this runner's task, or of any task for a worker.
      */
-    List<Claim> claim(int limit, java.util.Collection<Integer> candidates) {
-        claimStarted.set(System.nanoTime());
-        List<Claim> claims = dsl.transactionResult(tx -> {
-            DSLContext t = tx.dsl();
-            var candidate = STEPS.as("candidate");
-            var upstream = STEPS.as("upstream");
-            // Only submitted steps (submit() or run() wrote the inputs they run with) are claimed:
-            // a step saved a moment ago waits until someone asks for it to run.
-            var runnable = candidate.STATUS.eq(StepStatus.NEW.dbValue())
-                    .and(candidate.INPUTS.isNotNull())
-                    .and(candidate.RUN_AFTER.isNull().or(candidate.RUN_AFTER.le(currentOffsetDateTime())))
-                    .andNotExists(selectOne().from(STEP_DEPENDENCIES)
-                            .join(upstream).on(upstream.ID.eq(STEP_DEPENDENCIES.DEPENDS_ON_ID))
-                            .where(STEP_DEPENDENCIES.STEP_ID.eq(candidate.ID))
-                            .and(upstream.STATUS.ne(StepStatus.COMPLETED.dbValue())));
-            var abandoned = candidate.STATUS.eq(StepStatus.ACTIVE.dbValue())
-                    .and(candidate.LEASE_EXPIRES_AT.lt(currentOffsetDateTime()));
-            var where = candidates != null ? candidate.ID.in(candidates).and(runnable) : runnable.or(abandoned);
-            if (taskFilter != null) {
-                where = candidate.TASK_ID.eq(taskFilter).and(where);
-            } else {
-                where = candidate.STATUS.in(StepStatus.NEW.dbValue(), StepStatus.ACTIVE.dbValue()).and(where);
-            }
-            // Lock first, then update by id: an UPDATE ... WHERE id IN (SELECT ... SKIP LOCKED LIMIT n)
-            // may re-run its subquery when a row changes under it and claim more than it locked.
-            Integer[] locked = t.select(candidate.ID).from(candidate)
-                    .where(where)
-                    .orderBy(candidate.ID)
-                    .limit(limit)
-                    .forUpdate().of(candidate).skipLocked()
-                    .fetchArray(candidate.ID);
-            if (locked.length == 0) {
-                return List.<Claim>of();
-            }
-            List<Claim> claimed = t.update(STEPS)
-                    .set(STEPS.STATUS, StepStatus.ACTIVE.dbValue())
-                    .set(STEPS.ATTEMPT, STEPS.ATTEMPT.plus(1))
-                    .set(STEPS.STARTED_AT, currentOffsetDateTime())
-                    .setNull(STEPS.FINISHED_AT)
-                    .set(STEPS.LEASE_OWNER, workerId)
-                    .set(STEPS.LEASE_EXPIRES_AT, currentOffsetDateTime().plus(lease))
-                    .where(STEPS.ID.eq(DSL.any(locked)))
-                    .returning(STEPS.ID, STEPS.TASK_ID, STEPS.ATTEMPT, STEPS.SETTINGS, STEPS.INPUTS, STEPS.RESULTS)
-                    .fetch(r -> new Claim(r.getId(), r.getTaskId(), r.getAttempt(), Store.parse(r.getSettings()),
-                            Store.parse(r.getInputs()), Store.parse(r.getResults())));
-            if (claimed.isEmpty()) {
-                return claimed;
-            }
-            Integer[] ids = claimed.stream().filter(c -> c.attempt() > 1).map(Claim::stepId).toArray(Integer[]::new);
-            // An attempt still open here belonged to a worker whose lease expired.
-            if (ids.length > 0) {
-                t.update(STEP_RUNS)
-                        .set(STEP_RUNS.FINISHED_AT, currentOffsetDateTime())
-                        .set(STEP_RUNS.OUTCOME, "abandoned")
-                        .set(STEP_RUNS.ERROR, "lease expired; claimed again by " + workerId)
-                        .where(STEP_RUNS.STEP_ID.eq(DSL.any(ids))).and(STEP_RUNS.FINISHED_AT.isNull())
-                        .execute();
-            }
-            var insert = t.insertInto(STEP_RUNS, STEP_RUNS.STEP_ID, STEP_RUNS.ATTEMPT, STEP_RUNS.WORKER_ID, STEP_RUNS.STARTED_AT);
-            for (Claim c : claimed) {
-                insert = insert.values(inline(c.stepId()), inline(c.attempt()), inline(workerId), currentOffsetDateTime());
-            }
-            insert.execute();
-            return claimed;
-        });
+    List<Claim> claim() {
+        return claim(taskFilter != null ? ClaimStatements.Scope.task(taskFilter) : ClaimStatements.Scope.anyTask());
+    }
+
+    private List<Claim> claim(ClaimStatements.Scope scope) {
+        int reserved = claiming ? reserve(options.concurrency()) : 0;
+        if (reserved == 0) {
+            return List.of();
+        }
+        List<Claim> claims = List.of();
+        try {
+            long leaseFrom = System.nanoTime();
+            claims = dsl.transactionResult(tx -> statements.claim(tx.dsl(), scope, reserved, leaseFrom));
+            loadGraphs(claims);
+            return claims;
+        } finally {
+            slots.addAndGet(reserved - claims.size());
+        }
+    }
+
+    /** Counts the claims and loads the graph of each claimed step's task this runner has not seen (or saw before the step was added). */
+    private void loadGraphs(List<Claim> claims) {
+        claimedCount.addAndGet(claims.size());
         for (Claim c : claims) {
             TaskGraph g = graphs.get(c.taskId());
             if (g == null || !g.contains(c.stepId())) {
                 graphs.put(c.taskId(), TaskGraph.of(engine.load(c.taskId())));
             }
         }
-        return claims;
     }
 
     // ---- executing
@@ -314,6 +292,9 @@ final class StepRunner implements AutoCloseable {
 
         synchronized void bind(Thread thread) {
             this.thread = thread;
+            if (stop != null) {
+                thread.interrupt(); // stopped before it started: do not start the work at all
+            }
         }
 
         synchronized void stop(Stop why) {
@@ -341,26 +322,49 @@ final class StepRunner implements AutoCloseable {
         }
     }
 
+    /** Starts a claimed step on the pool; its slot was reserved by the claim. */
     void start(Claim claim) {
-        Execution execution = new Execution(claim, claimStarted.get() + leaseNanos());
-        running.put(claim.stepId(), execution);
-        executed.add(claim.stepId());
+        Execution first = track(claim);
         pool.execute(() -> {
-            execution.bind(Thread.currentThread());
-            try {
-                executeAndRecord(execution);
-            } catch (RuntimeException e) {
-                LOG.error("step {}: recording its outcome failed", claim.stepId(), e);
-            } finally {
-                running.remove(claim.stepId());
-                Thread.interrupted();
-                wakeUp();
+            Execution execution = first;
+            // A completion may claim the steps it released: this thread goes on with the first of
+            // them, the others start on the pool.
+            while (execution != null) {
+                Claim c = execution.claim;
+                List<Claim> next = List.of();
+                execution.bind(Thread.currentThread());
+                try {
+                    next = executeAndRecord(execution);
+                } catch (RuntimeException e) {
+                    LOG.error("step {}: recording its outcome failed", c.stepId(), e);
+                } finally {
+                    running.remove(c.stepId());
+                    Thread.interrupted();
+                }
+                if (next.isEmpty()) {
+                    slots.incrementAndGet();
+                    execution = null;
+                } else {
+                    execution = track(next.get(0));
+                    next.subList(1, next.size()).forEach(this::start);
+                }
+                if (next.size() != 1) {
+                    wakeUp();
+                }
             }
         });
     }
 
+    private Execution track(Claim claim) {
+        Execution execution = new Execution(claim, claim.leaseFrom() + leaseNanos());
+        running.put(claim.stepId(), execution);
+        executed.add(claim.stepId());
+        return execution;
+    }
+
+    /** Executes a claimed step and records its outcome; returns the steps claimed along with it. */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private void executeAndRecord(Execution execution) {
+    private List<Claim> executeAndRecord(Execution execution) {
         Claim claim = execution.claim;
         TaskGraph graph = graphs.get(claim.taskId());
         int id = claim.stepId();
@@ -416,10 +420,10 @@ final class StepRunner implements AutoCloseable {
             // Interrupted because this worker let go: not the step's failure. Give the claim back
             // (a no-op when another worker already holds it).
             release(claim, tail.text(), stop == Stop.RELEASED ? "worker " + workerId + " shut down" : "lease lost");
-            return;
+            return List.of();
         }
         ExecutionPolicy policy = parsed == null ? ExecutionPolicy.DEFAULT : parsed.policy();
-        record(graph, claim, outcome.succeeded(), stop, results, outcome.error(), tail.text(), policy);
+        List<Claim> next = record(graph, claim, outcome.succeeded(), stop, results, outcome.error(), tail.text(), policy);
         if (outcome.succeeded()) {
             released(graph, id);
         } else if (stop == Stop.CANCELLED || claim.attempt() > policy.retries()) {
@@ -429,77 +433,98 @@ final class StepRunner implements AutoCloseable {
             var stored = Store.step(dsl, id);
             listener.stepFinished(new StepResult(id, stored.title(), stored.status(), stored.results(), stored.duration(), true));
         }
+        return next;
     }
 
     private static String seconds(Duration d) {
         return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() / 1000.0 + " s";
     }
 
-    /** Records an outcome; a claim taken over by another worker (attempt or owner changed) changes nothing. */
-    private void record(TaskGraph graph, Claim claim, boolean succeeded, Stop stop, ObjectNode results, String error,
-                        String logTail, ExecutionPolicy policy) {
+    /**
+     * Records an outcome; a claim taken over by another worker (attempt or owner changed) changes
+     * nothing. A completion also claims, in the same statement, what it released (its dependents and,
+     * in an in-process run, the ready steps) for the slot it frees and any other free one: the steps
+     * it returns are this runner's to start.
+     */
+    private List<Claim> record(TaskGraph graph, Claim claim, boolean succeeded, Stop stop, ObjectNode results, String error,
+                               String logTail, ExecutionPolicy policy) {
         int id = claim.stepId();
         boolean retry = !succeeded && stop != Stop.CANCELLED && claim.attempt() <= policy.retries();
         StepStatus status = succeeded ? StepStatus.COMPLETED
                 : stop == Stop.CANCELLED ? StepStatus.CANCELLED
                 : retry ? StepStatus.NEW : StepStatus.FAILED;
-        String outcome = succeeded ? "completed" : stop == Stop.TIMED_OUT ? "timed_out"
+        String runOutcome = succeeded ? "completed" : stop == Stop.TIMED_OUT ? "timed_out"
                 : stop == Stop.CANCELLED ? "cancelled" : "failed";
+        Long retryAfter = null;
         if (retry) {
             Duration backoff = policy.backoffAfter(claim.attempt());
             results.putObject("retrying").put("next_attempt", claim.attempt() + 1)
                     .put("after_seconds", backoff.toMillis() / 1000.0);
+            retryAfter = backoff.toMillis();
         }
-        withRetries(() -> dsl.transaction(tx -> {
-            DSLContext t = tx.dsl();
-            var update = t.update(STEPS)
-                    .set(STEPS.STATUS, status.dbValue())
-                    .set(STEPS.RESULTS, Store.jsonb(results))
-                    .set(STEPS.FINISHED_AT, currentOffsetDateTime())
-                    .setNull(STEPS.LEASE_OWNER)
-                    .setNull(STEPS.LEASE_EXPIRES_AT)
-                    .set(STEPS.CANCEL_REQUESTED, false);
-            if (retry) {
-                update = update.set(STEPS.RUN_AFTER, currentOffsetDateTime().plus(DayToSecond.valueOf(policy.backoffAfter(claim.attempt()))));
+        var outcome = new ClaimStatements.Outcome(id, claim.taskId(), claim.attempt(), status, runOutcome, results, error,
+                logTail, retryAfter, !succeeded && !retry);
+        List<Integer> dependents = graph.graph().directDownstreamOf(id);
+        int extra = 0;
+        ClaimStatements.Scope next = null;
+        if (succeeded && claiming) {
+            List<Integer> candidates = new ArrayList<>();
+            int max = options.concurrency() * 2 + 8;
+            for (int i = 0; i < dependents.size() && candidates.size() < max; i++) {
+                candidates.add(dependents.get(i));
             }
-            if (!succeeded && !retry) {
-                update = update.setNull(STEPS.FINGERPRINT);
+            if (taskFilter != null) {
+                readyCandidates(max).stream().filter(c -> c != id && !candidates.contains(c)).limit(max).forEach(candidates::add);
             }
-            int updated = update
-                    .where(STEPS.ID.eq(id))
-                    .and(STEPS.ATTEMPT.eq(claim.attempt()))
-                    .and(STEPS.LEASE_OWNER.eq(workerId))
-                    .and(STEPS.STATUS.eq(StepStatus.ACTIVE.dbValue()))
-                    .execute();
-            t.update(STEP_RUNS)
-                    .set(STEP_RUNS.FINISHED_AT, currentOffsetDateTime())
-                    .set(STEP_RUNS.OUTCOME, updated == 0 ? "abandoned" : outcome)
-                    .set(STEP_RUNS.ERROR, updated == 0 ? "lease lost before the outcome was recorded" : error)
-                    .set(STEP_RUNS.LOG_TAIL, logTail)
-                    .where(STEP_RUNS.STEP_ID.eq(id)).and(STEP_RUNS.ATTEMPT.eq(claim.attempt()))
-                    .and(STEP_RUNS.FINISHED_AT.isNull())
-                    .execute();
-            if (updated == 0) {
-                return;
+            if (!candidates.isEmpty()) {
+                extra = reserve(options.concurrency() - 1);
+                next = ClaimStatements.Scope.only(candidates);
             }
-            if (!succeeded && !retry) {
-                Set<Integer> downstream = graph.graph().downstreamOf(id);
-                if (!downstream.isEmpty()) {
-                    ObjectNode skipped = Store.JSON.createObjectNode();
-                    skipped.putObject("skipped_because").put("id", id).put("title", graph.titles().get(id))
-                            .put("status", status.dbValue());
-                    t.update(STEPS).set(STEPS.STATUS, stop == Stop.CANCELLED ? StepStatus.CANCELLED.dbValue() : StepStatus.SKIPPED.dbValue())
-                            .set(STEPS.RESULTS, Store.jsonb(skipped))
-                            .where(STEPS.ID.eq(DSL.any(downstream.toArray(Integer[]::new))))
-                            .and(STEPS.STATUS.eq(StepStatus.NEW.dbValue()))
-                            .execute();
+        }
+        int limit = next == null ? 0 : 1 + extra;
+        ClaimStatements.Scope scope = next;
+        List<Claim> claims = List.of();
+        try {
+            claims = withRetries(() -> dsl.transactionResult(tx -> {
+                DSLContext t = tx.dsl();
+                var recorded = statements.record(t, outcome, scope, limit, System.nanoTime());
+                if (!recorded.recorded()) {
+                    return recorded.claims();
                 }
-            }
-            settleTaskIfDone(t, claim.taskId());
-            if (taskFilter == null && succeeded && !graph.graph().directDownstreamOf(id).isEmpty()) {
-                engine.notifyWorkers(t); // its dependents may be claimable now, by any worker
-            }
-        }));
+                if (!succeeded && !retry) {
+                    skipDownstream(t, graph, id, stop, status);
+                }
+                if (!recorded.othersWaiting()) {
+                    settleTaskIfDone(t, claim.taskId());
+                }
+                long claimedDependents = recorded.claims().stream().filter(c -> dependents.contains(c.stepId())).count();
+                if (taskFilter == null && succeeded && dependents.size() > claimedDependents) {
+                    engine.notifyWorkers(t); // other dependents may be claimable now, by any worker
+                }
+                return recorded.claims();
+            }));
+            loadGraphs(claims);
+            return claims;
+        } finally {
+            // The slot of the recorded step goes to the first claim (or back, by the caller).
+            slots.addAndGet(extra - Math.max(0, claims.size() - 1));
+        }
+    }
+
+    /** A step failed for good: the steps waiting for it will not run. */
+    private static void skipDownstream(DSLContext t, TaskGraph graph, int id, Stop stop, StepStatus status) {
+        Set<Integer> downstream = graph.graph().downstreamOf(id);
+        if (downstream.isEmpty()) {
+            return;
+        }
+        ObjectNode skipped = Store.JSON.createObjectNode();
+        skipped.putObject("skipped_because").put("id", id).put("title", graph.titles().get(id))
+                .put("status", status.dbValue());
+        t.update(STEPS).set(STEPS.STATUS, stop == Stop.CANCELLED ? StepStatus.CANCELLED.dbValue() : StepStatus.SKIPPED.dbValue())
+                .set(STEPS.RESULTS, Store.jsonb(skipped))
+                .where(STEPS.ID.eq(DSL.any(downstream.toArray(Integer[]::new))))
+                .and(STEPS.STATUS.eq(StepStatus.NEW.dbValue()))
+                .execute();
     }
 
     /**
@@ -508,12 +533,8 @@ final class StepRunner implements AutoCloseable {
      * step makes the later one see the earlier one's commit.
      */
     private static void settleTaskIfDone(DSLContext t, int taskId) {
-        var unfinished = STEPS.TASK_ID.eq(taskId).and(STEPS.STATUS.in(StepStatus.NEW.dbValue(), StepStatus.ACTIVE.dbValue()));
-        if (t.fetchExists(STEPS, unfinished.and(STEPS.STATUS.eq(StepStatus.NEW.dbValue())))) {
-            return;
-        }
         Store.lockTask(t, taskId);
-        if (!t.fetchExists(STEPS, unfinished)) {
+        if (!t.fetchExists(STEPS, STEPS.TASK_ID.eq(taskId).and(STEPS.STATUS.in(StepStatus.NEW.dbValue(), StepStatus.ACTIVE.dbValue())))) {
             Store.setTaskStatus(t, taskId, Engine.taskStatus(t, taskId));
         }
     }

@@ -13,7 +13,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A long-running worker: claims runnable steps of any task, executes and records them. LISTEN/NOTIFY
@@ -26,7 +25,6 @@ public final class WorkerLoop implements AutoCloseable {
     private final String workerId;
     private final WorkerOptions options;
     private final StepRunner runner;
-    private final AtomicLong claimed = new AtomicLong();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean running = true;
     private Thread loop;
@@ -46,7 +44,7 @@ public final class WorkerLoop implements AutoCloseable {
 
     /** Steps this worker claimed so far. */
     public long claimed() {
-        return claimed.get();
+        return runner.claimedCount();
     }
 
     /** Starts claiming; {@code notifications} (may be null) is where LISTEN connections come from. */
@@ -69,10 +67,8 @@ public final class WorkerLoop implements AutoCloseable {
         try {
             while (running) {
                 try {
-                    int free = runner.free();
-                    List<StepRunner.Claim> claims = free > 0 ? runner.claim(free) : List.of();
+                    List<StepRunner.Claim> claims = runner.claim();
                     claims.forEach(runner::start);
-                    claimed.addAndGet(claims.size());
                     backoff = 100;
                     if (claims.isEmpty() || runner.free() == 0) {
                         runner.await(options.pollInterval());
