@@ -4,72 +4,390 @@ import dev.tasksync.DependencyCycleException;
 import org.jgrapht.Graph;
 import org.jgrapht.alg.cycle.CycleDetector;
 import org.jgrapht.graph.DefaultEdge;
-import org.jgrapht.graph.SimpleDirectedGraph;
-import org.jgrapht.traverse.BreadthFirstIterator;
-import org.jgrapht.traverse.TopologicalOrderIterator;
+import org.jgrapht.graph.DirectedMultigraph;
 
+import java.util.AbstractList;
+import java.util.AbstractSet;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.Comparator;
+import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.PriorityQueue;
+import java.util.RandomAccess;
 import java.util.Set;
 import java.util.function.Function;
 
 /**
- * A task's steps as a JGraphT DAG: an edge runs from a dependency to the step that waits for it.
- * Keys are step ids for stored steps and titles for definitions not yet saved.
+ * A task's steps as a DAG: an edge runs from a dependency to the step that waits for it. Keys are
+ * step ids for stored steps and titles for definitions not yet saved.
+ *
+ * <p>Each key is indexed to an int once (its position in the map given to {@link #of}); the edges
+ * are kept as two compact adjacency arrays (CSR: dependents of each step, dependencies of each
+ * step) over those ints. Validation, ordering and the up/downstream walks run over these arrays,
+ * with no per-step or per-edge objects, which is what makes a 100,000-step task cheap to check and
+ * small to keep. Every answer follows JGraphT's semantics for the same graph (a directed multigraph
+ * whose vertices and edges are in insertion order): its topological order iterators, its
+ * breadth-first iterator, its edge set order. {@link #asJGraphT()} builds that JGraphT graph on
+ * demand, and a cycle is named by JGraphT's {@link CycleDetector} on it.
  */
 public final class StepGraph<K> {
-    private final Graph<K, DefaultEdge> graph;
+    /** Keys by index, in the order of the map they came from. */
+    private final Object[] keys;
+    private final KeyIndex index;
+    /** Dependents of step {@code i}: {@code outAdj[outStart[i] .. outStart[i + 1])}, in insertion order. */
+    private final int[] outStart;
+    private final int[] outAdj;
+    /** Dependencies of step {@code i}: {@code inAdj[inStart[i] .. inStart[i + 1])}, as listed. */
+    private final int[] inStart;
+    private final int[] inAdj;
     private final List<K> order;
 
-    private StepGraph(Graph<K, DefaultEdge> graph, List<K> order) {
-        this.graph = graph;
-        this.order = List.copyOf(order);
+    private StepGraph(Object[] keys, KeyIndex index, int[] outStart, int[] outAdj, int[] inStart, int[] inAdj, List<K> order) {
+        this.keys = keys;
+        this.index = index;
+        this.outStart = outStart;
+        this.outAdj = outAdj;
+        this.inStart = inStart;
+        this.inAdj = inAdj;
+        this.order = order;
     }
 
     /**
-     * Builds the DAG. Every dependency must be a key of {@code dependsOn} (check that first).
+     * Builds the DAG. Every dependency must be a key of {@code dependsOn} (check that first, to
+     * report it well; here it is an {@link IllegalArgumentException}).
      *
      * @throws DependencyCycleException naming the steps on a cycle
      */
     public static <K> StepGraph<K> of(Map<K, ? extends List<K>> dependsOn, Function<K, String> name) {
-        Graph<K, DefaultEdge> g = new LeanDigraph<>();
-        dependsOn.keySet().forEach(g::addVertex);
-        dependsOn.forEach((step, deps) -> {
-            for (K dep : deps) {
-                if (dep.equals(step)) {
-                    throw new DependencyCycleException(List.of(name.apply(step)));
-                }
-                g.addEdge(dep, step);
+        int n = dependsOn.size();
+        Object[] keys = new Object[n];
+        List<?>[] lists = new List<?>[n];
+        KeyIndex index = new KeyIndex(keys);
+        int i = 0;
+        long edges = 0;
+        for (Map.Entry<K, ? extends List<K>> e : dependsOn.entrySet()) {
+            K key = e.getKey();
+            if (key == null) {
+                throw new NullPointerException("step key");
             }
-        });
-        // One pass orders the steps and proves there is no cycle; only when it stalls is the
-        // (slower) cycle detector run, to name the steps on the cycle.
-        List<K> order = new ArrayList<>(g.vertexSet().size());
-        try {
-            new TopologicalOrderIterator<>(g).forEachRemaining(order::add);
-        } catch (IllegalArgumentException notADag) {
-            CycleDetector<K, DefaultEdge> detector = new CycleDetector<>(g);
-            throw new DependencyCycleException(oneCycle(g, detector.findCycles()).stream().map(name).toList());
+            keys[i] = key;
+            lists[i] = e.getValue();
+            index.add(key, i);
+            edges += e.getValue().size();
+            i++;
         }
-        if (order.size() != g.vertexSet().size()) {
+        if (edges > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("too many dependencies: " + edges);
+        }
+        int m = (int) edges;
+        int[] inStart = new int[n + 1];
+        int[] inAdj = new int[m];
+        int[] outCount = new int[n + 1];
+        int at = 0;
+        for (int v = 0; v < n; v++) {
+            for (Object dep : lists[v]) {
+                int u = index.find(dep);
+                if (u == v) {
+                    @SuppressWarnings("unchecked") K self = (K) keys[v];
+                    throw new DependencyCycleException(List.of(name.apply(self)));
+                }
+                if (u < 0) {
+                    throw new IllegalArgumentException("step " + keys[v] + " depends on " + dep + ", which is not a step of this graph");
+                }
+                inAdj[at++] = u;
+                outCount[u]++;
+            }
+            inStart[v + 1] = at;
+        }
+        // Dependents in the order the edges were added: by step, then by its dependency list.
+        int[] outStart = new int[n + 1];
+        for (int v = 0; v < n; v++) {
+            outStart[v + 1] = outStart[v] + outCount[v];
+        }
+        int[] fill = outCount; // reused as the write cursor of each step's dependents
+        System.arraycopy(outStart, 0, fill, 0, n + 1);
+        int[] outAdj = new int[m];
+        for (int v = 0; v < n; v++) {
+            for (int j = inStart[v]; j < inStart[v + 1]; j++) {
+                outAdj[fill[inAdj[j]]++] = v;
+            }
+        }
+
+        // Kahn's algorithm, first in first out: orders the steps and proves there is no cycle.
+        int[] indegree = fill; // reused again
+        for (int v = 0; v < n; v++) {
+            indegree[v] = inStart[v + 1] - inStart[v];
+        }
+        int[] queue = new int[n];
+        int head = 0;
+        int tail = 0;
+        for (int v = 0; v < n; v++) {
+            if (indegree[v] == 0) {
+                queue[tail++] = v;
+            }
+        }
+        while (head < tail) {
+            int v = queue[head++];
+            for (int j = outStart[v]; j < outStart[v + 1]; j++) {
+                if (--indegree[outAdj[j]] == 0) {
+                    queue[tail++] = outAdj[j];
+                }
+            }
+        }
+        StepGraph<K> graph = new StepGraph<>(keys, index, outStart, outAdj, inStart, inAdj, null);
+        if (tail != n) {
+            // Only now, to name the steps on one cycle, is the (slower) JGraphT graph built.
+            Graph<K, DefaultEdge> g = graph.asJGraphT();
             throw new DependencyCycleException(oneCycle(g, new CycleDetector<>(g).findCycles()).stream().map(name).toList());
         }
-        return new StepGraph<>(g, order);
+        Object[] ordered = new Object[n];
+        for (int j = 0; j < n; j++) {
+            ordered[j] = keys[queue[j]];
+        }
+        @SuppressWarnings("unchecked") List<K> order = (List<K>) List.of(ordered);
+        return new StepGraph<>(keys, index, outStart, outAdj, inStart, inAdj, order);
+    }
+
+    // ---- the key index
+
+    /**
+     * Keys to their index: open addressing with linear probing over an int array. A probe compares
+     * hash codes (kept in an int array by index) before keys; when every key is an {@link Integer}
+     * (step ids), equal hash codes mean equal keys, so the key objects are not read at all.
+     */
+    private static final class KeyIndex {
+        private final Object[] keys;
+        /** Each key's hash code, by index. */
+        private final int[] hashes;
+        /** {@code index + 1} of the key in each slot, 0 when empty. */
+        private final int[] table;
+        private final int mask;
+        private final int shift;
+        private boolean integers = true;
+
+        KeyIndex(Object[] keys) {
+            this.keys = keys;
+            this.hashes = new int[keys.length];
+            int size = 4;
+            while (size < keys.length * 2L && size < (1 << 30)) {
+                size <<= 1;
+            }
+            this.table = new int[size];
+            this.mask = size - 1;
+            this.shift = Integer.numberOfLeadingZeros(mask);
+        }
+
+        /** The top bits of the hash code times 2^32 / golden ratio, so that ids in a run or a stride spread. */
+        private int slot(int hash) {
+            return (hash * 0x9E3779B9) >>> shift;
+        }
+
+        void add(Object key, int index) {
+            integers &= key.getClass() == Integer.class;
+            int hash = key.hashCode();
+            hashes[index] = hash;
+            for (int s = slot(hash); ; s = (s + 1) & mask) {
+                int found = table[s];
+                if (found == 0) {
+                    table[s] = index + 1;
+                    return;
+                }
+                if (hashes[found - 1] == hash && keys[found - 1].equals(key)) {
+                    throw new IllegalArgumentException("step " + key + " is listed twice");
+                }
+            }
+        }
+
+        /** The key's index, or -1. */
+        int find(Object key) {
+            if (key == null) {
+                return -1;
+            }
+            int hash = key.hashCode();
+            boolean byHash = integers && key.getClass() == Integer.class;
+            for (int s = slot(hash); ; s = (s + 1) & mask) {
+                int found = table[s];
+                if (found == 0) {
+                    return -1;
+                }
+                if (hashes[found - 1] == hash && (byHash || keys[found - 1].equals(key))) {
+                    return found - 1;
+                }
+            }
+        }
+    }
+
+    private int indexOf(Object key) {
+        return index.find(key);
+    }
+
+    private int require(K key) {
+        int v = indexOf(key);
+        if (v < 0) {
+            throw new IllegalArgumentException("no such step in the graph: " + key);
+        }
+        return v;
+    }
+
+    @SuppressWarnings("unchecked")
+    private K key(int v) {
+        return (K) keys[v];
+    }
+
+    // ---- queries
+
+    /** Dependencies before dependents; among steps ready at the same time, the least by {@code tieBreak} first. */
+    public List<K> topologicalOrder(Comparator<K> tieBreak) {
+        int n = keys.length;
+        int[] indegree = new int[n];
+        PriorityQueue<Integer> ready = new PriorityQueue<>((a, b) -> tieBreak.compare(key(a), key(b)));
+        for (int v = 0; v < n; v++) {
+            indegree[v] = inStart[v + 1] - inStart[v];
+            if (indegree[v] == 0) {
+                ready.offer(v);
+            }
+        }
+        List<K> result = new ArrayList<>(n);
+        while (!ready.isEmpty()) {
+            int v = ready.poll();
+            result.add(key(v));
+            for (int j = outStart[v]; j < outStart[v + 1]; j++) {
+                if (--indegree[outAdj[j]] == 0) {
+                    ready.offer(outAdj[j]);
+                }
+            }
+        }
+        return result;
+    }
+
+    /** Dependencies before dependents (an unmodifiable list, computed once when the graph was built). */
+    public List<K> topologicalOrder() {
+        return order;
+    }
+
+    /** Every step that (transitively) waits for {@code key}, breadth first. */
+    public Set<K> downstreamOf(K key) {
+        int start = require(key);
+        BitSet seen = new BitSet();
+        seen.set(start);
+        int[] queue = new int[16];
+        queue[0] = start;
+        int head = 0;
+        int tail = 1;
+        Set<K> result = new LinkedHashSet<>();
+        while (head < tail) {
+            int v = queue[head++];
+            for (int j = outStart[v]; j < outStart[v + 1]; j++) {
+                int w = outAdj[j];
+                if (!seen.get(w)) {
+                    seen.set(w);
+                    result.add(key(w));
+                    if (tail == queue.length) {
+                        queue = Arrays.copyOf(queue, tail * 2);
+                    }
+                    queue[tail++] = w;
+                }
+            }
+        }
+        return result;
+    }
+
+    /** Every step {@code key} (transitively) waits for, nearest first. */
+    public List<K> upstreamOf(K key) {
+        int start = require(key);
+        BitSet seen = new BitSet();
+        List<K> result = new ArrayList<>();
+        int[] frontier = Arrays.copyOfRange(inAdj, inStart[start], inStart[start + 1]);
+        int size = frontier.length;
+        while (size > 0) {
+            int[] next = new int[16];
+            int nextSize = 0;
+            for (int f = 0; f < size; f++) {
+                int v = frontier[f];
+                if (!seen.get(v)) {
+                    seen.set(v);
+                    result.add(key(v));
+                    int degree = inStart[v + 1] - inStart[v];
+                    if (nextSize + degree > next.length) {
+                        next = Arrays.copyOf(next, Math.max(next.length * 2, nextSize + degree));
+                    }
+                    System.arraycopy(inAdj, inStart[v], next, nextSize, degree);
+                    nextSize += degree;
+                }
+            }
+            frontier = next;
+            size = nextSize;
+        }
+        return result;
+    }
+
+    /** The steps that wait for {@code key} directly, in the order their dependencies were added. */
+    public List<K> directDownstreamOf(K key) {
+        int v = require(key);
+        return new Slice<>(keys, outAdj, outStart[v], outStart[v + 1]);
+    }
+
+    /** The steps {@code key} waits for directly, as its dependency list names them. */
+    public List<K> directUpstreamOf(K key) {
+        int v = require(key);
+        return new Slice<>(keys, inAdj, inStart[v], inStart[v + 1]);
+    }
+
+    /** Every step, in the order of the map the graph was built from. */
+    public Set<K> steps() {
+        return new AbstractSet<>() {
+            @Override
+            public Iterator<K> iterator() {
+                return new Iterator<>() {
+                    private int next;
+
+                    @Override
+                    public boolean hasNext() {
+                        return next < keys.length;
+                    }
+
+                    @Override
+                    public K next() {
+                        if (next >= keys.length) {
+                            throw new NoSuchElementException();
+                        }
+                        return key(next++);
+                    }
+                };
+            }
+
+            @Override
+            public int size() {
+                return keys.length;
+            }
+
+            @Override
+            public boolean contains(Object o) {
+                return indexOf(o) >= 0;
+            }
+        };
     }
 
     /**
-     * A directed graph without JGraphT's per-edge lookup map: dependencies are already de-duplicated,
-     * so the map's only use (refusing a second edge between two steps) is not needed, and it was most
-     * of the cost of building a large DAG.
+     * The same graph as a new JGraphT directed multigraph (vertices and edges in insertion order),
+     * for JGraphT's algorithms. Built on each call; the graph itself never needs it.
      */
-    private static final class LeanDigraph<K> extends org.jgrapht.graph.AbstractBaseGraph<K, DefaultEdge> {
-        LeanDigraph() {
-            super(null, org.jgrapht.util.SupplierUtil.DEFAULT_EDGE_SUPPLIER,
-                    org.jgrapht.graph.DefaultGraphType.directedMultigraph(),
-                    new org.jgrapht.graph.DefaultGraphSpecificsStrategy<>());
+    public Graph<K, DefaultEdge> asJGraphT() {
+        Graph<K, DefaultEdge> g = new DirectedMultigraph<>(DefaultEdge.class);
+        for (int v = 0; v < keys.length; v++) {
+            g.addVertex(key(v));
         }
+        for (int v = 0; v < keys.length; v++) {
+            for (int j = inStart[v]; j < inStart[v + 1]; j++) {
+                g.addEdge(key(inAdj[j]), key(v));
+            }
+        }
+        return g;
     }
 
     /** Orders the steps of a cycle by following edges, so the message reads as a loop. */
@@ -97,55 +415,7 @@ public final class StepGraph<K> {
         return from >= 0 ? path.subList(from, path.size()) : path;
     }
 
-    /** Dependencies before dependents; among steps ready at the same time, the least by {@code tieBreak} first. */
-    public List<K> topologicalOrder(java.util.Comparator<K> tieBreak) {
-        List<K> order = new ArrayList<>(graph.vertexSet().size());
-        new TopologicalOrderIterator<>(graph, tieBreak).forEachRemaining(order::add);
-        return order;
-    }
-
-    /** Dependencies before dependents. */
-    public List<K> topologicalOrder() {
-        return order;
-    }
-
-    /** Every step that (transitively) waits for {@code key}. */
-    public Set<K> downstreamOf(K key) {
-        Set<K> result = new LinkedHashSet<>();
-        new BreadthFirstIterator<>(graph, key).forEachRemaining(result::add);
-        result.remove(key);
-        return result;
-    }
-
-    /** Every step {@code key} (transitively) waits for, nearest first. */
-    public List<K> upstreamOf(K key) {
-        Set<K> result = new LinkedHashSet<>();
-        List<K> frontier = directUpstreamOf(key);
-        while (!frontier.isEmpty()) {
-            List<K> next = new ArrayList<>();
-            for (K k : frontier) {
-                if (result.add(k)) {
-                    next.addAll(directUpstreamOf(k));
-                }
-            }
-            frontier = next;
-        }
-        return new ArrayList<>(result);
-    }
-
-    public List<K> directDownstreamOf(K key) {
-        return graph.outgoingEdgesOf(key).stream().map(graph::getEdgeTarget).toList();
-    }
-
-    public List<K> directUpstreamOf(K key) {
-        return graph.incomingEdgesOf(key).stream().map(graph::getEdgeSource).toList();
-    }
-
-    public Set<K> steps() {
-        return graph.vertexSet();
-    }
-
-    /** The graph in DOT or Mermaid, for {@code task-sync graph}. */
+    /** The graph in DOT or Mermaid, for {@code task-sync graph}: steps in order, then edges as added. */
     public String render(String format, Function<K, String> label) {
         StringBuilder sb = new StringBuilder();
         boolean mermaid = "mermaid".equalsIgnoreCase(format);
@@ -154,14 +424,45 @@ public final class StepGraph<K> {
             String l = label.apply(v).replace("\"", "'");
             sb.append(mermaid ? "  s" + v + "[\"" + l + "\"]\n" : "  \"" + v + "\" [label=\"" + l + "\"];\n");
         }
-        for (DefaultEdge e : graph.edgeSet()) {
-            K s = graph.getEdgeSource(e);
-            K t = graph.getEdgeTarget(e);
-            sb.append(mermaid ? "  s" + s + " --> s" + t + "\n" : "  \"" + s + "\" -> \"" + t + "\";\n");
+        for (int v = 0; v < keys.length; v++) {
+            for (int j = inStart[v]; j < inStart[v + 1]; j++) {
+                Object s = keys[inAdj[j]];
+                Object t = keys[v];
+                sb.append(mermaid ? "  s" + s + " --> s" + t + "\n" : "  \"" + s + "\" -> \"" + t + "\";\n");
+            }
         }
         if (!mermaid) {
             sb.append("}\n");
         }
         return sb.toString();
+    }
+
+    /** An unmodifiable view of a range of an adjacency array, as keys. */
+    private static final class Slice<K> extends AbstractList<K> implements RandomAccess {
+        private final Object[] keys;
+        private final int[] adj;
+        private final int from;
+        private final int to;
+
+        Slice(Object[] keys, int[] adj, int from, int to) {
+            this.keys = keys;
+            this.adj = adj;
+            this.from = from;
+            this.to = to;
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public K get(int index) {
+            if (index < 0 || index >= to - from) {
+                throw new IndexOutOfBoundsException(index);
+            }
+            return (K) keys[adj[from + index]];
+        }
+
+        @Override
+        public int size() {
+            return to - from;
+        }
     }
 }
