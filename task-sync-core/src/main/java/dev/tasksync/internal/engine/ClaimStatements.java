@@ -113,6 +113,9 @@ final class ClaimStatements {
         // The snapshot predates this statement, so steps claimed here still read as new.
         String waiting = "EXISTS (SELECT 1 FROM " + sql.p(STEPS) + " w WHERE w.task_id = " + sql.p(DSL.val(o.taskId()))
                 + " AND w.status = '" + NEW + "' AND w.id <> " + id + ")";
+        if (claiming) {
+            waiting = "CASE WHEN EXISTS (SELECT 1 FROM claimed) THEN true ELSE " + waiting + " END"; // claimed ones are waiting
+        }
         sql.add(" SELECT d.recorded, d.waiting");
         if (claiming) {
             sql.add(", c.id, c.task_id, c.attempt, c.settings::text AS settings, c.inputs::text AS inputs, c.results::text AS results");

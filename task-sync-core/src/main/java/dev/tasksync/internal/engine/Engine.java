@@ -26,6 +26,7 @@ import java.nio.file.PathMatcher;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.time.OffsetDateTime;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -184,10 +185,14 @@ public final class Engine {
             }
         }
         String finalStatus = finish(taskId);
-        List<StepResult> results = Store.steps(dsl, taskId).stream()
-                .map(s -> new StepResult(s.id(), s.title(), s.status(), s.results(),
-                        executed.contains(s.id()) ? s.duration() : Duration.ZERO, executed.contains(s.id())))
-                .toList();
+        List<StepResult> results = dsl.select(STEPS.ID, STEPS.TITLE, STEPS.STATUS, STEPS.RESULTS, STEPS.STARTED_AT, STEPS.FINISHED_AT)
+                .from(STEPS).where(STEPS.TASK_ID.eq(taskId)).orderBy(STEPS.ID)
+                .fetch(r -> {
+                    boolean ran = executed.contains(r.value1());
+                    Duration took = ran && r.value5() != null && r.value6() != null && !r.value6().isBefore(r.value5())
+                            ? Duration.between(r.value5(), r.value6()) : Duration.ZERO;
+                    return new StepResult(r.value1(), r.value2(), StepStatus.fromDb(r.value3()), Store.parse(r.value4()), took, ran);
+                });
         return new RunResult(taskId, loaded.task().name(), finalStatus, results, Duration.ofNanos(System.nanoTime() - started));
     }
 
@@ -284,9 +289,14 @@ public final class Engine {
 
     Loaded load(int taskId) {
         Task task = Store.task(dsl, taskId);
-        List<Step> steps = Store.steps(dsl, taskId);
+        // One read of the rows: the steps, and the state their last run left behind.
         Map<Integer, Step> byId = new LinkedHashMap<>();
-        steps.forEach(s -> byId.put(s.id(), s));
+        Map<Integer, StoredState> stored = new HashMap<>();
+        dsl.selectFrom(STEPS).where(STEPS.TASK_ID.eq(taskId)).orderBy(STEPS.ID).forEach(r -> {
+            byId.put(r.getId(), Store.toStep(r));
+            stored.put(r.getId(), new StoredState(r.getFingerprint(), r.getInputs()));
+        });
+        Collection<Step> steps = byId.values();
         Map<Integer, ParsedSettings> parsed = new HashMap<>();
         Map<Integer, List<Integer>> deps = new LinkedHashMap<>();
         for (Step s : steps) {
@@ -300,9 +310,6 @@ public final class Engine {
             deps.put(s.id(), p.dependsOn());
         }
         StepGraph<Integer> graph = StepGraph.of(deps, id -> id + " '" + byId.get(id).title() + "'");
-        Map<Integer, StoredState> stored = new HashMap<>();
-        dsl.select(STEPS.ID, STEPS.FINGERPRINT, STEPS.INPUTS).from(STEPS).where(STEPS.TASK_ID.eq(taskId))
-                .forEach(r -> stored.put(r.value1(), new StoredState(r.value2(), Inputs.fromJson(Store.parse(r.value3())))));
         return new Loaded(task, byId, parsed, graph, stored, localPath(task), ignore);
     }
 
@@ -373,7 +380,8 @@ public final class Engine {
             }
             StoredState last = stored.get(step.id());
             if (last.fingerprint() == null || !last.fingerprint().equals(fingerprint)) {
-                String why = last.inputs() == null ? null : in.whatChangedSince(last.inputs());
+                Inputs before = Inputs.fromJson(Store.parse(last.inputs()));
+                String why = before == null ? null : in.whatChangedSince(before);
                 return new PlannedStep(step.id(), title, true, why == null ? "inputs changed" : why);
             }
             var stale = parsed.get(step.id()).staleReason(step.results());
@@ -384,7 +392,7 @@ public final class Engine {
         }
     }
 
-    /** The fingerprint and inputs recorded by a step's last successful run. */
-    private record StoredState(String fingerprint, Inputs inputs) {
+    /** The fingerprint and inputs recorded by a step's last successful run (parsed only to explain a change). */
+    private record StoredState(String fingerprint, org.jooq.JSONB inputs) {
     }
 }
