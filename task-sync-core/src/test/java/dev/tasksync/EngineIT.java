@@ -95,6 +95,41 @@ class EngineIT {
     }
 
     @Test
+    void aCompletionStartsTheStepItReleasedInTheSameTransaction() {
+        var def = TaskDefinition.named("handoff");
+        for (int i = 0; i < 6; i++) {
+            var step = def.step("s" + i, new Sleep(1));
+            if (i > 0) {
+                step.dependsOn("s" + (i - 1));
+            }
+        }
+        Task task = ts.save(def.build());
+        assertThat(ts.run(task.id()).succeeded()).isTrue();
+        // Both timestamps are the recording transaction's now(): equal only when one transaction
+        // recorded the step before and claimed the next one.
+        List<Map<String, Object>> runs = Rows.query(ts, "SELECT s.title, r.started_at, r.finished_at FROM ${schema}.step_runs r "
+                + "JOIN ${schema}.steps s ON s.id = r.step_id ORDER BY s.id");
+        assertThat(runs).hasSize(6);
+        for (int i = 1; i < runs.size(); i++) {
+            assertThat(runs.get(i).get("started_at")).as("start of %s", runs.get(i).get("title"))
+                    .isEqualTo(runs.get(i - 1).get("finished_at"));
+        }
+    }
+
+    @Test
+    void stepsReleasedTogetherStillRespectTheConcurrencyBound() {
+        var def = TaskDefinition.named("fan-out").step("root", new Sleep(1));
+        for (int i = 0; i < 30; i++) {
+            def.step("leaf" + i, new Sleep(20)).dependsOn("root");
+        }
+        Task task = ts.save(def.build());
+        RunResult r = ts.run(task.id(), RunOptions.defaults().withConcurrency(3));
+        assertThat(r.succeeded()).isTrue();
+        assertThat(sleep.maxRunning.get()).isEqualTo(3);
+        assertThat(Rows.query(ts, "SELECT step_id FROM ${schema}.step_runs")).hasSize(31);
+    }
+
+    @Test
     void concurrencyOfOneRunsOneAtATime() {
         var def = TaskDefinition.named("serial");
         for (int i = 0; i < 4; i++) {

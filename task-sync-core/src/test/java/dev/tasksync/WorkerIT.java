@@ -98,6 +98,30 @@ class WorkerIT {
     }
 
     @Test
+    void aWorkerGoesOnWithTheStepItsCompletionReleased() throws Exception {
+        var def = TaskDefinition.named("chain");
+        for (int i = 0; i < 5; i++) {
+            var step = def.step("s" + i, new Sleep(1));
+            if (i > 0) {
+                step.dependsOn("s" + (i - 1));
+            }
+        }
+        Task task = ts.save(def.build());
+        try (Worker w = ts.worker(FAST.withPollInterval(Duration.ofSeconds(30)))) {
+            Thread.sleep(500); // let it LISTEN and go idle
+            ts.submit(task.id());
+            await("task completed", Duration.ofSeconds(10), () -> ts.task(task.id()).status().equals("completed"));
+            assertThat(w.claimed()).isEqualTo(5);
+        }
+        // Each step was claimed by the transaction that recorded the one before it (same now()).
+        var runs = dev.tasksync.testing.Rows.query(ts, "SELECT r.started_at, r.finished_at FROM ${schema}.step_runs r "
+                + "JOIN ${schema}.steps s ON s.id = r.step_id ORDER BY s.id");
+        for (int i = 1; i < runs.size(); i++) {
+            assertThat(runs.get(i).get("started_at")).isEqualTo(runs.get(i - 1).get("finished_at"));
+        }
+    }
+
+    @Test
     void retriesWithBackoffUntilTheStepSucceeds() {
         Task task = ts.createTask("flaky");
         Step flaky = ts.createStep(task.id(), "flaky",
