@@ -88,8 +88,9 @@ final class DockerBench {
                 Report.ratio(s / c), "step itself " + Report.ms(Stats.median(inside)) + " (" + Report.ratio(Stats.median(inside) / c) + ")", GOAL, s / c <= 1.0 ? Report.Verdict.MET : Report.Verdict.MISSED,
                 Report.num("median of %d, engine %s", runs, engine.strip())));
         report.note("Docker (4d): `TaskSync.run(task, force)` of a task whose single `docker_run` step runs `true` in a busybox image "
-                + "built FROM scratch (create, start, wait, remove, plus the run's own bookkeeping), against the `docker run --rm` CLI on "
-                + "the same image, alternating; medians. The headline column gives the step's own started-to-finished time (container create, start, wait, logs, remove) without the run's bookkeeping.");
+                + "built FROM scratch (the container's create, attach + wait, start, exit and auto-removal, as `docker run --rm` does, "
+                + "plus the run's own bookkeeping), against the `docker run --rm` CLI on the same image, alternating; medians. "
+                + "The \"step itself\" figure is the step's own started-to-finished time, without the run's bookkeeping.");
     }
 
     private static double runStep(TaskSync ts, Task t) {

@@ -7,11 +7,14 @@ import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.command.InspectExecResponse;
 import com.github.dockerjava.api.command.InspectImageResponse;
 import com.github.dockerjava.api.command.WaitContainerResultCallback;
+import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.StreamType;
+import com.github.dockerjava.api.model.WaitContainerCondition;
+import com.github.dockerjava.api.model.WaitResponse;
 import dev.tasksync.spi.StepContext;
 
 import java.io.Closeable;
@@ -31,6 +34,10 @@ final class DockerOps {
     static final String LABEL_STEP = DockerStepTypes.LABEL_STEP;
     /** Keeps a fresh container alive so commands can be exec'd in it. */
     static final List<String> KEEP_ALIVE = List.of("sh", "-c", "trap 'exit 0' TERM INT; while :; do sleep 1; done");
+    /** The oldest API version whose wait takes a condition ({@code next-exit}, {@code removed}): Docker 17.06. */
+    static final String WAIT_CONDITION_API = "1.30";
+    /** How long a container may take to exit (and be removed) after its output ended, as the plain wait allowed. */
+    static final Duration EXIT_AFTER_OUTPUT = Duration.ofSeconds(30);
 
     private final DockerConnection connection;
 
@@ -150,6 +157,11 @@ final class DockerOps {
             client().removeContainerCmd(containerId).withForce(true).withRemoveVolumes(true).exec();
         } catch (NotFoundException ignored) {
             // already gone
+        } catch (ConflictException e) {
+            if (e.getMessage() == null || !e.getMessage().contains("already in progress")) {
+                org.slf4j.LoggerFactory.getLogger(DockerOps.class)
+                        .warn("could not remove container {} on {}: {}", containerId, host(), Errors.rootMessage(e));
+            } // else the engine is removing it (auto-remove)
         } catch (RuntimeException e) {
             org.slf4j.LoggerFactory.getLogger(DockerOps.class)
                     .warn("could not remove container {} on {}: {}", containerId, host(), Errors.rootMessage(e));
@@ -195,6 +207,200 @@ final class DockerOps {
         Integer code = call("waiting for container " + shortId(containerId) + " (image '" + image + "')", () ->
                 client().waitContainerCmd(containerId).exec(new WaitContainerResultCallback()).awaitStatusCode(30, TimeUnit.SECONDS));
         return new Exit(code, output.stdoutTail(), output.stderrTail(), Duration.ofNanos(System.nanoTime() - start));
+    }
+
+    /**
+     * True when the engine can remove a container by itself when it exits and report its exit code once it is
+     * gone ({@code HostConfig.AutoRemove} plus {@code wait?condition=removed}, as {@code docker run --rm} does).
+     */
+    boolean autoRemoves() {
+        return ApiVersions.compare(connection.apiVersion(), WAIT_CONDITION_API) >= 0;
+    }
+
+    /**
+     * Attaches to a created (not yet started) container's stdout and stderr and, when the engine removes it by
+     * itself ({@code autoRemoved}: created with {@code HostConfig.AutoRemove}), registers the wait for its
+     * removal; returns once the engine has accepted both, so that the start that follows misses no output and
+     * no exit. This is what {@code docker run --rm} does: create, attach + wait, start; no log or remove call.
+     */
+    Attached attach(String containerId, String image, Output output, boolean autoRemoved, BooleanSupplier cancelled)
+            throws Stopped, InterruptedException {
+        Attached a = new Attached(containerId, image, output, autoRemoved);
+        try {
+            call("attaching to container " + shortId(containerId) + " (image '" + image + "')", () ->
+                    client().attachContainerCmd(containerId).withStdOut(true).withStdErr(true).withFollowStream(true)
+                            .exec(a.frames));
+            if (autoRemoved) {
+                call("waiting for container " + shortId(containerId) + " (image '" + image + "')", () ->
+                        client().waitContainerCmd(containerId).withCondition(WaitContainerCondition.REMOVED).exec(a.exit));
+            }
+            a.awaitAccepted(cancelled);
+            return a;
+        } catch (Stopped | InterruptedException | RuntimeException e) {
+            a.close();
+            throw e;
+        }
+    }
+
+    /** A container's attached output and (when the engine removes it) the pending wait for its removal. */
+    final class Attached implements AutoCloseable {
+        private final String containerId;
+        private final String image;
+        private final Output output;
+        private final boolean autoRemoved;
+        private final long startNanos = System.nanoTime();
+        final FrameCallback frames;
+        final WaitCallback exit = new WaitCallback();
+
+        private Attached(String containerId, String image, Output output, boolean autoRemoved) {
+            this.containerId = containerId;
+            this.image = image;
+            this.output = output;
+            this.autoRemoved = autoRemoved;
+            this.frames = new FrameCallback(output);
+        }
+
+        private String what() {
+            return "container " + shortId(containerId) + " (image '" + image + "')";
+        }
+
+        private void awaitAccepted(BooleanSupplier cancelled) throws Stopped, InterruptedException {
+            awaitLatch(frames.started, cancelled, "attaching to " + what());
+            if (frames.failure != null) {
+                throw new DockerStepException("attaching to " + what() + " failed: " + Errors.engineMessage(frames.failure)
+                        + " (Docker engine at " + host() + ")", frames.failure);
+            }
+            if (autoRemoved) {
+                awaitLatch(exit.started, cancelled, "waiting for " + what());
+                if (exit.failure != null) {
+                    throw new DockerStepException("waiting for " + what() + " failed: " + Errors.engineMessage(exit.failure)
+                            + " (Docker engine at " + host() + ")", exit.failure);
+                }
+            }
+        }
+
+        /**
+         * Follows the started container's output until it exits and returns its exit code; when the engine
+         * removes it, returns once it is gone.
+         *
+         * @throws Stopped when the timeout passes or the run is cancelled (the caller removes the container)
+         */
+        Exit awaitExit(Duration timeout, BooleanSupplier cancelled) throws Stopped, InterruptedException {
+            await(frames, startNanos, timeout, cancelled, what());
+            output.finish();
+            long code;
+            if (autoRemoved) {
+                // The output ends when the process exits; the engine then removes the container and answers the wait.
+                boolean answered = awaitLatch(exit.done, cancelled, "waiting for " + what(), EXIT_AFTER_OUTPUT);
+                WaitResponse r = exit.response;
+                if (answered && r != null && r.getStatusCode() != null) {
+                    code = r.getStatusCode();
+                } else {
+                    // No answer (removal slow or failed, or the process closed its output and went on): ask the container.
+                    var state = inspectContainer(containerId).map(InspectContainerResponse::getState).orElse(null);
+                    if (state == null || Boolean.TRUE.equals(state.getRunning()) || state.getExitCodeLong() == null) {
+                        Throwable f = exit.failure;
+                        throw new DockerStepException("waiting for " + what() + " failed: "
+                                + (f != null ? Errors.engineMessage(f) : state != null && Boolean.TRUE.equals(state.getRunning())
+                                        ? "still running " + EXIT_AFTER_OUTPUT.toSeconds() + " s after its output ended"
+                                        : "the engine reported no exit code")
+                                + " (Docker engine at " + host() + ")", f);
+                    }
+                    code = state.getExitCodeLong();
+                }
+            } else {
+                code = call("waiting for " + what(), () ->
+                        client().waitContainerCmd(containerId).exec(new WaitContainerResultCallback()).awaitStatusCode(30, TimeUnit.SECONDS));
+            }
+            return new Exit(code, output.stdoutTail(), output.stderrTail(), Duration.ofNanos(System.nanoTime() - startNanos));
+        }
+
+        /** True once the engine reported the container removed. */
+        boolean removed() {
+            return autoRemoved && exit.done.getCount() == 0 && exit.response != null;
+        }
+
+        /**
+         * After a failure, stop or cancellation: force-removes the container unless the engine already has, and
+         * gives the engine's own removal (when it started first) a moment to finish, so nothing is left behind.
+         */
+        void removeQuietly() {
+            if (removed()) {
+                return;
+            }
+            DockerOps.this.removeQuietly(containerId);
+            if (autoRemoved && exit.started.getCount() == 0) {
+                boolean interrupted = Thread.interrupted();
+                try {
+                    exit.done.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } finally {
+                    if (interrupted) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            closeQuietly(frames);
+            closeQuietly(exit);
+        }
+
+        private void awaitLatch(java.util.concurrent.CountDownLatch latch, BooleanSupplier cancelled, String doing)
+                throws Stopped, InterruptedException {
+            awaitLatch(latch, cancelled, doing, null);
+        }
+
+        /** False when {@code limit} passed first. */
+        private boolean awaitLatch(java.util.concurrent.CountDownLatch latch, BooleanSupplier cancelled, String doing,
+                                   Duration limit) throws Stopped, InterruptedException {
+            long deadline = limit == null ? 0 : System.nanoTime() + limit.toNanos();
+            while (!latch.await(100, TimeUnit.MILLISECONDS)) {
+                if (cancelled.getAsBoolean()) {
+                    throw new Stopped(false, "cancelled while " + doing);
+                }
+                if (limit != null && System.nanoTime() - deadline > 0) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    /** Receives the engine's answer to a wait: the exit code. */
+    static final class WaitCallback extends ResultCallback.Adapter<WaitResponse> {
+        final java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+        final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        volatile WaitResponse response;
+        volatile Throwable failure;
+
+        @Override
+        public void onStart(Closeable stream) {
+            super.onStart(stream);
+            started.countDown();
+        }
+
+        @Override
+        public void onNext(WaitResponse r) {
+            response = r;
+        }
+
+        @Override
+        public void onError(Throwable throwable) {
+            failure = throwable;
+            started.countDown();
+            done.countDown();
+            closeQuietly(this);
+        }
+
+        @Override
+        public void onComplete() {
+            super.onComplete();
+            done.countDown();
+        }
     }
 
     /** Runs {@code sh -c command} in a running container and waits for it. */
@@ -278,11 +484,19 @@ final class DockerOps {
     /** Sends multiplexed frames to an {@link Output}. */
     static final class FrameCallback extends ResultCallback.Adapter<Frame> {
         private final Output output;
+        /** Counted down once the engine accepted the call (its response began), or when it failed. */
+        final java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
         final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
         volatile Throwable failure;
 
         FrameCallback(Output output) {
             this.output = output;
+        }
+
+        @Override
+        public void onStart(Closeable stream) {
+            super.onStart(stream);
+            started.countDown();
         }
 
         @Override
@@ -297,6 +511,7 @@ final class DockerOps {
         @Override
         public void onError(Throwable throwable) {
             failure = throwable;
+            started.countDown();
             done.countDown();
             super.onError(throwable);
         }

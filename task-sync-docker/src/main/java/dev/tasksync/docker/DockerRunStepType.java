@@ -2,6 +2,7 @@ package dev.tasksync.docker;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.AccessMode;
 import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.Container;
@@ -158,7 +159,9 @@ public final class DockerRunStepType implements StepType<DockerRun> {
         DockerRun s = context.settings();
         String image = image(context, s.imageTag(), s.imageId(), DockerRun.TYPE);
         results.put("image", image);
-        results.put("image_id", docker.requireImage(image).getId());
+        if (s.detach()) {
+            results.put("image_id", docker.requireImage(image).getId());
+        }
         results.put("detach", s.detach());
 
         if (s.detach()) {
@@ -182,52 +185,56 @@ public final class DockerRunStepType implements StepType<DockerRun> {
         }
         List<String> env = new ArrayList<>();
         s.env().forEach((k, v) -> env.add(k + "=" + v));
+        // Run to completion like `docker run --rm`: the engine removes the container when it exits (and also when
+        // it fails to start), so there is no remove call, and nothing is left behind even if this process dies.
+        boolean autoRemove = !s.detach() && docker.autoRemoves();
 
         long started = System.nanoTime();
-        String id = docker.createChecked(context, image, cmd -> {
-            if (!s.command().isEmpty()) {
-                cmd.withCmd(s.command());
-            }
-            if (!env.isEmpty()) {
-                cmd.withEnv(env);
-            }
-            if (s.workingDir() != null) {
-                cmd.withWorkingDir(s.workingDir());
-            }
-            if (s.containerName() != null) {
-                cmd.withName(s.containerName());
-            }
-            cmd.withHostConfig(HostConfig.newHostConfig().withBinds(binds));
-        });
-        boolean keep = false;
+        String id;
         try {
-            docker.start(id, image);
-            if (s.detach()) {
-                var state = docker.inspectContainer(id).map(c -> c.getState()).orElse(null);
-                if (state != null && !Boolean.TRUE.equals(state.getRunning()) && state.getExitCodeLong() != null
-                        && state.getExitCodeLong() != 0) {
-                    results.put("exit_code", state.getExitCodeLong());
-                    return StepOutcome.failure("detached container " + DockerOps.shortId(id) + " (image '" + image
-                            + "') exited at once with " + state.getExitCodeLong(), results);
+            id = docker.createChecked(context, image, cmd -> {
+                if (!s.command().isEmpty()) {
+                    cmd.withCmd(s.command());
                 }
-                keep = true;
-                results.put("container_id", id);
-                results.put("container_name", s.containerName() != null ? s.containerName()
-                        : docker.inspectContainer(id).map(c -> c.getName().replaceFirst("^/", "")).orElse(null));
-                context.log().line("started container " + DockerOps.shortId(id) + " from " + image);
-                return StepOutcome.success(results);
+                if (!env.isEmpty()) {
+                    cmd.withEnv(env);
+                }
+                if (s.workingDir() != null) {
+                    cmd.withWorkingDir(s.workingDir());
+                }
+                if (s.containerName() != null) {
+                    cmd.withName(s.containerName());
+                }
+                cmd.withHostConfig(HostConfig.newHostConfig().withBinds(binds).withAutoRemove(autoRemove ? true : null));
+            });
+        } catch (DockerStepException e) {
+            if (!s.detach() && e.getCause() instanceof NotFoundException) {
+                docker.requireImage(image); // a missing image is named as such
             }
-            Output output = new Output(context.log(), "");
-            DockerOps.Exit exit;
+            throw e;
+        }
+        if (s.detach()) {
+            return detached(context, s, image, id, results);
+        }
+        Output output = new Output(context.log(), "");
+        DockerOps.Attached attached = null;
+        try {
+            // Output attached and the exit awaited before the start, as `docker run` does: nothing is missed.
+            attached = docker.attach(id, image, output, autoRemove, context::isCancelled);
             try {
-                // The step's timeout_seconds (read by the core) stops the step: isCancelled() turns true.
-                exit = docker.followToExit(id, image, output, null, context::isCancelled);
-            } catch (DockerOps.Stopped stopped) {
-                results.put("stdout", output.stdoutTail());
-                results.put("stderr", output.stderrTail());
-                results.put(stopped.timedOut ? "timed_out" : "cancelled", true);
-                return StepOutcome.failure(stopped.getMessage() + "; container removed", results);
+                docker.start(id, image);
+            } catch (DockerStepException e) {
+                try {
+                    docker.inspectImage(image).ifPresent(i -> results.put("image_id", i.getId()));
+                } catch (DockerStepException ignored) {
+                    // the start's failure is the one to report
+                }
+                throw e;
             }
+            // Looked up while the container runs rather than before it is created.
+            docker.inspectImage(image).ifPresent(i -> results.put("image_id", i.getId()));
+            // The step's timeout_seconds (read by the core) stops the step: isCancelled() turns true.
+            DockerOps.Exit exit = attached.awaitExit(null, context::isCancelled);
             results.put("exit_code", exit.exitCode());
             results.put("stdout", exit.stdout());
             results.put("stderr", exit.stderr());
@@ -236,6 +243,39 @@ public final class DockerRunStepType implements StepType<DockerRun> {
                 return StepOutcome.failure("container " + DockerOps.shortId(id) + " (image '" + image + "') exited with "
                         + exit.exitCode() + DockerBuildStepType.tailForMessage(exit.stderr(), exit.stdout()), results);
             }
+            return StepOutcome.success(results);
+        } catch (DockerOps.Stopped stopped) {
+            results.put("stdout", output.stdoutTail());
+            results.put("stderr", output.stderrTail());
+            results.put(stopped.timedOut ? "timed_out" : "cancelled", true);
+            return StepOutcome.failure(stopped.getMessage() + "; container removed", results);
+        } finally {
+            if (attached != null) {
+                attached.removeQuietly(); // nothing to do when the engine removed it
+                attached.close();
+            } else {
+                docker.removeQuietly(id);
+            }
+        }
+    }
+
+    /** {@code detach}: starts the container and leaves it running; its id goes to downstream steps. */
+    private StepOutcome detached(StepContext<DockerRun> context, DockerRun s, String image, String id, ObjectNode results) {
+        boolean keep = false;
+        try {
+            docker.start(id, image);
+            var state = docker.inspectContainer(id).map(c -> c.getState()).orElse(null);
+            if (state != null && !Boolean.TRUE.equals(state.getRunning()) && state.getExitCodeLong() != null
+                    && state.getExitCodeLong() != 0) {
+                results.put("exit_code", state.getExitCodeLong());
+                return StepOutcome.failure("detached container " + DockerOps.shortId(id) + " (image '" + image
+                        + "') exited at once with " + state.getExitCodeLong(), results);
+            }
+            keep = true;
+            results.put("container_id", id);
+            results.put("container_name", s.containerName() != null ? s.containerName()
+                    : docker.inspectContainer(id).map(c -> c.getName().replaceFirst("^/", "")).orElse(null));
+            context.log().line("started container " + DockerOps.shortId(id) + " from " + image);
             return StepOutcome.success(results);
         } finally {
             if (!keep) {

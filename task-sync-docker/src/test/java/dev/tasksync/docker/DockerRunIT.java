@@ -45,6 +45,24 @@ class DockerRunIT extends DockerITBase {
     }
 
     @Test
+    void outputWrittenJustBeforeAnImmediateExitIsKeptWhole() {
+        // Attached before the start, read to the end although the engine removes the container as it exits.
+        Task t = task();
+        step(t, "burst", run("\"command\": [\"sh\", \"-c\", \"echo first; i=0; while [ $i -lt 3000 ]; do echo line $i; "
+                + "echo err $i >&2; i=$((i+1)); done; printf last\"]"));
+        step(t, "instant", run("\"command\": [\"echo\", \"at once\"]"));
+        RunResult r = ts.run(t.id());
+        assertThat(r.succeeded()).as(r.toString()).isTrue();
+        String out = results(r, "burst").get("stdout").asText();
+        String err = results(r, "burst").get("stderr").asText();
+        assertThat(out).endsWith("line 2998\nline 2999\nlast").doesNotContain("err ");
+        assertThat(out.length()).isEqualTo(Output.TAIL_CHARS);
+        assertThat(err).endsWith("err 2998\nerr 2999\n").doesNotContain("line ");
+        assertThat(results(r, "instant").get("stdout").asText()).isEqualTo("at once\n");
+        assertThat(DockerTestSupport.labelled(docker, t.id(), null)).isEmpty();
+    }
+
+    @Test
     void nonZeroExitFailsUnlessListedAsOk() {
         Task t = task();
         step(t, "fails", run("\"command\": [\"sh\", \"-c\", \"echo bad input >&2; exit 4\"]"));
@@ -136,6 +154,8 @@ class DockerRunIT extends DockerITBase {
         }
         List<String> during = DockerTestSupport.labelled(docker, taskId, 1);
         assertThat(during).hasSize(1);
+        // The engine removes it by itself once it exits (like `docker run --rm`), even if this process died first.
+        assertThat(docker.client().inspectContainerCmd(during.get(0)).exec().getHostConfig().getAutoRemove()).isTrue();
         cancel.set(true);
         StepOutcome o = outcome.get(20, TimeUnit.SECONDS);
         assertThat(o.succeeded()).isFalse();
@@ -182,6 +202,28 @@ class DockerRunIT extends DockerITBase {
         assertThat(results(r, "no image").get("error").asText()).contains("image_tag").contains("docker_build");
         assertThat(r.count(StepStatus.FAILED)).isEqualTo(3);
         assertThat(DockerTestSupport.labelled(docker, t.id(), null)).isEmpty();
+    }
+
+    @Test
+    void anEngineSpokenToBelowApi130RunsToCompletionTheOldWayWithoutAutoRemove() throws Exception {
+        // Before API 1.30 a wait takes no condition: no auto-remove, the wait after the output ends, then a remove.
+        try (DockerConnection legacy = DockerConnection.builder().host(docker.host()).apiVersion("1.29").build();
+             TaskSync other = TestDatabase.builder().stepType(DockerStepTypes.all(legacy)).build()) {
+            assertThat(new DockerOps(legacy).autoRemoves()).isFalse();
+            Task t = other.createTask("legacy-api-" + System.nanoTime(), "new", dir.toString());
+            other.createStep(t.id(), "run", run("\"command\": [\"sh\", \"-c\", \"echo out; echo err >&2; exit 3\"], \"ok_exit_codes\": [3]"));
+            other.createStep(t.id(), "fails", run("\"command\": [\"sh\", \"-c\", \"exit 5\"]"));
+            RunResult r = other.run(t.id());
+            assertThat(results(r, "run").get("stdout").asText()).as(r.toString()).isEqualTo("out\n");
+            assertThat(results(r, "run").get("stderr").asText()).isEqualTo("err\n");
+            assertThat(results(r, "run").get("exit_code").asInt()).isEqualTo(3);
+            assertThat(results(r, "run").get("image_id").asText()).isEqualTo(docker.client().inspectImageCmd(image).exec().getId());
+            assertThat(result(r, "run").status()).isEqualTo(StepStatus.COMPLETED);
+            assertThat(results(r, "fails").get("exit_code").asInt()).isEqualTo(5);
+            assertThat(result(r, "fails").status()).isEqualTo(StepStatus.FAILED);
+            assertThat(DockerTestSupport.labelled(docker, t.id(), null)).isEmpty();
+        }
+        assertThat(new DockerOps(docker).autoRemoves()).isTrue();
     }
 
     @Test
