@@ -2,12 +2,15 @@ package dev.tasksync.internal.engine;
 
 import dev.tasksync.StepStatus;
 import dev.tasksync.internal.store.Store;
+import com.fasterxml.jackson.databind.JsonNode;
 import org.jooq.DSLContext;
-import org.jooq.QueryPart;
-import org.jooq.Record;
-import org.jooq.impl.DSL;
-import org.jooq.impl.SQLDataType;
+import org.jooq.JSONB;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -31,10 +34,18 @@ final class ClaimStatements {
 
     private final String workerId;
     private final long leaseMillis;
+    private final String steps;
+    private final String stepRuns;
+    private final String dependencies;
 
-    ClaimStatements(String workerId, java.time.Duration lease) {
+    ClaimStatements(DSLContext dsl, String workerId, java.time.Duration lease) {
         this.workerId = workerId;
         this.leaseMillis = lease.toMillis();
+        // Rendered once (with the schema mapping): these statements run per step, and go to JDBC as
+        // plain text so that the driver prepares each shape once per connection.
+        this.steps = dsl.render(STEPS);
+        this.stepRuns = dsl.render(STEP_RUNS);
+        this.dependencies = dsl.render(STEP_DEPENDENCIES);
     }
 
     /** Which steps a claim looks at. */
@@ -69,12 +80,17 @@ final class ClaimStatements {
         Sql sql = new Sql();
         sql.add("WITH ");
         lockAndClaim(sql, scope, limit, null);
-        sql.add(" SELECT id, task_id, attempt, settings::text AS settings, inputs::text AS inputs, results::text AS results FROM claimed ORDER BY id");
-        List<StepRunner.Claim> claims = new ArrayList<>();
-        for (Record r : t.resultQuery(sql.text.toString(), sql.parts.toArray()).fetch()) {
-            claims.add(claimOf(r, leaseFrom));
-        }
-        return claims;
+        sql.add(" SELECT id, task_id, attempt, settings::text AS settings, inputs::text AS inputs, results::text AS results"
+                + " FROM claimed ORDER BY id");
+        return t.connectionResult(c -> {
+            List<StepRunner.Claim> claims = new ArrayList<>();
+            try (PreparedStatement ps = sql.prepare(c); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    claims.add(claimOf(rs, leaseFrom));
+                }
+            }
+            return claims;
+        });
     }
 
     /**
@@ -83,122 +99,152 @@ final class ClaimStatements {
      */
     Recorded record(DSLContext t, Outcome o, Scope next, int limit, long leaseFrom) {
         Sql sql = new Sql();
-        String id = sql.p(DSL.val(o.stepId()));
-        String attempt = sql.p(DSL.val(o.attempt()));
-        String worker = sql.p(DSL.val(workerId));
-        sql.add("WITH done AS (UPDATE ").add(sql.p(STEPS)).add(" SET status = ").add(sql.p(DSL.val(o.status().dbValue())))
-                .add(", results = ").add(sql.p(DSL.val(Store.jsonb(o.results()))))
+        sql.add("WITH done AS (UPDATE " + steps + " SET status = ").p(o.status().dbValue())
+                .add(", results = ?::jsonb", o.results().toString())
                 .add(", finished_at = now(), lease_owner = NULL, lease_expires_at = NULL, cancel_requested = false");
         if (o.retryAfterMillis() != null) {
-            sql.add(", run_after = now() + ").add(sql.p(DSL.val(o.retryAfterMillis()))).add(" * interval '1 millisecond'");
+            sql.add(", run_after = now() + ? * interval '1 millisecond'", o.retryAfterMillis());
         }
         if (o.clearFingerprint()) {
             sql.add(", fingerprint = NULL");
         }
-        sql.add(" WHERE id = ").add(id).add(" AND attempt = ").add(attempt).add(" AND lease_owner = ").add(worker)
-                .add(" AND status = '").add(ACTIVE).add("' RETURNING id), ");
-        sql.add("run AS (UPDATE ").add(sql.p(STEP_RUNS)).add(" SET finished_at = now()")
-                .add(", outcome = CASE WHEN EXISTS (SELECT 1 FROM done) THEN ").add(sql.p(DSL.val(o.runOutcome())))
-                .add(" ELSE 'abandoned' END")
-                .add(", error = CASE WHEN EXISTS (SELECT 1 FROM done) THEN ").add(sql.p(DSL.val(o.error(), SQLDataType.CLOB)))
-                .add(" ELSE 'lease lost before the outcome was recorded' END")
-                .add(", log_tail = ").add(sql.p(DSL.val(o.logTail(), SQLDataType.CLOB)))
-                .add(" WHERE step_id = ").add(id).add(" AND attempt = ").add(attempt).add(" AND finished_at IS NULL)");
+        sql.add(" WHERE id = ?", o.stepId()).add(" AND attempt = ?", o.attempt()).add(" AND lease_owner = ?", workerId)
+                .add(" AND status = '" + ACTIVE + "' RETURNING id), ");
+        sql.add("run AS (UPDATE " + stepRuns + " SET finished_at = now()")
+                .add(", outcome = CASE WHEN EXISTS (SELECT 1 FROM done) THEN ? ELSE 'abandoned' END", o.runOutcome())
+                .add(", error = CASE WHEN EXISTS (SELECT 1 FROM done) THEN ? ELSE 'lease lost before the outcome was recorded' END", o.error())
+                .add(", log_tail = ?", o.logTail())
+                .add(" WHERE step_id = ?", o.stepId()).add(" AND attempt = ?", o.attempt()).add(" AND finished_at IS NULL)");
         boolean claiming = next != null && limit > 0;
         if (claiming) {
             sql.add(", ");
-            lockAndClaim(sql, next, limit, id);
-        }
-        // Whether the task still has steps waiting: when none, the caller settles the task's status.
-        // The snapshot predates this statement, so steps claimed here still read as new.
-        String waiting = "EXISTS (SELECT 1 FROM " + sql.p(STEPS) + " w WHERE w.task_id = " + sql.p(DSL.val(o.taskId()))
-                + " AND w.status = '" + NEW + "' AND w.id <> " + id + ")";
-        if (claiming) {
-            waiting = "CASE WHEN EXISTS (SELECT 1 FROM claimed) THEN true ELSE " + waiting + " END"; // claimed ones are waiting
+            lockAndClaim(sql, next, limit, o.stepId());
         }
         sql.add(" SELECT d.recorded, d.waiting");
         if (claiming) {
             sql.add(", c.id, c.task_id, c.attempt, c.settings::text AS settings, c.inputs::text AS inputs, c.results::text AS results");
         }
-        sql.add(" FROM (SELECT (SELECT count(*) FROM done) AS recorded, ").add(waiting).add(" AS waiting) d");
+        // Whether the task still has steps waiting: when none, the caller settles the task's status.
+        // The snapshot predates this statement, so steps claimed here still read as new.
+        sql.add(" FROM (SELECT (SELECT count(*) FROM done) AS recorded, ");
+        if (claiming) {
+            sql.add("CASE WHEN EXISTS (SELECT 1 FROM claimed) THEN true ELSE "); // what it claimed is waiting
+        }
+        sql.add("EXISTS (SELECT 1 FROM " + steps + " w WHERE w.task_id = ?", o.taskId())
+                .add(" AND w.status = '" + NEW + "' AND w.id <> ?)", o.stepId());
+        if (claiming) {
+            sql.add(" END");
+        }
+        sql.add(" AS waiting) d");
         if (claiming) {
             sql.add(" LEFT JOIN claimed c ON true ORDER BY c.id");
         }
-        var rows = t.resultQuery(sql.text.toString(), sql.parts.toArray()).fetch();
-        Record first = rows.get(0);
-        List<StepRunner.Claim> claims = new ArrayList<>();
-        if (claiming) {
-            for (Record r : rows) {
-                if (r.get("id") != null) {
-                    claims.add(claimOf(r, leaseFrom));
+        return t.connectionResult(c -> {
+            try (PreparedStatement ps = sql.prepare(c); ResultSet rs = ps.executeQuery()) {
+                List<StepRunner.Claim> claims = new ArrayList<>();
+                boolean recorded = false;
+                boolean waiting = false;
+                while (rs.next()) {
+                    recorded = rs.getLong("recorded") > 0;
+                    waiting = rs.getBoolean("waiting");
+                    if (claiming && rs.getObject("id") != null) {
+                        claims.add(claimOf(rs, leaseFrom));
+                    }
                 }
+                return new Recorded(recorded, waiting, claims);
             }
-        }
-        return new Recorded(first.get("recorded", Long.class) > 0, Boolean.TRUE.equals(first.get("waiting", Boolean.class)), claims);
+        });
     }
 
     /**
      * The CTEs {@code locked} and {@code claimed}: lock runnable steps of the scope, mark them active
      * under this worker's lease, close an attempt left open by a worker whose lease expired, and open
-     * this attempt. {@code completedId} (a placeholder) is a step this statement completes.
+     * this attempt. {@code completedId} is a step this statement completes.
      */
-    private void lockAndClaim(Sql sql, Scope scope, int limit, String completedId) {
-        String steps = sql.p(STEPS);
-        String runs = sql.p(STEP_RUNS);
-        String worker = sql.p(DSL.val(workerId));
-        String runnable = "c.status = '" + NEW + "' AND c.inputs IS NOT NULL AND (c.run_after IS NULL OR c.run_after <= now())"
-                + " AND NOT EXISTS (SELECT 1 FROM " + sql.p(STEP_DEPENDENCIES) + " d JOIN " + steps + " u ON u.id = d.depends_on_id"
-                + " WHERE d.step_id = c.id AND u.status <> '" + COMPLETED + "'"
-                + (completedId == null ? "" : " AND u.id <> " + completedId) + ")";
-        String abandoned = "c.status = '" + ACTIVE + "' AND c.lease_expires_at < now()";
-        String where;
+    private void lockAndClaim(Sql sql, Scope scope, int limit, Integer completedId) {
+        sql.add("locked AS MATERIALIZED (SELECT c.id FROM " + steps + " c WHERE ");
         if (scope.candidates() != null) {
-            where = "c.id = ANY(" + sql.p(DSL.val(scope.candidates(), SQLDataType.INTEGER.getArrayDataType())) + ") AND " + runnable;
-        } else if (scope.taskId() != null) {
-            where = "c.task_id = " + sql.p(DSL.val(scope.taskId())) + " AND ((" + runnable + ") OR (" + abandoned + "))";
+            sql.add("c.id = ANY(?) AND ", scope.candidates());
+            runnable(sql, completedId);
         } else {
-            where = "c.status IN ('" + NEW + "', '" + ACTIVE + "') AND ((" + runnable + ") OR (" + abandoned + "))";
+            if (scope.taskId() != null) {
+                sql.add("c.task_id = ? AND ((", scope.taskId());
+            } else {
+                sql.add("c.status IN ('" + NEW + "', '" + ACTIVE + "') AND ((");
+            }
+            runnable(sql, completedId);
+            sql.add(") OR (c.status = '" + ACTIVE + "' AND c.lease_expires_at < now()))");
         }
         if (completedId != null) {
-            where += " AND EXISTS (SELECT 1 FROM done)";
+            sql.add(" AND EXISTS (SELECT 1 FROM done)");
         }
-        sql.add("locked AS MATERIALIZED (SELECT c.id FROM ").add(steps).add(" c WHERE ").add(where)
-                .add(" ORDER BY c.id LIMIT ").add(sql.p(DSL.val(limit))).add(" FOR UPDATE OF c SKIP LOCKED), ");
-        sql.add("claimed AS (UPDATE ").add(steps).add(" s SET status = '").add(ACTIVE).add("', attempt = s.attempt + 1")
-                .add(", started_at = now(), finished_at = NULL, lease_owner = ").add(worker)
-                .add(", lease_expires_at = now() + ").add(sql.p(DSL.val(leaseMillis))).add(" * interval '1 millisecond'")
+        sql.add(" ORDER BY c.id LIMIT ? FOR UPDATE OF c SKIP LOCKED), ", limit);
+        sql.add("claimed AS (UPDATE " + steps + " s SET status = '" + ACTIVE + "', attempt = s.attempt + 1")
+                .add(", started_at = now(), finished_at = NULL, lease_owner = ?", workerId)
+                .add(", lease_expires_at = now() + ? * interval '1 millisecond'", leaseMillis)
                 .add(" FROM locked WHERE s.id = locked.id RETURNING s.id, s.task_id, s.attempt, s.settings, s.inputs, s.results), ");
         // An attempt still open here belonged to a worker whose lease expired.
-        sql.add("abandoned AS (UPDATE ").add(runs).add(" r SET finished_at = now(), outcome = 'abandoned'")
-                .add(", error = 'lease expired; claimed again by ' || ").add(worker)
+        sql.add("abandoned AS (UPDATE " + stepRuns + " r SET finished_at = now(), outcome = 'abandoned'")
+                .add(", error = 'lease expired; claimed again by ' || ?", workerId)
                 .add(" FROM claimed WHERE r.step_id = claimed.id AND claimed.attempt > 1 AND r.finished_at IS NULL), ");
-        sql.add("opened AS (INSERT INTO ").add(runs).add(" (step_id, attempt, worker_id, started_at)")
-                .add(" SELECT id, attempt, ").add(worker).add(", now() FROM claimed)");
+        sql.add("opened AS (INSERT INTO " + stepRuns + " (step_id, attempt, worker_id, started_at)")
+                .add(" SELECT id, attempt, ?, now() FROM claimed)", workerId);
     }
 
-    private static StepRunner.Claim claimOf(Record r, long leaseFrom) {
-        return new StepRunner.Claim(r.get("id", Integer.class), r.get("task_id", Integer.class), r.get("attempt", Integer.class),
-                json(r, "settings"), json(r, "inputs"), json(r, "results"), leaseFrom);
-    }
-
-    private static com.fasterxml.jackson.databind.JsonNode json(Record r, String column) {
-        String text = r.get(column, String.class);
-        return text == null ? null : Store.parse(org.jooq.JSONB.valueOf(text));
-    }
-
-    /** Plain SQL with {@code {n}} placeholders for the query parts it binds or renders. */
-    private static final class Sql {
-        final StringBuilder text = new StringBuilder(1024);
-        final List<QueryPart> parts = new ArrayList<>();
-
-        String p(QueryPart part) {
-            parts.add(part);
-            return "{" + (parts.size() - 1) + "}";
+    /** New, submitted, due, and every dependency completed (or completed by this very statement). */
+    private void runnable(Sql sql, Integer completedId) {
+        sql.add("c.status = '" + NEW + "' AND c.inputs IS NOT NULL AND (c.run_after IS NULL OR c.run_after <= now())"
+                + " AND NOT EXISTS (SELECT 1 FROM " + dependencies + " d JOIN " + steps + " u ON u.id = d.depends_on_id"
+                + " WHERE d.step_id = c.id AND u.status <> '" + COMPLETED + "'");
+        if (completedId != null) {
+            sql.add(" AND u.id <> ?", completedId);
         }
+        sql.add(")");
+    }
+
+    private static StepRunner.Claim claimOf(ResultSet rs, long leaseFrom) throws SQLException {
+        return new StepRunner.Claim(rs.getInt("id"), rs.getInt("task_id"), rs.getInt("attempt"),
+                json(rs.getString("settings")), json(rs.getString("inputs")), json(rs.getString("results")), leaseFrom);
+    }
+
+    private static JsonNode json(String text) {
+        return text == null ? null : Store.parse(JSONB.valueOf(text));
+    }
+
+    /** SQL text with {@code ?} placeholders and the values they bind, in order. */
+    private static final class Sql {
+        final StringBuilder text = new StringBuilder(1536);
+        final List<Object> values = new ArrayList<>();
 
         Sql add(String s) {
             text.append(s);
             return this;
+        }
+
+        /** Appends {@code s}, which holds one {@code ?} for {@code value}. */
+        Sql add(String s, Object value) {
+            text.append(s);
+            values.add(value);
+            return this;
+        }
+
+        Sql p(Object value) {
+            return add("?", value);
+        }
+
+        PreparedStatement prepare(Connection c) throws SQLException {
+            PreparedStatement ps = c.prepareStatement(text.toString());
+            for (int i = 0; i < values.size(); i++) {
+                Object v = values.get(i);
+                if (v instanceof Integer[] ids) {
+                    ps.setArray(i + 1, c.createArrayOf("int4", ids));
+                } else if (v == null) {
+                    ps.setNull(i + 1, Types.VARCHAR);
+                } else {
+                    ps.setObject(i + 1, v);
+                }
+            }
+            return ps;
         }
     }
 }

@@ -71,7 +71,7 @@ final class StepRunner implements AutoCloseable {
     private final Set<Integer> executed = ConcurrentHashMap.newKeySet();
     private final LinkedBlockingQueue<Object> wake = new LinkedBlockingQueue<>();
     /** In-process runs: steps whose dependencies this runner saw complete, and how many each still waits for. */
-    private final Set<Integer> ready = ConcurrentHashMap.newKeySet();
+    private final Set<Integer> ready = new java.util.concurrent.ConcurrentSkipListSet<>(); // in id order, as claims take them
     private final Map<Integer, AtomicInteger> waitingOn = new ConcurrentHashMap<>();
     private final ExecutorService pool;
     private final ScheduledExecutorService timer;
@@ -92,7 +92,7 @@ final class StepRunner implements AutoCloseable {
         this.listener = listener;
         this.taskFilter = taskFilter;
         this.lease = DayToSecond.valueOf(options.lease());
-        this.statements = new ClaimStatements(workerId, options.lease());
+        this.statements = new ClaimStatements(dsl, workerId, options.lease());
         this.slots = new AtomicInteger(options.concurrency());
         if (graph != null) {
             graphs.put(graph.taskId(), graph);
