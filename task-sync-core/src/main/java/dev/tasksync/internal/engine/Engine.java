@@ -130,8 +130,10 @@ public final class Engine {
                         .and(field("coalesce({0} -> 'up_to_date', 'false'::jsonb) <> 'true'::jsonb", Boolean.class, STEPS.RESULTS))
                         .execute();
             }
-            Store.setTaskStatus(t, taskId, toRun.isEmpty() ? taskStatus(t, taskId) : "active");
-            if (!toRun.isEmpty()) {
+            if (toRun.isEmpty()) {
+                settleStatus(t, taskId, false);
+            } else {
+                Store.setTaskStatus(t, taskId, "active");
                 notifyWorkers(t);
             }
         });
@@ -222,9 +224,7 @@ public final class Engine {
                     .where(STEPS.TASK_ID.eq(taskId)).and(STEPS.STATUS.eq(StepStatus.NEW.dbValue()))
                     .and(STEPS.RUN_AFTER.isNull().or(STEPS.RUN_AFTER.le(currentOffsetDateTime())))
                     .execute();
-            String status = taskStatus(t, taskId);
-            Store.setTaskStatus(t, taskId, status);
-            return status;
+            return settleStatus(t, taskId, false);
         });
     }
 
@@ -268,21 +268,28 @@ public final class Engine {
                         r.getFinishedAt(), r.getOutcome(), r.getError(), r.getLogTail()));
     }
 
-    static String taskStatus(DSLContext t, int taskId) {
-        Set<String> statuses = new HashSet<>(t.selectDistinct(STEPS.STATUS).from(STEPS).where(STEPS.TASK_ID.eq(taskId)).fetch(STEPS.STATUS));
-        if (statuses.isEmpty()) {
-            return "new";
-        }
-        if (statuses.contains("active") || (statuses.contains("new") && statuses.size() > 1)) {
-            return "active";
-        }
-        if (statuses.contains("failed") || statuses.contains("skipped")) {
-            return "failed";
-        }
-        if (statuses.contains("cancelled")) {
-            return "cancelled";
-        }
-        return statuses.equals(Set.of("completed")) ? "completed" : "new";
+    /**
+     * Sets the task's status from its steps' and returns it, in one statement: active while a step
+     * runs or some wait beside finished ones; failed when one failed or was skipped; cancelled when
+     * one was cancelled; completed when all completed; new otherwise. With {@code onlyIfDone}, only
+     * when no step is new or active (the caller holds the task's lock).
+     */
+    static String settleStatus(DSLContext t, int taskId, boolean onlyIfDone) {
+        // A data-modifying WITH must be the top level: a result query, not a field.
+        return t.resultQuery(
+                "WITH x AS (SELECT CASE"
+                        + " WHEN count(*) = 0 THEN 'new'"
+                        + " WHEN bool_or(status = 'active') OR (bool_or(status = 'new') AND bool_or(status <> 'new')) THEN 'active'"
+                        + " WHEN bool_or(status IN ('failed', 'skipped')) THEN 'failed'"
+                        + " WHEN bool_or(status = 'cancelled') THEN 'cancelled'"
+                        + " WHEN bool_and(status = 'completed') THEN 'completed'"
+                        + " ELSE 'new' END AS status,"
+                        + " bool_or(status IN ('new', 'active')) AS unfinished"
+                        + " FROM {0} WHERE task_id = {1}),"
+                        + " u AS (UPDATE {2} SET status = x.status FROM x WHERE {2}.id = {1} AND {2}.status <> x.status"
+                        + (onlyIfDone ? " AND x.unfinished IS NOT TRUE" : "") + ")"
+                        + " SELECT status FROM x",
+                STEPS, DSL.val(taskId), dev.tasksync.internal.store.jooq.Tables.TASKS).fetchOne(0, String.class);
     }
 
     // ---- loading and planning

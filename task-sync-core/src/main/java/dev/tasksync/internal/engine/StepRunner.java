@@ -150,9 +150,11 @@ final class StepRunner implements AutoCloseable {
     private List<Claim> claimNext() {
         List<Integer> candidates = readyCandidates(options.concurrency() * 2 + 8);
         List<Claim> claims = candidates.isEmpty() ? List.of() : claim(ClaimStatements.Scope.only(candidates));
-        // Nothing of ours runs and nothing we released is claimable: look at the whole task
-        // (steps completed by other workers release steps this runner does not know about).
-        return claims.isEmpty() && running.isEmpty() ? claim() : claims;
+        // Nothing of ours runs and nothing we released is claimable, yet steps still wait: look at the
+        // whole task (steps completed by other workers release steps this runner does not know about).
+        // When nothing waits either, the loop asks what is pending before it scans.
+        boolean expecting = !ready.isEmpty() || !waitingOn.isEmpty();
+        return claims.isEmpty() && running.isEmpty() && expecting ? claim() : claims;
     }
 
     /** Steps this runner claimed so far. */
@@ -534,9 +536,7 @@ final class StepRunner implements AutoCloseable {
      */
     private static void settleTaskIfDone(DSLContext t, int taskId) {
         Store.lockTask(t, taskId);
-        if (!t.fetchExists(STEPS, STEPS.TASK_ID.eq(taskId).and(STEPS.STATUS.in(StepStatus.NEW.dbValue(), StepStatus.ACTIVE.dbValue())))) {
-            Store.setTaskStatus(t, taskId, Engine.taskStatus(t, taskId));
-        }
+        Engine.settleStatus(t, taskId, true);
     }
 
     /** Gives a claim back: the step is new again and its attempt is marked released. */
