@@ -122,6 +122,25 @@ class WorkerIT {
     }
 
     @Test
+    void aWorkerWhoseCompletionReleasedNothingTakesTheNextClaimableStep() throws Exception {
+        var def = TaskDefinition.named("independent");
+        for (int i = 0; i < 4; i++) {
+            def.step("s" + i, new Sleep(1));
+        }
+        Task task = ts.save(def.build());
+        try (Worker w = ts.worker(FAST.withConcurrency(1))) {
+            ts.submit(task.id());
+            await("task completed", Duration.ofSeconds(10), () -> ts.task(task.id()).status().equals("completed"));
+        }
+        var runs = dev.tasksync.testing.Rows.query(ts, "SELECT r.started_at, r.finished_at FROM ${schema}.step_runs r "
+                + "JOIN ${schema}.steps s ON s.id = r.step_id ORDER BY r.started_at, s.id");
+        assertThat(runs).hasSize(4);
+        for (int i = 1; i < runs.size(); i++) {
+            assertThat(runs.get(i).get("started_at")).isEqualTo(runs.get(i - 1).get("finished_at"));
+        }
+    }
+
+    @Test
     void retriesWithBackoffUntilTheStepSucceeds() {
         Task task = ts.createTask("flaky");
         Step flaky = ts.createStep(task.id(), "flaky",

@@ -445,8 +445,8 @@ final class StepRunner implements AutoCloseable {
     /**
      * Records an outcome; a claim taken over by another worker (attempt or owner changed) changes
      * nothing. A completion also claims, in the same statement, what it released (its dependents and,
-     * in an in-process run, the ready steps) for the slot it frees and any other free one: the steps
-     * it returns are this runner's to start.
+     * in an in-process run, the ready steps; for a worker with nothing released, any claimable step)
+     * for the slot it frees and any other free one: the steps it returns are this runner's to start.
      */
     private List<Claim> record(TaskGraph graph, Claim claim, boolean succeeded, Stop stop, ObjectNode results, String error,
                                String logTail, ExecutionPolicy policy) {
@@ -479,8 +479,12 @@ final class StepRunner implements AutoCloseable {
                 readyCandidates(max).stream().filter(c -> c != id && !candidates.contains(c)).limit(max).forEach(candidates::add);
             }
             if (!candidates.isEmpty()) {
-                extra = reserve(options.concurrency() - 1);
                 next = ClaimStatements.Scope.only(candidates);
+            } else if (taskFilter == null) {
+                next = ClaimStatements.Scope.anyTask(); // a worker takes whatever is claimable next
+            }
+            if (next != null) {
+                extra = reserve(options.concurrency() - 1);
             }
         }
         int limit = next == null ? 0 : 1 + extra;
