@@ -110,15 +110,20 @@ public final class Engine {
                     fingerprints[i] = in.fingerprint();
                     inputs[i] = in.toJson().toString();
                 }
-                t.execute("UPDATE {0} s SET status = {1}, fingerprint = v.fingerprint, inputs = v.inputs::jsonb,"
+                // With them, in the same statement: the task becomes active and the workers are woken.
+                t.resultQuery("WITH up AS (UPDATE {0} s SET status = {1}, fingerprint = v.fingerprint, inputs = v.inputs::jsonb,"
                                 + " run_after = NULL, cancel_requested = false"
                                 + " FROM unnest({2}, {3}, {4}) AS v(id, fingerprint, inputs)"
-                                + " WHERE s.id = v.id AND s.status <> {5}",
+                                + " WHERE s.id = v.id AND s.status <> {5}),"
+                                + " task AS (UPDATE {6} SET status = {7} WHERE id = {8} AND status <> {7})"
+                                + " SELECT pg_notify({9}, '')",
                         STEPS, DSL.val(StepStatus.NEW.dbValue()),
                         DSL.val(ids, SQLDataType.INTEGER.getArrayDataType()),
                         DSL.val(fingerprints, SQLDataType.CLOB.getArrayDataType()),
                         DSL.val(inputs, SQLDataType.CLOB.getArrayDataType()),
-                        DSL.val(StepStatus.ACTIVE.dbValue()));
+                        DSL.val(StepStatus.ACTIVE.dbValue()),
+                        dev.tasksync.internal.store.jooq.Tables.TASKS, DSL.val("active"), DSL.val(taskId),
+                        DSL.val(channel)).fetch();
             }
             // Results say a step was up to date; rows that say so already are not written again,
             // so a run that changes nothing writes (almost) nothing.
@@ -132,9 +137,6 @@ public final class Engine {
             }
             if (toRun.isEmpty()) {
                 settleStatus(t, taskId, false);
-            } else {
-                Store.setTaskStatus(t, taskId, "active");
-                notifyWorkers(t);
             }
         });
         if (toRun.size() >= ANALYZE_THRESHOLD && statisticsCover() < toRun.size()) {
@@ -177,16 +179,18 @@ public final class Engine {
         Plan plan = submit(loaded, options.force());
         options.listener().runStarted(loaded.task(), loaded.steps().size());
         Set<Integer> executed = new HashSet<>();
+        String settled = null; // the task's final status, when the run settled it
         if (plan.steps().stream().anyMatch(PlannedStep::willRun)) {
             WorkerOptions opts = workerDefaults.withConcurrency(options.concurrency());
             TaskGraph graph = TaskGraph.of(loaded);
             try (StepRunner runner = new StepRunner(this, workerId, opts, options.listener(), taskId, graph)) {
                 runner.expect(plan.steps().stream().filter(PlannedStep::willRun).map(PlannedStep::stepId).toList(), graph);
-                runner.drainTask(this);
+                settled = runner.drainTask(this);
                 executed.addAll(runner.executed());
             }
         }
-        String finalStatus = finish(taskId);
+        // Nothing new or active was left and the status is settled: no step to mark skipped.
+        String finalStatus = settled != null ? settled : finish(taskId);
         List<StepResult> results = dsl.select(STEPS.ID, STEPS.TITLE, STEPS.STATUS, STEPS.RESULTS, STEPS.STARTED_AT, STEPS.FINISHED_AT)
                 .from(STEPS).where(STEPS.TASK_ID.eq(taskId)).orderBy(STEPS.ID)
                 .fetch(r -> {
@@ -198,11 +202,17 @@ public final class Engine {
         return new RunResult(taskId, loaded.task().name(), finalStatus, results, Duration.ofNanos(System.nanoTime() - started));
     }
 
+    /**
+     * Settles the task's status when none of its steps is new or active and returns it; null when some
+     * step still is. No lock is needed: with nothing left to run, no one changes the steps' statuses.
+     */
+    String settleIfDone(int taskId) {
+        var settled = settle(dsl, taskId, true);
+        return Boolean.TRUE.equals(settled.get("unfinished", Boolean.class)) ? null : settled.get("status", String.class);
+    }
+
     /** What is left of a task: steps held by workers, steps waiting for a retry, steps still new. */
     record Pending(int active, int waiting, OffsetDateTime nextRetry) {
-        boolean none() {
-            return active == 0 && waiting == 0;
-        }
     }
 
     Pending pending(int taskId) {
@@ -275,6 +285,10 @@ public final class Engine {
      * when no step is new or active (the caller holds the task's lock).
      */
     static String settleStatus(DSLContext t, int taskId, boolean onlyIfDone) {
+        return settle(t, taskId, onlyIfDone).get("status", String.class);
+    }
+
+    private static org.jooq.Record settle(DSLContext t, int taskId, boolean onlyIfDone) {
         // A data-modifying WITH must be the top level: a result query, not a field.
         return t.resultQuery(
                 "WITH x AS (SELECT CASE"
@@ -288,8 +302,8 @@ public final class Engine {
                         + " FROM {0} WHERE task_id = {1}),"
                         + " u AS (UPDATE {2} SET status = x.status FROM x WHERE {2}.id = {1} AND {2}.status <> x.status"
                         + (onlyIfDone ? " AND x.unfinished IS NOT TRUE" : "") + ")"
-                        + " SELECT status FROM x",
-                STEPS, DSL.val(taskId), dev.tasksync.internal.store.jooq.Tables.TASKS).fetchOne(0, String.class);
+                        + " SELECT status, unfinished FROM x",
+                STEPS, DSL.val(taskId), dev.tasksync.internal.store.jooq.Tables.TASKS).fetchOne();
     }
 
     // ---- loading and planning

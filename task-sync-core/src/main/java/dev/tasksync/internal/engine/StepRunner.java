@@ -182,8 +182,11 @@ final class StepRunner implements AutoCloseable {
         }
     }
 
-    /** The in-process loop of {@code run(task)}: until the task has nothing left to run. */
-    void drainTask(Engine engine) {
+    /**
+     * The in-process loop of {@code run(task)}: until the task has nothing left to run. Returns the
+     * task's final status when it ended with no step new or active (and settled it), else null.
+     */
+    String drainTask(Engine engine) {
         int taskId = taskFilter;
         try {
             while (true) {
@@ -195,15 +198,16 @@ final class StepRunner implements AutoCloseable {
                     }
                     continue;
                 }
-                Engine.Pending pending = engine.pending(taskId);
-                if (pending.none()) {
-                    return;
+                String settled = engine.settleIfDone(taskId);
+                if (settled != null) {
+                    return settled;
                 }
+                Engine.Pending pending = engine.pending(taskId);
                 if (pending.active() == 0 && pending.nextRetry() == null) {
                     // A step may have completed after the last claim looked: look once more.
                     List<Claim> late = claim();
                     if (late.isEmpty()) {
-                        return; // nothing held elsewhere, no retry due: whatever is still new cannot run
+                        return null; // nothing held elsewhere, no retry due: whatever is still new cannot run
                     }
                     late.forEach(this::start);
                     continue;
@@ -217,6 +221,7 @@ final class StepRunner implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return null;
         } finally {
             claiming = false;
             // The caller's thread was interrupted (or the loop failed): cancel what runs, so that
@@ -500,8 +505,8 @@ final class StepRunner implements AutoCloseable {
                 if (!succeeded && !retry) {
                     skipDownstream(t, graph, id, stop, status);
                 }
-                if (!recorded.othersWaiting()) {
-                    settleTaskIfDone(t, claim.taskId());
+                if (!recorded.othersWaiting() && taskFilter == null) {
+                    settleTaskIfDone(t, claim.taskId()); // an in-process run settles its task when it ends
                 }
                 long claimedDependents = recorded.claims().stream().filter(c -> dependents.contains(c.stepId())).count();
                 if (taskFilter == null && succeeded && dependents.size() > claimedDependents) {
