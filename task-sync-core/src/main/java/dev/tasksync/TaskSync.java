@@ -55,6 +55,7 @@ public final class TaskSync implements AutoCloseable {
 
     private final DataSource dataSource;
     private final List<AutoCloseable> owned;
+    private final List<AutoCloseable> workers = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final String schema;
     private final DSLContext dsl;
     private final StepTypeRegistry registry;
@@ -550,7 +551,9 @@ public final class TaskSync implements AutoCloseable {
     public Worker worker(WorkerOptions options) {
         WorkerLoop loop = engine.newWorker(options);
         loop.start(dataSource);
-        return new Worker(loop);
+        Worker worker = new Worker(loop);
+        workers.add(worker);
+        return worker;
     }
 
     /**
@@ -591,6 +594,8 @@ public final class TaskSync implements AutoCloseable {
 
     @Override
     public void close() {
+        closeAll(new ArrayList<>(workers)); // workers still open stop first (gracefully), then the engine's threads
+        engine.close();
         closeAll(owned);
     }
 

@@ -38,14 +38,22 @@ final class ClaimStatements {
     private final String stepRuns;
     private final String dependencies;
 
-    ClaimStatements(DSLContext dsl, String workerId, java.time.Duration lease) {
+    ClaimStatements(Tables tables, String workerId, java.time.Duration lease) {
         this.workerId = workerId;
         this.leaseMillis = lease.toMillis();
-        // Rendered once (with the schema mapping): these statements run per step, and go to JDBC as
-        // plain text so that the driver prepares each shape once per connection.
-        this.steps = dsl.render(STEPS);
-        this.stepRuns = dsl.render(STEP_RUNS);
-        this.dependencies = dsl.render(STEP_DEPENDENCIES);
+        this.steps = tables.steps();
+        this.stepRuns = tables.stepRuns();
+        this.dependencies = tables.dependencies();
+    }
+
+    /**
+     * The tables' names as rendered for the configured schema, once per engine: these statements run
+     * per step, and go to JDBC as plain text so that the driver prepares each shape once per connection.
+     */
+    record Tables(String steps, String stepRuns, String dependencies) {
+        static Tables of(DSLContext dsl) {
+            return new Tables(dsl.render(STEPS), dsl.render(STEP_RUNS), dsl.render(STEP_DEPENDENCIES));
+        }
     }
 
     /** Which steps a claim looks at. */

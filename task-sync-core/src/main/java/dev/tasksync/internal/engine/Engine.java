@@ -47,7 +47,7 @@ import static org.jooq.impl.DSL.min;
  * transaction ({@code SELECT ... FOR UPDATE SKIP LOCKED}), execute them outside it under a lease,
  * record each outcome fenced by its attempt number.
  */
-public final class Engine {
+public final class Engine implements AutoCloseable {
     private final DSLContext dsl;
     private final StepTypeRegistry registry;
     private final String workerId;
@@ -67,6 +67,31 @@ public final class Engine {
 
     DSLContext dsl() {
         return dsl;
+    }
+
+    private volatile ClaimStatements.Tables tables;
+    private EngineThreads threads;
+
+    synchronized EngineThreads threads() {
+        if (threads == null) {
+            threads = new EngineThreads();
+        }
+        return threads;
+    }
+
+    /** Stops the engine's threads (runs and workers must have ended). */
+    public synchronized void close() {
+        if (threads != null) {
+            threads.close();
+            threads = null;
+        }
+    }
+
+    ClaimStatements.Tables tables() {
+        if (tables == null) {
+            tables = ClaimStatements.Tables.of(dsl);
+        }
+        return tables;
     }
 
     StepTypeRegistry registry() {

@@ -28,7 +28,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -47,7 +46,6 @@ import static org.jooq.impl.DSL.currentOffsetDateTime;
 final class StepRunner implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StepRunner.class);
     private static final Logger STEP_LOG = LoggerFactory.getLogger("dev.tasksync.step");
-    private static final AtomicInteger POOLS = new AtomicInteger();
 
     /** Why an execution was stopped before it ended by itself. */
     enum Stop { TIMED_OUT, CANCELLED, LEASE_LOST, RELEASED }
@@ -75,6 +73,11 @@ final class StepRunner implements AutoCloseable {
     private final Map<Integer, AtomicInteger> waitingOn = new ConcurrentHashMap<>();
     private final ExecutorService pool;
     private final ScheduledExecutorService timer;
+    private final ScheduledFuture<?> beatTask;
+    private final ScheduledFuture<?> fenceTask;
+    private final java.util.concurrent.atomic.AtomicBoolean beating = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Executions of this runner on the shared threads, started and not yet finished. */
+    private final AtomicInteger inFlight = new AtomicInteger();
     private final DayToSecond lease;
     private final ClaimStatements statements;
     /** Execution slots not taken: a claim reserves its slots first, so concurrent claimers never overbook. */
@@ -92,25 +95,32 @@ final class StepRunner implements AutoCloseable {
         this.listener = listener;
         this.taskFilter = taskFilter;
         this.lease = DayToSecond.valueOf(options.lease());
-        this.statements = new ClaimStatements(dsl, workerId, options.lease());
+        this.statements = new ClaimStatements(engine.tables(), workerId, options.lease());
         this.slots = new AtomicInteger(options.concurrency());
         if (graph != null) {
             graphs.put(graph.taskId(), graph);
         }
-        int id = POOLS.incrementAndGet();
-        AtomicInteger threads = new AtomicInteger();
-        this.pool = Executors.newFixedThreadPool(options.concurrency(), r -> daemon(r, "task-sync-" + id + "-step-" + threads.incrementAndGet()));
-        // Two threads: a heartbeat stuck on an unreachable database must not delay self-fencing or timeouts.
-        this.timer = Executors.newScheduledThreadPool(2, r -> daemon(r, "task-sync-" + id + "-heartbeat"));
+        this.pool = engine.threads().work;
+        this.timer = engine.threads().timer;
         long beat = options.heartbeat().toMillis();
-        timer.scheduleWithFixedDelay(this::heartbeatQuietly, beat, beat, TimeUnit.MILLISECONDS);
-        timer.scheduleWithFixedDelay(this::fenceExpired, beat / 2 + 1, beat / 2 + 1, TimeUnit.MILLISECONDS);
-    }
-
-    private static Thread daemon(Runnable r, String name) {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        return t;
+        // The heartbeat may block on an unreachable database: it runs on a work thread, so that the
+        // timer stays free for self-fencing and timeouts.
+        this.beatTask = timer.scheduleWithFixedDelay(() -> {
+            if (beating.compareAndSet(false, true)) {
+                try {
+                    pool.execute(() -> {
+                        try {
+                            heartbeatQuietly();
+                        } finally {
+                            beating.set(false);
+                        }
+                    });
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    beating.set(false); // the engine is closing
+                }
+            }
+        }, beat, beat, TimeUnit.MILLISECONDS);
+        this.fenceTask = timer.scheduleWithFixedDelay(this::fenceExpired, beat / 2 + 1, beat / 2 + 1, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -332,34 +342,64 @@ final class StepRunner implements AutoCloseable {
     /** Starts a claimed step on the pool; its slot was reserved by the claim. */
     void start(Claim claim) {
         Execution first = track(claim);
+        inFlight.incrementAndGet();
         pool.execute(() -> {
-            Execution execution = first;
-            // A completion may claim the steps it released: this thread goes on with the first of
-            // them, the others start on the pool.
-            while (execution != null) {
-                Claim c = execution.claim;
-                List<Claim> next = List.of();
-                execution.bind(Thread.currentThread());
-                try {
-                    next = executeAndRecord(execution);
-                } catch (RuntimeException e) {
-                    LOG.error("step {}: recording its outcome failed", c.stepId(), e);
-                } finally {
-                    running.remove(c.stepId());
-                    Thread.interrupted();
-                }
-                if (next.isEmpty()) {
-                    slots.incrementAndGet();
-                    execution = null;
-                } else {
-                    execution = track(next.get(0));
-                    next.subList(1, next.size()).forEach(this::start);
-                }
-                if (next.size() != 1) {
-                    wakeUp();
+            try {
+                runFrom(first);
+            } finally {
+                if (inFlight.decrementAndGet() == 0) {
+                    synchronized (inFlight) {
+                        inFlight.notifyAll();
+                    }
                 }
             }
         });
+    }
+
+    /**
+     * Executes a step and records it; a completion may claim the steps it released, and this thread
+     * then goes on with the first of them while the others start on other threads.
+     */
+    private void runFrom(Execution first) {
+        Execution execution = first;
+        while (execution != null) {
+            Claim c = execution.claim;
+            List<Claim> next = List.of();
+            execution.bind(Thread.currentThread());
+            try {
+                next = executeAndRecord(execution);
+            } catch (RuntimeException e) {
+                LOG.error("step {}: recording its outcome failed", c.stepId(), e);
+            } finally {
+                running.remove(c.stepId());
+                Thread.interrupted();
+            }
+            if (next.isEmpty()) {
+                slots.incrementAndGet();
+                execution = null;
+            } else {
+                execution = track(next.get(0));
+                next.subList(1, next.size()).forEach(this::start);
+            }
+            if (next.size() != 1) {
+                wakeUp();
+            }
+        }
+    }
+
+    /** Waits until no execution of this runner is in flight, at most {@code max}; true when none is. */
+    private boolean awaitIdle(Duration max) throws InterruptedException {
+        long deadline = System.nanoTime() + max.toNanos();
+        synchronized (inFlight) {
+            while (inFlight.get() > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(inFlight, left);
+            }
+        }
+        return true;
     }
 
     private Execution track(Claim claim) {
@@ -688,11 +728,11 @@ final class StepRunner implements AutoCloseable {
 
     /** Stops claiming; waits up to {@code grace} for running steps, then releases the rest. */
     void shutdown(Duration grace) {
-        pool.shutdown();
+        claiming = false;
         try {
-            if (!pool.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+            if (!awaitIdle(grace)) {
                 running.values().forEach(e -> e.stop(Stop.RELEASED));
-                pool.awaitTermination(Math.max(1_000, options.lease().toMillis()), TimeUnit.MILLISECONDS);
+                awaitIdle(Duration.ofMillis(Math.max(1_000, options.lease().toMillis())));
             }
         } catch (InterruptedException e) {
             running.values().forEach(x -> x.stop(Stop.RELEASED));
@@ -704,7 +744,8 @@ final class StepRunner implements AutoCloseable {
     public void close() {
         boolean interrupted = Thread.interrupted(); // wait for the cancelled steps to record, then restore
         shutdown(Duration.ofMinutes(10));
-        timer.shutdownNow();
+        beatTask.cancel(false);
+        fenceTask.cancel(false);
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
