@@ -49,9 +49,12 @@ final class Findings {
                 on this 2-core machine) is the same on both sides, so the step alone is at 0.95-1.05× the CLI.
                 Returning at the exit and letting the engine remove the container in the background gained nothing
                 measurable (the removal then competes for the CPU with the recording). The rest of the end-to-end
-                time is the run's durable bookkeeping, now about 25-30 ms (load ~3 ms, plan and submit 4-14 ms,
-                claim and record 5-10 ms, final status ~2 ms, read-back ~1 ms), which a CLI that records nothing
-                does not pay.
+                time is the run's durable bookkeeping, which a CLI that records nothing does not pay: a one-step
+                no-op run takes 5-6 ms (median, warmed up; load ~1 ms, submit ~2 ms, claim, execute and record ~3
+                ms, read-back <1 ms), down from ~10 ms once runs stopped starting three threads each (~2 ms) and
+                the run's end settled the task in the statement that checks nothing is left. Beside a container
+                started and removed that is 10-15 ms, i.e. 1.02-1.06× the CLI end to end while the step alone is
+                0.95-1.01×.
 
                 **6: workers.** Each worker is a fresh JVM (its JIT cold for most of a 2,000-step task) on the same
                 two cores as PostgreSQL and the other workers, so more processes add contention rather than
