@@ -30,14 +30,15 @@ final class Findings {
                 arrays that were bound as strings (re-parsed per row) became `IN` lists, up-to-date marks are
                 written once, and the file index is looked up in one query per 10,000 paths.
 
-                **2: per-step overhead (still missed, +4.7 to +6 ms per step against 2 ms).** The JVM is not the
+                **2: per-step overhead (still missed: +3.2 to +3.5 ms per step in full runs, +3.5 to +4 alone, against 2 ms; was +11.4).** The JVM is not the
                 limit: 41 execution samples in the step threads over the whole measured section. PostgreSQL is: each
                 completion's statement updates two `steps` rows (each a non-HOT update through four indexes and the
                 `updated_at` trigger), closes one `step_runs` row and inserts another, and the eight slots of this
                 benchmark finish their 10 ms sleeps in lock step, so eight such statements queue on two cores at once
                 (2.3-3 ms each against 1.2 ms alone in a chain), while the CPU work also wakes the sleeping threads
                 0.5-1 ms late. The run's fixed part for 1,000 steps (load 40-60 ms, submit 60-95 ms, final status and
-                read-back about 20 ms) is another ~1.2 ms of the per-step figure. *Next:* record the completions that
+                read-back about 20 ms) is another ~1.2 ms of the per-step figure. Measured alone (`--only
+                overhead`) the JIT is colder than after the engine rows, hence the higher figure. *Next:* record the completions that
                 arrive together in one statement (group commit: arrays of ids, attempts and results through
                 `unnest`), which spreads the statement, round trip and commit over the batch; and trim the fixed
                 phases (parse each step's settings once per run instead of in `load` and again at claim time).
@@ -59,7 +60,7 @@ final class Findings {
                 **6: workers.** Each worker is a fresh JVM (its JIT cold for most of a 2,000-step task) on the same
                 two cores as PostgreSQL and the other workers, so more processes add contention rather than
                 capacity here; completions now claim the next step in the same statement and `pg_notify` only when a
-                completion left released steps unclaimed. From 0.11-0.20× to 0.27-0.40× of the JDBC loop.
+                completion left released steps unclaimed. From 0.11-0.20× to 0.27-0.44× of the JDBC loop.
                 """;
     }
 }
