@@ -117,6 +117,23 @@ class EngineIT {
     }
 
     @Test
+    void stepsThatFinishTogetherAreRecordedTogether() {
+        var def = TaskDefinition.named("together");
+        for (int i = 0; i < 24; i++) {
+            def.step("s" + i, new Sleep(50));
+        }
+        Task task = ts.save(def.build());
+        RunResult r = ts.run(task.id(), RunOptions.defaults().withConcurrency(8));
+        assertThat(r.succeeded()).isTrue();
+        assertThat(sleep.maxRunning.get()).isLessThanOrEqualTo(8);
+        // Attempts closed by one transaction share its now(): more attempts than distinct end times.
+        var ends = Rows.query(ts, "SELECT count(*) AS attempts, count(DISTINCT finished_at) AS ends FROM ${schema}.step_runs "
+                + "WHERE outcome = 'completed'");
+        assertThat(((Number) ends.get(0).get("attempts")).intValue()).isEqualTo(24);
+        assertThat(((Number) ends.get(0).get("ends")).intValue()).isLessThan(24);
+    }
+
+    @Test
     void stepsReleasedTogetherStillRespectTheConcurrencyBound() {
         var def = TaskDefinition.named("fan-out").step("root", new Sleep(1));
         for (int i = 0; i < 30; i++) {

@@ -164,26 +164,87 @@ final class ClaimStatements {
         });
     }
 
+    /** What recording several completions together did: which counted, and what they claimed. */
+    record RecordedTogether(java.util.Set<Integer> recorded, boolean othersWaiting, List<StepRunner.Claim> claims) {
+    }
+
+    /**
+     * Records several completions of one task in one statement (group commit) and claims up to
+     * {@code limit} of the steps in {@code next} for them; as {@link #record} for each, with the
+     * steps completed here counting as completed for those it claims.
+     */
+    RecordedTogether recordCompletions(DSLContext t, int taskId, List<Outcome> outcomes, Scope next, int limit, long leaseFrom) {
+        Integer[] ids = new Integer[outcomes.size()];
+        Integer[] attempts = new Integer[ids.length];
+        String[] results = new String[ids.length];
+        String[] tails = new String[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            Outcome o = outcomes.get(i);
+            ids[i] = o.stepId();
+            attempts[i] = o.attempt();
+            results[i] = o.results().toString();
+            tails[i] = o.logTail();
+        }
+        Sql sql = new Sql();
+        sql.add("WITH v AS (SELECT * FROM unnest(?", ids).add(", ?", attempts).add(", ?::text[]", results).add(", ?::text[]", tails)
+                .add(") AS v(id, attempt, results, log_tail)), ");
+        sql.add("done AS (UPDATE " + steps + " s SET status = '" + COMPLETED + "', results = v.results::jsonb")
+                .add(", finished_at = now(), lease_owner = NULL, lease_expires_at = NULL, cancel_requested = false")
+                .add(" FROM v WHERE s.id = v.id AND s.attempt = v.attempt AND s.lease_owner = ?", workerId)
+                .add(" AND s.status = '" + ACTIVE + "' RETURNING s.id), ");
+        sql.add("run AS (UPDATE " + stepRuns + " r SET finished_at = now()")
+                .add(", outcome = CASE WHEN r.step_id IN (SELECT id FROM done) THEN 'completed' ELSE 'abandoned' END")
+                .add(", error = CASE WHEN r.step_id IN (SELECT id FROM done) THEN NULL ELSE 'lease lost before the outcome was recorded' END")
+                .add(", log_tail = v.log_tail FROM v WHERE r.step_id = v.id AND r.attempt = v.attempt AND r.finished_at IS NULL), ");
+        lockAndClaim(sql, next, limit, null, true);
+        sql.add(" SELECT d.recorded, d.waiting, c.id, c.task_id, c.attempt, c.settings::text AS settings,"
+                + " c.inputs::text AS inputs, c.results::text AS results")
+                .add(" FROM (SELECT ARRAY(SELECT id FROM done) AS recorded, CASE WHEN EXISTS (SELECT 1 FROM claimed) THEN true")
+                .add(" ELSE EXISTS (SELECT 1 FROM " + steps + " w WHERE w.task_id = ?", taskId)
+                .add(" AND w.status = '" + NEW + "' AND w.id <> ALL(?)) END AS waiting) d", ids)
+                .add(" LEFT JOIN claimed c ON true ORDER BY c.id");
+        return t.connectionResult(c -> {
+            try (PreparedStatement ps = sql.prepare(c); ResultSet rs = ps.executeQuery()) {
+                List<StepRunner.Claim> claims = new ArrayList<>();
+                java.util.Set<Integer> recorded = new java.util.HashSet<>();
+                boolean waiting = false;
+                while (rs.next()) {
+                    recorded.addAll(java.util.Arrays.asList((Integer[]) rs.getArray("recorded").getArray()));
+                    waiting = rs.getBoolean("waiting");
+                    if (rs.getObject("id") != null) {
+                        claims.add(claimOf(rs, leaseFrom));
+                    }
+                }
+                return new RecordedTogether(recorded, waiting, claims);
+            }
+        });
+    }
+
     /**
      * The CTEs {@code locked} and {@code claimed}: lock runnable steps of the scope, mark them active
      * under this worker's lease, close an attempt left open by a worker whose lease expired, and open
      * this attempt. {@code completedId} is a step this statement completes.
      */
     private void lockAndClaim(Sql sql, Scope scope, int limit, Integer completedId) {
+        lockAndClaim(sql, scope, limit, completedId, false);
+    }
+
+    /** As above; {@code completedInDone}: the steps this statement completes are those of the CTE {@code done}. */
+    private void lockAndClaim(Sql sql, Scope scope, int limit, Integer completedId, boolean completedInDone) {
         sql.add("locked AS MATERIALIZED (SELECT c.id FROM " + steps + " c WHERE ");
         if (scope.candidates() != null) {
             sql.add("c.id = ANY(?) AND ", scope.candidates());
-            runnable(sql, completedId);
+            runnable(sql, completedId, completedInDone);
         } else {
             if (scope.taskId() != null) {
                 sql.add("c.task_id = ? AND ((", scope.taskId());
             } else {
                 sql.add("c.status IN ('" + NEW + "', '" + ACTIVE + "') AND ((");
             }
-            runnable(sql, completedId);
+            runnable(sql, completedId, completedInDone);
             sql.add(") OR (c.status = '" + ACTIVE + "' AND c.lease_expires_at < now()))");
         }
-        if (completedId != null) {
+        if (completedId != null || completedInDone) {
             sql.add(" AND EXISTS (SELECT 1 FROM done)");
         }
         sql.add(" ORDER BY c.id LIMIT ? FOR UPDATE OF c SKIP LOCKED), ", limit);
@@ -200,12 +261,15 @@ final class ClaimStatements {
     }
 
     /** New, submitted, due, and every dependency completed (or completed by this very statement). */
-    private void runnable(Sql sql, Integer completedId) {
+    private void runnable(Sql sql, Integer completedId, boolean completedInDone) {
         sql.add("c.status = '" + NEW + "' AND c.inputs IS NOT NULL AND (c.run_after IS NULL OR c.run_after <= now())"
                 + " AND NOT EXISTS (SELECT 1 FROM " + dependencies + " d JOIN " + steps + " u ON u.id = d.depends_on_id"
                 + " WHERE d.step_id = c.id AND u.status <> '" + COMPLETED + "'");
         if (completedId != null) {
             sql.add(" AND u.id <> ?", completedId);
+        }
+        if (completedInDone) {
+            sql.add(" AND u.id NOT IN (SELECT id FROM done)");
         }
         sql.add(")");
     }
@@ -246,6 +310,8 @@ final class ClaimStatements {
                 Object v = values.get(i);
                 if (v instanceof Integer[] ids) {
                     ps.setArray(i + 1, c.createArrayOf("int4", ids));
+                } else if (v instanceof String[] texts) {
+                    ps.setArray(i + 1, c.createArrayOf("text", texts));
                 } else if (v == null) {
                     ps.setNull(i + 1, Types.VARCHAR);
                 } else {

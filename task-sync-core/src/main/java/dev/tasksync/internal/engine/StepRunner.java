@@ -26,6 +26,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -536,6 +537,11 @@ final class StepRunner implements AutoCloseable {
         ClaimStatements.Scope scope = next;
         List<Claim> claims = List.of();
         try {
+            if (succeeded && scope != null) {
+                claims = recordTogether(new Completion(graph, outcome, scope, limit, dependents, new CompletableFuture<>()));
+                loadGraphs(claims);
+                return claims;
+            }
             claims = withRetries(() -> dsl.transactionResult(tx -> {
                 DSLContext t = tx.dsl();
                 var recorded = statements.record(t, outcome, scope, limit, System.nanoTime());
@@ -559,6 +565,104 @@ final class StepRunner implements AutoCloseable {
         } finally {
             // The slot of the recorded step goes to the first claim (or back, by the caller).
             slots.addAndGet(extra - Math.max(0, claims.size() - 1));
+        }
+    }
+
+    /** A completion waiting to be recorded, with what it may claim, and where its claims go. */
+    private record Completion(TaskGraph graph, ClaimStatements.Outcome outcome, ClaimStatements.Scope scope, int limit,
+                              List<Integer> dependents, CompletableFuture<List<Claim>> claims) {
+    }
+
+    private final java.util.concurrent.ConcurrentLinkedQueue<Completion> completions = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** Two recorders at a time: one statement per core of a small database host, the rest queue up and go together. */
+    private final java.util.concurrent.Semaphore recording = new java.util.concurrent.Semaphore(2);
+
+    /**
+     * Group commit: completions that arrive while another is being recorded wait for it, and the
+     * next thread to record takes all of them in one statement per task. Steps that finish together
+     * (the slots of a run started at once) then cost one round trip and one commit between them.
+     */
+    private List<Claim> recordTogether(Completion completion) {
+        completions.add(completion);
+        recording.acquireUninterruptibly();
+        try {
+            if (!completion.claims().isDone()) {
+                List<Completion> batch = new ArrayList<>();
+                for (Completion c; (c = completions.poll()) != null; ) {
+                    batch.add(c);
+                }
+                Map<Integer, List<Completion>> byTask = new java.util.LinkedHashMap<>();
+                batch.forEach(c -> byTask.computeIfAbsent(c.outcome().taskId(), k -> new ArrayList<>()).add(c));
+                byTask.values().forEach(this::recordCompletions);
+            }
+        } finally {
+            recording.release();
+        }
+        try {
+            return completion.claims().join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
+    }
+
+    /** Records completions of one task in one transaction and hands each its share of the claims. */
+    private void recordCompletions(List<Completion> group) {
+        try {
+            Map<Completion, List<Claim>> shares = withRetries(() -> dsl.transactionResult(tx -> {
+                DSLContext t = tx.dsl();
+                Map<Completion, List<Claim>> share = new java.util.IdentityHashMap<>(); // a record's hashCode would hash its graph
+                int taskId = group.get(0).outcome().taskId();
+                boolean waiting;
+                if (group.size() == 1) {
+                    Completion c = group.get(0);
+                    var recorded = statements.record(t, c.outcome(), c.scope(), c.limit(), System.nanoTime());
+                    share.put(c, recorded.claims());
+                    if (!recorded.recorded()) {
+                        return share;
+                    }
+                    waiting = recorded.othersWaiting();
+                } else {
+                    // One scope for all: the union of their candidates, or any claimable step for a worker.
+                    boolean any = group.stream().anyMatch(c -> c.scope().candidates() == null);
+                    java.util.Set<Integer> union = new java.util.LinkedHashSet<>();
+                    group.forEach(c -> {
+                        if (c.scope().candidates() != null) {
+                            union.addAll(List.of(c.scope().candidates()));
+                        }
+                    });
+                    ClaimStatements.Scope scope = any ? ClaimStatements.Scope.anyTask() : ClaimStatements.Scope.only(union);
+                    int limit = group.stream().mapToInt(Completion::limit).sum();
+                    var recorded = statements.recordCompletions(t, taskId, group.stream().map(Completion::outcome).toList(),
+                            scope, limit, System.nanoTime());
+                    // Each gets up to what it reserved: one to go on with first, then the extra slots.
+                    List<Claim> left = new ArrayList<>(recorded.claims());
+                    group.forEach(c -> share.put(c, new ArrayList<>()));
+                    for (int round = 0; !left.isEmpty() && round < 2; round++) {
+                        for (Completion c : group) {
+                            int quota = round == 0 ? 1 : c.limit();
+                            while (!left.isEmpty() && share.get(c).size() < quota) {
+                                share.get(c).add(left.remove(0));
+                            }
+                        }
+                    }
+                    if (recorded.recorded().isEmpty()) {
+                        return share;
+                    }
+                    waiting = recorded.othersWaiting();
+                }
+                if (!waiting && taskFilter == null) {
+                    settleTaskIfDone(t, taskId); // an in-process run settles its task when it ends
+                }
+                boolean unclaimed = group.stream().anyMatch(c -> c.dependents().stream()
+                        .anyMatch(d -> share.values().stream().flatMap(List::stream).noneMatch(x -> x.stepId() == d)));
+                if (taskFilter == null && unclaimed) {
+                    engine.notifyWorkers(t); // other dependents may be claimable now, by any worker
+                }
+                return share;
+            }));
+            group.forEach(c -> c.claims().complete(shares.get(c)));
+        } catch (RuntimeException e) {
+            group.forEach(c -> c.claims().completeExceptionally(e));
         }
     }
 
