@@ -30,18 +30,19 @@ final class Findings {
                 arrays that were bound as strings (re-parsed per row) became `IN` lists, up-to-date marks are
                 written once, and the file index is looked up in one query per 10,000 paths.
 
-                **2: per-step overhead (still missed: +3.2 to +3.5 ms per step in full runs, +3.5 to +4 alone, against 2 ms; was +11.4).** The JVM is not the
-                limit: 41 execution samples in the step threads over the whole measured section. PostgreSQL is: each
-                completion's statement updates two `steps` rows (each a non-HOT update through four indexes and the
-                `updated_at` trigger), closes one `step_runs` row and inserts another, and the eight slots of this
-                benchmark finish their 10 ms sleeps in lock step, so eight such statements queue on two cores at once
-                (2.3-3 ms each against 1.2 ms alone in a chain), while the CPU work also wakes the sleeping threads
-                0.5-1 ms late. The run's fixed part for 1,000 steps (load 40-60 ms, submit 60-95 ms, final status and
-                read-back about 20 ms) is another ~1.2 ms of the per-step figure. Measured alone (`--only
-                overhead`) the JIT is colder than after the engine rows, hence the higher figure. *Next:* record the completions that
-                arrive together in one statement (group commit: arrays of ids, attempts and results through
-                `unnest`), which spreads the statement, round trip and commit over the batch; and trim the fixed
-                phases (parse each step's settings once per run instead of in `load` and again at claim time).
+                **2: per-step overhead (still missed: +2.4 ms per step in the last full run, against 2 ms; was +11.4).**
+                The JVM is not the limit (41 execution samples in the step threads over the whole section); PostgreSQL
+                is. Each completion updates two `steps` rows (non-HOT updates through four indexes and the
+                `updated_at` trigger), closes one `step_runs` row and inserts another. The eight slots of this
+                benchmark finish their 10 ms sleeps in lock step, so their statements queued on two cores (2.3-3 ms
+                each against 1.2 ms alone in a chain), and the CPU work woke the sleeping threads 0.5-1 ms late.
+                Group commit took it from +3.2-3.5 to +2.4 ms: completions that finish while two others are being
+                recorded wait and go together in one statement per task (0.6 statements and commits per step in
+                rows 1b-1d). The run's fixed part for 1,000 steps (load 40-60 ms, plan and submit 60-95 ms, final
+                status and read-back about 20 ms) is now about half of what is left. *Next:* parse each step's
+                settings once per run (today in `load` and again at claim time), and plan without re-serialising
+                every settings document to hash it. Measured alone (`--only overhead`) the JIT is colder than after
+                the engine rows, and the figure is 0.5-2 ms higher and noisier.
 
                 **4d: docker_run against the CLI.** The container part (step started to finished) makes the calls
                 `docker run --rm` makes: create with auto-remove, attach + wait (`condition=removed`, sent together
@@ -54,13 +55,13 @@ final class Findings {
                 no-op run takes 5-6 ms (median, warmed up; load ~1 ms, submit ~2 ms, claim, execute and record ~3
                 ms, read-back <1 ms), down from ~10 ms once runs stopped starting three threads each (~2 ms) and
                 the run's end settled the task in the statement that checks nothing is left. Beside a container
-                started and removed that is 10-15 ms, i.e. 1.02-1.06× the CLI end to end while the step alone is
+                started and removed that is 10-15 ms, i.e. 1.00-1.06× the CLI end to end while the step alone is
                 0.95-1.01×.
 
                 **6: workers.** Each worker is a fresh JVM (its JIT cold for most of a 2,000-step task) on the same
                 two cores as PostgreSQL and the other workers, so more processes add contention rather than
                 capacity here; completions now claim the next step in the same statement and `pg_notify` only when a
-                completion left released steps unclaimed. From 0.11-0.20× to 0.27-0.44× of the JDBC loop.
+                completion left released steps unclaimed. From 0.11-0.20× to 0.33-0.51× of the JDBC loop.
                 """;
     }
 }
