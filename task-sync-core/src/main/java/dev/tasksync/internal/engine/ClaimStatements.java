@@ -247,6 +247,14 @@ final class ClaimStatements {
         if (completedId != null || completedInDone) {
             sql.add(" AND EXISTS (SELECT 1 FROM done)");
         }
+        // Never the steps this statement completes (one whose lease just expired would otherwise look
+        // abandoned): a row updated twice in one statement keeps only one of the updates.
+        if (completedId != null) {
+            sql.add(" AND c.id <> ?", completedId);
+        }
+        if (completedInDone) {
+            sql.add(" AND c.id NOT IN (SELECT id FROM v)");
+        }
         sql.add(" ORDER BY c.id LIMIT ? FOR UPDATE OF c SKIP LOCKED), ", limit);
         sql.add("claimed AS (UPDATE " + steps + " s SET status = '" + ACTIVE + "', attempt = s.attempt + 1")
                 .add(", started_at = now(), finished_at = NULL, lease_owner = ?", workerId)
