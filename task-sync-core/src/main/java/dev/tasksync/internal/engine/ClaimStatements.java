@@ -79,11 +79,15 @@ final class ClaimStatements {
                    Long retryAfterMillis, boolean clearFingerprint) {
     }
 
+    /** What recording an outcome did: whether it counted (the lease still held), and what it claimed. */
+    record Recorded(boolean recorded, boolean othersWaiting, List<StepRunner.Claim> claims) {
+    }
+
     /** Claims up to {@code limit} runnable steps in {@code scope}. */
     List<StepRunner.Claim> claim(DSLContext t, Scope scope, int limit, long leaseFrom) {
         Sql sql = new Sql();
         sql.add("WITH ");
-        lockAndClaim(sql, scope, limit, false);
+        lockAndClaim(sql, scope, limit, null);
         sql.add(" SELECT id, task_id, attempt, settings::text AS settings, inputs::text AS inputs, results::text AS results"
                 + " FROM claimed ORDER BY id");
         return t.connectionResult(c -> {
@@ -97,71 +101,45 @@ final class ClaimStatements {
         });
     }
 
-    /** What recording outcomes did: which counted (their lease still held), and what they claimed. */
-    record Recorded(java.util.Set<Integer> recorded, boolean othersWaiting, List<StepRunner.Claim> claims) {
-    }
-
     /**
-     * Records outcomes of one task in one statement (several when completions are recorded together)
-     * and, when {@code next} is given, claims up to {@code limit} of its steps; the steps completed
-     * here count as completed for those. An outcome whose attempt or owner changed (another worker
-     * took the step over) changes nothing but closing its attempt as abandoned.
+     * Records an outcome; when it counts and {@code next} is given, claims up to {@code limit} of
+     * those steps in the same statement (the recorded step counts as completed for them).
      */
-    Recorded record(DSLContext t, int taskId, List<Outcome> outcomes, Scope next, int limit, long leaseFrom) {
-        int n = outcomes.size();
-        Integer[] ids = new Integer[n];
-        Integer[] attempts = new Integer[n];
-        String[] statuses = new String[n];
-        String[] results = new String[n];
-        String[] runOutcomes = new String[n];
-        String[] errors = new String[n];
-        String[] tails = new String[n];
-        Long[] retryAfter = new Long[n];
-        Boolean[] clearFingerprint = new Boolean[n];
-        for (int i = 0; i < n; i++) {
-            Outcome o = outcomes.get(i);
-            ids[i] = o.stepId();
-            attempts[i] = o.attempt();
-            statuses[i] = o.status().dbValue();
-            results[i] = o.results().toString();
-            runOutcomes[i] = o.runOutcome();
-            errors[i] = o.error();
-            tails[i] = o.logTail();
-            retryAfter[i] = o.retryAfterMillis();
-            clearFingerprint[i] = o.clearFingerprint();
-        }
+    Recorded record(DSLContext t, Outcome o, Scope next, int limit, long leaseFrom) {
         Sql sql = new Sql();
-        sql.add("WITH v AS (SELECT * FROM unnest(?", ids).add(", ?", attempts).add(", ?", statuses).add(", ?", results)
-                .add(", ?", runOutcomes).add(", ?", errors).add(", ?", tails).add(", ?", retryAfter).add(", ?", clearFingerprint)
-                .add(") AS v(id, attempt, status, results, outcome, error, log_tail, retry_after_ms, clear_fingerprint)), ");
-        sql.add("done AS (UPDATE " + steps + " s SET status = v.status, results = v.results::jsonb")
-                .add(", finished_at = now(), lease_owner = NULL, lease_expires_at = NULL, cancel_requested = false")
-                .add(", run_after = CASE WHEN v.retry_after_ms IS NULL THEN s.run_after")
-                .add(" ELSE now() + v.retry_after_ms * interval '1 millisecond' END")
-                .add(", fingerprint = CASE WHEN v.clear_fingerprint THEN NULL ELSE s.fingerprint END")
-                .add(" FROM v WHERE s.id = v.id AND s.attempt = v.attempt AND s.lease_owner = ?", workerId)
-                .add(" AND s.status = '" + ACTIVE + "' RETURNING s.id), ");
-        sql.add("run AS (UPDATE " + stepRuns + " r SET finished_at = now()")
-                .add(", outcome = CASE WHEN r.step_id IN (SELECT id FROM done) THEN v.outcome ELSE 'abandoned' END")
-                .add(", error = CASE WHEN r.step_id IN (SELECT id FROM done) THEN v.error ELSE 'lease lost before the outcome was recorded' END")
-                .add(", log_tail = v.log_tail FROM v WHERE r.step_id = v.id AND r.attempt = v.attempt AND r.finished_at IS NULL)");
+        sql.add("WITH done AS (UPDATE " + steps + " SET status = ").p(o.status().dbValue())
+                .add(", results = ?::jsonb", o.results().toString())
+                .add(", finished_at = now(), lease_owner = NULL, lease_expires_at = NULL, cancel_requested = false");
+        if (o.retryAfterMillis() != null) {
+            sql.add(", run_after = now() + ? * interval '1 millisecond'", o.retryAfterMillis());
+        }
+        if (o.clearFingerprint()) {
+            sql.add(", fingerprint = NULL");
+        }
+        sql.add(" WHERE id = ?", o.stepId()).add(" AND attempt = ?", o.attempt()).add(" AND lease_owner = ?", workerId)
+                .add(" AND status = '" + ACTIVE + "' RETURNING id), ");
+        sql.add("run AS (UPDATE " + stepRuns + " SET finished_at = now()")
+                .add(", outcome = CASE WHEN EXISTS (SELECT 1 FROM done) THEN ? ELSE 'abandoned' END", o.runOutcome())
+                .add(", error = CASE WHEN EXISTS (SELECT 1 FROM done) THEN ? ELSE 'lease lost before the outcome was recorded' END", o.error())
+                .add(", log_tail = ?", o.logTail())
+                .add(" WHERE step_id = ?", o.stepId()).add(" AND attempt = ?", o.attempt()).add(" AND finished_at IS NULL)");
         boolean claiming = next != null && limit > 0;
         if (claiming) {
             sql.add(", ");
-            lockAndClaim(sql, next, limit, true);
+            lockAndClaim(sql, next, limit, o.stepId());
         }
-        // Whether the task still has steps waiting: when none, the caller settles the task's status.
-        // The snapshot predates this statement, so steps claimed here still read as new.
         sql.add(" SELECT d.recorded, d.waiting");
         if (claiming) {
             sql.add(", c.id, c.task_id, c.attempt, c.settings::text AS settings, c.inputs::text AS inputs, c.results::text AS results");
         }
-        sql.add(" FROM (SELECT ARRAY(SELECT id FROM done) AS recorded, ");
+        // Whether the task still has steps waiting: when none, the caller settles the task's status.
+        // The snapshot predates this statement, so steps claimed here still read as new.
+        sql.add(" FROM (SELECT (SELECT count(*) FROM done) AS recorded, ");
         if (claiming) {
             sql.add("CASE WHEN EXISTS (SELECT 1 FROM claimed) THEN true ELSE "); // what it claimed is waiting
         }
-        sql.add("EXISTS (SELECT 1 FROM " + steps + " w WHERE w.task_id = ?", taskId)
-                .add(" AND w.status = '" + NEW + "' AND w.id <> ALL(?))", ids);
+        sql.add("EXISTS (SELECT 1 FROM " + steps + " w WHERE w.task_id = ?", o.taskId())
+                .add(" AND w.status = '" + NEW + "' AND w.id <> ?)", o.stepId());
         if (claiming) {
             sql.add(" END");
         }
@@ -172,10 +150,10 @@ final class ClaimStatements {
         return t.connectionResult(c -> {
             try (PreparedStatement ps = sql.prepare(c); ResultSet rs = ps.executeQuery()) {
                 List<StepRunner.Claim> claims = new ArrayList<>();
-                java.util.Set<Integer> recorded = new java.util.HashSet<>();
+                boolean recorded = false;
                 boolean waiting = false;
                 while (rs.next()) {
-                    recorded.addAll(java.util.Arrays.asList((Integer[]) rs.getArray("recorded").getArray()));
+                    recorded = rs.getLong("recorded") > 0;
                     waiting = rs.getBoolean("waiting");
                     if (claiming && rs.getObject("id") != null) {
                         claims.add(claimOf(rs, leaseFrom));
@@ -186,30 +164,96 @@ final class ClaimStatements {
         });
     }
 
+    /** What recording several completions together did: which counted, and what they claimed. */
+    record RecordedTogether(java.util.Set<Integer> recorded, boolean othersWaiting, List<StepRunner.Claim> claims) {
+    }
+
+    /**
+     * Records several completions of one task in one statement (group commit) and claims up to
+     * {@code limit} of the steps in {@code next} for them; as {@link #record} for each, with the
+     * steps completed here counting as completed for those it claims.
+     */
+    RecordedTogether recordCompletions(DSLContext t, int taskId, List<Outcome> outcomes, Scope next, int limit, long leaseFrom) {
+        Integer[] ids = new Integer[outcomes.size()];
+        Integer[] attempts = new Integer[ids.length];
+        String[] results = new String[ids.length];
+        String[] tails = new String[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            Outcome o = outcomes.get(i);
+            ids[i] = o.stepId();
+            attempts[i] = o.attempt();
+            results[i] = o.results().toString();
+            tails[i] = o.logTail();
+        }
+        Sql sql = new Sql();
+        sql.add("WITH v AS (SELECT * FROM unnest(?", ids).add(", ?", attempts).add(", ?::text[]", results).add(", ?::text[]", tails)
+                .add(") AS v(id, attempt, results, log_tail)), ");
+        sql.add("done AS (UPDATE " + steps + " s SET status = '" + COMPLETED + "', results = v.results::jsonb")
+                .add(", finished_at = now(), lease_owner = NULL, lease_expires_at = NULL, cancel_requested = false")
+                .add(" FROM v WHERE s.id = v.id AND s.attempt = v.attempt AND s.lease_owner = ?", workerId)
+                .add(" AND s.status = '" + ACTIVE + "' RETURNING s.id), ");
+        sql.add("run AS (UPDATE " + stepRuns + " r SET finished_at = now()")
+                .add(", outcome = CASE WHEN r.step_id IN (SELECT id FROM done) THEN 'completed' ELSE 'abandoned' END")
+                .add(", error = CASE WHEN r.step_id IN (SELECT id FROM done) THEN NULL ELSE 'lease lost before the outcome was recorded' END")
+                .add(", log_tail = v.log_tail FROM v WHERE r.step_id = v.id AND r.attempt = v.attempt AND r.finished_at IS NULL), ");
+        lockAndClaim(sql, next, limit, null, true);
+        sql.add(" SELECT d.recorded, d.waiting, c.id, c.task_id, c.attempt, c.settings::text AS settings,"
+                + " c.inputs::text AS inputs, c.results::text AS results")
+                .add(" FROM (SELECT ARRAY(SELECT id FROM done) AS recorded, CASE WHEN EXISTS (SELECT 1 FROM claimed) THEN true")
+                .add(" ELSE EXISTS (SELECT 1 FROM " + steps + " w WHERE w.task_id = ?", taskId)
+                .add(" AND w.status = '" + NEW + "' AND w.id <> ALL(?)) END AS waiting) d", ids)
+                .add(" LEFT JOIN claimed c ON true ORDER BY c.id");
+        return t.connectionResult(c -> {
+            try (PreparedStatement ps = sql.prepare(c); ResultSet rs = ps.executeQuery()) {
+                List<StepRunner.Claim> claims = new ArrayList<>();
+                java.util.Set<Integer> recorded = new java.util.HashSet<>();
+                boolean waiting = false;
+                while (rs.next()) {
+                    recorded.addAll(java.util.Arrays.asList((Integer[]) rs.getArray("recorded").getArray()));
+                    waiting = rs.getBoolean("waiting");
+                    if (rs.getObject("id") != null) {
+                        claims.add(claimOf(rs, leaseFrom));
+                    }
+                }
+                return new RecordedTogether(recorded, waiting, claims);
+            }
+        });
+    }
+
     /**
      * The CTEs {@code locked} and {@code claimed}: lock runnable steps of the scope, mark them active
      * under this worker's lease, close an attempt left open by a worker whose lease expired, and open
-     * this attempt. {@code afterOutcomes}: the statement records outcomes first (CTEs {@code v} and
-     * {@code done}), and the steps it completes count as completed.
+     * this attempt. {@code completedId} is a step this statement completes.
      */
-    private void lockAndClaim(Sql sql, Scope scope, int limit, boolean afterOutcomes) {
+    private void lockAndClaim(Sql sql, Scope scope, int limit, Integer completedId) {
+        lockAndClaim(sql, scope, limit, completedId, false);
+    }
+
+    /** As above; {@code completedInDone}: the steps this statement completes are those of the CTE {@code done}. */
+    private void lockAndClaim(Sql sql, Scope scope, int limit, Integer completedId, boolean completedInDone) {
         sql.add("locked AS MATERIALIZED (SELECT c.id FROM " + steps + " c WHERE ");
         if (scope.candidates() != null) {
             sql.add("c.id = ANY(?) AND ", scope.candidates());
-            runnable(sql, afterOutcomes);
+            runnable(sql, completedId, completedInDone);
         } else {
             if (scope.taskId() != null) {
                 sql.add("c.task_id = ? AND ((", scope.taskId());
             } else {
                 sql.add("c.status IN ('" + NEW + "', '" + ACTIVE + "') AND ((");
             }
-            runnable(sql, afterOutcomes);
+            runnable(sql, completedId, completedInDone);
             sql.add(") OR (c.status = '" + ACTIVE + "' AND c.lease_expires_at < now()))");
         }
-        if (afterOutcomes) {
-            // Only when an outcome counted; never the steps whose outcomes this is (one whose lease just
-            // expired would look abandoned, and a row updated twice in one statement keeps one update).
-            sql.add(" AND EXISTS (SELECT 1 FROM done) AND c.id NOT IN (SELECT id FROM v)");
+        if (completedId != null || completedInDone) {
+            sql.add(" AND EXISTS (SELECT 1 FROM done)");
+        }
+        // Never the steps this statement completes (one whose lease just expired would otherwise look
+        // abandoned): a row updated twice in one statement keeps only one of the updates.
+        if (completedId != null) {
+            sql.add(" AND c.id <> ?", completedId);
+        }
+        if (completedInDone) {
+            sql.add(" AND c.id NOT IN (SELECT id FROM v)");
         }
         sql.add(" ORDER BY c.id LIMIT ? FOR UPDATE OF c SKIP LOCKED), ", limit);
         sql.add("claimed AS (UPDATE " + steps + " s SET status = '" + ACTIVE + "', attempt = s.attempt + 1")
@@ -225,11 +269,14 @@ final class ClaimStatements {
     }
 
     /** New, submitted, due, and every dependency completed (or completed by this very statement). */
-    private void runnable(Sql sql, boolean afterOutcomes) {
+    private void runnable(Sql sql, Integer completedId, boolean completedInDone) {
         sql.add("c.status = '" + NEW + "' AND c.inputs IS NOT NULL AND (c.run_after IS NULL OR c.run_after <= now())"
                 + " AND NOT EXISTS (SELECT 1 FROM " + dependencies + " d JOIN " + steps + " u ON u.id = d.depends_on_id"
                 + " WHERE d.step_id = c.id AND u.status <> '" + COMPLETED + "'");
-        if (afterOutcomes) {
+        if (completedId != null) {
+            sql.add(" AND u.id <> ?", completedId);
+        }
+        if (completedInDone) {
             sql.add(" AND u.id NOT IN (SELECT id FROM done)");
         }
         sql.add(")");
@@ -273,10 +320,6 @@ final class ClaimStatements {
                     ps.setArray(i + 1, c.createArrayOf("int4", ids));
                 } else if (v instanceof String[] texts) {
                     ps.setArray(i + 1, c.createArrayOf("text", texts));
-                } else if (v instanceof Long[] longs) {
-                    ps.setArray(i + 1, c.createArrayOf("int8", longs));
-                } else if (v instanceof Boolean[] flags) {
-                    ps.setArray(i + 1, c.createArrayOf("bool", flags));
                 } else if (v == null) {
                     ps.setNull(i + 1, Types.VARCHAR);
                 } else {

@@ -533,15 +533,33 @@ final class StepRunner implements AutoCloseable {
                 extra = reserve(options.concurrency() - 1);
             }
         }
-        var completion = new Completion(graph, outcome, next, next == null ? 0 : 1 + extra, dependents, new CompletableFuture<>());
+        int limit = next == null ? 0 : 1 + extra;
+        ClaimStatements.Scope scope = next;
         List<Claim> claims = List.of();
         try {
-            if (succeeded) {
-                claims = recordTogether(completion);
-            } else {
-                recordOutcomes(List.of(completion)); // a failure skips its downstream: recorded on its own
-                claims = completion.claims().join();
+            if (succeeded && scope != null) {
+                claims = recordTogether(new Completion(graph, outcome, scope, limit, dependents, new CompletableFuture<>()));
+                loadGraphs(claims);
+                return claims;
             }
+            claims = withRetries(() -> dsl.transactionResult(tx -> {
+                DSLContext t = tx.dsl();
+                var recorded = statements.record(t, outcome, scope, limit, System.nanoTime());
+                if (!recorded.recorded()) {
+                    return recorded.claims();
+                }
+                if (!succeeded && !retry) {
+                    skipDownstream(t, graph, id, stop, status);
+                }
+                if (!recorded.othersWaiting() && taskFilter == null) {
+                    settleTaskIfDone(t, claim.taskId()); // an in-process run settles its task when it ends
+                }
+                long claimedDependents = recorded.claims().stream().filter(c -> dependents.contains(c.stepId())).count();
+                if (taskFilter == null && succeeded && dependents.size() > claimedDependents) {
+                    engine.notifyWorkers(t); // other dependents may be claimable now, by any worker
+                }
+                return recorded.claims();
+            }));
             loadGraphs(claims);
             return claims;
         } finally {
@@ -575,7 +593,7 @@ final class StepRunner implements AutoCloseable {
                 }
                 Map<Integer, List<Completion>> byTask = new java.util.LinkedHashMap<>();
                 batch.forEach(c -> byTask.computeIfAbsent(c.outcome().taskId(), k -> new ArrayList<>()).add(c));
-                byTask.values().forEach(this::recordOutcomes);
+                byTask.values().forEach(this::recordCompletions);
             }
         } finally {
             recording.release();
@@ -587,52 +605,56 @@ final class StepRunner implements AutoCloseable {
         }
     }
 
-    /** Records outcomes of one task in one transaction and hands each its share of the claims. */
-    private void recordOutcomes(List<Completion> group) {
+    /** Records completions of one task in one transaction and hands each its share of the claims. */
+    private void recordCompletions(List<Completion> group) {
         try {
             Map<Completion, List<Claim>> shares = withRetries(() -> dsl.transactionResult(tx -> {
                 DSLContext t = tx.dsl();
-                int taskId = group.get(0).outcome().taskId();
-                // One scope for all: the union of their candidates, or any claimable step for a worker.
-                List<ClaimStatements.Scope> scopes = group.stream().map(Completion::scope).filter(java.util.Objects::nonNull).toList();
-                ClaimStatements.Scope scope = null;
-                if (scopes.size() == 1) {
-                    scope = scopes.get(0);
-                } else if (!scopes.isEmpty()) {
-                    java.util.Set<Integer> union = new java.util.LinkedHashSet<>();
-                    scopes.forEach(sc -> union.addAll(sc.candidates() == null ? List.of() : List.of(sc.candidates())));
-                    scope = scopes.stream().anyMatch(sc -> sc.candidates() == null) ? ClaimStatements.Scope.anyTask()
-                            : ClaimStatements.Scope.only(union);
-                }
-                int limit = group.stream().mapToInt(Completion::limit).sum();
-                var recorded = statements.record(t, taskId, group.stream().map(Completion::outcome).toList(), scope, limit,
-                        System.nanoTime());
-                // Each gets up to what it reserved: one to go on with first, then the extra slots.
                 Map<Completion, List<Claim>> share = new java.util.IdentityHashMap<>(); // a record's hashCode would hash its graph
-                group.forEach(c -> share.put(c, new ArrayList<>()));
-                List<Claim> left = new ArrayList<>(recorded.claims());
-                for (int round = 0; !left.isEmpty() && round < 2; round++) {
-                    for (Completion c : group) {
-                        int quota = round == 0 ? Math.min(1, c.limit()) : c.limit();
-                        while (!left.isEmpty() && share.get(c).size() < quota) {
-                            share.get(c).add(left.remove(0));
+                int taskId = group.get(0).outcome().taskId();
+                boolean waiting;
+                if (group.size() == 1) {
+                    Completion c = group.get(0);
+                    var recorded = statements.record(t, c.outcome(), c.scope(), c.limit(), System.nanoTime());
+                    share.put(c, recorded.claims());
+                    if (!recorded.recorded()) {
+                        return share;
+                    }
+                    waiting = recorded.othersWaiting();
+                } else {
+                    // One scope for all: the union of their candidates, or any claimable step for a worker.
+                    boolean any = group.stream().anyMatch(c -> c.scope().candidates() == null);
+                    java.util.Set<Integer> union = new java.util.LinkedHashSet<>();
+                    group.forEach(c -> {
+                        if (c.scope().candidates() != null) {
+                            union.addAll(List.of(c.scope().candidates()));
+                        }
+                    });
+                    ClaimStatements.Scope scope = any ? ClaimStatements.Scope.anyTask() : ClaimStatements.Scope.only(union);
+                    int limit = group.stream().mapToInt(Completion::limit).sum();
+                    var recorded = statements.recordCompletions(t, taskId, group.stream().map(Completion::outcome).toList(),
+                            scope, limit, System.nanoTime());
+                    // Each gets up to what it reserved: one to go on with first, then the extra slots.
+                    List<Claim> left = new ArrayList<>(recorded.claims());
+                    group.forEach(c -> share.put(c, new ArrayList<>()));
+                    for (int round = 0; !left.isEmpty() && round < 2; round++) {
+                        for (Completion c : group) {
+                            int quota = round == 0 ? 1 : c.limit();
+                            while (!left.isEmpty() && share.get(c).size() < quota) {
+                                share.get(c).add(left.remove(0));
+                            }
                         }
                     }
-                }
-                if (recorded.recorded().isEmpty()) {
-                    return share;
-                }
-                for (Completion c : group) {
-                    var o = c.outcome();
-                    if (o.clearFingerprint() && recorded.recorded().contains(o.stepId())) {
-                        skipDownstream(t, c.graph(), o.stepId(), o.status());
+                    if (recorded.recorded().isEmpty()) {
+                        return share;
                     }
+                    waiting = recorded.othersWaiting();
                 }
-                if (!recorded.othersWaiting() && taskFilter == null) {
+                if (!waiting && taskFilter == null) {
                     settleTaskIfDone(t, taskId); // an in-process run settles its task when it ends
                 }
-                boolean unclaimed = group.stream().anyMatch(c -> c.outcome().status() == StepStatus.COMPLETED
-                        && c.dependents().stream().anyMatch(d -> recorded.claims().stream().noneMatch(x -> x.stepId() == d)));
+                boolean unclaimed = group.stream().anyMatch(c -> c.dependents().stream()
+                        .anyMatch(d -> share.values().stream().flatMap(List::stream).noneMatch(x -> x.stepId() == d)));
                 if (taskFilter == null && unclaimed) {
                     engine.notifyWorkers(t); // other dependents may be claimable now, by any worker
                 }
@@ -644,8 +666,8 @@ final class StepRunner implements AutoCloseable {
         }
     }
 
-    /** A step failed for good (or was cancelled): the steps waiting for it will not run. */
-    private static void skipDownstream(DSLContext t, TaskGraph graph, int id, StepStatus status) {
+    /** A step failed for good: the steps waiting for it will not run. */
+    private static void skipDownstream(DSLContext t, TaskGraph graph, int id, Stop stop, StepStatus status) {
         Set<Integer> downstream = graph.graph().downstreamOf(id);
         if (downstream.isEmpty()) {
             return;
@@ -653,7 +675,7 @@ final class StepRunner implements AutoCloseable {
         ObjectNode skipped = Store.JSON.createObjectNode();
         skipped.putObject("skipped_because").put("id", id).put("title", graph.titles().get(id))
                 .put("status", status.dbValue());
-        t.update(STEPS).set(STEPS.STATUS, status == StepStatus.CANCELLED ? StepStatus.CANCELLED.dbValue() : StepStatus.SKIPPED.dbValue())
+        t.update(STEPS).set(STEPS.STATUS, stop == Stop.CANCELLED ? StepStatus.CANCELLED.dbValue() : StepStatus.SKIPPED.dbValue())
                 .set(STEPS.RESULTS, Store.jsonb(skipped))
                 .where(STEPS.ID.eq(DSL.any(downstream.toArray(Integer[]::new))))
                 .and(STEPS.STATUS.eq(StepStatus.NEW.dbValue()))
