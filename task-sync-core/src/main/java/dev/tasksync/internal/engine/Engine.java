@@ -236,18 +236,17 @@ public final class Engine implements AutoCloseable {
         return Boolean.TRUE.equals(settled.get("unfinished", Boolean.class)) ? null : settled.get("status", String.class);
     }
 
-    /** What is left of a task: steps held by workers, steps waiting for a retry, steps still new. */
-    record Pending(int active, int waiting, OffsetDateTime nextRetry) {
+    /** What is left of a task: how many steps workers hold, and when the next retry is due. */
+    record Pending(int active, OffsetDateTime nextRetry) {
     }
 
     Pending pending(int taskId) {
         var r = dsl.select(
                         count().filterWhere(STEPS.STATUS.eq(StepStatus.ACTIVE.dbValue())),
-                        count().filterWhere(STEPS.STATUS.eq(StepStatus.NEW.dbValue())),
                         min(STEPS.RUN_AFTER).filterWhere(STEPS.STATUS.eq(StepStatus.NEW.dbValue())
                                 .and(STEPS.RUN_AFTER.gt(currentOffsetDateTime()))))
                 .from(STEPS).where(STEPS.TASK_ID.eq(taskId)).fetchOne();
-        return new Pending(r.value1(), r.value2(), r.value3());
+        return new Pending(r.value1(), r.value2());
     }
 
     /** Marks steps that can no longer run as skipped and settles the task's status. */

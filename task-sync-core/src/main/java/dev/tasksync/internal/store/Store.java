@@ -63,10 +63,6 @@ public final class Store {
         return toTask(r);
     }
 
-    public static void setTaskStatus(DSLContext dsl, int id, String status) {
-        dsl.update(TASKS).set(TASKS.STATUS, status).where(TASKS.ID.eq(id)).and(TASKS.STATUS.ne(status)).execute();
-    }
-
     public static Task task(DSLContext dsl, int id) {
         return Optional.ofNullable(dsl.selectFrom(TASKS).where(TASKS.ID.eq(id)).fetchOne())
                 .map(Store::toTask)
