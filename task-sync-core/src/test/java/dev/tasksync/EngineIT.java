@@ -147,6 +147,94 @@ class EngineIT {
     }
 
     @Test
+    void aRunClaimsStepsAheadOfItsSlotsAndReportsTheirOwnDurations() throws Exception {
+        var def = TaskDefinition.named("ahead");
+        for (int i = 0; i < 6; i++) {
+            def.step("s" + i, new Sleep(300));
+        }
+        Task task = ts.save(def.build());
+        java.util.concurrent.atomic.AtomicInteger maxActive = new java.util.concurrent.atomic.AtomicInteger();
+        var finished = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread watcher = new Thread(() -> {
+            while (!finished.get()) {
+                int active = ((Number) Rows.query(ts, "SELECT count(*) AS n FROM ${schema}.steps WHERE status = 'active'")
+                        .get(0).get("n")).intValue();
+                maxActive.accumulateAndGet(active, Math::max);
+            }
+        });
+        watcher.start();
+        RunResult r;
+        try {
+            r = ts.run(task.id(), RunOptions.defaults().withConcurrency(2));
+        } finally {
+            finished.set(true);
+            watcher.join();
+        }
+        assertThat(r.succeeded()).isTrue();
+        // Two execute at a time; up to two more are claimed, waiting for a slot (and the two that just
+        // ended are active until their outcomes are recorded).
+        assertThat(sleep.maxRunning.get()).isEqualTo(2);
+        assertThat(maxActive.get()).isGreaterThan(2).isLessThanOrEqualTo(6);
+        // A step claimed ahead starts later than its claim: its start time moves with it, so the
+        // durations are the steps' own (about 300 ms), not 300 ms more for the wait.
+        for (StepResult step : r.steps()) {
+            assertThat(step.duration().toMillis()).as(step.title()).isBetween(300L, 500L);
+        }
+        var runs = Rows.query(ts, "SELECT extract(epoch FROM finished_at - started_at) * 1000 AS ms FROM ${schema}.step_runs");
+        assertThat(runs).hasSize(6).allSatisfy(row -> assertThat(((Number) row.get("ms")).doubleValue()).isBetween(300.0, 500.0));
+    }
+
+    @Test
+    void interruptingTheRunGivesBackTheStepsClaimedAhead() throws Exception {
+        var def = TaskDefinition.named("interrupted-ahead");
+        for (int i = 0; i < 3; i++) {
+            def.step("s" + i, new Sleep(30_000));
+        }
+        Task task = ts.save(def.build());
+        Thread runner = new Thread(() -> ts.run(task.id(), RunOptions.defaults().withConcurrency(1)));
+        runner.start();
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (sleep.running.get() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(ts.steps(task.id()).stream().filter(s -> s.status() == StepStatus.ACTIVE)).hasSize(2); // one runs, one waits
+        runner.interrupt();
+        runner.join(10_000);
+        assertThat(runner.isAlive()).isFalse();
+        assertThat(sleep.started.get()).isEqualTo(1);
+        // The one claimed ahead ends as the one never claimed: not held by anyone, and not run.
+        assertThat(ts.steps(task.id()).stream().map(Step::status))
+                .containsExactlyInAnyOrder(StepStatus.CANCELLED, StepStatus.SKIPPED, StepStatus.SKIPPED);
+        assertThat(Rows.query(ts, "SELECT outcome FROM ${schema}.step_runs ORDER BY id").stream().map(row -> row.get("outcome")))
+                .containsExactly("cancelled", "released");
+    }
+
+    @Test
+    void aStepCancelledWhileClaimedAheadNeverStarts() throws Exception {
+        ts.close();
+        ts = TestDatabase.builder().stepType(sleep, new TestSteps.FailType())
+                .workerOptions(WorkerOptions.defaults().withLease(java.time.Duration.ofSeconds(5), java.time.Duration.ofMillis(100)))
+                .build();
+        Task task = ts.save(TaskDefinition.named("cancel-ahead")
+                .step("first", new Sleep(1_500))
+                .step("second", new Sleep(1))
+                .build());
+        Thread runner = new Thread(() -> ts.run(task.id(), RunOptions.defaults().withConcurrency(1)));
+        runner.start();
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (sleep.running.get() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        Step second = ts.steps(task.id()).stream().filter(s -> s.title().equals("second")).findFirst().orElseThrow();
+        assertThat(second.status()).isEqualTo(StepStatus.ACTIVE); // claimed ahead, waiting for the slot
+        ts.cancelStep(second.id());
+        runner.join(10_000);
+        assertThat(runner.isAlive()).isFalse();
+        assertThat(sleep.started.get()).isEqualTo(1);
+        assertThat(ts.step(second.id()).status()).isEqualTo(StepStatus.CANCELLED);
+    }
+
+    @Test
     void concurrencyOfOneRunsOneAtATime() {
         var def = TaskDefinition.named("serial");
         for (int i = 0; i < 4; i++) {

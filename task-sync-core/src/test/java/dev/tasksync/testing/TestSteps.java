@@ -31,6 +31,8 @@ public final class TestSteps {
     public static final class SleepType implements StepType<Sleep> {
         public final AtomicInteger running = new AtomicInteger();
         public final AtomicInteger maxRunning = new AtomicInteger();
+        /** Executions started, across the JVM. */
+        public final AtomicInteger started = new AtomicInteger();
 
         @Override
         public String key() {
@@ -49,6 +51,7 @@ public final class TestSteps {
 
         @Override
         public StepOutcome execute(StepContext<Sleep> context) throws InterruptedException {
+            started.incrementAndGet();
             int now = running.incrementAndGet();
             maxRunning.accumulateAndGet(now, Math::max);
             try {

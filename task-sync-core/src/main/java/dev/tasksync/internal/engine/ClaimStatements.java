@@ -73,10 +73,14 @@ final class ClaimStatements {
         }
     }
 
-    /** An outcome to record, fenced by the attempt and owner it was claimed with. */
+    /**
+     * An outcome to record, fenced by the attempt and owner it was claimed with. {@code startedLateMicros}:
+     * how long the step waited between its claim (which set {@code started_at}) and its start, when it was
+     * claimed ahead of a free slot; its start time moves forward by as much.
+     */
     record Outcome(int stepId, int taskId, int attempt, StepStatus status, String runOutcome,
                    com.fasterxml.jackson.databind.node.ObjectNode results, String error, String logTail,
-                   Long retryAfterMillis, boolean clearFingerprint) {
+                   Long retryAfterMillis, boolean clearFingerprint, long startedLateMicros) {
     }
 
     /** What recording an outcome did: whether it counted (the lease still held), and what it claimed. */
@@ -109,6 +113,7 @@ final class ClaimStatements {
         Sql sql = new Sql();
         sql.add("WITH done AS (UPDATE " + steps + " SET status = ").p(o.status().dbValue())
                 .add(", results = ?::jsonb", o.results().toString())
+                .add(", started_at = started_at + ? * interval '1 microsecond'", o.startedLateMicros())
                 .add(", finished_at = now(), lease_owner = NULL, lease_expires_at = NULL, cancel_requested = false");
         if (o.retryAfterMillis() != null) {
             sql.add(", run_after = now() + ? * interval '1 millisecond'", o.retryAfterMillis());
@@ -119,6 +124,7 @@ final class ClaimStatements {
         sql.add(" WHERE id = ?", o.stepId()).add(" AND attempt = ?", o.attempt()).add(" AND lease_owner = ?", workerId)
                 .add(" AND status = '" + ACTIVE + "' RETURNING id), ");
         sql.add("run AS (UPDATE " + stepRuns + " SET finished_at = now()")
+                .add(", started_at = started_at + ? * interval '1 microsecond'", o.startedLateMicros())
                 .add(", outcome = CASE WHEN EXISTS (SELECT 1 FROM done) THEN ? ELSE 'abandoned' END", o.runOutcome())
                 .add(", error = CASE WHEN EXISTS (SELECT 1 FROM done) THEN ? ELSE 'lease lost before the outcome was recorded' END", o.error())
                 .add(", log_tail = ?", o.logTail())
@@ -178,21 +184,28 @@ final class ClaimStatements {
         Integer[] attempts = new Integer[ids.length];
         String[] results = new String[ids.length];
         String[] tails = new String[ids.length];
+        Long[] late = new Long[ids.length];
         for (int i = 0; i < ids.length; i++) {
             Outcome o = outcomes.get(i);
             ids[i] = o.stepId();
             attempts[i] = o.attempt();
             results[i] = o.results().toString();
             tails[i] = o.logTail();
+            late[i] = o.startedLateMicros();
         }
         Sql sql = new Sql();
         sql.add("WITH v AS (SELECT * FROM unnest(?", ids).add(", ?", attempts).add(", ?::text[]", results).add(", ?::text[]", tails)
-                .add(") AS v(id, attempt, results, log_tail)), ");
+                .add(", ?::int8[]", late).add(") AS v(id, attempt, results, log_tail, late)), ");
+        // Rows are locked in id order, as heartbeats lock them: two statements that each lock several of the
+        // same rows in different orders can deadlock (and wait a second for the detector first).
+        sql.add("lk AS MATERIALIZED (SELECT id FROM " + steps + " WHERE id = ANY(?) ORDER BY id FOR UPDATE), ", ids);
         sql.add("done AS (UPDATE " + steps + " s SET status = '" + COMPLETED + "', results = v.results::jsonb")
+                .add(", started_at = s.started_at + v.late * interval '1 microsecond'")
                 .add(", finished_at = now(), lease_owner = NULL, lease_expires_at = NULL, cancel_requested = false")
-                .add(" FROM v WHERE s.id = v.id AND s.attempt = v.attempt AND s.lease_owner = ?", workerId)
+                .add(" FROM lk JOIN v ON v.id = lk.id WHERE s.id = lk.id AND s.attempt = v.attempt AND s.lease_owner = ?", workerId)
                 .add(" AND s.status = '" + ACTIVE + "' RETURNING s.id), ");
         sql.add("run AS (UPDATE " + stepRuns + " r SET finished_at = now()")
+                .add(", started_at = r.started_at + v.late * interval '1 microsecond'")
                 .add(", outcome = CASE WHEN r.step_id IN (SELECT id FROM done) THEN 'completed' ELSE 'abandoned' END")
                 .add(", error = CASE WHEN r.step_id IN (SELECT id FROM done) THEN NULL ELSE 'lease lost before the outcome was recorded' END")
                 .add(", log_tail = v.log_tail FROM v WHERE r.step_id = v.id AND r.attempt = v.attempt AND r.finished_at IS NULL), ");
@@ -217,6 +230,32 @@ final class ClaimStatements {
                 }
                 return new RecordedTogether(recorded, waiting, claims);
             }
+        });
+    }
+
+    /** A heartbeat's answer for one step it still holds. */
+    record Held(int stepId, int attempt, boolean cancelRequested) {
+    }
+
+    /**
+     * Extends the leases of the given steps that this worker still holds, locking them in id order (as
+     * outcomes recorded together do, so the two never deadlock); returns those it extended.
+     */
+    List<Held> heartbeat(DSLContext t, Integer[] ids) {
+        Sql sql = new Sql();
+        sql.add("WITH lk AS MATERIALIZED (SELECT id FROM " + steps + " WHERE id = ANY(?)", ids)
+                .add(" AND lease_owner = ?", workerId)
+                .add(" AND status = '" + ACTIVE + "' ORDER BY id FOR UPDATE)")
+                .add(" UPDATE " + steps + " s SET lease_expires_at = now() + ? * interval '1 millisecond'", leaseMillis)
+                .add(" FROM lk WHERE s.id = lk.id RETURNING s.id, s.attempt, s.cancel_requested");
+        return t.connectionResult(c -> {
+            List<Held> held = new ArrayList<>();
+            try (PreparedStatement ps = sql.prepare(c); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    held.add(new Held(rs.getInt(1), rs.getInt(2), rs.getBoolean(3)));
+                }
+            }
+            return held;
         });
     }
 
@@ -318,6 +357,8 @@ final class ClaimStatements {
                 Object v = values.get(i);
                 if (v instanceof Integer[] ids) {
                     ps.setArray(i + 1, c.createArrayOf("int4", ids));
+                } else if (v instanceof Long[] longs) {
+                    ps.setArray(i + 1, c.createArrayOf("int8", longs));
                 } else if (v instanceof String[] texts) {
                     ps.setArray(i + 1, c.createArrayOf("text", texts));
                 } else if (v == null) {

@@ -14,7 +14,6 @@ import dev.tasksync.spi.StepType;
 import dev.tasksync.spi.UpstreamStep;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
-import org.jooq.types.DayToSecond;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,10 +78,19 @@ final class StepRunner implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicBoolean beating = new java.util.concurrent.atomic.AtomicBoolean();
     /** Executions of this runner on the shared threads, started and not yet finished. */
     private final AtomicInteger inFlight = new AtomicInteger();
-    private final DayToSecond lease;
     private final ClaimStatements statements;
     /** Execution slots not taken: a claim reserves its slots first, so concurrent claimers never overbook. */
     private final AtomicInteger slots;
+    /**
+     * In-process runs claim up to this many steps ahead of their slots: a step that ends hands its slot
+     * straight to one of them, and its outcome is recorded while that one already runs. Workers claim
+     * none ahead, so that they never hold steps another worker could run now.
+     */
+    private final int lookahead;
+    /** Claimed ahead, not started yet (also in {@link #running}, so that heartbeats keep their leases). */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Execution> queued = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** Places left in {@link #queued}: a claim reserves them first, as it does slots. */
+    private final AtomicInteger room;
     /** False once the runner stops taking work (shutdown, or the run was interrupted). */
     private volatile boolean claiming = true;
     private final java.util.concurrent.atomic.AtomicLong claimedCount = new java.util.concurrent.atomic.AtomicLong();
@@ -95,9 +103,10 @@ final class StepRunner implements AutoCloseable {
         this.options = options;
         this.listener = listener;
         this.taskFilter = taskFilter;
-        this.lease = DayToSecond.valueOf(options.lease());
         this.statements = new ClaimStatements(engine.tables(), workerId, options.lease());
         this.slots = new AtomicInteger(options.concurrency());
+        this.lookahead = taskFilter != null ? options.concurrency() : 0;
+        this.room = new AtomicInteger(lookahead);
         if (graph != null) {
             graphs.put(graph.taskId(), graph);
         }
@@ -235,6 +244,7 @@ final class StepRunner implements AutoCloseable {
             return null;
         } finally {
             claiming = false;
+            releaseQueued();
             // The caller's thread was interrupted (or the loop failed): cancel what runs, so that
             // steps stop and their containers go, instead of waiting for them.
             if (Thread.currentThread().isInterrupted() || !running.isEmpty()) {
@@ -256,6 +266,71 @@ final class StepRunner implements AutoCloseable {
         }
     }
 
+    /** Takes up to {@code wanted} places ahead of the slots; returns how many it took. */
+    private int reserveRoom(int wanted) {
+        while (true) {
+            int free = room.get();
+            int take = Math.min(free, wanted);
+            if (take <= 0 || room.compareAndSet(free, free - take)) {
+                return Math.max(0, take);
+            }
+        }
+    }
+
+    /** Gives slots back, and starts steps claimed ahead on them. */
+    private void freeSlots(int n) {
+        if (n > 0) {
+            slots.addAndGet(n);
+        }
+        pump();
+    }
+
+    /** Starts steps claimed ahead while slots are free. Whoever frees a slot or queues a step calls it. */
+    private void pump() {
+        while (claiming && !queued.isEmpty() && reserve(1) == 1) {
+            Execution e = queued.poll();
+            if (e == null) {
+                slots.incrementAndGet(); // taken meanwhile; look again
+                continue;
+            }
+            room.incrementAndGet();
+            launch(e);
+        }
+    }
+
+    /**
+     * Keeps the claims the caller holds slots for ({@code held}) and queues the rest, which took
+     * places reserved ahead; returns the kept ones.
+     */
+    private List<Claim> keepAndQueue(List<Claim> claims, int held) {
+        if (claims.size() <= held) {
+            return claims;
+        }
+        long now = System.nanoTime();
+        for (Claim c : claims.subList(held, claims.size())) {
+            Execution e = track(c);
+            e.queuedAt = now;
+            queued.add(e);
+        }
+        if (!claiming) {
+            releaseQueued();
+        }
+        return claims.subList(0, held);
+    }
+
+    /** Gives back the steps claimed ahead that have not started (the run ends or the runner shuts down). */
+    private void releaseQueued() {
+        for (Execution e; (e = queued.poll()) != null; ) {
+            room.incrementAndGet();
+            running.remove(e.claim.stepId());
+            try {
+                release(e.claim, "", "the run ended before the step started");
+            } catch (RuntimeException ex) {
+                LOG.warn("step {}: could not give back its claim, its lease will expire: {}", e.claim.stepId(), ex.getMessage());
+            }
+        }
+    }
+
     /**
      * Claims runnable steps for the free slots: new with every dependency completed, or active with an
      * expired lease; of this runner's task, or of any task for a worker.
@@ -269,14 +344,19 @@ final class StepRunner implements AutoCloseable {
         if (reserved == 0) {
             return List.of();
         }
-        List<Claim> claims = List.of();
+        int ahead = reserveRoom(lookahead);
+        List<Claim> kept = List.of();
+        int queuedNow = 0;
         try {
             long leaseFrom = System.nanoTime();
-            claims = dsl.transactionResult(tx -> statements.claim(tx.dsl(), scope, reserved, leaseFrom));
+            List<Claim> claims = dsl.transactionResult(tx -> statements.claim(tx.dsl(), scope, reserved + ahead, leaseFrom));
             loadGraphs(claims);
-            return claims;
+            kept = keepAndQueue(claims, reserved);
+            queuedNow = claims.size() - kept.size();
+            return kept;
         } finally {
-            slots.addAndGet(reserved - claims.size());
+            room.addAndGet(ahead - queuedNow);
+            freeSlots(reserved - kept.size());
         }
     }
 
@@ -302,6 +382,12 @@ final class StepRunner implements AutoCloseable {
         private ScheduledFuture<?> timeout;
         /** System.nanoTime() by which the lease surely still holds: measured from before the write that set it. */
         volatile long leaseValidUntil;
+        /** System.nanoTime() when it was queued, claimed ahead of a free slot; 0 when started at once. */
+        volatile long queuedAt;
+        /** How long it waited in the queue, in microseconds. */
+        long startedLateMicros;
+        /** Its slot went to a step claimed ahead as soon as it ended, before its outcome was recorded. */
+        boolean handedOff;
 
         Execution(Claim claim, long leaseValidUntil) {
             this.claim = claim;
@@ -310,6 +396,9 @@ final class StepRunner implements AutoCloseable {
 
         synchronized void bind(Thread thread) {
             this.thread = thread;
+            if (queuedAt != 0) {
+                startedLateMicros = (System.nanoTime() - queuedAt) / 1_000;
+            }
             if (stop != null) {
                 thread.interrupt(); // stopped before it started: do not start the work at all
             }
@@ -342,7 +431,11 @@ final class StepRunner implements AutoCloseable {
 
     /** Starts a claimed step on the pool; its slot was reserved by the claim. */
     void start(Claim claim) {
-        Execution first = track(claim);
+        launch(track(claim));
+    }
+
+    /** Runs a tracked execution on the pool; it holds a slot. */
+    private void launch(Execution first) {
         inFlight.incrementAndGet();
         pool.execute(() -> {
             try {
@@ -366,6 +459,7 @@ final class StepRunner implements AutoCloseable {
         while (execution != null) {
             Claim c = execution.claim;
             List<Claim> next = List.of();
+            executed.add(c.stepId());
             execution.bind(Thread.currentThread());
             try {
                 next = executeAndRecord(execution);
@@ -375,15 +469,20 @@ final class StepRunner implements AutoCloseable {
                 running.remove(c.stepId());
                 Thread.interrupted();
             }
-            if (next.isEmpty()) {
-                slots.incrementAndGet();
+            if (execution.handedOff) {
+                next.forEach(this::start); // claims for other free slots; this one's slot was handed on
                 execution = null;
+                wakeUp();
+            } else if (next.isEmpty()) {
+                execution = null;
+                freeSlots(1);
+                wakeUp();
             } else {
                 execution = track(next.get(0));
                 next.subList(1, next.size()).forEach(this::start);
-            }
-            if (next.size() != 1) {
-                wakeUp();
+                if (next.size() != 1) {
+                    wakeUp();
+                }
             }
         }
     }
@@ -406,7 +505,6 @@ final class StepRunner implements AutoCloseable {
     private Execution track(Claim claim) {
         Execution execution = new Execution(claim, claim.leaseFrom() + leaseNanos());
         running.put(claim.stepId(), execution);
-        executed.add(claim.stepId());
         return execution;
     }
 
@@ -438,6 +536,9 @@ final class StepRunner implements AutoCloseable {
                         listener.stepLog(id, line);
                     },
                     execution::stopped);
+            if (execution.stopped()) {
+                throw new InterruptedException(); // stopped while it waited for a slot: do not start it
+            }
             outcome = ((StepType) parsed.stepType()).execute(context);
             if (outcome == null) {
                 outcome = StepOutcome.failure("step type " + parsed.type() + " returned no outcome");
@@ -450,6 +551,7 @@ final class StepRunner implements AutoCloseable {
         }
         execution.beginRecording();
         Thread.interrupted();
+        handOff(execution);
         Stop stop = execution.stop;
         if (stop == Stop.TIMED_OUT) {
             outcome = StepOutcome.failure("timed out after " + seconds(parsed.policy().timeout()), outcome.results());
@@ -471,7 +573,8 @@ final class StepRunner implements AutoCloseable {
             return List.of();
         }
         ExecutionPolicy policy = parsed == null ? ExecutionPolicy.DEFAULT : parsed.policy();
-        List<Claim> next = record(graph, claim, outcome.succeeded(), stop, results, outcome.error(), tail.text(), policy);
+        List<Claim> next = record(graph, claim, outcome.succeeded(), stop, results, outcome.error(), tail.text(), policy,
+                execution.startedLateMicros, execution.handedOff ? 0 : 1);
         if (outcome.succeeded()) {
             released(graph, id);
         } else if (stop == Stop.CANCELLED || claim.attempt() > policy.retries()) {
@@ -482,6 +585,16 @@ final class StepRunner implements AutoCloseable {
             listener.stepFinished(new StepResult(id, stored.title(), stored.status(), stored.results(), stored.duration(), true));
         }
         return next;
+    }
+
+    /** The step has ended: its slot goes to a step claimed ahead, if there is one, before its outcome is recorded. */
+    private void handOff(Execution execution) {
+        Execution next = claiming ? queued.poll() : null;
+        if (next != null) {
+            room.incrementAndGet();
+            execution.handedOff = true;
+            launch(next);
+        }
     }
 
     private static String seconds(Duration d) {
@@ -495,7 +608,7 @@ final class StepRunner implements AutoCloseable {
      * for the slot it frees and any other free one: the steps it returns are this runner's to start.
      */
     private List<Claim> record(TaskGraph graph, Claim claim, boolean succeeded, Stop stop, ObjectNode results, String error,
-                               String logTail, ExecutionPolicy policy) {
+                               String logTail, ExecutionPolicy policy, long startedLateMicros, int own) {
         int id = claim.stepId();
         boolean retry = !succeeded && stop != Stop.CANCELLED && claim.attempt() <= policy.retries();
         StepStatus status = succeeded ? StepStatus.COMPLETED
@@ -511,9 +624,10 @@ final class StepRunner implements AutoCloseable {
             retryAfter = backoff.toMillis();
         }
         var outcome = new ClaimStatements.Outcome(id, claim.taskId(), claim.attempt(), status, runOutcome, results, error,
-                logTail, retryAfter, !succeeded && !retry);
+                logTail, retryAfter, !succeeded && !retry, startedLateMicros);
         List<Integer> dependents = graph.graph().directDownstreamOf(id);
         int extra = 0;
+        int ahead = 0;
         ClaimStatements.Scope next = null;
         if (succeeded && claiming) {
             List<Integer> candidates = new ArrayList<>();
@@ -530,17 +644,23 @@ final class StepRunner implements AutoCloseable {
                 next = ClaimStatements.Scope.anyTask(); // a worker takes whatever is claimable next
             }
             if (next != null) {
-                extra = reserve(options.concurrency() - 1);
+                extra = reserve(options.concurrency() - own);
+                ahead = reserveRoom(lookahead);
             }
         }
-        int limit = next == null ? 0 : 1 + extra;
-        ClaimStatements.Scope scope = next;
+        int held = own + extra;
+        int limit = next == null ? 0 : held + ahead;
+        ClaimStatements.Scope scope = limit == 0 ? null : next;
         List<Claim> claims = List.of();
+        List<Claim> kept = List.of();
         try {
-            if (succeeded && scope != null) {
-                claims = recordTogether(new Completion(graph, outcome, scope, limit, dependents, new CompletableFuture<>()));
+            if (succeeded) {
+                // Completions go together even when they claim nothing (the slot was handed on, none is free).
+                ClaimStatements.Scope together = scope != null ? scope : ClaimStatements.Scope.only(List.of());
+                claims = recordTogether(new Completion(graph, outcome, together, limit, held, dependents, new CompletableFuture<>()));
                 loadGraphs(claims);
-                return claims;
+                kept = keepAndQueue(claims, held);
+                return kept;
             }
             claims = withRetries(() -> dsl.transactionResult(tx -> {
                 DSLContext t = tx.dsl();
@@ -561,16 +681,18 @@ final class StepRunner implements AutoCloseable {
                 return recorded.claims();
             }));
             loadGraphs(claims);
-            return claims;
+            kept = keepAndQueue(claims, held);
+            return kept;
         } finally {
             // The slot of the recorded step goes to the first claim (or back, by the caller).
-            slots.addAndGet(extra - Math.max(0, claims.size() - 1));
+            room.addAndGet(ahead - (claims.size() - kept.size()));
+            freeSlots(extra - Math.max(0, kept.size() - own));
         }
     }
 
     /** A completion waiting to be recorded, with what it may claim, and where its claims go. */
     private record Completion(TaskGraph graph, ClaimStatements.Outcome outcome, ClaimStatements.Scope scope, int limit,
-                              List<Integer> dependents, CompletableFuture<List<Claim>> claims) {
+                              int held, List<Integer> dependents, CompletableFuture<List<Claim>> claims) {
     }
 
     private final java.util.concurrent.ConcurrentLinkedQueue<Completion> completions = new java.util.concurrent.ConcurrentLinkedQueue<>();
@@ -634,12 +756,13 @@ final class StepRunner implements AutoCloseable {
                     int limit = group.stream().mapToInt(Completion::limit).sum();
                     var recorded = statements.recordCompletions(t, taskId, group.stream().map(Completion::outcome).toList(),
                             scope, limit, System.nanoTime());
-                    // Each gets up to what it reserved: one to go on with first, then the extra slots.
+                    // Each gets up to what it reserved: one to go on with first, then its other slots, then
+                    // its places ahead.
                     List<Claim> left = new ArrayList<>(recorded.claims());
                     group.forEach(c -> share.put(c, new ArrayList<>()));
-                    for (int round = 0; !left.isEmpty() && round < 2; round++) {
+                    for (int round = 0; !left.isEmpty() && round < 3; round++) {
                         for (Completion c : group) {
-                            int quota = round == 0 ? 1 : c.limit();
+                            int quota = round == 0 ? Math.min(1, c.held()) : round == 1 ? c.held() : c.limit();
                             while (!left.isEmpty() && share.get(c).size() < quota) {
                                 share.get(c).add(left.remove(0));
                             }
@@ -735,7 +858,7 @@ final class StepRunner implements AutoCloseable {
                 if (System.nanoTime() > deadline) {
                     throw e;
                 }
-                LOG.warn("database write failed, retrying in {} ms: {}", sleep, e.getMessage());
+                LOG.warn("database write failed, retrying in {} ms: {}", sleep, rootMessage(e));
                 try {
                     Thread.sleep(sleep);
                 } catch (InterruptedException ie) {
@@ -745,6 +868,15 @@ final class StepRunner implements AutoCloseable {
                 sleep = Math.min(2_000, sleep * 2);
             }
         }
+    }
+
+    /** The database's own words: jOOQ's wrapper says only which callback failed. */
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage() == null ? e.getMessage() : root.getMessage();
     }
 
     private List<UpstreamStep> upstreamOf(TaskGraph graph, int id) {
@@ -783,17 +915,10 @@ final class StepRunner implements AutoCloseable {
         Integer[] ids = snapshot.keySet().toArray(Integer[]::new);
         Map<Integer, Boolean> kept = new HashMap<>();
         Map<Integer, Integer> attempts = new HashMap<>();
-        dsl.update(STEPS)
-                .set(STEPS.LEASE_EXPIRES_AT, currentOffsetDateTime().plus(lease))
-                .where(STEPS.ID.eq(DSL.any(ids)))
-                .and(STEPS.LEASE_OWNER.eq(workerId))
-                .and(STEPS.STATUS.eq(StepStatus.ACTIVE.dbValue()))
-                .returning(STEPS.ID, STEPS.ATTEMPT, STEPS.CANCEL_REQUESTED)
-                .fetch()
-                .forEach(r -> {
-                    kept.put(r.getId(), r.getCancelRequested());
-                    attempts.put(r.getId(), r.getAttempt());
-                });
+        statements.heartbeat(dsl, ids).forEach(h -> {
+            kept.put(h.stepId(), h.cancelRequested());
+            attempts.put(h.stepId(), h.attempt());
+        });
         snapshot.forEach((id, execution) -> {
             Integer attempt = attempts.get(id);
             if (attempt == null || attempt != execution.claim.attempt()) {
@@ -833,11 +958,13 @@ final class StepRunner implements AutoCloseable {
     /** Stops claiming; waits up to {@code grace} for running steps, then releases the rest. */
     void shutdown(Duration grace) {
         claiming = false;
+        releaseQueued();
         try {
             if (!awaitIdle(grace)) {
                 running.values().forEach(e -> e.stop(Stop.RELEASED));
                 awaitIdle(Duration.ofMillis(Math.max(1_000, options.lease().toMillis())));
             }
+            releaseQueued(); // claimed ahead by an outcome recorded meanwhile
         } catch (InterruptedException e) {
             running.values().forEach(x -> x.stop(Stop.RELEASED));
             Thread.currentThread().interrupt();
