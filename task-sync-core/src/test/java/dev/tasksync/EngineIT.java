@@ -235,6 +235,34 @@ class EngineIT {
     }
 
     @Test
+    void aDataSourceWithoutAutocommitStillCommitsEveryClaimAndOutcome() {
+        // Claims, in-process outcomes and the task's status are single statements sent without a
+        // transaction around them; from a pool whose connections are not in autocommit mode they must
+        // be committed all the same (a pool rolls back what is left open when a connection comes back).
+        var config = new com.zaxxer.hikari.HikariConfig();
+        config.setJdbcUrl(TestDatabase.jdbcUrl());
+        config.setUsername(TestDatabase.user());
+        config.setPassword(TestDatabase.password());
+        config.setAutoCommit(false);
+        config.setMaximumPoolSize(4);
+        try (var pool = new com.zaxxer.hikari.HikariDataSource(config);
+             TaskSync manual = TaskSync.builder().dataSource(pool).schema(TestDatabase.newSchema()).stepType(sleep).build()) {
+            var def = TaskDefinition.named("manual-commit").step("root", new Sleep(1));
+            for (int i = 0; i < 6; i++) {
+                def.step("leaf" + i, new Sleep(5)).dependsOn("root");
+            }
+            Task task = manual.save(def.build());
+            RunResult r = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(60),
+                    () -> manual.run(task.id(), RunOptions.defaults().withConcurrency(2)));
+            assertThat(r.succeeded()).isTrue();
+            assertThat(manual.task(task.id()).status()).isEqualTo("completed");
+            assertThat(manual.steps(task.id())).allSatisfy(s -> assertThat(s.status()).isEqualTo(StepStatus.COMPLETED));
+            assertThat(Rows.query(manual, "SELECT outcome FROM ${schema}.step_runs")).hasSize(7)
+                    .allSatisfy(row -> assertThat(row.get("outcome")).isEqualTo("completed"));
+        }
+    }
+
+    @Test
     void concurrencyOfOneRunsOneAtATime() {
         var def = TaskDefinition.named("serial");
         for (int i = 0; i < 4; i++) {

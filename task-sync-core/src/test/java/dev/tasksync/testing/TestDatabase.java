@@ -51,6 +51,18 @@ public final class TestDatabase {
         return url;
     }
 
+    /** The test server's user. */
+    public static String user() {
+        String external = System.getenv("TASKSYNC_TEST_DB_URL");
+        return external != null && !external.isBlank() ? System.getenv("TASKSYNC_TEST_DB_USER") : "postgres";
+    }
+
+    /** The test server's password. */
+    public static String password() {
+        String external = System.getenv("TASKSYNC_TEST_DB_URL");
+        return external != null && !external.isBlank() ? System.getenv("TASKSYNC_TEST_DB_PASSWORD") : "postgres";
+    }
+
     /** A schema name no other test uses. */
     public static String newSchema() {
         return "test_" + ProcessHandle.current().pid() + "_" + SCHEMAS.incrementAndGet();

@@ -349,7 +349,8 @@ final class StepRunner implements AutoCloseable {
         int queuedNow = 0;
         try {
             long leaseFrom = System.nanoTime();
-            List<Claim> claims = dsl.transactionResult(tx -> statements.claim(tx.dsl(), scope, reserved + ahead, leaseFrom));
+            // One statement, committed by itself (the engine's connections are in autocommit mode): one round trip.
+            List<Claim> claims = statements.claim(dsl, scope, reserved + ahead, leaseFrom);
             loadGraphs(claims);
             kept = keepAndQueue(claims, reserved);
             queuedNow = claims.size() - kept.size();
@@ -730,8 +731,7 @@ final class StepRunner implements AutoCloseable {
     /** Records completions of one task in one transaction and hands each its share of the claims. */
     private void recordCompletions(List<Completion> group) {
         try {
-            Map<Completion, List<Claim>> shares = withRetries(() -> dsl.transactionResult(tx -> {
-                DSLContext t = tx.dsl();
+            java.util.function.Function<DSLContext, Map<Completion, List<Claim>>> body = t -> {
                 Map<Completion, List<Claim>> share = new java.util.IdentityHashMap<>(); // a record's hashCode would hash its graph
                 int taskId = group.get(0).outcome().taskId();
                 boolean waiting;
@@ -782,7 +782,11 @@ final class StepRunner implements AutoCloseable {
                     engine.notifyWorkers(t); // other dependents may be claimable now, by any worker
                 }
                 return share;
-            }));
+            };
+            // An in-process run's recording is the one statement, committed by itself. A worker's may
+            // settle the task and wake other workers after it, in the same transaction.
+            Map<Completion, List<Claim>> shares = withRetries(() -> taskFilter != null ? body.apply(dsl)
+                    : dsl.transactionResult(tx -> body.apply(tx.dsl())));
             group.forEach(c -> c.claims().complete(shares.get(c)));
         } catch (RuntimeException e) {
             group.forEach(c -> c.claims().completeExceptionally(e));

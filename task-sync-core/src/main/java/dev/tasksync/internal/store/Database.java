@@ -27,7 +27,48 @@ public final class Database {
                 .withExecuteLogging(false)
                 .withRenderMapping(new RenderMapping()
                         .withSchemata(new MappedSchema().withInput("").withOutput(schema)));
-        return DSL.using(dataSource, SQLDialect.POSTGRES, settings);
+        return DSL.using(new AutoCommitConnections(dataSource), SQLDialect.POSTGRES, settings);
+    }
+
+    /**
+     * Hands out the DataSource's connections in autocommit mode, whatever the pool's default: a
+     * statement outside a transaction is then committed by itself instead of being rolled back when
+     * the connection goes back (jOOQ's transactions turn autocommit off and back on). A connection
+     * that was not in autocommit mode is put back as it was.
+     */
+    static final class AutoCommitConnections implements org.jooq.ConnectionProvider {
+        private final DataSource dataSource;
+        private final java.util.Set<java.sql.Connection> switched = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+        AutoCommitConnections(DataSource dataSource) {
+            this.dataSource = dataSource;
+        }
+
+        @Override
+        public java.sql.Connection acquire() {
+            try {
+                java.sql.Connection c = dataSource.getConnection();
+                if (!c.getAutoCommit()) {
+                    c.setAutoCommit(true);
+                    switched.add(c);
+                }
+                return c;
+            } catch (java.sql.SQLException e) {
+                throw new org.jooq.exception.DataAccessException("could not get a connection: " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public void release(java.sql.Connection c) {
+            try {
+                if (switched.remove(c)) {
+                    c.setAutoCommit(false);
+                }
+                c.close();
+            } catch (java.sql.SQLException e) {
+                throw new org.jooq.exception.DataAccessException("could not release a connection: " + e.getMessage(), e);
+            }
+        }
     }
 
     private static Flyway flyway(DataSource dataSource, String schema) {
