@@ -14,12 +14,13 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.logging.Logger;
 
 /**
- * A DataSource that counts what goes over the wire: statements executed, commits and connection
- * checkouts. Lets the report say how many round trips the engine spends per step.
+ * A DataSource that counts what goes over the wire: statements executed, transactions committed
+ * (explicit commits, and statements executed in autocommit mode, each its own transaction) and
+ * connection checkouts. Lets the report say how many round trips the engine spends per step.
  */
 final class Counting implements DataSource {
     final LongAdder statements = new LongAdder();
-    final LongAdder commits = new LongAdder();
+    final LongAdder transactions = new LongAdder();
     final LongAdder checkouts = new LongAdder();
     private final DataSource delegate;
 
@@ -28,14 +29,14 @@ final class Counting implements DataSource {
     }
 
     /** A snapshot of the counters. */
-    record Counts(long statements, long commits, long checkouts) {
+    record Counts(long statements, long transactions, long checkouts) {
         Counts minus(Counts before) {
-            return new Counts(statements - before.statements, commits - before.commits, checkouts - before.checkouts);
+            return new Counts(statements - before.statements, transactions - before.transactions, checkouts - before.checkouts);
         }
     }
 
     Counts counts() {
-        return new Counts(statements.sum(), commits.sum(), checkouts.sum());
+        return new Counts(statements.sum(), transactions.sum(), checkouts.sum());
     }
 
     @Override
@@ -53,7 +54,7 @@ final class Counting implements DataSource {
         return (Connection) Proxy.newProxyInstance(Counting.class.getClassLoader(), new Class<?>[] {Connection.class},
                 handler(c, (proxy, m, args) -> {
                     if (m.getName().equals("commit")) {
-                        commits.increment();
+                        transactions.increment();
                     }
                     Object result = m.invoke(c, args);
                     if (result instanceof Statement s) {
@@ -63,6 +64,9 @@ final class Counting implements DataSource {
                                 handler(s, (p2, m2, a2) -> {
                                     if (m2.getName().startsWith("execute")) {
                                         statements.increment();
+                                        if (c.getAutoCommit()) {
+                                            transactions.increment();
+                                        }
                                     }
                                     return m2.invoke(s, a2);
                                 }));

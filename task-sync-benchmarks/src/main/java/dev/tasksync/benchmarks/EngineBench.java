@@ -142,8 +142,8 @@ final class EngineBench {
                                 + (analyze ? "" : ", fresh table (not analysed)"),
                         Report.perSecond(rate, "steps") + " (" + Report.ms(ms) + (stopped.get() ? ", stopped" : "") + ")",
                         Report.perSecond(baselineRate, "steps") + " (" + Report.ms(baselineMs) + ")",
-                        Report.ratio(ratio), Report.num("%.1f stmts + %.1f commits per step", used.statements() / (double) Math.max(1, completed),
-                        used.commits() / (double) Math.max(1, completed)),
+                        Report.ratio(ratio), Report.num("%.1f stmts in %.1f transactions per step", used.statements() / (double) Math.max(1, completed),
+                        used.transactions() / (double) Math.max(1, completed)),
                         "≥ 1.0× baseline", ratio >= 1.0 ? Report.Verdict.MET : Report.Verdict.MISSED,
                         "concurrency " + concurrency + budgetNote));
             }
@@ -156,7 +156,7 @@ final class EngineBench {
                 + "Rows 1a-1c gather planner statistics (`ANALYZE steps, step_dependencies`) after writing the task, as autovacuum "
                 + "does on a live database within about a minute; row 1d runs the fan-out straight after writing it, as a user who "
                 + "saves a large task and runs it at once gets it (its run is cut at half the budget). "
-                + "Statements and commits per step are counted on the JDBC connections TaskSync uses.");
+                + "Statements and transactions per step are counted on the JDBC connections TaskSync uses (a transaction: an explicit commit, or a statement run in autocommit mode).");
     }
 
     /** Per row: claim with SKIP LOCKED, mark done, commit. Returns elapsed milliseconds. */
