@@ -121,53 +121,69 @@ public final class Engine implements AutoCloseable {
         Decision decision = loaded.plan(force, new FileIndex(dsl));
         List<PlannedStep> toRun = decision.plan().steps().stream().filter(PlannedStep::willRun).toList();
         Integer[] upToDate = decision.plan().steps().stream().filter(p -> !p.willRun()).map(PlannedStep::stepId).toArray(Integer[]::new);
-        dsl.transaction(tx -> {
-            DSLContext t = tx.dsl();
-            Store.lockTask(t, taskId);
-            if (!toRun.isEmpty()) {
-                // One statement for all of them: the ids, fingerprints and inputs go as three arrays.
-                Integer[] ids = new Integer[toRun.size()];
-                String[] fingerprints = new String[ids.length];
-                String[] inputs = new String[ids.length];
-                for (int i = 0; i < ids.length; i++) {
-                    Inputs in = decision.inputs().get(toRun.get(i).stepId());
-                    ids[i] = toRun.get(i).stepId();
-                    fingerprints[i] = in.fingerprint();
-                    inputs[i] = in.toJson().toString();
+        if (upToDate.length == 0 && !toRun.isEmpty()) {
+            // Everything runs (a forced run, a new task): one statement, committed by itself.
+            makeRunnable(dsl, taskId, toRun, decision);
+        } else {
+            dsl.transaction(tx -> {
+                DSLContext t = tx.dsl();
+                Store.lockTask(t, taskId);
+                if (!toRun.isEmpty()) {
+                    makeRunnable(t, taskId, toRun, decision);
                 }
-                // With them, in the same statement: the task becomes active and the workers are woken.
-                t.resultQuery("WITH up AS (UPDATE {0} s SET status = {1}, fingerprint = v.fingerprint, inputs = v.inputs::jsonb,"
-                                + " run_after = NULL, cancel_requested = false"
-                                + " FROM unnest({2}, {3}, {4}) AS v(id, fingerprint, inputs)"
-                                + " WHERE s.id = v.id AND s.status <> {5}),"
-                                + " task AS (UPDATE {6} SET status = {7} WHERE id = {8} AND status <> {7})"
-                                + " SELECT pg_notify({9}, '')",
-                        STEPS, DSL.val(StepStatus.NEW.dbValue()),
-                        DSL.val(ids, SQLDataType.INTEGER.getArrayDataType()),
-                        DSL.val(fingerprints, SQLDataType.CLOB.getArrayDataType()),
-                        DSL.val(inputs, SQLDataType.CLOB.getArrayDataType()),
-                        DSL.val(StepStatus.ACTIVE.dbValue()),
-                        dev.tasksync.internal.store.jooq.Tables.TASKS, DSL.val("active"), DSL.val(taskId),
-                        DSL.val(channel)).fetch();
-            }
-            // Results say a step was up to date; rows that say so already are not written again,
-            // so a run that changes nothing writes (almost) nothing.
-            for (int from = 0; from < upToDate.length; from += 10_000) {
-                t.update(STEPS)
-                        .set(STEPS.RESULTS, field("coalesce({0}, '{}'::jsonb) || '{\"up_to_date\": true}'::jsonb",
-                                STEPS.RESULTS.getDataType(), STEPS.RESULTS))
-                        .where(STEPS.ID.in(java.util.Arrays.asList(upToDate).subList(from, Math.min(upToDate.length, from + 10_000))))
-                        .and(field("coalesce({0} -> 'up_to_date', 'false'::jsonb) <> 'true'::jsonb", Boolean.class, STEPS.RESULTS))
-                        .execute();
-            }
-            if (toRun.isEmpty()) {
-                settleStatus(t, taskId, false);
-            }
-        });
+                // Results say a step was up to date; rows that say so already are not written again,
+                // so a run that changes nothing writes (almost) nothing.
+                for (int from = 0; from < upToDate.length; from += 10_000) {
+                    t.update(STEPS)
+                            .set(STEPS.RESULTS, field("coalesce({0}, '{}'::jsonb) || '{\"up_to_date\": true}'::jsonb",
+                                    STEPS.RESULTS.getDataType(), STEPS.RESULTS))
+                            .where(STEPS.ID.in(java.util.Arrays.asList(upToDate).subList(from, Math.min(upToDate.length, from + 10_000))))
+                            .and(field("coalesce({0} -> 'up_to_date', 'false'::jsonb) <> 'true'::jsonb", Boolean.class, STEPS.RESULTS))
+                            .execute();
+                }
+                if (toRun.isEmpty()) {
+                    settleStatus(t, taskId, false);
+                }
+            });
+        }
         if (toRun.size() >= ANALYZE_THRESHOLD && statisticsCover() < toRun.size()) {
             analyze();
         }
         return decision.plan();
+    }
+
+    /**
+     * One statement: locks the task (as settling its status does, so the two do not interleave), makes
+     * the steps runnable with the fingerprints and inputs they will run with (their ids, fingerprints
+     * and inputs go as three arrays), marks the task active and wakes the workers.
+     */
+    private void makeRunnable(DSLContext t, int taskId, List<PlannedStep> toRun, Decision decision) {
+        Integer[] ids = new Integer[toRun.size()];
+        String[] fingerprints = new String[ids.length];
+        String[] inputs = new String[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            Inputs in = decision.inputs().get(toRun.get(i).stepId());
+            ids[i] = toRun.get(i).stepId();
+            fingerprints[i] = in.fingerprint();
+            inputs[i] = in.toJson().toString();
+        }
+        var found = t.resultQuery("WITH lk AS MATERIALIZED (SELECT id FROM {6} WHERE id = {8} FOR UPDATE),"
+                        + " up AS (UPDATE {0} s SET status = {1}, fingerprint = v.fingerprint, inputs = v.inputs::jsonb,"
+                        + " run_after = NULL, cancel_requested = false"
+                        + " FROM unnest({2}, {3}, {4}) AS v(id, fingerprint, inputs)"
+                        + " WHERE s.id = v.id AND s.status <> {5} AND EXISTS (SELECT 1 FROM lk)),"
+                        + " task AS (UPDATE {6} SET status = {7} WHERE id = {8} AND status <> {7})"
+                        + " SELECT (SELECT count(*) FROM lk) AS found, pg_notify({9}, '')",
+                STEPS, DSL.val(StepStatus.NEW.dbValue()),
+                DSL.val(ids, SQLDataType.INTEGER.getArrayDataType()),
+                DSL.val(fingerprints, SQLDataType.CLOB.getArrayDataType()),
+                DSL.val(inputs, SQLDataType.CLOB.getArrayDataType()),
+                DSL.val(StepStatus.ACTIVE.dbValue()),
+                dev.tasksync.internal.store.jooq.Tables.TASKS, DSL.val("active"), DSL.val(taskId),
+                DSL.val(channel)).fetchOne(0, Long.class);
+        if (found == null || found == 0) {
+            throw new dev.tasksync.NotFoundException("task", taskId);
+        }
     }
 
     /** Steps submitted at once from which the tables' planner statistics are refreshed first. */
@@ -333,14 +349,25 @@ public final class Engine implements AutoCloseable {
     // ---- loading and planning
 
     Loaded load(int taskId) {
-        Task task = Store.task(dsl, taskId);
-        // One read of the rows: the steps, and the state their last run left behind.
+        // One read: the task, its steps, and the state their last run left behind.
         Map<Integer, Step> byId = new LinkedHashMap<>();
         Map<Integer, StoredState> stored = new HashMap<>();
-        dsl.selectFrom(STEPS).where(STEPS.TASK_ID.eq(taskId)).orderBy(STEPS.ID).forEach(r -> {
-            byId.put(r.getId(), Store.toStep(r));
-            stored.put(r.getId(), new StoredState(r.getFingerprint(), r.getInputs()));
-        });
+        var tasks = dev.tasksync.internal.store.jooq.Tables.TASKS;
+        Task task = null;
+        for (var row : dsl.select(tasks.asterisk(), STEPS.asterisk()).from(tasks).leftJoin(STEPS).on(STEPS.TASK_ID.eq(tasks.ID))
+                .where(tasks.ID.eq(taskId)).orderBy(STEPS.ID).fetch()) {
+            if (task == null) {
+                task = Store.toTask(row.into(tasks));
+            }
+            var r = row.into(STEPS);
+            if (r.getId() != null) {
+                byId.put(r.getId(), Store.toStep(r));
+                stored.put(r.getId(), new StoredState(r.getFingerprint(), r.getInputs()));
+            }
+        }
+        if (task == null) {
+            throw new dev.tasksync.NotFoundException("task", taskId);
+        }
         Collection<Step> steps = byId.values();
         Map<Integer, ParsedSettings> parsed = new HashMap<>();
         Map<Integer, List<Integer>> deps = new LinkedHashMap<>();

@@ -320,13 +320,23 @@ final class StepRunner implements AutoCloseable {
 
     /** Gives back the steps claimed ahead that have not started (the run ends or the runner shuts down). */
     private void releaseQueued() {
-        for (Execution e; (e = queued.poll()) != null; ) {
-            room.incrementAndGet();
-            running.remove(e.claim.stepId());
-            try {
-                release(e.claim, "", "the run ended before the step started");
-            } catch (RuntimeException ex) {
-                LOG.warn("step {}: could not give back its claim, its lease will expire: {}", e.claim.stepId(), ex.getMessage());
+        if (queued.isEmpty()) {
+            return;
+        }
+        boolean interrupted = Thread.interrupted(); // an interrupted run still gives its claims back
+        try {
+            for (Execution e; (e = queued.poll()) != null; ) {
+                room.incrementAndGet();
+                running.remove(e.claim.stepId());
+                try {
+                    release(e.claim, "", "the run ended before the step started");
+                } catch (RuntimeException ex) {
+                    LOG.warn("step {}: could not give back its claim, its lease will expire: {}", e.claim.stepId(), rootMessage(ex));
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
     }
