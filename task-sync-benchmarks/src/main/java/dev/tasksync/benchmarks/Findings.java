@@ -17,8 +17,8 @@ final class Findings {
                 **Fixed since the first profile.** Every claim and every outcome is one statement (data-modifying CTEs),
                 and the statement that records a completion also claims the steps it released (in-process: its
                 dependents and the ready set; a worker: its dependents, or else any claimable step), so the thread
-                that finished goes on with the next step without a hand-off: a chain step costs 1 statement + 1
-                commit (was 6 + 2). These statements go to JDBC as plain text with positional binds, so the driver
+                that finished goes on with the next step without a hand-off: a chain step costs 1 statement, committed
+                by itself (was 6 statements and 2 commits). These statements go to JDBC as plain text with positional binds, so the driver
                 prepares each shape once per connection, and task-sync's own pool runs them with
                 `plan_cache_mode=force_generic_plan`: `EXPLAIN ANALYZE` of the record-and-claim statement showed
                 1.0-1.4 ms of planning for 0.35-0.8 ms of execution, and PostgreSQL's automatic mode kept re-planning
@@ -30,33 +30,41 @@ final class Findings {
                 arrays that were bound as strings (re-parsed per row) became `IN` lists, up-to-date marks are
                 written once, and the file index is looked up in one query per 10,000 paths.
 
-                **2: per-step overhead (still missed: +2.4 ms per step in the last full run, against 2 ms; was +11.4).**
-                The JVM is not the limit (41 execution samples in the step threads over the whole section); PostgreSQL
-                is. Each completion updates two `steps` rows (non-HOT updates through four indexes and the
-                `updated_at` trigger), closes one `step_runs` row and inserts another. The eight slots of this
-                benchmark finish their 10 ms sleeps in lock step, so their statements queued on two cores (2.3-3 ms
-                each against 1.2 ms alone in a chain), and the CPU work woke the sleeping threads 0.5-1 ms late.
-                Group commit took it from +3.2-3.5 to +2.4 ms: completions that finish while two others are being
-                recorded wait and go together in one statement per task (0.6 statements and commits per step in
-                rows 1b-1d). The run's fixed part for 1,000 steps (load 40-60 ms, plan and submit 60-95 ms, final
-                status and read-back about 20 ms) is now about half of what is left. *Next:* parse each step's
-                settings once per run (today in `load` and again at claim time), and plan without re-serialising
-                every settings document to hash it. Measured alone (`--only overhead`) the JIT is colder than after
-                the engine rows, and the figure is 0.5-2 ms higher and noisier.
+                **2: per-step overhead (met since the second session's last changes; was +11.4 ms, then +2.4).** The JVM
+                is not the limit (a few dozen execution samples in the step threads over the whole section); PostgreSQL
+                is, and its writes happened while the step's slot waited. Each completion updates two `steps` rows
+                (non-HOT: `status` is indexed), closes one `step_runs` row and inserts another; the eight slots finish
+                their 10 ms sleeps in lock step, so their statements queued on two cores. Three changes took the
+                figure from +2.4 to about +1.0-1.5 ms:
+                *Claiming ahead.* An in-process run claims up to `concurrency` steps ahead of its slots; a step that
+                ends hands its slot to one of them at once and its outcome is recorded while the next one runs (the
+                recording statement claims the next one ahead). In the 1,000-step run about 99% of the steps that end
+                find one waiting. The claimed-ahead step's `started_at` moves to when it really started.
+                *No deadlock stalls.* A heartbeat (`UPDATE … WHERE id = ANY(…)`) and a group commit locked the same
+                rows in different orders; one of six traced runs stalled about 650 ms (PostgreSQL's deadlock detection,
+                then a retry, logged as "database write failed, retrying in 100 ms"). Both lock in id order now.
+                *Cheaper writes.* `EXPLAIN ANALYZE` of the submit `UPDATE` of 1,000 rows: 42 ms, of which 16 ms went
+                to the index `steps (task_id)`, which `steps (task_id, status)` covers (all entries of a task are
+                duplicates); dropped. Claims and in-process outcomes are single statements committed by themselves
+                (autocommit), one round trip each instead of two; the 3,000-step chain ran 15-20% faster side by side.
+                What is left, for 1,000 steps: load 15-30 ms, plan and submit 50-60 ms (the `UPDATE` itself ~40 ms),
+                final status and read-back ~10 ms, i.e. about 0.7 ms of the figure, and the recording work of the
+                other slots, which competes with their threads' wake-ups for the two cores. Measured alone
+                (`--only overhead`) the JIT is colder than after the engine rows and the figure is 0.5-1 ms higher.
 
                 **4d: docker_run against the CLI.** The container part (step started to finished) makes the calls
                 `docker run --rm` makes: create with auto-remove, attach + wait (`condition=removed`, sent together
                 before the start), start; the image is inspected while the container runs, and there is no log or
-                remove call. The engine's own work (create ~20-30 ms, start ~150-200 ms, exit and removal ~50-90 ms
-                on this 2-core machine) is the same on both sides, so the step alone is at 0.95-1.05× the CLI.
-                Returning at the exit and letting the engine remove the container in the background gained nothing
-                measurable (the removal then competes for the CPU with the recording). The rest of the end-to-end
-                time is the run's durable bookkeeping, which a CLI that records nothing does not pay: a one-step
-                no-op run takes 5-6 ms (median, warmed up; load ~1 ms, submit ~2 ms, claim, execute and record ~3
-                ms, read-back <1 ms), down from ~10 ms once runs stopped starting three threads each (~2 ms) and
-                the run's end settled the task in the statement that checks nothing is left. Beside a container
-                started and removed that is 10-15 ms, i.e. 1.00-1.06× the CLI end to end while the step alone is
-                0.95-1.01×.
+                remove call. Against the engine's own floor, the same calls made from a Python script straight on
+                the socket (create ~13-17 ms, start ~125-145 ms, exit and removal ~50-60 ms: 190-225 ms), the step
+                adds little: it is at 0.94-1.00× the CLI, which adds its own process start. End to end, the run's
+                durable bookkeeping is what a CLI that records nothing does not pay. It was about 20-25 ms in this
+                benchmark (a one-step no-op run back to back takes ~6 ms; between containers its round trips run on
+                an idle machine and take longer). `submit` of a task whose steps all run is now one statement
+                committed by itself, and `load` reads the task and its steps in one query; the bookkeeping is about
+                9 ms, and the row 0.97-0.99× in three runs of `--only docker`. With a cold JIT (no warm-up; a process
+                that runs one container and exits) the bookkeeping is about 25 ms and the row 1.07-1.12×: the
+                benchmark warms up as a long-running process is (300 one-step runs, then 5 runs of each side).
 
                 **6: workers.** Each worker is a fresh JVM (its JIT cold for most of a 2,000-step task) on the same
                 two cores as PostgreSQL and the other workers, so more processes add contention rather than
