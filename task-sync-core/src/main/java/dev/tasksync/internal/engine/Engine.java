@@ -220,7 +220,7 @@ public final class Engine implements AutoCloseable {
         Plan plan = submit(loaded, options.force());
         options.listener().runStarted(loaded.task(), loaded.steps().size());
         Set<Integer> executed = new HashSet<>();
-        String settled = null; // the task's final status, when the run settled it
+        Settled settled = null; // the task's final status and its steps, when the run settled it
         if (plan.steps().stream().anyMatch(PlannedStep::willRun)) {
             WorkerOptions opts = workerDefaults.withConcurrency(options.concurrency());
             TaskGraph graph = TaskGraph.of(loaded);
@@ -230,26 +230,63 @@ public final class Engine implements AutoCloseable {
                 executed.addAll(runner.executed());
             }
         }
-        // Nothing new or active was left and the status is settled: no step to mark skipped.
-        String finalStatus = settled != null ? settled : finish(taskId);
-        List<StepResult> results = dsl.select(STEPS.ID, STEPS.TITLE, STEPS.STATUS, STEPS.RESULTS, STEPS.STARTED_AT, STEPS.FINISHED_AT)
-                .from(STEPS).where(STEPS.TASK_ID.eq(taskId)).orderBy(STEPS.ID)
-                .fetch(r -> {
-                    boolean ran = executed.contains(r.value1());
-                    Duration took = ran && r.value5() != null && r.value6() != null && !r.value6().isBefore(r.value5())
-                            ? Duration.between(r.value5(), r.value6()) : Duration.ZERO;
-                    return new StepResult(r.value1(), r.value2(), StepStatus.fromDb(r.value3()), Store.parse(r.value4()), took, ran);
-                });
+        // Nothing new or active was left and the status is settled (with the steps read in the same
+        // statement): no step to mark skipped, nothing more to read.
+        String finalStatus;
+        List<StepResult> results;
+        if (settled != null) {
+            finalStatus = settled.status();
+            results = settled.steps().stream().map(r -> stepResult(r, executed)).toList();
+        } else {
+            finalStatus = finish(taskId);
+            results = dsl.select(STEPS.ID, STEPS.TITLE, STEPS.STATUS, STEPS.RESULTS, STEPS.STARTED_AT, STEPS.FINISHED_AT)
+                    .from(STEPS).where(STEPS.TASK_ID.eq(taskId)).orderBy(STEPS.ID)
+                    .fetch(r -> stepResult(new StoredStep(r.value1(), r.value2(), r.value3(), r.value4(), r.value5(), r.value6()), executed));
+        }
         return new RunResult(taskId, loaded.task().name(), finalStatus, results, Duration.ofNanos(System.nanoTime() - started));
     }
 
+    /** A step's row as a run's result reports it. */
+    record StoredStep(int id, String title, String status, org.jooq.JSONB results, OffsetDateTime startedAt,
+                      OffsetDateTime finishedAt) {
+    }
+
+    private static StepResult stepResult(StoredStep r, Set<Integer> executed) {
+        boolean ran = executed.contains(r.id());
+        Duration took = ran && r.startedAt() != null && r.finishedAt() != null && !r.finishedAt().isBefore(r.startedAt())
+                ? Duration.between(r.startedAt(), r.finishedAt()) : Duration.ZERO;
+        return new StepResult(r.id(), r.title(), StepStatus.fromDb(r.status()), Store.parse(r.results()), took, ran);
+    }
+
+    /** An in-process run's task, settled: its final status, and its steps as that statement saw them. */
+    record Settled(String status, List<StoredStep> steps) {
+    }
+
     /**
-     * Settles the task's status when none of its steps is new or active and returns it; null when some
-     * step still is. No lock is needed: with nothing left to run, no one changes the steps' statuses.
+     * Settles the task's status when none of its steps is new or active and returns it with the steps'
+     * rows, in one statement; null when some step still is new or active. No lock is needed: with
+     * nothing left to run, no one changes the steps' statuses.
      */
-    String settleIfDone(int taskId) {
-        var settled = settle(dsl, taskId, true);
-        return Boolean.TRUE.equals(settled.get("unfinished", Boolean.class)) ? null : settled.get("status", String.class);
+    Settled settleIfDone(int taskId) {
+        var rows = dsl.resultQuery(settleSql(true)
+                        + " SELECT x.status, x.unfinished, s.id, s.title, s.status AS step_status, s.results::text AS results,"
+                        + " s.started_at, s.finished_at FROM x LEFT JOIN {0} s ON x.unfinished IS NOT TRUE AND s.task_id = {1}"
+                        + " ORDER BY s.id",
+                STEPS, DSL.val(taskId), dev.tasksync.internal.store.jooq.Tables.TASKS).fetch();
+        if (rows.isEmpty() || Boolean.TRUE.equals(rows.get(0).get("unfinished", Boolean.class))) {
+            return null;
+        }
+        List<StoredStep> steps = new java.util.ArrayList<>(rows.size());
+        for (var r : rows) {
+            Integer id = r.get("id", Integer.class);
+            if (id != null) {
+                String json = r.get("results", String.class);
+                steps.add(new StoredStep(id, r.get("title", String.class), r.get("step_status", String.class),
+                        json == null ? null : org.jooq.JSONB.valueOf(json),
+                        r.get("started_at", OffsetDateTime.class), r.get("finished_at", OffsetDateTime.class)));
+            }
+        }
+        return new Settled(rows.get(0).get("status", String.class), steps);
     }
 
     /** What is left of a task: how many steps workers hold, and when the next retry is due. */
@@ -330,8 +367,13 @@ public final class Engine implements AutoCloseable {
 
     private static org.jooq.Record settle(DSLContext t, int taskId, boolean onlyIfDone) {
         // A data-modifying WITH must be the top level: a result query, not a field.
-        return t.resultQuery(
-                "WITH x AS (SELECT CASE"
+        return t.resultQuery(settleSql(onlyIfDone) + " SELECT status, unfinished FROM x",
+                STEPS, DSL.val(taskId), dev.tasksync.internal.store.jooq.Tables.TASKS).fetchOne();
+    }
+
+    /** The CTEs {@code x} (the status the steps give, and whether some is unfinished) and {@code u} (setting it). */
+    private static String settleSql(boolean onlyIfDone) {
+        return "WITH x AS (SELECT CASE"
                         + " WHEN count(*) = 0 THEN 'new'"
                         + " WHEN bool_or(status = 'active') OR (bool_or(status = 'new') AND bool_or(status <> 'new')) THEN 'active'"
                         + " WHEN bool_or(status IN ('failed', 'skipped')) THEN 'failed'"
@@ -341,9 +383,7 @@ public final class Engine implements AutoCloseable {
                         + " bool_or(status IN ('new', 'active')) AS unfinished"
                         + " FROM {0} WHERE task_id = {1}),"
                         + " u AS (UPDATE {2} SET status = x.status FROM x WHERE {2}.id = {1} AND {2}.status <> x.status"
-                        + (onlyIfDone ? " AND x.unfinished IS NOT TRUE" : "") + ")"
-                        + " SELECT status, unfinished FROM x",
-                STEPS, DSL.val(taskId), dev.tasksync.internal.store.jooq.Tables.TASKS).fetchOne();
+                        + (onlyIfDone ? " AND x.unfinished IS NOT TRUE" : "") + ")";
     }
 
     // ---- loading and planning

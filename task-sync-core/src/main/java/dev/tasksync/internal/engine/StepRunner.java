@@ -206,7 +206,7 @@ final class StepRunner implements AutoCloseable {
      * The in-process loop of {@code run(task)}: until the task has nothing left to run. Returns the
      * task's final status when it ended with no step new or active (and settled it), else null.
      */
-    String drainTask(Engine engine) {
+    Engine.Settled drainTask(Engine engine) {
         int taskId = taskFilter;
         try {
             while (true) {
@@ -218,7 +218,7 @@ final class StepRunner implements AutoCloseable {
                     }
                     continue;
                 }
-                String settled = engine.settleIfDone(taskId);
+                Engine.Settled settled = engine.settleIfDone(taskId);
                 if (settled != null) {
                     return settled;
                 }
