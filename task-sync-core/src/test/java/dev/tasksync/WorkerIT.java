@@ -51,6 +51,22 @@ class WorkerIT {
     }
 
     @Test
+    void anIdleWorkerSettlesATaskLeftActiveWithNothingToRun() throws Exception {
+        Task done = ts.save(TaskDefinition.named("done").step("a", new Sleep(1)).step("b", new Sleep(1)).build());
+        assertThat(ts.run(done.id()).succeeded()).isTrue();
+        Task waiting = ts.save(TaskDefinition.named("waiting").step("c", new Sleep(1)).build());
+        ts.submit(waiting.id());
+        // As if the transaction of the last outcome had not settled it; the other task still has a step to run.
+        Rows.execute(ts, "UPDATE ${schema}.tasks SET status = 'active' WHERE id = " + done.id());
+        Rows.execute(ts, "UPDATE ${schema}.steps SET inputs = NULL WHERE task_id = " + waiting.id()); // not claimable
+        try (Worker w = ts.worker(FAST)) {
+            await("task settled", Duration.ofSeconds(10), () -> ts.task(done.id()).status().equals("completed"));
+            Thread.sleep(FAST.pollInterval().toMillis() * 3);
+            assertThat(ts.task(waiting.id()).status()).isEqualTo("active"); // its step is still new: left alone
+        }
+    }
+
+    @Test
     void twoWorkersShareATaskAndRunEachStepOnce() throws Exception {
         var def = TaskDefinition.named("shared");
         for (int i = 0; i < 20; i++) {

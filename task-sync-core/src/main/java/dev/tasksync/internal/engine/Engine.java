@@ -289,6 +289,30 @@ public final class Engine implements AutoCloseable {
         return new Settled(rows.get(0).get("status", String.class), steps);
     }
 
+    /**
+     * Settles the active tasks none of whose steps is new or active: a backstop for a task whose last
+     * outcome's transaction did not settle it (workers call it when idle). The tasks are locked first,
+     * skipping those someone holds, and each status is computed after the lock, so a submit that made
+     * steps runnable meanwhile is never overwritten. Returns how many tasks it settled.
+     */
+    public int settleFinishedTasks() {
+        var tasks = dev.tasksync.internal.store.jooq.Tables.TASKS;
+        return dsl.transactionResult(tx -> {
+            DSLContext t = tx.dsl();
+            List<Integer> ids = t.select(tasks.ID).from(tasks).where(tasks.STATUS.eq("active"))
+                    .andNotExists(DSL.selectOne().from(STEPS).where(STEPS.TASK_ID.eq(tasks.ID))
+                            .and(STEPS.STATUS.in(StepStatus.NEW.dbValue(), StepStatus.ACTIVE.dbValue())))
+                    .forUpdate().skipLocked().fetch(tasks.ID);
+            int settled = 0;
+            for (int id : ids) {
+                if (!"active".equals(settleStatus(t, id, true))) {
+                    settled++;
+                }
+            }
+            return settled;
+        });
+    }
+
     /** What is left of a task: how many steps workers hold, and when the next retry is due. */
     record Pending(int active, OffsetDateTime nextRetry) {
     }

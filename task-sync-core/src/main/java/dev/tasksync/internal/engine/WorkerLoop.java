@@ -64,12 +64,22 @@ public final class WorkerLoop implements AutoCloseable {
 
     private void loop() {
         long backoff = 100;
+        long lastSettle = System.nanoTime();
         try {
             while (running) {
                 try {
                     List<StepRunner.Claim> claims = runner.claim();
                     claims.forEach(runner::start);
                     backoff = 100;
+                    if (claims.isEmpty() && runner.free() == options.concurrency()
+                            && System.nanoTime() - lastSettle >= options.pollInterval().toNanos()) {
+                        // Idle: settle any task left active with nothing to run (at most once per poll interval).
+                        lastSettle = System.nanoTime();
+                        int settled = engine.settleFinishedTasks();
+                        if (settled > 0) {
+                            LOG.info("worker {}: settled {} task(s) left active with no step to run", workerId, settled);
+                        }
+                    }
                     if (claims.isEmpty() || runner.free() == 0) {
                         runner.await(options.pollInterval());
                     }
