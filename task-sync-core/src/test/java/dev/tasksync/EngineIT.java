@@ -36,6 +36,15 @@ class EngineIT {
         ts.close();
     }
 
+    /** A task of {@code n} independent steps that each sleep {@code millis}. */
+    private Task independentSleeps(String name, int n, long millis) {
+        var def = TaskDefinition.named(name);
+        for (int i = 0; i < n; i++) {
+            def.step("s" + i, new Sleep(millis));
+        }
+        return ts.save(def.build());
+    }
+
     private static long start(StepResult r) {
         return r.results().get("start_nanos").asLong();
     }
@@ -84,11 +93,7 @@ class EngineIT {
 
     @Test
     void concurrencyBoundIsHonoured() {
-        var def = TaskDefinition.named("wide");
-        for (int i = 0; i < 8; i++) {
-            def.step("s" + i, new Sleep(100));
-        }
-        Task task = ts.save(def.build());
+        Task task = independentSleeps("wide", 8, 100);
         RunResult r = ts.run(task.id(), RunOptions.defaults().withConcurrency(3));
         assertThat(r.succeeded()).isTrue();
         assertThat(sleep.maxRunning.get()).isEqualTo(3);
@@ -118,11 +123,7 @@ class EngineIT {
 
     @Test
     void stepsThatFinishTogetherAreRecordedTogether() {
-        var def = TaskDefinition.named("together");
-        for (int i = 0; i < 24; i++) {
-            def.step("s" + i, new Sleep(50));
-        }
-        Task task = ts.save(def.build());
+        Task task = independentSleeps("together", 24, 50);
         RunResult r = ts.run(task.id(), RunOptions.defaults().withConcurrency(8));
         assertThat(r.succeeded()).isTrue();
         assertThat(sleep.maxRunning.get()).isLessThanOrEqualTo(8);
@@ -148,11 +149,7 @@ class EngineIT {
 
     @Test
     void aRunClaimsStepsAheadOfItsSlotsAndReportsTheirOwnDurations() throws Exception {
-        var def = TaskDefinition.named("ahead");
-        for (int i = 0; i < 6; i++) {
-            def.step("s" + i, new Sleep(300));
-        }
-        Task task = ts.save(def.build());
+        Task task = independentSleeps("ahead", 6, 300);
         java.util.concurrent.atomic.AtomicInteger maxActive = new java.util.concurrent.atomic.AtomicInteger();
         var finished = new java.util.concurrent.atomic.AtomicBoolean();
         Thread watcher = new Thread(() -> {
@@ -186,11 +183,7 @@ class EngineIT {
 
     @Test
     void interruptingTheRunGivesBackTheStepsClaimedAhead() throws Exception {
-        var def = TaskDefinition.named("interrupted-ahead");
-        for (int i = 0; i < 3; i++) {
-            def.step("s" + i, new Sleep(30_000));
-        }
-        Task task = ts.save(def.build());
+        Task task = independentSleeps("interrupted-ahead", 3, 30_000);
         Thread runner = new Thread(() -> ts.run(task.id(), RunOptions.defaults().withConcurrency(1)));
         runner.start();
         long deadline = System.nanoTime() + 10_000_000_000L;

@@ -257,21 +257,19 @@ final class StepRunner implements AutoCloseable {
 
     /** Takes up to {@code wanted} free slots; returns how many it took. */
     private int reserve(int wanted) {
-        while (true) {
-            int free = slots.get();
-            int take = Math.min(free, wanted);
-            if (take <= 0 || slots.compareAndSet(free, free - take)) {
-                return Math.max(0, take);
-            }
-        }
+        return take(slots, wanted);
     }
 
     /** Takes up to {@code wanted} places ahead of the slots; returns how many it took. */
     private int reserveRoom(int wanted) {
+        return take(room, wanted);
+    }
+
+    private static int take(AtomicInteger free, int wanted) {
         while (true) {
-            int free = room.get();
-            int take = Math.min(free, wanted);
-            if (take <= 0 || room.compareAndSet(free, free - take)) {
+            int left = free.get();
+            int take = Math.min(left, wanted);
+            if (take <= 0 || free.compareAndSet(left, left - take)) {
                 return Math.max(0, take);
             }
         }
