@@ -204,7 +204,8 @@ final class StepRunner implements AutoCloseable {
 
     /**
      * The in-process loop of {@code run(task)}: until the task has nothing left to run. Returns the
-     * task's final status when it ended with no step new or active (and settled it), else null.
+     * task as settled (its final status, and its steps as then stored) when it ended with no step new
+     * or active, else null.
      */
     Engine.Settled drainTask(Engine engine) {
         int taskId = taskFilter;
