@@ -35,6 +35,7 @@ import java.util.Map;
 import java.util.Set;
 
 import static dev.tasksync.internal.store.jooq.Tables.STEPS;
+import static dev.tasksync.internal.store.jooq.Tables.TASKS;
 import static dev.tasksync.internal.store.jooq.Tables.STEP_RUNS;
 import static org.jooq.impl.DSL.count;
 import static org.jooq.impl.DSL.currentOffsetDateTime;
@@ -179,7 +180,7 @@ public final class Engine implements AutoCloseable {
                 DSL.val(fingerprints, SQLDataType.CLOB.getArrayDataType()),
                 DSL.val(inputs, SQLDataType.CLOB.getArrayDataType()),
                 DSL.val(StepStatus.ACTIVE.dbValue()),
-                dev.tasksync.internal.store.jooq.Tables.TASKS, DSL.val("active"), DSL.val(taskId),
+                TASKS, DSL.val("active"), DSL.val(taskId),
                 DSL.val(channel)).fetchOne(0, Long.class);
         if (found == null || found == 0) {
             throw new dev.tasksync.NotFoundException("task", taskId);
@@ -272,7 +273,7 @@ public final class Engine implements AutoCloseable {
                         + " SELECT x.status, x.unfinished, s.id, s.title, s.status AS step_status, s.results::text AS results,"
                         + " s.started_at, s.finished_at FROM x LEFT JOIN {0} s ON x.unfinished IS NOT TRUE AND s.task_id = {1}"
                         + " ORDER BY s.id",
-                STEPS, DSL.val(taskId), dev.tasksync.internal.store.jooq.Tables.TASKS).fetch();
+                STEPS, DSL.val(taskId), TASKS).fetch();
         if (rows.isEmpty() || Boolean.TRUE.equals(rows.get(0).get("unfinished", Boolean.class))) {
             return null;
         }
@@ -296,13 +297,12 @@ public final class Engine implements AutoCloseable {
      * steps runnable meanwhile is never overwritten. Returns how many tasks it settled.
      */
     public int settleFinishedTasks() {
-        var tasks = dev.tasksync.internal.store.jooq.Tables.TASKS;
         return dsl.transactionResult(tx -> {
             DSLContext t = tx.dsl();
-            List<Integer> ids = t.select(tasks.ID).from(tasks).where(tasks.STATUS.eq("active"))
-                    .andNotExists(DSL.selectOne().from(STEPS).where(STEPS.TASK_ID.eq(tasks.ID))
+            List<Integer> ids = t.select(TASKS.ID).from(TASKS).where(TASKS.STATUS.eq("active"))
+                    .andNotExists(DSL.selectOne().from(STEPS).where(STEPS.TASK_ID.eq(TASKS.ID))
                             .and(STEPS.STATUS.in(StepStatus.NEW.dbValue(), StepStatus.ACTIVE.dbValue())))
-                    .forUpdate().skipLocked().fetch(tasks.ID);
+                    .forUpdate().skipLocked().fetch(TASKS.ID);
             int settled = 0;
             for (int id : ids) {
                 if (!"active".equals(settleStatus(t, id, true))) {
@@ -386,13 +386,9 @@ public final class Engine implements AutoCloseable {
      * when no step is new or active (the caller holds the task's lock).
      */
     static String settleStatus(DSLContext t, int taskId, boolean onlyIfDone) {
-        return settle(t, taskId, onlyIfDone).get("status", String.class);
-    }
-
-    private static org.jooq.Record settle(DSLContext t, int taskId, boolean onlyIfDone) {
         // A data-modifying WITH must be the top level: a result query, not a field.
-        return t.resultQuery(settleSql(onlyIfDone) + " SELECT status, unfinished FROM x",
-                STEPS, DSL.val(taskId), dev.tasksync.internal.store.jooq.Tables.TASKS).fetchOne();
+        return t.resultQuery(settleSql(onlyIfDone) + " SELECT status FROM x", STEPS, DSL.val(taskId), TASKS)
+                .fetchOne(0, String.class);
     }
 
     /** The CTEs {@code x} (the status the steps give, and whether some is unfinished) and {@code u} (setting it). */
@@ -416,12 +412,11 @@ public final class Engine implements AutoCloseable {
         // One read: the task, its steps, and the state their last run left behind.
         Map<Integer, Step> byId = new LinkedHashMap<>();
         Map<Integer, StoredState> stored = new HashMap<>();
-        var tasks = dev.tasksync.internal.store.jooq.Tables.TASKS;
         Task task = null;
-        for (var row : dsl.select(tasks.asterisk(), STEPS.asterisk()).from(tasks).leftJoin(STEPS).on(STEPS.TASK_ID.eq(tasks.ID))
-                .where(tasks.ID.eq(taskId)).orderBy(STEPS.ID).fetch()) {
+        for (var row : dsl.select(TASKS.asterisk(), STEPS.asterisk()).from(TASKS).leftJoin(STEPS).on(STEPS.TASK_ID.eq(TASKS.ID))
+                .where(TASKS.ID.eq(taskId)).orderBy(STEPS.ID).fetch()) {
             if (task == null) {
-                task = Store.toTask(row.into(tasks));
+                task = Store.toTask(row.into(TASKS));
             }
             var r = row.into(STEPS);
             if (r.getId() != null) {

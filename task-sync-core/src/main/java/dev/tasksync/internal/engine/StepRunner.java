@@ -635,11 +635,28 @@ final class StepRunner implements AutoCloseable {
         }
         var outcome = new ClaimStatements.Outcome(id, claim.taskId(), claim.attempt(), status, runOutcome, results, error,
                 logTail, retryAfter, !succeeded && !retry, startedLateMicros);
+        if (!succeeded) {
+            // A failure claims nothing: it may skip what waits for it, and a worker may settle the task.
+            withRetries(() -> dsl.transaction(tx -> {
+                DSLContext t = tx.dsl();
+                var recorded = statements.record(t, outcome, null, 0, System.nanoTime());
+                if (!recorded.recorded()) {
+                    return;
+                }
+                if (!retry) {
+                    skipDownstream(t, graph, id, stop, status);
+                }
+                if (!recorded.othersWaiting() && taskFilter == null) {
+                    settleTaskIfDone(t, claim.taskId()); // an in-process run settles its task when it ends
+                }
+            }));
+            return List.of();
+        }
         List<Integer> dependents = graph.graph().directDownstreamOf(id);
         int extra = 0;
         int ahead = 0;
         ClaimStatements.Scope next = null;
-        if (succeeded && claiming) {
+        if (claiming) {
             List<Integer> candidates = new ArrayList<>();
             int max = options.concurrency() * 2 + 8;
             for (int i = 0; i < dependents.size() && candidates.size() < max; i++) {
@@ -660,36 +677,12 @@ final class StepRunner implements AutoCloseable {
         }
         int held = own + extra;
         int limit = next == null ? 0 : held + ahead;
-        ClaimStatements.Scope scope = limit == 0 ? null : next;
+        // Completions go together even when they claim nothing (the slot was handed on, none is free).
+        ClaimStatements.Scope scope = limit == 0 ? ClaimStatements.Scope.only(List.of()) : next;
         List<Claim> claims = List.of();
         List<Claim> kept = List.of();
         try {
-            if (succeeded) {
-                // Completions go together even when they claim nothing (the slot was handed on, none is free).
-                ClaimStatements.Scope together = scope != null ? scope : ClaimStatements.Scope.only(List.of());
-                claims = recordTogether(new Completion(graph, outcome, together, limit, held, dependents, new CompletableFuture<>()));
-                loadGraphs(claims);
-                kept = keepAndQueue(claims, held);
-                return kept;
-            }
-            claims = withRetries(() -> dsl.transactionResult(tx -> {
-                DSLContext t = tx.dsl();
-                var recorded = statements.record(t, outcome, scope, limit, System.nanoTime());
-                if (!recorded.recorded()) {
-                    return recorded.claims();
-                }
-                if (!succeeded && !retry) {
-                    skipDownstream(t, graph, id, stop, status);
-                }
-                if (!recorded.othersWaiting() && taskFilter == null) {
-                    settleTaskIfDone(t, claim.taskId()); // an in-process run settles its task when it ends
-                }
-                long claimedDependents = recorded.claims().stream().filter(c -> dependents.contains(c.stepId())).count();
-                if (taskFilter == null && succeeded && dependents.size() > claimedDependents) {
-                    engine.notifyWorkers(t); // other dependents may be claimable now, by any worker
-                }
-                return recorded.claims();
-            }));
+            claims = recordTogether(new Completion(graph, outcome, scope, limit, held, dependents, new CompletableFuture<>()));
             loadGraphs(claims);
             kept = keepAndQueue(claims, held);
             return kept;
@@ -785,10 +778,9 @@ final class StepRunner implements AutoCloseable {
                 if (!waiting && taskFilter == null) {
                     settleTaskIfDone(t, taskId); // an in-process run settles its task when it ends
                 }
-                boolean unclaimed = group.stream().anyMatch(c -> c.dependents().stream()
-                        .anyMatch(d -> share.values().stream().flatMap(List::stream).noneMatch(x -> x.stepId() == d)));
-                if (taskFilter == null && unclaimed) {
-                    engine.notifyWorkers(t); // other dependents may be claimable now, by any worker
+                if (taskFilter == null && group.stream().anyMatch(c -> c.dependents().stream()
+                        .anyMatch(d -> share.values().stream().flatMap(List::stream).noneMatch(x -> x.stepId() == d)))) {
+                    engine.notifyWorkers(t); // some dependents went unclaimed: any worker may take them
                 }
                 return share;
             };
@@ -926,15 +918,11 @@ final class StepRunner implements AutoCloseable {
         long sent = System.nanoTime();
         Map<Integer, Execution> snapshot = new HashMap<>(running);
         Integer[] ids = snapshot.keySet().toArray(Integer[]::new);
-        Map<Integer, Boolean> kept = new HashMap<>();
-        Map<Integer, Integer> attempts = new HashMap<>();
-        statements.heartbeat(dsl, ids).forEach(h -> {
-            kept.put(h.stepId(), h.cancelRequested());
-            attempts.put(h.stepId(), h.attempt());
-        });
+        Map<Integer, ClaimStatements.Held> held = new HashMap<>();
+        statements.heartbeat(dsl, ids).forEach(h -> held.put(h.stepId(), h));
         snapshot.forEach((id, execution) -> {
-            Integer attempt = attempts.get(id);
-            if (attempt == null || attempt != execution.claim.attempt()) {
+            ClaimStatements.Held h = held.get(id);
+            if (h == null || h.attempt() != execution.claim.attempt()) {
                 // A step that is recording its outcome is no longer active: that is not a lost lease.
                 if (running.containsKey(id) && !execution.isRecording()) {
                     LOG.warn("step {}: lease lost, stopping attempt {}", id, execution.claim.attempt());
@@ -942,7 +930,7 @@ final class StepRunner implements AutoCloseable {
                 }
             } else {
                 execution.leaseValidUntil = sent + leaseNanos();
-                if (Boolean.TRUE.equals(kept.get(id))) {
+                if (h.cancelRequested()) {
                     execution.stop(Stop.CANCELLED);
                 }
             }
