@@ -299,10 +299,13 @@ final class ClaimStatements {
                 .add(", started_at = now(), finished_at = NULL, lease_owner = ?", workerId)
                 .add(", lease_expires_at = now() + ? * interval '1 millisecond'", leaseMillis)
                 .add(" FROM locked WHERE s.id = locked.id RETURNING s.id, s.task_id, s.attempt, s.settings, s.inputs, s.results), ");
-        // An attempt still open here belonged to a worker whose lease expired.
+        // An attempt still open here belonged to a worker whose lease expired. Only the previous attempt can
+        // be open (each claim closes the one before), and naming it keeps this an index lookup however long
+        // the step's history grows.
         sql.add("abandoned AS (UPDATE " + stepRuns + " r SET finished_at = now(), outcome = 'abandoned'")
                 .add(", error = 'lease expired; claimed again by ' || ?", workerId)
-                .add(" FROM claimed WHERE r.step_id = claimed.id AND claimed.attempt > 1 AND r.finished_at IS NULL), ");
+                .add(" FROM claimed WHERE r.step_id = claimed.id AND r.attempt = claimed.attempt - 1"
+                        + " AND claimed.attempt > 1 AND r.finished_at IS NULL), ");
         sql.add("opened AS (INSERT INTO " + stepRuns + " (step_id, attempt, worker_id, started_at)")
                 .add(" SELECT id, attempt, ?, now() FROM claimed)", workerId);
     }
