@@ -5,6 +5,9 @@ import dev.tasksync.internal.store.Store;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.jooq.DSLContext;
 import org.jooq.JSONB;
+import org.jooq.Record;
+import org.jooq.Result;
+import org.jooq.ResultQuery;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -83,22 +86,47 @@ final class ClaimStatements {
                    Long retryAfterMillis, boolean clearFingerprint, long startedLateMicros) {
     }
 
-    /** What recording an outcome did: whether it counted (the lease still held), and what it claimed. */
-    record Recorded(boolean recorded, boolean othersWaiting, List<StepRunner.Claim> claims) {
+    /**
+     * What recording an outcome did: whether it counted (the lease still held), what it claimed, and the
+     * rows of the statement sent after it ({@code then}), if one was.
+     */
+    record Recorded(boolean recorded, boolean othersWaiting, List<StepRunner.Claim> claims, Result<Record> then) {
     }
 
     /** Claims up to {@code limit} runnable steps in {@code scope}. */
     List<StepRunner.Claim> claim(DSLContext t, Scope scope, int limit, long leaseFrom) {
+        return claim(t, scope, limit, leaseFrom, null, null);
+    }
+
+    /**
+     * As above, after {@code before} (whose rows go to {@code beforeRows}), sent in the same round trip
+     * and transaction: the claim sees what it wrote.
+     */
+    List<StepRunner.Claim> claim(DSLContext t, Scope scope, int limit, long leaseFrom, ResultQuery<Record> before,
+                                 java.util.function.Consumer<Result<Record>> beforeRows) {
         Sql sql = new Sql();
+        if (before != null) {
+            sql.add(before.getSQL() + "; ");
+            before.getBindValues().forEach(sql.values::add);
+        }
         sql.add("WITH ");
         lockAndClaim(sql, scope, limit, null);
         sql.add(" SELECT id, task_id, attempt, settings::text AS settings, inputs::text AS inputs, results::text AS results"
                 + " FROM claimed ORDER BY id");
         return t.connectionResult(c -> {
             List<StepRunner.Claim> claims = new ArrayList<>();
-            try (PreparedStatement ps = sql.prepare(c); ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    claims.add(claimOf(rs, leaseFrom));
+            try (PreparedStatement ps = sql.prepare(c)) {
+                ps.execute();
+                if (before != null) {
+                    try (ResultSet rs = ps.getResultSet()) {
+                        beforeRows.accept(t.fetch(rs));
+                    }
+                    ps.getMoreResults();
+                }
+                try (ResultSet rs = ps.getResultSet()) {
+                    while (rs.next()) {
+                        claims.add(claimOf(rs, leaseFrom));
+                    }
                 }
             }
             return claims;
@@ -110,6 +138,14 @@ final class ClaimStatements {
      * those steps in the same statement (the recorded step counts as completed for them).
      */
     Recorded record(DSLContext t, Outcome o, Scope next, int limit, long leaseFrom) {
+        return record(t, o, next, limit, leaseFrom, null);
+    }
+
+    /**
+     * As above, and runs {@code then} right after, in the same round trip and transaction (it sees what
+     * this recorded).
+     */
+    Recorded record(DSLContext t, Outcome o, Scope next, int limit, long leaseFrom, ResultQuery<Record> then) {
         Sql sql = new Sql();
         sql.add("WITH done AS (UPDATE " + steps + " SET status = ").p(o.status().dbValue())
                 .add(", results = ?::jsonb", o.results().toString())
@@ -153,19 +189,33 @@ final class ClaimStatements {
         if (claiming) {
             sql.add(" LEFT JOIN claimed c ON true ORDER BY c.id");
         }
+        if (then != null) {
+            // pgjdbc sends both statements before one Sync: one round trip, one implicit transaction.
+            sql.add("; " + then.getSQL());
+            then.getBindValues().forEach(sql.values::add);
+        }
         return t.connectionResult(c -> {
-            try (PreparedStatement ps = sql.prepare(c); ResultSet rs = ps.executeQuery()) {
+            try (PreparedStatement ps = sql.prepare(c)) {
+                ps.execute();
                 List<StepRunner.Claim> claims = new ArrayList<>();
                 boolean recorded = false;
                 boolean waiting = false;
-                while (rs.next()) {
-                    recorded = rs.getLong("recorded") > 0;
-                    waiting = rs.getBoolean("waiting");
-                    if (claiming && rs.getObject("id") != null) {
-                        claims.add(claimOf(rs, leaseFrom));
+                try (ResultSet rs = ps.getResultSet()) {
+                    while (rs.next()) {
+                        recorded = rs.getLong("recorded") > 0;
+                        waiting = rs.getBoolean("waiting");
+                        if (claiming && rs.getObject("id") != null) {
+                            claims.add(claimOf(rs, leaseFrom));
+                        }
                     }
                 }
-                return new Recorded(recorded, waiting, claims);
+                Result<Record> thenRows = null;
+                if (then != null && ps.getMoreResults()) {
+                    try (ResultSet rs = ps.getResultSet()) {
+                        thenRows = t.fetch(rs);
+                    }
+                }
+                return new Recorded(recorded, waiting, claims, thenRows);
             }
         });
     }

@@ -18,6 +18,9 @@ import dev.tasksync.internal.store.Store;
 import dev.tasksync.internal.types.ParsedSettings;
 import dev.tasksync.internal.types.StepTypeRegistry;
 import org.jooq.DSLContext;
+import org.jooq.Record;
+import org.jooq.Result;
+import org.jooq.ResultQuery;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 
@@ -114,23 +117,36 @@ public final class Engine implements AutoCloseable {
      * with) and wakes the workers. Steps some worker is running are left to it.
      */
     public Plan submit(int taskId, boolean force) {
-        return submit(load(taskId), force);
+        return submit(load(taskId), force, false).plan();
     }
 
-    private Plan submit(Loaded loaded, boolean force) {
+    /**
+     * A submit's plan, and the statement that makes every step runnable when it was left for the run's
+     * first claim to send (in the same round trip); null when the submit was made already.
+     */
+    private record Submission(Plan plan, ResultQuery<Record> statement) {
+    }
+
+    /** {@code defer}: when every step runs, leave the one statement of the submit to the caller. */
+    private Submission submit(Loaded loaded, boolean force, boolean defer) {
         int taskId = loaded.task().id();
         Decision decision = loaded.plan(force, new FileIndex(dsl));
         List<PlannedStep> toRun = decision.plan().steps().stream().filter(PlannedStep::willRun).toList();
         Integer[] upToDate = decision.plan().steps().stream().filter(p -> !p.willRun()).map(PlannedStep::stepId).toArray(Integer[]::new);
         if (upToDate.length == 0 && !toRun.isEmpty()) {
-            // Everything runs (a forced run, a new task): one statement, committed by itself.
-            makeRunnable(dsl, taskId, toRun, decision);
+            // Everything runs (a forced run, a new task): one statement, committed by itself. A large
+            // submit goes at once, so that the statistics are refreshed before the first claim is planned.
+            ResultQuery<Record> statement = makeRunnable(dsl, taskId, toRun, decision);
+            if (defer && toRun.size() < ANALYZE_THRESHOLD) {
+                return new Submission(decision.plan(), statement);
+            }
+            requireFound(statement.fetch(), taskId);
         } else {
             dsl.transaction(tx -> {
                 DSLContext t = tx.dsl();
                 Store.lockTask(t, taskId);
                 if (!toRun.isEmpty()) {
-                    makeRunnable(t, taskId, toRun, decision);
+                    requireFound(makeRunnable(t, taskId, toRun, decision).fetch(), taskId);
                 }
                 // Results say a step was up to date; rows that say so already are not written again,
                 // so a run that changes nothing writes (almost) nothing.
@@ -150,15 +166,16 @@ public final class Engine implements AutoCloseable {
         if (toRun.size() >= ANALYZE_THRESHOLD && statisticsCover() < toRun.size()) {
             analyze();
         }
-        return decision.plan();
+        return new Submission(decision.plan(), null);
     }
 
     /**
      * One statement: locks the task (as settling its status does, so the two do not interleave), makes
      * the steps runnable with the fingerprints and inputs they will run with (their ids, fingerprints
-     * and inputs go as three arrays), marks the task active and wakes the workers.
+     * and inputs go as three arrays), marks the task active and wakes the workers. Not sent yet: its
+     * answer goes to {@link #requireFound}.
      */
-    private void makeRunnable(DSLContext t, int taskId, List<PlannedStep> toRun, Decision decision) {
+    private ResultQuery<Record> makeRunnable(DSLContext t, int taskId, List<PlannedStep> toRun, Decision decision) {
         Integer[] ids = new Integer[toRun.size()];
         String[] fingerprints = new String[ids.length];
         String[] inputs = new String[ids.length];
@@ -168,7 +185,7 @@ public final class Engine implements AutoCloseable {
             fingerprints[i] = in.fingerprint();
             inputs[i] = in.toJson().toString();
         }
-        var found = t.resultQuery("WITH lk AS MATERIALIZED (SELECT id FROM {6} WHERE id = {8} FOR UPDATE),"
+        return t.resultQuery("WITH lk AS MATERIALIZED (SELECT id FROM {6} WHERE id = {8} FOR UPDATE),"
                         + " up AS (UPDATE {0} s SET status = {1}, fingerprint = v.fingerprint, inputs = v.inputs::jsonb,"
                         + " run_after = NULL, cancel_requested = false"
                         + " FROM unnest({2}, {3}, {4}) AS v(id, fingerprint, inputs)"
@@ -181,7 +198,12 @@ public final class Engine implements AutoCloseable {
                 DSL.val(inputs, SQLDataType.CLOB.getArrayDataType()),
                 DSL.val(StepStatus.ACTIVE.dbValue()),
                 TASKS, DSL.val("active"), DSL.val(taskId),
-                DSL.val(channel)).fetchOne(0, Long.class);
+                DSL.val(channel));
+    }
+
+    /** The answer of a submit's statement ({@link #makeRunnable}): a task that was not there is named. */
+    static void requireFound(Result<Record> rows, int taskId) {
+        Long found = rows.isEmpty() ? null : rows.get(0).get("found", Long.class);
         if (found == null || found == 0) {
             throw new dev.tasksync.NotFoundException("task", taskId);
         }
@@ -218,7 +240,8 @@ public final class Engine implements AutoCloseable {
     public RunResult run(int taskId, RunOptions options) {
         long started = System.nanoTime();
         Loaded loaded = load(taskId);
-        Plan plan = submit(loaded, options.force());
+        Submission submission = submit(loaded, options.force(), true);
+        Plan plan = submission.plan();
         options.listener().runStarted(loaded.task(), loaded.steps().size());
         Set<Integer> executed = new HashSet<>();
         Settled settled = null; // the task's final status and its steps, when the run settled it
@@ -227,6 +250,7 @@ public final class Engine implements AutoCloseable {
             TaskGraph graph = TaskGraph.of(loaded);
             try (StepRunner runner = new StepRunner(this, workerId, opts, options.listener(), taskId, graph)) {
                 runner.expect(plan.steps().stream().filter(PlannedStep::willRun).map(PlannedStep::stepId).toList(), graph);
+                runner.submitWithFirstClaim(submission.statement());
                 settled = runner.drainTask(this);
                 executed.addAll(runner.executed());
             }
@@ -269,11 +293,20 @@ public final class Engine implements AutoCloseable {
      * nothing left to run, no one changes the steps' statuses.
      */
     Settled settleIfDone(int taskId) {
-        var rows = dsl.resultQuery(settleSql(true)
+        return settled(settleQuery(taskId).fetch());
+    }
+
+    /** The statement of {@link #settleIfDone}, for a caller that sends it together with another. */
+    ResultQuery<Record> settleQuery(int taskId) {
+        return dsl.resultQuery(settleSql(true)
                         + " SELECT x.status, x.unfinished, s.id, s.title, s.status AS step_status, s.results::text AS results,"
                         + " s.started_at, s.finished_at FROM x LEFT JOIN {0} s ON x.unfinished IS NOT TRUE AND s.task_id = {1}"
                         + " ORDER BY s.id",
-                STEPS, DSL.val(taskId), TASKS).fetch();
+                STEPS, DSL.val(taskId), TASKS);
+    }
+
+    /** What {@link #settleQuery} answered: the settled task, or null when some step still is new or active. */
+    static Settled settled(Result<Record> rows) {
         if (rows.isEmpty() || Boolean.TRUE.equals(rows.get(0).get("unfinished", Boolean.class))) {
             return null;
         }

@@ -89,6 +89,11 @@ final class StepRunner implements AutoCloseable {
     private final int lookahead;
     /** Claimed ahead, not started yet (also in {@link #running}, so that heartbeats keep their leases). */
     private final java.util.concurrent.ConcurrentLinkedQueue<Execution> queued = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** An in-process run's submit, until its first claim sends it. */
+    private final java.util.concurrent.atomic.AtomicReference<org.jooq.ResultQuery<org.jooq.Record>> submit =
+            new java.util.concurrent.atomic.AtomicReference<>();
+    /** The task as the recording of an in-process run's last step settled it (with its steps), if it did. */
+    private volatile Engine.Settled settledAtEnd;
     /** Places left in {@link #queued}: a claim reserves them first, as it does slots. */
     private final AtomicInteger room;
     /** False once the runner stops taking work (shutdown, or the run was interrupted). */
@@ -166,9 +171,33 @@ final class StepRunner implements AutoCloseable {
         return ready.stream().filter(id -> !running.containsKey(id)).limit(max).toList();
     }
 
+    /**
+     * The submit of an in-process run, left to go with its first claim in one round trip: nothing can be
+     * claimed before it anyway.
+     */
+    void submitWithFirstClaim(org.jooq.ResultQuery<org.jooq.Record> statement) {
+        submit.set(statement);
+    }
+
+    /** The pending submit, taken once. */
+    private org.jooq.ResultQuery<org.jooq.Record> takeSubmit() {
+        return submit.getAndSet(null);
+    }
+
+    /** Sends the pending submit by itself, when no claim is about to carry it. */
+    private void submitAlone() {
+        var statement = takeSubmit();
+        if (statement != null) {
+            Engine.requireFound(statement.fetch(), taskFilter);
+        }
+    }
+
     /** Claims from the ready set while steps run here; scans the task only when nothing does. */
     private List<Claim> claimNext() {
         List<Integer> candidates = readyCandidates(options.concurrency() * 2 + 8);
+        if (candidates.isEmpty()) {
+            submitAlone();
+        }
         List<Claim> claims = candidates.isEmpty() ? List.of() : claim(ClaimStatements.Scope.only(candidates));
         // Nothing of ours runs and nothing we released is claimable, yet steps still wait: look at the
         // whole task (steps completed by other workers release steps this runner does not know about).
@@ -219,7 +248,8 @@ final class StepRunner implements AutoCloseable {
                     }
                     continue;
                 }
-                Engine.Settled settled = engine.settleIfDone(taskId);
+                // Settled already when the last step's outcome was recorded.
+                Engine.Settled settled = settledAtEnd != null ? settledAtEnd : engine.settleIfDone(taskId);
                 if (settled != null) {
                     return settled;
                 }
@@ -351,6 +381,7 @@ final class StepRunner implements AutoCloseable {
     private List<Claim> claim(ClaimStatements.Scope scope) {
         int reserved = claiming ? reserve(options.concurrency()) : 0;
         if (reserved == 0) {
+            submitAlone();
             return List.of();
         }
         int ahead = reserveRoom(lookahead);
@@ -359,7 +390,9 @@ final class StepRunner implements AutoCloseable {
         try {
             long leaseFrom = System.nanoTime();
             // One statement, committed by itself (the engine's connections are in autocommit mode): one round trip.
-            List<Claim> claims = statements.claim(dsl, scope, reserved + ahead, leaseFrom);
+            var submitting = takeSubmit();
+            List<Claim> claims = statements.claim(dsl, scope, reserved + ahead, leaseFrom, submitting,
+                    rows -> Engine.requireFound(rows, taskFilter));
             loadGraphs(claims);
             kept = keepAndQueue(claims, reserved);
             queuedNow = claims.size() - kept.size();
@@ -693,6 +726,12 @@ final class StepRunner implements AutoCloseable {
         }
     }
 
+    /** True when this step is all an in-process run still has: nothing else runs, waits or is ready. */
+    private boolean isLastOfRun(int stepId) {
+        return waitingOn.isEmpty() && queued.isEmpty() && running.size() == 1 && running.containsKey(stepId)
+                && ready.stream().allMatch(r -> r == stepId);
+    }
+
     /** A completion waiting to be recorded, with what it may claim, and where its claims go. */
     private record Completion(TaskGraph graph, ClaimStatements.Outcome outcome, ClaimStatements.Scope scope, int limit,
                               int held, List<Integer> dependents, CompletableFuture<List<Claim>> claims) {
@@ -739,7 +778,13 @@ final class StepRunner implements AutoCloseable {
                 boolean waiting;
                 if (group.size() == 1) {
                     Completion c = group.get(0);
-                    var recorded = statements.record(t, c.outcome(), c.scope(), c.limit(), System.nanoTime());
+                    // The run's last step: settle the task in the same round trip, so the run can end at once.
+                    boolean last = taskFilter != null && isLastOfRun(c.outcome().stepId());
+                    var recorded = statements.record(t, c.outcome(), c.scope(), c.limit(), System.nanoTime(),
+                            last ? engine.settleQuery(taskId) : null);
+                    if (recorded.then() != null) {
+                        settledAtEnd = Engine.settled(recorded.then());
+                    }
                     share.put(c, recorded.claims());
                     if (!recorded.recorded()) {
                         return share;
