@@ -256,6 +256,65 @@ class EngineIT {
     }
 
     @Test
+    void aOneStepRunIsThreeRoundTripsAndReportsWhatItStored() {
+        // load; submit + first claim; record + settle-and-read: each pair goes in one execute call.
+        var config = new com.zaxxer.hikari.HikariConfig();
+        config.setJdbcUrl(TestDatabase.jdbcUrl());
+        config.setUsername(TestDatabase.user());
+        config.setPassword(TestDatabase.password());
+        config.setMaximumPoolSize(4);
+        var executions = new java.util.concurrent.atomic.AtomicInteger();
+        try (var pool = new com.zaxxer.hikari.HikariDataSource(config);
+             TaskSync counted = TaskSync.builder().dataSource(countingExecutions(pool, executions))
+                     .schema(TestDatabase.newSchema()).stepType(sleep).build()) {
+            Task task = counted.save(TaskDefinition.named("one-step").step("only", new Sleep(1)).build());
+            for (int i = 0; i < 3; i++) {
+                executions.set(0);
+                RunResult r = counted.run(task.id(), RunOptions.defaults().withForce(true));
+                assertThat(executions.get()).as("statements sent by run %d", i).isEqualTo(3);
+                assertThat(r.taskStatus()).isEqualTo("completed");
+                Step stored = counted.step(r.steps().get(0).stepId());
+                assertThat(r.steps().get(0).status()).isEqualTo(StepStatus.COMPLETED).isEqualTo(stored.status());
+                assertThat(r.steps().get(0).duration()).isEqualTo(stored.duration()).isPositive();
+                assertThat(counted.task(task.id()).status()).isEqualTo("completed");
+            }
+        }
+    }
+
+    /** A DataSource whose statements count their execute calls (each one round trip). */
+    private static javax.sql.DataSource countingExecutions(javax.sql.DataSource pool, java.util.concurrent.atomic.AtomicInteger count) {
+        return (javax.sql.DataSource) java.lang.reflect.Proxy.newProxyInstance(EngineIT.class.getClassLoader(),
+                new Class<?>[] {javax.sql.DataSource.class}, (ds, dm, dargs) -> {
+                    Object result = invoke(pool, dm, dargs);
+                    if (!(result instanceof java.sql.Connection c)) {
+                        return result;
+                    }
+                    return java.lang.reflect.Proxy.newProxyInstance(EngineIT.class.getClassLoader(),
+                            new Class<?>[] {java.sql.Connection.class}, (cp, cm, cargs) -> {
+                                Object r = invoke(c, cm, cargs);
+                                if (!(r instanceof java.sql.PreparedStatement ps)) {
+                                    return r;
+                                }
+                                return java.lang.reflect.Proxy.newProxyInstance(EngineIT.class.getClassLoader(),
+                                        new Class<?>[] {java.sql.PreparedStatement.class}, (sp, sm, sargs) -> {
+                                            if (sm.getName().startsWith("execute")) {
+                                                count.incrementAndGet();
+                                            }
+                                            return invoke(ps, sm, sargs);
+                                        });
+                            });
+                });
+    }
+
+    private static Object invoke(Object target, java.lang.reflect.Method m, Object[] args) throws Throwable {
+        try {
+            return m.invoke(target, args);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+        }
+    }
+
+    @Test
     void concurrencyOfOneRunsOneAtATime() {
         var def = TaskDefinition.named("serial");
         for (int i = 0; i < 4; i++) {

@@ -25,8 +25,11 @@ import java.util.concurrent.TimeUnit;
 final class DockerBench {
     static final String IMAGE = "tasksync-bench-busybox:latest";
     private static final String GOAL = "≤ 1.0× docker CLI";
-    /** Runs of each side before the measured ones. */
-    private static final int WARMUP = 5;
+    /**
+     * Runs of each side before the measured ones. The docker-java path (JSON, HTTP, frames) needs a few dozen
+     * runs to be compiled as in a process that runs containers all day; after only 5 the run took ~5% longer.
+     */
+    private static final int WARMUP = 40;
     /** One-step no-op runs before those. */
     private static final int JIT_WARMUP = 300;
     private final Env env;
