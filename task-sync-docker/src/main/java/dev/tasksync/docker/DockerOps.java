@@ -114,6 +114,30 @@ final class DockerOps {
         }
     }
 
+    /** Engine calls made beside a step's own line of calls (looking up its image while its container runs). */
+    private static final java.util.concurrent.ExecutorService BESIDE = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "task-sync-docker-lookup");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** {@link #inspectImage} on another thread: the caller goes on and takes the answer with {@link #answer}. */
+    java.util.concurrent.CompletableFuture<Optional<InspectImageResponse>> inspectImageBeside(String ref) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> inspectImage(ref), BESIDE);
+    }
+
+    /** What a call made beside answered; its failure is thrown as the call would have thrown it. */
+    static <T> T answer(java.util.concurrent.CompletableFuture<T> call) throws InterruptedException {
+        try {
+            return call.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new DockerStepException(Errors.rootMessage(e.getCause()), e.getCause());
+        }
+    }
+
     /** The image an image reference (tag or id) names, or a failure naming it. */
     InspectImageResponse requireImage(String ref) {
         return inspectImage(ref).orElseThrow(() -> new DockerStepException("image '" + ref

@@ -231,10 +231,11 @@ public final class DockerRunStepType implements StepType<DockerRun> {
                 }
                 throw e;
             }
-            // Looked up while the container runs rather than before it is created.
-            docker.inspectImage(image).ifPresent(i -> results.put("image_id", i.getId()));
+            // Looked up on another thread while the container runs and is removed, off the step's own path.
+            var imageInfo = docker.inspectImageBeside(image);
             // The step's timeout_seconds (read by the core) stops the step: isCancelled() turns true.
             DockerOps.Exit exit = attached.awaitExit(null, context::isCancelled);
+            DockerOps.answer(imageInfo).ifPresent(i -> results.put("image_id", i.getId()));
             results.put("exit_code", exit.exitCode());
             results.put("stdout", exit.stdout());
             results.put("stderr", exit.stderr());
