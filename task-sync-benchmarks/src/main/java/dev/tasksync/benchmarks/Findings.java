@@ -52,25 +52,27 @@ final class Findings {
                 other slots, which competes with their threads' wake-ups for the two cores. Measured alone
                 (`--only overhead`) the JIT is colder than after the engine rows and the figure is 0.5-1 ms higher.
 
-                **4d: docker_run against the CLI.** The container part (step started to finished) makes the calls
-                `docker run --rm` makes: create with auto-remove, attach + wait (`condition=removed`, sent together
-                before the start), start; the image is inspected while the container runs, and there is no log or
-                remove call. Against the engine's own floor, the same calls made from a Python script straight on
-                the socket (create ~13-17 ms, start ~125-145 ms, exit and removal ~50-60 ms: 190-225 ms), the step
-                adds little: it is at 0.94-1.00× the CLI, which adds its own process start. End to end, the run's
-                durable bookkeeping is what a CLI that records nothing does not pay. It was about 20-25 ms in this
-                benchmark (a one-step no-op run back to back takes ~6 ms; between containers its round trips run on
-                an idle machine and take longer). `submit` of a task whose steps all run is now one statement
-                committed by itself, `load` reads the task and its steps in one query, and the statement that settles
-                the task at the end also reads the steps for the result: the bookkeeping is about 7-10 ms. Over
-                the last eleven measurements of this code and the one before it (full runs, `--only docker`, two with
-                40 runs a side) the row was 0.92-1.10×, median 0.99-1.00×, and the step alone 0.90-1.08×, median
-                0.97×: at the goal, within this machine's noise (the CLI's own median moved between 218 and 310 ms
-                from run to run), not below it by a margin. What is left is the run's five round trips (load,
-                submit, claim, record, settle-and-read) and two thread hand-offs, on a machine idle between
-                containers; a further cut would send the first claim with the submit (one network flush). With a cold JIT (no warm-up; a process that runs one container and
-                exits) the bookkeeping is about 25 ms and the row 1.07-1.12×; the benchmark warms up as a
-                long-running process is (300 one-step runs, then 5 runs of each side).
+                **4d: docker_run against the CLI (met in every run of the fourth session's code; was 0.92-1.10×, median
+                0.99-1.00×).** The container part makes the calls `docker run --rm` makes: create with auto-remove,
+                attach + wait (`condition=removed`, sent together before the start), start; no log or remove call.
+                Side by side in one warmed-up JVM (40 runs each, medians), the same docker-java calls made directly
+                take 0.87-0.91× the CLI, which pays its own process start: that is the floor; the whole run was 7-25 ms
+                above it (medians of 40, five runs: this machine's noise). Three changes took the row from 1.03-1.04×
+                (`--only docker`, before them, same day) to 0.92-0.98×:
+                *Fewer round trips.* A one-step run is three: `load`; the `submit` of a task whose steps all run, sent
+                with the first claim; the last outcome, sent with the statement that settles the task and reads its
+                steps back (pgjdbc sends each pair before one `Sync`). It was five. Between containers each round trip
+                takes 1.5-2.5 ms (0.4-0.6 ms back to back), so the run's bookkeeping went from 7-10 ms to 4-5 ms.
+                *The image lookup beside the run.* `image_id` was read between the start and the wait (~4 ms on the
+                step's path); it is read on another thread while the container runs and is removed.
+                *Warm-up as in a long-running process.* With 5 runs of each side the docker-java path (JSON, HTTP,
+                frames) was still partly interpreted and the run took about 5% longer than after 60; the row warms up
+                with 300 one-step no-op runs, then 40 runs of each side. A process that runs one container and exits
+                pays that, about 10% of a run.
+                Over the full and `--only docker` runs of this code the row was 0.92-0.98× (step alone 0.91-0.96×).
+                Also found on the way: a claim closed an attempt left open by an expired lease by reading every
+                `step_runs` row of the step, so a step re-run thousands of times claimed ever more slowly (a one-step
+                no-op re-run after 5,000 runs: 4.3 ms); it looks up only the previous attempt now (2.4 ms).
 
                 **6: workers.** Each worker is a fresh JVM (its JIT cold for most of a 2,000-step task) on the same
                 two cores as PostgreSQL and the other workers, so more processes add contention rather than
