@@ -2,6 +2,7 @@ package dev.tasksync;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tasksync.steps.FileExists;
+import dev.tasksync.testing.Intercepted;
 import dev.tasksync.testing.Rows;
 import dev.tasksync.testing.TestDatabase;
 import dev.tasksync.testing.TestSteps;
@@ -232,13 +233,7 @@ class EngineIT {
         // Claims, in-process outcomes and the task's status are single statements sent without a
         // transaction around them; from a pool whose connections are not in autocommit mode they must
         // be committed all the same (a pool rolls back what is left open when a connection comes back).
-        var config = new com.zaxxer.hikari.HikariConfig();
-        config.setJdbcUrl(TestDatabase.jdbcUrl());
-        config.setUsername(TestDatabase.user());
-        config.setPassword(TestDatabase.password());
-        config.setAutoCommit(false);
-        config.setMaximumPoolSize(4);
-        try (var pool = new com.zaxxer.hikari.HikariDataSource(config);
+        try (var pool = pool(false);
              TaskSync manual = TaskSync.builder().dataSource(pool).schema(TestDatabase.newSchema()).stepType(sleep).build()) {
             var def = TaskDefinition.named("manual-commit").step("root", new Sleep(1));
             for (int i = 0; i < 6; i++) {
@@ -258,14 +253,14 @@ class EngineIT {
     @Test
     void aOneStepRunIsThreeRoundTripsAndReportsWhatItStored() {
         // load; submit + first claim; record + settle-and-read: each pair goes in one execute call.
-        var config = new com.zaxxer.hikari.HikariConfig();
-        config.setJdbcUrl(TestDatabase.jdbcUrl());
-        config.setUsername(TestDatabase.user());
-        config.setPassword(TestDatabase.password());
-        config.setMaximumPoolSize(4);
         var executions = new java.util.concurrent.atomic.AtomicInteger();
-        try (var pool = new com.zaxxer.hikari.HikariDataSource(config);
-             TaskSync counted = TaskSync.builder().dataSource(countingExecutions(pool, executions))
+        try (var pool = pool(true);
+             TaskSync counted = TaskSync.builder()
+                     .dataSource(Intercepted.dataSource(pool, null, (method, args) -> {
+                         if (method.startsWith("execute")) {
+                             executions.incrementAndGet();
+                         }
+                     }))
                      .schema(TestDatabase.newSchema()).stepType(sleep).build()) {
             Task task = counted.save(TaskDefinition.named("one-step").step("only", new Sleep(1)).build());
             for (int i = 0; i < 3; i++) {
@@ -281,37 +276,15 @@ class EngineIT {
         }
     }
 
-    /** A DataSource whose statements count their execute calls (each one round trip). */
-    private static javax.sql.DataSource countingExecutions(javax.sql.DataSource pool, java.util.concurrent.atomic.AtomicInteger count) {
-        return (javax.sql.DataSource) java.lang.reflect.Proxy.newProxyInstance(EngineIT.class.getClassLoader(),
-                new Class<?>[] {javax.sql.DataSource.class}, (ds, dm, dargs) -> {
-                    Object result = invoke(pool, dm, dargs);
-                    if (!(result instanceof java.sql.Connection c)) {
-                        return result;
-                    }
-                    return java.lang.reflect.Proxy.newProxyInstance(EngineIT.class.getClassLoader(),
-                            new Class<?>[] {java.sql.Connection.class}, (cp, cm, cargs) -> {
-                                Object r = invoke(c, cm, cargs);
-                                if (!(r instanceof java.sql.PreparedStatement ps)) {
-                                    return r;
-                                }
-                                return java.lang.reflect.Proxy.newProxyInstance(EngineIT.class.getClassLoader(),
-                                        new Class<?>[] {java.sql.PreparedStatement.class}, (sp, sm, sargs) -> {
-                                            if (sm.getName().startsWith("execute")) {
-                                                count.incrementAndGet();
-                                            }
-                                            return invoke(ps, sm, sargs);
-                                        });
-                            });
-                });
-    }
-
-    private static Object invoke(Object target, java.lang.reflect.Method m, Object[] args) throws Throwable {
-        try {
-            return m.invoke(target, args);
-        } catch (java.lang.reflect.InvocationTargetException e) {
-            throw e.getCause();
-        }
+    /** A small pool of its own on the test database. */
+    private static com.zaxxer.hikari.HikariDataSource pool(boolean autoCommit) {
+        var config = new com.zaxxer.hikari.HikariConfig();
+        config.setJdbcUrl(TestDatabase.jdbcUrl());
+        config.setUsername(TestDatabase.user());
+        config.setPassword(TestDatabase.password());
+        config.setAutoCommit(autoCommit);
+        config.setMaximumPoolSize(4);
+        return new com.zaxxer.hikari.HikariDataSource(config);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.tasksync;
 
+import dev.tasksync.testing.Intercepted;
 import dev.tasksync.testing.Rows;
 import dev.tasksync.testing.TestDatabase;
 import dev.tasksync.testing.TestSteps;
@@ -64,6 +65,55 @@ class WorkerIT {
             Thread.sleep(FAST.pollInterval().toMillis() * 3);
             assertThat(ts.task(waiting.id()).status()).isEqualTo("active"); // its step is still new: left alone
         }
+    }
+
+    @Test
+    void whicheverOfTwoWorkersCommitsLastSettlesTheTask() throws Exception {
+        // Worker A records x while y is new but not claimable (not submitted), and its commit is held back.
+        // Worker B then runs y and records it while x still reads as active. Whichever commits last must
+        // see both completed and settle the task. Both poll every 10 s, so the idle backstop stays out of it.
+        Task task = ts.save(TaskDefinition.named("race").step("x", new Sleep(1)).step("y", new Sleep(1)).build());
+        ts.submit(task.id());
+        int y = step(task, "y").id();
+        Object inputs = Rows.query(ts, "SELECT inputs::text AS i FROM ${schema}.steps WHERE id = " + y).get(0).get("i");
+        Rows.execute(ts, "UPDATE ${schema}.steps SET inputs = NULL WHERE id = " + y);
+        var recording = new java.util.concurrent.CountDownLatch(1);
+        var release = new java.util.concurrent.CountDownLatch(1);
+        WorkerOptions slow = FAST.withConcurrency(1).withPollInterval(Duration.ofSeconds(10));
+        try (TaskSync a = TaskSync.builder().dataSource(commitsHeldAfterRecording(TestDatabase.dataSource(), recording, release))
+                .schema(ts.schema()).migrate(false).stepType(new TestSteps.SleepType()).build();
+             Worker wa = a.worker(slow)) {
+            assertThat(recording.await(10, java.util.concurrent.TimeUnit.SECONDS)).as("A recorded x").isTrue();
+            Rows.execute(ts, "UPDATE ${schema}.steps SET inputs = '" + inputs + "'::jsonb WHERE id = " + y);
+            try (Worker wb = ts.worker(slow)) {
+                await("B took y", Duration.ofSeconds(10), () -> wb.claimed() == 1);
+                Thread.sleep(300); // B records y (and, if it settles, waits for A's lock on the task)
+                release.countDown();
+                await("task completed", Duration.ofSeconds(3), () -> ts.task(task.id()).status().equals("completed"));
+            }
+        } finally {
+            release.countDown();
+        }
+        assertThat(ts.steps(task.id())).allSatisfy(s -> assertThat(s.status()).isEqualTo(StepStatus.COMPLETED));
+    }
+
+    /** Connections whose commit after an outcome statement waits for {@code release} (once it is counted down, none waits). */
+    private static javax.sql.DataSource commitsHeldAfterRecording(javax.sql.DataSource pool,
+                                                                  java.util.concurrent.CountDownLatch recording,
+                                                                  java.util.concurrent.CountDownLatch release) {
+        return Intercepted.dataSource(pool, () -> {
+            boolean[] recorded = {false};
+            return (method, args) -> {
+                if (method.equals("prepareStatement") && String.valueOf(args[0]).startsWith("WITH done AS")) {
+                    recorded[0] = true;
+                }
+                if (method.equals("commit") && recorded[0]) {
+                    recorded[0] = false;
+                    recording.countDown();
+                    release.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                }
+            };
+        }, null);
     }
 
     @Test

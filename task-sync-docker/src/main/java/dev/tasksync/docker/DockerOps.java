@@ -39,6 +39,13 @@ final class DockerOps {
     /** How long a container may take to exit (and be removed) after its output ended, as the plain wait allowed. */
     static final Duration EXIT_AFTER_OUTPUT = Duration.ofSeconds(30);
 
+    /** Engine calls made beside a step's own line of calls (looking up its image while its container runs). */
+    private static final java.util.concurrent.ExecutorService BESIDE = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "task-sync-docker-lookup");
+        t.setDaemon(true);
+        return t;
+    });
+
     private final DockerConnection connection;
 
     DockerOps(DockerConnection connection) {
@@ -113,13 +120,6 @@ final class DockerOps {
             throw e;
         }
     }
-
-    /** Engine calls made beside a step's own line of calls (looking up its image while its container runs). */
-    private static final java.util.concurrent.ExecutorService BESIDE = java.util.concurrent.Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "task-sync-docker-lookup");
-        t.setDaemon(true);
-        return t;
-    });
 
     /** {@link #inspectImage} on another thread: the caller goes on and takes the answer with {@link #answer}. */
     java.util.concurrent.CompletableFuture<Optional<InspectImageResponse>> inspectImageBeside(String ref) {

@@ -90,7 +90,7 @@ final class ClaimStatements {
      * What recording an outcome did: whether it counted (the lease still held), what it claimed, and the
      * rows of the statement sent after it ({@code then}), if one was.
      */
-    record Recorded(boolean recorded, boolean othersWaiting, List<StepRunner.Claim> claims, Result<Record> then) {
+    record Recorded(boolean recorded, List<StepRunner.Claim> claims, Result<Record> then) {
     }
 
     /** Claims up to {@code limit} runnable steps in {@code scope}. */
@@ -170,22 +170,11 @@ final class ClaimStatements {
             sql.add(", ");
             lockAndClaim(sql, next, limit, o.stepId());
         }
-        sql.add(" SELECT d.recorded, d.waiting");
+        sql.add(" SELECT d.recorded");
         if (claiming) {
             sql.add(", c.id, c.task_id, c.attempt, c.settings::text AS settings, c.inputs::text AS inputs, c.results::text AS results");
         }
-        // Whether the task still has steps waiting: when none, the caller settles the task's status.
-        // The snapshot predates this statement, so steps claimed here still read as new.
-        sql.add(" FROM (SELECT (SELECT count(*) FROM done) AS recorded, ");
-        if (claiming) {
-            sql.add("CASE WHEN EXISTS (SELECT 1 FROM claimed) THEN true ELSE "); // what it claimed is waiting
-        }
-        sql.add("EXISTS (SELECT 1 FROM " + steps + " w WHERE w.task_id = ?", o.taskId())
-                .add(" AND w.status = '" + NEW + "' AND w.id <> ?)", o.stepId());
-        if (claiming) {
-            sql.add(" END");
-        }
-        sql.add(" AS waiting) d");
+        sql.add(" FROM (SELECT (SELECT count(*) FROM done) AS recorded) d");
         if (claiming) {
             sql.add(" LEFT JOIN claimed c ON true ORDER BY c.id");
         }
@@ -199,11 +188,9 @@ final class ClaimStatements {
                 ps.execute();
                 List<StepRunner.Claim> claims = new ArrayList<>();
                 boolean recorded = false;
-                boolean waiting = false;
                 try (ResultSet rs = ps.getResultSet()) {
                     while (rs.next()) {
                         recorded = rs.getLong("recorded") > 0;
-                        waiting = rs.getBoolean("waiting");
                         if (claiming && rs.getObject("id") != null) {
                             claims.add(claimOf(rs, leaseFrom));
                         }
@@ -215,13 +202,13 @@ final class ClaimStatements {
                         thenRows = t.fetch(rs);
                     }
                 }
-                return new Recorded(recorded, waiting, claims, thenRows);
+                return new Recorded(recorded, claims, thenRows);
             }
         });
     }
 
     /** What recording several completions together did: which counted, and what they claimed. */
-    record RecordedTogether(java.util.Set<Integer> recorded, boolean othersWaiting, List<StepRunner.Claim> claims) {
+    record RecordedTogether(java.util.Set<Integer> recorded, List<StepRunner.Claim> claims) {
     }
 
     /**
@@ -260,25 +247,20 @@ final class ClaimStatements {
                 .add(", error = CASE WHEN r.step_id IN (SELECT id FROM done) THEN NULL ELSE 'lease lost before the outcome was recorded' END")
                 .add(", log_tail = v.log_tail FROM v WHERE r.step_id = v.id AND r.attempt = v.attempt AND r.finished_at IS NULL), ");
         lockAndClaim(sql, next, limit, null, true);
-        sql.add(" SELECT d.recorded, d.waiting, c.id, c.task_id, c.attempt, c.settings::text AS settings,"
+        sql.add(" SELECT d.recorded, c.id, c.task_id, c.attempt, c.settings::text AS settings,"
                 + " c.inputs::text AS inputs, c.results::text AS results")
-                .add(" FROM (SELECT ARRAY(SELECT id FROM done) AS recorded, CASE WHEN EXISTS (SELECT 1 FROM claimed) THEN true")
-                .add(" ELSE EXISTS (SELECT 1 FROM " + steps + " w WHERE w.task_id = ?", taskId)
-                .add(" AND w.status = '" + NEW + "' AND w.id <> ALL(?)) END AS waiting) d", ids)
-                .add(" LEFT JOIN claimed c ON true ORDER BY c.id");
+                .add(" FROM (SELECT ARRAY(SELECT id FROM done) AS recorded) d LEFT JOIN claimed c ON true ORDER BY c.id");
         return t.connectionResult(c -> {
             try (PreparedStatement ps = sql.prepare(c); ResultSet rs = ps.executeQuery()) {
                 List<StepRunner.Claim> claims = new ArrayList<>();
                 java.util.Set<Integer> recorded = new java.util.HashSet<>();
-                boolean waiting = false;
                 while (rs.next()) {
                     recorded.addAll(java.util.Arrays.asList((Integer[]) rs.getArray("recorded").getArray()));
-                    waiting = rs.getBoolean("waiting");
                     if (rs.getObject("id") != null) {
                         claims.add(claimOf(rs, leaseFrom));
                     }
                 }
-                return new RecordedTogether(recorded, waiting, claims);
+                return new RecordedTogether(recorded, claims);
             }
         });
     }

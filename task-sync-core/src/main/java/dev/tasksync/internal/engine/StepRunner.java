@@ -13,6 +13,8 @@ import dev.tasksync.spi.StepOutcome;
 import dev.tasksync.spi.StepType;
 import dev.tasksync.spi.UpstreamStep;
 import org.jooq.DSLContext;
+import org.jooq.Record;
+import org.jooq.ResultQuery;
 import org.jooq.impl.DSL;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +35,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static dev.tasksync.internal.store.jooq.Tables.STEPS;
 import static dev.tasksync.internal.store.jooq.Tables.STEP_RUNS;
@@ -90,8 +93,7 @@ final class StepRunner implements AutoCloseable {
     /** Claimed ahead, not started yet (also in {@link #running}, so that heartbeats keep their leases). */
     private final java.util.concurrent.ConcurrentLinkedQueue<Execution> queued = new java.util.concurrent.ConcurrentLinkedQueue<>();
     /** An in-process run's submit, until its first claim sends it. */
-    private final java.util.concurrent.atomic.AtomicReference<org.jooq.ResultQuery<org.jooq.Record>> submit =
-            new java.util.concurrent.atomic.AtomicReference<>();
+    private final AtomicReference<ResultQuery<Record>> submit = new AtomicReference<>();
     /** The task as the recording of an in-process run's last step settled it (with its steps), if it did. */
     private volatile Engine.Settled settledAtEnd;
     /** Places left in {@link #queued}: a claim reserves them first, as it does slots. */
@@ -175,12 +177,12 @@ final class StepRunner implements AutoCloseable {
      * The submit of an in-process run, left to go with its first claim in one round trip: nothing can be
      * claimed before it anyway.
      */
-    void submitWithFirstClaim(org.jooq.ResultQuery<org.jooq.Record> statement) {
+    void submitWithFirstClaim(ResultQuery<Record> statement) {
         submit.set(statement);
     }
 
     /** The pending submit, taken once. */
-    private org.jooq.ResultQuery<org.jooq.Record> takeSubmit() {
+    private ResultQuery<Record> takeSubmit() {
         return submit.getAndSet(null);
     }
 
@@ -679,7 +681,7 @@ final class StepRunner implements AutoCloseable {
                 if (!retry) {
                     skipDownstream(t, graph, id, stop, status);
                 }
-                if (!recorded.othersWaiting() && taskFilter == null) {
+                if (taskFilter == null) {
                     settleTaskIfDone(t, claim.taskId()); // an in-process run settles its task when it ends
                 }
             }));
@@ -775,7 +777,6 @@ final class StepRunner implements AutoCloseable {
             java.util.function.Function<DSLContext, Map<Completion, List<Claim>>> body = t -> {
                 Map<Completion, List<Claim>> share = new java.util.IdentityHashMap<>(); // a record's hashCode would hash its graph
                 int taskId = group.get(0).outcome().taskId();
-                boolean waiting;
                 if (group.size() == 1) {
                     Completion c = group.get(0);
                     // The run's last step: settle the task in the same round trip, so the run can end at once.
@@ -789,7 +790,6 @@ final class StepRunner implements AutoCloseable {
                     if (!recorded.recorded()) {
                         return share;
                     }
-                    waiting = recorded.othersWaiting();
                 } else {
                     // One scope for all: the union of their candidates, or any claimable step for a worker.
                     boolean any = group.stream().anyMatch(c -> c.scope().candidates() == null);
@@ -818,9 +818,13 @@ final class StepRunner implements AutoCloseable {
                     if (recorded.recorded().isEmpty()) {
                         return share;
                     }
-                    waiting = recorded.othersWaiting();
                 }
-                if (!waiting && taskFilter == null) {
+                // A worker that claimed nothing more of this task settles it if nothing of it is left. Always,
+                // even while its snapshot showed new steps: another worker may claim, run and record those and
+                // settle before this transaction commits, seeing this step still active; under the task's lock
+                // the later of the two sees both. One that claimed a step of the task settles after that one.
+                boolean claimedHere = share.values().stream().flatMap(List::stream).anyMatch(x -> x.taskId() == taskId);
+                if (!claimedHere && taskFilter == null) {
                     settleTaskIfDone(t, taskId); // an in-process run settles its task when it ends
                 }
                 if (taskFilter == null && group.stream().anyMatch(c -> c.dependents().stream()
