@@ -6,6 +6,7 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.Statement;
 import java.util.function.Supplier;
 
 /** A DataSource whose JDBC calls pass a hook first: to count round trips or hold a commit back in tests. */
@@ -20,13 +21,14 @@ public final class Intercepted {
 
     /**
      * {@code connectionHook} gives each borrowed connection its own hook (it may keep state per connection);
-     * {@code statementHook} sees the calls on every prepared statement. Either may be null.
+     * {@code statementHook} sees the calls on every statement, prepared or plain. Either may be null.
      */
     public static DataSource dataSource(DataSource pool, Supplier<Hook> connectionHook, Hook statementHook) {
         return proxy(DataSource.class, pool, null, result -> result instanceof Connection c
                 ? proxy(Connection.class, c, connectionHook == null ? null : connectionHook.get(),
-                        r -> r instanceof PreparedStatement ps && statementHook != null
-                                ? proxy(PreparedStatement.class, ps, statementHook, x -> x) : r)
+                        r -> statementHook == null ? r
+                                : r instanceof PreparedStatement ps ? proxy(PreparedStatement.class, ps, statementHook, x -> x)
+                                : r instanceof Statement st ? proxy(Statement.class, st, statementHook, x -> x) : r)
                 : result);
     }
 

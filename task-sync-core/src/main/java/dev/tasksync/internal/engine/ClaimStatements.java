@@ -93,21 +93,15 @@ final class ClaimStatements {
     record Recorded(boolean recorded, List<StepRunner.Claim> claims, Result<Record> then) {
     }
 
-    /** Claims up to {@code limit} runnable steps in {@code scope}. */
-    List<StepRunner.Claim> claim(DSLContext t, Scope scope, int limit, long leaseFrom) {
-        return claim(t, scope, limit, leaseFrom, null, null);
-    }
-
     /**
-     * As above, after {@code before} (whose rows go to {@code beforeRows}), sent in the same round trip
-     * and transaction: the claim sees what it wrote.
+     * Claims up to {@code limit} runnable steps in {@code scope}; after {@code before}, if given (its rows
+     * go to {@code beforeRows}), sent in the same round trip and transaction: the claim sees what it wrote.
      */
     List<StepRunner.Claim> claim(DSLContext t, Scope scope, int limit, long leaseFrom, ResultQuery<Record> before,
                                  java.util.function.Consumer<Result<Record>> beforeRows) {
         Sql sql = new Sql();
         if (before != null) {
-            sql.add(before.getSQL() + "; ");
-            before.getBindValues().forEach(sql.values::add);
+            sql.add(before).add("; ");
         }
         sql.add("WITH ");
         lockAndClaim(sql, scope, limit, null);
@@ -180,8 +174,7 @@ final class ClaimStatements {
         }
         if (then != null) {
             // pgjdbc sends both statements before one Sync: one round trip, one implicit transaction.
-            sql.add("; " + then.getSQL());
-            then.getBindValues().forEach(sql.values::add);
+            sql.add("; ").add(then);
         }
         return t.connectionResult(c -> {
             try (PreparedStatement ps = sql.prepare(c)) {
@@ -379,6 +372,13 @@ final class ClaimStatements {
         Sql add(String s, Object value) {
             text.append(s);
             values.add(value);
+            return this;
+        }
+
+        /** Appends a jOOQ query as the statement after (or before) this one, with its binds. */
+        Sql add(org.jooq.Query query) {
+            text.append(query.getSQL());
+            values.addAll(query.getBindValues());
             return this;
         }
 

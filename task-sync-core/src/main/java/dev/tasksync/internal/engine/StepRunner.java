@@ -186,7 +186,7 @@ final class StepRunner implements AutoCloseable {
         return submit.getAndSet(null);
     }
 
-    /** Sends the pending submit by itself, when no claim is about to carry it. */
+    /** Sends the pending submit by itself, if no claim carried it. */
     private void submitAlone() {
         var statement = takeSubmit();
         if (statement != null) {
@@ -197,15 +197,16 @@ final class StepRunner implements AutoCloseable {
     /** Claims from the ready set while steps run here; scans the task only when nothing does. */
     private List<Claim> claimNext() {
         List<Integer> candidates = readyCandidates(options.concurrency() * 2 + 8);
-        if (candidates.isEmpty()) {
-            submitAlone();
-        }
         List<Claim> claims = candidates.isEmpty() ? List.of() : claim(ClaimStatements.Scope.only(candidates));
         // Nothing of ours runs and nothing we released is claimable, yet steps still wait: look at the
         // whole task (steps completed by other workers release steps this runner does not know about).
         // When nothing waits either, the loop asks what is pending before it scans.
         boolean expecting = !ready.isEmpty() || !waitingOn.isEmpty();
-        return claims.isEmpty() && running.isEmpty() && expecting ? claim() : claims;
+        if (claims.isEmpty() && running.isEmpty() && expecting) {
+            claims = claim();
+        }
+        submitAlone(); // the first claim carried the submit; if none was made, it goes now
+        return claims;
     }
 
     /** Steps this runner claimed so far. */
@@ -383,7 +384,6 @@ final class StepRunner implements AutoCloseable {
     private List<Claim> claim(ClaimStatements.Scope scope) {
         int reserved = claiming ? reserve(options.concurrency()) : 0;
         if (reserved == 0) {
-            submitAlone();
             return List.of();
         }
         int ahead = reserveRoom(lookahead);
@@ -823,8 +823,7 @@ final class StepRunner implements AutoCloseable {
                 // even while its snapshot showed new steps: another worker may claim, run and record those and
                 // settle before this transaction commits, seeing this step still active; under the task's lock
                 // the later of the two sees both. One that claimed a step of the task settles after that one.
-                boolean claimedHere = share.values().stream().flatMap(List::stream).anyMatch(x -> x.taskId() == taskId);
-                if (!claimedHere && taskFilter == null) {
+                if (taskFilter == null && share.values().stream().flatMap(List::stream).noneMatch(x -> x.taskId() == taskId)) {
                     settleTaskIfDone(t, taskId); // an in-process run settles its task when it ends
                 }
                 if (taskFilter == null && group.stream().anyMatch(c -> c.dependents().stream()
