@@ -25,9 +25,9 @@ public interface StepSettings {
             json = node.deepCopy();
         } else if (value instanceof String text && looksLikeJson(text)) {
             try {
-                json = mapper.readTree(text);
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                throw new InvalidSettingsException("$." + type, "malformed JSON: " + e.getOriginalMessage());
+                json = dev.tasksync.internal.types.SettingsJson.parse(text);
+            } catch (InvalidSettingsException e) {
+                throw new InvalidSettingsException("$." + type, e.problems().get(0).message());
             }
         } else {
             json = mapper.valueToTree(value);

@@ -10,6 +10,7 @@ import dev.tasksync.internal.engine.WorkerLoop;
 import dev.tasksync.internal.graph.StepGraph;
 import dev.tasksync.internal.store.Database;
 import dev.tasksync.internal.store.Store;
+import dev.tasksync.internal.types.Fields;
 import dev.tasksync.internal.types.ParsedSettings;
 import dev.tasksync.internal.types.StepTypeRegistry;
 import dev.tasksync.spi.StepType;
@@ -330,12 +331,22 @@ public final class TaskSync implements AutoCloseable {
     /** Checks a definition as a whole; every problem is reported at once. */
     private Map<String, ParsedSettings> validate(TaskDefinition definition) {
         List<String> problems = new ArrayList<>();
-        if (definition.name().isBlank()) {
-            problems.add("the task name is blank");
+        for (Runnable check : List.<Runnable>of(() -> Fields.taskName(definition.name()),
+                () -> Fields.taskStatus(definition.status()), () -> Fields.localPath(definition.localPath()))) {
+            try {
+                check.run();
+            } catch (TaskSyncException e) {
+                problems.add(e.getMessage());
+            }
         }
         Map<String, ParsedSettings> parsed = new LinkedHashMap<>();
         Set<String> titles = new HashSet<>();
         definition.steps().forEach(s -> {
+            try {
+                Fields.stepTitle(s.title());
+            } catch (TaskSyncException e) {
+                problems.add(e.getMessage());
+            }
             if (!titles.add(s.title())) {
                 problems.add("two steps are titled '" + s.title() + "'; titles identify steps within a task");
             }
@@ -375,13 +386,15 @@ public final class TaskSync implements AutoCloseable {
 
     /** Creates a task; a name already taken is refused with {@link DuplicateTaskException}. */
     public Task createTask(String name, String status, String localPath) {
-        if (name == null || name.isBlank()) {
-            throw new TaskSyncException("a task needs a non-blank name");
-        }
+        Fields.taskName(name);
+        Fields.taskStatus(status);
+        Fields.localPath(localPath);
         return dsl.transactionResult(tx -> Store.insertTask(tx.dsl(), name, status == null ? "new" : status, localPath));
     }
 
     public Task updateTask(int id, String status, String localPath) {
+        Fields.taskStatus(status);
+        Fields.localPath(localPath);
         return dsl.transactionResult(tx -> Store.updateTask(tx.dsl(), id, status, localPath));
     }
 
@@ -396,9 +409,23 @@ public final class TaskSync implements AutoCloseable {
     /** A task by id (all digits) or by name. */
     public Task task(String idOrName) {
         if (idOrName.matches("\\d+")) {
-            return task(Integer.parseInt(idOrName));
+            return task(id("task", idOrName));
         }
         return findTask(idOrName).orElseThrow(() -> new NotFoundException("task", idOrName));
+    }
+
+    /** A task or step id given as text: digits within the range of ids. */
+    private static int id(String what, String text) {
+        try {
+            int id = Integer.parseInt(text);
+            if (id > 0) {
+                return id;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new TaskSyncException("'" + text + "' is not a valid " + what + " id: ids are whole numbers from 1 to "
+                + Integer.MAX_VALUE);
     }
 
     public List<Task> tasks() {
@@ -417,13 +444,12 @@ public final class TaskSync implements AutoCloseable {
      * The settings are checked (type, fields, depends_on ids of the same task) before anything is written.
      */
     public Step createStep(int taskId, String title, String settingsJson) {
-        if (title == null || title.isBlank()) {
-            throw new TaskSyncException("a step needs a non-blank title");
-        }
+        Fields.stepTitle(title);
         ParsedSettings parsed = registry.parse(settingsJson);
         return dsl.transactionResult(tx -> {
             DSLContext t = tx.dsl();
             Task task = Store.lockTask(t, taskId);
+            checkTitleIsFree(t, task, title, null);
             checkDependencies(t, task, title, null, parsed.dependsOn());
             return Store.insertStep(t, taskId, title, parsed.document(), parsed.dependsOn());
         });
@@ -437,15 +463,29 @@ public final class TaskSync implements AutoCloseable {
 
     /** Replaces a step's settings (and optionally its title), checked like {@link #createStep}. */
     public Step updateStep(int stepId, String title, String settingsJson) {
+        if (title != null) {
+            Fields.stepTitle(title);
+        }
         ParsedSettings parsed = registry.parse(settingsJson);
         return dsl.transactionResult(tx -> {
             DSLContext t = tx.dsl();
             Step current = Store.step(t, stepId);
             Task task = Store.lockTask(t, current.taskId());
             String newTitle = title == null ? current.title() : title;
+            checkTitleIsFree(t, task, newTitle, stepId);
             checkDependencies(t, task, newTitle, stepId, parsed.dependsOn());
             return Store.updateStep(t, stepId, newTitle, parsed.document(), parsed.dependsOn());
         });
+    }
+
+    /** Titles identify steps within a task (saving a definition matches by title). */
+    private static void checkTitleIsFree(DSLContext t, Task task, String title, Integer stepId) {
+        for (Step other : Store.steps(t, task.id())) {
+            if (other.title().equals(title) && (stepId == null || other.id() != stepId)) {
+                throw new TaskSyncException("the step title '" + title + "' is taken: task " + task.id() + " '" + task.name()
+                        + "' already has step " + other.id() + " with it; titles identify steps within a task");
+            }
+        }
     }
 
     /** Each id must be a step of the task; with the edited step's new dependencies the task must stay acyclic. */

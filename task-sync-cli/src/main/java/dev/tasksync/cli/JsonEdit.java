@@ -1,10 +1,10 @@
 package dev.tasksync.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.tasksync.internal.types.SettingsJson;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -74,10 +74,11 @@ final class JsonEdit {
         return segments;
     }
 
+    /** VALUE as JSON when the whole of it is one JSON value, else as a string. */
     static JsonNode value(String text) {
         try {
-            return Json.MAPPER.readTree(text);
-        } catch (JsonProcessingException | RuntimeException e) {
+            return SettingsJson.parse(text);
+        } catch (RuntimeException e) {
             return TextNode.valueOf(text);
         }
     }
@@ -89,6 +90,11 @@ final class JsonEdit {
             throw new Cli.UsageException("--set needs json.path=VALUE, was '" + assignment + "'");
         }
         String path = assignment.substring(0, eq);
+        if (assignment.substring(eq + 1).isEmpty()) {
+            // An empty VALUE is a slip far more often than a wish for "" (or null): say so.
+            throw new Cli.UsageException("--set " + path + "=: the value is empty; give one (\"\" for an empty string),"
+                    + " or use --remove-key " + path + " to remove the key");
+        }
         JsonNode value = value(assignment.substring(eq + 1));
         List<Segment> segments = parse(path);
         JsonNode node = document;

@@ -12,12 +12,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import dev.tasksync.internal.types.SettingsJson;
+
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -46,20 +43,13 @@ final class StepCommands {
     static String readSettings(BaseCommand command, String settings) {
         if ("-".equals(settings)) {
             try {
-                return new String(command.root().in.readAllBytes(), StandardCharsets.UTF_8);
+                return SettingsText.decode(SettingsText.readBounded(command.root().in), "standard input");
             } catch (IOException e) {
-                throw new Cli.UsageException("could not read settings from standard input: " + e.getMessage());
+                throw new Cli.UsageException("cannot read settings from standard input: " + SettingsText.reason(e));
             }
         }
         if (settings.startsWith("@")) {
-            Path file = Paths.get(settings.substring(1));
-            try {
-                return Files.readString(file);
-            } catch (NoSuchFileException e) {
-                throw new Cli.UsageException("settings file " + file + " does not exist");
-            } catch (IOException e) {
-                throw new Cli.UsageException("could not read settings file " + file + ": " + e.getMessage());
-            }
+            return SettingsText.readFile(settings.substring(1));
         }
         return settings;
     }
@@ -232,12 +222,10 @@ final class StepCommands {
             JsonNode document;
             if (settings != null) {
                 String text = readSettings(this, settings);
-                try {
-                    document = Json.MAPPER.readTree(text);
-                } catch (IOException e) {
-                    // let the core report malformed JSON with its line and column
-                    return save(current, text);
+                if (set.isEmpty() && remove.isEmpty()) {
+                    return save(current, text); // the core parses (and reports) the text as given
                 }
+                document = SettingsJson.parse(text);
             } else {
                 document = current.settings();
             }

@@ -15,6 +15,12 @@ import java.util.Optional;
  * "missing" or "wrong type" error names the exact field, e.g. {@code $.docker_run.command[1]}.
  */
 public final class JsonSettings {
+    /**
+     * Keys the core reads from every type's settings object (and removes before the type's
+     * {@code parse} sees them): name them among the accepted fields in "unknown field" messages.
+     */
+    public static final List<String> CORE_FIELDS = List.of("depends_on", "retries", "retry_backoff_seconds", "timeout_seconds");
+
     private final JsonNode node;
     private final String path;
 

@@ -47,12 +47,13 @@ public final class DockerBuildStepType implements StepType<DockerBuild> {
     @Override
     public DockerBuild parse(JsonSettings value) {
         Settings.onlyFields(value, FIELDS);
-        String imageTag = value.field("image_tag").asNonBlankString();
+        String imageTag = ImageReference.check(value.field("image_tag"), false);
         List<String> files = Settings.nonBlankList(value, "files");
         List<String> shell = Settings.nonBlankList(value, "shell");
         String context = Settings.optionalNonBlank(value, "context").orElse(null);
         String dockerfile = Settings.optionalNonBlank(value, "dockerfile").orElse(null);
-        List<String> tags = Settings.nonBlankList(value, "tags");
+        List<String> tags = value.optionalField("tags")
+                .map(list -> list.asList().stream().map(t -> ImageReference.check(t, false)).toList()).orElse(List.of());
         var buildArgs = value.stringMap("build_args");
         boolean noCache = value.optionalBoolean("no_cache").orElse(false);
         return new DockerBuild(imageTag, files, shell, context, dockerfile, tags, buildArgs, noCache);

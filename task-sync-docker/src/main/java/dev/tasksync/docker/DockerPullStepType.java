@@ -52,8 +52,8 @@ public final class DockerPullStepType implements StepType<DockerPull> {
     @Override
     public DockerPull parse(JsonSettings value) {
         Settings.onlyFields(value, FIELDS);
-        String imageTag = value.field("image_tag").asNonBlankString();
-        String imageId = Settings.optionalNonBlank(value, "image_id").orElse(null);
+        String imageTag = ImageReference.check(value.field("image_tag"), true);
+        String imageId = Settings.optionalImageId(value, "image_id").orElse(null);
         OffsetDateTime before = value.optionalField("prevent_run_before").map(t -> {
             try {
                 return OffsetDateTime.parse(t.asNonBlankString());

@@ -44,8 +44,8 @@ public final class DockerRubricsStepType implements StepType<DockerRubrics> {
     @Override
     public DockerRubrics parse(JsonSettings value) {
         Settings.onlyFields(value, FIELDS);
-        String imageTag = Settings.optionalNonBlank(value, "image_tag").orElse(null);
-        String imageId = Settings.optionalNonBlank(value, "image_id").orElse(null);
+        String imageTag = Settings.optionalImage(value, "image_tag").orElse(null);
+        String imageId = Settings.optionalImageId(value, "image_id").orElse(null);
         if (imageTag != null && imageId != null) {
             throw value.invalid("give image_tag or image_id, not both");
         }

@@ -52,10 +52,14 @@ public final class DockerShellStepType implements StepType<DockerShell> {
 
     private static DockerShell.Target target(JsonSettings docker) {
         Settings.onlyFields(docker, Set.of("image_tag", "image_id", "container_id", "container_name"));
-        String imageTag = Settings.optionalNonBlank(docker, "image_tag").orElse(null);
-        String imageId = Settings.optionalNonBlank(docker, "image_id").orElse(null);
-        String containerId = Settings.optionalNonBlank(docker, "container_id").orElse(null);
+        String imageTag = Settings.optionalImage(docker, "image_tag").orElse(null);
+        String imageId = Settings.optionalImageId(docker, "image_id").orElse(null);
+        String containerId = docker.optionalField("container_id").map(ImageReference::checkContainerId).orElse(null);
         String containerName = Settings.optionalNonBlank(docker, "container_name").orElse(null);
+        if (containerName != null && !containerName.matches("[a-zA-Z0-9][a-zA-Z0-9_.-]*")) {
+            throw new dev.tasksync.InvalidSettingsException(docker.path() + ".container_name",
+                    "'" + containerName + "' is not a valid container name (letters, digits, _ . -)");
+        }
         long set = java.util.stream.Stream.of(imageTag, imageId, containerId, containerName).filter(x -> x != null).count();
         if (set != 1) {
             throw docker.invalid("give exactly one of image_tag, image_id, container_id, container_name"

@@ -27,10 +27,24 @@ final class Settings {
         while (names.hasNext()) {
             String name = names.next();
             if (!known.contains(name)) {
+                List<String> accepted = new ArrayList<>(known);
+                if (value.path().indexOf('.') == value.path().lastIndexOf('.')) {
+                    accepted.addAll(JsonSettings.CORE_FIELDS); // the type's own object also takes the core's keys
+                }
                 throw new dev.tasksync.InvalidSettingsException(value.path() + "." + name,
-                        "unknown field; expected one of " + String.join(", ", known.stream().sorted().toList()));
+                        "unknown field; expected one of " + String.join(", ", accepted.stream().sorted().toList()));
             }
         }
+    }
+
+    /** An optional image reference ({@code image_tag}); see {@link ImageReference}. */
+    static Optional<String> optionalImage(JsonSettings value, String name) {
+        return value.optionalField(name).map(f -> ImageReference.check(f, true));
+    }
+
+    /** An optional image id; see {@link ImageReference#checkId}. */
+    static Optional<String> optionalImageId(JsonSettings value, String name) {
+        return value.optionalField(name).map(ImageReference::checkId);
     }
 
     static Optional<String> optionalNonBlank(JsonSettings value, String name) {

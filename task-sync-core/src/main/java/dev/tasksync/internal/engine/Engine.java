@@ -462,9 +462,19 @@ public final class Engine implements AutoCloseable {
         }
         Collection<Step> steps = byId.values();
         Map<Integer, ParsedSettings> parsed = new HashMap<>();
+        Map<Integer, String> invalid = new HashMap<>();
         Map<Integer, List<Integer>> deps = new LinkedHashMap<>();
         for (Step s : steps) {
-            ParsedSettings p = registry.parse(s.settings());
+            ParsedSettings p;
+            try {
+                p = registry.parse(s.settings());
+            } catch (dev.tasksync.InvalidSettingsException e) {
+                // Settings stored by other means (or by an older version) that no longer parse: this
+                // step runs and fails alone with the message; its dependencies cannot be trusted.
+                invalid.put(s.id(), e.getMessage());
+                deps.put(s.id(), List.of());
+                continue;
+            }
             parsed.put(s.id(), p);
             for (int dep : p.dependsOn()) {
                 if (!byId.containsKey(dep)) {
@@ -474,7 +484,7 @@ public final class Engine implements AutoCloseable {
             deps.put(s.id(), p.dependsOn());
         }
         StepGraph<Integer> graph = StepGraph.of(deps, id -> id + " '" + byId.get(id).title() + "'");
-        return new Loaded(task, byId, parsed, graph, stored, localPath(task), ignore);
+        return new Loaded(task, byId, parsed, invalid, graph, stored, localPath(task), ignore);
     }
 
     static Path localPath(Task task) {
@@ -486,7 +496,8 @@ public final class Engine implements AutoCloseable {
     record Decision(Plan plan, Map<Integer, Inputs> inputs) {
     }
 
-    record Loaded(Task task, Map<Integer, Step> steps, Map<Integer, ParsedSettings> parsed,
+    /** @param invalid the steps whose stored settings do not parse, with why */
+    record Loaded(Task task, Map<Integer, Step> steps, Map<Integer, ParsedSettings> parsed, Map<Integer, String> invalid,
                           StepGraph<Integer> graph, Map<Integer, StoredState> stored, Path localPath,
                           List<java.nio.file.PathMatcher> ignore) {
 
@@ -496,7 +507,8 @@ public final class Engine implements AutoCloseable {
             Map<Integer, Map<String, Path>> watched = new HashMap<>();
             Set<Path> files = new HashSet<>();
             for (int id : order) {
-                Map<String, Path> w = FileHasher.expand(localPath, parsed.get(id).watchedFiles(), ignore);
+                Map<String, Path> w = parsed.containsKey(id)
+                        ? FileHasher.expand(localPath, parsed.get(id).watchedFiles(), ignore) : Map.of();
                 watched.put(id, w);
                 w.values().stream().filter(java.util.Objects::nonNull).forEach(files::add);
             }
@@ -512,7 +524,8 @@ public final class Engine implements AutoCloseable {
                 for (int dep : graph.directUpstreamOf(id)) {
                     upstream.put(dep, fingerprints.get(dep));
                 }
-                Inputs in = new Inputs(FileHasher.sha256(parsed.get(id).document().toString()), fileHashes, upstream);
+                com.fasterxml.jackson.databind.JsonNode document = parsed.containsKey(id) ? parsed.get(id).document() : step.settings();
+                Inputs in = new Inputs(FileHasher.sha256(document.toString()), fileHashes, upstream);
                 inputs.put(id, in);
                 String fp = in.fingerprint();
                 fingerprints.put(id, fp);
@@ -524,6 +537,9 @@ public final class Engine implements AutoCloseable {
 
         private PlannedStep decide(Step step, Inputs in, String fingerprint, boolean force, Map<Integer, PlannedStep> planned) {
             String title = step.title();
+            if (invalid.containsKey(step.id())) {
+                return new PlannedStep(step.id(), title, true, invalid.get(step.id()));
+            }
             if (force) {
                 return new PlannedStep(step.id(), title, true, "forced");
             }

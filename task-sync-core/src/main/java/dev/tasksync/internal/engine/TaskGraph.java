@@ -15,7 +15,7 @@ record TaskGraph(int taskId, String taskName, Path localPath, StepGraph<Integer>
         Map<Integer, String> types = new HashMap<>();
         loaded.steps().forEach((id, step) -> {
             titles.put(id, step.title());
-            types.put(id, loaded.parsed().get(id).type());
+            types.put(id, step.type());
         });
         return new TaskGraph(loaded.task().id(), loaded.task().name(), loaded.localPath(), loaded.graph(), titles, types);
     }

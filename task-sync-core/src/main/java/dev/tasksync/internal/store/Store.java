@@ -9,6 +9,7 @@ import dev.tasksync.Step;
 import dev.tasksync.StepStatus;
 import dev.tasksync.Task;
 import dev.tasksync.TaskSyncException;
+import dev.tasksync.internal.types.SettingsJson;
 import dev.tasksync.internal.store.jooq.tables.records.StepsRecord;
 import dev.tasksync.internal.store.jooq.tables.records.TasksRecord;
 import org.jooq.DSLContext;
@@ -26,7 +27,8 @@ import static dev.tasksync.internal.store.jooq.Tables.TASKS;
 
 /** Reads and writes tasks and steps through jOOQ. Every method takes the DSLContext of its transaction. */
 public final class Store {
-    public static final ObjectMapper JSON = new ObjectMapper();
+    /** Reads with the constraints settings are written with (see {@link SettingsJson}). */
+    public static final ObjectMapper JSON = SettingsJson.READ;
 
     private Store() {
     }
@@ -209,7 +211,7 @@ public final class Store {
             return null;
         }
         try {
-            return JSON.readTree(jsonb.data());
+            return SettingsJson.readStored(jsonb.data());
         } catch (JsonProcessingException e) {
             throw new DataAccessException("stored JSON is unreadable: " + e.getOriginalMessage(), e);
         }

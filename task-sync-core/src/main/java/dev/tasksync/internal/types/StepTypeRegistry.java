@@ -1,6 +1,5 @@
 package dev.tasksync.internal.types;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -23,9 +22,8 @@ import java.util.ServiceLoader;
 public final class StepTypeRegistry {
     public static final String DEPENDS_ON = "depends_on";
     /** Keys of a settings object read by the core for every type; step types never see them. */
-    public static final List<String> CORE_KEYS = List.of(DEPENDS_ON, ExecutionPolicy.RETRIES,
-            ExecutionPolicy.BACKOFF, ExecutionPolicy.TIMEOUT);
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    public static final List<String> CORE_KEYS = JsonSettings.CORE_FIELDS;
+    private static final ObjectMapper MAPPER = SettingsJson.READ;
 
     private final Map<String, StepType<?>> types;
 
@@ -71,19 +69,13 @@ public final class StepTypeRegistry {
         if (json == null || json.isBlank()) {
             throw new InvalidSettingsException("$", "settings are empty; expected an object such as {\"file_exists\": \"path\"}");
         }
-        JsonNode document;
-        try {
-            document = MAPPER.readTree(json);
-        } catch (JsonProcessingException e) {
-            var loc = e.getLocation();
-            throw new InvalidSettingsException("$", "malformed JSON"
-                    + (loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr())
-                    + ": " + e.getOriginalMessage());
-        }
-        return parse(document);
+        return parse(SettingsJson.parse(json));
     }
 
-    /** Checks a settings document: one key naming a known type, a valid value, well-formed depends_on. */
+    /**
+     * Checks a settings document: one key naming a known type, a valid value, well-formed depends_on,
+     * and nothing that could not be stored and read back ({@link SettingsJson#check}).
+     */
     public ParsedSettings parse(JsonNode document) {
         if (document == null || !document.isObject()) {
             throw new InvalidSettingsException("$", "expected an object with one key naming the step type, such as {\"file_exists\": \"path\"}");
@@ -94,6 +86,7 @@ public final class StepTypeRegistry {
             throw new InvalidSettingsException("$", "expected exactly one top-level key naming the step type, got "
                     + (keys.isEmpty() ? "none" : keys.size() + ": " + String.join(", ", keys)));
         }
+        SettingsJson.check(document, "$");
         String key = document.fieldNames().next();
         StepType<?> type = get(key);
         JsonNode value = document.get(key);
@@ -119,19 +112,42 @@ public final class StepTypeRegistry {
         if (settings == null) {
             throw new InvalidSettingsException(path, "step type " + key + " parsed these settings to null");
         }
+        checkWatchedPaths(type, settings, value, path);
         return new ParsedSettings(key, type, document, value, settings, dependsOn, policy);
     }
 
-    private static List<Integer> parseDependsOn(JsonSettings dependsOn) {
-        if (dependsOn.json().isNull()) {
-            return List.of();
+    /** Watched paths become keys of results and of the file index: they must stay readable there. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static void checkWatchedPaths(StepType<?> type, Object settings, JsonNode value, String path) {
+        List<String> watched = ((StepType) type).watchedFiles(settings);
+        for (String file : watched) {
+            if (file != null && file.length() > SettingsJson.MAX_PATH_LENGTH) {
+                throw new InvalidSettingsException(SettingsJson.pathOf(value, path, file, path), "the path is "
+                        + file.length() + " characters long; at most " + SettingsJson.MAX_PATH_LENGTH + " are allowed");
+            }
         }
+    }
+
+    /** Entries are {@code {"id": N}}: positive step ids, each named once, no other keys. */
+    private static List<Integer> parseDependsOn(JsonSettings dependsOn) {
         List<Integer> ids = new ArrayList<>();
         for (JsonSettings entry : dependsOn.asList()) {
-            int id = entry.field("id").asInt();
-            if (!ids.contains(id)) {
-                ids.add(id);
+            entry.requireObject();
+            entry.json().fieldNames().forEachRemaining(name -> {
+                if (!name.equals("id")) {
+                    throw new InvalidSettingsException(entry.path() + "." + name,
+                            "unknown field; a depends_on entry is {\"id\": STEP_ID}");
+                }
+            });
+            JsonSettings idField = entry.field("id");
+            int id = idField.asInt();
+            if (id <= 0) {
+                throw idField.invalid("must be a positive step id, was " + id);
             }
+            if (ids.contains(id)) {
+                throw idField.invalid("step " + id + " is named twice in depends_on");
+            }
+            ids.add(id);
         }
         return List.copyOf(ids);
     }

@@ -1,0 +1,69 @@
+package dev.tasksync.internal.types;
+
+import dev.tasksync.TaskSyncException;
+
+import java.util.List;
+
+/**
+ * Checks of the plain fields of tasks and steps, so bad input is refused with a message naming
+ * the field instead of by PostgreSQL (a NUL byte, a name too long for the unique index).
+ */
+public final class Fields {
+    /** Task names are unique through a btree index, whose rows hold at most ~2.7 KB. */
+    public static final int MAX_NAME_LENGTH = 255;
+    public static final int MAX_TITLE_LENGTH = 500;
+    public static final int MAX_LOCAL_PATH_LENGTH = SettingsJson.MAX_PATH_LENGTH;
+    /** The statuses the engine gives a task; a task may be created in any of them. */
+    public static final List<String> TASK_STATUSES = List.of("new", "active", "completed", "failed", "cancelled");
+
+    private Fields() {
+    }
+
+    public static void taskName(String name) {
+        if (name == null || name.isBlank()) {
+            throw new TaskSyncException("the task name must not be blank");
+        }
+        text("the task name", name, MAX_NAME_LENGTH);
+        if (name.strip().matches("\\d+")) {
+            throw new TaskSyncException("the task name '" + name + "' is all digits, which commands would read as a task id;"
+                    + " add a letter");
+        }
+    }
+
+    public static void stepTitle(String title) {
+        if (title == null || title.isBlank()) {
+            throw new TaskSyncException("the step title must not be blank");
+        }
+        text("the step title", title, MAX_TITLE_LENGTH);
+    }
+
+    public static void taskStatus(String status) {
+        if (status != null && !TASK_STATUSES.contains(status)) {
+            throw new TaskSyncException("the task status '" + printable(status) + "' is not one of "
+                    + String.join(", ", TASK_STATUSES));
+        }
+    }
+
+    public static void localPath(String localPath) {
+        if (localPath != null) {
+            text("the local path", localPath, MAX_LOCAL_PATH_LENGTH);
+        }
+    }
+
+    private static void text(String what, String value, int max) {
+        if (value.length() > max) {
+            throw new TaskSyncException(what + " is " + value.length() + " characters long; at most " + max + " are allowed");
+        }
+        String problem = SettingsJson.textProblem(value);
+        if (problem != null) {
+            throw new TaskSyncException(what + " " + problem);
+        }
+    }
+
+    private static String printable(String s) {
+        String t = s.length() > 40 ? s.substring(0, 40) + "..." : s;
+        StringBuilder sb = new StringBuilder();
+        t.chars().forEach(c -> sb.append(c < 0x20 || Character.isSurrogate((char) c) ? String.format("\\u%04x", c) : String.valueOf((char) c)));
+        return sb.toString();
+    }
+}

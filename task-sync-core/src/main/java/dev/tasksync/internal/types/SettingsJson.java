@@ -1,0 +1,216 @@
+package dev.tasksync.internal.types;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tasksync.InvalidSettingsException;
+
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * The one JSON dialect of settings: what {@code step create} accepts is exactly what the engine can
+ * read back. Text is parsed with the same {@link StreamReadConstraints} as stored rows are read
+ * with, refusing duplicate keys and trailing data; {@link #check} then refuses what PostgreSQL or
+ * a later read would mangle or reject (NUL, unpaired surrogates, non-finite numbers, null values,
+ * overlong keys and strings).
+ */
+public final class SettingsJson {
+    /** Longest key of a settings object (keys are field names, env names, ...). */
+    public static final int MAX_KEY_LENGTH = 1_000;
+    /** Longest string value (a script given to docker_shell fits easily). */
+    public static final int MAX_STRING_LENGTH = 100_000;
+    /** Longest path a step watches (Linux's PATH_MAX); such paths become keys of results. */
+    public static final int MAX_PATH_LENGTH = 4_096;
+    /** Deepest nesting of a settings document. */
+    public static final int MAX_DEPTH = 64;
+
+    /** Shared by the write side (settings text) and the read side (stored rows). */
+    public static final StreamReadConstraints CONSTRAINTS = StreamReadConstraints.builder()
+            .maxNameLength(50_000)
+            .maxStringLength(20_000_000)
+            .maxNestingDepth(1_000)
+            .maxNumberLength(1_000)
+            .build();
+
+    /** For settings text: duplicate keys and anything after the document are errors. */
+    private static final ObjectMapper STRICT = new ObjectMapper(JsonFactory.builder()
+            .streamReadConstraints(CONSTRAINTS)
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
+            .build())
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+    /** For stored rows (jsonb is always well-formed; keys are already unique). */
+    public static final ObjectMapper READ = new ObjectMapper(JsonFactory.builder()
+            .streamReadConstraints(CONSTRAINTS)
+            .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
+            .build());
+
+    /**
+     * Only for rows task-sync did not write (e.g. by hand with SQL) that exceed {@link #CONSTRAINTS}:
+     * they are read so that the step can be shown and fail alone with {@link #check}'s message.
+     */
+    private static final ObjectMapper UNBOUNDED = new ObjectMapper(JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxNameLength(Integer.MAX_VALUE)
+                    .maxStringLength(Integer.MAX_VALUE)
+                    .maxNestingDepth(Integer.MAX_VALUE)
+                    .maxNumberLength(Integer.MAX_VALUE)
+                    .build())
+            .build());
+
+    private SettingsJson() {
+    }
+
+    /** Parses settings text; malformed JSON is reported with its line and column, without Jackson's source excerpt. */
+    public static JsonNode parse(String json) {
+        try {
+            JsonNode node = STRICT.readTree(json);
+            if (node == null || node.isMissingNode()) {
+                throw new InvalidSettingsException("$", "settings are empty; expected an object such as {\"file_exists\": \"path\"}");
+            }
+            return node;
+        } catch (JsonProcessingException e) {
+            var loc = e.getLocation();
+            throw new InvalidSettingsException("$", "malformed JSON"
+                    + (loc == null || loc.getLineNr() < 0 ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr())
+                    + ": " + clean(e.getOriginalMessage()));
+        }
+    }
+
+    /** Reads a stored document; rows beyond the constraints (never written by task-sync) are still read. */
+    public static JsonNode readStored(String json) throws JsonProcessingException {
+        try {
+            return READ.readTree(json);
+        } catch (com.fasterxml.jackson.core.exc.StreamConstraintsException e) {
+            return UNBOUNDED.readTree(json);
+        }
+    }
+
+    /**
+     * Jackson's message without its source excerpt ("[Source: REDACTED (`StreamReadFeature...` disabled); line: 1, column: 2]"
+     * becomes "line 1, column 2") and without advice to enable Jackson features (not the user's to enable).
+     */
+    static String clean(String message) {
+        if (message == null) {
+            return "unreadable";
+        }
+        if (message.startsWith("Trailing token")) {
+            return "unexpected data after the end of the JSON document";
+        }
+        if (message.startsWith("Duplicate field")) {
+            return message.replace("Duplicate field", "duplicate key");
+        }
+        String m = message.replaceAll("\\[Source: .*?; line: (\\d+), column: (\\d+)\\]", "line $1, column $2");
+        m = m.replaceAll("\\[Source: [^\\]]*\\]", "");
+        m = m.replaceAll("\\s*\\(`[A-Za-z]*Feature\\.[A-Z_]+` disabled\\)", "");
+        m = m.replaceAll(":?\\s*(?:enable|use|not allowed as per|as per) `[A-Za-z.]*Feature\\.[A-Z_]+`(?: to allow)?", "");
+        m = m.replaceAll(", from `StreamReadConstraints[^`]*`", "");
+        m = m.replaceAll("\\s*\\(by setting `[^`]*`[^)]*\\)", "");
+        m = m.replace("\n", " ").replaceAll("\\s+", " ").trim();
+        return m.isEmpty() ? "unreadable" : m;
+    }
+
+    /** Refuses values that could not be stored faithfully or read back; every problem names its path. */
+    public static void check(JsonNode node, String path) {
+        check(node, path, 0);
+    }
+
+    private static void check(JsonNode node, String path, int depth) {
+        if (depth > MAX_DEPTH) {
+            throw new InvalidSettingsException(path, "nested more than " + MAX_DEPTH + " levels deep");
+        }
+        switch (node.getNodeType()) {
+            case NULL -> throw new InvalidSettingsException(path,
+                    "null is not a value here; leave the field out for its default");
+            case STRING -> checkString(node.textValue(), path, MAX_STRING_LENGTH, "the value");
+            case NUMBER -> {
+                if (node.isFloatingPointNumber() && !Double.isFinite(node.doubleValue())) {
+                    throw new InvalidSettingsException(path, "the number " + node.asText() + " is out of range");
+                }
+                if (node.isBigDecimal() && !Double.isFinite(node.decimalValue().doubleValue())) {
+                    throw new InvalidSettingsException(path, "the number is out of range");
+                }
+            }
+            case ARRAY -> {
+                for (int i = 0; i < node.size(); i++) {
+                    check(node.get(i), path + "[" + i + "]", depth + 1);
+                }
+            }
+            case OBJECT -> {
+                Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+                while (fields.hasNext()) {
+                    var e = fields.next();
+                    checkString(e.getKey(), path, MAX_KEY_LENGTH, "a key");
+                    check(e.getValue(), path + "." + e.getKey(), depth + 1);
+                }
+            }
+            default -> { }
+        }
+    }
+
+    /** No NUL (PostgreSQL's text and jsonb cannot hold it), no unpaired surrogate, bounded length. */
+    public static void checkString(String s, String path, int maxLength, String what) {
+        if (s.length() > maxLength) {
+            throw new InvalidSettingsException(path, what + " is " + s.length() + " characters long; at most "
+                    + maxLength + " are allowed");
+        }
+        String problem = textProblem(s);
+        if (problem != null) {
+            throw new InvalidSettingsException(path, what + " " + problem);
+        }
+    }
+
+    /** Why PostgreSQL could not store this text as given, or null when it can. */
+    public static String textProblem(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\u0000') {
+                return "contains a NUL character (\\u0000) at index " + i + ", which cannot be stored";
+            }
+            if (Character.isHighSurrogate(c)) {
+                if (i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                    i++;
+                    continue;
+                }
+                return "contains an unpaired UTF-16 surrogate (\\u" + Integer.toHexString(c) + ") at index " + i
+                        + ", which is not valid Unicode";
+            }
+            if (Character.isLowSurrogate(c)) {
+                return "contains an unpaired UTF-16 surrogate (\\u" + Integer.toHexString(c) + ") at index " + i
+                        + ", which is not valid Unicode";
+            }
+        }
+        return null;
+    }
+
+    /** The JSON path of the first string equal to {@code value} in the document, or {@code fallback}. */
+    public static String pathOf(JsonNode node, String path, String value, String fallback) {
+        if (node.isTextual()) {
+            return node.textValue().equals(value) ? path : null;
+        }
+        if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                String p = pathOf(node.get(i), path + "[" + i + "]", value, null);
+                if (p != null) {
+                    return p;
+                }
+            }
+        } else if (node.isObject()) {
+            Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+            while (fields.hasNext()) {
+                var e = fields.next();
+                String p = pathOf(e.getValue(), path + "." + e.getKey(), value, null);
+                if (p != null) {
+                    return p;
+                }
+            }
+        }
+        return fallback;
+    }
+}

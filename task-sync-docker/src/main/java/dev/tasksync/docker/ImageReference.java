@@ -1,0 +1,86 @@
+package dev.tasksync.docker;
+
+import dev.tasksync.spi.JsonSettings;
+
+import java.util.regex.Pattern;
+
+/**
+ * Docker's reference grammar (distribution/reference): {@code [registry[:port]/]name[:tag][@digest]},
+ * name components lowercase; and the forms an image id may take. Checked when a step is written,
+ * so a bad tag is refused then instead of failing at run time inside the engine's API.
+ */
+final class ImageReference {
+    private static final String COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
+    private static final String DOMAIN_COMPONENT = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
+    private static final String HOST = "(?:" + DOMAIN_COMPONENT + "(?:\\." + DOMAIN_COMPONENT + ")*|\\[[a-fA-F0-9:]+\\])";
+    private static final String DOMAIN = HOST + "(?::[0-9]+)?";
+    private static final String NAME = "(?:" + DOMAIN + "/)?" + COMPONENT + "(?:/" + COMPONENT + ")*";
+    private static final String TAG = "[\\w][\\w.-]{0,127}";
+    private static final String DIGEST = "[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}";
+    private static final Pattern REFERENCE = Pattern.compile("(" + NAME + ")(?::" + TAG + ")?(@" + DIGEST + ")?");
+    /** An image id as Docker prints it: full or a prefix of at least 12 hex digits, with or without {@code sha256:}. */
+    private static final Pattern ID = Pattern.compile("(?:sha256:)?[0-9a-f]{12,64}");
+    /** What docker_shell's container_id takes: a container id or a unique prefix of it. */
+    private static final Pattern CONTAINER_ID = Pattern.compile("[0-9a-f]{1,64}");
+    private static final int MAX_NAME_LENGTH = 255;
+    private static final String FORM = "expected [registry[:port]/]name[:tag][@digest] with a lowercase name,"
+            + " such as my-app:1.0 or registry.example.com:5000/team/app:2";
+
+    private ImageReference() {
+    }
+
+    /** The string value of {@code field}, which must be an image reference (a digest only if allowed). */
+    static String check(JsonSettings field, boolean digestAllowed) {
+        String ref = field.asNonBlankString();
+        var m = REFERENCE.matcher(ref);
+        if (!m.matches()) {
+            String hint = !ref.equals(ref.toLowerCase()) && REFERENCE.matcher(ref.toLowerCase()).matches()
+                    ? " (image names must be lowercase)" : "";
+            throw field.invalid("'" + printable(ref) + "' is not a valid image reference" + hint + ": " + FORM);
+        }
+        if (m.group(1).length() > MAX_NAME_LENGTH) {
+            throw field.invalid("the image name is " + m.group(1).length() + " characters long; at most "
+                    + MAX_NAME_LENGTH + " are allowed");
+        }
+        if (m.group(2) != null && !digestAllowed) {
+            throw field.invalid("'" + printable(ref) + "' has a digest (@...); a built image is tagged by name[:tag]");
+        }
+        return ref;
+    }
+
+    /** An image id (full or a prefix of 12+ hex digits, optionally sha256:) or a digest reference name@sha256:... */
+    static String checkId(JsonSettings field) {
+        String id = field.asNonBlankString();
+        if (ID.matcher(id).matches()) {
+            return id;
+        }
+        var m = REFERENCE.matcher(id);
+        if (m.matches() && m.group(2) != null) {
+            return id;
+        }
+        throw field.invalid("'" + printable(id) + "' is not an image id: expected sha256:<64 hex digits>, a prefix of"
+                + " at least 12 hex digits, or a digest reference such as my-app@sha256:<64 hex digits>");
+    }
+
+    static String checkContainerId(JsonSettings field) {
+        String id = field.asNonBlankString();
+        if (!CONTAINER_ID.matcher(id).matches()) {
+            throw field.invalid("'" + printable(id) + "' is not a container id (lowercase hex digits, at most 64);"
+                    + " use container_name for a name");
+        }
+        return id;
+    }
+
+    private static String printable(String s) {
+        String t = s.length() > 80 ? s.substring(0, 80) + "..." : s;
+        StringBuilder sb = new StringBuilder();
+        t.codePoints().forEach(c -> {
+            if (c < 0x20 || c == 0x7f) {
+                sb.append(String.format("\\u%04x", c));
+            } else {
+                sb.appendCodePoint(c);
+            }
+        });
+        return sb.toString();
+    }
+}
