@@ -76,7 +76,7 @@ class SettingsTest {
         DockerRubrics rubrics = DockerRubrics.of("g:1", "a.py").withCriterion("c1", "Compiles", "true", 2, true)
                 .withWorkspace("/w").withCriterionTimeoutSeconds(9);
         assertThat(parse(new DockerRubricsStepType(NOWHERE), rubrics.toJson().toString())).isEqualTo(rubrics);
-        DockerPull pull = DockerPull.of("alpine:3.20").withImageId("sha256:abc").withPullInterval(Duration.ofHours(6))
+        DockerPull pull = DockerPull.of("alpine:3.20").withImageId("sha256:" + "ab".repeat(32)).withPullInterval(Duration.ofHours(6))
                 .withPreventRunBefore(java.time.OffsetDateTime.parse("2030-01-01T00:00:00Z"));
         assertThat(parse(new DockerPullStepType(NOWHERE), pull.toJson().toString())).isEqualTo(pull);
     }
@@ -102,7 +102,7 @@ class SettingsTest {
         assertThat(error(new DockerBuildStepType(NOWHERE), "{\"image_tag\": \"a\", \"no_cache\": \"yes\"}").getMessage())
                 .contains("$.docker_build.no_cache");
         assertThat(error(new DockerRunStepType(NOWHERE), "{\"command\": [\"ls\", 1]}").getMessage()).contains("$.docker_run.command[1]");
-        assertThat(error(new DockerRunStepType(NOWHERE), "{\"image_tag\": \"a\", \"image_id\": \"b\"}").getMessage())
+        assertThat(error(new DockerRunStepType(NOWHERE), "{\"image_tag\": \"a\", \"image_id\": \"0123456789ab\"}").getMessage())
                 .contains("$.docker_run").contains("not both");
         assertThat(error(new DockerRunStepType(NOWHERE), "{\"mounts\": [\"a:relative\"]}").getMessage())
                 .contains("$.docker_run.mounts[0]").contains("absolute");

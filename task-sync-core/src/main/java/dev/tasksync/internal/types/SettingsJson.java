@@ -1,6 +1,7 @@
 package dev.tasksync.internal.types;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
@@ -76,10 +77,34 @@ public final class SettingsJson {
             }
             return node;
         } catch (JsonProcessingException e) {
+            String end = endOfFirstDocument(json);
+            if (end != null) {
+                throw new InvalidSettingsException("$", "unexpected data after the end of the JSON document, which ends at " + end
+                        + "; give one JSON object");
+            }
             var loc = e.getLocation();
             throw new InvalidSettingsException("$", "malformed JSON"
                     + (loc == null || loc.getLineNr() < 0 ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr())
                     + ": " + clean(e.getOriginalMessage()));
+        }
+    }
+
+    /** Where the first JSON value of the text ends ("line L, column C"), when there is one and text follows it. */
+    private static String endOfFirstDocument(String json) {
+        try (JsonParser p = READ.createParser(json)) {
+            if (p.nextToken() == null) {
+                return null;
+            }
+            p.skipChildren();
+            var loc = p.currentLocation();
+            String end = "line " + loc.getLineNr() + ", column " + loc.getColumnNr();
+            try {
+                return p.nextToken() != null ? end : null;
+            } catch (java.io.IOException e) {
+                return end; // garbage after a complete document
+            }
+        } catch (java.io.IOException e) {
+            return null; // the document itself is malformed: reported as such
         }
     }
 

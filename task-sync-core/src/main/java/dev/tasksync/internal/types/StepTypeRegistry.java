@@ -132,14 +132,13 @@ public final class StepTypeRegistry {
     private static List<Integer> parseDependsOn(JsonSettings dependsOn) {
         List<Integer> ids = new ArrayList<>();
         for (JsonSettings entry : dependsOn.asList()) {
-            entry.requireObject();
+            JsonSettings idField = entry.field("id");
             entry.json().fieldNames().forEachRemaining(name -> {
                 if (!name.equals("id")) {
                     throw new InvalidSettingsException(entry.path() + "." + name,
                             "unknown field; a depends_on entry is {\"id\": STEP_ID}");
                 }
             });
-            JsonSettings idField = entry.field("id");
             int id = idField.asInt();
             if (id <= 0) {
                 throw idField.invalid("must be a positive step id, was " + id);
