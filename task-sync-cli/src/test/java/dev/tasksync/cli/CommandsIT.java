@@ -49,10 +49,10 @@ class CommandsIT {
 
     @Test
     void taskCreateListShowAndJson() throws IOException {
-        CliHarness.Result created = ok("task", "create", "--name", "build", "--status", "draft", "--local-path", "/src/app");
+        CliHarness.Result created = ok("task", "create", "--name", "build", "--status", "active", "--local-path", "/src/app");
         assertThat(created.out()).contains("Created task").contains("'build'");
         Task t = cli.api.findTask("build").orElseThrow();
-        assertThat(t.status()).isEqualTo("draft");
+        assertThat(t.status()).isEqualTo("active");
         assertThat(t.localPath()).isEqualTo("/src/app");
 
         CliHarness.Result list = ok("task", "list");

@@ -136,6 +136,9 @@ public final class SettingsJson {
         m = m.replaceAll("\\s*\\(`[A-Za-z]*Feature\\.[A-Z_]+` disabled\\)", "");
         m = m.replaceAll(":?\\s*(?:enable|use|not allowed as per|as per) `[A-Za-z.]*Feature\\.[A-Z_]+`(?: to allow)?", "");
         m = m.replaceAll(", from `StreamReadConstraints[^`]*`", "");
+        m = m.replace("maybe a (non-standard) comment? (not recognized as one since Feature 'ALLOW_COMMENTS' not enabled for parser)",
+                "comments are not allowed in JSON");
+        m = m.replaceAll("\\s*\\([^()]*Feature '[A-Z_]+'[^()]*\\)", "");
         m = m.replaceAll("\\s*\\(by setting `[^`]*`[^)]*\\)", "");
         m = m.replace("\n", " ").replaceAll("\\s+", " ").trim();
         return m.isEmpty() ? "unreadable" : m;
