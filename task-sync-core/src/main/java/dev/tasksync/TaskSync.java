@@ -472,7 +472,9 @@ public final class TaskSync implements AutoCloseable {
             Step current = Store.step(t, stepId);
             Task task = Store.lockTask(t, current.taskId());
             String newTitle = title == null ? current.title() : title;
-            checkTitleIsFree(t, task, newTitle, stepId);
+            if (!newTitle.equals(current.title())) { // steps stored with one title before titles were unique stay editable
+                checkTitleIsFree(t, task, newTitle, stepId);
+            }
             checkDependencies(t, task, newTitle, stepId, parsed.dependsOn());
             return Store.updateStep(t, stepId, newTitle, parsed.document(), parsed.dependsOn());
         });

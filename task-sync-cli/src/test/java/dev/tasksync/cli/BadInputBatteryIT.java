@@ -467,6 +467,11 @@ class BadInputBatteryIT {
         all.add(cmd("task name NUL", "task name contains a NUL", "task", "create", "--name", "a\u0000b"));
         all.add(cmd("task name lone surrogate", "task name contains an unpaired", "task", "create", "--name", "a\ud800"));
         all.add(cmd("task name digits", "task name '123' is all digits", "task", "create", "--name", "123"));
+        all.add(cmd("task name padded", "task name ' x ' starts or ends with white space", "task", "create", "--name", " x "));
+        all.add(cmd("task name newline", "task name 'a\\u000ab' contains a control character", "task", "create", "--name", "a\nb"));
+        all.add(cmd("task name tab", "contains a control character", "task", "create", "--name", "a\tb"));
+        all.add(create("docker_run image_tag too long", "$.docker_run.image_tag: the image reference is 5000",
+                with("docker_run", "image_tag", "\"" + "a".repeat(5000) + "\"")));
         all.add(cmd("task name taken", "'existing' already exists", "task", "create", "--name", "existing"));
         all.add(cmd("task status bogus", "task status 'bogus'", "task", "create", "--name", "t1", "--status", "bogus"));
         all.add(cmd("task status empty", "task status ''", "task", "create", "--name", "t1", "--status", ""));

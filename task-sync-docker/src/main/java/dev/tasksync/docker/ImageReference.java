@@ -23,6 +23,8 @@ final class ImageReference {
     /** What docker_shell's container_id takes: a container id or a unique prefix of it. */
     private static final Pattern CONTAINER_ID = Pattern.compile("[0-9a-f]{1,64}");
     private static final int MAX_NAME_LENGTH = 255;
+    /** A name, a tag and a long digest fit; longer input is refused before the pattern sees it. */
+    private static final int MAX_REFERENCE_LENGTH = 1024;
     private static final String FORM = "expected [registry[:port]/]name[:tag][@digest] with a lowercase name,"
             + " such as my-app:1.0 or registry.example.com:5000/team/app:2";
 
@@ -32,6 +34,10 @@ final class ImageReference {
     /** The string value of {@code field}, which must be an image reference (a digest only if allowed). */
     static String check(JsonSettings field, boolean digestAllowed) {
         String ref = field.asNonBlankString();
+        if (ref.length() > MAX_REFERENCE_LENGTH) {
+            throw field.invalid("the image reference is " + ref.length() + " characters long; at most "
+                    + MAX_REFERENCE_LENGTH + " are allowed");
+        }
         var m = REFERENCE.matcher(ref);
         if (!m.matches()) {
             String hint = !ref.equals(ref.toLowerCase()) && REFERENCE.matcher(ref.toLowerCase()).matches()
@@ -51,6 +57,9 @@ final class ImageReference {
     /** An image id (full or a prefix of 12+ hex digits, optionally sha256:) or a digest reference name@sha256:... */
     static String checkId(JsonSettings field) {
         String id = field.asNonBlankString();
+        if (id.length() > MAX_REFERENCE_LENGTH) {
+            throw field.invalid("the image id is " + id.length() + " characters long; at most " + MAX_REFERENCE_LENGTH);
+        }
         if (ID.matcher(id).matches()) {
             return id;
         }

@@ -24,6 +24,13 @@ public final class Fields {
             throw new TaskSyncException("the task name must not be blank");
         }
         text("the task name", name, MAX_NAME_LENGTH);
+        if (!name.equals(name.strip())) {
+            throw new TaskSyncException("the task name '" + printable(name) + "' starts or ends with white space,"
+                    + " which commands would not find it by");
+        }
+        if (name.chars().anyMatch(Character::isISOControl)) {
+            throw new TaskSyncException("the task name '" + printable(name) + "' contains a control character");
+        }
         if (name.strip().matches("\\d+")) {
             throw new TaskSyncException("the task name '" + name + "' is all digits, which commands would read as a task id;"
                     + " add a letter");
