@@ -403,6 +403,9 @@ public final class TaskSync implements AutoCloseable {
     }
 
     public Optional<Task> findTask(String name) {
+        if (name == null || name.length() > Fields.MAX_NAME_LENGTH || dev.tasksync.internal.types.SettingsJson.textProblem(name) != null) {
+            return Optional.empty(); // no task can have this name (and PostgreSQL could not even compare it)
+        }
         return Store.taskByName(dsl, name);
     }
 

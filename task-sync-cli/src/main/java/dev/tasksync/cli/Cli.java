@@ -17,6 +17,8 @@ final class Cli {
     static final int OK = 0;
     static final int FAILED = 1;
     static final int BAD_INPUT = 2;
+    /** Bound of run's and worker's --concurrency. */
+    static final int MAX_CONCURRENCY = 1000;
 
     private final Map<String, String> env;
     private final PrintWriter out;

@@ -64,6 +64,10 @@ final class RunCommand extends BaseCommand {
         if (n < 1) {
             throw new Cli.UsageException("--concurrency must be at least 1, was " + n);
         }
+        if (n > Cli.MAX_CONCURRENCY) {
+            // each slot may hold a database connection: a larger number is a slip, not a plan
+            throw new Cli.UsageException("--concurrency must be at most " + Cli.MAX_CONCURRENCY + ", was " + n);
+        }
         TaskSync ts = root().open(n + 2);
         List<Task> tasks = new ArrayList<>();
         if (which == null) {

@@ -46,6 +46,10 @@ final class WorkerCommands {
             if (n < 1) {
                 throw new Cli.UsageException("--concurrency must be at least 1, was " + n);
             }
+            if (n > Cli.MAX_CONCURRENCY) {
+                // each slot may hold a database connection: a larger number is a slip, not a plan
+                throw new Cli.UsageException("--concurrency must be at most " + Cli.MAX_CONCURRENCY + ", was " + n);
+            }
             if (grace < 0) {
                 throw new Cli.UsageException("--grace must not be negative, was " + grace);
             }

@@ -577,6 +577,12 @@ class BadInputBatteryIT {
         all.add(cmd("task show id zero", "is not a valid task id", "task", "show", "0"));
         all.add(cmd("task show missing", "no task with id 424242", "task", "show", "424242"));
         all.add(cmd("task show unknown name", "no task named 'ghost'", "task", "show", "ghost"));
+        all.add(cmd("task show name with NUL", "no task named", "task", "show", "gh\u0000ost"));
+        all.add(cmd("task show name with surrogate", "no task named", "task", "show", "gh\ud800"));
+        all.add(cmd("task show name too long", "no task named", "task", "show", "n".repeat(5000)));
+        all.add(cmd("run task name with NUL", "no task named", "run", "--task", "a\u0000"));
+        all.add(cmd("step create in task named with NUL", "no task named", "step", "create", "--task", "a\u0000", "--title", "X",
+                "--settings", "{\"file_exists\": \"a\"}"));
         all.add(cmd("task delete huge id", "'99999999999' is not a valid task id", "task", "delete", "99999999999", "--yes"));
         all.add(cmd("task delete missing", "no task with id 424242", "task", "delete", "424242", "--yes"));
         all.add(cmd("step show huge id", "ID", "step", "show", "99999999999"));
@@ -593,5 +599,9 @@ class BadInputBatteryIT {
         all.add(cmd("plan task by huge id", "is not a valid task id", "plan", "--task", "99999999999"));
         all.add(cmd("graph bad format", "--format", "graph", "--task-id", "{task}", "--format", "png"));
         all.add(cmd("run concurrency zero", "concurrency", "run", "--task-id", "{task}", "--concurrency", "0"));
+        all.add(cmd("run concurrency huge", "--concurrency must be at most 1000", "run", "--task-id", "{task}", "--concurrency", "2000000000"));
+        all.add(cmd("run concurrency beyond int", "--concurrency", "run", "--task-id", "{task}", "--concurrency", "99999999999"));
+        all.add(cmd("worker concurrency huge", "--concurrency must be at most 1000", "worker", "--concurrency", "5000"));
+        all.add(cmd("worker concurrency zero", "--concurrency must be at least 1", "worker", "--concurrency", "0"));
     }
 }
