@@ -131,6 +131,30 @@ class CommandsIT {
     }
 
     @Test
+    void aStepWhoseStoredSettingsDoNotParseFailsAloneInPlanAndRun() throws IOException {
+        int id = task("unreadable");
+        Files.writeString(dir.resolve("present.txt"), "x");
+        ok("step", "create", "--task-id", String.valueOf(id), "--title", "Present", "--settings", "{\"file_exists\": \"present.txt\"}");
+        ok("step", "create", "--task-id", String.valueOf(id), "--title", "Infinite", "--settings",
+                "{\"docker_run\": {\"image_tag\": \"app:1\", \"timeout_seconds\": 5}}");
+        int infinite = cli.api.steps(id).get(1).id();
+        // what a version that accepted 1e400 stored
+        Rows.execute(cli.api, "UPDATE ${schema}.steps SET settings = jsonb_set(settings, '{docker_run,timeout_seconds}', '\"Infinity\"')"
+                + " WHERE id = " + infinite);
+
+        CliHarness.Result plan = ok("plan", "--task-id", String.valueOf(id));
+        assertThat(plan.out()).contains("Present").contains("$.docker_run.timeout_seconds");
+
+        CliHarness.Result run = cli.run("run", "--task-id", String.valueOf(id));
+        assertThat(run.code()).as(run.toString()).isEqualTo(1);
+        assertThat(cli.api.steps(id)).extracting(Step::status).containsExactly(StepStatus.COMPLETED, StepStatus.FAILED);
+        assertThat(cli.api.history(infinite)).hasSize(1);
+        assertThat(cli.api.history(infinite).get(0).error()).contains("$.docker_run.timeout_seconds");
+        CliHarness.Result show = ok("step", "show", String.valueOf(infinite));
+        assertThat(show.out()).contains("Infinity");
+    }
+
+    @Test
     void runShowsProgressAndExitsOneOnFailureZeroOnSuccess() throws IOException {
         int id = task("r");
         Files.writeString(dir.resolve("present.txt"), "x");
