@@ -7,6 +7,7 @@ import com.github.dockerjava.api.command.BuildImageCmd;
 import com.github.dockerjava.api.command.BuildImageResultCallback;
 import com.github.dockerjava.api.model.BuildResponseItem;
 import dev.tasksync.spi.JsonSettings;
+import dev.tasksync.spi.LocalFiles;
 import dev.tasksync.spi.StepContext;
 import dev.tasksync.spi.StepOutcome;
 import dev.tasksync.spi.StepType;
@@ -26,7 +27,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class DockerBuildStepType implements StepType<DockerBuild> {
     private static final Set<String> FIELDS = Set.of("image_tag", "files", "shell", "context", "dockerfile", "tags",
-            "build_args", "no_cache");
+            "build_args", "no_cache", LocalFiles.ALLOW_OUTSIDE);
 
     private final DockerOps docker;
 
@@ -55,12 +56,18 @@ public final class DockerBuildStepType implements StepType<DockerBuild> {
         List<String> tags = Settings.nonBlankList(value, "tags");
         var buildArgs = value.stringMap("build_args");
         boolean noCache = value.optionalBoolean("no_cache").orElse(false);
-        return new DockerBuild(imageTag, files, shell, context, dockerfile, tags, buildArgs, noCache);
+        boolean allowOutside = value.optionalBoolean(LocalFiles.ALLOW_OUTSIDE).orElse(false);
+        return new DockerBuild(imageTag, files, shell, context, dockerfile, tags, buildArgs, noCache, allowOutside);
     }
 
     @Override
     public List<String> watchedFiles(DockerBuild settings) {
         return settings.files();
+    }
+
+    @Override
+    public boolean allowsOutside(DockerBuild settings) {
+        return settings.allowOutside();
     }
 
     @Override
@@ -85,7 +92,7 @@ public final class DockerBuildStepType implements StepType<DockerBuild> {
         ObjectNode results = StepOutcome.newResults();
         try {
             return build(context, results);
-        } catch (DockerStepException e) {
+        } catch (DockerStepException | LocalFiles.OutsideLocalPathException e) {
             return StepOutcome.failure(e.getMessage(), results);
         }
     }
@@ -94,6 +101,13 @@ public final class DockerBuildStepType implements StepType<DockerBuild> {
         DockerBuild s = context.settings();
         results.put("image_tag", s.imageTag());
         long started = System.nanoTime();
+        // Checked before the shell commands run: a build that would read outside local_path does nothing.
+        for (String f : s.files()) {
+            LocalFiles.resolve(context.localPath(), f, s.allowOutside());
+        }
+        Path contextDir = LocalFiles.resolve(context.localPath(), s.context() == null ? "." : s.context(), s.allowOutside());
+        Path dockerfile = s.dockerfile() == null ? contextDir.resolve("Dockerfile")
+                : LocalFiles.resolve(context.localPath(), s.dockerfile(), s.allowOutside());
 
         if (!s.shell().isEmpty()) {
             ArrayNode shell = results.putArray("shell");
@@ -114,11 +128,9 @@ public final class DockerBuildStepType implements StepType<DockerBuild> {
             }
         }
 
-        Path contextDir = context.resolve(s.context() == null ? "." : s.context());
         if (!Files.isDirectory(contextDir)) {
             return StepOutcome.failure("build context " + contextDir + " is not a directory", results);
         }
-        Path dockerfile = s.dockerfile() == null ? contextDir.resolve("Dockerfile") : context.resolve(s.dockerfile());
         if (!Files.isRegularFile(dockerfile)) {
             return StepOutcome.failure("no Dockerfile at " + dockerfile + " for image '" + s.imageTag() + "'", results);
         }

@@ -496,7 +496,7 @@ public final class Engine implements AutoCloseable {
             Map<Integer, Map<String, Path>> watched = new HashMap<>();
             Set<Path> files = new HashSet<>();
             for (int id : order) {
-                Map<String, Path> w = FileHasher.expand(localPath, parsed.get(id).watchedFiles(), ignore);
+                Map<String, Path> w = FileHasher.expand(localPath, parsed.get(id).watchedFiles(), parsed.get(id).allowsOutside(), ignore);
                 watched.put(id, w);
                 w.values().stream().filter(java.util.Objects::nonNull).forEach(files::add);
             }
