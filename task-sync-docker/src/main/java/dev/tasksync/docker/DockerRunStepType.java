@@ -239,6 +239,9 @@ public final class DockerRunStepType implements StepType<DockerRun> {
             results.put("exit_code", exit.exitCode());
             results.put("stdout", exit.stdout());
             results.put("stderr", exit.stderr());
+            if (output.linesCut() > 0) {
+                results.put("log_lines_cut", output.linesCut());
+            }
             results.put("duration_ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
             if (!s.isOk(exit.exitCode())) {
                 return StepOutcome.failure("container " + DockerOps.shortId(id) + " (image '" + image + "') exited with "
