@@ -20,6 +20,15 @@ public interface StepContext<S> {
     /** Which attempt this is, starting at 1. */
     int attempt();
 
+    /**
+     * Identifies the store (database server, database and schema) this step belongs to, stably across restarts:
+     * what an attempt leaves outside the JVM (containers, host processes) can be labelled with it, so that a
+     * later attempt of the same step finds it and steps of other stores sharing the machine are left alone.
+     */
+    default String storeId() {
+        return "";
+    }
+
     /** The task's local_path (the current directory when the task has none). */
     Path localPath();
 

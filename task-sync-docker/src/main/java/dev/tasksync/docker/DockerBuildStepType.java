@@ -30,14 +30,21 @@ public final class DockerBuildStepType implements StepType<DockerBuild> {
             "build_args", "no_cache", LocalFiles.ALLOW_OUTSIDE);
 
     private final DockerOps docker;
+    private final DockerPolicy policy;
 
-    /** Uses the engine named by the DOCKER_* environment (as ServiceLoader does). */
+    /** Uses the engine named by the DOCKER_* environment and the policy of {@link DockerPolicy#fromEnvironment()} (as ServiceLoader does). */
     public DockerBuildStepType() {
         this(DockerConnection.environmentDefault());
     }
 
+    /** Uses {@code connection} and the policy of {@link DockerPolicy#fromEnvironment()}. */
     public DockerBuildStepType(DockerConnection connection) {
+        this(connection, DockerPolicy.fromEnvironment());
+    }
+
+    public DockerBuildStepType(DockerConnection connection, DockerPolicy policy) {
         this.docker = new DockerOps(connection);
+        this.policy = java.util.Objects.requireNonNull(policy, "policy");
     }
 
     @Override
@@ -51,6 +58,7 @@ public final class DockerBuildStepType implements StepType<DockerBuild> {
         String imageTag = value.field("image_tag").asNonBlankString();
         List<String> files = Settings.nonBlankList(value, "files");
         List<String> shell = Settings.nonBlankList(value, "shell");
+
         String context = Settings.optionalNonBlank(value, "context").orElse(null);
         String dockerfile = Settings.optionalNonBlank(value, "dockerfile").orElse(null);
         List<String> tags = Settings.nonBlankList(value, "tags");
@@ -109,13 +117,19 @@ public final class DockerBuildStepType implements StepType<DockerBuild> {
         Path dockerfile = s.dockerfile() == null ? contextDir.resolve("Dockerfile")
                 : LocalFiles.resolve(context.localPath(), s.dockerfile(), s.allowOutside());
 
+        // Shell commands an earlier attempt left running (its JVM was killed) end before this attempt's start.
+        HostShell.killEarlierAttempt(context);
         if (!s.shell().isEmpty()) {
+            Optional<String> refused = policy.refuseHostShell();
+            if (refused.isPresent()) {
+                return StepOutcome.failure(refused.get(), results);
+            }
             ArrayNode shell = results.putArray("shell");
             for (String command : s.shell()) {
                 context.log().line("$ " + command);
                 HostShell.Result r;
                 try {
-                    r = HostShell.run(command, context.localPath(), context.log(), context::isCancelled);
+                    r = HostShell.run(command, context.localPath(), context, context::isCancelled);
                 } catch (DockerOps.Stopped e) {
                     return StepOutcome.failure(e.getMessage(), results);
                 }

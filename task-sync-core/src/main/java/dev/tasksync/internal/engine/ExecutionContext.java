@@ -24,11 +24,13 @@ final class ExecutionContext implements StepContext<Object> {
     private final JsonNode lastResults;
     private final StepLog log;
     private final BooleanSupplier cancelled;
+    private final String storeId;
     private List<UpstreamStep> upstream;
 
     ExecutionContext(int taskId, String taskName, int stepId, String title, int attempt, Path localPath,
                      Object settings, JsonNode settingsJson, JsonNode lastResults,
-                     Supplier<List<UpstreamStep>> upstreamLoader, StepLog log, BooleanSupplier cancelled) {
+                     Supplier<List<UpstreamStep>> upstreamLoader, StepLog log, BooleanSupplier cancelled, String storeId) {
+        this.storeId = storeId;
         this.lastResults = lastResults;
         this.taskId = taskId;
         this.taskName = taskName;
@@ -48,6 +50,7 @@ final class ExecutionContext implements StepContext<Object> {
     @Override public int stepId() { return stepId; }
     @Override public String title() { return title; }
     @Override public int attempt() { return attempt; }
+    @Override public String storeId() { return storeId; }
     @Override public Path localPath() { return localPath; }
     @Override public Object settings() { return settings; }
     @Override public JsonNode settingsJson() { return settingsJson.deepCopy(); }
