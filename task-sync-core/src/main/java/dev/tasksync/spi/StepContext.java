@@ -32,7 +32,10 @@ public interface StepContext<S> {
     /** The task's local_path (the current directory when the task has none). */
     Path localPath();
 
-    /** Resolves a settings path against {@link #localPath()}; absolute paths stay as they are. */
+    /**
+     * Resolves a settings path against {@link #localPath()}; absolute paths stay as they are. Lexical only: for a
+     * file the step reads, use {@link LocalFiles#resolve}, which refuses paths outside local_path.
+     */
     default Path resolve(String path) {
         return localPath().resolve(path).normalize();
     }

@@ -148,6 +148,10 @@ public final class DockerBuildStepType implements StepType<DockerBuild> {
         if (!Files.isRegularFile(dockerfile)) {
             return StepOutcome.failure("no Dockerfile at " + dockerfile + " for image '" + s.imageTag() + "'", results);
         }
+        if (!s.allowOutside() && LocalFiles.linksOutside(context.localPath(), dockerfile)) {
+            return StepOutcome.failure("the Dockerfile " + dockerfile + " is a symbolic link out of the task's local_path "
+                    + context.localPath() + "; it is not read unless the settings say \"allow_outside\": true", results);
+        }
         if (!dockerfile.startsWith(contextDir)) {
             return StepOutcome.failure("the Dockerfile " + dockerfile + " must be inside the build context " + contextDir, results);
         }
@@ -162,7 +166,11 @@ public final class DockerBuildStepType implements StepType<DockerBuild> {
             public void onNext(BuildResponseItem item) {
                 if (item.getStream() != null) {
                     for (String line : item.getStream().split("\n")) {
-                        if (!line.isBlank()) {
+                        if (line.length() > Output.MAX_LINE_BYTES) {
+                            // The engine sent it whole; the log keeps its bound as for container output.
+                            context.log().line(line.substring(0, Output.MAX_LINE_BYTES) + " [line cut: "
+                                    + line.length() + " characters, longer than " + Output.MAX_LINE_BYTES + "]");
+                        } else if (!line.isBlank()) {
                             context.log().line(line.stripTrailing());
                         }
                     }

@@ -94,6 +94,10 @@ public final class DockerRubricsStepType implements StepType<DockerRubrics> {
         List<DockerRubrics.Criterion> criteria = s.criteria();
         if (s.rubric() != null) {
             Path file = LocalFiles.resolve(context.localPath(), s.rubric(), s.allowOutside());
+            if (!s.allowOutside() && LocalFiles.linksOutside(context.localPath(), file)) {
+                return StepOutcome.failure("rubric file '" + s.rubric() + "' is a symbolic link out of the task's local_path "
+                        + context.localPath() + "; it is not read unless the settings say \"allow_outside\": true", results);
+            }
             if (!Files.isRegularFile(file)) {
                 return StepOutcome.failure("rubric file not found: " + file, results);
             }

@@ -20,7 +20,9 @@ import java.util.function.BooleanSupplier;
  * mid-attempt, the next attempt of the step kills the group left behind before it runs anything.
  */
 final class HostShell {
-    private static final Path RECORDS = Path.of(System.getProperty("java.io.tmpdir"), "task-sync-shells");
+    /** Per user and private (0700): another account must not plant a record that makes a worker kill its own groups. */
+    private static final Path RECORDS = Path.of(System.getProperty("java.io.tmpdir"),
+            "task-sync-shells-" + System.getProperty("user.name", "user"));
     private static final boolean SETSID = Files.isExecutable(Path.of("/usr/bin/setsid")) || Files.isExecutable(Path.of("/bin/setsid"));
 
     private HostShell() {
@@ -74,9 +76,14 @@ final class HostShell {
         Process process = builder.directory(directory.toFile()).start();
         Path record = record(context);
         if (SETSID) {
-            Files.createDirectories(RECORDS);
             long startedAt = process.info().startInstant().map(Instant::toEpochMilli).orElse(0L);
-            Files.writeString(record, process.pid() + " " + startedAt + " " + context.attempt() + "\n", StandardCharsets.UTF_8);
+            try {
+                createPrivateDirectory();
+                Files.writeString(record, process.pid() + " " + startedAt + " " + context.attempt() + "\n", StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                log.line("cannot record the process group of '" + command + "' in " + RECORDS + " (" + e.getMessage()
+                        + "); if this worker is killed, the next attempt cannot end it");
+            }
         }
         process.getOutputStream().close();
         Output output = new Output(log, "$ ");
@@ -106,6 +113,18 @@ final class HostShell {
         output.finish();
         return new Result(process.exitValue(), output.stdoutTail(), output.stderrTail(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+    }
+
+    private static void createPrivateDirectory() throws IOException {
+        if (Files.isDirectory(RECORDS)) {
+            return;
+        }
+        try {
+            Files.createDirectories(RECORDS, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+        } catch (UnsupportedOperationException e) {
+            Files.createDirectories(RECORDS);
+        }
     }
 
     /** Sends a signal to a process group with kill(1); true when some process of the group got it. */

@@ -150,6 +150,22 @@ class DockerRubricsIT extends DockerITBase {
     }
 
     @Test
+    void aRubricFileThatLinksOutOfTheLocalPathIsNotRead(@org.junit.jupiter.api.io.TempDir java.nio.file.Path outside)
+            throws IOException {
+        submission();
+        java.nio.file.Path secret = outside.resolve("secret.md");
+        java.nio.file.Files.writeString(secret, "- [ ] TOP-SECRET-LINE: `true`\n");
+        java.nio.file.Files.createSymbolicLink(dir.resolve("rubric.md"), secret);
+        Task t = task();
+        step(t, "grade", "{\"docker_rubrics\": {\"image_tag\": \"" + image + "\", \"files\": [\"submission/\"], \"rubric\": \"rubric.md\"}}");
+        RunResult r = ts.run(t.id());
+        assertThat(result(r, "grade").status()).isEqualTo(StepStatus.FAILED);
+        JsonNode res = results(r, "grade");
+        assertThat(res.get("error").asText()).contains("'rubric.md'").contains("symbolic link").contains("allow_outside");
+        assertThat(res.toString()).doesNotContain("TOP-SECRET-LINE");
+    }
+
+    @Test
     void aPathOutsideTheLocalPathIsRefusedUnlessTheStepAllowsIt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path outside)
             throws IOException {
         java.nio.file.Files.writeString(outside.resolve("secret.txt"), "TOP-SECRET-LINE\n");
