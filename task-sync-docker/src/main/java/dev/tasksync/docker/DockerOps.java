@@ -169,6 +169,9 @@ final class DockerOps {
      * it); containers of other steps (a docker_run's container a docker_shell uses) are never touched.
      */
     void removeEarlierAttempts(StepContext<?> context) {
+        if (context.attempt() <= 1) {
+            return; // attempts are numbered on per step and never reset: the first has no earlier ones
+        }
         for (Container old : containersLabelled(stepLabels(context))) {
             String attempt = old.getLabels() == null ? null : old.getLabels().get(DockerStepTypes.LABEL_ATTEMPT);
             int n;

@@ -30,6 +30,10 @@ public record DockerPolicy(boolean allowHostMounts, List<Path> mountRoots, boole
     public static final String MOUNTS_ENV = "TASKSYNC_DOCKER_MOUNTS";
     /** {@code true} (default) or {@code false}: whether {@code docker_build} may run host {@code shell} commands. */
     public static final String HOST_SHELL_ENV = "TASKSYNC_DOCKER_HOST_SHELL";
+    /** The system property read before {@link #MOUNTS_ENV} (the CLI's {@code --docker-mounts} sets it). */
+    public static final String MOUNTS_PROPERTY = "tasksync.docker.mounts";
+    /** The system property read before {@link #HOST_SHELL_ENV} (the CLI's {@code --no-host-shell} sets it). */
+    public static final String HOST_SHELL_PROPERTY = "tasksync.docker.host-shell";
 
     public DockerPolicy {
         mountRoots = mountRoots == null ? List.of() : mountRoots.stream().map(p -> p.toAbsolutePath().normalize()).toList();
@@ -60,9 +64,13 @@ public record DockerPolicy(boolean allowHostMounts, List<Path> mountRoots, boole
         return new DockerPolicy(allowHostMounts, mountRoots, allow);
     }
 
-    /** The policy named by {@link #MOUNTS_ENV} and {@link #HOST_SHELL_ENV}; permissive where they are unset. */
+    /**
+     * The policy named by the system properties {@link #MOUNTS_PROPERTY} and {@link #HOST_SHELL_PROPERTY}, else the
+     * environment variables {@link #MOUNTS_ENV} and {@link #HOST_SHELL_ENV}; permissive where none is set.
+     */
     public static DockerPolicy fromEnvironment() {
-        return from(System.getenv(MOUNTS_ENV), System.getenv(HOST_SHELL_ENV));
+        return from(System.getProperty(MOUNTS_PROPERTY, System.getenv(MOUNTS_ENV)),
+                System.getProperty(HOST_SHELL_PROPERTY, System.getenv(HOST_SHELL_ENV)));
     }
 
     static DockerPolicy from(String mounts, String hostShell) {
@@ -92,13 +100,13 @@ public record DockerPolicy(boolean allowHostMounts, List<Path> mountRoots, boole
     Optional<String> refuseMount(String written, Path source) {
         if (!allowHostMounts) {
             return Optional.of("bind mount of host path '" + written + "' refused: this worker's Docker policy allows no"
-                    + " host mounts (" + MOUNTS_ENV + "=none or DockerPolicy.allowHostMounts false)");
+                    + " host mounts (" + MOUNTS_ENV + "=none, --docker-mounts none or DockerPolicy.allowHostMounts false)");
         }
         if (!mountRoots.isEmpty()) {
             Path abs = source.toAbsolutePath().normalize();
             if (mountRoots.stream().noneMatch(abs::startsWith)) {
                 return Optional.of("bind mount of host path '" + written + "' (" + abs + ") refused: this worker's Docker"
-                        + " policy allows mounts only from " + mountRoots + " (" + MOUNTS_ENV + " or DockerPolicy.mountRoots)");
+                        + " policy allows mounts only from " + mountRoots + " (" + MOUNTS_ENV + ", --docker-mounts or DockerPolicy.mountRoots)");
             }
         }
         return Optional.empty();
@@ -107,6 +115,6 @@ public record DockerPolicy(boolean allowHostMounts, List<Path> mountRoots, boole
     /** Why host shell commands are refused, or empty when allowed. */
     Optional<String> refuseHostShell() {
         return allowHostShell ? Optional.empty() : Optional.of("shell commands on the host refused: this worker's Docker"
-                + " policy allows none (" + HOST_SHELL_ENV + "=false or DockerPolicy.allowHostShell false)");
+                + " policy allows none (" + HOST_SHELL_ENV + "=false, --no-host-shell or DockerPolicy.allowHostShell false)");
     }
 }

@@ -24,12 +24,12 @@ final class ExecutionContext implements StepContext<Object> {
     private final JsonNode lastResults;
     private final StepLog log;
     private final BooleanSupplier cancelled;
-    private final String storeId;
+    private final Supplier<String> storeId;
     private List<UpstreamStep> upstream;
 
     ExecutionContext(int taskId, String taskName, int stepId, String title, int attempt, Path localPath,
                      Object settings, JsonNode settingsJson, JsonNode lastResults,
-                     Supplier<List<UpstreamStep>> upstreamLoader, StepLog log, BooleanSupplier cancelled, String storeId) {
+                     Supplier<List<UpstreamStep>> upstreamLoader, StepLog log, BooleanSupplier cancelled, Supplier<String> storeId) {
         this.storeId = storeId;
         this.lastResults = lastResults;
         this.taskId = taskId;
@@ -50,7 +50,7 @@ final class ExecutionContext implements StepContext<Object> {
     @Override public int stepId() { return stepId; }
     @Override public String title() { return title; }
     @Override public int attempt() { return attempt; }
-    @Override public String storeId() { return storeId; }
+    @Override public String storeId() { return storeId.get(); } // read from the database once, when a type asks
     @Override public Path localPath() { return localPath; }
     @Override public Object settings() { return settings; }
     @Override public JsonNode settingsJson() { return settingsJson.deepCopy(); }
