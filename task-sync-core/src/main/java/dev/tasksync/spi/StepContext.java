@@ -29,6 +29,15 @@ public interface StepContext<S> {
         return "";
     }
 
+    /**
+     * The globs ({@code TaskSync.builder().ignoreFiles}) of files left out of watched directories when they are
+     * hashed; a type that copies watched directories leaves the same files out ({@link LocalFiles#walk}), so that
+     * what it copies is what the fingerprint covers.
+     */
+    default List<java.nio.file.PathMatcher> ignoredFiles() {
+        return List.of();
+    }
+
     /** The task's local_path (the current directory when the task has none). */
     Path localPath();
 

@@ -9,6 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.PathMatcher;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,16 +23,18 @@ final class Archives {
      * A tar holding {@code paths} (relative to {@code base}, directories walked) under {@code targetDir}, to be
      * extracted at {@code /}, by the rule of {@link LocalFiles}, the one the fingerprint is hashed by: symbolic
      * links are copied as links (never followed, so nothing outside {@code base} is read through them), and a path
-     * outside {@code base} is refused unless {@code allowOutside} (then it is put in by file name).
+     * outside {@code base} is refused unless {@code allowOutside} (then it is put in by file name); files of walked
+     * directories matching {@code ignore} (the task-sync ignore globs) are left out, as they are of the fingerprint.
      *
      * @throws LocalFiles.OutsideLocalPathException naming a path outside {@code base}
      */
-    static byte[] tar(Path base, List<String> paths, String targetDir, boolean allowOutside) throws IOException {
+    static byte[] tar(Path base, List<String> paths, String targetDir, boolean allowOutside, List<PathMatcher> ignore)
+            throws IOException {
         String root = targetDir.replaceAll("^/+", "").replaceAll("/+$", "");
         Path absBase = base.toAbsolutePath().normalize();
         Map<String, LocalFiles.Entry> entries = new LinkedHashMap<>();
         for (String p : paths) {
-            List<LocalFiles.Entry> found = LocalFiles.walk(absBase, p, allowOutside, List.of());
+            List<LocalFiles.Entry> found = LocalFiles.walk(absBase, p, allowOutside, ignore);
             if (found == null) {
                 throw new DockerStepException("file to copy into the container not found: " + absBase.resolve(p).normalize());
             }

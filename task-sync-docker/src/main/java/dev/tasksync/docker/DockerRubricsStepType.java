@@ -106,7 +106,7 @@ public final class DockerRubricsStepType implements StepType<DockerRubrics> {
         }
         String image = DockerRunStepType.image(context, s.imageTag(), s.imageId(), DockerRubrics.TYPE);
         results.put("image", image);
-        byte[] tar = Archives.tar(context.localPath(), s.files(), s.workspace(), s.allowOutside());
+        byte[] tar = Archives.tar(context.localPath(), s.files(), s.workspace(), s.allowOutside(), context.ignoredFiles());
         Duration timeout = s.criterionTimeoutSeconds() > 0 ? Duration.ofSeconds(s.criterionTimeoutSeconds()) : null;
         boolean imageCommand = criteria.isEmpty();
         String id = docker.create(context, image, cmd -> {

@@ -150,6 +150,22 @@ class DockerRubricsIT extends DockerITBase {
     }
 
     @Test
+    void filesLeftOutOfTheFingerprintByIgnoreGlobsAreNotCopied() throws IOException {
+        submission();
+        write("submission/scratch.tmp", "noise\n");
+        try (dev.tasksync.TaskSync ignoring = dev.tasksync.testing.TestDatabase.builder().ignoreFiles("**/*.tmp")
+                .stepType(DockerStepTypes.all(docker)).build()) {
+            Task t = ignoring.createTask("ignore-" + System.nanoTime(), "new", dir.toString());
+            ignoring.createStep(t.id(), "grade", "{\"docker_rubrics\": {\"image_tag\": \"" + image + "\", \"files\": [\"submission/\"], "
+                    + "\"criteria\": [{\"id\": \"copied\", \"command\": \"test -f submission/solution.sh && test ! -e submission/scratch.tmp\"}]}}");
+            RunResult r = ignoring.run(t.id());
+            JsonNode res = results(r, "grade");
+            assertThat(res.get("file_hashes").has("submission/scratch.tmp")).isFalse();
+            assertThat(res.get("criteria").get(0).get("passed").asBoolean()).as(res.toString()).isTrue();
+        }
+    }
+
+    @Test
     void aRubricFileThatLinksOutOfTheLocalPathIsNotRead(@org.junit.jupiter.api.io.TempDir java.nio.file.Path outside)
             throws IOException {
         submission();

@@ -72,6 +72,11 @@ public final class Engine implements AutoCloseable {
         this.schema = schema;
     }
 
+    /** The globs of files left out when watched directories are walked (TaskSync.builder().ignoreFiles). */
+    List<PathMatcher> ignore() {
+        return ignore;
+    }
+
     /**
      * Tells this store (server, database, schema) apart from others whose steps share a Docker engine or a host,
      * stably across restarts: what a step leaves running there is found again by its next attempt, and only by it.
