@@ -79,4 +79,14 @@ class LocalPathIT {
         assertThat(hashes.get("link").asText()).isEqualTo(FileHasher.sha256("symlink:" + secret))
                 .isNotEqualTo(FileHasher.sha256(secret));
     }
+
+    @Test
+    void theObjectFormCarriesDependsOn() throws Exception {
+        Files.writeString(dir.resolve("a.txt"), "a");
+        Task t = ts.createTask("depends-" + System.nanoTime(), "new", dir.toString());
+        Step a = ts.createStep(t.id(), "A", "{\"file_exists\": \"a.txt\"}");
+        Step b = ts.createStep(t.id(), "B", "{\"file_exists\": {\"paths\": [\"a.txt\"], \"depends_on\": [{\"id\": " + a.id() + "}]}}");
+        assertThat(ts.step(b.id()).dependsOn()).containsExactly(a.id());
+        assertThat(ts.run(t.id()).succeeded()).isTrue();
+    }
 }
