@@ -58,8 +58,20 @@ final class RunCommand extends BaseCommand {
     @Mixin
     JsonOption json;
 
+    @Mixin
+    DockerPolicyOption dockerPolicy;
+
     @Override
     public Integer call() {
+        Runnable undo = dockerPolicy.apply();
+        try {
+            return runTasks();
+        } finally {
+            undo.run();
+        }
+    }
+
+    private Integer runTasks() {
         int n = concurrency != null ? concurrency : RunOptions.DEFAULT_CONCURRENCY;
         if (n < 1) {
             throw new Cli.UsageException("--concurrency must be at least 1, was " + n);

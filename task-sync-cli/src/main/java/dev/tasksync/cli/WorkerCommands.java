@@ -40,8 +40,20 @@ final class WorkerCommands {
                 description = "How long stopping waits for running steps (default: ${DEFAULT-VALUE}).")
         long grace;
 
+        @picocli.CommandLine.Mixin
+        DockerPolicyOption dockerPolicy;
+
         @Override
         public Integer call() throws InterruptedException {
+            Runnable undo = dockerPolicy.apply();
+            try {
+                return work();
+            } finally {
+                undo.run();
+            }
+        }
+
+        private Integer work() throws InterruptedException {
             int n = concurrency != null ? concurrency : RunOptions.DEFAULT_CONCURRENCY;
             if (n < 1) {
                 throw new Cli.UsageException("--concurrency must be at least 1, was " + n);

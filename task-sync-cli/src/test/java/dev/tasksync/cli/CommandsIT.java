@@ -334,4 +334,18 @@ class CommandsIT {
         assertThat(ok("--version").out()).startsWith("task-sync ");
         assertThat(ok("step", "types").out()).contains("file_exists");
     }
+
+    /** --docker-mounts none: a docker_run asking for a host mount fails when it runs, naming the setting. */
+    @Test
+    void runWithDockerMountsNoneRefusesABindMount() {
+        int id = task("policy");
+        ok("step", "create", "--task-id", String.valueOf(id), "--title", "Host", "--settings",
+                "{\"docker_run\": {\"image_tag\": \"any:1\", \"mounts\": [\"/:/host\"], \"command\": [\"true\"]}}");
+        CliHarness.Result r = cli.run("run", "--task-id", String.valueOf(id), "--docker-mounts", "none", "--json");
+        assertThat(r.code()).as(r.toString()).isNotZero();
+        Step step = cli.api.steps(id).get(0);
+        assertThat(step.status()).isEqualTo(StepStatus.FAILED);
+        assertThat(step.results().get("error").asText()).contains("'/'").contains("--docker-mounts none");
+        assertThat(System.getProperty(dev.tasksync.docker.DockerPolicy.MOUNTS_PROPERTY)).as("restored after the run").isNull();
+    }
 }

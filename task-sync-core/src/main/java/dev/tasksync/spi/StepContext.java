@@ -20,10 +20,31 @@ public interface StepContext<S> {
     /** Which attempt this is, starting at 1. */
     int attempt();
 
+    /**
+     * Identifies the store (database server, database and schema) this step belongs to, stably across restarts:
+     * what an attempt leaves outside the JVM (containers, host processes) can be labelled with it, so that a
+     * later attempt of the same step finds it and steps of other stores sharing the machine are left alone.
+     */
+    default String storeId() {
+        return "";
+    }
+
+    /**
+     * The globs ({@code TaskSync.builder().ignoreFiles}) of files left out of watched directories when they are
+     * hashed; a type that copies watched directories leaves the same files out ({@link LocalFiles#walk}), so that
+     * what it copies is what the fingerprint covers.
+     */
+    default List<java.nio.file.PathMatcher> ignoredFiles() {
+        return List.of();
+    }
+
     /** The task's local_path (the current directory when the task has none). */
     Path localPath();
 
-    /** Resolves a settings path against {@link #localPath()}; absolute paths stay as they are. */
+    /**
+     * Resolves a settings path against {@link #localPath()}; absolute paths stay as they are. Lexical only: for a
+     * file the step reads, use {@link LocalFiles#resolve}, which refuses paths outside local_path.
+     */
     default Path resolve(String path) {
         return localPath().resolve(path).normalize();
     }

@@ -36,6 +36,15 @@ public interface StepType<S> {
     }
 
     /**
+     * True when these settings let the step read paths outside the task's local_path (the type's
+     * {@code "allow_outside": true}); otherwise such watched paths are not read and count as missing,
+     * see {@link LocalFiles}.
+     */
+    default boolean allowsOutside(S settings) {
+        return false;
+    }
+
+    /**
      * Asked only when a step would otherwise be up to date: a reason to run it again although its
      * inputs did not change (e.g. "image my-app:1.0 is gone"), or empty when its outputs are still there.
      *

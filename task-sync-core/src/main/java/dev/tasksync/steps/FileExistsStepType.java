@@ -7,7 +7,11 @@ import dev.tasksync.spi.StepContext;
 import dev.tasksync.spi.StepOutcome;
 import dev.tasksync.spi.StepType;
 
+import dev.tasksync.spi.LocalFiles;
+
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
 import java.util.List;
 
 /** The built-in {@code file_exists} step: succeeds when every listed path exists. */
@@ -20,6 +24,21 @@ public final class FileExistsStepType implements StepType<FileExists> {
 
     @Override
     public FileExists parse(JsonSettings value) {
+        if (value.isObject()) {
+            var names = value.json().fieldNames();
+            while (names.hasNext()) {
+                String name = names.next();
+                if (!name.equals("paths") && !name.equals(LocalFiles.ALLOW_OUTSIDE)) {
+                    throw new dev.tasksync.InvalidSettingsException(value.path() + "." + name,
+                            "unknown field; expected paths, " + LocalFiles.ALLOW_OUTSIDE);
+                }
+            }
+            return new FileExists(paths(value.field("paths")), value.optionalBoolean(LocalFiles.ALLOW_OUTSIDE).orElse(false));
+        }
+        return new FileExists(paths(value));
+    }
+
+    private static List<String> paths(JsonSettings value) {
         List<String> paths = value.asStringOrStringList();
         if (paths.isEmpty()) {
             throw value.invalid("needs at least one path");
@@ -31,7 +50,7 @@ public final class FileExistsStepType implements StepType<FileExists> {
         } else {
             value.asNonBlankString();
         }
-        return new FileExists(paths);
+        return paths;
     }
 
     @Override
@@ -40,16 +59,31 @@ public final class FileExistsStepType implements StepType<FileExists> {
     }
 
     @Override
+    public boolean allowsOutside(FileExists settings) {
+        return settings.allowOutside();
+    }
+
+    @Override
     public StepOutcome execute(StepContext<FileExists> context) {
         ObjectNode results = StepOutcome.newResults();
         ArrayNode found = results.putArray("found");
         ArrayNode missing = results.putArray("missing");
+        boolean allowOutside = context.settings().allowOutside();
         for (String path : context.settings().paths()) {
-            if (Files.exists(context.resolve(path))) {
+            Path p;
+            try {
+                p = LocalFiles.resolve(context.localPath(), path, allowOutside);
+            } catch (LocalFiles.OutsideLocalPathException e) {
+                return StepOutcome.failure(e.getMessage(), results);
+            }
+            // A link is what is hashed; whether its target exists is read only when the target is inside.
+            boolean exists = !allowOutside && LocalFiles.linksOutside(context.localPath(), p)
+                    ? Files.exists(p, LinkOption.NOFOLLOW_LINKS) : Files.exists(p);
+            if (exists) {
                 found.add(path);
             } else {
                 missing.add(path);
-                context.log().line("missing: " + context.resolve(path));
+                context.log().line("missing: " + p);
             }
         }
         if (!missing.isEmpty()) {

@@ -2,15 +2,17 @@ package dev.tasksync.docker;
 
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
+import dev.tasksync.spi.LocalFiles;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.PathMatcher;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /** Tar archives of host files for copying into containers. */
 final class Archives {
@@ -19,23 +21,29 @@ final class Archives {
 
     /**
      * A tar holding {@code paths} (relative to {@code base}, directories walked) under {@code targetDir}, to be
-     * extracted at {@code /}. Paths outside {@code base} are put in by file name.
+     * extracted at {@code /}, by the rule of {@link LocalFiles}, the one the fingerprint is hashed by: symbolic
+     * links are copied as links (never followed, so nothing outside {@code base} is read through them), and a path
+     * outside {@code base} is refused unless {@code allowOutside} (then it is put in by file name); files of walked
+     * directories matching {@code ignore} (the task-sync ignore globs) are left out, as they are of the fingerprint.
+     *
+     * @throws LocalFiles.OutsideLocalPathException naming a path outside {@code base}
      */
-    static byte[] tar(Path base, List<String> paths, String targetDir) throws IOException {
+    static byte[] tar(Path base, List<String> paths, String targetDir, boolean allowOutside, List<PathMatcher> ignore)
+            throws IOException {
         String root = targetDir.replaceAll("^/+", "").replaceAll("/+$", "");
-        Map<String, Path> entries = new LinkedHashMap<>();
+        Path absBase = base.toAbsolutePath().normalize();
+        Map<String, LocalFiles.Entry> entries = new LinkedHashMap<>();
         for (String p : paths) {
-            Path path = base.resolve(p).normalize();
-            if (!Files.exists(path)) {
-                throw new DockerStepException("file to copy into the container not found: " + path);
+            List<LocalFiles.Entry> found = LocalFiles.walk(absBase, p, allowOutside, ignore);
+            if (found == null) {
+                throw new DockerStepException("file to copy into the container not found: " + absBase.resolve(p).normalize());
             }
-            Path relBase = path.startsWith(base) ? base : path.getParent();
-            try (Stream<Path> walk = Files.walk(path)) {
-                for (Path f : (Iterable<Path>) walk.sorted()::iterator) {
-                    String rel = relBase.relativize(f).toString().replace('\\', '/');
-                    if (!rel.isEmpty()) {
-                        entries.put(rel, f);
-                    }
+            Path path = LocalFiles.resolve(absBase, p, allowOutside);
+            Path relBase = path.startsWith(absBase) ? absBase : path.getParent();
+            for (LocalFiles.Entry e : found) {
+                String rel = relBase.relativize(e.path()).toString().replace('\\', '/');
+                if (!rel.isEmpty()) {
+                    entries.put(rel, e);
                 }
             }
         }
@@ -48,12 +56,17 @@ final class Archives {
                 addParents(tar, dirs, root + "/x");
                 addDir(tar, dirs, root);
             }
-            for (Map.Entry<String, Path> e : entries.entrySet()) {
+            for (Map.Entry<String, LocalFiles.Entry> e : entries.entrySet()) {
                 String name = root.isEmpty() ? e.getKey() : root + "/" + e.getKey();
                 addParents(tar, dirs, name);
-                Path f = e.getValue();
-                if (Files.isDirectory(f)) {
+                Path f = e.getValue().path();
+                if (e.getValue().kind() == LocalFiles.Kind.DIRECTORY) {
                     addDir(tar, dirs, name);
+                } else if (e.getValue().kind() == LocalFiles.Kind.LINK) {
+                    TarArchiveEntry entry = new TarArchiveEntry(name, TarConstants.LF_SYMLINK);
+                    entry.setLinkName(Files.readSymbolicLink(f).toString());
+                    tar.putArchiveEntry(entry);
+                    tar.closeArchiveEntry();
                 } else {
                     TarArchiveEntry entry = new TarArchiveEntry(name);
                     entry.setSize(Files.size(f));

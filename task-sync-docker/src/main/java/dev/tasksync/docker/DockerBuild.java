@@ -20,10 +20,18 @@ import java.util.Objects;
  * @param tags       extra tags for the image
  * @param buildArgs  build arguments ({@code ARG} values)
  * @param noCache    build without the layer cache
+ * @param allowOutside lets {@code files}, {@code context} and {@code dockerfile} name paths outside local_path
+ *                   ({@code allow_outside}); the build context sends symbolic links as links either way
  */
 public record DockerBuild(String imageTag, List<String> files, List<String> shell, String context, String dockerfile,
-                          List<String> tags, Map<String, String> buildArgs, boolean noCache) implements StepSettings {
+                          List<String> tags, Map<String, String> buildArgs, boolean noCache,
+                          boolean allowOutside) implements StepSettings {
     public static final String TYPE = "docker_build";
+
+    public DockerBuild(String imageTag, List<String> files, List<String> shell, String context, String dockerfile,
+                       List<String> tags, Map<String, String> buildArgs, boolean noCache) {
+        this(imageTag, files, shell, context, dockerfile, tags, buildArgs, noCache, false);
+    }
 
     public DockerBuild {
         Objects.requireNonNull(imageTag, "imageTag");
@@ -42,29 +50,34 @@ public record DockerBuild(String imageTag, List<String> files, List<String> shel
     }
 
     public DockerBuild withShell(String... commands) {
-        return new DockerBuild(imageTag, files, List.of(commands), context, dockerfile, tags, buildArgs, noCache);
+        return new DockerBuild(imageTag, files, List.of(commands), context, dockerfile, tags, buildArgs, noCache, allowOutside);
     }
 
     public DockerBuild withContext(String context) {
-        return new DockerBuild(imageTag, files, shell, context, dockerfile, tags, buildArgs, noCache);
+        return new DockerBuild(imageTag, files, shell, context, dockerfile, tags, buildArgs, noCache, allowOutside);
     }
 
     public DockerBuild withDockerfile(String dockerfile) {
-        return new DockerBuild(imageTag, files, shell, context, dockerfile, tags, buildArgs, noCache);
+        return new DockerBuild(imageTag, files, shell, context, dockerfile, tags, buildArgs, noCache, allowOutside);
     }
 
     public DockerBuild withTags(String... tags) {
-        return new DockerBuild(imageTag, files, shell, context, dockerfile, List.of(tags), buildArgs, noCache);
+        return new DockerBuild(imageTag, files, shell, context, dockerfile, List.of(tags), buildArgs, noCache, allowOutside);
     }
 
     public DockerBuild withBuildArg(String name, String value) {
         Map<String, String> args = new LinkedHashMap<>(buildArgs);
         args.put(name, value);
-        return new DockerBuild(imageTag, files, shell, context, dockerfile, tags, args, noCache);
+        return new DockerBuild(imageTag, files, shell, context, dockerfile, tags, args, noCache, allowOutside);
     }
 
     public DockerBuild withNoCache(boolean noCache) {
-        return new DockerBuild(imageTag, files, shell, context, dockerfile, tags, buildArgs, noCache);
+        return new DockerBuild(imageTag, files, shell, context, dockerfile, tags, buildArgs, noCache, allowOutside);
+    }
+
+    /** Lets {@code files}, {@code context} and {@code dockerfile} name paths outside the task's local_path. */
+    public DockerBuild withAllowOutside(boolean allowOutside) {
+        return new DockerBuild(imageTag, files, shell, context, dockerfile, tags, buildArgs, noCache, allowOutside);
     }
 
     @Override
@@ -84,6 +97,9 @@ public record DockerBuild(String imageTag, List<String> files, List<String> shel
         Settings.putMap(o, "build_args", buildArgs);
         if (noCache) {
             o.put("no_cache", true);
+        }
+        if (allowOutside) {
+            o.put("allow_outside", true);
         }
         return o;
     }

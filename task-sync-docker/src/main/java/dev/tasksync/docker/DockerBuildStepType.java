@@ -7,6 +7,7 @@ import com.github.dockerjava.api.command.BuildImageCmd;
 import com.github.dockerjava.api.command.BuildImageResultCallback;
 import com.github.dockerjava.api.model.BuildResponseItem;
 import dev.tasksync.spi.JsonSettings;
+import dev.tasksync.spi.LocalFiles;
 import dev.tasksync.spi.StepContext;
 import dev.tasksync.spi.StepOutcome;
 import dev.tasksync.spi.StepType;
@@ -26,17 +27,24 @@ import java.util.concurrent.TimeUnit;
  */
 public final class DockerBuildStepType implements StepType<DockerBuild> {
     private static final Set<String> FIELDS = Set.of("image_tag", "files", "shell", "context", "dockerfile", "tags",
-            "build_args", "no_cache");
+            "build_args", "no_cache", LocalFiles.ALLOW_OUTSIDE);
 
     private final DockerOps docker;
+    private final DockerPolicy policy;
 
-    /** Uses the engine named by the DOCKER_* environment (as ServiceLoader does). */
+    /** Uses the engine named by the DOCKER_* environment and the policy of {@link DockerPolicy#fromEnvironment()} (as ServiceLoader does). */
     public DockerBuildStepType() {
         this(DockerConnection.environmentDefault());
     }
 
+    /** Uses {@code connection} and the policy of {@link DockerPolicy#fromEnvironment()}. */
     public DockerBuildStepType(DockerConnection connection) {
+        this(connection, DockerPolicy.fromEnvironment());
+    }
+
+    public DockerBuildStepType(DockerConnection connection, DockerPolicy policy) {
         this.docker = new DockerOps(connection);
+        this.policy = java.util.Objects.requireNonNull(policy, "policy");
     }
 
     @Override
@@ -50,18 +58,25 @@ public final class DockerBuildStepType implements StepType<DockerBuild> {
         String imageTag = ImageReference.check(value.field("image_tag"), false);
         List<String> files = Settings.nonBlankList(value, "files");
         List<String> shell = Settings.nonBlankList(value, "shell");
+
         String context = Settings.optionalNonBlank(value, "context").orElse(null);
         String dockerfile = Settings.optionalNonBlank(value, "dockerfile").orElse(null);
         List<String> tags = value.optionalField("tags")
                 .map(list -> list.asList().stream().map(t -> ImageReference.check(t, false)).toList()).orElse(List.of());
         var buildArgs = value.stringMap("build_args");
         boolean noCache = value.optionalBoolean("no_cache").orElse(false);
-        return new DockerBuild(imageTag, files, shell, context, dockerfile, tags, buildArgs, noCache);
+        boolean allowOutside = value.optionalBoolean(LocalFiles.ALLOW_OUTSIDE).orElse(false);
+        return new DockerBuild(imageTag, files, shell, context, dockerfile, tags, buildArgs, noCache, allowOutside);
     }
 
     @Override
     public List<String> watchedFiles(DockerBuild settings) {
         return settings.files();
+    }
+
+    @Override
+    public boolean allowsOutside(DockerBuild settings) {
+        return settings.allowOutside();
     }
 
     @Override
@@ -86,7 +101,7 @@ public final class DockerBuildStepType implements StepType<DockerBuild> {
         ObjectNode results = StepOutcome.newResults();
         try {
             return build(context, results);
-        } catch (DockerStepException e) {
+        } catch (DockerStepException | LocalFiles.OutsideLocalPathException e) {
             return StepOutcome.failure(e.getMessage(), results);
         }
     }
@@ -95,14 +110,27 @@ public final class DockerBuildStepType implements StepType<DockerBuild> {
         DockerBuild s = context.settings();
         results.put("image_tag", s.imageTag());
         long started = System.nanoTime();
+        // Checked before the shell commands run: a build that would read outside local_path does nothing.
+        for (String f : s.files()) {
+            LocalFiles.resolve(context.localPath(), f, s.allowOutside());
+        }
+        Path contextDir = LocalFiles.resolve(context.localPath(), s.context() == null ? "." : s.context(), s.allowOutside());
+        Path dockerfile = s.dockerfile() == null ? contextDir.resolve("Dockerfile")
+                : LocalFiles.resolve(context.localPath(), s.dockerfile(), s.allowOutside());
 
+        // Shell commands an earlier attempt left running (its JVM was killed) end before this attempt's start.
+        HostShell.killEarlierAttempt(context);
         if (!s.shell().isEmpty()) {
+            Optional<String> refused = policy.refuseHostShell();
+            if (refused.isPresent()) {
+                return StepOutcome.failure(refused.get(), results);
+            }
             ArrayNode shell = results.putArray("shell");
             for (String command : s.shell()) {
                 context.log().line("$ " + command);
                 HostShell.Result r;
                 try {
-                    r = HostShell.run(command, context.localPath(), context.log(), context::isCancelled);
+                    r = HostShell.run(command, context.localPath(), context, context::isCancelled);
                 } catch (DockerOps.Stopped e) {
                     return StepOutcome.failure(e.getMessage(), results);
                 }
@@ -115,13 +143,15 @@ public final class DockerBuildStepType implements StepType<DockerBuild> {
             }
         }
 
-        Path contextDir = context.resolve(s.context() == null ? "." : s.context());
         if (!Files.isDirectory(contextDir)) {
             return StepOutcome.failure("build context " + contextDir + " is not a directory", results);
         }
-        Path dockerfile = s.dockerfile() == null ? contextDir.resolve("Dockerfile") : context.resolve(s.dockerfile());
         if (!Files.isRegularFile(dockerfile)) {
             return StepOutcome.failure("no Dockerfile at " + dockerfile + " for image '" + s.imageTag() + "'", results);
+        }
+        if (!s.allowOutside() && LocalFiles.linksOutside(context.localPath(), dockerfile)) {
+            return StepOutcome.failure("the Dockerfile " + dockerfile + " is a symbolic link out of the task's local_path "
+                    + context.localPath() + "; it is not read unless the settings say \"allow_outside\": true", results);
         }
         if (!dockerfile.startsWith(contextDir)) {
             return StepOutcome.failure("the Dockerfile " + dockerfile + " must be inside the build context " + contextDir, results);
@@ -137,7 +167,11 @@ public final class DockerBuildStepType implements StepType<DockerBuild> {
             public void onNext(BuildResponseItem item) {
                 if (item.getStream() != null) {
                     for (String line : item.getStream().split("\n")) {
-                        if (!line.isBlank()) {
+                        if (line.length() > Output.MAX_LINE_BYTES) {
+                            // The engine sent it whole; the log keeps its bound as for container output.
+                            context.log().line(line.substring(0, Output.MAX_LINE_BYTES) + " [line cut: "
+                                    + line.length() + " characters, longer than " + Output.MAX_LINE_BYTES + "]");
+                        } else if (!line.isBlank()) {
                             context.log().line(line.stripTrailing());
                         }
                     }

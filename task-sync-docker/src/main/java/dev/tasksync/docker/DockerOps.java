@@ -144,11 +144,48 @@ final class DockerOps {
                 + "' not found on the Docker engine at " + host() + " (build or pull it first)"));
     }
 
+    /** The labels of everything an attempt creates: task, step, store and attempt. */
     static Map<String, String> labels(StepContext<?> context) {
+        Map<String, String> labels = stepLabels(context);
+        labels.put(DockerStepTypes.LABEL_ATTEMPT, String.valueOf(context.attempt()));
+        return labels;
+    }
+
+    /** The labels shared by all attempts of a step. */
+    static Map<String, String> stepLabels(StepContext<?> context) {
         Map<String, String> labels = new LinkedHashMap<>();
         labels.put(LABEL_TASK, String.valueOf(context.taskId()));
         labels.put(LABEL_STEP, String.valueOf(context.stepId()));
+        if (!context.storeId().isEmpty()) {
+            labels.put(DockerStepTypes.LABEL_STORE, context.storeId());
+        }
         return labels;
+    }
+
+    /**
+     * Stops and removes the containers earlier attempts of this step left (a worker killed mid-attempt leaves its
+     * container running; its lease expired, so that attempt is over), before this attempt creates its own: two
+     * attempts never run at once. A detached container of the step's last run is one of them (a re-run replaces
+     * it); containers of other steps (a docker_run's container a docker_shell uses) are never touched.
+     */
+    void removeEarlierAttempts(StepContext<?> context) {
+        if (context.attempt() <= 1) {
+            return; // attempts are numbered on per step and never reset: the first has no earlier ones
+        }
+        for (Container old : containersLabelled(stepLabels(context))) {
+            String attempt = old.getLabels() == null ? null : old.getLabels().get(DockerStepTypes.LABEL_ATTEMPT);
+            int n;
+            try {
+                n = attempt == null ? 0 : Integer.parseInt(attempt);
+            } catch (NumberFormatException e) {
+                n = 0;
+            }
+            if (n < context.attempt()) {
+                context.log().line("removing container " + shortId(old.getId()) + " (" + old.getState() + ") of "
+                        + (n == 0 ? "an earlier attempt" : "attempt " + n) + " of this step");
+                removeQuietly(old.getId());
+            }
+        }
     }
 
     /** Creates a labelled container; the image must exist locally (nothing is pulled). */
@@ -159,6 +196,7 @@ final class DockerOps {
 
     /** {@link #create} for an image already known to exist. */
     String createChecked(StepContext<?> context, String image, java.util.function.Consumer<CreateContainerCmd> customize) {
+        removeEarlierAttempts(context);
         return call("creating a container from image '" + image + "'", () -> {
             CreateContainerCmd cmd = client().createContainerCmd(image).withLabels(labels(context));
             customize.accept(cmd);

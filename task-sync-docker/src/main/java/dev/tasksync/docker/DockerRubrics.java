@@ -20,9 +20,12 @@ import java.util.Objects;
  *                       criterion (the seed's example has none)
  * @param rubric         a rubric file relative to local_path: JSON or a Markdown checklist; watched
  * @param criterionTimeoutSeconds limit per criterion (0: none)
+ * @param allowOutside   lets {@code files} and {@code rubric} name paths outside local_path ({@code allow_outside});
+ *                       symbolic links are copied as links either way, never followed
  */
 public record DockerRubrics(String imageTag, String imageId, List<String> files, String workspace,
-                            List<Criterion> criteria, String rubric, long criterionTimeoutSeconds) implements StepSettings {
+                            List<Criterion> criteria, String rubric, long criterionTimeoutSeconds,
+                            boolean allowOutside) implements StepSettings {
     public static final String TYPE = "docker_rubrics";
     public static final String DEFAULT_WORKSPACE = "/workspace";
 
@@ -55,6 +58,11 @@ public record DockerRubrics(String imageTag, String imageId, List<String> files,
         }
     }
 
+    public DockerRubrics(String imageTag, String imageId, List<String> files, String workspace,
+                         List<Criterion> criteria, String rubric, long criterionTimeoutSeconds) {
+        this(imageTag, imageId, files, workspace, criteria, rubric, criterionTimeoutSeconds, false);
+    }
+
     public DockerRubrics {
         files = Settings.copy(files);
         criteria = criteria == null ? List.of() : List.copyOf(criteria);
@@ -74,19 +82,24 @@ public record DockerRubrics(String imageTag, String imageId, List<String> files,
     public DockerRubrics withCriterion(String id, String title, String command, double points, boolean required) {
         List<Criterion> c = new ArrayList<>(criteria);
         c.add(new Criterion(id, title, command, points, required));
-        return new DockerRubrics(imageTag, imageId, files, workspace, c, rubric, criterionTimeoutSeconds);
+        return new DockerRubrics(imageTag, imageId, files, workspace, c, rubric, criterionTimeoutSeconds, allowOutside);
     }
 
     public DockerRubrics withRubric(String path) {
-        return new DockerRubrics(imageTag, imageId, files, workspace, criteria, path, criterionTimeoutSeconds);
+        return new DockerRubrics(imageTag, imageId, files, workspace, criteria, path, criterionTimeoutSeconds, allowOutside);
     }
 
     public DockerRubrics withWorkspace(String workspace) {
-        return new DockerRubrics(imageTag, imageId, files, workspace, criteria, rubric, criterionTimeoutSeconds);
+        return new DockerRubrics(imageTag, imageId, files, workspace, criteria, rubric, criterionTimeoutSeconds, allowOutside);
     }
 
     public DockerRubrics withCriterionTimeoutSeconds(long seconds) {
-        return new DockerRubrics(imageTag, imageId, files, workspace, criteria, rubric, seconds);
+        return new DockerRubrics(imageTag, imageId, files, workspace, criteria, rubric, seconds, allowOutside);
+    }
+
+    /** Lets {@code files} and {@code rubric} name paths outside the task's local_path. */
+    public DockerRubrics withAllowOutside(boolean allowOutside) {
+        return new DockerRubrics(imageTag, imageId, files, workspace, criteria, rubric, criterionTimeoutSeconds, allowOutside);
     }
 
     @Override
@@ -112,6 +125,9 @@ public record DockerRubrics(String imageTag, String imageId, List<String> files,
         }
         if (criterionTimeoutSeconds > 0) {
             o.put("criterion_timeout_seconds", criterionTimeoutSeconds);
+        }
+        if (allowOutside) {
+            o.put("allow_outside", true);
         }
         return o;
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tasksync.InvalidSettingsException;
 import dev.tasksync.spi.JsonSettings;
+import dev.tasksync.spi.LocalFiles;
 import dev.tasksync.spi.StepContext;
 import dev.tasksync.spi.StepOutcome;
 import dev.tasksync.spi.StepType;
@@ -23,7 +24,7 @@ import java.util.Set;
  */
 public final class DockerRubricsStepType implements StepType<DockerRubrics> {
     private static final Set<String> FIELDS = Set.of("image_tag", "image_id", "files", "workspace", "criteria", "rubric",
-            "criterion_timeout_seconds");
+            "criterion_timeout_seconds", LocalFiles.ALLOW_OUTSIDE);
 
     private final DockerOps docker;
 
@@ -60,7 +61,8 @@ public final class DockerRubricsStepType implements StepType<DockerRubrics> {
             throw value.invalid("give criteria or rubric, not both");
         }
         long timeout = Settings.timeout(value, "criterion_timeout_seconds").map(Duration::toSeconds).orElse(0L);
-        return new DockerRubrics(imageTag, imageId, files, workspace, criteria, rubric, timeout);
+        boolean allowOutside = value.optionalBoolean(LocalFiles.ALLOW_OUTSIDE).orElse(false);
+        return new DockerRubrics(imageTag, imageId, files, workspace, criteria, rubric, timeout, allowOutside);
     }
 
     @Override
@@ -73,11 +75,16 @@ public final class DockerRubricsStepType implements StepType<DockerRubrics> {
     }
 
     @Override
+    public boolean allowsOutside(DockerRubrics settings) {
+        return settings.allowOutside();
+    }
+
+    @Override
     public StepOutcome execute(StepContext<DockerRubrics> context) throws Exception {
         ObjectNode results = StepOutcome.newResults();
         try {
             return grade(context, results);
-        } catch (DockerStepException | InvalidSettingsException e) {
+        } catch (DockerStepException | InvalidSettingsException | LocalFiles.OutsideLocalPathException e) {
             return StepOutcome.failure(e.getMessage(), results);
         }
     }
@@ -86,7 +93,11 @@ public final class DockerRubricsStepType implements StepType<DockerRubrics> {
         DockerRubrics s = context.settings();
         List<DockerRubrics.Criterion> criteria = s.criteria();
         if (s.rubric() != null) {
-            Path file = context.resolve(s.rubric());
+            Path file = LocalFiles.resolve(context.localPath(), s.rubric(), s.allowOutside());
+            if (!s.allowOutside() && LocalFiles.linksOutside(context.localPath(), file)) {
+                return StepOutcome.failure("rubric file '" + s.rubric() + "' is a symbolic link out of the task's local_path "
+                        + context.localPath() + "; it is not read unless the settings say \"allow_outside\": true", results);
+            }
             if (!Files.isRegularFile(file)) {
                 return StepOutcome.failure("rubric file not found: " + file, results);
             }
@@ -95,7 +106,7 @@ public final class DockerRubricsStepType implements StepType<DockerRubrics> {
         }
         String image = DockerRunStepType.image(context, s.imageTag(), s.imageId(), DockerRubrics.TYPE);
         results.put("image", image);
-        byte[] tar = Archives.tar(context.localPath(), s.files(), s.workspace());
+        byte[] tar = Archives.tar(context.localPath(), s.files(), s.workspace(), s.allowOutside(), context.ignoredFiles());
         Duration timeout = s.criterionTimeoutSeconds() > 0 ? Duration.ofSeconds(s.criterionTimeoutSeconds()) : null;
         boolean imageCommand = criteria.isEmpty();
         String id = docker.create(context, image, cmd -> {

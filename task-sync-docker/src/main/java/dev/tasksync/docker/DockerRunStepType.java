@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.AccessMode;
 import com.github.dockerjava.api.model.Bind;
-import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.Volume;
 import dev.tasksync.spi.JsonSettings;
@@ -14,6 +13,7 @@ import dev.tasksync.spi.StepOutcome;
 import dev.tasksync.spi.StepType;
 import dev.tasksync.spi.UpstreamStep;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,14 +32,21 @@ public final class DockerRunStepType implements StepType<DockerRun> {
             "container_name", "detach", "ok_exit_codes");
 
     private final DockerOps docker;
+    private final DockerPolicy policy;
 
-    /** Uses the engine named by the DOCKER_* environment (as ServiceLoader does). */
+    /** Uses the engine named by the DOCKER_* environment and the policy of {@link DockerPolicy#fromEnvironment()} (as ServiceLoader does). */
     public DockerRunStepType() {
         this(DockerConnection.environmentDefault());
     }
 
+    /** Uses {@code connection} and the policy of {@link DockerPolicy#fromEnvironment()}. */
     public DockerRunStepType(DockerConnection connection) {
+        this(connection, DockerPolicy.fromEnvironment());
+    }
+
+    public DockerRunStepType(DockerConnection connection, DockerPolicy policy) {
         this.docker = new DockerOps(connection);
+        this.policy = java.util.Objects.requireNonNull(policy, "policy");
     }
 
     @Override
@@ -164,13 +171,8 @@ public final class DockerRunStepType implements StepType<DockerRun> {
         }
         results.put("detach", s.detach());
 
-        if (s.detach()) {
-            // A re-run replaces this step's earlier container.
-            for (Container old : docker.containersLabelled(DockerOps.labels(context))) {
-                context.log().line("removing the previous container " + DockerOps.shortId(old.getId()));
-                docker.removeQuietly(old.getId());
-            }
-        }
+        // A re-run replaces this step's earlier container (detached, or left running by a killed worker).
+        docker.removeEarlierAttempts(context);
         if (s.containerName() != null) {
             docker.inspectContainer(s.containerName()).ifPresent(old -> {
                 context.log().line("replacing container " + s.containerName() + " (" + DockerOps.shortId(old.getId()) + ")");
@@ -181,6 +183,10 @@ public final class DockerRunStepType implements StepType<DockerRun> {
         List<Bind> binds = new ArrayList<>();
         for (DockerRun.Mount m : s.mounts()) {
             String source = context.resolve(m.source()).toString();
+            Optional<String> refused = policy.refuseMount(m.source(), Path.of(source));
+            if (refused.isPresent()) {
+                return StepOutcome.failure(refused.get(), results);
+            }
             binds.add(new Bind(source, new Volume(m.target()), m.readOnly() ? AccessMode.ro : AccessMode.rw));
         }
         List<String> env = new ArrayList<>();
@@ -239,6 +245,9 @@ public final class DockerRunStepType implements StepType<DockerRun> {
             results.put("exit_code", exit.exitCode());
             results.put("stdout", exit.stdout());
             results.put("stderr", exit.stderr());
+            if (output.linesCut() > 0) {
+                results.put("log_lines_cut", output.linesCut());
+            }
             results.put("duration_ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
             if (!s.isOk(exit.exitCode())) {
                 return StepOutcome.failure("container " + DockerOps.shortId(id) + " (image '" + image + "') exited with "

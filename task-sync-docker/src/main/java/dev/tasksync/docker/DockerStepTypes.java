@@ -21,15 +21,27 @@ public final class DockerStepTypes {
     public static final String LABEL_TASK = "dev.tasksync.task";
     /** Label on every container a Docker step creates: the step id. */
     public static final String LABEL_STEP = "dev.tasksync.step";
+    /** Label on every container a Docker step creates: the attempt that created it. */
+    public static final String LABEL_ATTEMPT = "dev.tasksync.attempt";
+    /** Label on every container a Docker step creates: its store (database and schema), see {@code StepContext.storeId()}. */
+    public static final String LABEL_STORE = "dev.tasksync.store";
 
     private DockerStepTypes() {
     }
 
-    /** docker_build, docker_run, docker_shell, docker_rubrics and docker_pull on {@code connection}. */
+    /**
+     * docker_build, docker_run, docker_shell, docker_rubrics and docker_pull on {@code connection}, under the policy
+     * of {@link DockerPolicy#fromEnvironment()} (permissive unless the environment restricts it).
+     */
     public static StepType<?>[] all(DockerConnection connection) {
+        return all(connection, DockerPolicy.fromEnvironment());
+    }
+
+    /** The Docker step types on {@code connection}, under {@code policy}. */
+    public static StepType<?>[] all(DockerConnection connection, DockerPolicy policy) {
         return new StepType<?>[]{
-                new DockerBuildStepType(connection),
-                new DockerRunStepType(connection),
+                new DockerBuildStepType(connection, policy),
+                new DockerRunStepType(connection, policy),
                 new DockerShellStepType(connection),
                 new DockerRubricsStepType(connection),
                 new DockerPullStepType(connection)

@@ -1,25 +1,90 @@
 package dev.tasksync.docker;
 
+import dev.tasksync.spi.StepContext;
 import dev.tasksync.spi.StepLog;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
-/** Runs {@code sh -c command} on the host, capturing stdout and stderr apart. */
+/**
+ * Runs {@code sh -c command} on the host, capturing stdout and stderr apart. Where {@code setsid} exists (Linux), the
+ * command runs in a process group of its own whose id is recorded under the temp directory, keyed by store, task
+ * and step: nothing it started outlives it (the group is killed when it ends), and when the JVM was killed
+ * mid-attempt, the next attempt of the step kills the group left behind before it runs anything.
+ */
 final class HostShell {
+    /** Per user and private (0700): another account must not plant a record that makes a worker kill its own groups. */
+    private static final Path RECORDS = Path.of(System.getProperty("java.io.tmpdir"),
+            "task-sync-shells-" + System.getProperty("user.name", "user"));
+    private static final boolean SETSID = Files.isExecutable(Path.of("/usr/bin/setsid")) || Files.isExecutable(Path.of("/bin/setsid"));
+
     private HostShell() {
     }
 
     record Result(int exitCode, String stdout, String stderr, long durationMillis) {
     }
 
-    static Result run(String command, Path directory, StepLog log, BooleanSupplier cancelled)
+    /** Where the process group of a step's running shell command is recorded. */
+    static Path record(StepContext<?> context) {
+        String store = context.storeId().isEmpty() ? "default" : context.storeId();
+        return RECORDS.resolve(store + "-task" + context.taskId() + "-step" + context.stepId());
+    }
+
+    /** Kills the process group an earlier attempt of this step left running, if any, and waits until it is gone. */
+    static void killEarlierAttempt(StepContext<?> context) throws InterruptedException {
+        Path record = record(context);
+        String[] fields;
+        try {
+            fields = Files.readString(record, StandardCharsets.UTF_8).strip().split(" ");
+        } catch (IOException e) {
+            return; // none recorded
+        }
+        if (fields.length < 3 || Integer.parseInt(fields[2]) >= context.attempt()) {
+            return;
+        }
+        long pgid = Long.parseLong(fields[0]);
+        long started = Long.parseLong(fields[1]);
+        Optional<ProcessHandle> leader = ProcessHandle.of(pgid);
+        Optional<Instant> leaderStart = leader.flatMap(h -> h.info().startInstant());
+        // A pid is not reused while a group of that id exists: a live leader started at another time means the
+        // recorded group is gone; a dead leader may have left members behind, and they are the step's.
+        if (leaderStart.isEmpty() || leaderStart.get().toEpochMilli() == started) {
+            if (signalGroup(pgid, "-0")) {
+                context.log().line("killing process group " + pgid + " of shell commands left running by attempt "
+                        + fields[2] + " of this step");
+                signalGroup(pgid, "-KILL");
+                while (signalGroup(pgid, "-0")) {
+                    Thread.sleep(20);
+                }
+            }
+        }
+        deleteQuietly(record);
+    }
+
+    static Result run(String command, Path directory, StepContext<?> context, BooleanSupplier cancelled)
             throws IOException, InterruptedException, DockerOps.Stopped {
+        StepLog log = context.log();
         long start = System.nanoTime();
-        Process process = new ProcessBuilder("sh", "-c", command).directory(directory.toFile()).start();
+        ProcessBuilder builder = SETSID ? new ProcessBuilder("setsid", "sh", "-c", command) : new ProcessBuilder("sh", "-c", command);
+        Process process = builder.directory(directory.toFile()).start();
+        Path record = record(context);
+        if (SETSID) {
+            long startedAt = process.info().startInstant().map(Instant::toEpochMilli).orElse(0L);
+            try {
+                createPrivateDirectory();
+                Files.writeString(record, process.pid() + " " + startedAt + " " + context.attempt() + "\n", StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                log.line("cannot record the process group of '" + command + "' in " + RECORDS + " (" + e.getMessage()
+                        + "); if this worker is killed, the next attempt cannot end it");
+            }
+        }
         process.getOutputStream().close();
         Output output = new Output(log, "$ ");
         Thread out = pump(process.getInputStream(), output, false);
@@ -30,9 +95,16 @@ final class HostShell {
                     throw new DockerOps.Stopped(false, "cancelled while shell command '" + command + "' was running");
                 }
             }
+            if (SETSID) {
+                signalGroup(process.pid(), "-KILL"); // what it left in the background ends with it
+            }
             out.join(5000);
             err.join(5000);
         } finally {
+            if (SETSID) {
+                signalGroup(process.pid(), "-KILL");
+                deleteQuietly(record);
+            }
             if (process.isAlive()) {
                 process.descendants().forEach(ProcessHandle::destroyForcibly);
                 process.destroyForcibly();
@@ -41,6 +113,37 @@ final class HostShell {
         output.finish();
         return new Result(process.exitValue(), output.stdoutTail(), output.stderrTail(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+    }
+
+    private static void createPrivateDirectory() throws IOException {
+        if (Files.isDirectory(RECORDS)) {
+            return;
+        }
+        try {
+            Files.createDirectories(RECORDS, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+        } catch (UnsupportedOperationException e) {
+            Files.createDirectories(RECORDS);
+        }
+    }
+
+    /** Sends a signal to a process group with kill(1); true when some process of the group got it. */
+    private static boolean signalGroup(long pgid, String signal) throws InterruptedException {
+        try {
+            Process kill = new ProcessBuilder("kill", signal, "--", "-" + pgid).redirectErrorStream(true).start();
+            kill.getInputStream().readAllBytes();
+            return kill.waitFor() == 0;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+            // the next attempt finds a group that is gone
+        }
     }
 
     private static Thread pump(InputStream in, Output output, boolean stderr) {

@@ -124,6 +124,30 @@ class DockerBuildIT extends DockerITBase {
     }
 
     @Test
+    void aContextOutsideTheLocalPathIsRefusedBeforeAnyShellCommandUnlessTheStepAllowsIt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path outside)
+            throws IOException {
+        DockerTestSupport.context(outside.resolve("ctx"), "COPY secret.txt /secret.txt");
+        Files.writeString(outside.resolve("ctx/secret.txt"), "TOP-SECRET-LINE\n");
+        String rel = dir.relativize(outside.resolve("ctx")).toString();
+        Task t = task();
+        step(t, "refused", "{\"docker_build\": {\"image_tag\": \"" + TAG + "\", \"context\": \"" + rel + "\", "
+                + "\"shell\": [\"touch ran.txt\"]}}");
+        RunResult r = ts.run(t.id());
+        assertThat(result(r, "refused").status()).isEqualTo(StepStatus.FAILED);
+        assertThat(results(r, "refused").get("error").asText()).contains("'" + rel + "'").contains("outside")
+                .contains("\"allow_outside\": true");
+        assertThat(dir.resolve("ran.txt")).doesNotExist();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> docker.client().inspectImageCmd(TAG).exec())
+                .isInstanceOf(com.github.dockerjava.api.exception.NotFoundException.class);
+
+        Task allowed = task();
+        step(allowed, "allowed", "{\"docker_build\": {\"image_tag\": \"" + TAG + "\", \"context\": \"" + rel + "\", "
+                + "\"allow_outside\": true}}");
+        RunResult ok = ts.run(allowed.id());
+        assertThat(ok.succeeded()).as(ok.toString()).isTrue();
+    }
+
+    @Test
     void noCacheRebuildsEveryLayer() throws IOException {
         DockerTestSupport.context(dir, "RUN echo layer > /layer");
         Task cached = task();

@@ -128,6 +128,80 @@ class DockerRubricsIT extends DockerITBase {
     }
 
     @Test
+    void aSymbolicLinkOutOfTheLocalPathIsHashedAndCopiedAsALinkNeverFollowed(@org.junit.jupiter.api.io.TempDir java.nio.file.Path outside)
+            throws IOException {
+        submission();
+        java.nio.file.Path secret = outside.resolve("secret.txt");
+        java.nio.file.Files.writeString(secret, "TOP-SECRET-LINE\n");
+        java.nio.file.Files.createSymbolicLink(dir.resolve("submission/secret"), secret);
+        Task t = task();
+        step(t, "grade", "{\"docker_rubrics\": {\"image_tag\": \"" + image + "\", \"files\": [\"submission/\"], \"criteria\": ["
+                + "{\"id\": \"leak\", \"command\": \"cat submission/secret; ls -l submission/\"},"
+                + "{\"id\": \"link\", \"command\": \"test -L submission/secret && [ \\\"$(readlink submission/secret)\\\" = '" + secret + "' ]\"}"
+                + "]}}");
+        RunResult r = ts.run(t.id());
+        JsonNode res = results(r, "grade");
+        assertThat(res.toString()).doesNotContain("TOP-SECRET-LINE");
+        assertThat(res.get("criteria").get(1).get("passed").asBoolean()).as(res.toString()).isTrue();
+        // What was copied (the link) is what the fingerprint covers.
+        assertThat(res.get("file_hashes").has("submission/secret")).as(res.toString()).isTrue();
+        java.nio.file.Files.writeString(secret, "CHANGED\n");
+        assertThat(ts.plan(t.id()).toRun()).isEmpty();
+    }
+
+    @Test
+    void filesLeftOutOfTheFingerprintByIgnoreGlobsAreNotCopied() throws IOException {
+        submission();
+        write("submission/scratch.tmp", "noise\n");
+        try (dev.tasksync.TaskSync ignoring = dev.tasksync.testing.TestDatabase.builder().ignoreFiles("**/*.tmp")
+                .stepType(DockerStepTypes.all(docker)).build()) {
+            Task t = ignoring.createTask("ignore-" + System.nanoTime(), "new", dir.toString());
+            ignoring.createStep(t.id(), "grade", "{\"docker_rubrics\": {\"image_tag\": \"" + image + "\", \"files\": [\"submission/\"], "
+                    + "\"criteria\": [{\"id\": \"copied\", \"command\": \"test -f submission/solution.sh && test ! -e submission/scratch.tmp\"}]}}");
+            RunResult r = ignoring.run(t.id());
+            JsonNode res = results(r, "grade");
+            assertThat(res.get("file_hashes").has("submission/scratch.tmp")).isFalse();
+            assertThat(res.get("criteria").get(0).get("passed").asBoolean()).as(res.toString()).isTrue();
+        }
+    }
+
+    @Test
+    void aRubricFileThatLinksOutOfTheLocalPathIsNotRead(@org.junit.jupiter.api.io.TempDir java.nio.file.Path outside)
+            throws IOException {
+        submission();
+        java.nio.file.Path secret = outside.resolve("secret.md");
+        java.nio.file.Files.writeString(secret, "- [ ] TOP-SECRET-LINE: `true`\n");
+        java.nio.file.Files.createSymbolicLink(dir.resolve("rubric.md"), secret);
+        Task t = task();
+        step(t, "grade", "{\"docker_rubrics\": {\"image_tag\": \"" + image + "\", \"files\": [\"submission/\"], \"rubric\": \"rubric.md\"}}");
+        RunResult r = ts.run(t.id());
+        assertThat(result(r, "grade").status()).isEqualTo(StepStatus.FAILED);
+        JsonNode res = results(r, "grade");
+        assertThat(res.get("error").asText()).contains("'rubric.md'").contains("symbolic link").contains("allow_outside");
+        assertThat(res.toString()).doesNotContain("TOP-SECRET-LINE");
+    }
+
+    @Test
+    void aPathOutsideTheLocalPathIsRefusedUnlessTheStepAllowsIt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path outside)
+            throws IOException {
+        java.nio.file.Files.writeString(outside.resolve("secret.txt"), "TOP-SECRET-LINE\n");
+        String rel = dir.relativize(outside.resolve("secret.txt")).toString();
+        Task t = task();
+        step(t, "refused", "{\"docker_rubrics\": {\"image_tag\": \"" + image + "\", \"files\": [\"" + rel + "\"], \"criteria\": ["
+                + "{\"id\": \"leak\", \"command\": \"cat *\"}]}}");
+        step(t, "allowed", "{\"docker_rubrics\": {\"image_tag\": \"" + image + "\", \"files\": [\"" + rel + "\"], \"allow_outside\": true, \"criteria\": ["
+                + "{\"id\": \"read\", \"command\": \"grep -q TOP-SECRET secret.txt\"}]}}");
+        RunResult r = ts.run(t.id());
+        assertThat(result(r, "refused").status()).isEqualTo(StepStatus.FAILED);
+        JsonNode refused = results(r, "refused");
+        assertThat(refused.get("error").asText()).contains("'" + rel + "'").contains("outside").contains("\"allow_outside\": true");
+        assertThat(refused.toString()).doesNotContain("TOP-SECRET-LINE");
+        assertThat(refused.get("file_hashes").has(rel)).as("not read, so not hashed").isFalse();
+        assertThat(result(r, "allowed").status()).as(r.toString()).isEqualTo(StepStatus.COMPLETED);
+        assertThat(results(r, "allowed").get("file_hashes").get(rel).asText()).hasSize(64);
+    }
+
+    @Test
     void missingFilesAndRubricsAreNamed() {
         Task t = task();
         step(t, "no files", "{\"docker_rubrics\": {\"image_tag\": \"" + image + "\", \"files\": [\"absent.py\"], \"criteria\": [{\"command\": \"true\"}]}}");

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -284,5 +285,21 @@ class DockerRunIT extends DockerITBase {
                 .isInstanceOf(dev.tasksync.InvalidSettingsException.class)
                 .hasMessageContaining("$.docker_shell.command[0]");
         assertThat(ts.steps(t.id())).isEmpty();
+    }
+
+    /** The container's 200 MB line passes through a JVM of 128 MB heap: cut in the log, the cut reported. */
+    @Test
+    void aLineOf200MegabytesWithNoNewlineIsProcessedInBoundedMemory() throws Exception {
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(javaBin, "-Xmx128m", "-XX:+ExitOnOutOfMemoryError", "-cp", System.getProperty("java.class.path"),
+                BoundedOutputMain.class.getName(), image).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor(10, TimeUnit.MINUTES)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+        assertThat(out).contains("success=true", "exit_code=0", "log_lines_cut=1", "stdout_length=" + Output.TAIL_CHARS)
+                .contains("[line cut: longer than " + Output.MAX_LINE_BYTES + " bytes]")
+                .contains("went on for " + (200_000_000 - Output.MAX_LINE_BYTES) + " more bytes");
+        int longest = Integer.parseInt(out.replaceAll("(?s).*longest_log_line=(\\d+).*", "$1"));
+        assertThat(longest).isLessThan(Output.MAX_LINE_BYTES + 100);
     }
 }

@@ -58,6 +58,8 @@ public final class Engine implements AutoCloseable {
     private final List<PathMatcher> ignore;
     private final String channel;
     private final WorkerOptions workerDefaults;
+    private final String schema;
+    private volatile String storeId;
 
     public Engine(DSLContext dsl, StepTypeRegistry registry, String workerId, List<String> ignoreGlobs,
                   String schema, WorkerOptions workerDefaults) {
@@ -67,6 +69,30 @@ public final class Engine implements AutoCloseable {
         this.ignore = FileHasher.matchers(ignoreGlobs);
         this.channel = "tasksync_" + schema.toLowerCase(java.util.Locale.ROOT);
         this.workerDefaults = workerDefaults;
+        this.schema = schema;
+    }
+
+    /** The globs of files left out when watched directories are walked (TaskSync.builder().ignoreFiles). */
+    List<PathMatcher> ignore() {
+        return ignore;
+    }
+
+    /**
+     * Tells this store (server, database, schema) apart from others whose steps share a Docker engine or a host,
+     * stably across restarts: what a step leaves running there is found again by its next attempt, and only by it.
+     */
+    String storeId() {
+        if (storeId == null) {
+            StringBuilder id = new StringBuilder(String.valueOf(dsl.fetchValue(
+                    "SELECT current_database() || '|' || coalesce(host(inet_server_addr()), 'socket') || '|' || current_setting('port')")));
+            try {
+                id.append('|').append(dsl.fetchValue("SELECT system_identifier FROM pg_control_system()"));
+            } catch (RuntimeException notAllowed) {
+                // the cluster's identifier needs pg_monitor on some servers; address and port then tell them apart
+            }
+            storeId = FileHasher.sha256(id + "|" + schema).substring(0, 16);
+        }
+        return storeId;
     }
 
     DSLContext dsl() {
@@ -508,7 +534,8 @@ public final class Engine implements AutoCloseable {
             Set<Path> files = new HashSet<>();
             for (int id : order) {
                 Map<String, Path> w = parsed.containsKey(id)
-                        ? FileHasher.expand(localPath, parsed.get(id).watchedFiles(), ignore) : Map.of();
+                        ? FileHasher.expand(localPath, parsed.get(id).watchedFiles(), parsed.get(id).allowsOutside(), ignore)
+                        : Map.of();
                 watched.put(id, w);
                 w.values().stream().filter(java.util.Objects::nonNull).forEach(files::add);
             }

@@ -24,11 +24,16 @@ final class ExecutionContext implements StepContext<Object> {
     private final JsonNode lastResults;
     private final StepLog log;
     private final BooleanSupplier cancelled;
+    private final Supplier<String> storeId;
+    private final List<java.nio.file.PathMatcher> ignoredFiles;
     private List<UpstreamStep> upstream;
 
     ExecutionContext(int taskId, String taskName, int stepId, String title, int attempt, Path localPath,
                      Object settings, JsonNode settingsJson, JsonNode lastResults,
-                     Supplier<List<UpstreamStep>> upstreamLoader, StepLog log, BooleanSupplier cancelled) {
+                     Supplier<List<UpstreamStep>> upstreamLoader, StepLog log, BooleanSupplier cancelled, Supplier<String> storeId,
+                     List<java.nio.file.PathMatcher> ignoredFiles) {
+        this.ignoredFiles = ignoredFiles;
+        this.storeId = storeId;
         this.lastResults = lastResults;
         this.taskId = taskId;
         this.taskName = taskName;
@@ -48,6 +53,8 @@ final class ExecutionContext implements StepContext<Object> {
     @Override public int stepId() { return stepId; }
     @Override public String title() { return title; }
     @Override public int attempt() { return attempt; }
+    @Override public List<java.nio.file.PathMatcher> ignoredFiles() { return ignoredFiles; }
+    @Override public String storeId() { return storeId.get(); } // read from the database once, when a type asks
     @Override public Path localPath() { return localPath; }
     @Override public Object settings() { return settings; }
     @Override public JsonNode settingsJson() { return settingsJson.deepCopy(); }

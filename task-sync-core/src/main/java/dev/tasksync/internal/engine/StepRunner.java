@@ -580,7 +580,7 @@ final class StepRunner implements AutoCloseable {
                         STEP_LOG.info("[{} #{}] {}", title, id, line);
                         listener.stepLog(id, line);
                     },
-                    execution::stopped);
+                    execution::stopped, engine::storeId, engine.ignore());
             if (execution.stopped()) {
                 throw new InterruptedException(); // stopped while it waited for a slot: do not start it
             }

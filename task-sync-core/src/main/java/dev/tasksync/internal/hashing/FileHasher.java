@@ -1,6 +1,7 @@
 package dev.tasksync.internal.hashing;
 
 import dev.tasksync.TaskSyncException;
+import dev.tasksync.spi.LocalFiles;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,7 +29,15 @@ public final class FileHasher {
     private FileHasher() {
     }
 
+    /** SHA-256 of a file's content; of a symbolic link, of {@code "symlink:" + its target}, never followed. */
     public static String sha256(Path file) {
+        if (Files.isSymbolicLink(file)) {
+            try {
+                return sha256("symlink:" + Files.readSymbolicLink(file));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read the link " + file + ": " + e.getMessage(), e);
+            }
+        }
         MessageDigest digest = newDigest();
         byte[] buffer = new byte[BUFFER];
         try (InputStream in = Files.newInputStream(file)) {
@@ -55,40 +64,28 @@ public final class FileHasher {
     }
 
     /**
-     * Lists the regular files under each watched path, keyed by their path as the user wrote it
-     * (a directory's files as {@code dir/sub/file}), in a stable order. A missing path maps to null.
-     * Symbolic links are not followed out of {@code root}; files found by walking a directory whose
-     * path relative to {@code root} matches one of the {@code ignore} globs are left out.
+     * Lists the regular files and symbolic links under each watched path, keyed by their path as the user wrote
+     * it (a directory's files as {@code dir/sub/file}), in a stable order, by the rule of {@link LocalFiles}: links
+     * are listed as links (their target is never read) and a path outside {@code root} maps to null, as if
+     * missing, unless {@code allowOutside} (the step type refuses it when it executes, naming it). A missing path
+     * maps to null. Files found by walking a directory whose path relative to {@code root} matches one of the
+     * {@code ignore} globs are left out.
      */
-    public static Map<String, Path> expand(Path root, List<String> watched, List<PathMatcher> ignore) {
+    public static Map<String, Path> expand(Path root, List<String> watched, boolean allowOutside, List<PathMatcher> ignore) {
         Map<String, Path> files = new TreeMap<>();
-        Path realRoot = realPath(root);
         for (String w : watched) {
-            Path p = root.resolve(w).normalize();
-            if (!Files.exists(p)) {
+            try {
+                files.putAll(LocalFiles.files(root, List.of(w), allowOutside, ignore));
+            } catch (LocalFiles.OutsideLocalPathException e) {
                 files.put(w, null);
-            } else if (Files.isDirectory(p)) {
-                try (Stream<Path> walk = Files.walk(p)) {
-                    List<Path> found = new ArrayList<>();
-                    walk.filter(f -> Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)
-                                    || (Files.isSymbolicLink(f) && Files.isRegularFile(f) && inside(realRoot, f)))
-                            .forEach(found::add);
-                    for (Path f : found) {
-                        if (ignored(root, f, ignore)) {
-                            continue;
-                        }
-                        String rel = p.relativize(f).toString().replace('\\', '/');
-                        String key = (w.endsWith("/") ? w : w + "/") + rel;
-                        files.put(key, f);
-                    }
-                } catch (IOException e) {
-                    throw new UncheckedIOException("cannot list " + p + ": " + e.getMessage(), e);
-                }
-            } else {
-                files.put(w, p);
             }
         }
         return files;
+    }
+
+    /** {@link #expand(Path, List, boolean, List)} for a step that reads nothing outside {@code root}. */
+    public static Map<String, Path> expand(Path root, List<String> watched, List<PathMatcher> ignore) {
+        return expand(root, watched, false, ignore);
     }
 
     /** Globs as {@link java.nio.file.FileSystem#getPathMatcher} reads them ({@code glob:} is implied). */
@@ -98,23 +95,4 @@ public final class FileHasher {
                 .toList();
     }
 
-    private static boolean ignored(Path root, Path file, List<PathMatcher> ignore) {
-        if (ignore.isEmpty()) {
-            return false;
-        }
-        Path rel = file.startsWith(root) ? root.relativize(file) : file;
-        return ignore.stream().anyMatch(m -> m.matches(rel));
-    }
-
-    private static boolean inside(Path realRoot, Path link) {
-        return realRoot == null || realPath(link).startsWith(realRoot);
-    }
-
-    private static Path realPath(Path p) {
-        try {
-            return p.toRealPath();
-        } catch (IOException e) {
-            return null;
-        }
-    }
 }

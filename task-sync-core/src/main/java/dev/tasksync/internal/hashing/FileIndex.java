@@ -137,10 +137,8 @@ public final class FileIndex {
 
     private static Stat stat(Path f) {
         try {
+            // A link is hashed as a link (FileHasher.sha256): its own size and time, never its target's.
             BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            if (a.isSymbolicLink()) {
-                a = Files.readAttributes(f, BasicFileAttributes.class);
-            }
             return new Stat(a.size(), a.lastModifiedTime().to(TimeUnit.NANOSECONDS));
         } catch (NoSuchFileException e) {
             return null;

@@ -23,6 +23,12 @@ public record ParsedSettings(String type, StepType<?> stepType, JsonNode documen
         return ((StepType) stepType).watchedFiles(settings);
     }
 
+    /** True when the step may read paths outside the task's local_path. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public boolean allowsOutside() {
+        return ((StepType) stepType).allowsOutside(settings);
+    }
+
     /** The step type's reason to run again although the inputs did not change, if any. */
     @SuppressWarnings({"unchecked", "rawtypes"})
     public java.util.Optional<String> staleReason(JsonNode lastResults) {
