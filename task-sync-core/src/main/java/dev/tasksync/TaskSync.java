@@ -213,17 +213,21 @@ public final class TaskSync implements AutoCloseable {
                     Path dir = (embeddedDirectory != null ? embeddedDirectory : EmbeddedServer.defaultHome().resolve("postgres"))
                             .toAbsolutePath().normalize();
                     // The CLI keeps a server running on this directory between commands: share it.
-                    var shared = dir.getParent() == null ? Optional.<SharedServer.Info>empty()
-                            : SharedServer.in(dir.getParent()).status().filter(i -> i.dataDirectory().equals(dir));
+                    SharedServer sharedServer = dir.getParent() == null ? null : SharedServer.in(dir.getParent());
+                    var shared = sharedServer == null ? Optional.<SharedServer.Info>empty()
+                            : sharedServer.status().filter(i -> i.dataDirectory().equals(dir));
                     String url;
+                    String password;
                     if (shared.isPresent()) {
-                        url = shared.get().jdbcUrl();
+                        url = sharedServer.ensureRunning().jdbcUrl();
+                        password = sharedServer.password();
                     } else {
                         EmbeddedServer server = EmbeddedServer.start(dir, 0);
                         owned.add(server);
                         url = server.jdbcUrl();
+                        password = server.password();
                     }
-                    var pool = Pool.open(url, "postgres", "postgres", Math.max(4, concurrency + 2));
+                    var pool = Pool.open(url, EmbeddedServer.USER, password, Math.max(4, concurrency + 2));
                     owned.add(0, pool);
                     ds = pool;
                 }

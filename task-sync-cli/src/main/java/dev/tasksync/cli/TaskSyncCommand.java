@@ -178,12 +178,13 @@ final class TaskSyncCommand implements AutoCloseable {
                     : env("TASKSYNC_DB_PASSWORD") != null ? env("TASKSYNC_DB_PASSWORD") : parts[2];
         } else {
             try {
-                url = server().ensureRunning().jdbcUrl();
+                SharedServer server = server();
+                url = server.ensureRunning().jdbcUrl();
+                password = server.password();
             } catch (TaskSyncException e) {
                 throw new Cli.ConnectionException(e.getMessage(), e);
             }
-            user = "postgres";
-            password = "postgres";
+            user = EmbeddedServer.USER;
         }
         timing("server");
         PGSimpleDataSource simple = new PGSimpleDataSource();
