@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tasksync.TaskDefinition.StepDefinition;
 import dev.tasksync.internal.db.EmbeddedServer;
 import dev.tasksync.internal.db.Pool;
+import dev.tasksync.internal.db.Redaction;
 import dev.tasksync.internal.db.SharedServer;
 import dev.tasksync.internal.engine.Engine;
 import dev.tasksync.internal.engine.WorkerLoop;
@@ -241,8 +242,8 @@ public final class TaskSync implements AutoCloseable {
                 if (e instanceof TaskSyncException) {
                     throw e;
                 }
-                throw new TaskSyncException("could not open task-sync" + (jdbcUrl != null ? " on " + jdbcUrl : "")
-                        + ": " + e.getMessage(), e);
+                throw new TaskSyncException("could not open task-sync" + (jdbcUrl != null ? " on " + Redaction.redact(jdbcUrl, password) : "")
+                        + ": " + Redaction.redact(e.getMessage(), password), e);
             }
         }
     }

@@ -18,7 +18,7 @@ final class DbCommands {
         public Integer call() {
             String external = root().externalUrl();
             if (external != null) {
-                out().println("Using the external database " + external + " (--db / TASKSYNC_DB_URL); the embedded server is not used.");
+                out().println("Using the external database " + root().redact(external) + " (--db / TASKSYNC_DB_URL); the embedded server is not used.");
             }
             SharedServer server = root().server();
             Optional<SharedServer.Info> info = server.status();
