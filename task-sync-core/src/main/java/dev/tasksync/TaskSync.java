@@ -79,12 +79,15 @@ public final class TaskSync implements AutoCloseable {
 
     // ---- opening
 
-    /** Embedded PostgreSQL with its data under {@code ~/.task-sync} (or {@code $TASKSYNC_HOME}). */
+    /**
+     * Embedded PostgreSQL with its data under {@code ~/.task-sync} (or {@code $TASKSYNC_HOME}): durable, and
+     * reached only with the password generated for it, kept owner-only in {@code ~/.task-sync/postgres.password}.
+     */
     public static TaskSync embedded() {
         return builder().embedded().build();
     }
 
-    /** Embedded PostgreSQL with its data in {@code dataDirectory}. */
+    /** Embedded PostgreSQL with its data in {@code dataDirectory} (its password beside it, in {@code <dataDirectory>.password}). */
     public static TaskSync embedded(Path dataDirectory) {
         return builder().embedded(dataDirectory).build();
     }

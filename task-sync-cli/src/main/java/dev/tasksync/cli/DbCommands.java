@@ -1,5 +1,6 @@
 package dev.tasksync.cli;
 
+import dev.tasksync.internal.db.EmbeddedServer;
 import dev.tasksync.internal.db.SharedServer;
 import picocli.CommandLine.Command;
 
@@ -27,6 +28,7 @@ final class DbCommands {
                         + "  url " + info.get().jdbcUrl());
                 out().println("data     " + server.dataDirectory());
                 out().println("log      " + server.logFile());
+                out().println("password " + server.passwordFile() + " (user " + EmbeddedServer.USER + ")");
             } else {
                 out().println("stopped  data " + server.dataDirectory() + " (the next command starts it)");
             }

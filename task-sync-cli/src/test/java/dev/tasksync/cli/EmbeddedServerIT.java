@@ -85,7 +85,7 @@ class EmbeddedServerIT {
             assertThat(list.out()).contains(" a ").contains(" b ").contains(" c ");
             assertThat(pid(home)).isEqualTo(pid);
             Script.Result status = script.run("db", "status");
-            assertThat(status.out()).contains("running").contains("pid " + pid);
+            assertThat(status.out()).contains("running").contains("pid " + pid).contains("password " + passwordFile);
 
             Script.Result stop = script.run("db", "stop");
             assertThat(stop.code()).as(stop.toString()).isZero();
