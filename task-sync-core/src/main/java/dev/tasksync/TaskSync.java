@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tasksync.TaskDefinition.StepDefinition;
 import dev.tasksync.internal.db.EmbeddedServer;
 import dev.tasksync.internal.db.Pool;
+import dev.tasksync.internal.db.Redaction;
 import dev.tasksync.internal.db.SharedServer;
 import dev.tasksync.internal.engine.Engine;
 import dev.tasksync.internal.engine.WorkerLoop;
@@ -79,12 +80,15 @@ public final class TaskSync implements AutoCloseable {
 
     // ---- opening
 
-    /** Embedded PostgreSQL with its data under {@code ~/.task-sync} (or {@code $TASKSYNC_HOME}). */
+    /**
+     * Embedded PostgreSQL with its data under {@code ~/.task-sync} (or {@code $TASKSYNC_HOME}): durable, and
+     * reached only with the password generated for it, kept owner-only in {@code ~/.task-sync/postgres.password}.
+     */
     public static TaskSync embedded() {
         return builder().embedded().build();
     }
 
-    /** Embedded PostgreSQL with its data in {@code dataDirectory}. */
+    /** Embedded PostgreSQL with its data in {@code dataDirectory} (its password beside it, in {@code <dataDirectory>.password}). */
     public static TaskSync embedded(Path dataDirectory) {
         return builder().embedded(dataDirectory).build();
     }
@@ -214,17 +218,21 @@ public final class TaskSync implements AutoCloseable {
                     Path dir = (embeddedDirectory != null ? embeddedDirectory : EmbeddedServer.defaultHome().resolve("postgres"))
                             .toAbsolutePath().normalize();
                     // The CLI keeps a server running on this directory between commands: share it.
-                    var shared = dir.getParent() == null ? Optional.<SharedServer.Info>empty()
-                            : SharedServer.in(dir.getParent()).status().filter(i -> i.dataDirectory().equals(dir));
+                    SharedServer sharedServer = dir.getParent() == null ? null : SharedServer.in(dir.getParent());
+                    var shared = sharedServer == null ? Optional.<SharedServer.Info>empty()
+                            : sharedServer.status().filter(i -> i.dataDirectory().equals(dir));
                     String url;
+                    String password;
                     if (shared.isPresent()) {
-                        url = shared.get().jdbcUrl();
+                        url = sharedServer.ensureRunning().jdbcUrl();
+                        password = sharedServer.password();
                     } else {
                         EmbeddedServer server = EmbeddedServer.start(dir, 0);
                         owned.add(server);
                         url = server.jdbcUrl();
+                        password = server.password();
                     }
-                    var pool = Pool.open(url, "postgres", "postgres", Math.max(4, concurrency + 2));
+                    var pool = Pool.open(url, EmbeddedServer.USER, password, Math.max(4, concurrency + 2));
                     owned.add(0, pool);
                     ds = pool;
                 }
@@ -238,8 +246,8 @@ public final class TaskSync implements AutoCloseable {
                 if (e instanceof TaskSyncException) {
                     throw e;
                 }
-                throw new TaskSyncException("could not open task-sync" + (jdbcUrl != null ? " on " + jdbcUrl : "")
-                        + ": " + e.getMessage(), e);
+                throw new TaskSyncException("could not open task-sync" + (jdbcUrl != null ? " on " + Redaction.redact(jdbcUrl, password) : "")
+                        + ": " + Redaction.redact(e.getMessage(), password), e);
             }
         }
     }

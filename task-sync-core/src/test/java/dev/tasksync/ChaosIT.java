@@ -38,13 +38,13 @@ class ChaosIT {
             port = s.getLocalPort();
         }
         Path data = dir.resolve("pg");
-        EmbeddedServer server = EmbeddedServer.start(data, port);
+        EmbeddedServer server = EmbeddedServer.start(data, port, EmbeddedServer.Durability.THROWAWAY);
         String schema = "chaos";
         Random random = new Random(7);
         List<Process> workers = new ArrayList<>();
         int kills = 0;
         int restarts = 0;
-        try (TaskSync ts = TaskSync.builder().jdbcUrl(server.jdbcUrl(), "postgres", "postgres").schema(schema)
+        try (TaskSync ts = TaskSync.builder().jdbcUrl(server.jdbcUrl(), server.user(), server.password()).schema(schema)
                 .stepType(new TestSteps.SleepType()).build()) {
             var def = TaskDefinition.named("chaos");
             for (int i = 0; i < STEPS; i++) {
@@ -56,7 +56,7 @@ class ChaosIT {
             Task task = ts.save(def.build());
             ts.submit(task.id());
             for (int i = 0; i < 3; i++) {
-                workers.add(startWorker(server.jdbcUrl(), schema, "w" + i));
+                workers.add(startWorker(server.jdbcUrl(), server.password(), schema, "w" + i));
             }
             long deadline = System.nanoTime() + Duration.ofSeconds(150).toNanos();
             int generation = 3;
@@ -66,12 +66,12 @@ class ChaosIT {
                     int victim = random.nextInt(workers.size());
                     workers.get(victim).destroyForcibly().waitFor();
                     kills++;
-                    workers.set(victim, startWorker(server.jdbcUrl(), schema, "w" + generation++));
+                    workers.set(victim, startWorker(server.jdbcUrl(), server.password(), schema, "w" + generation++));
                 }
                 if (kills == KILLS / 2 && restarts == 0) {
                     server.close();
                     Thread.sleep(500);
-                    server = EmbeddedServer.start(data, port);
+                    server = EmbeddedServer.start(data, port, EmbeddedServer.Durability.THROWAWAY);
                     restarts++;
                 }
             }
@@ -128,10 +128,12 @@ class ChaosIT {
         }
     }
 
-    private Process startWorker(String url, String schema, String id) throws Exception {
+    private Process startWorker(String url, String password, String schema, String id) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return new ProcessBuilder(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
-                WorkerMain.class.getName(), url, schema, id)
+        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+                WorkerMain.class.getName(), url, schema, id);
+        pb.environment().put("TASKSYNC_DB_PASSWORD", password); // not on the command line, which every user can read
+        return pb
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("worker-" + id + ".log").toFile())
                 .start();

@@ -3,6 +3,7 @@ package dev.tasksync;
 import dev.tasksync.internal.store.jooq.DefaultSchema;
 import dev.tasksync.testing.Rows;
 import dev.tasksync.testing.TestDatabase;
+import dev.tasksync.testing.TestSteps;
 import org.jooq.Field;
 import org.jooq.Table;
 import org.junit.jupiter.api.AfterAll;
@@ -72,6 +73,48 @@ class SchemaIT {
                 .hasMessageContaining("tasks_name_key");
         Rows.execute(ts, "DELETE FROM ${schema}.tasks WHERE id = " + t.id());
         assertThat(Rows.query(ts, "SELECT * FROM ${schema}.steps WHERE task_id = " + t.id())).isEmpty();
+    }
+
+    @Test
+    void deletingATaskDeletesItsDependentStepsTheirRunsAndDependencies() {
+        try (TaskSync sleeps = TestDatabase.builder().stepType(new TestSteps.SleepType()).build()) {
+            Task t = sleeps.createTask("chain");
+            Step a = sleeps.createStep(t.id(), "a", "{\"sleep\": {\"millis\": 1}}");
+            Step b = sleeps.createStep(t.id(), "b", "{\"sleep\": {\"millis\": 1, \"depends_on\": [{\"id\": " + a.id() + "}]}}");
+            sleeps.createStep(t.id(), "c", "{\"sleep\": {\"millis\": 1, \"depends_on\": [{\"id\": " + a.id() + "}, {\"id\": " + b.id() + "}]}}");
+            assertThat(sleeps.run(t.id()).succeeded()).isTrue();
+            Task other = sleeps.createTask("other");
+            sleeps.createStep(other.id(), "x", "{\"sleep\": {\"millis\": 1}}");
+            assertThat(Rows.of(sleeps, "step_runs")).hasSize(3);
+            assertThat(Rows.of(sleeps, "step_dependencies")).hasSize(3);
+
+            // one step others depend on stays refused, naming them, and nothing is deleted
+            var before = Rows.snapshot(sleeps);
+            assertThatThrownBy(() -> sleeps.deleteStep(a.id())).isInstanceOf(TaskSyncException.class)
+                    .hasMessageContaining(b.id() + " 'b'").hasMessageContaining("'c'").hasMessageContaining("depend on it");
+            assertThat(Rows.snapshot(sleeps)).isEqualTo(before);
+
+            sleeps.deleteTask(t.id());
+            assertThat(sleeps.tasks()).extracting(Task::name).containsExactly("other");
+            assertThat(Rows.of(sleeps, "steps")).hasSize(1);
+            assertThat(Rows.of(sleeps, "step_runs")).isEmpty();
+            assertThat(Rows.of(sleeps, "step_dependencies")).isEmpty();
+        }
+    }
+
+    @Test
+    void theDatabaseStillRefusesDeletingAStepOthersDependOn() {
+        Task t = ts.createTask("fk-" + System.nanoTime());
+        Step a = ts.createStep(t.id(), "a", "{\"file_exists\": \"x\"}");
+        Step b = ts.createStep(t.id(), "b", "{\"file_exists\": \"y\"}");
+        assertThatThrownBy(() -> Rows.execute(ts, "INSERT INTO ${schema}.step_dependencies VALUES (" + a.id() + ", 987654)"))
+                .hasMessageContaining("step_dependencies_depends_on_id_fkey");
+        Rows.execute(ts, "INSERT INTO ${schema}.step_dependencies VALUES (" + b.id() + ", " + a.id() + ")");
+        assertThatThrownBy(() -> Rows.execute(ts, "DELETE FROM ${schema}.steps WHERE id = " + a.id()))
+                .hasMessageContaining("step_dependencies_depends_on_id_fkey");
+        assertThat(Rows.query(ts, "SELECT id FROM ${schema}.steps WHERE task_id = " + t.id())).hasSize(2);
+        ts.deleteTask(t.id());
+        assertThat(Rows.query(ts, "SELECT id FROM ${schema}.steps WHERE task_id = " + t.id())).isEmpty();
     }
 
     @Test

@@ -33,8 +33,9 @@ final class Env implements AutoCloseable {
         this.config = config;
         this.ownWorkDir = config.workDir() == null;
         this.workDir = ownWorkDir ? Files.createTempDirectory("task-sync-bench") : Files.createDirectories(config.workDir());
+        // durable, like a user's embedded server: the figures are what users get
         this.server = EmbeddedServer.start(workDir.resolve("postgres-" + System.nanoTime()), 0);
-        this.pool = Pool.open(server.jdbcUrl(), "postgres", "postgres", 16);
+        this.pool = Pool.open(server.jdbcUrl(), server.user(), server.password(), 16);
         this.counting = new Counting(pool);
     }
 

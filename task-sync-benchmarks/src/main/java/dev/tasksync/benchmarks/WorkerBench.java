@@ -78,10 +78,10 @@ final class WorkerBench {
 
     private Process start(String schema, String id, CountDownLatch started) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-                Main.class.getName(), env.server.jdbcUrl(), schema, id)
-                .redirectErrorStream(true)
-                .start();
+        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
+                Main.class.getName(), env.server.jdbcUrl(), schema, id);
+        pb.environment().put("TASKSYNC_DB_PASSWORD", env.server.password()); // not on the command line, which every user can read
+        Process p = pb.redirectErrorStream(true).start();
         Thread reader = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
@@ -99,10 +99,10 @@ final class WorkerBench {
         return p;
     }
 
-    /** A worker process: {@code Main <jdbcUrl> <schema> <workerId>}, until it is stopped. */
+    /** A worker process: {@code Main <jdbcUrl> <schema> <workerId>} (password in $TASKSYNC_DB_PASSWORD), until it is stopped. */
     public static final class Main {
         public static void main(String[] args) throws Exception {
-            TaskSync ts = TaskSync.builder().jdbcUrl(args[0], "postgres", "postgres").schema(args[1])
+            TaskSync ts = TaskSync.builder().jdbcUrl(args[0], "postgres", System.getenv("TASKSYNC_DB_PASSWORD")).schema(args[1])
                     .workerId(args[2]).migrate(false).stepType(new BenchSteps.NoopType()).concurrency(4).build();
             Worker worker = ts.worker(WorkerOptions.defaults().withConcurrency(4).withShutdownGrace(Duration.ofSeconds(1)));
             CountDownLatch done = new CountDownLatch(1);

@@ -6,6 +6,7 @@ import picocli.CommandLine;
 import java.io.InputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
@@ -126,10 +127,16 @@ final class Cli {
         return env;
     }
 
+    /** {@code text} without passwords (see {@link TaskSyncCommand#redact}): every error message goes through it. */
+    private static String redact(CommandLine cl, String text) {
+        return cl.getCommandSpec().root().userObject() instanceof TaskSyncCommand root ? root.redact(text)
+                : dev.tasksync.internal.db.Redaction.redact(text);
+    }
+
     private static int onParameterError(CommandLine.ParameterException e, String[] args) {
         CommandLine cl = e.getCommandLine();
         PrintWriter err = cl.getErr();
-        err.println("error: " + e.getMessage());
+        err.println("error: " + redact(cl, e.getMessage()));
         CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
         err.println("Try '" + cl.getCommandSpec().qualifiedName() + " --help' for usage and examples.");
         err.flush();
@@ -140,18 +147,20 @@ final class Cli {
         PrintWriter err = cl.getErr();
         int code;
         if (e instanceof ConnectionException) {
-            err.println("error: " + e.getMessage());
+            err.println("error: " + redact(cl, e.getMessage()));
             code = FAILED;
         } else if (e instanceof UsageException || e instanceof TaskSyncException) {
-            err.println("error: " + e.getMessage());
+            err.println("error: " + redact(cl, e.getMessage()));
             code = BAD_INPUT;
         } else if (e instanceof IllegalArgumentException) {
-            err.println("error: " + e.getMessage());
+            err.println("error: " + redact(cl, e.getMessage()));
             code = BAD_INPUT;
         } else {
-            err.println("error: " + e);
+            err.println("error: " + redact(cl, e.toString()));
             if (System.getenv("TASKSYNC_DEBUG") != null) {
-                e.printStackTrace(err);
+                StringWriter trace = new StringWriter();
+                e.printStackTrace(new PrintWriter(trace));
+                err.print(redact(cl, trace.toString()));
             }
             code = FAILED;
         }

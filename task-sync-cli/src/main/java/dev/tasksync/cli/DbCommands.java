@@ -1,5 +1,6 @@
 package dev.tasksync.cli;
 
+import dev.tasksync.internal.db.EmbeddedServer;
 import dev.tasksync.internal.db.SharedServer;
 import picocli.CommandLine.Command;
 
@@ -18,7 +19,7 @@ final class DbCommands {
         public Integer call() {
             String external = root().externalUrl();
             if (external != null) {
-                out().println("Using the external database " + external + " (--db / TASKSYNC_DB_URL); the embedded server is not used.");
+                out().println("Using the external database " + root().redact(external) + " (--db / TASKSYNC_DB_URL); the embedded server is not used.");
             }
             SharedServer server = root().server();
             Optional<SharedServer.Info> info = server.status();
@@ -27,6 +28,7 @@ final class DbCommands {
                         + "  url " + info.get().jdbcUrl());
                 out().println("data     " + server.dataDirectory());
                 out().println("log      " + server.logFile());
+                out().println("password " + server.passwordFile() + " (user " + EmbeddedServer.USER + ")");
             } else {
                 out().println("stopped  data " + server.dataDirectory() + " (the next command starts it)");
             }

@@ -149,6 +149,8 @@ final class RunCommand extends BaseCommand {
             finished.countDown();
         }
         if (interrupted.get()) {
+            // Only seen in-process: a signal's shutdown already set the JVM's exit status to 128 + the
+            // signal (130 SIGINT, 143 SIGTERM), which is what the README documents and SignalIT checks.
             return 130;
         }
         if (json.json) {

@@ -5,6 +5,7 @@ import dev.tasksync.TaskSync;
 import dev.tasksync.TaskSyncException;
 import dev.tasksync.internal.db.EmbeddedServer;
 import dev.tasksync.internal.db.Pool;
+import dev.tasksync.internal.db.Redaction;
 import dev.tasksync.internal.db.SharedServer;
 import org.postgresql.ds.PGSimpleDataSource;
 import picocli.CommandLine.Command;
@@ -16,6 +17,7 @@ import picocli.CommandLine.Spec;
 import javax.sql.DataSource;
 import java.io.InputStream;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -43,7 +45,8 @@ import java.util.Map;
                 "  task-sync run --task-id 1",
                 "  task-sync task list --json",
                 "",
-                "Exit codes: 0 success, 1 a step failed (or the database cannot be reached), 2 usage or bad input.",
+                "Exit codes: 0 success, 1 a step failed (or the database cannot be reached), 2 usage or bad input,",
+                "  130 stopped by Ctrl-C (SIGINT), 143 by SIGTERM (128 + the signal; running steps cancelled or given back).",
                 "Environment: TASKSYNC_DB_URL, TASKSYNC_DB_USER, TASKSYNC_DB_PASSWORD, TASKSYNC_SCHEMA, TASKSYNC_HOME."})
 final class TaskSyncCommand implements AutoCloseable {
     /**
@@ -178,12 +181,13 @@ final class TaskSyncCommand implements AutoCloseable {
                     : env("TASKSYNC_DB_PASSWORD") != null ? env("TASKSYNC_DB_PASSWORD") : parts[2];
         } else {
             try {
-                url = server().ensureRunning().jdbcUrl();
+                SharedServer server = server();
+                url = server.ensureRunning().jdbcUrl();
+                password = server.password();
             } catch (TaskSyncException e) {
                 throw new Cli.ConnectionException(e.getMessage(), e);
             }
-            user = "postgres";
-            password = "postgres";
+            user = EmbeddedServer.USER;
         }
         timing("server");
         PGSimpleDataSource simple = new PGSimpleDataSource();
@@ -206,7 +210,8 @@ final class TaskSyncCommand implements AutoCloseable {
         try (Connection c = ds.getConnection()) {
             c.getAutoCommit();
         } catch (SQLException | RuntimeException e) {
-            throw new Cli.ConnectionException("cannot connect to " + url + ": " + e.getMessage(), e);
+            // each part on its own: a password in the URL may end in ':'
+            throw new Cli.ConnectionException("cannot connect to " + redact(url) + ": " + redact(e.getMessage()), e);
         }
         timing("connected");
         String s = schema();
@@ -238,13 +243,38 @@ final class TaskSyncCommand implements AutoCloseable {
         return open(1);
     }
 
+    /** The passwords this invocation was given (--db-password, TASKSYNC_DB_PASSWORD, the URL's), to keep out of messages. */
+    String[] secrets() {
+        String given = dbUrl != null ? dbUrl : env("TASKSYNC_DB_URL");
+        String inUrl = null;
+        if (given != null) {
+            try {
+                inUrl = toJdbc(given)[2];
+            } catch (RuntimeException malformed) {
+                // its password is masked by the URL rules
+            }
+        }
+        return new String[] {dbPassword, env("TASKSYNC_DB_PASSWORD"), inUrl};
+    }
+
+    /** {@code text} without any password: URLs' and those this invocation was given. */
+    String redact(String text) {
+        return Redaction.redact(text, secrets());
+    }
+
     /** Splits postgres://user:pass@host:port/db URIs into a JDBC URL, user and password; JDBC URLs pass through. */
     static String[] toJdbc(String url) {
         if (url.startsWith("jdbc:")) {
             return new String[] {url, null, null};
         }
         if (url.startsWith("postgres://") || url.startsWith("postgresql://")) {
-            URI uri = URI.create(url);
+            URI uri;
+            try {
+                uri = new URI(url);
+            } catch (URISyntaxException e) {
+                throw new Cli.UsageException("--db is not a valid URL: " + Redaction.redact(e.getMessage())
+                        + " (percent-encode special characters of the user and password, e.g. %40 for @)");
+            }
             String user = null;
             String password = null;
             if (uri.getRawUserInfo() != null) {
@@ -260,7 +290,7 @@ final class TaskSyncCommand implements AutoCloseable {
             String query = uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery();
             return new String[] {"jdbc:postgresql://" + hostPort + db + query, user, password};
         }
-        throw new Cli.UsageException("--db must be a jdbc:postgresql:// or postgres:// URL, was '" + url + "'");
+        throw new Cli.UsageException("--db must be a jdbc:postgresql:// or postgres:// URL, was '" + Redaction.redact(url) + "'");
     }
 
     @Override

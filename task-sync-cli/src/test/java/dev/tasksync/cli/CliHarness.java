@@ -25,11 +25,8 @@ final class CliHarness implements AutoCloseable {
 
     CliHarness() {
         env.put("TASKSYNC_DB_URL", TestDatabase.jdbcUrl());
-        String user = System.getenv("TASKSYNC_TEST_DB_USER");
-        String password = System.getenv("TASKSYNC_TEST_DB_PASSWORD");
-        boolean external = System.getenv("TASKSYNC_TEST_DB_URL") != null && !System.getenv("TASKSYNC_TEST_DB_URL").isBlank();
-        env.put("TASKSYNC_DB_USER", external ? (user == null ? "" : user) : "postgres");
-        env.put("TASKSYNC_DB_PASSWORD", external ? (password == null ? "" : password) : "postgres");
+        env.put("TASKSYNC_DB_USER", String.valueOf(TestDatabase.user()));
+        env.put("TASKSYNC_DB_PASSWORD", TestDatabase.password() == null ? "" : TestDatabase.password());
         env.put("TASKSYNC_SCHEMA", schema);
         env.put("TASKSYNC_PROGRESS", "plain");
         // the first command creates the schema; the API view of it is opened lazily after that

@@ -319,6 +319,31 @@ class CommandsIT {
     }
 
     @Test
+    void deletingATaskWhoseStepsDependOnEachOtherDeletesEverything() {
+        int id = task("d");
+        ok("step", "create", "--task-id", String.valueOf(id), "--title", "A", "--settings", "{\"file_exists\": \"a\"}");
+        int a = cli.api.steps(id).get(0).id();
+        ok("step", "create", "--task-id", String.valueOf(id), "--title", "B", "--settings",
+                "{\"docker_run\": {\"image_tag\": \"x\", \"depends_on\": [{\"id\": " + a + "}]}}");
+        int b = cli.api.steps(id).get(1).id();
+        cli.run("run", "--task-id", String.valueOf(id)); // records a run of A (it fails: no file a)
+        assertThat(Rows.of(cli.api, "step_runs")).isNotEmpty();
+
+        var before = Rows.snapshot(cli.api);
+        CliHarness.Result refused = cli.run("step", "delete", String.valueOf(a));
+        assertThat(refused.code()).as(refused.toString()).isEqualTo(2);
+        assertThat(refused.err()).contains("step " + a + " 'A' cannot be deleted").contains(b + " 'B'");
+        assertThat(Rows.snapshot(cli.api)).isEqualTo(before);
+
+        CliHarness.Result deleted = cli.run("task", "delete", "d", "--yes");
+        assertThat(deleted.code()).as(deleted.toString()).isZero();
+        assertThat(deleted.err()).isEmpty();
+        for (String table : List.of("tasks", "steps", "step_dependencies", "step_runs")) {
+            assertThat(Rows.of(cli.api, table)).as(table).isEmpty();
+        }
+    }
+
+    @Test
     void migrateUpAndStatus() {
         assertThat(ok("migrate", "up").out()).contains("up to date");
         CliHarness.Result status = ok("migrate", "status");

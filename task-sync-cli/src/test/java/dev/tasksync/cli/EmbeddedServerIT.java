@@ -6,6 +6,11 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
@@ -14,6 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The embedded default through the real script: started once, shared by racing invocations, stopped on request. */
 class EmbeddedServerIT {
@@ -50,13 +56,36 @@ class EmbeddedServerIT {
             long pid = pid(home);
             assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).contains(true);
 
+            // it wants the password kept (owner-only) in the home on every connection, and is durable
+            Properties server = new Properties();
+            try (InputStream in = Files.newInputStream(home.resolve("server.properties"))) {
+                server.load(in);
+            }
+            String url = server.getProperty("url");
+            assertThat(Files.readString(home.resolve("server.properties"))).doesNotContain("password");
+            Path passwordFile = home.resolve("postgres.password");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(passwordFile))).isEqualTo("rw-------");
+            String password = Files.readString(passwordFile).strip();
+            assertThatThrownBy(() -> DriverManager.getConnection(url, "postgres", null).close())
+                    .hasMessageContaining("no password was provided");
+            assertThatThrownBy(() -> DriverManager.getConnection(url, "postgres", "postgres").close())
+                    .hasMessageContaining("password authentication failed");
+            try (Connection c = DriverManager.getConnection(url, "postgres", password); Statement st = c.createStatement()) {
+                for (String setting : List.of("fsync", "synchronous_commit", "full_page_writes")) {
+                    try (ResultSet rs = st.executeQuery("SHOW " + setting)) {
+                        rs.next();
+                        assertThat(rs.getString(1)).as(setting).isEqualTo("on");
+                    }
+                }
+            }
+
             // the server outlived those JVMs; the next command reuses it and sees their rows
             Script.Result list = script.run("task", "list");
             assertThat(list.code()).as(list.toString()).isZero();
             assertThat(list.out()).contains(" a ").contains(" b ").contains(" c ");
             assertThat(pid(home)).isEqualTo(pid);
             Script.Result status = script.run("db", "status");
-            assertThat(status.out()).contains("running").contains("pid " + pid);
+            assertThat(status.out()).contains("running").contains("pid " + pid).contains("password " + passwordFile);
 
             Script.Result stop = script.run("db", "stop");
             assertThat(stop.code()).as(stop.toString()).isZero();

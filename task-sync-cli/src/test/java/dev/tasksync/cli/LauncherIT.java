@@ -44,9 +44,8 @@ class LauncherIT {
     void open() {
         String schema = TestDatabase.newSchema();
         script.env.put("TASKSYNC_DB_URL", TestDatabase.jdbcUrl());
-        boolean external = System.getenv("TASKSYNC_TEST_DB_URL") != null && !System.getenv("TASKSYNC_TEST_DB_URL").isBlank();
-        script.env.put("TASKSYNC_DB_USER", external ? String.valueOf(System.getenv("TASKSYNC_TEST_DB_USER")) : "postgres");
-        script.env.put("TASKSYNC_DB_PASSWORD", external ? String.valueOf(System.getenv("TASKSYNC_TEST_DB_PASSWORD")) : "postgres");
+        script.env.put("TASKSYNC_DB_USER", String.valueOf(TestDatabase.user()));
+        script.env.put("TASKSYNC_DB_PASSWORD", String.valueOf(TestDatabase.password()));
         script.env.put("TASKSYNC_SCHEMA", schema);
         api = TaskSync.builder().dataSource(TestDatabase.dataSource()).schema(schema).build();
     }

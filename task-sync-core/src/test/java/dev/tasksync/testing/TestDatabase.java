@@ -19,6 +19,7 @@ public final class TestDatabase {
     private static final AtomicInteger SCHEMAS = new AtomicInteger();
     private static DataSource shared;
     private static String url;
+    private static String embeddedPassword;
 
     private TestDatabase() {
     }
@@ -33,9 +34,11 @@ public final class TestDatabase {
             } else {
                 try {
                     Path dir = Files.createTempDirectory("task-sync-test-pg");
-                    EmbeddedServer server = EmbeddedServer.start(dir.resolve("data"), 0);
+                    // the one test server may skip fsync: its data is thrown away with the JVM
+                    EmbeddedServer server = EmbeddedServer.start(dir.resolve("data"), 0, EmbeddedServer.Durability.THROWAWAY);
                     url = server.jdbcUrl();
-                    shared = Pool.open(url, "postgres", "postgres", 16);
+                    embeddedPassword = server.password();
+                    shared = Pool.open(url, server.user(), embeddedPassword, 16);
                     Runtime.getRuntime().addShutdownHook(new Thread(server::close));
                 } catch (IOException e) {
                     throw new IllegalStateException(e);
@@ -45,7 +48,7 @@ public final class TestDatabase {
         return shared;
     }
 
-    /** The JDBC URL of the test server (its user and password are postgres/postgres when embedded). */
+    /** The JDBC URL of the test server (its user and password: {@link #user()}, {@link #password()}). */
     public static synchronized String jdbcUrl() {
         dataSource();
         return url;
@@ -53,14 +56,21 @@ public final class TestDatabase {
 
     /** The test server's user. */
     public static String user() {
-        String external = System.getenv("TASKSYNC_TEST_DB_URL");
-        return external != null && !external.isBlank() ? System.getenv("TASKSYNC_TEST_DB_USER") : "postgres";
+        return external() ? System.getenv("TASKSYNC_TEST_DB_USER") : EmbeddedServer.USER;
     }
 
-    /** The test server's password. */
-    public static String password() {
+    /** The test server's password (the embedded one's is generated when it starts). */
+    public static synchronized String password() {
+        if (external()) {
+            return System.getenv("TASKSYNC_TEST_DB_PASSWORD");
+        }
+        dataSource();
+        return embeddedPassword;
+    }
+
+    private static boolean external() {
         String external = System.getenv("TASKSYNC_TEST_DB_URL");
-        return external != null && !external.isBlank() ? System.getenv("TASKSYNC_TEST_DB_PASSWORD") : "postgres";
+        return external != null && !external.isBlank();
     }
 
     /** A schema name no other test uses. */

@@ -7,7 +7,7 @@ import dev.tasksync.WorkerOptions;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 
-/** A worker process for chaos tests: {@code WorkerMain <jdbcUrl> <schema> <workerId>}; runs until killed. */
+/** A worker process for chaos tests: {@code WorkerMain <jdbcUrl> <schema> <workerId>} (password in $TASKSYNC_DB_PASSWORD); runs until killed. */
 public final class WorkerMain {
     private WorkerMain() {
     }
@@ -20,7 +20,7 @@ public final class WorkerMain {
         TaskSync ts = null;
         for (int attempt = 1; ts == null; attempt++) {
             try {
-                ts = TaskSync.builder().jdbcUrl(args[0], "postgres", "postgres").schema(args[1])
+                ts = TaskSync.builder().jdbcUrl(args[0], "postgres", System.getenv("TASKSYNC_DB_PASSWORD")).schema(args[1])
                         .workerId(args[2]).migrate(false).stepType(new TestSteps.SleepType()).build();
             } catch (RuntimeException e) {
                 if (attempt == 60) {

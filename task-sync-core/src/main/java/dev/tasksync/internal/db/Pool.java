@@ -2,6 +2,7 @@ package dev.tasksync.internal.db;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.tasksync.TaskSyncException;
 
 /** A small connection pool for connections task-sync opens itself (not for a DataSource a user passes in). */
 public final class Pool {
@@ -21,6 +22,12 @@ public final class Pool {
         // once per connection (generic plan) instead of on every execution, which costs more than
         // running them. Only statements the driver prepares on the server (used 5+ times) are affected.
         config.addDataSourceProperty("options", "-c plan_cache_mode=force_generic_plan");
-        return new HikariDataSource(config);
+        try {
+            return new HikariDataSource(config);
+        } catch (RuntimeException e) {
+            // the URL may carry a password (…?password=, user:pass@): never in the message
+            throw new TaskSyncException("cannot connect to " + Redaction.redact(jdbcUrl, password) + ": "
+                    + Redaction.redact(String.valueOf(e.getMessage()), password), e);
+        }
     }
 }

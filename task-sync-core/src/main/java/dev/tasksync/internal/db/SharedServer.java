@@ -8,7 +8,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -30,7 +29,9 @@ import java.util.Properties;
  * <p>Starting and stopping hold an exclusive file lock on {@code <home>/server.lock}, so two
  * processes that race to start it end up sharing one server. The binaries are zonky's (the same as
  * {@link EmbeddedServer}); the server is started without a shutdown hook and with its output in
- * {@code <home>/postgres.log}, so it outlives the JVM that started it.
+ * {@code <home>/postgres.log}, so it outlives the JVM that started it. Connections need the password in
+ * {@code <home>/postgres.password} (see {@link EmbeddedServer}); a server an older task-sync started
+ * (trusting every local connection) is stopped and started again with the password.
  */
 public final class SharedServer {
     /** Where the server lives; properties file, lock and log sit next to the data directory. */
@@ -80,14 +81,19 @@ public final class SharedServer {
     /** Returns the running server, starting it (detached) first when none answers. */
     public Info ensureRunning() {
         Optional<Info> running = readInfo().filter(this::answers);
-        if (running.isPresent()) {
+        if (running.isPresent() && secured()) {
             return running.get();
         }
         return locked(() -> {
             Optional<Info> again = readInfo().filter(this::answers).or(this::adoptRunning);
-            if (again.isPresent()) {
+            if (again.isPresent() && secured()) {
                 writeInfo(again.get());
                 return again.get();
+            }
+            if (again.isPresent()) {
+                // started by an older task-sync: it trusts every local connection and may not be durable;
+                // stop it, so that starting it again upgrades its data directory (nothing in it is lost)
+                stopProcess(again.get().pid());
             }
             Info started = start();
             writeInfo(started);
@@ -95,24 +101,43 @@ public final class SharedServer {
         });
     }
 
+    /** The password every connection to this server needs (kept in {@link #passwordFile()}). */
+    public String password() {
+        return PasswordFile.read(passwordFile()).orElseThrow(() -> new TaskSyncException(
+                "the embedded PostgreSQL's password file " + passwordFile() + " is missing; "
+                        + "stop the server (task-sync db stop) and a new password is set on the next start"));
+    }
+
+    public Path passwordFile() {
+        return PasswordFile.of(dataDirectory());
+    }
+
+    /** The data directory requires the password and the password is known (not an older task-sync's server). */
+    private boolean secured() {
+        return Files.isRegularFile(passwordFile()) && EmbeddedServer.requiresPassword(dataDirectory());
+    }
+
     /** Stops the server if it runs; returns the server that was stopped. */
     public Optional<Info> stop() {
         return locked(() -> {
             Optional<Info> running = readInfo().filter(this::alive).or(this::adoptRunning);
             if (running.isPresent()) {
-                long pid = running.get().pid();
-                // SIGINT is PostgreSQL's "fast" shutdown: roll back open transactions, close sessions, stop.
-                signal(pid, "INT");
-                if (!waitForExit(pid, Duration.ofSeconds(30))) {
-                    signal(pid, "QUIT");
-                    if (!waitForExit(pid, Duration.ofSeconds(10))) {
-                        throw new TaskSyncException("the embedded PostgreSQL (pid " + pid + ") did not stop; see " + logFile());
-                    }
-                }
+                stopProcess(running.get().pid());
             }
             Files.deleteIfExists(infoFile());
             return running;
         });
+    }
+
+    private void stopProcess(long pid) {
+        // SIGINT is PostgreSQL's "fast" shutdown: roll back open transactions, close sessions, stop.
+        signal(pid, "INT");
+        if (!waitForExit(pid, Duration.ofSeconds(30))) {
+            signal(pid, "QUIT");
+            if (!waitForExit(pid, Duration.ofSeconds(10))) {
+                throw new TaskSyncException("the embedded PostgreSQL (pid " + pid + ") did not stop; see " + logFile());
+            }
+        }
     }
 
     // ---- starting
@@ -122,11 +147,10 @@ public final class SharedServer {
         Files.createDirectories(data);
         IOException last = null;
         for (int attempt = 0; attempt < 3; attempt++) {
-            int port = freePort();
+            int port = EmbeddedServer.freePort();
             try {
-                EmbeddedPostgres.builder()
-                        .setDataDirectory(data)
-                        .setCleanDataDirectory(false)
+                String password = EmbeddedServer.prepare(data);
+                EmbeddedServer.configure(EmbeddedPostgres.builder(), data, password, EmbeddedServer.Durability.DURABLE)
                         .setRegisterShutdownHook(false)
                         .setPort(port)
                         .setPGStartupWait(Duration.ofSeconds(60))
@@ -150,12 +174,6 @@ public final class SharedServer {
         }
         throw new TaskSyncException("could not start the embedded PostgreSQL with data in " + data + ": "
                 + last.getMessage() + " (its log: " + logFile() + ")", last);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 
     // ---- checking
@@ -241,7 +259,9 @@ public final class SharedServer {
 
     private <T> T locked(LockedAction<T> action) {
         try {
-            Files.createDirectories(home);
+            if (!Files.isDirectory(home)) {
+                PasswordFile.createPrivateDirectories(home);
+            }
             try (FileChannel channel = FileChannel.open(lockFile(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                  FileLock ignored = channel.lock()) {
                 return action.run();
