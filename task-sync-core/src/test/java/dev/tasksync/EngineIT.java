@@ -288,6 +288,63 @@ class EngineIT {
     }
 
     @Test
+    void aRunPlannedBeforeAnotherFinishedDoesNotExecuteTheStepsAgain() throws Exception {
+        // Run B loads and plans the task, then waits (a hook on its submit statement) while run A executes
+        // every step; B's submit must not reset the steps A completed meanwhile.
+        Task task = ts.save(TaskDefinition.named("two-runs")
+                .step("root", new Sleep(1))
+                .step("leaf", new Sleep(1)).dependsOn("root")
+                .build());
+        var planned = new java.util.concurrent.CountDownLatch(1);
+        var go = new java.util.concurrent.CountDownLatch(1);
+        var held = new java.util.concurrent.atomic.AtomicBoolean();
+        try (TaskSync b = TaskSync.builder().schema(ts.schema()).migrate(false).stepType(sleep)
+                .dataSource(Intercepted.dataSource(TestDatabase.dataSource(), () -> (method, args) -> {
+                    if (method.equals("prepareStatement") && String.valueOf(args[0]).contains("fingerprint = v.fingerprint")
+                            && held.compareAndSet(false, true)) {
+                        planned.countDown();
+                        go.await();
+                    }
+                }, null)).build()) {
+            var runB = java.util.concurrent.CompletableFuture.supplyAsync(() -> b.run(task.id()));
+            assertThat(planned.await(30, java.util.concurrent.TimeUnit.SECONDS)).as("B planned").isTrue();
+            RunResult a = ts.run(task.id());
+            assertThat(a.succeeded()).isTrue();
+            assertThat(a.steps()).allMatch(StepResult::executed);
+            go.countDown();
+            RunResult r = runB.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(r.taskStatus()).isEqualTo("completed");
+            assertThat(r.steps()).noneMatch(StepResult::executed);
+        } finally {
+            go.countDown();
+        }
+        assertThat(sleep.started.get()).as("executions").isEqualTo(2);
+        assertThat(Rows.query(ts, "SELECT outcome FROM ${schema}.step_runs")).hasSize(2);
+    }
+
+    @Test
+    void twoRunsOfOneTaskStartedTogetherExecuteEachStepOnce() throws Exception {
+        int tasks = 20;
+        for (int i = 0; i < tasks; i++) {
+            Task task = ts.save(TaskDefinition.named("race-" + i).step("only", new Sleep(0)).build());
+            var start = new java.util.concurrent.CyclicBarrier(2);
+            java.util.function.Supplier<RunResult> run = () -> {
+                try {
+                    start.await();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+                return ts.run(task.id());
+            };
+            var one = java.util.concurrent.CompletableFuture.supplyAsync(run);
+            var two = java.util.concurrent.CompletableFuture.supplyAsync(run);
+            assertThat(one.get(60, java.util.concurrent.TimeUnit.SECONDS).succeeded()).isTrue();
+            assertThat(two.get(60, java.util.concurrent.TimeUnit.SECONDS).succeeded()).isTrue();
+        }
+        assertThat(sleep.started.get()).as("executions of %d one-step tasks", tasks).isEqualTo(tasks);
+    }
+
+    @Test
     void concurrencyOfOneRunsOneAtATime() {
         var def = TaskDefinition.named("serial");
         for (int i = 0; i < 4; i++) {

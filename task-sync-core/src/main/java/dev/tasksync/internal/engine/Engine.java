@@ -136,7 +136,7 @@ public final class Engine implements AutoCloseable {
         if (upToDate.length == 0 && !toRun.isEmpty()) {
             // Everything runs (a forced run, a new task): one statement, committed by itself. A large
             // submit goes at once, so that the statistics are refreshed before the first claim is planned.
-            ResultQuery<Record> statement = makeRunnable(dsl, taskId, toRun, decision);
+            ResultQuery<Record> statement = makeRunnable(dsl, taskId, toRun, decision, loaded.steps());
             if (defer && toRun.size() < ANALYZE_THRESHOLD) {
                 return new Submission(decision.plan(), statement);
             }
@@ -146,7 +146,7 @@ public final class Engine implements AutoCloseable {
                 DSLContext t = tx.dsl();
                 Store.lockTask(t, taskId);
                 if (!toRun.isEmpty()) {
-                    requireFound(makeRunnable(t, taskId, toRun, decision).fetch(), taskId);
+                    requireFound(makeRunnable(t, taskId, toRun, decision, loaded.steps()).fetch(), taskId);
                 }
                 // Results say a step was up to date; rows that say so already are not written again,
                 // so a run that changes nothing writes (almost) nothing.
@@ -172,25 +172,37 @@ public final class Engine implements AutoCloseable {
     /**
      * One statement: locks the task (as settling its status does, so the two do not interleave), makes
      * the steps runnable with the fingerprints and inputs they will run with (their ids, fingerprints
-     * and inputs go as three arrays), marks the task active and wakes the workers. Not sent yet: its
-     * answer goes to {@link #requireFound}.
+     * and inputs go as arrays), marks the task active and wakes the workers. Not sent yet: its answer
+     * goes to {@link #requireFound}.
+     *
+     * <p>Only steps still as the plan saw them (same status, same attempt) are reset: a step that some
+     * other run claimed or finished since this one loaded the task was decided on stale state, and
+     * resetting a step completed meanwhile would execute it twice.
      */
-    private ResultQuery<Record> makeRunnable(DSLContext t, int taskId, List<PlannedStep> toRun, Decision decision) {
+    private ResultQuery<Record> makeRunnable(DSLContext t, int taskId, List<PlannedStep> toRun, Decision decision,
+                                             Map<Integer, Step> seen) {
         Integer[] ids = new Integer[toRun.size()];
         String[] fingerprints = new String[ids.length];
         String[] inputs = new String[ids.length];
+        String[] statuses = new String[ids.length];
+        Integer[] attempts = new Integer[ids.length];
         for (int i = 0; i < ids.length; i++) {
             Inputs in = decision.inputs().get(toRun.get(i).stepId());
             ids[i] = toRun.get(i).stepId();
             fingerprints[i] = in.fingerprint();
             inputs[i] = in.toJson().toString();
+            Step step = seen.get(ids[i]);
+            statuses[i] = step.status().dbValue();
+            attempts[i] = step.attempt();
         }
         return t.resultQuery("WITH lk AS MATERIALIZED (SELECT id FROM {6} WHERE id = {8} FOR UPDATE),"
                         + " up AS (UPDATE {0} s SET status = {1}, fingerprint = v.fingerprint, inputs = v.inputs::jsonb,"
                         + " run_after = NULL, cancel_requested = false"
-                        + " FROM unnest({2}, {3}, {4}) AS v(id, fingerprint, inputs)"
-                        + " WHERE s.id = v.id AND s.status <> {5} AND EXISTS (SELECT 1 FROM lk)),"
-                        + " task AS (UPDATE {6} SET status = {7} WHERE id = {8} AND status <> {7})"
+                        + " FROM unnest({2}, {3}, {4}, {10}, {11}) AS v(id, fingerprint, inputs, seen_status, seen_attempt)"
+                        + " WHERE s.id = v.id AND s.status <> {5} AND s.status = v.seen_status AND s.attempt = v.seen_attempt"
+                        + " AND EXISTS (SELECT 1 FROM lk) RETURNING s.id),"
+                        // Nothing reset (all of it was taken or done meanwhile): the task's status is left to its runs.
+                        + " task AS (UPDATE {6} SET status = {7} WHERE id = {8} AND status <> {7} AND EXISTS (SELECT 1 FROM up))"
                         + " SELECT (SELECT count(*) FROM lk) AS found, pg_notify({9}, '')",
                 STEPS, DSL.val(StepStatus.NEW.dbValue()),
                 DSL.val(ids, SQLDataType.INTEGER.getArrayDataType()),
@@ -198,7 +210,9 @@ public final class Engine implements AutoCloseable {
                 DSL.val(inputs, SQLDataType.CLOB.getArrayDataType()),
                 DSL.val(StepStatus.ACTIVE.dbValue()),
                 TASKS, DSL.val("active"), DSL.val(taskId),
-                DSL.val(channel));
+                DSL.val(channel),
+                DSL.val(statuses, SQLDataType.CLOB.getArrayDataType()),
+                DSL.val(attempts, SQLDataType.INTEGER.getArrayDataType()));
     }
 
     /** The answer of a submit's statement ({@link #makeRunnable}): a task that was not there is named. */
