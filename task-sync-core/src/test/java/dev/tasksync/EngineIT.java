@@ -344,6 +344,105 @@ class EngineIT {
         assertThat(sleep.started.get()).as("executions of %d one-step tasks", tasks).isEqualTo(tasks);
     }
 
+    /** {@code {"throw": {"what": "oom" | "stack" | "error"}}}: throws an Error while executing. */
+    static final class ThrowType implements dev.tasksync.spi.StepType<String> {
+        @Override
+        public String key() {
+            return "throw";
+        }
+
+        @Override
+        public String parse(dev.tasksync.spi.JsonSettings value) {
+            return value.requireObject().string("what");
+        }
+
+        @Override
+        public dev.tasksync.spi.StepOutcome execute(dev.tasksync.spi.StepContext<String> context) {
+            switch (context.settings()) {
+                case "oom" -> {
+                    long[] huge = new long[Integer.MAX_VALUE]; // a real OutOfMemoryError: larger than any heap allows
+                    return dev.tasksync.spi.StepOutcome.success(dev.tasksync.spi.StepOutcome.newResults().put("n", huge.length));
+                }
+                case "stack" -> {
+                    return dev.tasksync.spi.StepOutcome.success(dev.tasksync.spi.StepOutcome.newResults().put("depth", recurse(0)));
+                }
+                default -> throw new AssertionError("thrown on purpose");
+            }
+        }
+
+        private static int recurse(int depth) {
+            return recurse(depth + 1) + 1;
+        }
+    }
+
+    /** {@code {"shout": {"chars": N}}}: logs one line of N characters, then a short one. */
+    static final class ShoutType implements dev.tasksync.spi.StepType<Integer> {
+        @Override
+        public String key() {
+            return "shout";
+        }
+
+        @Override
+        public Integer parse(dev.tasksync.spi.JsonSettings value) {
+            return value.requireObject().field("chars").asInt();
+        }
+
+        @Override
+        public dev.tasksync.spi.StepOutcome execute(dev.tasksync.spi.StepContext<Integer> context) {
+            context.log().line("x".repeat(context.settings()));
+            context.log().line("after the long line");
+            return dev.tasksync.spi.StepOutcome.success(dev.tasksync.spi.StepOutcome.newResults());
+        }
+    }
+
+    @Test
+    void anErrorThrownByAStepFailsItsAttemptAndTheRunGoesOn() {
+        ts.close();
+        ts = TestDatabase.builder().stepType(sleep, new ThrowType()).build();
+        Task task = ts.save(TaskDefinition.named("errors")
+                .step("oom", StepSettings.of("throw", "{\"what\": \"oom\"}"))
+                .step("stack", StepSettings.of("throw", "{\"what\": \"stack\"}"))
+                .step("assertion", StepSettings.of("throw", "{\"what\": \"error\"}"))
+                .step("after", new Sleep(1)).dependsOn("oom")
+                .step("beside", new Sleep(1))
+                .build());
+        // Concurrency 1: a slot lost to an Error would leave the run waiting for ever (a deadline, so that it fails instead).
+        RunResult r = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(120),
+                () -> ts.run(task.id(), RunOptions.defaults().withConcurrency(1)));
+        assertThat(r.taskStatus()).isEqualTo("failed");
+        assertThat(r.step("oom").orElseThrow().status()).isEqualTo(StepStatus.FAILED);
+        assertThat(r.step("oom").orElseThrow().results().get("error").asText()).startsWith("OutOfMemoryError: ");
+        assertThat(r.step("stack").orElseThrow().results().get("error").asText()).isEqualTo("java.lang.StackOverflowError");
+        assertThat(r.step("assertion").orElseThrow().results().get("error").asText()).isEqualTo("AssertionError: thrown on purpose");
+        assertThat(r.step("after").orElseThrow().status()).isEqualTo(StepStatus.SKIPPED);
+        assertThat(r.step("beside").orElseThrow().status()).isEqualTo(StepStatus.COMPLETED);
+        int oom = r.step("oom").orElseThrow().stepId();
+        assertThat(ts.history(oom)).singleElement().satisfies(run -> {
+            assertThat(run.outcome()).isEqualTo("failed");
+            assertThat(run.error()).startsWith("OutOfMemoryError: ");
+        });
+    }
+
+    @Test
+    void aFiftyMegabyteLogLineKeepsTheTailBounded() {
+        ts.close();
+        ts = TestDatabase.builder().stepType(new ShoutType()).build();
+        Task task = ts.save(TaskDefinition.named("shout").step("shout", StepSettings.of("shout", "{\"chars\": 50000000}")).build());
+        List<String> heard = new CopyOnWriteArrayList<>();
+        RunResult r = ts.run(task.id(), RunOptions.defaults().withListener(new RunListener() {
+            @Override
+            public void stepLog(int stepId, String line) {
+                heard.add(line);
+            }
+        }));
+        assertThat(r.succeeded()).isTrue();
+        String tail = ts.history(r.steps().get(0).stepId()).get(0).logTail();
+        assertThat(tail.length()).isLessThanOrEqualTo(16 * 1024);
+        assertThat(tail).startsWith("xxxx").contains("[... 49995904 more characters]").endsWith("\nafter the long line");
+        assertThat(heard).hasSize(2);
+        assertThat(heard.get(0).length()).isLessThanOrEqualTo(4096 + 40);
+    }
+
     @Test
     void concurrencyOfOneRunsOneAtATime() {
         var def = TaskDefinition.named("serial");

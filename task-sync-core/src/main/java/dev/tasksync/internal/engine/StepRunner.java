@@ -508,7 +508,9 @@ final class StepRunner implements AutoCloseable {
             execution.bind(Thread.currentThread());
             try {
                 next = executeAndRecord(execution);
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
+                // Whatever failed (the database, or an Error while recording), the slot is freed below; the step's
+                // lease is no longer renewed, so it is claimed again once it expires.
                 LOG.error("step {}: recording its outcome failed", c.stepId(), e);
             } finally {
                 running.remove(c.stepId());
@@ -575,7 +577,8 @@ final class StepRunner implements AutoCloseable {
             ExecutionContext context = new ExecutionContext(graph.taskId(), graph.taskName(), id, title,
                     claim.attempt(), graph.localPath(), parsed.settings(), parsed.value(), claim.lastResults(),
                     () -> withRetries(() -> upstreamOf(graph, id)), // a database blip is not the step's failure
-                    line -> {
+                    raw -> {
+                        String line = LogTail.cap(raw); // a line of any length is kept, logged and shown bounded
                         tail.add(line);
                         STEP_LOG.info("[{} #{}] {}", title, id, line);
                         listener.stepLog(id, line);
@@ -590,8 +593,14 @@ final class StepRunner implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             outcome = StepOutcome.failure("interrupted");
-        } catch (Exception | LinkageError e) {
-            LOG.debug("step {} '{}' threw", id, title, e);
+        } catch (Throwable e) {
+            // Errors too (OutOfMemoryError, StackOverflowError): the attempt fails and its slot is given back;
+            // an Error escaping here left the step active, its slot taken and the run waiting for it forever.
+            if (e instanceof Error) {
+                LOG.warn("step {} '{}' threw {}", id, title, e.toString());
+            } else {
+                LOG.debug("step {} '{}' threw", id, title, e);
+            }
             outcome = StepOutcome.failure(e.getMessage() == null ? e.toString() : e.getClass().getSimpleName() + ": " + e.getMessage());
         }
         execution.beginRecording();
