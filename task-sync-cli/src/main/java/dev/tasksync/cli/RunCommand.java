@@ -64,7 +64,7 @@ final class RunCommand extends BaseCommand {
         if (n < 1) {
             throw new Cli.UsageException("--concurrency must be at least 1, was " + n);
         }
-        TaskSync ts = root().open(n + 2);
+        TaskSync ts = root().open(n + 3); // n steps, claims and heartbeats, and the session that shows this run alive
         List<Task> tasks = new ArrayList<>();
         if (which == null) {
             List<Task> all = ts.tasks();

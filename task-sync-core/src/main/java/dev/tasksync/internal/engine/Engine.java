@@ -83,11 +83,25 @@ public final class Engine implements AutoCloseable {
         return threads;
     }
 
-    /** Stops the engine's threads (runs and workers must have ended). */
+    private LeaseOwners leaseOwners;
+
+    /** Where this engine's lease owners record the session that shows them alive (opened by the first run or worker). */
+    synchronized LeaseOwners leaseOwners() {
+        if (leaseOwners == null) {
+            leaseOwners = new LeaseOwners(dsl.configuration().connectionProvider(), tables());
+        }
+        return leaseOwners;
+    }
+
+    /** Stops the engine's threads (runs and workers must have ended) and ends its lease owners' session. */
     public synchronized void close() {
         if (threads != null) {
             threads.close();
             threads = null;
+        }
+        if (leaseOwners != null) {
+            leaseOwners.close();
+            leaseOwners = null;
         }
     }
 
@@ -360,17 +374,33 @@ public final class Engine implements AutoCloseable {
         });
     }
 
-    /** What is left of a task: how many steps workers hold, and when the next retry is due. */
-    record Pending(int active, OffsetDateTime nextRetry) {
+    /** What is left of a task: how many steps workers hold (the first of them), and when the next retry is due. */
+    record Pending(int active, OffsetDateTime nextRetry, List<Held> held) {
+    }
+
+    /** An active step: who holds its lease, until when, with which attempt. */
+    record Held(int stepId, String title, String owner, int attempt, OffsetDateTime until) {
     }
 
     Pending pending(int taskId) {
         var r = dsl.select(
                         count().filterWhere(STEPS.STATUS.eq(StepStatus.ACTIVE.dbValue())),
                         min(STEPS.RUN_AFTER).filterWhere(STEPS.STATUS.eq(StepStatus.NEW.dbValue())
-                                .and(STEPS.RUN_AFTER.gt(currentOffsetDateTime()))))
+                                .and(STEPS.RUN_AFTER.gt(currentOffsetDateTime()))),
+                        // The first few active steps, as one array, so that this stays one small query.
+                        field("(SELECT coalesce(jsonb_agg(jsonb_build_object('id', a.id, 'title', a.title, 'owner', a.lease_owner,"
+                                + " 'attempt', a.attempt, 'until', a.lease_expires_at) ORDER BY a.id), '[]'::jsonb)::text"
+                                + " FROM (SELECT * FROM {0} WHERE task_id = {1} AND status = 'active' ORDER BY id LIMIT 20) a)",
+                                String.class, STEPS, DSL.val(taskId)))
                 .from(STEPS).where(STEPS.TASK_ID.eq(taskId)).fetchOne();
-        return new Pending(r.value1(), r.value2());
+        List<Held> held = new java.util.ArrayList<>();
+        if (r.value1() > 0) {
+            for (var h : Store.parse(org.jooq.JSONB.valueOf(r.value3()))) {
+                held.add(new Held(h.get("id").asInt(), h.get("title").asText(), h.path("owner").asText(null), h.get("attempt").asInt(),
+                        h.path("until").isTextual() ? OffsetDateTime.parse(h.get("until").asText()) : null));
+            }
+        }
+        return new Pending(r.value1(), r.value2(), held);
     }
 
     /** Marks steps that can no longer run as skipped and settles the task's status. */
