@@ -6,6 +6,9 @@ import dev.tasksync.StepStatus;
 import dev.tasksync.Task;
 
 import java.io.PrintWriter;
+import java.time.OffsetDateTime;
+import java.time.ZoneId;
+import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -22,6 +25,8 @@ final class Progress implements RunListener, AutoCloseable {
     private final boolean live;
     private final boolean showLogs;
     private final Map<Integer, String> running = new LinkedHashMap<>();
+    /** Steps this run waits for because another worker holds them. */
+    private final Map<Integer, String> waiting = new LinkedHashMap<>();
     private long startNanos = System.nanoTime();
     private int total;
     private int expected = -1;
@@ -45,6 +50,7 @@ final class Progress implements RunListener, AutoCloseable {
         this.total = expected >= 0 ? expected : total;
         this.done = 0;
         this.startNanos = System.nanoTime();
+        waiting.clear();
         line("Running task " + task.id() + " '" + task.name() + "': " + this.total + " of " + total + " step"
                 + (total == 1 ? "" : "s") + " to run");
         expected = -1;
@@ -60,6 +66,7 @@ final class Progress implements RunListener, AutoCloseable {
 
     @Override
     public synchronized void stepStarted(int stepId, String title) {
+        waiting.remove(stepId);
         running.put(stepId, title);
         if (live) {
             redraw();
@@ -78,6 +85,15 @@ final class Progress implements RunListener, AutoCloseable {
                 ? ": " + result.results().get("error").asText() : "";
         line("[" + done + "/" + total + "] " + String.format("%-9s", mark) + " " + result.stepId() + " '" + result.title() + "' in "
                 + Json.seconds(result.duration()) + error);
+    }
+
+    @Override
+    public synchronized void waitingForLease(int stepId, String title, String owner, OffsetDateTime until) {
+        waiting.put(stepId, title);
+        String when = until == null ? "" : ", lease until "
+                + until.atZoneSameInstant(ZoneId.systemDefault()).toLocalTime().truncatedTo(ChronoUnit.SECONDS);
+        line("[" + done + "/" + total + "] waiting   " + stepId + " '" + title + "': held by worker " + owner + when
+                + " (taken over if that worker stops)");
     }
 
     @Override
@@ -105,8 +121,9 @@ final class Progress implements RunListener, AutoCloseable {
             return;
         }
         double elapsed = (System.nanoTime() - startNanos) / 1e9;
-        String status = String.format("[%d/%d] %.1fs %s", done, total, elapsed,
-                running.isEmpty() ? "" : " running: " + String.join(", ", running.values()));
+        String status = String.format("[%d/%d] %.1fs %s%s", done, total, elapsed,
+                running.isEmpty() ? "" : " running: " + String.join(", ", running.values()),
+                waiting.isEmpty() ? "" : " waiting for: " + String.join(", ", waiting.values()));
         int width = 120;
         if (status.length() > width) {
             status = status.substring(0, width - 3) + "...";

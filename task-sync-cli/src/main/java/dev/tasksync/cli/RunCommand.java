@@ -80,7 +80,7 @@ final class RunCommand extends BaseCommand {
             // each slot may hold a database connection: a larger number is a slip, not a plan
             throw new Cli.UsageException("--concurrency must be at most " + Cli.MAX_CONCURRENCY + ", was " + n);
         }
-        TaskSync ts = root().open(n + 2);
+        TaskSync ts = root().open(n + 3); // n steps, claims and heartbeats, and the session that shows this run alive
         List<Task> tasks = new ArrayList<>();
         if (which == null) {
             List<Task> all = ts.tasks();

@@ -189,6 +189,23 @@ class CommandsIT {
     }
 
     @Test
+    void runSaysWhichStepWaitsForAnotherWorkersLeaseAndUntilWhen() throws IOException {
+        int id = task("held");
+        Files.writeString(dir.resolve("present.txt"), "x");
+        ok("step", "create", "--task-id", String.valueOf(id), "--title", "Held", "--settings", "{\"file_exists\": \"present.txt\"}");
+        int step = cli.api.steps(id).get(0).id();
+        // Another worker, alive as far as the database knows (it recorded no session), holds the step for two more seconds.
+        Rows.execute(cli.api, "UPDATE ${schema}.steps SET status = 'active', attempt = 1, lease_owner = 'other-worker', "
+                + "lease_expires_at = now() + interval '2 seconds', started_at = now() WHERE id = " + step);
+        Rows.execute(cli.api, "INSERT INTO ${schema}.step_runs (step_id, attempt, worker_id, started_at) VALUES (" + step + ", 1, 'other-worker', now())");
+
+        CliHarness.Result r = ok("run", "--task-id", String.valueOf(id));
+        assertThat(r.out()).containsPattern("waiting +" + step + " 'Held': held by worker other-worker, lease until \\d\\d:\\d\\d:\\d\\d");
+        assertThat(r.out().indexOf("waiting")).isLessThan(r.out().indexOf("completed"));
+        assertThat(cli.api.history(step)).extracting(dev.tasksync.StepRun::outcome).containsExactly("abandoned", "completed");
+    }
+
+    @Test
     void runAllAndRunWithoutNamingATask() throws IOException {
         CliHarness.Result none = cli.run("run");
         assertThat(none.code()).isEqualTo(2);

@@ -150,4 +150,77 @@ public final class TestSteps {
                     : StepOutcome.success(StepOutcome.newResults().put("attempt", context.attempt()));
         }
     }
+
+    /**
+     * {@code {"gate": {}}}: waits until the test opens the gate (at most a minute, then fails), so that a
+     * test decides when a step ends instead of guessing how long it takes.
+     */
+    public static final class GateType implements StepType<Object> {
+        public final java.util.concurrent.CountDownLatch open = new java.util.concurrent.CountDownLatch(1);
+        /** Executions started. */
+        public final AtomicInteger started = new AtomicInteger();
+
+        @Override
+        public String key() {
+            return "gate";
+        }
+
+        @Override
+        public Object parse(JsonSettings value) {
+            return value.requireObject();
+        }
+
+        @Override
+        public StepOutcome execute(StepContext<Object> context) throws InterruptedException {
+            started.incrementAndGet();
+            if (!open.await(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                return StepOutcome.failure("the gate stayed shut");
+            }
+            return StepOutcome.success(StepOutcome.newResults());
+        }
+    }
+
+    public static StepSettings gate() {
+        return StepSettings.of("gate", "{}");
+    }
+
+    /**
+     * {@code {"meet": {}}}: waits until {@code parties} meet steps execute at once (a cyclic barrier; at most
+     * a minute, then fails): a step that completes proves that many ran together, whatever the timing.
+     */
+    public static final class MeetType implements StepType<Object> {
+        private final java.util.concurrent.CyclicBarrier barrier;
+        public final AtomicInteger running = new AtomicInteger();
+        public final AtomicInteger maxRunning = new AtomicInteger();
+
+        public MeetType(int parties) {
+            this.barrier = new java.util.concurrent.CyclicBarrier(parties);
+        }
+
+        @Override
+        public String key() {
+            return "meet";
+        }
+
+        @Override
+        public Object parse(JsonSettings value) {
+            return value.requireObject();
+        }
+
+        @Override
+        public StepOutcome execute(StepContext<Object> context) throws Exception {
+            maxRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
+            try {
+                ObjectNode results = StepOutcome.newResults().put("start_nanos", System.nanoTime());
+                barrier.await(60, java.util.concurrent.TimeUnit.SECONDS);
+                return StepOutcome.success(results.put("end_nanos", System.nanoTime()));
+            } finally {
+                running.decrementAndGet();
+            }
+        }
+    }
+
+    public static StepSettings meet() {
+        return StepSettings.of("meet", "{}");
+    }
 }

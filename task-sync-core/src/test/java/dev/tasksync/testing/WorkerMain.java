@@ -7,20 +7,26 @@ import dev.tasksync.WorkerOptions;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 
-/** A worker process for chaos tests: {@code WorkerMain <jdbcUrl> <schema> <workerId>} (password in $TASKSYNC_DB_PASSWORD); runs until killed. */
+/**
+ * A worker process for chaos tests: {@code WorkerMain <jdbcUrl> <schema> <workerId>}; runs until killed. The password
+ * comes from {@code $TASKSYNC_DB_PASSWORD} (not the command line, which every user can read); the system property
+ * {@code tasksync.test.user} (default postgres) and {@code tasksync.test.leaseMillis} (default 5000) override the
+ * database user and the lease.
+ */
 public final class WorkerMain {
     private WorkerMain() {
     }
 
     public static void main(String[] args) throws Exception {
         WorkerOptions options = WorkerOptions.defaults().withConcurrency(4)
-                .withLease(Duration.ofSeconds(5), Duration.ofMillis(500))
+                .withLease(Duration.ofMillis(Long.getLong("tasksync.test.leaseMillis", 5_000)), Duration.ofMillis(500))
                 .withPollInterval(Duration.ofMillis(250))
                 .withShutdownGrace(Duration.ofSeconds(1));
         TaskSync ts = null;
         for (int attempt = 1; ts == null; attempt++) {
             try {
-                ts = TaskSync.builder().jdbcUrl(args[0], "postgres", System.getenv("TASKSYNC_DB_PASSWORD")).schema(args[1])
+                ts = TaskSync.builder().jdbcUrl(args[0], System.getProperty("tasksync.test.user", "postgres"),
+                                System.getenv("TASKSYNC_DB_PASSWORD")).schema(args[1])
                         .workerId(args[2]).migrate(false).stepType(new TestSteps.SleepType()).build();
             } catch (RuntimeException e) {
                 if (attempt == 60) {

@@ -128,9 +128,8 @@ class DockerRunIT extends DockerITBase {
     void aTimeoutRemovesTheContainer() throws InterruptedException {
         Task t = task();
         step(t, "slow", run("\"command\": [\"sleep\", \"60\"], \"timeout_seconds\": 1"));
-        long start = System.nanoTime();
         RunResult r = ts.run(t.id());
-        assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start)).isLessThan(20);
+        // Failed as timed out (the 60 s command would have succeeded): no wall-clock bound needed.
         assertThat(result(r, "slow").status()).isEqualTo(StepStatus.FAILED);
         assertThat(results(r, "slow").get("error").asText()).contains("timed out");
         awaitNoContainers(t.id());

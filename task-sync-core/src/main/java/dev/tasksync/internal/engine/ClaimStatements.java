@@ -17,6 +17,7 @@ import java.sql.Types;
 import java.util.ArrayList;
 import java.util.List;
 
+import static dev.tasksync.internal.store.jooq.Tables.LEASE_OWNERS;
 import static dev.tasksync.internal.store.jooq.Tables.STEPS;
 import static dev.tasksync.internal.store.jooq.Tables.STEP_DEPENDENCIES;
 import static dev.tasksync.internal.store.jooq.Tables.STEP_RUNS;
@@ -40,6 +41,7 @@ final class ClaimStatements {
     private final String steps;
     private final String stepRuns;
     private final String dependencies;
+    private final String leaseOwners;
 
     ClaimStatements(Tables tables, String workerId, java.time.Duration lease) {
         this.workerId = workerId;
@@ -47,15 +49,16 @@ final class ClaimStatements {
         this.steps = tables.steps();
         this.stepRuns = tables.stepRuns();
         this.dependencies = tables.dependencies();
+        this.leaseOwners = tables.leaseOwners();
     }
 
     /**
      * The tables' names as rendered for the configured schema, once per engine: these statements run
      * per step, and go to JDBC as plain text so that the driver prepares each shape once per connection.
      */
-    record Tables(String steps, String stepRuns, String dependencies) {
+    record Tables(String steps, String stepRuns, String dependencies, String leaseOwners) {
         static Tables of(DSLContext dsl) {
-            return new Tables(dsl.render(STEPS), dsl.render(STEP_RUNS), dsl.render(STEP_DEPENDENCIES));
+            return new Tables(dsl.render(STEPS), dsl.render(STEP_RUNS), dsl.render(STEP_DEPENDENCIES), dsl.render(LEASE_OWNERS));
         }
     }
 
@@ -270,7 +273,11 @@ final class ClaimStatements {
         Sql sql = new Sql();
         sql.add("WITH lk AS MATERIALIZED (SELECT id FROM " + steps + " WHERE id = ANY(?)", ids)
                 .add(" AND lease_owner = ?", workerId)
-                .add(" AND status = '" + ACTIVE + "' ORDER BY id FOR UPDATE)")
+                .add(" AND status = '" + ACTIVE + "'")
+                // Once this owner's session is gone, others may take its steps over: it renews none, and stops them.
+                .add(" AND NOT EXISTS (SELECT 1 FROM " + leaseOwners + " o WHERE o.owner = ?", workerId)
+                .add(" AND " + LeaseOwners.sessionGone("o") + ")")
+                .add(" ORDER BY id FOR UPDATE)")
                 .add(" UPDATE " + steps + " s SET lease_expires_at = now() + ? * interval '1 millisecond'", leaseMillis)
                 .add(" FROM lk WHERE s.id = lk.id RETURNING s.id, s.attempt, s.cancel_requested");
         return t.connectionResult(c -> {
@@ -295,7 +302,14 @@ final class ClaimStatements {
 
     /** As above; {@code completedInDone}: the steps this statement completes are those of the CTE {@code done}. */
     private void lockAndClaim(Sql sql, Scope scope, int limit, Integer completedId, boolean completedInDone) {
-        sql.add("locked AS MATERIALIZED (SELECT c.id FROM " + steps + " c WHERE ");
+        boolean takeovers = scope.candidates() == null;
+        if (takeovers) {
+            // Owners whose session ended (their process died), computed once, and only when some step's lease
+            // is not expired: their steps are taken over without waiting for the lease (see LeaseOwners).
+            sql.add("gone AS MATERIALIZED (SELECT o.owner, o.takeover_millis FROM " + leaseOwners + " o WHERE o.owner <> ?", workerId)
+                    .add(" AND " + LeaseOwners.sessionGone("o") + "), ");
+        }
+        sql.add("locked AS MATERIALIZED (SELECT c.id, c.lease_owner AS old_owner, c.lease_expires_at AS old_expiry FROM " + steps + " c WHERE ");
         if (scope.candidates() != null) {
             sql.add("c.id = ANY(?) AND ", scope.candidates());
             runnable(sql, completedId, completedInDone);
@@ -306,7 +320,8 @@ final class ClaimStatements {
                 sql.add("c.status IN ('" + NEW + "', '" + ACTIVE + "') AND ((");
             }
             runnable(sql, completedId, completedInDone);
-            sql.add(") OR (c.status = '" + ACTIVE + "' AND c.lease_expires_at < now()))");
+            sql.add(") OR (c.status = '" + ACTIVE + "' AND (c.lease_expires_at < now() OR EXISTS (SELECT 1 FROM gone g"
+                    + " WHERE g.owner = c.lease_owner AND c.lease_expires_at < now() + g.takeover_millis * interval '1 millisecond'))))");
         }
         if (completedId != null || completedInDone) {
             sql.add(" AND EXISTS (SELECT 1 FROM done)");
@@ -328,8 +343,9 @@ final class ClaimStatements {
         // be open (each claim closes the one before), and naming it keeps this an index lookup however long
         // the step's history grows.
         sql.add("abandoned AS (UPDATE " + stepRuns + " r SET finished_at = now(), outcome = 'abandoned'")
-                .add(", error = 'lease expired; claimed again by ' || ?", workerId)
-                .add(" FROM claimed WHERE r.step_id = claimed.id AND r.attempt = claimed.attempt - 1"
+                .add(", error = CASE WHEN locked.old_expiry IS NULL OR locked.old_expiry < now() THEN 'lease expired; claimed again by ' || ?", workerId)
+                .add(" ELSE 'worker ' || locked.old_owner || ' is gone (its database session ended); claimed again by ' || ? END", workerId)
+                .add(" FROM claimed JOIN locked ON locked.id = claimed.id WHERE r.step_id = claimed.id AND r.attempt = claimed.attempt - 1"
                         + " AND claimed.attempt > 1 AND r.finished_at IS NULL), ");
         sql.add("opened AS (INSERT INTO " + stepRuns + " (step_id, attempt, worker_id, started_at)")
                 .add(" SELECT id, attempt, ?, now() FROM claimed)", workerId);

@@ -109,11 +109,25 @@ public final class Engine implements AutoCloseable {
         return threads;
     }
 
-    /** Stops the engine's threads (runs and workers must have ended). */
+    private LeaseOwners leaseOwners;
+
+    /** Where this engine's lease owners record the session that shows them alive (opened by the first run or worker). */
+    synchronized LeaseOwners leaseOwners() {
+        if (leaseOwners == null) {
+            leaseOwners = new LeaseOwners(dsl.configuration().connectionProvider(), tables());
+        }
+        return leaseOwners;
+    }
+
+    /** Stops the engine's threads (runs and workers must have ended) and ends its lease owners' session. */
     public synchronized void close() {
         if (threads != null) {
             threads.close();
             threads = null;
+        }
+        if (leaseOwners != null) {
+            leaseOwners.close();
+            leaseOwners = null;
         }
     }
 
@@ -162,7 +176,7 @@ public final class Engine implements AutoCloseable {
         if (upToDate.length == 0 && !toRun.isEmpty()) {
             // Everything runs (a forced run, a new task): one statement, committed by itself. A large
             // submit goes at once, so that the statistics are refreshed before the first claim is planned.
-            ResultQuery<Record> statement = makeRunnable(dsl, taskId, toRun, decision);
+            ResultQuery<Record> statement = makeRunnable(dsl, taskId, toRun, decision, loaded.steps());
             if (defer && toRun.size() < ANALYZE_THRESHOLD) {
                 return new Submission(decision.plan(), statement);
             }
@@ -172,7 +186,7 @@ public final class Engine implements AutoCloseable {
                 DSLContext t = tx.dsl();
                 Store.lockTask(t, taskId);
                 if (!toRun.isEmpty()) {
-                    requireFound(makeRunnable(t, taskId, toRun, decision).fetch(), taskId);
+                    requireFound(makeRunnable(t, taskId, toRun, decision, loaded.steps()).fetch(), taskId);
                 }
                 // Results say a step was up to date; rows that say so already are not written again,
                 // so a run that changes nothing writes (almost) nothing.
@@ -198,25 +212,37 @@ public final class Engine implements AutoCloseable {
     /**
      * One statement: locks the task (as settling its status does, so the two do not interleave), makes
      * the steps runnable with the fingerprints and inputs they will run with (their ids, fingerprints
-     * and inputs go as three arrays), marks the task active and wakes the workers. Not sent yet: its
-     * answer goes to {@link #requireFound}.
+     * and inputs go as arrays), marks the task active and wakes the workers. Not sent yet: its answer
+     * goes to {@link #requireFound}.
+     *
+     * <p>Only steps still as the plan saw them (same status, same attempt) are reset: a step that some
+     * other run claimed or finished since this one loaded the task was decided on stale state, and
+     * resetting a step completed meanwhile would execute it twice.
      */
-    private ResultQuery<Record> makeRunnable(DSLContext t, int taskId, List<PlannedStep> toRun, Decision decision) {
+    private ResultQuery<Record> makeRunnable(DSLContext t, int taskId, List<PlannedStep> toRun, Decision decision,
+                                             Map<Integer, Step> seen) {
         Integer[] ids = new Integer[toRun.size()];
         String[] fingerprints = new String[ids.length];
         String[] inputs = new String[ids.length];
+        String[] statuses = new String[ids.length];
+        Integer[] attempts = new Integer[ids.length];
         for (int i = 0; i < ids.length; i++) {
             Inputs in = decision.inputs().get(toRun.get(i).stepId());
             ids[i] = toRun.get(i).stepId();
             fingerprints[i] = in.fingerprint();
             inputs[i] = in.toJson().toString();
+            Step step = seen.get(ids[i]);
+            statuses[i] = step.status().dbValue();
+            attempts[i] = step.attempt();
         }
         return t.resultQuery("WITH lk AS MATERIALIZED (SELECT id FROM {6} WHERE id = {8} FOR UPDATE),"
                         + " up AS (UPDATE {0} s SET status = {1}, fingerprint = v.fingerprint, inputs = v.inputs::jsonb,"
                         + " run_after = NULL, cancel_requested = false"
-                        + " FROM unnest({2}, {3}, {4}) AS v(id, fingerprint, inputs)"
-                        + " WHERE s.id = v.id AND s.status <> {5} AND EXISTS (SELECT 1 FROM lk)),"
-                        + " task AS (UPDATE {6} SET status = {7} WHERE id = {8} AND status <> {7})"
+                        + " FROM unnest({2}, {3}, {4}, {10}, {11}) AS v(id, fingerprint, inputs, seen_status, seen_attempt)"
+                        + " WHERE s.id = v.id AND s.status <> {5} AND s.status = v.seen_status AND s.attempt = v.seen_attempt"
+                        + " AND EXISTS (SELECT 1 FROM lk) RETURNING s.id),"
+                        // Nothing reset (all of it was taken or done meanwhile): the task's status is left to its runs.
+                        + " task AS (UPDATE {6} SET status = {7} WHERE id = {8} AND status <> {7} AND EXISTS (SELECT 1 FROM up))"
                         + " SELECT (SELECT count(*) FROM lk) AS found, pg_notify({9}, '')",
                 STEPS, DSL.val(StepStatus.NEW.dbValue()),
                 DSL.val(ids, SQLDataType.INTEGER.getArrayDataType()),
@@ -224,7 +250,9 @@ public final class Engine implements AutoCloseable {
                 DSL.val(inputs, SQLDataType.CLOB.getArrayDataType()),
                 DSL.val(StepStatus.ACTIVE.dbValue()),
                 TASKS, DSL.val("active"), DSL.val(taskId),
-                DSL.val(channel));
+                DSL.val(channel),
+                DSL.val(statuses, SQLDataType.CLOB.getArrayDataType()),
+                DSL.val(attempts, SQLDataType.INTEGER.getArrayDataType()));
     }
 
     /** The answer of a submit's statement ({@link #makeRunnable}): a task that was not there is named. */
@@ -372,17 +400,33 @@ public final class Engine implements AutoCloseable {
         });
     }
 
-    /** What is left of a task: how many steps workers hold, and when the next retry is due. */
-    record Pending(int active, OffsetDateTime nextRetry) {
+    /** What is left of a task: how many steps workers hold (the first of them), and when the next retry is due. */
+    record Pending(int active, OffsetDateTime nextRetry, List<Held> held) {
+    }
+
+    /** An active step: who holds its lease, until when, with which attempt. */
+    record Held(int stepId, String title, String owner, int attempt, OffsetDateTime until) {
     }
 
     Pending pending(int taskId) {
         var r = dsl.select(
                         count().filterWhere(STEPS.STATUS.eq(StepStatus.ACTIVE.dbValue())),
                         min(STEPS.RUN_AFTER).filterWhere(STEPS.STATUS.eq(StepStatus.NEW.dbValue())
-                                .and(STEPS.RUN_AFTER.gt(currentOffsetDateTime()))))
+                                .and(STEPS.RUN_AFTER.gt(currentOffsetDateTime()))),
+                        // The first few active steps, as one array, so that this stays one small query.
+                        field("(SELECT coalesce(jsonb_agg(jsonb_build_object('id', a.id, 'title', a.title, 'owner', a.lease_owner,"
+                                + " 'attempt', a.attempt, 'until', a.lease_expires_at) ORDER BY a.id), '[]'::jsonb)::text"
+                                + " FROM (SELECT * FROM {0} WHERE task_id = {1} AND status = 'active' ORDER BY id LIMIT 20) a)",
+                                String.class, STEPS, DSL.val(taskId)))
                 .from(STEPS).where(STEPS.TASK_ID.eq(taskId)).fetchOne();
-        return new Pending(r.value1(), r.value2());
+        List<Held> held = new java.util.ArrayList<>();
+        if (r.value1() > 0) {
+            for (var h : Store.parse(org.jooq.JSONB.valueOf(r.value3()))) {
+                held.add(new Held(h.get("id").asInt(), h.get("title").asText(), h.path("owner").asText(null), h.get("attempt").asInt(),
+                        h.path("until").isTextual() ? OffsetDateTime.parse(h.get("until").asText()) : null));
+            }
+        }
+        return new Pending(r.value1(), r.value2(), held);
     }
 
     /** Marks steps that can no longer run as skipped and settles the task's status. */

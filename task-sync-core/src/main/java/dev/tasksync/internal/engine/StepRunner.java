@@ -82,6 +82,9 @@ final class StepRunner implements AutoCloseable {
     /** Executions of this runner on the shared threads, started and not yet finished. */
     private final AtomicInteger inFlight = new AtomicInteger();
     private final ClaimStatements statements;
+    private final LeaseOwners leaseOwners;
+    /** Steps held by other owners that this run was told about (step id and attempt), so that each is told once. */
+    private final Set<List<Integer>> heldReported = new HashSet<>();
     /** Execution slots not taken: a claim reserves its slots first, so concurrent claimers never overbook. */
     private final AtomicInteger slots;
     /**
@@ -111,6 +114,8 @@ final class StepRunner implements AutoCloseable {
         this.listener = listener;
         this.taskFilter = taskFilter;
         this.statements = new ClaimStatements(engine.tables(), workerId, options.lease());
+        this.leaseOwners = engine.leaseOwners();
+        leaseOwners.register(workerId, options.lease(), options.heartbeat());
         this.slots = new AtomicInteger(options.concurrency());
         this.lookahead = taskFilter != null ? options.concurrency() : 0;
         this.room = new AtomicInteger(lookahead);
@@ -257,6 +262,7 @@ final class StepRunner implements AutoCloseable {
                     return settled;
                 }
                 Engine.Pending pending = engine.pending(taskId);
+                reportHeld(pending);
                 if (pending.active() == 0 && pending.nextRetry() == null) {
                     // A step may have completed after the last claim looked: look once more.
                     List<Claim> late = claim();
@@ -283,6 +289,16 @@ final class StepRunner implements AutoCloseable {
             // steps stop and their containers go, instead of waiting for them.
             if (Thread.currentThread().isInterrupted() || !running.isEmpty()) {
                 running.values().forEach(x -> x.stop(Stop.CANCELLED));
+            }
+        }
+    }
+
+    /** Tells the listener, once per step and attempt, of the steps this run waits for that others hold. */
+    private void reportHeld(Engine.Pending pending) {
+        for (Engine.Held h : pending.held()) {
+            if (!running.containsKey(h.stepId()) && heldReported.add(List.of(h.stepId(), h.attempt()))) {
+                String owner = workerId.equals(h.owner()) ? h.owner() + " (another run of this process)" : h.owner();
+                listener.waitingForLease(h.stepId(), h.title(), owner, h.until());
             }
         }
     }
@@ -508,7 +524,9 @@ final class StepRunner implements AutoCloseable {
             execution.bind(Thread.currentThread());
             try {
                 next = executeAndRecord(execution);
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
+                // Whatever failed (the database, or an Error while recording), the slot is freed below; the step's
+                // lease is no longer renewed, so it is claimed again once it expires.
                 LOG.error("step {}: recording its outcome failed", c.stepId(), e);
             } finally {
                 running.remove(c.stepId());
@@ -575,7 +593,8 @@ final class StepRunner implements AutoCloseable {
             ExecutionContext context = new ExecutionContext(graph.taskId(), graph.taskName(), id, title,
                     claim.attempt(), graph.localPath(), parsed.settings(), parsed.value(), claim.lastResults(),
                     () -> withRetries(() -> upstreamOf(graph, id)), // a database blip is not the step's failure
-                    line -> {
+                    raw -> {
+                        String line = LogTail.cap(raw); // a line of any length is kept, logged and shown bounded
                         tail.add(line);
                         STEP_LOG.info("[{} #{}] {}", title, id, line);
                         listener.stepLog(id, line);
@@ -590,8 +609,14 @@ final class StepRunner implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             outcome = StepOutcome.failure("interrupted");
-        } catch (Exception | LinkageError e) {
-            LOG.debug("step {} '{}' threw", id, title, e);
+        } catch (Throwable e) {
+            // Errors too (OutOfMemoryError, StackOverflowError): the attempt fails and its slot is given back;
+            // an Error escaping here left the step active, its slot taken and the run waiting for it forever.
+            if (e instanceof Error) {
+                LOG.warn("step {} '{}' threw {}", id, title, e.toString());
+            } else {
+                LOG.debug("step {} '{}' threw", id, title, e);
+            }
             outcome = StepOutcome.failure(e.getMessage() == null ? e.toString() : e.getClass().getSimpleName() + ": " + e.getMessage());
         }
         execution.beginRecording();
@@ -968,6 +993,7 @@ final class StepRunner implements AutoCloseable {
         Integer[] ids = snapshot.keySet().toArray(Integer[]::new);
         Map<Integer, ClaimStatements.Held> held = new HashMap<>();
         statements.heartbeat(dsl, ids).forEach(h -> held.put(h.stepId(), h));
+        leaseOwners.check(held.isEmpty()); // every lease lost at once: the session may be what was lost, look now
         snapshot.forEach((id, execution) -> {
             ClaimStatements.Held h = held.get(id);
             if (h == null || h.attempt() != execution.claim.attempt()) {
