@@ -48,9 +48,11 @@ class StepTypeRegistryTest {
 
     @Test
     void dependsOnIsReadAndRemovedBeforeTheTypeParses() {
-        var p = StepTypeRegistry.load(getClass().getClassLoader(), List.of(new dev.tasksync.testing.TestSteps.SleepType()))
-                .parse("{\"sleep\": {\"millis\": 5, \"depends_on\": [{\"id\": 7}, {\"id\": 9}, {\"id\": 7}]}}");
+        var sleep = StepTypeRegistry.load(getClass().getClassLoader(), List.of(new dev.tasksync.testing.TestSteps.SleepType()));
+        var p = sleep.parse("{\"sleep\": {\"millis\": 5, \"depends_on\": [{\"id\": 7}, {\"id\": 9}]}}");
         assertThat(p.dependsOn()).containsExactly(7, 9);
+        assertThatThrownBy(() -> sleep.parse("{\"sleep\": {\"millis\": 5, \"depends_on\": [{\"id\": 7}, {\"id\": 7}]}}"))
+                .hasMessageContaining("$.sleep.depends_on[1].id").hasMessageContaining("named twice");
         assertThat(p.value().has("depends_on")).isFalse();
         assertThat(p.document().toString()).contains("depends_on");
     }
