@@ -13,6 +13,16 @@ public class DependencyCycleException extends TaskSyncException {
         this.steps = List.copyOf(steps);
     }
 
+    /**
+     * A cycle that goes through implicit dependencies ({@code via} says which: what a step uses that another makes).
+     */
+    public DependencyCycleException(List<String> steps, String via) {
+        super("dependency cycle between steps: " + String.join(" -> ", steps)
+                + (steps.isEmpty() ? "" : " -> " + steps.get(0))
+                + "; " + via + "; remove a depends_on entry or change what one of these steps builds or uses");
+        this.steps = List.copyOf(steps);
+    }
+
     /** The steps on the cycle, in order. */
     public List<String> steps() {
         return steps;

@@ -8,6 +8,7 @@ import dev.tasksync.internal.db.Redaction;
 import dev.tasksync.internal.db.SharedServer;
 import dev.tasksync.internal.engine.Engine;
 import dev.tasksync.internal.engine.WorkerLoop;
+import dev.tasksync.internal.graph.ImplicitDependencies;
 import dev.tasksync.internal.graph.StepGraph;
 import dev.tasksync.internal.store.Database;
 import dev.tasksync.internal.store.Store;
@@ -332,6 +333,9 @@ public final class TaskSync implements AutoCloseable {
                     Store.deleteStep(t, id);
                 }
             }
+            Map<Integer, ParsedSettings> byId = new HashMap<>();
+            ids.forEach((title, id) -> byId.put(id, parsed.get(title)));
+            storeImplicitDependencies(t, task, byId);
             return Store.task(t, task.id());
         });
     }
@@ -462,7 +466,12 @@ public final class TaskSync implements AutoCloseable {
             Task task = Store.lockTask(t, taskId);
             checkTitleIsFree(t, task, title, null);
             checkDependencies(t, task, title, null, parsed.dependsOn());
-            return Store.insertStep(t, taskId, title, parsed.document(), parsed.dependsOn());
+            Step step = Store.insertStep(t, taskId, title, parsed.document(), parsed.dependsOn());
+            if (!parsed.produces().isEmpty() || !parsed.consumes().isEmpty()) {
+                // a step that makes and uses nothing changes no one's implicit dependencies
+                storeImplicitDependencies(t, task, Map.of(step.id(), parsed));
+            }
+            return step;
         });
     }
 
@@ -487,7 +496,9 @@ public final class TaskSync implements AutoCloseable {
                 checkTitleIsFree(t, task, newTitle, stepId);
             }
             checkDependencies(t, task, newTitle, stepId, parsed.dependsOn());
-            return Store.updateStep(t, stepId, newTitle, parsed.document(), parsed.dependsOn());
+            Step step = Store.updateStep(t, stepId, newTitle, parsed.document(), parsed.dependsOn());
+            storeImplicitDependencies(t, task, Map.of(stepId, parsed));
+            return step;
         });
     }
 
@@ -499,6 +510,82 @@ public final class TaskSync implements AutoCloseable {
                         + "' already has step " + other.id() + " with it; titles identify steps within a task");
             }
         }
+    }
+
+    /**
+     * Derives the task's implicit dependencies from its steps' settings (a step waits for the steps of its task
+     * that make the image or container it uses), refuses a cycle they close, and stores them beside depends_on
+     * in the same transaction, so that claims wait for them. {@code known}: settings parsed already, by step id;
+     * a stored step whose type this instance does not know makes and uses nothing.
+     */
+    private void storeImplicitDependencies(DSLContext t, Task task, Map<Integer, ParsedSettings> known) {
+        List<Step> steps = Store.steps(t, task.id());
+        Map<Integer, List<Integer>> explicit = new LinkedHashMap<>();
+        Map<Integer, ParsedSettings> parsed = new HashMap<>();
+        Map<Integer, String> names = new HashMap<>();
+        for (Step s : steps) {
+            explicit.put(s.id(), s.dependsOn());
+            names.put(s.id(), s.id() + " '" + s.title() + "'");
+            ParsedSettings p = known.get(s.id());
+            if (p == null) {
+                try {
+                    p = registry.parse(s.settings());
+                } catch (TaskSyncException unknownHere) {
+                    p = null;
+                }
+            }
+            parsed.put(s.id(), p);
+        }
+        ImplicitDependencies<Integer> implicit = ImplicitDependencies.of(explicit, parsed);
+        if (!implicit.isEmpty()) {
+            try {
+                StepGraph.of(implicit.combined(explicit), names::get);
+            } catch (DependencyCycleException e) {
+                Set<String> onCycle = new HashSet<>(e.steps());
+                List<String> via = new ArrayList<>();
+                for (var edge : implicit.edges()) {
+                    if (onCycle.contains(names.get(edge.step())) && onCycle.contains(names.get(edge.dependsOn()))) {
+                        via.add(names.get(edge.step()) + " waits implicitly for " + names.get(edge.dependsOn()) + ", which makes the "
+                                + String.join(", ", edge.resources().stream().map(dev.tasksync.spi.StepResources::describe).toList())
+                                + " it uses");
+                    }
+                }
+                throw via.isEmpty() ? e : new DependencyCycleException(e.steps(), String.join("; ", via));
+            }
+        }
+        Set<List<Integer>> edges = new HashSet<>();
+        implicit.edges().forEach(edge -> edges.add(List.of(edge.step(), edge.dependsOn())));
+        Store.replaceImplicitDependencies(t, task.id(), edges);
+    }
+
+    /**
+     * Every dependency of the task's steps: each step's {@code depends_on} (explicit), then the steps it waits for
+     * because they make an image or container it uses (implicit), in step order.
+     */
+    public List<Dependency> dependencies(int taskId) {
+        List<Step> steps = steps(taskId);
+        Map<Integer, List<Integer>> explicit = new LinkedHashMap<>();
+        steps.forEach(s -> explicit.put(s.id(), s.dependsOn()));
+        ImplicitDependencies<Integer> implicit = implicitDependencies(steps, explicit);
+        List<Dependency> all = new ArrayList<>();
+        for (Step s : steps) {
+            s.dependsOn().forEach(d -> all.add(new Dependency(s.id(), d, false, List.of())));
+            implicit.of(s.id()).forEach(e -> all.add(new Dependency(s.id(), e.dependsOn(), true, e.resources())));
+        }
+        return all;
+    }
+
+    /** The implicit edges of stored steps, as the engine derives them (types unknown here make and use nothing). */
+    private ImplicitDependencies<Integer> implicitDependencies(List<Step> steps, Map<Integer, List<Integer>> explicit) {
+        Map<Integer, ParsedSettings> parsed = new HashMap<>();
+        for (Step s : steps) {
+            try {
+                parsed.put(s.id(), registry.parse(s.settings()));
+            } catch (TaskSyncException unknownHere) {
+                parsed.put(s.id(), null);
+            }
+        }
+        return ImplicitDependencies.of(explicit, parsed);
     }
 
     /** Each id must be a step of the task; with the edited step's new dependencies the task must stay acyclic. */
@@ -636,8 +723,9 @@ public final class TaskSync implements AutoCloseable {
             deps.put(s.id(), s.dependsOn());
             titles.put(s.id(), s.title());
         });
-        return StepGraph.of(deps, id -> id + " '" + titles.get(id) + "'")
-                .render(format, id -> id + ": " + titles.get(id));
+        ImplicitDependencies<Integer> implicit = implicitDependencies(steps, deps);
+        return StepGraph.of(implicit.combined(deps), id -> id + " '" + titles.get(id) + "'")
+                .render(format, id -> id + ": " + titles.get(id), (from, to) -> implicit.edge(to, from) != null);
     }
 
     /** The DataSource task-sync uses (for tools and tests that read the tables directly). */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A kind of step, named by the top-level key of its settings JSON ({@code file_exists},
@@ -52,6 +53,22 @@ public interface StepType<S> {
      */
     default Optional<String> staleReason(S settings, JsonNode lastResults) {
         return Optional.empty();
+    }
+
+    /**
+     * Resources these settings make for later steps of the same task, as keys such as
+     * {@link StepResources#image StepResources.image("my-app:1.0")} ({@code image:my-app:1.0}) or
+     * {@link StepResources#container StepResources.container("web")}. A step of the task that
+     * {@link #consumes} one of them waits for this step as if it named it in {@code depends_on}
+     * (an implicit dependency). Keys are compared as strings, within one task.
+     */
+    default Set<String> produces(S settings) {
+        return Set.of();
+    }
+
+    /** Resources these settings use, as keys like those of {@link #produces}; see there. */
+    default Set<String> consumes(S settings) {
+        return Set.of();
     }
 
     /**

@@ -10,6 +10,7 @@ import dev.tasksync.spi.JsonSettings;
 import dev.tasksync.spi.LocalFiles;
 import dev.tasksync.spi.StepContext;
 import dev.tasksync.spi.StepOutcome;
+import dev.tasksync.spi.StepResources;
 import dev.tasksync.spi.StepType;
 
 import java.nio.file.Files;
@@ -50,6 +51,15 @@ public final class DockerBuildStepType implements StepType<DockerBuild> {
     @Override
     public String key() {
         return DockerBuild.TYPE;
+    }
+
+    /** The image it builds, under its tag and its extra tags: steps of the task that use them wait for this one. */
+    @Override
+    public Set<String> produces(DockerBuild settings) {
+        Set<String> made = new LinkedHashSet<>();
+        made.add(StepResources.image(settings.imageTag()));
+        settings.tags().forEach(t -> made.add(StepResources.image(t)));
+        return made;
     }
 
     @Override

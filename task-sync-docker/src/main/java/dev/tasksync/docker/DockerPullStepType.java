@@ -7,6 +7,7 @@ import com.github.dockerjava.api.command.PullImageResultCallback;
 import dev.tasksync.spi.JsonSettings;
 import dev.tasksync.spi.StepContext;
 import dev.tasksync.spi.StepOutcome;
+import dev.tasksync.spi.StepResources;
 import dev.tasksync.spi.StepType;
 
 import java.time.Clock;
@@ -47,6 +48,12 @@ public final class DockerPullStepType implements StepType<DockerPull> {
     @Override
     public String key() {
         return DockerPull.TYPE;
+    }
+
+    /** The image it pulls: steps of the task that use it wait for this one. */
+    @Override
+    public Set<String> produces(DockerPull settings) {
+        return Set.of(StepResources.image(settings.imageTag()));
     }
 
     @Override

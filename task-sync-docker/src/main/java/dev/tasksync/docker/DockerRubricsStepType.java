@@ -7,6 +7,7 @@ import dev.tasksync.spi.JsonSettings;
 import dev.tasksync.spi.LocalFiles;
 import dev.tasksync.spi.StepContext;
 import dev.tasksync.spi.StepOutcome;
+import dev.tasksync.spi.StepResources;
 import dev.tasksync.spi.StepType;
 
 import java.io.ByteArrayInputStream;
@@ -40,6 +41,12 @@ public final class DockerRubricsStepType implements StepType<DockerRubrics> {
     @Override
     public String key() {
         return DockerRubrics.TYPE;
+    }
+
+    /** The grading image by tag: it waits for the step of the task that builds or pulls that tag. */
+    @Override
+    public Set<String> consumes(DockerRubrics settings) {
+        return settings.imageTag() == null ? Set.of() : Set.of(StepResources.image(settings.imageTag()));
     }
 
     @Override

@@ -10,6 +10,7 @@ import com.github.dockerjava.api.model.Volume;
 import dev.tasksync.spi.JsonSettings;
 import dev.tasksync.spi.StepContext;
 import dev.tasksync.spi.StepOutcome;
+import dev.tasksync.spi.StepResources;
 import dev.tasksync.spi.StepType;
 import dev.tasksync.spi.UpstreamStep;
 
@@ -52,6 +53,19 @@ public final class DockerRunStepType implements StepType<DockerRun> {
     @Override
     public String key() {
         return DockerRun.TYPE;
+    }
+
+    /** A detached run makes its named container, which a docker_shell of the task may use. */
+    @Override
+    public Set<String> produces(DockerRun settings) {
+        return settings.detach() && settings.containerName() != null
+                ? Set.of(StepResources.container(settings.containerName())) : Set.of();
+    }
+
+    /** The image it runs by tag: it waits for the step of the task that builds or pulls that tag. */
+    @Override
+    public Set<String> consumes(DockerRun settings) {
+        return settings.imageTag() == null ? Set.of() : Set.of(StepResources.image(settings.imageTag()));
     }
 
     @Override

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tasksync.spi.JsonSettings;
 import dev.tasksync.spi.StepContext;
 import dev.tasksync.spi.StepOutcome;
+import dev.tasksync.spi.StepResources;
 import dev.tasksync.spi.StepType;
 import dev.tasksync.spi.UpstreamStep;
 
@@ -37,6 +38,22 @@ public final class DockerShellStepType implements StepType<DockerShell> {
     @Override
     public String key() {
         return DockerShell.TYPE;
+    }
+
+    /** Its image by tag, or its container by name: it waits for the step of the task that makes it. */
+    @Override
+    public Set<String> consumes(DockerShell settings) {
+        DockerShell.Target target = settings.target();
+        if (target == null) {
+            return Set.of();
+        }
+        if (target.imageTag() != null) {
+            return Set.of(StepResources.image(target.imageTag()));
+        }
+        if (target.containerName() != null) {
+            return Set.of(StepResources.container(target.containerName()));
+        }
+        return Set.of();
     }
 
     @Override

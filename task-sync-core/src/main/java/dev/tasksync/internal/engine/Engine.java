@@ -11,6 +11,7 @@ import dev.tasksync.StepRun;
 import dev.tasksync.StepStatus;
 import dev.tasksync.Task;
 import dev.tasksync.WorkerOptions;
+import dev.tasksync.internal.graph.ImplicitDependencies;
 import dev.tasksync.internal.graph.StepGraph;
 import dev.tasksync.internal.hashing.FileHasher;
 import dev.tasksync.internal.hashing.FileIndex;
@@ -553,7 +554,10 @@ public final class Engine implements AutoCloseable {
             }
             deps.put(s.id(), p.dependsOn());
         }
-        StepGraph<Integer> graph = StepGraph.of(deps, id -> id + " '" + byId.get(id).title() + "'");
+        // Implicit dependencies too (a step waits for the step of its task that makes the image it uses): the same
+        // edges the store holds for claims, derived from the same settings.
+        StepGraph<Integer> graph = StepGraph.of(ImplicitDependencies.of(deps, parsed).combined(deps),
+                id -> id + " '" + byId.get(id).title() + "'");
         return new Loaded(task, byId, parsed, invalid, graph, stored, localPath(task), ignore);
     }
 

@@ -417,6 +417,11 @@ public final class StepGraph<K> {
 
     /** The graph in DOT or Mermaid, for {@code task-sync graph}: steps in order, then edges as added. */
     public String render(String format, Function<K, String> label) {
+        return render(format, label, (from, to) -> false);
+    }
+
+    /** As {@link #render(String, Function)}, drawing the edges {@code dashed} picks (implicit dependencies) dashed. */
+    public String render(String format, Function<K, String> label, java.util.function.BiPredicate<K, K> dashed) {
         StringBuilder sb = new StringBuilder();
         boolean mermaid = "mermaid".equalsIgnoreCase(format);
         sb.append(mermaid ? "graph TD\n" : "digraph task {\n");
@@ -426,9 +431,11 @@ public final class StepGraph<K> {
         }
         for (int v = 0; v < keys.length; v++) {
             for (int j = inStart[v]; j < inStart[v + 1]; j++) {
-                Object s = keys[inAdj[j]];
-                Object t = keys[v];
-                sb.append(mermaid ? "  s" + s + " --> s" + t + "\n" : "  \"" + s + "\" -> \"" + t + "\";\n");
+                K s = key(inAdj[j]);
+                K t = key(v);
+                boolean d = dashed.test(s, t);
+                sb.append(mermaid ? "  s" + s + (d ? " -.-> s" : " --> s") + t + "\n"
+                        : "  \"" + s + "\" -> \"" + t + "\"" + (d ? " [style=dashed]" : "") + ";\n");
             }
         }
         if (!mermaid) {

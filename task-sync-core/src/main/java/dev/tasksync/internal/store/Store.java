@@ -18,8 +18,10 @@ import org.jooq.exception.DataAccessException;
 import org.jooq.exception.IntegrityConstraintViolationException;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 import static dev.tasksync.internal.store.jooq.Tables.STEPS;
 import static dev.tasksync.internal.store.jooq.Tables.STEP_DEPENDENCIES;
@@ -136,6 +138,9 @@ public final class Store {
 
     public static void deleteStep(DSLContext dsl, int id) {
         Step step = step(dsl, id);
+        // What only waited for this step implicitly (it made their image) no longer does; the caller derives again.
+        dsl.deleteFrom(STEP_DEPENDENCIES).where(STEP_DEPENDENCIES.DEPENDS_ON_ID.eq(id))
+                .and(STEP_DEPENDENCIES.KIND.eq(IMPLICIT)).execute();
         List<String> dependents = dsl.select(STEPS.ID, STEPS.TITLE).from(STEP_DEPENDENCIES)
                 .join(STEPS).on(STEPS.ID.eq(STEP_DEPENDENCIES.STEP_ID))
                 .where(STEP_DEPENDENCIES.DEPENDS_ON_ID.eq(id))
@@ -154,6 +159,44 @@ public final class Store {
             for (int dep : dependsOn) {
                 insert = insert.values(stepId, dep);
             }
+            insert.execute();
+        }
+    }
+
+    /** {@code step_dependencies.kind} of an edge derived from what steps make and use, not from depends_on. */
+    public static final String IMPLICIT = "implicit";
+
+    /** The implicit edges stored for a task's steps, as {@code {step id, depends-on id}} pairs. */
+    public static Set<List<Integer>> implicitDependencies(DSLContext dsl, int taskId) {
+        Set<List<Integer>> edges = new HashSet<>();
+        dsl.select(STEP_DEPENDENCIES.STEP_ID, STEP_DEPENDENCIES.DEPENDS_ON_ID).from(STEP_DEPENDENCIES)
+                .join(STEPS).on(STEPS.ID.eq(STEP_DEPENDENCIES.STEP_ID))
+                .where(STEPS.TASK_ID.eq(taskId)).and(STEP_DEPENDENCIES.KIND.eq(IMPLICIT))
+                .forEach(r -> edges.add(List.of(r.value1(), r.value2())));
+        return edges;
+    }
+
+    /**
+     * Makes the task's stored implicit edges exactly {@code edges} ({@code {step id, depends-on id}} pairs, none of
+     * them explicit), writing only the difference. Explicit rows of the same steps are left as they are.
+     */
+    public static void replaceImplicitDependencies(DSLContext dsl, int taskId, Set<List<Integer>> edges) {
+        Set<List<Integer>> stored = implicitDependencies(dsl, taskId);
+        for (List<Integer> gone : stored) {
+            if (!edges.contains(gone)) {
+                dsl.deleteFrom(STEP_DEPENDENCIES).where(STEP_DEPENDENCIES.STEP_ID.eq(gone.get(0)))
+                        .and(STEP_DEPENDENCIES.DEPENDS_ON_ID.eq(gone.get(1))).and(STEP_DEPENDENCIES.KIND.eq(IMPLICIT)).execute();
+            }
+        }
+        var insert = dsl.insertInto(STEP_DEPENDENCIES, STEP_DEPENDENCIES.STEP_ID, STEP_DEPENDENCIES.DEPENDS_ON_ID, STEP_DEPENDENCIES.KIND);
+        boolean any = false;
+        for (List<Integer> edge : edges) {
+            if (!stored.contains(edge)) {
+                insert = insert.values(edge.get(0), edge.get(1), IMPLICIT);
+                any = true;
+            }
+        }
+        if (any) {
             insert.execute();
         }
     }

@@ -29,6 +29,18 @@ public record ParsedSettings(String type, StepType<?> stepType, JsonNode documen
         return ((StepType) stepType).allowsOutside(settings);
     }
 
+    /** Resource keys these settings make for later steps of the task (see StepType#produces). */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public java.util.Set<String> produces() {
+        return ((StepType) stepType).produces(settings);
+    }
+
+    /** Resource keys these settings use (see StepType#consumes). */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public java.util.Set<String> consumes() {
+        return ((StepType) stepType).consumes(settings);
+    }
+
     /** The step type's reason to run again although the inputs did not change, if any. */
     @SuppressWarnings({"unchecked", "rawtypes"})
     public java.util.Optional<String> staleReason(JsonNode lastResults) {
