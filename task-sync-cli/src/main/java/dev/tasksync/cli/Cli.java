@@ -72,7 +72,7 @@ final class Cli {
     }
 
     private static final java.util.Set<String> GLOBAL_OPTIONS_WITH_VALUES =
-            java.util.Set.of("--db", "--db-user", "--db-password", "--schema", "--home");
+            java.util.Set.of("--db", "--db-user", "--db-password", "--schema", "--home", "--plugins");
 
     /** Index of the first argument from {@code from} naming one of the commands (global options' values skipped), or -1. */
     private static int find(String[] args, int from, Map<String, Class<?>> commands) {

@@ -7,13 +7,16 @@ import dev.tasksync.StepResult;
 import dev.tasksync.StepStatus;
 import dev.tasksync.Task;
 import dev.tasksync.TaskSync;
+import dev.tasksync.TaskSyncException;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -38,8 +41,10 @@ final class RunCommand extends BaseCommand {
         @Option(names = "--task", paramLabel = "ID|NAME", required = true, description = "Run this task (by id or name).")
         String task;
 
-        @Option(names = "--all", required = true, description = "Run every task, one after another.")
+        @Option(names = "--all", required = true, description = "Run every task, one after another; a task that cannot run "
+                + "is named with why, and the others still run.")
         boolean all;
+
     }
 
     @ArgGroup(exclusive = true, multiplicity = "0..1")
@@ -110,15 +115,28 @@ final class RunCommand extends BaseCommand {
             }
         }, "task-sync-run-interrupt");
         Runtime.getRuntime().addShutdownHook(hook);
+        Map<Task, String> notRun = new LinkedHashMap<>();
         try (Progress progress = new Progress(json.json ? new java.io.PrintWriter(java.io.Writer.nullWriter()) : out(), live, !noLogs)) {
             for (Task t : tasks) {
                 if (interrupted.get()) {
                     break;
                 }
-                if (!json.json) {
-                    progress.expect(ts.plan(t.id(), force).toRun().size());
+                try {
+                    if (!json.json) {
+                        progress.expect(ts.plan(t.id(), force).toRun().size());
+                    }
+                    results.add(ts.run(t.id(), new RunOptions(n, force, progress)));
+                } catch (TaskSyncException e) {
+                    if (which == null || !which.all || interrupted.get()) {
+                        throw e;
+                    }
+                    // --all: one task whose stored steps cannot run (a dependency cycle, ...) does not stop the others
+                    notRun.put(t, e.getMessage());
+                    if (!json.json) {
+                        err().println("Task " + t.id() + " '" + t.name() + "' cannot run: " + e.getMessage());
+                        err().flush();
+                    }
                 }
-                results.add(ts.run(t.id(), new RunOptions(n, force, progress)));
             }
         } catch (RuntimeException e) {
             if (!interrupted.get()) {
@@ -143,6 +161,8 @@ final class RunCommand extends BaseCommand {
             if (which != null && which.all) {
                 ArrayNode a = Json.MAPPER.createArrayNode();
                 results.forEach(r -> a.add(Json.run(r)));
+                notRun.forEach((t, why) -> a.addObject().put("task_id", t.id()).put("task_name", t.name())
+                        .put("succeeded", false).put("not_run", why));
                 Json.print(out(), a);
             } else {
                 Json.print(out(), Json.run(results.get(0)));
@@ -151,8 +171,13 @@ final class RunCommand extends BaseCommand {
             for (RunResult r : results) {
                 summary(r);
             }
+            if (!notRun.isEmpty()) {
+                out().println();
+                out().println(notRun.size() + " task" + (notRun.size() == 1 ? "" : "s") + " could not run:");
+                notRun.forEach((t, why) -> out().println("  " + t.id() + " '" + t.name() + "': " + why));
+            }
         }
-        return results.stream().allMatch(RunResult::succeeded) ? Cli.OK : Cli.FAILED;
+        return notRun.isEmpty() && results.stream().allMatch(RunResult::succeeded) ? Cli.OK : Cli.FAILED;
     }
 
     private boolean liveProgress() {
