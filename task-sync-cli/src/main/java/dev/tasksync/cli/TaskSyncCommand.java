@@ -43,7 +43,8 @@ import java.util.Map;
                 "  task-sync run --task-id 1",
                 "  task-sync task list --json",
                 "",
-                "Exit codes: 0 success, 1 a step failed (or the database cannot be reached), 2 usage or bad input.",
+                "Exit codes: 0 success, 1 a step failed (or the database cannot be reached), 2 usage or bad input,",
+                "  3 a run's steps were cancelled (task-sync cancel), 130 interrupted.",
                 "Environment: TASKSYNC_DB_URL, TASKSYNC_DB_USER, TASKSYNC_DB_PASSWORD, TASKSYNC_SCHEMA, TASKSYNC_HOME, TASKSYNC_PLUGINS."})
 final class TaskSyncCommand implements AutoCloseable {
     /**

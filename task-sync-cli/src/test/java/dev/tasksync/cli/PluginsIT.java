@@ -53,6 +53,9 @@ class PluginsIT {
                 @Override
                 public StepOutcome execute(StepContext<String[]> context) throws Exception {
                     String[] s = context.settings();
+                    while (s[1].equals("WAIT") && !Files.exists(context.resolve("release"))) {
+                        Thread.sleep(20); // until cancelled (interrupted) or released
+                    }
                     long count = Files.readAllLines(context.resolve(s[0])).stream().filter(l -> l.contains(s[1])).count();
                     context.log().line("grep_count: " + count);
                     return StepOutcome.success(StepOutcome.newResults().put("count", count));
@@ -216,5 +219,46 @@ class PluginsIT {
             worker.interrupt();
             worker.join(30_000);
         }
+    }
+
+    @Test
+    void aFailedStepThatWillBeRetriedSaysSo() {
+        String p = plugins.toString();
+        ok("--plugins", p, "task", "create", "--name", "flaky", "--local-path", dir.toString());
+        ok("--plugins", p, "step", "create", "--task", "flaky", "--title", "Flaky test", "--settings",
+                "{\"grep_count\": {\"file\": \"missing.txt\", \"pattern\": \"x\", \"retries\": 1}}");
+        int id = cli.api.steps(cli.api.task("flaky").id()).get(0).id();
+        CliHarness.Result r = cli.run("--plugins", p, "run", "--task", "flaky");
+        assertThat(r.code()).as(r.toString()).isEqualTo(1);
+        assertThat(r.out()).contains("[0/1] failed    " + id + " 'Flaky test' in ")
+                .contains(", retrying in 1 s (attempt 1 of 2): ")
+                .containsPattern("\\[1/1\\] failed    " + id + " 'Flaky test' in [0-9.]+s: ")
+                .doesNotContain("[1/2]").doesNotContain("] new ");
+    }
+
+    @Test
+    void aRunCancelledFromElsewhereSaysCancelledAndExitsWith3() throws Exception {
+        String p = plugins.toString();
+        ok("--plugins", p, "task", "create", "--name", "demo", "--local-path", dir.toString());
+        ok("--plugins", p, "step", "create", "--task", "demo", "--title", "Quick", "--settings", SETTINGS);
+        ok("--plugins", p, "step", "create", "--task", "demo", "--title", "Slow", "--settings",
+                "{\"grep_count\": {\"file\": \"notes.txt\", \"pattern\": \"WAIT\"}}");
+        int slow = cli.api.steps(cli.api.task("demo").id()).get(1).id();
+        ok("--plugins", p, "step", "create", "--task", "demo", "--title", "After", "--settings",
+                "{\"grep_count\": {\"file\": \"notes.txt\", \"pattern\": \"a\", \"depends_on\": [{\"id\": " + slow + "}]}}");
+        java.util.concurrent.atomic.AtomicReference<CliHarness.Result> result = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread run = new Thread(() -> result.set(cli.run("--plugins", p, "run", "--task", "demo", "--concurrency", "2")));
+        run.start();
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (!cli.api.step(slow).status().dbValue().equals("active") && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        ok("cancel", "--task", "demo");
+        run.join(60_000);
+        CliHarness.Result r = result.get();
+        assertThat(r).isNotNull();
+        assertThat(r.code()).as(r.toString()).isEqualTo(3);
+        assertThat(r.out()).contains("'demo' CANCELLED: 1 completed, 0 failed, 0 skipped, 2 cancelled;");
+        assertThat(ok("task", "show", "demo").out()).contains("cancelled");
     }
 }
