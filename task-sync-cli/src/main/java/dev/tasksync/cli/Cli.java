@@ -12,12 +12,15 @@ import java.util.Map;
 
 /**
  * Builds the picocli command line with its streams, environment and exit codes:
- * 0 success, 1 a step failed (or the database could not be reached), 2 usage or bad input.
+ * 0 success, 1 a step failed (or the database could not be reached), 2 usage or bad input,
+ * 3 a run ended with steps cancelled (and none failed).
  */
 final class Cli {
     static final int OK = 0;
     static final int FAILED = 1;
     static final int BAD_INPUT = 2;
+    /** A run whose steps were cancelled from elsewhere (task-sync cancel), none failed. */
+    static final int CANCELLED = 3;
     /** Bound of run's and worker's --concurrency. */
     static final int MAX_CONCURRENCY = 1000;
 
@@ -73,7 +76,7 @@ final class Cli {
     }
 
     private static final java.util.Set<String> GLOBAL_OPTIONS_WITH_VALUES =
-            java.util.Set.of("--db", "--db-user", "--db-password", "--schema", "--home");
+            java.util.Set.of("--db", "--db-user", "--db-password", "--schema", "--home", "--plugins");
 
     /** Index of the first argument from {@code from} naming one of the commands (global options' values skipped), or -1. */
     private static int find(String[] args, int from, Map<String, Class<?>> commands) {

@@ -33,11 +33,18 @@ final class Progress implements RunListener, AutoCloseable {
     private int done;
     private ScheduledExecutorService ticker;
     private boolean statusShown;
+    private final java.util.function.IntFunction<String> retryNote;
 
     Progress(PrintWriter out, boolean live, boolean showLogs) {
+        this(out, live, showLogs, id -> "retrying");
+    }
+
+    /** @param retryNote for a step that failed and will be tried again, e.g. "retrying in 1 s (attempt 1 of 2)" */
+    Progress(PrintWriter out, boolean live, boolean showLogs, java.util.function.IntFunction<String> retryNote) {
         this.out = out;
         this.live = live;
         this.showLogs = showLogs;
+        this.retryNote = retryNote;
     }
 
     /** How many steps the next run is expected to execute (from its plan); -1 when unknown. */
@@ -78,11 +85,17 @@ final class Progress implements RunListener, AutoCloseable {
     @Override
     public synchronized void stepFinished(StepResult result) {
         running.remove(result.stepId());
-        done++;
-        total = Math.max(total, done);
-        String mark = result.status() == StepStatus.COMPLETED ? "completed" : result.status().dbValue();
         String error = result.results() != null && result.results().hasNonNull("error")
                 ? ": " + result.results().get("error").asText() : "";
+        if (result.status() == StepStatus.NEW || result.status() == StepStatus.ACTIVE) {
+            // failed, and waits for another attempt: not done yet
+            line("[" + done + "/" + total + "] " + String.format("%-9s", "failed") + " " + result.stepId() + " '" + result.title()
+                    + "' in " + Json.seconds(result.duration()) + ", " + retryNote.apply(result.stepId()) + error);
+            return;
+        }
+        done++;
+        total = Math.max(total, done);
+        String mark = result.status().dbValue();
         line("[" + done + "/" + total + "] " + String.format("%-9s", mark) + " " + result.stepId() + " '" + result.title() + "' in "
                 + Json.seconds(result.duration()) + error);
     }

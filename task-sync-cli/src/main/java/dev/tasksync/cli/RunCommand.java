@@ -1,26 +1,35 @@
 package dev.tasksync.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.tasksync.RunOptions;
+import dev.tasksync.Step;
+import dev.tasksync.internal.types.ExecutionPolicy;
+import dev.tasksync.spi.JsonSettings;
 import dev.tasksync.RunResult;
 import dev.tasksync.StepResult;
 import dev.tasksync.StepStatus;
 import dev.tasksync.Task;
 import dev.tasksync.TaskSync;
+import dev.tasksync.TaskSyncException;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 @Command(name = "run", description = {
         "Run a task's steps in dependency order; steps whose inputs did not change since they completed are not run again.",
-        "Exit code 0 when every step completed, 1 when any failed (or was skipped below a failure), 2 on bad input."},
+        "Exit code 0 when every step completed, 1 when any failed (or was skipped below a failure, or a task of --all "
+                + "could not run), 2 on bad input, 3 when steps were cancelled (task-sync cancel) and none failed, "
+                + "130 when interrupted (Ctrl-C)."},
         mixinStandardHelpOptions = true,
         footerHeading = "%nExamples:%n",
         footer = {"  task-sync run --task-id 1",
@@ -38,8 +47,10 @@ final class RunCommand extends BaseCommand {
         @Option(names = "--task", paramLabel = "ID|NAME", required = true, description = "Run this task (by id or name).")
         String task;
 
-        @Option(names = "--all", required = true, description = "Run every task, one after another.")
+        @Option(names = "--all", required = true, description = "Run every task, one after another; a task that cannot run "
+                + "is named with why, and the others still run.")
         boolean all;
+
     }
 
     @ArgGroup(exclusive = true, multiplicity = "0..1")
@@ -122,15 +133,29 @@ final class RunCommand extends BaseCommand {
             }
         }, "task-sync-run-interrupt");
         Runtime.getRuntime().addShutdownHook(hook);
-        try (Progress progress = new Progress(json.json ? new java.io.PrintWriter(java.io.Writer.nullWriter()) : out(), live, !noLogs)) {
+        Map<Task, String> notRun = new LinkedHashMap<>();
+        try (Progress progress = new Progress(json.json ? new java.io.PrintWriter(java.io.Writer.nullWriter()) : out(), live, !noLogs,
+                id -> retryNote(ts, id))) {
             for (Task t : tasks) {
                 if (interrupted.get()) {
                     break;
                 }
-                if (!json.json) {
-                    progress.expect(ts.plan(t.id(), force).toRun().size());
+                try {
+                    if (!json.json) {
+                        progress.expect(ts.plan(t.id(), force).toRun().size());
+                    }
+                    results.add(ts.run(t.id(), new RunOptions(n, force, progress)));
+                } catch (TaskSyncException e) {
+                    if (which == null || !which.all || interrupted.get()) {
+                        throw e;
+                    }
+                    // --all: one task whose stored steps cannot run (a dependency cycle, ...) does not stop the others
+                    notRun.put(t, e.getMessage());
+                    if (!json.json) {
+                        err().println("Task " + t.id() + " '" + t.name() + "' cannot run: " + e.getMessage());
+                        err().flush();
+                    }
                 }
-                results.add(ts.run(t.id(), new RunOptions(n, force, progress)));
             }
         } catch (RuntimeException e) {
             if (!interrupted.get()) {
@@ -157,6 +182,8 @@ final class RunCommand extends BaseCommand {
             if (which != null && which.all) {
                 ArrayNode a = Json.MAPPER.createArrayNode();
                 results.forEach(r -> a.add(Json.run(r)));
+                notRun.forEach((t, why) -> a.addObject().put("task_id", t.id()).put("task_name", t.name())
+                        .put("succeeded", false).put("not_run", why));
                 Json.print(out(), a);
             } else {
                 Json.print(out(), Json.run(results.get(0)));
@@ -165,8 +192,33 @@ final class RunCommand extends BaseCommand {
             for (RunResult r : results) {
                 summary(r);
             }
+            if (!notRun.isEmpty()) {
+                out().println();
+                out().println(notRun.size() + " task" + (notRun.size() == 1 ? "" : "s") + " could not run:");
+                notRun.forEach((t, why) -> out().println("  " + t.id() + " '" + t.name() + "': " + why));
+            }
         }
-        return results.stream().allMatch(RunResult::succeeded) ? Cli.OK : Cli.FAILED;
+        if (!notRun.isEmpty() || results.stream().anyMatch(r -> r.count(StepStatus.FAILED) + r.count(StepStatus.SKIPPED) > 0)) {
+            return Cli.FAILED;
+        }
+        return results.stream().anyMatch(r -> r.count(StepStatus.CANCELLED) > 0) ? Cli.CANCELLED
+                : results.stream().allMatch(RunResult::succeeded) ? Cli.OK : Cli.FAILED;
+    }
+
+    /** "retrying in 2 s (attempt 1 of 3)" for a step that failed and will be tried again. */
+    static String retryNote(TaskSync ts, int stepId) {
+        try {
+            Step step = ts.step(stepId);
+            String type = step.type();
+            JsonNode value = step.settings().get(type);
+            ExecutionPolicy policy = value != null && value.isObject()
+                    ? ExecutionPolicy.read(new JsonSettings(value, "$." + type)) : ExecutionPolicy.DEFAULT;
+            long millis = policy.backoffAfter(step.attempt()).toMillis();
+            String wait = millis % 1000 == 0 ? String.valueOf(millis / 1000) : String.valueOf(millis / 1000.0);
+            return "retrying in " + wait + " s (attempt " + step.attempt() + " of " + (policy.retries() + 1) + ")";
+        } catch (RuntimeException e) {
+            return "retrying";
+        }
     }
 
     private boolean liveProgress() {
@@ -188,9 +240,12 @@ final class RunCommand extends BaseCommand {
         table.print(out());
         long executed = r.steps().stream().filter(StepResult::executed).count();
         out().println();
-        out().println("Task " + r.taskId() + " '" + r.taskName() + "' " + (r.succeeded() ? "completed" : "FAILED") + ": "
+        long cancelled = r.count(StepStatus.CANCELLED);
+        String outcome = r.succeeded() ? "completed"
+                : cancelled > 0 && r.count(StepStatus.FAILED) == 0 ? "CANCELLED" : "FAILED";
+        out().println("Task " + r.taskId() + " '" + r.taskName() + "' " + outcome + ": "
                 + r.count(StepStatus.COMPLETED) + " completed, " + r.count(StepStatus.FAILED) + " failed, "
-                + r.count(StepStatus.SKIPPED) + " skipped; " + executed + " executed, "
+                + r.count(StepStatus.SKIPPED) + " skipped" + (cancelled > 0 ? ", " + cancelled + " cancelled" : "") + "; " + executed + " executed, "
                 + (r.steps().size() - executed) + " up to date or not run; " + Json.seconds(r.elapsed()) + ".");
         out().flush();
     }

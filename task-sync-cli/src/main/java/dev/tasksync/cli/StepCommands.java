@@ -17,6 +17,7 @@ import dev.tasksync.internal.types.SettingsJson;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 @Command(name = "step", description = "Create, list, show, edit, delete and reset steps.",
@@ -280,12 +281,26 @@ final class StepCommands {
         }
     }
 
-    @Command(name = "types", description = "List the step types this installation knows (the settings' top-level keys).",
-            mixinStandardHelpOptions = true, footerHeading = "%nExamples:%n", footer = {"  task-sync step types"})
+    @Command(name = "types", description = {"List the step types this installation knows (the settings' top-level keys) "
+            + "and where each came from: built-in (task-sync-core), task-sync-docker, or a plugin jar (--plugins DIR)."},
+            mixinStandardHelpOptions = true, footerHeading = "%nExamples:%n",
+            footer = {"  task-sync step types", "  task-sync --plugins ./plugins step types --json"})
     static final class Types extends BaseCommand {
+        @Mixin
+        JsonOption json;
+
         @Override
         public Integer call() {
-            ts().stepTypes().forEach(out()::println);
+            Map<String, String> origins = root().plugins().origins();
+            if (json.json) {
+                var a = Json.MAPPER.createArrayNode();
+                ts().stepTypes().forEach(t -> a.addObject().put("type", t).put("from", origins.getOrDefault(t, "registered in code")));
+                Json.print(out(), a);
+                return Cli.OK;
+            }
+            Table table = new Table("TYPE", "FROM");
+            ts().stepTypes().forEach(t -> table.row(t, origins.getOrDefault(t, "registered in code")));
+            table.print(out());
             return Cli.OK;
         }
     }

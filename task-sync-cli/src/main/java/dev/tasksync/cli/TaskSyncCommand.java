@@ -46,8 +46,9 @@ import java.util.Map;
                 "  task-sync task list --json",
                 "",
                 "Exit codes: 0 success, 1 a step failed (or the database cannot be reached), 2 usage or bad input,",
-                "  130 stopped by Ctrl-C (SIGINT), 143 by SIGTERM (128 + the signal; running steps cancelled or given back).",
-                "Environment: TASKSYNC_DB_URL, TASKSYNC_DB_USER, TASKSYNC_DB_PASSWORD, TASKSYNC_SCHEMA, TASKSYNC_HOME."})
+                "  3 a run's steps were cancelled (task-sync cancel), 130 stopped by Ctrl-C (SIGINT), 143 by SIGTERM",
+                "  (128 + the signal; running steps cancelled or given back).",
+                "Environment: TASKSYNC_DB_URL, TASKSYNC_DB_USER, TASKSYNC_DB_PASSWORD, TASKSYNC_SCHEMA, TASKSYNC_HOME, TASKSYNC_PLUGINS."})
 final class TaskSyncCommand implements AutoCloseable {
     /**
      * The top-level commands. They are added by {@link Cli} (only the one invoked, when it can tell which,
@@ -110,12 +111,18 @@ final class TaskSyncCommand implements AutoCloseable {
             description = "Home of the embedded server's data (default: $TASKSYNC_HOME, else ~/.task-sync).")
     Path home;
 
+    @Option(names = "--plugins", paramLabel = "DIR", scope = ScopeType.INHERIT, order = 105,
+            description = "Directory of jars with step types of their own (listed in META-INF/services/dev.tasksync.spi.StepType); "
+                    + "several directories separated by the path separator, ':' (';' on Windows) (default: $TASKSYNC_PLUGINS).")
+    String plugins;
+
     final Map<String, String> env;
     final InputStream in;
     final boolean terminal;
     private TaskSync open;
     private HikariDataSource pool;
     private SingleConnectionDataSource single;
+    private Plugins loaded;
 
     TaskSyncCommand(Map<String, String> env, InputStream in, boolean terminal) {
         this.env = env;
@@ -161,6 +168,16 @@ final class TaskSyncCommand implements AutoCloseable {
 
     String schema() {
         return schema != null ? schema : env("TASKSYNC_SCHEMA") != null ? env("TASKSYNC_SCHEMA") : TaskSync.DEFAULT_SCHEMA;
+    }
+
+    /** The plugin jars of --plugins (or TASKSYNC_PLUGINS), loaded once; none when neither is set. */
+    Plugins plugins() {
+        if (loaded == null) {
+            String given = plugins != null ? plugins : env("TASKSYNC_PLUGINS");
+            String source = plugins != null ? "--plugins" : "TASKSYNC_PLUGINS";
+            loaded = Plugins.load(given, source, TaskSyncCommand.class.getClassLoader());
+        }
+        return loaded;
     }
 
     /** A TaskSync on the configured database, migrated; pooled for runs with several steps at once. */
@@ -215,12 +232,13 @@ final class TaskSyncCommand implements AutoCloseable {
         }
         timing("connected");
         String s = schema();
+        ClassLoader loader = plugins().classLoader();
         String host = env("HOSTNAME") != null ? env("HOSTNAME") + "-" : "";
         String workerId = "cli-" + host + ProcessHandle.current().pid() + "-" + Long.toHexString(System.nanoTime() & 0xffffff);
         TaskSync.Builder builder;
         try {
             // an explicit worker id spares loading JMX just to name this process
-            builder = TaskSync.builder().dataSource(ds).schema(s).workerId(workerId);
+            builder = TaskSync.builder().dataSource(ds).schema(s).workerId(workerId).classLoader(loader);
         } catch (IllegalArgumentException e) {
             throw new Cli.UsageException(e.getMessage());
         }
@@ -229,7 +247,7 @@ final class TaskSyncCommand implements AutoCloseable {
         try {
             if (pending) {
                 // Flyway gets connections of its own (it may hold two at once)
-                TaskSync.builder().dataSource(pool != null ? pool : simple).schema(s).workerId(workerId).migrate(true).build().close();
+                TaskSync.builder().dataSource(pool != null ? pool : simple).schema(s).workerId(workerId).classLoader(loader).migrate(true).build().close();
             }
             open = builder.migrate(false).build();
         } catch (TaskSyncException e) {
@@ -306,6 +324,10 @@ final class TaskSyncCommand implements AutoCloseable {
         if (single != null) {
             single.close();
             single = null;
+        }
+        if (loaded != null) {
+            loaded.close();
+            loaded = null;
         }
     }
 }

@@ -77,7 +77,12 @@ final class WorkerCommands {
             Runtime.getRuntime().addShutdownHook(hook);
             out().println("Worker " + worker.id() + " running with concurrency " + n + "; stop with Ctrl-C.");
             out().flush();
-            worker.awaitTermination(Duration.ofDays(365_000));
+            try {
+                worker.awaitTermination(Duration.ofDays(365_000));
+            } catch (InterruptedException e) {
+                // stopped from within this JVM (an embedding program or a test): stop like on SIGTERM
+                Thread.currentThread().interrupt();
+            }
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException shuttingDown) {

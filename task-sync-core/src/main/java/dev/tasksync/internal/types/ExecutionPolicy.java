@@ -20,7 +20,7 @@ public record ExecutionPolicy(int retries, Duration backoff, Duration timeout) {
     public static final long MAX_TIMEOUT_SECONDS = 365 * 24 * 3600;
     public static final ExecutionPolicy DEFAULT = new ExecutionPolicy(0, Duration.ofSeconds(1), null);
 
-    static ExecutionPolicy read(JsonSettings value) {
+    public static ExecutionPolicy read(JsonSettings value) {
         if (!value.isObject()) {
             return DEFAULT;
         }
