@@ -167,6 +167,9 @@ final class RunCommand extends BaseCommand {
             } catch (IllegalStateException shuttingDown) {
                 // the hook is running; it waits for the latch below
             }
+            if (Thread.interrupted()) { // interrupted without the hook: an embedding caller's Ctrl-C
+                interrupted.set(true);
+            }
             if (interrupted.get()) {
                 err().println("Interrupted: running steps were cancelled.");
                 err().flush();

@@ -306,7 +306,7 @@ class CommandsIT {
         runner.join(15_000);
         assertThat(runner.isAlive()).isFalse();
         assertThat(cli.api.steps(id).get(0).status()).isEqualTo(StepStatus.CANCELLED);
-        assertThat(result.get().code()).as(result.get().toString()).isEqualTo(1);
+        assertThat(result.get().code()).as(result.get().toString()).isEqualTo(130); // interrupted, not cancelled from elsewhere
         assertThat(result.get().out()).contains("cancelled");
     }
 
