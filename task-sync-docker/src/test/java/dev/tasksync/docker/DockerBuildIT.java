@@ -99,6 +99,16 @@ class DockerBuildIT extends DockerITBase {
     }
 
     @Test
+    void theLogPrefixesShellCommandsWithDollarAndTheirOutputWithNothing() throws IOException {
+        DockerTestSupport.context(dir, "COPY Dockerfile /Dockerfile");
+        Task t = task();
+        step(t, "build", build(", \"shell\": [\"echo out-line; echo err-line >&2\"]"));
+        List<String> log = logOf(t, false);
+        assertThat(log).contains("$ echo out-line; echo err-line >&2", "out-line", "[stderr] err-line");
+        assertThat(log).noneMatch(l -> l.startsWith("$ out-line") || l.startsWith("$ [stderr]"));
+    }
+
+    @Test
     void contextDockerfileTagsBuildArgsAndDockerignore() throws IOException {
         DockerTestSupport.context(dir.resolve("ctx"));
         Files.delete(dir.resolve("ctx/Dockerfile"));
