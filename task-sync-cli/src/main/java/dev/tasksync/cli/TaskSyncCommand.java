@@ -46,8 +46,9 @@ import java.util.Map;
                 "  task-sync task list --json",
                 "",
                 "Exit codes: 0 success, 1 a step failed (or the database cannot be reached), 2 usage or bad input,",
-                "  3 a run's steps were cancelled (task-sync cancel), 130 stopped by Ctrl-C (SIGINT), 143 by SIGTERM",
-                "  (128 + the signal; running steps cancelled or given back).",
+                "  3 a run's steps were cancelled (task-sync cancel),",
+                "  130 stopped by Ctrl-C (SIGINT), 143 by SIGTERM (128 + the signal; running",
+                "  steps cancelled or given back).",
                 "Environment: TASKSYNC_DB_URL, TASKSYNC_DB_USER, TASKSYNC_DB_PASSWORD, TASKSYNC_SCHEMA, TASKSYNC_HOME, TASKSYNC_PLUGINS."})
 final class TaskSyncCommand implements AutoCloseable {
     /**
