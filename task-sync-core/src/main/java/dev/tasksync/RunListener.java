@@ -11,7 +11,20 @@ public interface RunListener {
     default void stepStarted(int stepId, String title) {
     }
 
+    /**
+     * A step ended: executed by this run ({@link StepResult#executed()}), or by another run or worker while this
+     * run waited for it ({@link StepResult#executedElsewhere()}, with who in {@link StepResult#executedBy()}).
+     * A failed step that will be tried again ends with status {@code new}.
+     */
     default void stepFinished(StepResult result) {
+    }
+
+    /**
+     * The run leaves this step as it is: it completed before, and neither its inputs nor its upstream steps
+     * changed since ({@code reason} is the plan's, "up to date"). Called once per such step, after
+     * {@link #runStarted} and before the first step starts; by a worker never.
+     */
+    default void stepUpToDate(int stepId, String title, String reason) {
     }
 
     default void stepLog(int stepId, String line) {

@@ -689,7 +689,16 @@ public final class TaskSync implements AutoCloseable {
 
     /** Starts a worker that claims runnable steps of every task until it is closed. */
     public Worker worker(WorkerOptions options) {
-        WorkerLoop loop = engine.newWorker(options);
+        return worker(options, RunListener.NONE);
+    }
+
+    /**
+     * Starts a worker as {@link #worker(WorkerOptions)} does, telling {@code listener} of each step it starts
+     * ({@link RunListener#stepStarted}) and ends ({@link RunListener#stepFinished}, with this worker's id as
+     * {@link StepResult#executedBy()}), and of each line the steps log. Called from the worker's threads.
+     */
+    public Worker worker(WorkerOptions options, RunListener listener) {
+        WorkerLoop loop = engine.newWorker(options, listener);
         loop.start(dataSource);
         Worker worker = new Worker(loop);
         workers.add(worker);

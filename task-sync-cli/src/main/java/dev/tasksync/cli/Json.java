@@ -76,6 +76,9 @@ final class Json {
             sn.put("title", s.title());
             sn.put("status", s.status().dbValue());
             sn.put("executed", s.executed());
+            if (s.executedBy() != null) {
+                sn.put("executed_by", s.executedBy()); // this run's id, or the worker that executed it meanwhile
+            }
             sn.put("duration_ms", s.duration().toMillis());
             sn.set("results", s.results());
         }

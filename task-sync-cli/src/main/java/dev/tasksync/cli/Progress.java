@@ -87,17 +87,28 @@ final class Progress implements RunListener, AutoCloseable {
         running.remove(result.stepId());
         String error = result.results() != null && result.results().hasNonNull("error")
                 ? ": " + result.results().get("error").asText() : "";
+        String where = where(result);
         if (result.status() == StepStatus.NEW || result.status() == StepStatus.ACTIVE) {
             // failed, and waits for another attempt: not done yet
             line("[" + done + "/" + total + "] " + String.format("%-9s", "failed") + " " + result.stepId() + " '" + result.title()
-                    + "' in " + Json.seconds(result.duration()) + ", " + retryNote.apply(result.stepId()) + error);
+                    + "' in " + Json.seconds(result.duration()) + where + ", " + retryNote.apply(result.stepId()) + error);
             return;
         }
         done++;
         total = Math.max(total, done);
         String mark = result.status().dbValue();
         line("[" + done + "/" + total + "] " + String.format("%-9s", mark) + " " + result.stepId() + " '" + result.title() + "' in "
-                + Json.seconds(result.duration()) + error);
+                + Json.seconds(result.duration()) + where + error);
+    }
+
+    /** " by worker W" for a step another worker executed while this run waited for it. */
+    static String where(StepResult result) {
+        return result.executedElsewhere() ? " by worker " + result.executedBy() : "";
+    }
+
+    @Override
+    public synchronized void stepUpToDate(int stepId, String title, String reason) {
+        line("[" + done + "/" + total + "] up to date " + stepId + " '" + title + "'");
     }
 
     @Override

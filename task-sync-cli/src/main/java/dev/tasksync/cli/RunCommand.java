@@ -237,19 +237,24 @@ final class RunCommand extends BaseCommand {
         out().println();
         Table table = new Table("ID", "TITLE", "STATUS", "RAN", "DURATION");
         for (StepResult s : r.steps()) {
-            table.row(s.stepId(), s.title(), s.status().dbValue(), s.executed() ? "yes" : "no",
-                    s.executed() ? Json.seconds(s.duration()) : "-");
+            table.row(s.stepId(), s.title(), s.status().dbValue(),
+                    s.executed() ? "yes" : s.executedElsewhere() ? "by worker " + s.executedBy() : "no",
+                    s.executed() || s.executedElsewhere() ? Json.seconds(s.duration()) : "-");
         }
         table.print(out());
         long executed = r.steps().stream().filter(StepResult::executed).count();
+        long elsewhere = r.steps().stream().filter(StepResult::executedElsewhere).count();
+        // Completed and executed by no one during the run: it was up to date.
+        long upToDate = r.steps().stream().filter(s -> s.executedBy() == null && s.status() == StepStatus.COMPLETED).count();
         out().println();
         long cancelled = r.count(StepStatus.CANCELLED);
         String outcome = r.succeeded() ? "completed"
                 : cancelled > 0 && r.count(StepStatus.FAILED) == 0 ? "CANCELLED" : "FAILED";
         out().println("Task " + r.taskId() + " '" + r.taskName() + "' " + outcome + ": "
                 + r.count(StepStatus.COMPLETED) + " completed, " + r.count(StepStatus.FAILED) + " failed, "
-                + r.count(StepStatus.SKIPPED) + " skipped" + (cancelled > 0 ? ", " + cancelled + " cancelled" : "") + "; " + executed + " executed, "
-                + (r.steps().size() - executed) + " up to date or not run; " + Json.seconds(r.elapsed()) + ".");
+                + r.count(StepStatus.SKIPPED) + " skipped" + (cancelled > 0 ? ", " + cancelled + " cancelled" : "") + "; " + executed + " executed here, "
+                + (elsewhere > 0 ? elsewhere + " by other workers, " : "") + upToDate + " up to date, "
+                + (r.steps().size() - executed - elsewhere - upToDate) + " not run; " + Json.seconds(r.elapsed()) + ".");
         out().flush();
     }
 }

@@ -2,6 +2,7 @@ package dev.tasksync.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.tasksync.Plan;
+import dev.tasksync.RunListener;
 import dev.tasksync.RunOptions;
 import dev.tasksync.StepRun;
 import dev.tasksync.Task;
@@ -28,6 +29,7 @@ final class WorkerCommands {
             mixinStandardHelpOptions = true,
             footerHeading = "%nExamples:%n",
             footer = {"  task-sync worker --concurrency 4",
+                    "  task-sync worker --quiet",
                     "  task-sync --db postgres://tasks:secret@db:5432/tasks worker &",
                     "  task-sync submit --task-id 1",
                     "",
@@ -39,6 +41,9 @@ final class WorkerCommands {
         @Option(names = "--grace", paramLabel = "SECONDS", defaultValue = "30",
                 description = "How long stopping waits for running steps (default: ${DEFAULT-VALUE}).")
         long grace;
+
+        @Option(names = {"-q", "--quiet"}, description = "Do not print a line per step started and ended.")
+        boolean quiet;
 
         @picocli.CommandLine.Mixin
         DockerPolicyOption dockerPolicy;
@@ -66,7 +71,8 @@ final class WorkerCommands {
                 throw new Cli.UsageException("--grace must not be negative, was " + grace);
             }
             TaskSync ts = root().open(n + 4);
-            Worker worker = ts.worker(WorkerOptions.defaults().withConcurrency(n).withShutdownGrace(Duration.ofSeconds(grace)));
+            Worker worker = ts.worker(WorkerOptions.defaults().withConcurrency(n).withShutdownGrace(Duration.ofSeconds(grace)),
+                    quiet ? RunListener.NONE : new WorkerLines(out(), id -> RunCommand.retryNote(ts, id)));
             Runnable stop = () -> {
                 worker.close();
                 out().println("Worker " + worker.id() + " stopped after claiming " + worker.claimed() + " step"

@@ -113,6 +113,10 @@ public final class DockerRubricsStepType implements StepType<DockerRubrics> {
         }
         String image = DockerRunStepType.image(context, s.imageTag(), s.imageId(), DockerRubrics.TYPE);
         results.put("image", image);
+        String named = DockerRunStepType.named(context, image); // messages name it by its tag
+        if (!named.equals(image)) {
+            results.put("image_tag", named);
+        }
         byte[] tar = Archives.tar(context.localPath(), s.files(), s.workspace(), s.allowOutside(), context.ignoredFiles());
         Duration timeout = s.criterionTimeoutSeconds() > 0 ? Duration.ofSeconds(s.criterionTimeoutSeconds()) : null;
         boolean imageCommand = criteria.isEmpty();
@@ -127,7 +131,7 @@ public final class DockerRubricsStepType implements StepType<DockerRubrics> {
             docker.run("copying " + s.files() + " into " + s.workspace() + " of container " + DockerOps.shortId(id),
                     () -> docker.client().copyArchiveToContainerCmd(id).withRemotePath("/")
                             .withTarInputStream(new ByteArrayInputStream(tar)).exec());
-            docker.start(id, image);
+            docker.start(id, named);
             ArrayNode out = results.putArray("criteria");
             double score = 0;
             double max = 0;
@@ -147,7 +151,7 @@ public final class DockerRubricsStepType implements StepType<DockerRubrics> {
                 DockerOps.Exit exit;
                 try {
                     exit = imageCommand
-                            ? docker.followToExit(id, image, output, timeout, context::isCancelled)
+                            ? docker.followToExit(id, named, output, timeout, context::isCancelled)
                             : docker.exec(id, c.command(), s.workspace(), List.of(), output, timeout, context::isCancelled);
                 } catch (DockerOps.Stopped stopped) {
                     if (!stopped.timedOut) {

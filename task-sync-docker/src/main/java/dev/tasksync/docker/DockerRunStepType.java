@@ -180,6 +180,10 @@ public final class DockerRunStepType implements StepType<DockerRun> {
         DockerRun s = context.settings();
         String image = image(context, s.imageTag(), s.imageId(), DockerRun.TYPE);
         results.put("image", image);
+        String named = named(context, image); // what messages call it: its tag rather than its id
+        if (!named.equals(image)) {
+            results.put("image_tag", named);
+        }
         if (s.detach()) {
             results.put("image_id", docker.requireImage(image).getId());
         }
@@ -234,15 +238,15 @@ public final class DockerRunStepType implements StepType<DockerRun> {
             throw e;
         }
         if (s.detach()) {
-            return detached(context, s, image, id, results);
+            return detached(context, s, image, named, id, results);
         }
         Output output = new Output(context.log(), "");
         DockerOps.Attached attached = null;
         try {
             // Output attached and the exit awaited before the start, as `docker run` does: nothing is missed.
-            attached = docker.attach(id, image, output, autoRemove, context::isCancelled);
+            attached = docker.attach(id, named, output, autoRemove, context::isCancelled);
             try {
-                docker.start(id, image);
+                docker.start(id, named);
             } catch (DockerStepException e) {
                 try {
                     docker.inspectImage(image).ifPresent(i -> results.put("image_id", i.getId()));
@@ -264,7 +268,7 @@ public final class DockerRunStepType implements StepType<DockerRun> {
             }
             results.put("duration_ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
             if (!s.isOk(exit.exitCode())) {
-                return StepOutcome.failure("container " + DockerOps.shortId(id) + " (image '" + image + "') exited with "
+                return StepOutcome.failure("container " + DockerOps.shortId(id) + " (image " + label(image, named) + ") exited with "
                         + exit.exitCode() + DockerBuildStepType.tailForMessage(exit.stderr(), exit.stdout()), results);
             }
             return StepOutcome.success(results);
@@ -284,22 +288,23 @@ public final class DockerRunStepType implements StepType<DockerRun> {
     }
 
     /** {@code detach}: starts the container and leaves it running; its id goes to downstream steps. */
-    private StepOutcome detached(StepContext<DockerRun> context, DockerRun s, String image, String id, ObjectNode results) {
+    private StepOutcome detached(StepContext<DockerRun> context, DockerRun s, String image, String named, String id,
+                                 ObjectNode results) {
         boolean keep = false;
         try {
-            docker.start(id, image);
+            docker.start(id, named);
             var state = docker.inspectContainer(id).map(c -> c.getState()).orElse(null);
             if (state != null && !Boolean.TRUE.equals(state.getRunning()) && state.getExitCodeLong() != null
                     && state.getExitCodeLong() != 0) {
                 results.put("exit_code", state.getExitCodeLong());
-                return StepOutcome.failure("detached container " + DockerOps.shortId(id) + " (image '" + image
-                        + "') exited at once with " + state.getExitCodeLong(), results);
+                return StepOutcome.failure("detached container " + DockerOps.shortId(id) + " (image " + label(image, named)
+                        + ") exited at once with " + state.getExitCodeLong(), results);
             }
             keep = true;
             results.put("container_id", id);
             results.put("container_name", s.containerName() != null ? s.containerName()
                     : docker.inspectContainer(id).map(c -> c.getName().replaceFirst("^/", "")).orElse(null));
-            context.log().line("started container " + DockerOps.shortId(id) + " from " + image);
+            context.log().line("started container " + DockerOps.shortId(id) + " from " + label(image, named));
             return StepOutcome.success(results);
         } finally {
             if (!keep) {
@@ -326,6 +331,31 @@ public final class DockerRunStepType implements StepType<DockerRun> {
             }
         }
         throw new DockerStepException(type + " has no image: set image_tag or image_id, or depend on a docker_build step");
+    }
+
+    /**
+     * The tag an image id was built or pulled as by an upstream step of the task (which is how the user knows it),
+     * or {@code image} itself when it is a tag already or no upstream step names it.
+     */
+    static String named(StepContext<?> context, String image) {
+        if (image.startsWith("sha256:")) {
+            for (UpstreamStep up : context.upstream()) {
+                if ((up.type().equals(DockerBuild.TYPE) || up.type().equals(DockerPull.TYPE)) && up.results() != null
+                        && image.equals(up.results().path("image_id").asText(null)) && up.results().hasNonNull("image_tag")) {
+                    return up.results().get("image_tag").asText();
+                }
+            }
+        }
+        return image;
+    }
+
+    /** {@code 'my-app:1.0' (sha256:0123456789ab)} for an id known by its tag; {@code 'image'} otherwise. */
+    static String label(String image, String named) {
+        return named.equals(image) ? "'" + image + "'" : "'" + named + "' (" + shortImageId(image) + ")";
+    }
+
+    private static String shortImageId(String id) {
+        return id.startsWith("sha256:") && id.length() > 19 ? id.substring(0, 19) : id;
     }
 
 }

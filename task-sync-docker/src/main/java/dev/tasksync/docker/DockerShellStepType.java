@@ -192,9 +192,13 @@ public final class DockerShellStepType implements StepType<DockerShell> {
     /** Starts a labelled container of {@code image} that idles until removed. */
     String freshContainer(StepContext<?> context, String image, ObjectNode results) {
         results.put("image", image);
+        String named = DockerRunStepType.named(context, image);
+        if (!named.equals(image)) {
+            results.put("image_tag", named);
+        }
         String id = docker.create(context, image, cmd -> cmd.withEntrypoint(DockerOps.KEEP_ALIVE).withCmd(List.of()));
         try {
-            docker.start(id, image);
+            docker.start(id, named);
         } catch (RuntimeException e) {
             docker.removeQuietly(id);
             throw e;

@@ -86,7 +86,7 @@ final class HostShell {
             }
         }
         process.getOutputStream().close();
-        Output output = new Output(log, "$ ");
+        Output output = new Output(log, ""); // the command itself is logged with "$ " (by its caller), its output bare
         Thread out = pump(process.getInputStream(), output, false);
         Thread err = pump(process.getErrorStream(), output, true);
         try {

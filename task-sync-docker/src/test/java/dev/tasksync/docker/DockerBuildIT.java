@@ -99,6 +99,38 @@ class DockerBuildIT extends DockerITBase {
     }
 
     @Test
+    void theLogPrefixesShellCommandsWithDollarAndTheirOutputWithNothing() throws IOException {
+        DockerTestSupport.context(dir, "COPY Dockerfile /Dockerfile");
+        Task t = task();
+        step(t, "build", build(", \"shell\": [\"echo out-line; echo err-line >&2\"]"));
+        List<String> log = logOf(t, false);
+        assertThat(log).contains("$ echo out-line; echo err-line >&2", "out-line", "[stderr] err-line");
+        assertThat(log).noneMatch(l -> l.startsWith("$ out-line") || l.startsWith("$ [stderr]"));
+    }
+
+    @Test
+    void aRunOfTheBuiltImageNamesItByItsTagBesideItsId() throws IOException {
+        DockerTestSupport.context(dir, "COPY Dockerfile /Dockerfile");
+        Task t = task();
+        step(t, "build", build(""));
+        step(t, "fails", "{\"docker_run\": {\"command\": [\"sh\", \"-c\", \"exit 3\"], \"depends_on\": [{\"id\": 1}]}}");
+        List<String> log = new CopyOnWriteArrayList<>();
+        RunResult r = ts.run(t.id(), RunOptions.defaults().withListener(new RunListener() {
+            @Override
+            public void stepLog(int stepId, String line) {
+                log.add(line);
+            }
+        }));
+        String id = results(r, "build").get("image_id").asText();
+        assertThat(id).startsWith("sha256:");
+        JsonNode failed = results(r, "fails");
+        assertThat(failed.get("image").asText()).isEqualTo(id); // run by id: the image the build made, whatever the tag names now
+        assertThat(failed.get("image_tag").asText()).isEqualTo(TAG);
+        assertThat(failed.get("error").asText()).contains("(image '" + TAG + "' (" + id.substring(0, 19) + ")) exited with 3")
+                .doesNotContain(id);
+    }
+
+    @Test
     void contextDockerfileTagsBuildArgsAndDockerignore() throws IOException {
         DockerTestSupport.context(dir.resolve("ctx"));
         Files.delete(dir.resolve("ctx/Dockerfile"));

@@ -298,7 +298,15 @@ public final class Engine implements AutoCloseable {
         Submission submission = submit(loaded, options.force(), true);
         Plan plan = submission.plan();
         options.listener().runStarted(loaded.task(), loaded.steps().size());
+        if (options.listener() != dev.tasksync.RunListener.NONE) {
+            for (PlannedStep p : plan.steps()) {
+                if (!p.willRun()) {
+                    options.listener().stepUpToDate(p.stepId(), p.title(), p.reason());
+                }
+            }
+        }
         Set<Integer> executed = new HashSet<>();
+        Set<Integer> reported = new HashSet<>(); // executed elsewhere, and told to the listener already
         Settled settled = null; // the task's final status and its steps, when the run settled it
         if (plan.steps().stream().anyMatch(PlannedStep::willRun)) {
             WorkerOptions opts = workerDefaults.withConcurrency(options.concurrency());
@@ -308,22 +316,63 @@ public final class Engine implements AutoCloseable {
                 runner.submitWithFirstClaim(submission.statement());
                 settled = runner.drainTask(this);
                 executed.addAll(runner.executed());
+                reported.addAll(runner.reportedElsewhere());
             }
         }
         // Nothing new or active was left and the status is settled (with the steps read in the same
         // statement): no step to mark skipped, nothing more to read.
         String finalStatus;
         List<StepResult> results;
+        Map<Integer, ElsewhereRun> elsewhere = executedElsewhere(plan, loaded, executed);
         if (settled != null) {
             finalStatus = settled.status();
-            results = settled.steps().stream().map(r -> stepResult(r, executed)).toList();
+            results = settled.steps().stream().map(r -> stepResult(r, executed, elsewhere)).toList();
         } else {
             finalStatus = finish(taskId);
             results = dsl.select(STEPS.ID, STEPS.TITLE, STEPS.STATUS, STEPS.RESULTS, STEPS.STARTED_AT, STEPS.FINISHED_AT)
                     .from(STEPS).where(STEPS.TASK_ID.eq(taskId)).orderBy(STEPS.ID)
-                    .fetch(r -> stepResult(new StoredStep(r.value1(), r.value2(), r.value3(), r.value4(), r.value5(), r.value6()), executed));
+                    .fetch(r -> stepResult(new StoredStep(r.value1(), r.value2(), r.value3(), r.value4(), r.value5(), r.value6()),
+                            executed, elsewhere));
+        }
+        // Steps another worker executed without this run seeing them held (it was busy, or they went quickly).
+        for (StepResult r : results) {
+            if (r.executedElsewhere() && !reported.contains(r.stepId())) {
+                options.listener().stepFinished(r);
+            }
         }
         return new RunResult(taskId, loaded.task().name(), finalStatus, results, Duration.ofNanos(System.nanoTime() - started));
+    }
+
+    /** The last attempt another run or worker made of a step during this run: who, and how long it took. */
+    record ElsewhereRun(String owner, Duration took) {
+    }
+
+    /**
+     * Of the steps this run was to execute but did not, those another run or worker executed meanwhile: their
+     * attempts after the one the run loaded (or that one, when it was running then), as recorded in the history.
+     * No query when this run executed all.
+     */
+    private Map<Integer, ElsewhereRun> executedElsewhere(Plan plan, Loaded loaded, Set<Integer> executed) {
+        List<PlannedStep> others = plan.steps().stream().filter(p -> p.willRun() && !executed.contains(p.stepId())).toList();
+        if (others.isEmpty()) {
+            return Map.of();
+        }
+        Integer[] ids = others.stream().map(PlannedStep::stepId).toArray(Integer[]::new);
+        // An attempt in flight when the run loaded the task ends during the run: it counts.
+        Integer[] seen = others.stream().map(p -> loaded.steps().get(p.stepId()))
+                .map(st -> st.status() == StepStatus.ACTIVE ? st.attempt() - 1 : st.attempt()).toArray(Integer[]::new);
+        Map<Integer, ElsewhereRun> found = new HashMap<>();
+        dsl.resultQuery("SELECT DISTINCT ON (r.step_id) r.step_id, r.worker_id, r.started_at, r.finished_at FROM {0} r"
+                        + " JOIN unnest({1}, {2}) AS v(id, seen) ON r.step_id = v.id AND r.attempt > v.seen"
+                        + " WHERE r.outcome IN ('completed', 'failed', 'timed_out', 'cancelled') ORDER BY r.step_id, r.attempt DESC",
+                        STEP_RUNS, DSL.val(ids, SQLDataType.INTEGER.getArrayDataType()), DSL.val(seen, SQLDataType.INTEGER.getArrayDataType()))
+                .forEach(r -> {
+                    OffsetDateTime from = r.get("started_at", OffsetDateTime.class);
+                    OffsetDateTime to = r.get("finished_at", OffsetDateTime.class);
+                    Duration took = from != null && to != null && !to.isBefore(from) ? Duration.between(from, to) : Duration.ZERO;
+                    found.put(r.get("step_id", Integer.class), new ElsewhereRun(r.get("worker_id", String.class), took));
+                });
+        return found;
     }
 
     /** A step's row as a run's result reports it. */
@@ -331,11 +380,14 @@ public final class Engine implements AutoCloseable {
                       OffsetDateTime finishedAt) {
     }
 
-    private static StepResult stepResult(StoredStep r, Set<Integer> executed) {
+    private StepResult stepResult(StoredStep r, Set<Integer> executed, Map<Integer, ElsewhereRun> elsewhere) {
         boolean ran = executed.contains(r.id());
-        Duration took = ran && r.startedAt() != null && r.finishedAt() != null && !r.finishedAt().isBefore(r.startedAt())
+        ElsewhereRun other = ran ? null : elsewhere.get(r.id());
+        Duration took = other != null ? other.took()
+                : ran && r.startedAt() != null && r.finishedAt() != null && !r.finishedAt().isBefore(r.startedAt())
                 ? Duration.between(r.startedAt(), r.finishedAt()) : Duration.ZERO;
-        return new StepResult(r.id(), r.title(), StepStatus.fromDb(r.status()), Store.parse(r.results()), took, ran);
+        return new StepResult(r.id(), r.title(), StepStatus.fromDb(r.status()), Store.parse(r.results()), took, ran,
+                ran ? workerId : other != null ? other.owner() : null);
     }
 
     /** An in-process run's task, settled: its final status, and its steps as that statement saw them. */
@@ -444,8 +496,8 @@ public final class Engine implements AutoCloseable {
     }
 
     /** A new worker loop on this engine; the caller starts it. */
-    public WorkerLoop newWorker(WorkerOptions options) {
-        return new WorkerLoop(this, workerId + "/w" + WORKERS.incrementAndGet(), options);
+    public WorkerLoop newWorker(WorkerOptions options, dev.tasksync.RunListener listener) {
+        return new WorkerLoop(this, workerId + "/w" + WORKERS.incrementAndGet(), options, listener);
     }
 
     private static final java.util.concurrent.atomic.AtomicInteger WORKERS = new java.util.concurrent.atomic.AtomicInteger();

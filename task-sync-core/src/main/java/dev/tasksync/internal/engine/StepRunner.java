@@ -85,6 +85,10 @@ final class StepRunner implements AutoCloseable {
     private final LeaseOwners leaseOwners;
     /** Steps held by other owners that this run was told about (step id and attempt), so that each is told once. */
     private final Set<List<Integer>> heldReported = new HashSet<>();
+    /** Steps this run was told others hold (see {@link #reportHeld}), with their owner, until they are seen to end. */
+    private final Map<Integer, String> heldElsewhere = new HashMap<>();
+    /** Steps others executed whose end this run told its listener of. */
+    private final Set<Integer> reportedElsewhere = new HashSet<>();
     /** Execution slots not taken: a claim reserves its slots first, so concurrent claimers never overbook. */
     private final AtomicInteger slots;
     /**
@@ -223,6 +227,11 @@ final class StepRunner implements AutoCloseable {
         return executed;
     }
 
+    /** Steps executed by another run or worker whose end the listener was told of. */
+    Set<Integer> reportedElsewhere() {
+        return reportedElsewhere;
+    }
+
     int free() {
         return slots.get();
     }
@@ -295,12 +304,57 @@ final class StepRunner implements AutoCloseable {
 
     /** Tells the listener, once per step and attempt, of the steps this run waits for that others hold. */
     private void reportHeld(Engine.Pending pending) {
+        if (!heldElsewhere.isEmpty()) {
+            reportEndedElsewhere(pending);
+        }
         for (Engine.Held h : pending.held()) {
             if (!running.containsKey(h.stepId()) && heldReported.add(List.of(h.stepId(), h.attempt()))) {
                 String owner = workerId.equals(h.owner()) ? h.owner() + " (another run of this process)" : h.owner();
                 listener.waitingForLease(h.stepId(), h.title(), owner, h.until());
+                if (listener != RunListener.NONE && h.owner() != null) {
+                    heldElsewhere.put(h.stepId(), h.owner());
+                }
             }
         }
+    }
+
+    /**
+     * Tells the listener of the steps held elsewhere that are no longer active: executed there (completed, failed,
+     * or failed and waiting for another attempt), or given back (then nothing is told; whoever takes it next is).
+     */
+    private void reportEndedElsewhere(Engine.Pending pending) {
+        Set<Integer> stillHeld = new HashSet<>();
+        pending.held().forEach(h -> stillHeld.add(h.stepId()));
+        for (var it = heldElsewhere.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            if (stillHeld.contains(e.getKey()) || running.containsKey(e.getKey())) {
+                continue;
+            }
+            var step = Store.step(dsl, e.getKey());
+            if (step.status() == StepStatus.ACTIVE) {
+                continue; // held still (beyond the first of them that pending lists), or taken over
+            }
+            it.remove();
+            var last = lastRun(e.getKey());
+            if (last == null || !e.getValue().equals(last.workerId()) || last.finishedAt() == null
+                    || "released".equals(last.outcome()) || "abandoned".equals(last.outcome())) {
+                continue;
+            }
+            Duration took = last.startedAt() != null && !last.finishedAt().isBefore(last.startedAt())
+                    ? Duration.between(last.startedAt(), last.finishedAt()) : Duration.ZERO;
+            if (step.status() != StepStatus.NEW) {
+                reportedElsewhere.add(step.id());
+            }
+            listener.stepFinished(new StepResult(step.id(), step.title(), step.status(), step.results(), took, false, last.workerId()));
+        }
+    }
+
+    /** A step's last attempt as its history has it, or null. */
+    private dev.tasksync.StepRun lastRun(int stepId) {
+        var r = dsl.selectFrom(STEP_RUNS).where(STEP_RUNS.STEP_ID.eq(stepId)).orderBy(STEP_RUNS.ATTEMPT.desc(), STEP_RUNS.ID.desc())
+                .limit(1).fetchOne();
+        return r == null ? null : new dev.tasksync.StepRun(r.getId(), r.getStepId(), r.getAttempt(), r.getWorkerId(), r.getStartedAt(),
+                r.getFinishedAt(), r.getOutcome(), r.getError(), r.getLogTail());
     }
 
     // ---- claiming
@@ -652,7 +706,7 @@ final class StepRunner implements AutoCloseable {
         }
         if (listener != RunListener.NONE) {
             var stored = Store.step(dsl, id);
-            listener.stepFinished(new StepResult(id, stored.title(), stored.status(), stored.results(), stored.duration(), true));
+            listener.stepFinished(new StepResult(id, stored.title(), stored.status(), stored.results(), stored.duration(), true, workerId));
         }
         return next;
     }

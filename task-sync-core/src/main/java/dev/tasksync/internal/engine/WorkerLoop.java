@@ -31,11 +31,12 @@ public final class WorkerLoop implements AutoCloseable {
     private Thread listener;
     private DataSource listenSource;
 
-    WorkerLoop(Engine engine, String workerId, WorkerOptions options) {
+    /** @param listener told of each step this worker starts and finishes (not of logs, up-to-date steps or leases) */
+    WorkerLoop(Engine engine, String workerId, WorkerOptions options, RunListener listener) {
         this.engine = engine;
         this.workerId = workerId;
         this.options = options;
-        this.runner = new StepRunner(engine, workerId, options, RunListener.NONE, null, null);
+        this.runner = new StepRunner(engine, workerId, options, listener == null ? RunListener.NONE : listener, null, null);
     }
 
     public String workerId() {

@@ -127,6 +127,9 @@ public final class Store {
         StepsRecord r = dsl.update(STEPS)
                 .set(STEPS.STATUS, StepStatus.NEW.dbValue())
                 .setNull(STEPS.FINGERPRINT)
+                // Not claimable until a run or submit plans it again (as a new step): a worker that took it at
+                // once would execute it with the inputs of its last run and record no fingerprint.
+                .setNull(STEPS.INPUTS)
                 .where(STEPS.ID.eq(id))
                 .returning()
                 .fetchOne();
