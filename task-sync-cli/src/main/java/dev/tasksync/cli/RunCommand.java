@@ -136,6 +136,7 @@ final class RunCommand extends BaseCommand {
         Map<Task, String> notRun = new LinkedHashMap<>();
         try (Progress progress = new Progress(json.json ? new java.io.PrintWriter(java.io.Writer.nullWriter()) : out(), live, !noLogs,
                 id -> retryNote(ts, id))) {
+            progress.colors(colors());
             for (Task t : tasks) {
                 if (interrupted.get()) {
                     break;
@@ -234,7 +235,7 @@ final class RunCommand extends BaseCommand {
         out().println();
         Table table = new Table("ID", "TITLE", "STATUS", "RAN", "DURATION");
         for (StepResult s : r.steps()) {
-            table.row(s.stepId(), s.title(), s.status().dbValue(), s.executed() ? "yes" : "no",
+            table.row(s.stepId(), s.title(), colors().status(s.status().dbValue()), s.executed() ? "yes" : "no",
                     s.executed() ? Json.seconds(s.duration()) : "-");
         }
         table.print(out());
@@ -243,7 +244,7 @@ final class RunCommand extends BaseCommand {
         long cancelled = r.count(StepStatus.CANCELLED);
         String outcome = r.succeeded() ? "completed"
                 : cancelled > 0 && r.count(StepStatus.FAILED) == 0 ? "CANCELLED" : "FAILED";
-        out().println("Task " + r.taskId() + " '" + r.taskName() + "' " + outcome + ": "
+        out().println("Task " + r.taskId() + " '" + r.taskName() + "' " + colors().outcome(outcome) + ": "
                 + r.count(StepStatus.COMPLETED) + " completed, " + r.count(StepStatus.FAILED) + " failed, "
                 + r.count(StepStatus.SKIPPED) + " skipped" + (cancelled > 0 ? ", " + cancelled + " cancelled" : "") + "; " + executed + " executed, "
                 + (r.steps().size() - executed) + " up to date or not run; " + Json.seconds(r.elapsed()) + ".");
