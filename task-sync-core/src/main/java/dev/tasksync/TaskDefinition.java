@@ -84,7 +84,10 @@ public record TaskDefinition(String name, String status, String localPath, List<
             this.name = name;
         }
 
-        /** The directory the task's step paths are relative to. */
+        /**
+         * The directory the task's step paths are relative to. A relative one ({@code "."}) is stored
+         * absolute and normalised, resolved against the working directory of the process that saves it.
+         */
         public Builder localPath(String localPath) {
             this.localPath = localPath;
             return this;

@@ -283,6 +283,7 @@ public final class TaskSync implements AutoCloseable {
      */
     public Task save(TaskDefinition definition) {
         Map<String, ParsedSettings> parsed = validate(definition);
+        String localPath = Fields.localPath(definition.localPath()); // stored absolute, like createTask's
         Map<String, List<String>> deps = new LinkedHashMap<>();
         definition.steps().forEach(s -> deps.put(s.title(), s.dependsOn()));
         Map<String, Integer> position = new HashMap<>();
@@ -298,8 +299,8 @@ public final class TaskSync implements AutoCloseable {
             Task task = Store.taskByName(t, definition.name())
                     .map(existing -> Store.updateTask(t, existing.id(),
                             definition.status() != null ? definition.status() : existing.status(),
-                            definition.localPath()))
-                    .orElseGet(() -> Store.insertTask(t, definition.name(), definition.status(), definition.localPath()));
+                            localPath))
+                    .orElseGet(() -> Store.insertTask(t, definition.name(), definition.status(), localPath));
             Store.lockTask(t, task.id());
             Map<String, Step> existing = new HashMap<>();
             for (Step s : Store.steps(t, task.id())) {
@@ -400,14 +401,15 @@ public final class TaskSync implements AutoCloseable {
     public Task createTask(String name, String status, String localPath) {
         Fields.taskName(name);
         Fields.taskStatus(status);
-        Fields.localPath(localPath);
-        return dsl.transactionResult(tx -> Store.insertTask(tx.dsl(), name, status == null ? "new" : status, localPath));
+        String path = Fields.localPath(localPath); // stored absolute: "." is where this process runs
+        return dsl.transactionResult(tx -> Store.insertTask(tx.dsl(), name, status == null ? "new" : status, path));
     }
 
+    /** Updates a task's status and local path (a relative one is stored absolute, resolved here). */
     public Task updateTask(int id, String status, String localPath) {
         Fields.taskStatus(status);
-        Fields.localPath(localPath);
-        return dsl.transactionResult(tx -> Store.updateTask(tx.dsl(), id, status, localPath));
+        String path = Fields.localPath(localPath);
+        return dsl.transactionResult(tx -> Store.updateTask(tx.dsl(), id, status, path));
     }
 
     public Task task(int id) {

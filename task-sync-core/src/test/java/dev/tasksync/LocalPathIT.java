@@ -42,6 +42,27 @@ class LocalPathIT {
         return ts.run(t.id()).step("check").orElseThrow();
     }
 
+    /** "." means the directory it was typed in: stored absolute and normalised, not resolved again by each runner. */
+    @Test
+    void aRelativeLocalPathIsStoredAbsoluteByCreateUpdateAndSave() {
+        Path cwd = Path.of("").toAbsolutePath();
+        Task created = ts.createTask("rel-" + System.nanoTime(), "new", ".");
+        assertThat(created.localPath()).isEqualTo(cwd.toString());
+        assertThat(ts.task(created.id()).localPath()).isEqualTo(cwd.toString());
+
+        Task updated = ts.updateTask(created.id(), "new", "sub/../other/./dir/");
+        assertThat(updated.localPath()).isEqualTo(cwd.resolve("other/dir").toString());
+
+        Task saved = ts.save(TaskDefinition.named("saved-" + System.nanoTime()).localPath("x/..")
+                .step("check", dev.tasksync.steps.FileExists.of("a")).build());
+        assertThat(saved.localPath()).isEqualTo(cwd.toString());
+
+        // absolute paths are normalised too; no path stays no path (the runner's directory)
+        assertThat(ts.createTask("abs-" + System.nanoTime(), "new", dir + "/a/../b").localPath())
+                .isEqualTo(dir.resolve("b").toString());
+        assertThat(ts.createTask("none-" + System.nanoTime(), "new", null).localPath()).isNull();
+    }
+
     @Test
     void aPathOutsideTheLocalPathIsRefusedAndNotHashed() {
         String sha = FileHasher.sha256(secret);

@@ -123,6 +123,17 @@ class SchemaIT {
         assertThat(ts.migrationStatus()).hasSizeGreaterThanOrEqualTo(2).allMatch(l -> l.contains("Success"));
     }
 
+    /** Flyway's row for the schema it created has no version: shown as such, not as "null << Flyway Schema Creation >>". */
+    @Test
+    void migrationStatusShowsTheSchemaCreationRowReadably() {
+        try (TaskSync fresh = TestDatabase.open()) {   // a new schema, which Flyway creates
+            List<String> status = fresh.migrationStatus();
+            assertThat(status).noneMatch(l -> l.contains("null") || l.contains("<<"));
+            assertThat(status.get(0)).matches("-\\s+schema created\\s+Success");
+            assertThat(status.subList(1, status.size())).allMatch(l -> l.matches("\\d+\\s+.*Success"));
+        }
+    }
+
     @Test
     void updatedAtMovesOnEveryUpdate() throws Exception {
         Task t = ts.createTask("touch-" + System.nanoTime());

@@ -25,6 +25,11 @@ abstract class BaseCommand implements Callable<Integer> {
         return spec.commandLine().getErr();
     }
 
+    /** Colours for statuses in this command's output (none unless on a terminal, see {@link Colors}). */
+    Colors colors() {
+        return root().colors();
+    }
+
     TaskSync ts() {
         return root().open();
     }

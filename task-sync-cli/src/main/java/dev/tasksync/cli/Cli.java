@@ -67,6 +67,8 @@ final class Cli {
         }
         cl.setOut(out);
         cl.setErr(err);
+        // help text follows the same colour rules as the commands' output (NO_COLOR, a terminal, --color)
+        cl.setColorScheme(CommandLine.Help.defaultColorScheme(Colors.of(colorOption(args), env, terminal).ansi()));
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExpandAtFiles(false);
         cl.setUsageHelpAutoWidth(true);
@@ -76,7 +78,26 @@ final class Cli {
     }
 
     private static final java.util.Set<String> GLOBAL_OPTIONS_WITH_VALUES =
-            java.util.Set.of("--db", "--db-user", "--db-password", "--schema", "--home", "--plugins");
+            java.util.Set.of("--db", "--db-user", "--db-password", "--schema", "--home", "--plugins", "--color");
+
+    /** The value of --color among the arguments (auto when absent or not valid; picocli reports the latter). */
+    private static Colors.When colorOption(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            String value = args[i].startsWith("--color=") ? args[i].substring("--color=".length())
+                    : "--color".equals(args[i]) && i + 1 < args.length ? args[i + 1] : null;
+            if (value != null) {
+                for (Colors.When when : Colors.When.values()) {
+                    if (when.name().equalsIgnoreCase(value)) {
+                        return when;
+                    }
+                }
+            }
+            if ("--".equals(args[i])) {
+                break;
+            }
+        }
+        return Colors.When.auto;
+    }
 
     /** Index of the first argument from {@code from} naming one of the commands (global options' values skipped), or -1. */
     private static int find(String[] args, int from, Map<String, Class<?>> commands) {
@@ -93,7 +114,7 @@ final class Cli {
     }
 
     /** A top-level command; for a group, with only the named subcommand (all when leaf is null). */
-    private static CommandLine command(String name, String leaf) {
+    static CommandLine command(String name, String leaf) {
         CommandLine command = new CommandLine(TaskSyncCommand.COMMANDS.get(name));
         Map<String, Class<?>> leaves = TaskSyncCommand.SUBCOMMANDS.get(name);
         if (leaves != null) {

@@ -2,7 +2,9 @@ package dev.tasksync.cli;
 
 import dev.tasksync.internal.db.EmbeddedServer;
 import dev.tasksync.internal.db.SharedServer;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 
 import java.util.Optional;
 
@@ -13,11 +15,19 @@ import java.util.Optional;
 final class DbCommands {
 
     @Command(name = "status", description = "Say whether the embedded server runs, and where.", mixinStandardHelpOptions = true,
-            footerHeading = "%nExamples:%n", footer = {"  task-sync db status", "  task-sync --home /tmp/ts db status"})
+            footerHeading = "%nExamples:%n", footer = {"  task-sync db status", "  task-sync --home /tmp/ts db status",
+                    "  task-sync db status --json | jq -r .url"})
     static final class Status extends BaseCommand {
+        @Mixin
+        JsonOption json;
+
         @Override
         public Integer call() {
             String external = root().externalUrl();
+            if (json.json) {
+                Json.print(out(), json(external));
+                return Cli.OK;
+            }
             if (external != null) {
                 out().println("Using the external database " + root().redact(external) + " (--db / TASKSYNC_DB_URL); the embedded server is not used.");
             }
@@ -34,6 +44,25 @@ final class DbCommands {
             }
             return Cli.OK;
         }
+
+        /** The same facts as the text, for scripts: nulls where the server is not running. */
+        private ObjectNode json(String external) {
+            SharedServer server = root().server();
+            Optional<SharedServer.Info> info = server.status();
+            ObjectNode n = Json.MAPPER.createObjectNode();
+            n.put("running", info.isPresent());
+            n.put("port", info.map(SharedServer.Info::port).orElse(null));
+            n.put("pid", info.map(SharedServer.Info::pid).orElse(null));
+            n.put("url", info.map(SharedServer.Info::jdbcUrl).orElse(null));
+            n.put("user", EmbeddedServer.USER);
+            n.put("home", server.home().toString());
+            n.put("data_directory", server.dataDirectory().toString());
+            n.put("log", server.logFile().toString());
+            n.put("password_file", server.passwordFile().toString());
+            // the embedded server is not what commands use when an external database is configured
+            n.put("external_database", external == null ? null : root().redact(external));
+            return n;
+        }
     }
 
     @Command(name = "start", description = "Start the embedded server now (commands start it on demand anyway).",
@@ -43,7 +72,7 @@ final class DbCommands {
         public Integer call() {
             SharedServer.Info info;
             try {
-                info = root().server().ensureRunning();
+                info = root().startEmbedded();
             } catch (RuntimeException e) {
                 throw new Cli.ConnectionException(e.getMessage(), e);
             }

@@ -32,7 +32,8 @@ final class PlanCommand extends BaseCommand {
         out().println("Plan for task " + plan.taskId() + " '" + plan.taskName() + "': " + plan.toRun().size() + " of "
                 + plan.steps().size() + " step" + (plan.steps().size() == 1 ? "" : "s") + " would run.");
         Table table = new Table("ID", "TITLE", "RUN", "REASON");
-        plan.steps().forEach(s -> table.row(s.stepId(), s.title(), s.willRun() ? "yes" : "no", s.reason()));
+        Colors colors = colors();
+        plan.steps().forEach(s -> table.row(s.stepId(), s.title(), colors.willRun(s.willRun()), s.reason()));
         if (!table.isEmpty()) {
             table.print(out());
         }

@@ -34,6 +34,7 @@ final class Progress implements RunListener, AutoCloseable {
     private ScheduledExecutorService ticker;
     private boolean statusShown;
     private final java.util.function.IntFunction<String> retryNote;
+    private Colors colors = Colors.OFF;
 
     Progress(PrintWriter out, boolean live, boolean showLogs) {
         this(out, live, showLogs, id -> "retrying");
@@ -45,6 +46,12 @@ final class Progress implements RunListener, AutoCloseable {
         this.live = live;
         this.showLogs = showLogs;
         this.retryNote = retryNote;
+    }
+
+    /** Colours the status word of each finished step. */
+    synchronized Progress colors(Colors colors) {
+        this.colors = colors;
+        return this;
     }
 
     /** How many steps the next run is expected to execute (from its plan); -1 when unknown. */
@@ -90,14 +97,14 @@ final class Progress implements RunListener, AutoCloseable {
         String where = where(result);
         if (result.status() == StepStatus.NEW || result.status() == StepStatus.ACTIVE) {
             // failed, and waits for another attempt: not done yet
-            line("[" + done + "/" + total + "] " + String.format("%-9s", "failed") + " " + result.stepId() + " '" + result.title()
+            line("[" + done + "/" + total + "] " + colors.status(String.format("%-9s", "failed")) + " " + result.stepId() + " '" + result.title()
                     + "' in " + Json.seconds(result.duration()) + where + ", " + retryNote.apply(result.stepId()) + error);
             return;
         }
         done++;
         total = Math.max(total, done);
         String mark = result.status().dbValue();
-        line("[" + done + "/" + total + "] " + String.format("%-9s", mark) + " " + result.stepId() + " '" + result.title() + "' in "
+        line("[" + done + "/" + total + "] " + colors.status(String.format("%-9s", mark)) + " " + result.stepId() + " '" + result.title() + "' in "
                 + Json.seconds(result.duration()) + where + error);
     }
 

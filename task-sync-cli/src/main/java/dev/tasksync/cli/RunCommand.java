@@ -136,6 +136,7 @@ final class RunCommand extends BaseCommand {
         Map<Task, String> notRun = new LinkedHashMap<>();
         try (Progress progress = new Progress(json.json ? new java.io.PrintWriter(java.io.Writer.nullWriter()) : out(), live, !noLogs,
                 id -> retryNote(ts, id))) {
+            progress.colors(colors());
             for (Task t : tasks) {
                 if (interrupted.get()) {
                     break;
@@ -237,7 +238,7 @@ final class RunCommand extends BaseCommand {
         out().println();
         Table table = new Table("ID", "TITLE", "STATUS", "RAN", "DURATION");
         for (StepResult s : r.steps()) {
-            table.row(s.stepId(), s.title(), s.status().dbValue(),
+            table.row(s.stepId(), s.title(), colors().status(s.status().dbValue()),
                     s.executed() ? "yes" : s.executedElsewhere() ? "by worker " + s.executedBy() : "no",
                     s.executed() || s.executedElsewhere() ? Json.seconds(s.duration()) : "-");
         }
@@ -250,7 +251,7 @@ final class RunCommand extends BaseCommand {
         long cancelled = r.count(StepStatus.CANCELLED);
         String outcome = r.succeeded() ? "completed"
                 : cancelled > 0 && r.count(StepStatus.FAILED) == 0 ? "CANCELLED" : "FAILED";
-        out().println("Task " + r.taskId() + " '" + r.taskName() + "' " + outcome + ": "
+        out().println("Task " + r.taskId() + " '" + r.taskName() + "' " + colors().outcome(outcome) + ": "
                 + r.count(StepStatus.COMPLETED) + " completed, " + r.count(StepStatus.FAILED) + " failed, "
                 + r.count(StepStatus.SKIPPED) + " skipped" + (cancelled > 0 ? ", " + cancelled + " cancelled" : "") + "; " + executed + " executed here, "
                 + (elsewhere > 0 ? elsewhere + " by other workers, " : "") + upToDate + " up to date, "

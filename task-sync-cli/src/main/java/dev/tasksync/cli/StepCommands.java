@@ -31,9 +31,13 @@ import java.util.stream.Collectors;
 final class StepCommands {
 
     static Table stepTable(List<Step> steps) {
+        return stepTable(steps, Colors.OFF);
+    }
+
+    static Table stepTable(List<Step> steps, Colors colors) {
         Table table = new Table("ID", "TASK", "TITLE", "TYPE", "STATUS", "DEPENDS ON", "ATTEMPTS", "DURATION");
         for (Step s : steps) {
-            table.row(s.id(), s.taskId(), s.title(), s.type(), s.status().dbValue(),
+            table.row(s.id(), s.taskId(), s.title(), s.type(), colors.status(s.status().dbValue()),
                     s.dependsOn().isEmpty() ? "-" : s.dependsOn().stream().map(String::valueOf).collect(Collectors.joining(",")),
                     s.attempt(), s.finishedAt() == null ? "-" : Json.seconds(s.duration()));
         }
@@ -139,7 +143,7 @@ final class StepCommands {
             } else if (steps.isEmpty()) {
                 out().println("No steps.");
             } else {
-                stepTable(steps).print(out());
+                stepTable(steps, colors()).print(out());
             }
             return Cli.OK;
         }

@@ -4,7 +4,7 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A plain aligned text table: header row, then rows; the last column is never padded. */
+/** A plain aligned text table: header row, then rows; the last column is never padded. Colour codes take no width. */
 final class Table {
     private final List<String[]> rows = new ArrayList<>();
     private final int columns;
@@ -32,7 +32,7 @@ final class Table {
         int[] width = new int[columns];
         for (String[] r : rows) {
             for (int i = 0; i < columns; i++) {
-                width[i] = Math.max(width[i], r[i].length());
+                width[i] = Math.max(width[i], Colors.visibleLength(r[i]));
             }
         }
         for (String[] r : rows) {
@@ -41,7 +41,7 @@ final class Table {
                 if (i == columns - 1) {
                     sb.append(r[i]);
                 } else {
-                    sb.append(r[i]).append(" ".repeat(width[i] - r[i].length() + 2));
+                    sb.append(r[i]).append(" ".repeat(width[i] - Colors.visibleLength(r[i]) + 2));
                 }
             }
             out.println(sb.toString().stripTrailing());

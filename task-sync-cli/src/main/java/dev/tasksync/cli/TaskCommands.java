@@ -37,7 +37,8 @@ final class TaskCommands {
         String status;
 
         @Option(names = "--local-path", paramLabel = "PATH",
-                description = "Directory the task's relative file paths are resolved against (default: where 'run' is invoked).")
+                description = "Directory the task's relative file paths are resolved against; a relative one ('.') is stored "
+                        + "absolute, resolved against the current directory (default: none, i.e. where 'run' is invoked).")
         String localPath;
 
         @Mixin
@@ -85,7 +86,7 @@ final class TaskCommands {
             for (Task t : tasks) {
                 List<Step> s = steps.getOrDefault(t.id(), List.of());
                 long done = s.stream().filter(x -> x.status() == dev.tasksync.StepStatus.COMPLETED).count();
-                table.row(t.id(), t.name(), t.status(), done + "/" + s.size(), orDash(t.localPath()), Json.time(t.updatedAt()));
+                table.row(t.id(), t.name(), colors().status(t.status()), done + "/" + s.size(), orDash(t.localPath()), Json.time(t.updatedAt()));
             }
             table.print(out());
             return Cli.OK;
@@ -110,7 +111,7 @@ final class TaskCommands {
                 return Cli.OK;
             }
             out().println("Task " + t.id() + ": " + t.name());
-            out().println("  status:     " + t.status());
+            out().println("  status:     " + colors().status(t.status()));
             out().println("  local path: " + orDash(t.localPath()));
             out().println("  created:    " + Json.time(t.createdAt()));
             out().println("  updated:    " + Json.time(t.updatedAt()));
@@ -118,7 +119,7 @@ final class TaskCommands {
             if (steps.isEmpty()) {
                 out().println("No steps. Add one with: task-sync step create --task-id " + t.id() + " --title TITLE --settings JSON");
             } else {
-                StepCommands.stepTable(steps).print(out());
+                StepCommands.stepTable(steps, colors()).print(out());
             }
             return Cli.OK;
         }

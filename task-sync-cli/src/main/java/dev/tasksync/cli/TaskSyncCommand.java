@@ -20,6 +20,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.sql.Connection;
@@ -49,7 +50,8 @@ import java.util.Map;
                 "  3 a run's steps were cancelled (task-sync cancel),",
                 "  130 stopped by Ctrl-C (SIGINT), 143 by SIGTERM (128 + the signal; running steps",
                 "  cancelled or given back).",
-                "Environment: TASKSYNC_DB_URL, TASKSYNC_DB_USER, TASKSYNC_DB_PASSWORD, TASKSYNC_SCHEMA, TASKSYNC_HOME, TASKSYNC_PLUGINS."})
+                "Environment: TASKSYNC_DB_URL, TASKSYNC_DB_USER, TASKSYNC_DB_PASSWORD, TASKSYNC_SCHEMA, TASKSYNC_HOME, TASKSYNC_PLUGINS, NO_COLOR.",
+                "Shell completion: source <(task-sync completion bash)   (or zsh)"})
 final class TaskSyncCommand implements AutoCloseable {
     /**
      * The top-level commands. They are added by {@link Cli} (only the one invoked, when it can tell which,
@@ -71,6 +73,7 @@ final class TaskSyncCommand implements AutoCloseable {
         COMMANDS.put("worker", WorkerCommands.WorkerCommand.class);
         COMMANDS.put("cancel", WorkerCommands.Cancel.class);
         COMMANDS.put("db", DbCommands.class);
+        COMMANDS.put("completion", CompletionCommand.class);
         SUBCOMMANDS.put("migrate", leaves("up", MigrateCommand.Up.class, "status", MigrateCommand.Status.class));
         SUBCOMMANDS.put("task", leaves("create", TaskCommands.Create.class, "list", TaskCommands.ListTasks.class,
                 "show", TaskCommands.Show.class, "delete", TaskCommands.Delete.class));
@@ -117,6 +120,11 @@ final class TaskSyncCommand implements AutoCloseable {
                     + "several directories separated by the path separator, ':' (';' on Windows) (default: $TASKSYNC_PLUGINS).")
     String plugins;
 
+    @Option(names = "--color", paramLabel = "WHEN", scope = ScopeType.INHERIT, order = 106,
+            description = "Colour statuses: auto (when standard output is a terminal and NO_COLOR is not set), "
+                    + "always or never (default: auto).")
+    Colors.When color;
+
     final Map<String, String> env;
     final InputStream in;
     final boolean terminal;
@@ -161,6 +169,28 @@ final class TaskSyncCommand implements AutoCloseable {
         return SharedServer.in(home());
     }
 
+    /** Colours for this invocation's output (see {@link Colors}). */
+    Colors colors() {
+        return Colors.of(color != null ? color : Colors.When.auto, env, terminal);
+    }
+
+    /**
+     * The embedded server, started when it is not running. The command that creates its data directory says
+     * where on stderr (once: later commands find it there), so a new user knows where tasks are kept.
+     */
+    SharedServer.Info startEmbedded() {
+        SharedServer server = server();
+        boolean existed = Files.exists(server.dataDirectory().resolve("postgresql.conf"));
+        SharedServer.Info info = server.ensureRunning();
+        if (!existed && Files.exists(server.dataDirectory().resolve("postgresql.conf"))) {
+            java.io.PrintWriter err = spec.commandLine().getErr();
+            err.println("task-sync: created a new embedded PostgreSQL database in " + server.dataDirectory()
+                    + " (kept between commands; 'task-sync db status' shows it, --db or TASKSYNC_DB_URL uses another)");
+            err.flush();
+        }
+        return info;
+    }
+
     /** The external database URL (JDBC form), or null for the embedded server. */
     String externalUrl() {
         String url = dbUrl != null ? dbUrl : env("TASKSYNC_DB_URL");
@@ -200,7 +230,7 @@ final class TaskSyncCommand implements AutoCloseable {
         } else {
             try {
                 SharedServer server = server();
-                url = server.ensureRunning().jdbcUrl();
+                url = startEmbedded().jdbcUrl();
                 password = server.password();
             } catch (TaskSyncException e) {
                 throw new Cli.ConnectionException(e.getMessage(), e);

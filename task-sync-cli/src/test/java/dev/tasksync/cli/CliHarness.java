@@ -22,6 +22,8 @@ final class CliHarness implements AutoCloseable {
     final String schema = TestDatabase.newSchema();
     final Map<String, String> env = new HashMap<>();
     final TaskSync api;
+    /** Whether the commands believe standard output is a terminal (colours, live progress). */
+    boolean terminal;
 
     CliHarness() {
         env.put("TASKSYNC_DB_URL", TestDatabase.jdbcUrl());
@@ -41,7 +43,7 @@ final class CliHarness implements AutoCloseable {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         Cli cli = new Cli(env, new PrintWriter(out, true), new PrintWriter(err, true),
-                new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), false);
+                new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), terminal);
         int code = cli.execute(args);
         return new Result(code, out.toString(), err.toString());
     }

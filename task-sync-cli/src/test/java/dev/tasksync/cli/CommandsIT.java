@@ -365,6 +365,35 @@ class CommandsIT {
         assertThat(ok("migrate", "up").out()).contains("up to date");
         CliHarness.Result status = ok("migrate", "status");
         assertThat(status.out()).contains(cli.schema).contains("Success");
+        // Flyway's row for creating the schema has no version: not "null << Flyway Schema Creation >>"
+        assertThat(status.out()).doesNotContain("null").doesNotContain("<<").containsPattern("\\n  -\\s+schema created\\s+Success");
+    }
+
+    /** "." is where the command was typed: stored absolute, so a run from elsewhere (or a worker) finds the files. */
+    @Test
+    void aRelativeLocalPathIsStoredAbsolute() {
+        Path cwd = Path.of("").toAbsolutePath();
+        ok("task", "create", "--name", "here", "--local-path", ".");
+        assertThat(cli.api.findTask("here").orElseThrow().localPath()).isEqualTo(cwd.toString());
+        ok("task", "create", "--name", "below", "--local-path", "sub/../target/./x/");
+        assertThat(cli.api.findTask("below").orElseThrow().localPath()).isEqualTo(cwd.resolve("target/x").toString());
+        assertThat(ok("task", "show", "here").out()).contains("local path: " + cwd);
+    }
+
+    @Test
+    void dbStatusJson() throws IOException {
+        Path home = dir.resolve("home");
+        JsonNode status = JSON.readTree(ok("--home", home.toString(), "db", "status", "--json").out());
+        assertThat(status.get("running").asBoolean()).isFalse();
+        assertThat(status.get("port").isNull()).isTrue();
+        assertThat(status.get("pid").isNull()).isTrue();
+        assertThat(status.get("url").isNull()).isTrue();
+        assertThat(status.get("data_directory").asText()).isEqualTo(home.resolve("postgres").toString());
+        assertThat(status.get("password_file").asText()).isEqualTo(home.resolve("postgres.password").toString());
+        assertThat(status.get("user").asText()).isEqualTo("postgres");
+        // the harness uses an external database, whose URL is named (without a password)
+        assertThat(status.get("external_database").asText()).startsWith("jdbc:postgresql://");
+        assertThat(Files.exists(home.resolve("postgres"))).as("db status creates nothing").isFalse();
     }
 
     @Test

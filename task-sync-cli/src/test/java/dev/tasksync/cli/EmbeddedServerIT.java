@@ -34,6 +34,41 @@ class EmbeddedServerIT {
         return Long.parseLong(p.getProperty("pid"));
     }
 
+    /** On the embedded default: the command that creates the database says where (on stderr), later ones do not. */
+    @Test
+    void theFirstCommandSaysWhereItCreatedTheDatabaseAndOnlyThatOne() throws Exception {
+        Script script = new Script();
+        script.env.put("TASKSYNC_HOME", home.toString());
+        script.env.put("TASKSYNC_NO_CDS", "1");
+        String created = "created a new embedded PostgreSQL database in " + home.resolve("postgres");
+        try {
+            Script.Result first = script.run("task", "list");
+            assertThat(first.code()).as(first.toString()).isZero();
+            assertThat(first.err().lines().filter(l -> l.contains(created)).count()).as(first.toString()).isEqualTo(1);
+            assertThat(first.out()).doesNotContain("created");
+
+            Script.Result second = script.run("task", "create", "--name", "kept");
+            assertThat(second.code()).as(second.toString()).isZero();
+            assertThat(second.err()).doesNotContain("created");
+
+            com.fasterxml.jackson.databind.JsonNode status = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(script.run("db", "status", "--json").out());
+            assertThat(status.get("running").asBoolean()).isTrue();
+            assertThat(status.get("pid").asLong()).isEqualTo(pid(home));
+            assertThat(status.get("url").asText()).isEqualTo("jdbc:postgresql://localhost:" + status.get("port").asInt() + "/postgres");
+            assertThat(status.get("external_database").isNull()).isTrue();
+
+            // stopped and started again on the same data: not created, so not announced
+            assertThat(script.run("db", "stop").code()).isZero();
+            Script.Result restarted = script.run("task", "list");
+            assertThat(restarted.code()).as(restarted.toString()).isZero();
+            assertThat(restarted.out()).contains("kept");
+            assertThat(restarted.err()).doesNotContain("created");
+        } finally {
+            script.run("db", "stop");
+        }
+    }
+
     @Test
     void racingInvocationsShareOneServerThatOutlivesThemUntilDbStop() throws Exception {
         Script script = new Script();

@@ -63,6 +63,33 @@ public final class JsonSettings {
         return this;
     }
 
+    /**
+     * Throws, naming the field, unless every field of this object is one of {@code known}. The message lists
+     * what is accepted: {@code known} and, for a type's own object ({@code $.type}), the core's
+     * {@link #CORE_FIELDS}, which that object also takes.
+     */
+    public JsonSettings onlyFields(java.util.Collection<String> known) {
+        requireObject();
+        java.util.Iterator<String> names = node.fieldNames();
+        while (names.hasNext()) {
+            String name = names.next();
+            if (!known.contains(name)) {
+                java.util.Set<String> accepted = new java.util.TreeSet<>(known);
+                if (isTypeObject()) {
+                    accepted.addAll(CORE_FIELDS);
+                }
+                throw new InvalidSettingsException(path + "." + name,
+                        "unknown field; expected one of " + String.join(", ", accepted));
+            }
+        }
+        return this;
+    }
+
+    /** This node is a type's own settings object ({@code $.docker_run}), not one nested in it. */
+    private boolean isTypeObject() {
+        return path.startsWith("$.") && path.indexOf('.', 2) < 0 && path.indexOf('[') < 0;
+    }
+
     public JsonSettings field(String name) {
         requireObject();
         JsonNode child = node.get(name);

@@ -25,14 +25,7 @@ public final class FileExistsStepType implements StepType<FileExists> {
     @Override
     public FileExists parse(JsonSettings value) {
         if (value.isObject()) {
-            var names = value.json().fieldNames();
-            while (names.hasNext()) {
-                String name = names.next();
-                if (!name.equals("paths") && !name.equals(LocalFiles.ALLOW_OUTSIDE)) {
-                    throw new dev.tasksync.InvalidSettingsException(value.path() + "." + name,
-                            "unknown field; expected paths, " + LocalFiles.ALLOW_OUTSIDE);
-                }
-            }
+            value.onlyFields(List.of("paths", LocalFiles.ALLOW_OUTSIDE));
             return new FileExists(paths(value.field("paths")), value.optionalBoolean(LocalFiles.ALLOW_OUTSIDE).orElse(false));
         }
         return new FileExists(paths(value));

@@ -7,7 +7,6 @@ import dev.tasksync.spi.JsonSettings;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -20,21 +19,9 @@ final class Settings {
 
     static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
-    /** Refuses fields this type does not know, naming the field and the accepted ones. */
+    /** Refuses fields this type does not know, naming the field and the accepted ones (the core's too, at the top). */
     static void onlyFields(JsonSettings value, Set<String> known) {
-        value.requireObject();
-        Iterator<String> names = value.json().fieldNames();
-        while (names.hasNext()) {
-            String name = names.next();
-            if (!known.contains(name)) {
-                List<String> accepted = new ArrayList<>(known);
-                if (value.path().indexOf('.') == value.path().lastIndexOf('.')) {
-                    accepted.addAll(JsonSettings.CORE_FIELDS); // the type's own object also takes the core's keys
-                }
-                throw new dev.tasksync.InvalidSettingsException(value.path() + "." + name,
-                        "unknown field; expected one of " + String.join(", ", accepted.stream().sorted().toList()));
-            }
-        }
+        value.onlyFields(known);
     }
 
     /** An optional image reference ({@code image_tag}); see {@link ImageReference}. */

@@ -87,10 +87,15 @@ public final class Database {
         return flyway(dataSource, schema).migrate().migrationsExecuted;
     }
 
-    /** One line per known migration: version, description, state. */
+    /**
+     * One line per known migration: version, description, state. Flyway's own row for creating the schema
+     * (no version, described as {@code << Flyway Schema Creation >>}) reads {@code -    schema created}.
+     */
     public static List<String> status(DataSource dataSource, String schema) {
         return Arrays.stream(flyway(dataSource, schema).info().all())
-                .map((MigrationInfo m) -> String.format("%-4s %-28s %s", m.getVersion(), m.getDescription(), m.getState().getDisplayName()))
+                .map((MigrationInfo m) -> "SCHEMA".equals(m.getType().name()) || m.getVersion() == null
+                        ? String.format("%-4s %-28s %s", "-", "schema created", m.getState().getDisplayName())
+                        : String.format("%-4s %-28s %s", m.getVersion(), m.getDescription(), m.getState().getDisplayName()))
                 .toList();
     }
 }

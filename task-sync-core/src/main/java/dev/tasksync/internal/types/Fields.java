@@ -51,10 +51,27 @@ public final class Fields {
         }
     }
 
-    public static void localPath(String localPath) {
-        if (localPath != null) {
-            text("the local path", localPath, MAX_LOCAL_PATH_LENGTH);
+    /**
+     * Checks a task's local path and returns it as it is stored: absolute and normalised, a relative one
+     * resolved against this process's working directory (so "." means where it was typed, not wherever a
+     * later run or worker happens to start). Null and blank stay as they are (the runner's directory).
+     */
+    public static String localPath(String localPath) {
+        if (localPath == null) {
+            return null;
         }
+        text("the local path", localPath, MAX_LOCAL_PATH_LENGTH);
+        if (localPath.isBlank()) {
+            return localPath;
+        }
+        String absolute;
+        try {
+            absolute = java.nio.file.Paths.get(localPath).toAbsolutePath().normalize().toString();
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new TaskSyncException("the local path '" + printable(localPath) + "' is not a valid path: " + e.getReason());
+        }
+        text("the local path", absolute, MAX_LOCAL_PATH_LENGTH);
+        return absolute;
     }
 
     private static void text(String what, String value, int max) {

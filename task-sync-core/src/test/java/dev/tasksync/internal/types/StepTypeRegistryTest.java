@@ -36,6 +36,18 @@ class StepTypeRegistryTest {
         assertThatThrownBy(() -> registry.parse("{\"file_exists\": {\"path\": \"x\"}}")).hasMessageContaining("$.file_exists");
     }
 
+    /** Every step's object takes the core's keys, so an unknown field's message lists them beside the type's. */
+    @Test
+    void anUnknownFieldOfTheObjectFormListsTheCoreFieldsToo() {
+        assertThatThrownBy(() -> registry.parse("{\"file_exists\": {\"paths\": [\"a\"], \"timeout\": 5}}"))
+                .isInstanceOfSatisfying(InvalidSettingsException.class, e -> assertThat(e.path()).isEqualTo("$.file_exists.timeout"))
+                .hasMessageContaining("unknown field; expected one of allow_outside, depends_on, paths, retries, "
+                        + "retry_backoff_seconds, timeout_seconds");
+        // and those keys are indeed accepted there
+        assertThat(registry.parse("{\"file_exists\": {\"paths\": [\"a\"], \"retries\": 1, \"timeout_seconds\": 5}}")
+                .settings()).isEqualTo(FileExists.of("a"));
+    }
+
     @Test
     void documentShapeErrors() {
         assertThatThrownBy(() -> registry.parse("[]")).hasMessageContaining("expected an object");
