@@ -690,7 +690,23 @@ public final class TaskSync implements AutoCloseable {
 
     /** Deletes a step; refused while other steps depend on it. */
     public void deleteStep(int id) {
-        dsl.transaction(tx -> Store.deleteStep(tx.dsl(), id));
+        dsl.transaction(tx -> {
+            DSLContext t = tx.dsl();
+            Step step = Store.step(t, id);
+            Task task = Store.lockTask(t, step.taskId());
+            // a step that waited for this one only implicitly may have taken its image from it
+            Set<Integer> affected = downstreamOf(t, task.id(), id);
+            affected.remove(id);
+            Store.deleteStep(t, id);
+            if (!affected.isEmpty()) {
+                Map<Integer, String> titles = new HashMap<>();
+                Store.steps(t, task.id()).forEach(s -> titles.put(s.id(), s.title()));
+                refuseUnmet(storeImplicitDependencies(t, task, Map.of(), affected).stream()
+                        .map(u -> new UpstreamNeeds.Unmet<>(u.step(), u.path(), "in step " + u.step() + " '" + titles.get(u.step())
+                                + "', which waits for step " + id + " '" + step.title() + "': " + u.message()))
+                        .toList());
+            }
+        });
     }
 
     /** Puts a step back to {@code new} so the next run executes it (and what depends on it). */

@@ -98,6 +98,23 @@ class UpstreamNeedsCliIT {
     }
 
     @Test
+    void deletingTheStepADownstreamStepTakesItsImageFromIsRefused() {
+        ok("step", "create", "--task-id", "1", "--title", "Build", "--settings", "{\"docker_build\": {\"image_tag\": \"app:1\"}}");
+        // waits for the build only implicitly (it uses app:1), so the build's delete is not refused for depends_on
+        ok("step", "create", "--task-id", "1", "--title", "Smoke", "--settings",
+                "{\"docker_shell\": {\"docker\": {\"image_tag\": \"app:1\"}, \"command\": [\"true\"]}}");
+        ok("step", "create", "--task-id", "1", "--title", "Test", "--settings",
+                "{\"docker_run\": {\"command\": [\"true\"], \"depends_on\": [{\"id\": 2}]}}");
+        CliHarness.Result r = refused("step", "delete", "1");
+        assertThat(r.err()).contains("$.docker_run.image_tag").contains("step 3 'Test'");
+        assertThat(cli.api.steps(1)).hasSize(3);
+        assertThat(cli.api.dependencies(1)).anyMatch(d -> d.stepId() == 2 && d.dependsOnId() == 1 && d.implicit());
+        ok("step", "delete", "3");
+        ok("step", "delete", "1");
+        assertThat(cli.api.steps(1)).hasSize(1);
+    }
+
+    @Test
     void saveRefusesTheDefinitionNamingTheStep() {
         TaskDefinition definition = TaskDefinition.named("dsl").localPath(dir.toString())
                 .step("check", StepSettings.of("file_exists", "{\"paths\": [\"a\"]}"))
