@@ -508,11 +508,13 @@ public final class TaskSync implements AutoCloseable {
             Set<Integer> affected = downstreamOf(t, task.id(), stepId);
             Step step = Store.updateStep(t, stepId, newTitle, parsed.document(), parsed.dependsOn());
             List<UpstreamNeeds.Unmet<Integer>> unmet = storeImplicitDependencies(t, task, Map.of(stepId, parsed), affected);
-            Map<Integer, String> titles = new HashMap<>();
-            Store.steps(t, task.id()).forEach(s -> titles.put(s.id(), s.title()));
-            refuseUnmet(unmet.stream().map(u -> u.step() == stepId ? u : new UpstreamNeeds.Unmet<>(u.step(), u.path(),
-                    "in step " + u.step() + " '" + titles.get(u.step()) + "', which waits for this one: " + u.message()))
-                    .toList());
+            if (!unmet.isEmpty()) {
+                Map<Integer, String> titles = new HashMap<>();
+                Store.steps(t, task.id()).forEach(s -> titles.put(s.id(), s.title()));
+                refuseUnmet(unmet.stream().map(u -> u.step() == stepId ? u : new UpstreamNeeds.Unmet<>(u.step(), u.path(),
+                        "in step " + u.step() + " '" + titles.get(u.step()) + "', which waits for this one: " + u.message()))
+                        .toList());
+            }
             return step;
         });
     }
@@ -698,13 +700,14 @@ public final class TaskSync implements AutoCloseable {
             Set<Integer> affected = downstreamOf(t, task.id(), id);
             affected.remove(id);
             Store.deleteStep(t, id);
-            if (!affected.isEmpty()) {
+            List<UpstreamNeeds.Unmet<Integer>> unmet = affected.isEmpty() ? List.of()
+                    : storeImplicitDependencies(t, task, Map.of(), affected);
+            if (!unmet.isEmpty()) {
                 Map<Integer, String> titles = new HashMap<>();
                 Store.steps(t, task.id()).forEach(s -> titles.put(s.id(), s.title()));
-                refuseUnmet(storeImplicitDependencies(t, task, Map.of(), affected).stream()
-                        .map(u -> new UpstreamNeeds.Unmet<>(u.step(), u.path(), "in step " + u.step() + " '" + titles.get(u.step())
-                                + "', which waits for step " + id + " '" + step.title() + "': " + u.message()))
-                        .toList());
+                refuseUnmet(unmet.stream().map(u -> new UpstreamNeeds.Unmet<>(u.step(), u.path(), "in step " + u.step()
+                        + " '" + titles.get(u.step()) + "', which waits for step " + id + " '" + step.title() + "': "
+                        + u.message())).toList());
             }
         });
     }
