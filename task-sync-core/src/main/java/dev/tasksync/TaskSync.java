@@ -9,6 +9,7 @@ import dev.tasksync.internal.db.SharedServer;
 import dev.tasksync.internal.engine.Engine;
 import dev.tasksync.internal.engine.WorkerLoop;
 import dev.tasksync.internal.graph.ImplicitDependencies;
+import dev.tasksync.internal.graph.UpstreamNeeds;
 import dev.tasksync.internal.graph.StepGraph;
 import dev.tasksync.internal.store.Database;
 import dev.tasksync.internal.store.Store;
@@ -336,7 +337,13 @@ public final class TaskSync implements AutoCloseable {
             }
             Map<Integer, ParsedSettings> byId = new HashMap<>();
             ids.forEach((title, id) -> byId.put(id, parsed.get(title)));
-            storeImplicitDependencies(t, task, byId);
+            List<UpstreamNeeds.Unmet<Integer>> unmet = storeImplicitDependencies(t, task, byId, null);
+            if (!unmet.isEmpty()) {
+                Map<Integer, String> titleOf = new HashMap<>();
+                ids.forEach((title, id) -> titleOf.put(id, title));
+                throw new InvalidDefinitionException(definition.name(), unmet.stream()
+                        .map(u -> "step '" + titleOf.get(u.step()) + "': " + u.path() + ": " + u.message()).toList());
+            }
             return Store.task(t, task.id());
         });
     }
@@ -469,9 +476,10 @@ public final class TaskSync implements AutoCloseable {
             checkTitleIsFree(t, task, title, null);
             checkDependencies(t, task, title, null, parsed.dependsOn());
             Step step = Store.insertStep(t, taskId, title, parsed.document(), parsed.dependsOn());
-            if (!parsed.produces().isEmpty() || !parsed.consumes().isEmpty()) {
-                // a step that makes and uses nothing changes no one's implicit dependencies
-                storeImplicitDependencies(t, task, Map.of(step.id(), parsed));
+            if (!parsed.produces().isEmpty() || !parsed.consumes().isEmpty() || parsed.upstreamNeed().isPresent()) {
+                // a step that makes and uses nothing changes no one's implicit dependencies; a new step takes
+                // nothing away from what is upstream of the others, so only its own need is checked
+                refuseUnmet(storeImplicitDependencies(t, task, Map.of(step.id(), parsed), Set.of(step.id())));
             }
             return step;
         });
@@ -498,8 +506,17 @@ public final class TaskSync implements AutoCloseable {
                 checkTitleIsFree(t, task, newTitle, stepId);
             }
             checkDependencies(t, task, newTitle, stepId, parsed.dependsOn());
+            // what upstream of a step can change only for this step and those that waited for it before the edit
+            Set<Integer> affected = downstreamOf(t, task.id(), stepId);
             Step step = Store.updateStep(t, stepId, newTitle, parsed.document(), parsed.dependsOn());
-            storeImplicitDependencies(t, task, Map.of(stepId, parsed));
+            List<UpstreamNeeds.Unmet<Integer>> unmet = storeImplicitDependencies(t, task, Map.of(stepId, parsed), affected);
+            if (!unmet.isEmpty()) {
+                Map<Integer, String> titles = new HashMap<>();
+                Store.steps(t, task.id()).forEach(s -> titles.put(s.id(), s.title()));
+                refuseUnmet(unmet.stream().map(u -> u.step() == stepId ? u : new UpstreamNeeds.Unmet<>(u.step(), u.path(),
+                        "in step " + u.step() + " '" + titles.get(u.step()) + "', which waits for this one: " + u.message()))
+                        .toList());
+            }
             return step;
         });
     }
@@ -520,14 +537,18 @@ public final class TaskSync implements AutoCloseable {
      * in the same transaction, so that claims wait for them. {@code known}: settings parsed already, by step id;
      * a stored step whose type this instance does not know makes and uses nothing.
      */
-    private void storeImplicitDependencies(DSLContext t, Task task, Map<Integer, ParsedSettings> known) {
+    private List<UpstreamNeeds.Unmet<Integer>> storeImplicitDependencies(DSLContext t, Task task,
+                                                                          Map<Integer, ParsedSettings> known,
+                                                                          Set<Integer> check) {
         List<Step> steps = Store.steps(t, task.id());
         Map<Integer, List<Integer>> explicit = new LinkedHashMap<>();
         Map<Integer, ParsedSettings> parsed = new HashMap<>();
         Map<Integer, String> names = new HashMap<>();
+        Map<Integer, String> types = new HashMap<>();
         for (Step s : steps) {
             explicit.put(s.id(), s.dependsOn());
             names.put(s.id(), s.id() + " '" + s.title() + "'");
+            types.put(s.id(), s.type());
             ParsedSettings p = known.get(s.id());
             if (p == null) {
                 try {
@@ -558,6 +579,39 @@ public final class TaskSync implements AutoCloseable {
         Set<List<Integer>> edges = new HashSet<>();
         implicit.edges().forEach(edge -> edges.add(List.of(edge.step(), edge.dependsOn())));
         Store.replaceImplicitDependencies(t, task.id(), edges);
+        Map<Integer, dev.tasksync.spi.UpstreamNeed> needs = new LinkedHashMap<>();
+        parsed.forEach((id, p) -> {
+            if (p != null && (check == null || check.contains(id))) {
+                p.upstreamNeed().ifPresent(n -> needs.put(id, n));
+            }
+        });
+        return needs.isEmpty() ? List.of() : UpstreamNeeds.check(implicit.combined(explicit), types, needs);
+    }
+
+    /** The step and every step that waits for it, directly or not, explicitly or implicitly, as stored now. */
+    private static Set<Integer> downstreamOf(DSLContext t, int taskId, int stepId) {
+        Map<Integer, List<Integer>> waiters = new HashMap<>();
+        for (Step s : Store.steps(t, taskId)) {
+            s.dependsOn().forEach(d -> waiters.computeIfAbsent(d, k -> new ArrayList<>()).add(s.id()));
+        }
+        Store.implicitDependencies(t, taskId).forEach(e -> waiters.computeIfAbsent(e.get(1), k -> new ArrayList<>()).add(e.get(0)));
+        Set<Integer> seen = new HashSet<>();
+        java.util.Deque<Integer> todo = new java.util.ArrayDeque<>(List.of(stepId));
+        while (!todo.isEmpty()) {
+            int id = todo.pop();
+            if (seen.add(id)) {
+                todo.addAll(waiters.getOrDefault(id, List.of()));
+            }
+        }
+        return seen;
+    }
+
+    /** A step that takes from upstream what nothing upstream of it provides is refused (the transaction rolls back). */
+    private static void refuseUnmet(List<UpstreamNeeds.Unmet<Integer>> unmet) {
+        if (!unmet.isEmpty()) {
+            throw new InvalidSettingsException(unmet.stream()
+                    .map(u -> new InvalidSettingsException.Problem(u.path(), u.message())).toList());
+        }
     }
 
     /**
@@ -640,7 +694,24 @@ public final class TaskSync implements AutoCloseable {
 
     /** Deletes a step; refused while other steps depend on it. */
     public void deleteStep(int id) {
-        dsl.transaction(tx -> Store.deleteStep(tx.dsl(), id));
+        dsl.transaction(tx -> {
+            DSLContext t = tx.dsl();
+            Step step = Store.step(t, id);
+            Task task = Store.lockTask(t, step.taskId());
+            // a step that waited for this one only implicitly may have taken its image from it
+            Set<Integer> affected = downstreamOf(t, task.id(), id);
+            affected.remove(id);
+            Store.deleteStep(t, id);
+            List<UpstreamNeeds.Unmet<Integer>> unmet = affected.isEmpty() ? List.of()
+                    : storeImplicitDependencies(t, task, Map.of(), affected);
+            if (!unmet.isEmpty()) {
+                Map<Integer, String> titles = new HashMap<>();
+                Store.steps(t, task.id()).forEach(s -> titles.put(s.id(), s.title()));
+                refuseUnmet(unmet.stream().map(u -> new UpstreamNeeds.Unmet<>(u.step(), u.path(), "in step " + u.step()
+                        + " '" + titles.get(u.step()) + "', which waits for step " + id + " '" + step.title() + "': "
+                        + u.message())).toList());
+            }
+        });
     }
 
     /** Puts a step back to {@code new} so the next run executes it (and what depends on it). */

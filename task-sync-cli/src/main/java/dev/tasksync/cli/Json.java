@@ -86,12 +86,21 @@ final class Json {
     }
 
     static ObjectNode plan(Plan p) {
+        return plan(p, null);
+    }
+
+    /** Each step with its dependencies, explicit and implicit ({@code "kind"}), see {@link Dependencies#json}. */
+    static ObjectNode plan(Plan p, Dependencies deps) {
         ObjectNode n = MAPPER.createObjectNode();
         n.put("task_id", p.taskId());
         n.put("task_name", p.taskName());
         ArrayNode a = n.putArray("steps");
         for (Plan.PlannedStep s : p.steps()) {
-            a.addObject().put("id", s.stepId()).put("title", s.title()).put("will_run", s.willRun()).put("reason", s.reason());
+            ObjectNode sn = a.addObject().put("id", s.stepId()).put("title", s.title()).put("will_run", s.willRun())
+                    .put("reason", s.reason());
+            if (deps != null) {
+                deps.json(sn.putArray("dependencies"), s.stepId());
+            }
         }
         return n;
     }

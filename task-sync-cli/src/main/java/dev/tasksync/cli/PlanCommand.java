@@ -25,8 +25,9 @@ final class PlanCommand extends BaseCommand {
     public Integer call() {
         Task t = taskRef.resolve(this);
         Plan plan = ts().plan(t.id(), force);
+        Dependencies deps = Dependencies.of(ts(), t.id());
         if (json.json) {
-            Json.print(out(), Json.plan(plan));
+            Json.print(out(), Json.plan(plan, deps));
             return Cli.OK;
         }
         out().println("Plan for task " + plan.taskId() + " '" + plan.taskName() + "': " + plan.toRun().size() + " of "
@@ -36,6 +37,11 @@ final class PlanCommand extends BaseCommand {
         plan.steps().forEach(s -> table.row(s.stepId(), s.title(), colors.willRun(s.willRun()), s.reason()));
         if (!table.isEmpty()) {
             table.print(out());
+        }
+        var implicit = deps.implicit();
+        if (!implicit.isEmpty()) {
+            out().println("Implicit dependencies (a step waits for the step of its task that makes what it uses):");
+            implicit.forEach(d -> out().println("  " + deps.why(d)));
         }
         return Cli.OK;
     }

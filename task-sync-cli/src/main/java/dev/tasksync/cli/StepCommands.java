@@ -161,15 +161,20 @@ final class StepCommands {
         @Override
         public Integer call() {
             Step s = ts().step(id);
+            Dependencies deps = Dependencies.of(ts(), s.taskId());
             if (json.json) {
-                Json.print(out(), Json.step(s));
+                ObjectNode n = Json.step(s);
+                deps.json(n.putArray("dependencies"), s.id());
+                Json.print(out(), n);
                 return Cli.OK;
             }
             out().println("Step " + s.id() + ": " + s.title());
             out().println("  task:       " + s.taskId());
             out().println("  type:       " + s.type());
             out().println("  status:     " + s.status().dbValue());
-            out().println("  depends on: " + (s.dependsOn().isEmpty() ? "-" : s.dependsOn()));
+            List<dev.tasksync.Dependency> on = deps.of(s.id());
+            out().println("  depends on: " + (on.isEmpty() ? "-" : on.stream().map(deps::describe)
+                    .collect(Collectors.joining("\n              "))));
             out().println("  attempts:   " + s.attempt());
             out().println("  started:    " + orDash(Json.time(s.startedAt())));
             out().println("  finished:   " + orDash(Json.time(s.finishedAt())));

@@ -72,6 +72,14 @@ public interface StepType<S> {
     }
 
     /**
+     * What these settings take from an upstream step because they leave it out (see {@link UpstreamNeed}), or empty
+     * (the default) when they need nothing upstream.
+     */
+    default Optional<UpstreamNeed> upstreamNeed(S settings) {
+        return Optional.empty();
+    }
+
+    /**
      * Executes the step. Return {@link StepOutcome#success} or {@link StepOutcome#failure};
      * an exception thrown here is recorded as a failure with its message.
      */

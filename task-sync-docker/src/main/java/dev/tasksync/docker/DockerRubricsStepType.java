@@ -49,6 +49,13 @@ public final class DockerRubricsStepType implements StepType<DockerRubrics> {
         return settings.imageTag() == null ? Set.of() : Set.of(StepResources.image(settings.imageTag()));
     }
 
+    /** Without an image it grades in the image of the docker_build (or docker_pull) upstream of it. */
+    @Override
+    public java.util.Optional<dev.tasksync.spi.UpstreamNeed> upstreamNeed(DockerRubrics settings) {
+        return settings.imageTag() != null || settings.imageId() != null ? java.util.Optional.empty()
+                : java.util.Optional.of(DockerRunStepType.IMAGE_FROM_UPSTREAM);
+    }
+
     @Override
     public DockerRubrics parse(JsonSettings value) {
         Settings.onlyFields(value, FIELDS);

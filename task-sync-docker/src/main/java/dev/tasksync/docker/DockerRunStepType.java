@@ -68,6 +68,18 @@ public final class DockerRunStepType implements StepType<DockerRun> {
         return settings.imageTag() == null ? Set.of() : Set.of(StepResources.image(settings.imageTag()));
     }
 
+    /** Without an image it runs the image of the docker_build (or docker_pull) upstream of it: one must be there. */
+    @Override
+    public java.util.Optional<dev.tasksync.spi.UpstreamNeed> upstreamNeed(DockerRun settings) {
+        return settings.imageTag() != null || settings.imageId() != null ? java.util.Optional.empty()
+                : java.util.Optional.of(IMAGE_FROM_UPSTREAM);
+    }
+
+    /** The need of a docker_run or docker_rubrics that names no image. */
+    static final dev.tasksync.spi.UpstreamNeed IMAGE_FROM_UPSTREAM = new dev.tasksync.spi.UpstreamNeed("image_tag",
+            Set.of(DockerBuild.TYPE, DockerPull.TYPE),
+            "give image_tag or image_id, or depend on the docker_build or docker_pull step whose image it should use");
+
     @Override
     public DockerRun parse(JsonSettings value) {
         Settings.onlyFields(value, FIELDS);

@@ -7,6 +7,7 @@ import dev.tasksync.spi.StepContext;
 import dev.tasksync.spi.StepOutcome;
 import dev.tasksync.spi.StepResources;
 import dev.tasksync.spi.StepType;
+import dev.tasksync.spi.UpstreamNeed;
 import dev.tasksync.spi.UpstreamStep;
 
 import java.time.Duration;
@@ -55,6 +56,20 @@ public final class DockerShellStepType implements StepType<DockerShell> {
         }
         return Set.of();
     }
+
+    /**
+     * Without a target it execs in the container of a detached docker_run upstream of it, else in a fresh container
+     * of the image of the nearest docker_build, docker_pull or docker_run upstream: one of them must be there.
+     */
+    @Override
+    public Optional<UpstreamNeed> upstreamNeed(DockerShell settings) {
+        return settings.target() != null ? Optional.empty() : Optional.of(TARGET_FROM_UPSTREAM);
+    }
+
+    private static final UpstreamNeed TARGET_FROM_UPSTREAM = new UpstreamNeed("docker",
+            Set.of(DockerRun.TYPE, DockerBuild.TYPE, DockerPull.TYPE),
+            "give docker.image_tag, image_id, container_id or container_name, or depend on a docker_run"
+                    + " (\"detach\": true to exec in its container) or on the docker_build or docker_pull step whose image it should use");
 
     @Override
     public DockerShell parse(JsonSettings value) {
@@ -131,16 +146,17 @@ public final class DockerShellStepType implements StepType<DockerShell> {
             fresh = freshContainer(context, t.imageTag() != null ? t.imageTag() : t.imageId(), results);
             containerId = fresh;
         } else {
-            Optional<UpstreamStep> run = context.upstream(DockerRun.TYPE);
-            if (run.isPresent()) {
-                String id = run.get().results() == null ? null : run.get().results().path("container_id").asText(null);
-                if (id == null) {
-                    return StepOutcome.failure("upstream docker_run '" + run.get().title()
-                            + "' kept no container (set \"detach\": true there, or give docker.image_tag here)", results);
-                }
-                containerId = running(id);
+            Optional<UpstreamStep> kept = context.upstream().stream()
+                    .filter(u -> u.type().equals(DockerRun.TYPE) && u.results() != null && u.results().hasNonNull("container_id"))
+                    .findFirst();
+            if (kept.isPresent()) {
+                containerId = running(kept.get().results().get("container_id").asText());
             } else {
-                String image = DockerRunStepType.image(context, null, null, DockerShell.TYPE + " (no docker target and no upstream docker_run)");
+                // No container kept upstream (a docker_run without "detach" removes its own): a fresh one of the image
+                UpstreamStep from = upstreamImage(context);
+                String image = from.results().get("image_id").asText();
+                context.log().line("no docker target and no detached docker_run upstream: a fresh container of the image of "
+                        + from.type() + " '" + from.title() + "' (" + image + ")");
                 fresh = freshContainer(context, image, results);
                 containerId = fresh;
             }
@@ -177,6 +193,18 @@ public final class DockerShellStepType implements StepType<DockerShell> {
                 docker.removeQuietly(fresh);
             }
         }
+    }
+
+    /** The nearest upstream docker_build, docker_pull or docker_run that recorded the image it made or ran. */
+    private static UpstreamStep upstreamImage(StepContext<DockerShell> context) {
+        for (UpstreamStep up : context.upstream()) {
+            if ((up.type().equals(DockerBuild.TYPE) || up.type().equals(DockerPull.TYPE) || up.type().equals(DockerRun.TYPE))
+                    && up.results() != null && up.results().hasNonNull("image_id")) {
+                return up;
+            }
+        }
+        throw new DockerStepException(DockerShell.TYPE + " has no target: no docker target given, and no docker_run, "
+                + "docker_build or docker_pull upstream recorded a container or an image; " + TARGET_FROM_UPSTREAM.hint());
     }
 
     /** The id of a running container, or a failure naming it. */

@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class DockerRunIT extends DockerITBase {
 
@@ -193,14 +194,17 @@ class DockerRunIT extends DockerITBase {
         Task t = task();
         step(t, "unknown image", "{\"docker_run\": {\"image_tag\": \"tsd-no-such-image:404\", \"command\": [\"true\"]}}");
         step(t, "not found", run("\"command\": [\"/no/such/binary\"]"));
-        step(t, "no image", "{\"docker_run\": {\"command\": [\"true\"]}}");
+        // without an image and with no docker_build upstream it could only fail: refused when created
+        assertThatThrownBy(() -> step(t, "no image", "{\"docker_run\": {\"command\": [\"true\"]}}"))
+                .isInstanceOf(dev.tasksync.InvalidSettingsException.class)
+                .hasMessageContaining("$.docker_run.image_tag").hasMessageContaining("docker_build");
         RunResult r = ts.run(t.id());
         assertThat(results(r, "unknown image").get("error").asText())
                 .contains("image 'tsd-no-such-image:404' not found").contains(docker.host());
         assertThat(results(r, "not found").get("error").asText()).contains("starting container").contains(image)
                 .contains("/no/such/binary").contains(docker.host());
-        assertThat(results(r, "no image").get("error").asText()).contains("image_tag").contains("docker_build");
-        assertThat(r.count(StepStatus.FAILED)).isEqualTo(3);
+        assertThat(r.count(StepStatus.FAILED)).isEqualTo(2);
+        assertThat(ts.steps(t.id())).hasSize(2);
         assertThat(DockerTestSupport.labelled(docker, t.id(), null)).isEmpty();
     }
 

@@ -41,6 +41,12 @@ public record ParsedSettings(String type, StepType<?> stepType, JsonNode documen
         return ((StepType) stepType).consumes(settings);
     }
 
+    /** What the settings take from an upstream step (see StepType#upstreamNeed). */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public java.util.Optional<dev.tasksync.spi.UpstreamNeed> upstreamNeed() {
+        return ((StepType) stepType).upstreamNeed(settings);
+    }
+
     /** The step type's reason to run again although the inputs did not change, if any. */
     @SuppressWarnings({"unchecked", "rawtypes"})
     public java.util.Optional<String> staleReason(JsonNode lastResults) {
