@@ -648,10 +648,17 @@ public final class TaskSync implements AutoCloseable {
 
     // ---- running
 
+    /** Runs the steps of {@code task} (as {@link #save(TaskDefinition)} returned it) that need it, with the default options. */
     public RunResult run(Task task) {
         return run(task.id());
     }
 
+    /** Runs the steps of {@code task} that need it, with {@code options}: {@link #run(int, RunOptions)} for a {@link Task}. */
+    public RunResult run(Task task, RunOptions options) {
+        return run(task.id(), options);
+    }
+
+    /** Runs the steps of task {@code taskId} that need it, at most {@link Builder#concurrency(int)} at once. */
     public RunResult run(int taskId) {
         return run(taskId, RunOptions.defaults().withConcurrency(concurrency));
     }

@@ -39,6 +39,27 @@ class DefinitionIT {
     }
 
     @Test
+    void aSavedTaskRunsWithOptions() {
+        Task task = ts.save(TaskDefinition.named("sleeps")
+                .step("Wait", new TestSteps.Sleep(1))
+                .step("Wait more", new TestSteps.Sleep(2)).dependsOn("Wait")
+                .build());
+        assertThat(ts.run(task).steps()).allMatch(StepResult::executed);
+        assertThat(ts.run(task).steps()).noneMatch(StepResult::executed);
+
+        List<String> finished = new java.util.concurrent.CopyOnWriteArrayList<>();
+        RunResult forced = ts.run(task, RunOptions.defaults().withForce(true).withConcurrency(1)
+                .withListener(new RunListener() {
+                    @Override
+                    public void stepFinished(StepResult result) {
+                        finished.add(result.title() + ": " + result.status());
+                    }
+                }));
+        assertThat(forced.steps()).allMatch(StepResult::executed).allMatch(s -> s.status() == StepStatus.COMPLETED);
+        assertThat(finished).containsExactly("Wait: completed", "Wait more: completed");
+    }
+
+    @Test
     void dslAndRawJsonWriteIdenticalRows() throws Exception {
         Task dsl = ts.save(definition(1));
 
