@@ -370,7 +370,7 @@ public final class TaskSync implements AutoCloseable {
                 if (!p.dependsOn().isEmpty()) {
                     problems.add("step '" + s.title() + "': name dependencies with dependsOn(title), not depends_on ids");
                 }
-                if (!s.dependsOn().isEmpty() && !s.settings().toJson().isObject()) {
+                if (!s.dependsOn().isEmpty() && StepTypeRegistry.objectForm(s.settings().type(), s.settings().toJson()).isEmpty()) {
                     problems.add("step '" + s.title() + "': settings of type " + s.settings().type()
                             + " are not an object, so it cannot depend on other steps");
                 }
