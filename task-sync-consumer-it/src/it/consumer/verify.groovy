@@ -10,4 +10,18 @@ assert version.group(1).startsWith(expectedMajor + '.') :
 assert !log.contains('SLF4J(W)') && !log.contains('SLF4J: ') :
         'SLF4J warned: ' + log.readLines().findAll { it.contains('SLF4J') }.join('\n')
 
+// The libraries attach their sources and javadoc jars, which `mvn install` and deploy publish beside
+// their jars (what an IDE downloads for a user). invoker:install copies only the main jars into
+// local-repo, so they are checked in the build that attached them.
+['task-sync-core', 'task-sync-docker'].each { artifact ->
+    ['sources', 'javadoc'].each { classifier ->
+        def jar = new File(rootDirectory, "${artifact}/target/${artifact}-${projectVersion}-${classifier}.jar")
+        assert jar.isFile() && jar.length() > 0 : "not attached: ${jar}"
+        def entries = new java.util.zip.ZipFile(jar).withCloseable { zip -> zip.entries().collect { it.name } }
+        assert entries.any { it.startsWith('dev/tasksync/') } : "${jar} holds no dev/tasksync/ files"
+        assert !entries.any { it.startsWith('dev/tasksync/internal/') && classifier == 'javadoc' } :
+                "${jar} documents internals"
+    }
+}
+
 return true

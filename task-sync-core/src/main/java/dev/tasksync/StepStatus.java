@@ -5,10 +5,20 @@ import java.util.Locale;
 
 /**
  * A step's lifecycle: {@code new} → {@code active} → {@code completed} | {@code failed}; {@code skipped}
- * below a failure; {@code cancelled} when a user cancelled it.
+ * below a failure; {@code cancelled} when a user cancelled it. Printed ({@link #toString()}) as stored, in
+ * lower case.
  */
 public enum StepStatus {
     NEW, ACTIVE, COMPLETED, FAILED, SKIPPED, CANCELLED;
+
+    /**
+     * The stored value, as the CLI prints it and the {@code status} column holds it ({@code completed});
+     * {@link #name()} stays the constant's name ({@code COMPLETED}).
+     */
+    @Override
+    public String toString() {
+        return dbValue();
+    }
 
     /** The value stored in the {@code status} column. */
     public String dbValue() {

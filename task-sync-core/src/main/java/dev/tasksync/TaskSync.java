@@ -378,7 +378,7 @@ public final class TaskSync implements AutoCloseable {
                 if (!p.dependsOn().isEmpty()) {
                     problems.add("step '" + s.title() + "': name dependencies with dependsOn(title), not depends_on ids");
                 }
-                if (!s.dependsOn().isEmpty() && !s.settings().toJson().isObject()) {
+                if (!s.dependsOn().isEmpty() && StepTypeRegistry.objectForm(s.settings().type(), s.settings().toJson()).isEmpty()) {
                     problems.add("step '" + s.title() + "': settings of type " + s.settings().type()
                             + " are not an object, so it cannot depend on other steps");
                 }
@@ -721,10 +721,17 @@ public final class TaskSync implements AutoCloseable {
 
     // ---- running
 
+    /** Runs the steps of {@code task} (as {@link #save(TaskDefinition)} returned it) that need it, with the default options. */
     public RunResult run(Task task) {
         return run(task.id());
     }
 
+    /** Runs the steps of {@code task} that need it, with {@code options}: {@link #run(int, RunOptions)} for a {@link Task}. */
+    public RunResult run(Task task, RunOptions options) {
+        return run(task.id(), options);
+    }
+
+    /** Runs the steps of task {@code taskId} that need it, at most {@link Builder#concurrency(int)} at once. */
     public RunResult run(int taskId) {
         return run(taskId, RunOptions.defaults().withConcurrency(concurrency));
     }

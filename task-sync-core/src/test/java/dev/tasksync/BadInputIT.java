@@ -1,6 +1,5 @@
 package dev.tasksync;
 
-import dev.tasksync.steps.FileExists;
 import dev.tasksync.testing.Rows;
 import dev.tasksync.testing.TestDatabase;
 import dev.tasksync.testing.TestSteps;
@@ -164,14 +163,6 @@ class BadInputIT {
         assertThat(e).hasMessageContaining(b.id() + " 'b'").hasMessageContaining("depend on it");
     }
 
-    @Test
-    void fileExistsCannotCarryDependenciesInTheDsl() {
-        TaskDefinition def = TaskDefinition.named("fx")
-                .step("one", new TestSteps.Sleep(1))
-                .step("two", FileExists.of("a")).dependsOn("one")
-                .build();
-        assertThat(refused(InvalidDefinitionException.class, () -> ts.save(def))).hasMessageContaining("not an object");
-    }
 
     @Test
     void blankNamesAndTitles() {

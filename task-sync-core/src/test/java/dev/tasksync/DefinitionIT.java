@@ -39,6 +39,48 @@ class DefinitionIT {
     }
 
     @Test
+    void fileExistsDependsOnOtherStepsInItsObjectForm() {
+        Task task = ts.save(TaskDefinition.named("fx")
+                .step("one", new TestSteps.Sleep(1))
+                .step("two", FileExists.of("a")).dependsOn("one")
+                .step("three", FileExists.of("b", "c")).dependsOn("two")
+                .build());
+        List<Step> steps = ts.steps(task.id());
+        assertThat(steps.get(1).settings().toString())
+                .isEqualTo("{\"file_exists\":{\"paths\":[\"a\"],\"depends_on\":[{\"id\":" + steps.get(0).id() + "}]}}");
+        assertThat(steps.get(2).settings().toString())
+                .isEqualTo("{\"file_exists\":{\"paths\":[\"b\",\"c\"],\"depends_on\":[{\"id\":" + steps.get(1).id() + "}]}}");
+        // saved again unchanged: the same rows
+        ts.save(TaskDefinition.named("fx")
+                .step("one", new TestSteps.Sleep(1))
+                .step("two", FileExists.of("a")).dependsOn("one")
+                .step("three", FileExists.of("b", "c")).dependsOn("two")
+                .build());
+        assertThat(ts.steps(task.id())).extracting(Step::settings).isEqualTo(steps.stream().map(Step::settings).toList());
+    }
+
+    @Test
+    void aSavedTaskRunsWithOptions() {
+        Task task = ts.save(TaskDefinition.named("sleeps")
+                .step("Wait", new TestSteps.Sleep(1))
+                .step("Wait more", new TestSteps.Sleep(2)).dependsOn("Wait")
+                .build());
+        assertThat(ts.run(task).steps()).allMatch(StepResult::executed);
+        assertThat(ts.run(task).steps()).noneMatch(StepResult::executed);
+
+        List<String> finished = new java.util.concurrent.CopyOnWriteArrayList<>();
+        RunResult forced = ts.run(task, RunOptions.defaults().withForce(true).withConcurrency(1)
+                .withListener(new RunListener() {
+                    @Override
+                    public void stepFinished(StepResult result) {
+                        finished.add(result.title() + ": " + result.status());
+                    }
+                }));
+        assertThat(forced.steps()).allMatch(StepResult::executed).allMatch(s -> s.status() == StepStatus.COMPLETED);
+        assertThat(finished).containsExactly("Wait: completed", "Wait more: completed");
+    }
+
+    @Test
     void dslAndRawJsonWriteIdenticalRows() throws Exception {
         Task dsl = ts.save(definition(1));
 

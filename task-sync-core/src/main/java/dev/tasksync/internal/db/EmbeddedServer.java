@@ -71,11 +71,17 @@ public final class EmbeddedServer implements AutoCloseable {
             if (port > 0) {
                 builder.setPort(port);
             }
-            return new EmbeddedServer(builder.start(), data, password);
+            return new EmbeddedServer(ServerStart.start(builder, data, logFile(data)), data, password);
         } catch (IOException | RuntimeException e) {
             throw new TaskSyncException("could not start the embedded PostgreSQL with data in " + data
                     + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Where the server on {@code data} writes its output: {@code <data>.log} beside it ({@code ~/.task-sync/postgres.log}). */
+    public static Path logFile(Path data) {
+        Path d = data.toAbsolutePath().normalize();
+        return d.resolveSibling(d.getFileName() + ".log");
     }
 
     /**

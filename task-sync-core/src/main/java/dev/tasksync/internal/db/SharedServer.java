@@ -150,14 +150,10 @@ public final class SharedServer {
             int port = EmbeddedServer.freePort();
             try {
                 String password = EmbeddedServer.prepare(data);
-                EmbeddedServer.configure(EmbeddedPostgres.builder(), data, password, EmbeddedServer.Durability.DURABLE)
+                ServerStart.start(EmbeddedServer.configure(EmbeddedPostgres.builder(), data, password, EmbeddedServer.Durability.DURABLE)
                         .setRegisterShutdownHook(false)
                         .setPort(port)
-                        .setPGStartupWait(Duration.ofSeconds(60))
-                        .setServerConfig("listen_addresses", "localhost")
-                        .setOutputRedirector(ProcessBuilder.Redirect.appendTo(logFile().toFile()))
-                        .setErrorRedirector(ProcessBuilder.Redirect.appendTo(logFile().toFile()))
-                        .start();
+                        .setServerConfig("listen_addresses", "localhost"), data, logFile());
                 // Deliberately not closed: closing would stop the server, which must outlive this JVM.
                 Optional<Info> info = fromPidFile();
                 if (info.isPresent() && answers(info.get())) {
@@ -170,10 +166,14 @@ public final class SharedServer {
                 if (other.isPresent()) {
                     return other.get();
                 }
+                String why = String.valueOf(last.getMessage());
+                if (why.contains("FATAL:") && !why.contains("TCP/IP")) {
+                    break;   // PostgreSQL said why; only a port another process took meanwhile is worth another try
+                }
             }
         }
         throw new TaskSyncException("could not start the embedded PostgreSQL with data in " + data + ": "
-                + last.getMessage() + " (its log: " + logFile() + ")", last);
+                + last.getMessage(), last);
     }
 
     // ---- checking

@@ -152,17 +152,35 @@ public final class StepTypeRegistry {
     }
 
     /** Returns the document with its {@code depends_on} replaced by these ids (removed when empty). */
+    /**
+     * {@code value} as an object that can carry {@code depends_on}: a copy of it, or for {@code file_exists}'s
+     * string and array forms {@code {"paths": [...]}}; empty when the type has no object form.
+     */
+    public static java.util.Optional<ObjectNode> objectForm(String type, JsonNode value) {
+        if (value.isObject()) {
+            return java.util.Optional.of(((ObjectNode) value).deepCopy());
+        }
+        if (type.equals("file_exists") && (value.isTextual() || value.isArray())) {
+            ObjectNode o = MAPPER.createObjectNode();
+            var paths = o.putArray("paths");
+            if (value.isTextual()) {
+                paths.add(value);
+            } else {
+                value.forEach(paths::add);
+            }
+            return java.util.Optional.of(o);
+        }
+        return java.util.Optional.empty();
+    }
+
     public static JsonNode withDependsOn(String type, JsonNode value, List<Integer> ids) {
         ObjectNode document = MAPPER.createObjectNode();
         if (ids.isEmpty()) {
             document.set(type, value);
             return document;
         }
-        if (!value.isObject()) {
-            throw new InvalidSettingsException("$." + type, "settings of type " + type
-                    + " are not an object, so they cannot carry depends_on");
-        }
-        ObjectNode copy = ((ObjectNode) value).deepCopy();
+        ObjectNode copy = objectForm(type, value).orElseThrow(() -> new InvalidSettingsException("$." + type,
+                "settings of type " + type + " are not an object, so they cannot carry depends_on"));
         var array = copy.putArray(DEPENDS_ON);
         ids.forEach(id -> array.addObject().put("id", id));
         document.set(type, copy);
