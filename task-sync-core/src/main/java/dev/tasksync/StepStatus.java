@@ -1,18 +1,21 @@
 package dev.tasksync;
 
-import java.util.Arrays;
 import java.util.Locale;
 
 /**
  * A step's lifecycle: {@code new} → {@code active} → {@code completed} | {@code failed}; {@code skipped}
- * below a failure; {@code cancelled} when a user cancelled it.
+ * below a failure; {@code cancelled} when a user cancelled it. The changes the engine makes are listed
+ * in one table ({@code dev.tasksync.internal.engine.StatusTransitions}).
  */
 public enum StepStatus {
     NEW, ACTIVE, COMPLETED, FAILED, SKIPPED, CANCELLED;
 
+    private static final StepStatus[] ALL = values();
+    private final String dbValue = name().toLowerCase(Locale.ROOT);
+
     /** The value stored in the {@code status} column. */
     public String dbValue() {
-        return name().toLowerCase(Locale.ROOT);
+        return dbValue;
     }
 
     public boolean isFinished() {
@@ -20,9 +23,11 @@ public enum StepStatus {
     }
 
     public static StepStatus fromDb(String value) {
-        return Arrays.stream(values())
-                .filter(s -> s.dbValue().equals(value))
-                .findFirst()
-                .orElseThrow(() -> new TaskSyncException("unknown step status '" + value + "'"));
+        for (StepStatus s : ALL) {
+            if (s.dbValue.equals(value)) {
+                return s;
+            }
+        }
+        throw new TaskSyncException("unknown step status '" + value + "'");
     }
 }

@@ -393,7 +393,7 @@ public final class TaskSync implements AutoCloseable {
     // ---- tasks
 
     public Task createTask(String name) {
-        return createTask(name, "new", null);
+        return createTask(name, TaskStatus.NEW.dbValue(), null);
     }
 
     /** Creates a task; a name already taken is refused with {@link DuplicateTaskException}. */
@@ -401,7 +401,7 @@ public final class TaskSync implements AutoCloseable {
         Fields.taskName(name);
         Fields.taskStatus(status);
         Fields.localPath(localPath);
-        return dsl.transactionResult(tx -> Store.insertTask(tx.dsl(), name, status == null ? "new" : status, localPath));
+        return dsl.transactionResult(tx -> Store.insertTask(tx.dsl(), name, status == null ? TaskStatus.NEW.dbValue() : status, localPath));
     }
 
     public Task updateTask(int id, String status, String localPath) {

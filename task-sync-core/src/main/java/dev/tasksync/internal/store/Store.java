@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tasksync.DuplicateTaskException;
+import dev.tasksync.TaskStatus;
 import dev.tasksync.NotFoundException;
 import dev.tasksync.Step;
 import dev.tasksync.StepStatus;
@@ -44,7 +45,7 @@ public final class Store {
         try {
             TasksRecord r = dsl.insertInto(TASKS)
                     .set(TASKS.NAME, name)
-                    .set(TASKS.STATUS, status == null ? "new" : status)
+                    .set(TASKS.STATUS, status == null ? TaskStatus.NEW.dbValue() : status)
                     .set(TASKS.LOCAL_PATH, localPath)
                     .returning()
                     .fetchOne();
