@@ -244,7 +244,7 @@ public final class TaskSync implements AutoCloseable {
                 return ts;
             } catch (RuntimeException e) {
                 closeAll(owned);
-                if (e instanceof TaskSyncException) {
+                if (e instanceof TaskSyncException && !(e instanceof DatabaseException)) {
                     throw e;
                 }
                 throw new TaskSyncException("could not open task-sync" + (jdbcUrl != null ? " on " + Redaction.redact(jdbcUrl, password) : "")

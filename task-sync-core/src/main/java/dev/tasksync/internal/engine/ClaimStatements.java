@@ -2,6 +2,7 @@ package dev.tasksync.internal.engine;
 
 import dev.tasksync.AttemptOutcome;
 import dev.tasksync.StepStatus;
+import dev.tasksync.internal.store.Database;
 import dev.tasksync.internal.store.Store;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.jooq.DSLContext;
@@ -116,7 +117,7 @@ final class ClaimStatements {
         lockAndClaim(sql, scope, limit, null);
         sql.add(" SELECT id, task_id, attempt, settings::text AS settings, inputs::text AS inputs, results::text AS results"
                 + " FROM claimed ORDER BY id");
-        return t.connectionResult(c -> {
+        return Database.onConnection(t, c -> {
             List<StepRunner.Claim> claims = new ArrayList<>();
             try (PreparedStatement ps = sql.prepare(c)) {
                 ps.execute();
@@ -185,7 +186,7 @@ final class ClaimStatements {
             // pgjdbc sends both statements before one Sync: one round trip, one implicit transaction.
             sql.add("; ").add(then);
         }
-        return t.connectionResult(c -> {
+        return Database.onConnection(t, c -> {
             try (PreparedStatement ps = sql.prepare(c)) {
                 ps.execute();
                 List<StepRunner.Claim> claims = new ArrayList<>();
@@ -252,7 +253,7 @@ final class ClaimStatements {
         sql.add(" SELECT d.recorded, c.id, c.task_id, c.attempt, c.settings::text AS settings,"
                 + " c.inputs::text AS inputs, c.results::text AS results")
                 .add(" FROM (SELECT ARRAY(SELECT id FROM done) AS recorded) d LEFT JOIN claimed c ON true ORDER BY c.id");
-        return t.connectionResult(c -> {
+        return Database.onConnection(t, c -> {
             try (PreparedStatement ps = sql.prepare(c); ResultSet rs = ps.executeQuery()) {
                 List<StepRunner.Claim> claims = new ArrayList<>();
                 java.util.Set<Integer> recorded = new java.util.HashSet<>();
@@ -286,7 +287,7 @@ final class ClaimStatements {
                 .add(" ORDER BY id FOR UPDATE)")
                 .add(" UPDATE " + steps + " s SET lease_expires_at = now() + ? * interval '1 millisecond'", leaseMillis)
                 .add(" FROM lk WHERE s.id = lk.id RETURNING s.id, s.attempt, s.cancel_requested");
-        return t.connectionResult(c -> {
+        return Database.onConnection(t, c -> {
             List<Held> held = new ArrayList<>();
             try (PreparedStatement ps = sql.prepare(c); ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

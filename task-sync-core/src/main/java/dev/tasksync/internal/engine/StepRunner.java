@@ -992,7 +992,7 @@ final class StepRunner implements AutoCloseable {
         while (true) {
             try {
                 return call.get();
-            } catch (org.jooq.exception.DataAccessException e) {
+            } catch (dev.tasksync.DatabaseException e) {
                 if (System.nanoTime() > deadline) {
                     throw e;
                 }
