@@ -4,8 +4,9 @@ import java.util.Locale;
 
 /**
  * A step's lifecycle: {@code new} → {@code active} → {@code completed} | {@code failed}; {@code skipped}
- * below a failure; {@code cancelled} when a user cancelled it. The changes the engine makes are listed
- * in one table ({@code dev.tasksync.internal.engine.StatusTransitions}).
+ * below a failure; {@code cancelled} when a user cancelled it. The engine makes only the changes of its
+ * one transition table (a running step completes or fails; a waiting one is skipped or cancelled; any
+ * step becomes new again when a submit or reset plans it).
  */
 public enum StepStatus {
     NEW, ACTIVE, COMPLETED, FAILED, SKIPPED, CANCELLED;
