@@ -54,13 +54,15 @@ public final class Database {
         if (e instanceof DatabaseException d) {
             return d;
         }
-        String state = null;
-        for (Throwable c = e; c != null && state == null; c = c.getCause() == c ? null : c.getCause()) {
-            if (c instanceof SQLException sql) {
-                state = sql.getSQLState();
+        SQLException sql = null;
+        for (Throwable c = e; c != null && sql == null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof SQLException found) {
+                sql = found;
             }
         }
-        return new DatabaseException(e.getMessage(), state, e);
+        // The database's own words; jOOQ's message prefixes the statement's text, which the cause still holds.
+        return sql == null ? new DatabaseException(e.getMessage(), null, e)
+                : new DatabaseException(sql.getMessage(), sql.getSQLState(), e);
     }
 
     /** Runs {@code body} on a connection of {@code dsl}, translating what it throws (see {@link #failure}). */
