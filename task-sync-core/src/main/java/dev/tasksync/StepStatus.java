@@ -1,15 +1,18 @@
 package dev.tasksync;
 
-import java.util.Arrays;
 import java.util.Locale;
 
 /**
  * A step's lifecycle: {@code new} → {@code active} → {@code completed} | {@code failed}; {@code skipped}
  * below a failure; {@code cancelled} when a user cancelled it. Printed ({@link #toString()}) as stored, in
- * lower case.
+ * lower case. The engine makes only the changes of its one transition table (a running step completes or
+ * fails; a waiting one is skipped or cancelled; any step becomes new again when a submit or reset plans it).
  */
 public enum StepStatus {
     NEW, ACTIVE, COMPLETED, FAILED, SKIPPED, CANCELLED;
+
+    private static final StepStatus[] ALL = values();
+    private final String dbValue = name().toLowerCase(Locale.ROOT);
 
     /**
      * The stored value, as the CLI prints it and the {@code status} column holds it ({@code completed});
@@ -22,7 +25,7 @@ public enum StepStatus {
 
     /** The value stored in the {@code status} column. */
     public String dbValue() {
-        return name().toLowerCase(Locale.ROOT);
+        return dbValue;
     }
 
     public boolean isFinished() {
@@ -30,9 +33,11 @@ public enum StepStatus {
     }
 
     public static StepStatus fromDb(String value) {
-        return Arrays.stream(values())
-                .filter(s -> s.dbValue().equals(value))
-                .findFirst()
-                .orElseThrow(() -> new TaskSyncException("unknown step status '" + value + "'"));
+        for (StepStatus s : ALL) {
+            if (s.dbValue.equals(value)) {
+                return s;
+            }
+        }
+        throw new TaskSyncException("unknown step status '" + value + "'");
     }
 }

@@ -245,7 +245,7 @@ public final class TaskSync implements AutoCloseable {
                 return ts;
             } catch (RuntimeException e) {
                 closeAll(owned);
-                if (e instanceof TaskSyncException) {
+                if (e instanceof TaskSyncException && !(e instanceof DatabaseException)) {
                     throw e;
                 }
                 throw new TaskSyncException("could not open task-sync" + (jdbcUrl != null ? " on " + Redaction.redact(jdbcUrl, password) : "")
@@ -401,7 +401,7 @@ public final class TaskSync implements AutoCloseable {
     // ---- tasks
 
     public Task createTask(String name) {
-        return createTask(name, "new", null);
+        return createTask(name, TaskStatus.NEW.dbValue(), null);
     }
 
     /** Creates a task; a name already taken is refused with {@link DuplicateTaskException}. */
@@ -409,7 +409,7 @@ public final class TaskSync implements AutoCloseable {
         Fields.taskName(name);
         Fields.taskStatus(status);
         String path = Fields.localPath(localPath); // stored absolute: "." is where this process runs
-        return dsl.transactionResult(tx -> Store.insertTask(tx.dsl(), name, status == null ? "new" : status, path));
+        return dsl.transactionResult(tx -> Store.insertTask(tx.dsl(), name, status == null ? TaskStatus.NEW.dbValue() : status, path));
     }
 
     /** Updates a task's status and local path (a relative one is stored absolute, resolved here). */

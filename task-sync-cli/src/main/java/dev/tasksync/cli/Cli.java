@@ -1,5 +1,6 @@
 package dev.tasksync.cli;
 
+import dev.tasksync.DatabaseException;
 import dev.tasksync.TaskSyncException;
 import picocli.CommandLine;
 
@@ -170,7 +171,7 @@ final class Cli {
     private static int onExecutionError(Exception e, CommandLine cl, CommandLine.ParseResult parseResult) {
         PrintWriter err = cl.getErr();
         int code;
-        if (e instanceof ConnectionException) {
+        if (e instanceof ConnectionException || e instanceof DatabaseException) { // the database failed, not the input
             err.println("error: " + redact(cl, e.getMessage()));
             code = FAILED;
         } else if (e instanceof UsageException || e instanceof TaskSyncException) {

@@ -11,6 +11,7 @@ import dev.tasksync.StepResult;
 import dev.tasksync.StepStatus;
 import dev.tasksync.Task;
 import dev.tasksync.TaskSync;
+import dev.tasksync.DatabaseException;
 import dev.tasksync.TaskSyncException;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -147,7 +148,7 @@ final class RunCommand extends BaseCommand {
                     }
                     results.add(ts.run(t.id(), new RunOptions(n, force, progress)));
                 } catch (TaskSyncException e) {
-                    if (which == null || !which.all || interrupted.get()) {
+                    if (which == null || !which.all || interrupted.get() || e instanceof DatabaseException) {
                         throw e;
                     }
                     // --all: one task whose stored steps cannot run (a dependency cycle, ...) does not stop the others

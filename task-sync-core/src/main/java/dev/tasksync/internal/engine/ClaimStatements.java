@@ -1,6 +1,8 @@
 package dev.tasksync.internal.engine;
 
+import dev.tasksync.AttemptOutcome;
 import dev.tasksync.StepStatus;
+import dev.tasksync.internal.store.Database;
 import dev.tasksync.internal.store.Store;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.jooq.DSLContext;
@@ -35,6 +37,11 @@ final class ClaimStatements {
     private static final String NEW = StepStatus.NEW.dbValue();
     private static final String ACTIVE = StepStatus.ACTIVE.dbValue();
     private static final String COMPLETED = StepStatus.COMPLETED.dbValue();
+    /** What a claim sets: a new step, or an active one whose lease was lost, becomes active. */
+    private static final String CLAIMED = StatusTransitions.step(java.util.EnumSet.of(StepStatus.NEW, StepStatus.ACTIVE), StepStatus.ACTIVE);
+    private static final String RECORDED_COMPLETED = StatusTransitions.step(StepStatus.ACTIVE, StepStatus.COMPLETED);
+    private static final String RUN_COMPLETED = AttemptOutcome.COMPLETED.dbValue();
+    private static final String RUN_ABANDONED = AttemptOutcome.ABANDONED.dbValue();
 
     private final String workerId;
     private final long leaseMillis;
@@ -84,7 +91,7 @@ final class ClaimStatements {
      * how long the step waited between its claim (which set {@code started_at}) and its start, when it was
      * claimed ahead of a free slot; its start time moves forward by as much.
      */
-    record Outcome(int stepId, int taskId, int attempt, StepStatus status, String runOutcome,
+    record Outcome(int stepId, int taskId, int attempt, StepStatus status, AttemptOutcome runOutcome,
                    com.fasterxml.jackson.databind.node.ObjectNode results, String error, String logTail,
                    Long retryAfterMillis, boolean clearFingerprint, long startedLateMicros) {
     }
@@ -110,7 +117,7 @@ final class ClaimStatements {
         lockAndClaim(sql, scope, limit, null);
         sql.add(" SELECT id, task_id, attempt, settings::text AS settings, inputs::text AS inputs, results::text AS results"
                 + " FROM claimed ORDER BY id");
-        return t.connectionResult(c -> {
+        return Database.onConnection(t, c -> {
             List<StepRunner.Claim> claims = new ArrayList<>();
             try (PreparedStatement ps = sql.prepare(c)) {
                 ps.execute();
@@ -158,7 +165,7 @@ final class ClaimStatements {
                 .add(" AND status = '" + ACTIVE + "' RETURNING id), ");
         sql.add("run AS (UPDATE " + stepRuns + " SET finished_at = now()")
                 .add(", started_at = started_at + ? * interval '1 microsecond'", o.startedLateMicros())
-                .add(", outcome = CASE WHEN EXISTS (SELECT 1 FROM done) THEN ? ELSE 'abandoned' END", o.runOutcome())
+                .add(", outcome = CASE WHEN EXISTS (SELECT 1 FROM done) THEN ? ELSE '" + RUN_ABANDONED + "' END", o.runOutcome().dbValue())
                 .add(", error = CASE WHEN EXISTS (SELECT 1 FROM done) THEN ? ELSE 'lease lost before the outcome was recorded' END", o.error())
                 .add(", log_tail = ?", o.logTail())
                 .add(" WHERE step_id = ?", o.stepId()).add(" AND attempt = ?", o.attempt()).add(" AND finished_at IS NULL)");
@@ -179,7 +186,7 @@ final class ClaimStatements {
             // pgjdbc sends both statements before one Sync: one round trip, one implicit transaction.
             sql.add("; ").add(then);
         }
-        return t.connectionResult(c -> {
+        return Database.onConnection(t, c -> {
             try (PreparedStatement ps = sql.prepare(c)) {
                 ps.execute();
                 List<StepRunner.Claim> claims = new ArrayList<>();
@@ -232,21 +239,21 @@ final class ClaimStatements {
         // Rows are locked in id order, as heartbeats lock them: two statements that each lock several of the
         // same rows in different orders can deadlock (and wait a second for the detector first).
         sql.add("lk AS MATERIALIZED (SELECT id FROM " + steps + " WHERE id = ANY(?) ORDER BY id FOR UPDATE), ", ids);
-        sql.add("done AS (UPDATE " + steps + " s SET status = '" + COMPLETED + "', results = v.results::jsonb")
+        sql.add("done AS (UPDATE " + steps + " s SET status = '" + RECORDED_COMPLETED + "', results = v.results::jsonb")
                 .add(", started_at = s.started_at + v.late * interval '1 microsecond'")
                 .add(", finished_at = now(), lease_owner = NULL, lease_expires_at = NULL, cancel_requested = false")
                 .add(" FROM lk JOIN v ON v.id = lk.id WHERE s.id = lk.id AND s.attempt = v.attempt AND s.lease_owner = ?", workerId)
                 .add(" AND s.status = '" + ACTIVE + "' RETURNING s.id), ");
         sql.add("run AS (UPDATE " + stepRuns + " r SET finished_at = now()")
                 .add(", started_at = r.started_at + v.late * interval '1 microsecond'")
-                .add(", outcome = CASE WHEN r.step_id IN (SELECT id FROM done) THEN 'completed' ELSE 'abandoned' END")
+                .add(", outcome = CASE WHEN r.step_id IN (SELECT id FROM done) THEN '" + RUN_COMPLETED + "' ELSE '" + RUN_ABANDONED + "' END")
                 .add(", error = CASE WHEN r.step_id IN (SELECT id FROM done) THEN NULL ELSE 'lease lost before the outcome was recorded' END")
                 .add(", log_tail = v.log_tail FROM v WHERE r.step_id = v.id AND r.attempt = v.attempt AND r.finished_at IS NULL), ");
         lockAndClaim(sql, next, limit, null, true);
         sql.add(" SELECT d.recorded, c.id, c.task_id, c.attempt, c.settings::text AS settings,"
                 + " c.inputs::text AS inputs, c.results::text AS results")
                 .add(" FROM (SELECT ARRAY(SELECT id FROM done) AS recorded) d LEFT JOIN claimed c ON true ORDER BY c.id");
-        return t.connectionResult(c -> {
+        return Database.onConnection(t, c -> {
             try (PreparedStatement ps = sql.prepare(c); ResultSet rs = ps.executeQuery()) {
                 List<StepRunner.Claim> claims = new ArrayList<>();
                 java.util.Set<Integer> recorded = new java.util.HashSet<>();
@@ -280,7 +287,7 @@ final class ClaimStatements {
                 .add(" ORDER BY id FOR UPDATE)")
                 .add(" UPDATE " + steps + " s SET lease_expires_at = now() + ? * interval '1 millisecond'", leaseMillis)
                 .add(" FROM lk WHERE s.id = lk.id RETURNING s.id, s.attempt, s.cancel_requested");
-        return t.connectionResult(c -> {
+        return Database.onConnection(t, c -> {
             List<Held> held = new ArrayList<>();
             try (PreparedStatement ps = sql.prepare(c); ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -335,14 +342,14 @@ final class ClaimStatements {
             sql.add(" AND c.id NOT IN (SELECT id FROM v)");
         }
         sql.add(" ORDER BY c.id LIMIT ? FOR UPDATE OF c SKIP LOCKED), ", limit);
-        sql.add("claimed AS (UPDATE " + steps + " s SET status = '" + ACTIVE + "', attempt = s.attempt + 1")
+        sql.add("claimed AS (UPDATE " + steps + " s SET status = '" + CLAIMED + "', attempt = s.attempt + 1")
                 .add(", started_at = now(), finished_at = NULL, lease_owner = ?", workerId)
                 .add(", lease_expires_at = now() + ? * interval '1 millisecond'", leaseMillis)
                 .add(" FROM locked WHERE s.id = locked.id RETURNING s.id, s.task_id, s.attempt, s.settings, s.inputs, s.results), ");
         // An attempt still open here belonged to a worker whose lease expired. Only the previous attempt can
         // be open (each claim closes the one before), and naming it keeps this an index lookup however long
         // the step's history grows.
-        sql.add("abandoned AS (UPDATE " + stepRuns + " r SET finished_at = now(), outcome = 'abandoned'")
+        sql.add("abandoned AS (UPDATE " + stepRuns + " r SET finished_at = now(), outcome = '" + RUN_ABANDONED + "'")
                 .add(", error = CASE WHEN locked.old_expiry IS NULL OR locked.old_expiry < now() THEN 'lease expired; claimed again by ' || ?", workerId)
                 .add(" ELSE 'worker ' || locked.old_owner || ' is gone (its database session ended); claimed again by ' || ? END", workerId)
                 .add(" FROM claimed JOIN locked ON locked.id = claimed.id WHERE r.step_id = claimed.id AND r.attempt = claimed.attempt - 1"

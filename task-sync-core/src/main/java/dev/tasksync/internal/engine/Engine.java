@@ -7,9 +7,11 @@ import dev.tasksync.RunOptions;
 import dev.tasksync.RunResult;
 import dev.tasksync.Step;
 import dev.tasksync.StepResult;
+import dev.tasksync.AttemptOutcome;
 import dev.tasksync.StepRun;
 import dev.tasksync.StepStatus;
 import dev.tasksync.Task;
+import dev.tasksync.TaskStatus;
 import dev.tasksync.WorkerOptions;
 import dev.tasksync.internal.graph.ImplicitDependencies;
 import dev.tasksync.internal.graph.StepGraph;
@@ -245,12 +247,12 @@ public final class Engine implements AutoCloseable {
                         // Nothing reset (all of it was taken or done meanwhile): the task's status is left to its runs.
                         + " task AS (UPDATE {6} SET status = {7} WHERE id = {8} AND status <> {7} AND EXISTS (SELECT 1 FROM up))"
                         + " SELECT (SELECT count(*) FROM lk) AS found, pg_notify({9}, '')",
-                STEPS, DSL.val(StepStatus.NEW.dbValue()),
+                STEPS, DSL.val(SUBMITTED),
                 DSL.val(ids, SQLDataType.INTEGER.getArrayDataType()),
                 DSL.val(fingerprints, SQLDataType.CLOB.getArrayDataType()),
                 DSL.val(inputs, SQLDataType.CLOB.getArrayDataType()),
                 DSL.val(StepStatus.ACTIVE.dbValue()),
-                TASKS, DSL.val("active"), DSL.val(taskId),
+                TASKS, DSL.val(TaskStatus.ACTIVE.dbValue()), DSL.val(taskId),
                 DSL.val(channel),
                 DSL.val(statuses, SQLDataType.CLOB.getArrayDataType()),
                 DSL.val(attempts, SQLDataType.INTEGER.getArrayDataType()));
@@ -364,7 +366,7 @@ public final class Engine implements AutoCloseable {
         Map<Integer, ElsewhereRun> found = new HashMap<>();
         dsl.resultQuery("SELECT DISTINCT ON (r.step_id) r.step_id, r.worker_id, r.started_at, r.finished_at FROM {0} r"
                         + " JOIN unnest({1}, {2}) AS v(id, seen) ON r.step_id = v.id AND r.attempt > v.seen"
-                        + " WHERE r.outcome IN ('completed', 'failed', 'timed_out', 'cancelled') ORDER BY r.step_id, r.attempt DESC",
+                        + " WHERE r.outcome IN (" + EXECUTED_OUTCOMES + ") ORDER BY r.step_id, r.attempt DESC",
                         STEP_RUNS, DSL.val(ids, SQLDataType.INTEGER.getArrayDataType()), DSL.val(seen, SQLDataType.INTEGER.getArrayDataType()))
                 .forEach(r -> {
                     OffsetDateTime from = r.get("started_at", OffsetDateTime.class);
@@ -405,11 +407,7 @@ public final class Engine implements AutoCloseable {
 
     /** The statement of {@link #settleIfDone}, for a caller that sends it together with another. */
     ResultQuery<Record> settleQuery(int taskId) {
-        return dsl.resultQuery(settleSql(true)
-                        + " SELECT x.status, x.unfinished, s.id, s.title, s.status AS step_status, s.results::text AS results,"
-                        + " s.started_at, s.finished_at FROM x LEFT JOIN {0} s ON x.unfinished IS NOT TRUE AND s.task_id = {1}"
-                        + " ORDER BY s.id",
-                STEPS, DSL.val(taskId), TASKS);
+        return dsl.resultQuery(SETTLE_QUERY, STEPS, DSL.val(taskId), TASKS);
     }
 
     /** What {@link #settleQuery} answered: the settled task, or null when some step still is new or active. */
@@ -439,13 +437,13 @@ public final class Engine implements AutoCloseable {
     public int settleFinishedTasks() {
         return dsl.transactionResult(tx -> {
             DSLContext t = tx.dsl();
-            List<Integer> ids = t.select(TASKS.ID).from(TASKS).where(TASKS.STATUS.eq("active"))
+            List<Integer> ids = t.select(TASKS.ID).from(TASKS).where(TASKS.STATUS.eq(TaskStatus.ACTIVE.dbValue()))
                     .andNotExists(DSL.selectOne().from(STEPS).where(STEPS.TASK_ID.eq(TASKS.ID))
                             .and(STEPS.STATUS.in(StepStatus.NEW.dbValue(), StepStatus.ACTIVE.dbValue())))
                     .forUpdate().skipLocked().fetch(TASKS.ID);
             int settled = 0;
             for (int id : ids) {
-                if (!"active".equals(settleStatus(t, id, true))) {
+                if (!TaskStatus.ACTIVE.dbValue().equals(settleStatus(t, id, true))) {
                     settled++;
                 }
             }
@@ -469,7 +467,7 @@ public final class Engine implements AutoCloseable {
                         // The first few active steps, as one array, so that this stays one small query.
                         field("(SELECT coalesce(jsonb_agg(jsonb_build_object('id', a.id, 'title', a.title, 'owner', a.lease_owner,"
                                 + " 'attempt', a.attempt, 'until', a.lease_expires_at) ORDER BY a.id), '[]'::jsonb)::text"
-                                + " FROM (SELECT * FROM {0} WHERE task_id = {1} AND status = 'active' ORDER BY id LIMIT 20) a)",
+                                + " FROM (SELECT * FROM {0} WHERE task_id = {1} AND status = '" + StepStatus.ACTIVE.dbValue() + "' ORDER BY id LIMIT 20) a)",
                                 String.class, STEPS, DSL.val(taskId)))
                 .from(STEPS).where(STEPS.TASK_ID.eq(taskId)).fetchOne();
         List<Held> held = new java.util.ArrayList<>();
@@ -486,7 +484,7 @@ public final class Engine implements AutoCloseable {
     String finish(int taskId) {
         return dsl.transactionResult(tx -> {
             DSLContext t = tx.dsl();
-            t.update(STEPS).set(STEPS.STATUS, StepStatus.SKIPPED.dbValue())
+            t.update(STEPS).set(STEPS.STATUS, StatusTransitions.step(StepStatus.NEW, StepStatus.SKIPPED))
                     .set(STEPS.RESULTS, Store.jsonb(Store.JSON.createObjectNode().put("skipped_because", "a dependency did not complete")))
                     .where(STEPS.TASK_ID.eq(taskId)).and(STEPS.STATUS.eq(StepStatus.NEW.dbValue()))
                     .and(STEPS.RUN_AFTER.isNull().or(STEPS.RUN_AFTER.le(currentOffsetDateTime())))
@@ -520,7 +518,7 @@ public final class Engine implements AutoCloseable {
     }
 
     private int cancel(DSLContext t, org.jooq.Condition which) {
-        int waiting = t.update(STEPS).set(STEPS.STATUS, StepStatus.CANCELLED.dbValue())
+        int waiting = t.update(STEPS).set(STEPS.STATUS, StatusTransitions.step(StepStatus.NEW, StepStatus.CANCELLED))
                 .set(STEPS.RESULTS, Store.jsonb(Store.JSON.createObjectNode().put("cancelled", true)))
                 .where(which).and(STEPS.STATUS.eq(StepStatus.NEW.dbValue())).execute();
         int running = t.update(STEPS).set(STEPS.CANCEL_REQUESTED, true)
@@ -543,24 +541,48 @@ public final class Engine implements AutoCloseable {
      */
     static String settleStatus(DSLContext t, int taskId, boolean onlyIfDone) {
         // A data-modifying WITH must be the top level: a result query, not a field.
-        return t.resultQuery(settleSql(onlyIfDone) + " SELECT status FROM x", STEPS, DSL.val(taskId), TASKS)
+        return t.resultQuery(onlyIfDone ? SETTLE_STATUS_IF_DONE : SETTLE_STATUS, STEPS, DSL.val(taskId), TASKS)
                 .fetchOne(0, String.class);
     }
 
     /** The CTEs {@code x} (the status the steps give, and whether some is unfinished) and {@code u} (setting it). */
     private static String settleSql(boolean onlyIfDone) {
         return "WITH x AS (SELECT CASE"
-                        + " WHEN count(*) = 0 THEN 'new'"
-                        + " WHEN bool_or(status = 'active') OR (bool_or(status = 'new') AND bool_or(status <> 'new')) THEN 'active'"
-                        + " WHEN bool_or(status IN ('failed', 'skipped')) THEN 'failed'"
-                        + " WHEN bool_or(status = 'cancelled') THEN 'cancelled'"
-                        + " WHEN bool_and(status = 'completed') THEN 'completed'"
-                        + " ELSE 'new' END AS status,"
-                        + " bool_or(status IN ('new', 'active')) AS unfinished"
+                        + " WHEN count(*) = 0 THEN " + q(TaskStatus.NEW)
+                        + " WHEN bool_or(status = " + q(StepStatus.ACTIVE) + ") OR (bool_or(status = " + q(StepStatus.NEW)
+                        + ") AND bool_or(status <> " + q(StepStatus.NEW) + ")) THEN " + q(TaskStatus.ACTIVE)
+                        + " WHEN bool_or(status IN (" + q(StepStatus.FAILED) + ", " + q(StepStatus.SKIPPED) + ")) THEN " + q(TaskStatus.FAILED)
+                        + " WHEN bool_or(status = " + q(StepStatus.CANCELLED) + ") THEN " + q(TaskStatus.CANCELLED)
+                        + " WHEN bool_and(status = " + q(StepStatus.COMPLETED) + ") THEN " + q(TaskStatus.COMPLETED)
+                        + " ELSE " + q(TaskStatus.NEW) + " END AS status,"
+                        + " bool_or(status IN (" + q(StepStatus.NEW) + ", " + q(StepStatus.ACTIVE) + ")) AS unfinished"
                         + " FROM {0} WHERE task_id = {1}),"
                         + " u AS (UPDATE {2} SET status = x.status FROM x WHERE {2}.id = {1} AND {2}.status <> x.status"
                         + (onlyIfDone ? " AND x.unfinished IS NOT TRUE" : "") + ")";
     }
+
+    private static String q(StepStatus s) {
+        return "'" + s.dbValue() + "'";
+    }
+
+    private static String q(TaskStatus s) {
+        return "'" + s.dbValue() + "'";
+    }
+
+    // Built once: settling runs per finished task (and, in a run, per recorded batch).
+    private static final String SETTLE_STATUS = settleSql(false) + " SELECT status FROM x";
+    private static final String SETTLE_STATUS_IF_DONE = settleSql(true) + " SELECT status FROM x";
+    private static final String SETTLE_QUERY = settleSql(true)
+            + " SELECT x.status, x.unfinished, s.id, s.title, s.status AS step_status, s.results::text AS results,"
+            + " s.started_at, s.finished_at FROM x LEFT JOIN {0} s ON x.unfinished IS NOT TRUE AND s.task_id = {1}"
+            + " ORDER BY s.id";
+    /** The outcomes of attempts that executed to an end: {@code 'completed', 'failed', 'timed_out', 'cancelled'}. */
+    private static final String EXECUTED_OUTCOMES = java.util.Arrays.stream(AttemptOutcome.values())
+            .filter(AttemptOutcome::isExecuted).map(o -> "'" + o.dbValue() + "'")
+            .collect(java.util.stream.Collectors.joining(", "));
+    /** A submit makes the steps it plans new again, from any status but active (see {@link StatusTransitions}). */
+    private static final String SUBMITTED = StatusTransitions.step(
+            java.util.EnumSet.complementOf(java.util.EnumSet.of(StepStatus.ACTIVE)), StepStatus.NEW);
 
     // ---- loading and planning
 

@@ -103,7 +103,7 @@ final class LeaseOwners implements AutoCloseable {
         checkedAt = System.nanoTime();
         // Rows of owners that are gone and hold no lease any more: nothing refers to them.
         try (PreparedStatement ps = session.prepareStatement("DELETE FROM " + table + " o WHERE (o.backend_start < pg_postmaster_start_time() OR "
-                + sessionGone("o") + ") AND NOT EXISTS (SELECT 1 FROM " + steps + " s WHERE s.lease_owner = o.owner AND s.status = 'active')")) {
+                + sessionGone("o") + ") AND NOT EXISTS (SELECT 1 FROM " + steps + " s WHERE s.lease_owner = o.owner AND s.status = '" + dev.tasksync.StepStatus.ACTIVE.dbValue() + "')")) {
             ps.executeUpdate();
         }
         record(owners);

@@ -2,6 +2,7 @@ package dev.tasksync.internal.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tasksync.AttemptOutcome;
 import dev.tasksync.RunListener;
 import dev.tasksync.StepResult;
 import dev.tasksync.StepStatus;
@@ -337,7 +338,7 @@ final class StepRunner implements AutoCloseable {
             it.remove();
             var last = lastRun(e.getKey());
             if (last == null || !e.getValue().equals(last.workerId()) || last.finishedAt() == null
-                    || "released".equals(last.outcome()) || "abandoned".equals(last.outcome())) {
+                    || last.is(AttemptOutcome.RELEASED) || last.is(AttemptOutcome.ABANDONED)) {
                 continue;
             }
             Duration took = last.startedAt() != null && !last.finishedAt().isBefore(last.startedAt())
@@ -738,8 +739,9 @@ final class StepRunner implements AutoCloseable {
         StepStatus status = succeeded ? StepStatus.COMPLETED
                 : stop == Stop.CANCELLED ? StepStatus.CANCELLED
                 : retry ? StepStatus.NEW : StepStatus.FAILED;
-        String runOutcome = succeeded ? "completed" : stop == Stop.TIMED_OUT ? "timed_out"
-                : stop == Stop.CANCELLED ? "cancelled" : "failed";
+        assert StatusTransitions.isAllowed(StepStatus.ACTIVE, status) : status;
+        AttemptOutcome runOutcome = succeeded ? AttemptOutcome.COMPLETED : stop == Stop.TIMED_OUT ? AttemptOutcome.TIMED_OUT
+                : stop == Stop.CANCELLED ? AttemptOutcome.CANCELLED : AttemptOutcome.FAILED;
         Long retryAfter = null;
         if (retry) {
             Duration backoff = policy.backoffAfter(claim.attempt());
@@ -922,6 +924,10 @@ final class StepRunner implements AutoCloseable {
     }
 
     /** A step failed for good: the steps waiting for it will not run. */
+    private static final String DOWNSTREAM_CANCELLED = StatusTransitions.step(StepStatus.NEW, StepStatus.CANCELLED);
+    private static final String DOWNSTREAM_SKIPPED = StatusTransitions.step(StepStatus.NEW, StepStatus.SKIPPED);
+    private static final String RELEASED = StatusTransitions.step(StepStatus.ACTIVE, StepStatus.NEW);
+
     private static void skipDownstream(DSLContext t, TaskGraph graph, int id, Stop stop, StepStatus status) {
         Set<Integer> downstream = graph.graph().downstreamOf(id);
         if (downstream.isEmpty()) {
@@ -930,7 +936,7 @@ final class StepRunner implements AutoCloseable {
         ObjectNode skipped = Store.JSON.createObjectNode();
         skipped.putObject("skipped_because").put("id", id).put("title", graph.titles().get(id))
                 .put("status", status.dbValue());
-        t.update(STEPS).set(STEPS.STATUS, stop == Stop.CANCELLED ? StepStatus.CANCELLED.dbValue() : StepStatus.SKIPPED.dbValue())
+        t.update(STEPS).set(STEPS.STATUS, stop == Stop.CANCELLED ? DOWNSTREAM_CANCELLED : DOWNSTREAM_SKIPPED)
                 .set(STEPS.RESULTS, Store.jsonb(skipped))
                 .where(STEPS.ID.eq(DSL.any(downstream.toArray(Integer[]::new))))
                 .and(STEPS.STATUS.eq(StepStatus.NEW.dbValue()))
@@ -952,7 +958,7 @@ final class StepRunner implements AutoCloseable {
         withRetries(() -> dsl.transaction(tx -> {
             DSLContext t = tx.dsl();
             int updated = t.update(STEPS)
-                    .set(STEPS.STATUS, StepStatus.NEW.dbValue())
+                    .set(STEPS.STATUS, RELEASED)
                     .setNull(STEPS.LEASE_OWNER)
                     .setNull(STEPS.LEASE_EXPIRES_AT)
                     .where(STEPS.ID.eq(claim.stepId())).and(STEPS.ATTEMPT.eq(claim.attempt()))
@@ -960,7 +966,7 @@ final class StepRunner implements AutoCloseable {
                     .execute();
             t.update(STEP_RUNS)
                     .set(STEP_RUNS.FINISHED_AT, currentOffsetDateTime())
-                    .set(STEP_RUNS.OUTCOME, updated == 0 ? "abandoned" : "released")
+                    .set(STEP_RUNS.OUTCOME, (updated == 0 ? AttemptOutcome.ABANDONED : AttemptOutcome.RELEASED).dbValue())
                     .set(STEP_RUNS.ERROR, why)
                     .set(STEP_RUNS.LOG_TAIL, logTail)
                     .where(STEP_RUNS.STEP_ID.eq(claim.stepId())).and(STEP_RUNS.ATTEMPT.eq(claim.attempt()))
@@ -986,7 +992,7 @@ final class StepRunner implements AutoCloseable {
         while (true) {
             try {
                 return call.get();
-            } catch (org.jooq.exception.DataAccessException e) {
+            } catch (dev.tasksync.DatabaseException e) {
                 if (System.nanoTime() > deadline) {
                     throw e;
                 }

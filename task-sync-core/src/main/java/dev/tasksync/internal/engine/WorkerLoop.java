@@ -84,7 +84,7 @@ public final class WorkerLoop implements AutoCloseable {
                     if (claims.isEmpty() || runner.free() == 0) {
                         runner.await(options.pollInterval());
                     }
-                } catch (org.jooq.exception.DataAccessException e) {
+                } catch (dev.tasksync.DatabaseException e) {
                     LOG.warn("worker {}: database unavailable ({}); retrying in {} ms", workerId, e.getMessage(), backoff);
                     Thread.sleep(backoff);
                     backoff = Math.min(5_000, backoff * 2);

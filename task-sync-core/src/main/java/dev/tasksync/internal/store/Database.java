@@ -1,8 +1,17 @@
 package dev.tasksync.internal.store;
 
+import dev.tasksync.DatabaseException;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.MigrationInfo;
+import org.jooq.ConnectionCallable;
 import org.jooq.DSLContext;
+import org.jooq.ExecuteContext;
+import org.jooq.ExecuteListener;
+import org.jooq.TransactionContext;
+import org.jooq.TransactionProvider;
+import org.jooq.exception.DataAccessException;
+import org.jooq.impl.DefaultConfiguration;
+import org.jooq.impl.DefaultTransactionProvider;
 import org.jooq.SQLDialect;
 import org.jooq.conf.MappedSchema;
 import org.jooq.conf.RenderMapping;
@@ -10,6 +19,7 @@ import org.jooq.conf.Settings;
 import org.jooq.impl.DSL;
 
 import javax.sql.DataSource;
+import java.sql.SQLException;
 import java.util.Arrays;
 import java.util.List;
 
@@ -27,7 +37,89 @@ public final class Database {
                 .withExecuteLogging(false)
                 .withRenderMapping(new RenderMapping()
                         .withSchemata(new MappedSchema().withInput("").withOutput(schema)));
-        return DSL.using(new AutoCommitConnections(dataSource), SQLDialect.POSTGRES, settings);
+        AutoCommitConnections connections = new AutoCommitConnections(dataSource);
+        return DSL.using(new DefaultConfiguration()
+                .set(connections)
+                .set(SQLDialect.POSTGRES)
+                .set(settings)
+                .set(new Failures())
+                .set(new FailingTransactions(new DefaultTransactionProvider(connections))));
+    }
+
+    /**
+     * The one translation of database failures: jOOQ's {@link DataAccessException} (or a bare
+     * {@link SQLException}) becomes a {@link DatabaseException} that keeps it as the cause, with its SQLSTATE.
+     */
+    public static DatabaseException failure(Throwable e) {
+        if (e instanceof DatabaseException d) {
+            return d;
+        }
+        SQLException sql = null;
+        for (Throwable c = e; c != null && sql == null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof SQLException found) {
+                sql = found;
+            }
+        }
+        // The database's own words; jOOQ's message prefixes the statement's text, which the cause still holds.
+        return sql == null ? new DatabaseException(e.getMessage(), null, e)
+                : new DatabaseException(sql.getMessage(), sql.getSQLState(), e);
+    }
+
+    /** Runs {@code body} on a connection of {@code dsl}, translating what it throws (see {@link #failure}). */
+    public static <T> T onConnection(DSLContext dsl, ConnectionCallable<T> body) {
+        return dsl.connectionResult(c -> {
+            try {
+                return body.run(c);
+            } catch (SQLException | DataAccessException e) {
+                throw failure(e);
+            }
+        });
+    }
+
+    /** Replaces the exception of a failed statement (jOOQ calls it for every statement it executes). */
+    static final class Failures implements ExecuteListener {
+        @Override
+        public void exception(ExecuteContext ctx) {
+            if (ctx.exception() instanceof DataAccessException e) {
+                ctx.exception(failure(e));
+            }
+        }
+    }
+
+    /** Begin, commit and rollback run outside any statement's listener: their failures are translated here. */
+    static final class FailingTransactions implements TransactionProvider {
+        private final TransactionProvider delegate;
+
+        FailingTransactions(TransactionProvider delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public void begin(TransactionContext ctx) {
+            try {
+                delegate.begin(ctx);
+            } catch (DataAccessException e) {
+                throw failure(e);
+            }
+        }
+
+        @Override
+        public void commit(TransactionContext ctx) {
+            try {
+                delegate.commit(ctx);
+            } catch (DataAccessException e) {
+                throw failure(e);
+            }
+        }
+
+        @Override
+        public void rollback(TransactionContext ctx) {
+            try {
+                delegate.rollback(ctx);
+            } catch (DataAccessException e) {
+                throw failure(e);
+            }
+        }
     }
 
     /**
@@ -54,7 +146,7 @@ public final class Database {
                 }
                 return c;
             } catch (java.sql.SQLException e) {
-                throw new org.jooq.exception.DataAccessException("could not get a connection: " + e.getMessage(), e);
+                throw new DatabaseException("could not get a connection: " + e.getMessage(), e.getSQLState(), e);
             }
         }
 
@@ -66,7 +158,7 @@ public final class Database {
                 }
                 c.close();
             } catch (java.sql.SQLException e) {
-                throw new org.jooq.exception.DataAccessException("could not release a connection: " + e.getMessage(), e);
+                throw new DatabaseException("could not release a connection: " + e.getMessage(), e.getSQLState(), e);
             }
         }
     }

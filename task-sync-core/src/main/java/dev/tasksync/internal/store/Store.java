@@ -3,7 +3,9 @@ package dev.tasksync.internal.store;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tasksync.DatabaseException;
 import dev.tasksync.DuplicateTaskException;
+import dev.tasksync.TaskStatus;
 import dev.tasksync.NotFoundException;
 import dev.tasksync.Step;
 import dev.tasksync.StepStatus;
@@ -14,8 +16,6 @@ import dev.tasksync.internal.store.jooq.tables.records.StepsRecord;
 import dev.tasksync.internal.store.jooq.tables.records.TasksRecord;
 import org.jooq.DSLContext;
 import org.jooq.JSONB;
-import org.jooq.exception.DataAccessException;
-import org.jooq.exception.IntegrityConstraintViolationException;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -32,6 +32,9 @@ public final class Store {
     /** Reads with the constraints settings are written with (see {@link SettingsJson}). */
     public static final ObjectMapper JSON = SettingsJson.READ;
 
+    /** SQLSTATE of a unique index refusing a row (another saver took the name meanwhile). */
+    private static final String UNIQUE_VIOLATION = "23505";
+
     private Store() {
     }
 
@@ -44,12 +47,15 @@ public final class Store {
         try {
             TasksRecord r = dsl.insertInto(TASKS)
                     .set(TASKS.NAME, name)
-                    .set(TASKS.STATUS, status == null ? "new" : status)
+                    .set(TASKS.STATUS, status == null ? TaskStatus.NEW.dbValue() : status)
                     .set(TASKS.LOCAL_PATH, localPath)
                     .returning()
                     .fetchOne();
             return toTask(r);
-        } catch (IntegrityConstraintViolationException e) {
+        } catch (DatabaseException e) {
+            if (!UNIQUE_VIOLATION.equals(e.sqlState())) {
+                throw e;
+            }
             throw new DuplicateTaskException(name);
         }
     }
@@ -259,7 +265,7 @@ public final class Store {
         try {
             return SettingsJson.readStored(jsonb.data());
         } catch (JsonProcessingException e) {
-            throw new DataAccessException("stored JSON is unreadable: " + e.getOriginalMessage(), e);
+            throw new TaskSyncException("stored JSON is unreadable: " + e.getOriginalMessage(), e);
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.tasksync.internal.types;
 
+import dev.tasksync.TaskStatus;
 import dev.tasksync.TaskSyncException;
 
 import java.util.List;
@@ -14,7 +15,7 @@ public final class Fields {
     public static final int MAX_TITLE_LENGTH = 500;
     public static final int MAX_LOCAL_PATH_LENGTH = SettingsJson.MAX_PATH_LENGTH;
     /** The statuses the engine gives a task; a task may be created in any of them. */
-    public static final List<String> TASK_STATUSES = List.of("new", "active", "completed", "failed", "cancelled");
+    public static final List<String> TASK_STATUSES = java.util.Arrays.stream(TaskStatus.values()).map(TaskStatus::dbValue).toList();
 
     private Fields() {
     }
