@@ -72,6 +72,10 @@ public interface StepContext<S> {
     /** Where the step writes its log; the tail is kept with the attempt's history. */
     StepLog log();
 
-    /** True once the run was cancelled; long-running steps should check it and stop. */
+    /**
+     * True once the step was stopped: its task cancelled, its {@code timeout_seconds} passed, or its worker let go
+     * of it. The engine then also interrupts the step's thread, so a step that waits (on a process, a socket, a
+     * latch) with an interruptible wait wakes at once and need not poll this; it checks it when it wakes.
+     */
     boolean isCancelled();
 }

@@ -26,11 +26,6 @@ public final class DockerShellStepType implements StepType<DockerShell> {
 
     private final DockerOps docker;
 
-    /** Uses the engine named by the DOCKER_* environment (as ServiceLoader does). */
-    public DockerShellStepType() {
-        this(DockerConnection.environmentDefault());
-    }
-
     public DockerShellStepType(DockerConnection connection) {
         this.docker = new DockerOps(connection);
     }
@@ -128,7 +123,7 @@ public final class DockerShellStepType implements StepType<DockerShell> {
         if (t != null && (t.containerId() != null || t.containerName() != null)) {
             containerId = running(t.containerId() != null ? t.containerId() : t.containerName());
         } else if (t != null) {
-            fresh = freshContainer(context, t.imageTag() != null ? t.imageTag() : t.imageId(), results);
+            fresh = freshContainer(context, StepImage.of(context, t.imageTag(), t.imageId(), DockerShell.TYPE), results);
             containerId = fresh;
         } else {
             Optional<UpstreamStep> run = context.upstream(DockerRun.TYPE);
@@ -140,7 +135,7 @@ public final class DockerShellStepType implements StepType<DockerShell> {
                 }
                 containerId = running(id);
             } else {
-                String image = DockerRunStepType.image(context, null, null, DockerShell.TYPE + " (no docker target and no upstream docker_run)");
+                String image = StepImage.of(context, null, null, DockerShell.TYPE + " (no docker target and no upstream docker_run)");
                 fresh = freshContainer(context, image, results);
                 containerId = fresh;
             }
@@ -149,18 +144,19 @@ public final class DockerShellStepType implements StepType<DockerShell> {
         try {
             ArrayNode out = results.putArray("commands");
             Duration timeout = s.commandTimeoutSeconds() > 0 ? Duration.ofSeconds(s.commandTimeoutSeconds()) : null;
+            ContainerExec exec = new ContainerExec(docker, containerId);
             for (DockerShell.Command c : s.commands()) {
                 context.log().line("[" + c.label() + "] $ " + c.command());
                 ObjectNode r = out.addObject().put("label", c.label()).put("command", c.command());
                 Output output = new Output(context.log(), "[" + c.label() + "] ");
-                DockerOps.Exit exit;
+                ProcessExit exit;
                 List<String> env = new ArrayList<>();
                 s.env().forEach((k, v) -> env.add(k + "=" + v));
                 try {
-                    exit = docker.exec(containerId, c.command(), s.workingDir(), env, output, timeout, context::isCancelled);
-                } catch (DockerOps.Stopped stopped) {
+                    exit = exec.run(c.command(), s.workingDir(), env, output, StepWait.within(timeout, context::isCancelled));
+                } catch (StepStopped stopped) {
                     r.put("stdout", output.stdoutTail()).put("stderr", output.stderrTail())
-                            .put(stopped.timedOut ? "timed_out" : "cancelled", true);
+                            .put(stopped.resultKey(), true);
                     return StepOutcome.failure(c.label() + ": " + stopped.getMessage(), results);
                 }
                 r.put("exit_code", exit.exitCode()).put("stdout", exit.stdout()).put("stderr", exit.stderr())

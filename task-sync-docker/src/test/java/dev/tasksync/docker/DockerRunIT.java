@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -141,8 +142,10 @@ class DockerRunIT extends DockerITBase {
         DockerRun settings = DockerRun.of(image, "sleep", "60");
         int taskId = 900_000 + (int) (System.nanoTime() % 10_000);
         AtomicBoolean cancel = new AtomicBoolean();
+        AtomicReference<Thread> stepThread = new AtomicReference<>();
         CompletableFuture<StepOutcome> outcome = CompletableFuture.supplyAsync(() -> {
             try {
+                stepThread.set(Thread.currentThread());
                 return type.execute(new TestContext<>(taskId, 1, dir, settings, cancel::get));
             } catch (Exception e) {
                 throw new RuntimeException(e);
@@ -157,6 +160,7 @@ class DockerRunIT extends DockerITBase {
         // The engine removes it by itself once it exits (like `docker run --rm`), even if this process died first.
         assertThat(docker.client().inspectContainerCmd(during.get(0)).exec().getHostConfig().getAutoRemove()).isTrue();
         cancel.set(true);
+        stepThread.get().interrupt(); // as the engine stops a step: its flag, then an interrupt of its thread
         StepOutcome o = outcome.get(20, TimeUnit.SECONDS);
         assertThat(o.succeeded()).isFalse();
         assertThat(o.error()).contains("cancelled");
