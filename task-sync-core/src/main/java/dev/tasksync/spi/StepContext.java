@@ -3,6 +3,7 @@ package dev.tasksync.spi;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.nio.file.Path;
+import java.nio.file.PathMatcher;
 import java.util.List;
 import java.util.Optional;
 
@@ -34,7 +35,7 @@ public interface StepContext<S> {
      * hashed; a type that copies watched directories leaves the same files out ({@link LocalFiles#walk}), so that
      * what it copies is what the fingerprint covers.
      */
-    default List<java.nio.file.PathMatcher> ignoredFiles() {
+    default List<PathMatcher> ignoredFiles() {
         return List.of();
     }
 
