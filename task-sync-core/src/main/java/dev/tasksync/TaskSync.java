@@ -826,6 +826,7 @@ public final class TaskSync implements AutoCloseable {
     public void close() {
         closeAll(new ArrayList<>(workers)); // workers still open stop first (gracefully), then the engine's threads
         engine.close();
+        registry.close(); // after the engine: no step runs on what the providers share (a Docker connection)
         closeAll(owned);
     }
 

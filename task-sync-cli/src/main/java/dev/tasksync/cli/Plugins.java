@@ -1,6 +1,7 @@
 package dev.tasksync.cli;
 
 import dev.tasksync.spi.StepType;
+import dev.tasksync.spi.StepTypeProvider;
 
 import java.io.File;
 import java.io.IOException;
@@ -78,6 +79,11 @@ final class Plugins implements AutoCloseable {
         try {
             for (StepType<?> type : ServiceLoader.load(StepType.class, loader)) {
                 origins.put(type.key(), origin(type.getClass()));
+            }
+            for (StepTypeProvider provider : ServiceLoader.load(StepTypeProvider.class, loader)) {
+                try (provider) { // its types are only looked at: whatever they share is closed again at once
+                    provider.stepTypes().forEach(type -> origins.put(type.key(), origin(type.getClass())));
+                }
             }
         } catch (ServiceConfigurationError e) {
             // TaskSync reported it already when it was opened

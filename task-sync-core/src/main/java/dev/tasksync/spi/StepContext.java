@@ -3,6 +3,7 @@ package dev.tasksync.spi;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.nio.file.Path;
+import java.nio.file.PathMatcher;
 import java.util.List;
 import java.util.Optional;
 
@@ -34,7 +35,7 @@ public interface StepContext<S> {
      * hashed; a type that copies watched directories leaves the same files out ({@link LocalFiles#walk}), so that
      * what it copies is what the fingerprint covers.
      */
-    default List<java.nio.file.PathMatcher> ignoredFiles() {
+    default List<PathMatcher> ignoredFiles() {
         return List.of();
     }
 
@@ -72,6 +73,10 @@ public interface StepContext<S> {
     /** Where the step writes its log; the tail is kept with the attempt's history. */
     StepLog log();
 
-    /** True once the run was cancelled; long-running steps should check it and stop. */
+    /**
+     * True once the step was stopped: its task cancelled, its {@code timeout_seconds} passed, or its worker let go
+     * of it. The engine then also interrupts the step's thread, so a step that waits (on a process, a socket, a
+     * latch) with an interruptible wait wakes at once and need not poll this; it checks it when it wakes.
+     */
     boolean isCancelled();
 }

@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -33,11 +34,6 @@ public final class DockerBuildStepType implements StepType<DockerBuild> {
     private final DockerOps docker;
     private final DockerPolicy policy;
 
-    /** Uses the engine named by the DOCKER_* environment and the policy of {@link DockerPolicy#fromEnvironment()} (as ServiceLoader does). */
-    public DockerBuildStepType() {
-        this(DockerConnection.environmentDefault());
-    }
-
     /** Uses {@code connection} and the policy of {@link DockerPolicy#fromEnvironment()}. */
     public DockerBuildStepType(DockerConnection connection) {
         this(connection, DockerPolicy.fromEnvironment());
@@ -45,7 +41,7 @@ public final class DockerBuildStepType implements StepType<DockerBuild> {
 
     public DockerBuildStepType(DockerConnection connection, DockerPolicy policy) {
         this.docker = new DockerOps(connection);
-        this.policy = java.util.Objects.requireNonNull(policy, "policy");
+        this.policy = Objects.requireNonNull(policy, "policy");
     }
 
     @Override
@@ -141,7 +137,7 @@ public final class DockerBuildStepType implements StepType<DockerBuild> {
                 HostShell.Result r;
                 try {
                     r = HostShell.run(command, context.localPath(), context, context::isCancelled);
-                } catch (DockerOps.Stopped e) {
+                } catch (StepStopped e) {
                     return StepOutcome.failure(e.getMessage(), results);
                 }
                 shell.addObject().put("command", command).put("exit_code", r.exitCode())
@@ -225,7 +221,7 @@ public final class DockerBuildStepType implements StepType<DockerBuild> {
         });
         String imageId;
         try {
-            if (!stream.await(context::isCancelled)) {
+            if (!stream.await(context::isCancelled, what)) {
                 DockerOps.closeQuietly(callback);
                 return StepOutcome.failure("cancelled while " + what, results);
             }

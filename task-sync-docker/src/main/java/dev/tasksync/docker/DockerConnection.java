@@ -9,6 +9,7 @@ import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 import com.github.dockerjava.transport.DockerHttpClient;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
@@ -35,7 +36,6 @@ public final class DockerConnection implements AutoCloseable {
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static volatile DockerConnection environmentDefault;
 
     private final String host;
     private final Boolean tlsVerify;
@@ -70,20 +70,6 @@ public final class DockerConnection implements AutoCloseable {
     /** The engine at a Docker host address such as {@code unix:///var/run/docker.sock} or {@code tcp://host:2375}. */
     public static DockerConnection of(String dockerHost) {
         return builder().host(dockerHost).build();
-    }
-
-    /** One shared environment connection for step types created by ServiceLoader (created lazily). */
-    static DockerConnection environmentDefault() {
-        DockerConnection c = environmentDefault;
-        if (c == null) {
-            synchronized (DockerConnection.class) {
-                if (environmentDefault == null) {
-                    environmentDefault = fromEnvironment();
-                }
-                c = environmentDefault;
-            }
-        }
-        return c;
     }
 
     public static Builder builder() {
@@ -174,26 +160,34 @@ public final class DockerConnection implements AutoCloseable {
         }
     }
 
-    /** Closes the HTTP connections (a later use opens new ones). */
+    /**
+     * Closes the client and its HTTP connections, for good: a later use fails saying so. Streams still open (a
+     * container's output being followed) end. A connection {@link DockerStepTypes#all(DockerConnection)} was given
+     * stays its caller's to close; the one the ServiceLoader types share is closed with their TaskSync instance.
+     */
     @Override
     public synchronized void close() {
-        if (client != null) {
-            try {
-                client.close();
-            } catch (IOException ignored) {
-                // closing
-            }
-        }
-        if (http != null) {
-            try {
-                http.close();
-            } catch (IOException ignored) {
-                // closing
-            }
-        }
+        closed = true;
+        closeQuietly(client);
+        closeQuietly(http);
         client = null;
         http = null;
-        apiVersion = null;
+    }
+
+    /** True until {@link #close()}. */
+    public synchronized boolean isOpen() {
+        return !closed;
+    }
+
+    private static void closeQuietly(Closeable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (IOException ignored) {
+            // closing
+        }
     }
 
     @Override
@@ -214,6 +208,9 @@ public final class DockerConnection implements AutoCloseable {
         if (client != null) {
             return client;
         }
+        if (closed) {
+            throw new DockerStepException("the connection to the Docker engine at " + describeHost() + " is closed");
+        }
         DockerClientConfig bootstrap = config(null);
         DockerHttpClient transport = new ApacheDockerHttpClient.Builder()
                 .dockerHost(bootstrap.getDockerHost())
@@ -227,11 +224,7 @@ public final class DockerConnection implements AutoCloseable {
                     : Optional.ofNullable(System.getenv("DOCKER_API_VERSION")).filter(v -> !v.isBlank())
                             .orElseGet(() -> negotiate(transport, bootstrap.getDockerHost().toString()));
         } catch (RuntimeException e) {
-            try {
-                transport.close();
-            } catch (IOException ignored) {
-                // closing
-            }
+            closeQuietly(transport);
             throw e;
         }
         DockerClientConfig config = config(version);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.dockerjava.api.command.InspectImageResponse;
 import com.github.dockerjava.api.command.PullImageResultCallback;
+import com.github.dockerjava.api.model.PullResponseItem;
 import dev.tasksync.spi.JsonSettings;
 import dev.tasksync.spi.StepContext;
 import dev.tasksync.spi.StepOutcome;
@@ -30,11 +31,6 @@ public final class DockerPullStepType implements StepType<DockerPull> {
 
     private final DockerOps docker;
     private final Clock clock;
-
-    /** Uses the engine named by the DOCKER_* environment (as ServiceLoader does). */
-    public DockerPullStepType() {
-        this(DockerConnection.environmentDefault());
-    }
 
     public DockerPullStepType(DockerConnection connection) {
         this(connection, Clock.systemUTC());
@@ -135,7 +131,7 @@ public final class DockerPullStepType implements StepType<DockerPull> {
         EngineStream stream = new EngineStream();
         PullImageResultCallback callback = new PullImageResultCallback() {
             @Override
-            public void onNext(com.github.dockerjava.api.model.PullResponseItem item) {
+            public void onNext(PullResponseItem item) {
                 if (item.getStatus() != null && item.getProgressDetail() == null) {
                     context.log().line(item.getStatus() + (item.getId() == null ? "" : " " + item.getId()));
                 }
@@ -164,7 +160,7 @@ public final class DockerPullStepType implements StepType<DockerPull> {
             return cmd.exec(callback);
         });
         try {
-            if (!stream.await(context::isCancelled)) {
+            if (!stream.await(context::isCancelled, what)) {
                 return StepOutcome.failure("cancelled while " + what, results);
             }
             stream.throwIfFailed();

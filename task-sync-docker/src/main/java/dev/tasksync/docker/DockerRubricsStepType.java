@@ -29,11 +29,6 @@ public final class DockerRubricsStepType implements StepType<DockerRubrics> {
 
     private final DockerOps docker;
 
-    /** Uses the engine named by the DOCKER_* environment (as ServiceLoader does). */
-    public DockerRubricsStepType() {
-        this(DockerConnection.environmentDefault());
-    }
-
     public DockerRubricsStepType(DockerConnection connection) {
         this.docker = new DockerOps(connection);
     }
@@ -118,7 +113,7 @@ public final class DockerRubricsStepType implements StepType<DockerRubrics> {
             criteria = Rubric.fromFile(file);
             results.put("rubric", s.rubric());
         }
-        String image = DockerRunStepType.image(context, s.imageTag(), s.imageId(), DockerRubrics.TYPE);
+        String image = StepImage.of(context, s.imageTag(), s.imageId(), DockerRubrics.TYPE);
         results.put("image", image);
         String named = DockerRunStepType.named(context, image); // messages name it by its tag
         if (!named.equals(image)) {
@@ -134,10 +129,21 @@ public final class DockerRubricsStepType implements StepType<DockerRubrics> {
             cmd.withWorkingDir(s.workspace());
         });
         results.put("container_id", id);
+        AttachedContainer attached = null;
         try {
             docker.run("copying " + s.files() + " into " + s.workspace() + " of container " + DockerOps.shortId(id),
                     () -> docker.client().copyArchiveToContainerCmd(id).withRemotePath("/")
                             .withTarInputStream(new ByteArrayInputStream(tar)).exec());
+            ContainerExec exec = new ContainerExec(docker, id);
+            Output imageOutput = new Output(context.log(), "[image_command] ");
+            if (imageCommand) {
+                // Its output attached and its exit awaited before it starts, as for docker_run.
+                try {
+                    attached = AttachedContainer.attach(docker, id, named, imageOutput, false, StepWait.untilStopped(context::isCancelled));
+                } catch (StepStopped stopped) {
+                    return StepOutcome.failure(stopped.getMessage(), results);
+                }
+            }
             docker.start(id, named);
             ArrayNode out = results.putArray("criteria");
             double score = 0;
@@ -154,14 +160,13 @@ public final class DockerRubricsStepType implements StepType<DockerRubrics> {
                 max += c.points();
                 ObjectNode r = out.addObject().put("id", c.id()).put("title", c.title()).put("command", c.command())
                         .put("required", c.required()).put("max_points", c.points());
-                Output output = new Output(context.log(), "[" + c.id() + "] ");
-                DockerOps.Exit exit;
+                Output output = imageCommand ? imageOutput : new Output(context.log(), "[" + c.id() + "] ");
+                ProcessExit exit;
                 try {
-                    exit = imageCommand
-                            ? docker.followToExit(id, named, output, timeout, context::isCancelled)
-                            : docker.exec(id, c.command(), s.workspace(), List.of(), output, timeout, context::isCancelled);
-                } catch (DockerOps.Stopped stopped) {
-                    if (!stopped.timedOut) {
+                    StepWait wait = StepWait.within(timeout, context::isCancelled);
+                    exit = imageCommand ? attached.awaitExit(wait) : exec.run(c.command(), s.workspace(), List.of(), output, wait);
+                } catch (StepStopped stopped) {
+                    if (!stopped.timedOut()) {
                         return StepOutcome.failure(stopped.getMessage(), results);
                     }
                     r.put("passed", false).put("timed_out", true).put("points", 0).put("output", tail(output));
@@ -192,6 +197,9 @@ public final class DockerRubricsStepType implements StepType<DockerRubrics> {
             }
             return StepOutcome.success(results);
         } finally {
+            if (attached != null) {
+                attached.close();
+            }
             docker.removeQuietly(id);
         }
     }

@@ -2,23 +2,25 @@ package dev.tasksync.docker;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.AccessMode;
 import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.Volume;
+import dev.tasksync.InvalidSettingsException;
 import dev.tasksync.spi.JsonSettings;
 import dev.tasksync.spi.StepContext;
 import dev.tasksync.spi.StepOutcome;
 import dev.tasksync.spi.StepResources;
 import dev.tasksync.spi.StepType;
-import dev.tasksync.spi.UpstreamStep;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -35,11 +37,6 @@ public final class DockerRunStepType implements StepType<DockerRun> {
     private final DockerOps docker;
     private final DockerPolicy policy;
 
-    /** Uses the engine named by the DOCKER_* environment and the policy of {@link DockerPolicy#fromEnvironment()} (as ServiceLoader does). */
-    public DockerRunStepType() {
-        this(DockerConnection.environmentDefault());
-    }
-
     /** Uses {@code connection} and the policy of {@link DockerPolicy#fromEnvironment()}. */
     public DockerRunStepType(DockerConnection connection) {
         this(connection, DockerPolicy.fromEnvironment());
@@ -47,7 +44,7 @@ public final class DockerRunStepType implements StepType<DockerRun> {
 
     public DockerRunStepType(DockerConnection connection, DockerPolicy policy) {
         this.docker = new DockerOps(connection);
-        this.policy = java.util.Objects.requireNonNull(policy, "policy");
+        this.policy = Objects.requireNonNull(policy, "policy");
     }
 
     @Override
@@ -106,7 +103,7 @@ public final class DockerRunStepType implements StepType<DockerRun> {
         value.optionalField("mounts").ifPresent(m -> m.asList().forEach(item -> mounts.add(mount(item))));
         String name = Settings.optionalNonBlank(value, "container_name").orElse(null);
         if (name != null && !name.matches("[a-zA-Z0-9][a-zA-Z0-9_.-]*")) {
-            throw new dev.tasksync.InvalidSettingsException(value.path() + ".container_name",
+            throw new InvalidSettingsException(value.path() + ".container_name",
                     "'" + name + "' is not a valid container name (letters, digits, _ . -)");
         }
         boolean detach = value.optionalBoolean("detach").orElse(false);
@@ -190,7 +187,7 @@ public final class DockerRunStepType implements StepType<DockerRun> {
 
     private StepOutcome run(StepContext<DockerRun> context, ObjectNode results) throws Exception {
         DockerRun s = context.settings();
-        String image = image(context, s.imageTag(), s.imageId(), DockerRun.TYPE);
+        String image = StepImage.of(context, s.imageTag(), s.imageId(), DockerRun.TYPE);
         results.put("image", image);
         String named = named(context, image); // what messages call it: its tag rather than its id
         if (!named.equals(image)) {
@@ -253,10 +250,12 @@ public final class DockerRunStepType implements StepType<DockerRun> {
             return detached(context, s, image, named, id, results);
         }
         Output output = new Output(context.log(), "");
-        DockerOps.Attached attached = null;
+        // timeout_seconds (read by the core) and cancellation stop the step: its thread is interrupted, which ends the wait.
+        StepWait wait = StepWait.untilStopped(context::isCancelled);
+        AttachedContainer attached = null;
         try {
             // Output attached and the exit awaited before the start, as `docker run` does: nothing is missed.
-            attached = docker.attach(id, named, output, autoRemove, context::isCancelled);
+            attached = AttachedContainer.attach(docker, id, named, output, autoRemove, wait);
             try {
                 docker.start(id, named);
             } catch (DockerStepException e) {
@@ -265,13 +264,15 @@ public final class DockerRunStepType implements StepType<DockerRun> {
                 } catch (DockerStepException ignored) {
                     // the start's failure is the one to report
                 }
-                throw e;
+                throw wait.stopOr(e);
             }
-            // Looked up on another thread while the container runs and is removed, off the step's own path.
-            var imageInfo = docker.inspectImageBeside(image);
-            // The step's timeout_seconds (read by the core) stops the step: isCancelled() turns true.
-            DockerOps.Exit exit = attached.awaitExit(null, context::isCancelled);
-            DockerOps.answer(imageInfo).ifPresent(i -> results.put("image_id", i.getId()));
+            try {
+                // Looked up while the container runs: its output and exit arrive on the engine's streams meanwhile.
+                docker.inspectImage(image).ifPresent(i -> results.put("image_id", i.getId()));
+            } catch (DockerStepException e) {
+                throw wait.stopOr(e);
+            }
+            ProcessExit exit = attached.awaitExit(wait);
             results.put("exit_code", exit.exitCode());
             results.put("stdout", exit.stdout());
             results.put("stderr", exit.stderr());
@@ -284,14 +285,14 @@ public final class DockerRunStepType implements StepType<DockerRun> {
                         + exit.exitCode() + DockerBuildStepType.tailForMessage(exit.stderr(), exit.stdout()), results);
             }
             return StepOutcome.success(results);
-        } catch (DockerOps.Stopped stopped) {
+        } catch (StepStopped stopped) {
             results.put("stdout", output.stdoutTail());
             results.put("stderr", output.stderrTail());
-            results.put(stopped.timedOut ? "timed_out" : "cancelled", true);
+            results.put(stopped.resultKey(), true);
             return StepOutcome.failure(stopped.getMessage() + "; container removed", results);
         } finally {
             if (attached != null) {
-                attached.removeQuietly(); // nothing to do when the engine removed it
+                attached.remove(); // nothing to do when the engine removed it
                 attached.close();
             } else {
                 docker.removeQuietly(id);
@@ -305,7 +306,7 @@ public final class DockerRunStepType implements StepType<DockerRun> {
         boolean keep = false;
         try {
             docker.start(id, named);
-            var state = docker.inspectContainer(id).map(c -> c.getState()).orElse(null);
+            var state = docker.inspectContainer(id).map(InspectContainerResponse::getState).orElse(null);
             if (state != null && !Boolean.TRUE.equals(state.getRunning()) && state.getExitCodeLong() != null
                     && state.getExitCodeLong() != 0) {
                 results.put("exit_code", state.getExitCodeLong());
@@ -323,26 +324,6 @@ public final class DockerRunStepType implements StepType<DockerRun> {
                 docker.removeQuietly(id);
             }
         }
-    }
-
-    /**
-     * The image a step runs: its own {@code image_tag}/{@code image_id}, else the image of the nearest upstream
-     * {@code docker_build} (or {@code docker_pull}).
-     */
-    static String image(StepContext<?> context, String imageTag, String imageId, String type) {
-        if (imageTag != null) {
-            return imageTag;
-        }
-        if (imageId != null) {
-            return imageId;
-        }
-        for (UpstreamStep up : context.upstream()) {
-            if ((up.type().equals(DockerBuild.TYPE) || up.type().equals(DockerPull.TYPE))
-                    && up.results() != null && up.results().hasNonNull("image_id")) {
-                return up.results().get("image_id").asText();
-            }
-        }
-        throw new DockerStepException(type + " has no image: set image_tag or image_id, or depend on a docker_build step");
     }
 
     /**

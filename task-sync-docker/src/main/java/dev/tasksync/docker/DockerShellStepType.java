@@ -27,11 +27,6 @@ public final class DockerShellStepType implements StepType<DockerShell> {
 
     private final DockerOps docker;
 
-    /** Uses the engine named by the DOCKER_* environment (as ServiceLoader does). */
-    public DockerShellStepType() {
-        this(DockerConnection.environmentDefault());
-    }
-
     public DockerShellStepType(DockerConnection connection) {
         this.docker = new DockerOps(connection);
     }
@@ -143,7 +138,7 @@ public final class DockerShellStepType implements StepType<DockerShell> {
         if (t != null && (t.containerId() != null || t.containerName() != null)) {
             containerId = running(t.containerId() != null ? t.containerId() : t.containerName());
         } else if (t != null) {
-            fresh = freshContainer(context, t.imageTag() != null ? t.imageTag() : t.imageId(), results);
+            fresh = freshContainer(context, StepImage.of(context, t.imageTag(), t.imageId(), DockerShell.TYPE), results);
             containerId = fresh;
         } else {
             Optional<UpstreamStep> kept = context.upstream().stream()
@@ -165,18 +160,19 @@ public final class DockerShellStepType implements StepType<DockerShell> {
         try {
             ArrayNode out = results.putArray("commands");
             Duration timeout = s.commandTimeoutSeconds() > 0 ? Duration.ofSeconds(s.commandTimeoutSeconds()) : null;
+            ContainerExec exec = new ContainerExec(docker, containerId);
             for (DockerShell.Command c : s.commands()) {
                 context.log().line("[" + c.label() + "] $ " + c.command());
                 ObjectNode r = out.addObject().put("label", c.label()).put("command", c.command());
                 Output output = new Output(context.log(), "[" + c.label() + "] ");
-                DockerOps.Exit exit;
+                ProcessExit exit;
                 List<String> env = new ArrayList<>();
                 s.env().forEach((k, v) -> env.add(k + "=" + v));
                 try {
-                    exit = docker.exec(containerId, c.command(), s.workingDir(), env, output, timeout, context::isCancelled);
-                } catch (DockerOps.Stopped stopped) {
+                    exit = exec.run(c.command(), s.workingDir(), env, output, StepWait.within(timeout, context::isCancelled));
+                } catch (StepStopped stopped) {
                     r.put("stdout", output.stdoutTail()).put("stderr", output.stderrTail())
-                            .put(stopped.timedOut ? "timed_out" : "cancelled", true);
+                            .put(stopped.resultKey(), true);
                     return StepOutcome.failure(c.label() + ": " + stopped.getMessage(), results);
                 }
                 r.put("exit_code", exit.exitCode()).put("stdout", exit.stdout()).put("stderr", exit.stderr())

@@ -14,7 +14,9 @@ import java.util.Map;
  * TaskSync ts = TaskSync.builder().embedded().stepType(DockerStepTypes.all(docker)).build();
  * }</pre>
  *
- * Without that, ServiceLoader registers the same types on the engine named by the DOCKER_* environment.
+ * Without that, ServiceLoader registers the same types ({@link DockerStepTypeProvider}) on the engine named by the
+ * DOCKER_* environment, on a connection the TaskSync instance closes when it closes. A connection given here stays
+ * the caller's: close it when done with it.
  */
 public final class DockerStepTypes {
     /** Label on every container a Docker step creates: the task id. */
@@ -46,11 +48,6 @@ public final class DockerStepTypes {
                 new DockerRubricsStepType(connection),
                 new DockerPullStepType(connection)
         };
-    }
-
-    /** The same types on the engine named by the DOCKER_* environment. */
-    public static StepType<?>[] all() {
-        return all(DockerConnection.environmentDefault());
     }
 
     /** The type keys: docker_build, docker_run, docker_shell, docker_rubrics, docker_pull. */

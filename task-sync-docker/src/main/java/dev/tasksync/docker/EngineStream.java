@@ -3,7 +3,6 @@ package dev.tasksync.docker;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /** What a streamed engine call (a build, a pull) reported, and whether it has ended. */
@@ -30,16 +29,16 @@ final class EngineStream {
     }
 
     /**
-     * Waits for the stream to end, checking for cancellation; false when the step was cancelled first.
-     * (Not the callback's awaitCompletion(timeout): that closes the stream when the time is up.)
+     * Waits for the stream to end, or for the step to be stopped (its thread interrupted); false when it was stopped
+     * first. (Not the callback's awaitCompletion(timeout): that closes the stream when the time is up.)
      */
-    boolean await(BooleanSupplier cancelled) throws InterruptedException {
-        while (!done.await(100, TimeUnit.MILLISECONDS)) {
-            if (cancelled.getAsBoolean()) {
-                return false;
-            }
+    boolean await(BooleanSupplier cancelled, String doing) {
+        try {
+            StepWait.untilStopped(cancelled).await(done, doing);
+            return true;
+        } catch (StepStopped stopped) {
+            return false;
         }
-        return true;
     }
 
     /** Throws when the engine reported errors. */

@@ -8,7 +8,10 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -23,6 +26,11 @@ final class HostShell {
     /** Per user and private (0700): another account must not plant a record that makes a worker kill its own groups. */
     private static final Path RECORDS = Path.of(System.getProperty("java.io.tmpdir"),
             "task-sync-shells-" + System.getProperty("user.name", "user"));
+    /**
+     * How long output is still read after the command exited: only what escaped its process group (no setsid, or
+     * a daemon of its own session) keeps the pipes open longer, and its output is not the command's.
+     */
+    private static final Duration OUTPUT_AFTER_EXIT = Duration.ofSeconds(5);
     private static final boolean SETSID = Files.isExecutable(Path.of("/usr/bin/setsid")) || Files.isExecutable(Path.of("/bin/setsid"));
 
     private HostShell() {
@@ -69,7 +77,7 @@ final class HostShell {
     }
 
     static Result run(String command, Path directory, StepContext<?> context, BooleanSupplier cancelled)
-            throws IOException, InterruptedException, DockerOps.Stopped {
+            throws IOException, InterruptedException, StepStopped {
         StepLog log = context.log();
         long start = System.nanoTime();
         ProcessBuilder builder = SETSID ? new ProcessBuilder("setsid", "sh", "-c", command) : new ProcessBuilder("sh", "-c", command);
@@ -90,16 +98,13 @@ final class HostShell {
         Thread out = pump(process.getInputStream(), output, false);
         Thread err = pump(process.getErrorStream(), output, true);
         try {
-            while (!process.waitFor(100, TimeUnit.MILLISECONDS)) {
-                if (cancelled.getAsBoolean()) {
-                    throw new DockerOps.Stopped(false, "cancelled while shell command '" + command + "' was running");
-                }
-            }
+            // Woken by its exit, or by the step's stop: the engine interrupts this thread.
+            StepWait.untilStopped(cancelled).await(process, "running shell command '" + command + "'");
             if (SETSID) {
                 signalGroup(process.pid(), "-KILL"); // what it left in the background ends with it
             }
-            out.join(5000);
-            err.join(5000);
+            out.join(OUTPUT_AFTER_EXIT.toMillis());
+            err.join(OUTPUT_AFTER_EXIT.toMillis());
         } finally {
             if (SETSID) {
                 signalGroup(process.pid(), "-KILL");
@@ -120,21 +125,35 @@ final class HostShell {
             return;
         }
         try {
-            Files.createDirectories(RECORDS, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectories(RECORDS, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         } catch (UnsupportedOperationException e) {
             Files.createDirectories(RECORDS);
         }
     }
 
-    /** Sends a signal to a process group with kill(1); true when some process of the group got it. */
-    private static boolean signalGroup(long pgid, String signal) throws InterruptedException {
+    /**
+     * Sends a signal to a process group with kill(1); true when some process of the group got it. Not cut short by
+     * an interrupt (a stop arriving while the group is being killed): kill(1) returns at once, and the interrupt is
+     * kept for the caller.
+     */
+    private static boolean signalGroup(long pgid, String signal) {
+        boolean interrupted = Thread.interrupted();
         try {
             Process kill = new ProcessBuilder("kill", signal, "--", "-" + pgid).redirectErrorStream(true).start();
             kill.getInputStream().readAllBytes();
-            return kill.waitFor() == 0;
+            while (true) {
+                try {
+                    return kill.waitFor() == 0;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
         } catch (IOException e) {
             return false;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -152,7 +171,7 @@ final class HostShell {
             try (in) {
                 int n;
                 while ((n = in.read(buffer)) > 0) {
-                    byte[] chunk = java.util.Arrays.copyOf(buffer, n);
+                    byte[] chunk = Arrays.copyOf(buffer, n);
                     if (stderr) {
                         output.stderr(chunk);
                     } else {

@@ -2,6 +2,8 @@ package dev.tasksync.docker;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.dockerjava.api.model.Version;
+import dev.tasksync.InvalidSettingsException;
+import dev.tasksync.RunOptions;
 import dev.tasksync.RunResult;
 import dev.tasksync.Step;
 import dev.tasksync.StepStatus;
@@ -12,6 +14,7 @@ import dev.tasksync.testing.TestDatabase;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,6 +22,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -110,7 +114,7 @@ class DockerRunIT extends DockerITBase {
                     .containsEntry(DockerStepTypes.LABEL_STEP, String.valueOf(s.id()));
             assertThat(ts.run(t.id()).step("svc").orElseThrow().executed()).isFalse();
 
-            RunResult again = ts.run(t.id(), dev.tasksync.RunOptions.defaults().withForce(true));
+            RunResult again = ts.run(t.id(), RunOptions.defaults().withForce(true));
             String id2 = results(again, "svc").get("container_id").asText();
             assertThat(id2).isNotEqualTo(id1);
             assertThat(DockerTestSupport.labelled(docker, t.id(), s.id())).containsExactly(id2);
@@ -142,8 +146,10 @@ class DockerRunIT extends DockerITBase {
         DockerRun settings = DockerRun.of(image, "sleep", "60");
         int taskId = 900_000 + (int) (System.nanoTime() % 10_000);
         AtomicBoolean cancel = new AtomicBoolean();
+        AtomicReference<Thread> stepThread = new AtomicReference<>();
         CompletableFuture<StepOutcome> outcome = CompletableFuture.supplyAsync(() -> {
             try {
+                stepThread.set(Thread.currentThread());
                 return type.execute(new TestContext<>(taskId, 1, dir, settings, cancel::get));
             } catch (Exception e) {
                 throw new RuntimeException(e);
@@ -158,6 +164,7 @@ class DockerRunIT extends DockerITBase {
         // The engine removes it by itself once it exits (like `docker run --rm`), even if this process died first.
         assertThat(docker.client().inspectContainerCmd(during.get(0)).exec().getHostConfig().getAutoRemove()).isTrue();
         cancel.set(true);
+        stepThread.get().interrupt(); // as the engine stops a step: its flag, then an interrupt of its thread
         StepOutcome o = outcome.get(20, TimeUnit.SECONDS);
         assertThat(o.succeeded()).isFalse();
         assertThat(o.error()).contains("cancelled");
@@ -279,13 +286,13 @@ class DockerRunIT extends DockerITBase {
     @Test
     void badSettingsAreRefusedAtCreateTimeNamingTheField() {
         Task t = task();
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> step(t, "bad",
+        assertThatThrownBy(() -> step(t, "bad",
                         "{\"docker_run\": {\"image_tag\": \"" + image + "\", \"mounts\": [{\"source\": \"a\", \"target\": \"rel\"}]}}"))
-                .isInstanceOf(dev.tasksync.InvalidSettingsException.class)
+                .isInstanceOf(InvalidSettingsException.class)
                 .hasMessageContaining("$.docker_run.mounts[0].target");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> step(t, "bad",
+        assertThatThrownBy(() -> step(t, "bad",
                         "{\"docker_shell\": {\"docker\": {\"image_tag\": \"x\"}, \"command\": [{\"command\": \"ls\", \"x\": \"y\"}]}}"))
-                .isInstanceOf(dev.tasksync.InvalidSettingsException.class)
+                .isInstanceOf(InvalidSettingsException.class)
                 .hasMessageContaining("$.docker_shell.command[0]");
         assertThat(ts.steps(t.id())).isEmpty();
     }
@@ -296,7 +303,7 @@ class DockerRunIT extends DockerITBase {
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process p = new ProcessBuilder(javaBin, "-Xmx128m", "-XX:+ExitOnOutOfMemoryError", "-cp", System.getProperty("java.class.path"),
                 BoundedOutputMain.class.getName(), image).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(10, TimeUnit.MINUTES)).isTrue();
         assertThat(p.exitValue()).as(out).isZero();
         assertThat(out).contains("success=true", "exit_code=0", "log_lines_cut=1", "stdout_length=" + Output.TAIL_CHARS)

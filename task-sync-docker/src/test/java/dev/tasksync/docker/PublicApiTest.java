@@ -19,7 +19,7 @@ class PublicApiTest {
             DockerStepException.class, DockerBuild.class, DockerRun.class, DockerRun.Mount.class, DockerShell.class,
             DockerShell.Target.class, DockerShell.Command.class, DockerRubrics.class, DockerRubrics.Criterion.class,
             DockerPull.class, DockerBuildStepType.class, DockerRunStepType.class, DockerShellStepType.class,
-            DockerRubricsStepType.class, DockerPullStepType.class);
+            DockerRubricsStepType.class, DockerPullStepType.class, DockerStepTypeProvider.class);
 
     @Test
     void publicSignaturesUseOnlyJdkJacksonAndTaskSyncTypes() {

@@ -8,6 +8,7 @@ import dev.tasksync.TaskSyncException;
 import dev.tasksync.UnknownStepTypeException;
 import dev.tasksync.spi.JsonSettings;
 import dev.tasksync.spi.StepType;
+import dev.tasksync.spi.StepTypeProvider;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -18,17 +19,22 @@ import java.util.Map;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 
-/** The step types known to one TaskSync instance: ServiceLoader's, then those registered in code. */
-public final class StepTypeRegistry {
+/**
+ * The step types known to one TaskSync instance: ServiceLoader's (types, and those of providers), then those
+ * registered in code. It owns the providers it loaded and closes them.
+ */
+public final class StepTypeRegistry implements AutoCloseable {
     public static final String DEPENDS_ON = "depends_on";
     /** Keys of a settings object read by the core for every type; step types never see them. */
     public static final List<String> CORE_KEYS = JsonSettings.CORE_FIELDS;
     private static final ObjectMapper MAPPER = SettingsJson.READ;
 
     private final Map<String, StepType<?>> types;
+    private final List<StepTypeProvider> providers;
 
-    private StepTypeRegistry(Map<String, StepType<?>> types) {
+    private StepTypeRegistry(Map<String, StepType<?>> types, List<StepTypeProvider> providers) {
         this.types = Map.copyOf(types);
+        this.providers = List.copyOf(providers);
     }
 
     /** Types found by ServiceLoader on the class loader, overridden by {@code explicit} ones of the same key. */
@@ -46,10 +52,41 @@ public final class StepTypeRegistry {
                 throw new TaskSyncException("could not load a step type listed in META-INF/services: " + e.getMessage(), e);
             }
         }
+        List<StepTypeProvider> providers = new ArrayList<>();
+        Iterator<StepTypeProvider> found = ServiceLoader.load(StepTypeProvider.class, loader).iterator();
+        try {
+            while (found.hasNext()) {
+                StepTypeProvider provider = found.next();
+                providers.add(provider);
+                provider.stepTypes().forEach(type -> types.put(type.key(), type));
+            }
+        } catch (ServiceConfigurationError e) {
+            closeAll(providers);
+            throw new TaskSyncException("could not load a step type provider listed in META-INF/services: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            closeAll(providers);
+            throw e;
+        }
         for (StepType<?> type : explicit) {
             types.put(type.key(), type);
         }
-        return new StepTypeRegistry(types);
+        return new StepTypeRegistry(types, providers);
+    }
+
+    /** Closes the providers ServiceLoader found (their shared connections); types registered in code stay open. */
+    @Override
+    public void close() {
+        closeAll(providers);
+    }
+
+    private static void closeAll(List<StepTypeProvider> providers) {
+        for (StepTypeProvider provider : providers) {
+            try {
+                provider.close();
+            } catch (RuntimeException e) {
+                // best effort: one provider's failure must not keep the others open
+            }
+        }
     }
 
     public Collection<String> keys() {

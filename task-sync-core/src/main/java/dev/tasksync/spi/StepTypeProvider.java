@@ -1,0 +1,23 @@
+package dev.tasksync.spi;
+
+import java.util.List;
+
+/**
+ * Step types that share something a TaskSync instance must own and close, e.g. one connection to a Docker engine
+ * for all the Docker types. Found by {@link java.util.ServiceLoader} (list it in
+ * {@code META-INF/services/dev.tasksync.spi.StepTypeProvider}); each TaskSync instance creates its own provider,
+ * asks it once for its types, and closes it when the instance closes, after its steps have stopped.
+ *
+ * <p>Types registered in code ({@code TaskSync.builder().stepType(...)}) stay their caller's: their resources are
+ * the caller's to close, as a DataSource given to {@code TaskSync.connect} is.
+ */
+public interface StepTypeProvider extends AutoCloseable {
+
+    /** The types, created once per provider; a type registered in code with the same key wins. */
+    List<StepType<?>> stepTypes();
+
+    /** Releases what the types share; called once, when the TaskSync instance closes. */
+    @Override
+    default void close() {
+    }
+}
