@@ -115,7 +115,7 @@ public final class DockerRubricsStepType implements StepType<DockerRubrics> {
         }
         String image = StepImage.of(context, s.imageTag(), s.imageId(), DockerRubrics.TYPE);
         results.put("image", image);
-        String named = DockerRunStepType.named(context, image); // messages name it by its tag
+        String named = StepImage.named(context, image); // messages name it by its tag
         if (!named.equals(image)) {
             results.put("image_tag", named);
         }

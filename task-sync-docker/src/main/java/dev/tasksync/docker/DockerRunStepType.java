@@ -189,7 +189,7 @@ public final class DockerRunStepType implements StepType<DockerRun> {
         DockerRun s = context.settings();
         String image = StepImage.of(context, s.imageTag(), s.imageId(), DockerRun.TYPE);
         results.put("image", image);
-        String named = named(context, image); // what messages call it: its tag rather than its id
+        String named = StepImage.named(context, image); // what messages call it: its tag rather than its id
         if (!named.equals(image)) {
             results.put("image_tag", named);
         }
@@ -281,7 +281,7 @@ public final class DockerRunStepType implements StepType<DockerRun> {
             }
             results.put("duration_ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
             if (!s.isOk(exit.exitCode())) {
-                return StepOutcome.failure("container " + DockerOps.shortId(id) + " (image " + label(image, named) + ") exited with "
+                return StepOutcome.failure("container " + DockerOps.shortId(id) + " (image " + StepImage.label(image, named) + ") exited with "
                         + exit.exitCode() + DockerBuildStepType.tailForMessage(exit.stderr(), exit.stdout()), results);
             }
             return StepOutcome.success(results);
@@ -310,14 +310,14 @@ public final class DockerRunStepType implements StepType<DockerRun> {
             if (state != null && !Boolean.TRUE.equals(state.getRunning()) && state.getExitCodeLong() != null
                     && state.getExitCodeLong() != 0) {
                 results.put("exit_code", state.getExitCodeLong());
-                return StepOutcome.failure("detached container " + DockerOps.shortId(id) + " (image " + label(image, named)
+                return StepOutcome.failure("detached container " + DockerOps.shortId(id) + " (image " + StepImage.label(image, named)
                         + ") exited at once with " + state.getExitCodeLong(), results);
             }
             keep = true;
             results.put("container_id", id);
             results.put("container_name", s.containerName() != null ? s.containerName()
                     : docker.inspectContainer(id).map(c -> c.getName().replaceFirst("^/", "")).orElse(null));
-            context.log().line("started container " + DockerOps.shortId(id) + " from " + label(image, named));
+            context.log().line("started container " + DockerOps.shortId(id) + " from " + StepImage.label(image, named));
             return StepOutcome.success(results);
         } finally {
             if (!keep) {
@@ -325,30 +325,4 @@ public final class DockerRunStepType implements StepType<DockerRun> {
             }
         }
     }
-
-    /**
-     * The tag an image id was built or pulled as by an upstream step of the task (which is how the user knows it),
-     * or {@code image} itself when it is a tag already or no upstream step names it.
-     */
-    static String named(StepContext<?> context, String image) {
-        if (image.startsWith("sha256:")) {
-            for (UpstreamStep up : context.upstream()) {
-                if ((up.type().equals(DockerBuild.TYPE) || up.type().equals(DockerPull.TYPE)) && up.results() != null
-                        && image.equals(up.results().path("image_id").asText(null)) && up.results().hasNonNull("image_tag")) {
-                    return up.results().get("image_tag").asText();
-                }
-            }
-        }
-        return image;
-    }
-
-    /** {@code 'my-app:1.0' (sha256:0123456789ab)} for an id known by its tag; {@code 'image'} otherwise. */
-    static String label(String image, String named) {
-        return named.equals(image) ? "'" + image + "'" : "'" + named + "' (" + shortImageId(image) + ")";
-    }
-
-    private static String shortImageId(String id) {
-        return id.startsWith("sha256:") && id.length() > 19 ? id.substring(0, 19) : id;
-    }
-
 }

@@ -216,7 +216,7 @@ public final class DockerShellStepType implements StepType<DockerShell> {
     /** Starts a labelled container of {@code image} that idles until removed. */
     String freshContainer(StepContext<?> context, String image, ObjectNode results) {
         results.put("image", image);
-        String named = DockerRunStepType.named(context, image);
+        String named = StepImage.named(context, image);
         if (!named.equals(image)) {
             results.put("image_tag", named);
         }
