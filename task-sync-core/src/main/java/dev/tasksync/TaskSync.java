@@ -404,6 +404,15 @@ public final class TaskSync implements AutoCloseable {
         return createTask(name, TaskStatus.NEW.dbValue(), null);
     }
 
+    /**
+     * Identifies this store (database server, database and schema) stably across restarts. What steps leave
+     * outside the JVM carries it (Docker containers: the label {@code dev.tasksync.store}), so that another
+     * store's steps on the same engine or host, whose tasks may have the same ids, are told apart.
+     */
+    public String storeId() {
+        return engine.storeId();
+    }
+
     /** Creates a task; a name already taken is refused with {@link DuplicateTaskException}. */
     public Task createTask(String name, String status, String localPath) {
         Fields.taskName(name);

@@ -1,8 +1,10 @@
 package dev.tasksync.docker;
 
 import com.github.dockerjava.api.model.Container;
+import dev.tasksync.TaskSync;
 import dev.tasksync.spi.StepType;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -56,20 +58,24 @@ public final class DockerStepTypes {
     }
 
     /**
-     * Ids of the containers (running or not) that Docker steps of a task created and that still exist; pass a
-     * step id to narrow it to one step, or null for the whole task.
+     * Ids of the containers (running or not) that Docker steps of a task of {@code taskSync}'s store created and that
+     * still exist; pass a step id to narrow it to one step, or null for the whole task. Containers of other stores
+     * (another database or schema whose task has the same id) are left out.
      */
-    public static List<String> containers(DockerConnection connection, int taskId, Integer stepId) {
-        Map<String, String> labels = stepId == null
-                ? Map.of(LABEL_TASK, String.valueOf(taskId))
-                : Map.of(LABEL_TASK, String.valueOf(taskId), LABEL_STEP, String.valueOf(stepId));
+    public static List<String> containers(DockerConnection connection, TaskSync taskSync, int taskId, Integer stepId) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        labels.put(LABEL_TASK, String.valueOf(taskId));
+        if (stepId != null) {
+            labels.put(LABEL_STEP, String.valueOf(stepId));
+        }
+        labels.put(LABEL_STORE, taskSync.storeId());
         return new DockerOps(connection).containersLabelled(labels).stream().map(Container::getId).toList();
     }
 
-    /** Removes every container that Docker steps of the task left (e.g. detached ones); returns how many. */
-    public static int removeContainers(DockerConnection connection, int taskId) {
+    /** Removes every container that Docker steps of the task (of {@code taskSync}'s store) left, e.g. detached ones; returns how many. */
+    public static int removeContainers(DockerConnection connection, TaskSync taskSync, int taskId) {
         DockerOps ops = new DockerOps(connection);
-        List<String> ids = containers(connection, taskId, null);
+        List<String> ids = containers(connection, taskSync, taskId, null);
         ids.forEach(ops::removeQuietly);
         return ids.size();
     }

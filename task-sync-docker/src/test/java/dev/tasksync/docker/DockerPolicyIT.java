@@ -30,7 +30,7 @@ class DockerPolicyIT extends DockerITBase {
             RunResult r = restricted.run(t.id());
             assertThat(result(r, "host").status()).isEqualTo(StepStatus.FAILED);
             assertThat(results(r, "host").get("error").asText()).contains("'/'").contains(DockerPolicy.MOUNTS_ENV);
-            assertThat(DockerTestSupport.labelled(docker, t.id(), r.step("host").orElseThrow().stepId())).isEmpty();
+            assertThat(DockerTestSupport.labelled(docker, restricted, t.id(), r.step("host").orElseThrow().stepId())).isEmpty();
             assertThat(dir.resolve("written-through-mount")).doesNotExist();
             assertThat(result(r, "build").status()).isEqualTo(StepStatus.FAILED);
             assertThat(results(r, "build").get("error").asText()).contains(DockerPolicy.HOST_SHELL_ENV);

@@ -44,7 +44,7 @@ class DockerRubricsIT extends DockerITBase {
         assertThat(c.get(2).get("points").asDouble()).isZero();
         assertThat(c.get(2).get("output").asText()).contains("No such file");
         assertThat(c.get(3).get("output").asText()).startsWith("/workspace\n");
-        assertThat(DockerTestSupport.labelled(docker, t.id(), null)).isEmpty();
+        assertThat(DockerTestSupport.labelled(docker, ts, t.id(), null)).isEmpty();
     }
 
     @Test
@@ -61,7 +61,7 @@ class DockerRubricsIT extends DockerITBase {
         assertThat(res.get("criteria")).hasSize(2);
         assertThat(res.get("criteria").get(1).get("passed").asBoolean()).isTrue();
         assertThat(res.get("passed").asBoolean()).isFalse();
-        assertThat(DockerTestSupport.labelled(docker, t.id(), null)).isEmpty();
+        assertThat(DockerTestSupport.labelled(docker, ts, t.id(), null)).isEmpty();
     }
 
     @Test
@@ -99,7 +99,7 @@ class DockerRubricsIT extends DockerITBase {
         RunResult fourth = ts.run(t.id());
         assertThat(result(fourth, "md").status()).isEqualTo(StepStatus.COMPLETED);
         assertThat(result(fourth, "json").executed()).isFalse();
-        assertThat(DockerTestSupport.labelled(docker, t.id(), null)).isEmpty();
+        assertThat(DockerTestSupport.labelled(docker, ts, t.id(), null)).isEmpty();
     }
 
     @Test
@@ -121,7 +121,7 @@ class DockerRubricsIT extends DockerITBase {
             assertThat(res.get("criteria").get(2).get("passed").asBoolean()).isTrue();
             assertThat(res.get("score").asDouble()).isEqualTo(2);
             assertThat(res.get("max_score").asDouble()).isEqualTo(6);
-            assertThat(DockerTestSupport.labelled(docker, t.id(), null)).isEmpty();
+            assertThat(DockerTestSupport.labelled(docker, ts, t.id(), null)).isEmpty();
         } finally {
             DockerTestSupport.removeImage(docker, "tsd-grader-it:1");
         }
@@ -209,6 +209,6 @@ class DockerRubricsIT extends DockerITBase {
         RunResult r = ts.run(t.id());
         assertThat(results(r, "no files").get("error").asText()).contains("absent.py");
         assertThat(results(r, "no rubric").get("error").asText()).contains("rubric file not found").contains("absent.md");
-        assertThat(DockerTestSupport.labelled(docker, t.id(), null)).isEmpty();
+        assertThat(DockerTestSupport.labelled(docker, ts, t.id(), null)).isEmpty();
     }
 }

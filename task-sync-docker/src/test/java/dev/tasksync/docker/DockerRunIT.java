@@ -47,7 +47,7 @@ class DockerRunIT extends DockerITBase {
         assertThat(res.get("duration_ms").asLong()).isPositive();
         assertThat(res.get("image_id").asText()).isEqualTo(docker.client().inspectImageCmd(image).exec().getId());
         assertThat(res.has("container_id")).isFalse();
-        assertThat(DockerTestSupport.labelled(docker, t.id(), null)).isEmpty();
+        assertThat(DockerTestSupport.labelled(docker, ts, t.id(), null)).isEmpty();
     }
 
     @Test
@@ -65,7 +65,7 @@ class DockerRunIT extends DockerITBase {
         assertThat(out.length()).isEqualTo(Output.TAIL_CHARS);
         assertThat(err).endsWith("err 2998\nerr 2999\n").doesNotContain("line ");
         assertThat(results(r, "instant").get("stdout").asText()).isEqualTo("at once\n");
-        assertThat(DockerTestSupport.labelled(docker, t.id(), null)).isEmpty();
+        assertThat(DockerTestSupport.labelled(docker, ts, t.id(), null)).isEmpty();
     }
 
     @Test
@@ -79,7 +79,7 @@ class DockerRunIT extends DockerITBase {
         assertThat(results(r, "fails").get("exit_code").asInt()).isEqualTo(4);
         assertThat(result(r, "tolerated").status()).isEqualTo(StepStatus.COMPLETED);
         assertThat(results(r, "tolerated").get("exit_code").asInt()).isEqualTo(4);
-        assertThat(DockerTestSupport.labelled(docker, t.id(), null)).isEmpty();
+        assertThat(DockerTestSupport.labelled(docker, ts, t.id(), null)).isEmpty();
     }
 
     @Test
@@ -96,6 +96,36 @@ class DockerRunIT extends DockerITBase {
         assertThat(result(r, "ro").status()).isEqualTo(StepStatus.FAILED);
         assertThat(results(r, "ro").get("stderr").asText()).containsIgnoringCase("read-only");
         assertThat(Files.exists(dir.resolve("in/new.txt"))).isFalse();
+    }
+
+    @Test
+    void containersOfAnotherStoreWhoseTaskHasTheSameIdAreNeitherListedNorRemoved() {
+        try (TaskSync other = TestDatabase.builder().stepType(DockerStepTypes.all(docker)).build()) {
+            Task mine = task();
+            Task theirs = other.createTask("other-" + System.nanoTime(), "new", dir.toString());
+            while (theirs.id() < mine.id()) { // both schemas number their tasks from 1: give them the same id
+                theirs = other.createTask("other-" + System.nanoTime(), "new", dir.toString());
+            }
+            assertThat(theirs.id()).isEqualTo(mine.id());
+            String settings = run("\"command\": [\"sh\", \"-c\", \"sleep 600\"], \"detach\": true");
+            step(mine, "svc", settings);
+            other.createStep(theirs.id(), "svc", settings);
+            assertThat(ts.storeId()).isNotEqualTo(other.storeId());
+            try {
+                String myContainer = results(ts.run(mine.id()), "svc").get("container_id").asText();
+                String theirContainer = results(other.run(theirs.id()), "svc").get("container_id").asText();
+                assertThat(DockerTestSupport.labelsOf(docker, myContainer)).containsEntry(DockerStepTypes.LABEL_STORE, ts.storeId());
+                assertThat(DockerStepTypes.containers(docker, ts, mine.id(), null)).containsExactly(myContainer);
+                assertThat(DockerStepTypes.containers(docker, other, theirs.id(), null)).containsExactly(theirContainer);
+
+                assertThat(DockerStepTypes.removeContainers(docker, ts, mine.id())).isEqualTo(1);
+                assertThat(docker.client().inspectContainerCmd(theirContainer).exec().getState().getRunning()).isTrue();
+            } finally {
+                DockerStepTypes.removeContainers(docker, ts, mine.id());
+                DockerStepTypes.removeContainers(docker, other, theirs.id());
+            }
+            assertThat(DockerStepTypes.containers(docker, other, theirs.id(), null)).isEmpty();
+        }
     }
 
     @Test
@@ -117,16 +147,16 @@ class DockerRunIT extends DockerITBase {
             RunResult again = ts.run(t.id(), RunOptions.defaults().withForce(true));
             String id2 = results(again, "svc").get("container_id").asText();
             assertThat(id2).isNotEqualTo(id1);
-            assertThat(DockerTestSupport.labelled(docker, t.id(), s.id())).containsExactly(id2);
+            assertThat(DockerTestSupport.labelled(docker, ts, t.id(), s.id())).containsExactly(id2);
             assertThat(docker.client().inspectContainerCmd(name).exec().getId()).isEqualTo(id2);
 
             docker.client().removeContainerCmd(id2).withForce(true).exec();
             assertThat(ts.plan(t.id()).steps().get(0).reason()).contains("is gone");
             assertThat(ts.run(t.id()).step("svc").orElseThrow().executed()).isTrue();
         } finally {
-            assertThat(DockerStepTypes.removeContainers(docker, t.id())).isEqualTo(1);
+            assertThat(DockerStepTypes.removeContainers(docker, ts, t.id())).isEqualTo(1);
         }
-        assertThat(DockerTestSupport.labelled(docker, t.id(), null)).isEmpty();
+        assertThat(DockerTestSupport.labelled(docker, ts, t.id(), null)).isEmpty();
     }
 
     @Test
@@ -156,10 +186,10 @@ class DockerRunIT extends DockerITBase {
             }
         });
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (DockerTestSupport.labelled(docker, taskId, 1).isEmpty() && System.nanoTime() < deadline) {
+        while (DockerTestSupport.labelledOutsideAStore(docker, taskId, 1).isEmpty() && System.nanoTime() < deadline) {
             Thread.sleep(50);
         }
-        List<String> during = DockerTestSupport.labelled(docker, taskId, 1);
+        List<String> during = DockerTestSupport.labelledOutsideAStore(docker, taskId, 1);
         assertThat(during).hasSize(1);
         // The engine removes it by itself once it exits (like `docker run --rm`), even if this process died first.
         assertThat(docker.client().inspectContainerCmd(during.get(0)).exec().getHostConfig().getAutoRemove()).isTrue();
@@ -168,7 +198,7 @@ class DockerRunIT extends DockerITBase {
         StepOutcome o = outcome.get(20, TimeUnit.SECONDS);
         assertThat(o.succeeded()).isFalse();
         assertThat(o.error()).contains("cancelled");
-        assertThat(DockerTestSupport.labelled(docker, taskId, null)).isEmpty();
+        assertThat(DockerTestSupport.labelledOutsideAStore(docker, taskId, 1)).isEmpty();
     }
 
     @Test
@@ -177,10 +207,10 @@ class DockerRunIT extends DockerITBase {
         Step s = step(t, "slow", run("\"command\": [\"sleep\", \"60\"]"));
         CompletableFuture<RunResult> running = CompletableFuture.supplyAsync(() -> ts.run(t.id()));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (DockerTestSupport.labelled(docker, t.id(), s.id()).isEmpty() && System.nanoTime() < deadline) {
+        while (DockerTestSupport.labelled(docker, ts, t.id(), s.id()).isEmpty() && System.nanoTime() < deadline) {
             Thread.sleep(50);
         }
-        assertThat(DockerTestSupport.labelled(docker, t.id(), s.id())).hasSize(1);
+        assertThat(DockerTestSupport.labelled(docker, ts, t.id(), s.id())).hasSize(1);
         ts.cancelTask(t.id());
         RunResult r = running.get(60, TimeUnit.SECONDS);
         assertThat(result(r, "slow").status()).isNotEqualTo(StepStatus.COMPLETED);
@@ -188,12 +218,12 @@ class DockerRunIT extends DockerITBase {
     }
 
     /** Cleanup after a stop happens on the step's thread: allow it a moment. */
-    static void awaitNoContainers(int taskId) throws InterruptedException {
+    void awaitNoContainers(int taskId) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!DockerTestSupport.labelled(docker, taskId, null).isEmpty() && System.nanoTime() < deadline) {
+        while (!DockerTestSupport.labelled(docker, ts, taskId, null).isEmpty() && System.nanoTime() < deadline) {
             Thread.sleep(100);
         }
-        assertThat(DockerTestSupport.labelled(docker, taskId, null)).isEmpty();
+        assertThat(DockerTestSupport.labelled(docker, ts, taskId, null)).isEmpty();
     }
 
     @Test
@@ -212,7 +242,7 @@ class DockerRunIT extends DockerITBase {
                 .contains("/no/such/binary").contains(docker.host());
         assertThat(r.count(StepStatus.FAILED)).isEqualTo(2);
         assertThat(ts.steps(t.id())).hasSize(2);
-        assertThat(DockerTestSupport.labelled(docker, t.id(), null)).isEmpty();
+        assertThat(DockerTestSupport.labelled(docker, ts, t.id(), null)).isEmpty();
     }
 
     @Test
@@ -232,7 +262,7 @@ class DockerRunIT extends DockerITBase {
             assertThat(result(r, "run").status()).isEqualTo(StepStatus.COMPLETED);
             assertThat(results(r, "fails").get("exit_code").asInt()).isEqualTo(5);
             assertThat(result(r, "fails").status()).isEqualTo(StepStatus.FAILED);
-            assertThat(DockerTestSupport.labelled(docker, t.id(), null)).isEmpty();
+            assertThat(DockerTestSupport.labelled(docker, ts, t.id(), null)).isEmpty();
         }
         assertThat(new DockerOps(docker).autoRemoves()).isTrue();
     }

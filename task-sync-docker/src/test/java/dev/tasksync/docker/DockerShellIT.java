@@ -42,13 +42,13 @@ class DockerShellIT extends DockerITBase {
             assertThat(commands.get(1).get("label").asText()).isEqualTo("run_tests");
             assertThat(commands.get(1).get("stdout").asText()).isEqualTo("tests ok\n");
             assertThat(commands.get(1).get("exit_code").asInt()).isZero();
-            assertThat(DockerTestSupport.labelled(docker, t.id(), null)).containsExactly(container);
+            assertThat(DockerTestSupport.labelled(docker, ts, t.id(), null)).containsExactly(container);
             assertThat(DockerTestSupport.labelsOf(docker, container))
                     .containsEntry(DockerStepTypes.LABEL_TASK, String.valueOf(t.id()))
                     .containsEntry(DockerStepTypes.LABEL_STEP, String.valueOf(run.id()));
             assertThat(shell.id()).isPositive();
         } finally {
-            DockerStepTypes.removeContainers(docker, t.id());
+            DockerStepTypes.removeContainers(docker, ts, t.id());
             DockerTestSupport.removeImage(docker, "tsd-handoff:1");
         }
     }
@@ -74,9 +74,9 @@ class DockerShellIT extends DockerITBase {
                     .isEqualTo(results(r, "test").get("image_id").asText());
             assertThat(inspected.get("commands").get(0).get("stdout").asText()).isEqualTo("from the build\n");
             assertThat(ts.history(shell.id()).get(0).logTail()).contains("a fresh container of the image of docker_run 'test'");
-            assertThat(DockerTestSupport.labelled(docker, t.id(), null)).isEmpty();
+            assertThat(DockerTestSupport.labelled(docker, ts, t.id(), null)).isEmpty();
         } finally {
-            DockerStepTypes.removeContainers(docker, t.id());
+            DockerStepTypes.removeContainers(docker, ts, t.id());
             DockerTestSupport.removeImage(docker, "tsd-attached:1");
         }
     }
@@ -121,7 +121,7 @@ class DockerShellIT extends DockerITBase {
         assertThat(res.get("fresh_container").asBoolean()).isTrue();
         assertThat(res.get("commands").get(0).get("stdout").asText()).contains("sh -c");
         assertThat(res.get("commands").get(1).get("stdout").asText()).isEqualTo("second\n");
-        assertThat(DockerTestSupport.labelled(docker, t.id(), s.id())).isEmpty();
+        assertThat(DockerTestSupport.labelled(docker, ts, t.id(), s.id())).isEmpty();
     }
 
     @Test
@@ -135,7 +135,7 @@ class DockerShellIT extends DockerITBase {
         assertThat(res.get("error").asText()).contains("timed out after 1 s");
         assertThat(res.get("commands").get(0).get("timed_out").asBoolean()).isTrue();
         assertThat(res.get("commands").get(0).get("stdout").asText()).isEqualTo("started\n");
-        assertThat(DockerTestSupport.labelled(docker, t.id(), null)).isEmpty();
+        assertThat(DockerTestSupport.labelled(docker, ts, t.id(), null)).isEmpty();
     }
 
     @Test
@@ -151,7 +151,7 @@ class DockerShellIT extends DockerITBase {
         assertThat(results(r, "command not found").get("commands").get(0).get("exit_code").asInt()).isEqualTo(127);
         assertThat(results(r, "command not found").get("error").asText()).contains("no-such-tool").contains("127");
         assertThat(r.count(StepStatus.FAILED)).isEqualTo(3);
-        assertThat(DockerTestSupport.labelled(docker, t.id(), null)).isEmpty();
+        assertThat(DockerTestSupport.labelled(docker, ts, t.id(), null)).isEmpty();
         assertThat(List.of(r.taskStatus())).containsExactly("failed");
     }
 }

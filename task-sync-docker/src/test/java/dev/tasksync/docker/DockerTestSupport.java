@@ -2,6 +2,7 @@ package dev.tasksync.docker;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.BuildImageResultCallback;
+import dev.tasksync.TaskSync;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
@@ -110,9 +111,15 @@ final class DockerTestSupport {
         }
     }
 
-    /** Containers carrying the task's (and optionally the step's) labels. */
-    static List<String> labelled(DockerConnection c, int taskId, Integer stepId) {
-        return DockerStepTypes.containers(c, taskId, stepId);
+    /** Containers carrying the task's (and optionally the step's) labels, of {@code ts}'s store only. */
+    static List<String> labelled(DockerConnection c, TaskSync ts, int taskId, Integer stepId) {
+        return DockerStepTypes.containers(c, ts, taskId, stepId);
+    }
+
+    /** Containers a step type run outside any store (a TestContext, no store label) made for this task and step. */
+    static List<String> labelledOutsideAStore(DockerConnection c, int taskId, int stepId) {
+        return new DockerOps(c).containersLabelled(Map.of(DockerStepTypes.LABEL_TASK, String.valueOf(taskId),
+                DockerStepTypes.LABEL_STEP, String.valueOf(stepId))).stream().map(x -> x.getId()).toList();
     }
 
     static Map<String, String> labelsOf(DockerConnection c, String containerId) {

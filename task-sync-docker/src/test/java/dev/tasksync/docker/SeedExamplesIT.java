@@ -127,8 +127,8 @@ class SeedExamplesIT extends DockerITBase {
         JsonNode g = results(graded, "Grade Submission");
         assertThat(g.get("score").asDouble()).isEqualTo(1.0);
         assertThat(g.get("max_score").asDouble()).isEqualTo(1.0);
-        assertThat(DockerTestSupport.labelled(docker, task1.id(), null)).isEmpty();
-        assertThat(DockerTestSupport.labelled(docker, task2.id(), null)).isEmpty();
+        assertThat(DockerTestSupport.labelled(docker, ts, task1.id(), null)).isEmpty();
+        assertThat(DockerTestSupport.labelled(docker, ts, task2.id(), null)).isEmpty();
     }
 
     @Test
@@ -217,6 +217,6 @@ class SeedExamplesIT extends DockerITBase {
         assertThat(result(again, "grade").executed()).isTrue();
         assertThat(result(again, "build").executed()).isFalse();
         assertThat(results(again, "grade").get("score").asDouble()).isZero();
-        assertThat(DockerTestSupport.labelled(docker, t.id(), null)).isEmpty();
+        assertThat(DockerTestSupport.labelled(docker, ts, t.id(), null)).isEmpty();
     }
 }

@@ -99,7 +99,7 @@ class StepStopIT extends DockerITBase {
         assertThat(o.error()).contains("cancelled");
         assertThat(o.results().path("cancelled").asBoolean()).isTrue();
         assertThat(o.results().has("exit_code")).isFalse(); // it did not end by itself
-        assertThat(DockerTestSupport.labelled(docker, TASK, 2)).isEmpty();
+        assertThat(DockerTestSupport.labelled(docker, ts, TASK, 2)).isEmpty();
         assertThat(run.flag.looks.get()).isLessThanOrEqualTo(10);
     }
 
@@ -114,7 +114,7 @@ class StepStopIT extends DockerITBase {
         assertThat(o.error()).contains("cancelled");
         assertThat(o.results().get("commands").get(0).path("cancelled").asBoolean()).isTrue();
         assertThat(o.results().get("commands").get(0).has("exit_code")).isFalse();
-        assertThat(DockerTestSupport.labelled(docker, TASK, 3)).isEmpty();
+        assertThat(DockerTestSupport.labelled(docker, ts, TASK, 3)).isEmpty();
         assertThat(run.flag.looks.get()).isLessThanOrEqualTo(10);
     }
 

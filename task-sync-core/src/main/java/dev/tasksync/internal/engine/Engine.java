@@ -84,7 +84,7 @@ public final class Engine implements AutoCloseable {
      * Tells this store (server, database, schema) apart from others whose steps share a Docker engine or a host,
      * stably across restarts: what a step leaves running there is found again by its next attempt, and only by it.
      */
-    String storeId() {
+    public String storeId() {
         if (storeId == null) {
             StringBuilder id = new StringBuilder(String.valueOf(dsl.fetchValue(
                     "SELECT current_database() || '|' || coalesce(host(inet_server_addr()), 'socket') || '|' || current_setting('port')")));
