@@ -61,7 +61,7 @@ class StatusTransitionsTest {
     void aChangeTheTableDoesNotAllowIsRefusedWhereTheStatementIsBuilt() {
         assertThat(StatusTransitions.step(NEW, ACTIVE)).isEqualTo("active");
         assertThatThrownBy(() -> StatusTransitions.step(COMPLETED, FAILED)).isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("COMPLETED to FAILED");
+                .hasMessageContaining("from completed to failed");
         assertThatThrownBy(() -> StatusTransitions.step(EnumSet.of(NEW, SKIPPED), ACTIVE)).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("SKIPPED to ACTIVE");
     }
