@@ -63,7 +63,7 @@ class StatusTransitionsTest {
         assertThatThrownBy(() -> StatusTransitions.step(COMPLETED, FAILED)).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("from completed to failed");
         assertThatThrownBy(() -> StatusTransitions.step(EnumSet.of(NEW, SKIPPED), ACTIVE)).isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("SKIPPED to ACTIVE");
+                .hasMessageContaining("skipped to active");
     }
 
     @Test
