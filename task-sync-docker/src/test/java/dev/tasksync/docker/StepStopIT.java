@@ -124,7 +124,7 @@ class StepStopIT extends DockerITBase {
         Files.writeString(dir.resolve("ctx/Dockerfile"), "FROM scratch\n");
         DockerBuild settings = DockerBuild.of("tsd-stop-it:1").withContext("ctx").withShell("echo started; sleep 600");
         Running run = start(new DockerBuildStepType(docker), settings, 4);
-        awaitLine(run, "$ started");
+        awaitLine(run, "started"); // the output bare: only the command has "$ "
         run.stop();
         StepOutcome o = run.await();
         assertThat(o.succeeded()).isFalse();
