@@ -34,11 +34,6 @@ public enum AttemptOutcome {
     }
 
     public static AttemptOutcome fromDb(String value) {
-        for (AttemptOutcome o : ALL) {
-            if (o.dbValue.equals(value)) {
-                return o;
-            }
-        }
-        throw new TaskSyncException("unknown attempt outcome '" + value + "'");
+        return StoredNames.fromDb(ALL, AttemptOutcome::dbValue, value, "attempt outcome");
     }
 }

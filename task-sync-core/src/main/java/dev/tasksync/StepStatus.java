@@ -33,11 +33,6 @@ public enum StepStatus {
     }
 
     public static StepStatus fromDb(String value) {
-        for (StepStatus s : ALL) {
-            if (s.dbValue.equals(value)) {
-                return s;
-            }
-        }
-        throw new TaskSyncException("unknown step status '" + value + "'");
+        return StoredNames.fromDb(ALL, StepStatus::dbValue, value, "step status");
     }
 }

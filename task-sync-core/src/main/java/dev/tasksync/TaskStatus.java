@@ -31,11 +31,6 @@ public enum TaskStatus {
     }
 
     public static TaskStatus fromDb(String value) {
-        for (TaskStatus s : ALL) {
-            if (s.dbValue.equals(value)) {
-                return s;
-            }
-        }
-        throw new TaskSyncException("unknown task status '" + value + "'");
+        return StoredNames.fromDb(ALL, TaskStatus::dbValue, value, "task status");
     }
 }

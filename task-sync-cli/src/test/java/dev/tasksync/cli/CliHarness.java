@@ -10,6 +10,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /** Runs CLI commands in-process against the test database, each harness in its own schema. */
 final class CliHarness implements AutoCloseable {
     record Result(int code, String out, String err) {
@@ -37,6 +39,13 @@ final class CliHarness implements AutoCloseable {
 
     Result run(String... args) {
         return runWithInput("", args);
+    }
+
+    /** Runs a command that must succeed (exit 0); a failure shows its whole output. */
+    Result ok(String... args) {
+        Result r = run(args);
+        assertThat(r.code()).as(r.toString()).isZero();
+        return r;
     }
 
     Result runWithInput(String stdin, String... args) {

@@ -36,49 +36,43 @@ class CommandsIT {
         cli.close();
     }
 
-    private CliHarness.Result ok(String... args) {
-        CliHarness.Result r = cli.run(args);
-        assertThat(r.code()).as(r.toString()).isZero();
-        return r;
-    }
-
     private int task(String name) {
-        ok("task", "create", "--name", name, "--local-path", dir.toString());
+        cli.ok("task", "create", "--name", name, "--local-path", dir.toString());
         return cli.api.findTask(name).orElseThrow().id();
     }
 
     @Test
     void taskCreateListShowAndJson() throws IOException {
-        CliHarness.Result created = ok("task", "create", "--name", "build", "--status", "active", "--local-path", "/src/app");
+        CliHarness.Result created = cli.ok("task", "create", "--name", "build", "--status", "active", "--local-path", "/src/app");
         assertThat(created.out()).contains("Created task").contains("'build'");
         Task t = cli.api.findTask("build").orElseThrow();
         assertThat(t.status()).isEqualTo("active");
         assertThat(t.localPath()).isEqualTo("/src/app");
 
-        CliHarness.Result list = ok("task", "list");
+        CliHarness.Result list = cli.ok("task", "list");
         assertThat(list.out().lines().findFirst().orElseThrow()).startsWith("ID").contains("NAME").contains("STATUS");
         assertThat(list.out()).contains("build").contains("/src/app");
 
-        JsonNode json = JSON.readTree(ok("task", "list", "--json").out());
+        JsonNode json = JSON.readTree(cli.ok("task", "list", "--json").out());
         assertThat(json.isArray()).isTrue();
         assertThat(json.get(0).get("id").asInt()).isEqualTo(t.id());
         assertThat(json.get(0).get("name").asText()).isEqualTo("build");
         assertThat(json.get(0).get("local_path").asText()).isEqualTo("/src/app");
 
-        ok("step", "create", "--task", "build", "--title", "Check", "--settings", "{\"file_exists\": \"a.txt\"}");
-        JsonNode shown = JSON.readTree(ok("task", "show", "build", "--json").out());
+        cli.ok("step", "create", "--task", "build", "--title", "Check", "--settings", "{\"file_exists\": \"a.txt\"}");
+        JsonNode shown = JSON.readTree(cli.ok("task", "show", "build", "--json").out());
         assertThat(shown.get("name").asText()).isEqualTo("build");
         assertThat(shown.get("steps").get(0).get("settings")).isEqualTo(JSON.readTree("{\"file_exists\": \"a.txt\"}"));
-        assertThat(ok("task", "show", String.valueOf(t.id())).out()).contains("Task " + t.id() + ": build").contains("Check");
+        assertThat(cli.ok("task", "show", String.valueOf(t.id())).out()).contains("Task " + t.id() + ": build").contains("Check");
     }
 
     @Test
     void stepCreateStoresTheSettingsExactlyFromArgumentFileAndStdin() throws IOException {
         int id = task("t");
         String inline = "{\n  \"file_exists\": [\n    \"main.go\",\n    \"go.mod\"\n  ]\n}";
-        ok("step", "create", "--task-id", String.valueOf(id), "--title", "Check for source files", "--settings", inline);
+        cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "Check for source files", "--settings", inline);
         Path file = Files.writeString(dir.resolve("s.json"), "{\"file_exists\": \"from-file.txt\"}");
-        ok("step", "create", "--task-id", String.valueOf(id), "--title", "From file", "--settings", "@" + file);
+        cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "From file", "--settings", "@" + file);
         CliHarness.Result fromStdin = cli.runWithInput("{\"file_exists\": [\"stdin.txt\"]}",
                 "step", "create", "--task", "t", "--title", "From stdin", "--settings", "-", "--json");
         assertThat(fromStdin.code()).as(fromStdin.toString()).isZero();
@@ -90,25 +84,25 @@ class CommandsIT {
         assertThat(steps.get(1).settings()).isEqualTo(JSON.readTree("{\"file_exists\": \"from-file.txt\"}"));
         assertThat(steps.get(2).settings()).isEqualTo(JSON.readTree("{\"file_exists\": [\"stdin.txt\"]}"));
 
-        JsonNode list = JSON.readTree(ok("step", "list", "--task-id", String.valueOf(id), "--json").out());
+        JsonNode list = JSON.readTree(cli.ok("step", "list", "--task-id", String.valueOf(id), "--json").out());
         assertThat(list).hasSize(3);
         assertThat(list.get(1).get("type").asText()).isEqualTo("file_exists");
-        assertThat(ok("step", "show", String.valueOf(steps.get(0).id())).out()).contains("main.go").contains("results:");
+        assertThat(cli.ok("step", "show", String.valueOf(steps.get(0).id())).out()).contains("main.go").contains("results:");
     }
 
     @Test
     void stepEditSetRemoveKeyAndReplace() throws IOException {
         int id = task("t");
-        ok("step", "create", "--task-id", String.valueOf(id), "--title", "A", "--settings", "{\"file_exists\": [\"a\", \"b\"]}");
+        cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "A", "--settings", "{\"file_exists\": [\"a\", \"b\"]}");
         int a = cli.api.steps(id).get(0).id();
-        ok("step", "create", "--task-id", String.valueOf(id), "--title", "B",
+        cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "B",
                 "--settings", "{\"file_exists\": [\"x\"]}");
         int b = cli.api.steps(id).get(1).id();
 
-        ok("step", "edit", String.valueOf(a), "--set", "file_exists[1]=c", "--set", "file_exists[2]=d");
+        cli.ok("step", "edit", String.valueOf(a), "--set", "file_exists[1]=c", "--set", "file_exists[2]=d");
         assertThat(cli.api.step(a).settings()).isEqualTo(JSON.readTree("{\"file_exists\": [\"a\", \"c\", \"d\"]}"));
 
-        ok("step", "edit", String.valueOf(a), "--remove-key", "file_exists[0]", "--title", "A2");
+        cli.ok("step", "edit", String.valueOf(a), "--remove-key", "file_exists[0]", "--title", "A2");
         assertThat(cli.api.step(a).settings()).isEqualTo(JSON.readTree("{\"file_exists\": [\"c\", \"d\"]}"));
         assertThat(cli.api.step(a).title()).isEqualTo("A2");
 
@@ -118,7 +112,7 @@ class CommandsIT {
         assertThat(refused.err()).contains("error:");
         assertThat(cli.api.step(b).settings()).isEqualTo(JSON.readTree("{\"file_exists\": [\"x\"]}"));
 
-        ok("step", "edit", String.valueOf(b), "--settings", "{\"file_exists\": \"only.txt\"}");
+        cli.ok("step", "edit", String.valueOf(b), "--settings", "{\"file_exists\": \"only.txt\"}");
         assertThat(cli.api.step(b).settings()).isEqualTo(JSON.readTree("{\"file_exists\": \"only.txt\"}"));
 
         CliHarness.Result nothing = cli.run("step", "edit", String.valueOf(b));
@@ -134,15 +128,15 @@ class CommandsIT {
     void aStepWhoseStoredSettingsDoNotParseFailsAloneInPlanAndRun() throws IOException {
         int id = task("unreadable");
         Files.writeString(dir.resolve("present.txt"), "x");
-        ok("step", "create", "--task-id", String.valueOf(id), "--title", "Present", "--settings", "{\"file_exists\": \"present.txt\"}");
-        ok("step", "create", "--task-id", String.valueOf(id), "--title", "Infinite", "--settings",
+        cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "Present", "--settings", "{\"file_exists\": \"present.txt\"}");
+        cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "Infinite", "--settings",
                 "{\"docker_run\": {\"image_tag\": \"app:1\", \"timeout_seconds\": 5}}");
         int infinite = cli.api.steps(id).get(1).id();
         // what a version that accepted 1e400 stored
         Rows.execute(cli.api, "UPDATE ${schema}.steps SET settings = jsonb_set(settings, '{docker_run,timeout_seconds}', '\"Infinity\"')"
                 + " WHERE id = " + infinite);
 
-        CliHarness.Result plan = ok("plan", "--task-id", String.valueOf(id));
+        CliHarness.Result plan = cli.ok("plan", "--task-id", String.valueOf(id));
         assertThat(plan.out()).contains("Present").contains("$.docker_run.timeout_seconds");
 
         CliHarness.Result run = cli.run("run", "--task-id", String.valueOf(id));
@@ -150,7 +144,7 @@ class CommandsIT {
         assertThat(cli.api.steps(id)).extracting(Step::status).containsExactly(StepStatus.COMPLETED, StepStatus.FAILED);
         assertThat(cli.api.history(infinite)).hasSize(1);
         assertThat(cli.api.history(infinite).get(0).error()).contains("$.docker_run.timeout_seconds");
-        CliHarness.Result show = ok("step", "show", String.valueOf(infinite));
+        CliHarness.Result show = cli.ok("step", "show", String.valueOf(infinite));
         assertThat(show.out()).contains("Infinity");
     }
 
@@ -158,8 +152,8 @@ class CommandsIT {
     void runShowsProgressAndExitsOneOnFailureZeroOnSuccess() throws IOException {
         int id = task("r");
         Files.writeString(dir.resolve("present.txt"), "x");
-        ok("step", "create", "--task-id", String.valueOf(id), "--title", "Present", "--settings", "{\"file_exists\": \"present.txt\"}");
-        ok("step", "create", "--task-id", String.valueOf(id), "--title", "Missing", "--settings", "{\"file_exists\": \"missing.txt\"}");
+        cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "Present", "--settings", "{\"file_exists\": \"present.txt\"}");
+        cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "Missing", "--settings", "{\"file_exists\": \"missing.txt\"}");
 
         CliHarness.Result failed = cli.run("run", "--task-id", String.valueOf(id));
         assertThat(failed.code()).as(failed.toString()).isEqualTo(1);
@@ -167,7 +161,7 @@ class CommandsIT {
                 .contains("failed").contains("'Missing'").contains("FAILED");
         assertThat(cli.api.steps(id)).extracting(Step::status).containsExactly(StepStatus.COMPLETED, StepStatus.FAILED);
 
-        CliHarness.Result plan = ok("plan", "--task-id", String.valueOf(id));
+        CliHarness.Result plan = cli.ok("plan", "--task-id", String.valueOf(id));
         assertThat(plan.out()).contains("up to date").contains("failed last time");
 
         Files.writeString(dir.resolve("missing.txt"), "now here");
@@ -180,9 +174,9 @@ class CommandsIT {
         assertThat(json.get("steps").get(1).get("status").asText()).isEqualTo("completed");
 
         int present = cli.api.steps(id).get(0).id();
-        ok("step", "reset", String.valueOf(present));
+        cli.ok("step", "reset", String.valueOf(present));
         assertThat(cli.api.step(present).status()).isEqualTo(StepStatus.NEW);
-        CliHarness.Result forced = ok("run", "--task-id", String.valueOf(id), "--force", "--json");
+        CliHarness.Result forced = cli.ok("run", "--task-id", String.valueOf(id), "--force", "--json");
         JsonNode forcedJson = JSON.readTree(forced.out());
         assertThat(forcedJson.get("steps").get(0).get("executed").asBoolean()).isTrue();
         assertThat(forcedJson.get("steps").get(1).get("executed").asBoolean()).isTrue();
@@ -192,14 +186,14 @@ class CommandsIT {
     void runSaysWhichStepWaitsForAnotherWorkersLeaseAndUntilWhen() throws IOException {
         int id = task("held");
         Files.writeString(dir.resolve("present.txt"), "x");
-        ok("step", "create", "--task-id", String.valueOf(id), "--title", "Held", "--settings", "{\"file_exists\": \"present.txt\"}");
+        cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "Held", "--settings", "{\"file_exists\": \"present.txt\"}");
         int step = cli.api.steps(id).get(0).id();
         // Another worker, alive as far as the database knows (it recorded no session), holds the step for two more seconds.
         Rows.execute(cli.api, "UPDATE ${schema}.steps SET status = 'active', attempt = 1, lease_owner = 'other-worker', "
                 + "lease_expires_at = now() + interval '2 seconds', started_at = now() WHERE id = " + step);
         Rows.execute(cli.api, "INSERT INTO ${schema}.step_runs (step_id, attempt, worker_id, started_at) VALUES (" + step + ", 1, 'other-worker', now())");
 
-        CliHarness.Result r = ok("run", "--task-id", String.valueOf(id));
+        CliHarness.Result r = cli.ok("run", "--task-id", String.valueOf(id));
         assertThat(r.out()).containsPattern("waiting +" + step + " 'Held': held by worker other-worker, lease until \\d\\d:\\d\\d:\\d\\d");
         assertThat(r.out().indexOf("waiting")).isLessThan(r.out().indexOf("completed"));
         assertThat(cli.api.history(step)).extracting(dev.tasksync.StepRun::outcome).containsExactly("abandoned", "completed");
@@ -210,16 +204,16 @@ class CommandsIT {
         CliHarness.Result none = cli.run("run");
         assertThat(none.code()).isEqualTo(2);
         assertThat(none.err()).contains("no tasks");
-        assertThat(ok("run", "--all").out()).contains("No tasks to run.");
-        assertThat(JSON.readTree(ok("run", "--all", "--json").out())).isEmpty();
+        assertThat(cli.ok("run", "--all").out()).contains("No tasks to run.");
+        assertThat(JSON.readTree(cli.ok("run", "--all", "--json").out())).isEmpty();
         int one = task("one");
-        ok("step", "create", "--task-id", String.valueOf(one), "--title", "A", "--settings", "{\"sleep\": {\"millis\": 1}}");
-        assertThat(ok("run").out()).contains("'one'");
+        cli.ok("step", "create", "--task-id", String.valueOf(one), "--title", "A", "--settings", "{\"sleep\": {\"millis\": 1}}");
+        assertThat(cli.ok("run").out()).contains("'one'");
         task("two");
         CliHarness.Result ambiguous = cli.run("run");
         assertThat(ambiguous.code()).isEqualTo(2);
         assertThat(ambiguous.err()).contains("--task-id");
-        JsonNode all = JSON.readTree(ok("run", "--all", "--json", "--concurrency", "2").out());
+        JsonNode all = JSON.readTree(cli.ok("run", "--all", "--json", "--concurrency", "2").out());
         assertThat(all).hasSize(2);
         assertThat(all.get(0).get("task_name").asText()).isEqualTo("one");
     }
@@ -227,24 +221,24 @@ class CommandsIT {
     @Test
     void graphDotAndMermaidShowTheDependencies() {
         int id = task("g");
-        ok("step", "create", "--task-id", String.valueOf(id), "--title", "First", "--settings", "{\"sleep\": {\"millis\": 1}}");
+        cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "First", "--settings", "{\"sleep\": {\"millis\": 1}}");
         int first = cli.api.steps(id).get(0).id();
-        ok("step", "create", "--task-id", String.valueOf(id), "--title", "Second",
+        cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "Second",
                 "--settings", "{\"sleep\": {\"millis\": 1, \"depends_on\": [{\"id\": " + first + "}]}}");
         int second = cli.api.steps(id).get(1).id();
         assertThat(cli.api.step(second).dependsOn()).containsExactly(first);
-        CliHarness.Result dot = ok("graph", "--task-id", String.valueOf(id));
+        CliHarness.Result dot = cli.ok("graph", "--task-id", String.valueOf(id));
         assertThat(dot.out()).contains("digraph").contains("First").contains("Second").contains("->");
-        CliHarness.Result mermaid = ok("graph", "--task", "g", "--format", "mermaid");
+        CliHarness.Result mermaid = cli.ok("graph", "--task", "g", "--format", "mermaid");
         assertThat(mermaid.out()).contains("graph").contains("Second").contains("-->");
     }
 
     @Test
     void aFailureSkipsWhatDependsOnIt() throws IOException {
         int id = task("f");
-        ok("step", "create", "--task-id", String.valueOf(id), "--title", "Boom", "--settings", "{\"fail\": {\"message\": \"kaput\"}}");
+        cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "Boom", "--settings", "{\"fail\": {\"message\": \"kaput\"}}");
         int boom = cli.api.steps(id).get(0).id();
-        ok("step", "create", "--task-id", String.valueOf(id), "--title", "After",
+        cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "After",
                 "--settings", "{\"sleep\": {\"millis\": 1, \"depends_on\": [{\"id\": " + boom + "}]}}");
         CliHarness.Result r = cli.run("run", "--task-id", String.valueOf(id), "--json");
         assertThat(r.code()).as(r.toString()).isEqualTo(1);
@@ -260,14 +254,14 @@ class CommandsIT {
     @Test
     void stepHistoryListsEveryAttempt() throws IOException {
         int id = task("h");
-        ok("step", "create", "--task-id", String.valueOf(id), "--title", "Boom", "--settings", "{\"fail\": {\"message\": \"kaput\"}}");
+        cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "Boom", "--settings", "{\"fail\": {\"message\": \"kaput\"}}");
         int step = cli.api.steps(id).get(0).id();
-        assertThat(ok("step", "history", String.valueOf(step)).out()).contains("has not run yet");
+        assertThat(cli.ok("step", "history", String.valueOf(step)).out()).contains("has not run yet");
         assertThat(cli.run("run", "--task-id", String.valueOf(id)).code()).isEqualTo(1);
         assertThat(cli.run("run", "--task-id", String.valueOf(id)).code()).isEqualTo(1);
-        CliHarness.Result table = ok("step", "history", String.valueOf(step));
+        CliHarness.Result table = cli.ok("step", "history", String.valueOf(step));
         assertThat(table.out()).contains("ATTEMPT").contains("kaput");
-        JsonNode json = JSON.readTree(ok("step", "history", String.valueOf(step), "--json").out());
+        JsonNode json = JSON.readTree(cli.ok("step", "history", String.valueOf(step), "--json").out());
         assertThat(json).hasSize(2);
         assertThat(json.get(0).get("attempt").asInt()).isEqualTo(1);
         assertThat(json.get(1).get("attempt").asInt()).isEqualTo(2);
@@ -278,12 +272,12 @@ class CommandsIT {
     @Test
     void submitQueuesForWorkersAndCancelStopsIt() throws IOException {
         int id = task("q");
-        ok("step", "create", "--task-id", String.valueOf(id), "--title", "A", "--settings", "{\"sleep\": {\"millis\": 1}}");
-        ok("step", "create", "--task-id", String.valueOf(id), "--title", "B", "--settings", "{\"sleep\": {\"millis\": 1}}");
-        JsonNode plan = JSON.readTree(ok("submit", "--task-id", String.valueOf(id), "--json").out());
+        cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "A", "--settings", "{\"sleep\": {\"millis\": 1}}");
+        cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "B", "--settings", "{\"sleep\": {\"millis\": 1}}");
+        JsonNode plan = JSON.readTree(cli.ok("submit", "--task-id", String.valueOf(id), "--json").out());
         assertThat(plan.get("steps")).hasSize(2);
         assertThat(plan.get("steps").get(0).get("will_run").asBoolean()).isTrue();
-        CliHarness.Result cancelled = ok("cancel", "--task", "q");
+        CliHarness.Result cancelled = cli.ok("cancel", "--task", "q");
         assertThat(cancelled.out()).contains("Cancelled 2 steps");
         assertThat(cli.api.steps(id)).extracting(Step::status).containsOnly(StepStatus.CANCELLED);
         CliHarness.Result missing = cli.run("cancel", "--step-id", "99999");
@@ -294,7 +288,7 @@ class CommandsIT {
     @Test
     void interruptingARunCancelsItsRunningStep() throws Exception {
         int id = task("long");
-        ok("step", "create", "--task-id", String.valueOf(id), "--title", "Long", "--settings", "{\"sleep\": {\"millis\": 60000}}");
+        cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "Long", "--settings", "{\"sleep\": {\"millis\": 60000}}");
         java.util.concurrent.atomic.AtomicReference<CliHarness.Result> result = new java.util.concurrent.atomic.AtomicReference<>();
         Thread runner = new Thread(() -> result.set(cli.run("run", "--task-id", String.valueOf(id))));
         runner.start();
@@ -313,7 +307,7 @@ class CommandsIT {
     @Test
     void deleteAsksUnlessYes() {
         int id = task("d");
-        ok("step", "create", "--task-id", String.valueOf(id), "--title", "A", "--settings", "{\"file_exists\": \"a\"}");
+        cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "A", "--settings", "{\"file_exists\": \"a\"}");
         CliHarness.Result no = cli.runWithInput("n\n", "task", "delete", String.valueOf(id));
         assertThat(no.code()).isEqualTo(1);
         assertThat(no.out()).contains("Not deleted");
@@ -326,11 +320,11 @@ class CommandsIT {
         assertThat(cli.api.findTask("d")).isEmpty();
 
         int again = task("d2");
-        ok("step", "create", "--task-id", String.valueOf(again), "--title", "A", "--settings", "{\"file_exists\": \"a\"}");
+        cli.ok("step", "create", "--task-id", String.valueOf(again), "--title", "A", "--settings", "{\"file_exists\": \"a\"}");
         int step = cli.api.steps(again).get(0).id();
-        ok("step", "delete", String.valueOf(step));
+        cli.ok("step", "delete", String.valueOf(step));
         assertThat(cli.api.steps(again)).isEmpty();
-        ok("task", "delete", String.valueOf(again), "--yes");
+        cli.ok("task", "delete", String.valueOf(again), "--yes");
         assertThat(Rows.of(cli.api, "tasks")).isEmpty();
         assertThat(Rows.of(cli.api, "steps")).isEmpty();
     }
@@ -338,9 +332,9 @@ class CommandsIT {
     @Test
     void deletingATaskWhoseStepsDependOnEachOtherDeletesEverything() {
         int id = task("d");
-        ok("step", "create", "--task-id", String.valueOf(id), "--title", "A", "--settings", "{\"file_exists\": \"a\"}");
+        cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "A", "--settings", "{\"file_exists\": \"a\"}");
         int a = cli.api.steps(id).get(0).id();
-        ok("step", "create", "--task-id", String.valueOf(id), "--title", "B", "--settings",
+        cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "B", "--settings",
                 "{\"docker_run\": {\"image_tag\": \"x\", \"depends_on\": [{\"id\": " + a + "}]}}");
         int b = cli.api.steps(id).get(1).id();
         cli.run("run", "--task-id", String.valueOf(id)); // records a run of A (it fails: no file a)
@@ -362,8 +356,8 @@ class CommandsIT {
 
     @Test
     void migrateUpAndStatus() {
-        assertThat(ok("migrate", "up").out()).contains("up to date");
-        CliHarness.Result status = ok("migrate", "status");
+        assertThat(cli.ok("migrate", "up").out()).contains("up to date");
+        CliHarness.Result status = cli.ok("migrate", "status");
         assertThat(status.out()).contains(cli.schema).contains("Success");
         // Flyway's row for creating the schema has no version: not "null << Flyway Schema Creation >>"
         assertThat(status.out()).doesNotContain("null").doesNotContain("<<").containsPattern("\\n  -\\s+schema created\\s+Success");
@@ -373,17 +367,17 @@ class CommandsIT {
     @Test
     void aRelativeLocalPathIsStoredAbsolute() {
         Path cwd = Path.of("").toAbsolutePath();
-        ok("task", "create", "--name", "here", "--local-path", ".");
+        cli.ok("task", "create", "--name", "here", "--local-path", ".");
         assertThat(cli.api.findTask("here").orElseThrow().localPath()).isEqualTo(cwd.toString());
-        ok("task", "create", "--name", "below", "--local-path", "sub/../target/./x/");
+        cli.ok("task", "create", "--name", "below", "--local-path", "sub/../target/./x/");
         assertThat(cli.api.findTask("below").orElseThrow().localPath()).isEqualTo(cwd.resolve("target/x").toString());
-        assertThat(ok("task", "show", "here").out()).contains("local path: " + cwd);
+        assertThat(cli.ok("task", "show", "here").out()).contains("local path: " + cwd);
     }
 
     @Test
     void dbStatusJson() throws IOException {
         Path home = dir.resolve("home");
-        JsonNode status = JSON.readTree(ok("--home", home.toString(), "db", "status", "--json").out());
+        JsonNode status = JSON.readTree(cli.ok("--home", home.toString(), "db", "status", "--json").out());
         assertThat(status.get("running").asBoolean()).isFalse();
         assertThat(status.get("port").isNull()).isTrue();
         assertThat(status.get("pid").isNull()).isTrue();
@@ -398,19 +392,19 @@ class CommandsIT {
 
     @Test
     void helpAndVersion() {
-        CliHarness.Result help = ok("--help");
+        CliHarness.Result help = cli.ok("--help");
         assertThat(help.out()).contains("Usage: task-sync").contains("step").contains("Examples:");
-        CliHarness.Result stepCreateHelp = ok("step", "create", "--help");
+        CliHarness.Result stepCreateHelp = cli.ok("step", "create", "--help");
         assertThat(stepCreateHelp.out()).contains("--settings").contains("Examples:").contains("file_exists");
-        assertThat(ok("--version").out()).startsWith("task-sync ");
-        assertThat(ok("step", "types").out()).contains("file_exists");
+        assertThat(cli.ok("--version").out()).startsWith("task-sync ");
+        assertThat(cli.ok("step", "types").out()).contains("file_exists");
     }
 
     /** --docker-mounts none: a docker_run asking for a host mount fails when it runs, naming the setting. */
     @Test
     void runWithDockerMountsNoneRefusesABindMount() {
         int id = task("policy");
-        ok("step", "create", "--task-id", String.valueOf(id), "--title", "Host", "--settings",
+        cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "Host", "--settings",
                 "{\"docker_run\": {\"image_tag\": \"any:1\", \"mounts\": [\"/:/host\"], \"command\": [\"true\"]}}");
         CliHarness.Result r = cli.run("run", "--task-id", String.valueOf(id), "--docker-mounts", "none", "--json");
         assertThat(r.code()).as(r.toString()).isNotZero();

@@ -33,22 +33,16 @@ class ImplicitDependenciesCliIT {
         cli.close();
     }
 
-    private CliHarness.Result ok(String... args) {
-        CliHarness.Result r = cli.run(args);
-        assertThat(r.code()).as(r.toString()).isZero();
-        return r;
-    }
-
     /** The specification's four steps of task 1 in its order: the run names the file check, not the build. */
     private void seedOrder() {
-        ok("task", "create", "--name", "build-app", "--local-path", dir.toString());
-        ok("step", "create", "--task-id", "1", "--title", "Check for source files", "--settings",
+        cli.ok("task", "create", "--name", "build-app", "--local-path", dir.toString());
+        cli.ok("step", "create", "--task-id", "1", "--title", "Check for source files", "--settings",
                 "{\"file_exists\": [\"main.go\", \"go.mod\"]}");
-        ok("step", "create", "--task-id", "1", "--title", "Build App Image", "--settings",
+        cli.ok("step", "create", "--task-id", "1", "--title", "Build App Image", "--settings",
                 "{\"docker_build\": {\"image_tag\": \"my-app:1.0\", \"files\": [\"Dockerfile\", \"app/\"]}}");
-        ok("step", "create", "--task-id", "1", "--title", "Run App Container", "--settings",
+        cli.ok("step", "create", "--task-id", "1", "--title", "Run App Container", "--settings",
                 "{\"docker_run\": {\"image_tag\": \"my-app:1.0\", \"command\": [\"./run.sh\"], \"depends_on\": [{\"id\": 1}]}}");
-        ok("step", "create", "--task-id", "1", "--title", "Inspect Container", "--settings",
+        cli.ok("step", "create", "--task-id", "1", "--title", "Inspect Container", "--settings",
                 "{\"docker_shell\": {\"docker\": {\"image_tag\": \"my-app:1.0\"}, \"command\": [{\"command\": \"ls /\"}],"
                         + " \"depends_on\": [{\"id\": 2}]}}");
     }
@@ -56,13 +50,13 @@ class ImplicitDependenciesCliIT {
     @Test
     void planNamesTheImplicitDependencyAndWhy() throws IOException {
         seedOrder();
-        CliHarness.Result plan = ok("plan", "--task-id", "1");
+        CliHarness.Result plan = cli.ok("plan", "--task-id", "1");
         assertThat(plan.out()).contains("Implicit dependencies")
                 .contains("3 'Run App Container' waits for 2 'Build App Image', which makes the image my-app:1.0 it uses");
         // the shell names the build in depends_on: explicit, so not listed again as implicit
         assertThat(plan.out()).doesNotContain("4 'Inspect Container' waits for");
 
-        JsonNode json = JSON.readTree(ok("plan", "--task-id", "1", "--json").out());
+        JsonNode json = JSON.readTree(cli.ok("plan", "--task-id", "1", "--json").out());
         JsonNode run = json.get("steps").get(2);
         assertThat(run.get("title").asText()).isEqualTo("Run App Container");
         assertThat(run.get("dependencies")).isEqualTo(JSON.readTree("""
@@ -76,12 +70,12 @@ class ImplicitDependenciesCliIT {
     @Test
     void stepShowListsExplicitAndImplicitDependencies() throws IOException {
         seedOrder();
-        CliHarness.Result show = ok("step", "show", "3");
+        CliHarness.Result show = cli.ok("step", "show", "3");
         assertThat(show.out()).contains("depends on: 1 'Check for source files' (depends_on)\n"
                 + "              2 'Build App Image' (implicit: it makes image my-app:1.0)");
-        assertThat(ok("step", "show", "1").out()).contains("depends on: -");
+        assertThat(cli.ok("step", "show", "1").out()).contains("depends on: -");
 
-        JsonNode json = JSON.readTree(ok("step", "show", "3", "--json").out());
+        JsonNode json = JSON.readTree(cli.ok("step", "show", "3", "--json").out());
         assertThat(json.get("depends_on")).isEqualTo(JSON.readTree("[1]"));
         assertThat(json.get("dependencies").get(1)).isEqualTo(JSON.readTree(
                 "{\"id\": 2, \"title\": \"Build App Image\", \"kind\": \"implicit\", \"resources\": [\"image:my-app:1.0\"]}"));
@@ -89,24 +83,24 @@ class ImplicitDependenciesCliIT {
 
     @Test
     void aShellUsingADetachedRunsContainerByNameWaitsForIt() throws IOException {
-        ok("task", "create", "--name", "serve", "--local-path", dir.toString());
-        ok("step", "create", "--task-id", "1", "--title", "Smoke", "--settings",
+        cli.ok("task", "create", "--name", "serve", "--local-path", dir.toString());
+        cli.ok("step", "create", "--task-id", "1", "--title", "Smoke", "--settings",
                 "{\"docker_shell\": {\"docker\": {\"container_name\": \"web\"}, \"command\": [\"true\"]}}");
-        ok("step", "create", "--task-id", "1", "--title", "Serve", "--settings",
+        cli.ok("step", "create", "--task-id", "1", "--title", "Serve", "--settings",
                 "{\"docker_run\": {\"image_tag\": \"web:1\", \"container_name\": \"web\", \"detach\": true}}");
-        assertThat(ok("step", "show", "1").out()).contains("depends on: 2 'Serve' (implicit: it makes container web)");
-        assertThat(ok("plan", "--task-id", "1").out()).contains("1 'Smoke' waits for 2 'Serve', which makes the container web it uses");
-        JsonNode json = JSON.readTree(ok("step", "show", "1", "--json").out());
+        assertThat(cli.ok("step", "show", "1").out()).contains("depends on: 2 'Serve' (implicit: it makes container web)");
+        assertThat(cli.ok("plan", "--task-id", "1").out()).contains("1 'Smoke' waits for 2 'Serve', which makes the container web it uses");
+        JsonNode json = JSON.readTree(cli.ok("step", "show", "1", "--json").out());
         assertThat(json.get("dependencies").get(0).get("resources")).isEqualTo(JSON.readTree("[\"container:web\"]"));
     }
 
     @Test
     void graphDrawsImplicitEdgesDashed() {
         seedOrder();
-        String dot = ok("graph", "--task-id", "1").out();
+        String dot = cli.ok("graph", "--task-id", "1").out();
         assertThat(dot).contains("\"2\" -> \"3\" [style=dashed];").contains("\"1\" -> \"3\";").contains("\"2\" -> \"4\";")
                 .doesNotContain("\"2\" -> \"4\" [style=dashed]");
-        String mermaid = ok("graph", "--task-id", "1", "--format", "mermaid").out();
+        String mermaid = cli.ok("graph", "--task-id", "1", "--format", "mermaid").out();
         assertThat(mermaid).contains("s2 -.-> s3").contains("s1 --> s3").contains("s2 --> s4");
     }
 

@@ -112,17 +112,11 @@ class PluginsIT {
         return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
     }
 
-    private CliHarness.Result ok(String... args) {
-        CliHarness.Result r = cli.run(args);
-        assertThat(r.code()).as(r.toString()).isZero();
-        return r;
-    }
-
     private static final String SETTINGS = "{\"grep_count\": {\"file\": \"notes.txt\", \"pattern\": \"TODO\"}}";
 
     @Test
     void withoutThePluginTheMessageNamesTheTypeAndSaysHowToAddIt() {
-        ok("task", "create", "--name", "grep", "--local-path", dir.toString());
+        cli.ok("task", "create", "--name", "grep", "--local-path", dir.toString());
         CliHarness.Result r = cli.run("step", "create", "--task", "grep", "--title", "Count TODOs", "--settings", SETTINGS);
         assertThat(r.code()).as(r.toString()).isEqualTo(2);
         assertThat(r.err()).contains("unknown step type 'grep_count'").contains("--plugins").contains("TASKSYNC_PLUGINS")
@@ -131,8 +125,8 @@ class PluginsIT {
 
     @Test
     void aStoredStepOfAnUnknownTypeNamesTheStepAtPlanAndRun() {
-        ok("--plugins", plugins.toString(), "task", "create", "--name", "grep", "--local-path", dir.toString());
-        ok("--plugins", plugins.toString(), "step", "create", "--task", "grep", "--title", "Count TODOs", "--settings", SETTINGS);
+        cli.ok("--plugins", plugins.toString(), "task", "create", "--name", "grep", "--local-path", dir.toString());
+        cli.ok("--plugins", plugins.toString(), "step", "create", "--task", "grep", "--title", "Count TODOs", "--settings", SETTINGS);
         CliHarness.Result plan = cli.run("plan", "--task", "grep");
         assertThat(plan.toString()).contains("grep_count").contains("Count TODOs").contains("--plugins");
         CliHarness.Result run = cli.run("run", "--task", "grep");
@@ -143,15 +137,15 @@ class PluginsIT {
     @Test
     void aPluginTypeIsCreatedPlannedAndRunWithPluginsOption() {
         String p = plugins.toString();
-        ok("--plugins", p, "task", "create", "--name", "grep", "--local-path", dir.toString());
-        ok("--plugins", p, "step", "create", "--task", "grep", "--title", "Count TODOs", "--settings", SETTINGS);
-        assertThat(ok("--plugins", p, "plan", "--task", "grep").out()).contains("Count TODOs");
-        CliHarness.Result run = ok("--plugins", p, "run", "--task", "grep");
+        cli.ok("--plugins", p, "task", "create", "--name", "grep", "--local-path", dir.toString());
+        cli.ok("--plugins", p, "step", "create", "--task", "grep", "--title", "Count TODOs", "--settings", SETTINGS);
+        assertThat(cli.ok("--plugins", p, "plan", "--task", "grep").out()).contains("Count TODOs");
+        CliHarness.Result run = cli.ok("--plugins", p, "run", "--task", "grep");
         assertThat(run.out()).contains("grep_count: 2");
         int stepId = cli.api.steps(cli.api.task("grep").id()).get(0).id();
         assertThat(cli.api.step(stepId).results().get("count").asInt()).isEqualTo(2);
 
-        CliHarness.Result types = ok("--plugins", p, "step", "types");
+        CliHarness.Result types = cli.ok("--plugins", p, "step", "types");
         assertThat(types.out()).containsPattern("grep_count\\s+plugin " + java.util.regex.Pattern.quote(plugins.resolve("grep-count.jar").toString()));
         assertThat(types.out()).containsPattern("file_exists\\s+built-in");
         assertThat(types.out()).containsPattern("docker_build\\s+task-sync-docker");
@@ -160,10 +154,10 @@ class PluginsIT {
     @Test
     void aPluginTypeRunsWithTheEnvironmentVariable() {
         cli.env.put("TASKSYNC_PLUGINS", plugins.toString());
-        ok("task", "create", "--name", "grep", "--local-path", dir.toString());
-        ok("step", "create", "--task", "grep", "--title", "Count TODOs", "--settings", SETTINGS);
-        assertThat(ok("run", "--task", "grep").out()).contains("grep_count: 2");
-        assertThat(ok("step", "types").out()).contains("grep_count");
+        cli.ok("task", "create", "--name", "grep", "--local-path", dir.toString());
+        cli.ok("step", "create", "--task", "grep", "--title", "Count TODOs", "--settings", SETTINGS);
+        assertThat(cli.ok("run", "--task", "grep").out()).contains("grep_count: 2");
+        assertThat(cli.ok("step", "types").out()).contains("grep_count");
     }
 
     @Test
@@ -176,20 +170,20 @@ class PluginsIT {
     @Test
     void runAllRunsWhatItCanAndNamesTheTaskItCannot() {
         String p = plugins.toString();
-        ok("task", "create", "--name", "first", "--local-path", dir.toString());
-        ok("step", "create", "--task", "first", "--title", "Notes exist", "--settings", "{\"file_exists\": \"notes.txt\"}");
-        ok("--plugins", p, "task", "create", "--name", "cycle", "--local-path", dir.toString());
-        ok("--plugins", p, "step", "create", "--task", "cycle", "--title", "X", "--settings", SETTINGS);
+        cli.ok("task", "create", "--name", "first", "--local-path", dir.toString());
+        cli.ok("step", "create", "--task", "first", "--title", "Notes exist", "--settings", "{\"file_exists\": \"notes.txt\"}");
+        cli.ok("--plugins", p, "task", "create", "--name", "cycle", "--local-path", dir.toString());
+        cli.ok("--plugins", p, "step", "create", "--task", "cycle", "--title", "X", "--settings", SETTINGS);
         int x = cli.api.steps(cli.api.task("cycle").id()).get(0).id();
-        ok("--plugins", p, "step", "create", "--task", "cycle", "--title", "Y", "--settings",
+        cli.ok("--plugins", p, "step", "create", "--task", "cycle", "--title", "Y", "--settings",
                 "{\"grep_count\": {\"file\": \"notes.txt\", \"pattern\": \"a\", \"depends_on\": [{\"id\": " + x + "}]}}");
         int y = x + 1;
         // stored by other means than task-sync (which refuses cycles): X and Y wait for each other
         Rows.execute(cli.api, "UPDATE ${schema}.steps SET settings = '{\"grep_count\": {\"file\": \"notes.txt\", "
                 + "\"pattern\": \"a\", \"depends_on\": [{\"id\": " + y + "}]}}' WHERE id = " + x);
         Rows.execute(cli.api, "INSERT INTO ${schema}.step_dependencies (step_id, depends_on_id) VALUES (" + x + ", " + y + ")");
-        ok("task", "create", "--name", "last", "--local-path", dir.toString());
-        ok("step", "create", "--task", "last", "--title", "Notes again", "--settings", "{\"file_exists\": \"notes.txt\"}");
+        cli.ok("task", "create", "--name", "last", "--local-path", dir.toString());
+        cli.ok("step", "create", "--task", "last", "--title", "Notes again", "--settings", "{\"file_exists\": \"notes.txt\"}");
 
         CliHarness.Result all = cli.run("--plugins", p, "run", "--all");
         assertThat(all.code()).as(all.toString()).isEqualTo(1);
@@ -202,9 +196,9 @@ class PluginsIT {
     @Test
     void aWorkerRunsPluginSteps() throws Exception {
         String p = plugins.toString();
-        ok("--plugins", p, "task", "create", "--name", "grep", "--local-path", dir.toString());
-        ok("--plugins", p, "step", "create", "--task", "grep", "--title", "Count TODOs", "--settings", SETTINGS);
-        ok("--plugins", p, "submit", "--task", "grep");
+        cli.ok("--plugins", p, "task", "create", "--name", "grep", "--local-path", dir.toString());
+        cli.ok("--plugins", p, "step", "create", "--task", "grep", "--title", "Count TODOs", "--settings", SETTINGS);
+        cli.ok("--plugins", p, "submit", "--task", "grep");
         int stepId = cli.api.steps(cli.api.task("grep").id()).get(0).id();
         Thread worker = new Thread(() -> cli.run("--plugins", p, "worker", "--concurrency", "1", "--grace", "1"));
         worker.start();
@@ -224,8 +218,8 @@ class PluginsIT {
     @Test
     void aFailedStepThatWillBeRetriedSaysSo() {
         String p = plugins.toString();
-        ok("--plugins", p, "task", "create", "--name", "flaky", "--local-path", dir.toString());
-        ok("--plugins", p, "step", "create", "--task", "flaky", "--title", "Flaky test", "--settings",
+        cli.ok("--plugins", p, "task", "create", "--name", "flaky", "--local-path", dir.toString());
+        cli.ok("--plugins", p, "step", "create", "--task", "flaky", "--title", "Flaky test", "--settings",
                 "{\"grep_count\": {\"file\": \"missing.txt\", \"pattern\": \"x\", \"retries\": 1}}");
         int id = cli.api.steps(cli.api.task("flaky").id()).get(0).id();
         CliHarness.Result r = cli.run("--plugins", p, "run", "--task", "flaky");
@@ -239,12 +233,12 @@ class PluginsIT {
     @Test
     void aRunCancelledFromElsewhereSaysCancelledAndExitsWith3() throws Exception {
         String p = plugins.toString();
-        ok("--plugins", p, "task", "create", "--name", "demo", "--local-path", dir.toString());
-        ok("--plugins", p, "step", "create", "--task", "demo", "--title", "Quick", "--settings", SETTINGS);
-        ok("--plugins", p, "step", "create", "--task", "demo", "--title", "Slow", "--settings",
+        cli.ok("--plugins", p, "task", "create", "--name", "demo", "--local-path", dir.toString());
+        cli.ok("--plugins", p, "step", "create", "--task", "demo", "--title", "Quick", "--settings", SETTINGS);
+        cli.ok("--plugins", p, "step", "create", "--task", "demo", "--title", "Slow", "--settings",
                 "{\"grep_count\": {\"file\": \"notes.txt\", \"pattern\": \"WAIT\"}}");
         int slow = cli.api.steps(cli.api.task("demo").id()).get(1).id();
-        ok("--plugins", p, "step", "create", "--task", "demo", "--title", "After", "--settings",
+        cli.ok("--plugins", p, "step", "create", "--task", "demo", "--title", "After", "--settings",
                 "{\"grep_count\": {\"file\": \"notes.txt\", \"pattern\": \"a\", \"depends_on\": [{\"id\": " + slow + "}]}}");
         java.util.concurrent.atomic.AtomicReference<CliHarness.Result> result = new java.util.concurrent.atomic.AtomicReference<>();
         Thread run = new Thread(() -> result.set(cli.run("--plugins", p, "run", "--task", "demo", "--concurrency", "2")));
@@ -253,12 +247,12 @@ class PluginsIT {
         while (!cli.api.step(slow).status().dbValue().equals("active") && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
-        ok("cancel", "--task", "demo");
+        cli.ok("cancel", "--task", "demo");
         run.join(60_000);
         CliHarness.Result r = result.get();
         assertThat(r).isNotNull();
         assertThat(r.code()).as(r.toString()).isEqualTo(3);
         assertThat(r.out()).contains("'demo' CANCELLED: 1 completed, 0 failed, 0 skipped, 2 cancelled;");
-        assertThat(ok("task", "show", "demo").out()).contains("cancelled");
+        assertThat(cli.ok("task", "show", "demo").out()).contains("cancelled");
     }
 }

@@ -37,17 +37,11 @@ class RunReportCliIT {
         cli.close();
     }
 
-    private CliHarness.Result ok(String... args) {
-        CliHarness.Result r = cli.run(args);
-        assertThat(r.code()).as(r.toString()).isZero();
-        return r;
-    }
-
     private int task(String name, String... titlesAndSettings) {
-        ok("task", "create", "--name", name, "--local-path", dir.toString());
+        cli.ok("task", "create", "--name", name, "--local-path", dir.toString());
         int id = cli.api.findTask(name).orElseThrow().id();
         for (int i = 0; i < titlesAndSettings.length; i += 2) {
-            ok("step", "create", "--task-id", String.valueOf(id), "--title", titlesAndSettings[i], "--settings", titlesAndSettings[i + 1]);
+            cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", titlesAndSettings[i], "--settings", titlesAndSettings[i + 1]);
         }
         return id;
     }
@@ -89,7 +83,7 @@ class RunReportCliIT {
         int id = task("w", "A", "{\"sleep\": {\"millis\": 1}}", "B", "{\"sleep\": {\"millis\": 1, \"depends_on\": [{\"id\": 1}]}}");
         int a = stepId(id, "A");
         int b = stepId(id, "B");
-        ok("submit", "--task-id", String.valueOf(id));
+        cli.ok("submit", "--task-id", String.valueOf(id));
         CliHarness.Result loud = worker(() -> cli.api.task(id).status().equals("completed"), "--concurrency", "1", "--grace", "1");
         assertThat(loud.out()).as(loud.toString())
                 .containsPattern("(?m)^started +" + a + " 'A'$")
@@ -99,7 +93,7 @@ class RunReportCliIT {
                 .contains("stopped after claiming 2 steps");
         assertThat(loud.out().indexOf("completed " + a)).isLessThan(loud.out().indexOf("started   " + b));
 
-        ok("submit", "--task-id", String.valueOf(id), "--force");
+        cli.ok("submit", "--task-id", String.valueOf(id), "--force");
         CliHarness.Result quiet = worker(() -> cli.api.task(id).status().equals("completed")
                 && cli.api.history(b).size() == 2, "--concurrency", "1", "--grace", "1", "--quiet");
         assertThat(quiet.out()).as(quiet.toString()).contains("running with concurrency 1").contains("stopped after claiming 2 steps")
@@ -109,9 +103,9 @@ class RunReportCliIT {
     @Test
     void runNamesTheWorkerThatExecutedAStepWhileItWaitedAndCountsItApart() throws Exception {
         int id = task("shared", "Same", "{\"sleep\": {\"millis\": 1}}");
-        ok("run", "--task-id", String.valueOf(id));
-        ok("step", "create", "--task-id", String.valueOf(id), "--title", "Held", "--settings", "{\"gate\": {}}");
-        ok("step", "create", "--task-id", String.valueOf(id), "--title", "Here", "--settings", "{\"sleep\": {\"millis\": 1}}");
+        cli.ok("run", "--task-id", String.valueOf(id));
+        cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "Held", "--settings", "{\"gate\": {}}");
+        cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "Here", "--settings", "{\"sleep\": {\"millis\": 1}}");
         int same = stepId(id, "Same");
         int held = stepId(id, "Held");
         int here = stepId(id, "Here");
@@ -119,7 +113,7 @@ class RunReportCliIT {
         try (TaskSync elsewhere = TaskSync.builder().dataSource(TestDatabase.dataSource()).schema(cli.schema).migrate(false)
                 .stepType(gate).build();
              Worker worker = elsewhere.worker(WorkerOptions.defaults().withConcurrency(1))) {
-            ok("submit", "--task-id", String.valueOf(id));
+            cli.ok("submit", "--task-id", String.valueOf(id));
             await("the worker holds 'Held'", () -> cli.api.step(held).status() == StepStatus.ACTIVE);
             // Its only slot is taken: 'Here' is left to the run, which then waits for 'Held'.
             AtomicReference<CliHarness.Result> run = new AtomicReference<>();

@@ -27,18 +27,12 @@ class UpstreamNeedsCliIT {
     @BeforeEach
     void open() {
         cli = new CliHarness();
-        ok("task", "create", "--name", "t", "--local-path", dir.toString());
+        cli.ok("task", "create", "--name", "t", "--local-path", dir.toString());
     }
 
     @AfterEach
     void close() {
         cli.close();
-    }
-
-    private CliHarness.Result ok(String... args) {
-        CliHarness.Result r = cli.run(args);
-        assertThat(r.code()).as(r.toString()).isZero();
-        return r;
     }
 
     private CliHarness.Result refused(String... args) {
@@ -53,7 +47,7 @@ class UpstreamNeedsCliIT {
 
     @Test
     void aShellWithoutTargetAndNothingUpstreamIsRefusedWhenCreated() {
-        ok("step", "create", "--task-id", "1", "--title", "Check", "--settings", "{\"file_exists\": \"a.txt\"}");
+        cli.ok("step", "create", "--task-id", "1", "--title", "Check", "--settings", "{\"file_exists\": \"a.txt\"}");
         CliHarness.Result r = refused("step", "create", "--task-id", "1", "--title", "Shell", "--settings",
                 "{\"docker_shell\": {\"command\": [\"ls /\"], \"depends_on\": [{\"id\": 1}]}}");
         assertThat(r.err()).contains("$.docker_shell.docker")
@@ -81,8 +75,8 @@ class UpstreamNeedsCliIT {
 
     @Test
     void anEditThatTakesAwayWhatADownstreamStepNeedsIsRefused() {
-        ok("step", "create", "--task-id", "1", "--title", "Build", "--settings", "{\"docker_build\": {\"image_tag\": \"app:1\"}}");
-        ok("step", "create", "--task-id", "1", "--title", "Test", "--settings",
+        cli.ok("step", "create", "--task-id", "1", "--title", "Build", "--settings", "{\"docker_build\": {\"image_tag\": \"app:1\"}}");
+        cli.ok("step", "create", "--task-id", "1", "--title", "Test", "--settings",
                 "{\"docker_run\": {\"command\": [\"true\"], \"depends_on\": [{\"id\": 1}]}}");
         String before = cli.api.step(1).settings().toString();
         CliHarness.Result r = refused("step", "edit", "1", "--settings", "{\"file_exists\": {\"paths\": [\"a\"]}}");
@@ -94,23 +88,23 @@ class UpstreamNeedsCliIT {
         assertThat(r.err()).contains("$.docker_run.image_tag");
         assertThat(cli.api.step(2).dependsOn()).containsExactly(1);
         // and one that names an image is fine
-        ok("step", "edit", "2", "--set", "docker_run.image_tag=app:1", "--remove-key", "docker_run.depends_on");
+        cli.ok("step", "edit", "2", "--set", "docker_run.image_tag=app:1", "--remove-key", "docker_run.depends_on");
     }
 
     @Test
     void deletingTheStepADownstreamStepTakesItsImageFromIsRefused() {
-        ok("step", "create", "--task-id", "1", "--title", "Build", "--settings", "{\"docker_build\": {\"image_tag\": \"app:1\"}}");
+        cli.ok("step", "create", "--task-id", "1", "--title", "Build", "--settings", "{\"docker_build\": {\"image_tag\": \"app:1\"}}");
         // waits for the build only implicitly (it uses app:1), so the build's delete is not refused for depends_on
-        ok("step", "create", "--task-id", "1", "--title", "Smoke", "--settings",
+        cli.ok("step", "create", "--task-id", "1", "--title", "Smoke", "--settings",
                 "{\"docker_shell\": {\"docker\": {\"image_tag\": \"app:1\"}, \"command\": [\"true\"]}}");
-        ok("step", "create", "--task-id", "1", "--title", "Test", "--settings",
+        cli.ok("step", "create", "--task-id", "1", "--title", "Test", "--settings",
                 "{\"docker_run\": {\"command\": [\"true\"], \"depends_on\": [{\"id\": 2}]}}");
         CliHarness.Result r = refused("step", "delete", "1");
         assertThat(r.err()).contains("$.docker_run.image_tag").contains("step 3 'Test'");
         assertThat(cli.api.steps(1)).hasSize(3);
         assertThat(cli.api.dependencies(1)).anyMatch(d -> d.stepId() == 2 && d.dependsOnId() == 1 && d.implicit());
-        ok("step", "delete", "3");
-        ok("step", "delete", "1");
+        cli.ok("step", "delete", "3");
+        cli.ok("step", "delete", "1");
         assertThat(cli.api.steps(1)).hasSize(1);
     }
 
