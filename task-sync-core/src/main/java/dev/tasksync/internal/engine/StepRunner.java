@@ -464,8 +464,8 @@ final class StepRunner implements AutoCloseable {
             long leaseFrom = System.nanoTime();
             // One statement, committed by itself (the engine's connections are in autocommit mode): one round trip.
             var submitting = takeSubmit();
-            List<Claim> claims = statements.claim(dsl, scope, reserved + ahead, leaseFrom, submitting,
-                    rows -> Engine.requireFound(rows, taskFilter));
+            List<Claim> claims = retryingConflicts(() -> statements.claim(dsl, scope, reserved + ahead, leaseFrom, submitting,
+                    rows -> Engine.requireFound(rows, taskFilter)));
             loadGraphs(claims);
             kept = keepAndQueue(claims, reserved);
             queuedNow = claims.size() - kept.size();
@@ -977,6 +977,27 @@ final class StepRunner implements AutoCloseable {
             }
         }));
     }
+
+    /**
+     * Sends a claim again when PostgreSQL broke a deadlock (or a serialization conflict) by failing it: two runs of one
+     * task that submit and claim at once can lock the same step rows in different orders. The statement ran in
+     * autocommit, so it changed nothing and sending it again is safe; PostgreSQL's docs advise exactly this.
+     */
+    private static <T> T retryingConflicts(java.util.function.Supplier<T> claim) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return claim.get();
+            } catch (dev.tasksync.DatabaseException e) {
+                boolean conflict = "40P01".equals(e.sqlState()) || "40001".equals(e.sqlState());
+                if (!conflict || attempt == CONFLICT_RETRIES) {
+                    throw e;
+                }
+                LOG.debug("claim lost a deadlock ({}), sending it again", e.sqlState());
+            }
+        }
+    }
+
+    private static final int CONFLICT_RETRIES = 5;
 
     /** Retries a database write while the database is unreachable, for as long as the lease could still hold. */
     private void withRetries(Runnable write) {
