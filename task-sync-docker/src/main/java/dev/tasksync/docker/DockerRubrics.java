@@ -22,10 +22,13 @@ import java.util.Objects;
  * @param criterionTimeoutSeconds limit per criterion (0: none)
  * @param allowOutside   lets {@code files} and {@code rubric} name paths outside local_path ({@code allow_outside});
  *                       symbolic links are copied as links either way, never followed
+ * @param grading        the grading matrix: solutions, golden, original, held-out tests, verdict, parallel
+ *                       ({@link Grading#NONE}: one submission, today's behaviour)
+ * @param limits         sandbox limits of the grading containers (null: none); {@link DockerLimits#DEFAULTS} by default
  */
 public record DockerRubrics(String imageTag, String imageId, List<String> files, String workspace,
                             List<Criterion> criteria, String rubric, long criterionTimeoutSeconds,
-                            boolean allowOutside) implements StepSettings {
+                            boolean allowOutside, Grading grading, DockerLimits limits) implements StepSettings {
     public static final String TYPE = "docker_rubrics";
     public static final String DEFAULT_WORKSPACE = "/workspace";
 
@@ -58,12 +61,85 @@ public record DockerRubrics(String imageTag, String imageId, List<String> files,
         }
     }
 
+    /** A candidate solution: a unified diff relative to local_path, applied to a copy of {@code files}. */
+    public record Solution(String name, String patch) {
+        public Solution {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(patch, "patch");
+        }
+    }
+
+    /**
+     * How a criterion's run is judged.
+     *
+     * @param kind       {@code exit_code} (passes on exit 0), {@code markers} (the output holds {@code passMarker} and not
+     *                   {@code failMarker}), {@code results_json} (Gradescope's results file at {@code path}) or
+     *                   {@code junit_xml} (JUnit XML reports matching the glob {@code path})
+     */
+    public record Verdict(String kind, String passMarker, String failMarker, String path) {
+        public static final Verdict EXIT_CODE = new Verdict("exit_code", null, null, null);
+
+        public static Verdict markers(String passMarker, String failMarker) {
+            return new Verdict("markers", passMarker, failMarker, null);
+        }
+
+        JsonNode toJson() {
+            return switch (kind) {
+                case "markers" -> {
+                    ObjectNode o = Settings.JSON.objectNode().put("pass_marker", passMarker);
+                    Settings.putString(o, "fail_marker", failMarker);
+                    yield o;
+                }
+                case "results_json" -> Settings.JSON.objectNode().put("results_json", path);
+                case "junit_xml" -> Settings.JSON.objectNode().put("junit_xml", path);
+                default -> Settings.JSON.textNode("exit_code");
+            };
+        }
+    }
+
+    /**
+     * The grading matrix's settings.
+     *
+     * @param solutions     named solution patches
+     * @param solutionsGlob a glob relative to local_path ({@code solutions/*.patch}): one solution per file, named by it
+     * @param golden        the reference patch (column G), or null
+     * @param original      grades the unchanged files too (column O)
+     * @param heldOutTests  a patch or a directory (relative to local_path) applied to every column after its own patch
+     * @param verdict       how criteria are judged
+     * @param parallel      how many columns are graded at once (0: the step's share of the slots)
+     */
+    public record Grading(List<Solution> solutions, String solutionsGlob, String golden, boolean original,
+                          String heldOutTests, Verdict verdict, int parallel) {
+        public static final Grading NONE = new Grading(List.of(), null, null, false, null, Verdict.EXIT_CODE, 0);
+
+        public Grading {
+            solutions = solutions == null ? List.of() : List.copyOf(solutions);
+            if (verdict == null) {
+                verdict = Verdict.EXIT_CODE;
+            }
+        }
+
+        /** True when there is a matrix to grade (otherwise the step grades {@code files} as they are, as it always did). */
+        public boolean isMatrix() {
+            return !solutions.isEmpty() || solutionsGlob != null || golden != null || original;
+        }
+    }
+
     public DockerRubrics(String imageTag, String imageId, List<String> files, String workspace,
                          List<Criterion> criteria, String rubric, long criterionTimeoutSeconds) {
         this(imageTag, imageId, files, workspace, criteria, rubric, criterionTimeoutSeconds, false);
     }
 
+    public DockerRubrics(String imageTag, String imageId, List<String> files, String workspace,
+                         List<Criterion> criteria, String rubric, long criterionTimeoutSeconds, boolean allowOutside) {
+        this(imageTag, imageId, files, workspace, criteria, rubric, criterionTimeoutSeconds, allowOutside, Grading.NONE,
+                DockerLimits.DEFAULTS);
+    }
+
     public DockerRubrics {
+        if (grading == null) {
+            grading = Grading.NONE;
+        }
         files = Settings.copy(files);
         criteria = criteria == null ? List.of() : List.copyOf(criteria);
         if (workspace == null) {
@@ -82,24 +158,33 @@ public record DockerRubrics(String imageTag, String imageId, List<String> files,
     public DockerRubrics withCriterion(String id, String title, String command, double points, boolean required) {
         List<Criterion> c = new ArrayList<>(criteria);
         c.add(new Criterion(id, title, command, points, required));
-        return new DockerRubrics(imageTag, imageId, files, workspace, c, rubric, criterionTimeoutSeconds, allowOutside);
+        return new DockerRubrics(imageTag, imageId, files, workspace, c, rubric, criterionTimeoutSeconds, allowOutside, grading, limits);
     }
 
     public DockerRubrics withRubric(String path) {
-        return new DockerRubrics(imageTag, imageId, files, workspace, criteria, path, criterionTimeoutSeconds, allowOutside);
+        return new DockerRubrics(imageTag, imageId, files, workspace, criteria, path, criterionTimeoutSeconds, allowOutside, grading, limits);
     }
 
     public DockerRubrics withWorkspace(String workspace) {
-        return new DockerRubrics(imageTag, imageId, files, workspace, criteria, rubric, criterionTimeoutSeconds, allowOutside);
+        return new DockerRubrics(imageTag, imageId, files, workspace, criteria, rubric, criterionTimeoutSeconds, allowOutside, grading, limits);
     }
 
     public DockerRubrics withCriterionTimeoutSeconds(long seconds) {
-        return new DockerRubrics(imageTag, imageId, files, workspace, criteria, rubric, seconds, allowOutside);
+        return new DockerRubrics(imageTag, imageId, files, workspace, criteria, rubric, seconds, allowOutside, grading, limits);
     }
 
     /** Lets {@code files} and {@code rubric} name paths outside the task's local_path. */
     public DockerRubrics withAllowOutside(boolean allowOutside) {
-        return new DockerRubrics(imageTag, imageId, files, workspace, criteria, rubric, criterionTimeoutSeconds, allowOutside);
+        return new DockerRubrics(imageTag, imageId, files, workspace, criteria, rubric, criterionTimeoutSeconds, allowOutside, grading, limits);
+    }
+
+    public DockerRubrics withGrading(Grading grading) {
+        return new DockerRubrics(imageTag, imageId, files, workspace, criteria, rubric, criterionTimeoutSeconds, allowOutside, grading, limits);
+    }
+
+    /** The sandbox limits of the grading containers; null for none. */
+    public DockerRubrics withLimits(DockerLimits limits) {
+        return new DockerRubrics(imageTag, imageId, files, workspace, criteria, rubric, criterionTimeoutSeconds, allowOutside, grading, limits);
     }
 
     @Override
@@ -128,6 +213,28 @@ public record DockerRubrics(String imageTag, String imageId, List<String> files,
         }
         if (allowOutside) {
             o.put("allow_outside", true);
+        }
+        if (!grading.solutions().isEmpty()) {
+            ArrayNode list = o.putArray("solutions");
+            grading.solutions().forEach(x -> list.addObject().put("name", x.name()).put("patch", x.patch()));
+        } else if (grading.solutionsGlob() != null) {
+            o.put("solutions", grading.solutionsGlob());
+        }
+        Settings.putString(o, "golden", grading.golden());
+        if (grading.original()) {
+            o.put("original", true);
+        }
+        Settings.putString(o, "held_out_tests", grading.heldOutTests());
+        if (!Verdict.EXIT_CODE.equals(grading.verdict())) {
+            o.set("verdict", grading.verdict().toJson());
+        }
+        if (grading.parallel() > 0) {
+            o.put("parallel", grading.parallel());
+        }
+        if (limits == null) {
+            o.put("limits", false);
+        } else if (!DockerLimits.DEFAULTS.equals(limits)) {
+            o.set("limits", limits.toJson());
         }
         return o;
     }

@@ -15,7 +15,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -25,7 +27,9 @@ import java.util.Set;
  */
 public final class DockerRubricsStepType implements StepType<DockerRubrics> {
     private static final Set<String> FIELDS = Set.of("image_tag", "image_id", "files", "workspace", "criteria", "rubric",
-            "criterion_timeout_seconds", LocalFiles.ALLOW_OUTSIDE);
+            "criterion_timeout_seconds", LocalFiles.ALLOW_OUTSIDE, "solutions", "golden", "original", "held_out_tests",
+            "verdict", "parallel", "limits");
+    private static final Set<String> RESERVED_NAMES = Set.of(GradingColumn.ORIGINAL, GradingColumn.GOLDEN);
 
     private final DockerOps docker;
 
@@ -71,7 +75,68 @@ public final class DockerRubricsStepType implements StepType<DockerRubrics> {
         }
         long timeout = Settings.timeout(value, "criterion_timeout_seconds").map(Duration::toSeconds).orElse(0L);
         boolean allowOutside = value.optionalBoolean(LocalFiles.ALLOW_OUTSIDE).orElse(false);
-        return new DockerRubrics(imageTag, imageId, files, workspace, criteria, rubric, timeout, allowOutside);
+        DockerRubrics.Grading grading = grading(value);
+        if (grading.isMatrix() && criteria.isEmpty() && rubric == null) {
+            throw value.invalid("solutions, golden and original are graded against criteria: give criteria or rubric");
+        }
+        if (!grading.isMatrix() && grading.heldOutTests() != null) {
+            throw new InvalidSettingsException(value.path() + ".held_out_tests", "applies to solutions: give solutions, golden or original");
+        }
+        DockerLimits limits = DockerLimits.parse(value, true).orElse(null);
+        return new DockerRubrics(imageTag, imageId, files, workspace, criteria, rubric, timeout, allowOutside, grading, limits);
+    }
+
+    private static DockerRubrics.Grading grading(JsonSettings value) {
+        List<DockerRubrics.Solution> solutions = new ArrayList<>();
+        String glob = null;
+        Optional<JsonSettings> field = value.optionalField("solutions");
+        if (field.isPresent() && field.get().isString()) {
+            glob = field.get().asNonBlankString();
+        } else if (field.isPresent()) {
+            Set<String> names = new HashSet<>();
+            for (JsonSettings item : field.get().asList()) {
+                item.requireObject();
+                Settings.onlyFields(item, Set.of("name", "patch"));
+                String name = item.field("name").asNonBlankString();
+                if (RESERVED_NAMES.contains(name)) {
+                    throw new InvalidSettingsException(item.path() + ".name", "'" + name + "' names a baseline column; choose another name");
+                }
+                if (!names.add(name)) {
+                    throw new InvalidSettingsException(item.path() + ".name", "duplicate solution name '" + name + "'");
+                }
+                solutions.add(new DockerRubrics.Solution(name, item.field("patch").asNonBlankString()));
+            }
+            if (solutions.isEmpty()) {
+                throw field.get().invalid("needs at least one {\"name\", \"patch\"}, or a glob such as \"solutions/*.patch\"");
+            }
+        }
+        String golden = Settings.optionalNonBlank(value, "golden").orElse(null);
+        boolean original = value.optionalBoolean("original").orElse(false);
+        String heldOut = Settings.optionalNonBlank(value, "held_out_tests").orElse(null);
+        DockerRubrics.Verdict verdict = value.optionalField("verdict").map(DockerRubricsStepType::verdict)
+                .orElse(DockerRubrics.Verdict.EXIT_CODE);
+        int parallel = value.optionalField("parallel").map(p -> {
+            int n = p.asInt();
+            if (n <= 0) {
+                throw p.invalid("must be a positive number of solutions graded at once");
+            }
+            return n;
+        }).orElse(0);
+        return new DockerRubrics.Grading(solutions, glob, golden, original, heldOut, verdict, parallel);
+    }
+
+    private static DockerRubrics.Verdict verdict(JsonSettings v) {
+        if (v.isString()) {
+            if (!"exit_code".equals(v.asString())) {
+                throw v.invalid("expected \"exit_code\" or an object with pass_marker (and fail_marker)");
+            }
+            return DockerRubrics.Verdict.EXIT_CODE;
+        }
+        v.requireObject();
+        Settings.onlyFields(v, Set.of("pass_marker", "fail_marker"));
+        String pass = v.field("pass_marker").asNonBlankString();
+        String fail = Settings.optionalNonBlank(v, "fail_marker").orElse(null);
+        return DockerRubrics.Verdict.markers(pass, fail);
     }
 
     @Override
@@ -79,6 +144,17 @@ public final class DockerRubricsStepType implements StepType<DockerRubrics> {
         List<String> watched = new ArrayList<>(settings.files());
         if (settings.rubric() != null) {
             watched.add(settings.rubric());
+        }
+        DockerRubrics.Grading g = settings.grading();
+        g.solutions().forEach(x -> watched.add(x.patch()));
+        if (g.solutionsGlob() != null) {
+            watched.add(SolutionGlob.directory(g.solutionsGlob()));
+        }
+        if (g.golden() != null) {
+            watched.add(g.golden());
+        }
+        if (g.heldOutTests() != null) {
+            watched.add(g.heldOutTests());
         }
         return watched;
     }
@@ -119,14 +195,21 @@ public final class DockerRubricsStepType implements StepType<DockerRubrics> {
         if (!named.equals(image)) {
             results.put("image_tag", named);
         }
+        if (s.grading().isMatrix()) {
+            return new MatrixGrader(docker, context, criteria, image, named).grade(results);
+        }
         byte[] tar = Archives.tar(context.localPath(), s.files(), s.workspace(), s.allowOutside(), context.ignoredFiles());
-        Duration timeout = s.criterionTimeoutSeconds() > 0 ? Duration.ofSeconds(s.criterionTimeoutSeconds()) : null;
+        Duration timeout = s.criterionTimeoutSeconds() > 0 ? Duration.ofSeconds(s.criterionTimeoutSeconds())
+                : s.limits() != null ? Duration.ofSeconds(s.limits().timeoutSeconds()) : null;
         boolean imageCommand = criteria.isEmpty();
         String id = docker.create(context, image, cmd -> {
             if (!imageCommand) {
                 cmd.withEntrypoint(DockerOps.KEEP_ALIVE).withCmd(List.of());
             }
             cmd.withWorkingDir(s.workspace());
+            if (s.limits() != null) {
+                s.limits().applyTo(cmd);
+            }
         });
         results.put("container_id", id);
         AttachedContainer attached = null;
@@ -175,7 +258,8 @@ public final class DockerRubricsStepType implements StepType<DockerRubrics> {
                     }
                     continue;
                 }
-                boolean passed = exit.exitCode() == 0;
+                boolean passed = imageCommand ? exit.exitCode() == 0
+                        : Verdicts.passed(s.grading().verdict(), exit.exitCode(), exit.stdout() + exit.stderr());
                 r.put("passed", passed).put("exit_code", exit.exitCode()).put("points", passed ? c.points() : 0)
                         .put("output", tail(output)).put("duration_ms", exit.duration().toMillis());
                 context.log().line((passed ? "PASS " : "FAIL ") + c.id() + " (" + (passed ? c.points() : 0) + "/" + c.points() + ")");

@@ -23,11 +23,22 @@ import java.util.Objects;
  * @param containerName  container name; a container of that name is replaced
  * @param detach         start and keep the container (its id goes to results for downstream steps)
  * @param okExitCodes    exit codes that count as success (default: 0)
+ * @param limits         sandbox limits of the container ({@code limits}); null (the default) for none
  */
 public record DockerRun(String imageTag, String imageId, List<String> command, Map<String, String> env,
                         String workingDir, List<Mount> mounts, String containerName, boolean detach,
-                        List<Integer> okExitCodes) implements StepSettings {
+                        List<Integer> okExitCodes, DockerLimits limits) implements StepSettings {
     public static final String TYPE = "docker_run";
+
+    public DockerRun(String imageTag, String imageId, List<String> command, Map<String, String> env,
+                     String workingDir, List<Mount> mounts, String containerName, boolean detach, List<Integer> okExitCodes) {
+        this(imageTag, imageId, command, env, workingDir, mounts, containerName, detach, okExitCodes, null);
+    }
+
+    /** Runs the container under these sandbox limits (null: none). */
+    public DockerRun withLimits(DockerLimits limits) {
+        return new DockerRun(imageTag, imageId, command, env, workingDir, mounts, containerName, detach, okExitCodes, limits);
+    }
 
     /** A bind mount: a host path (relative to the task's local_path, or absolute) at {@code target}. */
     public record Mount(String source, String target, boolean readOnly) {
@@ -63,29 +74,29 @@ public record DockerRun(String imageTag, String imageId, List<String> command, M
     public DockerRun withEnv(String name, String value) {
         Map<String, String> e = new LinkedHashMap<>(env);
         e.put(name, value);
-        return new DockerRun(imageTag, imageId, command, e, workingDir, mounts, containerName, detach, okExitCodes);
+        return new DockerRun(imageTag, imageId, command, e, workingDir, mounts, containerName, detach, okExitCodes, limits);
     }
 
     public DockerRun withWorkingDir(String dir) {
-        return new DockerRun(imageTag, imageId, command, env, dir, mounts, containerName, detach, okExitCodes);
+        return new DockerRun(imageTag, imageId, command, env, dir, mounts, containerName, detach, okExitCodes, limits);
     }
 
     public DockerRun withMount(String source, String target, boolean readOnly) {
         List<Mount> m = new java.util.ArrayList<>(mounts);
         m.add(new Mount(source, target, readOnly));
-        return new DockerRun(imageTag, imageId, command, env, workingDir, m, containerName, detach, okExitCodes);
+        return new DockerRun(imageTag, imageId, command, env, workingDir, m, containerName, detach, okExitCodes, limits);
     }
 
     public DockerRun withContainerName(String name) {
-        return new DockerRun(imageTag, imageId, command, env, workingDir, mounts, name, detach, okExitCodes);
+        return new DockerRun(imageTag, imageId, command, env, workingDir, mounts, name, detach, okExitCodes, limits);
     }
 
     public DockerRun withDetach(boolean detach) {
-        return new DockerRun(imageTag, imageId, command, env, workingDir, mounts, containerName, detach, okExitCodes);
+        return new DockerRun(imageTag, imageId, command, env, workingDir, mounts, containerName, detach, okExitCodes, limits);
     }
 
     public DockerRun withOkExitCodes(Integer... codes) {
-        return new DockerRun(imageTag, imageId, command, env, workingDir, mounts, containerName, detach, List.of(codes));
+        return new DockerRun(imageTag, imageId, command, env, workingDir, mounts, containerName, detach, List.of(codes), limits);
     }
 
 
@@ -120,6 +131,9 @@ public record DockerRun(String imageTag, String imageId, List<String> command, M
         if (!okExitCodes.isEmpty()) {
             ArrayNode codes = o.putArray("ok_exit_codes");
             okExitCodes.forEach(codes::add);
+        }
+        if (limits != null) {
+            o.set("limits", limits.toJson());
         }
         return o;
     }

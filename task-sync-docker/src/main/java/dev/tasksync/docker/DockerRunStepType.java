@@ -31,7 +31,7 @@ import java.util.concurrent.TimeUnit;
  * kept running and its id handed to downstream steps.
  */
 public final class DockerRunStepType implements StepType<DockerRun> {
-    private static final Set<String> FIELDS = Set.of("image_tag", "image_id", "command", "env", "working_dir", "mounts",
+    private static final Set<String> FIELDS = Set.of("image_tag", "image_id", "command", "env", "working_dir", "mounts", "limits",
             "container_name", "detach", "ok_exit_codes");
 
     private final DockerOps docker;
@@ -109,7 +109,8 @@ public final class DockerRunStepType implements StepType<DockerRun> {
         boolean detach = value.optionalBoolean("detach").orElse(false);
         List<Integer> ok = new ArrayList<>();
         value.optionalField("ok_exit_codes").ifPresent(o -> o.asList().forEach(i -> ok.add(i.asInt())));
-        return new DockerRun(imageTag, imageId, command, env, workingDir, mounts, name, detach, ok);
+        return new DockerRun(imageTag, imageId, command, env, workingDir, mounts, name, detach, ok,
+                DockerLimits.parse(value, false).orElse(null));
     }
 
     /** {@code env} as an object {"K": "v"} or a list ["K=v"]. */
@@ -239,6 +240,9 @@ public final class DockerRunStepType implements StepType<DockerRun> {
                     cmd.withName(s.containerName());
                 }
                 cmd.withHostConfig(HostConfig.newHostConfig().withBinds(binds).withAutoRemove(autoRemove ? true : null));
+                if (s.limits() != null) {
+                    s.limits().applyTo(cmd);
+                }
             });
         } catch (DockerStepException e) {
             if (!s.detach() && e.getCause() instanceof NotFoundException) {

@@ -18,11 +18,22 @@ import java.util.Objects;
  * @param commands       the commands, each with a label ({@code command}, {@code run_tests}, ...)
  * @param workingDir     working directory for the commands
  * @param env            environment variables for the commands
- * @param commandTimeoutSeconds limit per command (0: none)
+ * @param commandTimeoutSeconds limit per command (0: none, or the limits' timeout)
+ * @param limits         sandbox limits of a fresh container ({@code limits}); null (the default) for none
  */
 public record DockerShell(Target target, List<Command> commands, String workingDir, Map<String, String> env,
-                          long commandTimeoutSeconds) implements StepSettings {
+                          long commandTimeoutSeconds, DockerLimits limits) implements StepSettings {
     public static final String TYPE = "docker_shell";
+
+    public DockerShell(Target target, List<Command> commands, String workingDir, Map<String, String> env,
+                       long commandTimeoutSeconds) {
+        this(target, commands, workingDir, env, commandTimeoutSeconds, null);
+    }
+
+    /** Runs a fresh container under these sandbox limits (null: none); an existing container keeps its own. */
+    public DockerShell withLimits(DockerLimits limits) {
+        return new DockerShell(target, commands, workingDir, env, commandTimeoutSeconds, limits);
+    }
 
     /**
      * The {@code docker} object: exactly one of an image (a fresh container, removed afterwards) or an existing
@@ -88,15 +99,15 @@ public record DockerShell(Target target, List<Command> commands, String workingD
     public DockerShell withCommand(String label, String command) {
         List<Command> c = new java.util.ArrayList<>(commands);
         c.add(new Command(label, command));
-        return new DockerShell(target, c, workingDir, env, commandTimeoutSeconds);
+        return new DockerShell(target, c, workingDir, env, commandTimeoutSeconds, limits);
     }
 
     public DockerShell withWorkingDir(String dir) {
-        return new DockerShell(target, commands, dir, env, commandTimeoutSeconds);
+        return new DockerShell(target, commands, dir, env, commandTimeoutSeconds, limits);
     }
 
     public DockerShell withCommandTimeoutSeconds(long seconds) {
-        return new DockerShell(target, commands, workingDir, env, seconds);
+        return new DockerShell(target, commands, workingDir, env, seconds, limits);
     }
 
     @Override
@@ -116,6 +127,9 @@ public record DockerShell(Target target, List<Command> commands, String workingD
         Settings.putMap(o, "env", env);
         if (commandTimeoutSeconds > 0) {
             o.put("command_timeout_seconds", commandTimeoutSeconds);
+        }
+        if (limits != null) {
+            o.set("limits", limits.toJson());
         }
         return o;
     }

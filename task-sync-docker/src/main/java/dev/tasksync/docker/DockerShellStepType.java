@@ -23,7 +23,7 @@ import java.util.Set;
  * existing container or in a fresh one (removed afterwards).
  */
 public final class DockerShellStepType implements StepType<DockerShell> {
-    private static final Set<String> FIELDS = Set.of("docker", "command", "working_dir", "env", "command_timeout_seconds");
+    private static final Set<String> FIELDS = Set.of("docker", "command", "working_dir", "env", "command_timeout_seconds", "limits");
 
     private final DockerOps docker;
 
@@ -74,7 +74,7 @@ public final class DockerShellStepType implements StepType<DockerShell> {
         String workingDir = Settings.optionalNonBlank(value, "working_dir").orElse(null);
         Map<String, String> env = DockerRunStepType.env(value);
         long timeout = Settings.timeout(value, "command_timeout_seconds").map(Duration::toSeconds).orElse(0L);
-        return new DockerShell(target, commands, workingDir, env, timeout);
+        return new DockerShell(target, commands, workingDir, env, timeout, DockerLimits.parse(value, false).orElse(null));
     }
 
     private static DockerShell.Target target(JsonSettings docker) {
@@ -138,7 +138,7 @@ public final class DockerShellStepType implements StepType<DockerShell> {
         if (t != null && (t.containerId() != null || t.containerName() != null)) {
             containerId = running(t.containerId() != null ? t.containerId() : t.containerName());
         } else if (t != null) {
-            fresh = freshContainer(context, StepImage.of(context, t.imageTag(), t.imageId(), DockerShell.TYPE), results);
+            fresh = freshContainer(context, StepImage.of(context, t.imageTag(), t.imageId(), DockerShell.TYPE), s.limits(), results);
             containerId = fresh;
         } else {
             Optional<UpstreamStep> kept = context.upstream().stream()
@@ -152,14 +152,15 @@ public final class DockerShellStepType implements StepType<DockerShell> {
                 String image = from.results().get("image_id").asText();
                 context.log().line("no docker target and no detached docker_run upstream: a fresh container of the image of "
                         + from.type() + " '" + from.title() + "' (" + image + ")");
-                fresh = freshContainer(context, image, results);
+                fresh = freshContainer(context, image, s.limits(), results);
                 containerId = fresh;
             }
         }
         results.put("container_id", containerId);
         try {
             ArrayNode out = results.putArray("commands");
-            Duration timeout = s.commandTimeoutSeconds() > 0 ? Duration.ofSeconds(s.commandTimeoutSeconds()) : null;
+            Duration timeout = s.commandTimeoutSeconds() > 0 ? Duration.ofSeconds(s.commandTimeoutSeconds())
+                    : s.limits() != null ? Duration.ofSeconds(s.limits().timeoutSeconds()) : null;
             ContainerExec exec = new ContainerExec(docker, containerId);
             for (DockerShell.Command c : s.commands()) {
                 context.log().line("[" + c.label() + "] $ " + c.command());
@@ -214,13 +215,18 @@ public final class DockerShellStepType implements StepType<DockerShell> {
     }
 
     /** Starts a labelled container of {@code image} that idles until removed. */
-    String freshContainer(StepContext<?> context, String image, ObjectNode results) {
+    String freshContainer(StepContext<?> context, String image, DockerLimits limits, ObjectNode results) {
         results.put("image", image);
         String named = StepImage.named(context, image);
         if (!named.equals(image)) {
             results.put("image_tag", named);
         }
-        String id = docker.create(context, image, cmd -> cmd.withEntrypoint(DockerOps.KEEP_ALIVE).withCmd(List.of()));
+        String id = docker.create(context, image, cmd -> {
+            cmd.withEntrypoint(DockerOps.KEEP_ALIVE).withCmd(List.of());
+            if (limits != null) {
+                limits.applyTo(cmd);
+            }
+        });
         try {
             docker.start(id, named);
         } catch (RuntimeException e) {

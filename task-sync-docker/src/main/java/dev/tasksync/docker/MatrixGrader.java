@@ -1,0 +1,435 @@
+package dev.tasksync.docker;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tasksync.spi.LocalFiles;
+import dev.tasksync.spi.StepContext;
+import dev.tasksync.spi.StepLog;
+import dev.tasksync.spi.StepOutcome;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+/**
+ * Grades the matrix of a {@code docker_rubrics} step: every column (solution, original, golden) in a container of
+ * its own that runs the criteria in order with exec, columns side by side up to {@code parallel}. A cell whose
+ * inputs did not change since the last results is taken from them; a column with no cell to grade starts no
+ * container.
+ */
+final class MatrixGrader {
+    private final DockerOps docker;
+    private final StepContext<DockerRubrics> context;
+    private final DockerRubrics settings;
+    private final List<DockerRubrics.Criterion> criteria;
+    private final String image;
+    private final String named;
+    private final StepLog log;
+    private final AtomicInteger containers = new AtomicInteger();
+    private Path heldOut;
+
+    MatrixGrader(DockerOps docker, StepContext<DockerRubrics> context, List<DockerRubrics.Criterion> criteria,
+                 String image, String named) {
+        this.docker = docker;
+        this.context = context;
+        this.settings = context.settings();
+        this.criteria = criteria;
+        this.image = image;
+        this.named = named;
+        StepLog stepLog = context.log();
+        this.log = line -> {
+            synchronized (stepLog) {
+                stepLog.line(line);
+            }
+        };
+    }
+
+    StepOutcome grade(ObjectNode results) throws Exception {
+        DockerRubrics.Grading g = settings.grading();
+        List<GradingColumn> columns;
+        try {
+            columns = columns(g);
+        } catch (MissingInput e) {
+            return StepOutcome.failure(e.getMessage(), results);
+        }
+        if (g.heldOutTests() != null) {
+            heldOut = LocalFiles.resolve(context.localPath(), g.heldOutTests(), settings.allowOutside());
+            if (!Files.exists(heldOut)) {
+                return StepOutcome.failure("held_out_tests not found: " + heldOut, results);
+            }
+        }
+        String imageId = docker.call("inspecting image '" + named + "'", () -> docker.client().inspectImageCmd(image).exec().getId());
+        Map<String, String> shared = CellFingerprints.shared(imageId, context.localPath(), settings.files(),
+                settings.allowOutside(), context.ignoredFiles(), heldOut,
+                g.verdict().toJson() + " " + (settings.limits() == null ? "no limits" : settings.limits().toJson()));
+        Map<String, JsonNode> before = lastColumns();
+
+        ArrayNode rows = results.putArray("criteria");
+        for (DockerRubrics.Criterion c : criteria) {
+            rows.addObject().put("id", c.id()).put("title", c.title()).put("command", c.command())
+                    .put("points", c.points()).put("required", c.required());
+        }
+        ArrayNode regraded = Settings.JSON.arrayNode();
+        List<ColumnPlan> plans = new ArrayList<>();
+        for (GradingColumn col : columns) {
+            ColumnPlan plan = new ColumnPlan(col, new LinkedHashMap<>(), new LinkedHashMap<>(), new LinkedHashMap<>());
+            JsonNode old = before.get(col.name());
+            for (DockerRubrics.Criterion c : criteria) {
+                Map<String, String> inputs = new LinkedHashMap<>(shared);
+                inputs.put("patch", CellFingerprints.column(col));
+                inputs.put("criterion", CellFingerprints.criterion(c));
+                plan.inputs.put(c.id(), inputs);
+                JsonNode oldCell = old == null || old.get("cells") == null ? null : old.get("cells").get(c.id());
+                String reason = CellFingerprints.reason(inputs, oldCell == null ? null : oldCell.get("inputs"));
+                if (reason == null) {
+                    plan.kept.put(c.id(), (ObjectNode) oldCell.deepCopy());
+                } else {
+                    plan.toGrade.put(c.id(), reason);
+                    regraded.add(col.name() + " × " + c.id() + ": " + reason);
+                }
+            }
+            plans.add(plan);
+        }
+        regraded.forEach(r -> log.line("grading " + r.asText()));
+
+        int parallel = g.parallel() > 0 ? g.parallel() : Math.max(1, Runtime.getRuntime().availableProcessors());
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(parallel, plans.size())), r -> {
+            Thread t = new Thread(r, "docker-rubrics-" + context.stepId());
+            t.setDaemon(true);
+            return t;
+        });
+        Map<String, ObjectNode> graded = new LinkedHashMap<>();
+        String stopped = null;
+        try {
+            List<Future<Map<String, ObjectNode>>> futures = new ArrayList<>();
+            for (ColumnPlan plan : plans) {
+                futures.add(pool.submit(() -> gradeColumn(plan)));
+            }
+            for (int i = 0; i < plans.size(); i++) {
+                try {
+                    String name = plans.get(i).column.name();
+                    futures.get(i).get().forEach((k, v) -> graded.put(name + "\u0000" + k, v));
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof StepStopped s) {
+                        stopped = s.getMessage();
+                    } else if (e.getCause() instanceof Exception x) {
+                        throw x;
+                    } else {
+                        throw e;
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            stopped = "cancelled while grading";
+        } finally {
+            pool.shutdownNow();
+            // Each column removes its container on the way out: wait for that, also when stopped.
+            boolean interrupted = Thread.interrupted();
+            pool.awaitTermination(1, TimeUnit.MINUTES);
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        ArrayNode out = results.putArray("solutions");
+        List<String> broken = new ArrayList<>();
+        List<String> notDiscriminating = new ArrayList<>();
+        for (ColumnPlan plan : plans) {
+            ObjectNode col = out.addObject().put("name", plan.column.name()).put("kind", plan.column.kind());
+            ObjectNode cells = Settings.JSON.objectNode();
+            double score = 0;
+            double max = 0;
+            boolean required = true;
+            String error = null;
+            for (DockerRubrics.Criterion c : criteria) {
+                ObjectNode cell = plan.kept.containsKey(c.id()) ? plan.kept.get(c.id())
+                        : graded.get(plan.column.name() + "\u0000" + c.id());
+                if (cell == null) {
+                    cell = Settings.JSON.objectNode().put("passed", false).put("score", 0).put("max_score", c.points())
+                            .put("graded", false);
+                }
+                cells.set(c.id(), cell);
+                boolean passed = cell.path("passed").asBoolean(false);
+                max += c.points();
+                score += cell.path("score").asDouble(0);
+                if (!passed && c.required()) {
+                    required = false;
+                }
+                if (cell.hasNonNull("error") && error == null) {
+                    error = cell.get("error").asText();
+                }
+                boolean gradedCell = cell.path("graded").asBoolean(true) && !cell.hasNonNull("error");
+                if (gradedCell && !passed && GradingColumn.GOLDEN.equals(plan.column.kind())) {
+                    broken.add(c.id());
+                }
+                if (gradedCell && passed && GradingColumn.ORIGINAL.equals(plan.column.kind())) {
+                    notDiscriminating.add(c.id());
+                }
+            }
+            col.put("score", score).put("max_score", max).put("passed_required", required);
+            if (error != null) {
+                col.put("error", error);
+            }
+            col.set("cells", cells);
+        }
+        results.set("broken", Settings.array(broken));
+        results.set("does_not_discriminate", Settings.array(notDiscriminating));
+        results.set("regraded", regraded);
+        results.put("containers_started", containers.get());
+        if (stopped != null) {
+            return StepOutcome.failure(stopped, results);
+        }
+        if (!broken.isEmpty()) {
+            log.line("broken (fail on golden): " + String.join(", ", broken));
+        }
+        if (!notDiscriminating.isEmpty()) {
+            log.line("does not discriminate (pass on original): " + String.join(", ", notDiscriminating));
+        }
+        return StepOutcome.success(results);
+    }
+
+    /** What one column grades: the criteria to grade with the reason, the cells kept, every cell's inputs. */
+    private record ColumnPlan(GradingColumn column, Map<String, String> toGrade, Map<String, ObjectNode> kept,
+                              Map<String, Map<String, String>> inputs) {
+    }
+
+    private static final class MissingInput extends Exception {
+        MissingInput(String message) {
+            super(message);
+        }
+    }
+
+    private List<GradingColumn> columns(DockerRubrics.Grading g) throws MissingInput, IOException {
+        List<GradingColumn> columns = new ArrayList<>();
+        for (DockerRubrics.Solution s : g.solutions()) {
+            columns.add(new GradingColumn(s.name(), GradingColumn.SOLUTION, patch("solution '" + s.name() + "'", s.patch())));
+        }
+        if (g.solutionsGlob() != null) {
+            for (Path p : SolutionGlob.files(context.localPath(), g.solutionsGlob())) {
+                String file = p.getFileName().toString();
+                int dot = file.lastIndexOf('.');
+                columns.add(new GradingColumn(dot > 0 ? file.substring(0, dot) : file, GradingColumn.SOLUTION, p));
+            }
+            if (columns.isEmpty()) {
+                throw new MissingInput("no solution patch matches " + g.solutionsGlob() + " under " + context.localPath());
+            }
+        }
+        if (g.original()) {
+            columns.add(new GradingColumn(GradingColumn.ORIGINAL, GradingColumn.ORIGINAL, null));
+        }
+        if (g.golden() != null) {
+            columns.add(new GradingColumn(GradingColumn.GOLDEN, GradingColumn.GOLDEN, patch("golden", g.golden())));
+        }
+        return columns;
+    }
+
+    private Path patch(String what, String path) throws MissingInput {
+        Path p = LocalFiles.resolve(context.localPath(), path, settings.allowOutside());
+        if (!Files.isRegularFile(p)) {
+            throw new MissingInput("patch of " + what + " not found: " + p);
+        }
+        return p;
+    }
+
+    /** The results of the last execution by column name, to keep the cells whose inputs did not change. */
+    private Map<String, JsonNode> lastColumns() {
+        Map<String, JsonNode> columns = new LinkedHashMap<>();
+        JsonNode last = context.lastResults();
+        if (last != null && last.get("solutions") != null) {
+            for (JsonNode c : last.get("solutions")) {
+                columns.put(c.path("name").asText(), c);
+            }
+        }
+        return columns;
+    }
+
+    /** Grades one column's cells to grade, in one container; a patch that does not apply fills them with its error. */
+    private Map<String, ObjectNode> gradeColumn(ColumnPlan plan) throws Exception {
+        Map<String, ObjectNode> cells = new LinkedHashMap<>();
+        if (plan.toGrade.isEmpty()) {
+            return cells;
+        }
+        Path tree = Files.createTempDirectory("tsd-grade-");
+        try {
+            String error = prepare(plan.column, tree);
+            if (error != null) {
+                log.line(plan.column.name() + ": " + error);
+                for (DockerRubrics.Criterion c : criteria) {
+                    if (plan.toGrade.containsKey(c.id())) {
+                        cells.put(c.id(), Settings.JSON.objectNode().put("passed", false).put("score", 0)
+                                .put("max_score", c.points()).put("error", error).set("inputs", inputs(plan, c)));
+                    }
+                }
+                return cells;
+            }
+            List<String> top;
+            try (Stream<Path> list = Files.list(tree)) {
+                top = list.map(p -> p.getFileName().toString()).sorted().toList();
+            }
+            byte[] tar = Archives.tar(tree, top, settings.workspace(), false, List.of());
+            runInContainer(plan, tar, cells);
+            return cells;
+        } finally {
+            deleteTree(tree);
+        }
+    }
+
+    private void runInContainer(ColumnPlan plan, byte[] tar, Map<String, ObjectNode> cells) throws StepStopped {
+        String id = docker.createChecked(context, image, cmd -> {
+            cmd.withEntrypoint(DockerOps.KEEP_ALIVE).withCmd(List.of()).withWorkingDir(settings.workspace());
+            if (settings.limits() != null) {
+                settings.limits().applyTo(cmd);
+            }
+        });
+        containers.incrementAndGet();
+        try {
+            docker.run("copying the files of " + plan.column.name() + " into container " + DockerOps.shortId(id),
+                    () -> docker.client().copyArchiveToContainerCmd(id).withRemotePath("/")
+                            .withTarInputStream(new ByteArrayInputStream(tar)).exec());
+            docker.start(id, named);
+            ContainerExec exec = new ContainerExec(docker, id);
+            Duration timeout = timeout();
+            for (DockerRubrics.Criterion c : criteria) {
+                if (!plan.toGrade.containsKey(c.id())) {
+                    continue;
+                }
+                String where = plan.column.name() + " × " + c.id();
+                Output output = new Output(log, "[" + where + "] ");
+                ObjectNode cell = Settings.JSON.objectNode();
+                cell.put("max_score", c.points());
+                StepWait wait = StepWait.within(timeout, context::isCancelled);
+                try {
+                    ProcessExit exit = exec.run(c.command(), settings.workspace(), List.of(), output, wait);
+                    boolean passed = Verdicts.passed(settings.grading().verdict(), exit.exitCode(), exit.stdout() + exit.stderr());
+                    cell.put("passed", passed).put("score", passed ? c.points() : 0).put("exit_code", exit.exitCode())
+                            .put("output", tail(output)).put("duration_ms", exit.duration().toMillis()).put("timed_out", false);
+                } catch (StepStopped stopped) {
+                    if (!stopped.timedOut()) {
+                        throw stopped;
+                    }
+                    cell.put("passed", false).put("score", 0).putNull("exit_code").put("output", tail(output))
+                            .put("duration_ms", timeout.toMillis()).put("timed_out", true);
+                    restart(id, where);
+                }
+                cell.set("inputs", inputs(plan, c));
+                log.line((cell.get("passed").asBoolean() ? "PASS " : cell.get("timed_out").asBoolean() ? "TIMEOUT " : "FAIL ")
+                        + where + " (" + cell.get("score").asDouble() + "/" + c.points() + ")");
+                cells.put(c.id(), cell);
+            }
+        } finally {
+            docker.removeQuietly(id);
+        }
+    }
+
+    /**
+     * Ends what a timed-out criterion left running (a fork bomb holds every pid, so nothing could be exec'd beside
+     * it): killing the container's first process ends them all; the files stay for the next criterion.
+     */
+    private void restart(String id, String where) {
+        log.line(where + " timed out: restarting container " + DockerOps.shortId(id) + " to end its processes");
+        docker.run("killing container " + DockerOps.shortId(id), () -> docker.client().killContainerCmd(id).exec());
+        docker.start(id, named);
+    }
+
+    private Duration timeout() {
+        if (settings.criterionTimeoutSeconds() > 0) {
+            return Duration.ofSeconds(settings.criterionTimeoutSeconds());
+        }
+        return settings.limits() == null ? null : Duration.ofSeconds(settings.limits().timeoutSeconds());
+    }
+
+    private static ObjectNode inputs(ColumnPlan plan, DockerRubrics.Criterion c) {
+        ObjectNode o = Settings.JSON.objectNode();
+        plan.inputs.get(c.id()).forEach(o::put);
+        return o;
+    }
+
+    /** Copies {@code files} into {@code tree}, applies the column's patch and the held-out tests; an error or null. */
+    private String prepare(GradingColumn column, Path tree) throws IOException {
+        Path base = context.localPath().toAbsolutePath().normalize();
+        for (String f : settings.files()) {
+            List<LocalFiles.Entry> found = LocalFiles.walk(base, f, settings.allowOutside(), context.ignoredFiles());
+            if (found == null) {
+                throw new DockerStepException("file to grade not found: " + base.resolve(f).normalize());
+            }
+            Path path = LocalFiles.resolve(base, f, settings.allowOutside());
+            Path relBase = path.startsWith(base) ? base : path.getParent();
+            for (LocalFiles.Entry e : found) {
+                Path target = tree.resolve(relBase.relativize(e.path()).toString());
+                if (e.kind() == LocalFiles.Kind.DIRECTORY) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.createDirectories(target.getParent());
+                    Files.copy(e.path(), target, LinkOption.NOFOLLOW_LINKS, StandardCopyOption.REPLACE_EXISTING,
+                            StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
+        try {
+            if (column.patch() != null) {
+                Patches.apply(column.patch(), tree);
+            }
+        } catch (Patches.NotApplied e) {
+            return e.getMessage();
+        }
+        if (heldOut != null) {
+            try {
+                if (Files.isDirectory(heldOut)) {
+                    overlay(heldOut, tree);
+                } else {
+                    Patches.apply(heldOut, tree);
+                }
+            } catch (Patches.NotApplied e) {
+                return "held-out tests: " + e.getMessage();
+            }
+        }
+        return null;
+    }
+
+    /** The held-out directory's content copied over the graded files (its files replace theirs). */
+    private static void overlay(Path dir, Path tree) throws IOException {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path f : (Iterable<Path>) walk.sorted()::iterator) {
+                Path target = tree.resolve(dir.relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(f, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
+    }
+
+    private static void deleteTree(Path tree) {
+        try (Stream<Path> walk = Files.walk(tree)) {
+            for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException ignored) {
+            // a temporary directory
+        }
+    }
+
+    private static String tail(Output output) {
+        String out = output.stdoutTail();
+        String err = output.stderrTail();
+        return err.isEmpty() ? out : out.isEmpty() ? err : out + err;
+    }
+}

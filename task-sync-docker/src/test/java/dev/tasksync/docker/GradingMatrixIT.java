@@ -1,0 +1,263 @@
+package dev.tasksync.docker;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.model.Event;
+import com.sun.net.httpserver.HttpServer;
+import dev.tasksync.RunResult;
+import dev.tasksync.StepStatus;
+import dev.tasksync.Task;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The grading matrix of docker_rubrics: solutions, original and golden, held-out tests, limits, re-grades by cell. */
+class GradingMatrixIT extends DockerITBase {
+    static final String IMAGE = "tsd-grading19-busybox:it";
+    static long since;
+
+    @BeforeAll
+    static void ownImage() throws IOException {
+        if (unavailable == null) {
+            DockerTestSupport.buildImage(docker, Files.createTempDirectory("tsd-grading19"), IMAGE, "RUN mkdir -p /tmp");
+            since = System.currentTimeMillis() / 1000 - 1;
+        }
+    }
+
+    @AfterAll
+    static void removeOwnImage() {
+        if (unavailable == null) {
+            DockerTestSupport.removeImage(docker, IMAGE);
+        }
+    }
+
+    private static final String ORIGINAL = "#!/bin/sh\necho $(( $1 - $2 ))\n";
+
+    private void repository() throws IOException {
+        write("calc/calc.sh", ORIGINAL);
+        write("calc/README", "a calculator\n");
+        write("patches/golden.patch", """
+                --- a/calc/calc.sh
+                +++ b/calc/calc.sh
+                @@ -1,2 +1,2 @@
+                 #!/bin/sh
+                -echo $(( $1 - $2 ))
+                +echo $(( $1 + $2 ))
+                """);
+        write("solutions/model-1.patch", correctPatch());
+        // Right for 2 + 3 only: fails the held-out test.
+        write("solutions/model-2.patch", """
+                --- a/calc/calc.sh
+                +++ b/calc/calc.sh
+                @@ -1,2 +1,3 @@
+                 #!/bin/sh
+                -echo $(( $1 - $2 ))
+                +# usage: calc.sh A B
+                +echo 5
+                """);
+        // Written against other code: does not apply.
+        write("solutions/model-3.patch", """
+                --- a/calc/calc.sh
+                +++ b/calc/calc.sh
+                @@ -1,2 +1,2 @@
+                 #!/bin/sh
+                -echo $(( $1 * $2 ))
+                +echo $(( $1 + $2 ))
+                """);
+        write("held_out.patch", """
+                --- /dev/null
+                +++ b/calc/tests/test_add.sh
+                @@ -0,0 +1,2 @@
+                +#!/bin/sh
+                +[ "$(sh calc/calc.sh 10 4)" = 14 ]
+                """);
+    }
+
+    private static String correctPatch() {
+        return """
+                --- a/calc/calc.sh
+                +++ b/calc/calc.sh
+                @@ -1,2 +1,3 @@
+                 #!/bin/sh
+                -echo $(( $1 - $2 ))
+                +# usage: calc.sh A B
+                +echo $(( $1 + $2 ))
+                """;
+    }
+
+    private static String rubric(String extra) {
+        return "{\"docker_rubrics\": {\"image_tag\": \"" + IMAGE + "\", \"files\": [\"calc/\"], "
+                + "\"solutions\": \"solutions/*.patch\", \"golden\": \"patches/golden.patch\", \"original\": true, "
+                + "\"held_out_tests\": \"held_out.patch\", " + extra + "\"criteria\": ["
+                + "{\"id\": \"runs\", \"command\": \"sh calc/calc.sh 1 1 >/dev/null\", \"points\": 2, \"required\": true},"
+                + "{\"id\": \"adds\", \"command\": \"[ \\\"$(sh calc/calc.sh 2 3)\\\" = 5 ]\", \"points\": 3},"
+                + "{\"id\": \"tests_pass\", \"command\": \"sh calc/tests/test_add.sh\", \"points\": 2},"
+                + "{\"id\": \"has_usage\", \"command\": \"grep -q usage calc/calc.sh\", \"points\": 1}]}}";
+    }
+
+    @Test
+    void gradesEverySolutionWithBaselinesFlagsAndReGradesOnlyTheChangedColumn() throws Exception {
+        repository();
+        Task t = task();
+        step(t, "grade", rubric("\"parallel\": 2, "));
+        RunResult r = ts.run(t.id());
+        assertThat(result(r, "grade").status()).as(r.toString()).isEqualTo(StepStatus.COMPLETED);
+        JsonNode res = results(r, "grade");
+        assertThat(names(res)).containsExactly("model-1", "model-2", "model-3", "original", "golden");
+        assertRow(res, "model-1", 8, true, "runs", true, "adds", true, "tests_pass", true, "has_usage", true);
+        assertRow(res, "model-2", 6, true, "runs", true, "adds", true, "tests_pass", false, "has_usage", true);
+        assertRow(res, "original", 2, true, "runs", true, "adds", false, "tests_pass", false, "has_usage", false);
+        assertRow(res, "golden", 7, true, "runs", true, "adds", true, "tests_pass", true, "has_usage", false);
+        JsonNode broken3 = column(res, "model-3");
+        assertThat(broken3.get("score").asDouble()).isZero();
+        assertThat(broken3.get("max_score").asDouble()).isEqualTo(8);
+        assertThat(broken3.get("passed_required").asBoolean()).isFalse();
+        assertThat(broken3.get("error").asText()).contains("model-3.patch").contains("does not apply to calc/calc.sh");
+        assertThat(broken3.get("cells").get("adds").get("passed").asBoolean()).isFalse();
+        JsonNode cell = column(res, "model-2").get("cells").get("tests_pass");
+        assertThat(cell.get("exit_code").asInt()).isEqualTo(1);
+        assertThat(cell.get("timed_out").asBoolean()).isFalse();
+        assertThat(cell.get("score").asDouble()).isZero();
+        assertThat(cell.get("max_score").asDouble()).isEqualTo(2);
+        assertThat(cell.has("duration_ms")).isTrue();
+        assertThat(res.get("broken")).extracting(JsonNode::asText).containsExactly("has_usage");
+        assertThat(res.get("does_not_discriminate")).extracting(JsonNode::asText).containsExactly("runs");
+        // One container per graded column (model-3's patch does not apply: none), all removed.
+        assertThat(res.get("containers_started").asInt()).isEqualTo(4);
+        assertThat(createdContainers(t.id())).isEqualTo(4);
+        assertThat(DockerTestSupport.labelled(docker, ts, t.id(), null)).isEmpty();
+
+        // Nothing changed: the step is up to date, no container starts.
+        RunResult again = ts.run(t.id());
+        assertThat(again.succeeded()).as(again.toString()).isTrue();
+        assertThat(createdContainers(t.id())).isEqualTo(4);
+
+        // model-2's patch changed: only its column is graded again, in one container.
+        write("solutions/model-2.patch", correctPatch());
+        RunResult third = ts.run(t.id());
+        assertThat(result(third, "grade").status()).as(third.toString()).isEqualTo(StepStatus.COMPLETED);
+        JsonNode res3 = results(third, "grade");
+        assertThat(res3.get("regraded")).extracting(JsonNode::asText).containsExactly(
+                "model-2 × runs: patch changed", "model-2 × adds: patch changed",
+                "model-2 × tests_pass: patch changed", "model-2 × has_usage: patch changed");
+        assertThat(createdContainers(t.id())).isEqualTo(5);
+        assertRow(res3, "model-2", 8, true, "runs", true, "adds", true, "tests_pass", true, "has_usage", true);
+        assertRow(res3, "golden", 7, true, "runs", true, "adds", true, "tests_pass", true, "has_usage", false);
+        assertThat(DockerTestSupport.labelled(docker, ts, t.id(), null)).isEmpty();
+    }
+
+    @Test
+    void aCriterionThatTriesTheNetworkFailsUnderTheDefaultLimits() throws Exception {
+        // busybox's nc, not its wget (which crashes in a static build on a host network)
+        write("calc/calc.sh", ORIGINAL);
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", exchange -> {
+            byte[] body = "reached\n".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+        try {
+            String criteria = "\"files\": [\"calc/\"], \"original\": true, \"criteria\": [{\"id\": \"net\", \"command\": "
+                    + "\"printf 'GET / HTTP/1.0\\\\r\\\\n\\\\r\\\\n' | nc -w 3 127.0.0.1 " + server.getAddress().getPort() + "\"}]";
+            Task t = task();
+            step(t, "sandboxed", "{\"docker_rubrics\": {\"image_tag\": \"" + IMAGE + "\", " + criteria + "}}");
+            // The same criterion reaches the server when the limits let the container on the host's network.
+            step(t, "host", "{\"docker_rubrics\": {\"image_tag\": \"" + IMAGE + "\", \"limits\": {\"network\": \"host\"}, " + criteria + "}}");
+            RunResult r = ts.run(t.id());
+            assertThat(r.succeeded()).as(r.toString()).isTrue();
+            assertThat(column(results(r, "sandboxed"), "original").get("cells").get("net").get("passed").asBoolean()).isFalse();
+            JsonNode host = column(results(r, "host"), "original").get("cells").get("net");
+            assertThat(host.get("passed").asBoolean()).as(host.toString()).isTrue();
+            assertThat(host.get("output").asText()).contains("reached");
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void aForkBombHitsThePidsLimitAndTheStepStillEnds() throws Exception {
+        write("calc/calc.sh", ORIGINAL);
+        Task t = task();
+        step(t, "bomb", "{\"docker_rubrics\": {\"image_tag\": \"" + IMAGE + "\", \"files\": [\"calc/\"], \"original\": true, "
+                + "\"limits\": {\"pids\": 64, \"cpus\": 0.5}, \"criterion_timeout_seconds\": 5, \"criteria\": ["
+                + "{\"id\": \"bomb\", \"command\": \"b(){ b | b & }; b; sleep 60\"},"
+                + "{\"id\": \"after\", \"command\": \"echo still here\"}]}}");
+        RunResult r = ts.run(t.id());
+        assertThat(result(r, "bomb").status()).as(r.toString()).isEqualTo(StepStatus.COMPLETED);
+        JsonNode cells = column(results(r, "bomb"), "original").get("cells");
+        assertThat(cells.get("bomb").get("passed").asBoolean()).isFalse();
+        assertThat(cells.get("bomb").get("output").asText()).containsIgnoringCase("fork");
+        JsonNode after = cells.get("after");
+        assertThat(after.get("passed").asBoolean()).as(after.toString()).isTrue();
+        assertThat(DockerTestSupport.labelled(docker, ts, t.id(), null)).isEmpty();
+    }
+
+    @Test
+    void badMatrixSettingsNameTheField() {
+        Task t = task();
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> step(t, "x",
+                "{\"docker_rubrics\": {\"image_tag\": \"" + IMAGE + "\", \"files\": [\"calc/\"], \"solutions\": [{\"name\": \"golden\", \"patch\": \"a.patch\"}], \"criteria\": [{\"command\": \"true\"}]}}")))
+                .hasMessageContaining("solutions[0].name");
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> step(t, "y",
+                "{\"docker_rubrics\": {\"image_tag\": \"" + IMAGE + "\", \"files\": [\"calc/\"], \"original\": true, \"limits\": {\"pids\": 0}, \"criteria\": [{\"command\": \"true\"}]}}")))
+                .hasMessageContaining("limits.pids");
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> step(t, "z",
+                "{\"docker_rubrics\": {\"image_tag\": \"" + IMAGE + "\", \"files\": [\"calc/\"], \"original\": true}}")))
+                .hasMessageContaining("criteria");
+        assertThat(ts.steps(t.id())).isEmpty();
+    }
+
+    private static List<String> names(JsonNode res) {
+        return res.get("solutions").findValuesAsText("name");
+    }
+
+    private static JsonNode column(JsonNode res, String name) {
+        for (JsonNode c : res.get("solutions")) {
+            if (c.get("name").asText().equals(name)) {
+                return c;
+            }
+        }
+        throw new AssertionError("no column " + name + " in " + res);
+    }
+
+    private static void assertRow(JsonNode res, String name, double score, boolean required, Object... cells) {
+        JsonNode c = column(res, name);
+        assertThat(c.get("score").asDouble()).as(name + " score in " + c).isEqualTo(score);
+        assertThat(c.get("max_score").asDouble()).isEqualTo(8);
+        assertThat(c.get("passed_required").asBoolean()).isEqualTo(required);
+        for (int i = 0; i < cells.length; i += 2) {
+            JsonNode cell = c.get("cells").get((String) cells[i]);
+            assertThat(cell.get("passed").asBoolean()).as(name + " × " + cells[i] + ": " + cell).isEqualTo(cells[i + 1]);
+        }
+    }
+
+    /** Containers the engine created for the task since the class started, counted from its events. */
+    private int createdContainers(int taskId) throws InterruptedException {
+        List<Event> events = new CopyOnWriteArrayList<>();
+        String until = String.valueOf(System.currentTimeMillis() / 1000 + 1);
+        ResultCallback.Adapter<Event> callback = docker.client().eventsCmd().withSince(String.valueOf(since)).withUntil(until)
+                .withEventFilter("create").withLabelFilter(Map.of(DockerStepTypes.LABEL_TASK, String.valueOf(taskId), DockerStepTypes.LABEL_STORE, ts.storeId()))
+                .exec(new ResultCallback.Adapter<>() {
+                    @Override
+                    public void onNext(Event e) {
+                        events.add(e);
+                    }
+                });
+        assertThat(callback.awaitCompletion(60, TimeUnit.SECONDS)).isTrue();
+        return events.size();
+    }
+}
