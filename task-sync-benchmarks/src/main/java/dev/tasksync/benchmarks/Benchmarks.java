@@ -78,6 +78,9 @@ public final class Benchmarks {
             if (config.runs("docker")) {
                 new DockerBench(env, report).run();
             }
+            if (config.runs("grading")) {
+                new GradingBench(env, report).run();
+            }
         }
         Duration took = Duration.ofNanos(System.nanoTime() - start);
         if (config.report() != null) {

@@ -69,6 +69,7 @@ final class TaskSyncCommand implements AutoCloseable {
         COMMANDS.put("run", RunCommand.class);
         COMMANDS.put("plan", PlanCommand.class);
         COMMANDS.put("graph", GraphCommand.class);
+        COMMANDS.put("report", ReportCommand.class);
         COMMANDS.put("submit", WorkerCommands.Submit.class);
         COMMANDS.put("worker", WorkerCommands.WorkerCommand.class);
         COMMANDS.put("cancel", WorkerCommands.Cancel.class);

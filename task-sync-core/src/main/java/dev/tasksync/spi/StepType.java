@@ -2,6 +2,8 @@ package dev.tasksync.spi;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -52,6 +54,19 @@ public interface StepType<S> {
      * @param lastResults the results of the step's last successful execution
      */
     default Optional<String> staleReason(S settings, JsonNode lastResults) {
+        return Optional.empty();
+    }
+
+    /**
+     * Asked by plan when the step will run because its inputs changed: what the run would redo, in more detail than
+     * which input changed (a grading matrix names its cells, "model-2 × tests_pass: patch changed"); appended to the
+     * reason. Empty (the default) for nothing to add. It only reads: plan starts nothing.
+     *
+     * @param lastResults  the results of the step's last successful execution
+     * @param localPath    the task's local_path
+     * @param ignoredFiles the task-sync ignore globs, as {@link StepContext#ignoredFiles()}
+     */
+    default Optional<String> rerunDetail(S settings, JsonNode lastResults, Path localPath, List<PathMatcher> ignoredFiles) {
         return Optional.empty();
     }
 

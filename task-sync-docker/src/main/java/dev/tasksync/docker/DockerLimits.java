@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
  * {@code docker_rubrics}, off by default for {@code docker_run} and {@code docker_shell}. Whatever the values, a
  * limited container is never privileged, has all capabilities dropped and runs with {@code no-new-privileges}.
  *
- * @param network        the container's network mode ({@code none} by default: no network at all)
+ * @param network        the container's network: {@code none} (the default: no network at all) or a Docker network's
+ *                       name; never the host's
  * @param memoryBytes    memory limit, swap included (1 GiB by default)
  * @param cpus           how many CPUs' worth of time it may use (1 by default)
  * @param pids           how many processes it may have at once (256 by default; a fork bomb stops there)
@@ -57,6 +58,11 @@ public record DockerLimits(String network, long memoryBytes, double cpus, long p
         }
         Settings.onlyFields(v, FIELDS);
         String network = Settings.optionalNonBlank(v, "network").orElse(DEFAULTS.network);
+        if (network.equals("host") || network.startsWith("container:")) {
+            // The host's network reaches every service on its loopback (the task-sync database among them).
+            throw v.field("network").invalid("must be \"none\" or the name of a Docker network; the host's network "
+                    + "or another container's is not offered");
+        }
         long memory = v.optionalField("memory").map(DockerLimits::bytes).orElse(DEFAULTS.memoryBytes);
         double cpus = v.optionalField("cpus").map(JsonSettings::asDouble).orElse(DEFAULTS.cpus);
         if (cpus <= 0) {

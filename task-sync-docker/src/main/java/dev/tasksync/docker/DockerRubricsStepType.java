@@ -1,5 +1,6 @@
 package dev.tasksync.docker;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tasksync.InvalidSettingsException;
@@ -11,8 +12,10 @@ import dev.tasksync.spi.StepResources;
 import dev.tasksync.spi.StepType;
 
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.PathMatcher;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -29,6 +32,8 @@ public final class DockerRubricsStepType implements StepType<DockerRubrics> {
     private static final Set<String> FIELDS = Set.of("image_tag", "image_id", "files", "workspace", "criteria", "rubric",
             "criterion_timeout_seconds", LocalFiles.ALLOW_OUTSIDE, "solutions", "golden", "original", "held_out_tests",
             "verdict", "parallel", "limits");
+    /** How many re-graded cells plan names before it counts the rest. */
+    private static final int MAX_CELLS_NAMED = 8;
     private static final Set<String> RESERVED_NAMES = Set.of(GradingColumn.ORIGINAL, GradingColumn.GOLDEN);
 
     private final DockerOps docker;
@@ -82,6 +87,10 @@ public final class DockerRubricsStepType implements StepType<DockerRubrics> {
         if (!grading.isMatrix() && grading.heldOutTests() != null) {
             throw new InvalidSettingsException(value.path() + ".held_out_tests", "applies to solutions: give solutions, golden or original");
         }
+        String kind = grading.verdict().kind();
+        if (!grading.isMatrix() && ("results_json".equals(kind) || "junit_xml".equals(kind))) {
+            throw new InvalidSettingsException(value.path() + ".verdict." + kind, "applies to solutions: give solutions, golden or original");
+        }
         DockerLimits limits = DockerLimits.parse(value, true).orElse(null);
         return new DockerRubrics(imageTag, imageId, files, workspace, criteria, rubric, timeout, allowOutside, grading, limits);
     }
@@ -128,12 +137,30 @@ public final class DockerRubricsStepType implements StepType<DockerRubrics> {
     private static DockerRubrics.Verdict verdict(JsonSettings v) {
         if (v.isString()) {
             if (!"exit_code".equals(v.asString())) {
-                throw v.invalid("expected \"exit_code\" or an object with pass_marker (and fail_marker)");
+                throw v.invalid("expected \"exit_code\" or an object with pass_marker (and fail_marker), results_json or junit_xml");
             }
             return DockerRubrics.Verdict.EXIT_CODE;
         }
         v.requireObject();
-        Settings.onlyFields(v, Set.of("pass_marker", "fail_marker"));
+        Settings.onlyFields(v, Set.of("pass_marker", "fail_marker", "results_json", "junit_xml"));
+        int kinds = (v.has("pass_marker") || v.has("fail_marker") ? 1 : 0) + (v.has("results_json") ? 1 : 0) + (v.has("junit_xml") ? 1 : 0);
+        if (kinds != 1) {
+            throw v.invalid("give one of pass_marker (with fail_marker), results_json or junit_xml");
+        }
+        if (v.has("results_json")) {
+            String path = v.field("results_json").asNonBlankString();
+            if (!path.startsWith("/")) {
+                throw new InvalidSettingsException(v.path() + ".results_json", "must be an absolute path in the container");
+            }
+            return new DockerRubrics.Verdict("results_json", null, null, path);
+        }
+        if (v.has("junit_xml")) {
+            String glob = v.field("junit_xml").asNonBlankString();
+            if (glob.startsWith("/") || glob.contains("..")) {
+                throw new InvalidSettingsException(v.path() + ".junit_xml", "must be a glob relative to the workspace, such as \"reports/*.xml\"");
+            }
+            return new DockerRubrics.Verdict("junit_xml", null, null, glob);
+        }
         String pass = v.field("pass_marker").asNonBlankString();
         String fail = Settings.optionalNonBlank(v, "fail_marker").orElse(null);
         return DockerRubrics.Verdict.markers(pass, fail);
@@ -157,6 +184,33 @@ public final class DockerRubricsStepType implements StepType<DockerRubrics> {
             watched.add(g.heldOutTests());
         }
         return watched;
+    }
+
+    /** The cells of the grading matrix that a run would grade again, and why ("model-2 × tests_pass: patch changed"). */
+    @Override
+    public Optional<String> rerunDetail(DockerRubrics settings, JsonNode lastResults, Path localPath, List<PathMatcher> ignoredFiles) {
+        if (!settings.grading().isMatrix()) {
+            return Optional.empty();
+        }
+        try {
+            List<DockerRubrics.Criterion> criteria = settings.criteria();
+            if (settings.rubric() != null) {
+                Path file = LocalFiles.resolve(localPath, settings.rubric(), settings.allowOutside());
+                if (!Files.isRegularFile(file)) {
+                    return Optional.empty();
+                }
+                criteria = Rubric.fromFile(file);
+            }
+            List<String> cells = MatrixGrader.changedCells(settings, criteria, localPath, ignoredFiles, lastResults);
+            if (cells.isEmpty()) {
+                return Optional.empty();
+            }
+            int shown = Math.min(cells.size(), MAX_CELLS_NAMED);
+            String more = cells.size() > shown ? " and " + (cells.size() - shown) + " more" : "";
+            return Optional.of(String.join(", ", cells.subList(0, shown)) + more);
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty(); // plan only explains; the run reports what is wrong
+        }
     }
 
     @Override

@@ -44,6 +44,8 @@ final class MatrixGrader {
     private final StepLog log;
     private final AtomicInteger containers = new AtomicInteger();
     private Path heldOut;
+    /** The key of a column's run (its commands and inputs) among its cells, when the cells come from test reports. */
+    static final String RUN = "\u0001run";
 
     MatrixGrader(DockerOps docker, StepContext<DockerRubrics> context, List<DockerRubrics.Criterion> criteria,
                  String image, String named) {
@@ -65,7 +67,7 @@ final class MatrixGrader {
         DockerRubrics.Grading g = settings.grading();
         List<GradingColumn> columns;
         try {
-            columns = columns(g);
+            columns = columns(settings, context.localPath());
         } catch (MissingInput e) {
             return StepOutcome.failure(e.getMessage(), results);
         }
@@ -76,37 +78,11 @@ final class MatrixGrader {
             }
         }
         String imageId = docker.call("inspecting image '" + named + "'", () -> docker.client().inspectImageCmd(image).exec().getId());
-        Map<String, String> shared = CellFingerprints.shared(imageId, context.localPath(), settings.files(),
-                settings.allowOutside(), context.ignoredFiles(), heldOut,
-                g.verdict().toJson() + " " + (settings.limits() == null ? "no limits" : settings.limits().toJson()));
-        Map<String, JsonNode> before = lastColumns();
-
-        ArrayNode rows = results.putArray("criteria");
-        for (DockerRubrics.Criterion c : criteria) {
-            rows.addObject().put("id", c.id()).put("title", c.title()).put("command", c.command())
-                    .put("points", c.points()).put("required", c.required());
-        }
+        Map<String, String> shared = shared(settings, context.localPath(), context.ignoredFiles(), heldOut, imageId);
+        boolean reports = reports(settings);
+        List<ColumnPlan> plans = plan(planned(settings, criteria), columns, shared, context.lastResults(), reports);
         ArrayNode regraded = Settings.JSON.arrayNode();
-        List<ColumnPlan> plans = new ArrayList<>();
-        for (GradingColumn col : columns) {
-            ColumnPlan plan = new ColumnPlan(col, new LinkedHashMap<>(), new LinkedHashMap<>(), new LinkedHashMap<>());
-            JsonNode old = before.get(col.name());
-            for (DockerRubrics.Criterion c : criteria) {
-                Map<String, String> inputs = new LinkedHashMap<>(shared);
-                inputs.put("patch", CellFingerprints.column(col));
-                inputs.put("criterion", CellFingerprints.criterion(c));
-                plan.inputs.put(c.id(), inputs);
-                JsonNode oldCell = old == null || old.get("cells") == null ? null : old.get("cells").get(c.id());
-                String reason = CellFingerprints.reason(inputs, oldCell == null ? null : oldCell.get("inputs"));
-                if (reason == null) {
-                    plan.kept.put(c.id(), (ObjectNode) oldCell.deepCopy());
-                } else {
-                    plan.toGrade.put(c.id(), reason);
-                    regraded.add(col.name() + " × " + c.id() + ": " + reason);
-                }
-            }
-            plans.add(plan);
-        }
+        plans.forEach(p -> p.toGrade.forEach((id, why) -> regraded.add(p.column.name() + " × " + id + ": " + why)));
         regraded.forEach(r -> log.line("grading " + r.asText()));
 
         int parallel = g.parallel() > 0 ? g.parallel() : Math.max(1, Runtime.getRuntime().availableProcessors());
@@ -115,7 +91,7 @@ final class MatrixGrader {
             t.setDaemon(true);
             return t;
         });
-        Map<String, ObjectNode> graded = new LinkedHashMap<>();
+        Map<String, Map<String, ObjectNode>> graded = new LinkedHashMap<>();
         String stopped = null;
         try {
             List<Future<Map<String, ObjectNode>>> futures = new ArrayList<>();
@@ -124,8 +100,7 @@ final class MatrixGrader {
             }
             for (int i = 0; i < plans.size(); i++) {
                 try {
-                    String name = plans.get(i).column.name();
-                    futures.get(i).get().forEach((k, v) -> graded.put(name + "\u0000" + k, v));
+                    graded.put(plans.get(i).column.name(), futures.get(i).get());
                 } catch (ExecutionException e) {
                     if (e.getCause() instanceof StepStopped s) {
                         stopped = s.getMessage();
@@ -148,6 +123,30 @@ final class MatrixGrader {
             }
         }
 
+        // Each column's cells, kept or graded now; with test reports, the rows are the tests any column reported.
+        Map<String, Map<String, ObjectNode>> byColumn = new LinkedHashMap<>();
+        Map<String, DockerRubrics.Criterion> rowsById = new LinkedHashMap<>();
+        if (!reports) {
+            criteria.forEach(c -> rowsById.put(c.id(), c));
+        }
+        for (ColumnPlan plan : plans) {
+            Map<String, ObjectNode> cells = new LinkedHashMap<>(plan.kept);
+            cells.putAll(graded.getOrDefault(plan.column.name(), Map.of()));
+            byColumn.put(plan.column.name(), cells);
+            if (reports) {
+                cells.forEach((name, cell) -> {
+                    if (!RUN.equals(name)) {
+                        rowsById.putIfAbsent(name, new DockerRubrics.Criterion(name, name, "", cell.path("max_score").asDouble(), false));
+                    }
+                });
+            }
+        }
+        List<DockerRubrics.Criterion> rowList = List.copyOf(rowsById.values());
+        ArrayNode rows = results.putArray("criteria");
+        for (DockerRubrics.Criterion c : rowList) {
+            rows.addObject().put("id", c.id()).put("title", c.title()).put("command", c.command())
+                    .put("points", c.points()).put("required", c.required());
+        }
         ArrayNode out = results.putArray("solutions");
         List<String> broken = new ArrayList<>();
         List<String> notDiscriminating = new ArrayList<>();
@@ -157,10 +156,11 @@ final class MatrixGrader {
             double score = 0;
             double max = 0;
             boolean required = true;
-            String error = null;
-            for (DockerRubrics.Criterion c : criteria) {
-                ObjectNode cell = plan.kept.containsKey(c.id()) ? plan.kept.get(c.id())
-                        : graded.get(plan.column.name() + "\u0000" + c.id());
+            Map<String, ObjectNode> have = byColumn.get(plan.column.name());
+            ObjectNode run = have.get(RUN);
+            String error = run != null && run.hasNonNull("error") ? run.get("error").asText() : null;
+            for (DockerRubrics.Criterion c : rowList) {
+                ObjectNode cell = have.get(c.id());
                 if (cell == null) {
                     cell = Settings.JSON.objectNode().put("passed", false).put("score", 0).put("max_score", c.points())
                             .put("graded", false);
@@ -183,7 +183,10 @@ final class MatrixGrader {
                     notDiscriminating.add(c.id());
                 }
             }
-            col.put("score", score).put("max_score", max).put("passed_required", required);
+            col.put("score", score).put("max_score", max).put("passed_required", required && error == null);
+            if (run != null) {
+                col.set("run", run);
+            }
             if (error != null) {
                 col.put("error", error);
             }
@@ -205,59 +208,137 @@ final class MatrixGrader {
         return StepOutcome.success(results);
     }
 
+    static Map<String, String> shared(DockerRubrics settings, Path localPath, List<java.nio.file.PathMatcher> ignore,
+                                      Path heldOut, String imageId) {
+        return CellFingerprints.shared(imageId, localPath, settings.files(), settings.allowOutside(), ignore, heldOut,
+                settings.grading().verdict().toJson() + " " + (settings.limits() == null ? "no limits" : settings.limits().toJson()));
+    }
+
+    /** Which cells of each column are graded (with why) and which are kept from the last results. */
+    static List<ColumnPlan> plan(List<DockerRubrics.Criterion> criteria, List<GradingColumn> columns,
+                                 Map<String, String> shared, JsonNode lastResults, boolean reports) {
+        Map<String, JsonNode> before = new LinkedHashMap<>();
+        if (lastResults != null && lastResults.get("solutions") != null) {
+            for (JsonNode c : lastResults.get("solutions")) {
+                before.put(c.path("name").asText(), c);
+            }
+        }
+        List<ColumnPlan> plans = new ArrayList<>();
+        for (GradingColumn col : columns) {
+            ColumnPlan plan = new ColumnPlan(col, new LinkedHashMap<>(), new LinkedHashMap<>(), new LinkedHashMap<>());
+            JsonNode old = before.get(col.name());
+            for (DockerRubrics.Criterion c : criteria) {
+                Map<String, String> inputs = new LinkedHashMap<>(shared);
+                inputs.put("patch", CellFingerprints.column(col));
+                inputs.put("criterion", CellFingerprints.criterion(c));
+                plan.inputs.put(c.id(), inputs);
+                JsonNode oldCell = old == null ? null : reports ? old.get("run")
+                        : old.get("cells") == null ? null : old.get("cells").get(c.id());
+                String reason = CellFingerprints.reason(inputs, oldCell == null ? null : oldCell.get("inputs"));
+                if (reason == null && reports) {
+                    plan.kept.put(RUN, (ObjectNode) oldCell.deepCopy());
+                    old.path("cells").fields().forEachRemaining(e -> plan.kept.put(e.getKey(), (ObjectNode) e.getValue().deepCopy()));
+                } else if (reason == null) {
+                    plan.kept.put(c.id(), (ObjectNode) oldCell.deepCopy());
+                } else {
+                    plan.toGrade.put(c.id(), reason);
+                }
+            }
+            plans.add(plan);
+        }
+        return plans;
+    }
+
+    /**
+     * For plan: the cells a run would grade again, as "model-2 × tests_pass: patch changed". The image is taken to be
+     * the one the last results graded in (a rebuilt image re-runs the step as its upstream changed anyway).
+     */
+    static List<String> changedCells(DockerRubrics settings, List<DockerRubrics.Criterion> criteria, Path localPath,
+                                     List<java.nio.file.PathMatcher> ignore, JsonNode lastResults) throws IOException {
+        if (lastResults == null || lastResults.get("solutions") == null) {
+            return List.of();
+        }
+        List<GradingColumn> columns;
+        try {
+            columns = columns(settings, localPath);
+        } catch (MissingInput e) {
+            return List.of(e.getMessage());
+        }
+        Path heldOut = settings.grading().heldOutTests() == null ? null
+                : LocalFiles.resolve(localPath, settings.grading().heldOutTests(), settings.allowOutside());
+        JsonNode first = lastResults.path("solutions").path(0);
+        JsonNode anyInputs = first.has("run") ? first.get("run").path("inputs")
+                : first.path("cells").elements().hasNext() ? first.path("cells").elements().next().path("inputs") : null;
+        String imageId = anyInputs == null ? "" : anyInputs.path("image").asText();
+        List<String> changed = new ArrayList<>();
+        for (ColumnPlan p : plan(planned(settings, criteria), columns, shared(settings, localPath, ignore, heldOut, imageId),
+                lastResults, reports(settings))) {
+            p.toGrade.forEach((id, why) -> changed.add(p.column.name() + " × " + id + ": " + why));
+        }
+        return changed;
+    }
+
+    /** True when the cells come from test reports the commands write (Gradescope's results.json, JUnit XML). */
+    static boolean reports(DockerRubrics settings) {
+        String kind = settings.grading().verdict().kind();
+        return "results_json".equals(kind) || "junit_xml".equals(kind);
+    }
+
+    /**
+     * What is planned cell by cell: the criteria, or with test reports the column's commands as one unit (the tests
+     * are known only once they ran).
+     */
+    static List<DockerRubrics.Criterion> planned(DockerRubrics settings, List<DockerRubrics.Criterion> criteria) {
+        if (!reports(settings)) {
+            return criteria;
+        }
+        StringBuilder commands = new StringBuilder();
+        criteria.forEach(c -> commands.append(c.id()).append('\u0000').append(c.command()).append('\u0000'));
+        return List.of(new DockerRubrics.Criterion("tests", "tests", commands.toString(), 0, false));
+    }
+
     /** What one column grades: the criteria to grade with the reason, the cells kept, every cell's inputs. */
-    private record ColumnPlan(GradingColumn column, Map<String, String> toGrade, Map<String, ObjectNode> kept,
+    record ColumnPlan(GradingColumn column, Map<String, String> toGrade, Map<String, ObjectNode> kept,
                               Map<String, Map<String, String>> inputs) {
     }
 
-    private static final class MissingInput extends Exception {
+    static final class MissingInput extends Exception {
         MissingInput(String message) {
             super(message);
         }
     }
 
-    private List<GradingColumn> columns(DockerRubrics.Grading g) throws MissingInput, IOException {
+    static List<GradingColumn> columns(DockerRubrics settings, Path localPath) throws MissingInput, IOException {
+        DockerRubrics.Grading g = settings.grading();
         List<GradingColumn> columns = new ArrayList<>();
         for (DockerRubrics.Solution s : g.solutions()) {
-            columns.add(new GradingColumn(s.name(), GradingColumn.SOLUTION, patch("solution '" + s.name() + "'", s.patch())));
+            columns.add(new GradingColumn(s.name(), GradingColumn.SOLUTION, patch(settings, localPath, "solution '" + s.name() + "'", s.patch())));
         }
         if (g.solutionsGlob() != null) {
-            for (Path p : SolutionGlob.files(context.localPath(), g.solutionsGlob())) {
+            for (Path p : SolutionGlob.files(localPath, g.solutionsGlob())) {
                 String file = p.getFileName().toString();
                 int dot = file.lastIndexOf('.');
                 columns.add(new GradingColumn(dot > 0 ? file.substring(0, dot) : file, GradingColumn.SOLUTION, p));
             }
             if (columns.isEmpty()) {
-                throw new MissingInput("no solution patch matches " + g.solutionsGlob() + " under " + context.localPath());
+                throw new MissingInput("no solution patch matches " + g.solutionsGlob() + " under " + localPath);
             }
         }
         if (g.original()) {
             columns.add(new GradingColumn(GradingColumn.ORIGINAL, GradingColumn.ORIGINAL, null));
         }
         if (g.golden() != null) {
-            columns.add(new GradingColumn(GradingColumn.GOLDEN, GradingColumn.GOLDEN, patch("golden", g.golden())));
+            columns.add(new GradingColumn(GradingColumn.GOLDEN, GradingColumn.GOLDEN, patch(settings, localPath, "golden", g.golden())));
         }
         return columns;
     }
 
-    private Path patch(String what, String path) throws MissingInput {
-        Path p = LocalFiles.resolve(context.localPath(), path, settings.allowOutside());
+    private static Path patch(DockerRubrics settings, Path localPath, String what, String path) throws MissingInput {
+        Path p = LocalFiles.resolve(localPath, path, settings.allowOutside());
         if (!Files.isRegularFile(p)) {
             throw new MissingInput("patch of " + what + " not found: " + p);
         }
         return p;
-    }
-
-    /** The results of the last execution by column name, to keep the cells whose inputs did not change. */
-    private Map<String, JsonNode> lastColumns() {
-        Map<String, JsonNode> columns = new LinkedHashMap<>();
-        JsonNode last = context.lastResults();
-        if (last != null && last.get("solutions") != null) {
-            for (JsonNode c : last.get("solutions")) {
-                columns.put(c.path("name").asText(), c);
-            }
-        }
-        return columns;
     }
 
     /** Grades one column's cells to grade, in one container; a patch that does not apply fills them with its error. */
@@ -271,6 +352,10 @@ final class MatrixGrader {
             String error = prepare(plan.column, tree);
             if (error != null) {
                 log.line(plan.column.name() + ": " + error);
+                if (reports(settings)) {
+                    cells.put(RUN, Settings.JSON.objectNode().put("error", error).set("inputs", inputs(plan, planned(settings, criteria).get(0))));
+                    return cells;
+                }
                 for (DockerRubrics.Criterion c : criteria) {
                     if (plan.toGrade.containsKey(c.id())) {
                         cells.put(c.id(), Settings.JSON.objectNode().put("passed", false).put("score", 0)
@@ -306,8 +391,10 @@ final class MatrixGrader {
             docker.start(id, named);
             ContainerExec exec = new ContainerExec(docker, id);
             Duration timeout = timeout();
+            boolean reports = reports(settings);
+            ArrayNode commands = Settings.JSON.arrayNode();
             for (DockerRubrics.Criterion c : criteria) {
-                if (!plan.toGrade.containsKey(c.id())) {
+                if (!reports && !plan.toGrade.containsKey(c.id())) {
                     continue;
                 }
                 String where = plan.column.name() + " × " + c.id();
@@ -328,14 +415,48 @@ final class MatrixGrader {
                             .put("duration_ms", timeout.toMillis()).put("timed_out", true);
                     restart(id, where);
                 }
+                if (reports) {
+                    commands.add(cell.put("id", c.id()));
+                    continue;
+                }
                 cell.set("inputs", inputs(plan, c));
                 log.line((cell.get("passed").asBoolean() ? "PASS " : cell.get("timed_out").asBoolean() ? "TIMEOUT " : "FAIL ")
                         + where + " (" + cell.get("score").asDouble() + "/" + c.points() + ")");
                 cells.put(c.id(), cell);
             }
+            if (reports) {
+                readReports(plan, id, commands, cells);
+            }
         } finally {
             docker.removeQuietly(id);
         }
+    }
+
+    /** The tests the column's commands reported, as its cells; no report is the column's error. */
+    private void readReports(ColumnPlan plan, String id, ArrayNode commands, Map<String, ObjectNode> cells) {
+        DockerRubrics.Verdict v = settings.grading().verdict();
+        ObjectNode run = Settings.JSON.objectNode();
+        run.set("commands", commands);
+        run.set("inputs", inputs(plan, planned(settings, criteria).get(0)));
+        cells.put(RUN, run);
+        Map<String, ObjectNode> tests;
+        try {
+            tests = "results_json".equals(v.kind()) ? ReportFiles.gradescope(docker, id, v.path())
+                    : ReportFiles.junit(docker, id, settings.workspace(), v.path());
+        } catch (Exception e) {
+            run.put("error", "reading the test report " + v.path() + " failed: " + Errors.rootMessage(e));
+            log.line(plan.column.name() + ": " + run.get("error").asText());
+            return;
+        }
+        if (tests == null) {
+            run.put("error", "no test report at " + v.path() + " after the commands ran");
+            log.line(plan.column.name() + ": " + run.get("error").asText());
+            return;
+        }
+        tests.forEach((name, cell) -> {
+            log.line((cell.get("passed").asBoolean() ? "PASS " : "FAIL ") + plan.column.name() + " × " + name);
+            cells.put(name, cell);
+        });
     }
 
     /**

@@ -3,7 +3,6 @@ package dev.tasksync.docker;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.model.Event;
-import com.sun.net.httpserver.HttpServer;
 import dev.tasksync.RunResult;
 import dev.tasksync.StepStatus;
 import dev.tasksync.Task;
@@ -12,9 +11,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
@@ -146,6 +142,8 @@ class GradingMatrixIT extends DockerITBase {
 
         // model-2's patch changed: only its column is graded again, in one container.
         write("solutions/model-2.patch", correctPatch());
+        String reason = ts.plan(t.id(), false).steps().get(0).reason();
+        assertThat(reason).contains("model-2 × tests_pass: patch changed").doesNotContain("model-1").doesNotContain("golden");
         RunResult third = ts.run(t.id());
         assertThat(result(third, "grade").status()).as(third.toString()).isEqualTo(StepStatus.COMPLETED);
         JsonNode res3 = results(third, "grade");
@@ -159,32 +157,72 @@ class GradingMatrixIT extends DockerITBase {
     }
 
     @Test
+    void testsAGradescopeResultsFileOrJunitReportsNameBecomeTheRows() throws Exception {
+        repository();
+        write("grader/run.sh", """
+                #!/bin/sh
+                mkdir -p /autograder/results reports
+                if [ "$(sh calc/calc.sh 2 3)" = 5 ]; then s=passed; p=2; f=""; else s=failed; p=0; f="<failure message='2 + 3'>got $(sh calc/calc.sh 2 3)</failure>"; fi
+                cat > /autograder/results/results.json <<END
+                {"tests": [{"name": "adds", "score": $p, "max_score": 2, "status": "$s", "output": "2 + 3"},
+                           {"name": "runs", "score": 1, "max_score": 1, "status": "passed"}]}
+                END
+                cat > reports/TEST-calc.xml <<END
+                <testsuite name="calc"><testcase classname="calc" name="adds">$f</testcase><testcase classname="calc" name="runs"/></testsuite>
+                END
+                """);
+        String common = "\"image_tag\": \"" + IMAGE + "\", \"files\": [\"calc/\", \"grader/\"], \"original\": true, "
+                + "\"golden\": \"patches/golden.patch\", \"criteria\": [{\"id\": \"autograder\", \"command\": \"sh grader/run.sh\"}], ";
+        Task t = task();
+        step(t, "gradescope", "{\"docker_rubrics\": {" + common + "\"verdict\": {\"results_json\": \"/autograder/results/results.json\"}}}");
+        step(t, "junit", "{\"docker_rubrics\": {" + common + "\"verdict\": {\"junit_xml\": \"reports/*.xml\"}}}");
+        RunResult r = ts.run(t.id());
+        assertThat(r.succeeded()).as(r.toString()).isTrue();
+        JsonNode gs = results(r, "gradescope");
+        assertThat(gs.get("criteria").findValuesAsText("id")).containsExactly("adds", "runs");
+        JsonNode original = column(gs, "original");
+        assertThat(original.get("score").asDouble()).isEqualTo(1);
+        assertThat(original.get("max_score").asDouble()).isEqualTo(3);
+        assertThat(original.get("cells").get("adds").get("passed").asBoolean()).isFalse();
+        assertThat(original.get("cells").get("adds").get("output").asText()).isEqualTo("2 + 3");
+        assertThat(column(gs, "golden").get("score").asDouble()).isEqualTo(3);
+        assertThat(gs.get("does_not_discriminate")).extracting(JsonNode::asText).containsExactly("runs");
+        assertThat(gs.get("broken")).isEmpty();
+        JsonNode junit = results(r, "junit");
+        assertThat(junit.get("criteria").findValuesAsText("id")).containsExactly("calc.adds", "calc.runs");
+        JsonNode adds = column(junit, "original").get("cells").get("calc.adds");
+        assertThat(adds.get("passed").asBoolean()).isFalse();
+        assertThat(adds.get("output").asText()).contains("2 + 3").contains("got -1");
+        assertThat(column(junit, "golden").get("cells").get("calc.adds").get("passed").asBoolean()).isTrue();
+        assertThat(DockerTestSupport.labelled(docker, ts, t.id(), null)).isEmpty();
+    }
+
+    @Test
     void aCriterionThatTriesTheNetworkFailsUnderTheDefaultLimits() throws Exception {
-        // busybox's nc, not its wget (which crashes in a static build on a host network)
         write("calc/calc.sh", ORIGINAL);
-        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.createContext("/", exchange -> {
-            byte[] body = "reached\n".getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(200, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
-        });
-        server.start();
+        // A network of this test's own (no traffic leaves the machine): on it the container has an interface.
+        String network = "tsd-grading19-net-" + System.nanoTime();
+        docker.client().createNetworkCmd().withName(network).exec();
         try {
             String criteria = "\"files\": [\"calc/\"], \"original\": true, \"criteria\": [{\"id\": \"net\", \"command\": "
-                    + "\"printf 'GET / HTTP/1.0\\\\r\\\\n\\\\r\\\\n' | nc -w 3 127.0.0.1 " + server.getAddress().getPort() + "\"}]";
+                    + "\"grep -q eth0: /proc/net/dev && echo online\"}]";
             Task t = task();
             step(t, "sandboxed", "{\"docker_rubrics\": {\"image_tag\": \"" + IMAGE + "\", " + criteria + "}}");
-            // The same criterion reaches the server when the limits let the container on the host's network.
-            step(t, "host", "{\"docker_rubrics\": {\"image_tag\": \"" + IMAGE + "\", \"limits\": {\"network\": \"host\"}, " + criteria + "}}");
+            step(t, "networked", "{\"docker_rubrics\": {\"image_tag\": \"" + IMAGE + "\", \"limits\": {\"network\": \""
+                    + network + "\"}, " + criteria + "}}");
             RunResult r = ts.run(t.id());
             assertThat(r.succeeded()).as(r.toString()).isTrue();
-            assertThat(column(results(r, "sandboxed"), "original").get("cells").get("net").get("passed").asBoolean()).isFalse();
-            JsonNode host = column(results(r, "host"), "original").get("cells").get("net");
-            assertThat(host.get("passed").asBoolean()).as(host.toString()).isTrue();
-            assertThat(host.get("output").asText()).contains("reached");
+            JsonNode sandboxed = column(results(r, "sandboxed"), "original").get("cells").get("net");
+            assertThat(sandboxed.get("passed").asBoolean()).as(sandboxed.toString()).isFalse();
+            JsonNode networked = column(results(r, "networked"), "original").get("cells").get("net");
+            assertThat(networked.get("passed").asBoolean()).as(networked.toString()).isTrue();
+            assertThat(networked.get("output").asText()).contains("online");
+            // The host's network is not offered.
+            assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> step(t, "host",
+                    "{\"docker_rubrics\": {\"image_tag\": \"" + IMAGE + "\", \"limits\": {\"network\": \"host\"}, " + criteria + "}}")))
+                    .hasMessageContaining("limits.network");
         } finally {
-            server.stop(0);
+            docker.client().removeNetworkCmd(network).exec();
         }
     }
 

@@ -18,6 +18,7 @@ class PublicApiTest {
     static final List<Class<?>> PUBLIC = List.of(DockerConnection.class, DockerConnection.Builder.class, DockerStepTypes.class,
             DockerStepException.class, DockerBuild.class, DockerRun.class, DockerRun.Mount.class, DockerShell.class,
             DockerShell.Target.class, DockerShell.Command.class, DockerRubrics.class, DockerRubrics.Criterion.class,
+            DockerRubrics.Solution.class, DockerRubrics.Verdict.class, DockerRubrics.Grading.class, DockerLimits.class,
             DockerPull.class, DockerBuildStepType.class, DockerRunStepType.class, DockerShellStepType.class,
             DockerRubricsStepType.class, DockerPullStepType.class, DockerStepTypeProvider.class);
 
@@ -52,7 +53,8 @@ class PublicApiTest {
     @Test
     void internalsAreNotPublic() {
         for (Class<?> c : List.of(DockerOps.class, Output.class, Settings.class, Rubric.class, Archives.class,
-                HostShell.class, ApiVersions.class, Errors.class)) {
+                HostShell.class, ApiVersions.class, Errors.class,
+                MatrixGrader.class, Patches.class, CellFingerprints.class, Verdicts.class, SolutionGlob.class, GradingColumn.class)) {
             assertThat(Modifier.isPublic(c.getModifiers())).as(c.getName()).isFalse();
         }
     }

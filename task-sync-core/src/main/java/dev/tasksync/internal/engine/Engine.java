@@ -711,7 +711,8 @@ public final class Engine implements AutoCloseable {
             if (last.fingerprint() == null || !last.fingerprint().equals(fingerprint)) {
                 Inputs before = Inputs.fromJson(Store.parse(last.inputs()));
                 String why = before == null ? null : in.whatChangedSince(before);
-                return new PlannedStep(step.id(), title, true, why == null ? "inputs changed" : why);
+                String detail = parsed.get(step.id()).rerunDetail(step.results(), localPath, ignore).map(d -> ": " + d).orElse("");
+                return new PlannedStep(step.id(), title, true, (why == null ? "inputs changed" : why) + detail);
             }
             var stale = parsed.get(step.id()).staleReason(step.results());
             if (stale.isPresent()) {

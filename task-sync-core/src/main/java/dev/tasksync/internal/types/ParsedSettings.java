@@ -47,6 +47,13 @@ public record ParsedSettings(String type, StepType<?> stepType, JsonNode documen
         return ((StepType) stepType).upstreamNeed(settings);
     }
 
+    /** What a run because the inputs changed would redo, in the step type's words, if it says. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public java.util.Optional<String> rerunDetail(JsonNode lastResults, java.nio.file.Path localPath,
+                                                  List<java.nio.file.PathMatcher> ignoredFiles) {
+        return ((StepType) stepType).rerunDetail(settings, lastResults, localPath, ignoredFiles);
+    }
+
     /** The step type's reason to run again although the inputs did not change, if any. */
     @SuppressWarnings({"unchecked", "rawtypes"})
     public java.util.Optional<String> staleReason(JsonNode lastResults) {
