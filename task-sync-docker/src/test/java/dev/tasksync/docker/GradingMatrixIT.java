@@ -6,6 +6,9 @@ import com.github.dockerjava.api.model.Event;
 import dev.tasksync.RunResult;
 import dev.tasksync.StepStatus;
 import dev.tasksync.Task;
+import dev.tasksync.spi.JsonSettings;
+import dev.tasksync.spi.StepOutcome;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -242,6 +245,30 @@ class GradingMatrixIT extends DockerITBase {
         JsonNode after = cells.get("after");
         assertThat(after.get("passed").asBoolean()).as(after.toString()).isTrue();
         assertThat(DockerTestSupport.labelled(docker, ts, t.id(), null)).isEmpty();
+    }
+
+    @Test
+    void aStoppedGradingEndsAtOnceAndRemovesTheContainerOfEveryColumn() throws Exception {
+        repository();
+        DockerRubricsStepType type = new DockerRubricsStepType(docker);
+        DockerRubrics settings = type.parse(new JsonSettings(new ObjectMapper().readTree("{\"image_tag\": \"" + IMAGE
+                + "\", \"files\": [\"calc/\"], \"solutions\": \"solutions/*.patch\", \"original\": true, \"parallel\": 4, "
+                + "\"criteria\": [{\"id\": \"slow\", \"command\": \"echo started; sleep 600\"}]}"), "$.docker_rubrics"));
+        int task = 919_000 + (int) (System.nanoTime() % 1_000);
+        StepStopIT.Flag flag = new StepStopIT.Flag();
+        TestContext<DockerRubrics> context = new TestContext<>(task, 1, dir, settings, flag);
+        StepStopIT.Running run = new StepStopIT.Running(flag, context.lines(), type, context);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        List<String> started = List.of("[model-1 × slow] started", "[model-2 × slow] started", "[original × slow] started");
+        while (!context.lines().containsAll(started) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(context.lines()).containsAll(started);
+        run.stop();
+        StepOutcome o = run.await();
+        assertThat(o.succeeded()).isFalse();
+        assertThat(o.error()).contains("cancelled");
+        assertThat(DockerTestSupport.labelledOutsideAStore(docker, task, 1)).isEmpty();
     }
 
     @Test
