@@ -272,6 +272,36 @@ class GradingMatrixIT extends DockerITBase {
     }
 
     @Test
+    void markersJudgeTheOutputAndAHeldOutDirectoryIsCopiedOverEveryColumn() throws Exception {
+        repository();
+        write("held_out/calc/tests/test_add.sh", "#!/bin/sh\n[ \"$(sh calc/calc.sh 10 4)\" = 14 ] && echo '#__PASS__#' || echo '#__FAIL__#'\n");
+        Task t = task();
+        step(t, "markers", "{\"docker_rubrics\": {\"image_tag\": \"" + IMAGE + "\", \"files\": [\"calc/\"], \"original\": true, "
+                + "\"golden\": \"patches/golden.patch\", \"held_out_tests\": \"held_out/\", "
+                + "\"verdict\": {\"pass_marker\": \"#__PASS__#\", \"fail_marker\": \"#__FAIL__#\"}, \"criteria\": ["
+                + "{\"id\": \"held_out\", \"command\": \"sh calc/tests/test_add.sh\"},"
+                + "{\"id\": \"marker_beats_exit\", \"command\": \"echo '#__PASS__#'; exit 3\"},"
+                + "{\"id\": \"fail_marker_wins\", \"command\": \"echo '#__PASS__#'; echo '#__FAIL__#'\"},"
+                + "{\"id\": \"no_marker\", \"command\": \"true\"}]}}");
+        RunResult r = ts.run(t.id());
+        assertThat(r.succeeded()).as(r.toString()).isTrue();
+        JsonNode res = results(r, "markers");
+        assertRow4(res, "original", "held_out", false, "marker_beats_exit", true, "fail_marker_wins", false, "no_marker", false);
+        assertRow4(res, "golden", "held_out", true, "marker_beats_exit", true, "fail_marker_wins", false, "no_marker", false);
+        assertThat(column(res, "golden").get("cells").get("marker_beats_exit").get("exit_code").asInt()).isEqualTo(3);
+        assertThat(res.get("broken")).extracting(JsonNode::asText).containsExactly("fail_marker_wins", "no_marker");
+        assertThat(res.get("does_not_discriminate")).extracting(JsonNode::asText).containsExactly("marker_beats_exit");
+    }
+
+    private static void assertRow4(JsonNode res, String name, Object... cells) {
+        JsonNode c = column(res, name);
+        for (int i = 0; i < cells.length; i += 2) {
+            JsonNode cell = c.get("cells").get((String) cells[i]);
+            assertThat(cell.get("passed").asBoolean()).as(name + " × " + cells[i] + ": " + cell).isEqualTo(cells[i + 1]);
+        }
+    }
+
+    @Test
     void badMatrixSettingsNameTheField() {
         Task t = task();
         assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> step(t, "x",
