@@ -100,14 +100,14 @@ final class ClaimStatements {
      * What recording an outcome did: whether it counted (the lease still held), what it claimed, and the
      * rows of the statement sent after it ({@code then}), if one was.
      */
-    record Recorded(boolean recorded, List<StepRunner.Claim> claims, Result<Record> then) {
+    record Recorded(boolean recorded, List<Claim> claims, Result<Record> then) {
     }
 
     /**
      * Claims up to {@code limit} runnable steps in {@code scope}; after {@code before}, if given (its rows
      * go to {@code beforeRows}), sent in the same round trip and transaction: the claim sees what it wrote.
      */
-    List<StepRunner.Claim> claim(DSLContext t, Scope scope, int limit, long leaseFrom, ResultQuery<Record> before,
+    List<Claim> claim(DSLContext t, Scope scope, int limit, long leaseFrom, ResultQuery<Record> before,
                                  java.util.function.Consumer<Result<Record>> beforeRows) {
         Sql sql = new Sql();
         if (before != null) {
@@ -118,7 +118,7 @@ final class ClaimStatements {
         sql.add(" SELECT id, task_id, attempt, settings::text AS settings, inputs::text AS inputs, results::text AS results"
                 + " FROM claimed ORDER BY id");
         return Database.onConnection(t, c -> {
-            List<StepRunner.Claim> claims = new ArrayList<>();
+            List<Claim> claims = new ArrayList<>();
             try (PreparedStatement ps = sql.prepare(c)) {
                 ps.execute();
                 if (before != null) {
@@ -189,7 +189,7 @@ final class ClaimStatements {
         return Database.onConnection(t, c -> {
             try (PreparedStatement ps = sql.prepare(c)) {
                 ps.execute();
-                List<StepRunner.Claim> claims = new ArrayList<>();
+                List<Claim> claims = new ArrayList<>();
                 boolean recorded = false;
                 try (ResultSet rs = ps.getResultSet()) {
                     while (rs.next()) {
@@ -211,7 +211,7 @@ final class ClaimStatements {
     }
 
     /** What recording several completions together did: which counted, and what they claimed. */
-    record RecordedTogether(java.util.Set<Integer> recorded, List<StepRunner.Claim> claims) {
+    record RecordedTogether(java.util.Set<Integer> recorded, List<Claim> claims) {
     }
 
     /**
@@ -255,7 +255,7 @@ final class ClaimStatements {
                 .add(" FROM (SELECT ARRAY(SELECT id FROM done) AS recorded) d LEFT JOIN claimed c ON true ORDER BY c.id");
         return Database.onConnection(t, c -> {
             try (PreparedStatement ps = sql.prepare(c); ResultSet rs = ps.executeQuery()) {
-                List<StepRunner.Claim> claims = new ArrayList<>();
+                List<Claim> claims = new ArrayList<>();
                 java.util.Set<Integer> recorded = new java.util.HashSet<>();
                 while (rs.next()) {
                     recorded.addAll(java.util.Arrays.asList((Integer[]) rs.getArray("recorded").getArray()));
@@ -372,8 +372,8 @@ final class ClaimStatements {
         sql.add(")");
     }
 
-    private static StepRunner.Claim claimOf(ResultSet rs, long leaseFrom) throws SQLException {
-        return new StepRunner.Claim(rs.getInt("id"), rs.getInt("task_id"), rs.getInt("attempt"),
+    private static Claim claimOf(ResultSet rs, long leaseFrom) throws SQLException {
+        return new Claim(rs.getInt("id"), rs.getInt("task_id"), rs.getInt("attempt"),
                 json(rs.getString("settings")), json(rs.getString("inputs")), json(rs.getString("results")), leaseFrom);
     }
 

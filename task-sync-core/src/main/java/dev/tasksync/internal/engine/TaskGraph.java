@@ -10,7 +10,7 @@ import java.util.Map;
 record TaskGraph(int taskId, String taskName, Path localPath, StepGraph<Integer> graph,
                  Map<Integer, String> titles, Map<Integer, String> types) {
 
-    static TaskGraph of(Engine.Loaded loaded) {
+    static TaskGraph of(Planner.Loaded loaded) {
         Map<Integer, String> titles = new HashMap<>();
         Map<Integer, String> types = new HashMap<>();
         loaded.steps().forEach((id, step) -> {

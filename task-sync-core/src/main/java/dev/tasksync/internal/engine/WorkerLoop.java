@@ -36,7 +36,7 @@ public final class WorkerLoop implements AutoCloseable {
         this.engine = engine;
         this.workerId = workerId;
         this.options = options;
-        this.runner = new StepRunner(engine, workerId, options, listener == null ? RunListener.NONE : listener, null, null);
+        this.runner = new StepRunner(engine, workerId, options, listener == null ? RunListener.NONE : listener, new WorkerClaims(engine), null);
     }
 
     public String workerId() {
@@ -69,7 +69,7 @@ public final class WorkerLoop implements AutoCloseable {
         try {
             while (running) {
                 try {
-                    List<StepRunner.Claim> claims = runner.claim();
+                    List<Claim> claims = runner.claim();
                     claims.forEach(runner::start);
                     backoff = 100;
                     if (claims.isEmpty() && runner.free() == options.concurrency()

@@ -1,0 +1,191 @@
+package dev.tasksync.internal.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tasksync.InvalidDependencyException;
+import dev.tasksync.InvalidSettingsException;
+import dev.tasksync.NotFoundException;
+import dev.tasksync.Plan;
+import dev.tasksync.Plan.PlannedStep;
+import dev.tasksync.Step;
+import dev.tasksync.Task;
+import dev.tasksync.internal.graph.ImplicitDependencies;
+import dev.tasksync.internal.graph.StepGraph;
+import dev.tasksync.internal.hashing.FileHasher;
+import dev.tasksync.internal.hashing.FileIndex;
+import dev.tasksync.internal.store.Store;
+import dev.tasksync.internal.types.ParsedSettings;
+import dev.tasksync.internal.types.StepTypeRegistry;
+import org.jooq.DSLContext;
+import org.jooq.JSONB;
+
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.nio.file.Paths;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+import static dev.tasksync.internal.store.jooq.Tables.STEPS;
+import static dev.tasksync.internal.store.jooq.Tables.TASKS;
+
+/**
+ * Decides what a run executes: loads a task with its steps and their dependencies (implicit ones too) in one
+ * read ({@link #load}), then fingerprints each step's inputs (its settings, watched files and upstream
+ * fingerprints) and says for each whether it runs and why ({@link Loaded#plan}). Writes nothing.
+ */
+final class Planner {
+    private final DSLContext dsl;
+    private final StepTypeRegistry registry;
+    private final List<PathMatcher> ignore;
+
+    Planner(DSLContext dsl, StepTypeRegistry registry, List<PathMatcher> ignore) {
+        this.dsl = dsl;
+        this.registry = registry;
+        this.ignore = ignore;
+    }
+
+    Loaded load(int taskId) {
+        // One read: the task, its steps, and the state their last run left behind.
+        Map<Integer, Step> byId = new LinkedHashMap<>();
+        Map<Integer, StoredState> stored = new HashMap<>();
+        Task task = null;
+        for (var row : dsl.select(TASKS.asterisk(), STEPS.asterisk()).from(TASKS).leftJoin(STEPS).on(STEPS.TASK_ID.eq(TASKS.ID))
+                .where(TASKS.ID.eq(taskId)).orderBy(STEPS.ID).fetch()) {
+            if (task == null) {
+                task = Store.toTask(row.into(TASKS));
+            }
+            var r = row.into(STEPS);
+            if (r.getId() != null) {
+                byId.put(r.getId(), Store.toStep(r));
+                stored.put(r.getId(), new StoredState(r.getFingerprint(), r.getInputs()));
+            }
+        }
+        if (task == null) {
+            throw new NotFoundException("task", taskId);
+        }
+        Collection<Step> steps = byId.values();
+        Map<Integer, ParsedSettings> parsed = new HashMap<>();
+        Map<Integer, String> invalid = new HashMap<>();
+        Map<Integer, List<Integer>> deps = new LinkedHashMap<>();
+        for (Step s : steps) {
+            ParsedSettings p;
+            try {
+                p = registry.parse(s.settings());
+            } catch (InvalidSettingsException e) {
+                // Settings stored by other means (or by an older version) that no longer parse: this
+                // step runs and fails alone with the message; its dependencies cannot be trusted.
+                invalid.put(s.id(), e.getMessage());
+                deps.put(s.id(), List.of());
+                continue;
+            }
+            parsed.put(s.id(), p);
+            for (int dep : p.dependsOn()) {
+                if (!byId.containsKey(dep)) {
+                    throw new InvalidDependencyException(s.title(), "step " + dep, "which is not a step of task '" + task.name() + "'");
+                }
+            }
+            deps.put(s.id(), p.dependsOn());
+        }
+        // Implicit dependencies too (a step waits for the step of its task that makes the image it uses): the same
+        // edges the store holds for claims, derived from the same settings.
+        StepGraph<Integer> graph = StepGraph.of(ImplicitDependencies.of(deps, parsed).combined(deps),
+                id -> id + " '" + byId.get(id).title() + "'");
+        return new Loaded(task, byId, parsed, invalid, graph, stored, localPath(task), ignore);
+    }
+
+    static Path localPath(Task task) {
+        return task.localPath() == null || task.localPath().isBlank()
+                ? Paths.get("").toAbsolutePath()
+                : Paths.get(task.localPath()).toAbsolutePath();
+    }
+
+    record Decision(Plan plan, Map<Integer, Inputs> inputs) {
+    }
+
+    /** @param invalid the steps whose stored settings do not parse, with why */
+    record Loaded(Task task, Map<Integer, Step> steps, Map<Integer, ParsedSettings> parsed, Map<Integer, String> invalid,
+                          StepGraph<Integer> graph, Map<Integer, StoredState> stored, Path localPath,
+                          List<PathMatcher> ignore) {
+
+        Decision plan(boolean force, FileIndex index) {
+            List<Integer> order = graph.topologicalOrder();
+            // All watched files of all steps are stat'ed, looked up and hashed together.
+            Map<Integer, Map<String, Path>> watched = new HashMap<>();
+            Set<Path> files = new HashSet<>();
+            for (int id : order) {
+                Map<String, Path> w = parsed.containsKey(id)
+                        ? FileHasher.expand(localPath, parsed.get(id).watchedFiles(), parsed.get(id).allowsOutside(), ignore)
+                        : Map.of();
+                watched.put(id, w);
+                w.values().stream().filter(Objects::nonNull).forEach(files::add);
+            }
+            Map<Path, String> hashes = index.hash(files);
+            Map<Integer, Inputs> inputs = new HashMap<>();
+            Map<Integer, String> fingerprints = new HashMap<>();
+            Map<Integer, PlannedStep> planned = new HashMap<>();
+            for (int id : order) {
+                Step step = steps.get(id);
+                Map<String, String> fileHashes = new LinkedHashMap<>();
+                watched.get(id).forEach((path, file) -> fileHashes.put(path, file == null ? FileHasher.MISSING : hashes.get(file)));
+                Map<Integer, String> upstream = new HashMap<>();
+                for (int dep : graph.directUpstreamOf(id)) {
+                    upstream.put(dep, fingerprints.get(dep));
+                }
+                JsonNode document = parsed.containsKey(id) ? parsed.get(id).document() : step.settings();
+                Inputs in = new Inputs(FileHasher.sha256(document.toString()), fileHashes, upstream);
+                inputs.put(id, in);
+                String fp = in.fingerprint();
+                fingerprints.put(id, fp);
+                planned.put(id, decide(step, in, fp, force, planned));
+            }
+            List<PlannedStep> ordered = steps.keySet().stream().map(planned::get).toList();
+            return new Decision(new Plan(task.id(), task.name(), ordered), inputs);
+        }
+
+        private PlannedStep decide(Step step, Inputs in, String fingerprint, boolean force, Map<Integer, PlannedStep> planned) {
+            String title = step.title();
+            if (invalid.containsKey(step.id())) {
+                return new PlannedStep(step.id(), title, true, invalid.get(step.id()));
+            }
+            if (force) {
+                return new PlannedStep(step.id(), title, true, "forced");
+            }
+            switch (step.status()) {
+                case FAILED -> { return new PlannedStep(step.id(), title, true, "failed last time"); }
+                case SKIPPED -> { return new PlannedStep(step.id(), title, true, "skipped last time"); }
+                case ACTIVE -> { return new PlannedStep(step.id(), title, true, "running or interrupted"); }
+                case CANCELLED -> { return new PlannedStep(step.id(), title, true, "cancelled last time"); }
+                case NEW -> {
+                    return new PlannedStep(step.id(), title, true, step.attempt() == 0 ? "never ran" : "reset or edited");
+                }
+                default -> { }
+            }
+            for (int dep : graph.directUpstreamOf(step.id())) {
+                if (planned.get(dep).willRun()) {
+                    return new PlannedStep(step.id(), title, true, "upstream '" + steps.get(dep).title() + "' will run");
+                }
+            }
+            StoredState last = stored.get(step.id());
+            if (last.fingerprint() == null || !last.fingerprint().equals(fingerprint)) {
+                Inputs before = Inputs.fromJson(Store.parse(last.inputs()));
+                String why = before == null ? null : in.whatChangedSince(before);
+                String detail = parsed.get(step.id()).rerunDetail(step.results(), localPath, ignore).map(d -> ": " + d).orElse("");
+                return new PlannedStep(step.id(), title, true, (why == null ? "inputs changed" : why) + detail);
+            }
+            var stale = parsed.get(step.id()).staleReason(step.results());
+            if (stale.isPresent()) {
+                return new PlannedStep(step.id(), title, true, stale.get());
+            }
+            return new PlannedStep(step.id(), title, false, "up to date");
+        }
+    }
+
+    /** The fingerprint and inputs recorded by a step's last successful run (parsed only to explain a change). */
+    private record StoredState(String fingerprint, JSONB inputs) {
+    }
+}

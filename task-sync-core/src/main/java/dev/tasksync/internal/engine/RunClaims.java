@@ -1,0 +1,107 @@
+package dev.tasksync.internal.engine;
+
+import org.jooq.DSLContext;
+import org.jooq.Record;
+import org.jooq.Result;
+import org.jooq.ResultQuery;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The claims of an in-process run ({@code TaskSync.run}): steps of its task, first those its ready set
+ * names, as many ahead as it has slots. Its submit goes with its first claim, and its last outcome settles
+ * the task in the same round trip; it leaves other tasks and other workers alone.
+ */
+final class RunClaims implements ClaimPolicy {
+    private final int taskId;
+    private final int lookahead;
+    private final ReadySet ready;
+    private final TaskSettler settler;
+    /** The run's submit, until its first claim sends it. */
+    private final AtomicReference<ResultQuery<Record>> submit;
+    /** The task as the recording of the run's last step settled it (with its steps), if it did. */
+    private volatile TaskSettler.Settled settledAtEnd;
+
+    /** @param submit the run's submit, left to go with its first claim (nothing can be claimed before it); or null */
+    RunClaims(int taskId, int concurrency, ReadySet ready, TaskSettler settler, ResultQuery<Record> submit) {
+        this.taskId = taskId;
+        this.lookahead = concurrency;
+        this.ready = ready;
+        this.settler = settler;
+        this.submit = new AtomicReference<>(submit);
+    }
+
+    int taskId() {
+        return taskId;
+    }
+
+    ReadySet ready() {
+        return ready;
+    }
+
+    /** The task as its last recorded outcome settled it, or null. */
+    TaskSettler.Settled settledAtEnd() {
+        return settledAtEnd;
+    }
+
+    @Override
+    public int lookahead() {
+        return lookahead;
+    }
+
+    @Override
+    public ClaimStatements.Scope scan() {
+        return ClaimStatements.Scope.task(taskId);
+    }
+
+    @Override
+    public ClaimStatements.Scope afterCompletion(int stepId, List<Integer> dependents, int max, Set<Integer> running) {
+        List<Integer> candidates = new ArrayList<>(dependents.subList(0, Math.min(max, dependents.size())));
+        ready.candidates(max, running).stream().filter(c -> c != stepId && !candidates.contains(c)).limit(max)
+                .forEach(candidates::add);
+        return candidates.isEmpty() ? null : ClaimStatements.Scope.only(candidates);
+    }
+
+    @Override
+    public ResultQuery<Record> takeSubmit() {
+        return submit.getAndSet(null);
+    }
+
+    @Override
+    public void submitted(Result<Record> rows) {
+        Submitter.requireFound(rows, taskId);
+    }
+
+    @Override
+    public void recorded(TaskGraph graph, int stepId, boolean completed, boolean gaveUp) {
+        if (completed) {
+            ready.completed(graph, stepId);
+        } else if (gaveUp) {
+            ready.gaveUp(stepId);
+        }
+    }
+
+    /** A run's recording is the one statement, committed by itself; the run settles its task when it ends. */
+    @Override
+    public boolean recordsInTransaction() {
+        return false;
+    }
+
+    @Override
+    public void afterRecording(DSLContext t, int taskId, List<Integer> dependents, List<Claim> claimed) {
+    }
+
+    /** The run's last step: settle the task in the same round trip, so the run can end at once. */
+    @Override
+    public ResultQuery<Record> settleWith(int stepId, boolean alone) {
+        return alone && ready.onlyLeft(stepId) ? settler.ifDoneQuery(taskId) : null;
+    }
+
+    @Override
+    public void settledBy(Result<Record> rows) {
+        settledAtEnd = TaskSettler.read(rows);
+    }
+}

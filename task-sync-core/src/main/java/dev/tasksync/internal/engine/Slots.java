@@ -1,0 +1,189 @@
+package dev.tasksync.internal.engine;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A runner's execution slots, and the places ahead of them: steps claimed ahead wait in a queue whose
+ * capacity is the look-ahead, and start as soon as a slot frees. A claim reserves what it may fill before
+ * it is sent ({@link Reservation}), so that concurrent claimers never overbook, and gives back what it
+ * did not fill when it is done.
+ *
+ * <p>Invariant: free slots + executions started and not yet done with their slot = concurrency; free
+ * places + queued executions + places reserved by claims in flight = look-ahead.
+ */
+final class Slots {
+    /** How the runner tracks and starts what its claims took. */
+    interface Starter {
+        /** Tracks a claim as an execution of this runner (so that heartbeats keep its lease). */
+        Execution track(Claim claim);
+
+        /** Starts an execution that holds a slot. */
+        void launch(Execution execution);
+
+        /** Gives back executions claimed ahead that will not start: the runner stopped taking work. */
+        void giveBack(List<Execution> executions);
+    }
+
+    private final int concurrency;
+    private final int lookahead;
+    private final Starter starter;
+    private final AtomicInteger free;
+    private final AtomicInteger room;
+    /** Claimed ahead, not started yet. */
+    private final ConcurrentLinkedQueue<Execution> queued = new ConcurrentLinkedQueue<>();
+    /** False once the runner stops taking work (shutdown, or the run ended or was interrupted). */
+    private volatile boolean open = true;
+
+    Slots(int concurrency, int lookahead, Starter starter) {
+        this.concurrency = concurrency;
+        this.lookahead = lookahead;
+        this.starter = starter;
+        this.free = new AtomicInteger(concurrency);
+        this.room = new AtomicInteger(lookahead);
+    }
+
+    boolean open() {
+        return open;
+    }
+
+    /** Takes no more work: nothing more is reserved, and queued steps no longer start. */
+    void close() {
+        open = false;
+    }
+
+    int free() {
+        return free.get();
+    }
+
+    boolean nothingQueued() {
+        return queued.isEmpty();
+    }
+
+    /** For a claim of the runner's own: every free slot (none: claim nothing), and the places ahead. */
+    Reservation forClaim() {
+        int slots = open ? take(free, concurrency) : 0;
+        return slots == 0 ? new Reservation(0, 0, 0, false) : new Reservation(0, slots, take(room, lookahead), true);
+    }
+
+    /**
+     * For a claim that goes with a step's outcome: {@code ownSlot} when the ended step still holds its
+     * slot (else it was handed on), the other free slots and the places ahead, when it claims at all.
+     */
+    Reservation forCompletion(boolean ownSlot, boolean claims) {
+        int own = ownSlot ? 1 : 0;
+        return claims ? new Reservation(own, take(free, concurrency - own), take(room, lookahead), true)
+                : new Reservation(own, 0, 0, false);
+    }
+
+    /** Gives slots back, and starts steps claimed ahead on them. */
+    void free(int n) {
+        if (n > 0) {
+            free.addAndGet(n);
+        }
+        pump();
+    }
+
+    /** A step ended: its slot goes to a step claimed ahead, if there is one, which is returned, started. */
+    Execution handOff() {
+        Execution next = open ? queued.poll() : null;
+        if (next != null) {
+            room.incrementAndGet();
+            starter.launch(next);
+        }
+        return next;
+    }
+
+    /** Takes the steps claimed ahead that have not started, to give them back. */
+    List<Execution> drainQueued() {
+        List<Execution> drained = new ArrayList<>();
+        for (Execution e; (e = queued.poll()) != null; ) {
+            room.incrementAndGet();
+            drained.add(e);
+        }
+        return drained;
+    }
+
+    /** Starts steps claimed ahead while slots are free. Whoever frees a slot or queues a step calls it. */
+    private void pump() {
+        while (open && !queued.isEmpty() && take(free, 1) == 1) {
+            Execution e = queued.poll();
+            if (e == null) {
+                free.incrementAndGet(); // taken meanwhile; look again
+                continue;
+            }
+            room.incrementAndGet();
+            starter.launch(e);
+        }
+    }
+
+    private static int take(AtomicInteger counter, int wanted) {
+        while (true) {
+            int left = counter.get();
+            int take = Math.min(left, wanted);
+            if (take <= 0 || counter.compareAndSet(left, left - take)) {
+                return Math.max(0, take);
+            }
+        }
+    }
+
+    /**
+     * What one claim may fill: {@code own}, the slot its caller holds already (the step that just ended); {@code
+     * extra}, free slots it took; {@code ahead}, places in the queue. Closing it gives back what its claims did not
+     * use; the caller's own slot stays with the caller when no claim took it.
+     */
+    final class Reservation implements AutoCloseable {
+        private final int own;
+        private final int extra;
+        private final int ahead;
+        private final boolean claims;
+        private int kept;
+        private int queuedHere;
+
+        private Reservation(int own, int extra, int ahead, boolean claims) {
+            this.own = own;
+            this.extra = extra;
+            this.ahead = ahead;
+            this.claims = claims;
+        }
+
+        /** Claims to start at once: one per slot held. */
+        int held() {
+            return own + extra;
+        }
+
+        /** How many steps the claim may take; 0 when it claims nothing. */
+        int limit() {
+            return claims ? own + extra + ahead : 0;
+        }
+
+        /** Splits what was claimed: the first, one per slot held, are the caller's to start; the rest are queued. */
+        List<Claim> place(List<Claim> claims) {
+            int held = held();
+            if (claims.size() <= held) {
+                kept = claims.size();
+                return claims;
+            }
+            long now = System.nanoTime();
+            for (Claim c : claims.subList(held, claims.size())) {
+                Execution e = starter.track(c);
+                e.queuedAt = now;
+                queued.add(e);
+                queuedHere++;
+            }
+            if (!open) {
+                starter.giveBack(drainQueued());
+            }
+            kept = held;
+            return claims.subList(0, held);
+        }
+
+        @Override
+        public void close() {
+            room.addAndGet(ahead - queuedHere);
+            free(extra - Math.max(0, kept - own));
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package dev.tasksync.internal.engine;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The slot and look-ahead accounting of a runner, without threads or a database. */
+class SlotsTest {
+    /** Records what the slots started and gave back instead of running anything. */
+    static final class Recorder implements Slots.Starter {
+        final List<Integer> launched = new ArrayList<>();
+        final List<Integer> givenBack = new ArrayList<>();
+
+        @Override
+        public Execution track(Claim claim) {
+            return new Execution(claim, Long.MAX_VALUE);
+        }
+
+        @Override
+        public void launch(Execution execution) {
+            launched.add(execution.stepId());
+        }
+
+        @Override
+        public void giveBack(List<Execution> executions) {
+            executions.forEach(e -> givenBack.add(e.stepId()));
+        }
+    }
+
+    static List<Claim> claims(int... ids) {
+        List<Claim> claims = new ArrayList<>();
+        for (int id : ids) {
+            claims.add(new Claim(id, 1, 1, null, null, null, 0));
+        }
+        return claims;
+    }
+
+    @Test
+    void aClaimFillsItsSlotsThenQueuesAheadAndGivesBackWhatItDidNotUse() {
+        Recorder r = new Recorder();
+        Slots slots = new Slots(2, 2, r);
+        List<Claim> kept;
+        try (Slots.Reservation reserved = slots.forClaim()) {
+            assertThat(reserved.held()).isEqualTo(2);
+            assertThat(reserved.limit()).isEqualTo(4);
+            kept = reserved.place(claims(1, 2, 3));
+        }
+        assertThat(kept).extracting(Claim::stepId).containsExactly(1, 2);
+        assertThat(slots.free()).isZero();
+        assertThat(slots.nothingQueued()).isFalse();
+        // the queued step starts as soon as a slot frees; the free place ahead was given back
+        slots.free(1);
+        assertThat(r.launched).containsExactly(3);
+        assertThat(slots.free()).isZero();
+        try (Slots.Reservation none = slots.forClaim()) {
+            assertThat(none.limit()).isZero(); // no free slot: a claim takes nothing, not even places ahead
+        }
+    }
+
+    @Test
+    void aCompletionsOwnSlotGoesToItsFirstClaimOrStaysWithIt() {
+        Recorder r = new Recorder();
+        Slots slots = new Slots(3, 0, r);
+        try (Slots.Reservation start = slots.forClaim()) {
+            start.place(claims(1, 2, 3)); // all three slots taken
+        }
+        assertThat(slots.free()).isZero();
+        // step 1 ends, holding its slot: nothing else is free, so the completion claims for that one slot
+        try (Slots.Reservation next = slots.forCompletion(true, true)) {
+            assertThat(next.held()).isEqualTo(1);
+            assertThat(next.limit()).isEqualTo(1);
+            assertThat(next.place(claims(4))).hasSize(1);
+        }
+        assertThat(slots.free()).isZero(); // the own slot went to step 4
+        // step 2 ends and claims nothing: its slot stays with its caller, who frees it
+        try (Slots.Reservation nothing = slots.forCompletion(true, true)) {
+            nothing.place(List.of());
+        }
+        assertThat(slots.free()).isZero();
+        slots.free(1);
+        assertThat(slots.free()).isEqualTo(1);
+        // step 3 ends with a free slot beside its own: it may claim two, and gives back the extra one unused
+        try (Slots.Reservation two = slots.forCompletion(true, true)) {
+            assertThat(two.limit()).isEqualTo(2);
+            two.place(claims(5));
+        }
+        assertThat(slots.free()).isEqualTo(1);
+    }
+
+    @Test
+    void aHandedOffSlotStartsTheFirstQueuedStepAndClosedSlotsGiveTheQueueBack() {
+        Recorder r = new Recorder();
+        Slots slots = new Slots(1, 2, r);
+        try (Slots.Reservation reserved = slots.forClaim()) {
+            reserved.place(claims(1, 2, 3));
+        }
+        assertThat(slots.handOff().stepId()).isEqualTo(2);
+        assertThat(r.launched).containsExactly(2);
+        slots.close();
+        assertThat(slots.handOff()).isNull();
+        try (Slots.Reservation none = slots.forClaim()) {
+            assertThat(none.limit()).isZero();
+        }
+        assertThat(slots.drainQueued()).extracting(Execution::stepId).containsExactly(3);
+        // a completion's claims that land after the close are given back at once
+        try (Slots.Reservation late = slots.forCompletion(false, true)) {
+            assertThat(late.place(claims(7, 8))).isEmpty();
+        }
+        assertThat(r.givenBack).containsExactly(7, 8);
+    }
+}
