@@ -11,17 +11,21 @@ import dev.tasksync.internal.engine.WorkerLoop;
 import dev.tasksync.internal.graph.ImplicitDependencies;
 import dev.tasksync.internal.graph.UpstreamNeeds;
 import dev.tasksync.internal.graph.StepGraph;
+import dev.tasksync.internal.metrics.MicrometerMetrics;
+import dev.tasksync.internal.metrics.StepStatusGauges;
 import dev.tasksync.internal.store.Database;
 import dev.tasksync.internal.store.Store;
 import dev.tasksync.internal.types.Fields;
 import dev.tasksync.internal.types.ParsedSettings;
 import dev.tasksync.internal.types.StepTypeRegistry;
 import dev.tasksync.spi.StepType;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.jooq.DSLContext;
 
 import javax.sql.DataSource;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -78,6 +82,10 @@ public final class TaskSync implements AutoCloseable {
                 : ManagementFactory.getRuntimeMXBean().getName() + "/" + UUID.randomUUID().toString().substring(0, 8);
         this.workerOptions = b.workerOptions;
         this.engine = new Engine(dsl, registry, workerId, b.ignoredFiles, schema, b.workerOptions);
+        if (b.meterRegistry != null) {
+            engine.metrics(new MicrometerMetrics(b.meterRegistry));
+            StepStatusGauges.register(b.meterRegistry, dsl, b.statusRefresh);
+        }
     }
 
     // ---- opening
@@ -124,8 +132,35 @@ public final class TaskSync implements AutoCloseable {
         private final List<StepType<?>> stepTypes = new ArrayList<>();
         private final List<String> ignoredFiles = new ArrayList<>();
         private WorkerOptions workerOptions = WorkerOptions.defaults();
+        private MeterRegistry meterRegistry;
+        private Duration statusRefresh = DEFAULT_STATUS_REFRESH;
+
+        /** How long the counts behind the {@code tasksync.steps{status}} gauges are kept before they are read again. */
+        public static final Duration DEFAULT_STATUS_REFRESH = Duration.ofSeconds(5);
 
         private Builder() {
+        }
+
+        /**
+         * Reports metrics to {@code registry} (Micrometer): attempts by type and outcome, step durations,
+         * claim-to-start latency, steps per status, leases lost and taken over, database retries (the README's
+         * "Metrics" lists them). Without one, nothing is measured.
+         */
+        public Builder meterRegistry(MeterRegistry registry) {
+            return meterRegistry(registry, DEFAULT_STATUS_REFRESH);
+        }
+
+        /**
+         * As {@link #meterRegistry(MeterRegistry)}; the steps-per-status gauges read the database at most once per
+         * {@code statusRefresh} (one query for all of them), however often they are scraped.
+         */
+        public Builder meterRegistry(MeterRegistry registry, Duration statusRefresh) {
+            this.meterRegistry = Objects.requireNonNull(registry, "registry");
+            if (statusRefresh.isNegative()) {
+                throw new IllegalArgumentException("statusRefresh must not be negative, was " + statusRefresh);
+            }
+            this.statusRefresh = statusRefresh;
+            return this;
         }
 
         /**

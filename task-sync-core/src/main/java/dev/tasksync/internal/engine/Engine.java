@@ -17,6 +17,7 @@ import dev.tasksync.internal.graph.ImplicitDependencies;
 import dev.tasksync.internal.graph.StepGraph;
 import dev.tasksync.internal.hashing.FileHasher;
 import dev.tasksync.internal.hashing.FileIndex;
+import dev.tasksync.internal.metrics.EngineMetrics;
 import dev.tasksync.internal.store.Store;
 import dev.tasksync.internal.types.ParsedSettings;
 import dev.tasksync.internal.types.StepTypeRegistry;
@@ -63,6 +64,8 @@ public final class Engine implements AutoCloseable {
     private final WorkerOptions workerDefaults;
     private final String schema;
     private volatile String storeId;
+    /** Metrics hook (TaskSync.builder().meterRegistry): told of attempts, claims, takeovers and retries. */
+    private volatile EngineMetrics metrics = EngineMetrics.NONE;
 
     public Engine(DSLContext dsl, StepTypeRegistry registry, String workerId, List<String> ignoreGlobs,
                   String schema, WorkerOptions workerDefaults) {
@@ -73,6 +76,15 @@ public final class Engine implements AutoCloseable {
         this.channel = "tasksync_" + schema.toLowerCase(java.util.Locale.ROOT);
         this.workerDefaults = workerDefaults;
         this.schema = schema;
+    }
+
+    /** Metrics hook: where the engine's runners report (NONE unless a registry was given). */
+    public void metrics(EngineMetrics metrics) {
+        this.metrics = metrics;
+    }
+
+    EngineMetrics metrics() {
+        return metrics;
     }
 
     /** The globs of files left out when watched directories are walked (TaskSync.builder().ignoreFiles). */

@@ -118,7 +118,7 @@ final class StepRunner implements AutoCloseable {
         this.options = options;
         this.listener = listener;
         this.taskFilter = taskFilter;
-        this.statements = new ClaimStatements(engine.tables(), workerId, options.lease());
+        this.statements = new ClaimStatements(engine.tables(), workerId, options.lease(), engine.metrics());
         this.leaseOwners = engine.leaseOwners();
         leaseOwners.register(workerId, options.lease(), options.heartbeat());
         this.slots = new AtomicInteger(options.concurrency());
@@ -634,6 +634,8 @@ final class StepRunner implements AutoCloseable {
         int id = claim.stepId();
         String title = graph.titles().get(id);
         listener.stepStarted(id, title);
+        long startedAt = System.nanoTime();
+        engine.metrics().attemptStarted(graph.types().get(id), claim.leaseFrom()); // metrics hook
         LogTail tail = new LogTail();
         StepOutcome outcome;
         ParsedSettings parsed = null;
@@ -695,11 +697,13 @@ final class StepRunner implements AutoCloseable {
             // Interrupted because this worker let go: not the step's failure. Give the claim back
             // (a no-op when another worker already holds it).
             release(claim, tail.text(), stop == Stop.RELEASED ? "worker " + workerId + " shut down" : "lease lost");
+            engine.metrics().attemptEnded(graph.types().get(id), false, stop.name(), startedAt); // metrics hook
             return List.of();
         }
         ExecutionPolicy policy = parsed == null ? ExecutionPolicy.DEFAULT : parsed.policy();
         List<Claim> next = record(graph, claim, outcome.succeeded(), stop, results, outcome.error(), tail.text(), policy,
                 execution.startedLateMicros, execution.handedOff ? 0 : 1);
+        engine.metrics().attemptEnded(graph.types().get(id), outcome.succeeded(), stop == null ? null : stop.name(), startedAt); // metrics hook
         if (outcome.succeeded()) {
             released(graph, id);
         } else if (stop == Stop.CANCELLED || claim.attempt() > policy.retries()) {
@@ -983,7 +987,7 @@ final class StepRunner implements AutoCloseable {
      * task that submit and claim at once can lock the same step rows in different orders. The statement ran in
      * autocommit, so it changed nothing and sending it again is safe; PostgreSQL's docs advise exactly this.
      */
-    private static <T> T retryingConflicts(java.util.function.Supplier<T> claim) {
+    private <T> T retryingConflicts(java.util.function.Supplier<T> claim) {
         for (int attempt = 1; ; attempt++) {
             try {
                 return claim.get();
@@ -993,6 +997,7 @@ final class StepRunner implements AutoCloseable {
                     throw e;
                 }
                 LOG.debug("claim lost a deadlock ({}), sending it again", e.sqlState());
+                engine.metrics().databaseRetry("conflict"); // metrics hook
             }
         }
     }
@@ -1018,6 +1023,7 @@ final class StepRunner implements AutoCloseable {
                     throw e;
                 }
                 LOG.warn("database write failed, retrying in {} ms: {}", sleep, rootMessage(e));
+                engine.metrics().databaseRetry("unavailable"); // metrics hook
                 try {
                     Thread.sleep(sleep);
                 } catch (InterruptedException ie) {
