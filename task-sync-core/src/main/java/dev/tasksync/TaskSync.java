@@ -18,12 +18,14 @@ import dev.tasksync.internal.store.Store;
 import dev.tasksync.internal.types.Fields;
 import dev.tasksync.internal.types.ParsedSettings;
 import dev.tasksync.internal.types.StepTypeRegistry;
+import dev.tasksync.internal.watch.WatchLoop;
 import dev.tasksync.spi.StepType;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.jooq.DSLContext;
 
 import javax.sql.DataSource;
 import java.lang.management.ManagementFactory;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,6 +33,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -827,6 +830,60 @@ public final class TaskSync implements AutoCloseable {
         Worker worker = new Worker(loop);
         workers.add(worker);
         return worker;
+    }
+
+    /**
+     * Watches the files and directories the task's steps watch (their {@code files}, {@code file_exists} paths, a
+     * custom type's {@link StepType#watchedFiles}); when they change and then stay unchanged for
+     * {@link WatchOptions#debounce()}, plans the task, tells {@code options.listener()} what will run and why, and
+     * runs it. Changes made while a run goes on queue one more run. Runs first unless
+     * {@link WatchOptions#initialRun()} is false. {@link TaskWatch#close()} stops it, cancelling a run going on.
+     */
+    public TaskWatch watch(int taskId, WatchOptions options) {
+        Task task = task(taskId);
+        TaskSync ts = this;
+        WatchLoop loop = new WatchLoop(new WatchLoop.Task() {
+            @Override
+            public List<Path> watchedPaths() {
+                return ts.watchedPaths(taskId);
+            }
+
+            @Override
+            public Path localPath() {
+                return localPathOf(ts.task(taskId));
+            }
+
+            @Override
+            public Plan plan() {
+                return ts.plan(taskId, options.run().force());
+            }
+
+            @Override
+            public RunResult run() {
+                return ts.run(taskId, options.run());
+            }
+        }, options, "task-" + task.id());
+        workers.add(loop);
+        return new TaskWatch(loop);
+    }
+
+    /** Every path the task's steps watch, absolute (steps of types unknown here watch nothing). */
+    private List<Path> watchedPaths(int taskId) {
+        Path base = localPathOf(task(taskId));
+        Set<Path> paths = new LinkedHashSet<>();
+        for (Step s : Store.steps(dsl, taskId)) {
+            try {
+                registry.parse(s.settings()).watchedFiles().forEach(w -> paths.add(base.resolve(w).normalize()));
+            } catch (TaskSyncException | InvalidPathException unknownOrInvalid) {
+                // runs and fails alone with its message; nothing of it to watch
+            }
+        }
+        return List.copyOf(paths);
+    }
+
+    private static Path localPathOf(Task task) {
+        return task.localPath() == null || task.localPath().isBlank()
+                ? Path.of("").toAbsolutePath() : Path.of(task.localPath()).toAbsolutePath();
     }
 
     /**
