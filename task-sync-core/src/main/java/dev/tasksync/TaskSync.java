@@ -9,25 +9,33 @@ import dev.tasksync.internal.engine.Engine;
 import dev.tasksync.internal.engine.WorkerLoop;
 import dev.tasksync.internal.graph.ImplicitDependencies;
 import dev.tasksync.internal.graph.StepGraph;
+import dev.tasksync.internal.metrics.MicrometerMetrics;
+import dev.tasksync.internal.metrics.StepStatusGauges;
 import dev.tasksync.internal.store.Database;
 import dev.tasksync.internal.store.Store;
 import dev.tasksync.internal.types.Fields;
 import dev.tasksync.internal.types.StepTypeRegistry;
+import dev.tasksync.internal.watch.WatchLoop;
 import dev.tasksync.spi.StepType;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.jooq.DSLContext;
 
 import javax.sql.DataSource;
 import java.lang.management.ManagementFactory;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -76,6 +84,10 @@ public final class TaskSync implements AutoCloseable {
         this.workerOptions = b.workerOptions;
         this.engine = new Engine(dsl, registry, workerId, b.ignoredFiles, schema, b.workerOptions);
         this.definitions = new DefinitionWriter(dsl, registry);
+        if (b.meterRegistry != null) {
+            engine.metrics(new MicrometerMetrics(b.meterRegistry));
+            StepStatusGauges.register(b.meterRegistry, dsl, b.statusRefresh);
+        }
     }
 
     // ---- opening
@@ -122,8 +134,35 @@ public final class TaskSync implements AutoCloseable {
         private final List<StepType<?>> stepTypes = new ArrayList<>();
         private final List<String> ignoredFiles = new ArrayList<>();
         private WorkerOptions workerOptions = WorkerOptions.defaults();
+        private MeterRegistry meterRegistry;
+        private Duration statusRefresh = DEFAULT_STATUS_REFRESH;
+
+        /** How long the counts behind the {@code tasksync.steps{status}} gauges are kept before they are read again. */
+        public static final Duration DEFAULT_STATUS_REFRESH = Duration.ofSeconds(5);
 
         private Builder() {
+        }
+
+        /**
+         * Reports metrics to {@code registry} (Micrometer): attempts by type and outcome, step durations,
+         * claim-to-start latency, steps per status, leases lost and taken over, database retries (the README's
+         * "Metrics" lists them). Without one, nothing is measured.
+         */
+        public Builder meterRegistry(MeterRegistry registry) {
+            return meterRegistry(registry, DEFAULT_STATUS_REFRESH);
+        }
+
+        /**
+         * As {@link #meterRegistry(MeterRegistry)}; the steps-per-status gauges read the database at most once per
+         * {@code statusRefresh} (one query for all of them), however often they are scraped.
+         */
+        public Builder meterRegistry(MeterRegistry registry, Duration statusRefresh) {
+            this.meterRegistry = Objects.requireNonNull(registry, "registry");
+            if (statusRefresh.isNegative()) {
+                throw new IllegalArgumentException("statusRefresh must not be negative, was " + statusRefresh);
+            }
+            this.statusRefresh = statusRefresh;
+            return this;
         }
 
         /**
@@ -473,6 +512,60 @@ public final class TaskSync implements AutoCloseable {
         Worker worker = new Worker(loop);
         workers.add(worker);
         return worker;
+    }
+
+    /**
+     * Watches the files and directories the task's steps watch (their {@code files}, {@code file_exists} paths, a
+     * custom type's {@link StepType#watchedFiles}); when they change and then stay unchanged for
+     * {@link WatchOptions#debounce()}, plans the task, tells {@code options.listener()} what will run and why, and
+     * runs it. Changes made while a run goes on queue one more run. Runs first unless
+     * {@link WatchOptions#initialRun()} is false. {@link TaskWatch#close()} stops it, cancelling a run going on.
+     */
+    public TaskWatch watch(int taskId, WatchOptions options) {
+        Task task = task(taskId);
+        TaskSync ts = this;
+        WatchLoop loop = new WatchLoop(new WatchLoop.Task() {
+            @Override
+            public List<Path> watchedPaths() {
+                return ts.watchedPaths(taskId);
+            }
+
+            @Override
+            public Path localPath() {
+                return localPathOf(ts.task(taskId));
+            }
+
+            @Override
+            public Plan plan() {
+                return ts.plan(taskId, options.run().force());
+            }
+
+            @Override
+            public RunResult run() {
+                return ts.run(taskId, options.run());
+            }
+        }, options, "task-" + task.id());
+        workers.add(loop);
+        return new TaskWatch(loop);
+    }
+
+    /** Every path the task's steps watch, absolute (steps of types unknown here watch nothing). */
+    private List<Path> watchedPaths(int taskId) {
+        Path base = localPathOf(task(taskId));
+        Set<Path> paths = new LinkedHashSet<>();
+        for (Step s : Store.steps(dsl, taskId)) {
+            try {
+                registry.parse(s.settings()).watchedFiles().forEach(w -> paths.add(base.resolve(w).normalize()));
+            } catch (TaskSyncException | InvalidPathException unknownOrInvalid) {
+                // runs and fails alone with its message; nothing of it to watch
+            }
+        }
+        return List.copyOf(paths);
+    }
+
+    private static Path localPathOf(Task task) {
+        return task.localPath() == null || task.localPath().isBlank()
+                ? Path.of("").toAbsolutePath() : Path.of(task.localPath()).toAbsolutePath();
     }
 
     /**

@@ -72,6 +72,9 @@ public final class Benchmarks {
                 incremental.rerunSteps();
                 incremental.watchedFiles();
             }
+            if (config.runs("watch")) {
+                new WatchBench(env, report).run();
+            }
             if (config.runs("workers")) {
                 new WorkerBench(env, report).run();
             }

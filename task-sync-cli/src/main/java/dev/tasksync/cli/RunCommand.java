@@ -2,6 +2,7 @@ package dev.tasksync.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tasksync.Plan;
 import dev.tasksync.RunOptions;
 import dev.tasksync.Step;
 import dev.tasksync.internal.types.ExecutionPolicy;
@@ -11,6 +12,9 @@ import dev.tasksync.StepResult;
 import dev.tasksync.StepStatus;
 import dev.tasksync.Task;
 import dev.tasksync.TaskSync;
+import dev.tasksync.TaskWatch;
+import dev.tasksync.WatchListener;
+import dev.tasksync.WatchOptions;
 import dev.tasksync.DatabaseException;
 import dev.tasksync.TaskSyncException;
 import picocli.CommandLine.ArgGroup;
@@ -18,6 +22,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,6 +41,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
         footer = {"  task-sync run --task-id 1",
                 "  task-sync run --task build --force",
                 "  task-sync run --all --concurrency 4",
+                "  task-sync run --task-id 1 --watch",
                 "  task-sync run --task-id 1 --json | jq '.steps[] | {title, status}'",
                 "",
                 "With a single task in the database, 'task-sync run' runs it.",
@@ -67,6 +73,14 @@ final class RunCommand extends BaseCommand {
     @Option(names = "--no-logs", description = "Do not print the steps' output lines.")
     boolean noLogs;
 
+    @Option(names = "--watch", description = "After the run, watch the files and directories the task's steps watch; "
+            + "when they change, say what will run again and why, and run it (until Ctrl-C).")
+    boolean watch;
+
+    @Option(names = "--debounce", paramLabel = "MILLIS", defaultValue = "300",
+            description = "With --watch: how long changes must settle before the task runs again (default: ${DEFAULT-VALUE}).")
+    long debounce;
+
     @Mixin
     JsonOption json;
 
@@ -91,6 +105,12 @@ final class RunCommand extends BaseCommand {
         if (n > Cli.MAX_CONCURRENCY) {
             // each slot may hold a database connection: a larger number is a slip, not a plan
             throw new Cli.UsageException("--concurrency must be at most " + Cli.MAX_CONCURRENCY + ", was " + n);
+        }
+        if (watch && (json.json || (which != null && which.all))) {
+            throw new Cli.UsageException("--watch watches one task and prints what it runs: not with " + (json.json ? "--json" : "--all"));
+        }
+        if (debounce < 0) {
+            throw new Cli.UsageException("--debounce must not be negative, was " + debounce);
         }
         TaskSync ts = root().open(n + 3); // n steps, claims and heartbeats, and the session that shows this run alive
         List<Task> tasks = new ArrayList<>();
@@ -159,6 +179,11 @@ final class RunCommand extends BaseCommand {
                     }
                 }
             }
+            if (watch && !interrupted.get()) {
+                summary(results.get(0));
+                watchTask(ts, tasks.get(0), n, progress); // until Ctrl-C
+                results.clear();
+            }
         } catch (RuntimeException e) {
             if (!interrupted.get()) {
                 throw e;
@@ -208,6 +233,55 @@ final class RunCommand extends BaseCommand {
         }
         return results.stream().anyMatch(r -> r.count(StepStatus.CANCELLED) > 0) ? Cli.CANCELLED
                 : results.stream().allMatch(RunResult::succeeded) ? Cli.OK : Cli.FAILED;
+    }
+
+    /**
+     * --watch: runs the task again whenever what its steps watch changes, printing what changed, what will run and
+     * why, and each run's summary; returns when interrupted (Ctrl-C), the watch closed and a run going on cancelled.
+     */
+    private void watchTask(TaskSync ts, Task task, int n, Progress progress) {
+        WatchListener printer = new WatchListener() {
+            @Override
+            public void willRun(Plan plan, List<String> changed) {
+                out().println();
+                out().println("Changed: " + String.join(", ", changed));
+                for (Plan.PlannedStep p : plan.toRun()) {
+                    out().println("  will run " + p.stepId() + " '" + p.title() + "': " + p.reason());
+                }
+                out().flush();
+                progress.expect(plan.toRun().size());
+            }
+
+            @Override
+            public void upToDate(List<String> changed) {
+                out().println("Changed: " + String.join(", ", changed) + " (every step is up to date)");
+                out().flush();
+            }
+
+            @Override
+            public void ran(RunResult result) {
+                summary(result);
+                out().println("Watching for changes; Ctrl-C to stop.");
+                out().flush();
+            }
+
+            @Override
+            public void runFailed(RuntimeException error) {
+                err().println("The run failed: " + error.getMessage());
+                err().flush();
+            }
+        };
+        WatchOptions options = WatchOptions.defaults().withDebounce(Duration.ofMillis(debounce)).withInitialRun(false)
+                .withRunOptions(new RunOptions(n, force, progress)).withListener(printer);
+        try (TaskWatch w = ts.watch(task.id(), options)) {
+            out().println();
+            out().println("Watching " + w.paths().size() + " path" + (w.paths().size() == 1 ? "" : "s") + " of task " + task.id()
+                    + " '" + task.name() + "' for changes; Ctrl-C to stop.");
+            out().flush();
+            new CountDownLatch(1).await(); // until interrupted: the watch's own threads do the work
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // seen below, as for a run: exit 130
+        }
     }
 
     /** "retrying in 2 s (attempt 1 of 3)" for a step that failed and will be tried again. */

@@ -7,6 +7,7 @@ import dev.tasksync.internal.db.EmbeddedServer;
 import dev.tasksync.internal.db.Pool;
 import dev.tasksync.internal.db.Redaction;
 import dev.tasksync.internal.db.SharedServer;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.postgresql.ds.PGSimpleDataSource;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -133,6 +134,8 @@ final class TaskSyncCommand implements AutoCloseable {
     private HikariDataSource pool;
     private SingleConnectionDataSource single;
     private Plugins loaded;
+    /** Where the TaskSync opened next reports its metrics (worker --metrics-port); none by default. */
+    private MeterRegistry meterRegistry;
 
     TaskSyncCommand(Map<String, String> env, InputStream in, boolean terminal) {
         this.env = env;
@@ -281,6 +284,9 @@ final class TaskSyncCommand implements AutoCloseable {
                 // Flyway gets connections of its own (it may hold two at once)
                 TaskSync.builder().dataSource(pool != null ? pool : simple).schema(s).workerId(workerId).classLoader(loader).migrate(true).build().close();
             }
+            if (meterRegistry != null) {
+                builder.meterRegistry(meterRegistry);
+            }
             open = builder.migrate(false).build();
         } catch (TaskSyncException e) {
             throw new Cli.ConnectionException(e.getMessage(), e);
@@ -291,6 +297,11 @@ final class TaskSyncCommand implements AutoCloseable {
 
     TaskSync open() {
         return open(1);
+    }
+
+    /** Metrics of the TaskSync this invocation opens go to {@code registry}; before {@link #open(int)}. */
+    void meterRegistry(MeterRegistry registry) {
+        this.meterRegistry = registry;
     }
 
     /** The passwords this invocation was given (--db-password, TASKSYNC_DB_PASSWORD, the URL's), to keep out of messages. */

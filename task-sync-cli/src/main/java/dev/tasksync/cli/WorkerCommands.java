@@ -15,6 +15,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 
@@ -45,6 +46,14 @@ final class WorkerCommands {
         @Option(names = {"-q", "--quiet"}, description = "Do not print a line per step started and ended.")
         boolean quiet;
 
+        @Option(names = "--metrics-port", paramLabel = "PORT",
+                description = "Serve metrics in Prometheus' text format at http://BIND:PORT/metrics (0: any free port, printed).")
+        Integer metricsPort;
+
+        @Option(names = "--metrics-bind", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
+                description = "The address --metrics-port listens on (default: ${DEFAULT-VALUE}; 0.0.0.0 for every interface).")
+        String metricsBind;
+
         @picocli.CommandLine.Mixin
         DockerPolicyOption dockerPolicy;
 
@@ -70,6 +79,29 @@ final class WorkerCommands {
             if (grace < 0) {
                 throw new Cli.UsageException("--grace must not be negative, was " + grace);
             }
+            if (metricsPort != null && (metricsPort < 0 || metricsPort > 65_535)) {
+                throw new Cli.UsageException("--metrics-port must be between 0 and 65535, was " + metricsPort);
+            }
+            MetricsServer metrics = null;
+            if (metricsPort != null) {
+                try {
+                    metrics = MetricsServer.start(metricsBind, metricsPort);
+                } catch (IOException | RuntimeException e) {
+                    throw new Cli.UsageException("--metrics-port " + metricsPort + " on --metrics-bind " + metricsBind
+                            + ": cannot listen there (" + e.getMessage() + ")");
+                }
+                root().meterRegistry(metrics.registry());
+            }
+            try {
+                return work(n, metrics);
+            } finally {
+                if (metrics != null) {
+                    metrics.close();
+                }
+            }
+        }
+
+        private Integer work(int n, MetricsServer metrics) throws InterruptedException {
             TaskSync ts = root().open(n + 4);
             Worker worker = ts.worker(WorkerOptions.defaults().withConcurrency(n).withShutdownGrace(Duration.ofSeconds(grace)),
                     quiet ? RunListener.NONE : new WorkerLines(out(), id -> RunCommand.retryNote(ts, id)));
@@ -82,6 +114,9 @@ final class WorkerCommands {
             Thread hook = new Thread(stop, "task-sync-worker-stop");
             Runtime.getRuntime().addShutdownHook(hook);
             out().println("Worker " + worker.id() + " running with concurrency " + n + "; stop with Ctrl-C.");
+            if (metrics != null) {
+                out().println("Metrics at " + metrics.url());
+            }
             out().flush();
             try {
                 worker.awaitTermination(Duration.ofDays(365_000));

@@ -2,6 +2,7 @@ package dev.tasksync.internal.engine;
 
 import dev.tasksync.AttemptOutcome;
 import dev.tasksync.StepStatus;
+import dev.tasksync.internal.metrics.EngineMetrics;
 import dev.tasksync.internal.store.Database;
 import dev.tasksync.internal.store.Store;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -49,8 +50,10 @@ final class ClaimStatements {
     private final String stepRuns;
     private final String dependencies;
     private final String leaseOwners;
+    private final EngineMetrics metrics;
 
-    ClaimStatements(Tables tables, String workerId, java.time.Duration lease) {
+    ClaimStatements(Tables tables, String workerId, java.time.Duration lease, EngineMetrics metrics) {
+        this.metrics = metrics;
         this.workerId = workerId;
         this.leaseMillis = lease.toMillis();
         this.steps = tables.steps();
@@ -115,7 +118,7 @@ final class ClaimStatements {
         }
         sql.add("WITH ");
         lockAndClaim(sql, scope, limit, null);
-        sql.add(" SELECT id, task_id, attempt, settings::text AS settings, inputs::text AS inputs, results::text AS results"
+        sql.add(" SELECT id, task_id, attempt, settings::text AS settings, inputs::text AS inputs, results::text AS results, old_owner"
                 + " FROM claimed ORDER BY id");
         return Database.onConnection(t, c -> {
             List<Claim> claims = new ArrayList<>();
@@ -129,7 +132,7 @@ final class ClaimStatements {
                 }
                 try (ResultSet rs = ps.getResultSet()) {
                     while (rs.next()) {
-                        claims.add(claimOf(rs, leaseFrom));
+                        claims.add(claimOf(rs, leaseFrom, metrics));
                     }
                 }
             }
@@ -176,7 +179,7 @@ final class ClaimStatements {
         }
         sql.add(" SELECT d.recorded");
         if (claiming) {
-            sql.add(", c.id, c.task_id, c.attempt, c.settings::text AS settings, c.inputs::text AS inputs, c.results::text AS results");
+            sql.add(", c.id, c.task_id, c.attempt, c.settings::text AS settings, c.inputs::text AS inputs, c.results::text AS results, c.old_owner");
         }
         sql.add(" FROM (SELECT (SELECT count(*) FROM done) AS recorded) d");
         if (claiming) {
@@ -195,7 +198,7 @@ final class ClaimStatements {
                     while (rs.next()) {
                         recorded = rs.getLong("recorded") > 0;
                         if (claiming && rs.getObject("id") != null) {
-                            claims.add(claimOf(rs, leaseFrom));
+                            claims.add(claimOf(rs, leaseFrom, metrics));
                         }
                     }
                 }
@@ -251,7 +254,7 @@ final class ClaimStatements {
                 .add(", log_tail = v.log_tail FROM v WHERE r.step_id = v.id AND r.attempt = v.attempt AND r.finished_at IS NULL), ");
         lockAndClaim(sql, next, limit, null, true);
         sql.add(" SELECT d.recorded, c.id, c.task_id, c.attempt, c.settings::text AS settings,"
-                + " c.inputs::text AS inputs, c.results::text AS results")
+                + " c.inputs::text AS inputs, c.results::text AS results, c.old_owner")
                 .add(" FROM (SELECT ARRAY(SELECT id FROM done) AS recorded) d LEFT JOIN claimed c ON true ORDER BY c.id");
         return Database.onConnection(t, c -> {
             try (PreparedStatement ps = sql.prepare(c); ResultSet rs = ps.executeQuery()) {
@@ -260,7 +263,7 @@ final class ClaimStatements {
                 while (rs.next()) {
                     recorded.addAll(java.util.Arrays.asList((Integer[]) rs.getArray("recorded").getArray()));
                     if (rs.getObject("id") != null) {
-                        claims.add(claimOf(rs, leaseFrom));
+                        claims.add(claimOf(rs, leaseFrom, metrics));
                     }
                 }
                 return new RecordedTogether(recorded, claims);
@@ -345,7 +348,8 @@ final class ClaimStatements {
         sql.add("claimed AS (UPDATE " + steps + " s SET status = '" + CLAIMED + "', attempt = s.attempt + 1")
                 .add(", started_at = now(), finished_at = NULL, lease_owner = ?", workerId)
                 .add(", lease_expires_at = now() + ? * interval '1 millisecond'", leaseMillis)
-                .add(" FROM locked WHERE s.id = locked.id RETURNING s.id, s.task_id, s.attempt, s.settings, s.inputs, s.results), ");
+                .add(" FROM locked WHERE s.id = locked.id RETURNING s.id, s.task_id, s.attempt, s.settings, s.inputs, s.results"
+                        + ", locked.old_owner), "); // old_owner: for the takeover metric (metrics17)
         // An attempt still open here belonged to a worker whose lease expired. Only the previous attempt can
         // be open (each claim closes the one before), and naming it keeps this an index lookup however long
         // the step's history grows.
@@ -372,7 +376,10 @@ final class ClaimStatements {
         sql.add(")");
     }
 
-    private static Claim claimOf(ResultSet rs, long leaseFrom) throws SQLException {
+    private static Claim claimOf(ResultSet rs, long leaseFrom, EngineMetrics metrics) throws SQLException {
+        if (rs.getString("old_owner") != null) {
+            metrics.leaseTakenOver(); // metrics hook: the step was active under another owner's (expired) lease
+        }
         return new Claim(rs.getInt("id"), rs.getInt("task_id"), rs.getInt("attempt"),
                 json(rs.getString("settings")), json(rs.getString("inputs")), json(rs.getString("results")), leaseFrom);
     }

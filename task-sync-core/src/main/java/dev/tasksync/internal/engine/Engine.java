@@ -12,6 +12,7 @@ import dev.tasksync.StepStatus;
 import dev.tasksync.WorkerOptions;
 import dev.tasksync.internal.hashing.FileHasher;
 import dev.tasksync.internal.hashing.FileIndex;
+import dev.tasksync.internal.metrics.EngineMetrics;
 import dev.tasksync.internal.store.Store;
 import dev.tasksync.internal.types.StepTypeRegistry;
 import org.jooq.Condition;
@@ -60,6 +61,8 @@ public final class Engine implements AutoCloseable {
     private final TaskSettler settler;
     private final RunReport report;
     private volatile String storeId;
+    /** Metrics hook (TaskSync.builder().meterRegistry): told of attempts, claims, takeovers and retries. */
+    private volatile EngineMetrics metrics = EngineMetrics.NONE;
 
     public Engine(DSLContext dsl, StepTypeRegistry registry, String workerId, List<String> ignoreGlobs,
                   String schema, WorkerOptions workerDefaults) {
@@ -93,6 +96,15 @@ public final class Engine implements AutoCloseable {
 
     Planner.Loaded load(int taskId) {
         return planner.load(taskId);
+    }
+
+    /** Metrics hook: where the engine's runners report (NONE unless a registry was given). */
+    public void metrics(EngineMetrics metrics) {
+        this.metrics = metrics;
+    }
+
+    EngineMetrics metrics() {
+        return metrics;
     }
 
     /** The globs of files left out when watched directories are walked (TaskSync.builder().ignoreFiles). */

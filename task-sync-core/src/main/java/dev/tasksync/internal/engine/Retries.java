@@ -1,6 +1,7 @@
 package dev.tasksync.internal.engine;
 
 import dev.tasksync.DatabaseException;
+import dev.tasksync.internal.metrics.EngineMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,10 +14,12 @@ final class Retries {
     private static final int CONFLICT_RETRIES = 5;
 
     private final Duration lease;
+    private final EngineMetrics metrics;
 
     /** @param lease how long a write may be retried is twice this: as long as the lease it records under could hold */
-    Retries(Duration lease) {
+    Retries(Duration lease, EngineMetrics metrics) {
         this.lease = lease;
+        this.metrics = metrics;
     }
 
     /** Retries a database write while the database is unreachable, for as long as the lease could still hold. */
@@ -38,6 +41,7 @@ final class Retries {
                     throw e;
                 }
                 LOG.warn("database write failed, retrying in {} ms: {}", sleep, rootMessage(e));
+                metrics.databaseRetry("unavailable");
                 try {
                     Thread.sleep(sleep);
                 } catch (InterruptedException ie) {
@@ -54,7 +58,7 @@ final class Retries {
      * task that submit and claim at once can lock the same step rows in different orders. The statement ran in
      * autocommit, so it changed nothing and sending it again is safe; PostgreSQL's docs advise exactly this.
      */
-    static <T> T conflicts(Supplier<T> claim) {
+    <T> T conflicts(Supplier<T> claim) {
         for (int attempt = 1; ; attempt++) {
             try {
                 return claim.get();
@@ -64,6 +68,7 @@ final class Retries {
                     throw e;
                 }
                 LOG.debug("claim lost a deadlock ({}), sending it again", e.sqlState());
+                metrics.databaseRetry("conflict");
             }
         }
     }

@@ -64,10 +64,10 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
         this.options = options;
         this.listener = listener;
         this.policy = policy;
-        this.statements = new ClaimStatements(engine.tables(), workerId, options.lease());
+        this.statements = new ClaimStatements(engine.tables(), workerId, options.lease(), engine.metrics());
         LeaseOwners leaseOwners = engine.leaseOwners();
         leaseOwners.register(workerId, options.lease(), options.heartbeat());
-        this.retries = new Retries(options.lease());
+        this.retries = new Retries(options.lease(), engine.metrics());
         this.slots = new Slots(options.concurrency(), policy.lookahead(), this);
         if (graph != null) {
             graphs.put(graph.taskId(), graph);
@@ -127,7 +127,7 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
             }
             long leaseFrom = System.nanoTime();
             var submitting = policy.takeSubmit();
-            List<Claim> claims = Retries.conflicts(() -> statements.claim(dsl, scope, reserved.limit(), leaseFrom, submitting,
+            List<Claim> claims = retries.conflicts(() -> statements.claim(dsl, scope, reserved.limit(), leaseFrom, submitting,
                     policy::submitted));
             loadGraphs(claims);
             return reserved.place(claims);
@@ -220,11 +220,15 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
         Claim claim = current.claim;
         TaskGraph graph = graphs.get(claim.taskId());
         int id = claim.stepId();
+        String type = graph.types().get(id);
+        long startedAt = System.nanoTime();
+        engine.metrics().attemptStarted(type, claim.leaseFrom());
         // Once it ended, its slot goes to a step claimed ahead, if there is one, before its outcome is recorded.
         StepExecution.Ended ended = execution.execute(current, graph, () -> current.handedOff = slots.handOff() != null);
         if (ended.letGo()) {
             // Not the step's failure: give the claim back (a no-op when another worker already holds it).
             completer.release(claim, ended.logTail(), ended.stop() == Stop.RELEASED ? "worker " + workerId + " shut down" : "lease lost");
+            engine.metrics().attemptEnded(type, false, ended.stop().name(), startedAt);
             return List.of();
         }
         List<Claim> next = List.of();
@@ -233,6 +237,7 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
         } else {
             completer.fail(graph, ended.outcome(), ended.stop());
         }
+        engine.metrics().attemptEnded(type, ended.completed(), ended.stop() == null ? null : ended.stop().name(), startedAt);
         policy.recorded(graph, id, ended.completed(), ended.gaveUp());
         if (listener != RunListener.NONE) {
             var stored = Store.step(dsl, id);

@@ -86,6 +86,7 @@ public final class WorkerLoop implements AutoCloseable {
                     }
                 } catch (dev.tasksync.DatabaseException e) {
                     LOG.warn("worker {}: database unavailable ({}); retrying in {} ms", workerId, e.getMessage(), backoff);
+                    engine.metrics().databaseRetry("unavailable"); // metrics hook
                     Thread.sleep(backoff);
                     backoff = Math.min(5_000, backoff * 2);
                 }

@@ -1,0 +1,29 @@
+package dev.tasksync.internal.metrics;
+
+/**
+ * What the engine reports as it runs steps, beside the user's RunListener (which knows neither a step's type,
+ * nor its claim, nor leases and retries). {@link #NONE} does nothing: without a registry the engine's hooks cost
+ * a virtual call each.
+ */
+public interface EngineMetrics {
+    EngineMetrics NONE = new EngineMetrics() { };
+
+    /** A claimed step of {@code type} starts; it was claimed at {@code claimedAtNanos} (System.nanoTime()). */
+    default void attemptStarted(String type, long claimedAtNanos) {
+    }
+
+    /**
+     * An attempt of {@code type}, started at {@code startedAtNanos}, ended: it succeeded, or {@code stop} (the engine's
+     * reason it stopped it: TIMED_OUT, CANCELLED, LEASE_LOST, RELEASED; null when none) tells how it did not.
+     */
+    default void attemptEnded(String type, boolean succeeded, String stop, long startedAtNanos) {
+    }
+
+    /** A claim took over a step whose previous owner's lease expired or whose owner is gone. */
+    default void leaseTakenOver() {
+    }
+
+    /** A database statement is sent again: {@code reason} "conflict" (deadlock, serialization) or "unavailable". */
+    default void databaseRetry(String reason) {
+    }
+}
