@@ -13,6 +13,7 @@ import dev.tasksync.StepStatus;
 import dev.tasksync.Task;
 import dev.tasksync.TaskStatus;
 import dev.tasksync.WorkerOptions;
+import dev.tasksync.internal.logs.LogStore;
 import dev.tasksync.internal.graph.ImplicitDependencies;
 import dev.tasksync.internal.graph.StepGraph;
 import dev.tasksync.internal.hashing.FileHasher;
@@ -63,6 +64,16 @@ public final class Engine implements AutoCloseable {
     private final WorkerOptions workerDefaults;
     private final String schema;
     private volatile String storeId;
+    private volatile LogStore logs; // logs17: where attempts write their full logs, set by TaskSync
+
+    /** logs17: sets where attempts write their full logs. */
+    public void logs(LogStore logs) {
+        this.logs = logs;
+    }
+
+    LogStore logs() {
+        return logs;
+    }
 
     public Engine(DSLContext dsl, StepTypeRegistry registry, String workerId, List<String> ignoreGlobs,
                   String schema, WorkerOptions workerDefaults) {

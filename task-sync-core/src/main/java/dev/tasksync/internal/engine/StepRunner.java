@@ -7,6 +7,7 @@ import dev.tasksync.RunListener;
 import dev.tasksync.StepResult;
 import dev.tasksync.StepStatus;
 import dev.tasksync.WorkerOptions;
+import dev.tasksync.internal.logs.AttemptLog;
 import dev.tasksync.internal.store.Store;
 import dev.tasksync.internal.types.ExecutionPolicy;
 import dev.tasksync.internal.types.ParsedSettings;
@@ -635,6 +636,7 @@ final class StepRunner implements AutoCloseable {
         String title = graph.titles().get(id);
         listener.stepStarted(id, title);
         LogTail tail = new LogTail();
+        AttemptLog fullLog = engine.logs().open(id, claim.attempt()); // logs17: the attempt's full log (internal/logs)
         StepOutcome outcome;
         ParsedSettings parsed = null;
         try {
@@ -654,7 +656,7 @@ final class StepRunner implements AutoCloseable {
                         STEP_LOG.info("[{} #{}] {}", title, id, line);
                         listener.stepLog(id, line);
                     },
-                    execution::stopped, engine::storeId, engine.ignore());
+                    execution::stopped, engine::storeId, engine.ignore(), fullLog);
             if (execution.stopped()) {
                 throw new InterruptedException(); // stopped while it waited for a slot: do not start it
             }
@@ -674,6 +676,7 @@ final class StepRunner implements AutoCloseable {
             }
             outcome = StepOutcome.failure(e.getMessage() == null ? e.toString() : e.getClass().getSimpleName() + ": " + e.getMessage());
         }
+        fullLog.close(); // logs17: every line stored before the outcome is, so a follower that sees the end has them all
         execution.beginRecording();
         Thread.interrupted();
         handOff(execution);
