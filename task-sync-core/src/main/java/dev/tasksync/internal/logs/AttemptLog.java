@@ -8,22 +8,28 @@ import org.slf4j.LoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
 
 import static dev.tasksync.internal.store.jooq.Tables.STEP_LOG_CHUNKS;
 
 /**
  * Writes one attempt's full log to the database as it is produced: the step's thread appends lines to a chunk in
  * memory; a writer thread of this attempt stores a chunk once it holds {@link #CHUNK_BYTES} or its first line is
- * {@link #FLUSH_MILLIS} old, one INSERT per chunk, compressed. At most {@link #PENDING} full chunks wait for the
- * writer: a step that writes faster than the database takes waits, so memory stays bounded by a few chunks.
+ * {@link #FLUSH_MILLIS} old, compressed; the chunks waiting when the writer gets to them go in one INSERT. At most
+ * {@link #PENDING} full chunks wait for the writer: a step that writes faster than the database takes waits, so
+ * memory stays bounded by a few chunks.
  * Beyond the cap, the first half is kept, the last half rolls (older tail chunks are deleted as new ones come), and
  * a note in the gap says how much was left out.
  */
 public final class AttemptLog implements AutoCloseable {
     static final int CHUNK_BYTES = 64 * 1024;
     static final long FLUSH_MILLIS = 200;
-    private static final int PENDING = 2;
+    private static final int PENDING = 8;
     /** A single line longer than this is cut in the full log (the step's lines are usually cut sooner). */
     static final int MAX_LINE_BYTES = 64 * 1024;
     private static final Logger LOG = LoggerFactory.getLogger(AttemptLog.class);
@@ -133,7 +139,7 @@ public final class AttemptLog implements AutoCloseable {
 
     private void write() {
         while (true) {
-            ChunkCodec.Raw chunk;
+            List<ChunkCodec.Raw> chunks = new ArrayList<>();
             boolean last;
             synchronized (lock) {
                 while (true) {
@@ -152,54 +158,76 @@ public final class AttemptLog implements AutoCloseable {
                         // only close() ends this thread: lines written so far are stored first
                     }
                 }
-                chunk = pending.pollFirst();
-                last = chunk == null && closed;
+                chunks.addAll(pending); // all that wait go in one statement: fewer round trips when behind
+                pending.clear();
+                last = chunks.isEmpty() && closed;
                 lock.notifyAll(); // room for the step's thread
             }
             if (last) {
                 finish();
                 return;
             }
-            store(chunk);
+            store(chunks);
         }
     }
 
-    private void store(ChunkCodec.Raw chunk) {
-        byte[] data = ChunkCodec.deflate(chunk.bytes, chunk.length);
-        boolean inTail = gapSeq >= 0 && chunk.seq > gapSeq;
-        Deque<long[]> drop = new ArrayDeque<>();
-        if (inTail) {
-            tail.addLast(new long[]{chunk.seq, chunk.textBytes, chunk.lines});
-            tailBytes += chunk.textBytes;
-            while (tailBytes > half && tail.size() > 1) {
-                long[] oldest = tail.removeFirst();
-                tailBytes -= oldest[1];
-                drop.add(oldest);
+    private void store(List<ChunkCodec.Raw> chunks) {
+        List<byte[]> data = new ArrayList<>(chunks.size());
+        List<long[]> drop = new ArrayList<>();
+        for (ChunkCodec.Raw chunk : chunks) {
+            data.add(ChunkCodec.deflate(chunk.bytes, chunk.length));
+            if (gapSeq >= 0 && chunk.seq > gapSeq) {
+                tail.addLast(new long[]{chunk.seq, chunk.textBytes, chunk.lines});
+                tailBytes += chunk.textBytes;
+                while (tailBytes > half && tail.size() > 1) {
+                    long[] oldest = tail.removeFirst();
+                    tailBytes -= oldest[1];
+                    drop.add(oldest);
+                }
             }
         }
-        boolean stored = LogStore.attempts(() -> dsl.transaction(tx -> {
-            tx.dsl().insertInto(STEP_LOG_CHUNKS)
-                    .set(STEP_LOG_CHUNKS.STEP_ID, stepId).set(STEP_LOG_CHUNKS.ATTEMPT, attempt)
-                    .set(STEP_LOG_CHUNKS.SEQ, chunk.seq).set(STEP_LOG_CHUNKS.LINES, chunk.lines)
-                    .set(STEP_LOG_CHUNKS.RAW_BYTES, chunk.textBytes).set(STEP_LOG_CHUNKS.DATA, data)
-                    .execute();
-            if (!drop.isEmpty()) {
+        // a chunk inserted and dropped in the same batch is simply not inserted
+        Set<Integer> dropped = new HashSet<>();
+        drop.forEach(d -> dropped.add((int) d[0]));
+        List<Integer> deleting = dropped.stream().filter(seq -> chunks.stream().noneMatch(c -> c.seq == seq)).toList();
+        Consumer<DSLContext> insert = d -> {
+            var values = d.insertInto(STEP_LOG_CHUNKS, STEP_LOG_CHUNKS.STEP_ID, STEP_LOG_CHUNKS.ATTEMPT, STEP_LOG_CHUNKS.SEQ,
+                    STEP_LOG_CHUNKS.LINES, STEP_LOG_CHUNKS.RAW_BYTES, STEP_LOG_CHUNKS.DATA);
+            boolean any = false;
+            for (int i = 0; i < chunks.size(); i++) {
+                ChunkCodec.Raw c = chunks.get(i);
+                if (!dropped.contains(c.seq)) {
+                    values = values.values(stepId, attempt, c.seq, c.lines, c.textBytes, data.get(i));
+                    any = true;
+                }
+            }
+            if (any) {
+                values.execute();
+            }
+        };
+        boolean stored = LogStore.attempts(() -> {
+            if (deleting.isEmpty()) {
+                insert.accept(dsl); // one statement: it commits by itself
+                return;
+            }
+            dsl.transaction(tx -> {
+                insert.accept(tx.dsl());
                 tx.dsl().deleteFrom(STEP_LOG_CHUNKS).where(STEP_LOG_CHUNKS.STEP_ID.eq(stepId))
-                        .and(STEP_LOG_CHUNKS.ATTEMPT.eq(attempt))
-                        .and(STEP_LOG_CHUNKS.SEQ.in(drop.stream().map(d -> (int) d[0]).toList()))
-                        .execute();
+                        .and(STEP_LOG_CHUNKS.ATTEMPT.eq(attempt)).and(STEP_LOG_CHUNKS.SEQ.in(deleting)).execute();
+            });
+        }, "step " + stepId + ": storing log chunks from " + chunks.get(0).seq);
+        for (ChunkCodec.Raw c : chunks) {
+            if (stored) {
+                storedBytes += c.textBytes;
+            } else {
+                droppedBytes += c.textBytes;
+                droppedLines += c.lines;
             }
-        }), "step " + stepId + ": storing log chunk " + chunk.seq);
-        if (stored) {
-            storedBytes += chunk.textBytes;
-            for (long[] d : drop) {
-                droppedBytes += d[1];
-                droppedLines += d[2];
-                storedBytes -= d[1];
-            }
-        } else {
-            droppedBytes += chunk.textBytes;
-            droppedLines += chunk.lines;
+        }
+        for (long[] d : drop) {
+            droppedBytes += d[1];
+            droppedLines += d[2];
+            storedBytes -= d[1];
         }
     }
 
