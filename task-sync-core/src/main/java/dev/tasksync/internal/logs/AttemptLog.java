@@ -29,7 +29,7 @@ import static dev.tasksync.internal.store.jooq.Tables.STEP_LOG_CHUNKS;
 public final class AttemptLog implements AutoCloseable {
     static final int CHUNK_BYTES = 64 * 1024;
     static final long FLUSH_MILLIS = 200;
-    private static final int PENDING = 8;
+    private static final int PENDING = 16;
     /** A single line longer than this is cut in the full log (the step's lines are usually cut sooner). */
     static final int MAX_LINE_BYTES = 64 * 1024;
     private static final Logger LOG = LoggerFactory.getLogger(AttemptLog.class);
@@ -205,17 +205,16 @@ public final class AttemptLog implements AutoCloseable {
                 values.execute();
             }
         };
-        boolean stored = LogStore.attempts(() -> {
-            if (deleting.isEmpty()) {
-                insert.accept(dsl); // one statement: it commits by itself
-                return;
-            }
-            dsl.transaction(tx -> {
-                insert.accept(tx.dsl());
+        boolean stored = LogStore.attempts(() -> dsl.transaction(tx -> {
+            // Not waiting for the WAL flush: the attempt's outcome, recorded after the last chunk, commits
+            // synchronously and so makes every chunk before it durable; a crash loses at most the last chunks.
+            tx.dsl().execute("SET LOCAL synchronous_commit = off");
+            insert.accept(tx.dsl());
+            if (!deleting.isEmpty()) {
                 tx.dsl().deleteFrom(STEP_LOG_CHUNKS).where(STEP_LOG_CHUNKS.STEP_ID.eq(stepId))
                         .and(STEP_LOG_CHUNKS.ATTEMPT.eq(attempt)).and(STEP_LOG_CHUNKS.SEQ.in(deleting)).execute();
-            });
-        }, "step " + stepId + ": storing log chunks from " + chunks.get(0).seq);
+            }
+        }), "step " + stepId + ": storing log chunks from " + chunks.get(0).seq);
         for (ChunkCodec.Raw c : chunks) {
             if (stored) {
                 storedBytes += c.textBytes;
