@@ -8,6 +8,7 @@ import dev.tasksync.internal.definition.DefinitionWriter;
 import dev.tasksync.internal.engine.Engine;
 import dev.tasksync.internal.engine.WorkerLoop;
 import dev.tasksync.internal.graph.ImplicitDependencies;
+import dev.tasksync.internal.logs.LogStore;
 import dev.tasksync.internal.graph.StepGraph;
 import dev.tasksync.internal.metrics.MicrometerMetrics;
 import dev.tasksync.internal.metrics.StepStatusGauges;
@@ -37,6 +38,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Stream;
 
 /**
  * The one entry point: stores tasks and steps in PostgreSQL and runs them in dependency order.
@@ -71,6 +73,7 @@ public final class TaskSync implements AutoCloseable {
     private final DefinitionWriter definitions;
     private final int concurrency;
     private final WorkerOptions workerOptions;
+    private final LogStore logs;
 
     private TaskSync(Builder b, DataSource dataSource, List<AutoCloseable> owned) {
         this.dataSource = dataSource;
@@ -88,6 +91,8 @@ public final class TaskSync implements AutoCloseable {
             engine.metrics(new MicrometerMetrics(b.meterRegistry));
             StepStatusGauges.register(b.meterRegistry, dsl, b.statusRefresh);
         }
+        this.logs = new LogStore(dsl, b.logOptions);
+        engine.logs(logs);
     }
 
     // ---- opening
@@ -136,6 +141,7 @@ public final class TaskSync implements AutoCloseable {
         private WorkerOptions workerOptions = WorkerOptions.defaults();
         private MeterRegistry meterRegistry;
         private Duration statusRefresh = DEFAULT_STATUS_REFRESH;
+        private LogOptions logOptions = LogOptions.defaults();
 
         /** How long the counts behind the {@code tasksync.steps{status}} gauges are kept before they are read again. */
         public static final Duration DEFAULT_STATUS_REFRESH = Duration.ofSeconds(5);
@@ -230,6 +236,15 @@ public final class TaskSync implements AutoCloseable {
         /** Lease, heartbeat and polling used by {@link #run(int)} and {@link #worker()} (concurrency comes from each). */
         public Builder workerOptions(WorkerOptions options) {
             this.workerOptions = Objects.requireNonNull(options, "options");
+            return this;
+        }
+
+        /**
+         * How the full log of every attempt is kept in the database: the most bytes per attempt (default 64 MiB),
+         * how many attempts per step and for how long ({@link LogOptions#defaults()}).
+         */
+        public Builder logs(LogOptions options) {
+            this.logOptions = Objects.requireNonNull(options, "options");
             return this;
         }
 
@@ -584,6 +599,41 @@ public final class TaskSync implements AutoCloseable {
     /** Every attempt to execute the step, oldest first. */
     public List<StepRun> history(int stepId) {
         return engine.history(stepId);
+    }
+
+    /**
+     * The full log of one attempt of a step (attempts count from 1, see {@link #history(int)}), as stored so far:
+     * read lazily from the database, a few chunks at a time, so a log of any size streams in bounded memory.
+     * Empty when the attempt wrote nothing or its log was pruned (or not kept, {@link LogOptions}).
+     *
+     * @throws NotFoundException when the step does not exist or has no such attempt
+     */
+    public Stream<LogLine> logs(int stepId, int attempt) {
+        checkAttempt(stepId, attempt);
+        return logs.lines(stepId, attempt, false);
+    }
+
+    /**
+     * Like {@link #logs(int, int)}, but goes on while the attempt runs (on whichever worker or machine): lines come
+     * as the worker stores them (at least every 200 ms), and the stream ends when the attempt ends. Blocks while
+     * waiting; interrupting the reading thread ends the stream.
+     */
+    public Stream<LogLine> followLogs(int stepId, int attempt) {
+        checkAttempt(stepId, attempt);
+        return logs.lines(stepId, attempt, true);
+    }
+
+    /** Bytes of an attempt's stored log (each line's UTF-8 text and a newline), 0 when none is stored. */
+    public long logBytes(int stepId, int attempt) {
+        checkAttempt(stepId, attempt);
+        return logs.storedBytes(stepId, attempt);
+    }
+
+    private void checkAttempt(int stepId, int attempt) {
+        step(stepId);
+        if (attempt < 1 || attempt > logs.latestAttempt(stepId)) {
+            throw new NotFoundException("attempt " + attempt + " of step", stepId);
+        }
     }
 
     /** The task's dependency graph as Graphviz DOT ({@code "dot"}) or Mermaid ({@code "mermaid"}). */

@@ -78,6 +78,9 @@ public final class Benchmarks {
             if (config.runs("workers")) {
                 new WorkerBench(env, report).run();
             }
+            if (config.runs("logs")) {
+                new LogBench(env, report).run();
+            }
             if (config.runs("docker")) {
                 new DockerBench(env, report).run();
             }

@@ -74,6 +74,7 @@ final class TaskSyncCommand implements AutoCloseable {
         COMMANDS.put("submit", WorkerCommands.Submit.class);
         COMMANDS.put("worker", WorkerCommands.WorkerCommand.class);
         COMMANDS.put("cancel", WorkerCommands.Cancel.class);
+        COMMANDS.put("logs", LogsCommand.class);
         COMMANDS.put("db", DbCommands.class);
         COMMANDS.put("completion", CompletionCommand.class);
         SUBCOMMANDS.put("migrate", leaves("up", MigrateCommand.Up.class, "status", MigrateCommand.Status.class));

@@ -207,7 +207,7 @@ final class WorkerCommands {
         @Parameters(paramLabel = "ID", description = "The step's id.")
         int id;
 
-        @Option(names = "--logs", description = "Also print each attempt's log tail.")
+        @Option(names = "--logs", description = "Also print each attempt's log (its full log when kept, else its tail).")
         boolean logs;
 
         @Mixin
@@ -247,7 +247,13 @@ final class WorkerCommands {
             table.print(out());
             if (logs) {
                 for (StepRun r : runs) {
-                    if (r.logTail() != null && !r.logTail().isBlank()) {
+                    if (ts().logBytes(id, r.attempt()) > 0) { // the full log when it is kept, else the tail
+                        out().println();
+                        out().println("attempt " + r.attempt() + ":");
+                        try (var lines = ts().logs(id, r.attempt())) {
+                            lines.forEach(l -> out().println("  " + l.text()));
+                        }
+                    } else if (r.logTail() != null && !r.logTail().isBlank()) {
                         out().println();
                         out().println("attempt " + r.attempt() + ":");
                         r.logTail().lines().forEach(l -> out().println("  " + l));

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.dockerjava.api.command.BuildImageCmd;
 import com.github.dockerjava.api.command.BuildImageResultCallback;
 import com.github.dockerjava.api.model.BuildResponseItem;
+import dev.tasksync.LogLine;
 import dev.tasksync.spi.JsonSettings;
 import dev.tasksync.spi.LocalFiles;
 import dev.tasksync.spi.StepContext;
@@ -186,7 +187,7 @@ public final class DockerBuildStepType implements StepType<DockerBuild> {
                         ? item.getErrorDetail().getMessage() : item.getError();
                 if (error != null) {
                     stream.error(error);
-                    context.log().line("error: " + error);
+                    context.log().line(LogLine.Stream.STDERR, "error: " + error);
                 }
                 if (item.getStream() != null && item.getStream().startsWith("Successfully built ")) {
                     built[0] = item.getStream().substring("Successfully built ".length()).strip();

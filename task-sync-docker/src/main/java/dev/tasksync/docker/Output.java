@@ -1,5 +1,6 @@
 package dev.tasksync.docker;
 
+import dev.tasksync.LogLine;
 import dev.tasksync.spi.StepLog;
 
 import java.nio.charset.StandardCharsets;
@@ -20,8 +21,8 @@ final class Output {
 
     private final StepLog log;
     private final String prefix;
-    private final Stream stdout = new Stream("");
-    private final Stream stderr = new Stream("[stderr] ");
+    private final Stream stdout = new Stream("", LogLine.Stream.STDOUT);
+    private final Stream stderr = new Stream("[stderr] ", LogLine.Stream.STDERR);
 
     Output(StepLog log, String prefix) {
         this.log = log;
@@ -57,6 +58,8 @@ final class Output {
 
     private final class Stream {
         private final String label;
+        /** Told to the log with each line, so that the stored log keeps which stream it came from. */
+        private final LogLine.Stream stream;
         private final byte[] line = new byte[MAX_LINE_BYTES];
         private int lineLength;
         /** Bytes of the current line beyond {@link #MAX_LINE_BYTES}: dropped, only counted. */
@@ -65,8 +68,9 @@ final class Output {
         private final byte[] tail = new byte[TAIL_BYTES];
         private long total;
 
-        Stream(String label) {
+        Stream(String label, LogLine.Stream stream) {
             this.label = label;
+            this.stream = stream;
         }
 
         void add(byte[] bytes) {
@@ -110,7 +114,7 @@ final class Output {
 
         private void logLine(String text) {
             if (log != null) {
-                log.line(prefix + label + text.stripTrailing());
+                log.line(stream, prefix + label + text.stripTrailing());
             }
         }
 

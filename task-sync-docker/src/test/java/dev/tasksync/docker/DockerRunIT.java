@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.github.dockerjava.api.model.Version;
 import dev.tasksync.InvalidSettingsException;
 import dev.tasksync.RunOptions;
+import dev.tasksync.LogLine;
 import dev.tasksync.RunResult;
 import dev.tasksync.Step;
 import dev.tasksync.StepStatus;
@@ -48,6 +49,10 @@ class DockerRunIT extends DockerITBase {
         assertThat(res.get("image_id").asText()).isEqualTo(docker.client().inspectImageCmd(image).exec().getId());
         assertThat(res.has("container_id")).isFalse();
         assertThat(DockerTestSupport.labelled(docker, ts, t.id(), null)).isEmpty();
+        // the attempt's full log says which stream each line came from
+        int id = ts.steps(t.id()).get(0).id();
+        assertThat(ts.logs(id, 1).filter(l -> l.stream() == LogLine.Stream.STDERR).map(LogLine::text)).containsExactly("[stderr] oops");
+        assertThat(ts.logs(id, 1)).anyMatch(l -> l.stream() == LogLine.Stream.STDOUT && l.text().equals("hello from /tmp"));
     }
 
     @Test

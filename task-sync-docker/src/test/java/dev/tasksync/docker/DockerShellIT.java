@@ -1,6 +1,7 @@
 package dev.tasksync.docker;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tasksync.LogLine;
 import dev.tasksync.RunResult;
 import dev.tasksync.Step;
 import dev.tasksync.StepStatus;
@@ -103,6 +104,9 @@ class DockerShellIT extends DockerITBase {
             assertThat(res.get("commands").get(1).get("exit_code").asInt()).isEqualTo(5);
             assertThat(res.get("commands").get(1).get("stderr").asText()).isEqualTo("failing\n");
             assertThat(res.get("error").asText()).contains("check").contains("exited with 5").contains("failing");
+            int byName = result(r, "by name").stepId();
+            assertThat(ts.logs(byName, 1)).anyMatch(l -> l.stream() == LogLine.Stream.STDERR && l.text().endsWith("failing"))
+                    .noneMatch(l -> l.stream() == LogLine.Stream.STDERR && l.text().endsWith("42"));
             // Existing containers are left as they were.
             assertThat(docker.client().inspectContainerCmd(id).exec().getState().getRunning()).isTrue();
         } finally {

@@ -3,7 +3,9 @@ package dev.tasksync.docker;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tasksync.InvalidSettingsException;
+import dev.tasksync.LogLine;
 import dev.tasksync.spi.JsonSettings;
+import dev.tasksync.spi.StepLog;
 import dev.tasksync.spi.StepType;
 import org.junit.jupiter.api.Test;
 
@@ -191,6 +193,26 @@ class SettingsTest {
         assertThat(DockerPullStepType.split("alpine")).containsExactly("alpine", "latest");
         assertThat(DockerPullStepType.split("localhost:5000/a/b:1.2")).containsExactly("localhost:5000/a/b", "1.2");
         assertThat(DockerPullStepType.split("localhost:5000/a")).containsExactly("localhost:5000/a", "latest");
+    }
+
+    @Test
+    void outputTellsTheLogWhichStreamEachLineCameFrom() {
+        List<String> log = new java.util.ArrayList<>();
+        Output o = new Output(new StepLog() {
+            @Override
+            public void line(String line) {
+                log.add("untold " + line);
+            }
+
+            @Override
+            public void line(LogLine.Stream stream, String line) {
+                log.add(stream + " " + line);
+            }
+        }, "> ");
+        o.stdout("a\n".getBytes());
+        o.stderr("x\n".getBytes());
+        o.finish();
+        assertThat(log).containsExactly("STDOUT > a", "STDERR > [stderr] x");
     }
 
     @Test

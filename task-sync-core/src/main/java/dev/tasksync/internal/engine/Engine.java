@@ -10,6 +10,7 @@ import dev.tasksync.StepResult;
 import dev.tasksync.StepRun;
 import dev.tasksync.StepStatus;
 import dev.tasksync.WorkerOptions;
+import dev.tasksync.internal.logs.LogStore;
 import dev.tasksync.internal.hashing.FileHasher;
 import dev.tasksync.internal.hashing.FileIndex;
 import dev.tasksync.internal.metrics.EngineMetrics;
@@ -63,6 +64,17 @@ public final class Engine implements AutoCloseable {
     private volatile String storeId;
     /** Metrics hook (TaskSync.builder().meterRegistry): told of attempts, claims, takeovers and retries. */
     private volatile EngineMetrics metrics = EngineMetrics.NONE;
+    /** Where attempts write their full logs, set by TaskSync. */
+    private volatile LogStore logs;
+
+    /** Sets where attempts write their full logs. */
+    public void logs(LogStore logs) {
+        this.logs = logs;
+    }
+
+    LogStore logs() {
+        return logs;
+    }
 
     public Engine(DSLContext dsl, StepTypeRegistry registry, String workerId, List<String> ignoreGlobs,
                   String schema, WorkerOptions workerDefaults) {

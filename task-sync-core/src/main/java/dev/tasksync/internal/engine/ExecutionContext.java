@@ -1,6 +1,8 @@
 package dev.tasksync.internal.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tasksync.LogLine;
+import dev.tasksync.internal.logs.AttemptLog;
 import dev.tasksync.spi.StepContext;
 import dev.tasksync.spi.StepLog;
 import dev.tasksync.spi.UpstreamStep;
@@ -31,8 +33,20 @@ final class ExecutionContext implements StepContext<Object> {
     ExecutionContext(int taskId, String taskName, int stepId, String title, int attempt, Path localPath,
                      Object settings, JsonNode settingsJson, JsonNode lastResults,
                      Supplier<List<UpstreamStep>> upstreamLoader, StepLog log, BooleanSupplier cancelled, Supplier<String> storeId,
-                     List<java.nio.file.PathMatcher> ignoredFiles) {
+                     List<java.nio.file.PathMatcher> ignoredFiles, AttemptLog fullLog) {
         this.ignoredFiles = ignoredFiles;
+        this.log = new StepLog() { // every line goes to the attempt's full log, then to the tail, SLF4J and listener
+            @Override
+            public void line(String line) {
+                line(LogLine.Stream.STDOUT, line);
+            }
+
+            @Override
+            public void line(LogLine.Stream stream, String line) {
+                fullLog.add(stream, line);
+                log.line(line);
+            }
+        };
         this.storeId = storeId;
         this.lastResults = lastResults;
         this.taskId = taskId;
@@ -44,7 +58,6 @@ final class ExecutionContext implements StepContext<Object> {
         this.settings = settings;
         this.settingsJson = settingsJson;
         this.upstreamLoader = upstreamLoader;
-        this.log = log;
         this.cancelled = cancelled;
     }
 

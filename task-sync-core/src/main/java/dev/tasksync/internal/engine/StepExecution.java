@@ -6,6 +6,7 @@ import dev.tasksync.AttemptOutcome;
 import dev.tasksync.RunListener;
 import dev.tasksync.StepStatus;
 import dev.tasksync.internal.store.Store;
+import dev.tasksync.internal.logs.AttemptLog;
 import dev.tasksync.internal.types.ExecutionPolicy;
 import dev.tasksync.internal.types.ParsedSettings;
 import dev.tasksync.spi.StepOutcome;
@@ -74,6 +75,7 @@ final class StepExecution {
         String title = graph.titles().get(id);
         listener.stepStarted(id, title);
         LogTail tail = new LogTail();
+        AttemptLog fullLog = engine.logs().open(id, claim.attempt());
         StepOutcome outcome;
         ParsedSettings parsed = null;
         try {
@@ -91,7 +93,7 @@ final class StepExecution {
                         STEP_LOG.info("[{} #{}] {}", title, id, line);
                         listener.stepLog(id, line);
                     },
-                    execution::stopped, engine::storeId, engine.ignore());
+                    execution::stopped, engine::storeId, engine.ignore(), fullLog);
             if (execution.stopped()) {
                 throw new InterruptedException(); // stopped while it waited for a slot: do not start it
             }
@@ -111,6 +113,7 @@ final class StepExecution {
             }
             outcome = StepOutcome.failure(e.getMessage() == null ? e.toString() : e.getClass().getSimpleName() + ": " + e.getMessage());
         }
+        fullLog.close(); // every line is stored before the outcome is, so a follower that sees the end has them all
         execution.beginRecording();
         Thread.interrupted();
         ended.run();

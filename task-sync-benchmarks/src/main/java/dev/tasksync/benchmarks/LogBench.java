@@ -1,0 +1,142 @@
+package dev.tasksync.benchmarks;
+
+import dev.tasksync.LogLine;
+import dev.tasksync.LogOptions;
+import dev.tasksync.RunOptions;
+import dev.tasksync.RunResult;
+import dev.tasksync.StepSettings;
+import dev.tasksync.Task;
+import dev.tasksync.TaskDefinition;
+import dev.tasksync.TaskSync;
+import dev.tasksync.spi.JsonSettings;
+import dev.tasksync.spi.StepContext;
+import dev.tasksync.spi.StepOutcome;
+import dev.tasksync.spi.StepType;
+
+import java.io.BufferedWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Issue 17: a step that prints 100 MB in 1 M lines, its full log stored in PostgreSQL, against writing the same
+ * bytes to a file with {@code cat > file}; and the step's run time with log capture against the same run with
+ * full logs disabled (the tail, SLF4J and the listener still see every line in both).
+ */
+final class LogBench {
+    private final Env env;
+    private final Report report;
+
+    LogBench(Env env, Report report) {
+        this.env = env;
+        this.report = report;
+    }
+
+    /** {@code {"spew": {"lines": N}}}: logs N lines of 99 characters (every 10th on stderr), 100 bytes with its newline. */
+    static final class SpewType implements StepType<Long> {
+        @Override
+        public String key() {
+            return "spew";
+        }
+
+        @Override
+        public Long parse(JsonSettings value) {
+            return value.requireObject().field("lines").asLong();
+        }
+
+        @Override
+        public StepOutcome execute(StepContext<Long> context) {
+            for (long i = 0; i < context.settings(); i++) {
+                context.log().line(i % 10 == 9 ? LogLine.Stream.STDERR : LogLine.Stream.STDOUT, line(i));
+            }
+            return StepOutcome.success(StepOutcome.newResults());
+        }
+    }
+
+    private static final String PAD = "x".repeat(99);
+
+    static String line(long i) {
+        String number = Long.toString(i);
+        return number + PAD.substring(number.length());
+    }
+
+    void run() throws Exception {
+        long lines = env.config.quick() ? 200_000 : 1_000_000;
+        long bytes = lines * 100;
+        System.out.println("[logs] a step printing " + lines + " lines (" + bytes / 1_000_000 + " MB) ...");
+        Path source = env.workDir.resolve("log-source.txt");
+        try (BufferedWriter w = Files.newBufferedWriter(source, StandardCharsets.UTF_8)) {
+            for (long i = 0; i < lines; i++) {
+                w.write(line(i));
+                w.write('\n');
+            }
+        }
+        int rounds = 1; // 100 MB three ways takes minutes on a busy machine: one round of each
+        List<Double> cat = new ArrayList<>();
+        List<Double> captured = new ArrayList<>();
+        List<Double> uncaptured = new ArrayList<>();
+        long stored = 0;
+        LogOptions keepAll = LogOptions.defaults().withMaxBytesPerAttempt(bytes + (1 << 20));
+        try (TaskSync with = open(keepAll); TaskSync without = open(LogOptions.disabled())) {
+            Task a = with.save(definition(lines));
+            Task b = without.save(definition(lines));
+            for (int round = 0; round < rounds; round++) {
+                cat.add(cat(source, env.workDir.resolve("log-copy.txt")));
+                uncaptured.add(stepMillis(without, b));
+                captured.add(stepMillis(with, a));
+                int step = with.steps(a.id()).get(0).id();
+                stored = with.logBytes(step, with.history(step).size());
+                System.out.println("[logs] round " + round + ": cat > file " + Report.ms(cat.get(round)) + ", step with full log "
+                        + Report.ms(captured.get(round)) + ", without " + Report.ms(uncaptured.get(round)) + ", stored " + stored + " bytes");
+            }
+        }
+        Files.deleteIfExists(source);
+        Files.deleteIfExists(env.workDir.resolve("log-copy.txt"));
+        if (stored != bytes) {
+            throw new IllegalStateException("stored " + stored + " bytes of log, expected " + bytes);
+        }
+        double c = Stats.median(cat);
+        double w = Stats.median(captured);
+        double n = Stats.median(uncaptured);
+        report.add(new Report.Row("17c", Report.num("store a step's log, %,d MB in %,d lines", bytes / 1_000_000, lines),
+                Report.ms(w) + " (step with full log)", Report.ms(c) + " (cat > file)", Report.ratio(w / c),
+                Report.mibPerSecond(bytes / (w / 1000)), "≤ 3× cat > file", w <= 3 * c ? Report.Verdict.MET : Report.Verdict.MISSED,
+                Report.num("median of %d; chunks of 64 KiB deflated into step_log_chunks", rounds)));
+        report.add(new Report.Row("17d", Report.num("the same step's run time, full log on vs off"),
+                Report.ms(w) + " (on)", Report.ms(n) + " (off)", Report.ratio(w / n),
+                Report.num("%+.0f%%", (w / n - 1) * 100), "≤ 10% longer", w <= 1.10 * n ? Report.Verdict.MET : Report.Verdict.MISSED,
+                "step duration as recorded (claim to outcome, the log's last chunk stored before it)"));
+        report.note("Full logs (17a, 17b): the step logs every line through `StepContext.log()`; with full logs off the "
+                + "tail, SLF4J (level warn here) and the listener still see each line, so 17b is the cost of capture alone. "
+                + "`cat > file` copies a file of the same bytes, through the page cache (no fsync).");
+    }
+
+    private TaskSync open(LogOptions options) {
+        return TaskSync.builder().dataSource(env.pool).schema("bench_logs_" + System.nanoTime())
+                .stepType(new SpewType()).logs(options).build();
+    }
+
+    private static TaskDefinition definition(long lines) {
+        return TaskDefinition.named("spew").step("spew", StepSettings.of("spew", "{\"lines\": " + lines + "}")).build();
+    }
+
+    /** Runs the task's one step again; returns its recorded duration in ms. */
+    private static double stepMillis(TaskSync ts, Task task) {
+        RunResult r = ts.run(task.id(), RunOptions.defaults().withForce(true));
+        if (!r.succeeded()) {
+            throw new IllegalStateException("the spew step did not complete: " + r);
+        }
+        return r.step("spew").orElseThrow().duration().toNanos() / 1e6;
+    }
+
+    private static double cat(Path from, Path to) throws Exception {
+        long start = System.nanoTime();
+        Process p = new ProcessBuilder("sh", "-c", "cat \"$0\" > \"$1\"", from.toString(), to.toString()).inheritIO().start();
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("cat failed");
+        }
+        return (System.nanoTime() - start) / 1e6;
+    }
+}
