@@ -72,8 +72,12 @@ public final class Benchmarks {
                 incremental.rerunSteps();
                 incremental.watchedFiles();
             }
+            WorkerBench workers = new WorkerBench(env, report);
             if (config.runs("workers")) {
-                new WorkerBench(env, report).run();
+                workers.run();
+            }
+            if (config.runs("peers")) {
+                new PeersBench(env, report, workers).run();
             }
             if (config.runs("docker")) {
                 new DockerBench(env, report).run();
