@@ -58,7 +58,7 @@ final class PeersBench {
             JobRunrPeer.configureClient(jr); // creates JobRunr's tables
             JobRunrPeer.destroy();
             System.out.println("[peers] warming up task-sync, db-scheduler and JobRunr ...");
-            int warm = Math.min(jobs, env.config.quick() ? 200 : 1_000);
+            int warm = Math.min(jobs, env.config.quick() ? 200 : 500);
             taskSync(EngineBench.Shape.FAN_OUT, warm);
             dbSchedulerJobs(dbs, warm);
             jobRunrJobs(jr, warm);
@@ -72,11 +72,9 @@ final class PeersBench {
             row("7b", what + ", vs JobRunr", ts, j, "JobRunr", 3.0, JobRunrPeer.configuration(threads));
 
             int steps = workers.steps();
-            String[] dbsRows = {"7c", "7e", "7g"};
-            String[] jrRows = {"7d", "7f", "7h"};
-            int[] counts = {1, 2, 4};
-            for (int i = 0; i < counts.length; i++) {
-                int n = counts[i];
+            List<Integer> counts = env.config.peerProcesses();
+            for (int i = 0; i < counts.size(); i++) {
+                int n = counts.get(i);
                 WorkerBench.Measured w = workers.measured(n);
                 Measured t = new Measured(w.completed(), w.ms());
                 System.out.println("[peers] " + n + " process(es) of each peer, " + steps + " no-op jobs ...");
@@ -90,8 +88,8 @@ final class PeersBench {
                     JobRunrPeer.destroy();
                 }, () -> JobRunrPeer.succeeded(jr));
                 String label = Report.num("%,d no-op steps/jobs, %d process(es) × 4 threads", steps, n);
-                row(dbsRows[i], label + ", vs db-scheduler", t, dn, "db-scheduler", 0, DbSchedulerPeer.configuration(4));
-                row(jrRows[i], label + ", vs JobRunr", t, jn, "JobRunr", 0, JobRunrPeer.configuration(4));
+                row("7" + (char) ('c' + 2 * i), label + ", vs db-scheduler", t, dn, "db-scheduler", 0, DbSchedulerPeer.configuration(4));
+                row("7" + (char) ('d' + 2 * i), label + ", vs JobRunr", t, jn, "JobRunr", 0, JobRunrPeer.configuration(4));
             }
 
             System.out.println("[peers] a chain of " + chain + " no-op steps/jobs ...");

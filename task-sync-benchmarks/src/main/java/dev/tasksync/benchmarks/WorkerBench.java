@@ -38,6 +38,9 @@ final class WorkerBench {
         }
     }
 
+    /** No-op steps per worker process run before the clock starts (unless --cold-workers). */
+    static final int WARM_UP_STEPS_PER_WORKER = 300;
+
     private final Map<Integer, Measured> measured = new HashMap<>();
 
     int steps() {
@@ -64,6 +67,9 @@ final class WorkerBench {
         }
         report.note("Workers (6a-6c): N separate worker JVMs (`TaskSync.worker()`, concurrency 4 each, woken by LISTEN/NOTIFY) "
                 + "on the same embedded PostgreSQL; the clock runs from `submit` until the task is completed (polled every 10 ms). "
+                + (env.config.coldWorkers() ? "The worker JVMs are fresh (`--cold-workers`): class loading and JIT are on the clock. "
+                        : "Before it, the workers run a warm-up task of " + WARM_UP_STEPS_PER_WORKER + " no-op steps per process "
+                        + "(class loading and JIT of a fresh JVM; `--cold-workers` leaves it out). ")
                 + "Baseline: the same one-thread JDBC claim/update/commit loop as rows 1a-1c over the same number of rows.");
     }
 
@@ -90,6 +96,17 @@ final class WorkerBench {
                 if (!started.await(60, TimeUnit.SECONDS)) {
                     throw new IllegalStateException("worker processes did not start");
                 }
+                if (!env.config.coldWorkers()) {
+                    // A worker is a long-running process: let each JVM load and compile the claim and record
+                    // paths on a task of its own before the clock starts, as the in-process rows warm up first.
+                    Task warm = Setup.create(env, ts, EngineBench.definition("workers-warmup-" + n, EngineBench.Shape.FAN_OUT,
+                            WARM_UP_STEPS_PER_WORKER * n), true);
+                    ts.submit(warm.id());
+                    long warmDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+                    while (!ts.task(warm.id()).status().equals("completed") && System.nanoTime() < warmDeadline) {
+                        Thread.sleep(10);
+                    }
+                }
                 long start = System.nanoTime();
                 ts.submit(task.id());
                 long deadline = start + Duration.ofSeconds(env.config.engineBudgetSeconds() * 3L).toNanos();
@@ -110,8 +127,14 @@ final class WorkerBench {
 
     private Process start(String schema, String id, CountDownLatch started) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-                Main.class.getName(), env.server.jdbcUrl(), schema, id);
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx512m"));
+        // e.g. -XX:StartFlightRecording=filename=/tmp/w.jfr to profile a worker process
+        String extra = System.getenv("TASKSYNC_BENCH_WORKER_JVM_ARGS");
+        if (extra != null && !extra.isBlank()) {
+            command.addAll(List.of(extra.strip().split("\\s+")));
+        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), env.server.jdbcUrl(), schema, id));
+        ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().put("TASKSYNC_DB_PASSWORD", env.server.password()); // not on the command line, which every user can read
         Process p = pb.redirectErrorStream(true).start();
         Thread reader = new Thread(() -> {
@@ -120,6 +143,8 @@ final class WorkerBench {
                 while ((line = r.readLine()) != null) {
                     if (line.startsWith("worker started")) {
                         started.countDown();
+                    } else {
+                        System.out.println("  [" + id + "] " + line); // warnings and errors of the worker process
                     }
                 }
             } catch (java.io.IOException e) {
