@@ -75,8 +75,12 @@ public final class Benchmarks {
             if (config.runs("watch")) {
                 new WatchBench(env, report).run();
             }
+            WorkerBench workers = new WorkerBench(env, report);
             if (config.runs("workers")) {
-                new WorkerBench(env, report).run();
+                workers.run();
+            }
+            if (config.runs("peers")) {
+                new PeersBench(env, report, workers).run();
             }
             if (config.runs("logs")) {
                 new LogBench(env, report).run();

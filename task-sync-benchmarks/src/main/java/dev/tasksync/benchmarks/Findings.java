@@ -78,6 +78,27 @@ final class Findings {
                 two cores as PostgreSQL and the other workers, so more processes add contention rather than
                 capacity here; completions now claim the next step in the same statement and `pg_notify` only when a
                 completion left released steps unclaimed. From 0.11-0.20× to 0.33-0.51× of the JDBC loop.
+
+                **6: why one worker process did a fifth of the in-process run (profiled 2026-12-01, busy machine).**
+                The worker JVM printed "worker started" and the clock started before it had run a single claim:
+                thread dumps (`jcmd <pid> Thread.print`) of the one worker process 11 s and 19 s into a 500-step run
+                found its claim thread `task-sync-worker-…` still in `ClassLoader.defineClass`, loading the claim and
+                record path (jOOQ, pgjdbc, Jackson) for the first time, and its step threads not yet started; the
+                in-process rows run in a JVM warmed up by earlier runs. Same session, same load (load average ~30):
+                1 worker, 500 steps, fresh JVM (`--cold-workers`, the old measurement) 17 steps/s (29.7 s, 0.20× the
+                JDBC loop); after a warm-up task of 300 no-op steps run by that worker before the clock, 53 steps/s
+                (9.5 s, 0.74×). The benchmark now warms every worker process up that way (a worker is a long-running
+                process); what is left between one warm worker and the in-process run is the engine's (a worker claims
+                across tasks with `Scope.anyTask()` and no look-ahead beyond its free slots; `StepRunner.claim`), to
+                be measured again on a quiet machine once the StepRunner split lands.
+
+                **7: db-scheduler and JobRunr.** Each peer runs as its documentation says is fastest and is configured
+                as written next to its row: db-scheduler with lock-and-fetch (`pollUsingLockAndFetch(4.0, 20.0)`, the
+                best setting of its docs/performance.md, which measured 10.6-11.8k executions/s on four 2-core VMs and
+                a 4-core PostgreSQL: one statement per execution plus one per batch), immediate execution on and a
+                100 ms polling interval instead of the default 10 s; JobRunr with its smallest allowed poll interval on
+                SQL (5 s; it throws below that), which only delays the first pickup because a worker that finishes a
+                job onboards more at once. Their clocks start at their first job, so their poll waits are not counted.
                 """;
     }
 }

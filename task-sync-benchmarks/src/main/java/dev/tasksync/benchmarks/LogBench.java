@@ -108,8 +108,8 @@ final class LogBench {
                 Report.ms(w) + " (on)", Report.ms(n) + " (off)", Report.ratio(w / n),
                 Report.num("%+.0f%%", (w / n - 1) * 100), "≤ 10% longer", w <= 1.10 * n ? Report.Verdict.MET : Report.Verdict.MISSED,
                 "step duration as recorded (claim to outcome, the log's last chunk stored before it)"));
-        report.note("Full logs (17a, 17b): the step logs every line through `StepContext.log()`; with full logs off the "
-                + "tail, SLF4J (level warn here) and the listener still see each line, so 17b is the cost of capture alone. "
+        report.note("Full logs (17c, 17d): the step logs every line through `StepContext.log()`; with full logs off the "
+                + "tail, SLF4J (level warn here) and the listener still see each line, so 17d is the cost of capture alone. "
                 + "`cat > file` copies a file of the same bytes, through the page cache (no fsync).");
     }
 

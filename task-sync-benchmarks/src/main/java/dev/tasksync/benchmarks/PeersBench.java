@@ -1,0 +1,272 @@
+package dev.tasksync.benchmarks;
+
+import com.github.kagkarlsson.scheduler.Scheduler;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.tasksync.RunOptions;
+import dev.tasksync.RunResult;
+import dev.tasksync.StepStatus;
+import dev.tasksync.Task;
+import dev.tasksync.TaskSync;
+import org.jobrunr.server.BackgroundJobServer;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Issue 16: task-sync beside db-scheduler and JobRunr on the same embedded PostgreSQL, the same JVM
+ * and thread counts and the same no-op work: independent jobs in-process (7a, 7b), the same across
+ * 1, 2 and 4 processes (7c-7h), and a chain (7i, 7j). Ratios are task-sync ÷ peer (higher is better).
+ */
+final class PeersBench {
+    /** What one side did: how many jobs completed in how long. */
+    record Measured(long completed, double ms) {
+        double rate() {
+            return completed / (ms / 1000);
+        }
+    }
+
+    /** Reads a peer's answer from the database: is it done? */
+    private interface Progress {
+        long done() throws SQLException;
+    }
+
+    private final Env env;
+    private final Report report;
+    private final WorkerBench workers;
+    private final int threads;
+
+    PeersBench(Env env, Report report, WorkerBench workers) {
+        this.env = env;
+        this.report = report;
+        this.workers = workers;
+        this.threads = env.config.concurrency();
+    }
+
+    void run() throws Exception {
+        int jobs = env.config.peerJobs();
+        int chain = env.config.chainSteps();
+        try (HikariDataSource dbs = peerPool(DbSchedulerPeer.SCHEMA, true); HikariDataSource jr = peerPool(JobRunrPeer.SCHEMA, true)) {
+            JobRunrPeer.configureClient(jr); // creates JobRunr's tables
+            JobRunrPeer.destroy();
+            System.out.println("[peers] warming up task-sync, db-scheduler and JobRunr ...");
+            int warm = Math.min(jobs, env.config.quick() ? 200 : 500);
+            taskSync(EngineBench.Shape.FAN_OUT, warm);
+            dbSchedulerJobs(dbs, warm);
+            jobRunrJobs(jr, warm);
+
+            System.out.println("[peers] " + jobs + " independent no-op jobs in-process, " + threads + " threads ...");
+            Measured ts = taskSync(EngineBench.Shape.FAN_OUT, jobs);
+            Measured d = dbSchedulerJobs(dbs, jobs);
+            Measured j = jobRunrJobs(jr, jobs);
+            String what = Report.num("%,d independent no-op steps/jobs, in-process, %d threads", jobs, threads);
+            row("7a", what + ", vs db-scheduler", ts, d, "db-scheduler", 1.5, DbSchedulerPeer.configuration(threads));
+            row("7b", what + ", vs JobRunr", ts, j, "JobRunr", 3.0, JobRunrPeer.configuration(threads));
+
+            int steps = workers.steps();
+            List<Integer> counts = env.config.peerProcesses();
+            for (int i = 0; i < counts.size(); i++) {
+                int n = counts.get(i);
+                WorkerBench.Measured w = workers.measured(n);
+                Measured t = new Measured(w.completed(), w.ms());
+                System.out.println("[peers] " + n + " process(es) of each peer, " + steps + " no-op jobs ...");
+                DbSchedulerPeer.createTable(env.pool);
+                Measured dn = processes(PeerProcess.DB_SCHEDULER, n, steps, () -> DbSchedulerPeer.scheduleNoops(dbs, steps),
+                        () -> steps - DbSchedulerPeer.remaining(dbs));
+                JobRunrPeer.deleteJobs(jr);
+                Measured jn = processes(PeerProcess.JOBRUNR, n, steps, () -> {
+                    JobRunrPeer.configureClient(jr);
+                    JobRunrPeer.enqueueNoops(steps);
+                    JobRunrPeer.destroy();
+                }, () -> JobRunrPeer.succeeded(jr));
+                String label = Report.num("%,d no-op steps/jobs, %d process(es) × 4 threads", steps, n);
+                row("7" + (char) ('c' + 2 * i), label + ", vs db-scheduler", t, dn, "db-scheduler", 0, DbSchedulerPeer.configuration(4));
+                row("7" + (char) ('d' + 2 * i), label + ", vs JobRunr", t, jn, "JobRunr", 0, JobRunrPeer.configuration(4));
+            }
+
+            System.out.println("[peers] a chain of " + chain + " no-op steps/jobs ...");
+            Measured tc = taskSync(EngineBench.Shape.CHAIN, chain);
+            Measured dc = dbSchedulerChain(dbs, chain);
+            Measured jc = jobRunrChain(jr, chain);
+            String chainLabel = Report.num("chain of %,d no-op steps/jobs, %d threads", chain, threads);
+            row("7i", chainLabel + ", vs db-scheduler", tc, dc, "db-scheduler", 0,
+                    DbSchedulerPeer.configuration(threads) + "; each handler's completion removes it and schedules the next "
+                            + "(`removeAndScheduleNew`, the docs' job chaining)");
+            row("7j", chainLabel + ", vs JobRunr", tc, jc, "JobRunr", 0,
+                    JobRunrPeer.configuration(threads) + "; each job enqueues the next (`BackgroundJobRequest.enqueue`)");
+        }
+        report.note("Peers (7a-7j): task-sync against db-scheduler 16.7.1 and JobRunr 8.3.1 on the same embedded PostgreSQL "
+                + "(each peer in its own schema, over HikariCP with 16 connections), the same JVM, the same thread count and the "
+                + "same no-op work; ratio = task-sync's steps/s ÷ the peer's jobs/s. task-sync's clock is `TaskSync.run` end to end "
+                + "(in-process: a fan-out, one root and the rest depending on it, as rows 1b; processes: rows 6a-6c, from `submit`). "
+                + "A peer's clock starts when its first job starts (its jobs were stored beforehand, and its poll wait before the first "
+                + "pickup is left out) and stops when the database shows every job done (db-scheduler: its rows deleted; JobRunr: "
+                + "state SUCCEEDED), polled every 5 ms in-process and every 10 ms across processes. Each side is warmed up in this "
+                + "JVM first; peer processes are fresh JVMs like task-sync's workers, with 4 threads each.");
+    }
+
+    private void row(String id, String name, Measured ts, Measured peer, String peerName, double goal, String configuration) {
+        double ratio = ts.rate() / peer.rate();
+        Report.Verdict verdict = goal <= 0 ? Report.Verdict.INFO : ratio >= goal ? Report.Verdict.MET : Report.Verdict.MISSED;
+        report.add(new Report.Row(id, name,
+                Report.perSecond(ts.rate(), "steps") + " (" + Report.ms(ts.ms()) + ")",
+                Report.perSecond(peer.rate(), "jobs") + " (" + Report.ms(peer.ms()) + ", " + peerName + ")",
+                Report.ratio(ratio), "",
+                goal <= 0 ? "ratio reported (no goal)" : Report.num("≥ %.1f× %s", goal, peerName), verdict, configuration));
+    }
+
+    private HikariDataSource peerPool(String schema, boolean create) throws SQLException {
+        if (create) {
+            try (var c = env.connection(); var s = c.createStatement()) {
+                s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+                s.execute("CREATE SCHEMA " + schema);
+            }
+        }
+        return PeerProcess.pool(env.server.jdbcUrl(), env.server.user(), env.server.password(), schema);
+    }
+
+    private Measured taskSync(EngineBench.Shape shape, int steps) {
+        try (TaskSync ts = env.taskSync(threads, new BenchSteps.NoopType())) {
+            Task t = Setup.create(env, ts, EngineBench.definition("peers-" + shape + "-" + steps, shape, steps), true);
+            long start = System.nanoTime();
+            RunResult result = ts.run(t.id(), RunOptions.defaults().withConcurrency(threads));
+            double ms = (System.nanoTime() - start) / 1e6;
+            return new Measured(result.count(StepStatus.COMPLETED), ms);
+        }
+    }
+
+    private Measured dbSchedulerJobs(HikariDataSource dbs, int jobs) throws Exception {
+        DbSchedulerPeer.createTable(env.pool);
+        DbSchedulerPeer.scheduleNoops(dbs, jobs);
+        PeerProgress.reset();
+        Scheduler scheduler = DbSchedulerPeer.scheduler(dbs, threads, DbSchedulerPeer.noopTask());
+        scheduler.start();
+        try {
+            return awaitInProcess(jobs, () -> jobs - DbSchedulerPeer.remaining(dbs));
+        } finally {
+            scheduler.stop();
+        }
+    }
+
+    private Measured dbSchedulerChain(HikariDataSource dbs, int length) throws Exception {
+        DbSchedulerPeer.createTable(env.pool);
+        PeerProgress.reset();
+        Scheduler scheduler = DbSchedulerPeer.scheduler(dbs, threads, DbSchedulerPeer.chainTask(length));
+        scheduler.start();
+        try {
+            DbSchedulerPeer.scheduleChain(dbs, length);
+            return awaitInProcess(length, () -> PeerProgress.done() >= length && DbSchedulerPeer.remaining(dbs) == 0 ? length : 0);
+        } finally {
+            scheduler.stop();
+        }
+    }
+
+    private Measured jobRunrJobs(HikariDataSource jr, int jobs) throws Exception {
+        JobRunrPeer.deleteJobs(jr);
+        BackgroundJobServer server = JobRunrPeer.configure(jr, threads, false);
+        try {
+            JobRunrPeer.enqueueNoops(jobs);
+            PeerProgress.reset();
+            server.start();
+            return awaitInProcess(jobs, () -> JobRunrPeer.succeeded(jr));
+        } finally {
+            JobRunrPeer.destroy();
+        }
+    }
+
+    private Measured jobRunrChain(HikariDataSource jr, int length) throws Exception {
+        JobRunrPeer.deleteJobs(jr);
+        JobRunrPeer.configure(jr, threads, true);
+        try {
+            PeerProgress.reset();
+            JobRunrPeer.enqueueChain(length);
+            return awaitInProcess(length, () -> JobRunrPeer.succeeded(jr));
+        } finally {
+            JobRunrPeer.destroy();
+        }
+    }
+
+    /** Waits until the handlers returned {@code jobs} times and the database says so; timed from the first job's start. */
+    private Measured awaitInProcess(int jobs, Progress progress) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(env.config.engineBudgetSeconds() * 3L);
+        while (PeerProgress.done() < jobs && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        long done;
+        while ((done = progress.done()) < jobs && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        long end = System.nanoTime();
+        if (PeerProgress.firstNanos() == 0) {
+            throw new IllegalStateException("no peer job started");
+        }
+        return new Measured(done, (end - PeerProgress.firstNanos()) / 1e6);
+    }
+
+    /** Drives a test run: starts n peer processes, stores the jobs, waits until the database shows them done. */
+    private interface Action {
+        void run() throws Exception;
+    }
+
+    private Measured processes(String peer, int n, int jobs, Action enqueue, Progress progress) throws Exception {
+        List<Process> processes = new ArrayList<>();
+        ConcurrentLinkedQueue<Long> firsts = new ConcurrentLinkedQueue<>();
+        try {
+            CountDownLatch started = new CountDownLatch(n);
+            for (int i = 0; i < n; i++) {
+                processes.add(start(peer, started, firsts));
+            }
+            if (!started.await(120, TimeUnit.SECONDS)) {
+                throw new IllegalStateException(peer + " processes did not start");
+            }
+            enqueue.run();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(env.config.engineBudgetSeconds() * 3L);
+            long done;
+            while ((done = progress.done()) < jobs && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            long end = PeerProgress.epochMicros();
+            long first = firsts.stream().mapToLong(Long::longValue).min()
+                    .orElseThrow(() -> new IllegalStateException("no " + peer + " job started"));
+            return new Measured(done, (end - first) / 1000.0);
+        } finally {
+            processes.forEach(Process::destroy);
+            for (Process p : processes) {
+                p.waitFor();
+            }
+        }
+    }
+
+    private Process start(String peer, CountDownLatch started, ConcurrentLinkedQueue<Long> firsts) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
+                PeerProcess.Main.class.getName(), peer, env.server.jdbcUrl(), "4");
+        pb.environment().put("TASKSYNC_DB_PASSWORD", env.server.password());
+        Process p = pb.redirectErrorStream(true).start();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    if (line.equals("started")) {
+                        started.countDown();
+                    } else if (line.startsWith("first ")) {
+                        firsts.add(Long.parseLong(line.substring(6).strip()));
+                    }
+                }
+            } catch (IOException e) {
+                // the process ended
+            }
+        });
+        reader.setDaemon(true);
+        reader.start();
+        return p;
+    }
+}
