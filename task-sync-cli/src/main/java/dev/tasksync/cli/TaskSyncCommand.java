@@ -1,12 +1,13 @@
 package dev.tasksync.cli;
 
 import com.zaxxer.hikari.HikariDataSource;
+import dev.tasksync.ConnectionPool;
+import dev.tasksync.Redaction;
 import dev.tasksync.TaskSync;
 import dev.tasksync.TaskSyncException;
-import dev.tasksync.internal.db.EmbeddedServer;
-import dev.tasksync.internal.db.Pool;
-import dev.tasksync.internal.db.Redaction;
-import dev.tasksync.internal.db.SharedServer;
+import dev.tasksync.embedded.EmbeddedServer;
+import dev.tasksync.embedded.EmbeddedServerException;
+import dev.tasksync.embedded.SharedServer;
 import org.postgresql.ds.PGSimpleDataSource;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -232,7 +233,7 @@ final class TaskSyncCommand implements AutoCloseable {
                 SharedServer server = server();
                 url = startEmbedded().jdbcUrl();
                 password = server.password();
-            } catch (TaskSyncException e) {
+            } catch (EmbeddedServerException e) {
                 throw new Cli.ConnectionException(e.getMessage(), e);
             }
             user = EmbeddedServer.USER;
@@ -248,7 +249,7 @@ final class TaskSyncCommand implements AutoCloseable {
         }
         DataSource ds;
         if (poolSize > 1) {
-            pool = Pool.open(url, user, password, poolSize);
+            pool = ConnectionPool.open(url, user, password, poolSize);
             ds = pool;
         } else {
             // one command, a few queries in a row: connect once
