@@ -13,7 +13,7 @@ assert !log.contains('SLF4J(W)') && !log.contains('SLF4J: ') :
 // The libraries attach their sources and javadoc jars, which `mvn install` and deploy publish beside
 // their jars (what an IDE downloads for a user). invoker:install copies only the main jars into
 // local-repo, so they are checked in the build that attached them.
-['task-sync-core', 'task-sync-docker'].each { artifact ->
+['task-sync-core', 'task-sync-docker', 'task-sync-embedded'].each { artifact ->
     ['sources', 'javadoc'].each { classifier ->
         def jar = new File(rootDirectory, "${artifact}/target/${artifact}-${projectVersion}-${classifier}.jar")
         assert jar.isFile() && jar.length() > 0 : "not attached: ${jar}"

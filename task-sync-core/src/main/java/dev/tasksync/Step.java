@@ -1,6 +1,8 @@
 package dev.tasksync;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tasksync.internal.types.ExecutionPolicy;
+import dev.tasksync.spi.JsonSettings;
 
 import java.time.OffsetDateTime;
 import java.util.List;
@@ -30,6 +32,32 @@ public record Step(int id, int taskId, String title, StepStatus status, String t
         return startedAt == null || finishedAt == null || finishedAt.isBefore(startedAt)
                 ? java.time.Duration.ZERO
                 : java.time.Duration.between(startedAt, finishedAt);
+    }
+
+    /**
+     * How many times the engine starts this step at most: 1 plus its settings' {@code retries}
+     * (1 when the settings do not say, or are not valid).
+     */
+    public int maxAttempts() {
+        return executionPolicy().retries() + 1;
+    }
+
+    /**
+     * How long the engine waits before starting the step again after its last attempt ({@link #attempt()})
+     * failed: {@code retry_backoff_seconds} (default 1), doubled after each attempt.
+     */
+    public java.time.Duration retryBackoff() {
+        return executionPolicy().backoffAfter(attempt);
+    }
+
+    private ExecutionPolicy executionPolicy() {
+        JsonNode value = settings.get(type);
+        try {
+            return value != null && value.isObject() ? ExecutionPolicy.read(new JsonSettings(value, "$." + type))
+                    : ExecutionPolicy.DEFAULT;
+        } catch (RuntimeException invalid) {
+            return ExecutionPolicy.DEFAULT;
+        }
     }
 
     /** A copy of the settings, safe to modify. */

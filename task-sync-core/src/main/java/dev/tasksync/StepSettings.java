@@ -2,6 +2,7 @@ package dev.tasksync;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tasksync.internal.types.SettingsJson;
 
 /**
  * Typed settings for one step in the DSL. {@link #toJson()} gives the value stored under the
@@ -25,7 +26,7 @@ public interface StepSettings {
             json = node.deepCopy();
         } else if (value instanceof String text && looksLikeJson(text)) {
             try {
-                json = dev.tasksync.internal.types.SettingsJson.parse(text);
+                json = SettingsJson.parse(text);
             } catch (InvalidSettingsException e) {
                 throw new InvalidSettingsException("$." + type, e.problems().get(0).message());
             }
@@ -49,6 +50,15 @@ public interface StepSettings {
                 return "{\"" + type + "\":" + frozen + "}";
             }
         };
+    }
+
+    /**
+     * Parses settings text the way {@code task-sync step create --settings} and {@link #of(String, Object)} do:
+     * one JSON document, duplicate keys and anything after it refused; malformed text is an
+     * {@link InvalidSettingsException} giving the line and column.
+     */
+    static JsonNode parseJson(String text) {
+        return SettingsJson.parse(text);
     }
 
     private static boolean looksLikeJson(String text) {

@@ -1,9 +1,6 @@
 package dev.tasksync;
 
-import dev.tasksync.internal.db.EmbeddedServer;
-import dev.tasksync.internal.db.Pool;
-import dev.tasksync.internal.db.Redaction;
-import dev.tasksync.internal.db.SharedServer;
+import dev.tasksync.internal.db.EmbeddedDatabase;
 import dev.tasksync.internal.definition.DefinitionWriter;
 import dev.tasksync.internal.engine.Engine;
 import dev.tasksync.internal.engine.WorkerLoop;
@@ -100,6 +97,7 @@ public final class TaskSync implements AutoCloseable {
     /**
      * Embedded PostgreSQL with its data under {@code ~/.task-sync} (or {@code $TASKSYNC_HOME}): durable, and
      * reached only with the password generated for it, kept owner-only in {@code ~/.task-sync/postgres.password}.
+     * Needs the artifact {@code dev.tasksync:task-sync-embedded}; without it, a {@link TaskSyncException} says so.
      */
     public static TaskSync embedded() {
         return builder().embedded().build();
@@ -192,9 +190,14 @@ public final class TaskSync implements AutoCloseable {
             return this;
         }
 
-        /** The embedded PostgreSQL with its data in the default home ({@code ~/.task-sync/postgres}). */
+        /**
+         * The embedded PostgreSQL with its data in the default home ({@code ~/.task-sync/postgres}); needs the
+         * artifact {@code dev.tasksync:task-sync-embedded} on the classpath.
+         */
         public Builder embedded() {
-            return embedded(EmbeddedServer.defaultHome().resolve("postgres"));
+            this.embedded = true;
+            this.embeddedDirectory = null;
+            return this;
         }
 
         public Builder embedded(Path dataDirectory) {
@@ -265,28 +268,16 @@ public final class TaskSync implements AutoCloseable {
             DataSource ds = dataSource;
             try {
                 if (ds == null && jdbcUrl != null) {
-                    var pool = Pool.open(jdbcUrl, user, password, Math.max(4, concurrency + 2));
+                    var pool = ConnectionPool.open(jdbcUrl, user, password, Math.max(4, concurrency + 2));
                     owned.add(pool);
                     ds = pool;
                 } else if (ds == null) {
-                    Path dir = (embeddedDirectory != null ? embeddedDirectory : EmbeddedServer.defaultHome().resolve("postgres"))
-                            .toAbsolutePath().normalize();
-                    // The CLI keeps a server running on this directory between commands: share it.
-                    SharedServer sharedServer = dir.getParent() == null ? null : SharedServer.in(dir.getParent());
-                    var shared = sharedServer == null ? Optional.<SharedServer.Info>empty()
-                            : sharedServer.status().filter(i -> i.dataDirectory().equals(dir));
-                    String url;
-                    String password;
-                    if (shared.isPresent()) {
-                        url = sharedServer.ensureRunning().jdbcUrl();
-                        password = sharedServer.password();
-                    } else {
-                        EmbeddedServer server = EmbeddedServer.start(dir, 0);
-                        owned.add(server);
-                        url = server.jdbcUrl();
-                        password = server.password();
+                    // task-sync-embedded, when it is on the classpath; a clear TaskSyncException when not
+                    EmbeddedDatabase.Server server = EmbeddedDatabase.open(embeddedDirectory);
+                    if (server.owned() != null) {
+                        owned.add(server.owned());
                     }
-                    var pool = Pool.open(url, EmbeddedServer.USER, password, Math.max(4, concurrency + 2));
+                    var pool = ConnectionPool.open(server.jdbcUrl(), server.user(), server.password(), Math.max(4, concurrency + 2));
                     owned.add(0, pool);
                     ds = pool;
                 }

@@ -1,6 +1,6 @@
 package dev.tasksync;
 
-import dev.tasksync.internal.db.EmbeddedServer;
+import dev.tasksync.embedded.EmbeddedServer;
 import dev.tasksync.testing.Rows;
 import dev.tasksync.testing.TestSteps;
 import dev.tasksync.testing.TestSteps.Sleep;

@@ -1,6 +1,6 @@
 package dev.tasksync;
 
-import dev.tasksync.internal.db.SharedServer;
+import dev.tasksync.embedded.SharedServer;
 import dev.tasksync.testing.SharedServerMain;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

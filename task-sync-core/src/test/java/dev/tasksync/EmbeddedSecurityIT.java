@@ -1,8 +1,8 @@
 package dev.tasksync;
 
 import com.zaxxer.hikari.HikariDataSource;
-import dev.tasksync.internal.db.PasswordFile;
-import dev.tasksync.internal.db.SharedServer;
+import dev.tasksync.embedded.PasswordFile;
+import dev.tasksync.embedded.SharedServer;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,9 +1,9 @@
 package dev.tasksync.benchmarks;
 
 import com.zaxxer.hikari.HikariDataSource;
+import dev.tasksync.ConnectionPool;
 import dev.tasksync.TaskSync;
-import dev.tasksync.internal.db.EmbeddedServer;
-import dev.tasksync.internal.db.Pool;
+import dev.tasksync.embedded.EmbeddedServer;
 import dev.tasksync.spi.StepType;
 
 import java.io.IOException;
@@ -35,7 +35,7 @@ final class Env implements AutoCloseable {
         this.workDir = ownWorkDir ? Files.createTempDirectory("task-sync-bench") : Files.createDirectories(config.workDir());
         // durable, like a user's embedded server: the figures are what users get
         this.server = EmbeddedServer.start(workDir.resolve("postgres-" + System.nanoTime()), 0);
-        this.pool = Pool.open(server.jdbcUrl(), server.user(), server.password(), 16);
+        this.pool = ConnectionPool.open(server.jdbcUrl(), server.user(), server.password(), 16);
         this.counting = new Counting(pool);
     }
 

@@ -1,7 +1,9 @@
 package dev.tasksync.cli;
 
 import dev.tasksync.DatabaseException;
+import dev.tasksync.Redaction;
 import dev.tasksync.TaskSyncException;
+import dev.tasksync.embedded.EmbeddedServerException;
 import picocli.CommandLine;
 
 import java.io.InputStream;
@@ -155,7 +157,7 @@ final class Cli {
     /** {@code text} without passwords (see {@link TaskSyncCommand#redact}): every error message goes through it. */
     private static String redact(CommandLine cl, String text) {
         return cl.getCommandSpec().root().userObject() instanceof TaskSyncCommand root ? root.redact(text)
-                : dev.tasksync.internal.db.Redaction.redact(text);
+                : Redaction.redact(text);
     }
 
     private static int onParameterError(CommandLine.ParameterException e, String[] args) {
@@ -171,7 +173,8 @@ final class Cli {
     private static int onExecutionError(Exception e, CommandLine cl, CommandLine.ParseResult parseResult) {
         PrintWriter err = cl.getErr();
         int code;
-        if (e instanceof ConnectionException || e instanceof DatabaseException) { // the database failed, not the input
+        if (e instanceof ConnectionException || e instanceof DatabaseException || e instanceof EmbeddedServerException) {
+            // the database failed, not the input
             err.println("error: " + redact(cl, e.getMessage()));
             code = FAILED;
         } else if (e instanceof UsageException || e instanceof TaskSyncException) {

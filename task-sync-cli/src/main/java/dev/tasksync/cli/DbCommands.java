@@ -1,8 +1,8 @@
 package dev.tasksync.cli;
 
-import dev.tasksync.internal.db.EmbeddedServer;
-import dev.tasksync.internal.db.SharedServer;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tasksync.embedded.EmbeddedServer;
+import dev.tasksync.embedded.SharedServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
-import dev.tasksync.internal.types.SettingsJson;
+import dev.tasksync.StepSettings;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -77,7 +77,7 @@ final class JsonEdit {
     /** VALUE as JSON when the whole of it is one JSON value, else as a string. */
     static JsonNode value(String text) {
         try {
-            return SettingsJson.parse(text);
+            return StepSettings.parseJson(text);
         } catch (RuntimeException e) {
             return TextNode.valueOf(text);
         }

@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tasksync.Plan;
 import dev.tasksync.RunOptions;
 import dev.tasksync.Step;
-import dev.tasksync.internal.types.ExecutionPolicy;
-import dev.tasksync.spi.JsonSettings;
 import dev.tasksync.RunResult;
 import dev.tasksync.StepResult;
 import dev.tasksync.StepStatus;
@@ -288,13 +286,9 @@ final class RunCommand extends BaseCommand {
     static String retryNote(TaskSync ts, int stepId) {
         try {
             Step step = ts.step(stepId);
-            String type = step.type();
-            JsonNode value = step.settings().get(type);
-            ExecutionPolicy policy = value != null && value.isObject()
-                    ? ExecutionPolicy.read(new JsonSettings(value, "$." + type)) : ExecutionPolicy.DEFAULT;
-            long millis = policy.backoffAfter(step.attempt()).toMillis();
+            long millis = step.retryBackoff().toMillis();
             String wait = millis % 1000 == 0 ? String.valueOf(millis / 1000) : String.valueOf(millis / 1000.0);
-            return "retrying in " + wait + " s (attempt " + step.attempt() + " of " + (policy.retries() + 1) + ")";
+            return "retrying in " + wait + " s (attempt " + step.attempt() + " of " + step.maxAttempts() + ")";
         } catch (RuntimeException e) {
             return "retrying";
         }

@@ -3,6 +3,7 @@ package dev.tasksync.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tasksync.StepSettings;
 import dev.tasksync.InvalidSettingsException;
 import dev.tasksync.Step;
 import dev.tasksync.Task;
@@ -12,7 +13,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import dev.tasksync.internal.types.SettingsJson;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -235,7 +235,7 @@ final class StepCommands {
                 if (set.isEmpty() && remove.isEmpty()) {
                     return save(current, text); // the core parses (and reports) the text as given
                 }
-                document = SettingsJson.parse(text);
+                document = StepSettings.parseJson(text);
             } else {
                 document = current.settings();
             }

@@ -1,12 +1,13 @@
 package dev.tasksync.cli;
 
 import com.zaxxer.hikari.HikariDataSource;
+import dev.tasksync.ConnectionPool;
+import dev.tasksync.Redaction;
 import dev.tasksync.TaskSync;
 import dev.tasksync.TaskSyncException;
-import dev.tasksync.internal.db.EmbeddedServer;
-import dev.tasksync.internal.db.Pool;
-import dev.tasksync.internal.db.Redaction;
-import dev.tasksync.internal.db.SharedServer;
+import dev.tasksync.embedded.EmbeddedServer;
+import dev.tasksync.embedded.EmbeddedServerException;
+import dev.tasksync.embedded.SharedServer;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.postgresql.ds.PGSimpleDataSource;
 import picocli.CommandLine.Command;
@@ -237,7 +238,7 @@ final class TaskSyncCommand implements AutoCloseable {
                 SharedServer server = server();
                 url = startEmbedded().jdbcUrl();
                 password = server.password();
-            } catch (TaskSyncException e) {
+            } catch (EmbeddedServerException e) {
                 throw new Cli.ConnectionException(e.getMessage(), e);
             }
             user = EmbeddedServer.USER;
@@ -253,7 +254,7 @@ final class TaskSyncCommand implements AutoCloseable {
         }
         DataSource ds;
         if (poolSize > 1) {
-            pool = Pool.open(url, user, password, poolSize);
+            pool = ConnectionPool.open(url, user, password, poolSize);
             ds = pool;
         } else {
             // one command, a few queries in a row: connect once

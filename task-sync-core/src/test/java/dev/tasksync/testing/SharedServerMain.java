@@ -1,7 +1,7 @@
 package dev.tasksync.testing;
 
 import dev.tasksync.TaskSync;
-import dev.tasksync.internal.db.SharedServer;
+import dev.tasksync.embedded.SharedServer;
 
 import java.nio.file.Path;
 

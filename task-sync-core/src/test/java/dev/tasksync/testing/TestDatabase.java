@@ -1,8 +1,8 @@
 package dev.tasksync.testing;
 
 import dev.tasksync.TaskSync;
-import dev.tasksync.internal.db.EmbeddedServer;
-import dev.tasksync.internal.db.Pool;
+import dev.tasksync.embedded.EmbeddedServer;
+import dev.tasksync.ConnectionPool;
 
 import javax.sql.DataSource;
 import java.io.IOException;
@@ -29,7 +29,7 @@ public final class TestDatabase {
             String external = System.getenv("TASKSYNC_TEST_DB_URL");
             if (external != null && !external.isBlank()) {
                 url = external;
-                shared = Pool.open(external, System.getenv("TASKSYNC_TEST_DB_USER"),
+                shared = ConnectionPool.open(external, System.getenv("TASKSYNC_TEST_DB_USER"),
                         System.getenv("TASKSYNC_TEST_DB_PASSWORD"), 16);
             } else {
                 try {
@@ -38,7 +38,7 @@ public final class TestDatabase {
                     EmbeddedServer server = EmbeddedServer.start(dir.resolve("data"), 0, EmbeddedServer.Durability.THROWAWAY);
                     url = server.jdbcUrl();
                     embeddedPassword = server.password();
-                    shared = Pool.open(url, server.user(), embeddedPassword, 16);
+                    shared = ConnectionPool.open(url, server.user(), embeddedPassword, 16);
                     Runtime.getRuntime().addShutdownHook(new Thread(server::close));
                 } catch (IOException e) {
                     throw new IllegalStateException(e);

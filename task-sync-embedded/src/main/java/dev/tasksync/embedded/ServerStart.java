@@ -1,4 +1,4 @@
-package dev.tasksync.internal.db;
+package dev.tasksync.embedded;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 

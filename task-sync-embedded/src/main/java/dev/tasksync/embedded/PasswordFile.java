@@ -1,6 +1,5 @@
-package dev.tasksync.internal.db;
+package dev.tasksync.embedded;
 
-import dev.tasksync.TaskSyncException;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -30,7 +29,7 @@ public final class PasswordFile {
     public static Path of(Path dataDirectory) {
         Path data = dataDirectory.toAbsolutePath().normalize();
         if (data.getFileName() == null) {
-            throw new TaskSyncException("the embedded PostgreSQL's data directory cannot be " + data);
+            throw new EmbeddedServerException("the embedded PostgreSQL's data directory cannot be " + data);
         }
         return data.resolveSibling(data.getFileName() + ".password");
     }
@@ -49,17 +48,17 @@ public final class PasswordFile {
             }
             String password = Files.readString(file, StandardCharsets.UTF_8).strip();
             if (password.isEmpty()) {
-                throw new TaskSyncException("the embedded PostgreSQL's password file " + file + " is empty; "
+                throw new EmbeddedServerException("the embedded PostgreSQL's password file " + file + " is empty; "
                         + "delete it and a new password is set on the next start");
             }
             return Optional.of(password);
         } catch (IOException e) {
-            throw new TaskSyncException("cannot read the embedded PostgreSQL's password file " + file + ": " + e.getMessage(), e);
+            throw new EmbeddedServerException("cannot read the embedded PostgreSQL's password file " + file + ": " + e.getMessage(), e);
         }
     }
 
     /** The password in {@code file}; a new random one written there first when the file is missing. */
-    public static String readOrCreate(Path file) {
+    static String readOrCreate(Path file) {
         Optional<String> existing = read(file);
         if (existing.isPresent()) {
             return existing.get();
@@ -89,7 +88,7 @@ public final class PasswordFile {
             }
             return password;
         } catch (IOException e) {
-            throw new TaskSyncException("cannot write the embedded PostgreSQL's password file " + file + ": " + e.getMessage(), e);
+            throw new EmbeddedServerException("cannot write the embedded PostgreSQL's password file " + file + ": " + e.getMessage(), e);
         }
     }
 

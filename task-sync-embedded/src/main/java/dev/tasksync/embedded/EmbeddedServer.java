@@ -1,6 +1,5 @@
-package dev.tasksync.internal.db;
+package dev.tasksync.embedded;
 
-import dev.tasksync.TaskSyncException;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 import java.io.IOException;
@@ -73,7 +72,7 @@ public final class EmbeddedServer implements AutoCloseable {
             }
             return new EmbeddedServer(ServerStart.start(builder, data, logFile(data)), data, password);
         } catch (IOException | RuntimeException e) {
-            throw new TaskSyncException("could not start the embedded PostgreSQL with data in " + data
+            throw new EmbeddedServerException("could not start the embedded PostgreSQL with data in " + data
                     + ": " + e.getMessage(), e);
         }
     }
@@ -220,7 +219,7 @@ public final class EmbeddedServer implements AutoCloseable {
         try {
             postgres.close();
         } catch (IOException e) {
-            throw new TaskSyncException("could not stop the embedded PostgreSQL: " + e.getMessage(), e);
+            throw new EmbeddedServerException("could not stop the embedded PostgreSQL: " + e.getMessage(), e);
         }
     }
 }

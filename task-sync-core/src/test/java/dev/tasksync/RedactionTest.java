@@ -1,4 +1,4 @@
-package dev.tasksync.internal.db;
+package dev.tasksync;
 
 import org.junit.jupiter.api.Test;
 

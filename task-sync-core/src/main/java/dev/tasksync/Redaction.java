@@ -1,4 +1,4 @@
-package dev.tasksync.internal.db;
+package dev.tasksync;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;

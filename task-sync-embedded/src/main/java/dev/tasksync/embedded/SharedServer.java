@@ -1,6 +1,5 @@
-package dev.tasksync.internal.db;
+package dev.tasksync.embedded;
 
-import dev.tasksync.TaskSyncException;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 import java.io.IOException;
@@ -103,7 +102,7 @@ public final class SharedServer {
 
     /** The password every connection to this server needs (kept in {@link #passwordFile()}). */
     public String password() {
-        return PasswordFile.read(passwordFile()).orElseThrow(() -> new TaskSyncException(
+        return PasswordFile.read(passwordFile()).orElseThrow(() -> new EmbeddedServerException(
                 "the embedded PostgreSQL's password file " + passwordFile() + " is missing; "
                         + "stop the server (task-sync db stop) and a new password is set on the next start"));
     }
@@ -135,7 +134,7 @@ public final class SharedServer {
         if (!waitForExit(pid, Duration.ofSeconds(30))) {
             signal(pid, "QUIT");
             if (!waitForExit(pid, Duration.ofSeconds(10))) {
-                throw new TaskSyncException("the embedded PostgreSQL (pid " + pid + ") did not stop; see " + logFile());
+                throw new EmbeddedServerException("the embedded PostgreSQL (pid " + pid + ") did not stop; see " + logFile());
             }
         }
     }
@@ -172,7 +171,7 @@ public final class SharedServer {
                 }
             }
         }
-        throw new TaskSyncException("could not start the embedded PostgreSQL with data in " + data + ": "
+        throw new EmbeddedServerException("could not start the embedded PostgreSQL with data in " + data + ": "
                 + last.getMessage(), last);
     }
 
@@ -267,7 +266,7 @@ public final class SharedServer {
                 return action.run();
             }
         } catch (IOException e) {
-            throw new TaskSyncException("embedded PostgreSQL in " + home + ": " + e.getMessage(), e);
+            throw new EmbeddedServerException("embedded PostgreSQL in " + home + ": " + e.getMessage(), e);
         }
     }
 

@@ -1,14 +1,21 @@
-package dev.tasksync.internal.db;
+package dev.tasksync;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import dev.tasksync.TaskSyncException;
 
-/** A small connection pool for connections task-sync opens itself (not for a DataSource a user passes in). */
-public final class Pool {
-    private Pool() {
+/**
+ * The connection pool task-sync opens for a JDBC URL ({@link TaskSync#connect(String, String, String)}, the
+ * embedded server, the CLI): HikariCP, with the settings the engine's statements want. Not used for a
+ * DataSource a caller passes in.
+ */
+public final class ConnectionPool {
+    private ConnectionPool() {
     }
 
+    /**
+     * A pool of at most {@code size} connections to {@code jdbcUrl}; close it when done. Fails with a
+     * {@link TaskSyncException} (without the password) when the database cannot be reached.
+     */
     public static HikariDataSource open(String jdbcUrl, String user, String password, int size) {
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(jdbcUrl);
