@@ -7,7 +7,9 @@ import dev.tasksync.internal.db.Pool;
 import dev.tasksync.internal.db.Redaction;
 import dev.tasksync.internal.db.SharedServer;
 import dev.tasksync.internal.engine.Engine;
+import dev.tasksync.internal.engine.WaitReasons;
 import dev.tasksync.internal.engine.WorkerLoop;
+import dev.tasksync.internal.engine.WorkerRegistry;
 import dev.tasksync.internal.graph.ImplicitDependencies;
 import dev.tasksync.internal.graph.UpstreamNeeds;
 import dev.tasksync.internal.graph.StepGraph;
@@ -792,6 +794,24 @@ public final class TaskSync implements AutoCloseable {
         Worker worker = new Worker(loop);
         workers.add(worker);
         return worker;
+    }
+
+    /**
+     * The workers registered in this store (live ones first): id, host, labels, Docker engine, start and last
+     * heartbeat. Workers register when they start, renew their row as they run and mark it stopped when they stop.
+     */
+    public List<RegisteredWorker> workers() {
+        return WorkerRegistry.on(engine).list();
+    }
+
+    /**
+     * Why the task's waiting steps wait for a worker that is not there (step id → reason): the labels a step's
+     * {@code runs_on} needs that no live worker has, or the Docker engine an upstream image or container lives
+     * on that no live worker is on. Steps some live worker could claim are not listed.
+     */
+    public Map<Integer, String> waitReasons(int taskId) {
+        task(taskId);
+        return WaitReasons.on(engine).of(taskId);
     }
 
     /**

@@ -118,7 +118,9 @@ final class StepRunner implements AutoCloseable {
         this.options = options;
         this.listener = listener;
         this.taskFilter = taskFilter;
-        this.statements = new ClaimStatements(engine.tables(), workerId, options.lease());
+        // across16: a worker (no task filter) claims by its labels and Docker engine; an in-process run claims its task anywhere
+        this.statements = new ClaimStatements(engine.tables(), workerId, options.lease(),
+                taskFilter == null ? Placement.of(engine.registry(), options) : null);
         this.leaseOwners = engine.leaseOwners();
         leaseOwners.register(workerId, options.lease(), options.heartbeat());
         this.slots = new AtomicInteger(options.concurrency());

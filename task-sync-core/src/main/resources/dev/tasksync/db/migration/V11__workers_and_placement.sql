@@ -1,0 +1,25 @@
+-- Workers register themselves: who they are, where they run (host, Docker engine), which labels they
+-- have, when they started and when they last said they were alive. A worker that stops cleanly sets
+-- stopped_at; one that dies stops renewing expires_at (and its lease_owners session ends). A worker is
+-- live while stopped_at is null, expires_at is ahead and its session (lease_owners) did not end.
+-- labels: a JSON array of strings ("gpu", "region=eu"); facts: what claims compare a step's pins with
+-- ({"docker_engine": "<engine ID>", "host": "<host name>"}).
+CREATE TABLE workers (
+    id            TEXT        NOT NULL,
+    host          TEXT        NOT NULL,
+    labels        JSONB       NOT NULL,
+    docker_engine TEXT,
+    facts         JSONB       NOT NULL,
+    started_at    TIMESTAMPTZ NOT NULL,
+    heartbeat_at  TIMESTAMPTZ NOT NULL,
+    expires_at    TIMESTAMPTZ NOT NULL,
+    stopped_at    TIMESTAMPTZ
+);
+
+-- [jooq ignore start]
+-- H2 (behind jOOQ's DDLDatabase) cannot index a CLOB; PostgreSQL can.
+ALTER TABLE workers ADD PRIMARY KEY (id);
+-- [jooq ignore stop]
+
+-- A task's default runs_on (a JSON array of labels) for its steps that name none.
+ALTER TABLE tasks ADD COLUMN runs_on JSONB;
