@@ -17,6 +17,7 @@ import dev.tasksync.internal.store.Database;
 import dev.tasksync.internal.store.Store;
 import dev.tasksync.internal.types.Fields;
 import dev.tasksync.internal.types.ParsedSettings;
+import dev.tasksync.internal.types.RunsOn;
 import dev.tasksync.internal.types.StepTypeRegistry;
 import dev.tasksync.spi.StepType;
 import org.jooq.DSLContext;
@@ -421,6 +422,36 @@ public final class TaskSync implements AutoCloseable {
         Fields.taskStatus(status);
         String path = Fields.localPath(localPath); // stored absolute: "." is where this process runs
         return dsl.transactionResult(tx -> Store.insertTask(tx.dsl(), name, status == null ? TaskStatus.NEW.dbValue() : status, path));
+    }
+
+    /**
+     * Creates a task whose steps that name no {@code runs_on} of their own need these labels of the worker that
+     * claims them (the task's default; empty: none). A bad label is refused, naming {@code runs_on}, before anything is written.
+     */
+    public Task createTask(String name, String status, String localPath, List<String> runsOn) {
+        Fields.taskName(name);
+        Fields.taskStatus(status);
+        String path = Fields.localPath(localPath);
+        List<String> labels = RunsOn.checkTaskDefault(runsOn, "runs_on");
+        return dsl.transactionResult(tx -> {
+            Task t = Store.insertTask(tx.dsl(), name, status == null ? TaskStatus.NEW.dbValue() : status, path);
+            Store.setTaskRunsOn(tx.dsl(), t.id(), labels);
+            return t;
+        });
+    }
+
+    /** Sets the task's default {@code runs_on} (null: none, as for a task created without one). */
+    public void setTaskRunsOn(int taskId, List<String> runsOn) {
+        List<String> labels = runsOn == null ? null : RunsOn.checkTaskDefault(runsOn, "runs_on");
+        dsl.transaction(tx -> {
+            Store.task(tx.dsl(), taskId);
+            Store.setTaskRunsOn(tx.dsl(), taskId, labels);
+        });
+    }
+
+    /** The task's default {@code runs_on}: the labels its steps without their own need; empty when it has none. */
+    public List<String> taskRunsOn(int taskId) {
+        return Store.taskRunsOn(dsl, taskId);
     }
 
     /** Updates a task's status and local path (a relative one is stored absolute, resolved here). */

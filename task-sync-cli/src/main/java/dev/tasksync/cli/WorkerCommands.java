@@ -2,6 +2,7 @@ package dev.tasksync.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.tasksync.Plan;
+import dev.tasksync.RegisteredWorker;
 import dev.tasksync.RunListener;
 import dev.tasksync.RunOptions;
 import dev.tasksync.StepRun;
@@ -30,6 +31,8 @@ final class WorkerCommands {
             footerHeading = "%nExamples:%n",
             footer = {"  task-sync worker --concurrency 4",
                     "  task-sync worker --quiet",
+                    "  task-sync worker --label gpu --label region=eu",
+                    "  task-sync worker list",
                     "  task-sync --db postgres://tasks:secret@db:5432/tasks worker &",
                     "  task-sync submit --task-id 1",
                     "",
@@ -44,6 +47,11 @@ final class WorkerCommands {
 
         @Option(names = {"-q", "--quiet"}, description = "Do not print a line per step started and ended.")
         boolean quiet;
+
+        @Option(names = {"-l", "--label"}, paramLabel = "LABEL",
+                description = "A label this worker offers (name or name=value; repeat for several): it claims a step only "
+                        + "when it has every label of the step's runs_on.")
+        List<String> labels = new java.util.ArrayList<>();
 
         @picocli.CommandLine.Mixin
         DockerPolicyOption dockerPolicy;
@@ -70,8 +78,14 @@ final class WorkerCommands {
             if (grace < 0) {
                 throw new Cli.UsageException("--grace must not be negative, was " + grace);
             }
+            WorkerOptions options;
+            try {
+                options = WorkerOptions.defaults().withConcurrency(n).withShutdownGrace(Duration.ofSeconds(grace)).withLabels(labels);
+            } catch (IllegalArgumentException e) {
+                throw new Cli.UsageException("--label: " + e.getMessage());
+            }
             TaskSync ts = root().open(n + 4);
-            Worker worker = ts.worker(WorkerOptions.defaults().withConcurrency(n).withShutdownGrace(Duration.ofSeconds(grace)),
+            Worker worker = ts.worker(options,
                     quiet ? RunListener.NONE : new WorkerLines(out(), id -> RunCommand.retryNote(ts, id)));
             Runnable stop = () -> {
                 worker.close();
@@ -81,7 +95,8 @@ final class WorkerCommands {
             };
             Thread hook = new Thread(stop, "task-sync-worker-stop");
             Runtime.getRuntime().addShutdownHook(hook);
-            out().println("Worker " + worker.id() + " running with concurrency " + n + "; stop with Ctrl-C.");
+            out().println("Worker " + worker.id() + " running with concurrency " + n
+                    + (labels.isEmpty() ? "" : " and labels " + String.join(", ", options.labels())) + "; stop with Ctrl-C.");
             out().flush();
             try {
                 worker.awaitTermination(Duration.ofDays(365_000));
@@ -95,6 +110,47 @@ final class WorkerCommands {
                 return Cli.OK; // the hook stops the worker and reports
             }
             stop.run();
+            return Cli.OK;
+        }
+    }
+
+    @Command(name = "list", description = "List the workers registered in the database: id, host, labels, Docker engine, "
+            + "started, last heartbeat, and whether each is live.",
+            mixinStandardHelpOptions = true,
+            footerHeading = "%nExamples:%n", footer = {"  task-sync worker list", "  task-sync worker list --json"})
+    static final class ListWorkers extends BaseCommand {
+        @Mixin
+        JsonOption json;
+
+        @Override
+        public Integer call() {
+            List<RegisteredWorker> workers = ts().workers();
+            if (json.json) {
+                ArrayNode a = Json.MAPPER.createArrayNode();
+                for (RegisteredWorker w : workers) {
+                    var n = a.addObject();
+                    n.put("id", w.id());
+                    n.put("host", w.host());
+                    var labels = n.putArray("labels");
+                    w.labels().forEach(labels::add);
+                    n.put("docker_engine", w.dockerEngine());
+                    n.put("started_at", Json.time(w.startedAt()));
+                    n.put("last_heartbeat", Json.time(w.lastHeartbeat()));
+                    n.put("stopped_at", Json.time(w.stoppedAt()));
+                    n.put("live", w.live());
+                }
+                Json.print(out(), a);
+                return Cli.OK;
+            }
+            if (workers.isEmpty()) {
+                out().println("No workers registered. Start one with: task-sync worker");
+                return Cli.OK;
+            }
+            Table table = new Table("ID", "HOST", "LABELS", "DOCKER ENGINE", "STARTED", "LAST HEARTBEAT", "STATE");
+            workers.forEach(w -> table.row(w.id(), w.host(), w.labels().isEmpty() ? "-" : String.join(",", w.labels()),
+                    w.dockerEngine() == null ? "-" : w.dockerEngine(), Json.time(w.startedAt()), Json.time(w.lastHeartbeat()),
+                    w.live() ? "live" : w.stoppedAt() != null ? "stopped" : "gone"));
+            table.print(out());
             return Cli.OK;
         }
     }

@@ -48,6 +48,7 @@ public final class DockerConnection implements AutoCloseable {
     private DockerHttpClient http;
     private String apiVersion;
     private boolean closed;
+    private volatile String engineId;
 
     private DockerConnection(Builder b) {
         this.host = b.host;
@@ -148,6 +149,22 @@ public final class DockerConnection implements AutoCloseable {
     public synchronized String apiVersion() {
         client();
         return apiVersion;
+    }
+
+    /**
+     * The engine's ID (from its {@code /info}): what tells engines apart, so that a step that uses an image or
+     * container another step left on one engine runs there. Asked once; throws when the engine does not answer.
+     */
+    public String engineId() {
+        String id = engineId;
+        if (id == null) {
+            id = client().infoCmd().exec().getId();
+            if (id == null || id.isBlank()) {
+                throw new DockerStepException("the Docker engine at " + describeHost() + " did not say its ID");
+            }
+            engineId = id;
+        }
+        return id;
     }
 
     /** True when the engine answers a ping. */

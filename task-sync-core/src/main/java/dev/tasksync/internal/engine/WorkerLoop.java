@@ -32,6 +32,7 @@ public final class WorkerLoop implements AutoCloseable {
     private DataSource listenSource;
     /** Its row in the workers table, renewed from the loop (across16). */
     private final WorkerRegistry registry;
+    private final UnreachableOutputs unreachable;
     private final Placement placement;
     private final Duration expiresAfter;
     private final long beatNanos;
@@ -43,6 +44,7 @@ public final class WorkerLoop implements AutoCloseable {
         this.options = options;
         this.runner = new StepRunner(engine, workerId, options, listener == null ? RunListener.NONE : listener, null, null);
         this.registry = WorkerRegistry.on(engine);
+        this.unreachable = new UnreachableOutputs(engine.dsl(), engine.tables());
         this.placement = Placement.of(engine.registry(), options);
         // The loop renews the row at least once per poll interval (it waits no longer): three missed renewals, or
         // a lease, whichever is longer, and the worker counts as gone. A killed worker is gone at once (its session).
@@ -103,6 +105,12 @@ public final class WorkerLoop implements AutoCloseable {
                         int settled = engine.settleFinishedTasks();
                         if (settled > 0) {
                             LOG.info("worker {}: settled {} task(s) left active with no step to run", workerId, settled);
+                        }
+                        List<Integer> again = unreachable.release(options.rebuildAfter());
+                        if (!again.isEmpty()) {
+                            LOG.info("worker {}: step(s) {} run again: their image or container is on a Docker engine no live worker"
+                                    + " has been on for {}", workerId, again, options.rebuildAfter());
+                            runner.wakeUp();
                         }
                     }
                     if (claims.isEmpty() || runner.free() == 0) {

@@ -60,6 +60,27 @@ public final class Store {
         }
     }
 
+    /** The task's default runs_on (across16): a JSON array of labels, or null for none. */
+    public static void setTaskRunsOn(DSLContext dsl, int id, List<String> labels) {
+        JSONB value = null;
+        if (labels != null) {
+            var array = JSON.createArrayNode();
+            labels.forEach(array::add);
+            value = JSONB.valueOf(array.toString());
+        }
+        dsl.update(TASKS).set(TASKS.RUNS_ON, value).where(TASKS.ID.eq(id)).execute();
+    }
+
+    public static List<String> taskRunsOn(DSLContext dsl, int id) {
+        Task task = task(dsl, id); // not found is said as for any task
+        JSONB value = dsl.select(TASKS.RUNS_ON).from(TASKS).where(TASKS.ID.eq(task.id())).fetchOne(TASKS.RUNS_ON);
+        List<String> labels = new ArrayList<>();
+        if (value != null) {
+            parse(value).forEach(n -> labels.add(n.asText()));
+        }
+        return labels;
+    }
+
     public static Task updateTask(DSLContext dsl, int id, String status, String localPath) {
         TasksRecord r = dsl.update(TASKS)
                 .set(TASKS.STATUS, status)
