@@ -53,6 +53,12 @@ final class WorkerCommands {
                         + "when it has every label of the step's runs_on.")
         List<String> labels = new java.util.ArrayList<>();
 
+        @Option(names = "--rebuild-after", paramLabel = "SECONDS", defaultValue = "120",
+                description = "How long a step waits for a worker on the Docker engine that holds the image or container an "
+                        + "upstream step made, when no live worker is on it; then the upstream step runs again wherever a "
+                        + "worker claims it (default: ${DEFAULT-VALUE}).")
+        long rebuildAfter;
+
         @picocli.CommandLine.Mixin
         DockerPolicyOption dockerPolicy;
 
@@ -78,9 +84,13 @@ final class WorkerCommands {
             if (grace < 0) {
                 throw new Cli.UsageException("--grace must not be negative, was " + grace);
             }
+            if (rebuildAfter < 0) {
+                throw new Cli.UsageException("--rebuild-after must not be negative, was " + rebuildAfter);
+            }
             WorkerOptions options;
             try {
-                options = WorkerOptions.defaults().withConcurrency(n).withShutdownGrace(Duration.ofSeconds(grace)).withLabels(labels);
+                options = WorkerOptions.defaults().withConcurrency(n).withShutdownGrace(Duration.ofSeconds(grace)).withLabels(labels)
+                        .withRebuildAfter(Duration.ofSeconds(rebuildAfter));
             } catch (IllegalArgumentException e) {
                 throw new Cli.UsageException("--label: " + e.getMessage());
             }

@@ -375,17 +375,18 @@ final class ClaimStatements {
     /**
      * A worker claims step {@code c} only when it has every label the step needs ({@link Placement#neededLabels})
      * and every upstream step whose results pin its output ({@code "pinned": {"docker_engine": ID}}) is pinned to
-     * facts it has. A step this statement completes is this worker's own output, so it pins nothing here (its old
-     * results, which this statement still sees, may name another engine).
+     * facts it has, and (for a step taken over) completed. A step this statement completes is this worker's own
+     * output, so it pins nothing here (its old results, which this statement still sees, may name another engine).
      */
     private void placed(Sql sql, Integer completedId, boolean completedInDone) {
         if (placement == null) {
             return;
         }
         sql.add(" AND ?::jsonb @> " + Placement.neededLabels("c", tasks), placement.labelsJson());
+        // An upstream step not completed (being made again elsewhere) holds back a step taken over, too.
         sql.add(" AND NOT EXISTS (SELECT 1 FROM " + dependencies + " pd JOIN " + steps + " pu ON pu.id = pd.depends_on_id"
-                + " WHERE pd.step_id = c.id AND pu.results -> 'pinned' IS NOT NULL AND NOT (?::jsonb @> (pu.results -> 'pinned'))",
-                placement.factsJson());
+                + " WHERE pd.step_id = c.id AND (pu.status <> '" + COMPLETED + "' OR (pu.results -> 'pinned' IS NOT NULL"
+                + " AND NOT (?::jsonb @> (pu.results -> 'pinned'))))", placement.factsJson());
         if (completedId != null) {
             sql.add(" AND pu.id <> ?", completedId);
         }
