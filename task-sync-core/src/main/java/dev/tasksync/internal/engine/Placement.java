@@ -4,10 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tasksync.WorkerOptions;
+import dev.tasksync.internal.hashing.LocalHost;
 import dev.tasksync.internal.types.StepTypeRegistry;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -56,13 +55,7 @@ record Placement(Set<String> labels, Map<String, String> facts) {
                 + " t WHERE t.id = " + c + ".task_id), '[]'::jsonb)";
     }
 
-    /** The host name other workers and users see; HOSTNAME when the name cannot be looked up. */
     static String hostName() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (UnknownHostException e) {
-            String env = System.getenv("HOSTNAME");
-            return env != null && !env.isBlank() ? env : "localhost";
-        }
+        return LocalHost.name();
     }
 }

@@ -23,3 +23,11 @@ ALTER TABLE workers ADD PRIMARY KEY (id);
 
 -- A task's default runs_on (a JSON array of labels) for its steps that name none.
 ALTER TABLE tasks ADD COLUMN runs_on JSONB;
+
+-- The file index is kept per host: two machines with different files at the same path never share a hash.
+-- Rows from before have no host and are hashed again once.
+ALTER TABLE file_index ADD COLUMN host TEXT NOT NULL DEFAULT '';
+-- [jooq ignore start]
+ALTER TABLE file_index DROP CONSTRAINT file_index_pkey;
+ALTER TABLE file_index ADD CONSTRAINT file_index_pkey PRIMARY KEY (host, path);
+-- [jooq ignore stop]
