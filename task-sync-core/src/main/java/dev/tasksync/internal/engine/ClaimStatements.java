@@ -23,7 +23,7 @@ import static dev.tasksync.internal.store.jooq.Tables.LEASE_OWNERS;
 import static dev.tasksync.internal.store.jooq.Tables.STEPS;
 import static dev.tasksync.internal.store.jooq.Tables.STEP_DEPENDENCIES;
 import static dev.tasksync.internal.store.jooq.Tables.STEP_RUNS;
-import static dev.tasksync.internal.store.jooq.Tables.TASKS;
+import static dev.tasksync.internal.store.jooq.Tables.TASK_RUNS_ON;
 import static dev.tasksync.internal.store.jooq.Tables.WORKERS;
 
 /**
@@ -53,7 +53,7 @@ final class ClaimStatements {
     private final String leaseOwners;
     // across16: a worker's labels and facts (null for in-process runs, which claim wherever they are)
     private final Placement placement;
-    private final String tasks;
+    private final String tasks; // the task_runs_on table
 
     ClaimStatements(Tables tables, String workerId, java.time.Duration lease) {
         this(tables, workerId, lease, null);
@@ -61,7 +61,7 @@ final class ClaimStatements {
 
     ClaimStatements(Tables tables, String workerId, java.time.Duration lease, Placement placement) {
         this.placement = placement;
-        this.tasks = tables.tasks();
+        this.tasks = tables.taskRunsOn();
         this.workerId = workerId;
         this.leaseMillis = lease.toMillis();
         this.steps = tables.steps();
@@ -74,10 +74,10 @@ final class ClaimStatements {
      * The tables' names as rendered for the configured schema, once per engine: these statements run
      * per step, and go to JDBC as plain text so that the driver prepares each shape once per connection.
      */
-    record Tables(String steps, String stepRuns, String dependencies, String leaseOwners, String tasks, String workers) {
+    record Tables(String steps, String stepRuns, String dependencies, String leaseOwners, String taskRunsOn, String workers) {
         static Tables of(DSLContext dsl) {
             return new Tables(dsl.render(STEPS), dsl.render(STEP_RUNS), dsl.render(STEP_DEPENDENCIES), dsl.render(LEASE_OWNERS),
-                    dsl.render(TASKS), dsl.render(WORKERS));
+                    dsl.render(TASK_RUNS_ON), dsl.render(WORKERS));
         }
     }
 

@@ -50,9 +50,9 @@ record Placement(Set<String> labels, Map<String, String> facts) {
     }
 
     /** SQL: the labels step {@code c} needs, a JSON array: its own {@code runs_on}, else its task's, else none. */
-    static String neededLabels(String c, String tasks) {
-        return "COALESCE(jsonb_path_query_first(" + c + ".settings, '$.*.runs_on'), (SELECT t.runs_on FROM " + tasks
-                + " t WHERE t.id = " + c + ".task_id), '[]'::jsonb)";
+    static String neededLabels(String c, String taskRunsOn) {
+        return "COALESCE(jsonb_path_query_first(" + c + ".settings, '$.*.runs_on'), (SELECT t.runs_on FROM " + taskRunsOn
+                + " t WHERE t.task_id = " + c + ".task_id), '[]'::jsonb)";
     }
 
     static String hostName() {

@@ -21,8 +21,12 @@ CREATE TABLE workers (
 ALTER TABLE workers ADD PRIMARY KEY (id);
 -- [jooq ignore stop]
 
--- A task's default runs_on (a JSON array of labels) for its steps that name none.
-ALTER TABLE tasks ADD COLUMN runs_on JSONB;
+-- A task's default runs_on (a JSON array of labels) for its steps that name none. A table of its own:
+-- the tasks table keeps exactly the specification's columns.
+CREATE TABLE task_runs_on (
+    task_id INTEGER NOT NULL PRIMARY KEY REFERENCES tasks (id) ON DELETE CASCADE,
+    runs_on JSONB   NOT NULL
+);
 
 -- The file index is kept per host: two machines with different files at the same path never share a hash.
 -- Rows from before have no host and are hashed again once.
