@@ -11,6 +11,7 @@ module dev.tasksync {
     requires transitive java.sql;
     requires transitive com.fasterxml.jackson.databind;
     requires transitive com.zaxxer.hikari;
+    requires transitive micrometer.core; // TaskSync.builder().meterRegistry(MeterRegistry)
     requires java.management;
     requires org.jooq;
     requires org.jgrapht.core;

@@ -8,6 +8,7 @@ module dev.tasksync.docker {
     requires com.github.dockerjava.transport;
     requires com.github.dockerjava.transport.httpclient5;
     requires org.apache.commons.compress;
+    requires io.github.javadiffutils;
     requires org.slf4j;
 
     provides dev.tasksync.spi.StepTypeProvider with dev.tasksync.docker.DockerStepTypeProvider;

@@ -2,6 +2,7 @@ package dev.tasksync;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tasksync.internal.types.StepTypeRegistry;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,29 +32,44 @@ public record TaskDefinition(String name, String status, String localPath, List<
 
     /**
      * One step of a definition; dependencies name other steps of the same definition by title.
-     * {@code retries}, {@code retryBackoff} and {@code timeout} are null unless set.
+     * {@code retries}, {@code retryBackoff} and {@code timeout} are null unless set; {@code runsOn} (the labels a
+     * worker must have to claim the step, stored as {@code runs_on}) is null unless set.
      */
     public record StepDefinition(String title, StepSettings settings, List<String> dependsOn,
-                                 Integer retries, Duration retryBackoff, Duration timeout) {
+                                 Integer retries, Duration retryBackoff, Duration timeout, List<String> runsOn) {
         public StepDefinition {
             Objects.requireNonNull(title, "title");
             Objects.requireNonNull(settings, "settings of step '" + title + "'");
             dependsOn = List.copyOf(dependsOn);
+            runsOn = runsOn == null ? null : List.copyOf(runsOn);
+        }
+
+        public StepDefinition(String title, StepSettings settings, List<String> dependsOn,
+                              Integer retries, Duration retryBackoff, Duration timeout) {
+            this(title, settings, dependsOn, retries, retryBackoff, timeout, null);
         }
 
         public StepDefinition(String title, StepSettings settings, List<String> dependsOn) {
-            this(title, settings, dependsOn, null, null, null);
+            this(title, settings, dependsOn, null, null, null, null);
         }
 
-        /** The settings value as stored: the type's JSON plus retries, backoff and timeout when set. */
+        /** The settings value as stored: the type's JSON plus retries, backoff, timeout and runs_on when set. */
         public JsonNode value() {
             JsonNode value = settings.toJson();
-            if (retries == null && retryBackoff == null && timeout == null) {
+            if (retries == null && retryBackoff == null && timeout == null && runsOn == null) {
                 return value;
+            }
+            if (!(value instanceof ObjectNode)) {
+                // file_exists' string and array forms have an object form that can carry them
+                value = StepTypeRegistry.objectForm(settings.type(), value).map(JsonNode.class::cast).orElse(value);
             }
             if (!(value instanceof ObjectNode object)) {
                 throw new InvalidSettingsException("$." + settings.type(), "settings of type " + settings.type()
-                        + " are not an object, so they cannot carry retries or a timeout");
+                        + " are not an object, so they cannot carry retries, a timeout or runs_on");
+            }
+            if (runsOn != null) {
+                var labels = object.putArray("runs_on");
+                runsOn.forEach(labels::add);
             }
             if (retries != null) {
                 object.put("retries", retries);
@@ -78,6 +94,7 @@ public record TaskDefinition(String name, String status, String localPath, List<
         private final String name;
         private String status;
         private String localPath;
+        private List<String> runsOn;
         private final List<StepBuilder> steps = new ArrayList<>();
 
         private Builder(String name) {
@@ -103,6 +120,15 @@ public record TaskDefinition(String name, String status, String localPath, List<
             return this;
         }
 
+        /**
+         * The labels a worker must have to claim this task's steps that name none of their own
+         * ({@link StepBuilder#runsOn}); written into each such step's settings as {@code runs_on}.
+         */
+        public Builder runsOn(String... labels) {
+            this.runsOn = List.of(labels);
+            return this;
+        }
+
         /** Adds a step; chain {@link StepBuilder#dependsOn} to name what it waits for. */
         public StepBuilder step(String title, StepSettings settings) {
             StepBuilder step = new StepBuilder(this, title, settings);
@@ -113,7 +139,7 @@ public record TaskDefinition(String name, String status, String localPath, List<
         public TaskDefinition build() {
             return new TaskDefinition(name, status, localPath,
                     steps.stream().map(s -> new StepDefinition(s.title, s.settings, s.dependsOn, s.retries,
-                            s.retryBackoff, s.timeout)).toList());
+                            s.retryBackoff, s.timeout, s.runsOn != null ? s.runsOn : runsOn)).toList());
         }
     }
 
@@ -126,6 +152,7 @@ public record TaskDefinition(String name, String status, String localPath, List<
         private Integer retries;
         private Duration retryBackoff;
         private Duration timeout;
+        private List<String> runsOn;
 
         private StepBuilder(Builder task, String title, StepSettings settings) {
             this.task = task;
@@ -154,6 +181,15 @@ public record TaskDefinition(String name, String status, String localPath, List<
         /** Interrupts the step (and stops its containers) when it runs longer than this. */
         public StepBuilder timeout(Duration timeout) {
             this.timeout = timeout;
+            return this;
+        }
+
+        /**
+         * Only a worker with all these labels ({@code WorkerOptions.withLabels}, {@code task-sync worker --label})
+         * claims this step; stored as {@code runs_on}. In-process runs ({@code TaskSync.run}) run it anyway.
+         */
+        public StepBuilder runsOn(String... labels) {
+            this.runsOn = List.of(labels);
             return this;
         }
 

@@ -3,7 +3,9 @@ package dev.tasksync;
 import dev.tasksync.internal.db.EmbeddedDatabase;
 import dev.tasksync.internal.definition.DefinitionWriter;
 import dev.tasksync.internal.engine.Engine;
+import dev.tasksync.internal.engine.WaitReasons;
 import dev.tasksync.internal.engine.WorkerLoop;
+import dev.tasksync.internal.engine.WorkerRegistry;
 import dev.tasksync.internal.graph.ImplicitDependencies;
 import dev.tasksync.internal.logs.LogStore;
 import dev.tasksync.internal.graph.StepGraph;
@@ -12,6 +14,8 @@ import dev.tasksync.internal.metrics.StepStatusGauges;
 import dev.tasksync.internal.store.Database;
 import dev.tasksync.internal.store.Store;
 import dev.tasksync.internal.types.Fields;
+import dev.tasksync.internal.types.ParsedSettings;
+import dev.tasksync.internal.types.RunsOn;
 import dev.tasksync.internal.types.StepTypeRegistry;
 import dev.tasksync.internal.watch.WatchLoop;
 import dev.tasksync.spi.StepType;
@@ -352,6 +356,36 @@ public final class TaskSync implements AutoCloseable {
         return dsl.transactionResult(tx -> Store.insertTask(tx.dsl(), name, status == null ? TaskStatus.NEW.dbValue() : status, path));
     }
 
+    /**
+     * Creates a task whose steps that name no {@code runs_on} of their own need these labels of the worker that
+     * claims them (the task's default; empty: none). A bad label is refused, naming {@code runs_on}, before anything is written.
+     */
+    public Task createTask(String name, String status, String localPath, List<String> runsOn) {
+        Fields.taskName(name);
+        Fields.taskStatus(status);
+        String path = Fields.localPath(localPath);
+        List<String> labels = RunsOn.checkTaskDefault(runsOn, "runs_on");
+        return dsl.transactionResult(tx -> {
+            Task t = Store.insertTask(tx.dsl(), name, status == null ? TaskStatus.NEW.dbValue() : status, path);
+            Store.setTaskRunsOn(tx.dsl(), t.id(), labels);
+            return t;
+        });
+    }
+
+    /** Sets the task's default {@code runs_on} (null: none, as for a task created without one). */
+    public void setTaskRunsOn(int taskId, List<String> runsOn) {
+        List<String> labels = runsOn == null ? null : RunsOn.checkTaskDefault(runsOn, "runs_on");
+        dsl.transaction(tx -> {
+            Store.task(tx.dsl(), taskId);
+            Store.setTaskRunsOn(tx.dsl(), taskId, labels);
+        });
+    }
+
+    /** The task's default {@code runs_on}: the labels its steps without their own need; empty when it has none. */
+    public List<String> taskRunsOn(int taskId) {
+        return Store.taskRunsOn(dsl, taskId);
+    }
+
     /** Updates a task's status and local path (a relative one is stored absolute, resolved here). */
     public Task updateTask(int id, String status, String localPath) {
         Fields.taskStatus(status);
@@ -572,6 +606,24 @@ public final class TaskSync implements AutoCloseable {
     private static Path localPathOf(Task task) {
         return task.localPath() == null || task.localPath().isBlank()
                 ? Path.of("").toAbsolutePath() : Path.of(task.localPath()).toAbsolutePath();
+    }
+
+    /**
+     * The workers registered in this store (live ones first): id, host, labels, Docker engine, start and last
+     * heartbeat. Workers register when they start, renew their row as they run and mark it stopped when they stop.
+     */
+    public List<RegisteredWorker> workers() {
+        return WorkerRegistry.on(engine).list();
+    }
+
+    /**
+     * Why the task's waiting steps wait for a worker that is not there (step id → reason): the labels a step's
+     * {@code runs_on} needs that no live worker has, or the Docker engine an upstream image or container lives
+     * on that no live worker is on. Steps some live worker could claim are not listed.
+     */
+    public Map<Integer, String> waitReasons(int taskId) {
+        task(taskId);
+        return WaitReasons.on(engine).of(taskId);
     }
 
     /**

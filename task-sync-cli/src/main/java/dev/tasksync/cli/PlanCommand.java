@@ -27,7 +27,9 @@ final class PlanCommand extends BaseCommand {
         Plan plan = ts().plan(t.id(), force);
         Dependencies deps = Dependencies.of(ts(), t.id());
         if (json.json) {
-            Json.print(out(), Json.plan(plan, deps));
+            var n = Json.plan(plan, deps);
+            Waits.json(n, ts().waitReasons(t.id()));
+            Json.print(out(), n);
             return Cli.OK;
         }
         out().println("Plan for task " + plan.taskId() + " '" + plan.taskName() + "': " + plan.toRun().size() + " of "
@@ -43,6 +45,7 @@ final class PlanCommand extends BaseCommand {
             out().println("Implicit dependencies (a step waits for the step of its task that makes what it uses):");
             implicit.forEach(d -> out().println("  " + deps.why(d)));
         }
+        Waits.print(out(), ts().waitReasons(t.id()));
         return Cli.OK;
     }
 }

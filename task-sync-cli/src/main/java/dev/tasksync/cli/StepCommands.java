@@ -165,6 +165,10 @@ final class StepCommands {
             if (json.json) {
                 ObjectNode n = Json.step(s);
                 deps.json(n.putArray("dependencies"), s.id());
+                String waits = ts().waitReasons(s.taskId()).get(s.id());
+                if (waits != null) {
+                    n.put("waits", waits);
+                }
                 Json.print(out(), n);
                 return Cli.OK;
             }
@@ -175,6 +179,10 @@ final class StepCommands {
             List<dev.tasksync.Dependency> on = deps.of(s.id());
             out().println("  depends on: " + (on.isEmpty() ? "-" : on.stream().map(deps::describe)
                     .collect(Collectors.joining("\n              "))));
+            String waits = ts().waitReasons(s.taskId()).get(s.id());
+            if (waits != null) {
+                out().println("  waits:      " + waits);
+            }
             out().println("  attempts:   " + s.attempt());
             out().println("  started:    " + orDash(Json.time(s.startedAt())));
             out().println("  finished:   " + orDash(Json.time(s.finishedAt())));

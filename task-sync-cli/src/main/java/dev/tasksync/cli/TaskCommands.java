@@ -41,12 +41,17 @@ final class TaskCommands {
                         + "absolute, resolved against the current directory (default: none, i.e. where 'run' is invoked).")
         String localPath;
 
+        @Option(names = "--runs-on", paramLabel = "LABEL",
+                description = "A label a worker must have to claim this task's steps that name no runs_on of their own "
+                        + "(repeat for several; default: none).")
+        List<String> runsOn = new java.util.ArrayList<>();
+
         @Mixin
         JsonOption json;
 
         @Override
         public Integer call() {
-            Task t = ts().createTask(name, status, localPath);
+            Task t = ts().createTask(name, status, localPath, runsOn);
             if (json.json) {
                 Json.print(out(), Json.task(t));
             } else {
@@ -107,12 +112,18 @@ final class TaskCommands {
             Task t = task(task);
             List<Step> steps = ts().steps(t.id());
             if (json.json) {
-                Json.print(out(), Json.taskWithSteps(t, steps));
+                var n = Json.taskWithSteps(t, steps);
+                Waits.json(n, ts().waitReasons(t.id()));
+                Json.print(out(), n);
                 return Cli.OK;
             }
             out().println("Task " + t.id() + ": " + t.name());
             out().println("  status:     " + colors().status(t.status()));
             out().println("  local path: " + orDash(t.localPath()));
+            List<String> runsOn = ts().taskRunsOn(t.id());
+            if (!runsOn.isEmpty()) {
+                out().println("  runs on:    " + String.join(", ", runsOn) + " (steps without their own runs_on)");
+            }
             out().println("  created:    " + Json.time(t.createdAt()));
             out().println("  updated:    " + Json.time(t.updatedAt()));
             out().println();
@@ -120,6 +131,7 @@ final class TaskCommands {
                 out().println("No steps. Add one with: task-sync step create --task-id " + t.id() + " --title TITLE --settings JSON");
             } else {
                 StepCommands.stepTable(steps, colors()).print(out());
+                Waits.print(out(), ts().waitReasons(t.id()));
             }
             return Cli.OK;
         }

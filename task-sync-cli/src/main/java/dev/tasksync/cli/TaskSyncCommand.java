@@ -84,6 +84,7 @@ final class TaskSyncCommand implements AutoCloseable {
         SUBCOMMANDS.put("step", leaves("create", StepCommands.Create.class, "list", StepCommands.ListSteps.class,
                 "show", StepCommands.Show.class, "edit", StepCommands.Edit.class, "delete", StepCommands.Delete.class,
                 "reset", StepCommands.Reset.class, "history", WorkerCommands.History.class, "types", StepCommands.Types.class));
+        SUBCOMMANDS.put("worker", leaves("list", WorkerCommands.ListWorkers.class));
         SUBCOMMANDS.put("db", leaves("status", DbCommands.Status.class, "start", DbCommands.Start.class, "stop", DbCommands.Stop.class));
     }
 

@@ -2,6 +2,7 @@ package dev.tasksync.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.tasksync.Plan;
+import dev.tasksync.RegisteredWorker;
 import dev.tasksync.RunListener;
 import dev.tasksync.RunOptions;
 import dev.tasksync.StepRun;
@@ -31,6 +32,8 @@ final class WorkerCommands {
             footerHeading = "%nExamples:%n",
             footer = {"  task-sync worker --concurrency 4",
                     "  task-sync worker --quiet",
+                    "  task-sync worker --label gpu --label region=eu",
+                    "  task-sync worker list",
                     "  task-sync --db postgres://tasks:secret@db:5432/tasks worker &",
                     "  task-sync submit --task-id 1",
                     "",
@@ -53,6 +56,17 @@ final class WorkerCommands {
         @Option(names = "--metrics-bind", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
                 description = "The address --metrics-port listens on (default: ${DEFAULT-VALUE}; 0.0.0.0 for every interface).")
         String metricsBind;
+
+        @Option(names = {"-l", "--label"}, paramLabel = "LABEL",
+                description = "A label this worker offers (name or name=value; repeat for several): it claims a step only "
+                        + "when it has every label of the step's runs_on.")
+        List<String> labels = new java.util.ArrayList<>();
+
+        @Option(names = "--rebuild-after", paramLabel = "SECONDS", defaultValue = "120",
+                description = "How long a step waits for a worker on the Docker engine that holds the image or container an "
+                        + "upstream step made, when no live worker is on it; then the upstream step runs again wherever a "
+                        + "worker claims it (default: ${DEFAULT-VALUE}).")
+        long rebuildAfter;
 
         @picocli.CommandLine.Mixin
         DockerPolicyOption dockerPolicy;
@@ -79,6 +93,16 @@ final class WorkerCommands {
             if (grace < 0) {
                 throw new Cli.UsageException("--grace must not be negative, was " + grace);
             }
+            if (rebuildAfter < 0) {
+                throw new Cli.UsageException("--rebuild-after must not be negative, was " + rebuildAfter);
+            }
+            WorkerOptions options;
+            try {
+                options = WorkerOptions.defaults().withConcurrency(n).withShutdownGrace(Duration.ofSeconds(grace)).withLabels(labels)
+                        .withRebuildAfter(Duration.ofSeconds(rebuildAfter));
+            } catch (IllegalArgumentException e) {
+                throw new Cli.UsageException("--label: " + e.getMessage());
+            }
             if (metricsPort != null && (metricsPort < 0 || metricsPort > 65_535)) {
                 throw new Cli.UsageException("--metrics-port must be between 0 and 65535, was " + metricsPort);
             }
@@ -93,7 +117,7 @@ final class WorkerCommands {
                 root().meterRegistry(metrics.registry());
             }
             try {
-                return work(n, metrics);
+                return work(n, metrics, options);
             } finally {
                 if (metrics != null) {
                     metrics.close();
@@ -101,9 +125,9 @@ final class WorkerCommands {
             }
         }
 
-        private Integer work(int n, MetricsServer metrics) throws InterruptedException {
+        private Integer work(int n, MetricsServer metrics, WorkerOptions options) throws InterruptedException {
             TaskSync ts = root().open(n + 4);
-            Worker worker = ts.worker(WorkerOptions.defaults().withConcurrency(n).withShutdownGrace(Duration.ofSeconds(grace)),
+            Worker worker = ts.worker(options,
                     quiet ? RunListener.NONE : new WorkerLines(out(), id -> RunCommand.retryNote(ts, id)));
             Runnable stop = () -> {
                 worker.close();
@@ -113,7 +137,8 @@ final class WorkerCommands {
             };
             Thread hook = new Thread(stop, "task-sync-worker-stop");
             Runtime.getRuntime().addShutdownHook(hook);
-            out().println("Worker " + worker.id() + " running with concurrency " + n + "; stop with Ctrl-C.");
+            out().println("Worker " + worker.id() + " running with concurrency " + n
+                    + (labels.isEmpty() ? "" : " and labels " + String.join(", ", options.labels())) + "; stop with Ctrl-C.");
             if (metrics != null) {
                 out().println("Metrics at " + metrics.url());
             }
@@ -130,6 +155,47 @@ final class WorkerCommands {
                 return Cli.OK; // the hook stops the worker and reports
             }
             stop.run();
+            return Cli.OK;
+        }
+    }
+
+    @Command(name = "list", description = "List the workers registered in the database: id, host, labels, Docker engine, "
+            + "started, last heartbeat, and whether each is live.",
+            mixinStandardHelpOptions = true,
+            footerHeading = "%nExamples:%n", footer = {"  task-sync worker list", "  task-sync worker list --json"})
+    static final class ListWorkers extends BaseCommand {
+        @Mixin
+        JsonOption json;
+
+        @Override
+        public Integer call() {
+            List<RegisteredWorker> workers = ts().workers();
+            if (json.json) {
+                ArrayNode a = Json.MAPPER.createArrayNode();
+                for (RegisteredWorker w : workers) {
+                    var n = a.addObject();
+                    n.put("id", w.id());
+                    n.put("host", w.host());
+                    var labels = n.putArray("labels");
+                    w.labels().forEach(labels::add);
+                    n.put("docker_engine", w.dockerEngine());
+                    n.put("started_at", Json.time(w.startedAt()));
+                    n.put("last_heartbeat", Json.time(w.lastHeartbeat()));
+                    n.put("stopped_at", Json.time(w.stoppedAt()));
+                    n.put("live", w.live());
+                }
+                Json.print(out(), a);
+                return Cli.OK;
+            }
+            if (workers.isEmpty()) {
+                out().println("No workers registered. Start one with: task-sync worker");
+                return Cli.OK;
+            }
+            Table table = new Table("ID", "HOST", "LABELS", "DOCKER ENGINE", "STARTED", "LAST HEARTBEAT", "STATE");
+            workers.forEach(w -> table.row(w.id(), w.host(), w.labels().isEmpty() ? "-" : String.join(",", w.labels()),
+                    w.dockerEngine() == null ? "-" : w.dockerEngine(), Json.time(w.startedAt()), Json.time(w.lastHeartbeat()),
+                    w.live() ? "live" : w.stoppedAt() != null ? "stopped" : "gone"));
+            table.print(out());
             return Cli.OK;
         }
     }

@@ -19,7 +19,7 @@ public final class JsonSettings {
      * Keys the core reads from every type's settings object (and removes before the type's
      * {@code parse} sees them): name them among the accepted fields in "unknown field" messages.
      */
-    public static final List<String> CORE_FIELDS = List.of("depends_on", "retries", "retry_backoff_seconds", "timeout_seconds");
+    public static final List<String> CORE_FIELDS = List.of("depends_on", "retries", "retry_backoff_seconds", "timeout_seconds", "runs_on");
 
     private final JsonNode node;
     private final String path;

@@ -16,6 +16,16 @@ public interface StepTypeProvider extends AutoCloseable {
     /** The types, created once per provider; a type registered in code with the same key wins. */
     List<StepType<?>> stepTypes();
 
+    /**
+     * Where this provider's steps run, as facts a worker registers and claims compare: e.g. the Docker types give
+     * {@code {"docker_engine": "<the engine's ID>"}}. A step whose results hold {@code "pinned": {...}} (its image or
+     * container lives there) is needed by its dependents only where every pinned fact is equal, so a worker claims
+     * those dependents only when its facts match. Asked once per worker; empty when nothing is known (no engine answers).
+     */
+    default java.util.Map<String, String> placement() {
+        return java.util.Map.of();
+    }
+
     /** Releases what the types share; called once, when the TaskSync instance closes. */
     @Override
     default void close() {

@@ -242,6 +242,7 @@ public final class DockerBuildStepType implements StepType<DockerBuild> {
         results.set("tags", Settings.array(List.copyOf(tags)));
         results.put("duration_ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
         context.log().line("built " + s.imageTag() + " " + DockerOps.shortId(fullId));
+        docker.pin(results); // the image lives on this engine: its users run here
         return StepOutcome.success(results);
     }
 

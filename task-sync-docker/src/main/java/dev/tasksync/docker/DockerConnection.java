@@ -48,6 +48,7 @@ public final class DockerConnection implements AutoCloseable {
     private DockerHttpClient http;
     private String apiVersion;
     private boolean closed;
+    private volatile String engineId;
 
     private DockerConnection(Builder b) {
         this.host = b.host;
@@ -148,6 +149,25 @@ public final class DockerConnection implements AutoCloseable {
     public synchronized String apiVersion() {
         client();
         return apiVersion;
+    }
+
+    /**
+     * The engine's ID (from its {@code /info}, with its root directory: {@code ID@/var/lib/docker}): what tells engines apart, so that a step that uses an image or
+     * container another step left on one engine runs there. Asked once; throws when the engine does not answer.
+     */
+    public String engineId() {
+        String id = engineId;
+        if (id == null) {
+            var info = client().infoCmd().exec();
+            if (info.getId() == null || info.getId().isBlank()) {
+                throw new DockerStepException("the Docker engine at " + describeHost() + " did not say its ID");
+            }
+            // Engines before 23 derive the ID from /etc/docker/key.json: two engines of one machine share it, but
+            // not their root directory.
+            id = info.getDockerRootDir() == null ? info.getId() : info.getId() + "@" + info.getDockerRootDir();
+            engineId = id;
+        }
+        return id;
     }
 
     /** True when the engine answers a ping. */

@@ -1,5 +1,7 @@
 package dev.tasksync.docker;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.command.InspectContainerResponse;
@@ -55,6 +57,22 @@ final class DockerOps {
     DockerClient client() {
         return connection.client();
     }
+
+    /**
+     * Pins what this step leaves behind (an image, a container) to this engine: results get
+     * {@code "pinned": {"docker_engine": ID}}, and workers on other engines leave the steps that use it alone
+     * (the core reads it; see StepTypeProvider#placement). Left out when the engine does not say its ID.
+     */
+    void pin(ObjectNode results) {
+        try {
+            results.putObject("pinned").put(ENGINE_FACT, connection.engineId());
+        } catch (RuntimeException e) {
+            LOG.warn("could not ask the Docker engine at {} for its ID ({}): the step's output is not pinned to it", host(), e.getMessage());
+        }
+    }
+
+    /** The fact a worker registers for its Docker engine, and the key a pin names it by. */
+    static final String ENGINE_FACT = "docker_engine";
 
     /** Runs one engine call; failures become a {@link DockerStepException} saying what was attempted, and where. */
     <T> T call(String what, Supplier<T> op) {

@@ -178,6 +178,7 @@ public final class DockerPullStepType implements StepType<DockerPull> {
     }
 
     private StepOutcome check(DockerPull s, InspectImageResponse image, ObjectNode results, String how) {
+        docker.pin(results); // the image is on this engine now: its users run here
         if (s.imageId() == null) {
             return StepOutcome.success(results);
         }

@@ -322,6 +322,7 @@ public final class DockerRunStepType implements StepType<DockerRun> {
             results.put("container_name", s.containerName() != null ? s.containerName()
                     : docker.inspectContainer(id).map(c -> c.getName().replaceFirst("^/", "")).orElse(null));
             context.log().line("started container " + DockerOps.shortId(id) + " from " + StepImage.label(image, named));
+            docker.pin(results); // the container runs on this engine: the shells that use it run here
             return StepOutcome.success(results);
         } finally {
             if (!keep) {

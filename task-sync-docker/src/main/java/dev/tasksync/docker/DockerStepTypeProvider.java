@@ -4,6 +4,7 @@ import dev.tasksync.spi.StepType;
 import dev.tasksync.spi.StepTypeProvider;
 
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -28,6 +29,19 @@ public final class DockerStepTypeProvider implements StepTypeProvider {
     @Override
     public List<StepType<?>> stepTypes() {
         return types;
+    }
+
+    /**
+     * {@code {"docker_engine": ID}} of the engine the types use, so that a worker claims the steps that use an image or
+     * container an upstream step left there only when it is on that engine; empty when no engine answers.
+     */
+    @Override
+    public Map<String, String> placement() {
+        try {
+            return Map.of(DockerOps.ENGINE_FACT, connection.engineId());
+        } catch (RuntimeException noEngine) {
+            return Map.of();
+        }
     }
 
     /** The connection the types share. */

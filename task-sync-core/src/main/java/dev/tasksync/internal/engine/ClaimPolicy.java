@@ -20,6 +20,9 @@ interface ClaimPolicy {
         return concurrency * 2 + 8;
     }
 
+    /** Whether claims honour worker labels and Docker-engine pins: a worker's do; a run claims its task wherever it is. */
+    boolean placed();
+
     /** How many steps a claim may take beyond the free slots, to start as soon as a slot frees. */
     int lookahead();
 

@@ -24,6 +24,8 @@ import static dev.tasksync.internal.store.jooq.Tables.LEASE_OWNERS;
 import static dev.tasksync.internal.store.jooq.Tables.STEPS;
 import static dev.tasksync.internal.store.jooq.Tables.STEP_DEPENDENCIES;
 import static dev.tasksync.internal.store.jooq.Tables.STEP_RUNS;
+import static dev.tasksync.internal.store.jooq.Tables.TASK_RUNS_ON;
+import static dev.tasksync.internal.store.jooq.Tables.WORKERS;
 
 /**
  * The statements that hand steps to workers. Claiming and recording an outcome are one statement
@@ -51,9 +53,14 @@ final class ClaimStatements {
     private final String dependencies;
     private final String leaseOwners;
     private final EngineMetrics metrics;
+    // across16: a worker's labels and facts (null for in-process runs, which claim wherever they are)
+    private final Placement placement;
+    private final String tasks; // the task_runs_on table
 
-    ClaimStatements(Tables tables, String workerId, java.time.Duration lease, EngineMetrics metrics) {
+    ClaimStatements(Tables tables, String workerId, java.time.Duration lease, EngineMetrics metrics, Placement placement) {
         this.metrics = metrics;
+        this.placement = placement;
+        this.tasks = tables.taskRunsOn();
         this.workerId = workerId;
         this.leaseMillis = lease.toMillis();
         this.steps = tables.steps();
@@ -66,9 +73,10 @@ final class ClaimStatements {
      * The tables' names as rendered for the configured schema, once per engine: these statements run
      * per step, and go to JDBC as plain text so that the driver prepares each shape once per connection.
      */
-    record Tables(String steps, String stepRuns, String dependencies, String leaseOwners) {
+    record Tables(String steps, String stepRuns, String dependencies, String leaseOwners, String taskRunsOn, String workers) {
         static Tables of(DSLContext dsl) {
-            return new Tables(dsl.render(STEPS), dsl.render(STEP_RUNS), dsl.render(STEP_DEPENDENCIES), dsl.render(LEASE_OWNERS));
+            return new Tables(dsl.render(STEPS), dsl.render(STEP_RUNS), dsl.render(STEP_DEPENDENCIES), dsl.render(LEASE_OWNERS),
+                    dsl.render(TASK_RUNS_ON), dsl.render(WORKERS));
         }
     }
 
@@ -344,6 +352,7 @@ final class ClaimStatements {
         if (completedInDone) {
             sql.add(" AND c.id NOT IN (SELECT id FROM v)");
         }
+        placed(sql, completedId, completedInDone); // across16
         sql.add(" ORDER BY c.id LIMIT ? FOR UPDATE OF c SKIP LOCKED), ", limit);
         sql.add("claimed AS (UPDATE " + steps + " s SET status = '" + CLAIMED + "', attempt = s.attempt + 1")
                 .add(", started_at = now(), finished_at = NULL, lease_owner = ?", workerId)
@@ -361,6 +370,32 @@ final class ClaimStatements {
         sql.add("opened AS (INSERT INTO " + stepRuns + " (step_id, attempt, worker_id, started_at)")
                 .add(" SELECT id, attempt, ?, now() FROM claimed)", workerId);
     }
+
+    // ---- across16: placement (runs_on labels, pins to a Docker engine); one block, re-applied as a whole
+    /**
+     * A worker claims step {@code c} only when it has every label the step needs ({@link Placement#neededLabels})
+     * and every upstream step whose results pin its output ({@code "pinned": {"docker_engine": ID}}) is pinned to
+     * facts it has, and (for a step taken over) completed. A step this statement completes is this worker's own
+     * output, so it pins nothing here (its old results, which this statement still sees, may name another engine).
+     */
+    private void placed(Sql sql, Integer completedId, boolean completedInDone) {
+        if (placement == null) {
+            return;
+        }
+        sql.add(" AND ?::jsonb @> " + Placement.neededLabels("c", tasks), placement.labelsJson());
+        // An upstream step not completed (being made again elsewhere) holds back a step taken over, too.
+        sql.add(" AND NOT EXISTS (SELECT 1 FROM " + dependencies + " pd JOIN " + steps + " pu ON pu.id = pd.depends_on_id"
+                + " WHERE pd.step_id = c.id AND (pu.status <> '" + COMPLETED + "' OR (pu.results -> 'pinned' IS NOT NULL"
+                + " AND NOT (?::jsonb @> (pu.results -> 'pinned'))))", placement.factsJson());
+        if (completedId != null) {
+            sql.add(" AND pu.id <> ?", completedId);
+        }
+        if (completedInDone) {
+            sql.add(" AND pu.id NOT IN (SELECT id FROM v)");
+        }
+        sql.add(")");
+    }
+    // ---- end across16
 
     /** New, submitted, due, and every dependency completed (or completed by this very statement). */
     private void runnable(Sql sql, Integer completedId, boolean completedInDone) {

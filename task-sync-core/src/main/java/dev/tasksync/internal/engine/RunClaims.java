@@ -48,6 +48,11 @@ final class RunClaims implements ClaimPolicy {
     }
 
     @Override
+    public boolean placed() {
+        return false;
+    }
+
+    @Override
     public int lookahead() {
         return lookahead;
     }

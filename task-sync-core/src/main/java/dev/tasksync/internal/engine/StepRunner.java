@@ -64,7 +64,9 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
         this.options = options;
         this.listener = listener;
         this.policy = policy;
-        this.statements = new ClaimStatements(engine.tables(), workerId, options.lease(), engine.metrics());
+        // a worker claims by its labels and Docker engine; an in-process run claims its task wherever it is
+        this.statements = new ClaimStatements(engine.tables(), workerId, options.lease(), engine.metrics(),
+                policy.placed() ? Placement.of(engine.registry(), options) : null);
         LeaseOwners leaseOwners = engine.leaseOwners();
         leaseOwners.register(workerId, options.lease(), options.heartbeat());
         this.retries = new Retries(options.lease(), engine.metrics());

@@ -21,6 +21,11 @@ final class WorkerClaims implements ClaimPolicy {
     }
 
     @Override
+    public boolean placed() {
+        return true;
+    }
+
+    @Override
     public int lookahead() {
         return 0;
     }

@@ -30,6 +30,12 @@ public final class WorkerLoop implements AutoCloseable {
     private Thread loop;
     private Thread listener;
     private DataSource listenSource;
+    /** Its row in the workers table, renewed from the loop (across16). */
+    private final WorkerRegistry registry;
+    private final UnreachableOutputs unreachable;
+    private final Placement placement;
+    private final Duration expiresAfter;
+    private final long beatNanos;
 
     /** @param listener told of each step this worker starts and finishes (not of logs, up-to-date steps or leases) */
     WorkerLoop(Engine engine, String workerId, WorkerOptions options, RunListener listener) {
@@ -37,6 +43,20 @@ public final class WorkerLoop implements AutoCloseable {
         this.workerId = workerId;
         this.options = options;
         this.runner = new StepRunner(engine, workerId, options, listener == null ? RunListener.NONE : listener, new WorkerClaims(engine), null);
+        this.registry = WorkerRegistry.on(engine);
+        this.unreachable = new UnreachableOutputs(engine.dsl(), engine.tables());
+        this.placement = Placement.of(engine.registry(), options);
+        // The loop renews the row at least once per poll interval (it waits no longer): three missed renewals, or
+        // a lease, whichever is longer, and the worker counts as gone. A killed worker is gone at once (its session).
+        Duration beat = options.heartbeat().compareTo(options.pollInterval()) > 0 ? options.heartbeat() : options.pollInterval();
+        Duration three = beat.multipliedBy(3);
+        this.expiresAfter = three.compareTo(options.lease()) > 0 ? three : options.lease();
+        this.beatNanos = Math.max(beat.toNanos(), expiresAfter.toNanos() / 6);
+    }
+
+    /** Labels and facts this worker claims by. */
+    Placement placement() {
+        return placement;
     }
 
     public String workerId() {
@@ -54,6 +74,7 @@ public final class WorkerLoop implements AutoCloseable {
             throw new IllegalStateException("worker already started");
         }
         this.listenSource = notifications;
+        registry.register(workerId, placement, expiresAfter);
         loop = new Thread(this::loop, "task-sync-worker-" + workerId);
         loop.start();
         if (notifications != null) {
@@ -66,9 +87,14 @@ public final class WorkerLoop implements AutoCloseable {
     private void loop() {
         long backoff = 100;
         long lastSettle = System.nanoTime();
+        long lastBeat = System.nanoTime();
         try {
             while (running) {
                 try {
+                    if (System.nanoTime() - lastBeat >= beatNanos) {
+                        lastBeat = System.nanoTime();
+                        registry.beat(workerId, expiresAfter);
+                    }
                     List<Claim> claims = runner.claim();
                     claims.forEach(runner::start);
                     backoff = 100;
@@ -79,6 +105,12 @@ public final class WorkerLoop implements AutoCloseable {
                         int settled = engine.settleFinishedTasks();
                         if (settled > 0) {
                             LOG.info("worker {}: settled {} task(s) left active with no step to run", workerId, settled);
+                        }
+                        List<Integer> again = unreachable.release(options.rebuildAfter());
+                        if (!again.isEmpty()) {
+                            LOG.info("worker {}: step(s) {} run again: their image or container is on a Docker engine no live worker"
+                                    + " has been on for {}", workerId, again, options.rebuildAfter());
+                            runner.wakeUp();
                         }
                     }
                     if (claims.isEmpty() || runner.free() == 0) {
@@ -136,6 +168,7 @@ public final class WorkerLoop implements AutoCloseable {
         }
         runner.shutdown(options.shutdownGrace());
         runner.close();
+        registry.stopped(workerId);
         if (listener != null) {
             listener.interrupt();
         }

@@ -35,9 +35,16 @@ public final class FileIndex {
     private static final int LOOKUP_BATCH = 10_000;
 
     private final DSLContext dsl;
+    /** Whose files these are: rows of another host are never used here (its files at the same path may differ). */
+    private final String host;
 
     public FileIndex(DSLContext dsl) {
+        this(dsl, LocalHost.name());
+    }
+
+    public FileIndex(DSLContext dsl, String host) {
         this.dsl = dsl;
+        this.host = host;
     }
 
     private record Stat(long size, long mtimeNanos) {
@@ -65,7 +72,7 @@ public final class FileIndex {
         Map<String, Entry> known = new HashMap<>();
         // Plain IN lists, in chunks: "= any(?)" with a bound array was re-parsed per row scanned.
         for (int from = 0; from < keys.size(); from += LOOKUP_BATCH) {
-            dsl.selectFrom(FILE_INDEX).where(FILE_INDEX.PATH.in(keys.subList(from, Math.min(keys.size(), from + LOOKUP_BATCH))))
+            dsl.selectFrom(FILE_INDEX).where(FILE_INDEX.HOST.eq(host)).and(FILE_INDEX.PATH.in(keys.subList(from, Math.min(keys.size(), from + LOOKUP_BATCH))))
                     .forEach(r -> known.put(r.getPath(), new Entry(r.getSize(), r.getMtimeNs(), r.getSha256(), r.getHashedAtNs())));
         }
 
@@ -105,13 +112,13 @@ public final class FileIndex {
         });
         List<Map.Entry<Path, Entry>> entries = new ArrayList<>(fresh.entrySet());
         for (int from = 0; from < entries.size(); from += BATCH) {
-            var insert = dsl.insertInto(FILE_INDEX, FILE_INDEX.PATH, FILE_INDEX.SIZE, FILE_INDEX.MTIME_NS,
+            var insert = dsl.insertInto(FILE_INDEX, FILE_INDEX.HOST, FILE_INDEX.PATH, FILE_INDEX.SIZE, FILE_INDEX.MTIME_NS,
                     FILE_INDEX.SHA256, FILE_INDEX.HASHED_AT_NS);
             for (var e : entries.subList(from, Math.min(entries.size(), from + BATCH))) {
                 Entry v = e.getValue();
-                insert = insert.values(key(e.getKey()), v.size, v.mtimeNanos, v.sha256, v.hashedAtNanos);
+                insert = insert.values(host, key(e.getKey()), v.size, v.mtimeNanos, v.sha256, v.hashedAtNanos);
             }
-            insert.onConflict(FILE_INDEX.PATH).doUpdate()
+            insert.onConflict(FILE_INDEX.HOST, FILE_INDEX.PATH).doUpdate()
                     .set(FILE_INDEX.SIZE, excluded(FILE_INDEX.SIZE))
                     .set(FILE_INDEX.MTIME_NS, excluded(FILE_INDEX.MTIME_NS))
                     .set(FILE_INDEX.SHA256, excluded(FILE_INDEX.SHA256))

@@ -26,6 +26,7 @@ import java.util.Set;
 import static dev.tasksync.internal.store.jooq.Tables.STEPS;
 import static dev.tasksync.internal.store.jooq.Tables.STEP_DEPENDENCIES;
 import static dev.tasksync.internal.store.jooq.Tables.TASKS;
+import static dev.tasksync.internal.store.jooq.Tables.TASK_RUNS_ON;
 
 /** Reads and writes tasks and steps through jOOQ. Every method takes the DSLContext of its transaction. */
 public final class Store {
@@ -58,6 +59,29 @@ public final class Store {
             }
             throw new DuplicateTaskException(name);
         }
+    }
+
+    /** The task's default runs_on (across16): a JSON array of labels in task_runs_on; null removes it. */
+    public static void setTaskRunsOn(DSLContext dsl, int id, List<String> labels) {
+        if (labels == null) {
+            dsl.deleteFrom(TASK_RUNS_ON).where(TASK_RUNS_ON.TASK_ID.eq(id)).execute();
+            return;
+        }
+        var array = JSON.createArrayNode();
+        labels.forEach(array::add);
+        JSONB value = JSONB.valueOf(array.toString());
+        dsl.insertInto(TASK_RUNS_ON).set(TASK_RUNS_ON.TASK_ID, id).set(TASK_RUNS_ON.RUNS_ON, value)
+                .onConflict(TASK_RUNS_ON.TASK_ID).doUpdate().set(TASK_RUNS_ON.RUNS_ON, value).execute();
+    }
+
+    public static List<String> taskRunsOn(DSLContext dsl, int id) {
+        Task task = task(dsl, id); // not found is said as for any task
+        JSONB value = dsl.select(TASK_RUNS_ON.RUNS_ON).from(TASK_RUNS_ON).where(TASK_RUNS_ON.TASK_ID.eq(task.id())).fetchOne(TASK_RUNS_ON.RUNS_ON);
+        List<String> labels = new ArrayList<>();
+        if (value != null) {
+            parse(value).forEach(n -> labels.add(n.asText()));
+        }
+        return labels;
     }
 
     public static Task updateTask(DSLContext dsl, int id, String status, String localPath) {

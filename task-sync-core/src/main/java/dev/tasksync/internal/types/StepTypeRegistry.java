@@ -9,6 +9,7 @@ import dev.tasksync.UnknownStepTypeException;
 import dev.tasksync.spi.JsonSettings;
 import dev.tasksync.spi.StepType;
 import dev.tasksync.spi.StepTypeProvider;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
+import java.util.TreeMap;
 
 /**
  * The step types known to one TaskSync instance: ServiceLoader's (types, and those of providers), then those
@@ -71,6 +73,20 @@ public final class StepTypeRegistry implements AutoCloseable {
             types.put(type.key(), type);
         }
         return new StepTypeRegistry(types, providers);
+    }
+
+    /** The facts of every provider about where its steps run (see StepTypeProvider#placement); one provider's failure is left out. */
+    public Map<String, String> placement() {
+        Map<String, String> facts = new TreeMap<>();
+        for (StepTypeProvider provider : providers) {
+            try {
+                facts.putAll(provider.placement());
+            } catch (RuntimeException e) {
+                LoggerFactory.getLogger(StepTypeRegistry.class).warn("{} could not say where its steps run: {}",
+                        provider.getClass().getName(), e.getMessage());
+            }
+        }
+        return facts;
     }
 
     /** Closes the providers ServiceLoader found (their shared connections); types registered in code stay open. */
@@ -130,6 +146,7 @@ public final class StepTypeRegistry implements AutoCloseable {
         String path = "$." + key;
         List<Integer> dependsOn = List.of();
         ExecutionPolicy policy = ExecutionPolicy.read(new JsonSettings(value, path));
+        RunsOn.read(new JsonSettings(value, path)); // checked here; claims read it from the stored settings
         if (value.isObject() && value.has(DEPENDS_ON)) {
             dependsOn = parseDependsOn(new JsonSettings(value.get(DEPENDS_ON), path + "." + DEPENDS_ON));
         }

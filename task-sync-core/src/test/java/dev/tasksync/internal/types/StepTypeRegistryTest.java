@@ -42,7 +42,7 @@ class StepTypeRegistryTest {
         assertThatThrownBy(() -> registry.parse("{\"file_exists\": {\"paths\": [\"a\"], \"timeout\": 5}}"))
                 .isInstanceOfSatisfying(InvalidSettingsException.class, e -> assertThat(e.path()).isEqualTo("$.file_exists.timeout"))
                 .hasMessageContaining("unknown field; expected one of allow_outside, depends_on, paths, retries, "
-                        + "retry_backoff_seconds, timeout_seconds");
+                        + "retry_backoff_seconds, runs_on, timeout_seconds");
         // and those keys are indeed accepted there
         assertThat(registry.parse("{\"file_exists\": {\"paths\": [\"a\"], \"retries\": 1, \"timeout_seconds\": 5}}")
                 .settings()).isEqualTo(FileExists.of("a"));

@@ -1,0 +1,255 @@
+package dev.tasksync.cli;
+
+import dev.tasksync.RegisteredWorker;
+import dev.tasksync.Step;
+import dev.tasksync.StepRun;
+import dev.tasksync.StepStatus;
+import dev.tasksync.Task;
+import dev.tasksync.TaskSync;
+import dev.tasksync.docker.DockerConnection;
+import dev.tasksync.testing.TestDatabase;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Two Docker engines (the default one and the one TASKSYNC_DOCKER_HOST_2 names; .ci/run starts it), a worker process
+ * (the CLI's, DOCKER_HOST set) on each: each task's build → three runs → shell all complete on the engine that holds
+ * the build's image, whichever worker built it; a worker killed (SIGKILL) holding the image leaves the rest to the
+ * other engine, which builds the image again there after --rebuild-after. Skipped without a second engine unless
+ * TASKSYNC_REQUIRE_DOCKER=true.
+ */
+class AcrossEnginesIT {
+    static final String SECOND = "TASKSYNC_DOCKER_HOST_2";
+    private static final Path BUSYBOX = Path.of("/bin/busybox");
+
+    @TempDir
+    Path dir;
+
+    private String schema;
+    private TaskSync api;
+    private String first;
+    private String second;
+    private final Map<String, String> engines = new HashMap<>(); // engine id → its DOCKER_HOST
+    private final List<Process> workers = new ArrayList<>();
+    private final List<String> tags = new ArrayList<>();
+
+    @BeforeEach
+    void open() {
+        first = System.getenv().getOrDefault("DOCKER_HOST", "unix:///var/run/docker.sock");
+        second = System.getenv(SECOND);
+        String missing = null;
+        if (second == null || second.isBlank()) {
+            missing = "no second Docker engine: set " + SECOND + " (e.g. unix:///tmp/task-sync-ci-d2/docker.sock, as .ci/run does)";
+        } else if (!DockerConnection.of(first).isAvailable() || !DockerConnection.of(second).isAvailable()) {
+            missing = "no Docker engine answers at " + first + " or " + second;
+        } else if (!Files.isRegularFile(BUSYBOX)) {
+            missing = "no " + BUSYBOX;
+        }
+        if ("true".equalsIgnoreCase(System.getenv("TASKSYNC_REQUIRE_DOCKER"))) {
+            assertThat(missing).as("TASKSYNC_REQUIRE_DOCKER=true").isNull();
+        }
+        Assumptions.assumeTrue(missing == null, missing);
+        for (String host : List.of(first, second)) {
+            try (DockerConnection c = DockerConnection.of(host)) {
+                engines.put(c.engineId(), host);
+            }
+        }
+        assertThat(engines).as("the two engines tell themselves apart").hasSize(2);
+        schema = TestDatabase.newSchema();
+        api = TaskSync.builder().dataSource(TestDatabase.dataSource()).schema(schema).build();
+        api.migrate();
+    }
+
+    @AfterEach
+    void close() throws InterruptedException {
+        for (Process p : workers) {
+            p.destroyForcibly();
+            p.waitFor(30, TimeUnit.SECONDS);
+        }
+        for (String host : engines.values()) {
+            for (String tag : tags) {
+                docker(host, "rmi", "-f", tag); // not on this engine: refused, and nothing to do
+            }
+        }
+        if (api != null) {
+            api.close();
+        }
+    }
+
+    /** The docker CLI against the engine at {@code host}; its exit code. */
+    private static int docker(String host, String... args) {
+        List<String> command = new ArrayList<>(List.of("docker", "-H", host));
+        command.addAll(List.of(args));
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return p.waitFor();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private boolean hasImage(String engineId, String tag) {
+        return docker(engines.get(engineId), "image", "inspect", tag) == 0;
+    }
+
+    /** {@code task-sync worker} in a JVM of its own on the engine at {@code dockerHost}. */
+    private Process worker(String name, String dockerHost, String... args) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "worker", "--concurrency", "1", "--grace", "0"));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command)
+                .redirectOutput(dir.resolve(name + "-out.txt").toFile())
+                .redirectError(dir.resolve(name + "-err.txt").toFile());
+        pb.environment().keySet().removeIf(k -> k.startsWith("TASKSYNC_") || k.startsWith("DOCKER_"));
+        pb.environment().put("DOCKER_HOST", dockerHost);
+        pb.environment().put("TASKSYNC_DB_URL", TestDatabase.jdbcUrl());
+        pb.environment().put("TASKSYNC_DB_USER", String.valueOf(TestDatabase.user()));
+        pb.environment().put("TASKSYNC_DB_PASSWORD", String.valueOf(TestDatabase.password()));
+        pb.environment().put("TASKSYNC_SCHEMA", schema);
+        Process p = pb.start();
+        workers.add(p);
+        return p;
+    }
+
+    private String output() throws IOException {
+        StringBuilder b = new StringBuilder();
+        try (var files = Files.list(dir)) {
+            for (Path f : files.filter(f -> f.toString().endsWith(".txt")).sorted().toList()) {
+                b.append("--- ").append(f.getFileName()).append('\n').append(Files.readString(f, StandardCharsets.UTF_8));
+            }
+        }
+        return b.toString();
+    }
+
+    private void await(String what, Duration max, BooleanSupplier condition) throws Exception {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what + "\n" + output());
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    /** A task: build → three runs (each sleeping {@code runSeconds}) → a shell in the image; returns its id. */
+    private int fanOut(int n, int runSeconds) throws IOException {
+        Path ctx = Files.createDirectories(dir.resolve("ctx-" + n));
+        Files.copy(BUSYBOX, ctx.resolve("busybox"), StandardCopyOption.REPLACE_EXISTING);
+        ctx.resolve("busybox").toFile().setExecutable(true);
+        Files.writeString(ctx.resolve("Dockerfile"), "FROM scratch\nCOPY busybox /bin/busybox\n"
+                + "RUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\nLABEL task=" + n + "\n");
+        String tag = "tsd-across16-" + schema.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]", "") + "-" + n + ":1.0";
+        tags.add(tag);
+        Task t = api.createTask("fan-" + n, null, ctx.toString());
+        int build = api.createStep(t.id(), "build", "{\"docker_build\": {\"image_tag\": \"" + tag + "\", \"files\": [\"Dockerfile\"]}}").id();
+        List<Integer> runs = new ArrayList<>();
+        for (int k = 1; k <= 3; k++) {
+            runs.add(api.createStep(t.id(), "run " + k, "{\"docker_run\": {\"image_tag\": \"" + tag + "\", \"command\": [\"sh\", \"-c\", \"sleep "
+                    + runSeconds + "; echo run " + k + "\"], \"depends_on\": [{\"id\": " + build + "}]}}").id());
+        }
+        api.createStep(t.id(), "shell", "{\"docker_shell\": {\"docker\": {\"image_tag\": \"" + tag + "\"}, \"command\": [{\"command\": \"ls /bin/sh\"}],"
+                + " \"depends_on\": [{\"id\": " + runs.get(0) + "}, {\"id\": " + runs.get(1) + "}, {\"id\": " + runs.get(2) + "}]}}");
+        return t.id();
+    }
+
+    /** The Docker engine of the worker whose attempt completed the step. */
+    private String engineOf(Step s, Map<String, String> workerEngines) {
+        List<StepRun> runs = api.history(s.id());
+        StepRun done = runs.stream().filter(r -> "completed".equals(r.outcome())).reduce((a, b) -> b).orElseThrow();
+        return workerEngines.get(done.workerId());
+    }
+
+    private Map<String, String> workerEngines() {
+        Map<String, String> m = new HashMap<>();
+        for (RegisteredWorker w : api.workers()) {
+            m.put(w.id(), w.dockerEngine());
+        }
+        return m;
+    }
+
+    private boolean completed(int taskId) {
+        return api.steps(taskId).stream().allMatch(s -> s.status() == StepStatus.COMPLETED);
+    }
+
+    @Test
+    void fanOutTasksCompleteEachStepOnTheEngineOfItsBuild() throws Exception {
+        List<Integer> tasks = new ArrayList<>();
+        for (int n = 1; n <= 4; n++) {
+            tasks.add(fanOut(n, 0));
+        }
+        worker("w1", first);
+        worker("w2", second);
+        await("two workers registered", Duration.ofMinutes(3), () -> api.workers().stream().filter(RegisteredWorker::live).count() == 2);
+        assertThat(api.workers()).extracting(RegisteredWorker::dockerEngine).containsExactlyInAnyOrderElementsOf(engines.keySet());
+        tasks.forEach(api::submit);
+        await("every task completed", Duration.ofMinutes(4), () -> tasks.stream().allMatch(this::completed));
+        Map<String, String> workerEngines = workerEngines();
+        for (int taskId : tasks) {
+            List<Step> steps = api.steps(taskId);
+            String engine = engineOf(steps.get(0), workerEngines);
+            assertThat(engine).isNotNull();
+            for (Step s : steps) {
+                assertThat(engineOf(s, workerEngines)).as("engine of step '" + s.title() + "' of task " + taskId).isEqualTo(engine);
+                assertThat(api.history(s.id())).as("attempts of '" + s.title() + "'").hasSize(1);
+            }
+            String tag = steps.get(0).results().path("image_tag").asText();
+            assertThat(steps.get(0).results().path("pinned").path("docker_engine").asText()).isEqualTo(engine);
+            for (String e : engines.keySet()) {
+                assertThat(hasImage(e, tag)).as("image " + tag + " on engine " + e).isEqualTo(e.equals(engine));
+            }
+        }
+    }
+
+    @Test
+    void aWorkerKilledHoldingTheImageLeavesTheRestToTheOtherEngineWhichBuildsItAgain() throws Exception {
+        int task = fanOut(9, 5);
+        Process w1 = worker("w1", first, "--rebuild-after", "1");
+        Process w2 = worker("w2", second, "--rebuild-after", "1");
+        await("two workers registered", Duration.ofMinutes(3), () -> api.workers().stream().filter(RegisteredWorker::live).count() == 2);
+        api.submit(task);
+        List<Step> steps = api.steps(task);
+        await("the build completed and a run started", Duration.ofMinutes(2),
+                () -> api.step(steps.get(0).id()).status() == StepStatus.COMPLETED
+                        && api.steps(task).stream().anyMatch(s -> s.status() == StepStatus.ACTIVE));
+        String holder = api.step(steps.get(0).id()).results().path("pinned").path("docker_engine").asText();
+        Process victim = engines.get(holder).equals(first) ? w1 : w2;
+        Process kill = new ProcessBuilder("kill", "-KILL", Long.toString(victim.pid())).inheritIO().start();
+        assertThat(kill.waitFor()).isZero();
+        assertThat(victim.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        await("the task completed on the other engine", Duration.ofMinutes(3), () -> completed(task));
+        Map<String, String> workerEngines = workerEngines();
+        List<Step> done = api.steps(task);
+        String other = engineOf(done.get(0), workerEngines);
+        assertThat(other).as("the engine that built the image again").isNotEqualTo(holder).isIn(engines.keySet());
+        assertThat(done.get(0).results().path("pinned").path("docker_engine").asText()).isEqualTo(other);
+        assertThat(api.history(done.get(0).id())).extracting(StepRun::outcome).containsExactly("completed", "completed");
+        for (Step s : done.subList(1, done.size())) {
+            assertThat(engineOf(s, workerEngines)).as("engine of '" + s.title() + "'").isEqualTo(other);
+            assertThat(api.history(s.id())).as("attempts of '" + s.title() + "'").noneMatch(r -> "failed".equals(r.outcome()));
+        }
+        assertThat(hasImage(other, done.get(0).results().path("image_tag").asText())).isTrue();
+    }
+}
