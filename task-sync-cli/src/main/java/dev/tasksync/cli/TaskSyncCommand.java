@@ -73,6 +73,8 @@ final class TaskSyncCommand implements AutoCloseable {
         COMMANDS.put("worker", WorkerCommands.WorkerCommand.class);
         COMMANDS.put("cancel", WorkerCommands.Cancel.class);
         COMMANDS.put("db", DbCommands.class);
+        COMMANDS.put("serve", ConsoleCommands.Serve.class);
+        COMMANDS.put("user", ConsoleCommands.UserCommand.class);
         COMMANDS.put("completion", CompletionCommand.class);
         SUBCOMMANDS.put("migrate", leaves("up", MigrateCommand.Up.class, "status", MigrateCommand.Status.class));
         SUBCOMMANDS.put("task", leaves("create", TaskCommands.Create.class, "list", TaskCommands.ListTasks.class,
@@ -80,6 +82,8 @@ final class TaskSyncCommand implements AutoCloseable {
         SUBCOMMANDS.put("step", leaves("create", StepCommands.Create.class, "list", StepCommands.ListSteps.class,
                 "show", StepCommands.Show.class, "edit", StepCommands.Edit.class, "delete", StepCommands.Delete.class,
                 "reset", StepCommands.Reset.class, "history", WorkerCommands.History.class, "types", StepCommands.Types.class));
+        SUBCOMMANDS.put("user", leaves("add", ConsoleCommands.Add.class, "list", ConsoleCommands.ListUsers.class,
+                "remove", ConsoleCommands.Remove.class));
         SUBCOMMANDS.put("db", leaves("status", DbCommands.Status.class, "start", DbCommands.Start.class, "stop", DbCommands.Stop.class));
     }
 
