@@ -197,6 +197,61 @@ class ConsoleApiIT {
         }
     }
 
+    @Test
+    void aHundredThousandTasksPageByKeyset() throws Exception {
+        withUsers();
+        try (Connection c = ts.dataSource().getConnection(); Statement st = c.createStatement()) {
+            st.execute("INSERT INTO \"" + ts.schema() + "\".tasks (name) SELECT 'bulk-' || g FROM generate_series(1, 100000) g");
+        }
+        HttpSession s = new HttpSession(console);
+        s.login("vic", "viewer-pass");
+        JsonNode first = HttpSession.json(s.get("/api/tasks?limit=1000"));
+        assertThat(first.get("tasks")).hasSize(1000);
+        assertThat(first.get("tasks").get(0).get("name").asText()).isEqualTo("bulk-100000");
+        JsonNode deep = HttpSession.json(s.get("/api/tasks?limit=2&before=" + (first.get("next_before").asInt() - 98_000)));
+        assertThat(deep.get("tasks")).extracting(n -> n.get("name").asText()).containsExactly("bulk-1000", "bulk-999");
+        JsonNode found = HttpSession.json(s.get("/api/tasks?q=BULK-99999"));
+        assertThat(found.get("tasks")).extracting(n -> n.get("name").asText()).containsExactly("bulk-99999");
+        assertThat(s.get("/?before=500").body()).contains("bulk-499").contains("next-page");
+    }
+
+    @Test
+    void liveEventsAreCoalescedAndEndWithEveryStepCompleted() throws Exception {
+        withUsers();
+        TaskDefinition.Builder b = TaskDefinition.named("wide");
+        for (int i = 0; i < 300; i++) {
+            b.step("s" + i, new TestSteps.Sleep(0));
+        }
+        Task t = ts.save(b.build());
+        HttpSession s = new HttpSession(console);
+        s.login("vic", "viewer-pass");
+        java.util.concurrent.BlockingQueue<String> events = new java.util.concurrent.LinkedBlockingQueue<>();
+        java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+        var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(console.url() + "tasks/" + t.id() + "/events"))
+                .header("Cookie", s.cookie).header("Accept", "text/event-stream").build();
+        var stream = client.sendAsync(request, HttpResponse.BodyHandlers.ofLines())
+                .thenAccept(r -> r.body().filter(l -> l.startsWith("data:")).forEach(l -> events.add(l.substring(5).trim())));
+        JsonNode snapshot = new com.fasterxml.jackson.databind.ObjectMapper().readTree(events.poll(60, java.util.concurrent.TimeUnit.SECONDS));
+        assertThat(snapshot.get("steps")).hasSize(300); // the first event: every step's status
+
+        long started = System.nanoTime();
+        ts.run(t.id()); // 600 status changes (new → active → completed)
+        java.util.Map<String, String> seen = new java.util.HashMap<>();
+        snapshot.get("steps").fields().forEachRemaining(e -> seen.put(e.getKey(), e.getValue().asText()));
+        int updates = 0;
+        while (!seen.values().stream().allMatch("completed"::equals)) {
+            String data = events.poll(60, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(data).as("an event before the deadline").isNotNull();
+            updates++;
+            new com.fasterxml.jackson.databind.ObjectMapper().readTree(data).get("steps").fields()
+                    .forEachRemaining(e -> seen.put(e.getKey(), e.getValue().asText()));
+        }
+        long periods = (System.nanoTime() - started) / 1_000_000 / 250 + 2;
+        // at most one event per coalescing period (250 ms), however many steps changed in it
+        assertThat(updates).isPositive().isLessThanOrEqualTo((int) periods).isLessThan(600);
+        stream.cancel(true);
+    }
+
     private List<String> audit() {
         List<String> rows = new ArrayList<>();
         try (Connection c = ts.dataSource().getConnection(); Statement st = c.createStatement();
