@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
 
 /** {@code serve} (the web console) and {@code user} (who may log in to it). */
@@ -80,7 +81,7 @@ final class ConsoleCommands {
             Role r = Role.parse(role);
             char[] password = readPassword();
             ConsoleUser u = ConsoleUsers.of(ts()).add(name, r, password);
-            java.util.Arrays.fill(password, '\0');
+            Arrays.fill(password, '\0');
             out().println("Console user '" + u.name() + "' (" + u.role() + ") saved.");
             return Cli.OK;
         }

@@ -3,6 +3,7 @@ package dev.tasksync.internal.console;
 import dev.tasksync.Dependency;
 import dev.tasksync.Step;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -103,7 +104,7 @@ public record DagView(int width, int height, List<Node> nodes, List<Edge> edges)
         if (layer.containsKey(id)) {
             return layer.get(id);
         }
-        java.util.ArrayDeque<Integer> stack = new java.util.ArrayDeque<>();
+        ArrayDeque<Integer> stack = new ArrayDeque<>();
         stack.push(id);
         while (!stack.isEmpty()) {
             int top = stack.peek();

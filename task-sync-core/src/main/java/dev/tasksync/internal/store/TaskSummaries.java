@@ -13,6 +13,8 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -42,12 +44,12 @@ public final class TaskSummaries {
             return List.of();
         }
         List<Integer> ids = tasks.stream().map(Task::id).toList();
-        Map<Integer, Map<StepStatus, Integer>> counts = new java.util.HashMap<>();
+        Map<Integer, Map<StepStatus, Integer>> counts = new HashMap<>();
         dsl.select(STEPS.TASK_ID, STEPS.STATUS, DSL.count()).from(STEPS).where(STEPS.TASK_ID.in(ids))
                 .groupBy(STEPS.TASK_ID, STEPS.STATUS)
                 .forEach(r -> counts.computeIfAbsent(r.value1(), k -> new EnumMap<>(StepStatus.class))
                         .put(StepStatus.fromDb(r.value2()), r.value3()));
-        Map<Integer, Record> times = new java.util.HashMap<>();
+        Map<Integer, Record> times = new HashMap<>();
         dsl.select(STEPS.TASK_ID, DSL.min(STEPS.STARTED_AT), DSL.max(STEPS.STARTED_AT), DSL.max(STEPS.FINISHED_AT))
                 .from(STEPS).where(STEPS.TASK_ID.in(ids)).groupBy(STEPS.TASK_ID)
                 .forEach(r -> times.put(r.value1(), r));
@@ -65,7 +67,7 @@ public final class TaskSummaries {
 
     /** Each step's status, in id order: the few bytes a live page needs. */
     public static Map<Integer, StepStatus> statuses(DSLContext dsl, int taskId) {
-        Map<Integer, StepStatus> all = new java.util.LinkedHashMap<>();
+        Map<Integer, StepStatus> all = new LinkedHashMap<>();
         dsl.select(STEPS.ID, STEPS.STATUS).from(STEPS).where(STEPS.TASK_ID.eq(taskId)).orderBy(STEPS.ID)
                 .forEach(r -> all.put(r.value1(), StepStatus.fromDb(r.value2())));
         return all;
