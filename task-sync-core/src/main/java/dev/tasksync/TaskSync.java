@@ -13,6 +13,7 @@ import dev.tasksync.internal.metrics.MicrometerMetrics;
 import dev.tasksync.internal.metrics.StepStatusGauges;
 import dev.tasksync.internal.store.Database;
 import dev.tasksync.internal.store.Store;
+import dev.tasksync.internal.store.TaskSummaries;
 import dev.tasksync.internal.types.Fields;
 import dev.tasksync.internal.types.ParsedSettings;
 import dev.tasksync.internal.types.RunsOn;
@@ -428,6 +429,16 @@ public final class TaskSync implements AutoCloseable {
 
     public List<Task> tasks() {
         return Store.tasks(dsl);
+    }
+
+    /** One page of tasks, newest first, with their steps counted by status (for lists of many tasks). */
+    public List<TaskSummary> taskSummaries(TaskQuery query) {
+        return TaskSummaries.page(dsl, query);
+    }
+
+    /** Each step of the task with its status, in id order (cheaper than {@link #steps(int)} for live views). */
+    public Map<Integer, StepStatus> stepStatuses(int taskId) {
+        return TaskSummaries.statuses(dsl, taskId);
     }
 
     /** Deletes a task with all its steps. */

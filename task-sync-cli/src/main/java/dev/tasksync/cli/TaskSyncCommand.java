@@ -77,6 +77,8 @@ final class TaskSyncCommand implements AutoCloseable {
         COMMANDS.put("cancel", WorkerCommands.Cancel.class);
         COMMANDS.put("logs", LogsCommand.class);
         COMMANDS.put("db", DbCommands.class);
+        COMMANDS.put("serve", ConsoleCommands.Serve.class);
+        COMMANDS.put("user", ConsoleCommands.UserCommand.class);
         COMMANDS.put("completion", CompletionCommand.class);
         SUBCOMMANDS.put("migrate", leaves("up", MigrateCommand.Up.class, "status", MigrateCommand.Status.class));
         SUBCOMMANDS.put("task", leaves("create", TaskCommands.Create.class, "list", TaskCommands.ListTasks.class,
@@ -85,6 +87,8 @@ final class TaskSyncCommand implements AutoCloseable {
                 "show", StepCommands.Show.class, "edit", StepCommands.Edit.class, "delete", StepCommands.Delete.class,
                 "reset", StepCommands.Reset.class, "history", WorkerCommands.History.class, "types", StepCommands.Types.class));
         SUBCOMMANDS.put("worker", leaves("list", WorkerCommands.ListWorkers.class));
+        SUBCOMMANDS.put("user", leaves("add", ConsoleCommands.Add.class, "list", ConsoleCommands.ListUsers.class,
+                "remove", ConsoleCommands.Remove.class));
         SUBCOMMANDS.put("db", leaves("status", DbCommands.Status.class, "start", DbCommands.Start.class, "stop", DbCommands.Stop.class));
     }
 

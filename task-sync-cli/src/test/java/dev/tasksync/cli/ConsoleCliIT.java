@@ -1,0 +1,72 @@
+package dev.tasksync.cli;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code task-sync user ...} and {@code task-sync serve}'s refusals, through the real CLI entry point. */
+class ConsoleCliIT {
+    final CliHarness cli = new CliHarness();
+
+    @AfterEach
+    void close() {
+        cli.close();
+    }
+
+    @Test
+    void userAddReadsThePasswordFromStdinAndStoresOnlyABcryptHash() {
+        CliHarness.Result r = cli.runWithInput("correct-horse\n", "user", "add", "ada", "--role", "admin");
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(r.out()).contains("Console user 'ada' (admin) saved.");
+        assertThat(cli.ok("user", "list").out()).contains("ada").contains("admin");
+        String hash = storedHash("ada");
+        assertThat(hash).startsWith("$2").doesNotContain("correct-horse");
+
+        // the same name again sets role and password
+        assertThat(cli.runWithInput("battery-staple\n", "user", "add", "ada", "--role", "viewer").code()).isZero();
+        assertThat(cli.ok("user", "list").out()).contains("viewer");
+        assertThat(storedHash("ada")).isNotEqualTo(hash);
+    }
+
+    @Test
+    void badInputIsRefusedWithExitCode2NamingTheFieldAndStoresNothing() {
+        CliHarness.Result noPassword = cli.runWithInput("", "user", "add", "ada", "--role", "admin");
+        assertThat(noPassword.code()).isEqualTo(2);
+        assertThat(noPassword.err()).contains("password:");
+        CliHarness.Result shortPassword = cli.runWithInput("short\n", "user", "add", "ada", "--role", "admin");
+        assertThat(shortPassword.code()).isEqualTo(2);
+        assertThat(shortPassword.err()).contains("password: must have at least 8 characters");
+        CliHarness.Result badRole = cli.runWithInput("correct-horse\n", "user", "add", "ada", "--role", "boss");
+        assertThat(badRole.code()).isEqualTo(2);
+        assertThat(badRole.err()).contains("role: 'boss' is not a role");
+        CliHarness.Result badName = cli.runWithInput("correct-horse\n", "user", "add", "<b>", "--role", "admin");
+        assertThat(badName.code()).isEqualTo(2);
+        assertThat(badName.err()).contains("name:");
+        assertThat(cli.ok("user", "list").out()).contains("No console users");
+    }
+
+    @Test
+    void serveWithoutUsersRefusesToBindBeyondLoopback() {
+        CliHarness.Result r = cli.run("serve", "--bind", "0.0.0.0", "--port", "0");
+        assertThat(r.code()).as(r.toString()).isEqualTo(2);
+        assertThat(r.err()).contains("no console user is defined").contains("task-sync user add NAME --role admin");
+        CliHarness.Result port = cli.run("serve", "--port", "70000");
+        assertThat(port.code()).isEqualTo(2);
+        assertThat(port.err()).contains("--port");
+    }
+
+    private String storedHash(String name) {
+        try (Connection c = cli.api.dataSource().getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT password_hash FROM \"" + cli.schema + "\".console_users WHERE name = '" + name + "'")) {
+            assertThat(rs.next()).isTrue();
+            return rs.getString(1);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+}

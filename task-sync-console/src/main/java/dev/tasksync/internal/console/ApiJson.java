@@ -1,0 +1,161 @@
+package dev.tasksync.internal.console;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tasksync.Dependency;
+import dev.tasksync.Plan;
+import dev.tasksync.Step;
+import dev.tasksync.StepRun;
+import dev.tasksync.StepStatus;
+import dev.tasksync.Task;
+import dev.tasksync.TaskSummary;
+
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Map;
+
+/** The API's JSON: the shapes of the CLI's {@code --json} (column names in snake_case, ISO-8601 times, ms). */
+final class ApiJson {
+    static final ObjectMapper MAPPER = new ObjectMapper();
+    static final ObjectMapper PRETTY = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private ApiJson() {
+    }
+
+    static String write(JsonNode n) {
+        try {
+            return MAPPER.writeValueAsString(n);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String pretty(JsonNode n) {
+        if (n == null) {
+            return null;
+        }
+        try {
+            return PRETTY.writeValueAsString(n);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static ObjectNode task(Task t) {
+        ObjectNode n = MAPPER.createObjectNode();
+        n.put("id", t.id());
+        n.put("name", t.name());
+        n.put("status", t.status());
+        n.put("local_path", t.localPath());
+        n.put("created_at", time(t.createdAt()));
+        n.put("updated_at", time(t.updatedAt()));
+        return n;
+    }
+
+    static ObjectNode summary(TaskSummary s) {
+        ObjectNode n = task(s.task());
+        ObjectNode counts = n.putObject("step_counts");
+        for (StepStatus st : StepStatus.values()) {
+            if (s.count(st) > 0) {
+                counts.put(st.dbValue(), s.count(st));
+            }
+        }
+        n.put("steps", s.steps());
+        n.put("last_run_at", time(s.lastRunAt()));
+        n.put("duration_ms", s.duration().toMillis());
+        return n;
+    }
+
+    static ObjectNode step(Step s) {
+        ObjectNode n = MAPPER.createObjectNode();
+        n.put("id", s.id());
+        n.put("task_id", s.taskId());
+        n.put("title", s.title());
+        n.put("type", s.type());
+        n.put("status", s.status().dbValue());
+        n.set("settings", s.settings());
+        n.set("results", s.results());
+        ArrayNode deps = n.putArray("depends_on");
+        s.dependsOn().forEach(deps::add);
+        n.put("attempt", s.attempt());
+        n.put("started_at", time(s.startedAt()));
+        n.put("finished_at", time(s.finishedAt()));
+        n.put("duration_ms", s.duration().toMillis());
+        n.put("created_at", time(s.createdAt()));
+        n.put("updated_at", time(s.updatedAt()));
+        return n;
+    }
+
+    static ObjectNode taskWithSteps(Task t, List<Step> steps) {
+        ObjectNode n = task(t);
+        ArrayNode a = n.putArray("steps");
+        steps.forEach(s -> a.add(step(s)));
+        return n;
+    }
+
+    static ObjectNode plan(Plan p) {
+        ObjectNode n = MAPPER.createObjectNode();
+        n.put("task_id", p.taskId());
+        n.put("task_name", p.taskName());
+        ArrayNode a = n.putArray("steps");
+        for (Plan.PlannedStep s : p.steps()) {
+            ObjectNode sn = a.addObject();
+            sn.put("id", s.stepId());
+            sn.put("title", s.title());
+            sn.put("will_run", s.willRun());
+            sn.put("reason", s.reason());
+        }
+        return n;
+    }
+
+    static ArrayNode dependencies(List<Dependency> deps) {
+        ArrayNode a = MAPPER.createArrayNode();
+        for (Dependency d : deps) {
+            ObjectNode n = a.addObject();
+            n.put("step_id", d.stepId());
+            n.put("depends_on_id", d.dependsOnId());
+            n.put("implicit", d.implicit());
+            ArrayNode r = n.putArray("resources");
+            d.resources().forEach(r::add);
+        }
+        return a;
+    }
+
+    static ArrayNode history(List<StepRun> runs) {
+        ArrayNode a = MAPPER.createArrayNode();
+        for (StepRun r : runs) {
+            ObjectNode n = a.addObject();
+            n.put("id", r.id());
+            n.put("step_id", r.stepId());
+            n.put("attempt", r.attempt());
+            n.put("worker_id", r.workerId());
+            n.put("started_at", time(r.startedAt()));
+            n.put("finished_at", time(r.finishedAt()));
+            n.put("outcome", r.outcome());
+            n.put("error", r.error());
+            n.put("log_tail", r.logTail());
+        }
+        return a;
+    }
+
+    /** A live page's update: the task's status and the steps whose status changed since the last one. */
+    static ObjectNode statuses(String taskStatus, Map<Integer, StepStatus> changed) {
+        ObjectNode n = MAPPER.createObjectNode();
+        n.put("task_status", taskStatus);
+        ObjectNode s = n.putObject("steps");
+        changed.forEach((id, st) -> s.put(Integer.toString(id), st.dbValue()));
+        return n;
+    }
+
+    static ObjectNode error(String message) {
+        return MAPPER.createObjectNode().put("error", message);
+    }
+
+    static String time(OffsetDateTime t) {
+        return t == null ? null : t.toString();
+    }
+}

@@ -1,0 +1,37 @@
+package dev.tasksync.internal.console;
+
+import dev.tasksync.Plan;
+import dev.tasksync.Step;
+import dev.tasksync.StepRun;
+import dev.tasksync.Task;
+
+import java.util.List;
+
+/** The models the jte templates render (every string in them is escaped by jte when written). */
+public final class Pages {
+    private Pages() {
+    }
+
+    public record TaskRow(int id, String name, String status, String counts, String lastRun, String duration) {
+    }
+
+    public record TasksPage(Viewer viewer, List<TaskRow> rows, String search, String status, Integer nextBefore,
+                            List<String> statuses) {
+        public String nextHref() {
+            return "/?before=" + nextBefore + "&q=" + Http.encode(search) + "&status=" + Http.encode(status);
+        }
+    }
+
+    public record StepRow(int id, String title, String type, String status, int attempt, String finishedAt, String duration) {
+    }
+
+    public record TaskPage(Viewer viewer, Task task, List<StepRow> steps, Plan plan, String planError, DagView dag) {
+    }
+
+    public record StepPage(Viewer viewer, Task task, Step step, String settings, String results, List<StepRun> history,
+                           String logTail) {
+    }
+
+    public record LoginPage(String error, String csrf, String user) {
+    }
+}

@@ -1,0 +1,268 @@
+package dev.tasksync.console;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tasksync.StepSettings;
+import dev.tasksync.Task;
+import dev.tasksync.TaskDefinition;
+import dev.tasksync.TaskSync;
+import dev.tasksync.TaskSyncException;
+import dev.tasksync.testing.TestDatabase;
+import dev.tasksync.testing.TestSteps;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The console over HTTP (no browser): login, roles, CSRF, rate limit, audit, the JSON API, escaping. */
+class ConsoleApiIT {
+    static final String XSS = "<script>alert('x')</script>";
+    TaskSync ts;
+    RunningConsole console;
+
+    @BeforeEach
+    void open() {
+        ts = TestDatabase.builder().stepType(new TestSteps.SleepType(), new TestSteps.GateType()).build();
+    }
+
+    @AfterEach
+    void close() {
+        if (console != null) {
+            console.close();
+        }
+        ts.close();
+    }
+
+    private void withUsers() {
+        ConsoleUsers users = ConsoleUsers.of(ts);
+        users.add("olga", Role.OPERATOR, "operator-pass".toCharArray());
+        users.add("vic", Role.VIEWER, "viewer-pass".toCharArray());
+        console = Console.start(ts, ConsoleOptions.defaults().withPort(0));
+    }
+
+    private Task task(String name, int steps) {
+        TaskDefinition.Builder b = TaskDefinition.named(name);
+        for (int i = 0; i < steps; i++) {
+            b.step("s" + i, new TestSteps.Sleep(1));
+        }
+        return ts.save(b.build());
+    }
+
+    @Test
+    void withoutUsersOnlyLoopbackIsServedAndNoLoginIsAsked() {
+        assertThatThrownBy(() -> Console.start(ts, ConsoleOptions.defaults().withBind("0.0.0.0").withPort(0)))
+                .isInstanceOf(TaskSyncException.class)
+                .hasMessageContaining("no console user is defined")
+                .hasMessageContaining("task-sync user add");
+        console = Console.start(ts, ConsoleOptions.defaults().withPort(0));
+        assertThat(console.loginRequired()).isFalse();
+        HttpSession s = new HttpSession(console);
+        assertThat(s.get("/").statusCode()).isEqualTo(200);
+        assertThat(HttpSession.json(s.get("/api/session")).get("login_required").asBoolean()).isFalse();
+    }
+
+    @Test
+    void pagesNeedALoginAndTheCookieIsHttpOnlyAndSameSiteStrict() {
+        withUsers();
+        HttpSession s = new HttpSession(console);
+        HttpResponse<String> page = s.get("/");
+        assertThat(page.statusCode()).isEqualTo(302);
+        assertThat(page.headers().firstValue("Location")).hasValue("/login?next=%2F");
+        assertThat(s.get("/api/tasks").statusCode()).isEqualTo(401);
+
+        assertThat(s.login("olga", "wrong-pass").statusCode()).isEqualTo(401);
+        HttpResponse<String> ok = s.login("olga", "operator-pass");
+        assertThat(ok.statusCode()).isEqualTo(303);
+        String cookie = ok.headers().firstValue("Set-Cookie").orElseThrow();
+        assertThat(cookie).contains("HttpOnly").contains("SameSite=Strict").doesNotContain("Secure");
+        assertThat(s.get("/").statusCode()).isEqualTo(200);
+        assertThat(s.get("/").headers().firstValue("Content-Security-Policy").orElseThrow())
+                .contains("script-src 'self'").doesNotContain("unsafe-inline");
+    }
+
+    @Test
+    void loginAttemptsAreRateLimitedEvenWithTheRightPassword() {
+        withUsers();
+        HttpSession s = new HttpSession(console);
+        for (int i = 0; i < 5; i++) {
+            assertThat(s.login("olga", "guess-" + i).statusCode()).isEqualTo(401);
+        }
+        assertThat(s.login("olga", "operator-pass").statusCode()).isEqualTo(429);
+        assertThat(s.cookie).isNull();
+    }
+
+    @Test
+    void viewersGet403OnChangesAndSeeNoButtons() {
+        withUsers();
+        Task t = task("build", 2);
+        HttpSession viewer = new HttpSession(console);
+        viewer.login("vic", "viewer-pass");
+        assertThat(viewer.get("/tasks/" + t.id()).body()).contains("build").doesNotContain("run-button");
+        HttpResponse<String> r = viewer.post("/api/tasks/" + t.id() + "/submit", Map.of(), Map.of("X-CSRF-Token", viewer.csrf()));
+        assertThat(r.statusCode()).isEqualTo(403);
+        assertThat(HttpSession.json(r).get("error").asText()).contains("viewer");
+        assertThat(ts.plan(t.id()).toRun()).hasSize(2); // nothing was submitted
+        assertThat(audit()).isEmpty();
+    }
+
+    @Test
+    void aPostWithoutTheCsrfTokenIsRefusedAndOneWithItIsAudited() {
+        withUsers();
+        Task t = task("build", 1);
+        HttpSession op = new HttpSession(console);
+        op.login("olga", "operator-pass");
+        assertThat(op.get("/tasks/" + t.id()).body()).contains("run-button");
+        assertThat(op.post("/api/tasks/" + t.id() + "/cancel", Map.of(), Map.of()).statusCode()).isEqualTo(403);
+        assertThat(op.post("/tasks/" + t.id() + "/cancel", Map.of("_csrf", "forged"), Map.of()).statusCode()).isEqualTo(403);
+        assertThat(op.post("/tasks/" + t.id() + "/cancel", Map.of("_csrf", op.csrf()),
+                Map.of("Origin", "http://evil.example")).statusCode()).isEqualTo(403);
+        assertThat(audit()).isEmpty();
+
+        HttpResponse<String> r = op.post("/api/tasks/" + t.id() + "/run", Map.of(), Map.of("X-CSRF-Token", op.csrf()));
+        assertThat(r.statusCode()).isEqualTo(202);
+        Awaits.until(() -> ts.task(t.id()).is(dev.tasksync.TaskStatus.COMPLETED));
+        assertThat(audit()).containsExactly("olga run task task " + t.id() + " 'build'");
+    }
+
+    @Test
+    void theTaskListPagesByKeysetWithStepCountsFilterAndSearch() {
+        withUsers();
+        List<Integer> ids = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            ids.add(task((i % 2 == 0 ? "even-" : "odd-") + i, i % 3 + 1).id());
+        }
+        ts.run(ids.get(6));
+        HttpSession s = new HttpSession(console);
+        s.login("vic", "viewer-pass");
+        JsonNode first = HttpSession.json(s.get("/api/tasks?limit=3"));
+        assertThat(first.get("tasks")).extracting(n -> n.get("id").asInt()).containsExactly(ids.get(6), ids.get(5), ids.get(4));
+        assertThat(first.get("tasks").get(0).get("step_counts").get("completed").asInt()).isEqualTo(1);
+        assertThat(first.get("tasks").get(1).get("step_counts").get("new").asInt()).isEqualTo(3);
+        JsonNode second = HttpSession.json(s.get("/api/tasks?limit=3&before=" + first.get("next_before").asInt()));
+        assertThat(second.get("tasks")).extracting(n -> n.get("id").asInt()).containsExactly(ids.get(3), ids.get(2), ids.get(1));
+        JsonNode odd = HttpSession.json(s.get("/api/tasks?q=ODD"));
+        assertThat(odd.get("tasks")).extracting(n -> n.get("name").asText()).containsExactly("odd-5", "odd-3", "odd-1");
+        assertThat(odd.get("next_before").isNull()).isTrue();
+        JsonNode done = HttpSession.json(s.get("/api/tasks?status=completed"));
+        assertThat(done.get("tasks")).extracting(n -> n.get("id").asInt()).containsExactly(ids.get(6));
+        HttpResponse<String> bad = s.get("/api/tasks?status=done");
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(HttpSession.json(bad).get("error").asText()).startsWith("status:");
+    }
+
+    @Test
+    void theApiGivesTheCliShapesAndTheOpenApiDocument() {
+        withUsers();
+        Task t = ts.save(TaskDefinition.named("shapes")
+                .step("a", new TestSteps.Sleep(1))
+                .step("b", new TestSteps.Sleep(1)).dependsOn("a")
+                .build());
+        HttpSession s = new HttpSession(console);
+        s.login("vic", "viewer-pass");
+        JsonNode task = HttpSession.json(s.get("/api/tasks/" + t.id()));
+        assertThat(task.get("name").asText()).isEqualTo("shapes");
+        JsonNode b = task.get("steps").get(1);
+        assertThat(b.get("settings").get("sleep").get("millis").asInt()).isEqualTo(1);
+        assertThat(b.get("depends_on").get(0).asInt()).isEqualTo(task.get("steps").get(0).get("id").asInt());
+        JsonNode plan = HttpSession.json(s.get("/api/tasks/" + t.id() + "/plan"));
+        assertThat(plan.get("steps").get(0).get("reason").asText()).isEqualTo("never ran");
+        JsonNode deps = HttpSession.json(s.get("/api/tasks/" + t.id() + "/dependencies"));
+        assertThat(deps).hasSize(1);
+        assertThat(s.get("/api/tasks/999999").statusCode()).isEqualTo(404);
+        assertThat(s.get("/api/steps/abc").statusCode()).isEqualTo(400);
+        assertThat(s.get("/api/openapi.yaml").body()).startsWith("openapi: 3.0.3").contains("/api/tasks/{id}/plan:");
+    }
+
+    @Test
+    void untrustedTextIsEscapedInEveryPage() {
+        withUsers();
+        Task t = ts.save(TaskDefinition.named(XSS)
+                .step(XSS, StepSettings.of("gate", Map.of("note", XSS)))
+                .build());
+        HttpSession s = new HttpSession(console);
+        s.login("vic", "viewer-pass");
+        int stepId = ts.steps(t.id()).get(0).id();
+        for (String page : List.of("/", "/tasks/" + t.id(), "/steps/" + stepId)) {
+            String html = s.get(page).body();
+            assertThat(html).as(page).doesNotContain("<script>alert").contains("&lt;script&gt;alert(");
+        }
+    }
+
+    @Test
+    void aHundredThousandTasksPageByKeyset() throws Exception {
+        withUsers();
+        try (Connection c = ts.dataSource().getConnection(); Statement st = c.createStatement()) {
+            st.execute("INSERT INTO \"" + ts.schema() + "\".tasks (name) SELECT 'bulk-' || g FROM generate_series(1, 100000) g");
+        }
+        HttpSession s = new HttpSession(console);
+        s.login("vic", "viewer-pass");
+        JsonNode first = HttpSession.json(s.get("/api/tasks?limit=1000"));
+        assertThat(first.get("tasks")).hasSize(1000);
+        assertThat(first.get("tasks").get(0).get("name").asText()).isEqualTo("bulk-100000");
+        JsonNode deep = HttpSession.json(s.get("/api/tasks?limit=2&before=" + (first.get("next_before").asInt() - 98_000)));
+        assertThat(deep.get("tasks")).extracting(n -> n.get("name").asText()).containsExactly("bulk-1000", "bulk-999");
+        JsonNode found = HttpSession.json(s.get("/api/tasks?q=BULK-99999"));
+        assertThat(found.get("tasks")).extracting(n -> n.get("name").asText()).containsExactly("bulk-99999");
+        assertThat(s.get("/?before=500").body()).contains("bulk-499").contains("next-page");
+    }
+
+    @Test
+    void liveEventsAreCoalescedAndEndWithEveryStepCompleted() throws Exception {
+        withUsers();
+        TaskDefinition.Builder b = TaskDefinition.named("wide");
+        for (int i = 0; i < 300; i++) {
+            b.step("s" + i, new TestSteps.Sleep(0));
+        }
+        Task t = ts.save(b.build());
+        HttpSession s = new HttpSession(console);
+        s.login("vic", "viewer-pass");
+        java.util.concurrent.BlockingQueue<String> events = new java.util.concurrent.LinkedBlockingQueue<>();
+        java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+        var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(console.url() + "tasks/" + t.id() + "/events"))
+                .header("Cookie", s.cookie).header("Accept", "text/event-stream").build();
+        var stream = client.sendAsync(request, HttpResponse.BodyHandlers.ofLines())
+                .thenAccept(r -> r.body().filter(l -> l.startsWith("data:")).forEach(l -> events.add(l.substring(5).trim())));
+        JsonNode snapshot = new com.fasterxml.jackson.databind.ObjectMapper().readTree(events.poll(60, java.util.concurrent.TimeUnit.SECONDS));
+        assertThat(snapshot.get("steps")).hasSize(300); // the first event: every step's status
+
+        long started = System.nanoTime();
+        ts.run(t.id()); // 600 status changes (new → active → completed)
+        java.util.Map<String, String> seen = new java.util.HashMap<>();
+        snapshot.get("steps").fields().forEachRemaining(e -> seen.put(e.getKey(), e.getValue().asText()));
+        int updates = 0;
+        while (!seen.values().stream().allMatch("completed"::equals)) {
+            String data = events.poll(60, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(data).as("an event before the deadline").isNotNull();
+            updates++;
+            new com.fasterxml.jackson.databind.ObjectMapper().readTree(data).get("steps").fields()
+                    .forEachRemaining(e -> seen.put(e.getKey(), e.getValue().asText()));
+        }
+        long periods = (System.nanoTime() - started) / 1_000_000 / 250 + 2;
+        // at most one event per coalescing period (250 ms), however many steps changed in it
+        assertThat(updates).isPositive().isLessThanOrEqualTo((int) periods).isLessThan(600);
+        stream.cancel(true);
+    }
+
+    private List<String> audit() {
+        List<String> rows = new ArrayList<>();
+        try (Connection c = ts.dataSource().getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT user_name, action, target FROM \"" + ts.schema()
+                     + "\".console_audit WHERE action NOT LIKE 'login%' ORDER BY id")) {
+            while (rs.next()) {
+                rows.add(rs.getString(1) + " " + rs.getString(2) + " " + rs.getString(3));
+            }
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+        return rows;
+    }
+}
