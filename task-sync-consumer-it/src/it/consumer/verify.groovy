@@ -18,8 +18,9 @@ assert !log.contains('SLF4J(W)') && !log.contains('SLF4J: ') :
         def jar = new File(rootDirectory, "${artifact}/target/${artifact}-${projectVersion}-${classifier}.jar")
         assert jar.isFile() && jar.length() > 0 : "not attached: ${jar}"
         def entries = new java.util.zip.ZipFile(jar).withCloseable { zip -> zip.entries().collect { it.name } }
-        assert entries.any { it.startsWith('dev/tasksync/') } : "${jar} holds no dev/tasksync/ files"
-        assert !entries.any { it.startsWith('dev/tasksync/internal/') && classifier == 'javadoc' } :
+        // a module's javadoc is under its module's name (dev.tasksync/dev/tasksync/...)
+        assert entries.any { it.startsWith('dev/tasksync/') || it ==~ /[\w.]+\/dev\/tasksync\/.*/ } : "${jar} holds no dev/tasksync/ files"
+        assert !entries.any { it.contains('dev/tasksync/internal/') && classifier == 'javadoc' } :
                 "${jar} documents internals"
     }
 }
