@@ -1,5 +1,7 @@
 package dev.tasksync;
 
+import java.time.OffsetDateTime;
+
 /** Hears about a run as it happens, e.g. to draw progress. Called from worker threads. */
 public interface RunListener {
     RunListener NONE = new RunListener() { };
@@ -36,6 +38,6 @@ public interface RunListener {
      * until its lease expires at {@code until} and the step is taken over. Called once per step and attempt.
      * (A step whose owner's process is gone is taken over at once, without this.)
      */
-    default void waitingForLease(int stepId, String title, String owner, java.time.OffsetDateTime until) {
+    default void waitingForLease(int stepId, String title, String owner, OffsetDateTime until) {
     }
 }

@@ -6,6 +6,7 @@ import dev.tasksync.spi.JsonSettings;
 
 import java.time.OffsetDateTime;
 import java.util.List;
+import java.time.Duration;
 
 /**
  * A stored step: one row of the {@code steps} table.
@@ -28,10 +29,10 @@ public record Step(int id, int taskId, String title, StepStatus status, String t
     }
 
     /** How long the last execution took; zero when it has not finished. */
-    public java.time.Duration duration() {
+    public Duration duration() {
         return startedAt == null || finishedAt == null || finishedAt.isBefore(startedAt)
-                ? java.time.Duration.ZERO
-                : java.time.Duration.between(startedAt, finishedAt);
+                ? Duration.ZERO
+                : Duration.between(startedAt, finishedAt);
     }
 
     /**
@@ -46,7 +47,7 @@ public record Step(int id, int taskId, String title, StepStatus status, String t
      * How long the engine waits before starting the step again after its last attempt ({@link #attempt()})
      * failed: {@code retry_backoff_seconds} (default 1), doubled after each attempt.
      */
-    public java.time.Duration retryBackoff() {
+    public Duration retryBackoff() {
         return executionPolicy().backoffAfter(attempt);
     }
 

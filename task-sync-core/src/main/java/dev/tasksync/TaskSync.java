@@ -41,6 +41,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
+import dev.tasksync.internal.types.SettingsJson;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The one entry point: stores tasks and steps in PostgreSQL and runs them in dependency order.
@@ -67,7 +69,7 @@ public final class TaskSync implements AutoCloseable {
 
     private final DataSource dataSource;
     private final List<AutoCloseable> owned;
-    private final List<AutoCloseable> workers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<AutoCloseable> workers = new CopyOnWriteArrayList<>();
     private final String schema;
     private final DSLContext dsl;
     private final StepTypeRegistry registry;
@@ -399,7 +401,7 @@ public final class TaskSync implements AutoCloseable {
     }
 
     public Optional<Task> findTask(String name) {
-        if (name == null || name.length() > Fields.MAX_NAME_LENGTH || dev.tasksync.internal.types.SettingsJson.textProblem(name) != null) {
+        if (name == null || name.length() > Fields.MAX_NAME_LENGTH || SettingsJson.textProblem(name) != null) {
             return Optional.empty(); // no task can have this name (and PostgreSQL could not even compare it)
         }
         return Store.taskByName(dsl, name);

@@ -1,8 +1,11 @@
 package dev.tasksync;
 
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.methods;
@@ -18,15 +21,15 @@ class ArchitectureTest {
     void publicApiDoesNotExposeJooqJgraphtOrInternals() {
         methods().that().arePublic()
                 .and().areDeclaredInClassesThat().resideInAnyPackage("dev.tasksync", "dev.tasksync.spi", "dev.tasksync.steps")
-                .should().haveRawReturnType(com.tngtech.archunit.base.DescribedPredicate.describe("an API type",
-                        (com.tngtech.archunit.core.domain.JavaClass c) -> !c.getPackageName().startsWith("org.jooq")
+                .should().haveRawReturnType(DescribedPredicate.describe("an API type",
+                        (JavaClass c) -> !c.getPackageName().startsWith("org.jooq")
                                 && !c.getPackageName().startsWith("org.jgrapht")
                                 && !c.getPackageName().startsWith("dev.tasksync.internal")))
                 .check(CLASSES);
         methods().that().arePublic()
                 .and().areDeclaredInClassesThat().resideInAnyPackage("dev.tasksync", "dev.tasksync.spi", "dev.tasksync.steps")
-                .should().haveRawParameterTypes(com.tngtech.archunit.base.DescribedPredicate.describe("API types only",
-                        (java.util.List<com.tngtech.archunit.core.domain.JavaClass> params) -> params.stream().noneMatch(c ->
+                .should().haveRawParameterTypes(DescribedPredicate.describe("API types only",
+                        (List<JavaClass> params) -> params.stream().noneMatch(c ->
                                 c.getPackageName().startsWith("org.jooq") || c.getPackageName().startsWith("org.jgrapht")
                                         || c.getPackageName().startsWith("dev.tasksync.internal"))))
                 .check(CLASSES);

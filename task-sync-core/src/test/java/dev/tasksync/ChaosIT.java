@@ -17,6 +17,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.io.File;
+import java.nio.file.Files;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -79,8 +81,8 @@ class ChaosIT {
                 System.out.println("statuses: " + Rows.query(ts, "SELECT status, count(*) FROM ${schema}.steps GROUP BY status"));
                 System.out.println("active: " + Rows.query(ts, "SELECT id, attempt, lease_owner, lease_expires_at, now() FROM ${schema}.steps WHERE status = 'active'"));
                 System.out.println("failed: " + Rows.query(ts, "SELECT id, results::text FROM ${schema}.steps WHERE status = 'failed'"));
-                for (java.io.File f : dir.toFile().listFiles((d, n) -> n.endsWith(".log"))) {
-                    List<String> lines = java.nio.file.Files.readAllLines(f.toPath());
+                for (File f : dir.toFile().listFiles((d, n) -> n.endsWith(".log"))) {
+                    List<String> lines = Files.readAllLines(f.toPath());
                     System.out.println("== " + f.getName() + "\n" + String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size())));
                 }
             }

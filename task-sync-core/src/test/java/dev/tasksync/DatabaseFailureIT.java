@@ -8,6 +8,8 @@ import org.postgresql.ds.PGSimpleDataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
@@ -63,8 +65,8 @@ class DatabaseFailureIT {
         }
     }
 
-    private static java.util.List<Throwable> causes(Throwable t) {
-        java.util.List<Throwable> all = new java.util.ArrayList<>();
+    private static List<Throwable> causes(Throwable t) {
+        List<Throwable> all = new ArrayList<>();
         for (Throwable c = t; c != null; c = c.getCause()) {
             all.add(c);
         }

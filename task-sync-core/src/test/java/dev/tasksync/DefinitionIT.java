@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -68,7 +69,7 @@ class DefinitionIT {
         assertThat(ts.run(task).steps()).allMatch(StepResult::executed);
         assertThat(ts.run(task).steps()).noneMatch(StepResult::executed);
 
-        List<String> finished = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<String> finished = new CopyOnWriteArrayList<>();
         RunResult forced = ts.run(task, RunOptions.defaults().withForce(true).withConcurrency(1)
                 .withListener(new RunListener() {
                     @Override

@@ -17,6 +17,22 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.tasksync.spi.JsonSettings;
+import dev.tasksync.spi.StepContext;
+import dev.tasksync.spi.StepOutcome;
+import dev.tasksync.spi.StepType;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Assertions;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -38,14 +54,14 @@ class EngineIT {
     }
 
     /** Opens {@link #ts} again, on a fresh schema, with these step types beside sleep and fail. */
-    private void reopen(WorkerOptions options, dev.tasksync.spi.StepType<?>... more) {
+    private void reopen(WorkerOptions options, StepType<?>... more) {
         ts.close();
         var builder = TestDatabase.builder().stepType(sleep, new TestSteps.FailType()).stepType(more);
         ts = (options == null ? builder : builder.workerOptions(options)).build();
     }
 
-    private static void await(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
-        WorkerIT.await(what, java.time.Duration.ofSeconds(60), condition);
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        WorkerIT.await(what, Duration.ofSeconds(60), condition);
     }
 
     private List<StepStatus> statuses(Task task) {
@@ -179,7 +195,7 @@ class EngineIT {
                 .step("second", new Sleep(1))
                 .step("third", new Sleep(1))
                 .build());
-        var run = java.util.concurrent.CompletableFuture.supplyAsync(() -> ts.run(task.id(), RunOptions.defaults().withConcurrency(1)));
+        var run = CompletableFuture.supplyAsync(() -> ts.run(task.id(), RunOptions.defaults().withConcurrency(1)));
         try {
             // One executes; one more is claimed ahead of the slot and waits for it; the third is not claimed yet.
             await("first runs, second is claimed ahead", () -> gate.started.get() == 1
@@ -191,7 +207,7 @@ class EngineIT {
         } finally {
             gate.open.countDown();
         }
-        RunResult r = run.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        RunResult r = run.get(60, TimeUnit.SECONDS);
         assertThat(r.succeeded()).isTrue();
         assertThat(sleep.maxRunning.get()).isEqualTo(1);
         // first and second were claimed by one statement (one started_at); second's start moved to when it
@@ -227,7 +243,7 @@ class EngineIT {
     @Test
     void aStepCancelledWhileClaimedAheadNeverStarts() throws Exception {
         TestSteps.GateType gate = new TestSteps.GateType();
-        reopen(WorkerOptions.defaults().withLease(java.time.Duration.ofSeconds(5), java.time.Duration.ofMillis(100)), gate);
+        reopen(WorkerOptions.defaults().withLease(Duration.ofSeconds(5), Duration.ofMillis(100)), gate);
         Task task = ts.save(TaskDefinition.named("cancel-ahead")
                 .step("first", TestSteps.gate())
                 .step("second", new Sleep(1))
@@ -267,7 +283,7 @@ class EngineIT {
                 def.step("leaf" + i, new Sleep(5)).dependsOn("root");
             }
             Task task = manual.save(def.build());
-            RunResult r = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(60),
+            RunResult r = Assertions.assertTimeoutPreemptively(Duration.ofSeconds(60),
                     () -> manual.run(task.id(), RunOptions.defaults().withConcurrency(2)));
             assertThat(r.succeeded()).isTrue();
             assertThat(manual.task(task.id()).status()).isEqualTo("completed");
@@ -280,7 +296,7 @@ class EngineIT {
     @Test
     void aOneStepRunIsThreeRoundTripsAndReportsWhatItStored() {
         // load; submit + first claim; record + settle-and-read: each pair goes in one execute call.
-        var executions = new java.util.concurrent.atomic.AtomicInteger();
+        var executions = new AtomicInteger();
         try (var pool = pool(true);
              TaskSync counted = TaskSync.builder()
                      .dataSource(Intercepted.dataSource(pool, null, (method, args) -> {
@@ -306,14 +322,14 @@ class EngineIT {
     }
 
     /** A small pool of its own on the test database. */
-    private static com.zaxxer.hikari.HikariDataSource pool(boolean autoCommit) {
-        var config = new com.zaxxer.hikari.HikariConfig();
+    private static HikariDataSource pool(boolean autoCommit) {
+        var config = new HikariConfig();
         config.setJdbcUrl(TestDatabase.jdbcUrl());
         config.setUsername(TestDatabase.user());
         config.setPassword(TestDatabase.password());
         config.setAutoCommit(autoCommit);
         config.setMaximumPoolSize(4);
-        return new com.zaxxer.hikari.HikariDataSource(config);
+        return new HikariDataSource(config);
     }
 
     @Test
@@ -324,9 +340,9 @@ class EngineIT {
                 .step("root", new Sleep(1))
                 .step("leaf", new Sleep(1)).dependsOn("root")
                 .build());
-        var planned = new java.util.concurrent.CountDownLatch(1);
-        var go = new java.util.concurrent.CountDownLatch(1);
-        var held = new java.util.concurrent.atomic.AtomicBoolean();
+        var planned = new CountDownLatch(1);
+        var go = new CountDownLatch(1);
+        var held = new AtomicBoolean();
         try (TaskSync b = TaskSync.builder().schema(ts.schema()).migrate(false).stepType(sleep)
                 .dataSource(Intercepted.dataSource(TestDatabase.dataSource(), () -> (method, args) -> {
                     if (method.equals("prepareStatement") && String.valueOf(args[0]).contains("fingerprint = v.fingerprint")
@@ -335,13 +351,13 @@ class EngineIT {
                         go.await();
                     }
                 }, null)).build()) {
-            var runB = java.util.concurrent.CompletableFuture.supplyAsync(() -> b.run(task.id()));
-            assertThat(planned.await(30, java.util.concurrent.TimeUnit.SECONDS)).as("B planned").isTrue();
+            var runB = CompletableFuture.supplyAsync(() -> b.run(task.id()));
+            assertThat(planned.await(30, TimeUnit.SECONDS)).as("B planned").isTrue();
             RunResult a = ts.run(task.id());
             assertThat(a.succeeded()).isTrue();
             assertThat(a.steps()).allMatch(StepResult::executed);
             go.countDown();
-            RunResult r = runB.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            RunResult r = runB.get(60, TimeUnit.SECONDS);
             assertThat(r.taskStatus()).isEqualTo("completed");
             assertThat(r.steps()).noneMatch(StepResult::executed);
         } finally {
@@ -356,8 +372,8 @@ class EngineIT {
         int tasks = 20;
         for (int i = 0; i < tasks; i++) {
             Task task = ts.save(TaskDefinition.named("race-" + i).step("only", new Sleep(0)).build());
-            var start = new java.util.concurrent.CyclicBarrier(2);
-            java.util.function.Supplier<RunResult> run = () -> {
+            var start = new CyclicBarrier(2);
+            Supplier<RunResult> run = () -> {
                 try {
                     start.await();
                 } catch (Exception e) {
@@ -365,35 +381,35 @@ class EngineIT {
                 }
                 return ts.run(task.id());
             };
-            var one = java.util.concurrent.CompletableFuture.supplyAsync(run);
-            var two = java.util.concurrent.CompletableFuture.supplyAsync(run);
-            assertThat(one.get(60, java.util.concurrent.TimeUnit.SECONDS).succeeded()).isTrue();
-            assertThat(two.get(60, java.util.concurrent.TimeUnit.SECONDS).succeeded()).isTrue();
+            var one = CompletableFuture.supplyAsync(run);
+            var two = CompletableFuture.supplyAsync(run);
+            assertThat(one.get(60, TimeUnit.SECONDS).succeeded()).isTrue();
+            assertThat(two.get(60, TimeUnit.SECONDS).succeeded()).isTrue();
         }
         assertThat(sleep.started.get()).as("executions of %d one-step tasks", tasks).isEqualTo(tasks);
     }
 
     /** {@code {"throw": {"what": "oom" | "stack" | "error"}}}: throws an Error while executing. */
-    static final class ThrowType implements dev.tasksync.spi.StepType<String> {
+    static final class ThrowType implements StepType<String> {
         @Override
         public String key() {
             return "throw";
         }
 
         @Override
-        public String parse(dev.tasksync.spi.JsonSettings value) {
+        public String parse(JsonSettings value) {
             return value.requireObject().string("what");
         }
 
         @Override
-        public dev.tasksync.spi.StepOutcome execute(dev.tasksync.spi.StepContext<String> context) {
+        public StepOutcome execute(StepContext<String> context) {
             switch (context.settings()) {
                 case "oom" -> {
                     long[] huge = new long[Integer.MAX_VALUE]; // a real OutOfMemoryError: larger than any heap allows
-                    return dev.tasksync.spi.StepOutcome.success(dev.tasksync.spi.StepOutcome.newResults().put("n", huge.length));
+                    return StepOutcome.success(StepOutcome.newResults().put("n", huge.length));
                 }
                 case "stack" -> {
-                    return dev.tasksync.spi.StepOutcome.success(dev.tasksync.spi.StepOutcome.newResults().put("depth", recurse(0)));
+                    return StepOutcome.success(StepOutcome.newResults().put("depth", recurse(0)));
                 }
                 default -> throw new AssertionError("thrown on purpose");
             }
@@ -405,22 +421,22 @@ class EngineIT {
     }
 
     /** {@code {"shout": {"chars": N}}}: logs one line of N characters, then a short one. */
-    static final class ShoutType implements dev.tasksync.spi.StepType<Integer> {
+    static final class ShoutType implements StepType<Integer> {
         @Override
         public String key() {
             return "shout";
         }
 
         @Override
-        public Integer parse(dev.tasksync.spi.JsonSettings value) {
+        public Integer parse(JsonSettings value) {
             return value.requireObject().field("chars").asInt();
         }
 
         @Override
-        public dev.tasksync.spi.StepOutcome execute(dev.tasksync.spi.StepContext<Integer> context) {
+        public StepOutcome execute(StepContext<Integer> context) {
             context.log().line("x".repeat(context.settings()));
             context.log().line("after the long line");
-            return dev.tasksync.spi.StepOutcome.success(dev.tasksync.spi.StepOutcome.newResults());
+            return StepOutcome.success(StepOutcome.newResults());
         }
     }
 
@@ -436,7 +452,7 @@ class EngineIT {
                 .step("beside", new Sleep(1))
                 .build());
         // Concurrency 1: a slot lost to an Error would leave the run waiting for ever (a deadline, so that it fails instead).
-        RunResult r = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(120),
+        RunResult r = Assertions.assertTimeoutPreemptively(Duration.ofSeconds(120),
                 () -> ts.run(task.id(), RunOptions.defaults().withConcurrency(1)));
         assertThat(r.taskStatus()).isEqualTo("failed");
         assertThat(r.step("oom").orElseThrow().status()).isEqualTo(StepStatus.FAILED);

@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import dev.tasksync.internal.hashing.FileHasher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -188,8 +189,8 @@ class IncrementalIT {
         assertThat(reasons()).containsEntry("C", "file src/in.txt added");
         planAndRun();
         var hashes = ts.steps(task.id()).get(2).results().get("file_hashes");
-        assertThat(hashes.get("src/in.txt").asText()).isEqualTo(dev.tasksync.internal.hashing.FileHasher.sha256("symlink:" + dir.resolve("a.txt")));
-        assertThat(hashes.get("src/out.txt").asText()).isEqualTo(dev.tasksync.internal.hashing.FileHasher.sha256("symlink:" + outside.resolve("secret.txt")));
+        assertThat(hashes.get("src/in.txt").asText()).isEqualTo(FileHasher.sha256("symlink:" + dir.resolve("a.txt")));
+        assertThat(hashes.get("src/out.txt").asText()).isEqualTo(FileHasher.sha256("symlink:" + outside.resolve("secret.txt")));
         Files.writeString(outside.resolve("secret.txt"), "changed outside");
         assertThat(planAndRun()).isEmpty();
         Files.delete(dir.resolve("src/out.txt"));

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.tasksync.steps.FileExists;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -54,7 +55,7 @@ class LocalPathIT {
         assertThat(updated.localPath()).isEqualTo(cwd.resolve("other/dir").toString());
 
         Task saved = ts.save(TaskDefinition.named("saved-" + System.nanoTime()).localPath("x/..")
-                .step("check", dev.tasksync.steps.FileExists.of("a")).build());
+                .step("check", FileExists.of("a")).build());
         assertThat(saved.localPath()).isEqualTo(cwd.toString());
 
         // absolute paths are normalised too; no path stays no path (the runner's directory)

@@ -16,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.time.OffsetDateTime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -75,7 +76,7 @@ class RunReportIT {
         }
 
         @Override
-        public void waitingForLease(int stepId, String title, String owner, java.time.OffsetDateTime until) {
+        public void waitingForLease(int stepId, String title, String owner, OffsetDateTime until) {
             waitedFor.put(stepId, owner);
             waiting.countDown();
         }

@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import java.util.Arrays;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -154,7 +155,7 @@ class SchemaIT {
             }
             Map<String, String> db = columns(table.getName());
             assertThat(db).as("table %s exists in the database", table.getName()).isNotEmpty();
-            List<String> generated = java.util.Arrays.stream(table.fields()).map(Field::getName).toList();
+            List<String> generated = Arrays.stream(table.fields()).map(Field::getName).toList();
             assertThat(generated).as("columns of %s", table.getName()).containsExactlyElementsOf(db.keySet());
         }
         List<String> dbTables = Rows.query(ts, "SELECT table_name FROM information_schema.tables WHERE table_schema = '${schema}' "

@@ -17,6 +17,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import java.util.concurrent.CountDownLatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -136,7 +137,7 @@ class WatchIT {
     @Test
     void changesDuringARunQueueOneMoreRun() throws Exception {
         BlockingQueue<String> started = new LinkedBlockingQueue<>();
-        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
         RunListener holdB = new RunListener() {
             @Override
             public void stepStarted(int stepId, String title) {

@@ -13,6 +13,21 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import dev.tasksync.spi.JsonSettings;
+import dev.tasksync.spi.StepContext;
+import dev.tasksync.spi.StepOutcome;
+import dev.tasksync.spi.StepType;
+import dev.tasksync.testing.WorkerMain;
+import java.nio.file.Path;
+import java.time.OffsetDateTime;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -77,13 +92,13 @@ class WorkerIT {
         int y = step(task, "y").id();
         Object inputs = Rows.query(ts, "SELECT inputs::text AS i FROM ${schema}.steps WHERE id = " + y).get(0).get("i");
         Rows.execute(ts, "UPDATE ${schema}.steps SET inputs = NULL WHERE id = " + y);
-        var recording = new java.util.concurrent.CountDownLatch(1);
-        var release = new java.util.concurrent.CountDownLatch(1);
+        var recording = new CountDownLatch(1);
+        var release = new CountDownLatch(1);
         WorkerOptions slow = FAST.withConcurrency(1).withPollInterval(Duration.ofSeconds(10));
         try (TaskSync a = TaskSync.builder().dataSource(commitsHeldAfterRecording(TestDatabase.dataSource(), recording, release))
                 .schema(ts.schema()).migrate(false).stepType(new TestSteps.SleepType()).build();
              Worker wa = a.worker(slow)) {
-            assertThat(recording.await(10, java.util.concurrent.TimeUnit.SECONDS)).as("A recorded x").isTrue();
+            assertThat(recording.await(10, TimeUnit.SECONDS)).as("A recorded x").isTrue();
             Rows.execute(ts, "UPDATE ${schema}.steps SET inputs = '" + inputs + "'::jsonb WHERE id = " + y);
             try (Worker wb = ts.worker(slow)) {
                 await("B took y", Duration.ofSeconds(10), () -> wb.claimed() == 1);
@@ -111,9 +126,9 @@ class WorkerIT {
     }
 
     /** Connections whose commit after an outcome statement waits for {@code release} (once it is counted down, none waits). */
-    private static javax.sql.DataSource commitsHeldAfterRecording(javax.sql.DataSource pool,
-                                                                  java.util.concurrent.CountDownLatch recording,
-                                                                  java.util.concurrent.CountDownLatch release) {
+    private static DataSource commitsHeldAfterRecording(DataSource pool,
+                                                                  CountDownLatch recording,
+                                                                  CountDownLatch release) {
         return Intercepted.dataSource(pool, () -> {
             boolean[] recorded = {false};
             return (method, args) -> {
@@ -123,7 +138,7 @@ class WorkerIT {
                 if (method.equals("commit") && recorded[0]) {
                     recorded[0] = false;
                     recording.countDown();
-                    release.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                    release.await(10, TimeUnit.SECONDS);
                 }
             };
         }, null);
@@ -195,7 +210,7 @@ class WorkerIT {
             assertThat(w.claimed()).isEqualTo(5);
         }
         // Each step was claimed by the transaction that recorded the one before it (same now()).
-        var runs = dev.tasksync.testing.Rows.query(ts, "SELECT r.started_at, r.finished_at FROM ${schema}.step_runs r "
+        var runs = Rows.query(ts, "SELECT r.started_at, r.finished_at FROM ${schema}.step_runs r "
                 + "JOIN ${schema}.steps s ON s.id = r.step_id ORDER BY s.id");
         for (int i = 1; i < runs.size(); i++) {
             assertThat(runs.get(i).get("started_at")).isEqualTo(runs.get(i - 1).get("finished_at"));
@@ -213,7 +228,7 @@ class WorkerIT {
             ts.submit(task.id());
             await("task completed", Duration.ofSeconds(10), () -> ts.task(task.id()).status().equals("completed"));
         }
-        var runs = dev.tasksync.testing.Rows.query(ts, "SELECT r.started_at, r.finished_at FROM ${schema}.step_runs r "
+        var runs = Rows.query(ts, "SELECT r.started_at, r.finished_at FROM ${schema}.step_runs r "
                 + "JOIN ${schema}.steps s ON s.id = r.step_id ORDER BY r.started_at, s.id");
         assertThat(runs).hasSize(4);
         for (int i = 1; i < runs.size(); i++) {
@@ -256,7 +271,7 @@ class WorkerIT {
                 .step("slow", new Sleep(600_000)).timeout(Duration.ofMillis(300))
                 .build());
         // A deadline far below the step's ten minutes: only the timeout can end it in time.
-        RunResult r = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(60), () -> ts.run(task.id()));
+        RunResult r = Assertions.assertTimeoutPreemptively(Duration.ofSeconds(60), () -> ts.run(task.id()));
         StepResult slow = r.step("slow").orElseThrow();
         assertThat(slow.status()).isEqualTo(StepStatus.FAILED);
         assertThat(slow.results().get("error").asText()).isEqualTo("timed out after 0.3 s");
@@ -303,8 +318,8 @@ class WorkerIT {
     }
 
     /** {@code {"sleep": ...}} that returns at once: this JVM's stand-in for a step another JVM runs for long. */
-    static final class QuickSleepType implements dev.tasksync.spi.StepType<Long> {
-        final java.util.concurrent.atomic.AtomicInteger started = new java.util.concurrent.atomic.AtomicInteger();
+    static final class QuickSleepType implements StepType<Long> {
+        final AtomicInteger started = new AtomicInteger();
 
         @Override
         public String key() {
@@ -312,28 +327,28 @@ class WorkerIT {
         }
 
         @Override
-        public Long parse(dev.tasksync.spi.JsonSettings value) {
+        public Long parse(JsonSettings value) {
             return value.requireObject().field("millis").asLong();
         }
 
         @Override
-        public dev.tasksync.spi.StepOutcome execute(dev.tasksync.spi.StepContext<Long> context) {
+        public StepOutcome execute(StepContext<Long> context) {
             started.incrementAndGet();
-            return dev.tasksync.spi.StepOutcome.success(dev.tasksync.spi.StepOutcome.newResults());
+            return StepOutcome.success(StepOutcome.newResults());
         }
     }
 
     @Test
-    void aStepWhoseWorkerWasKilledIsTakenOverWithoutWaitingForItsLease(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+    void aStepWhoseWorkerWasKilledIsTakenOverWithoutWaitingForItsLease(@TempDir Path dir)
             throws Exception {
         Task task = ts.save(TaskDefinition.named("killed").step("long", new Sleep(600_000)).build());
         Step s = step(task, "long");
         ts.submit(task.id());
         // A worker JVM with a 10-minute lease takes the step, and is killed with SIGKILL while it runs it.
-        String javaBin = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder workerProcess = new ProcessBuilder(javaBin, "-Xmx256m", "-XX:TieredStopAtLevel=1",
                 "-Dtasksync.test.leaseMillis=600000", "-Dtasksync.test.user=" + TestDatabase.user(),
-                "-cp", System.getProperty("java.class.path"), dev.tasksync.testing.WorkerMain.class.getName(),
+                "-cp", System.getProperty("java.class.path"), WorkerMain.class.getName(),
                 TestDatabase.jdbcUrl(), ts.schema(), "doomed")
                 .redirectErrorStream(true).redirectOutput(dir.resolve("worker.log").toFile());
         workerProcess.environment().put("TASKSYNC_DB_PASSWORD", TestDatabase.password());
@@ -352,7 +367,7 @@ class WorkerIT {
         try (TaskSync here = TaskSync.builder().dataSource(TestDatabase.dataSource()).schema(ts.schema()).migrate(false)
                 .stepType(quick).build()) {
             // Its lease holds for ten more minutes; a deadline only so that a wait for it fails instead of hanging.
-            RunResult r = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofMinutes(3), () -> here.run(task.id()));
+            RunResult r = Assertions.assertTimeoutPreemptively(Duration.ofMinutes(3), () -> here.run(task.id()));
             assertThat(r.succeeded()).isTrue();
             assertThat(r.steps()).singleElement().satisfies(step -> assertThat(step.executed()).isTrue());
         }
@@ -364,40 +379,40 @@ class WorkerIT {
     }
 
     /** What a listener was told about a step held elsewhere. */
-    record HeldReport(int stepId, String title, String owner, java.time.OffsetDateTime until) {
+    record HeldReport(int stepId, String title, String owner, OffsetDateTime until) {
     }
 
     @Test
     void aRunWaitingForAStepALiveRunHoldsIsToldWhoHoldsItAndUntilWhen() throws Exception {
         TestSteps.GateType gate = new TestSteps.GateType();
-        var reports = new java.util.concurrent.CopyOnWriteArrayList<HeldReport>();
-        var reported = new java.util.concurrent.CountDownLatch(1);
+        var reports = new CopyOnWriteArrayList<HeldReport>();
+        var reported = new CountDownLatch(1);
         try (TaskSync holder = TaskSync.builder().dataSource(TestDatabase.dataSource()).schema(ts.schema()).migrate(false)
                      .workerId("holder").stepType(gate).build();
              TaskSync waiter = TaskSync.builder().dataSource(TestDatabase.dataSource()).schema(ts.schema()).migrate(false)
                      .workerId("waiter").stepType(gate).build()) {
             Task task = holder.save(TaskDefinition.named("held").step("gated", TestSteps.gate()).build());
             Step s = step(task, "gated");
-            var first = java.util.concurrent.CompletableFuture.supplyAsync(() -> holder.run(task.id()));
+            var first = CompletableFuture.supplyAsync(() -> holder.run(task.id()));
             try {
                 await("the holder runs the step", Duration.ofSeconds(30), () -> ts.step(s.id()).status() == StepStatus.ACTIVE);
-                var second = java.util.concurrent.CompletableFuture.supplyAsync(() -> waiter.run(task.id(),
+                var second = CompletableFuture.supplyAsync(() -> waiter.run(task.id(),
                         RunOptions.defaults().withListener(new RunListener() {
                             @Override
-                            public void waitingForLease(int stepId, String title, String owner, java.time.OffsetDateTime until) {
+                            public void waitingForLease(int stepId, String title, String owner, OffsetDateTime until) {
                                 reports.add(new HeldReport(stepId, title, owner, until));
                                 reported.countDown();
                             }
                         })));
-                assertThat(reported.await(30, java.util.concurrent.TimeUnit.SECONDS)).as("the waiter was told").isTrue();
+                assertThat(reported.await(30, TimeUnit.SECONDS)).as("the waiter was told").isTrue();
                 gate.open.countDown();
-                RunResult waited = second.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                RunResult waited = second.get(60, TimeUnit.SECONDS);
                 assertThat(waited.succeeded()).isTrue();
                 assertThat(waited.steps()).singleElement().satisfies(step -> assertThat(step.executed()).isFalse());
             } finally {
                 gate.open.countDown();
             }
-            assertThat(first.get(60, java.util.concurrent.TimeUnit.SECONDS).succeeded()).isTrue();
+            assertThat(first.get(60, TimeUnit.SECONDS).succeeded()).isTrue();
             assertThat(reports).singleElement().satisfies(h -> {
                 assertThat(h.stepId()).isEqualTo(s.id());
                 assertThat(h.title()).isEqualTo("gated");
@@ -438,7 +453,7 @@ class WorkerIT {
         ts.submit(task.id());
         await("step running", Duration.ofSeconds(10), () -> ts.step(s.id()).status() == StepStatus.ACTIVE);
         // A deadline far below the step's ten minutes: close waits its grace (200 ms), then gives the step back.
-        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(60), w::close);
+        Assertions.assertTimeoutPreemptively(Duration.ofSeconds(60), w::close);
         assertThat(ts.step(s.id()).status()).isEqualTo(StepStatus.NEW);
         assertThat(ts.history(s.id())).singleElement().satisfies(r -> {
             assertThat(r.outcome()).isEqualTo("released");

@@ -1,5 +1,6 @@
 package dev.tasksync.benchmarks;
 
+import com.sun.management.OperatingSystemMXBean;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -146,7 +147,7 @@ public final class Benchmarks {
             } catch (IOException e) {
                 // not Linux
             }
-            var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+            var os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
             long ram = Math.round(os.getTotalMemorySize() / (1024.0 * 1024 * 1024));
             String java = System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version")
                     + " (" + System.getProperty("java.vendor") + "), max heap "

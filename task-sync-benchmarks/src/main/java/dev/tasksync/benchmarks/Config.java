@@ -1,7 +1,9 @@
 package dev.tasksync.benchmarks;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -84,7 +86,7 @@ record Config(boolean quick, int engineSteps, int concurrency, int sleepSteps, i
                 default -> throw new IllegalArgumentException("unknown option " + a);
             }
         }
-        List<String> shown = new java.util.ArrayList<>();
+        List<String> shown = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--report") || args[i].equals("--work-dir")) {
                 i++; // where files go is not part of what was measured
@@ -112,8 +114,8 @@ record Config(boolean quick, int engineSteps, int concurrency, int sleepSteps, i
     private static Path defaultReport() {
         Path dir = Paths.get("").toAbsolutePath();
         for (Path d = dir; d != null; d = d.getParent()) {
-            if (java.nio.file.Files.isDirectory(d.resolve("task-sync-benchmarks"))
-                    && java.nio.file.Files.isRegularFile(d.resolve("pom.xml"))) {
+            if (Files.isDirectory(d.resolve("task-sync-benchmarks"))
+                    && Files.isRegularFile(d.resolve("pom.xml"))) {
                 return d.resolve("BENCHMARKS.md");
             }
         }

@@ -9,6 +9,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import com.sun.management.ThreadMXBean;
+import java.util.Random;
 
 /**
  * Item 3: validate (cycle check) and order a random DAG of 100,000 steps with 3 dependencies each,
@@ -31,7 +33,7 @@ final class DagBench {
         for (int i = 0; i < steps; i++) {
             order.add(i);
         }
-        Collections.shuffle(order, new java.util.Random(seed));
+        Collections.shuffle(order, new Random(seed));
         Map<Integer, List<Integer>> graph = new LinkedHashMap<>(steps * 2);
         for (int i : order) {
             int k = Math.min(deps, i);
@@ -159,7 +161,7 @@ final class DagBench {
         keep = null;
         copy = null;
         long base = usedAfterGc();
-        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        var threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
         long alloc0 = threads.getCurrentThreadAllocatedBytes();
         StepGraph<Integer> graph = StepGraph.of(dag, id -> "step " + id);
         List<Integer> order = graph.topologicalOrder();

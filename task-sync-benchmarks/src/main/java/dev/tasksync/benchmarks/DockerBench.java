@@ -15,6 +15,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.StandardCopyOption;
 
 /**
  * Item 4 (issue 3): start-to-exit of a busybox container through the {@code docker_run} step type
@@ -60,7 +62,7 @@ final class DockerBench {
             return;
         }
         Path ctx = Files.createDirectories(env.workDir.resolve("docker-context"));
-        Files.copy(Path.of(busybox), ctx.resolve("busybox"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(Path.of(busybox), ctx.resolve("busybox"), StandardCopyOption.REPLACE_EXISTING);
         Files.writeString(ctx.resolve("Dockerfile"), "FROM scratch\nCOPY busybox /bin/busybox\n"
                 + "RUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\nCMD [\"/bin/true\"]\n");
         if (exec(300, "docker", "build", "-q", "-t", IMAGE, ctx.toString()) == null) {
@@ -130,7 +132,7 @@ final class DockerBench {
                 p.destroyForcibly();
                 return null;
             }
-            return p.exitValue() == 0 ? new String(out, java.nio.charset.StandardCharsets.UTF_8) : null;
+            return p.exitValue() == 0 ? new String(out, StandardCharsets.UTF_8) : null;
         } catch (IOException e) {
             return null;
         } catch (InterruptedException e) {

@@ -14,6 +14,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Item 1: end-to-end engine throughput on no-op steps in three shapes, against a plain JDBC loop
@@ -111,7 +112,7 @@ final class EngineBench {
                 Counting.Counts before = env.counting.counts();
                 int budgetSeconds = analyze ? env.config.engineBudgetSeconds() : Math.max(3, env.config.engineBudgetSeconds() / 2);
                 long budgetMs = budgetSeconds * 1000L;
-                java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
+                AtomicBoolean stopped = new AtomicBoolean();
                 Thread guard = new Thread(() -> {
                     try {
                         Thread.sleep(budgetMs);

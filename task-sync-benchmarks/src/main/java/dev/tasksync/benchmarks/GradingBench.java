@@ -11,6 +11,7 @@ import dev.tasksync.TaskSync;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 
 /**
  * Issue 19: a docker_rubrics grading matrix of {@value #SOLUTIONS} solutions × {@value #CRITERIA} criteria (each
@@ -44,7 +45,7 @@ final class GradingBench {
             return;
         }
         Path ctx = Files.createDirectories(env.workDir.resolve("grading-context"));
-        Files.copy(busybox, ctx.resolve("busybox"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(busybox, ctx.resolve("busybox"), StandardCopyOption.REPLACE_EXISTING);
         Files.writeString(ctx.resolve("Dockerfile"), "FROM scratch\nCOPY busybox /bin/busybox\n"
                 + "RUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n");
         if (DockerBench.exec(300, "docker", "build", "-q", "-t", IMAGE, ctx.toString()) == null) {

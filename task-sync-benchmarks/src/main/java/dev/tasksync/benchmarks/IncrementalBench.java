@@ -20,6 +20,8 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Item 4 (issue 5): SHA-256 hashing throughput against {@code sha256sum}, a no-op re-run of many
@@ -86,7 +88,7 @@ final class IncrementalBench {
             Path dir = Files.createDirectories(smallDir.resolve("d" + (i / 256)));
             Path f = dir.resolve("f" + i + ".bin");
             fill(random, buffer, size);
-            Files.write(f, java.util.Arrays.copyOf(buffer, size));
+            Files.write(f, Arrays.copyOf(buffer, size));
             files.add(f);
             written += size;
             i++;
@@ -135,7 +137,7 @@ final class IncrementalBench {
             for (Path f : files) {
                 sb.append(f).append('\0');
             }
-            in.write(sb.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            in.write(sb.toString().getBytes(StandardCharsets.UTF_8));
         }
         int exit = p.waitFor();
         double ms = (System.nanoTime() - start) / 1e6;
@@ -242,7 +244,7 @@ final class IncrementalBench {
             Path dir = Files.createDirectories(tree.resolve("src").resolve("p" + (i / 100)));
             random.nextBytes(content);
             Path f = dir.resolve("file" + i + ".txt");
-            Files.write(f, java.util.Arrays.copyOf(content, 256 + random.nextInt(1792)));
+            Files.write(f, Arrays.copyOf(content, 256 + random.nextInt(1792)));
             Files.setLastModifiedTime(f, past);
         }
         Double git = gitStatus(tree);

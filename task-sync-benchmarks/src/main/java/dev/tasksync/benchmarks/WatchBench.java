@@ -21,6 +21,8 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import com.sun.management.OperatingSystemMXBean;
+import java.util.Locale;
 
 /**
  * Watch mode (issue 17): from saving one of many watched files to the start of the step that watches it, and the
@@ -96,7 +98,7 @@ final class WatchBench {
                         Report.num("median of %d; %d directories watched", rounds, count / 100 + 1)));
 
                 // Idle: nothing changes; the JVM's CPU time over a while (every thread, so an upper bound of the watcher's).
-                var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+                var os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
                 int seconds = env.config.quick() ? 5 : 20;
                 Thread.sleep(1_000); // the last run's bookkeeping ends
                 long cpu0 = os.getProcessCpuTime();
@@ -110,8 +112,8 @@ final class WatchBench {
                     throw new IllegalStateException("runs while idle: " + watch.runs());
                 }
                 report.add(new Report.Row("17b", "watch: idle CPU of the watcher's threads while nothing changes",
-                        String.format(java.util.Locale.ROOT, "%.3f%% of a core", watcherShare),
-                        String.format(java.util.Locale.ROOT, "%.2f%% (whole JVM)", share), "-", "", "< 1% of a core",
+                        String.format(Locale.ROOT, "%.3f%% of a core", watcherShare),
+                        String.format(Locale.ROOT, "%.2f%% (whole JVM)", share), "-", "", "< 1% of a core",
                         watcherShare < 1 ? Report.Verdict.MET : Report.Verdict.MISSED, Report.num("%d s with nothing changing", seconds)));
             }
         }

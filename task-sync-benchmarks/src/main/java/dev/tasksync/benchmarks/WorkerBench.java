@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.io.IOException;
 
 /**
  * Issue 6: no-op step throughput with 1, 2 and 4 worker processes on one database, against the
@@ -147,7 +148,7 @@ final class WorkerBench {
                         System.out.println("  [" + id + "] " + line); // warnings and errors of the worker process
                     }
                 }
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 // the process ended
             }
         });

@@ -12,6 +12,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Builds the picocli command line with its streams, environment and exit codes:
@@ -80,8 +81,8 @@ final class Cli {
         return cl;
     }
 
-    private static final java.util.Set<String> GLOBAL_OPTIONS_WITH_VALUES =
-            java.util.Set.of("--db", "--db-user", "--db-password", "--schema", "--home", "--plugins", "--color");
+    private static final Set<String> GLOBAL_OPTIONS_WITH_VALUES =
+            Set.of("--db", "--db-user", "--db-password", "--schema", "--home", "--plugins", "--color");
 
     /** The value of --color among the arguments (auto when absent or not valid; picocli reports the latter). */
     private static Colors.When colorOption(String[] args) {

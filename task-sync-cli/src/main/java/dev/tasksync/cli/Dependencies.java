@@ -10,6 +10,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import dev.tasksync.TaskSync;
+import java.util.Comparator;
 
 /**
  * A task's dependencies as {@code plan} and {@code step show} print them: explicit ones ({@code depends_on}) and
@@ -24,7 +26,7 @@ final class Dependencies {
         all.forEach(d -> byStep.computeIfAbsent(d.stepId(), k -> new ArrayList<>()).add(d));
     }
 
-    static Dependencies of(dev.tasksync.TaskSync ts, int taskId) {
+    static Dependencies of(TaskSync ts, int taskId) {
         return new Dependencies(ts.steps(taskId), ts.dependencies(taskId));
     }
 
@@ -34,7 +36,7 @@ final class Dependencies {
 
     List<Dependency> implicit() {
         return byStep.values().stream().flatMap(List::stream).filter(Dependency::implicit)
-                .sorted(java.util.Comparator.comparingInt(Dependency::stepId).thenComparingInt(Dependency::dependsOnId))
+                .sorted(Comparator.comparingInt(Dependency::stepId).thenComparingInt(Dependency::dependsOnId))
                 .toList();
     }
 

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 
 /**
  * Shows a run as it happens. On a terminal: a status line redrawn in place
@@ -33,7 +34,7 @@ final class Progress implements RunListener, AutoCloseable {
     private int done;
     private ScheduledExecutorService ticker;
     private boolean statusShown;
-    private final java.util.function.IntFunction<String> retryNote;
+    private final IntFunction<String> retryNote;
     private Colors colors = Colors.OFF;
 
     Progress(PrintWriter out, boolean live, boolean showLogs) {
@@ -41,7 +42,7 @@ final class Progress implements RunListener, AutoCloseable {
     }
 
     /** @param retryNote for a step that failed and will be tried again, e.g. "retrying in 1 s (attempt 1 of 2)" */
-    Progress(PrintWriter out, boolean live, boolean showLogs, java.util.function.IntFunction<String> retryNote) {
+    Progress(PrintWriter out, boolean live, boolean showLogs, IntFunction<String> retryNote) {
         this.out = out;
         this.live = live;
         this.showLogs = showLogs;

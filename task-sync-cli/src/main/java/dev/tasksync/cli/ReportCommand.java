@@ -13,6 +13,7 @@ import picocli.CommandLine.Option;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 @Command(name = "report", description = "Show the grading matrix of every docker_rubrics step of a task: criteria by "
         + "solution (then O: original, G: golden), totals and flags.",
@@ -66,7 +67,7 @@ final class ReportCommand extends BaseCommand {
     /** The matrix of one step from its results: columns, rows of cells, flags. */
     static ObjectNode matrix(Step step) {
         ObjectNode m = JsonNodeFactory.instance.objectNode().put("step_id", step.id()).put("title", step.title())
-                .put("status", step.status().toString().toLowerCase(java.util.Locale.ROOT));
+                .put("status", step.status().toString().toLowerCase(Locale.ROOT));
         ArrayNode columns = m.putArray("columns");
         ArrayNode rows = m.putArray("rows");
         JsonNode res = step.results();

@@ -28,6 +28,8 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.io.PrintWriter;
+import java.io.Writer;
 
 @Command(name = "run", description = {
         "Run a task's steps in dependency order; steps whose inputs did not change since they completed are not run again.",
@@ -153,7 +155,7 @@ final class RunCommand extends BaseCommand {
         }, "task-sync-run-interrupt");
         Runtime.getRuntime().addShutdownHook(hook);
         Map<Task, String> notRun = new LinkedHashMap<>();
-        try (Progress progress = new Progress(json.json ? new java.io.PrintWriter(java.io.Writer.nullWriter()) : out(), live, !noLogs,
+        try (Progress progress = new Progress(json.json ? new PrintWriter(Writer.nullWriter()) : out(), live, !noLogs,
                 id -> retryNote(ts, id))) {
             progress.colors(colors());
             for (Task t : tasks) {

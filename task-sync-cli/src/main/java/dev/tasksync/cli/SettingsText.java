@@ -10,6 +10,7 @@ import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
@@ -84,7 +85,7 @@ final class SettingsText {
             return "not valid UTF-8";
         }
         String m = e.getMessage();
-        if (e instanceof java.nio.file.FileSystemException fs) {
+        if (e instanceof FileSystemException fs) {
             return fs.getReason() != null ? fs.getReason() : e.getClass().getSimpleName();
         }
         return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;

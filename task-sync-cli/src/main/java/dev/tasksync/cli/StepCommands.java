@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import dev.tasksync.Dependency;
 
 @Command(name = "step", description = "Create, list, show, edit, delete and reset steps.",
         mixinStandardHelpOptions = true,
@@ -176,7 +177,7 @@ final class StepCommands {
             out().println("  task:       " + s.taskId());
             out().println("  type:       " + s.type());
             out().println("  status:     " + s.status().dbValue());
-            List<dev.tasksync.Dependency> on = deps.of(s.id());
+            List<Dependency> on = deps.of(s.id());
             out().println("  depends on: " + (on.isEmpty() ? "-" : on.stream().map(deps::describe)
                     .collect(Collectors.joining("\n              "))));
             String waits = ts().waitReasons(s.taskId()).get(s.id());

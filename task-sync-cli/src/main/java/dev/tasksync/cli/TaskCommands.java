@@ -15,6 +15,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import dev.tasksync.StepStatus;
+import java.util.ArrayList;
 
 @Command(name = "task", description = "Create, list, show and delete tasks.",
         mixinStandardHelpOptions = true,
@@ -44,7 +46,7 @@ final class TaskCommands {
         @Option(names = "--runs-on", paramLabel = "LABEL",
                 description = "A label a worker must have to claim this task's steps that name no runs_on of their own "
                         + "(repeat for several; default: none).")
-        List<String> runsOn = new java.util.ArrayList<>();
+        List<String> runsOn = new ArrayList<>();
 
         @Mixin
         JsonOption json;
@@ -77,7 +79,7 @@ final class TaskCommands {
                     var n = Json.task(t);
                     List<Step> s = steps.getOrDefault(t.id(), List.of());
                     n.put("steps", s.size());
-                    n.put("steps_completed", s.stream().filter(x -> x.status() == dev.tasksync.StepStatus.COMPLETED).count());
+                    n.put("steps_completed", s.stream().filter(x -> x.status() == StepStatus.COMPLETED).count());
                     a.add(n);
                 }
                 Json.print(out(), a);
@@ -90,7 +92,7 @@ final class TaskCommands {
             Table table = new Table("ID", "NAME", "STATUS", "STEPS", "LOCAL PATH", "UPDATED");
             for (Task t : tasks) {
                 List<Step> s = steps.getOrDefault(t.id(), List.of());
-                long done = s.stream().filter(x -> x.status() == dev.tasksync.StepStatus.COMPLETED).count();
+                long done = s.stream().filter(x -> x.status() == StepStatus.COMPLETED).count();
                 table.row(t.id(), t.name(), colors().status(t.status()), done + "/" + s.size(), orDash(t.localPath()), Json.time(t.updatedAt()));
             }
             table.print(out());

@@ -28,6 +28,11 @@ import java.nio.file.Paths;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Map;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 
 @Command(name = "task-sync",
         mixinStandardHelpOptions = true,
@@ -59,10 +64,10 @@ final class TaskSyncCommand implements AutoCloseable {
      * The top-level commands. They are added by {@link Cli} (only the one invoked, when it can tell which,
      * so picocli does not build the model of every command for each invocation).
      */
-    static final java.util.Map<String, Class<?>> COMMANDS = new java.util.LinkedHashMap<>();
+    static final Map<String, Class<?>> COMMANDS = new LinkedHashMap<>();
 
     /** The commands of each group (task, step, ...), registered like the top-level ones. */
-    static final java.util.Map<String, java.util.Map<String, Class<?>>> SUBCOMMANDS = new java.util.HashMap<>();
+    static final Map<String, Map<String, Class<?>>> SUBCOMMANDS = new HashMap<>();
 
     static {
         COMMANDS.put("migrate", MigrateCommand.class);
@@ -92,8 +97,8 @@ final class TaskSyncCommand implements AutoCloseable {
         SUBCOMMANDS.put("db", leaves("status", DbCommands.Status.class, "start", DbCommands.Start.class, "stop", DbCommands.Stop.class));
     }
 
-    private static java.util.Map<String, Class<?>> leaves(Object... nameAndClass) {
-        java.util.Map<String, Class<?>> m = new java.util.LinkedHashMap<>();
+    private static Map<String, Class<?>> leaves(Object... nameAndClass) {
+        Map<String, Class<?>> m = new LinkedHashMap<>();
         for (int i = 0; i < nameAndClass.length; i += 2) {
             m.put((String) nameAndClass[i], (Class<?>) nameAndClass[i + 1]);
         }
@@ -158,7 +163,7 @@ final class TaskSyncCommand implements AutoCloseable {
     void timing(String phase) {
         if (env("TASKSYNC_TIMING") != null) {
             long uptime = ProcessHandle.current().info().startInstant()
-                    .map(start -> java.time.Duration.between(start, java.time.Instant.now()).toMillis()).orElse(-1L);
+                    .map(start -> Duration.between(start, Instant.now()).toMillis()).orElse(-1L);
             System.err.println("[timing] " + uptime + " ms  " + phase);
         }
     }
@@ -194,7 +199,7 @@ final class TaskSyncCommand implements AutoCloseable {
         boolean existed = Files.exists(server.dataDirectory().resolve("postgresql.conf"));
         SharedServer.Info info = server.ensureRunning();
         if (!existed && Files.exists(server.dataDirectory().resolve("postgresql.conf"))) {
-            java.io.PrintWriter err = spec.commandLine().getErr();
+            PrintWriter err = spec.commandLine().getErr();
             err.println("task-sync: created a new embedded PostgreSQL database in " + server.dataDirectory()
                     + " (kept between commands; 'task-sync db status' shows it, --db or TASKSYNC_DB_URL uses another)");
             err.flush();

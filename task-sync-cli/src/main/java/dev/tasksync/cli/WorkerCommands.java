@@ -19,6 +19,7 @@ import picocli.CommandLine.Parameters;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.ArrayList;
 
 /** Commands for running steps in worker processes that share the database: worker, submit, cancel, history. */
 final class WorkerCommands {
@@ -60,7 +61,7 @@ final class WorkerCommands {
         @Option(names = {"-l", "--label"}, paramLabel = "LABEL",
                 description = "A label this worker offers (name or name=value; repeat for several): it claims a step only "
                         + "when it has every label of the step's runs_on.")
-        List<String> labels = new java.util.ArrayList<>();
+        List<String> labels = new ArrayList<>();
 
         @Option(names = "--rebuild-after", paramLabel = "SECONDS", defaultValue = "120",
                 description = "How long a step waits for a worker on the Docker engine that holds the image or container an "

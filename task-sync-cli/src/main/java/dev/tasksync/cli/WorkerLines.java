@@ -5,6 +5,7 @@ import dev.tasksync.StepResult;
 import dev.tasksync.StepStatus;
 
 import java.io.PrintWriter;
+import java.util.function.IntFunction;
 
 /**
  * What {@code task-sync worker} prints per step: a line when it starts one and a line when it ends, as
@@ -12,10 +13,10 @@ import java.io.PrintWriter;
  */
 final class WorkerLines implements RunListener {
     private final PrintWriter out;
-    private final java.util.function.IntFunction<String> retryNote;
+    private final IntFunction<String> retryNote;
 
     /** @param retryNote for a step that failed and will be tried again, e.g. "retrying in 1 s (attempt 1 of 2)" */
-    WorkerLines(PrintWriter out, java.util.function.IntFunction<String> retryNote) {
+    WorkerLines(PrintWriter out, IntFunction<String> retryNote) {
         this.out = out;
         this.retryNote = retryNote;
     }

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import java.security.NoSuchAlgorithmException;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -195,7 +196,7 @@ class BadInputBatteryIT {
                 }
             }
             return HexFormat.of().formatHex(sha.digest());
-        } catch (SQLException | java.security.NoSuchAlgorithmException e) {
+        } catch (SQLException | NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.ArrayList;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -46,7 +47,7 @@ class ColorsIT {
         List<List<String>> commands = List.of(List.of("plan", "--task", task), List.of("run", "--task", task),
                 List.of("task", "show", task), List.of("task", "list"), List.of("step", "list", "--task", task));
         return commands.stream().map(c -> {
-            List<String> args = new java.util.ArrayList<>(c);
+            List<String> args = new ArrayList<>(c);
             args.addAll(List.of(extra));
             CliHarness.Result r = ok(args.toArray(String[]::new));
             return r.out() + r.err();

@@ -15,6 +15,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import dev.tasksync.StepRun;
+import dev.tasksync.docker.DockerPolicy;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -196,7 +199,7 @@ class CommandsIT {
         CliHarness.Result r = cli.ok("run", "--task-id", String.valueOf(id));
         assertThat(r.out()).containsPattern("waiting +" + step + " 'Held': held by worker other-worker, lease until \\d\\d:\\d\\d:\\d\\d");
         assertThat(r.out().indexOf("waiting")).isLessThan(r.out().indexOf("completed"));
-        assertThat(cli.api.history(step)).extracting(dev.tasksync.StepRun::outcome).containsExactly("abandoned", "completed");
+        assertThat(cli.api.history(step)).extracting(StepRun::outcome).containsExactly("abandoned", "completed");
     }
 
     @Test
@@ -289,7 +292,7 @@ class CommandsIT {
     void interruptingARunCancelsItsRunningStep() throws Exception {
         int id = task("long");
         cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "Long", "--settings", "{\"sleep\": {\"millis\": 60000}}");
-        java.util.concurrent.atomic.AtomicReference<CliHarness.Result> result = new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicReference<CliHarness.Result> result = new AtomicReference<>();
         Thread runner = new Thread(() -> result.set(cli.run("run", "--task-id", String.valueOf(id))));
         runner.start();
         long deadline = System.nanoTime() + 20_000_000_000L;
@@ -411,6 +414,6 @@ class CommandsIT {
         Step step = cli.api.steps(id).get(0);
         assertThat(step.status()).isEqualTo(StepStatus.FAILED);
         assertThat(step.results().get("error").asText()).contains("'/'").contains("--docker-mounts none");
-        assertThat(System.getProperty(dev.tasksync.docker.DockerPolicy.MOUNTS_PROPERTY)).as("restored after the run").isNull();
+        assertThat(System.getProperty(DockerPolicy.MOUNTS_PROPERTY)).as("restored after the run").isNull();
     }
 }

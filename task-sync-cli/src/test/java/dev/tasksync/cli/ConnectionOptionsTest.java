@@ -4,6 +4,8 @@ import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;
 import java.util.Map;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -35,8 +37,8 @@ class ConnectionOptionsTest {
 
     @Test
     void globalOptionsAreAcceptedAfterTheSubcommand() {
-        Cli cli = new Cli(Map.of(), new java.io.PrintWriter(new java.io.StringWriter()),
-                new java.io.PrintWriter(new java.io.StringWriter()), new ByteArrayInputStream(new byte[0]), false);
+        Cli cli = new Cli(Map.of(), new PrintWriter(new StringWriter()),
+                new PrintWriter(new StringWriter()), new ByteArrayInputStream(new byte[0]), false);
         var cl = cli.commandLine();
         var parsed = cl.parseArgs("task", "list", "--schema", "s1", "--db", "jdbc:postgresql://x/y");
         TaskSyncCommand root = cl.getCommand();
@@ -47,8 +49,8 @@ class ConnectionOptionsTest {
 
     @Test
     void onlyTheInvokedCommandIsBuiltAndOptionValuesThatLookLikeCommandsDoNotConfuseIt() {
-        Cli cli = new Cli(Map.of(), new java.io.PrintWriter(new java.io.StringWriter()),
-                new java.io.PrintWriter(new java.io.StringWriter()), new ByteArrayInputStream(new byte[0]), false);
+        Cli cli = new Cli(Map.of(), new PrintWriter(new StringWriter()),
+                new PrintWriter(new StringWriter()), new ByteArrayInputStream(new byte[0]), false);
         String[] args = {"--schema", "run", "task", "--home", "/tmp/step", "list", "--db", "jdbc:postgresql://x/y"};
         var cl = cli.commandLine(args);
         assertThat(cl.getSubcommands().keySet()).containsExactly("task");

@@ -17,6 +17,8 @@ import java.util.Properties;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -51,7 +53,7 @@ class EmbeddedServerIT {
             assertThat(second.code()).as(second.toString()).isZero();
             assertThat(second.err()).doesNotContain("created");
 
-            com.fasterxml.jackson.databind.JsonNode status = new com.fasterxml.jackson.databind.ObjectMapper()
+            JsonNode status = new ObjectMapper()
                     .readTree(script.run("db", "status", "--json").out());
             assertThat(status.get("running").asBoolean()).isTrue();
             assertThat(status.get("pid").asLong()).isEqualTo(pid(home));

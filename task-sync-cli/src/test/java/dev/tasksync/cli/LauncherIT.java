@@ -22,6 +22,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.nio.file.StandardCopyOption;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -195,7 +197,7 @@ class LauncherIT {
 
     /** A build context FROM scratch with busybox installed, plus {@code lines}. */
     private static Path busyboxContext(Path dir, String... lines) throws IOException {
-        Files.copy(BUSYBOX, dir.resolve("busybox"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(BUSYBOX, dir.resolve("busybox"), StandardCopyOption.REPLACE_EXISTING);
         dir.resolve("busybox").toFile().setExecutable(true);
         Files.writeString(dir.resolve("Dockerfile"), "FROM scratch\nCOPY busybox /bin/busybox\n"
                 + "RUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n" + String.join("\n", lines) + "\n");
@@ -254,7 +256,7 @@ class LauncherIT {
         Process worker = pb.start();
         try {
             ok(script.run("submit", "--task", "w"));
-            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(120);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             while (!api.steps().stream().allMatch(s -> s.status() == StepStatus.COMPLETED) && System.nanoTime() < deadline) {
                 Thread.sleep(200);
             }
@@ -263,7 +265,7 @@ class LauncherIT {
             assertThat(history.get(0).get("outcome").asText()).isEqualTo("completed");
         } finally {
             worker.destroy();
-            assertThat(worker.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(worker.waitFor(60, TimeUnit.SECONDS)).isTrue();
         }
         assertThat(Files.readString(log)).contains("running with concurrency 2").contains("stopped after claiming 2 steps");
     }

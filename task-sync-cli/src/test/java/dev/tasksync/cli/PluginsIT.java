@@ -21,6 +21,10 @@ import java.nio.file.Path;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -89,8 +93,8 @@ class PluginsIT {
         Files.writeString(src, SOURCE);
         Path classes = Files.createDirectories(dir.resolve("classes"));
         String classpath = location(StepType.class) + File.pathSeparator + location(JsonNode.class)
-                + File.pathSeparator + location(com.fasterxml.jackson.databind.node.ObjectNode.class)
-                + File.pathSeparator + location(com.fasterxml.jackson.core.JsonGenerator.class);
+                + File.pathSeparator + location(ObjectNode.class)
+                + File.pathSeparator + location(JsonGenerator.class);
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         ByteArrayOutputStream diagnostics = new ByteArrayOutputStream();
         int rc = javac.run(null, diagnostics, diagnostics, "-classpath", classpath, "-d", classes.toString(), src.toString());
@@ -146,7 +150,7 @@ class PluginsIT {
         assertThat(cli.api.step(stepId).results().get("count").asInt()).isEqualTo(2);
 
         CliHarness.Result types = cli.ok("--plugins", p, "step", "types");
-        assertThat(types.out()).containsPattern("grep_count\\s+plugin " + java.util.regex.Pattern.quote(plugins.resolve("grep-count.jar").toString()));
+        assertThat(types.out()).containsPattern("grep_count\\s+plugin " + Pattern.quote(plugins.resolve("grep-count.jar").toString()));
         assertThat(types.out()).containsPattern("file_exists\\s+built-in");
         assertThat(types.out()).containsPattern("docker_build\\s+task-sync-docker");
     }
@@ -240,7 +244,7 @@ class PluginsIT {
         int slow = cli.api.steps(cli.api.task("demo").id()).get(1).id();
         cli.ok("--plugins", p, "step", "create", "--task", "demo", "--title", "After", "--settings",
                 "{\"grep_count\": {\"file\": \"notes.txt\", \"pattern\": \"a\", \"depends_on\": [{\"id\": " + slow + "}]}}");
-        java.util.concurrent.atomic.AtomicReference<CliHarness.Result> result = new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicReference<CliHarness.Result> result = new AtomicReference<>();
         Thread run = new Thread(() -> result.set(cli.run("--plugins", p, "run", "--task", "demo", "--concurrency", "2")));
         run.start();
         long deadline = System.nanoTime() + 60_000_000_000L;

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -127,7 +128,7 @@ class RunReportCliIT {
             }
             CliHarness.Result r = run.get();
             assertThat(r.code()).as(r.toString()).isZero();
-            String w = java.util.regex.Pattern.quote(worker.id());
+            String w = Pattern.quote(worker.id());
             assertThat(r.out()).as(r.toString())
                     .containsPattern("(?m)^\\[0/2\\] up to date " + same + " 'Same'$")
                     .containsPattern("(?m)^\\[\\d/2\\] completed +" + here + " 'Here' in [0-9.]+s$")

@@ -1,5 +1,6 @@
 package dev.tasksync.cli;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -49,7 +50,7 @@ final class Script {
             Path err = Files.createTempFile("task-sync-err", ".txt");
             ProcessBuilder pb = new ProcessBuilder(command).directory(REPO.toFile())
                     .redirectOutput(out.toFile()).redirectError(err.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
             pb.environment().clear();
             pb.environment().putAll(env);
             Process p = pb.start();

@@ -19,6 +19,15 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tasksync.TaskStatus;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.util.HashMap;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -129,7 +138,7 @@ class ConsoleApiIT {
 
         HttpResponse<String> r = op.post("/api/tasks/" + t.id() + "/run", Map.of(), Map.of("X-CSRF-Token", op.csrf()));
         assertThat(r.statusCode()).isEqualTo(202);
-        Awaits.until(() -> ts.task(t.id()).is(dev.tasksync.TaskStatus.COMPLETED));
+        Awaits.until(() -> ts.task(t.id()).is(TaskStatus.COMPLETED));
         assertThat(audit()).containsExactly("olga run task task " + t.id() + " 'build'");
     }
 
@@ -225,25 +234,25 @@ class ConsoleApiIT {
         Task t = ts.save(b.build());
         HttpSession s = new HttpSession(console);
         s.login("vic", "viewer-pass");
-        java.util.concurrent.BlockingQueue<String> events = new java.util.concurrent.LinkedBlockingQueue<>();
-        java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build();
-        var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(console.url() + "tasks/" + t.id() + "/events"))
+        BlockingQueue<String> events = new LinkedBlockingQueue<>();
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        var request = HttpRequest.newBuilder(URI.create(console.url() + "tasks/" + t.id() + "/events"))
                 .header("Cookie", s.cookie).header("Accept", "text/event-stream").build();
         var stream = client.sendAsync(request, HttpResponse.BodyHandlers.ofLines())
                 .thenAccept(r -> r.body().filter(l -> l.startsWith("data:")).forEach(l -> events.add(l.substring(5).trim())));
-        JsonNode snapshot = new com.fasterxml.jackson.databind.ObjectMapper().readTree(events.poll(60, java.util.concurrent.TimeUnit.SECONDS));
+        JsonNode snapshot = new ObjectMapper().readTree(events.poll(60, TimeUnit.SECONDS));
         assertThat(snapshot.get("steps")).hasSize(300); // the first event: every step's status
 
         long started = System.nanoTime();
         ts.run(t.id()); // 600 status changes (new → active → completed)
-        java.util.Map<String, String> seen = new java.util.HashMap<>();
+        Map<String, String> seen = new HashMap<>();
         snapshot.get("steps").fields().forEachRemaining(e -> seen.put(e.getKey(), e.getValue().asText()));
         int updates = 0;
         while (!seen.values().stream().allMatch("completed"::equals)) {
-            String data = events.poll(60, java.util.concurrent.TimeUnit.SECONDS);
+            String data = events.poll(60, TimeUnit.SECONDS);
             assertThat(data).as("an event before the deadline").isNotNull();
             updates++;
-            new com.fasterxml.jackson.databind.ObjectMapper().readTree(data).get("steps").fields()
+            new ObjectMapper().readTree(data).get("steps").fields()
                     .forEachRemaining(e -> seen.put(e.getKey(), e.getValue().asText()));
         }
         long periods = (System.nanoTime() - started) / 1_000_000 / 250 + 2;

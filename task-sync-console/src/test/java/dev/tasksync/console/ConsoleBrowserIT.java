@@ -33,6 +33,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -107,7 +108,7 @@ class ConsoleBrowserIT {
         assertThat(driver.findElement(By.id("user")).getText()).isEqualTo(user);
     }
 
-    private void waitFor(java.util.function.BooleanSupplier condition) {
+    private void waitFor(BooleanSupplier condition) {
         new WebDriverWait(driver, WAIT).until(d -> condition.getAsBoolean());
     }
 

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Collections;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -47,7 +48,7 @@ class DagViewTest {
             }
         }
         // listed last first, so the layering has to walk the whole chain up from one step
-        java.util.Collections.reverse(steps);
+        Collections.reverse(steps);
         DagView dag = DagView.of(steps, deps);
         assertThat(node(dag, 10_000).y()).isGreaterThan(node(dag, 9_999).y());
         assertThat(dag.edges()).hasSize(9_999);

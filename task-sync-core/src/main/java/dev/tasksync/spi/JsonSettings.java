@@ -9,6 +9,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Collection;
+import java.util.Iterator;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * A read-only view of one node of a settings document that knows its JSON path, so every
@@ -68,13 +72,13 @@ public final class JsonSettings {
      * what is accepted: {@code known} and, for a type's own object ({@code $.type}), the core's
      * {@link #CORE_FIELDS}, which that object also takes.
      */
-    public JsonSettings onlyFields(java.util.Collection<String> known) {
+    public JsonSettings onlyFields(Collection<String> known) {
         requireObject();
-        java.util.Iterator<String> names = node.fieldNames();
+        Iterator<String> names = node.fieldNames();
         while (names.hasNext()) {
             String name = names.next();
             if (!known.contains(name)) {
-                java.util.Set<String> accepted = new java.util.TreeSet<>(known);
+                Set<String> accepted = new TreeSet<>(known);
                 if (isTypeObject()) {
                     accepted.addAll(CORE_FIELDS);
                 }

@@ -1,6 +1,7 @@
 package dev.tasksync.spi;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * Step types that share something a TaskSync instance must own and close, e.g. one connection to a Docker engine
@@ -22,8 +23,8 @@ public interface StepTypeProvider extends AutoCloseable {
      * container lives there) is needed by its dependents only where every pinned fact is equal, so a worker claims
      * those dependents only when its facts match. Asked once per worker; empty when nothing is known (no engine answers).
      */
-    default java.util.Map<String, String> placement() {
-        return java.util.Map.of();
+    default Map<String, String> placement() {
+        return Map.of();
     }
 
     /** Releases what the types share; called once, when the TaskSync instance closes. */

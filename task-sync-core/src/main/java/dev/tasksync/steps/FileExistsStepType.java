@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.StreamSupport;
 
 /** The built-in {@code file_exists} step: succeeds when every listed path exists. */
 public final class FileExistsStepType implements StepType<FileExists> {
@@ -87,7 +88,7 @@ public final class FileExistsStepType implements StepType<FileExists> {
     }
 
     private static List<String> toList(ArrayNode array) {
-        return java.util.stream.StreamSupport.stream(array.spliterator(), false)
+        return StreamSupport.stream(array.spliterator(), false)
                 .map(n -> n.asText()).toList();
     }
 }

@@ -1,6 +1,5 @@
 package dev.tasksync.testing;
 
-import javax.sql.DataSource;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
@@ -8,6 +7,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.Statement;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
+import javax.sql.DataSource;
 
 /** A DataSource whose JDBC calls pass a hook first: to count round trips or hold a commit back in tests. */
 public final class Intercepted {
@@ -32,7 +33,7 @@ public final class Intercepted {
                 : result);
     }
 
-    private static <T> T proxy(Class<T> type, T target, Hook hook, java.util.function.UnaryOperator<Object> wrapResult) {
+    private static <T> T proxy(Class<T> type, T target, Hook hook, UnaryOperator<Object> wrapResult) {
         return type.cast(Proxy.newProxyInstance(Intercepted.class.getClassLoader(), new Class<?>[] {type}, (p, m, args) -> {
             if (hook != null) {
                 hook.before(m.getName(), args);

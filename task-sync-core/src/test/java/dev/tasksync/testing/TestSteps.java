@@ -8,6 +8,11 @@ import dev.tasksync.spi.StepOutcome;
 import dev.tasksync.spi.StepType;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
 
 /** Step types for engine tests: {@code sleep} (records when it ran) and {@code fail}. */
 public final class TestSteps {
@@ -22,7 +27,7 @@ public final class TestSteps {
         }
 
         @Override
-        public com.fasterxml.jackson.databind.JsonNode toJson() {
+        public JsonNode toJson() {
             return StepOutcome.newResults().put("millis", millis);
         }
     }
@@ -91,9 +96,9 @@ public final class TestSteps {
     }
 
     /** {@code {"watch": {"files": [...]}}}: succeeds, watching the listed files. */
-    public record Watch(java.util.List<String> files) implements StepSettings {
+    public record Watch(List<String> files) implements StepSettings {
         public static Watch of(String... files) {
-            return new Watch(java.util.List.of(files));
+            return new Watch(List.of(files));
         }
 
         @Override
@@ -102,7 +107,7 @@ public final class TestSteps {
         }
 
         @Override
-        public com.fasterxml.jackson.databind.JsonNode toJson() {
+        public JsonNode toJson() {
             ObjectNode json = StepOutcome.newResults();
             files.forEach(json.putArray("files")::add);
             return json;
@@ -121,7 +126,7 @@ public final class TestSteps {
         }
 
         @Override
-        public java.util.List<String> watchedFiles(Watch settings) {
+        public List<String> watchedFiles(Watch settings) {
             return settings.files();
         }
 
@@ -156,7 +161,7 @@ public final class TestSteps {
      * test decides when a step ends instead of guessing how long it takes.
      */
     public static final class GateType implements StepType<Object> {
-        public final java.util.concurrent.CountDownLatch open = new java.util.concurrent.CountDownLatch(1);
+        public final CountDownLatch open = new CountDownLatch(1);
         /** Executions started. */
         public final AtomicInteger started = new AtomicInteger();
 
@@ -173,7 +178,7 @@ public final class TestSteps {
         @Override
         public StepOutcome execute(StepContext<Object> context) throws InterruptedException {
             started.incrementAndGet();
-            if (!open.await(60, java.util.concurrent.TimeUnit.SECONDS)) {
+            if (!open.await(60, TimeUnit.SECONDS)) {
                 return StepOutcome.failure("the gate stayed shut");
             }
             return StepOutcome.success(StepOutcome.newResults());
@@ -189,12 +194,12 @@ public final class TestSteps {
      * a minute, then fails): a step that completes proves that many ran together, whatever the timing.
      */
     public static final class MeetType implements StepType<Object> {
-        private final java.util.concurrent.CyclicBarrier barrier;
+        private final CyclicBarrier barrier;
         public final AtomicInteger running = new AtomicInteger();
         public final AtomicInteger maxRunning = new AtomicInteger();
 
         public MeetType(int parties) {
-            this.barrier = new java.util.concurrent.CyclicBarrier(parties);
+            this.barrier = new CyclicBarrier(parties);
         }
 
         @Override
@@ -212,7 +217,7 @@ public final class TestSteps {
             maxRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
             try {
                 ObjectNode results = StepOutcome.newResults().put("start_nanos", System.nanoTime());
-                barrier.await(60, java.util.concurrent.TimeUnit.SECONDS);
+                barrier.await(60, TimeUnit.SECONDS);
                 return StepOutcome.success(results.put("end_nanos", System.nanoTime()));
             } finally {
                 running.decrementAndGet();

@@ -13,6 +13,8 @@ import java.nio.file.PathMatcher;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.HashSet;
+import java.util.Set;
 
 /** Tar archives of host files for copying into containers. */
 final class Archives {
@@ -51,7 +53,7 @@ final class Archives {
         try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
             tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
             tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-            java.util.Set<String> dirs = new java.util.HashSet<>();
+            Set<String> dirs = new HashSet<>();
             if (!root.isEmpty()) {
                 addParents(tar, dirs, root + "/x");
                 addDir(tar, dirs, root);
@@ -80,7 +82,7 @@ final class Archives {
         return bytes.toByteArray();
     }
 
-    private static void addParents(TarArchiveOutputStream tar, java.util.Set<String> dirs, String name) throws IOException {
+    private static void addParents(TarArchiveOutputStream tar, Set<String> dirs, String name) throws IOException {
         int slash = name.lastIndexOf('/');
         if (slash > 0) {
             String parent = name.substring(0, slash);
@@ -89,7 +91,7 @@ final class Archives {
         }
     }
 
-    private static void addDir(TarArchiveOutputStream tar, java.util.Set<String> dirs, String name) throws IOException {
+    private static void addDir(TarArchiveOutputStream tar, Set<String> dirs, String name) throws IOException {
         if (dirs.add(name)) {
             TarArchiveEntry entry = new TarArchiveEntry(name + "/");
             entry.setMode(0755);

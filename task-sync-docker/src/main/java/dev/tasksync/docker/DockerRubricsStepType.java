@@ -22,6 +22,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import dev.tasksync.spi.UpstreamNeed;
 
 /**
  * {@code docker_rubrics}: copies the submission into a fresh container and grades it: each criterion's command
@@ -55,9 +56,9 @@ public final class DockerRubricsStepType implements StepType<DockerRubrics> {
 
     /** Without an image it grades in the image of the docker_build (or docker_pull) upstream of it. */
     @Override
-    public java.util.Optional<dev.tasksync.spi.UpstreamNeed> upstreamNeed(DockerRubrics settings) {
-        return settings.imageTag() != null || settings.imageId() != null ? java.util.Optional.empty()
-                : java.util.Optional.of(DockerRunStepType.IMAGE_FROM_UPSTREAM);
+    public Optional<UpstreamNeed> upstreamNeed(DockerRubrics settings) {
+        return settings.imageTag() != null || settings.imageId() != null ? Optional.empty()
+                : Optional.of(DockerRunStepType.IMAGE_FROM_UPSTREAM);
     }
 
     @Override

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.ArrayList;
 
 /**
  * Settings of a {@code docker_run} step.
@@ -82,7 +83,7 @@ public record DockerRun(String imageTag, String imageId, List<String> command, M
     }
 
     public DockerRun withMount(String source, String target, boolean readOnly) {
-        List<Mount> m = new java.util.ArrayList<>(mounts);
+        List<Mount> m = new ArrayList<>(mounts);
         m.add(new Mount(source, target, readOnly));
         return new DockerRun(imageTag, imageId, command, env, workingDir, m, containerName, detach, okExitCodes, limits);
     }

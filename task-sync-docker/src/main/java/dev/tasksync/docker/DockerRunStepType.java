@@ -24,6 +24,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import dev.tasksync.spi.UpstreamNeed;
 
 /**
  * {@code docker_run}: runs a command in a new container. Without {@code detach} it runs to completion and the
@@ -67,13 +68,13 @@ public final class DockerRunStepType implements StepType<DockerRun> {
 
     /** Without an image it runs the image of the docker_build (or docker_pull) upstream of it: one must be there. */
     @Override
-    public java.util.Optional<dev.tasksync.spi.UpstreamNeed> upstreamNeed(DockerRun settings) {
-        return settings.imageTag() != null || settings.imageId() != null ? java.util.Optional.empty()
-                : java.util.Optional.of(IMAGE_FROM_UPSTREAM);
+    public Optional<UpstreamNeed> upstreamNeed(DockerRun settings) {
+        return settings.imageTag() != null || settings.imageId() != null ? Optional.empty()
+                : Optional.of(IMAGE_FROM_UPSTREAM);
     }
 
     /** The need of a docker_run or docker_rubrics that names no image. */
-    static final dev.tasksync.spi.UpstreamNeed IMAGE_FROM_UPSTREAM = new dev.tasksync.spi.UpstreamNeed("image_tag",
+    static final UpstreamNeed IMAGE_FROM_UPSTREAM = new UpstreamNeed("image_tag",
             Set.of(DockerBuild.TYPE, DockerPull.TYPE),
             "give image_tag or image_id, or depend on the docker_build or docker_pull step whose image it should use");
 

@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.ArrayList;
 
 /**
  * Settings of a {@code docker_shell} step: commands run one after another through {@code sh -c} in a container.
@@ -97,7 +98,7 @@ public record DockerShell(Target target, List<Command> commands, String workingD
     }
 
     public DockerShell withCommand(String label, String command) {
-        List<Command> c = new java.util.ArrayList<>(commands);
+        List<Command> c = new ArrayList<>(commands);
         c.add(new Command(label, command));
         return new DockerShell(target, c, workingDir, env, commandTimeoutSeconds, limits);
     }

@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import dev.tasksync.InvalidSettingsException;
+import java.util.stream.Stream;
 
 /**
  * {@code docker_shell}: runs commands through {@code sh -c}, in order, stopping at the first failure, either in an
@@ -84,10 +86,10 @@ public final class DockerShellStepType implements StepType<DockerShell> {
         String containerId = docker.optionalField("container_id").map(ImageReference::checkContainerId).orElse(null);
         String containerName = Settings.optionalNonBlank(docker, "container_name").orElse(null);
         if (containerName != null && !containerName.matches("[a-zA-Z0-9][a-zA-Z0-9_.-]*")) {
-            throw new dev.tasksync.InvalidSettingsException(docker.path() + ".container_name",
+            throw new InvalidSettingsException(docker.path() + ".container_name",
                     "'" + containerName + "' is not a valid container name (letters, digits, _ . -)");
         }
-        long set = java.util.stream.Stream.of(imageTag, imageId, containerId, containerName).filter(x -> x != null).count();
+        long set = Stream.of(imageTag, imageId, containerId, containerName).filter(x -> x != null).count();
         if (set != 1) {
             throw docker.invalid("give exactly one of image_tag, image_id, container_id, container_name"
                     + (set == 0 ? "" : " (got " + set + ")"));

@@ -27,6 +27,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import java.nio.file.PathMatcher;
 
 /**
  * Grades the matrix of a {@code docker_rubrics} step: every column (solution, original, golden) in a container of
@@ -208,7 +209,7 @@ final class MatrixGrader {
         return StepOutcome.success(results);
     }
 
-    static Map<String, String> shared(DockerRubrics settings, Path localPath, List<java.nio.file.PathMatcher> ignore,
+    static Map<String, String> shared(DockerRubrics settings, Path localPath, List<PathMatcher> ignore,
                                       Path heldOut, String imageId) {
         return CellFingerprints.shared(imageId, localPath, settings.files(), settings.allowOutside(), ignore, heldOut,
                 settings.grading().verdict().toJson() + " " + (settings.limits() == null ? "no limits" : settings.limits().toJson()));
@@ -254,7 +255,7 @@ final class MatrixGrader {
      * the one the last results graded in (a rebuilt image re-runs the step as its upstream changed anyway).
      */
     static List<String> changedCells(DockerRubrics settings, List<DockerRubrics.Criterion> criteria, Path localPath,
-                                     List<java.nio.file.PathMatcher> ignore, JsonNode lastResults) throws IOException {
+                                     List<PathMatcher> ignore, JsonNode lastResults) throws IOException {
         if (lastResults == null || lastResults.get("solutions") == null) {
             return List.of();
         }

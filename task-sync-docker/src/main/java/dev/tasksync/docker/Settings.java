@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 
 /** Parsing and writing helpers shared by the Docker settings. */
 final class Settings {
@@ -88,6 +90,6 @@ final class Settings {
     }
 
     static <K, V> Map<K, V> copy(Map<K, V> map) {
-        return map == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(map));
+        return map == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(map));
     }
 }

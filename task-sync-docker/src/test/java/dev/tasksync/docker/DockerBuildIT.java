@@ -14,6 +14,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import com.github.dockerjava.api.exception.NotFoundException;
+import java.nio.file.Path;
+import org.assertj.core.api.Assertions;
+import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -156,7 +160,7 @@ class DockerBuildIT extends DockerITBase {
     }
 
     @Test
-    void aContextOutsideTheLocalPathIsRefusedBeforeAnyShellCommandUnlessTheStepAllowsIt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path outside)
+    void aContextOutsideTheLocalPathIsRefusedBeforeAnyShellCommandUnlessTheStepAllowsIt(@TempDir Path outside)
             throws IOException {
         DockerTestSupport.context(outside.resolve("ctx"), "COPY secret.txt /secret.txt");
         Files.writeString(outside.resolve("ctx/secret.txt"), "TOP-SECRET-LINE\n");
@@ -169,8 +173,8 @@ class DockerBuildIT extends DockerITBase {
         assertThat(results(r, "refused").get("error").asText()).contains("'" + rel + "'").contains("outside")
                 .contains("\"allow_outside\": true");
         assertThat(dir.resolve("ran.txt")).doesNotExist();
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> docker.client().inspectImageCmd(TAG).exec())
-                .isInstanceOf(com.github.dockerjava.api.exception.NotFoundException.class);
+        Assertions.assertThatThrownBy(() -> docker.client().inspectImageCmd(TAG).exec())
+                .isInstanceOf(NotFoundException.class);
 
         Task allowed = task();
         step(allowed, "allowed", "{\"docker_build\": {\"image_tag\": \"" + TAG + "\", \"context\": \"" + rel + "\", "

@@ -8,6 +8,8 @@ import dev.tasksync.testing.TestDatabase;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
+import java.nio.file.Path;
+import org.assertj.core.api.Assertions;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -61,9 +63,9 @@ class DockerPolicyIT extends DockerITBase {
     void theEnvironmentNamesThePolicy() {
         assertThat(DockerPolicy.from(null, null)).isEqualTo(DockerPolicy.permissive());
         assertThat(DockerPolicy.from("none", "false")).isEqualTo(DockerPolicy.restricted());
-        assertThat(DockerPolicy.from("/srv/a:/srv/b", null).mountRoots()).containsExactly(java.nio.file.Path.of("/srv/a"),
-                java.nio.file.Path.of("/srv/b"));
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DockerPolicy.from(null, "maybe"))
+        assertThat(DockerPolicy.from("/srv/a:/srv/b", null).mountRoots()).containsExactly(Path.of("/srv/a"),
+                Path.of("/srv/b"));
+        Assertions.assertThatThrownBy(() -> DockerPolicy.from(null, "maybe"))
                 .hasMessageContaining(DockerPolicy.HOST_SHELL_ENV);
     }
 }

@@ -7,6 +7,11 @@ import dev.tasksync.Task;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import dev.tasksync.TaskSync;
+import dev.tasksync.testing.TestDatabase;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -128,12 +133,12 @@ class DockerRubricsIT extends DockerITBase {
     }
 
     @Test
-    void aSymbolicLinkOutOfTheLocalPathIsHashedAndCopiedAsALinkNeverFollowed(@org.junit.jupiter.api.io.TempDir java.nio.file.Path outside)
+    void aSymbolicLinkOutOfTheLocalPathIsHashedAndCopiedAsALinkNeverFollowed(@TempDir Path outside)
             throws IOException {
         submission();
-        java.nio.file.Path secret = outside.resolve("secret.txt");
-        java.nio.file.Files.writeString(secret, "TOP-SECRET-LINE\n");
-        java.nio.file.Files.createSymbolicLink(dir.resolve("submission/secret"), secret);
+        Path secret = outside.resolve("secret.txt");
+        Files.writeString(secret, "TOP-SECRET-LINE\n");
+        Files.createSymbolicLink(dir.resolve("submission/secret"), secret);
         Task t = task();
         step(t, "grade", "{\"docker_rubrics\": {\"image_tag\": \"" + image + "\", \"files\": [\"submission/\"], \"criteria\": ["
                 + "{\"id\": \"leak\", \"command\": \"cat submission/secret; ls -l submission/\"},"
@@ -145,7 +150,7 @@ class DockerRubricsIT extends DockerITBase {
         assertThat(res.get("criteria").get(1).get("passed").asBoolean()).as(res.toString()).isTrue();
         // What was copied (the link) is what the fingerprint covers.
         assertThat(res.get("file_hashes").has("submission/secret")).as(res.toString()).isTrue();
-        java.nio.file.Files.writeString(secret, "CHANGED\n");
+        Files.writeString(secret, "CHANGED\n");
         assertThat(ts.plan(t.id()).toRun()).isEmpty();
     }
 
@@ -153,7 +158,7 @@ class DockerRubricsIT extends DockerITBase {
     void filesLeftOutOfTheFingerprintByIgnoreGlobsAreNotCopied() throws IOException {
         submission();
         write("submission/scratch.tmp", "noise\n");
-        try (dev.tasksync.TaskSync ignoring = dev.tasksync.testing.TestDatabase.builder().ignoreFiles("**/*.tmp")
+        try (TaskSync ignoring = TestDatabase.builder().ignoreFiles("**/*.tmp")
                 .stepType(DockerStepTypes.all(docker)).build()) {
             Task t = ignoring.createTask("ignore-" + System.nanoTime(), "new", dir.toString());
             ignoring.createStep(t.id(), "grade", "{\"docker_rubrics\": {\"image_tag\": \"" + image + "\", \"files\": [\"submission/\"], "
@@ -166,12 +171,12 @@ class DockerRubricsIT extends DockerITBase {
     }
 
     @Test
-    void aRubricFileThatLinksOutOfTheLocalPathIsNotRead(@org.junit.jupiter.api.io.TempDir java.nio.file.Path outside)
+    void aRubricFileThatLinksOutOfTheLocalPathIsNotRead(@TempDir Path outside)
             throws IOException {
         submission();
-        java.nio.file.Path secret = outside.resolve("secret.md");
-        java.nio.file.Files.writeString(secret, "- [ ] TOP-SECRET-LINE: `true`\n");
-        java.nio.file.Files.createSymbolicLink(dir.resolve("rubric.md"), secret);
+        Path secret = outside.resolve("secret.md");
+        Files.writeString(secret, "- [ ] TOP-SECRET-LINE: `true`\n");
+        Files.createSymbolicLink(dir.resolve("rubric.md"), secret);
         Task t = task();
         step(t, "grade", "{\"docker_rubrics\": {\"image_tag\": \"" + image + "\", \"files\": [\"submission/\"], \"rubric\": \"rubric.md\"}}");
         RunResult r = ts.run(t.id());
@@ -182,9 +187,9 @@ class DockerRubricsIT extends DockerITBase {
     }
 
     @Test
-    void aPathOutsideTheLocalPathIsRefusedUnlessTheStepAllowsIt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path outside)
+    void aPathOutsideTheLocalPathIsRefusedUnlessTheStepAllowsIt(@TempDir Path outside)
             throws IOException {
-        java.nio.file.Files.writeString(outside.resolve("secret.txt"), "TOP-SECRET-LINE\n");
+        Files.writeString(outside.resolve("secret.txt"), "TOP-SECRET-LINE\n");
         String rel = dir.relativize(outside.resolve("secret.txt")).toString();
         Task t = task();
         step(t, "refused", "{\"docker_rubrics\": {\"image_tag\": \"" + image + "\", \"files\": [\"" + rel + "\"], \"criteria\": ["

@@ -238,7 +238,7 @@ class DockerRunIT extends DockerITBase {
         step(t, "not found", run("\"command\": [\"/no/such/binary\"]"));
         // without an image and with no docker_build upstream it could only fail: refused when created
         assertThatThrownBy(() -> step(t, "no image", "{\"docker_run\": {\"command\": [\"true\"]}}"))
-                .isInstanceOf(dev.tasksync.InvalidSettingsException.class)
+                .isInstanceOf(InvalidSettingsException.class)
                 .hasMessageContaining("$.docker_run.image_tag").hasMessageContaining("docker_build");
         RunResult r = ts.run(t.id());
         assertThat(results(r, "unknown image").get("error").asText())

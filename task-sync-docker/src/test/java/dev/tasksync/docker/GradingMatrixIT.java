@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import org.assertj.core.api.Assertions;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -221,7 +222,7 @@ class GradingMatrixIT extends DockerITBase {
             assertThat(networked.get("passed").asBoolean()).as(networked.toString()).isTrue();
             assertThat(networked.get("output").asText()).contains("online");
             // The host's network is not offered.
-            assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> step(t, "host",
+            assertThat(Assertions.catchThrowable(() -> step(t, "host",
                     "{\"docker_rubrics\": {\"image_tag\": \"" + IMAGE + "\", \"limits\": {\"network\": \"host\"}, " + criteria + "}}")))
                     .hasMessageContaining("limits.network");
         } finally {
@@ -304,13 +305,13 @@ class GradingMatrixIT extends DockerITBase {
     @Test
     void badMatrixSettingsNameTheField() {
         Task t = task();
-        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> step(t, "x",
+        assertThat(Assertions.catchThrowable(() -> step(t, "x",
                 "{\"docker_rubrics\": {\"image_tag\": \"" + IMAGE + "\", \"files\": [\"calc/\"], \"solutions\": [{\"name\": \"golden\", \"patch\": \"a.patch\"}], \"criteria\": [{\"command\": \"true\"}]}}")))
                 .hasMessageContaining("solutions[0].name");
-        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> step(t, "y",
+        assertThat(Assertions.catchThrowable(() -> step(t, "y",
                 "{\"docker_rubrics\": {\"image_tag\": \"" + IMAGE + "\", \"files\": [\"calc/\"], \"original\": true, \"limits\": {\"pids\": 0}, \"criteria\": [{\"command\": \"true\"}]}}")))
                 .hasMessageContaining("limits.pids");
-        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> step(t, "z",
+        assertThat(Assertions.catchThrowable(() -> step(t, "z",
                 "{\"docker_rubrics\": {\"image_tag\": \"" + IMAGE + "\", \"files\": [\"calc/\"], \"original\": true}}")))
                 .hasMessageContaining("criteria");
         assertThat(ts.steps(t.id())).isEmpty();

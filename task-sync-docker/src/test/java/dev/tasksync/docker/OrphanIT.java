@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.junit.jupiter.api.BeforeEach;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -47,7 +48,7 @@ class OrphanIT extends DockerITBase {
     }
 
     @Override
-    @org.junit.jupiter.api.BeforeEach
+    @BeforeEach
     void open() {
         DockerTestSupport.assumeAvailable(unavailable);
         ts = TestDatabase.builder().workerOptions(RunTaskMain.OPTIONS).stepType(DockerStepTypes.all(docker)).build();

@@ -12,6 +12,8 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -79,7 +81,7 @@ class SettingsTest {
                 .withWorkspace("/w").withCriterionTimeoutSeconds(9);
         assertThat(parse(new DockerRubricsStepType(NOWHERE), rubrics.toJson().toString())).isEqualTo(rubrics);
         DockerPull pull = DockerPull.of("alpine:3.20").withImageId("sha256:" + "ab".repeat(32)).withPullInterval(Duration.ofHours(6))
-                .withPreventRunBefore(java.time.OffsetDateTime.parse("2030-01-01T00:00:00Z"));
+                .withPreventRunBefore(OffsetDateTime.parse("2030-01-01T00:00:00Z"));
         assertThat(parse(new DockerPullStepType(NOWHERE), pull.toJson().toString())).isEqualTo(pull);
     }
 
@@ -197,7 +199,7 @@ class SettingsTest {
 
     @Test
     void outputTellsTheLogWhichStreamEachLineCameFrom() {
-        List<String> log = new java.util.ArrayList<>();
+        List<String> log = new ArrayList<>();
         Output o = new Output(new StepLog() {
             @Override
             public void line(String line) {
@@ -217,7 +219,7 @@ class SettingsTest {
 
     @Test
     void outputKeepsStreamsApartAndBoundsTheTail() {
-        List<String> log = new java.util.ArrayList<>();
+        List<String> log = new ArrayList<>();
         Output o = new Output(log::add, "> ");
         o.stdout("a\nb".getBytes());
         o.stderr("x\n".getBytes());

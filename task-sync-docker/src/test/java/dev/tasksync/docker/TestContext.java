@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
+import dev.tasksync.StepSettings;
 
 /** A hand-made StepContext for executing one step type directly (e.g. to cancel it at a chosen moment). */
 record TestContext<S>(int taskId, int stepId, Path localPath, S settings, BooleanSupplier cancelled,
@@ -34,7 +35,7 @@ record TestContext<S>(int taskId, int stepId, Path localPath, S settings, Boolea
 
     @Override
     public JsonNode settingsJson() {
-        return ((dev.tasksync.StepSettings) settings).toJson();
+        return ((StepSettings) settings).toJson();
     }
 
     @Override

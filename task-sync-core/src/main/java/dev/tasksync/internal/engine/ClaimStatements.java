@@ -19,6 +19,15 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.util.ArrayList;
 import java.util.List;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.jooq.Query;
 
 import static dev.tasksync.internal.store.jooq.Tables.LEASE_OWNERS;
 import static dev.tasksync.internal.store.jooq.Tables.STEPS;
@@ -41,7 +50,7 @@ final class ClaimStatements {
     private static final String ACTIVE = StepStatus.ACTIVE.dbValue();
     private static final String COMPLETED = StepStatus.COMPLETED.dbValue();
     /** What a claim sets: a new step, or an active one whose lease was lost, becomes active. */
-    private static final String CLAIMED = StatusTransitions.step(java.util.EnumSet.of(StepStatus.NEW, StepStatus.ACTIVE), StepStatus.ACTIVE);
+    private static final String CLAIMED = StatusTransitions.step(EnumSet.of(StepStatus.NEW, StepStatus.ACTIVE), StepStatus.ACTIVE);
     private static final String RECORDED_COMPLETED = StatusTransitions.step(StepStatus.ACTIVE, StepStatus.COMPLETED);
     private static final String RUN_COMPLETED = AttemptOutcome.COMPLETED.dbValue();
     private static final String RUN_ABANDONED = AttemptOutcome.ABANDONED.dbValue();
@@ -57,7 +66,7 @@ final class ClaimStatements {
     private final Placement placement;
     private final String tasks; // the task_runs_on table
 
-    ClaimStatements(Tables tables, String workerId, java.time.Duration lease, EngineMetrics metrics, Placement placement) {
+    ClaimStatements(Tables tables, String workerId, Duration lease, EngineMetrics metrics, Placement placement) {
         this.metrics = metrics;
         this.placement = placement;
         this.tasks = tables.taskRunsOn();
@@ -92,7 +101,7 @@ final class ClaimStatements {
         }
 
         /** Only these steps, known to have been released (their runnability is still checked). */
-        static Scope only(java.util.Collection<Integer> ids) {
+        static Scope only(Collection<Integer> ids) {
             return new Scope(null, ids.toArray(Integer[]::new));
         }
     }
@@ -103,7 +112,7 @@ final class ClaimStatements {
      * claimed ahead of a free slot; its start time moves forward by as much.
      */
     record Outcome(int stepId, int taskId, int attempt, StepStatus status, AttemptOutcome runOutcome,
-                   com.fasterxml.jackson.databind.node.ObjectNode results, String error, String logTail,
+                   ObjectNode results, String error, String logTail,
                    Long retryAfterMillis, boolean clearFingerprint, long startedLateMicros) {
     }
 
@@ -119,7 +128,7 @@ final class ClaimStatements {
      * go to {@code beforeRows}), sent in the same round trip and transaction: the claim sees what it wrote.
      */
     List<Claim> claim(DSLContext t, Scope scope, int limit, long leaseFrom, ResultQuery<Record> before,
-                                 java.util.function.Consumer<Result<Record>> beforeRows) {
+                                 Consumer<Result<Record>> beforeRows) {
         Sql sql = new Sql();
         if (before != null) {
             sql.add(before).add("; ");
@@ -222,7 +231,7 @@ final class ClaimStatements {
     }
 
     /** What recording several completions together did: which counted, and what they claimed. */
-    record RecordedTogether(java.util.Set<Integer> recorded, List<Claim> claims) {
+    record RecordedTogether(Set<Integer> recorded, List<Claim> claims) {
     }
 
     /**
@@ -267,9 +276,9 @@ final class ClaimStatements {
         return Database.onConnection(t, c -> {
             try (PreparedStatement ps = sql.prepare(c); ResultSet rs = ps.executeQuery()) {
                 List<Claim> claims = new ArrayList<>();
-                java.util.Set<Integer> recorded = new java.util.HashSet<>();
+                Set<Integer> recorded = new HashSet<>();
                 while (rs.next()) {
-                    recorded.addAll(java.util.Arrays.asList((Integer[]) rs.getArray("recorded").getArray()));
+                    recorded.addAll(Arrays.asList((Integer[]) rs.getArray("recorded").getArray()));
                     if (rs.getObject("id") != null) {
                         claims.add(claimOf(rs, leaseFrom, metrics));
                     }
@@ -441,7 +450,7 @@ final class ClaimStatements {
         }
 
         /** Appends a jOOQ query as the statement after (or before) this one, with its binds. */
-        Sql add(org.jooq.Query query) {
+        Sql add(Query query) {
             text.append(query.getSQL());
             values.addAll(query.getBindValues());
             return this;

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import java.nio.file.PathMatcher;
 
 /** The StepContext handed to a step type; upstream results are read only when asked for. */
 final class ExecutionContext implements StepContext<Object> {
@@ -27,13 +28,13 @@ final class ExecutionContext implements StepContext<Object> {
     private final StepLog log;
     private final BooleanSupplier cancelled;
     private final Supplier<String> storeId;
-    private final List<java.nio.file.PathMatcher> ignoredFiles;
+    private final List<PathMatcher> ignoredFiles;
     private List<UpstreamStep> upstream;
 
     ExecutionContext(int taskId, String taskName, int stepId, String title, int attempt, Path localPath,
                      Object settings, JsonNode settingsJson, JsonNode lastResults,
                      Supplier<List<UpstreamStep>> upstreamLoader, StepLog log, BooleanSupplier cancelled, Supplier<String> storeId,
-                     List<java.nio.file.PathMatcher> ignoredFiles, AttemptLog fullLog) {
+                     List<PathMatcher> ignoredFiles, AttemptLog fullLog) {
         this.ignoredFiles = ignoredFiles;
         this.log = new StepLog() { // every line goes to the attempt's full log, then to the tail, SLF4J and listener
             @Override
@@ -66,7 +67,7 @@ final class ExecutionContext implements StepContext<Object> {
     @Override public int stepId() { return stepId; }
     @Override public String title() { return title; }
     @Override public int attempt() { return attempt; }
-    @Override public List<java.nio.file.PathMatcher> ignoredFiles() { return ignoredFiles; }
+    @Override public List<PathMatcher> ignoredFiles() { return ignoredFiles; }
     @Override public String storeId() { return storeId.get(); } // read from the database once, when a type asks
     @Override public Path localPath() { return localPath; }
     @Override public Object settings() { return settings; }

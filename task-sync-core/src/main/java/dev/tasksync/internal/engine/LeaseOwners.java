@@ -11,6 +11,8 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import dev.tasksync.StepStatus;
+import java.util.Arrays;
 
 /**
  * The lease owners of one engine (its in-process runs, each of its workers) and the database session
@@ -103,7 +105,7 @@ final class LeaseOwners implements AutoCloseable {
         checkedAt = System.nanoTime();
         // Rows of owners that are gone and hold no lease any more: nothing refers to them.
         try (PreparedStatement ps = session.prepareStatement("DELETE FROM " + table + " o WHERE (o.backend_start < pg_postmaster_start_time() OR "
-                + sessionGone("o") + ") AND NOT EXISTS (SELECT 1 FROM " + steps + " s WHERE s.lease_owner = o.owner AND s.status = '" + dev.tasksync.StepStatus.ACTIVE.dbValue() + "')")) {
+                + sessionGone("o") + ") AND NOT EXISTS (SELECT 1 FROM " + steps + " s WHERE s.lease_owner = o.owner AND s.status = '" + StepStatus.ACTIVE.dbValue() + "')")) {
             ps.executeUpdate();
         }
         record(owners);
@@ -111,7 +113,7 @@ final class LeaseOwners implements AutoCloseable {
 
     private void record(Map<String, Long> which) throws SQLException {
         String[] names = which.keySet().toArray(String[]::new);
-        Long[] takeovers = java.util.Arrays.stream(names).map(which::get).toArray(Long[]::new);
+        Long[] takeovers = Arrays.stream(names).map(which::get).toArray(Long[]::new);
         try (PreparedStatement ps = session.prepareStatement("INSERT INTO " + table
                 + " (owner, backend_pid, backend_start, takeover_millis, registered_at)"
                 + " SELECT v.owner, pg_backend_pid(), a.backend_start, v.takeover, now()"

@@ -13,6 +13,8 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import dev.tasksync.DatabaseException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A long-running worker: claims runnable steps of any task, executes and records them. LISTEN/NOTIFY
@@ -116,7 +118,7 @@ public final class WorkerLoop implements AutoCloseable {
                     if (claims.isEmpty() || runner.free() == 0) {
                         runner.await(options.pollInterval());
                     }
-                } catch (dev.tasksync.DatabaseException e) {
+                } catch (DatabaseException e) {
                     LOG.warn("worker {}: database unavailable ({}); retrying in {} ms", workerId, e.getMessage(), backoff);
                     engine.metrics().databaseRetry("unavailable"); // metrics hook
                     Thread.sleep(backoff);
@@ -176,6 +178,6 @@ public final class WorkerLoop implements AutoCloseable {
 
     /** Blocks until the worker was closed. */
     public void awaitTermination(Duration max) throws InterruptedException {
-        stopped.await(max.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        stopped.await(max.toMillis(), TimeUnit.MILLISECONDS);
     }
 }

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.io.IOException;
 
 /**
  * The {@code workers} table: each worker's row, written when it starts, renewed as it runs, and marked stopped
@@ -98,7 +99,7 @@ public final class WorkerRegistry {
         try {
             JsonNode node = MAPPER.readTree(json);
             node.forEach(n -> labels.add(n.asText()));
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalStateException("stored labels are not JSON: " + json, e);
         }
         return labels;

@@ -1,5 +1,6 @@
 package dev.tasksync.internal.graph;
 
+import dev.tasksync.internal.types.ParsedSettings;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -83,7 +84,7 @@ public final class ImplicitDependencies<K> {
 
     /** Derives the edges from parsed settings; a step without parsed settings (null) makes and uses nothing. */
     public static <K> ImplicitDependencies<K> of(Map<K, ? extends List<K>> explicit,
-                                                 Map<K, dev.tasksync.internal.types.ParsedSettings> parsed) {
+                                                 Map<K, ParsedSettings> parsed) {
         Map<K, Set<String>> produces = new HashMap<>();
         Map<K, Set<String>> consumes = new HashMap<>();
         parsed.forEach((step, p) -> {

@@ -21,6 +21,7 @@ import java.util.PriorityQueue;
 import java.util.RandomAccess;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.BiPredicate;
 
 /**
  * A task's steps as a DAG: an edge runs from a dependency to the step that waits for it. Keys are
@@ -421,7 +422,7 @@ public final class StepGraph<K> {
     }
 
     /** As {@link #render(String, Function)}, drawing the edges {@code dashed} picks (implicit dependencies) dashed. */
-    public String render(String format, Function<K, String> label, java.util.function.BiPredicate<K, K> dashed) {
+    public String render(String format, Function<K, String> label, BiPredicate<K, K> dashed) {
         StringBuilder sb = new StringBuilder();
         boolean mermaid = "mermaid".equalsIgnoreCase(format);
         sb.append(mermaid ? "graph TD\n" : "digraph task {\n");

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import java.nio.charset.StandardCharsets;
 
 /** Streams files through SHA-256 (lower-case hex, as {@code sha256sum} prints it). */
 public final class FileHasher {
@@ -52,7 +53,7 @@ public final class FileHasher {
     }
 
     public static String sha256(String text) {
-        return HexFormat.of().formatHex(newDigest().digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        return HexFormat.of().formatHex(newDigest().digest(text.getBytes(StandardCharsets.UTF_8)));
     }
 
     public static MessageDigest newDigest() {

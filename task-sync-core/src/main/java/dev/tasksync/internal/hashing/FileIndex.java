@@ -16,6 +16,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.time.Instant;
+import org.jooq.Field;
+import org.jooq.TableField;
+import org.jooq.impl.DSL;
 
 import static dev.tasksync.internal.store.jooq.Tables.FILE_INDEX;
 
@@ -129,8 +133,8 @@ public final class FileIndex {
     }
 
     /** {@code excluded.column}; jOOQ's own excluded() would be qualified with the mapped schema. */
-    private static <T> org.jooq.Field<T> excluded(org.jooq.TableField<?, T> column) {
-        return org.jooq.impl.DSL.field("excluded." + column.getName(), column.getType());
+    private static <T> Field<T> excluded(TableField<?, T> column) {
+        return DSL.field("excluded." + column.getName(), column.getType());
     }
 
     private static String key(Path p) {
@@ -138,7 +142,7 @@ public final class FileIndex {
     }
 
     private static long nowNanos() {
-        java.time.Instant now = java.time.Instant.now();
+        Instant now = Instant.now();
         return now.getEpochSecond() * 1_000_000_000L + now.getNano();
     }
 

@@ -19,6 +19,7 @@ import java.util.Spliterators;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
+import org.jooq.impl.DSL;
 
 import static dev.tasksync.internal.store.jooq.Tables.STEP_LOG_CHUNKS;
 import static dev.tasksync.internal.store.jooq.Tables.STEP_RUNS;
@@ -69,7 +70,7 @@ public final class LogStore {
 
     /** The latest attempt of a step, or 0 before its first. */
     public int latestAttempt(int stepId) {
-        Integer max = dsl.select(org.jooq.impl.DSL.max(STEP_RUNS.ATTEMPT)).from(STEP_RUNS)
+        Integer max = dsl.select(DSL.max(STEP_RUNS.ATTEMPT)).from(STEP_RUNS)
                 .where(STEP_RUNS.STEP_ID.eq(stepId)).fetchOne(0, Integer.class);
         return max == null ? 0 : max;
     }
@@ -90,7 +91,7 @@ public final class LogStore {
 
     /** Bytes of text stored for the attempt (a newline counted per line). */
     public long storedBytes(int stepId, int attempt) {
-        Number n = dsl.select(org.jooq.impl.DSL.sum(STEP_LOG_CHUNKS.RAW_BYTES)).from(STEP_LOG_CHUNKS)
+        Number n = dsl.select(DSL.sum(STEP_LOG_CHUNKS.RAW_BYTES)).from(STEP_LOG_CHUNKS)
                 .where(STEP_LOG_CHUNKS.STEP_ID.eq(stepId)).and(STEP_LOG_CHUNKS.ATTEMPT.eq(attempt)).fetchOne(0, Number.class);
         return n == null ? 0 : n.longValue();
     }

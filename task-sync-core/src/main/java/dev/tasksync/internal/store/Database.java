@@ -22,6 +22,10 @@ import javax.sql.DataSource;
 import java.sql.SQLException;
 import java.util.Arrays;
 import java.util.List;
+import java.sql.Connection;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jooq.ConnectionProvider;
 
 /** jOOQ and Flyway set up for one schema. */
 public final class Database {
@@ -128,36 +132,36 @@ public final class Database {
      * the connection goes back (jOOQ's transactions turn autocommit off and back on). A connection
      * that was not in autocommit mode is put back as it was.
      */
-    static final class AutoCommitConnections implements org.jooq.ConnectionProvider {
+    static final class AutoCommitConnections implements ConnectionProvider {
         private final DataSource dataSource;
-        private final java.util.Set<java.sql.Connection> switched = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        private final Set<Connection> switched = ConcurrentHashMap.newKeySet();
 
         AutoCommitConnections(DataSource dataSource) {
             this.dataSource = dataSource;
         }
 
         @Override
-        public java.sql.Connection acquire() {
+        public Connection acquire() {
             try {
-                java.sql.Connection c = dataSource.getConnection();
+                Connection c = dataSource.getConnection();
                 if (!c.getAutoCommit()) {
                     c.setAutoCommit(true);
                     switched.add(c);
                 }
                 return c;
-            } catch (java.sql.SQLException e) {
+            } catch (SQLException e) {
                 throw new DatabaseException("could not get a connection: " + e.getMessage(), e.getSQLState(), e);
             }
         }
 
         @Override
-        public void release(java.sql.Connection c) {
+        public void release(Connection c) {
             try {
                 if (switched.remove(c)) {
                     c.setAutoCommit(false);
                 }
                 c.close();
-            } catch (java.sql.SQLException e) {
+            } catch (SQLException e) {
                 throw new DatabaseException("could not release a connection: " + e.getMessage(), e.getSQLState(), e);
             }
         }

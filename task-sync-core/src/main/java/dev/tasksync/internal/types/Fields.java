@@ -4,6 +4,9 @@ import dev.tasksync.TaskStatus;
 import dev.tasksync.TaskSyncException;
 
 import java.util.List;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Paths;
+import java.util.Arrays;
 
 /**
  * Checks of the plain fields of tasks and steps, so bad input is refused with a message naming
@@ -15,7 +18,7 @@ public final class Fields {
     public static final int MAX_TITLE_LENGTH = 500;
     public static final int MAX_LOCAL_PATH_LENGTH = SettingsJson.MAX_PATH_LENGTH;
     /** The statuses the engine gives a task; a task may be created in any of them. */
-    public static final List<String> TASK_STATUSES = java.util.Arrays.stream(TaskStatus.values()).map(TaskStatus::dbValue).toList();
+    public static final List<String> TASK_STATUSES = Arrays.stream(TaskStatus.values()).map(TaskStatus::dbValue).toList();
 
     private Fields() {
     }
@@ -67,8 +70,8 @@ public final class Fields {
         }
         String absolute;
         try {
-            absolute = java.nio.file.Paths.get(localPath).toAbsolutePath().normalize().toString();
-        } catch (java.nio.file.InvalidPathException e) {
+            absolute = Paths.get(localPath).toAbsolutePath().normalize().toString();
+        } catch (InvalidPathException e) {
             throw new TaskSyncException("the local path '" + printable(localPath) + "' is not a valid path: " + e.getReason());
         }
         text("the local path", absolute, MAX_LOCAL_PATH_LENGTH);

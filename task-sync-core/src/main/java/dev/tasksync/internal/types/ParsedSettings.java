@@ -4,6 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tasksync.spi.StepType;
 
 import java.util.List;
+import dev.tasksync.spi.UpstreamNeed;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * A settings document checked against its step type.
@@ -31,32 +36,32 @@ public record ParsedSettings(String type, StepType<?> stepType, JsonNode documen
 
     /** Resource keys these settings make for later steps of the task (see StepType#produces). */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    public java.util.Set<String> produces() {
+    public Set<String> produces() {
         return ((StepType) stepType).produces(settings);
     }
 
     /** Resource keys these settings use (see StepType#consumes). */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    public java.util.Set<String> consumes() {
+    public Set<String> consumes() {
         return ((StepType) stepType).consumes(settings);
     }
 
     /** What the settings take from an upstream step (see StepType#upstreamNeed). */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    public java.util.Optional<dev.tasksync.spi.UpstreamNeed> upstreamNeed() {
+    public Optional<UpstreamNeed> upstreamNeed() {
         return ((StepType) stepType).upstreamNeed(settings);
     }
 
     /** What a run because the inputs changed would redo, in the step type's words, if it says. */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    public java.util.Optional<String> rerunDetail(JsonNode lastResults, java.nio.file.Path localPath,
-                                                  List<java.nio.file.PathMatcher> ignoredFiles) {
+    public Optional<String> rerunDetail(JsonNode lastResults, Path localPath,
+                                                  List<PathMatcher> ignoredFiles) {
         return ((StepType) stepType).rerunDetail(settings, lastResults, localPath, ignoredFiles);
     }
 
     /** The step type's reason to run again although the inputs did not change, if any. */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    public java.util.Optional<String> staleReason(JsonNode lastResults) {
+    public Optional<String> staleReason(JsonNode lastResults) {
         return ((StepType) stepType).staleReason(settings, lastResults);
     }
 }

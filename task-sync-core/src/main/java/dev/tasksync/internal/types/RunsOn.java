@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.Collections;
 
 /**
  * The labels a step needs of the worker that claims it ({@code "runs_on": ["gpu", "region=eu"]}, read by the core
@@ -66,7 +67,7 @@ public final class RunsOn {
             }
             checked.add(label);
         }
-        return java.util.Collections.unmodifiableSet(checked);
+        return Collections.unmodifiableSet(checked);
     }
 
     /** As {@link #checkLabels}, for a task's default {@code runs_on}: the message names {@code field}. */

@@ -12,6 +12,8 @@ import dev.tasksync.InvalidSettingsException;
 
 import java.util.Iterator;
 import java.util.Map;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import java.io.IOException;
 
 /**
  * The one JSON dialect of settings: what {@code step create} accepts is exactly what the engine can
@@ -100,10 +102,10 @@ public final class SettingsJson {
             String end = "line " + loc.getLineNr() + ", column " + loc.getColumnNr();
             try {
                 return p.nextToken() != null ? end : null;
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 return end; // garbage after a complete document
             }
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return null; // the document itself is malformed: reported as such
         }
     }
@@ -112,7 +114,7 @@ public final class SettingsJson {
     public static JsonNode readStored(String json) throws JsonProcessingException {
         try {
             return READ.readTree(json);
-        } catch (com.fasterxml.jackson.core.exc.StreamConstraintsException e) {
+        } catch (StreamConstraintsException e) {
             return UNBOUNDED.readTree(json);
         }
     }

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
+import java.util.Optional;
 
 /**
  * The step types known to one TaskSync instance: ServiceLoader's (types, and those of providers), then those
@@ -210,9 +211,9 @@ public final class StepTypeRegistry implements AutoCloseable {
      * {@code value} as an object that can carry {@code depends_on}: a copy of it, or for {@code file_exists}'s
      * string and array forms {@code {"paths": [...]}}; empty when the type has no object form.
      */
-    public static java.util.Optional<ObjectNode> objectForm(String type, JsonNode value) {
+    public static Optional<ObjectNode> objectForm(String type, JsonNode value) {
         if (value.isObject()) {
-            return java.util.Optional.of(((ObjectNode) value).deepCopy());
+            return Optional.of(((ObjectNode) value).deepCopy());
         }
         if (type.equals("file_exists") && (value.isTextual() || value.isArray())) {
             ObjectNode o = MAPPER.createObjectNode();
@@ -222,9 +223,9 @@ public final class StepTypeRegistry implements AutoCloseable {
             } else {
                 value.forEach(paths::add);
             }
-            return java.util.Optional.of(o);
+            return Optional.of(o);
         }
-        return java.util.Optional.empty();
+        return Optional.empty();
     }
 
     public static JsonNode withDependsOn(String type, JsonNode value, List<Integer> ids) {

@@ -6,6 +6,11 @@ import dev.tasksync.steps.FileExists;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import dev.tasksync.spi.JsonSettings;
+import dev.tasksync.spi.StepContext;
+import dev.tasksync.spi.StepOutcome;
+import dev.tasksync.spi.StepType;
+import dev.tasksync.testing.TestSteps;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -60,7 +65,7 @@ class StepTypeRegistryTest {
 
     @Test
     void dependsOnIsReadAndRemovedBeforeTheTypeParses() {
-        var sleep = StepTypeRegistry.load(getClass().getClassLoader(), List.of(new dev.tasksync.testing.TestSteps.SleepType()));
+        var sleep = StepTypeRegistry.load(getClass().getClassLoader(), List.of(new TestSteps.SleepType()));
         var p = sleep.parse("{\"sleep\": {\"millis\": 5, \"depends_on\": [{\"id\": 7}, {\"id\": 9}]}}");
         assertThat(p.dependsOn()).containsExactly(7, 9);
         assertThatThrownBy(() -> sleep.parse("{\"sleep\": {\"millis\": 5, \"depends_on\": [{\"id\": 7}, {\"id\": 7}]}}"))
@@ -71,20 +76,20 @@ class StepTypeRegistryTest {
 
     @Test
     void typesRegisteredInCodeWinOverServiceLoader() {
-        var custom = new dev.tasksync.spi.StepType<String>() {
+        var custom = new StepType<String>() {
             @Override
             public String key() {
                 return "file_exists";
             }
 
             @Override
-            public String parse(dev.tasksync.spi.JsonSettings value) {
+            public String parse(JsonSettings value) {
                 throw value.invalid("custom");
             }
 
             @Override
-            public dev.tasksync.spi.StepOutcome execute(dev.tasksync.spi.StepContext<String> context) {
-                return dev.tasksync.spi.StepOutcome.success();
+            public StepOutcome execute(StepContext<String> context) {
+                return StepOutcome.success();
             }
         };
         var r = StepTypeRegistry.load(getClass().getClassLoader(), List.of(custom));
