@@ -31,17 +31,4 @@ ALTER TABLE console_users ADD CONSTRAINT console_users_name_key UNIQUE (name);
 ALTER TABLE console_users ADD CONSTRAINT console_users_role_check CHECK (role IN ('viewer', 'operator', 'admin'));
 ALTER TABLE console_sessions ADD PRIMARY KEY (token_hash);
 
--- Live pages: a step's status change is announced on tasksync_steps_<schema> with its task id as payload.
--- PostgreSQL folds equal notifications of one transaction into one; the console coalesces the rest.
-CREATE FUNCTION notify_step_status() RETURNS trigger
-    LANGUAGE plpgsql AS
-$$
-BEGIN
-    PERFORM pg_notify('tasksync_steps_' || lower(TG_TABLE_SCHEMA), NEW.task_id::text);
-    RETURN NULL;
-END;
-$$;
-
-CREATE TRIGGER steps_notify_status AFTER UPDATE OF status ON steps
-    FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status) EXECUTE FUNCTION notify_step_status();
 -- [jooq ignore stop]
