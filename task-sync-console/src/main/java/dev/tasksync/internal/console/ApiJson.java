@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tasksync.Dependency;
+import dev.tasksync.JsonShapes;
 import dev.tasksync.Plan;
 import dev.tasksync.Step;
 import dev.tasksync.StepRun;
@@ -46,14 +47,7 @@ final class ApiJson {
     }
 
     static ObjectNode task(Task t) {
-        ObjectNode n = MAPPER.createObjectNode();
-        n.put("id", t.id());
-        n.put("name", t.name());
-        n.put("status", t.status());
-        n.put("local_path", t.localPath());
-        n.put("created_at", time(t.createdAt()));
-        n.put("updated_at", time(t.updatedAt()));
-        return n;
+        return JsonShapes.task(t);
     }
 
     static ObjectNode summary(TaskSummary s) {
@@ -71,30 +65,11 @@ final class ApiJson {
     }
 
     static ObjectNode step(Step s) {
-        ObjectNode n = MAPPER.createObjectNode();
-        n.put("id", s.id());
-        n.put("task_id", s.taskId());
-        n.put("title", s.title());
-        n.put("type", s.type());
-        n.put("status", s.status().dbValue());
-        n.set("settings", s.settings());
-        n.set("results", s.results());
-        ArrayNode deps = n.putArray("depends_on");
-        s.dependsOn().forEach(deps::add);
-        n.put("attempt", s.attempt());
-        n.put("started_at", time(s.startedAt()));
-        n.put("finished_at", time(s.finishedAt()));
-        n.put("duration_ms", s.duration().toMillis());
-        n.put("created_at", time(s.createdAt()));
-        n.put("updated_at", time(s.updatedAt()));
-        return n;
+        return JsonShapes.step(s);
     }
 
     static ObjectNode taskWithSteps(Task t, List<Step> steps) {
-        ObjectNode n = task(t);
-        ArrayNode a = n.putArray("steps");
-        steps.forEach(s -> a.add(step(s)));
-        return n;
+        return JsonShapes.taskWithSteps(t, steps);
     }
 
     static ObjectNode plan(Plan p) {
@@ -156,6 +131,6 @@ final class ApiJson {
     }
 
     static String time(OffsetDateTime t) {
-        return t == null ? null : t.toString();
+        return JsonShapes.time(t);
     }
 }

@@ -1,0 +1,63 @@
+package dev.tasksync;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.time.OffsetDateTime;
+import java.util.List;
+
+/**
+ * Tasks and steps as JSON, in the one shape the CLI's {@code --json} and the console's {@code /api} both give: the
+ * tables' column names (snake_case), timestamps as ISO-8601, durations in milliseconds.
+ */
+public final class JsonShapes {
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+    private JsonShapes() {
+    }
+
+    public static ObjectNode task(Task t) {
+        ObjectNode n = NODES.objectNode();
+        n.put("id", t.id());
+        n.put("name", t.name());
+        n.put("status", t.status());
+        n.put("local_path", t.localPath());
+        n.put("created_at", time(t.createdAt()));
+        n.put("updated_at", time(t.updatedAt()));
+        return n;
+    }
+
+    public static ObjectNode step(Step s) {
+        ObjectNode n = NODES.objectNode();
+        n.put("id", s.id());
+        n.put("task_id", s.taskId());
+        n.put("title", s.title());
+        n.put("type", s.type());
+        n.put("status", s.status().dbValue());
+        n.set("settings", s.settings());
+        n.set("results", s.results());
+        ArrayNode deps = n.putArray("depends_on");
+        s.dependsOn().forEach(deps::add);
+        n.put("attempt", s.attempt());
+        n.put("started_at", time(s.startedAt()));
+        n.put("finished_at", time(s.finishedAt()));
+        n.put("duration_ms", s.duration().toMillis());
+        n.put("created_at", time(s.createdAt()));
+        n.put("updated_at", time(s.updatedAt()));
+        return n;
+    }
+
+    /** The task with its steps under {@code "steps"}. */
+    public static ObjectNode taskWithSteps(Task t, List<Step> steps) {
+        ObjectNode n = task(t);
+        ArrayNode a = n.putArray("steps");
+        steps.forEach(s -> a.add(step(s)));
+        return n;
+    }
+
+    /** ISO-8601, or null. */
+    public static String time(OffsetDateTime t) {
+        return t == null ? null : t.toString();
+    }
+}
