@@ -19,8 +19,6 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import dev.tasksync.spi.JsonSettings;
-import dev.tasksync.spi.StepContext;
 import dev.tasksync.spi.StepOutcome;
 import dev.tasksync.spi.StepType;
 import java.time.Duration;
@@ -140,14 +138,7 @@ class EngineIT {
 
     @Test
     void aCompletionStartsTheStepItReleasedInTheSameTransaction() {
-        var def = TaskDefinition.named("handoff");
-        for (int i = 0; i < 6; i++) {
-            var step = def.step("s" + i, new Sleep(1));
-            if (i > 0) {
-                step.dependsOn("s" + (i - 1));
-            }
-        }
-        Task task = ts.save(def.build());
+        Task task = ts.save(TestSteps.sleepChain("handoff", 6));
         assertThat(ts.run(task.id()).succeeded()).isTrue();
         // Both timestamps are the recording transaction's now(): equal only when one transaction
         // recorded the step before and claimed the next one.
@@ -390,19 +381,8 @@ class EngineIT {
     }
 
     /** {@code {"throw": {"what": "oom" | "stack" | "error"}}}: throws an Error while executing. */
-    static final class ThrowType implements StepType<String> {
-        @Override
-        public String key() {
-            return "throw";
-        }
-
-        @Override
-        public String parse(JsonSettings value) {
-            return value.requireObject().string("what");
-        }
-
-        @Override
-        public StepOutcome execute(StepContext<String> context) {
+    private static StepType<String> throwType() {
+        return TestSteps.type("throw", value -> value.requireObject().string("what"), context -> {
             switch (context.settings()) {
                 case "oom" -> {
                     long[] huge = new long[Integer.MAX_VALUE]; // a real OutOfMemoryError: larger than any heap allows
@@ -413,37 +393,26 @@ class EngineIT {
                 }
                 default -> throw new AssertionError("thrown on purpose");
             }
-        }
+        });
+    }
 
-        private static int recurse(int depth) {
-            return recurse(depth + 1) + 1;
-        }
+    private static int recurse(int depth) {
+        return recurse(depth + 1) + 1;
     }
 
     /** {@code {"shout": {"chars": N}}}: logs one line of N characters, then a short one. */
-    static final class ShoutType implements StepType<Integer> {
-        @Override
-        public String key() {
-            return "shout";
-        }
-
-        @Override
-        public Integer parse(JsonSettings value) {
-            return value.requireObject().field("chars").asInt();
-        }
-
-        @Override
-        public StepOutcome execute(StepContext<Integer> context) {
+    private static StepType<Integer> shoutType() {
+        return TestSteps.type("shout", value -> value.requireObject().field("chars").asInt(), context -> {
             context.log().line("x".repeat(context.settings()));
             context.log().line("after the long line");
             return StepOutcome.success(StepOutcome.newResults());
-        }
+        });
     }
 
     @Test
     void anErrorThrownByAStepFailsItsAttemptAndTheRunGoesOn() {
         ts.close();
-        ts = TestDatabase.builder().stepType(sleep, new ThrowType()).build();
+        ts = TestDatabase.builder().stepType(sleep, throwType()).build();
         Task task = ts.save(TaskDefinition.named("errors")
                 .step("oom", StepSettings.of("throw", "{\"what\": \"oom\"}"))
                 .step("stack", StepSettings.of("throw", "{\"what\": \"stack\"}"))
@@ -471,7 +440,7 @@ class EngineIT {
     @Test
     void aFiftyMegabyteLogLineKeepsTheTailBounded() {
         ts.close();
-        ts = TestDatabase.builder().stepType(new ShoutType()).build();
+        ts = TestDatabase.builder().stepType(shoutType()).build();
         Task task = ts.save(TaskDefinition.named("shout").step("shout", StepSettings.of("shout", "{\"chars\": 50000000}")).build());
         List<String> heard = new CopyOnWriteArrayList<>();
         RunResult r = ts.run(task.id(), RunOptions.defaults().withListener(new RunListener() {

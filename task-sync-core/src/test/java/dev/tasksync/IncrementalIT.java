@@ -1,5 +1,6 @@
 package dev.tasksync;
 
+import dev.tasksync.testing.TestFiles;
 import dev.tasksync.testing.Rows;
 import dev.tasksync.testing.TestDatabase;
 import dev.tasksync.testing.TestSteps;
@@ -49,9 +50,7 @@ class IncrementalIT {
     }
 
     private void write(String path, String content) throws Exception {
-        Path p = dir.resolve(path);
-        Files.createDirectories(p.getParent());
-        Files.writeString(p, content);
+        Path p = TestFiles.write(dir, path, content);
         // An old timestamp keeps the hash cache out of its racy window, as for files edited long ago.
         Files.setLastModifiedTime(p, FileTime.from(Instant.now().minusSeconds(60)));
     }

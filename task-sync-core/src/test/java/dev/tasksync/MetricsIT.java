@@ -104,11 +104,7 @@ class MetricsIT {
         Task task = ts.save(TaskDefinition.named("orphan").step("s", new Sleep(1)).build());
         Step s = ts.steps(task.id()).get(0);
         ts.submit(task.id());
-        // What a worker killed mid-step leaves behind: an active step with an expired lease and an open attempt.
-        Rows.execute(ts, "UPDATE ${schema}.steps SET status = 'active', attempt = 1, lease_owner = 'dead-worker', "
-                + "lease_expires_at = now() - interval '1 second', started_at = now() - interval '5 seconds' WHERE id = " + s.id());
-        Rows.execute(ts, "INSERT INTO ${schema}.step_runs (step_id, attempt, worker_id, started_at) "
-                + "VALUES (" + s.id() + ", 1, 'dead-worker', now() - interval '5 seconds')");
+        Rows.orphan(ts, s.id());
         try (Worker w = ts.worker(FAST)) {
             await("step completed", Duration.ofSeconds(30), () -> ts.step(s.id()).status() == StepStatus.COMPLETED);
             await("attempt counted", Duration.ofSeconds(30), () -> attempts("sleep", "completed") == 1);

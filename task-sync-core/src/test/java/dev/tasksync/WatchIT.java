@@ -1,5 +1,6 @@
 package dev.tasksync;
 
+import dev.tasksync.testing.TestFiles;
 import dev.tasksync.testing.TestDatabase;
 import dev.tasksync.testing.TestSteps;
 import dev.tasksync.testing.TestSteps.Watch;
@@ -67,9 +68,7 @@ class WatchIT {
     }
 
     private void write(String path, String content) throws Exception {
-        Path p = dir.resolve(path);
-        Files.createDirectories(p.getParent());
-        Files.writeString(p, content);
+        TestFiles.write(dir, path, content);
     }
 
     private TaskWatch watch(Duration debounce) throws Exception {

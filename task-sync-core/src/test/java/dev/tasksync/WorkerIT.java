@@ -13,8 +13,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
-import dev.tasksync.spi.JsonSettings;
-import dev.tasksync.spi.StepContext;
 import dev.tasksync.spi.StepOutcome;
 import dev.tasksync.spi.StepType;
 import dev.tasksync.testing.WorkerMain;
@@ -42,7 +40,7 @@ class WorkerIT {
     @BeforeEach
     void open() {
         ts = TestDatabase.builder()
-                .stepType(new TestSteps.SleepType(), new TestSteps.FailType(), new TestSteps.FlakyType())
+                .stepType(new TestSteps.SleepType(), new TestSteps.FailType(), TestSteps.flakyType())
                 .workerOptions(FAST)
                 .build();
     }
@@ -195,14 +193,7 @@ class WorkerIT {
 
     @Test
     void aWorkerGoesOnWithTheStepItsCompletionReleased() throws Exception {
-        var def = TaskDefinition.named("chain");
-        for (int i = 0; i < 5; i++) {
-            var step = def.step("s" + i, new Sleep(1));
-            if (i > 0) {
-                step.dependsOn("s" + (i - 1));
-            }
-        }
-        Task task = ts.save(def.build());
+        Task task = ts.save(TestSteps.sleepChain("chain", 5));
         try (Worker w = ts.worker(FAST.withPollInterval(Duration.ofMinutes(10)))) {
             await("the worker listens", Duration.ofSeconds(30), () -> listening(ts));
             ts.submit(task.id());
@@ -302,11 +293,7 @@ class WorkerIT {
         Task task = ts.save(TaskDefinition.named("orphan").step("s", new Sleep(1)).build());
         Step s = step(task, "s");
         ts.submit(task.id());
-        // What a worker killed mid-step leaves behind: an active step with an expired lease and an open attempt.
-        Rows.execute(ts, "UPDATE ${schema}.steps SET status = 'active', attempt = 1, lease_owner = 'dead-worker', "
-                + "lease_expires_at = now() - interval '1 second', started_at = now() - interval '5 seconds' WHERE id = " + s.id());
-        Rows.execute(ts, "INSERT INTO ${schema}.step_runs (step_id, attempt, worker_id, started_at) "
-                + "VALUES (" + s.id() + ", 1, 'dead-worker', now() - interval '5 seconds')");
+        Rows.orphan(ts, s.id());
         try (Worker w = ts.worker(FAST)) {
             await("step completed", Duration.ofSeconds(10), () -> ts.step(s.id()).status() == StepStatus.COMPLETED);
         }
@@ -315,27 +302,6 @@ class WorkerIT {
         assertThat(runs.get(0).workerId()).isEqualTo("dead-worker");
         assertThat(runs.get(0).finishedAt()).isBeforeOrEqualTo(runs.get(1).startedAt());
         assertThat(ts.step(s.id()).attempt()).isEqualTo(2);
-    }
-
-    /** {@code {"sleep": ...}} that returns at once: this JVM's stand-in for a step another JVM runs for long. */
-    static final class QuickSleepType implements StepType<Long> {
-        final AtomicInteger started = new AtomicInteger();
-
-        @Override
-        public String key() {
-            return "sleep";
-        }
-
-        @Override
-        public Long parse(JsonSettings value) {
-            return value.requireObject().field("millis").asLong();
-        }
-
-        @Override
-        public StepOutcome execute(StepContext<Long> context) {
-            started.incrementAndGet();
-            return StepOutcome.success(StepOutcome.newResults());
-        }
     }
 
     @Test
@@ -363,7 +329,12 @@ class WorkerIT {
                     assertThat(row.get("lease_owner")).isEqualTo("doomed/w1");
                     assertThat(row.get("long_lease")).isEqualTo(true);
                 });
-        QuickSleepType quick = new QuickSleepType();
+        // {"sleep": ...} that returns at once: this JVM's stand-in for a step another JVM runs for long
+        AtomicInteger started = new AtomicInteger();
+        StepType<Long> quick = TestSteps.type("sleep", value -> value.requireObject().field("millis").asLong(), context -> {
+            started.incrementAndGet();
+            return StepOutcome.success(StepOutcome.newResults());
+        });
         try (TaskSync here = TaskSync.builder().dataSource(TestDatabase.dataSource()).schema(ts.schema()).migrate(false)
                 .stepType(quick).build()) {
             // Its lease holds for ten more minutes; a deadline only so that a wait for it fails instead of hanging.
@@ -371,7 +342,7 @@ class WorkerIT {
             assertThat(r.succeeded()).isTrue();
             assertThat(r.steps()).singleElement().satisfies(step -> assertThat(step.executed()).isTrue());
         }
-        assertThat(quick.started.get()).isEqualTo(1);
+        assertThat(started.get()).isEqualTo(1);
         List<StepRun> runs = ts.history(s.id());
         assertThat(runs).extracting(StepRun::outcome).containsExactly("abandoned", "completed");
         assertThat(runs.get(0).workerId()).isEqualTo("doomed/w1");

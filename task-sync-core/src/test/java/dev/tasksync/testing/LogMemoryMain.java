@@ -6,8 +6,6 @@ import dev.tasksync.StepSettings;
 import dev.tasksync.Task;
 import dev.tasksync.TaskDefinition;
 import dev.tasksync.TaskSync;
-import dev.tasksync.spi.JsonSettings;
-import dev.tasksync.spi.StepContext;
 import dev.tasksync.spi.StepOutcome;
 import dev.tasksync.spi.StepType;
 
@@ -27,19 +25,8 @@ public final class LogMemoryMain {
     }
 
     /** {@code {"spew": {"lines": N}}}. */
-    static final class SpewType implements StepType<Long> {
-        @Override
-        public String key() {
-            return "spew";
-        }
-
-        @Override
-        public Long parse(JsonSettings value) {
-            return value.requireObject().field("lines").asLong();
-        }
-
-        @Override
-        public StepOutcome execute(StepContext<Long> context) {
+    private static StepType<Long> spewType() {
+        return TestSteps.type("spew", value -> value.requireObject().field("lines").asLong(), context -> {
             String pad = "x".repeat(99);
             for (long i = 0; i < context.settings(); i++) {
                 String number = Long.toString(i);
@@ -47,13 +34,13 @@ public final class LogMemoryMain {
                 context.log().line(i % 10 == 9 ? LogLine.Stream.STDERR : LogLine.Stream.STDOUT, text);
             }
             return StepOutcome.success(StepOutcome.newResults());
-        }
+        });
     }
 
     public static void main(String[] args) throws Exception {
         long lines = Long.parseLong(args[2]);
         try (TaskSync ts = TaskSync.builder().jdbcUrl(args[0], System.getProperty("tasksync.test.user", "postgres"),
-                        System.getenv("TASKSYNC_DB_PASSWORD")).schema(args[1]).stepType(new SpewType())
+                        System.getenv("TASKSYNC_DB_PASSWORD")).schema(args[1]).stepType(spewType())
                 .logs(LogOptions.defaults().withMaxBytesPerAttempt(lines * 100 + 1024 * 1024)).build()) {
             Task task = ts.save(TaskDefinition.named("spew")
                     .step("spew", StepSettings.of("spew", "{\"lines\": " + lines + "}")).build());

@@ -53,6 +53,17 @@ public final class Rows {
         }
     }
 
+    /**
+     * Leaves a submitted step as a worker killed mid-step leaves it: active, attempt 1 open since five seconds
+     * ago, its lease held by {@code dead-worker} and expired.
+     */
+    public static void orphan(TaskSync ts, int stepId) {
+        execute(ts, "UPDATE ${schema}.steps SET status = 'active', attempt = 1, lease_owner = 'dead-worker', "
+                + "lease_expires_at = now() - interval '1 second', started_at = now() - interval '5 seconds' WHERE id = " + stepId);
+        execute(ts, "INSERT INTO ${schema}.step_runs (step_id, attempt, worker_id, started_at) "
+                + "VALUES (" + stepId + ", 1, 'dead-worker', now() - interval '5 seconds')");
+    }
+
     public static List<Map<String, Object>> query(TaskSync ts, String sql) {
         try (Connection c = ts.dataSource().getConnection(); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery(sql.replace("${schema}", ts.schema()))) {

@@ -2,6 +2,7 @@ package dev.tasksync.testing;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tasksync.StepSettings;
+import dev.tasksync.TaskDefinition;
 import dev.tasksync.spi.JsonSettings;
 import dev.tasksync.spi.StepContext;
 import dev.tasksync.spi.StepOutcome;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /** Step types for engine tests: {@code sleep} (records when it ran) and {@code fail}. */
 public final class TestSteps {
@@ -30,6 +32,18 @@ public final class TestSteps {
         public JsonNode toJson() {
             return StepOutcome.newResults().put("millis", millis);
         }
+    }
+
+    /** A task of {@code steps} one-millisecond sleeps s0, s1, …, each waiting for the one before it. */
+    public static TaskDefinition sleepChain(String name, int steps) {
+        TaskDefinition.Builder def = TaskDefinition.named(name);
+        for (int i = 0; i < steps; i++) {
+            var step = def.step("s" + i, new Sleep(1));
+            if (i > 0) {
+                step.dependsOn("s" + (i - 1));
+            }
+        }
+        return def.build();
     }
 
     /** Tracks how many sleep steps run at once, across the JVM. */
@@ -73,21 +87,50 @@ public final class TestSteps {
         }
     }
 
+    /** What a test step does when it runs. */
+    @FunctionalInterface
+    public interface Execution<S> {
+        StepOutcome execute(StepContext<S> context) throws Exception;
+    }
+
+    /** A step type that is only its key, how it reads its settings and what it does: most test types. */
+    public static <S> StepType<S> type(String key, Function<JsonSettings, S> parse, Execution<S> execution) {
+        return new Simple<>(key, parse, execution);
+    }
+
+    /** What {@link #type} makes; a subclass with a no-argument constructor can be listed in META-INF/services. */
+    public static class Simple<S> implements StepType<S> {
+        private final String key;
+        private final Function<JsonSettings, S> parse;
+        private final Execution<S> execution;
+
+        public Simple(String key, Function<JsonSettings, S> parse, Execution<S> execution) {
+            this.key = key;
+            this.parse = parse;
+            this.execution = execution;
+        }
+
+        @Override
+        public final String key() {
+            return key;
+        }
+
+        @Override
+        public final S parse(JsonSettings value) {
+            return parse.apply(value);
+        }
+
+        @Override
+        public final StepOutcome execute(StepContext<S> context) throws Exception {
+            return execution.execute(context);
+        }
+    }
+
     /** {@code {"fail": {"message": "..."}}}: always fails. */
-    public static final class FailType implements StepType<String> {
-        @Override
-        public String key() {
-            return "fail";
-        }
-
-        @Override
-        public String parse(JsonSettings value) {
-            return value.requireObject().optionalString("message").orElse("failed on purpose");
-        }
-
-        @Override
-        public StepOutcome execute(StepContext<String> context) {
-            return StepOutcome.failure(context.settings());
+    public static final class FailType extends Simple<String> {
+        public FailType() {
+            super("fail", value -> value.requireObject().optionalString("message").orElse("failed on purpose"),
+                    context -> StepOutcome.failure(context.settings()));
         }
     }
 
@@ -137,22 +180,29 @@ public final class TestSteps {
     }
 
     /** {@code {"flaky": {"failures": 2}}}: fails its first N attempts, then succeeds. */
-    public static final class FlakyType implements StepType<Integer> {
-        @Override
-        public String key() {
-            return "flaky";
+    public static StepType<Integer> flakyType() {
+        return type("flaky", value -> value.requireObject().field("failures").asInt(),
+                context -> context.attempt() <= context.settings()
+                        ? StepOutcome.failure("attempt " + context.attempt() + " fails")
+                        : StepOutcome.success(StepOutcome.newResults().put("attempt", context.attempt())));
+    }
+
+    /** A type whose settings are an empty object ({@code {"gate": {}}}): it keeps state the test reads instead. */
+    public abstract static class NoSettings implements StepType<Object> {
+        private final String key;
+
+        protected NoSettings(String key) {
+            this.key = key;
         }
 
         @Override
-        public Integer parse(JsonSettings value) {
-            return value.requireObject().field("failures").asInt();
+        public final String key() {
+            return key;
         }
 
         @Override
-        public StepOutcome execute(StepContext<Integer> context) {
-            return context.attempt() <= context.settings()
-                    ? StepOutcome.failure("attempt " + context.attempt() + " fails")
-                    : StepOutcome.success(StepOutcome.newResults().put("attempt", context.attempt()));
+        public final Object parse(JsonSettings value) {
+            return value.requireObject();
         }
     }
 
@@ -160,19 +210,13 @@ public final class TestSteps {
      * {@code {"gate": {}}}: waits until the test opens the gate (at most a minute, then fails), so that a
      * test decides when a step ends instead of guessing how long it takes.
      */
-    public static final class GateType implements StepType<Object> {
+    public static final class GateType extends NoSettings {
         public final CountDownLatch open = new CountDownLatch(1);
         /** Executions started. */
         public final AtomicInteger started = new AtomicInteger();
 
-        @Override
-        public String key() {
-            return "gate";
-        }
-
-        @Override
-        public Object parse(JsonSettings value) {
-            return value.requireObject();
+        public GateType() {
+            super("gate");
         }
 
         @Override
@@ -193,23 +237,14 @@ public final class TestSteps {
      * {@code {"meet": {}}}: waits until {@code parties} meet steps execute at once (a cyclic barrier; at most
      * a minute, then fails): a step that completes proves that many ran together, whatever the timing.
      */
-    public static final class MeetType implements StepType<Object> {
+    public static final class MeetType extends NoSettings {
         private final CyclicBarrier barrier;
         public final AtomicInteger running = new AtomicInteger();
         public final AtomicInteger maxRunning = new AtomicInteger();
 
         public MeetType(int parties) {
+            super("meet");
             this.barrier = new CyclicBarrier(parties);
-        }
-
-        @Override
-        public String key() {
-            return "meet";
-        }
-
-        @Override
-        public Object parse(JsonSettings value) {
-            return value.requireObject();
         }
 
         @Override
