@@ -2,6 +2,8 @@ package dev.tasksync.cli;
 
 import dev.tasksync.TaskSync;
 import dev.tasksync.testing.TestDatabase;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;
@@ -12,8 +14,11 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Runs CLI commands in-process against the test database, each harness in its own schema. */
-final class CliHarness implements AutoCloseable {
+/**
+ * Runs CLI commands in-process against the test database, each harness in its own schema. As a test's
+ * {@code @RegisterExtension} field it is made for each test and closed after it.
+ */
+final class CliHarness implements AutoCloseable, AfterEachCallback {
     record Result(int code, String out, String err) {
         @Override
         public String toString() {
@@ -55,6 +60,11 @@ final class CliHarness implements AutoCloseable {
                 new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), terminal);
         int code = cli.execute(args);
         return new Result(code, out.toString(), err.toString());
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        close();
     }
 
     @Override

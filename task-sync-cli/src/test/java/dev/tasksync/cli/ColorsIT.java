@@ -1,8 +1,8 @@
 package dev.tasksync.cli;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -15,7 +15,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Statuses in colour on a terminal only: never in a pipe (the harness), nor with NO_COLOR; --color overrides. */
 class ColorsIT {
     private static final String ESC = "\u001b[";
-    private CliHarness cli;
+    @RegisterExtension
+    final CliHarness cli = new CliHarness();
     private String task;
 
     @TempDir
@@ -23,17 +24,11 @@ class ColorsIT {
 
     @BeforeEach
     void open() throws Exception {
-        cli = new CliHarness();
         Files.writeString(dir.resolve("here.txt"), "x");
         task = "colours";
         ok("task", "create", "--name", task, "--local-path", dir.toString());
         ok("step", "create", "--task", task, "--title", "Present", "--settings", "{\"file_exists\": \"here.txt\"}");
         ok("step", "create", "--task", task, "--title", "Missing", "--settings", "{\"file_exists\": \"gone.txt\"}");
-    }
-
-    @AfterEach
-    void close() {
-        cli.close();
     }
 
     private CliHarness.Result ok(String... args) {

@@ -6,9 +6,8 @@ import dev.tasksync.Step;
 import dev.tasksync.StepStatus;
 import dev.tasksync.Task;
 import dev.tasksync.testing.Rows;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -24,20 +23,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Every command in-process against a real PostgreSQL: exit codes, output, and the rows written. */
 class CommandsIT {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private CliHarness cli;
+    @RegisterExtension
+    final CliHarness cli = new CliHarness();
 
     @TempDir
     Path dir;
-
-    @BeforeEach
-    void open() {
-        cli = new CliHarness();
-    }
-
-    @AfterEach
-    void close() {
-        cli.close();
-    }
 
     private int task(String name) {
         cli.ok("task", "create", "--name", name, "--local-path", dir.toString());

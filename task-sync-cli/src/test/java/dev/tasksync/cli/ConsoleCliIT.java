@@ -1,7 +1,7 @@
 package dev.tasksync.cli;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -11,12 +11,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** {@code task-sync user ...} and {@code task-sync serve}'s refusals, through the real CLI entry point. */
 class ConsoleCliIT {
+    @RegisterExtension
     final CliHarness cli = new CliHarness();
-
-    @AfterEach
-    void close() {
-        cli.close();
-    }
 
     @Test
     void userAddReadsThePasswordFromStdinAndStoresOnlyABcryptHash() {

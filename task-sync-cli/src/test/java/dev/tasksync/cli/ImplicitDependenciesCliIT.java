@@ -2,9 +2,8 @@ package dev.tasksync.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -18,20 +17,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ImplicitDependenciesCliIT {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private CliHarness cli;
+    @RegisterExtension
+    final CliHarness cli = new CliHarness();
 
     @TempDir
     Path dir;
-
-    @BeforeEach
-    void open() {
-        cli = new CliHarness();
-    }
-
-    @AfterEach
-    void close() {
-        cli.close();
-    }
 
     /** The specification's four steps of task 1 in its order: the run names the file check, not the build. */
     private void seedOrder() {

@@ -1,9 +1,8 @@
 package dev.tasksync.cli;
 
 import dev.tasksync.StepRun;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
@@ -22,20 +21,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** {@code task-sync logs}: the full stored log of an attempt, printed or followed live, through the real CLI. */
 class LogsCliIT {
-    private CliHarness cli;
+    @RegisterExtension
+    final CliHarness cli = new CliHarness();
 
     @TempDir
     Path dir;
-
-    @BeforeEach
-    void open() {
-        cli = new CliHarness();
-    }
-
-    @AfterEach
-    void close() {
-        cli.close();
-    }
 
     /** A step whose shell commands run on the host (docker_build's "shell"), failing before any image is built. */
     private int shellStep(String command) {

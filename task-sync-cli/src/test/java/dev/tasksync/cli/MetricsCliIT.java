@@ -1,7 +1,7 @@
 package dev.tasksync.cli;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
@@ -29,15 +29,11 @@ class MetricsCliIT {
     private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)})? (\\S+)$");
     private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
+    @RegisterExtension
     final CliHarness cli = new CliHarness();
     final HttpClient http = HttpClient.newHttpClient();
     @TempDir
     Path dir;
-
-    @AfterEach
-    void close() {
-        cli.close();
-    }
 
     /** Every sample of a scrape, keyed by name and its labels in order: {@code name{a="1",b="2"}}. */
     static Map<String, Double> parse(String text) {

@@ -1,18 +1,14 @@
 package dev.tasksync.cli;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** A password given to the CLI (in --db, --db-password or the environment) is never printed. */
 class PasswordRedactionIT {
-    private final CliHarness cli = new CliHarness();
-
-    @AfterEach
-    void close() {
-        cli.close();
-    }
+    @RegisterExtension
+    final CliHarness cli = new CliHarness();
 
     private CliHarness.Result run(String... args) {
         CliHarness.Result r = cli.run(args);

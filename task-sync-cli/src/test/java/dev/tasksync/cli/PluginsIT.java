@@ -3,9 +3,9 @@ package dev.tasksync.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tasksync.spi.StepType;
 import dev.tasksync.testing.Rows;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import javax.tools.JavaCompiler;
@@ -67,7 +67,8 @@ class PluginsIT {
             }
             """;
 
-    private CliHarness cli;
+    @RegisterExtension
+    final CliHarness cli = new CliHarness();
 
     @TempDir
     Path dir;
@@ -76,15 +77,9 @@ class PluginsIT {
 
     @BeforeEach
     void open() throws Exception {
-        cli = new CliHarness();
         plugins = Files.createDirectories(dir.resolve("plugins"));
         buildPluginJar(plugins.resolve("grep-count.jar"));
         Files.writeString(dir.resolve("notes.txt"), "TODO one\nfine\nTODO two\n");
-    }
-
-    @AfterEach
-    void close() {
-        cli.close();
     }
 
     /** Compiles {@link #SOURCE} against the SPI and packages it with its ServiceLoader entry. */

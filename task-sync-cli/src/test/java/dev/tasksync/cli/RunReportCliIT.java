@@ -7,9 +7,8 @@ import dev.tasksync.Worker;
 import dev.tasksync.WorkerOptions;
 import dev.tasksync.testing.TestDatabase;
 import dev.tasksync.testing.TestSteps;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -23,20 +22,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** What `run` and `worker` print about steps: up to date, executed here, executed by a worker (named). */
 class RunReportCliIT {
-    private CliHarness cli;
+    @RegisterExtension
+    final CliHarness cli = new CliHarness();
 
     @TempDir
     Path dir;
-
-    @BeforeEach
-    void open() {
-        cli = new CliHarness();
-    }
-
-    @AfterEach
-    void close() {
-        cli.close();
-    }
 
     private int task(String name, String... titlesAndSettings) {
         cli.ok("task", "create", "--name", name, "--local-path", dir.toString());

@@ -3,9 +3,9 @@ package dev.tasksync.cli;
 import dev.tasksync.InvalidDefinitionException;
 import dev.tasksync.StepSettings;
 import dev.tasksync.TaskDefinition;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -19,20 +19,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * (exit 2, the field named, nothing stored). Nothing runs here.
  */
 class UpstreamNeedsCliIT {
-    private CliHarness cli;
+    @RegisterExtension
+    final CliHarness cli = new CliHarness();
 
     @TempDir
     Path dir;
 
     @BeforeEach
     void open() {
-        cli = new CliHarness();
         cli.ok("task", "create", "--name", "t", "--local-path", dir.toString());
-    }
-
-    @AfterEach
-    void close() {
-        cli.close();
     }
 
     private CliHarness.Result refused(String... args) {

@@ -1,7 +1,7 @@
 package dev.tasksync.cli;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
@@ -16,14 +16,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** {@code task-sync run --watch}: runs again what a change affects, says why, and stops on Ctrl-C (an interrupt here). */
 class WatchCliIT {
+    @RegisterExtension
     final CliHarness cli = new CliHarness();
     @TempDir
     Path dir;
-
-    @AfterEach
-    void close() {
-        cli.close();
-    }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + 60_000_000_000L;

@@ -4,9 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tasksync.StepStatus;
 import dev.tasksync.Worker;
 import dev.tasksync.WorkerOptions;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -24,20 +24,15 @@ class WorkerLabelsCliIT {
     static final WorkerOptions FAST = WorkerOptions.defaults().withConcurrency(2)
             .withLease(Duration.ofMillis(1500), Duration.ofMillis(200)).withPollInterval(Duration.ofMillis(200))
             .withShutdownGrace(Duration.ofMillis(200));
-    private CliHarness cli;
+    @RegisterExtension
+    final CliHarness cli = new CliHarness();
 
     @TempDir
     Path dir;
 
     @BeforeEach
     void open() throws Exception {
-        cli = new CliHarness();
         Files.writeString(dir.resolve("a.txt"), "a");
-    }
-
-    @AfterEach
-    void close() {
-        cli.close();
     }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {
