@@ -105,12 +105,7 @@ public final class DockerBuildStepType implements StepType<DockerBuild> {
 
     @Override
     public StepOutcome execute(StepContext<DockerBuild> context) throws Exception {
-        ObjectNode results = StepOutcome.newResults();
-        try {
-            return build(context, results);
-        } catch (DockerStepException | LocalFiles.OutsideLocalPathException e) {
-            return StepOutcome.failure(e.getMessage(), results);
-        }
+        return StepFailures.failingOn(results -> build(context, results), DockerStepException.class, LocalFiles.OutsideLocalPathException.class);
     }
 
     private StepOutcome build(StepContext<DockerBuild> context, ObjectNode results) throws Exception {

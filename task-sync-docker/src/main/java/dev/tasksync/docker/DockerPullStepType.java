@@ -103,12 +103,7 @@ public final class DockerPullStepType implements StepType<DockerPull> {
 
     @Override
     public StepOutcome execute(StepContext<DockerPull> context) throws Exception {
-        ObjectNode results = StepOutcome.newResults();
-        try {
-            return pull(context, results);
-        } catch (DockerStepException e) {
-            return StepOutcome.failure(e.getMessage(), results);
-        }
+        return StepFailures.failingOn(results -> pull(context, results), DockerStepException.class);
     }
 
     private StepOutcome pull(StepContext<DockerPull> context, ObjectNode results) throws Exception {

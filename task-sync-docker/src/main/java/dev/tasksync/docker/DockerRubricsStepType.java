@@ -221,12 +221,8 @@ public final class DockerRubricsStepType implements StepType<DockerRubrics> {
 
     @Override
     public StepOutcome execute(StepContext<DockerRubrics> context) throws Exception {
-        ObjectNode results = StepOutcome.newResults();
-        try {
-            return grade(context, results);
-        } catch (DockerStepException | InvalidSettingsException | LocalFiles.OutsideLocalPathException e) {
-            return StepOutcome.failure(e.getMessage(), results);
-        }
+        return StepFailures.failingOn(results -> grade(context, results), DockerStepException.class, InvalidSettingsException.class,
+                LocalFiles.OutsideLocalPathException.class);
     }
 
     private StepOutcome grade(StepContext<DockerRubrics> context, ObjectNode results) throws Exception {

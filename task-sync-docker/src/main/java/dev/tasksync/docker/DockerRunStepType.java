@@ -179,12 +179,7 @@ public final class DockerRunStepType implements StepType<DockerRun> {
 
     @Override
     public StepOutcome execute(StepContext<DockerRun> context) throws Exception {
-        ObjectNode results = StepOutcome.newResults();
-        try {
-            return run(context, results);
-        } catch (DockerStepException e) {
-            return StepOutcome.failure(e.getMessage(), results);
-        }
+        return StepFailures.failingOn(results -> run(context, results), DockerStepException.class);
     }
 
     private StepOutcome run(StepContext<DockerRun> context, ObjectNode results) throws Exception {

@@ -124,12 +124,7 @@ public final class DockerShellStepType implements StepType<DockerShell> {
 
     @Override
     public StepOutcome execute(StepContext<DockerShell> context) throws Exception {
-        ObjectNode results = StepOutcome.newResults();
-        try {
-            return run(context, results);
-        } catch (DockerStepException e) {
-            return StepOutcome.failure(e.getMessage(), results);
-        }
+        return StepFailures.failingOn(results -> run(context, results), DockerStepException.class);
     }
 
     private StepOutcome run(StepContext<DockerShell> context, ObjectNode results) throws Exception {
