@@ -6,6 +6,7 @@ import dev.tasksync.Step;
 import dev.tasksync.StepResult;
 import dev.tasksync.Task;
 import dev.tasksync.TaskSync;
+import dev.tasksync.testing.TestFiles;
 import dev.tasksync.testing.TestDatabase;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -71,8 +72,6 @@ abstract class DockerITBase {
     }
 
     void write(String path, String content) throws IOException {
-        Path p = dir.resolve(path);
-        Files.createDirectories(p.getParent());
-        Files.writeString(p, content);
+        TestFiles.write(dir, path, content);
     }
 }

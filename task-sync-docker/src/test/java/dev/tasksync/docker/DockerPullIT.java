@@ -5,44 +5,18 @@ import dev.tasksync.RunResult;
 import dev.tasksync.StepStatus;
 import dev.tasksync.Task;
 import dev.tasksync.TaskSync;
+import dev.tasksync.testing.MovableClock;
 import dev.tasksync.testing.TestDatabase;
 import org.junit.jupiter.api.Test;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** No registry is reachable here: pulls fail, so these tests cover everything around the pull itself. */
 class DockerPullIT extends DockerITBase {
     static final String UNREACHABLE = "127.0.0.1:1/tsd/nothing:1";
-
-    /** A clock the test moves. */
-    static final class MovableClock extends Clock {
-        volatile Instant now;
-
-        MovableClock(Instant now) {
-            this.now = now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
 
     @Test
     void aFailedPullNamesTheImageAndTheEngine() {
@@ -85,10 +59,10 @@ class DockerPullIT extends DockerITBase {
             assertThat(result(first, "pull").status()).isEqualTo(StepStatus.COMPLETED);
             assertThat(results(first, "pull").get("pulled").asBoolean()).isFalse();
 
-            clock.now = t0.plus(Duration.ofMinutes(30));
+            clock.set(t0.plus(Duration.ofMinutes(30)));
             assertThat(result(pulls.run(t.id()), "pull").executed()).isFalse();
 
-            clock.now = t0.plus(Duration.ofHours(2));
+            clock.set(t0.plus(Duration.ofHours(2)));
             assertThat(pulls.plan(t.id()).steps().get(0).reason()).contains("prevent_run_before").contains("has passed");
             RunResult due = pulls.run(t.id());
             assertThat(result(due, "pull").executed()).isTrue();
@@ -123,11 +97,11 @@ class DockerPullIT extends DockerITBase {
                 assertThat(results(wrong, "wrong id").get("error").asText()).contains(id).contains("sha256:0123456789abcdef");
 
                 int requests = registry.manifestRequests.get();
-                clock.now = t0.plus(Duration.ofHours(5));
+                clock.set(t0.plus(Duration.ofHours(5)));
                 assertThat(result(pulls.run(t.id()), "pull").executed()).isFalse();
                 assertThat(registry.manifestRequests.get()).isEqualTo(requests);
 
-                clock.now = t0.plus(Duration.ofHours(7));
+                clock.set(t0.plus(Duration.ofHours(7)));
                 assertThat(pulls.plan(t.id()).steps().get(0).reason()).contains("2030-01-01T06:00Z has passed");
                 RunResult again = pulls.run(t.id());
                 assertThat(result(again, "pull").executed()).isTrue();
