@@ -17,15 +17,7 @@ import java.util.Random;
  * through the engine's {@link StepGraph}, against a plain Kahn's algorithm on int arrays; and the
  * heap the graph keeps per step. {@link StepGraphJmh} measures the same thing under JMH.
  */
-final class DagBench {
-    private final Env env;
-    private final Report report;
-
-    DagBench(Env env, Report report) {
-        this.env = env;
-        this.report = report;
-    }
-
+record DagBench(Env env, Report report) {
     /** Step i depends on {@code deps} distinct random steps below i; keys inserted in random order. */
     static Map<Integer, List<Integer>> randomDag(int steps, int deps, long seed) {
         SplittableRandom random = new SplittableRandom(seed);

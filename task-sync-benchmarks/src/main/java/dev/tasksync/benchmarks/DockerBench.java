@@ -24,7 +24,7 @@ import java.nio.file.StandardCopyOption;
  * ServiceLoader (task-sync-docker on the class path); the row is skipped, with the reason, when it
  * is not there or no Docker engine answers.
  */
-final class DockerBench {
+record DockerBench(Env env, Report report) {
     static final String IMAGE = "tasksync-bench-busybox:latest";
     private static final String GOAL = "≤ 1.0× docker CLI";
     /**
@@ -34,13 +34,6 @@ final class DockerBench {
     private static final int WARMUP = 40;
     /** One-step no-op runs before those. */
     private static final int JIT_WARMUP = 300;
-    private final Env env;
-    private final Report report;
-
-    DockerBench(Env env, Report report) {
-        this.env = env;
-        this.report = report;
-    }
 
     void run() throws Exception {
         String name = "docker_run start-to-exit, busybox `true`";

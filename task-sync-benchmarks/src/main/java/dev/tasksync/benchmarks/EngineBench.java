@@ -20,15 +20,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Item 1: end-to-end engine throughput on no-op steps in three shapes, against a plain JDBC loop
  * doing per step the minimal claim-and-complete transaction on the same database.
  */
-final class EngineBench {
-    private final Env env;
-    private final Report report;
-
-    EngineBench(Env env, Report report) {
-        this.env = env;
-        this.report = report;
-    }
-
+record EngineBench(Env env, Report report) {
     enum Shape {
         CHAIN("chain"), FAN_OUT("wide fan-out"), LAYERED("layered DAG, width 100");
 

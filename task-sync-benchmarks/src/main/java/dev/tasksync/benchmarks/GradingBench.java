@@ -18,18 +18,11 @@ import java.nio.file.StandardCopyOption;
  * {@code true}) against a shell loop doing {@code docker run --rm} per cell on the same image; then a no-op re-grade
  * (nothing changed, forced), which must start no container.
  */
-final class GradingBench {
+record GradingBench(Env env, Report report) {
     static final String IMAGE = "tsd-grading19-bench:latest";
     static final int SOLUTIONS = 4;
     static final int CRITERIA = 20;
     private static final String GOAL = "≥ 3× a docker run --rm loop";
-    private final Env env;
-    private final Report report;
-
-    GradingBench(Env env, Report report) {
-        this.env = env;
-        this.report = report;
-    }
 
     void run() throws Exception {
         String name = "docker_rubrics " + SOLUTIONS + " solutions × " + CRITERIA + " criteria";

@@ -28,15 +28,7 @@ import java.util.Arrays;
  * up-to-date steps, and one step watching many unchanged files; all through the public API
  * (a task whose step type declares watched files).
  */
-final class IncrementalBench {
-    private final Env env;
-    private final Report report;
-
-    IncrementalBench(Env env, Report report) {
-        this.env = env;
-        this.report = report;
-    }
-
+record IncrementalBench(Env env, Report report) {
     // ---- hashing
 
     void hashing() throws Exception {

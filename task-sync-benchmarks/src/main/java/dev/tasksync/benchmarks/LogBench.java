@@ -25,15 +25,7 @@ import java.util.List;
  * bytes to a file with {@code cat > file}; and the step's run time with log capture against the same run with
  * full logs disabled (the tail, SLF4J and the listener still see every line in both).
  */
-final class LogBench {
-    private final Env env;
-    private final Report report;
-
-    LogBench(Env env, Report report) {
-        this.env = env;
-        this.report = report;
-    }
-
+record LogBench(Env env, Report report) {
     /** {@code {"spew": {"lines": N}}}: logs N lines of 99 characters (every 10th on stderr), 100 bytes with its newline. */
     static final class SpewType implements StepType<Long> {
         @Override

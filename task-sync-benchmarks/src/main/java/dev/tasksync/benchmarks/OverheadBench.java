@@ -17,15 +17,7 @@ import java.util.concurrent.Future;
  * submitted to a plain fixed thread pool of 8. The extra wall time, spread over the steps each
  * slot ran, is the engine's overhead per step.
  */
-final class OverheadBench {
-    private final Env env;
-    private final Report report;
-
-    OverheadBench(Env env, Report report) {
-        this.env = env;
-        this.report = report;
-    }
-
+record OverheadBench(Env env, Report report) {
     static TaskDefinition definition(String name, int steps, int millis) {
         TaskDefinition.Builder b = TaskDefinition.named(name);
         for (int i = 0; i < steps; i++) {

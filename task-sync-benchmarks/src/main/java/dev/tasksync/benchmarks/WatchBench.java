@@ -28,15 +28,7 @@ import java.util.Locale;
  * Watch mode (issue 17): from saving one of many watched files to the start of the step that watches it, and the
  * CPU the JVM uses while the watch waits with nothing changing.
  */
-final class WatchBench {
-    private final Env env;
-    private final Report report;
-
-    WatchBench(Env env, Report report) {
-        this.env = env;
-        this.report = report;
-    }
-
+record WatchBench(Env env, Report report) {
     void run() throws Exception {
         int count = env.config.watchedFiles();
         Path tree = env.workDir.resolve("watch-mode");
