@@ -17,6 +17,7 @@ module dev.tasksync {
     requires org.jgrapht.core;
     requires org.postgresql.jdbc;
     requires org.slf4j;
+    requires com.github.luben.zstd_jni; // full logs' chunks
     // Flyway 13 names no module: these are its jars' file-based names
     requires flyway.core;
     requires flyway.database.postgresql;

@@ -40,6 +40,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import dev.tasksync.internal.types.SettingsJson;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -589,13 +590,8 @@ public final class TaskSync implements AutoCloseable {
             }
 
             @Override
-            public Plan plan() {
-                return ts.plan(taskId, options.run().force());
-            }
-
-            @Override
-            public RunResult run() {
-                return ts.run(taskId, options.run());
+            public RunResult run(Predicate<Plan> proceed) {
+                return engine.run(taskId, options.run(), proceed);
             }
         }, options, "task-" + task.id());
         workers.add(loop);

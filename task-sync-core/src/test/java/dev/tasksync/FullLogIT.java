@@ -9,6 +9,8 @@ import dev.tasksync.testing.TestDatabase;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -26,6 +28,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class FullLogIT {
     /** Released by a test to let a {@code print} step with {@code "wait": true} go on after its first half. */
     static volatile CountDownLatch go = new CountDownLatch(0);
+    /** Counted down by a {@code print} step once it logged its last line (before it returns). */
+    static volatile CountDownLatch printed = new CountDownLatch(1);
 
     /** {@code {"print": {"lines": N, "width": W, "wait": false}}}: every 10th line on stderr. */
     static final class PrintType implements StepType<int[]> {
@@ -56,6 +60,7 @@ class FullLogIT {
                     context.log().line(text);
                 }
             }
+            printed.countDown();
             return StepOutcome.success(StepOutcome.newResults());
         }
     }
@@ -138,6 +143,32 @@ class FullLogIT {
         assertThat(firstOfTail - lastOfHead - 1).isEqualTo((int) dropped);
         assertThat(texts.size() - 1 + dropped).isEqualTo(20_000);
         assertThat(ts.logBytes(id, 1)).isBetween(512L * 1024 - 70 * 1024, 512L * 1024 + 70 * 1024);
+    }
+
+    @Test
+    void theStepDoesNotWaitForAWriterThatIsMegabytesBehind() throws Exception {
+        open(LogOptions.defaults());
+        Task task = ts.save(TaskDefinition.named("t").step("p", print(40_000, 100, false)).build()); // about 4 MB
+        int id = stepOf(task);
+        printed = new CountDownLatch(1);
+        // Another session locks the chunk table: the writer's first INSERT waits for it, so nothing is stored
+        // until the test lets go. The step logs its 4 MB meanwhile (it used to wait once 1 MiB was waiting).
+        try (Connection lock = TestDatabase.dataSource().getConnection()) {
+            lock.setAutoCommit(false);
+            try (Statement st = lock.createStatement()) {
+                st.execute("LOCK TABLE " + ts.schema() + ".step_log_chunks IN ACCESS EXCLUSIVE MODE");
+            }
+            CompletableFuture<RunResult> run = CompletableFuture.supplyAsync(() -> ts.run(task.id()));
+            try {
+                assertThat(printed.await(60, TimeUnit.SECONDS)).as("the step logged every line while the writer waited").isTrue();
+                assertThat(run).isNotDone(); // its outcome waits for the last chunk
+            } finally {
+                lock.rollback();
+            }
+            assertThat(run.get(60, TimeUnit.SECONDS).succeeded()).isTrue();
+        }
+        assertThat(ts.logs(id, 1).map(LogLine::text).filter(t -> t.startsWith("line 40000 ")).count()).isEqualTo(1);
+        assertThat(ts.logs(id, 1).count()).isEqualTo(40_000);
     }
 
     @Test

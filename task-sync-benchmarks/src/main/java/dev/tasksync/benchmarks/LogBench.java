@@ -95,7 +95,7 @@ record LogBench(Env env, Report report) {
         report.add(new Report.Row("17c", Report.num("store a step's log, %,d MB in %,d lines", bytes / 1_000_000, lines),
                 Report.ms(w) + " (step with full log)", Report.ms(c) + " (cat > file)", Report.ratio(w / c),
                 Report.mibPerSecond(bytes / (w / 1000)), "≤ 3× cat > file", w <= 3 * c ? Report.Verdict.MET : Report.Verdict.MISSED,
-                Report.num("median of %d; chunks of 64 KiB deflated into step_log_chunks", rounds)));
+                Report.num("median of %d; chunks of up to 256 KiB, zstd level 1, into step_log_chunks", rounds)));
         report.add(new Report.Row("17d", Report.num("the same step's run time, full log on vs off"),
                 Report.ms(w) + " (on)", Report.ms(n) + " (off)", Report.ratio(w / n),
                 Report.num("%+.0f%%", (w / n - 1) * 100), "≤ 10% longer", w <= 1.10 * n ? Report.Verdict.MET : Report.Verdict.MISSED,

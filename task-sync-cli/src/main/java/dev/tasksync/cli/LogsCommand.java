@@ -1,6 +1,7 @@
 package dev.tasksync.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tasksync.LogLine;
 import dev.tasksync.Step;
 import dev.tasksync.StepRun;
@@ -24,14 +25,17 @@ import java.util.stream.Stream;
 @Command(name = "logs", description = {
         "Print the full log of a step's attempt (default: its latest), as stored in the database by whichever "
                 + "worker ran it.",
-        "With -f, follow a running attempt live until it ends; the exit code is then the attempt's: 0 when it "
-                + "completed, the exit code of its failing process when the step reports one (docker_run, "
+        "With -f, follow a running attempt live until it ends; started before the step runs, wait for its first "
+                + "attempt; a retry is followed too (after a separator line) until the step is finished. The exit code "
+                + "is then the last attempt's: 0 when it completed, the exit code of its failing process when the step reports one (docker_run, "
                 + "docker_shell, docker_rubrics, docker_build shell commands; 1-255), else 1."},
         mixinStandardHelpOptions = true,
         footerHeading = "%nExamples:%n", footer = {
         "  task-sync logs 3", "  task-sync logs 3 --attempt 1 --stderr", "  task-sync logs 3 -f --since 10m",
-        "  task-sync logs 3 --since 2026-01-31T12:00:00Z --timestamps"})
+        "  task-sync logs 3 --since 2026-01-31T12:00:00Z --timestamps", "  task-sync logs 3 --json"})
 final class LogsCommand extends BaseCommand {
+    /** How often a follower waiting for an attempt looks at the step (as the log reader polls for chunks). */
+    private static final long POLL_MILLIS = 200;
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
 
     @Parameters(paramLabel = "STEP_ID", description = "The step's id.")
@@ -53,20 +57,63 @@ final class LogsCommand extends BaseCommand {
     @Option(names = {"-t", "--timestamps"}, description = "Start each line with its time and stream.")
     boolean timestamps;
 
+    @Option(names = "--json", description = "Print one JSON object per line: time, stream, attempt, text.")
+    boolean json;
+
     @Override
     public Integer call() {
         Instant from = since == null ? null : since(since, Instant.now());
-        Step step = ts().step(stepId);
+        ts().step(stepId);
         List<StepRun> runs = ts().history(stepId);
-        if (runs.isEmpty()) {
+        int n;
+        if (attempt != null) {
+            int wanted = attempt;
+            if (wanted < 1 || runs.stream().noneMatch(r -> r.attempt() == wanted)) {
+                throw new Cli.UsageException("--attempt: step " + stepId + " has no attempt " + wanted
+                        + (runs.isEmpty() ? " (it has not run yet)" : " (it has 1 to " + runs.get(runs.size() - 1).attempt() + ")"));
+            }
+            n = wanted;
+        } else if (!runs.isEmpty()) {
+            n = runs.get(runs.size() - 1).attempt();
+        } else if (follow) {
+            err().println("step " + stepId + " has not run yet: waiting for its first attempt");
+            err().flush();
+            n = nextAttempt(0); // started before the step: waits for its first attempt
+            if (n == 0) {
+                err().println("step " + stepId + " is " + ts().step(stepId).status() + " without having run: it has no log");
+                return Cli.FAILED;
+            }
+        } else {
             throw new Cli.UsageException("step " + stepId + " has not run yet: it has no log");
         }
-        int n = attempt == null ? runs.get(runs.size() - 1).attempt() : attempt;
-        if (attempt != null && (n < 1 || runs.stream().noneMatch(r -> r.attempt() == n))) {
-            throw new Cli.UsageException("--attempt: step " + stepId + " has no attempt " + n + " (it has 1 to "
-                    + runs.get(runs.size() - 1).attempt() + ")");
-        }
         PrintWriter out = out();
+        while (true) {
+            print(out, n, from);
+            // An explicit --attempt follows that attempt only; else a retry (or a new run) is followed too.
+            int next = follow && attempt == null ? nextAttempt(n) : 0;
+            if (next == 0) {
+                break;
+            }
+            if (!json) {
+                out.println("----- attempt " + next + " of step " + stepId + " (attempt " + n + " ended: "
+                        + outcome(n) + ") -----");
+                out.flush();
+            }
+            n = next;
+        }
+        out.flush();
+        if (!follow) {
+            return Cli.OK;
+        }
+        if ("completed".equals(outcome(n))) {
+            return Cli.OK;
+        }
+        Step now = ts().step(stepId);
+        int code = now.attempt() == n ? lastExitCode(now.results()) : 0;
+        return code > 0 && code < 256 ? code : Cli.FAILED;
+    }
+
+    private void print(PrintWriter out, int n, Instant from) {
         try (Stream<LogLine> lines = follow ? ts().followLogs(stepId, n) : ts().logs(stepId, n)) {
             Iterator<LogLine> it = lines.iterator();
             while (it.hasNext()) {
@@ -74,23 +121,51 @@ final class LogsCommand extends BaseCommand {
                 if ((stderrOnly && l.stream() != LogLine.Stream.STDERR) || (from != null && l.time().isBefore(from))) {
                     continue;
                 }
-                out.println(timestamps ? l.time() + " " + l.stream().name().toLowerCase(Locale.ROOT) + " " + l.text() : l.text());
+                out.println(json ? json(l, n) : timestamps
+                        ? l.time() + " " + l.stream().name().toLowerCase(Locale.ROOT) + " " + l.text() : l.text());
                 if (follow) {
                     out.flush(); // a follower sees each line as it comes
                 }
             }
         }
-        out.flush();
-        if (!follow) {
-            return Cli.OK;
+    }
+
+    /** One line of --json: a compact object, so that each line of output is one object. */
+    static String json(LogLine l, int attempt) {
+        ObjectNode n = Json.MAPPER.createObjectNode();
+        n.put("time", l.time().toString());
+        n.put("stream", l.stream().name().toLowerCase(Locale.ROOT));
+        n.put("attempt", attempt);
+        n.put("text", l.text());
+        return n.toString();
+    }
+
+    private String outcome(int attempt) {
+        return ts().history(stepId).stream().filter(r -> r.attempt() == attempt).reduce((a, b) -> b)
+                .map(StepRun::outcome).orElse("unknown");
+    }
+
+    /**
+     * Waits for the attempt after {@code n} while the step may still run (new or active: a retry is due, or a run
+     * is about to start it); returns it, or 0 once the step finished without another attempt.
+     */
+    private int nextAttempt(int n) {
+        while (true) {
+            Step step = ts().step(stepId); // read before the history: an attempt started before it finished shows
+            List<StepRun> runs = ts().history(stepId);
+            if (!runs.isEmpty() && runs.get(runs.size() - 1).attempt() > n) {
+                return runs.stream().mapToInt(StepRun::attempt).filter(a -> a > n).min().orElseThrow();
+            }
+            if (step.status().isFinished()) {
+                return 0;
+            }
+            try {
+                Thread.sleep(POLL_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return 0;
+            }
         }
-        StepRun run = ts().history(stepId).stream().filter(r -> r.attempt() == n).reduce((a, b) -> b).orElseThrow();
-        if ("completed".equals(run.outcome())) {
-            return Cli.OK;
-        }
-        Step now = ts().step(step.id());
-        int code = now.attempt() == n ? lastExitCode(now.results()) : 0;
-        return code > 0 && code < 256 ? code : Cli.FAILED;
     }
 
     /** The last non-zero {@code exit_code} in a step's results (its failing process), or 0. */

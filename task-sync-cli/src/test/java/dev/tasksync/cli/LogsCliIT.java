@@ -1,5 +1,7 @@
 package dev.tasksync.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tasksync.StepRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -12,6 +14,7 @@ import java.io.StringWriter;
 import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -29,12 +32,137 @@ class LogsCliIT {
 
     /** A step whose shell commands run on the host (docker_build's "shell"), failing before any image is built. */
     private int shellStep(String command) {
-        cli.ok("task", "create", "--name", "logs", "--local-path", dir.toString());
+        return shellStep("print", command, "");
+    }
+
+    /** Such a step in the task "logs" (created with the first), with more core fields ({@code , "retries": 1}). */
+    private int shellStep(String title, String command, String fields) {
+        if (cli.api.findTask("logs").isEmpty()) {
+            cli.ok("task", "create", "--name", "logs", "--local-path", dir.toString());
+        }
         int task = cli.api.findTask("logs").orElseThrow().id();
         String json = "{\"docker_build\": {\"image_tag\": \"tsd-logs17-never:latest\", \"shell\": ["
-                + "\"" + command.replace("\\", "\\\\").replace("\"", "\\\"") + "\"]}}";
-        cli.ok("step", "create", "--task-id", String.valueOf(task), "--title", "print", "--settings", json);
-        return cli.api.steps(task).get(0).id();
+                + "\"" + command.replace("\\", "\\\\").replace("\"", "\\\"") + "\"]" + fields + "}}";
+        cli.ok("step", "create", "--task-id", String.valueOf(task), "--title", title, "--settings", json);
+        return cli.api.steps(task).stream().filter(s -> s.title().equals(title)).findFirst().orElseThrow().id();
+    }
+
+    /** Output written by a Cli in another thread, readable while it is written. */
+    private static final class Watched extends Writer {
+        private final StringBuilder seen = new StringBuilder();
+
+        @Override
+        public synchronized void write(char[] c, int off, int len) {
+            seen.append(c, off, len);
+            notifyAll();
+        }
+
+        /** Waits (up to a minute) until the output contains {@code text}. */
+        synchronized boolean awaitContains(String text) throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (seen.indexOf(text) < 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            }
+            return true;
+        }
+
+        synchronized String text() {
+            return seen.toString();
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    private CompletableFuture<Integer> follower(Watched out, Watched err, String... args) {
+        return CompletableFuture.supplyAsync(() -> new Cli(cli.env, new PrintWriter(out, true), new PrintWriter(err, true),
+                new ByteArrayInputStream(new byte[0]), false).execute(args));
+    }
+
+    @Test
+    void followStartedBeforeTheStepRunsWaitsForItsAttemptAndFollowsItsRetry() throws Exception {
+        // attempt 1 fails, attempt 2 fails for good (both before docker_build builds anything)
+        int step = shellStep("print", "if [ -f once ]; then echo second; exit 4; fi; touch once; echo first; exit 3",
+                ", \"retries\": 1, \"retry_backoff_seconds\": 0.1");
+        Watched out = new Watched();
+        Watched err = new Watched();
+        CompletableFuture<Integer> follow = follower(out, err, "logs", String.valueOf(step), "-f");
+        // the run starts only once the follower said it waits: on old code it exited 2 ("has not run yet") instead
+        assertThat(err.awaitContains("waiting for its first attempt")).as("the follower waits: " + err.text()).isTrue();
+        assertThat(cli.api.history(step)).isEmpty();
+        assertThat(cli.run("run", "--task-id", String.valueOf(cli.api.step(step).taskId())).code()).isEqualTo(1);
+
+        assertThat(follow.get(120, TimeUnit.SECONDS)).as(err.text()).isEqualTo(4); // the last attempt's code
+        String command = "$ if [ -f once ]; then echo second; exit 4; fi; touch once; echo first; exit 3";
+        assertThat(out.text().lines()).containsExactly(command, "first",
+                "----- attempt 2 of step " + step + " (attempt 1 ended: failed) -----", command, "second");
+        assertThat(cli.api.history(step)).hasSize(2);
+    }
+
+    @Test
+    void followOfAnAttemptThatEndedWaitsForTheRetryAndEndsWithTheStep() throws Exception {
+        // attempt 1 fails; attempt 2 waits for the file "again" after its first line, then fails for good
+        int step = shellStep("print", "if [ -f once ]; then echo two; while [ ! -f again ]; do sleep 0.05; done; exit 4; fi;"
+                + " touch once; echo one; exit 3", ", \"retries\": 1, \"retry_backoff_seconds\": 0.1");
+        String taskId = String.valueOf(cli.api.step(step).taskId());
+        CompletableFuture<CliHarness.Result> run = CompletableFuture.supplyAsync(() -> cli.run("run", "--task-id", taskId));
+        Watched out = new Watched();
+        Watched err = new Watched();
+        CompletableFuture<Integer> follow = follower(out, err, "logs", String.valueOf(step), "-f", "--json");
+        try {
+            // wherever the follower started (before the run, attempt 1 running or ended, attempt 2 running), it
+            // prints attempt 2's line while attempt 2 still runs
+            assertThat(out.awaitContains("\"text\":\"two\"")).as(out.text() + err.text()).isTrue();
+            assertThat(follow).isNotDone();
+        } finally {
+            Files.writeString(dir.resolve("again"), "");
+        }
+        assertThat(follow.get(120, TimeUnit.SECONDS)).as(err.text()).isEqualTo(4);
+        assertThat(run.get(120, TimeUnit.SECONDS).code()).isEqualTo(1);
+        List<JsonNode> lines = out.text().lines().map(LogsCliIT::parse).toList();
+        assertThat(lines).last().satisfies(l -> assertThat(l.path("text").asText()).isEqualTo("two"));
+        assertThat(lines).allSatisfy(l -> assertThat(l.path("attempt").asInt()).isBetween(1, 2));
+        // attempt 2's lines come after every line of attempt 1 the follower saw; no separator in JSON
+        assertThat(lines.stream().map(l -> l.path("attempt").asInt()).toList()).isSorted();
+        assertThat(lines.stream().filter(l -> l.path("attempt").asInt() == 2).map(l -> l.path("text").asText()))
+                .containsExactly("$ if [ -f once ]; then echo two; while [ ! -f again ]; do sleep 0.05; done; exit 4; fi;"
+                        + " touch once; echo one; exit 3", "two");
+    }
+
+    @Test
+    void jsonPrintsOneObjectPerLineWithTimeStreamAttemptAndText() {
+        int step = shellStep("echo out-1; echo err-1 >&2; echo 'a \"quoted\" \\ line'; exit 3");
+        assertThat(cli.run("run", "--task-id", String.valueOf(cli.api.step(step).taskId())).code()).isEqualTo(1);
+
+        List<JsonNode> lines = cli.ok("logs", String.valueOf(step), "--json").out().lines().map(LogsCliIT::parse).toList();
+        assertThat(lines).hasSize(4);
+        assertThat(lines).allSatisfy(l -> {
+            assertThat(l.size()).isEqualTo(4);
+            assertThat(Instant.parse(l.path("time").asText())).isBefore(Instant.now().plusSeconds(1));
+            assertThat(l.path("attempt").asInt()).isEqualTo(1);
+            assertThat(l.path("stream").asText()).isIn("stdout", "stderr");
+        });
+        assertThat(lines.stream().map(l -> l.path("stream").asText() + " " + l.path("text").asText()))
+                .contains("stdout out-1", "stderr [stderr] err-1", "stdout a \"quoted\" \\ line");
+        assertThat(cli.ok("logs", String.valueOf(step), "--json", "--stderr").out().lines().map(LogsCliIT::parse)
+                .map(l -> l.path("text").asText())).containsExactly("[stderr] err-1");
+    }
+
+    private static JsonNode parse(String line) {
+        try {
+            return new ObjectMapper().readTree(line);
+        } catch (IOException e) {
+            throw new AssertionError("not one JSON object: " + line, e);
+        }
     }
 
     @Test

@@ -32,6 +32,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 
 import static dev.tasksync.internal.store.jooq.Tables.STEPS;
 import static dev.tasksync.internal.store.jooq.Tables.STEP_RUNS;
@@ -213,10 +214,22 @@ public final class Engine implements AutoCloseable {
 
     /** Submits the task and executes its runnable steps in this process until none is left. */
     public RunResult run(int taskId, RunOptions options) {
+        return run(taskId, options, plan -> true);
+    }
+
+    /**
+     * Like {@link #run(int, RunOptions)}; {@code proceed} sees the submitted plan before any step starts, and a
+     * false ends the run there, with no step in its result (watch mode: it plans once per change, here).
+     */
+    public RunResult run(int taskId, RunOptions options, Predicate<Plan> proceed) {
         long started = System.nanoTime();
         Planner.Loaded loaded = load(taskId);
         Submitter.Submission submission = submitter.submit(loaded, options.force(), true);
         Plan plan = submission.plan();
+        if (!proceed.test(plan)) {
+            return new RunResult(taskId, loaded.task().name(), loaded.task().status(), List.of(),
+                    Duration.ofNanos(System.nanoTime() - started));
+        }
         options.listener().runStarted(loaded.task(), loaded.steps().size());
         if (options.listener() != RunListener.NONE) {
             for (PlannedStep p : plan.steps()) {

@@ -21,15 +21,20 @@ import static dev.tasksync.internal.store.jooq.Tables.STEP_LOG_CHUNKS;
  * Writes one attempt's full log to the database as it is produced: the step's thread appends lines to a chunk in
  * memory; a writer thread of this attempt stores a chunk once it holds {@link #CHUNK_BYTES} or its first line is
  * {@link #FLUSH_MILLIS} old, compressed; the chunks waiting when the writer gets to them go in one INSERT. At most
- * {@link #PENDING} full chunks wait for the writer: a step that writes faster than the database takes waits, so
- * memory stays bounded by a few chunks.
+ * {@link #PENDING_BYTES} of full chunks wait for the writer: only a step that writes faster than the database takes
+ * for longer than that waits, so memory stays bounded.
  * Beyond the cap, the first half is kept, the last half rolls (older tail chunks are deleted as new ones come), and
  * a note in the gap says how much was left out.
  */
 public final class AttemptLog implements AutoCloseable {
-    static final int CHUNK_BYTES = 64 * 1024;
+    /** Bigger chunks are fewer rows and statements; a follower still gets lines every {@link #FLUSH_MILLIS}. */
+    static final int CHUNK_BYTES = 256 * 1024;
     static final long FLUSH_MILLIS = 200;
-    private static final int PENDING = 16;
+    /**
+     * Raw bytes of full chunks that may wait for the writer before the step's thread waits: enough that a step
+     * never waits on a writer that keeps up on average (a burst, a slow commit), few enough for a bounded heap.
+     */
+    private static final long PENDING_BYTES = 16L * 1024 * 1024;
     /** A single line longer than this is cut in the full log (the step's lines are usually cut sooner). */
     static final int MAX_LINE_BYTES = 64 * 1024;
     private static final Logger LOG = LoggerFactory.getLogger(AttemptLog.class);
@@ -42,8 +47,11 @@ public final class AttemptLog implements AutoCloseable {
     private final int stepId;
     private final int attempt;
     private final long half;
+    /** {@link #CHUNK_BYTES}, or less under a small cap: the rolling tail is kept a few chunks deep. */
+    private final int chunkBytes;
     private final Object lock = new Object();
     private final Deque<ChunkCodec.Raw> pending = new ArrayDeque<>();
+    private long pendingBytes;
     private ChunkCodec.Raw current;
     private int nextSeq;
     private long headBytes;
@@ -59,6 +67,7 @@ public final class AttemptLog implements AutoCloseable {
     private long droppedBytes;
     private long droppedLines;
     private long storedBytes;
+    private ChunkCodec.Compressor compressor;
 
     private AttemptLog() {
         this.dsl = null;
@@ -66,6 +75,7 @@ public final class AttemptLog implements AutoCloseable {
         this.stepId = 0;
         this.attempt = 0;
         this.half = 0;
+        this.chunkBytes = 0;
     }
 
     AttemptLog(DSLContext dsl, LogStore store, int stepId, int attempt, long maxBytes) {
@@ -74,9 +84,10 @@ public final class AttemptLog implements AutoCloseable {
         this.stepId = stepId;
         this.attempt = attempt;
         this.half = Math.max(1, maxBytes / 2);
+        this.chunkBytes = (int) Math.min(CHUNK_BYTES, Math.max(4096, half / 4));
     }
 
-    /** Appends a line; blocks while the writer is {@link #PENDING} chunks behind. */
+    /** Appends a line; blocks only while the writer is {@link #PENDING_BYTES} behind. */
     public void add(LogLine.Stream stream, String line) {
         if (dsl == null) {
             return;
@@ -93,7 +104,7 @@ public final class AttemptLog implements AutoCloseable {
                 return; // a line after the step ended (a straggling output thread) is left to the tail
             }
             if (current == null) {
-                current = new ChunkCodec.Raw(nextSeq++, CHUNK_BYTES + 1024, System.nanoTime());
+                current = new ChunkCodec.Raw(nextSeq++, chunkBytes + 1024, System.nanoTime());
                 if (writer == null) {
                     writer = new Thread(this::write, "task-sync-log-" + stepId + "-" + attempt);
                     writer.setDaemon(true);
@@ -105,8 +116,8 @@ public final class AttemptLog implements AutoCloseable {
             if (gapSeq < 0) {
                 headBytes += text.length + 1;
             }
-            if (current.textBytes >= CHUNK_BYTES || (gapSeq < 0 && headBytes >= half)) {
-                while (pending.size() >= PENDING && !closed) {
+            if (current.textBytes >= chunkBytes || (gapSeq < 0 && headBytes >= half)) {
+                while (pendingBytes >= PENDING_BYTES && !closed) {
                     try {
                         lock.wait();
                     } catch (InterruptedException e) {
@@ -125,6 +136,7 @@ public final class AttemptLog implements AutoCloseable {
             return;
         }
         pending.addLast(current);
+        pendingBytes += current.length;
         current = null;
         if (gapSeq < 0 && headBytes >= half) {
             gapSeq = nextSeq++; // the head is full: later chunks roll
@@ -160,10 +172,14 @@ public final class AttemptLog implements AutoCloseable {
                 }
                 chunks.addAll(pending); // all that wait go in one statement: fewer round trips when behind
                 pending.clear();
+                pendingBytes = 0;
                 last = chunks.isEmpty() && closed;
                 lock.notifyAll(); // room for the step's thread
             }
             if (last) {
+                if (compressor != null) {
+                    compressor.close();
+                }
                 finish();
                 return;
             }
@@ -174,8 +190,11 @@ public final class AttemptLog implements AutoCloseable {
     private void store(List<ChunkCodec.Raw> chunks) {
         List<byte[]> data = new ArrayList<>(chunks.size());
         List<long[]> drop = new ArrayList<>();
+        if (compressor == null) {
+            compressor = new ChunkCodec.Compressor();
+        }
         for (ChunkCodec.Raw chunk : chunks) {
-            data.add(ChunkCodec.deflate(chunk.bytes, chunk.length));
+            data.add(compressor.compress(chunk.bytes, chunk.length));
             if (gapSeq >= 0 && chunk.seq > gapSeq) {
                 tail.addLast(new long[]{chunk.seq, chunk.textBytes, chunk.lines});
                 tailBytes += chunk.textBytes;

@@ -16,6 +16,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 
 /**
  * Watch mode: one thread waits for settled changes of the watched paths and queues a run; another plans and runs.
@@ -30,9 +31,8 @@ public final class WatchLoop implements AutoCloseable {
 
         Path localPath();
 
-        Plan plan();
-
-        RunResult run();
+        /** Plans and runs the task once; {@code proceed} sees the plan before any step starts (false: none does). */
+        RunResult run(Predicate<Plan> proceed);
     }
 
     private final Task task;
@@ -104,13 +104,22 @@ public final class WatchLoop implements AutoCloseable {
                     queued = null;
                 }
                 try {
-                    Plan plan = task.plan();
-                    if (plan.toRun().isEmpty()) {
-                        listener.upToDate(PathWatcher.describe(task.localPath(), changed));
+                    // The run's own plan is what the listener is told: planning (stat and look up every watched
+                    // file) once per change, not once to print and again to run.
+                    boolean[] willRun = {false};
+                    RunResult result = task.run(plan -> {
+                        List<String> why = PathWatcher.describe(task.localPath(), changed);
+                        if (plan.toRun().isEmpty()) {
+                            listener.upToDate(why);
+                            return false;
+                        }
+                        listener.willRun(plan, why);
+                        willRun[0] = true;
+                        return true;
+                    });
+                    if (!willRun[0]) {
                         continue;
                     }
-                    listener.willRun(plan, PathWatcher.describe(task.localPath(), changed));
-                    RunResult result = task.run();
                     runs.incrementAndGet();
                     listener.ran(result);
                     watcher.roots(task.watchedPaths()); // a step may have been edited meanwhile
