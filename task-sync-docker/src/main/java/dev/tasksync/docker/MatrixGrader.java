@@ -86,8 +86,9 @@ final class MatrixGrader {
         plans.forEach(p -> p.toGrade.forEach((id, why) -> regraded.add(p.column.name() + " × " + id + ": " + why)));
         regraded.forEach(r -> log.line("grading " + r.asText()));
 
-        int parallel = g.parallel() > 0 ? g.parallel() : Math.max(1, Runtime.getRuntime().availableProcessors());
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(parallel, plans.size())), r -> {
+        int parallel = parallel(g.parallel(), context.slots(), plans.size());
+        log.line("grading " + plans.size() + " columns, " + parallel + " at once");
+        ExecutorService pool = Executors.newFixedThreadPool(parallel, r -> {
             Thread t = new Thread(r, "docker-rubrics-" + context.stepId());
             t.setDaemon(true);
             return t;
@@ -207,6 +208,14 @@ final class MatrixGrader {
             log.line("does not discriminate (pass on original): " + String.join(", ", notDiscriminating));
         }
         return StepOutcome.success(results);
+    }
+
+    /**
+     * How many columns are graded at once: {@code parallel} when set, else the step's share of the slots (the
+     * run's or worker's concurrency), never more than there are columns.
+     */
+    static int parallel(int setting, int slots, int columns) {
+        return Math.max(1, Math.min(columns, setting > 0 ? setting : slots));
     }
 
     static Map<String, String> shared(DockerRubrics settings, Path localPath, List<PathMatcher> ignore,

@@ -3,6 +3,7 @@ package dev.tasksync.docker;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.model.Event;
+import dev.tasksync.RunOptions;
 import dev.tasksync.RunResult;
 import dev.tasksync.StepStatus;
 import dev.tasksync.Task;
@@ -15,7 +16,11 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -199,6 +204,62 @@ class GradingMatrixIT extends DockerITBase {
         assertThat(adds.get("output").asText()).contains("2 + 3").contains("got -1");
         assertThat(column(junit, "golden").get("cells").get("calc.adds").get("passed").asBoolean()).isTrue();
         assertThat(DockerTestSupport.labelled(docker, ts, t.id(), null)).isEmpty();
+    }
+
+    @Test
+    void withoutParallelTheColumnsGradedAtOnceAreTheRunsConcurrency() throws Exception {
+        repository();
+        // Each column's container waits until the test lets it go: how many wait together is how many are graded at once.
+        String settings = "{\"docker_rubrics\": {\"image_tag\": \"" + IMAGE + "\", \"files\": [\"calc/\"], "
+                + "\"solutions\": \"solutions/*.patch\", \"golden\": \"patches/golden.patch\", \"original\": true, "
+                + "\"criteria\": [{\"id\": \"waits\", \"command\": \"while [ ! -e /tmp/go ]; do sleep 0.05; done\"}]}}";
+        assertThat(mostAtOnce(settings, 1)).isEqualTo(1);
+        // 4 columns get containers (model-3's patch does not apply): with concurrency 3, 3 at once.
+        assertThat(mostAtOnce(settings, 3)).isEqualTo(3);
+    }
+
+    /** Runs a fresh task of the step with {@code concurrency}, letting each container go once it is seen; the most seen at once. */
+    private int mostAtOnce(String settings, int concurrency) throws Exception {
+        Task t = task();
+        step(t, "grade", settings);
+        CompletableFuture<RunResult> run = CompletableFuture.supplyAsync(() -> ts.run(t.id(), RunOptions.defaults().withConcurrency(concurrency)));
+        Set<String> released = new HashSet<>();
+        int most = 0;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
+        while (!run.isDone() && System.nanoTime() < deadline) {
+            List<String> live = new ArrayList<>();
+            for (String id : DockerTestSupport.labelled(docker, ts, t.id(), null)) {
+                if (!released.contains(id) && Boolean.TRUE.equals(docker.client().inspectContainerCmd(id).exec().getState().getRunning())) {
+                    live.add(id);
+                }
+            }
+            most = Math.max(most, live.size());
+            // Below the concurrency, wait for more to start (up to the columns left); at it, let them all go.
+            if (!live.isEmpty() && (live.size() >= concurrency || released.size() + live.size() == 4)) {
+                live.forEach(GradingMatrixIT::letGo);
+                released.addAll(live);
+            }
+            Thread.sleep(20);
+        }
+        if (!run.isDone()) { // failing: let every container go, so that the run ends and removes them
+            DockerTestSupport.labelled(docker, ts, t.id(), null).forEach(GradingMatrixIT::letGo);
+        }
+        RunResult r = run.get(60, TimeUnit.SECONDS);
+        assertThat(result(r, "grade").status()).as(r.toString()).isEqualTo(StepStatus.COMPLETED);
+        assertThat(results(r, "grade").get("containers_started").asInt()).isEqualTo(4);
+        assertThat(released).hasSize(4);
+        return most;
+    }
+
+    private static void letGo(String containerId) {
+        try {
+            String exec = docker.client().execCreateCmd(containerId).withCmd("touch", "/tmp/go").exec().getId();
+            docker.client().execStartCmd(exec).exec(new ResultCallback.Adapter<>()).awaitCompletion(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException gone) {
+            // it ended meanwhile
+        }
     }
 
     @Test
