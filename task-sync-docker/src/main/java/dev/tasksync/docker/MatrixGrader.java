@@ -408,13 +408,14 @@ final class MatrixGrader {
                     continue;
                 }
                 String where = plan.column.name() + " × " + c.id();
-                Output output = new Output(log, "[" + where + "] ");
+                MarkerScan markers = Verdicts.scan(settings.grading().verdict());
+                Output output = new Output(log, "[" + where + "] ", markers);
                 ObjectNode cell = Settings.JSON.objectNode();
                 cell.put("max_score", c.points());
                 StepWait wait = StepWait.within(timeout, context::isCancelled);
                 try {
                     ProcessExit exit = exec.run(c.command(), settings.workspace(), List.of(), output, wait);
-                    boolean passed = Verdicts.passed(settings.grading().verdict(), exit.exitCode(), exit.stdout() + exit.stderr());
+                    boolean passed = Verdicts.passed(settings.grading().verdict(), exit.exitCode(), markers);
                     cell.put("passed", passed).put("score", passed ? c.points() : 0).put("exit_code", exit.exitCode())
                             .put("output", tail(output)).put("duration_ms", exit.duration().toMillis()).put("timed_out", false);
                 } catch (StepStopped stopped) {

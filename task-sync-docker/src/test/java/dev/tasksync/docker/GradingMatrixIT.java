@@ -355,6 +355,25 @@ class GradingMatrixIT extends DockerITBase {
         assertThat(res.get("does_not_discriminate")).extracting(JsonNode::asText).containsExactly("marker_beats_exit");
     }
 
+    @Test
+    void markersAreFoundInTheWholeOutputNotOnlyTheKeptTail() throws Exception {
+        write("calc/calc.sh", ORIGINAL);
+        // 12 KiB after the marker: more than the 8 KiB tail results keep.
+        String more = "i=0; while [ $i -lt 300 ]; do echo 0123456789012345678901234567890123456789; i=$((i+1)); done";
+        Task t = task();
+        step(t, "markers", "{\"docker_rubrics\": {\"image_tag\": \"" + IMAGE + "\", \"files\": [\"calc/\"], \"original\": true, "
+                + "\"verdict\": {\"pass_marker\": \"#__PASS__#\", \"fail_marker\": \"#__FAIL__#\"}, \"criteria\": ["
+                + "{\"id\": \"pass_then_more\", \"command\": \"echo '#__PASS__#'; " + more + "\"},"
+                + "{\"id\": \"pass_on_stderr_then_more\", \"command\": \"echo '#__PASS__#' >&2; (" + more + ") >&2\"},"
+                + "{\"id\": \"fail_then_more_then_pass\", \"command\": \"echo '#__FAIL__#'; " + more + "; echo '#__PASS__#'\"}]}}");
+        RunResult r = ts.run(t.id());
+        assertThat(r.succeeded()).as(r.toString()).isTrue();
+        JsonNode res = results(r, "markers");
+        assertRow4(res, "original", "pass_then_more", true, "pass_on_stderr_then_more", true, "fail_then_more_then_pass", false);
+        // The tail kept in results no longer holds the marker that judged it.
+        assertThat(column(res, "original").get("cells").get("pass_then_more").get("output").asText()).doesNotContain("#__PASS__#");
+    }
+
     private static void assertRow4(JsonNode res, String name, Object... cells) {
         JsonNode c = column(res, name);
         for (int i = 0; i < cells.length; i += 2) {
