@@ -167,8 +167,11 @@ final class MatrixGrader {
                     cell = Settings.JSON.objectNode().put("passed", false).put("score", 0).put("max_score", c.points())
                             .put("graded", false);
                 }
-                cells.set(c.id(), cell);
                 boolean passed = cell.path("passed").asBoolean(false);
+                if (!reports) { // a kept cell is weighed by the criterion's points as they are now
+                    cell.put("score", passed ? c.points() : 0).put("max_score", c.points());
+                }
+                cells.set(c.id(), cell);
                 max += c.points();
                 score += cell.path("score").asDouble(0);
                 if (!passed && c.required()) {

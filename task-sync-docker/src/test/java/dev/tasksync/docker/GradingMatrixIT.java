@@ -5,6 +5,7 @@ import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.model.Event;
 import dev.tasksync.RunOptions;
 import dev.tasksync.RunResult;
+import dev.tasksync.Step;
 import dev.tasksync.StepStatus;
 import dev.tasksync.Task;
 import dev.tasksync.spi.JsonSettings;
@@ -163,6 +164,26 @@ class GradingMatrixIT extends DockerITBase {
         assertRow(res3, "model-2", 8, true, "runs", true, "adds", true, "tests_pass", true, "has_usage", true);
         assertRow(res3, "golden", 7, true, "runs", true, "adds", true, "tests_pass", true, "has_usage", false);
         assertThat(DockerTestSupport.labelled(docker, ts, t.id(), null)).isEmpty();
+
+        // Points and required only weigh the verdicts: the stored cells are re-scored, no container starts.
+        Step grade = ts.steps(t.id()).get(0);
+        ts.updateStep(grade.id(), "grade", rubric("\"parallel\": 2, ")
+                .replace("\"points\": 3}", "\"points\": 5}").replace("\"points\": 1}", "\"points\": 1, \"required\": true}"));
+        RunResult fourth = ts.run(t.id());
+        assertThat(result(fourth, "grade").status()).as(fourth.toString()).isEqualTo(StepStatus.COMPLETED);
+        JsonNode res4 = results(fourth, "grade");
+        assertThat(res4.get("regraded")).isEmpty();
+        assertThat(res4.get("containers_started").asInt()).isZero();
+        assertThat(createdContainers(t.id())).isEqualTo(5);
+        assertThat(column(res4, "model-1").get("score").asDouble()).isEqualTo(10);
+        assertThat(column(res4, "model-1").get("max_score").asDouble()).isEqualTo(10);
+        assertThat(column(res4, "model-1").get("cells").get("adds").get("score").asDouble()).isEqualTo(5);
+        assertThat(column(res4, "original").get("score").asDouble()).isEqualTo(2);
+        // golden fails has_usage, now required
+        assertThat(column(res4, "golden").get("score").asDouble()).isEqualTo(9);
+        assertThat(column(res4, "golden").get("passed_required").asBoolean()).isFalse();
+        assertThat(column(res4, "model-1").get("passed_required").asBoolean()).isTrue();
+        assertThat(res4.get("criteria").get(3).get("required").asBoolean()).isTrue();
     }
 
     @Test
