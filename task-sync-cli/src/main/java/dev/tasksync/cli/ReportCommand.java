@@ -1,10 +1,8 @@
 package dev.tasksync.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tasksync.Step;
+import dev.tasksync.GradingMatrix;
 import dev.tasksync.Task;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -13,7 +11,6 @@ import picocli.CommandLine.Option;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 @Command(name = "report", description = "Show the grading matrix of every docker_rubrics step of a task: criteria by "
         + "solution (then O: original, G: golden), totals and flags.",
@@ -22,8 +19,6 @@ import java.util.Locale;
         footer = {"  task-sync report --task-id 1", "  task-sync report --task grading --markdown > matrix.md",
                 "", "Cells: ✔ passed, ✘ failed, ⏱ timed out, ? not graded (e.g. the solution's patch does not apply)."})
 final class ReportCommand extends BaseCommand {
-    static final String RUBRICS = "docker_rubrics";
-
     @ArgGroup(exclusive = true, multiplicity = "1")
     StepCommands.TaskRef taskRef;
 
@@ -41,108 +36,25 @@ final class ReportCommand extends BaseCommand {
     @Override
     public Integer call() {
         Task t = taskRef.resolve(this);
-        List<ObjectNode> matrices = new ArrayList<>();
-        for (Step s : ts().steps(t.id())) {
-            if (RUBRICS.equals(s.type())) {
-                matrices.add(matrix(s));
-            }
-        }
+        ObjectNode report = GradingMatrix.report(t, ts().steps(t.id()));
         if (format.json) {
-            ObjectNode o = JsonNodeFactory.instance.objectNode().put("task_id", t.id()).put("task", t.name());
-            o.putArray("steps").addAll(matrices);
-            Json.print(out(), o);
+            Json.print(out(), report);
             return Cli.OK;
         }
+        List<JsonNode> matrices = new ArrayList<>();
+        report.get("steps").forEach(matrices::add);
         PrintWriter out = out();
         if (matrices.isEmpty()) {
             out.println("Task " + t.id() + " '" + t.name() + "' has no docker_rubrics step.");
             return Cli.OK;
         }
-        for (ObjectNode m : matrices) {
+        for (JsonNode m : matrices) {
             print(out, m, format.markdown);
         }
         return Cli.OK;
     }
 
-    /** The matrix of one step from its results: columns, rows of cells, flags. */
-    static ObjectNode matrix(Step step) {
-        ObjectNode m = JsonNodeFactory.instance.objectNode().put("step_id", step.id()).put("title", step.title())
-                .put("status", step.status().toString().toLowerCase(Locale.ROOT));
-        ArrayNode columns = m.putArray("columns");
-        ArrayNode rows = m.putArray("rows");
-        JsonNode res = step.results();
-        if (res == null || res.get("criteria") == null) {
-            return m;
-        }
-        JsonNode solutions = res.get("solutions");
-        if (solutions == null) {
-            // One submission graded as it is: a single column.
-            columns.addObject().put("name", "submission").put("kind", "submission")
-                    .put("score", res.path("score").asDouble()).put("max_score", res.path("max_score").asDouble())
-                    .put("passed_required", res.path("passed").asBoolean());
-            for (JsonNode c : res.get("criteria")) {
-                ObjectNode row = row(rows, c.path("id").asText(), c.path("title").asText(),
-                        c.has("max_points") ? c.path("max_points").asDouble() : c.path("points").asDouble(), c.path("required").asBoolean());
-                row.with("cells").put("submission", cell(c));
-            }
-            return m;
-        }
-        for (JsonNode s : solutions) {
-            ObjectNode col = columns.addObject().put("name", s.path("name").asText()).put("kind", s.path("kind").asText())
-                    .put("score", s.path("score").asDouble()).put("max_score", s.path("max_score").asDouble())
-                    .put("passed_required", s.path("passed_required").asBoolean());
-            if (s.hasNonNull("error")) {
-                col.put("error", s.get("error").asText());
-            }
-        }
-        for (JsonNode c : res.get("criteria")) {
-            String id = c.path("id").asText();
-            ObjectNode row = row(rows, id, c.path("title").asText(), c.path("points").asDouble(), c.path("required").asBoolean());
-            ObjectNode cells = row.putObject("cells");
-            for (JsonNode s : solutions) {
-                cells.put(s.path("name").asText(), cell(s.path("cells").path(id)));
-            }
-        }
-        m.set("broken", res.path("broken").isArray() ? res.get("broken") : JsonNodeFactory.instance.arrayNode());
-        m.set("does_not_discriminate", res.path("does_not_discriminate").isArray() ? res.get("does_not_discriminate")
-                : JsonNodeFactory.instance.arrayNode());
-        return m;
-    }
-
-    private static ObjectNode row(ArrayNode rows, String id, String title, double points, boolean required) {
-        return rows.addObject().put("id", id).put("title", title).put("points", points).put("required", required);
-    }
-
-    /** {@code passed}, {@code failed}, {@code timed_out} or {@code not_graded}. */
-    private static String cell(JsonNode c) {
-        if (c == null || c.isMissingNode() || c.hasNonNull("error") || !c.path("graded").asBoolean(true) || !c.has("passed")) {
-            return "not_graded";
-        }
-        if (c.path("timed_out").asBoolean()) {
-            return "timed_out";
-        }
-        return c.path("passed").asBoolean() ? "passed" : "failed";
-    }
-
-    private static String symbol(String cell) {
-        return switch (cell) {
-            case "passed" -> "✔";
-            case "failed" -> "✘";
-            case "timed_out" -> "⏱";
-            default -> "?";
-        };
-    }
-
-    /** The heading of a column: solutions by name, the baselines as O and G. */
-    private static String heading(JsonNode col) {
-        return switch (col.path("kind").asText()) {
-            case "original" -> "O";
-            case "golden" -> "G";
-            default -> col.path("name").asText();
-        };
-    }
-
-    private static void print(PrintWriter out, ObjectNode m, boolean markdown) {
+    private static void print(PrintWriter out, JsonNode m, boolean markdown) {
         String title = "Step " + m.get("step_id").asInt() + " '" + m.get("title").asText() + "' (" + m.get("status").asText() + ")";
         if (m.get("columns").isEmpty()) {
             out.println((markdown ? "### " : "") + title + ": not graded yet");
@@ -150,17 +62,17 @@ final class ReportCommand extends BaseCommand {
             return;
         }
         List<String> head = new ArrayList<>(List.of("criterion", "points"));
-        m.get("columns").forEach(c -> head.add(heading(c)));
+        m.get("columns").forEach(c -> head.add(GradingMatrix.heading(c)));
         List<List<String>> body = new ArrayList<>();
         for (JsonNode r : m.get("rows")) {
             List<String> line = new ArrayList<>();
             line.add(r.get("id").asText());
-            line.add(points(r.get("points").asDouble()) + (r.get("required").asBoolean() ? " required" : ""));
-            m.get("columns").forEach(c -> line.add(symbol(r.get("cells").path(c.get("name").asText()).asText())));
+            line.add(GradingMatrix.points(r.get("points").asDouble()) + (r.get("required").asBoolean() ? " required" : ""));
+            m.get("columns").forEach(c -> line.add(GradingMatrix.symbol(r.get("cells").path(c.get("name").asText()).asText())));
             body.add(line);
         }
         List<String> totals = new ArrayList<>(List.of("total", ""));
-        m.get("columns").forEach(c -> totals.add(points(c.get("score").asDouble()) + "/" + points(c.get("max_score").asDouble())
+        m.get("columns").forEach(c -> totals.add(GradingMatrix.points(c.get("score").asDouble()) + "/" + GradingMatrix.points(c.get("max_score").asDouble())
                 + (c.get("passed_required").asBoolean() ? "" : " !")));
         body.add(totals);
         if (markdown) {
@@ -182,7 +94,7 @@ final class ReportCommand extends BaseCommand {
         flags(out, m, "does_not_discriminate", "pass on original", markdown);
         for (JsonNode c : m.get("columns")) {
             if (c.hasNonNull("error")) {
-                out.println((markdown ? "- " : "  ") + heading(c) + ": " + c.get("error").asText());
+                out.println((markdown ? "- " : "  ") + GradingMatrix.heading(c) + ": " + c.get("error").asText());
             }
         }
         out.println(markdown ? "" : "  (! a required criterion failed)");
@@ -191,16 +103,12 @@ final class ReportCommand extends BaseCommand {
         }
     }
 
-    private static void flags(PrintWriter out, ObjectNode m, String key, String why, boolean markdown) {
+    private static void flags(PrintWriter out, JsonNode m, String key, String why, boolean markdown) {
         JsonNode list = m.get(key);
         if (list != null && !list.isEmpty()) {
             List<String> ids = new ArrayList<>();
             list.forEach(x -> ids.add(x.asText()));
             out.println((markdown ? "- **" + key + "**" : "  " + key) + " (" + why + "): " + String.join(", ", ids));
         }
-    }
-
-    private static String points(double d) {
-        return d == Math.rint(d) ? String.valueOf((long) d) : String.valueOf(d);
     }
 }

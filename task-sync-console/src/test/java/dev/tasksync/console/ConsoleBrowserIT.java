@@ -3,6 +3,7 @@ package dev.tasksync.console;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.tasksync.StepSettings;
 import dev.tasksync.StepStatus;
+import dev.tasksync.Step;
 import dev.tasksync.Task;
 import dev.tasksync.TaskDefinition;
 import dev.tasksync.TaskStatus;
@@ -71,7 +72,7 @@ class ConsoleBrowserIT {
     void open() {
         gate = new TestSteps.GateType();
         ts = TestDatabase.builder()
-                .stepType(gate, new TestSteps.SleepType(), new EchoType())
+                .stepType(gate, new TestSteps.SleepType(), new EchoType(), new GradedRubricType())
                 .workerOptions(WorkerOptions.defaults().withLease(Duration.ofSeconds(3), Duration.ofMillis(200)))
                 .build();
         ConsoleUsers users = ConsoleUsers.of(ts);
@@ -219,6 +220,20 @@ class ConsoleBrowserIT {
         noAlert(driver);
         assertThat(driver.findElements(By.tagName("script"))).hasSize(1); // the console's own module only
         assertThat(driver.findElements(By.cssSelector("main img"))).isEmpty();
+    }
+
+    @Test
+    void theStepPageLinksToTheGradingMatrixWhoseCellsRenderAsText() {
+        Step step = ConsoleMatrixIT.gradedStep(ts, ts.createTask("grading"));
+        login("vic", "viewer-pass");
+        driver.get(base + "/steps/" + step.id());
+        driver.findElement(By.id("matrix-link")).click();
+        waitFor(() -> driver.findElements(By.id("matrix")).size() == 1);
+        // runs × (model-1, model-2, O, G); the XSS criterion's id is shown as text
+        assertThat(driver.findElements(By.cssSelector("#matrix tr[data-criterion='runs'] td.cell")).stream().map(e -> e.getText()).toList())
+                .containsExactly("✔", "?", "✔", "✔");
+        assertThat(driver.findElement(By.id("broken")).getText()).contains(ConsoleMatrixIT.XSS);
+        noAlert(driver);
     }
 
     private void screenshot(String name) throws IOException {

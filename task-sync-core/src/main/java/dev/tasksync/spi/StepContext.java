@@ -39,6 +39,14 @@ public interface StepContext<S> {
         return List.of();
     }
 
+    /**
+     * How many steps the run or worker executing this one may execute at once (its concurrency): what a type that
+     * fans out inside one step (docker_rubrics grading solutions side by side) takes as its share unless told.
+     */
+    default int slots() {
+        return 1;
+    }
+
     /** The task's local_path (the current directory when the task has none). */
     Path localPath();
 

@@ -294,7 +294,8 @@ public final class DockerRubricsStepType implements StepType<DockerRubrics> {
                 max += c.points();
                 ObjectNode r = out.addObject().put("id", c.id()).put("title", c.title()).put("command", c.command())
                         .put("required", c.required()).put("max_points", c.points());
-                Output output = imageCommand ? imageOutput : new Output(context.log(), "[" + c.id() + "] ");
+                MarkerScan markers = Verdicts.scan(s.grading().verdict());
+                Output output = imageCommand ? imageOutput : new Output(context.log(), "[" + c.id() + "] ", markers);
                 ProcessExit exit;
                 try {
                     StepWait wait = StepWait.within(timeout, context::isCancelled);
@@ -310,7 +311,7 @@ public final class DockerRubricsStepType implements StepType<DockerRubrics> {
                     continue;
                 }
                 boolean passed = imageCommand ? exit.exitCode() == 0
-                        : Verdicts.passed(s.grading().verdict(), exit.exitCode(), exit.stdout() + exit.stderr());
+                        : Verdicts.passed(s.grading().verdict(), exit.exitCode(), markers);
                 r.put("passed", passed).put("exit_code", exit.exitCode()).put("points", passed ? c.points() : 0)
                         .put("output", tail(output)).put("duration_ms", exit.duration().toMillis());
                 context.log().line((passed ? "PASS " : "FAIL ") + c.id() + " (" + (passed ? c.points() : 0) + "/" + c.points() + ")");

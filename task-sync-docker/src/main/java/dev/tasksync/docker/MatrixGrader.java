@@ -86,8 +86,9 @@ final class MatrixGrader {
         plans.forEach(p -> p.toGrade.forEach((id, why) -> regraded.add(p.column.name() + " × " + id + ": " + why)));
         regraded.forEach(r -> log.line("grading " + r.asText()));
 
-        int parallel = g.parallel() > 0 ? g.parallel() : Math.max(1, Runtime.getRuntime().availableProcessors());
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(parallel, plans.size())), r -> {
+        int parallel = parallel(g.parallel(), context.slots(), plans.size());
+        log.line("grading " + plans.size() + " columns, " + parallel + " at once");
+        ExecutorService pool = Executors.newFixedThreadPool(parallel, r -> {
             Thread t = new Thread(r, "docker-rubrics-" + context.stepId());
             t.setDaemon(true);
             return t;
@@ -166,8 +167,11 @@ final class MatrixGrader {
                     cell = Settings.JSON.objectNode().put("passed", false).put("score", 0).put("max_score", c.points())
                             .put("graded", false);
                 }
-                cells.set(c.id(), cell);
                 boolean passed = cell.path("passed").asBoolean(false);
+                if (!reports) { // a kept cell is weighed by the criterion's points as they are now
+                    cell.put("score", passed ? c.points() : 0).put("max_score", c.points());
+                }
+                cells.set(c.id(), cell);
                 max += c.points();
                 score += cell.path("score").asDouble(0);
                 if (!passed && c.required()) {
@@ -207,6 +211,14 @@ final class MatrixGrader {
             log.line("does not discriminate (pass on original): " + String.join(", ", notDiscriminating));
         }
         return StepOutcome.success(results);
+    }
+
+    /**
+     * How many columns are graded at once: {@code parallel} when set, else the step's share of the slots (the
+     * run's or worker's concurrency), never more than there are columns.
+     */
+    static int parallel(int setting, int slots, int columns) {
+        return Math.max(1, Math.min(columns, setting > 0 ? setting : slots));
     }
 
     static Map<String, String> shared(DockerRubrics settings, Path localPath, List<PathMatcher> ignore,
@@ -399,13 +411,14 @@ final class MatrixGrader {
                     continue;
                 }
                 String where = plan.column.name() + " × " + c.id();
-                Output output = new Output(log, "[" + where + "] ");
+                MarkerScan markers = Verdicts.scan(settings.grading().verdict());
+                Output output = new Output(log, "[" + where + "] ", markers);
                 ObjectNode cell = Settings.JSON.objectNode();
                 cell.put("max_score", c.points());
                 StepWait wait = StepWait.within(timeout, context::isCancelled);
                 try {
                     ProcessExit exit = exec.run(c.command(), settings.workspace(), List.of(), output, wait);
-                    boolean passed = Verdicts.passed(settings.grading().verdict(), exit.exitCode(), exit.stdout() + exit.stderr());
+                    boolean passed = Verdicts.passed(settings.grading().verdict(), exit.exitCode(), markers);
                     cell.put("passed", passed).put("score", passed ? c.points() : 0).put("exit_code", exit.exitCode())
                             .put("output", tail(output)).put("duration_ms", exit.duration().toMillis()).put("timed_out", false);
                 } catch (StepStopped stopped) {

@@ -21,12 +21,19 @@ final class Output {
 
     private final StepLog log;
     private final String prefix;
-    private final Stream stdout = new Stream("", LogLine.Stream.STDOUT);
-    private final Stream stderr = new Stream("[stderr] ", LogLine.Stream.STDERR);
+    /** Sees every byte of both streams, not only the tails (null: none). */
+    private final MarkerScan scan;
+    private final Stream stdout = new Stream("", LogLine.Stream.STDOUT, 0);
+    private final Stream stderr = new Stream("[stderr] ", LogLine.Stream.STDERR, 1);
 
     Output(StepLog log, String prefix) {
+        this(log, prefix, null);
+    }
+
+    Output(StepLog log, String prefix, MarkerScan scan) {
         this.log = log;
         this.prefix = prefix == null ? "" : prefix;
+        this.scan = scan;
     }
 
     synchronized void stdout(byte[] bytes) {
@@ -67,13 +74,18 @@ final class Output {
         private int linesCut;
         private final byte[] tail = new byte[TAIL_BYTES];
         private long total;
+        private final int index;
 
-        Stream(String label, LogLine.Stream stream) {
+        Stream(String label, LogLine.Stream stream, int index) {
             this.label = label;
             this.stream = stream;
+            this.index = index;
         }
 
         void add(byte[] bytes) {
+            if (scan != null) {
+                scan.feed(index, bytes);
+            }
             keepTail(bytes);
             int from = 0;
             while (from < bytes.length) {

@@ -3,7 +3,9 @@ package dev.tasksync.docker;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.model.Event;
+import dev.tasksync.RunOptions;
 import dev.tasksync.RunResult;
+import dev.tasksync.Step;
 import dev.tasksync.StepStatus;
 import dev.tasksync.Task;
 import dev.tasksync.spi.JsonSettings;
@@ -15,7 +17,11 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -158,6 +164,26 @@ class GradingMatrixIT extends DockerITBase {
         assertRow(res3, "model-2", 8, true, "runs", true, "adds", true, "tests_pass", true, "has_usage", true);
         assertRow(res3, "golden", 7, true, "runs", true, "adds", true, "tests_pass", true, "has_usage", false);
         assertThat(DockerTestSupport.labelled(docker, ts, t.id(), null)).isEmpty();
+
+        // Points and required only weigh the verdicts: the stored cells are re-scored, no container starts.
+        Step grade = ts.steps(t.id()).get(0);
+        ts.updateStep(grade.id(), "grade", rubric("\"parallel\": 2, ")
+                .replace("\"points\": 3}", "\"points\": 5}").replace("\"points\": 1}", "\"points\": 1, \"required\": true}"));
+        RunResult fourth = ts.run(t.id());
+        assertThat(result(fourth, "grade").status()).as(fourth.toString()).isEqualTo(StepStatus.COMPLETED);
+        JsonNode res4 = results(fourth, "grade");
+        assertThat(res4.get("regraded")).isEmpty();
+        assertThat(res4.get("containers_started").asInt()).isZero();
+        assertThat(createdContainers(t.id())).isEqualTo(5);
+        assertThat(column(res4, "model-1").get("score").asDouble()).isEqualTo(10);
+        assertThat(column(res4, "model-1").get("max_score").asDouble()).isEqualTo(10);
+        assertThat(column(res4, "model-1").get("cells").get("adds").get("score").asDouble()).isEqualTo(5);
+        assertThat(column(res4, "original").get("score").asDouble()).isEqualTo(2);
+        // golden fails has_usage, now required
+        assertThat(column(res4, "golden").get("score").asDouble()).isEqualTo(9);
+        assertThat(column(res4, "golden").get("passed_required").asBoolean()).isFalse();
+        assertThat(column(res4, "model-1").get("passed_required").asBoolean()).isTrue();
+        assertThat(res4.get("criteria").get(3).get("required").asBoolean()).isTrue();
     }
 
     @Test
@@ -199,6 +225,62 @@ class GradingMatrixIT extends DockerITBase {
         assertThat(adds.get("output").asText()).contains("2 + 3").contains("got -1");
         assertThat(column(junit, "golden").get("cells").get("calc.adds").get("passed").asBoolean()).isTrue();
         assertThat(DockerTestSupport.labelled(docker, ts, t.id(), null)).isEmpty();
+    }
+
+    @Test
+    void withoutParallelTheColumnsGradedAtOnceAreTheRunsConcurrency() throws Exception {
+        repository();
+        // Each column's container waits until the test lets it go: how many wait together is how many are graded at once.
+        String settings = "{\"docker_rubrics\": {\"image_tag\": \"" + IMAGE + "\", \"files\": [\"calc/\"], "
+                + "\"solutions\": \"solutions/*.patch\", \"golden\": \"patches/golden.patch\", \"original\": true, "
+                + "\"criteria\": [{\"id\": \"waits\", \"command\": \"while [ ! -e /tmp/go ]; do sleep 0.05; done\"}]}}";
+        assertThat(mostAtOnce(settings, 1)).isEqualTo(1);
+        // 4 columns get containers (model-3's patch does not apply): with concurrency 3, 3 at once.
+        assertThat(mostAtOnce(settings, 3)).isEqualTo(3);
+    }
+
+    /** Runs a fresh task of the step with {@code concurrency}, letting each container go once it is seen; the most seen at once. */
+    private int mostAtOnce(String settings, int concurrency) throws Exception {
+        Task t = task();
+        step(t, "grade", settings);
+        CompletableFuture<RunResult> run = CompletableFuture.supplyAsync(() -> ts.run(t.id(), RunOptions.defaults().withConcurrency(concurrency)));
+        Set<String> released = new HashSet<>();
+        int most = 0;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
+        while (!run.isDone() && System.nanoTime() < deadline) {
+            List<String> live = new ArrayList<>();
+            for (String id : DockerTestSupport.labelled(docker, ts, t.id(), null)) {
+                if (!released.contains(id) && Boolean.TRUE.equals(docker.client().inspectContainerCmd(id).exec().getState().getRunning())) {
+                    live.add(id);
+                }
+            }
+            most = Math.max(most, live.size());
+            // Below the concurrency, wait for more to start (up to the columns left); at it, let them all go.
+            if (!live.isEmpty() && (live.size() >= concurrency || released.size() + live.size() == 4)) {
+                live.forEach(GradingMatrixIT::letGo);
+                released.addAll(live);
+            }
+            Thread.sleep(20);
+        }
+        if (!run.isDone()) { // failing: let every container go, so that the run ends and removes them
+            DockerTestSupport.labelled(docker, ts, t.id(), null).forEach(GradingMatrixIT::letGo);
+        }
+        RunResult r = run.get(60, TimeUnit.SECONDS);
+        assertThat(result(r, "grade").status()).as(r.toString()).isEqualTo(StepStatus.COMPLETED);
+        assertThat(results(r, "grade").get("containers_started").asInt()).isEqualTo(4);
+        assertThat(released).hasSize(4);
+        return most;
+    }
+
+    private static void letGo(String containerId) {
+        try {
+            String exec = docker.client().execCreateCmd(containerId).withCmd("touch", "/tmp/go").exec().getId();
+            docker.client().execStartCmd(exec).exec(new ResultCallback.Adapter<>()).awaitCompletion(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException gone) {
+            // it ended meanwhile
+        }
     }
 
     @Test
@@ -292,6 +374,25 @@ class GradingMatrixIT extends DockerITBase {
         assertThat(column(res, "golden").get("cells").get("marker_beats_exit").get("exit_code").asInt()).isEqualTo(3);
         assertThat(res.get("broken")).extracting(JsonNode::asText).containsExactly("fail_marker_wins", "no_marker");
         assertThat(res.get("does_not_discriminate")).extracting(JsonNode::asText).containsExactly("marker_beats_exit");
+    }
+
+    @Test
+    void markersAreFoundInTheWholeOutputNotOnlyTheKeptTail() throws Exception {
+        write("calc/calc.sh", ORIGINAL);
+        // 12 KiB after the marker: more than the 8 KiB tail results keep.
+        String more = "i=0; while [ $i -lt 300 ]; do echo 0123456789012345678901234567890123456789; i=$((i+1)); done";
+        Task t = task();
+        step(t, "markers", "{\"docker_rubrics\": {\"image_tag\": \"" + IMAGE + "\", \"files\": [\"calc/\"], \"original\": true, "
+                + "\"verdict\": {\"pass_marker\": \"#__PASS__#\", \"fail_marker\": \"#__FAIL__#\"}, \"criteria\": ["
+                + "{\"id\": \"pass_then_more\", \"command\": \"echo '#__PASS__#'; " + more + "\"},"
+                + "{\"id\": \"pass_on_stderr_then_more\", \"command\": \"echo '#__PASS__#' >&2; (" + more + ") >&2\"},"
+                + "{\"id\": \"fail_then_more_then_pass\", \"command\": \"echo '#__FAIL__#'; " + more + "; echo '#__PASS__#'\"}]}}");
+        RunResult r = ts.run(t.id());
+        assertThat(r.succeeded()).as(r.toString()).isTrue();
+        JsonNode res = results(r, "markers");
+        assertRow4(res, "original", "pass_then_more", true, "pass_on_stderr_then_more", true, "fail_then_more_then_pass", false);
+        // The tail kept in results no longer holds the marker that judged it.
+        assertThat(column(res, "original").get("cells").get("pass_then_more").get("output").asText()).doesNotContain("#__PASS__#");
     }
 
     private static void assertRow4(JsonNode res, String name, Object... cells) {

@@ -1,6 +1,7 @@
 package dev.tasksync.internal.console;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tasksync.GradingMatrix;
 import dev.tasksync.NotFoundException;
 import dev.tasksync.Plan;
 import dev.tasksync.RunOptions;
@@ -86,6 +87,7 @@ public final class ConsoleServer implements RunningConsole {
             cfg.routes.get("/", this::tasksPage);
             cfg.routes.get("/tasks/{id}", this::taskPage);
             cfg.routes.get("/steps/{id}", this::stepPage);
+            cfg.routes.get("/steps/{id}/matrix", this::matrixPage);
             cfg.routes.sse("/tasks/{id}/events", client -> live.subscribe(id(client.ctx()), client));
             cfg.routes.get("/api/session", this::apiSession);
             cfg.routes.get("/api/tasks", this::apiTasks);
@@ -93,6 +95,8 @@ public final class ConsoleServer implements RunningConsole {
             cfg.routes.get("/api/tasks/{id}/plan", ctx -> json(ctx, ApiJson.plan(ts.plan(id(ctx)))));
             cfg.routes.get("/api/tasks/{id}/dependencies", ctx -> json(ctx, ApiJson.dependencies(ts.dependencies(id(ctx)))));
             cfg.routes.get("/api/steps/{id}", ctx -> json(ctx, ApiJson.step(ts.step(id(ctx)))));
+            cfg.routes.get("/api/steps/{id}/matrix", ctx -> json(ctx, GradingMatrix.of(rubricStep(ctx))));
+            cfg.routes.get("/api/tasks/{id}/report", ctx -> json(ctx, GradingMatrix.report(ts.task(id(ctx)), ts.steps(id(ctx)))));
             cfg.routes.get("/api/steps/{id}/history", ctx -> json(ctx, ApiJson.history(ts.history(id(ctx)))));
             for (String action : List.of("run", "force", "submit", "cancel")) {
                 cfg.routes.post("/tasks/{id}/" + action, ctx -> taskAction(ctx, action));
@@ -330,6 +334,20 @@ public final class ConsoleServer implements RunningConsole {
         String tail = history.isEmpty() ? null : history.get(history.size() - 1).logTail();
         ctx.html(render("step", new Pages.StepPage(viewer(ctx), ts.task(step.taskId()), step, ApiJson.pretty(step.settings()),
                 ApiJson.pretty(step.results()), history, tail)));
+    }
+
+    private void matrixPage(Context ctx) {
+        Step step = rubricStep(ctx);
+        ctx.html(render("matrix", MatrixPage.of(viewer(ctx), ts.task(step.taskId()), step)));
+    }
+
+    /** The step of the path, which must be a docker_rubrics step (only they have a matrix). */
+    private Step rubricStep(Context ctx) {
+        Step step = ts.step(id(ctx));
+        if (!GradingMatrix.RUBRICS.equals(step.type())) {
+            throw new BadRequest("step " + step.id() + " is a " + step.type() + " step: only docker_rubrics steps have a grading matrix");
+        }
+        return step;
     }
 
     private String render(String template, Object model) {

@@ -29,12 +29,14 @@ final class ExecutionContext implements StepContext<Object> {
     private final BooleanSupplier cancelled;
     private final Supplier<String> storeId;
     private final List<PathMatcher> ignoredFiles;
+    private final int slots;
     private List<UpstreamStep> upstream;
 
     ExecutionContext(int taskId, String taskName, int stepId, String title, int attempt, Path localPath,
                      Object settings, JsonNode settingsJson, JsonNode lastResults,
                      Supplier<List<UpstreamStep>> upstreamLoader, StepLog log, BooleanSupplier cancelled, Supplier<String> storeId,
-                     List<PathMatcher> ignoredFiles, AttemptLog fullLog) {
+                     List<PathMatcher> ignoredFiles, AttemptLog fullLog, int slots) {
+        this.slots = slots;
         this.ignoredFiles = ignoredFiles;
         this.log = new StepLog() { // every line goes to the attempt's full log, then to the tail, SLF4J and listener
             @Override
@@ -67,6 +69,7 @@ final class ExecutionContext implements StepContext<Object> {
     @Override public int stepId() { return stepId; }
     @Override public String title() { return title; }
     @Override public int attempt() { return attempt; }
+    @Override public int slots() { return slots; }
     @Override public List<PathMatcher> ignoredFiles() { return ignoredFiles; }
     @Override public String storeId() { return storeId.get(); } // read from the database once, when a type asks
     @Override public Path localPath() { return localPath; }

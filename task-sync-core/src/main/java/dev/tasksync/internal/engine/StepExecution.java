@@ -58,8 +58,11 @@ final class StepExecution {
     private final RunListener listener;
     private final ScheduledExecutorService timer;
     private final Retries retries;
+    /** The runner's concurrency, told to each step as {@code StepContext.slots()}. */
+    private final int slots;
 
-    StepExecution(Engine engine, RunListener listener, ScheduledExecutorService timer, Retries retries) {
+    StepExecution(Engine engine, RunListener listener, ScheduledExecutorService timer, Retries retries, int slots) {
+        this.slots = slots;
         this.engine = engine;
         this.dsl = engine.dsl();
         this.listener = listener;
@@ -93,7 +96,7 @@ final class StepExecution {
                         STEP_LOG.info("[{} #{}] {}", title, id, line);
                         listener.stepLog(id, line);
                     },
-                    execution::stopped, engine::storeId, engine.ignore(), fullLog);
+                    execution::stopped, engine::storeId, engine.ignore(), fullLog, slots);
             if (execution.stopped()) {
                 throw new InterruptedException(); // stopped while it waited for a slot: do not start it
             }

@@ -75,7 +75,7 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
             graphs.put(graph.taskId(), graph);
         }
         this.pool = engine.threads().work;
-        this.execution = new StepExecution(engine, listener, engine.threads().timer, retries);
+        this.execution = new StepExecution(engine, listener, engine.threads().timer, retries, options.concurrency());
         this.completer = new Completer(engine, workerId, statements, policy, retries,
                 stepId -> slots.nothingQueued() && running.size() == 1 && running.containsKey(stepId));
         this.leases = new LeaseKeeper(dsl, statements, leaseOwners, options, running, engine.threads());
