@@ -444,6 +444,22 @@ public final class TaskSync implements AutoCloseable {
         return TaskSummaries.statuses(dsl, taskId);
     }
 
+    /**
+     * Each step of the task with its title, type, status, attempt count and times, in id order: a step table
+     * without settings or results (cheaper than {@link #steps(int)} for big tasks and live views).
+     */
+    public Map<Integer, StepProgress> stepProgress(int taskId) {
+        return TaskSummaries.progress(dsl, taskId);
+    }
+
+    /**
+     * The task's dependencies as stored: the same edges as {@link #dependencies(int)}, but an implicit one
+     * without the resources it is for, and without reading or parsing any settings.
+     */
+    public List<Dependency> storedDependencies(int taskId) {
+        return TaskSummaries.storedDependencies(dsl, taskId);
+    }
+
     /** Deletes a task with all its steps. */
     public void deleteTask(int id) {
         dsl.transaction(tx -> Store.deleteTask(tx.dsl(), id));

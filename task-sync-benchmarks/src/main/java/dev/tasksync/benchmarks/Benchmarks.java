@@ -92,6 +92,9 @@ public final class Benchmarks {
             if (config.runs("grading")) {
                 new GradingBench(env, report).run();
             }
+            if (config.runs("console")) {
+                new ConsoleBench(env, report).run();
+            }
         }
         Duration took = Duration.ofNanos(System.nanoTime() - start);
         if (config.report() != null) {

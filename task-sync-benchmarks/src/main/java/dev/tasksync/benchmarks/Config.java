@@ -20,7 +20,7 @@ record Config(boolean quick, int engineSteps, int concurrency, int sleepSteps, i
     static final String USAGE = """
             usage: java -jar task-sync-benchmarks/target/benchmarks.jar [options]
               --quick              smaller sizes (whole suite < 2 minutes)
-              --only LIST          comma-separated sections: engine,overhead,dag,hashing,rerun,watch,workers,peers,logs,docker,grading
+              --only LIST          comma-separated sections: engine,overhead,dag,hashing,rerun,watch,workers,peers,logs,docker,grading,console
               --steps N            steps per engine-throughput task (default 10000, quick 1000)
               --budget SECONDS     longest an engine-throughput run may take before it is cancelled (default 40, quick 6)
               --concurrency N      engine concurrency for the throughput tasks (default 8)

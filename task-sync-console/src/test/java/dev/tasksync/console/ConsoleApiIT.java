@@ -261,6 +261,87 @@ class ConsoleApiIT {
         stream.cancel(true);
     }
 
+    /** Layers of {@code width} steps, each waiting for two steps of the layer above (as the benchmark's layered task). */
+    private Task layered(String name, int width, int layers) {
+        TaskDefinition.Builder b = TaskDefinition.named(name);
+        for (int l = 0; l < layers; l++) {
+            for (int i = 0; i < width; i++) {
+                var step = b.step("s" + (l * width + i), new TestSteps.Sleep(0));
+                if (l > 0) {
+                    int above = (l - 1) * width;
+                    step.dependsOn("s" + (above + i), "s" + (above + (i + 1) % width));
+                }
+            }
+        }
+        return ts.save(b.build());
+    }
+
+    private static int count(String text, String needle) {
+        int n = 0;
+        for (int i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + needle.length())) {
+            n++;
+        }
+        return n;
+    }
+
+    @Test
+    void aTaskOfMoreThanFiveHundredStepsShowsItsLayersAsBarsEveryRowAndThePlanOnRequest() {
+        Task t = layered("big", 20, 30); // 600 steps, 30 layers, 1,160 edges
+        console = Console.start(ts, ConsoleOptions.defaults().withPort(0));
+        HttpSession s = new HttpSession(console);
+
+        String page = s.get("/tasks/" + t.id()).body();
+        assertThat(count(page, "<g class=\"band\"")).isEqualTo(30);
+        assertThat(page).contains(">layer 1 · 20 steps<", ">layer 30 · 20 steps<", ">20 new<");
+        assertThat(count(page, "id=\"step-status-")).isEqualTo(600); // the step table keeps every step
+        assertThat(page).doesNotContain("<g class=\"node").contains("id=\"dag-full-link\"", "id=\"plan-deferred\"")
+                .doesNotContain("<table id=\"plan\">");
+
+        String full = s.get("/tasks/" + t.id() + "?dag=full").body(); // the link: every step as a node
+        assertThat(count(full, "<g class=\"node")).isEqualTo(600);
+        assertThat(count(full, "<line class=\"edge")).isEqualTo(1_160);
+        assertThat(s.get("/tasks/" + t.id() + "?plan=show").body()).contains("<table id=\"plan\">");
+
+        Task small = task("small", 3); // up to 500 steps: nodes and the plan, as before
+        String smallPage = s.get("/tasks/" + small.id()).body();
+        assertThat(count(smallPage, "<g class=\"node")).isEqualTo(3);
+        assertThat(smallPage).contains("<table id=\"plan\">").doesNotContain("<g class=\"band\"");
+    }
+
+    @Test
+    void liveEventsCarryAttemptsFinishTimesAndDurations() throws Exception {
+        console = Console.start(ts, ConsoleOptions.defaults().withPort(0));
+        Task t = ts.save(TaskDefinition.named("chain").step("a", new TestSteps.Sleep(20))
+                .step("b", new TestSteps.Sleep(20)).dependsOn("a").build());
+        BlockingQueue<String> events = new LinkedBlockingQueue<>();
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        var request = HttpRequest.newBuilder(URI.create(console.url() + "tasks/" + t.id() + "/events"))
+                .header("Accept", "text/event-stream").build();
+        var stream = client.sendAsync(request, HttpResponse.BodyHandlers.ofLines())
+                .thenAccept(r -> r.body().filter(l -> l.startsWith("data:")).forEach(l -> events.add(l.substring(5).trim())));
+        ObjectMapper json = new ObjectMapper();
+        Map<String, JsonNode> progress = new HashMap<>();
+        json.readTree(events.poll(60, TimeUnit.SECONDS)).get("progress").fields()
+                .forEachRemaining(e -> progress.put(e.getKey(), e.getValue()));
+        assertThat(progress).hasSize(2).allSatisfy((id, p) -> {
+            assertThat(p.get("attempt").asInt()).isZero();
+            assertThat(p.get("finished").asText()).isEqualTo("-");
+        });
+
+        ts.run(t.id());
+        while (!progress.values().stream().allMatch(p -> p.get("attempt").asInt() == 1 && !p.get("finished").asText().equals("-"))) {
+            String data = events.poll(60, TimeUnit.SECONDS);
+            assertThat(data).as("an event before the deadline").isNotNull();
+            json.readTree(data).get("progress").fields().forEachRemaining(e -> progress.put(e.getKey(), e.getValue()));
+        }
+        // the columns as the step table prints them
+        assertThat(progress.values()).allSatisfy(p -> {
+            assertThat(p.get("finished").asText()).matches("\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2} .*");
+            assertThat(p.get("duration").asText()).matches("\\d+ ms|[0-9.]+ s");
+        });
+        stream.cancel(true);
+    }
+
     private List<String> audit() {
         List<String> rows = new ArrayList<>();
         try (Connection c = ts.dataSource().getConnection(); Statement st = c.createStatement();

@@ -156,6 +156,41 @@ class ConsoleBrowserIT {
     }
 
     @Test
+    void aBigTaskShowsBarsAndAStepTableThatFillAsTheRunGoesOn() {
+        TaskDefinition.Builder b = TaskDefinition.named("big");
+        for (int i = 0; i < 600; i++) { // 30 layers of 20 (more than DagView.FULL_LIMIT steps)
+            var step = b.step("s" + i, new TestSteps.Sleep(0));
+            if (i >= 20) {
+                step.dependsOn("s" + (i - 20));
+            }
+        }
+        Task t = ts.save(b.build());
+        login("olga", "operator-pass");
+        driver.get(base + "/tasks/" + t.id());
+        assertThat(driver.findElements(By.cssSelector("#dag g.band"))).hasSize(30);
+        assertThat(driver.findElements(By.cssSelector("#dag g.node"))).isEmpty();
+        waitFor(() -> "open".equals(driver.findElement(By.tagName("body")).getAttribute("data-live")));
+        ((JavascriptExecutor) driver).executeScript("window.stillTheSamePage = true;");
+
+        ts.run(t.id());
+        JavascriptExecutor js = (JavascriptExecutor) driver;
+        // every bar reads all completed and is one green segment; every row shows its attempt and finish time
+        waitFor(() -> Boolean.TRUE.equals(js.executeScript(
+                "return [...document.querySelectorAll('#dag text.counts')].every(e => e.textContent === '20 completed')"
+                        + " && [...document.querySelectorAll('#steps td[id^=step-attempt-]')].every(e => e.textContent === '1')"
+                        + " && [...document.querySelectorAll('#steps td[id^=step-finished-]')].every(e => e.textContent !== '-');")));
+        assertThat(js.executeScript("return window.stillTheSamePage === true")).isEqualTo(true);
+        assertThat(driver.findElements(By.cssSelector("#dag rect.segment.completed")))
+                .allSatisfy(r -> assertThat(r.getAttribute("width")).isEqualTo("600"));
+        assertThat(driver.findElements(By.cssSelector("#dag rect.segment.new")))
+                .allSatisfy(r -> assertThat(r.getAttribute("width")).isEqualTo("0"));
+
+        driver.findElement(By.id("dag-full-link")).click();
+        waitFor(() -> driver.findElements(By.cssSelector("#dag g.node")).size() == 600);
+        assertThat(nodeClasses()).allMatch(c -> c.contains("completed"));
+    }
+
+    @Test
     void anOperatorCancelsARunningStep() {
         Task t = ts.save(TaskDefinition.named("long").step("wait", TestSteps.gate()).build());
         int stepId = ts.steps(t.id()).get(0).id();

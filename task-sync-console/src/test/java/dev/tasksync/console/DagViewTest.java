@@ -3,6 +3,7 @@ package dev.tasksync.console;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.tasksync.Dependency;
 import dev.tasksync.Step;
+import dev.tasksync.StepProgress;
 import dev.tasksync.StepStatus;
 import dev.tasksync.internal.console.DagView;
 import org.junit.jupiter.api.Test;
@@ -52,6 +53,45 @@ class DagViewTest {
         DagView dag = DagView.of(steps, deps);
         assertThat(node(dag, 10_000).y()).isGreaterThan(node(dag, 9_999).y());
         assertThat(dag.edges()).hasSize(9_999);
+    }
+
+    @Test
+    void aTenThousandStepChainCollapsesToFortyBandsSplitByStatus() {
+        List<StepProgress> steps = new ArrayList<>();
+        List<Dependency> deps = new ArrayList<>();
+        for (int i = 1; i <= 10_000; i++) {
+            steps.add(new StepProgress(i, "s" + i, "sleep", i <= 5_000 ? StepStatus.COMPLETED : StepStatus.NEW, 0, null, null));
+            if (i > 1) {
+                deps.add(new Dependency(i, i - 1, false, List.of()));
+            }
+        }
+        DagView dag = DagView.collapsed(steps, deps);
+        assertThat(dag.isCollapsed()).isTrue();
+        assertThat(dag.nodes()).isEmpty();
+        assertThat(dag.bands()).hasSize(40);
+        DagView.Band first = dag.bands().get(0);
+        assertThat(first.label()).isEqualTo("layers 1–250 · 250 steps");
+        assertThat(first.counts()).isEqualTo("250 completed");
+        assertThat(dag.bands().get(39).counts()).isEqualTo("250 new");
+        assertThat(dag.bands()).allSatisfy(b -> assertThat(b.segments().stream().mapToInt(DagView.Segment::width).sum())
+                .isEqualTo(b.segments().get(b.segments().size() - 1).x() + b.segments().get(b.segments().size() - 1).width()
+                        - b.segments().get(0).x()));
+        assertThat(dag.band(1)).isZero();
+        assertThat(dag.band(10_000)).isEqualTo(39);
+        assertThat(dag.bands()).allMatch(b -> b.y() + 30 <= dag.height());
+    }
+
+    @Test
+    void aLayerOfManyStepsIsOneBand() {
+        List<StepProgress> steps = new ArrayList<>();
+        for (int i = 1; i <= 1_000; i++) {
+            steps.add(new StepProgress(i, "s" + i, "sleep", i % 2 == 0 ? StepStatus.FAILED : StepStatus.ACTIVE, 1, null, null));
+        }
+        DagView dag = DagView.collapsed(steps, List.of());
+        assertThat(dag.bands()).singleElement().satisfies(b -> {
+            assertThat(b.label()).isEqualTo("layer 1 · 1000 steps");
+            assertThat(b.counts()).isEqualTo("500 active, 500 failed");
+        });
     }
 
     private static DagView.Node node(DagView dag, int id) {

@@ -10,12 +10,14 @@ import dev.tasksync.Dependency;
 import dev.tasksync.JsonShapes;
 import dev.tasksync.Plan;
 import dev.tasksync.Step;
+import dev.tasksync.StepProgress;
 import dev.tasksync.StepRun;
 import dev.tasksync.StepStatus;
 import dev.tasksync.Task;
 import dev.tasksync.TaskSummary;
 
 import java.time.OffsetDateTime;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 
@@ -118,11 +120,18 @@ final class ApiJson {
     }
 
     /** A live page's update: the task's status and the steps whose status changed since the last one. */
-    static ObjectNode statuses(String taskStatus, Map<Integer, StepStatus> changed) {
+    /**
+     * A live event: the new status of each step in {@code statusChanged}, and the step table's other columns (as
+     * the page prints them) of each step in {@code progressed}.
+     */
+    static ObjectNode changes(String taskStatus, Collection<StepProgress> statusChanged, Collection<StepProgress> progressed) {
         ObjectNode n = MAPPER.createObjectNode();
         n.put("task_status", taskStatus);
         ObjectNode s = n.putObject("steps");
-        changed.forEach((id, st) -> s.put(Integer.toString(id), st.dbValue()));
+        statusChanged.forEach(p -> s.put(Integer.toString(p.id()), p.status().dbValue()));
+        ObjectNode pr = n.putObject("progress");
+        progressed.forEach(p -> pr.putObject(Integer.toString(p.id())).put("attempt", p.attempt())
+                .put("finished", Http.time(p.finishedAt())).put("duration", Http.duration(p.duration())));
         return n;
     }
 

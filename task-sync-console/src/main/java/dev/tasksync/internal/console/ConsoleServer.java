@@ -6,6 +6,7 @@ import dev.tasksync.NotFoundException;
 import dev.tasksync.Plan;
 import dev.tasksync.RunOptions;
 import dev.tasksync.Step;
+import dev.tasksync.StepProgress;
 import dev.tasksync.StepRun;
 import dev.tasksync.StepStatus;
 import dev.tasksync.Task;
@@ -312,20 +313,30 @@ public final class ConsoleServer implements RunningConsole {
                 .map(st -> s.count(st) + " " + st.dbValue()).collect(Collectors.joining(", "));
     }
 
+    /**
+     * A task of more than {@link DagView#FULL_LIMIT} steps is shown from two light reads (the step table's columns
+     * and the stored dependency rows) as a collapsed picture, and its plan on request: reading, parsing and planning
+     * every step's settings is what made the page of a 10,000-step task take seconds.
+     */
     private void taskPage(Context ctx) {
         Task task = ts.task(id(ctx));
-        List<Step> steps = ts.steps(task.id());
+        Map<Integer, StepProgress> progress = ts.stepProgress(task.id());
+        boolean big = progress.size() > DagView.FULL_LIMIT;
+        DagView dag = big && !"full".equals(ctx.queryParam("dag"))
+                ? DagView.collapsed(progress.values(), ts.storedDependencies(task.id()))
+                : DagView.of(ts.steps(task.id()), ts.dependencies(task.id()));
         Plan plan = null;
         String planError = null;
-        try {
-            plan = ts.plan(task.id());
-        } catch (TaskSyncException e) {
-            planError = e.getMessage();
+        if (!big || "show".equals(ctx.queryParam("plan"))) {
+            try {
+                plan = ts.plan(task.id());
+            } catch (TaskSyncException e) {
+                planError = e.getMessage();
+            }
         }
-        List<Pages.StepRow> rows = steps.stream().map(s -> new Pages.StepRow(s.id(), s.title(), s.type(), s.status().dbValue(),
-                s.attempt(), Http.time(s.finishedAt()), Http.duration(s.duration()))).toList();
-        ctx.html(render("task", new Pages.TaskPage(viewer(ctx), task, rows, plan, planError,
-                DagView.of(steps, ts.dependencies(task.id())))));
+        List<Pages.StepRow> rows = progress.values().stream().map(s -> new Pages.StepRow(s.id(), s.title(), s.type(),
+                s.status().dbValue(), s.attempt(), Http.time(s.finishedAt()), Http.duration(s.duration()))).toList();
+        ctx.html(render("task", new Pages.TaskPage(viewer(ctx), task, rows, plan, planError, dag)));
     }
 
     private void stepPage(Context ctx) {

@@ -1,13 +1,16 @@
 package dev.tasksync.internal.console;
 
-import dev.tasksync.StepStatus;
+import dev.tasksync.StepProgress;
 import dev.tasksync.TaskSync;
 import io.javalin.http.sse.SseClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -16,9 +19,11 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Tells open task pages when their steps change. Every {@link #PERIOD_MILLIS} it reads the statuses of each task
- * some page shows (one query per task, however many pages show it) and sends one event with the steps whose
- * status changed since the last one, so a page gets at most a few events a second however many steps a run
+ * Tells open task pages when their steps change. Every {@link #PERIOD_MILLIS} it reads the statuses, attempt
+ * counts and times of each task some page shows (one query per task, however many pages show it) and sends one
+ * event with the steps whose status changed ({@code steps}) and those whose attempt, finish time or duration
+ * changed ({@code progress}) since the last one; a page that opens gets the last snapshot read, without a query
+ * of its own, so a page gets at most a few events a second however many steps a run
  * finishes. It reads rather than listens: a trigger announcing each status change cost the engine about 15% of
  * its throughput (BENCHMARKS.md row 1d, 1,105 → 934 steps/s; a statement-level trigger 912–940), paid by every
  * run whether a page is open or not, while reading costs only while one is.
@@ -29,9 +34,14 @@ final class LiveUpdates implements AutoCloseable {
 
     private final TaskSync taskSync;
     private final Map<Integer, CopyOnWriteArrayList<SseClient>> clients = new ConcurrentHashMap<>();
-    private final Map<Integer, Map<Integer, StepStatus>> lastSent = new ConcurrentHashMap<>();
+    private final Map<Integer, Map<Integer, StepProgress>> lastSent = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "console-live"));
+    /** The last read of each watched task, which a page that opens now gets first. */
+    private final Map<Integer, Snapshot> snapshots = new HashMap<>();
     private volatile boolean closed;
+
+    private record Snapshot(String taskStatus, Map<Integer, StepProgress> steps) {
+    }
 
     LiveUpdates(TaskSync taskSync) {
         this.taskSync = taskSync;
@@ -48,11 +58,18 @@ final class LiveUpdates implements AutoCloseable {
     void subscribe(int taskId, SseClient client) {
         client.keepAlive();
         client.onClose(() -> unsubscribe(taskId, client));
-        clients.computeIfAbsent(taskId, k -> new CopyOnWriteArrayList<>()).add(client);
         try {
-            Map<Integer, StepStatus> now = taskSync.stepStatuses(taskId);
-            client.sendEvent("steps", ApiJson.write(ApiJson.statuses(taskSync.task(taskId).status(), now)));
-            lastSent.putIfAbsent(taskId, now);
+            Snapshot snapshot;
+            synchronized (this) { // one reader per task: a viewer arriving while others watch reuses their snapshot
+                snapshot = snapshots.get(taskId);
+                if (snapshot == null) {
+                    snapshot = new Snapshot(taskSync.task(taskId).status(), taskSync.stepProgress(taskId));
+                    snapshots.put(taskId, snapshot);
+                    lastSent.put(taskId, snapshot.steps());
+                }
+                clients.computeIfAbsent(taskId, k -> new CopyOnWriteArrayList<>()).add(client);
+            }
+            client.sendEvent("steps", ApiJson.write(ApiJson.changes(snapshot.taskStatus(), snapshot.steps().values(), snapshot.steps().values())));
         } catch (RuntimeException e) {
             client.close();
         }
@@ -63,8 +80,11 @@ final class LiveUpdates implements AutoCloseable {
             list.remove(client);
             return list.isEmpty() ? null : list;
         });
-        if (!clients.containsKey(taskId)) {
-            lastSent.remove(taskId);
+        synchronized (this) {
+            if (!clients.containsKey(taskId)) {
+                lastSent.remove(taskId);
+                snapshots.remove(taskId);
+            }
         }
     }
 
@@ -75,19 +95,29 @@ final class LiveUpdates implements AutoCloseable {
                 if (listeners == null || listeners.isEmpty()) {
                     continue;
                 }
-                Map<Integer, StepStatus> current = taskSync.stepStatuses(taskId);
-                Map<Integer, StepStatus> before = lastSent.getOrDefault(taskId, Map.of());
-                Map<Integer, StepStatus> changed = new HashMap<>();
-                current.forEach((id, st) -> {
-                    if (before.get(id) != st) {
-                        changed.put(id, st);
+                String taskStatus = taskSync.task(taskId).status();
+                Map<Integer, StepProgress> current = taskSync.stepProgress(taskId);
+                Map<Integer, StepProgress> before = lastSent.getOrDefault(taskId, Map.of());
+                List<StepProgress> statusChanged = new ArrayList<>();
+                List<StepProgress> progressed = new ArrayList<>();
+                current.forEach((id, p) -> {
+                    StepProgress b = before.get(id);
+                    if (b == null || b.status() != p.status()) {
+                        statusChanged.add(p);
+                    }
+                    if (b == null || b.attempt() != p.attempt() || !Objects.equals(b.startedAt(), p.startedAt())
+                            || !Objects.equals(b.finishedAt(), p.finishedAt())) {
+                        progressed.add(p);
                     }
                 });
-                lastSent.put(taskId, current);
-                if (changed.isEmpty()) {
+                synchronized (this) {
+                    lastSent.put(taskId, current);
+                    snapshots.put(taskId, new Snapshot(taskStatus, current));
+                }
+                if (statusChanged.isEmpty() && progressed.isEmpty()) {
                     continue;
                 }
-                String event = ApiJson.write(ApiJson.statuses(taskSync.task(taskId).status(), changed));
+                String event = ApiJson.write(ApiJson.changes(taskStatus, statusChanged, progressed));
                 for (SseClient c : listeners) {
                     if (c.terminated()) {
                         unsubscribe(taskId, c);

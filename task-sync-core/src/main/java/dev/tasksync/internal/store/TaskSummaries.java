@@ -1,11 +1,14 @@
 package dev.tasksync.internal.store;
 
+import dev.tasksync.Dependency;
+import dev.tasksync.StepProgress;
 import dev.tasksync.StepStatus;
 import dev.tasksync.Task;
 import dev.tasksync.TaskQuery;
 import dev.tasksync.TaskSummary;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
+import org.jooq.Field;
 import org.jooq.Record;
 import org.jooq.impl.DSL;
 
@@ -19,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 
 import static dev.tasksync.internal.store.jooq.Tables.STEPS;
+import static dev.tasksync.internal.store.jooq.Tables.STEP_DEPENDENCIES;
 import static dev.tasksync.internal.store.jooq.Tables.TASKS;
 
 /** Pages of tasks with their step counts: the page of tasks is chosen first (by the primary key), then counted. */
@@ -71,5 +75,24 @@ public final class TaskSummaries {
         dsl.select(STEPS.ID, STEPS.STATUS).from(STEPS).where(STEPS.TASK_ID.eq(taskId)).orderBy(STEPS.ID)
                 .forEach(r -> all.put(r.value1(), StepStatus.fromDb(r.value2())));
         return all;
+    }
+
+    /** Each step's table columns, in id order, without parsing settings or results (a 10,000-step page, live views). */
+    public static Map<Integer, StepProgress> progress(DSLContext dsl, int taskId) {
+        Map<Integer, StepProgress> all = new LinkedHashMap<>();
+        Field<String> type = DSL.field("(SELECT k FROM jsonb_object_keys({0}) AS k LIMIT 1)", String.class, STEPS.SETTINGS);
+        dsl.select(STEPS.ID, STEPS.TITLE, type, STEPS.STATUS, STEPS.ATTEMPT, STEPS.STARTED_AT, STEPS.FINISHED_AT).from(STEPS)
+                .where(STEPS.TASK_ID.eq(taskId)).orderBy(STEPS.ID)
+                .forEach(r -> all.put(r.value1(), new StepProgress(r.value1(), r.value2(), r.value3() == null ? "" : r.value3(),
+                        StepStatus.fromDb(r.value4()), r.value5(), r.value6(), r.value7())));
+        return all;
+    }
+
+    /** The task's dependency rows as stored, explicit and implicit (without what an implicit one uses). */
+    public static List<Dependency> storedDependencies(DSLContext dsl, int taskId) {
+        return dsl.select(STEP_DEPENDENCIES.STEP_ID, STEP_DEPENDENCIES.DEPENDS_ON_ID, STEP_DEPENDENCIES.KIND)
+                .from(STEP_DEPENDENCIES).join(STEPS).on(STEPS.ID.eq(STEP_DEPENDENCIES.STEP_ID))
+                .where(STEPS.TASK_ID.eq(taskId))
+                .fetch(r -> new Dependency(r.value1(), r.value2(), "implicit".equals(r.value3()), List.of()));
     }
 }

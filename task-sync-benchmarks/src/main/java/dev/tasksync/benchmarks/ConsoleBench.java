@@ -1,0 +1,257 @@
+package dev.tasksync.benchmarks;
+
+import dev.tasksync.RunOptions;
+import dev.tasksync.RunResult;
+import dev.tasksync.Step;
+import dev.tasksync.Task;
+import dev.tasksync.TaskSync;
+import dev.tasksync.console.Console;
+import dev.tasksync.console.ConsoleOptions;
+import dev.tasksync.console.RunningConsole;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+
+/**
+ * Issue 18's speed rows: the task page of a 10,000-step task (server time over HTTP on loopback, and the first
+ * render in the system chromium), and a 10,000-step run watched by 50 viewers against the same run unwatched.
+ */
+final class ConsoleBench {
+    static final int STEPS = 10_000;
+    static final int VIEWERS = 50;
+    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+
+    private final Env env;
+    private final Report report;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10)).build();
+
+    ConsoleBench(Env env, Report report) {
+        this.env = env;
+        this.report = report;
+    }
+
+    void run() throws Exception {
+        int steps = env.config.quick() ? 2_000 : STEPS;
+        try (TaskSync ts = env.taskSync(env.config.concurrency(), new BenchSteps.NoopType());
+             RunningConsole console = Console.start(ts, ConsoleOptions.defaults().withPort(0))) {
+            String base = "http://127.0.0.1:" + console.port();
+            System.out.println("[console] saving a " + steps + "-step layered task ...");
+            Task task = Setup.create(env, ts, EngineBench.definition("console-page", EngineBench.Shape.LAYERED, steps));
+            serverTime(ts, base, task, steps);
+            firstRender(base, task, steps);
+            viewers(ts, base, steps);
+        }
+    }
+
+    private void serverTime(TaskSync ts, String base, Task task, int steps) throws Exception {
+        String page = base + "/tasks/" + task.id();
+        int bytes = 0;
+        for (int i = 0; i < 5; i++) { // warm-up: JIT, pool, the server's caches
+            bytes = get(page).length();
+            ts.steps(task.id());
+        }
+        List<Double> server = new ArrayList<>();
+        List<Double> read = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            long s = System.nanoTime();
+            get(page);
+            server.add((System.nanoTime() - s) / 1e6);
+            s = System.nanoTime();
+            List<Step> all = ts.steps(task.id());
+            ts.dependencies(task.id());
+            read.add((System.nanoTime() - s) / 1e6);
+            if (all.size() != steps) {
+                throw new IllegalStateException("read " + all.size() + " steps");
+            }
+        }
+        double ms = Stats.median(server);
+        double baseline = Stats.median(read);
+        report.add(new Report.Row("18a", "console task page, " + Report.num("%,d", steps) + "-step task, server time",
+                Report.ms(ms) + Report.num(" (%,d KiB)", bytes / 1024), Report.ms(baseline) + " (steps + dependencies read in-process)",
+                Report.ratio(ms / baseline), Report.ms(ms) + " per page", "< 300 ms",
+                ms < 300 ? Report.Verdict.MET : Report.Verdict.MISSED, "median of 7 GETs on loopback after 5 warm-up GETs"));
+    }
+
+    private void firstRender(String base, Task task, int steps) {
+        if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(CHROMEDRIVER)) {
+            report.skip("18b", "console task page, first render in chromium", "< 1 s", "no " + CHROMIUM + " / " + CHROMEDRIVER);
+            return;
+        }
+        System.setProperty("SE_OFFLINE", "true"); // Selenium Manager must not download anything
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1400,1000");
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
+                .usingAnyFreePort().build();
+        WebDriver driver = new ChromeDriver(service, options);
+        try {
+            String page = base + "/tasks/" + task.id();
+            for (int i = 0; i < 3; i++) {
+                paint(driver, base + "/"); // warm-up: browser caches of the script and style sheet, server JIT
+                paint(driver, page);
+            }
+            List<Double> fcp = new ArrayList<>();
+            List<Double> dcl = new ArrayList<>();
+            List<Double> list = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                double[] p = paint(driver, page);
+                fcp.add(p[0]);
+                dcl.add(p[1]);
+                list.add(paint(driver, base + "/")[0]);
+            }
+            double first = Stats.median(fcp);
+            double loaded = Stats.median(dcl);
+            double baseline = Stats.median(list);
+            report.add(new Report.Row("18b", "console task page, " + Report.num("%,d", steps) + "-step task, first render in chromium",
+                    Report.ms(first) + " first paint, " + Report.ms(loaded) + " DOMContentLoaded", Report.ms(baseline) + " (the task list)",
+                    Report.ratio(first / baseline), Report.ms(Math.max(first, loaded)) + " to first render", "< 1 s",
+                    Math.max(first, loaded) < 1000 ? Report.Verdict.MET : Report.Verdict.MISSED,
+                    "headless chromium via the system chromedriver; navigation start to first-contentful-paint and to "
+                            + "domContentLoadedEventEnd (Performance API), median of 3 after 1 warm-up; the verdict takes the later"));
+        } finally {
+            driver.quit();
+        }
+    }
+
+    /** Loads a page; returns milliseconds from navigation start to first contentful paint and to DOMContentLoaded. */
+    private static double[] paint(WebDriver driver, String url) {
+        driver.get(url);
+        JavascriptExecutor js = (JavascriptExecutor) driver;
+        for (int i = 0; i < 200; i++) {
+            Object r = js.executeScript("const p = performance.getEntriesByName('first-contentful-paint')[0];"
+                    + "const n = performance.getEntriesByType('navigation')[0];"
+                    + "return (p && n && n.domContentLoadedEventEnd > 0) ? [p.startTime, n.domContentLoadedEventEnd] : null;");
+            if (r instanceof List<?> l) {
+                return new double[] {((Number) l.get(0)).doubleValue(), ((Number) l.get(1)).doubleValue()};
+            }
+            sleep(50);
+        }
+        throw new IllegalStateException("no first-contentful-paint entry for " + url);
+    }
+
+    private void viewers(TaskSync ts, String base, int steps) throws Exception {
+        int concurrency = env.config.concurrency();
+        // warm-up run, then alternate unwatched and watched runs on fresh tasks of the same shape
+        run(ts, steps / 5, concurrency);
+        double alone = run(ts, steps, concurrency);
+        Task watched = Setup.create(env, ts, EngineBench.definition("console-watched-" + System.nanoTime(),
+                EngineBench.Shape.LAYERED, steps));
+        List<Step> all = ts.steps(watched.id());
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong events = new AtomicLong();
+        List<Double> latencies = Collections.synchronizedList(new ArrayList<>());
+        List<Thread> threads = new ArrayList<>();
+        for (int v = 0; v < VIEWERS; v++) {
+            threads.add(daemon("viewer-" + v, () -> viewer(base, watched.id(), all, stop, events, latencies)));
+        }
+        sleep(1000); // every viewer has its page open
+        long s = System.nanoTime();
+        RunResult r = ts.run(watched.id(), RunOptions.defaults().withConcurrency(concurrency));
+        double ms = (System.nanoTime() - s) / 1e6;
+        sleep(500); // the last events reach the viewers
+        stop.set(true);
+        threads.forEach(Thread::interrupt);
+        if (!r.succeeded()) {
+            throw new IllegalStateException("watched run failed: " + r.taskStatus());
+        }
+        double withViewers = steps / (ms / 1000);
+        double ratio = withViewers / alone;
+        List<Double> sorted = new ArrayList<>(latencies);
+        Collections.sort(sorted);
+        double p95 = sorted.isEmpty() ? Double.NaN : sorted.get((int) Math.min(sorted.size() - 1, Math.ceil(sorted.size() * 0.95) - 1));
+        report.add(new Report.Row("18c", "run of " + Report.num("%,d", steps) + " no-op steps watched by " + VIEWERS + " console viewers",
+                Report.perSecond(withViewers, "steps"), Report.perSecond(alone, "steps") + " (no viewer)", Report.ratio(ratio),
+                Report.num("p95 API latency %s over %,d requests; %,d live events", Report.ms(p95), sorted.size(), events.get()),
+                "≥ 0.90× no viewer", ratio >= 0.9 ? Report.Verdict.MET : Report.Verdict.MISSED,
+                "concurrency " + concurrency + "; each viewer holds the page's event stream and opens a random step's "
+                        + "JSON (GET /api/steps/{id}) every 2 s; one run each way"));
+    }
+
+    private double run(TaskSync ts, int steps, int concurrency) {
+        Task t = Setup.create(env, ts, EngineBench.definition("console-alone-" + System.nanoTime(), EngineBench.Shape.LAYERED, steps));
+        long s = System.nanoTime();
+        RunResult r = ts.run(t.id(), RunOptions.defaults().withConcurrency(concurrency));
+        double ms = (System.nanoTime() - s) / 1e6;
+        if (!r.succeeded()) {
+            throw new IllegalStateException("run failed: " + r.taskStatus());
+        }
+        return steps / (ms / 1000);
+    }
+
+    /** One open task page: its event stream (as console.js reads it) and a click on a node every 2 s. */
+    private void viewer(String base, int taskId, List<Step> steps, AtomicBoolean stop, AtomicLong events, List<Double> latencies) {
+        HttpRequest sse = HttpRequest.newBuilder(URI.create(base + "/tasks/" + taskId + "/events"))
+                .header("Accept", "text/event-stream").build();
+        var stream = http.sendAsync(sse, HttpResponse.BodyHandlers.ofLines());
+        Thread reader = daemon("viewer-events", () -> {
+            try (Stream<String> lines = stream.join().body()) {
+                lines.takeWhile(l -> !stop.get()).filter(l -> l.startsWith("event:")).forEach(l -> events.incrementAndGet());
+            } catch (RuntimeException e) {
+                // the console closed the stream
+            }
+        });
+        sleep(ThreadLocalRandom.current().nextLong(2000)); // viewers do not click in step
+        while (!stop.get()) {
+            Step step = steps.get(ThreadLocalRandom.current().nextInt(steps.size()));
+            long s = System.nanoTime();
+            try {
+                get(base + "/api/steps/" + step.id());
+                latencies.add((System.nanoTime() - s) / 1e6);
+            } catch (IOException | RuntimeException e) {
+                break;
+            } catch (InterruptedException e) {
+                break;
+            }
+            if (!sleep(2000)) {
+                break;
+            }
+        }
+        stream.cancel(true);
+        reader.interrupt();
+    }
+
+    private String get(String url) throws IOException, InterruptedException {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException("GET " + url + ": " + r.statusCode());
+        }
+        return r.body();
+    }
+
+    private static Thread daemon(String name, Runnable r) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    private static boolean sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+}
