@@ -157,11 +157,7 @@ class AcrossEnginesIT {
 
     /** A task: build → three runs (each sleeping {@code runSeconds}) → a shell in the image; returns its id. */
     private int fanOut(int n, int runSeconds) throws IOException {
-        Path ctx = Files.createDirectories(dir.resolve("ctx-" + n));
-        Files.copy(BUSYBOX, ctx.resolve("busybox"), StandardCopyOption.REPLACE_EXISTING);
-        ctx.resolve("busybox").toFile().setExecutable(true);
-        Files.writeString(ctx.resolve("Dockerfile"), "FROM scratch\nCOPY busybox /bin/busybox\n"
-                + "RUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\nLABEL task=" + n + "\n");
+        Path ctx = buildContext(n);
         String tag = "tsd-across16-" + schema.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]", "") + "-" + n + ":1.0";
         tags.add(tag);
         Task t = api.createTask("fan-" + n, null, ctx.toString());
@@ -174,6 +170,16 @@ class AcrossEnginesIT {
         api.createStep(t.id(), "shell", "{\"docker_shell\": {\"docker\": {\"image_tag\": \"" + tag + "\"}, \"command\": [{\"command\": \"ls /bin/sh\"}],"
                 + " \"depends_on\": [{\"id\": " + runs.get(0) + "}, {\"id\": " + runs.get(1) + "}, {\"id\": " + runs.get(2) + "}]}}");
         return t.id();
+    }
+
+    /** A build context of a busybox image FROM scratch, labelled {@code n} (so each is its own image). */
+    private Path buildContext(int n) throws IOException {
+        Path ctx = Files.createDirectories(dir.resolve("ctx-" + n));
+        Files.copy(BUSYBOX, ctx.resolve("busybox"), StandardCopyOption.REPLACE_EXISTING);
+        ctx.resolve("busybox").toFile().setExecutable(true);
+        Files.writeString(ctx.resolve("Dockerfile"), "FROM scratch\nCOPY busybox /bin/busybox\n"
+                + "RUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\nLABEL task=" + n + "\n");
+        return ctx;
     }
 
     /** The Docker engine of the worker whose attempt completed the step. */
@@ -252,5 +258,61 @@ class AcrossEnginesIT {
             assertThat(api.history(s.id())).as("attempts of '" + s.title() + "'").noneMatch(r -> "failed".equals(r.outcome()));
         }
         assertThat(hasImage(other, done.get(0).results().path("image_tag").asText())).isTrue();
+    }
+
+    // ---- acr16: docker_build "push" against the registry .ci/run starts on loopback (TASKSYNC_TEST_REGISTRY)
+    @Test
+    void anImagePushedFromOneEngineRunsOnTheOtherWhichPullsItFromTheRegistry() throws Exception {
+        String registry = System.getenv("TASKSYNC_TEST_REGISTRY");
+        if ("true".equalsIgnoreCase(System.getenv("TASKSYNC_REQUIRE_DOCKER"))) {
+            assertThat(registry).as("TASKSYNC_TEST_REGISTRY (TASKSYNC_REQUIRE_DOCKER=true)").isNotBlank();
+        }
+        Assumptions.assumeTrue(registry != null && !registry.isBlank(), "no registry: set TASKSYNC_TEST_REGISTRY (e.g. localhost:5000)");
+        Path ctx = buildContext(20);
+        String name = "tsd-acr16-" + schema.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]", "") + "-push:1.0";
+        String pushed = registry + "/" + name;
+        tags.add(name);
+        tags.add(pushed);
+        Task t = api.createTask("push", null, ctx.toString());
+        // The build runs only on the first engine's worker, the runs only on the second's: labels place them.
+        int build = api.createStep(t.id(), "build", "{\"docker_build\": {\"image_tag\": \"" + name + "\", \"files\": [\"Dockerfile\"],"
+                + " \"registry\": \"" + registry + "\", \"runs_on\": [\"engine-1\"]}}").id();
+        int byTag = api.createStep(t.id(), "run by tag", "{\"docker_run\": {\"image_tag\": \"" + name + "\", \"command\": [\"echo\", \"by tag\"],"
+                + " \"runs_on\": [\"engine-2\"], \"depends_on\": [{\"id\": " + build + "}]}}").id();
+        int byId = api.createStep(t.id(), "run by id", "{\"docker_run\": {\"command\": [\"echo\", \"by id\"],"
+                + " \"runs_on\": [\"engine-2\"], \"depends_on\": [{\"id\": " + build + "}]}}").id();
+        worker("w1", first, "--label", "engine-1");
+        worker("w2", second, "--label", "engine-2");
+        await("two workers registered", Duration.ofMinutes(3), () -> api.workers().stream().filter(RegisteredWorker::live).count() == 2);
+        String firstId = engineIdOf(first);
+        String secondId = engineIdOf(second);
+        assertThat(hasImage(secondId, name)).as("the second engine has no such image before").isFalse();
+        api.submit(t.id());
+        await("the task completed", Duration.ofMinutes(4), () -> completed(t.id()));
+
+        Map<String, String> workerEngines = workerEngines();
+        Step built = api.step(build);
+        assertThat(engineOf(built, workerEngines)).isEqualTo(firstId);
+        assertThat(built.results().path("pushed").asText()).isEqualTo(pushed);
+        assertThat(built.results().path("repo_digest").asText()).startsWith(registry + "/" + name.substring(0, name.indexOf(':')) + "@sha256:");
+        assertThat(built.results().has("pinned")).as("a pushed image pins nothing").isFalse();
+        for (int run : List.of(byTag, byId)) {
+            assertThat(engineOf(api.step(run), workerEngines)).as("engine of step " + run).isEqualTo(secondId);
+            assertThat(api.history(run)).extracting(StepRun::outcome).containsExactly("completed");
+        }
+        assertThat(hasImage(secondId, name)).as("pulled and tagged as the build tagged it").isTrue();
+        assertThat(idOn(second, name)).isEqualTo(built.results().path("image_id").asText());
+    }
+
+    private String engineIdOf(String host) {
+        return engines.entrySet().stream().filter(e -> e.getValue().equals(host)).map(Map.Entry::getKey).findFirst().orElseThrow();
+    }
+
+    /** The id of image {@code ref} on the engine at {@code host}. */
+    private static String idOn(String host, String ref) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("docker", "-H", host, "image", "inspect", "--format", "{{.Id}}", ref).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        p.waitFor();
+        return out;
     }
 }
