@@ -411,6 +411,7 @@ class AcrossEnginesIT {
 
         Map<String, String> workerEngines = workerEngines();
         Step built = api.step(build);
+        tags.add(built.results().path("image_id").asText()); // by id: also what the second engine pulled by digest
         assertThat(engineOf(built, workerEngines)).isEqualTo(firstId);
         assertThat(built.results().path("pushed").asText()).isEqualTo(pushed);
         assertThat(built.results().path("repo_digest").asText()).startsWith(registry + "/" + name.substring(0, name.indexOf(':')) + "@sha256:");
