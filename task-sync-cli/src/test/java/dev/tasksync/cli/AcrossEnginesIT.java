@@ -157,23 +157,35 @@ class AcrossEnginesIT {
 
     /** A task: build → three runs (each sleeping {@code runSeconds}) → a shell in the image; returns its id. */
     private int fanOut(int n, int runSeconds) throws IOException {
-        Path ctx = Files.createDirectories(dir.resolve("ctx-" + n));
-        Files.copy(BUSYBOX, ctx.resolve("busybox"), StandardCopyOption.REPLACE_EXISTING);
-        ctx.resolve("busybox").toFile().setExecutable(true);
-        Files.writeString(ctx.resolve("Dockerfile"), "FROM scratch\nCOPY busybox /bin/busybox\n"
-                + "RUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\nLABEL task=" + n + "\n");
+        return fanOut(n, runSeconds, false);
+    }
+
+    /** As above; {@code labelled}: runs 1 and 3 need a worker labelled {@code fast}. */
+    private int fanOut(int n, int runSeconds, boolean labelled) throws IOException {
+        Path ctx = buildContext(n);
         String tag = "tsd-across16-" + schema.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]", "") + "-" + n + ":1.0";
         tags.add(tag);
         Task t = api.createTask("fan-" + n, null, ctx.toString());
         int build = api.createStep(t.id(), "build", "{\"docker_build\": {\"image_tag\": \"" + tag + "\", \"files\": [\"Dockerfile\"]}}").id();
         List<Integer> runs = new ArrayList<>();
         for (int k = 1; k <= 3; k++) {
+            String runsOn = labelled && k != 2 ? "\"runs_on\": [\"fast\"], " : "";
             runs.add(api.createStep(t.id(), "run " + k, "{\"docker_run\": {\"image_tag\": \"" + tag + "\", \"command\": [\"sh\", \"-c\", \"sleep "
-                    + runSeconds + "; echo run " + k + "\"], \"depends_on\": [{\"id\": " + build + "}]}}").id());
+                    + runSeconds + "; echo run " + k + "\"], " + runsOn + "\"depends_on\": [{\"id\": " + build + "}]}}").id());
         }
         api.createStep(t.id(), "shell", "{\"docker_shell\": {\"docker\": {\"image_tag\": \"" + tag + "\"}, \"command\": [{\"command\": \"ls /bin/sh\"}],"
                 + " \"depends_on\": [{\"id\": " + runs.get(0) + "}, {\"id\": " + runs.get(1) + "}, {\"id\": " + runs.get(2) + "}]}}");
         return t.id();
+    }
+
+    /** A build context of a busybox image FROM scratch, labelled {@code n} (so each is its own image). */
+    private Path buildContext(int n) throws IOException {
+        Path ctx = Files.createDirectories(dir.resolve("ctx-" + n));
+        Files.copy(BUSYBOX, ctx.resolve("busybox"), StandardCopyOption.REPLACE_EXISTING);
+        ctx.resolve("busybox").toFile().setExecutable(true);
+        Files.writeString(ctx.resolve("Dockerfile"), "FROM scratch\nCOPY busybox /bin/busybox\n"
+                + "RUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\nLABEL task=" + n + "\n");
+        return ctx;
     }
 
     /** The Docker engine of the worker whose attempt completed the step. */
@@ -252,5 +264,175 @@ class AcrossEnginesIT {
             assertThat(api.history(s.id())).as("attempts of '" + s.title() + "'").noneMatch(r -> "failed".equals(r.outcome()));
         }
         assertThat(hasImage(other, done.get(0).results().path("image_tag").asText())).isTrue();
+    }
+
+    // ---- acr16: the chaos test with labels and two engines in play
+    /**
+     * Three worker processes, two on the first engine (one labelled {@code fast}) and one labelled {@code fast} on the
+     * second; tasks whose runs half need {@code fast}; the worker running a step is killed with SIGKILL, again and again,
+     * and started anew with its engine and labels. Every step completes exactly once, on a worker with its labels, on
+     * the engine its build's image is on, and no two attempts of a step overlap.
+     */
+    @Test
+    void labelledStepsOnTwoEnginesCompleteOnTheRightWorkersThroughKills() throws Exception {
+        List<Integer> tasks = new ArrayList<>();
+        for (int n = 31; n <= 33; n++) {
+            tasks.add(fanOut(n, 3, true));
+        }
+        // Waiting for the engine of a killed worker's image beats building it again elsewhere here: restarts are quicker.
+        String[][] kinds = {{first, "--label", "fast"}, {first}, {second, "--label", "fast"}};
+        Map<Long, Integer> kindOfPid = new HashMap<>();
+        List<Process> live = new ArrayList<>();
+        int generation = 0;
+        for (int k = 0; k < kinds.length; k++) {
+            Process p = chaosWorker("c" + generation++, kinds[k]);
+            kindOfPid.put(p.pid(), k);
+            live.add(p);
+        }
+        await("three workers registered", Duration.ofMinutes(3), () -> api.workers().stream().filter(RegisteredWorker::live).count() == 3);
+        tasks.forEach(api::submit);
+        int kills = 0;
+        while (kills < 3) {
+            // The next victim: a worker process with a step running (attempt open), not killed yet.
+            Long victim = runningPid(tasks, live);
+            long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+            while (victim == null && !tasks.stream().allMatch(this::completed)) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("timed out waiting for a worker running a step\n" + output());
+                }
+                Thread.sleep(200);
+                victim = runningPid(tasks, live);
+            }
+            if (victim == null) {
+                break; // all done before the next kill
+            }
+            long pid = victim;
+            Process p = live.stream().filter(x -> x.pid() == pid).findFirst().orElseThrow();
+            assertThat(new ProcessBuilder("kill", "-KILL", Long.toString(victim)).inheritIO().start().waitFor()).isZero();
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            kills++;
+            live.remove(p);
+            int kind = kindOfPid.get(victim);
+            Process again = chaosWorker("c" + generation++, kinds[kind]);
+            kindOfPid.put(again.pid(), kind);
+            live.add(again);
+        }
+        await("every task completed", Duration.ofMinutes(6), () -> tasks.stream().allMatch(this::completed));
+
+        Map<String, RegisteredWorker> byId = new HashMap<>();
+        api.workers().forEach(w -> byId.put(w.id(), w));
+        int abandoned = 0;
+        for (int taskId : tasks) {
+            List<Step> steps = api.steps(taskId);
+            String engine = steps.get(0).results().path("pinned").path("docker_engine").asText();
+            for (Step s : steps) {
+                List<StepRun> runs = api.history(s.id());
+                assertThat(runs).as("attempts of '" + s.title() + "' of task " + taskId).filteredOn(r -> "completed".equals(r.outcome()))
+                        .hasSize(1);
+                for (int i = 1; i < runs.size(); i++) {
+                    assertThat(runs.get(i - 1).finishedAt()).as("attempts of '" + s.title() + "' do not overlap")
+                            .isBeforeOrEqualTo(runs.get(i).startedAt());
+                }
+                abandoned += (int) runs.stream().filter(r -> "abandoned".equals(r.outcome())).count();
+                RegisteredWorker by = byId.get(runs.get(runs.size() - 1).workerId());
+                assertThat(runs.get(runs.size() - 1).outcome()).isEqualTo("completed");
+                assertThat(by).as("the worker that completed '" + s.title() + "'").isNotNull();
+                if (s != steps.get(0)) {
+                    assertThat(by.dockerEngine()).as("engine of '" + s.title() + "' of task " + taskId).isEqualTo(engine);
+                }
+                if (s.settings().toString().contains("\"runs_on\"")) {
+                    assertThat(by.labels()).as("labels of the worker that completed '" + s.title() + "'").contains("fast");
+                }
+            }
+            String tag = steps.get(0).results().path("image_tag").asText();
+            assertThat(hasImage(engine, tag)).as("image " + tag + " on the engine of its pin").isTrue();
+        }
+        assertThat(kills).isPositive();
+        assertThat(abandoned).as("kills hit running steps").isPositive();
+    }
+
+    /** A worker on the engine {@code kind[0]} names, with the options after it. */
+    private Process chaosWorker(String name, String... kind) throws IOException {
+        List<String> args = new ArrayList<>(List.of(kind).subList(1, kind.length));
+        args.addAll(List.of("--rebuild-after", "600"));
+        return worker(name, kind[0], args.toArray(String[]::new));
+    }
+
+    /** The pid of a process in {@code live} whose worker has an attempt of the tasks' steps open, or null. */
+    private Long runningPid(List<Integer> tasks, List<Process> live) {
+        for (int taskId : tasks) {
+            for (Step s : api.steps(taskId)) {
+                if (s.status() != StepStatus.ACTIVE || !s.title().startsWith("run")) { // runs sleep: killed mid-run
+                    continue;
+                }
+                for (StepRun r : api.history(s.id())) {
+                    if (r.finishedAt() == null) {
+                        for (Process p : live) {
+                            if (r.workerId().contains("-" + p.pid() + "-")) { // the CLI's worker ids: cli-[host-]pid-n/wN
+                                return p.pid();
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    // ---- acr16: docker_build "push" against the registry .ci/run starts on loopback (TASKSYNC_TEST_REGISTRY)
+    @Test
+    void anImagePushedFromOneEngineRunsOnTheOtherWhichPullsItFromTheRegistry() throws Exception {
+        String registry = System.getenv("TASKSYNC_TEST_REGISTRY");
+        if ("true".equalsIgnoreCase(System.getenv("TASKSYNC_REQUIRE_DOCKER"))) {
+            assertThat(registry).as("TASKSYNC_TEST_REGISTRY (TASKSYNC_REQUIRE_DOCKER=true)").isNotBlank();
+        }
+        Assumptions.assumeTrue(registry != null && !registry.isBlank(), "no registry: set TASKSYNC_TEST_REGISTRY (e.g. localhost:5000)");
+        Path ctx = buildContext(20);
+        String name = "tsd-acr16-" + schema.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]", "") + "-push:1.0";
+        String pushed = registry + "/" + name;
+        tags.add(name);
+        tags.add(pushed);
+        Task t = api.createTask("push", null, ctx.toString());
+        // The build runs only on the first engine's worker, the runs only on the second's: labels place them.
+        int build = api.createStep(t.id(), "build", "{\"docker_build\": {\"image_tag\": \"" + name + "\", \"files\": [\"Dockerfile\"],"
+                + " \"registry\": \"" + registry + "\", \"runs_on\": [\"engine-1\"]}}").id();
+        int byTag = api.createStep(t.id(), "run by tag", "{\"docker_run\": {\"image_tag\": \"" + name + "\", \"command\": [\"echo\", \"by tag\"],"
+                + " \"runs_on\": [\"engine-2\"], \"depends_on\": [{\"id\": " + build + "}]}}").id();
+        int byId = api.createStep(t.id(), "run by id", "{\"docker_run\": {\"command\": [\"echo\", \"by id\"],"
+                + " \"runs_on\": [\"engine-2\"], \"depends_on\": [{\"id\": " + build + "}]}}").id();
+        worker("w1", first, "--label", "engine-1");
+        worker("w2", second, "--label", "engine-2");
+        await("two workers registered", Duration.ofMinutes(3), () -> api.workers().stream().filter(RegisteredWorker::live).count() == 2);
+        String firstId = engineIdOf(first);
+        String secondId = engineIdOf(second);
+        assertThat(hasImage(secondId, name)).as("the second engine has no such image before").isFalse();
+        api.submit(t.id());
+        await("the task completed", Duration.ofMinutes(4), () -> completed(t.id()));
+
+        Map<String, String> workerEngines = workerEngines();
+        Step built = api.step(build);
+        tags.add(built.results().path("image_id").asText()); // by id: also what the second engine pulled by digest
+        assertThat(engineOf(built, workerEngines)).isEqualTo(firstId);
+        assertThat(built.results().path("pushed").asText()).isEqualTo(pushed);
+        assertThat(built.results().path("repo_digest").asText()).startsWith(registry + "/" + name.substring(0, name.indexOf(':')) + "@sha256:");
+        assertThat(built.results().has("pinned")).as("a pushed image pins nothing").isFalse();
+        for (int run : List.of(byTag, byId)) {
+            assertThat(engineOf(api.step(run), workerEngines)).as("engine of step " + run).isEqualTo(secondId);
+            assertThat(api.history(run)).extracting(StepRun::outcome).containsExactly("completed");
+        }
+        assertThat(hasImage(secondId, name)).as("pulled and tagged as the build tagged it").isTrue();
+        assertThat(idOn(second, name)).isEqualTo(built.results().path("image_id").asText());
+    }
+
+    private String engineIdOf(String host) {
+        return engines.entrySet().stream().filter(e -> e.getValue().equals(host)).map(Map.Entry::getKey).findFirst().orElseThrow();
+    }
+
+    /** The id of image {@code ref} on the engine at {@code host}. */
+    private static String idOn(String host, String ref) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("docker", "-H", host, "image", "inspect", "--format", "{{.Id}}", ref).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        p.waitFor();
+        return out;
     }
 }

@@ -361,6 +361,16 @@ class BadInputBatteryIT {
         all.add(create(t + " build_args number value", p + "build_args.A", with(t, "build_args", "{\"A\": 1}")));
         all.add(create(t + " build_args list", p + "build_args", with(t, "build_args", "[\"A=1\"]")));
         all.add(create(t + " no_cache string", p + "no_cache", with(t, "no_cache", "\"yes\"")));
+        // acr16: push / registry
+        all.add(create(t + " push string", p + "push", with(t, "push", "\"yes\"")));
+        all.add(create(t + " push without a registry", p + "push: image_tag 'app:1' names no registry", with(t, "push", "true")));
+        all.add(create(t + " registry with scheme", p + "registry: 'http://localhost:5000' has a scheme", with(t, "registry", "\"http://localhost:5000\"")));
+        all.add(create(t + " registry with path", p + "registry", with(t, "registry", "\"localhost:5000/team\"")));
+        all.add(create(t + " registry port too big", p + "registry: port 70000", with(t, "registry", "\"localhost:70000\"")));
+        all.add(create(t + " registry empty", p + "registry", with(t, "registry", "\"\"")));
+        all.add(create(t + " registry number", p + "registry", with(t, "registry", "5000")));
+        all.add(create(t + " registry but push false", p + "registry: is set, but push is false",
+                "{\"docker_build\": {\"image_tag\": \"app:1\", \"registry\": \"localhost:5000\", \"push\": false}}"));
     }
 
     private static void dockerRun(List<Case> all) {

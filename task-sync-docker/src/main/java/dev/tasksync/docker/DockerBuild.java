@@ -22,15 +22,24 @@ import java.util.Objects;
  * @param noCache    build without the layer cache
  * @param allowOutside lets {@code files}, {@code context} and {@code dockerfile} name paths outside local_path
  *                   ({@code allow_outside}); the build context sends symbolic links as links either way
+ * @param push       push the built image ({@code image_tag}, in {@code registry} when given) to its registry: its users
+ *                   on other Docker engines pull it, so they need not run on the engine that built it
+ * @param registry   the registry ({@code host[:port]}) to push to, as {@code registry/<image_tag's name>:<tag>}; null: the
+ *                   registry {@code image_tag} names. Setting it implies {@code push}
  */
 public record DockerBuild(String imageTag, List<String> files, List<String> shell, String context, String dockerfile,
                           List<String> tags, Map<String, String> buildArgs, boolean noCache,
-                          boolean allowOutside) implements StepSettings {
+                          boolean allowOutside, boolean push, String registry) implements StepSettings {
     public static final String TYPE = "docker_build";
 
     public DockerBuild(String imageTag, List<String> files, List<String> shell, String context, String dockerfile,
                        List<String> tags, Map<String, String> buildArgs, boolean noCache) {
         this(imageTag, files, shell, context, dockerfile, tags, buildArgs, noCache, false);
+    }
+
+    public DockerBuild(String imageTag, List<String> files, List<String> shell, String context, String dockerfile,
+                       List<String> tags, Map<String, String> buildArgs, boolean noCache, boolean allowOutside) {
+        this(imageTag, files, shell, context, dockerfile, tags, buildArgs, noCache, allowOutside, false, null);
     }
 
     public DockerBuild {
@@ -42,6 +51,12 @@ public record DockerBuild(String imageTag, List<String> files, List<String> shel
         shell = Settings.copy(shell);
         tags = Settings.copy(tags);
         buildArgs = Settings.copy(buildArgs);
+        push = push || registry != null;
+    }
+
+    /** The reference it pushes ({@code registry/name:tag}, or {@code image_tag} itself), or null when it does not push. */
+    public String pushedAs() {
+        return !push ? null : registry == null ? imageTag : ImageReference.inRegistry(registry, imageTag);
     }
 
     /** Builds {@code imageTag} from the task's local_path, rebuilding when one of {@code files} changes. */
@@ -50,34 +65,44 @@ public record DockerBuild(String imageTag, List<String> files, List<String> shel
     }
 
     public DockerBuild withShell(String... commands) {
-        return new DockerBuild(imageTag, files, List.of(commands), context, dockerfile, tags, buildArgs, noCache, allowOutside);
+        return new DockerBuild(imageTag, files, List.of(commands), context, dockerfile, tags, buildArgs, noCache, allowOutside, push, registry);
     }
 
     public DockerBuild withContext(String context) {
-        return new DockerBuild(imageTag, files, shell, context, dockerfile, tags, buildArgs, noCache, allowOutside);
+        return new DockerBuild(imageTag, files, shell, context, dockerfile, tags, buildArgs, noCache, allowOutside, push, registry);
     }
 
     public DockerBuild withDockerfile(String dockerfile) {
-        return new DockerBuild(imageTag, files, shell, context, dockerfile, tags, buildArgs, noCache, allowOutside);
+        return new DockerBuild(imageTag, files, shell, context, dockerfile, tags, buildArgs, noCache, allowOutside, push, registry);
     }
 
     public DockerBuild withTags(String... tags) {
-        return new DockerBuild(imageTag, files, shell, context, dockerfile, List.of(tags), buildArgs, noCache, allowOutside);
+        return new DockerBuild(imageTag, files, shell, context, dockerfile, List.of(tags), buildArgs, noCache, allowOutside, push, registry);
     }
 
     public DockerBuild withBuildArg(String name, String value) {
         Map<String, String> args = new LinkedHashMap<>(buildArgs);
         args.put(name, value);
-        return new DockerBuild(imageTag, files, shell, context, dockerfile, tags, args, noCache, allowOutside);
+        return new DockerBuild(imageTag, files, shell, context, dockerfile, tags, args, noCache, allowOutside, push, registry);
     }
 
     public DockerBuild withNoCache(boolean noCache) {
-        return new DockerBuild(imageTag, files, shell, context, dockerfile, tags, buildArgs, noCache, allowOutside);
+        return new DockerBuild(imageTag, files, shell, context, dockerfile, tags, buildArgs, noCache, allowOutside, push, registry);
     }
 
     /** Lets {@code files}, {@code context} and {@code dockerfile} name paths outside the task's local_path. */
     public DockerBuild withAllowOutside(boolean allowOutside) {
-        return new DockerBuild(imageTag, files, shell, context, dockerfile, tags, buildArgs, noCache, allowOutside);
+        return new DockerBuild(imageTag, files, shell, context, dockerfile, tags, buildArgs, noCache, allowOutside, push, registry);
+    }
+
+    /** Pushes the built image to the registry its {@code image_tag} names. */
+    public DockerBuild withPush(boolean push) {
+        return new DockerBuild(imageTag, files, shell, context, dockerfile, tags, buildArgs, noCache, allowOutside, push, registry);
+    }
+
+    /** Pushes the built image to {@code registry} ({@code host[:port]}). */
+    public DockerBuild withRegistry(String registry) {
+        return new DockerBuild(imageTag, files, shell, context, dockerfile, tags, buildArgs, noCache, allowOutside, true, registry);
     }
 
     @Override
@@ -101,6 +126,10 @@ public record DockerBuild(String imageTag, List<String> files, List<String> shel
         if (allowOutside) {
             o.put("allow_outside", true);
         }
+        if (push) {
+            o.put("push", true);
+        }
+        Settings.putString(o, "registry", registry);
         return o;
     }
 }

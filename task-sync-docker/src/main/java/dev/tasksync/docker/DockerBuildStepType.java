@@ -30,7 +30,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class DockerBuildStepType implements StepType<DockerBuild> {
     private static final Set<String> FIELDS = Set.of("image_tag", "files", "shell", "context", "dockerfile", "tags",
-            "build_args", "no_cache", LocalFiles.ALLOW_OUTSIDE);
+            "build_args", "no_cache", LocalFiles.ALLOW_OUTSIDE, "push", "registry");
 
     private final DockerOps docker;
     private final DockerPolicy policy;
@@ -73,7 +73,18 @@ public final class DockerBuildStepType implements StepType<DockerBuild> {
         var buildArgs = value.stringMap("build_args");
         boolean noCache = value.optionalBoolean("no_cache").orElse(false);
         boolean allowOutside = value.optionalBoolean(LocalFiles.ALLOW_OUTSIDE).orElse(false);
-        return new DockerBuild(imageTag, files, shell, context, dockerfile, tags, buildArgs, noCache, allowOutside);
+        // acr16: push / registry
+        Optional<Boolean> push = value.optionalBoolean("push");
+        String registry = value.optionalField("registry").map(ImageReference::checkRegistry).orElse(null);
+        if (registry != null && push.isPresent() && !push.get()) {
+            throw value.field("registry").invalid("is set, but push is false: a registry is where the image is pushed");
+        }
+        if (registry == null && push.orElse(false) && ImageReference.registryOf(imageTag) == null) {
+            throw value.field("push").invalid("image_tag '" + imageTag + "' names no registry: set \"registry\": \"host:port\","
+                    + " or tag the image in one, such as localhost:5000/" + imageTag);
+        }
+        return new DockerBuild(imageTag, files, shell, context, dockerfile, tags, buildArgs, noCache, allowOutside,
+                push.orElse(false), registry);
     }
 
     @Override
@@ -237,8 +248,39 @@ public final class DockerBuildStepType implements StepType<DockerBuild> {
         results.set("tags", Settings.array(List.copyOf(tags)));
         results.put("duration_ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
         context.log().line("built " + s.imageTag() + " " + DockerOps.shortId(fullId));
-        docker.pin(results); // the image lives on this engine: its users run here
+        if (s.push()) {
+            // acr16: in a registry, the image is reachable from every engine: its users pull it there, nothing is pinned
+            String failed = push(context, s, fullId, results);
+            if (failed != null) {
+                return StepOutcome.failure(failed, results);
+            }
+        } else {
+            docker.pin(results); // the image lives on this engine: its users run here
+        }
         return StepOutcome.success(results);
+    }
+
+    /** Tags the image in the registry (when given), pushes it, and records where: {@code pushed} and {@code repo_digest}. */
+    private String push(StepContext<DockerBuild> context, DockerBuild s, String imageId, ObjectNode results) {
+        String ref = s.pushedAs();
+        if (!ref.equals(s.imageTag())) {
+            String[] repoTag = ImageReference.repositoryAndTag(ref);
+            docker.run("tagging image '" + s.imageTag() + "' as '" + ref + "'",
+                    () -> docker.client().tagImageCmd(imageId, repoTag[0], repoTag[1]).withForce().exec());
+        }
+        String failed = ImageTransfer.push(docker, context, ref);
+        if (failed != null) {
+            return failed;
+        }
+        String repository = ImageReference.repositoryAndTag(ref)[0];
+        List<String> digests = docker.requireImage(imageId).getRepoDigests();
+        String digest = digests == null ? null : digests.stream().filter(d -> d.startsWith(repository + "@")).findFirst().orElse(null);
+        results.put("pushed", ref);
+        if (digest != null) {
+            results.put("repo_digest", digest);
+        }
+        context.log().line("pushed " + ref + (digest == null ? "" : " " + digest.substring(digest.indexOf('@') + 1)));
+        return null;
     }
 
     static String tailForMessage(String stderr, String stdout) {

@@ -3,8 +3,6 @@ package dev.tasksync.docker;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.dockerjava.api.command.InspectImageResponse;
-import com.github.dockerjava.api.command.PullImageResultCallback;
-import com.github.dockerjava.api.model.PullResponseItem;
 import dev.tasksync.spi.JsonSettings;
 import dev.tasksync.spi.StepContext;
 import dev.tasksync.spi.StepOutcome;
@@ -121,48 +119,9 @@ public final class DockerPullStepType implements StepType<DockerPull> {
             }
             return StepOutcome.success(results);
         }
-        String[] ref = split(s.imageTag());
-        String what = "pulling image '" + s.imageTag() + "'";
-        EngineStream stream = new EngineStream();
-        PullImageResultCallback callback = new PullImageResultCallback() {
-            @Override
-            public void onNext(PullResponseItem item) {
-                if (item.getStatus() != null && item.getProgressDetail() == null) {
-                    context.log().line(item.getStatus() + (item.getId() == null ? "" : " " + item.getId()));
-                }
-                stream.error(item.getErrorDetail() != null && item.getErrorDetail().getMessage() != null
-                        ? item.getErrorDetail().getMessage() : item.getError());
-                super.onNext(item);
-            }
-
-            @Override
-            public void onError(Throwable throwable) {
-                stream.failed(throwable);
-                super.onError(throwable);
-            }
-
-            @Override
-            public void onComplete() {
-                super.onComplete();
-                stream.completed();
-            }
-        };
-        docker.call(what, () -> {
-            var cmd = docker.client().pullImageCmd(ref[0]);
-            if (ref[1] != null) {
-                cmd.withTag(ref[1]);
-            }
-            return cmd.exec(callback);
-        });
-        try {
-            if (!stream.await(context::isCancelled, what)) {
-                return StepOutcome.failure("cancelled while " + what, results);
-            }
-            stream.throwIfFailed();
-        } catch (RuntimeException e) {
-            return StepOutcome.failure(what + " failed: " + stream.reason(e) + " (Docker engine at " + docker.host() + ")", results);
-        } finally {
-            DockerOps.closeQuietly(callback);
+        String failed = ImageTransfer.pull(docker, context, s.imageTag());
+        if (failed != null) {
+            return StepOutcome.failure(failed, results);
         }
         InspectImageResponse image = docker.requireImage(s.imageTag());
         results.put("pulled", true);

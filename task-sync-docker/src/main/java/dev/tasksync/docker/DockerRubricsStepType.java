@@ -240,7 +240,7 @@ public final class DockerRubricsStepType implements StepType<DockerRubrics> {
             criteria = Rubric.fromFile(file);
             results.put("rubric", s.rubric());
         }
-        String image = StepImage.of(context, s.imageTag(), s.imageId(), DockerRubrics.TYPE);
+        String image = StepImage.of(context, docker, s.imageTag(), s.imageId(), DockerRubrics.TYPE);
         results.put("image", image);
         String named = StepImage.named(context, image); // messages name it by its tag
         if (!named.equals(image)) {

@@ -184,7 +184,7 @@ public final class DockerRunStepType implements StepType<DockerRun> {
 
     private StepOutcome run(StepContext<DockerRun> context, ObjectNode results) throws Exception {
         DockerRun s = context.settings();
-        String image = StepImage.of(context, s.imageTag(), s.imageId(), DockerRun.TYPE);
+        String image = StepImage.of(context, docker, s.imageTag(), s.imageId(), DockerRun.TYPE);
         results.put("image", image);
         String named = StepImage.named(context, image); // what messages call it: its tag rather than its id
         if (!named.equals(image)) {

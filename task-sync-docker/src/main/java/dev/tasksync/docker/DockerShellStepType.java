@@ -135,7 +135,7 @@ public final class DockerShellStepType implements StepType<DockerShell> {
         if (t != null && (t.containerId() != null || t.containerName() != null)) {
             containerId = running(t.containerId() != null ? t.containerId() : t.containerName());
         } else if (t != null) {
-            fresh = freshContainer(context, StepImage.of(context, t.imageTag(), t.imageId(), DockerShell.TYPE), s.limits(), results);
+            fresh = freshContainer(context, StepImage.of(context, docker, t.imageTag(), t.imageId(), DockerShell.TYPE), s.limits(), results);
             containerId = fresh;
         } else {
             Optional<UpstreamStep> kept = context.upstream().stream()

@@ -80,6 +80,50 @@ final class ImageReference {
         return id;
     }
 
+    // ---- acr16: registries for docker_build's push
+    private static final Pattern REGISTRY = Pattern.compile("(" + HOST + ")(?::([0-9]{1,5}))?");
+
+    /** A registry as {@code host[:port]} (no scheme, no path), e.g. {@code localhost:5000} or {@code registry.example.com}. */
+    static String checkRegistry(JsonSettings field) {
+        String registry = field.asNonBlankString();
+        if (registry.contains("://")) {
+            throw field.invalid("'" + printable(registry) + "' has a scheme; give host[:port] only, such as localhost:5000");
+        }
+        var m = REGISTRY.matcher(registry);
+        if (registry.length() > MAX_NAME_LENGTH || !m.matches()) {
+            throw field.invalid("'" + printable(registry) + "' is not a registry: expected host[:port], such as localhost:5000"
+                    + " or registry.example.com");
+        }
+        if (m.group(2) != null && (Integer.parseInt(m.group(2)) < 1 || Integer.parseInt(m.group(2)) > 65535)) {
+            throw field.invalid("port " + m.group(2) + " of '" + registry + "' is not between 1 and 65535");
+        }
+        return registry;
+    }
+
+    /** The registry a reference names ({@code host[:port]} before the first slash, as Docker reads it), or null. */
+    static String registryOf(String ref) {
+        int slash = ref.indexOf('/');
+        if (slash < 0) {
+            return null;
+        }
+        String first = ref.substring(0, slash);
+        return first.contains(".") || first.contains(":") || first.equals("localhost") ? first : null;
+    }
+
+    /** {@code ref} in {@code registry}: its own registry, if any, replaced. */
+    static String inRegistry(String registry, String ref) {
+        String own = registryOf(ref);
+        return registry + "/" + (own == null ? ref : ref.substring(own.length() + 1));
+    }
+
+    /** Repository and tag of a reference without a digest: {@code localhost:5000/app:1} → [localhost:5000/app, 1]. */
+    static String[] repositoryAndTag(String ref) {
+        int colon = ref.lastIndexOf(':');
+        return colon > ref.lastIndexOf('/') ? new String[] {ref.substring(0, colon), ref.substring(colon + 1)}
+                : new String[] {ref, "latest"};
+    }
+    // ---- end acr16
+
     private static String printable(String s) {
         String t = s.length() > 80 ? s.substring(0, 80) + "..." : s;
         StringBuilder sb = new StringBuilder();

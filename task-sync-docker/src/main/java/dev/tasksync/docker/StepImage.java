@@ -1,5 +1,6 @@
 package dev.tasksync.docker;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.tasksync.spi.StepContext;
 import dev.tasksync.spi.UpstreamStep;
 
@@ -32,6 +33,56 @@ final class StepImage {
             }
         }
         throw new DockerStepException(who + " has no image: set image_tag or image_id, or depend on a docker_build step");
+    }
+
+    /**
+     * As {@link #of(StepContext, String, String, String)}, and on this engine: an image an upstream docker_build pushed
+     * (its results' {@code pushed}) that this engine does not have is pulled from the registry first, by digest, and
+     * tagged as the build tagged it; a failure to pull fails the step (a {@link DockerStepException}).
+     */
+    static String of(StepContext<?> context, DockerOps docker, String imageTag, String imageId, String who) {
+        String image = of(context, imageTag, imageId, who);
+        pullIfPushed(context, docker, image);
+        return image;
+    }
+
+    // acr16: docker_build "push": users on other engines pull what it pushed
+    private static void pullIfPushed(StepContext<?> context, DockerOps docker, String image) {
+        for (UpstreamStep up : context.upstream()) {
+            JsonNode r = up.results();
+            if (!up.type().equals(DockerBuild.TYPE) || r == null || !r.hasNonNull("pushed") || !names(r, image)) {
+                continue;
+            }
+            if (docker.inspectImage(image).isPresent()) {
+                return;
+            }
+            String from = r.path("repo_digest").asText(r.get("pushed").asText());
+            context.log().line("image " + image + " is not on this engine; pulling " + from + ", which step " + up.id() + " pushed");
+            String failed = ImageTransfer.pull(docker, context, from);
+            if (failed != null) {
+                throw new DockerStepException(failed);
+            }
+            if (!image.startsWith("sha256:") && !image.equals(from)) {
+                String[] repoTag = ImageReference.repositoryAndTag(image);
+                docker.run("tagging image '" + from + "' as '" + image + "'",
+                        () -> docker.client().tagImageCmd(from, repoTag[0], repoTag[1]).withForce().exec());
+            }
+            return;
+        }
+    }
+
+    /** Whether a build's results name {@code image}: its id, its tag, one of its tags, or where it pushed it. */
+    private static boolean names(JsonNode results, String image) {
+        if (image.equals(results.path("image_id").asText(null)) || image.equals(results.path("image_tag").asText(null))
+                || image.equals(results.path("pushed").asText(null))) {
+            return true;
+        }
+        for (JsonNode t : results.path("tags")) {
+            if (image.equals(t.asText())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.tasksync.docker;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.tasksync.InvalidSettingsException;
 import dev.tasksync.spi.JsonSettings;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -56,5 +57,31 @@ class ImageReferenceTest {
     @ValueSource(strings = {"xyz", "sha256:abc", "0123456789a", "ABCDEF012345", "sha256:gggggggggggggggggggggggg", "alpine:3", "md5:0123456789ab"})
     void notImageIds(String id) {
         assertThatThrownBy(() -> ImageReference.checkId(field(id))).isInstanceOf(InvalidSettingsException.class);
+    }
+
+    // ---- acr16: docker_build's registry
+    @ParameterizedTest
+    @ValueSource(strings = {"localhost:5000", "127.0.0.1:5000", "registry.example.com", "[::1]:5000", "reg:1"})
+    void acceptsRegistries(String registry) {
+        assertThat(ImageReference.checkRegistry(new JsonSettings(TextNode.valueOf(registry), "$.docker_build.registry"))).isEqualTo(registry);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"http://localhost:5000", "localhost:5000/team", "localhost:0", "localhost:70000", "a b", "-reg", "reg:"})
+    void refusesOtherRegistriesNamingTheField(String registry) {
+        assertThatThrownBy(() -> ImageReference.checkRegistry(new JsonSettings(TextNode.valueOf(registry), "$.docker_build.registry")))
+                .isInstanceOf(InvalidSettingsException.class).hasMessageContaining("$.docker_build.registry");
+    }
+
+    @Test
+    void aReferenceMovesIntoARegistry() {
+        assertThat(ImageReference.registryOf("app:1")).isNull();
+        assertThat(ImageReference.registryOf("team/app:1")).isNull();
+        assertThat(ImageReference.registryOf("localhost/app")).isEqualTo("localhost");
+        assertThat(ImageReference.registryOf("reg.example.com:5000/team/app:1")).isEqualTo("reg.example.com:5000");
+        assertThat(ImageReference.inRegistry("localhost:5000", "team/app:1")).isEqualTo("localhost:5000/team/app:1");
+        assertThat(ImageReference.inRegistry("localhost:5000", "other:6000/app:1")).isEqualTo("localhost:5000/app:1");
+        assertThat(ImageReference.repositoryAndTag("localhost:5000/app:1")).containsExactly("localhost:5000/app", "1");
+        assertThat(ImageReference.repositoryAndTag("localhost:5000/app")).containsExactly("localhost:5000/app", "latest");
     }
 }

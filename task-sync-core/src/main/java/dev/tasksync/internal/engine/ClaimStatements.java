@@ -33,8 +33,10 @@ import static dev.tasksync.internal.store.jooq.Tables.LEASE_OWNERS;
 import static dev.tasksync.internal.store.jooq.Tables.STEPS;
 import static dev.tasksync.internal.store.jooq.Tables.STEP_DEPENDENCIES;
 import static dev.tasksync.internal.store.jooq.Tables.STEP_RUNS;
+import static dev.tasksync.internal.store.jooq.Tables.TASKS;
 import static dev.tasksync.internal.store.jooq.Tables.TASK_RUNS_ON;
 import static dev.tasksync.internal.store.jooq.Tables.WORKERS;
+import static dev.tasksync.internal.store.jooq.Tables.WORKER_PATHS;
 
 /**
  * The statements that hand steps to workers. Claiming and recording an outcome are one statement
@@ -65,11 +67,15 @@ final class ClaimStatements {
     // across16: a worker's labels and facts (null for in-process runs, which claim wherever they are)
     private final Placement placement;
     private final String tasks; // the task_runs_on table
+    private final String taskTable; // acr16: tasks and worker_paths, for the local_path condition
+    private final String workerPaths;
 
     ClaimStatements(Tables tables, String workerId, Duration lease, EngineMetrics metrics, Placement placement) {
         this.metrics = metrics;
         this.placement = placement;
         this.tasks = tables.taskRunsOn();
+        this.taskTable = tables.tasks();
+        this.workerPaths = tables.workerPaths();
         this.workerId = workerId;
         this.leaseMillis = lease.toMillis();
         this.steps = tables.steps();
@@ -82,10 +88,11 @@ final class ClaimStatements {
      * The tables' names as rendered for the configured schema, once per engine: these statements run
      * per step, and go to JDBC as plain text so that the driver prepares each shape once per connection.
      */
-    record Tables(String steps, String stepRuns, String dependencies, String leaseOwners, String taskRunsOn, String workers) {
+    record Tables(String steps, String stepRuns, String dependencies, String leaseOwners, String taskRunsOn, String workers,
+                  String tasks, String workerPaths) {
         static Tables of(DSLContext dsl) {
             return new Tables(dsl.render(STEPS), dsl.render(STEP_RUNS), dsl.render(STEP_DEPENDENCIES), dsl.render(LEASE_OWNERS),
-                    dsl.render(TASK_RUNS_ON), dsl.render(WORKERS));
+                    dsl.render(TASK_RUNS_ON), dsl.render(WORKERS), dsl.render(TASKS), dsl.render(WORKER_PATHS)); // acr16: tasks, worker_paths
         }
     }
 
@@ -386,11 +393,14 @@ final class ClaimStatements {
      * and every upstream step whose results pin its output ({@code "pinned": {"docker_engine": ID}}) is pinned to
      * facts it has, and (for a step taken over) completed. A step this statement completes is this worker's own
      * output, so it pins nothing here (its old results, which this statement still sees, may name another engine).
+     * And (acr16) only when the worker found its task's {@code local_path} on its machine ({@link WorkerPaths}).
      */
     private void placed(Sql sql, Integer completedId, boolean completedInDone) {
         if (placement == null) {
             return;
         }
+        sql.add(" AND EXISTS (SELECT 1 FROM " + taskTable + " pt JOIN " + workerPaths + " wp ON wp.path = coalesce(pt.local_path, '')"
+                + " WHERE pt.id = c.task_id AND wp.worker_id = ? AND wp.present)", workerId);
         sql.add(" AND ?::jsonb @> " + Placement.neededLabels("c", tasks), placement.labelsJson());
         // An upstream step not completed (being made again elsewhere) holds back a step taken over, too.
         sql.add(" AND NOT EXISTS (SELECT 1 FROM " + dependencies + " pd JOIN " + steps + " pu ON pu.id = pd.depends_on_id"

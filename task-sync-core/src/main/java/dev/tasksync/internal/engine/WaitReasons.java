@@ -33,7 +33,8 @@ public final class WaitReasons {
         return new WaitReasons(engine.dsl(), engine.tables());
     }
 
-    private record LiveWorker(List<String> labels, JsonNode facts) {
+    /** {@code hasPath}: whether it found the task's local_path on its machine; null when it has not looked yet. */
+    private record LiveWorker(List<String> labels, JsonNode facts, Boolean hasPath) {
     }
 
     private record Pin(int upstreamId, JsonNode pinned) {
@@ -42,10 +43,13 @@ public final class WaitReasons {
     /** Step id → why it waits, for the task's steps that are not done and that no live worker would claim. */
     public Map<Integer, String> of(int taskId) {
         List<LiveWorker> live = new ArrayList<>();
-        dsl.resultQuery("SELECT w.labels::text AS labels, w.facts::text AS facts FROM " + tables.workers() + " w WHERE "
-                        + WorkerRegistry.live("w", tables.leaseOwners()))
+        String path = dsl.resultQuery("SELECT coalesce(local_path, '') FROM " + tables.tasks() + " WHERE id = ?", taskId)
+                .fetchOptional(0, String.class).orElse("");
+        dsl.resultQuery("SELECT w.labels::text AS labels, w.facts::text AS facts, (SELECT wp.present FROM " + tables.workerPaths()
+                        + " wp WHERE wp.worker_id = w.id AND wp.path = ?) AS has_path FROM " + tables.workers() + " w WHERE "
+                        + WorkerRegistry.live("w", tables.leaseOwners()), path)
                 .fetch().forEach(r -> live.add(new LiveWorker(WorkerRegistry.labels(r.get("labels", String.class)),
-                        json(r.get("facts", String.class)))));
+                        json(r.get("facts", String.class)), r.get("has_path", Boolean.class))));
         Map<Integer, List<String>> needed = new LinkedHashMap<>();
         dsl.resultQuery("SELECT c.id, " + Placement.neededLabels("c", tables.taskRunsOn()) + "::text AS labels FROM " + tables.steps()
                         + " c WHERE c.task_id = ? AND c.status IN ('" + StepStatus.NEW.dbValue() + "', '" + StepStatus.ACTIVE.dbValue()
@@ -65,8 +69,15 @@ public final class WaitReasons {
                         + ": no live worker has " + (labels.size() == 1 ? "it" : "them all"));
                 return;
             }
+            // acr16: workers that looked and did not find the task's local_path on their machine do not claim its steps
+            List<LiveWorker> there = labelled.stream().filter(w -> !Boolean.FALSE.equals(w.hasPath())).toList();
+            if (!labelled.isEmpty() && there.isEmpty()) {
+                reasons.put(id, "waits for a worker on whose machine the task's local_path " + path + " exists: no live worker"
+                        + (labels.isEmpty() ? "" : " with its labels") + " has it");
+                return;
+            }
             for (Pin pin : pins.getOrDefault(id, List.of())) {
-                if (labelled.stream().noneMatch(w -> contains(w.facts(), pin.pinned()))) {
+                if (there.stream().noneMatch(w -> contains(w.facts(), pin.pinned()))) {
                     reasons.put(id, "waits for a worker " + where(pin.pinned()) + " (where step " + pin.upstreamId()
                             + " left its image or container): no live worker" + (labels.isEmpty() ? "" : " with its labels") + " is there");
                     return;

@@ -35,6 +35,8 @@ public final class WorkerLoop implements AutoCloseable {
     /** Its row in the workers table, renewed from the loop (across16). */
     private final WorkerRegistry registry;
     private final UnreachableOutputs unreachable;
+    /** Which tasks' local_paths exist here: it claims only those tasks' steps (acr16). */
+    private final WorkerPaths paths;
     private final Placement placement;
     private final Duration expiresAfter;
     private final long beatNanos;
@@ -47,6 +49,7 @@ public final class WorkerLoop implements AutoCloseable {
         this.runner = new StepRunner(engine, workerId, options, listener == null ? RunListener.NONE : listener, new WorkerClaims(engine), null);
         this.registry = WorkerRegistry.on(engine);
         this.unreachable = new UnreachableOutputs(engine.dsl(), engine.tables());
+        this.paths = new WorkerPaths(engine.dsl(), engine.tables(), workerId);
         this.placement = Placement.of(engine.registry(), options);
         // The loop renews the row at least once per poll interval (it waits no longer): three missed renewals, or
         // a lease, whichever is longer, and the worker counts as gone. A killed worker is gone at once (its session).
@@ -90,6 +93,8 @@ public final class WorkerLoop implements AutoCloseable {
         long backoff = 100;
         long lastSettle = System.nanoTime();
         long lastBeat = System.nanoTime();
+        boolean pathsCleared = false;
+        long lastAllPaths = 0;
         try {
             while (running) {
                 try {
@@ -97,9 +102,26 @@ public final class WorkerLoop implements AutoCloseable {
                         lastBeat = System.nanoTime();
                         registry.beat(workerId, expiresAfter);
                     }
+                    if (!pathsCleared) {
+                        paths.clear();
+                        pathsCleared = true;
+                        paths.lookAtAll();
+                        lastAllPaths = System.nanoTime();
+                    }
                     List<Claim> claims = runner.claim();
                     claims.forEach(runner::start);
                     backoff = 100;
+                    if (claims.isEmpty() && runner.free() > 0) {
+                        // Nothing claimable here: maybe tasks whose local_path this worker has not looked at yet.
+                        boolean appeared = paths.lookAtNewTasks();
+                        if (System.nanoTime() - lastAllPaths >= options.pollInterval().toNanos()) {
+                            lastAllPaths = System.nanoTime();
+                            appeared |= paths.lookAtAll();
+                        }
+                        if (appeared) {
+                            continue; // claim again at once
+                        }
+                    }
                     if (claims.isEmpty() && runner.free() == options.concurrency()
                             && System.nanoTime() - lastSettle >= options.pollInterval().toNanos()) {
                         // Idle: settle any task left active with nothing to run (at most once per poll interval).

@@ -28,9 +28,11 @@ public final class WorkerRegistry {
     private final DSLContext dsl;
     private final String workers;
     private final String leaseOwners;
+    private final String workerPaths;
 
     WorkerRegistry(DSLContext dsl, ClaimStatements.Tables tables) {
         this.dsl = dsl;
+        this.workerPaths = tables.workerPaths();
         this.workers = tables.workers();
         this.leaseOwners = tables.leaseOwners();
     }
@@ -49,6 +51,9 @@ public final class WorkerRegistry {
     void register(String id, Placement placement, Duration expiresAfter) {
         try {
             dsl.execute("DELETE FROM " + workers + " WHERE coalesce(stopped_at, expires_at) < now() - interval '" + KEEP_GONE + "'");
+            // acr16: what workers that stopped or expired found on their machines is of no use to claims any more
+            dsl.execute("DELETE FROM " + workerPaths + " wp WHERE NOT EXISTS (SELECT 1 FROM " + workers + " w WHERE w.id = wp.worker_id"
+                    + " AND w.stopped_at IS NULL AND w.expires_at > now())");
             dsl.execute("INSERT INTO " + workers + " (id, host, labels, docker_engine, facts, started_at, heartbeat_at, expires_at)"
                             + " VALUES (?, ?, ?::jsonb, ?, ?::jsonb, now(), now(), now() + ? * interval '1 millisecond')"
                             + " ON CONFLICT (id) DO UPDATE SET host = EXCLUDED.host, labels = EXCLUDED.labels,"
@@ -73,6 +78,7 @@ public final class WorkerRegistry {
     void stopped(String id) {
         try {
             dsl.execute("UPDATE " + workers + " SET stopped_at = now() WHERE id = ?", id);
+            dsl.execute("DELETE FROM " + workerPaths + " WHERE worker_id = ?", id);
         } catch (RuntimeException e) {
             LOG.warn("worker {}: could not mark itself stopped in the workers table: {}", id, e.getMessage());
         }
