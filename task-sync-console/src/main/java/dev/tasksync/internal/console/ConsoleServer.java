@@ -22,6 +22,14 @@ import gg.jte.output.StringOutput;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,12 +79,17 @@ public final class ConsoleServer implements RunningConsole {
         this.options = options;
         this.usersExist = users.any();
         this.usersCheckedAt = System.nanoTime();
+        // read before anything starts, so a bad file is an error naming its flag and nothing is left running
+        SslContextFactory.Server tls = options.tls() ? TlsFiles.sslContextFactory(options.tlsCert(), options.tlsKey()) : null;
         this.live = new LiveUpdates(ts);
         this.app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.startup.showOldJavalinVersionWarning = false;
             cfg.jetty.host = options.bind();
             cfg.jetty.port = options.port();
+            if (tls != null) {
+                cfg.jetty.addConnector((server, http) -> httpsConnector(server, http, tls));
+            }
             cfg.routes.before(this::guard);
             cfg.routes.get("/static/{file}", this::asset);
             cfg.routes.get("/api/openapi.yaml", ctx -> resource(ctx, "openapi.yaml", "application/yaml"));
@@ -114,6 +127,17 @@ public final class ConsoleServer implements RunningConsole {
         return new ConsoleServer(ts, users, options);
     }
 
+    /** The only connector when TLS is on: plain HTTP to this port gets no answer. */
+    private ServerConnector httpsConnector(Server server, HttpConfiguration http, SslContextFactory.Server tls) {
+        HttpConfiguration https = new HttpConfiguration(http);
+        https.addCustomizer(new SecureRequestCustomizer());
+        ServerConnector c = new ServerConnector(server, new SslConnectionFactory(tls, HttpVersion.HTTP_1_1.asString()),
+                new HttpConnectionFactory(https));
+        c.setHost(options.bind());
+        c.setPort(options.port());
+        return c;
+    }
+
     @Override
     public int port() {
         return app.port();
@@ -122,7 +146,7 @@ public final class ConsoleServer implements RunningConsole {
     @Override
     public String url() {
         String host = options.bind().contains(":") ? "[" + options.bind() + "]" : options.bind();
-        return "http://" + host + ":" + port() + "/";
+        return (options.tls() ? "https://" : "http://") + host + ":" + port() + "/";
     }
 
     @Override
@@ -258,7 +282,7 @@ public final class ConsoleServer implements RunningConsole {
             return;
         }
         users.audit(user, "login", "-", remote);
-        boolean secure = options.secureCookies() || "https".equals(ctx.scheme());
+        boolean secure = options.secureCookies() || options.tls() || "https".equals(ctx.scheme());
         ctx.header("Set-Cookie", SESSION_COOKIE + "=" + s.get().token() + "; Path=/; HttpOnly; SameSite=Strict; Max-Age="
                 + UserStore.SESSION_LIFETIME.toSeconds() + (secure ? "; Secure" : ""));
         String next = ctx.queryParam("next");
