@@ -100,6 +100,8 @@ public final class ConsoleServer implements RunningConsole {
             cfg.routes.get("/tasks/{id}", this::taskPage);
             cfg.routes.get("/steps/{id}", this::stepPage);
             cfg.routes.sse("/tasks/{id}/events", client -> live.subscribe(id(client.ctx()), client));
+            cfg.routes.get("/workers", ctx -> ctx.html(render("workers", new WorkerActivity.WorkersPage(viewer(ctx), WorkerActivity.of(ts)))));
+            cfg.routes.get("/api/workers", ctx -> json(ctx, WorkerActivity.json(WorkerActivity.of(ts))));
             cfg.routes.get("/api/session", this::apiSession);
             cfg.routes.get("/api/tasks", this::apiTasks);
             cfg.routes.get("/api/tasks/{id}", ctx -> json(ctx, ApiJson.taskWithSteps(ts.task(id(ctx)), ts.steps(id(ctx)))));
