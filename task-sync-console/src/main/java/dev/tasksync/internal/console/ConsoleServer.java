@@ -109,6 +109,7 @@ public final class ConsoleServer implements RunningConsole {
             cfg.routes.get("/api/tasks/{id}/dependencies", ctx -> json(ctx, ApiJson.dependencies(ts.dependencies(id(ctx)))));
             cfg.routes.get("/api/steps/{id}", ctx -> json(ctx, ApiJson.step(ts.step(id(ctx)))));
             cfg.routes.get("/api/steps/{id}/history", ctx -> json(ctx, ApiJson.history(ts.history(id(ctx)))));
+            cfg.routes.get("/api/steps/{id}/log", this::apiLog);
             for (String action : List.of("run", "force", "submit", "cancel")) {
                 cfg.routes.post("/tasks/{id}/" + action, ctx -> taskAction(ctx, action));
                 cfg.routes.post("/api/tasks/{id}/" + action, ctx -> taskAction(ctx, action));
@@ -353,9 +354,8 @@ public final class ConsoleServer implements RunningConsole {
     private void stepPage(Context ctx) {
         Step step = ts.step(id(ctx));
         List<StepRun> history = ts.history(step.id());
-        String tail = history.isEmpty() ? null : history.get(history.size() - 1).logTail();
         ctx.html(render("step", new Pages.StepPage(viewer(ctx), ts.task(step.taskId()), step, ApiJson.pretty(step.settings()),
-                ApiJson.pretty(step.results()), history, tail)));
+                ApiJson.pretty(step.results()), history, StepLogs.forPage(ts, step.id(), history))));
     }
 
     private String render(String template, Object model) {
@@ -408,6 +408,15 @@ public final class ConsoleServer implements RunningConsole {
             body.putNull("next_before");
         }
         json(ctx, body);
+    }
+
+    private void apiLog(Context ctx) {
+        int stepId = id(ctx);
+        String attempt = ctx.queryParam("attempt");
+        String from = ctx.queryParam("from");
+        int n = attempt == null ? ts.step(stepId).attempt() : number("attempt", attempt);
+        int skip = from == null || from.equals("0") ? 0 : number("from", from);
+        json(ctx, StepLogs.chunk(ts, stepId, n, skip));
     }
 
     private void taskAction(Context ctx, String action) {

@@ -29,7 +29,7 @@ public final class Pages {
     }
 
     public record StepPage(Viewer viewer, Task task, Step step, String settings, String results, List<StepRun> history,
-                           String logTail) {
+                           List<StepLogs.AttemptLog> logs) {
     }
 
     public record LoginPage(String error, String csrf, String user) {
