@@ -14,6 +14,7 @@ import dev.tasksync.StepRun;
 import dev.tasksync.StepStatus;
 import dev.tasksync.Task;
 import dev.tasksync.TaskSummary;
+import dev.tasksync.console.ConsoleUser;
 
 import java.time.OffsetDateTime;
 import java.util.List;
@@ -124,6 +125,12 @@ final class ApiJson {
         ObjectNode s = n.putObject("steps");
         changed.forEach((id, st) -> s.put(Integer.toString(id), st.dbValue()));
         return n;
+    }
+
+    static ArrayNode users(List<ConsoleUser> users) {
+        ArrayNode a = MAPPER.createArrayNode();
+        users.forEach(u -> a.addObject().put("name", u.name()).put("role", u.role().dbValue()).put("created_at", time(u.createdAt())));
+        return a;
     }
 
     static ObjectNode error(String message) {

@@ -102,6 +102,13 @@ public final class ConsoleServer implements RunningConsole {
             cfg.routes.sse("/tasks/{id}/events", client -> live.subscribe(id(client.ctx()), client));
             cfg.routes.get("/workers", ctx -> ctx.html(render("workers", new WorkerActivity.WorkersPage(viewer(ctx), WorkerActivity.of(ts)))));
             cfg.routes.get("/api/workers", ctx -> json(ctx, WorkerActivity.json(WorkerActivity.of(ts))));
+            cfg.routes.get("/users", ctx -> ctx.html(render("users", new Pages.UsersPage(viewer(ctx), users.list(), roles()))));
+            cfg.routes.get("/api/users", ctx -> json(ctx, ApiJson.users(users.list())));
+            for (String prefix : List.of("", "/api")) {
+                cfg.routes.post(prefix + "/users", this::addUser);
+                cfg.routes.post(prefix + "/users/{name}/role", this::changeRole);
+                cfg.routes.post(prefix + "/users/{name}/remove", this::removeUser);
+            }
             cfg.routes.get("/api/session", this::apiSession);
             cfg.routes.get("/api/tasks", this::apiTasks);
             cfg.routes.get("/api/tasks/{id}", ctx -> json(ctx, ApiJson.taskWithSteps(ts.task(id(ctx)), ts.steps(id(ctx)))));
@@ -219,9 +226,14 @@ public final class ConsoleServer implements RunningConsole {
             if (!matches(viewer.csrf(), token)) {
                 halt(ctx, 403, "CSRF token missing or wrong: send the form of a page of this console, or the"
                         + " X-CSRF-Token header that GET /api/session gives");
+                return;
             } else if (!path.equals("/logout") && !viewer.mayOperate()) {
                 halt(ctx, 403, "user '" + viewer.user() + "' is a viewer: viewers cannot change anything");
+                return;
             }
+        }
+        if ((path.equals("/users") || path.startsWith("/users/") || path.startsWith("/api/users")) && !viewer.role().mayManageUsers()) {
+            halt(ctx, 403, "user '" + viewer.user() + "' is a " + viewer.role().dbValue() + ": only admins manage users");
         }
     }
 
@@ -417,6 +429,50 @@ public final class ConsoleServer implements RunningConsole {
         int n = attempt == null ? ts.step(stepId).attempt() : number("attempt", attempt);
         int skip = from == null || from.equals("0") ? 0 : number("from", from);
         json(ctx, StepLogs.chunk(ts, stepId, n, skip));
+    }
+
+    // ---- users (admins only, see guard)
+
+    private static List<String> roles() {
+        return Arrays.stream(Role.values()).map(Role::dbValue).toList();
+    }
+
+    private void addUser(Context ctx) {
+        String name = Optional.ofNullable(ctx.formParam("name")).orElse("").trim();
+        Role role = Role.parse(ctx.formParam("role"));
+        String password = Optional.ofNullable(ctx.formParam("password")).orElse("");
+        users.put(name, role, password.toCharArray());
+        users.audit(viewer(ctx).user(), "add user", "user '" + name + "' (" + role.dbValue() + ")", remote(ctx));
+        answer(ctx, "/users", "add user", Map.of("name", name, "role", role.dbValue()));
+    }
+
+    private void changeRole(Context ctx) {
+        String name = ctx.pathParam("name");
+        Role role = Role.parse(ctx.formParam("role"));
+        notSelf(ctx, name, "change the role of");
+        if (!users.setRole(name, role)) {
+            throw new NotFoundException("console user", name);
+        }
+        users.audit(viewer(ctx).user(), "change role", "user '" + name + "' to " + role.dbValue(), remote(ctx));
+        answer(ctx, "/users", "change role", Map.of("name", name, "role", role.dbValue()));
+    }
+
+    private void removeUser(Context ctx) {
+        String name = ctx.pathParam("name");
+        notSelf(ctx, name, "remove");
+        if (!users.remove(name)) {
+            throw new NotFoundException("console user", name);
+        }
+        users.audit(viewer(ctx).user(), "remove user", "user '" + name + "'", remote(ctx));
+        answer(ctx, "/users", "remove user", Map.of("name", name));
+    }
+
+    /** An admin who removed or demoted themselves could lock everyone out: another admin does it. */
+    private static void notSelf(Context ctx, String name, String what) {
+        Viewer v = viewer(ctx);
+        if (v.loginRequired() && v.user().equals(name)) {
+            throw new BadRequest("name: you cannot " + what + " yourself ('" + name + "'); another admin can");
+        }
     }
 
     private void taskAction(Context ctx, String action) {
