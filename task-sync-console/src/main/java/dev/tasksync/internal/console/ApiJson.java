@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tasksync.Dependency;
 import dev.tasksync.JsonShapes;
-import dev.tasksync.Plan;
 import dev.tasksync.Step;
 import dev.tasksync.StepRun;
 import dev.tasksync.StepStatus;
@@ -71,21 +70,6 @@ final class ApiJson {
 
     static ObjectNode taskWithSteps(Task t, List<Step> steps) {
         return JsonShapes.taskWithSteps(t, steps);
-    }
-
-    static ObjectNode plan(Plan p) {
-        ObjectNode n = MAPPER.createObjectNode();
-        n.put("task_id", p.taskId());
-        n.put("task_name", p.taskName());
-        ArrayNode a = n.putArray("steps");
-        for (Plan.PlannedStep s : p.steps()) {
-            ObjectNode sn = a.addObject();
-            sn.put("id", s.stepId());
-            sn.put("title", s.title());
-            sn.put("will_run", s.willRun());
-            sn.put("reason", s.reason());
-        }
-        return n;
     }
 
     static ArrayNode dependencies(List<Dependency> deps) {

@@ -1,6 +1,7 @@
 package dev.tasksync.internal.console;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tasksync.JsonShapes;
 import dev.tasksync.NotFoundException;
 import dev.tasksync.Plan;
 import dev.tasksync.RunOptions;
@@ -112,7 +113,8 @@ public final class ConsoleServer implements RunningConsole {
             cfg.routes.get("/api/session", this::apiSession);
             cfg.routes.get("/api/tasks", this::apiTasks);
             cfg.routes.get("/api/tasks/{id}", ctx -> json(ctx, ApiJson.taskWithSteps(ts.task(id(ctx)), ts.steps(id(ctx)))));
-            cfg.routes.get("/api/tasks/{id}/plan", ctx -> json(ctx, ApiJson.plan(ts.plan(id(ctx)))));
+            cfg.routes.get("/api/tasks/{id}/plan", ctx -> json(ctx, JsonShapes.plan(ts.plan(id(ctx)), ts.steps(id(ctx)),
+                    ts.dependencies(id(ctx)), ts.waitReasons(id(ctx)))));
             cfg.routes.get("/api/tasks/{id}/dependencies", ctx -> json(ctx, ApiJson.dependencies(ts.dependencies(id(ctx)))));
             cfg.routes.get("/api/steps/{id}", ctx -> json(ctx, ApiJson.step(ts.step(id(ctx)))));
             cfg.routes.get("/api/steps/{id}/history", ctx -> json(ctx, ApiJson.history(ts.history(id(ctx)))));
