@@ -5,7 +5,10 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Tasks and steps as JSON, in the one shape the CLI's {@code --json} and the console's {@code /api} both give: the
@@ -59,5 +62,37 @@ public final class JsonShapes {
     /** ISO-8601, or null. */
     public static String time(OffsetDateTime t) {
         return t == null ? null : t.toString();
+    }
+
+    /**
+     * A plan as {@code plan --json} prints it: each step with whether it would run and why, and its dependencies
+     * (explicit {@code depends_on} and implicit ones, {@code "kind"}, with the resources that make them), and
+     * {@code waits} (step id → why it waits for a worker) when some step waits.
+     */
+    public static ObjectNode plan(Plan p, List<Step> steps, List<Dependency> dependencies, Map<Integer, String> waits) {
+        Map<Integer, String> titles = new HashMap<>();
+        steps.forEach(s -> titles.put(s.id(), s.title()));
+        Map<Integer, List<Dependency>> byStep = new HashMap<>();
+        dependencies.forEach(d -> byStep.computeIfAbsent(d.stepId(), k -> new ArrayList<>()).add(d));
+        ObjectNode n = NODES.objectNode();
+        n.put("task_id", p.taskId());
+        n.put("task_name", p.taskName());
+        ArrayNode a = n.putArray("steps");
+        for (Plan.PlannedStep s : p.steps()) {
+            ObjectNode sn = a.addObject().put("id", s.stepId()).put("title", s.title()).put("will_run", s.willRun())
+                    .put("reason", s.reason());
+            ArrayNode deps = sn.putArray("dependencies");
+            for (Dependency d : byStep.getOrDefault(s.stepId(), List.of())) {
+                ObjectNode dn = deps.addObject().put("id", d.dependsOnId()).put("title", titles.get(d.dependsOnId()))
+                        .put("kind", d.implicit() ? "implicit" : "explicit");
+                ArrayNode resources = dn.putArray("resources");
+                d.resources().forEach(resources::add);
+            }
+        }
+        if (!waits.isEmpty()) {
+            ObjectNode w = n.putObject("waits");
+            waits.forEach((id, why) -> w.put(String.valueOf(id), why));
+        }
+        return n;
     }
 }

@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
 
@@ -27,7 +28,8 @@ final class ConsoleCommands {
             description = {"Serve the web console (tasks, their DAGs, steps, a JSON API under /api) until stopped.",
                     "With no user defined it binds to loopback only and asks for no login; add users with 'task-sync user add'."},
             footerHeading = "%nExamples:%n",
-            footer = {"  task-sync serve", "  task-sync serve --port 9000 --bind 0.0.0.0   (needs a user)"})
+            footer = {"  task-sync serve", "  task-sync serve --port 9000 --bind 0.0.0.0   (needs a user)",
+                    "  task-sync serve --bind 0.0.0.0 --tls-cert fullchain.pem --tls-key privkey.pem"})
     static final class Serve extends BaseCommand {
         @Option(names = "--port", paramLabel = "PORT", description = "Port to listen on (default: 8064; 0 for any free one).")
         int port = ConsoleOptions.DEFAULT_PORT;
@@ -38,12 +40,18 @@ final class ConsoleCommands {
         @Option(names = "--secure-cookies", description = "Mark the session cookie Secure: set it behind a reverse proxy that terminates TLS.")
         boolean secureCookies;
 
+        @Option(names = "--tls-cert", paramLabel = "FILE", description = "Serve HTTPS with this PEM certificate chain (server certificate first); needs --tls-key.")
+        Path tlsCert;
+
+        @Option(names = "--tls-key", paramLabel = "FILE", description = "The PEM private key of --tls-cert (PKCS#8, RSA or EC, unencrypted).")
+        Path tlsKey;
+
         @Override
         public Integer call() throws InterruptedException {
             if (port < 0 || port > 65535) {
                 throw new IllegalArgumentException("--port: must be from 0 to 65535, was " + port);
             }
-            RunningConsole console = Console.start(ts(), new ConsoleOptions(bind, port, secureCookies));
+            RunningConsole console = Console.start(ts(), new ConsoleOptions(bind, port, secureCookies, tlsCert, tlsKey));
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 console.close();

@@ -1,6 +1,7 @@
 package dev.tasksync.cli;
 
 import dev.tasksync.Plan;
+import dev.tasksync.JsonShapes;
 import dev.tasksync.Task;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -25,13 +26,11 @@ final class PlanCommand extends BaseCommand {
     public Integer call() {
         Task t = taskRef.resolve(this);
         Plan plan = ts().plan(t.id(), force);
-        Dependencies deps = Dependencies.of(ts(), t.id());
         if (json.json) {
-            var n = Json.plan(plan, deps);
-            Waits.json(n, ts().waitReasons(t.id()));
-            Json.print(out(), n);
+            Json.print(out(), JsonShapes.plan(plan, ts().steps(t.id()), ts().dependencies(t.id()), ts().waitReasons(t.id())));
             return Cli.OK;
         }
+        Dependencies deps = Dependencies.of(ts(), t.id());
         out().println("Plan for task " + plan.taskId() + " '" + plan.taskName() + "': " + plan.toRun().size() + " of "
                 + plan.steps().size() + " step" + (plan.steps().size() == 1 ? "" : "s") + " would run.");
         Table table = new Table("ID", "TITLE", "RUN", "REASON");

@@ -2,6 +2,10 @@ package dev.tasksync.cli;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -54,6 +58,21 @@ class ConsoleCliIT {
         CliHarness.Result port = cli.run("serve", "--port", "70000");
         assertThat(port.code()).isEqualTo(2);
         assertThat(port.err()).contains("--port");
+    }
+
+    @Test
+    void serveWithBadTlsFilesExitsWith2NamingTheFlag(@TempDir Path dir) throws Exception {
+        Path notPem = Files.writeString(dir.resolve("cert.pem"), "not a certificate\n");
+        CliHarness.Result missing = cli.run("serve", "--port", "0", "--tls-cert", dir.resolve("missing.pem").toString(),
+                "--tls-key", notPem.toString());
+        assertThat(missing.code()).as(missing.toString()).isEqualTo(2);
+        assertThat(missing.err()).contains("--tls-cert").contains("missing.pem: no such file");
+        CliHarness.Result bad = cli.run("serve", "--port", "0", "--tls-cert", notPem.toString(), "--tls-key", notPem.toString());
+        assertThat(bad.code()).as(bad.toString()).isEqualTo(2);
+        assertThat(bad.err()).contains("--tls-cert").contains("not a PEM certificate chain");
+        CliHarness.Result alone = cli.run("serve", "--port", "0", "--tls-cert", notPem.toString());
+        assertThat(alone.code()).as(alone.toString()).isEqualTo(2);
+        assertThat(alone.err()).contains("--tls-key: missing");
     }
 
     private String storedHash(String name) {

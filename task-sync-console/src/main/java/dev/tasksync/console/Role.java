@@ -22,6 +22,10 @@ public enum Role {
         return this != VIEWER;
     }
 
+    public boolean mayManageUsers() {
+        return this == ADMIN;
+    }
+
     /** The role named {@code value} (any case); the message lists the roles there are. */
     public static Role parse(String value) {
         for (Role r : values()) {

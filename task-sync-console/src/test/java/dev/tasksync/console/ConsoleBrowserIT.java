@@ -15,6 +15,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.NoAlertPresentException;
@@ -72,7 +73,7 @@ class ConsoleBrowserIT {
     void open() {
         gate = new TestSteps.GateType();
         ts = TestDatabase.builder()
-                .stepType(gate, new TestSteps.SleepType(), new EchoType(), new GradedRubricType())
+                .stepType(gate, new TestSteps.SleepType(), new EchoType(), new GradedRubricType(), new WaitForFileType())
                 .workerOptions(WorkerOptions.defaults().withLease(Duration.ofSeconds(3), Duration.ofMillis(200)))
                 .build();
         ConsoleUsers users = ConsoleUsers.of(ts);
@@ -251,9 +252,38 @@ class ConsoleBrowserIT {
         driver.get(base + "/steps/" + stepId);
         assertThat(driver.findElement(By.id("step-title")).getText()).isEqualTo(XSS);
         assertThat(driver.findElement(By.id("settings")).getText()).contains("<script>alert('x')</script>");
-        assertThat(driver.findElement(By.id("log")).getText()).contains(XSS);
+        assertThat(driver.findElement(By.id("log-1")).getText()).contains(XSS);
         noAlert(driver);
-        assertThat(driver.findElements(By.tagName("script"))).hasSize(1); // the console's own module only
+        // the console's own modules only (the page's and the step log's), none inline
+        assertThat(driver.findElements(By.tagName("script"))).extracting(e -> e.getAttribute("src"))
+                .containsExactly(base + "/static/console.js", base + "/static/step-log.js");
+        assertThat(driver.findElements(By.cssSelector("main img"))).isEmpty();
+    }
+
+    @Test
+    void theStepPageShowsTheFirstLogLineOfARunningAttemptBeforeItEnds(@TempDir Path dir) {
+        Path release = dir.resolve("release");
+        Task t = ts.save(TaskDefinition.named("waits").step("wait", WaitForFileType.settings(release)).build());
+        int stepId = ts.steps(t.id()).get(0).id();
+        Thread run = new Thread(() -> ts.run(t.id()), "test-run");
+        run.start();
+        login("olga", "operator-pass");
+        waitFor(() -> ts.history(stepId).size() == 1);
+        driver.get(base + "/steps/" + stepId);
+        waitFor(() -> driver.findElement(By.id("log-1")).getText().contains(WaitForFileType.FIRST_LINE + XSS));
+        assertThat(ts.step(stepId).status()).isEqualTo(StepStatus.ACTIVE); // shown while the step still waits
+        assertThat(driver.findElement(By.id("log-1")).getText()).doesNotContain(WaitForFileType.LAST_LINE);
+        noAlert(driver);
+
+        try {
+            Files.writeString(release, "go");
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        waitFor(() -> driver.findElement(By.id("log-1")).getText().contains(WaitForFileType.LAST_LINE));
+        waitFor(() -> "done".equals(driver.findElement(By.id("log-1")).getAttribute("data-follow")));
+        assertThat(driver.findElement(By.id("log-1")).getText())
+                .containsSubsequence(WaitForFileType.FIRST_LINE, WaitForFileType.LAST_LINE);
         assertThat(driver.findElements(By.cssSelector("main img"))).isEmpty();
     }
 

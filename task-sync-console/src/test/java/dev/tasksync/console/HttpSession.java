@@ -3,6 +3,7 @@ package dev.tasksync.console;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import javax.net.ssl.SSLContext;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -19,12 +20,19 @@ import java.util.stream.Collectors;
 final class HttpSession {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final Pattern CSRF = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"");
-    private final HttpClient client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
+    private final HttpClient client;
     private final String base;
     String cookie;
 
     HttpSession(RunningConsole console) {
         this.base = "http://127.0.0.1:" + console.port();
+        this.client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
+    }
+
+    /** Over HTTPS, trusting what {@code ssl} trusts. */
+    HttpSession(RunningConsole console, SSLContext ssl) {
+        this.base = "https://127.0.0.1:" + console.port();
+        this.client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).sslContext(ssl).build();
     }
 
     HttpResponse<String> get(String path) {

@@ -8,13 +8,13 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tasksync.Dependency;
 import dev.tasksync.JsonShapes;
-import dev.tasksync.Plan;
 import dev.tasksync.Step;
 import dev.tasksync.StepProgress;
 import dev.tasksync.StepRun;
 import dev.tasksync.StepStatus;
 import dev.tasksync.Task;
 import dev.tasksync.TaskSummary;
+import dev.tasksync.console.ConsoleUser;
 
 import java.time.OffsetDateTime;
 import java.util.Collection;
@@ -74,21 +74,6 @@ final class ApiJson {
         return JsonShapes.taskWithSteps(t, steps);
     }
 
-    static ObjectNode plan(Plan p) {
-        ObjectNode n = MAPPER.createObjectNode();
-        n.put("task_id", p.taskId());
-        n.put("task_name", p.taskName());
-        ArrayNode a = n.putArray("steps");
-        for (Plan.PlannedStep s : p.steps()) {
-            ObjectNode sn = a.addObject();
-            sn.put("id", s.stepId());
-            sn.put("title", s.title());
-            sn.put("will_run", s.willRun());
-            sn.put("reason", s.reason());
-        }
-        return n;
-    }
-
     static ArrayNode dependencies(List<Dependency> deps) {
         ArrayNode a = MAPPER.createArrayNode();
         for (Dependency d : deps) {
@@ -133,6 +118,12 @@ final class ApiJson {
         progressed.forEach(p -> pr.putObject(Integer.toString(p.id())).put("attempt", p.attempt())
                 .put("finished", Http.time(p.finishedAt())).put("duration", Http.duration(p.duration())));
         return n;
+    }
+
+    static ArrayNode users(List<ConsoleUser> users) {
+        ArrayNode a = MAPPER.createArrayNode();
+        users.forEach(u -> a.addObject().put("name", u.name()).put("role", u.role().dbValue()).put("created_at", time(u.createdAt())));
+        return a;
     }
 
     static ObjectNode error(String message) {

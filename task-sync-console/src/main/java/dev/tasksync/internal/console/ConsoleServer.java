@@ -2,6 +2,7 @@ package dev.tasksync.internal.console;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tasksync.GradingMatrix;
+import dev.tasksync.JsonShapes;
 import dev.tasksync.NotFoundException;
 import dev.tasksync.Plan;
 import dev.tasksync.RunOptions;
@@ -24,6 +25,14 @@ import gg.jte.output.StringOutput;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,12 +82,17 @@ public final class ConsoleServer implements RunningConsole {
         this.options = options;
         this.usersExist = users.any();
         this.usersCheckedAt = System.nanoTime();
+        // read before anything starts, so a bad file is an error naming its flag and nothing is left running
+        SslContextFactory.Server tls = options.tls() ? TlsFiles.sslContextFactory(options.tlsCert(), options.tlsKey()) : null;
         this.live = new LiveUpdates(ts);
         this.app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.startup.showOldJavalinVersionWarning = false;
             cfg.jetty.host = options.bind();
             cfg.jetty.port = options.port();
+            if (tls != null) {
+                cfg.jetty.addConnector((server, http) -> httpsConnector(server, http, tls));
+            }
             cfg.routes.before(this::guard);
             cfg.routes.get("/static/{file}", this::asset);
             cfg.routes.get("/api/openapi.yaml", ctx -> resource(ctx, "openapi.yaml", "application/yaml"));
@@ -90,15 +104,26 @@ public final class ConsoleServer implements RunningConsole {
             cfg.routes.get("/steps/{id}", this::stepPage);
             cfg.routes.get("/steps/{id}/matrix", this::matrixPage);
             cfg.routes.sse("/tasks/{id}/events", client -> live.subscribe(id(client.ctx()), client));
+            cfg.routes.get("/workers", ctx -> ctx.html(render("workers", new WorkerActivity.WorkersPage(viewer(ctx), WorkerActivity.of(ts)))));
+            cfg.routes.get("/api/workers", ctx -> json(ctx, WorkerActivity.json(WorkerActivity.of(ts))));
+            cfg.routes.get("/users", ctx -> ctx.html(render("users", new Pages.UsersPage(viewer(ctx), users.list(), roles()))));
+            cfg.routes.get("/api/users", ctx -> json(ctx, ApiJson.users(users.list())));
+            for (String prefix : List.of("", "/api")) {
+                cfg.routes.post(prefix + "/users", this::addUser);
+                cfg.routes.post(prefix + "/users/{name}/role", this::changeRole);
+                cfg.routes.post(prefix + "/users/{name}/remove", this::removeUser);
+            }
             cfg.routes.get("/api/session", this::apiSession);
             cfg.routes.get("/api/tasks", this::apiTasks);
             cfg.routes.get("/api/tasks/{id}", ctx -> json(ctx, ApiJson.taskWithSteps(ts.task(id(ctx)), ts.steps(id(ctx)))));
-            cfg.routes.get("/api/tasks/{id}/plan", ctx -> json(ctx, ApiJson.plan(ts.plan(id(ctx)))));
+            cfg.routes.get("/api/tasks/{id}/plan", ctx -> json(ctx, JsonShapes.plan(ts.plan(id(ctx)), ts.steps(id(ctx)),
+                    ts.dependencies(id(ctx)), ts.waitReasons(id(ctx)))));
             cfg.routes.get("/api/tasks/{id}/dependencies", ctx -> json(ctx, ApiJson.dependencies(ts.dependencies(id(ctx)))));
             cfg.routes.get("/api/steps/{id}", ctx -> json(ctx, ApiJson.step(ts.step(id(ctx)))));
             cfg.routes.get("/api/steps/{id}/matrix", ctx -> json(ctx, GradingMatrix.of(rubricStep(ctx))));
             cfg.routes.get("/api/tasks/{id}/report", ctx -> json(ctx, GradingMatrix.report(ts.task(id(ctx)), ts.steps(id(ctx)))));
             cfg.routes.get("/api/steps/{id}/history", ctx -> json(ctx, ApiJson.history(ts.history(id(ctx)))));
+            cfg.routes.get("/api/steps/{id}/log", this::apiLog);
             for (String action : List.of("run", "force", "submit", "cancel")) {
                 cfg.routes.post("/tasks/{id}/" + action, ctx -> taskAction(ctx, action));
                 cfg.routes.post("/api/tasks/{id}/" + action, ctx -> taskAction(ctx, action));
@@ -119,6 +144,17 @@ public final class ConsoleServer implements RunningConsole {
         return new ConsoleServer(ts, users, options);
     }
 
+    /** The only connector when TLS is on: plain HTTP to this port gets no answer. */
+    private ServerConnector httpsConnector(Server server, HttpConfiguration http, SslContextFactory.Server tls) {
+        HttpConfiguration https = new HttpConfiguration(http);
+        https.addCustomizer(new SecureRequestCustomizer());
+        ServerConnector c = new ServerConnector(server, new SslConnectionFactory(tls, HttpVersion.HTTP_1_1.asString()),
+                new HttpConnectionFactory(https));
+        c.setHost(options.bind());
+        c.setPort(options.port());
+        return c;
+    }
+
     @Override
     public int port() {
         return app.port();
@@ -127,7 +163,7 @@ public final class ConsoleServer implements RunningConsole {
     @Override
     public String url() {
         String host = options.bind().contains(":") ? "[" + options.bind() + "]" : options.bind();
-        return "http://" + host + ":" + port() + "/";
+        return (options.tls() ? "https://" : "http://") + host + ":" + port() + "/";
     }
 
     @Override
@@ -197,9 +233,14 @@ public final class ConsoleServer implements RunningConsole {
             if (!matches(viewer.csrf(), token)) {
                 halt(ctx, 403, "CSRF token missing or wrong: send the form of a page of this console, or the"
                         + " X-CSRF-Token header that GET /api/session gives");
+                return;
             } else if (!path.equals("/logout") && !viewer.mayOperate()) {
                 halt(ctx, 403, "user '" + viewer.user() + "' is a viewer: viewers cannot change anything");
+                return;
             }
+        }
+        if ((path.equals("/users") || path.startsWith("/users/") || path.startsWith("/api/users")) && !viewer.role().mayManageUsers()) {
+            halt(ctx, 403, "user '" + viewer.user() + "' is a " + viewer.role().dbValue() + ": only admins manage users");
         }
     }
 
@@ -263,7 +304,7 @@ public final class ConsoleServer implements RunningConsole {
             return;
         }
         users.audit(user, "login", "-", remote);
-        boolean secure = options.secureCookies() || "https".equals(ctx.scheme());
+        boolean secure = options.secureCookies() || options.tls() || "https".equals(ctx.scheme());
         ctx.header("Set-Cookie", SESSION_COOKIE + "=" + s.get().token() + "; Path=/; HttpOnly; SameSite=Strict; Max-Age="
                 + UserStore.SESSION_LIFETIME.toSeconds() + (secure ? "; Secure" : ""));
         String next = ctx.queryParam("next");
@@ -342,9 +383,8 @@ public final class ConsoleServer implements RunningConsole {
     private void stepPage(Context ctx) {
         Step step = ts.step(id(ctx));
         List<StepRun> history = ts.history(step.id());
-        String tail = history.isEmpty() ? null : history.get(history.size() - 1).logTail();
         ctx.html(render("step", new Pages.StepPage(viewer(ctx), ts.task(step.taskId()), step, ApiJson.pretty(step.settings()),
-                ApiJson.pretty(step.results()), history, tail)));
+                ApiJson.pretty(step.results()), history, StepLogs.forPage(ts, step.id(), history))));
     }
 
     private void matrixPage(Context ctx) {
@@ -411,6 +451,59 @@ public final class ConsoleServer implements RunningConsole {
             body.putNull("next_before");
         }
         json(ctx, body);
+    }
+
+    private void apiLog(Context ctx) {
+        int stepId = id(ctx);
+        String attempt = ctx.queryParam("attempt");
+        String from = ctx.queryParam("from");
+        int n = attempt == null ? ts.step(stepId).attempt() : number("attempt", attempt);
+        int skip = from == null || from.equals("0") ? 0 : number("from", from);
+        json(ctx, StepLogs.chunk(ts, stepId, n, skip));
+    }
+
+    // ---- users (admins only, see guard)
+
+    private static List<String> roles() {
+        return Arrays.stream(Role.values()).map(Role::dbValue).toList();
+    }
+
+    private void addUser(Context ctx) {
+        String name = Optional.ofNullable(ctx.formParam("name")).orElse("").trim();
+        Role role = Role.parse(ctx.formParam("role"));
+        String password = Optional.ofNullable(ctx.formParam("password")).orElse("");
+        users.put(name, role, password.toCharArray());
+        users.audit(viewer(ctx).user(), "add user", "user '" + name + "' (" + role.dbValue() + ")", remote(ctx));
+        answer(ctx, "/users", "add user", Map.of("name", name, "role", role.dbValue()));
+    }
+
+    private void changeRole(Context ctx) {
+        String name = ctx.pathParam("name");
+        Role role = Role.parse(ctx.formParam("role"));
+        notSelf(ctx, name, "change the role of");
+        if (!users.setRole(name, role)) {
+            throw new NotFoundException("console user", name);
+        }
+        users.audit(viewer(ctx).user(), "change role", "user '" + name + "' to " + role.dbValue(), remote(ctx));
+        answer(ctx, "/users", "change role", Map.of("name", name, "role", role.dbValue()));
+    }
+
+    private void removeUser(Context ctx) {
+        String name = ctx.pathParam("name");
+        notSelf(ctx, name, "remove");
+        if (!users.remove(name)) {
+            throw new NotFoundException("console user", name);
+        }
+        users.audit(viewer(ctx).user(), "remove user", "user '" + name + "'", remote(ctx));
+        answer(ctx, "/users", "remove user", Map.of("name", name));
+    }
+
+    /** An admin who removed or demoted themselves could lock everyone out: another admin does it. */
+    private static void notSelf(Context ctx, String name, String what) {
+        Viewer v = viewer(ctx);
+        if (v.loginRequired() && v.user().equals(name)) {
+            throw new BadRequest("name: you cannot " + what + " yourself ('" + name + "'); another admin can");
+        }
     }
 
     private void taskAction(Context ctx, String action) {

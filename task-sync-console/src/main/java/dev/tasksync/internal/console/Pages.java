@@ -4,6 +4,7 @@ import dev.tasksync.Plan;
 import dev.tasksync.Step;
 import dev.tasksync.StepRun;
 import dev.tasksync.Task;
+import dev.tasksync.console.ConsoleUser;
 
 import java.util.List;
 
@@ -29,7 +30,10 @@ public final class Pages {
     }
 
     public record StepPage(Viewer viewer, Task task, Step step, String settings, String results, List<StepRun> history,
-                           String logTail) {
+                           List<StepLogs.AttemptLog> logs) {
+    }
+
+    public record UsersPage(Viewer viewer, List<ConsoleUser> users, List<String> roles) {
     }
 
     public record LoginPage(String error, String csrf, String user) {

@@ -99,6 +99,15 @@ public final class UserStore {
         });
     }
 
+    /** Gives the user another role (their sessions carry it from their next request on); false when there is none. */
+    public boolean setRole(String name, Role role) {
+        return query("UPDATE " + t("console_users") + " SET role = ? WHERE name = ?", ps -> {
+            ps.setString(1, role.dbValue());
+            ps.setString(2, name);
+            return ps.executeUpdate() > 0;
+        });
+    }
+
     public boolean remove(String name) {
         return query("DELETE FROM " + t("console_users") + " WHERE name = ?", ps -> {
             ps.setString(1, name);
