@@ -44,18 +44,18 @@ class WorkerClaimAheadIT {
         Task task = ts.save(def.build());
         try (Worker w = ts.worker(OPTIONS.withConcurrency(2))) {
             ts.submit(task.id());
-            // root's recording claims two of its dependents to run and two ahead of the two slots
-            WorkerIT.await("four dependents claimed", Duration.ofSeconds(60), () -> statuses(task).getOrDefault("active", 0L) == 4);
-            assertThat(w.claimed()).isEqualTo(5);
-            assertThat(statuses(task)).containsEntry("completed", 1L).containsEntry("active", 4L).containsEntry("new", 2L);
-            // each claim opened its attempt under this worker, in the statement that recorded root
-            var runs = Rows.query(ts, "SELECT r.worker_id, r.started_at, (SELECT finished_at FROM ${schema}.step_runs WHERE step_id = "
-                    + step(task, "root").id() + ") AS root_finished FROM ${schema}.step_runs r JOIN ${schema}.steps s ON s.id = r.step_id"
+            // root's recording claims its dependents for the two slots and two places ahead (one slot may be taken
+            // meanwhile by the worker's own claim, which finds nothing runnable before root is recorded): more
+            // steps are active than the worker has slots, never more than slots + places ahead
+            WorkerIT.await("more dependents claimed than slots", Duration.ofSeconds(60),
+                    () -> statuses(task).getOrDefault("active", 0L) > 2);
+            int rootId = step(task, "root").id();
+            var runs = Rows.query(ts, "SELECT r.worker_id, r.started_at = (SELECT finished_at FROM ${schema}.step_runs WHERE step_id = "
+                    + rootId + ") AS with_root FROM ${schema}.step_runs r JOIN ${schema}.steps s ON s.id = r.step_id"
                     + " WHERE s.status = 'active'");
-            assertThat(runs).hasSize(4).allSatisfy(r -> {
-                assertThat(r.get("worker_id")).isEqualTo(w.id());
-                assertThat(r.get("started_at")).isEqualTo(r.get("root_finished"));
-            });
+            assertThat(runs).hasSizeBetween(3, 4).allSatisfy(r -> assertThat(r.get("worker_id")).isEqualTo(w.id()));
+            // opened by the statement that recorded root (one now()): it claimed more than one per slot
+            assertThat(runs.stream().filter(r -> Boolean.TRUE.equals(r.get("with_root")))).hasSizeGreaterThanOrEqualTo(3);
         }
     }
 
