@@ -26,6 +26,13 @@ interface ClaimPolicy {
     /** How many steps a claim may take beyond the free slots, to start as soon as a slot frees. */
     int lookahead();
 
+    /**
+     * Whether a claim of the runner's own (not one that goes with an outcome) also takes places ahead. A
+     * worker's does not: steps that no one holds yet are shared out among the workers a notification woke
+     * by their free slots, and only a worker already running steps of them claims ahead (spd16).
+     */
+    boolean scansAhead();
+
     /** What a claim looks at when nothing more precise is known: the run's task, or every task. */
     ClaimStatements.Scope scan();
 

@@ -58,6 +58,11 @@ final class RunClaims implements ClaimPolicy {
     }
 
     @Override
+    public boolean scansAhead() {
+        return true;
+    }
+
+    @Override
     public ClaimStatements.Scope scan() {
         return ClaimStatements.Scope.task(taskId);
     }

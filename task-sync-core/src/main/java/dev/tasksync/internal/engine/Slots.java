@@ -29,6 +29,8 @@ final class Slots {
 
     private final int concurrency;
     private final int lookahead;
+    /** Whether the runner's own claims ({@link #forClaim}) take places ahead, or only those that go with an outcome. */
+    private final boolean scanAhead;
     private final Starter starter;
     private final AtomicInteger free;
     private final AtomicInteger room;
@@ -38,8 +40,13 @@ final class Slots {
     private volatile boolean open = true;
 
     Slots(int concurrency, int lookahead, Starter starter) {
+        this(concurrency, lookahead, true, starter);
+    }
+
+    Slots(int concurrency, int lookahead, boolean scanAhead, Starter starter) {
         this.concurrency = concurrency;
         this.lookahead = lookahead;
+        this.scanAhead = scanAhead;
         this.starter = starter;
         this.free = new AtomicInteger(concurrency);
         this.room = new AtomicInteger(lookahead);
@@ -62,10 +69,11 @@ final class Slots {
         return queued.isEmpty();
     }
 
-    /** For a claim of the runner's own: every free slot (none: claim nothing), and the places ahead. */
+    /** For a claim of the runner's own: every free slot (none: claim nothing), and the places ahead if it scans ahead. */
     Reservation forClaim() {
         int slots = open ? take(free, concurrency) : 0;
-        return slots == 0 ? new Reservation(0, 0, 0, false) : new Reservation(0, slots, take(room, lookahead), true);
+        return slots == 0 ? new Reservation(0, 0, 0, false)
+                : new Reservation(0, slots, scanAhead ? take(room, lookahead) : 0, true);
     }
 
     /**

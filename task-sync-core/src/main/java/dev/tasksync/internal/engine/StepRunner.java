@@ -70,7 +70,7 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
         LeaseOwners leaseOwners = engine.leaseOwners();
         leaseOwners.register(workerId, options.lease(), options.heartbeat());
         this.retries = new Retries(options.lease(), engine.metrics());
-        this.slots = new Slots(options.concurrency(), policy.lookahead(), this);
+        this.slots = new Slots(options.concurrency(), policy.lookahead(), policy.scansAhead(), this);
         if (graph != null) {
             graphs.put(graph.taskId(), graph);
         }

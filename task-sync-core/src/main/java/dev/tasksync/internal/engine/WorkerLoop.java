@@ -46,7 +46,7 @@ public final class WorkerLoop implements AutoCloseable {
         this.engine = engine;
         this.workerId = workerId;
         this.options = options;
-        this.runner = new StepRunner(engine, workerId, options, listener == null ? RunListener.NONE : listener, new WorkerClaims(engine), null);
+        this.runner = new StepRunner(engine, workerId, options, listener == null ? RunListener.NONE : listener, new WorkerClaims(engine, options.concurrency()), null);
         this.registry = WorkerRegistry.on(engine);
         this.unreachable = new UnreachableOutputs(engine.dsl(), engine.tables());
         this.paths = new WorkerPaths(engine.dsl(), engine.tables(), workerId);
