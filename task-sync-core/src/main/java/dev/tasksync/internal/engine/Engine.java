@@ -23,6 +23,7 @@ import org.jooq.impl.DSL;
 
 import java.nio.file.PathMatcher;
 import java.time.Clock;
+import java.time.Instant;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -81,7 +82,7 @@ public final class Engine implements AutoCloseable {
         this(dsl, registry, workerId, ignoreGlobs, schema, workerDefaults, Clock.systemUTC());
     }
 
-    /** @param clock what times stored in the database (a retry's due time) are compared with in Java */
+    /** @param clock what a run's duration is measured with, and a retry's due time (stored by the database) compared with */
     public Engine(DSLContext dsl, StepTypeRegistry registry, String workerId, List<String> ignoreGlobs,
                   String schema, WorkerOptions workerDefaults, Clock clock) {
         this.dsl = dsl;
@@ -213,7 +214,7 @@ public final class Engine implements AutoCloseable {
 
     /** Submits the task and executes its runnable steps in this process until none is left. */
     public RunResult run(int taskId, RunOptions options) {
-        long started = System.nanoTime();
+        Instant started = clock.instant();
         Planner.Loaded loaded = load(taskId);
         Submitter.Submission submission = submitter.submit(loaded, options.force(), true);
         Plan plan = submission.plan();
@@ -259,7 +260,7 @@ public final class Engine implements AutoCloseable {
                 options.listener().stepFinished(r);
             }
         }
-        return new RunResult(taskId, loaded.task().name(), finalStatus, results, Duration.ofNanos(System.nanoTime() - started));
+        return new RunResult(taskId, loaded.task().name(), finalStatus, results, Duration.between(started, clock.instant()));
     }
 
     /**
