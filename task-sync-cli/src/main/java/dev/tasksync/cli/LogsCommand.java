@@ -1,5 +1,6 @@
 package dev.tasksync.cli;
 
+import dev.tasksync.AttemptOutcome;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tasksync.LogLine;
 import dev.tasksync.Step;
@@ -85,7 +86,7 @@ final class LogsCommand extends BaseCommand {
             return Cli.OK;
         }
         StepRun run = ts().history(stepId).stream().filter(r -> r.attempt() == n).reduce((a, b) -> b).orElseThrow();
-        if ("completed".equals(run.outcome())) {
+        if (run.is(AttemptOutcome.COMPLETED)) {
             return Cli.OK;
         }
         Step now = ts().step(step.id());
