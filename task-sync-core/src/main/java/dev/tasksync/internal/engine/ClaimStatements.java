@@ -292,12 +292,12 @@ final class ClaimStatements {
             flags.add("any");
         }
         if (completedId != null) {
-            flags.add("completed");
+            flags.add("completes");
             flags.add("completed_id");
             params.set("completed_id", completedId);
         }
         if (completedInDone) {
-            flags.add("completed");
+            flags.add("completes");
             flags.add("completed_in_done");
         }
         if (placement != null) { // across16

@@ -2,7 +2,7 @@
 -- ${table}: a table in the engine's schema; :name: a parameter; "-- if: flag": a line kept only with that flag.
 -- Flags of lockAndClaim: ids (scope: only :candidates) / task (scope: :task_id) / any (every task);
 -- completed_id (this statement completes :completed_id), completed_in_done (it completes those of CTE done,
--- listed in CTE v), completed (either); placed (a worker with :labels and :facts).
+-- listed in CTE v), completes (either); placed (a worker with :labels and :facts).
 
 -- name: claim
 WITH
@@ -77,7 +77,7 @@ locked AS MATERIALIZED (SELECT c.id, c.lease_owner AS old_owner, c.lease_expires
 -- include: runnable
   ) OR (c.status = 'active' AND (c.lease_expires_at < now() OR EXISTS (SELECT 1 FROM gone g -- if: !ids
   WHERE g.owner = c.lease_owner AND c.lease_expires_at < now() + g.takeover_millis * interval '1 millisecond')))) -- if: !ids
-  AND EXISTS (SELECT 1 FROM done) -- if: completed
+  AND EXISTS (SELECT 1 FROM done) -- if: completes
   -- Never the steps this statement completes (one whose lease just expired would otherwise look
   -- abandoned): a row updated twice in one statement keeps only one of the updates.
   AND c.id <> :completed_id -- if: completed_id
