@@ -27,6 +27,7 @@ import javax.sql.DataSource;
 import java.lang.management.ManagementFactory;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -90,7 +91,7 @@ public final class TaskSync implements AutoCloseable {
         String workerId = b.workerId != null ? b.workerId
                 : ManagementFactory.getRuntimeMXBean().getName() + "/" + UUID.randomUUID().toString().substring(0, 8);
         this.workerOptions = b.workerOptions;
-        this.engine = new Engine(dsl, registry, workerId, b.ignoredFiles, schema, b.workerOptions);
+        this.engine = new Engine(dsl, registry, workerId, b.ignoredFiles, schema, b.workerOptions, b.clock);
         this.definitions = new DefinitionWriter(dsl, registry);
         if (b.meterRegistry != null) {
             engine.metrics(new MicrometerMetrics(b.meterRegistry));
@@ -148,6 +149,7 @@ public final class TaskSync implements AutoCloseable {
         private MeterRegistry meterRegistry;
         private Duration statusRefresh = DEFAULT_STATUS_REFRESH;
         private LogOptions logOptions = LogOptions.defaults();
+        private Clock clock = Clock.systemUTC();
 
         /** How long the counts behind the {@code tasksync.steps{status}} gauges are kept before they are read again. */
         public static final Duration DEFAULT_STATUS_REFRESH = Duration.ofSeconds(5);
@@ -256,6 +258,16 @@ public final class TaskSync implements AutoCloseable {
          */
         public Builder logs(LogOptions options) {
             this.logOptions = Objects.requireNonNull(options, "options");
+            return this;
+        }
+
+        /**
+         * The clock the engine reads in Java (default {@link Clock#systemUTC()}): how long a run took, and how long
+         * a run waits for a retry's due time (stored by the database). Leases, heartbeats and timeouts are measured
+         * on the JVM's monotonic timer, which a wall-clock change cannot move, and due times by the database's.
+         */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
             return this;
         }
 

@@ -1,5 +1,6 @@
 package dev.tasksync;
 
+import com.zaxxer.hikari.HikariDataSource;
 import dev.tasksync.steps.FileExists;
 import dev.tasksync.testing.TestDatabase;
 import org.junit.jupiter.api.Test;
@@ -35,6 +36,25 @@ class DatabaseFailureIT {
                 assertThat(thrown).hasRootCauseInstanceOf(SQLException.class);
                 assertThat(thrown.getMessage()).contains("does not exist");
                 assertThat(causes(thrown)).noneMatch(c -> c.getClass().getName().equals("dev.tasksync.DatabaseException") && c != thrown);
+            }
+        }
+    }
+
+    @Test
+    void aClosedDataSourceFailsEveryCallWithADatabaseExceptionSayingSo() {
+        HikariDataSource pool = ConnectionPool.open(TestDatabase.jdbcUrl(), TestDatabase.user(), TestDatabase.password(), 2);
+        try (TaskSync ts = TaskSync.builder().dataSource(pool).schema(TestDatabase.newSchema()).build()) {
+            Task task = ts.save(TaskDefinition.named("stranded").step("check", FileExists.of("x")).build());
+            pool.close();
+            for (Throwable thrown : new Throwable[]{
+                    catchThrowable(() -> ts.task(task.id())),
+                    catchThrowable(() -> ts.steps(task.id())),
+                    catchThrowable(() -> ts.save(TaskDefinition.named("another").step("check", FileExists.of("y")).build())),
+                    catchThrowable(() -> ts.submit(task.id())),
+                    catchThrowable(() -> ts.run(task.id())),
+                    catchThrowable(ts::workers)}) {
+                assertThat(thrown).isInstanceOf(DatabaseException.class).isInstanceOf(TaskSyncException.class);
+                assertThat(thrown.getMessage()).containsIgnoringCase("closed");
             }
         }
     }

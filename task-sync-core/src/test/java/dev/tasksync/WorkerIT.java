@@ -1,5 +1,6 @@
 package dev.tasksync;
 
+import dev.tasksync.internal.sql.NamedQuery;
 import dev.tasksync.testing.Intercepted;
 import dev.tasksync.testing.Rows;
 import dev.tasksync.testing.TestDatabase;
@@ -130,7 +131,7 @@ class WorkerIT {
         return Intercepted.dataSource(pool, () -> {
             boolean[] recorded = {false};
             return (method, args) -> {
-                if (method.equals("prepareStatement") && String.valueOf(args[0]).startsWith("WITH done AS")) {
+                if (method.equals("prepareStatement") && NamedQuery.is(String.valueOf(args[0]), "recordAndClaim")) {
                     recorded[0] = true;
                 }
                 if (method.equals("commit") && recorded[0]) {

@@ -1,5 +1,6 @@
 package dev.tasksync.cli;
 
+import dev.tasksync.AttemptOutcome;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tasksync.LogLine;
@@ -105,7 +106,7 @@ final class LogsCommand extends BaseCommand {
         if (!follow) {
             return Cli.OK;
         }
-        if ("completed".equals(outcome(n))) {
+        if (AttemptOutcome.COMPLETED.dbValue().equals(outcome(n))) {
             return Cli.OK;
         }
         Step now = ts().step(stepId);

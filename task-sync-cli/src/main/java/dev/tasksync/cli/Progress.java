@@ -98,7 +98,7 @@ final class Progress implements RunListener, AutoCloseable {
         String where = where(result);
         if (result.status() == StepStatus.NEW || result.status() == StepStatus.ACTIVE) {
             // failed, and waits for another attempt: not done yet
-            line("[" + done + "/" + total + "] " + colors.status(String.format("%-9s", "failed")) + " " + result.stepId() + " '" + result.title()
+            line("[" + done + "/" + total + "] " + colors.status(String.format("%-9s", StepStatus.FAILED.dbValue())) + " " + result.stepId() + " '" + result.title()
                     + "' in " + Json.seconds(result.duration()) + where + ", " + retryNote.apply(result.stepId()) + error);
             return;
         }

@@ -1,5 +1,6 @@
 package dev.tasksync.cli;
 
+import dev.tasksync.TaskStatus;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tasksync.Plan;
@@ -320,7 +321,7 @@ final class RunCommand extends BaseCommand {
         long upToDate = r.steps().stream().filter(s -> s.executedBy() == null && s.status() == StepStatus.COMPLETED).count();
         out().println();
         long cancelled = r.count(StepStatus.CANCELLED);
-        String outcome = r.succeeded() ? "completed"
+        String outcome = r.succeeded() ? TaskStatus.COMPLETED.dbValue()
                 : cancelled > 0 && r.count(StepStatus.FAILED) == 0 ? "CANCELLED" : "FAILED";
         out().println("Task " + r.taskId() + " '" + r.taskName() + "' " + colors().outcome(outcome) + ": "
                 + r.count(StepStatus.COMPLETED) + " completed, " + r.count(StepStatus.FAILED) + " failed, "

@@ -31,7 +31,7 @@ final class WorkerLines implements RunListener {
         String error = result.results() != null && result.results().hasNonNull("error")
                 ? ": " + result.results().get("error").asText() : "";
         boolean again = result.status() == StepStatus.NEW || result.status() == StepStatus.ACTIVE;
-        print(String.format("%-9s", again ? "failed" : result.status().dbValue()) + " " + result.stepId() + " '" + result.title()
+        print(String.format("%-9s", again ? StepStatus.FAILED.dbValue() : result.status().dbValue()) + " " + result.stepId() + " '" + result.title()
                 + "' in " + Json.seconds(result.duration()) + (again ? ", " + retryNote.apply(result.stepId()) : "") + error);
     }
 

@@ -23,6 +23,7 @@ import org.jooq.impl.DSL;
 
 import java.nio.file.PathMatcher;
 import java.time.Clock;
+import java.time.Instant;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -82,7 +83,7 @@ public final class Engine implements AutoCloseable {
         this(dsl, registry, workerId, ignoreGlobs, schema, workerDefaults, Clock.systemUTC());
     }
 
-    /** @param clock what times stored in the database (a retry's due time) are compared with in Java */
+    /** @param clock what a run's duration is measured with, and a retry's due time (stored by the database) compared with */
     public Engine(DSLContext dsl, StepTypeRegistry registry, String workerId, List<String> ignoreGlobs,
                   String schema, WorkerOptions workerDefaults, Clock clock) {
         this.dsl = dsl;
@@ -222,13 +223,13 @@ public final class Engine implements AutoCloseable {
      * false ends the run there, with no step in its result (watch mode: it plans once per change, here).
      */
     public RunResult run(int taskId, RunOptions options, Predicate<Plan> proceed) {
-        long started = System.nanoTime();
+        Instant started = clock.instant();
         Planner.Loaded loaded = load(taskId);
         Submitter.Submission submission = submitter.submit(loaded, options.force(), true);
         Plan plan = submission.plan();
         if (!proceed.test(plan)) {
             return new RunResult(taskId, loaded.task().name(), loaded.task().status(), List.of(),
-                    Duration.ofNanos(System.nanoTime() - started));
+                    Duration.between(started, clock.instant()));
         }
         options.listener().runStarted(loaded.task(), loaded.steps().size());
         if (options.listener() != RunListener.NONE) {
@@ -272,7 +273,7 @@ public final class Engine implements AutoCloseable {
                 options.listener().stepFinished(r);
             }
         }
-        return new RunResult(taskId, loaded.task().name(), finalStatus, results, Duration.ofNanos(System.nanoTime() - started));
+        return new RunResult(taskId, loaded.task().name(), finalStatus, results, Duration.between(started, clock.instant()));
     }
 
     /**

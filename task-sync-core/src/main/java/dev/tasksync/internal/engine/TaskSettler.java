@@ -9,10 +9,16 @@ import org.jooq.Record;
 import org.jooq.Result;
 import org.jooq.ResultQuery;
 import org.jooq.impl.DSL;
+import dev.tasksync.internal.sql.Bound;
+import dev.tasksync.internal.sql.NamedQuery;
+import dev.tasksync.internal.sql.Params;
+import dev.tasksync.internal.sql.SqlFile;
 
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 import static dev.tasksync.internal.store.jooq.Tables.STEPS;
 import static dev.tasksync.internal.store.jooq.Tables.TASKS;
@@ -20,7 +26,7 @@ import static org.jooq.impl.DSL.currentOffsetDateTime;
 
 /**
  * The one place a task's status is derived from its steps' and set. Every way of settling is one
- * statement built from {@link #settleSql}: active while a step runs or some wait beside finished ones;
+ * statement of {@code settle.sql} (its CTEs {@code settled}): active while a step runs or some wait beside finished ones;
  * failed when one failed or was skipped; cancelled when one was cancelled; completed when all completed;
  * new otherwise. "If done" variants change nothing while a step is new or active.
  *
@@ -62,8 +68,7 @@ final class TaskSettler {
 
     private static String status(DSLContext t, int taskId, boolean onlyIfDone) {
         // A data-modifying WITH must be the top level: a result query, not a field.
-        return t.resultQuery(onlyIfDone ? SETTLE_STATUS_IF_DONE : SETTLE_STATUS, STEPS, DSL.val(taskId), TASKS)
-                .fetchOne(0, String.class);
+        return query(t, SETTLE_STATUS, taskId, onlyIfDone).fetchOne(0, String.class);
     }
 
     /**
@@ -77,7 +82,13 @@ final class TaskSettler {
 
     /** The statement of {@link #settleIfDone(int)}, for a caller that sends it together with another. */
     ResultQuery<Record> ifDoneQuery(int taskId) {
-        return dsl.resultQuery(SETTLE_QUERY, STEPS, DSL.val(taskId), TASKS);
+        return query(dsl, SETTLE_AND_READ, taskId, true);
+    }
+
+    private static ResultQuery<Record> query(DSLContext t, NamedQuery query, int taskId, boolean onlyIfDone) {
+        Map<String, String> tables = Map.of("steps", t.render(STEPS), "tasks", t.render(TASKS));
+        Bound sql = query.render(tables, onlyIfDone ? Set.of("if_done") : Set.of()).bind(Params.of().set("task_id", taskId));
+        return t.resultQuery(sql.text(), sql.values());
     }
 
     /** What {@link #ifDoneQuery} answered: the settled task, or null when some step still is new or active. */
@@ -134,35 +145,7 @@ final class TaskSettler {
         });
     }
 
-    /** The CTEs {@code x} (the status the steps give, and whether some is unfinished) and {@code u} (setting it). */
-    private static String settleSql(boolean onlyIfDone) {
-        return "WITH x AS (SELECT CASE"
-                        + " WHEN count(*) = 0 THEN " + q(TaskStatus.NEW)
-                        + " WHEN bool_or(status = " + q(StepStatus.ACTIVE) + ") OR (bool_or(status = " + q(StepStatus.NEW)
-                        + ") AND bool_or(status <> " + q(StepStatus.NEW) + ")) THEN " + q(TaskStatus.ACTIVE)
-                        + " WHEN bool_or(status IN (" + q(StepStatus.FAILED) + ", " + q(StepStatus.SKIPPED) + ")) THEN " + q(TaskStatus.FAILED)
-                        + " WHEN bool_or(status = " + q(StepStatus.CANCELLED) + ") THEN " + q(TaskStatus.CANCELLED)
-                        + " WHEN bool_and(status = " + q(StepStatus.COMPLETED) + ") THEN " + q(TaskStatus.COMPLETED)
-                        + " ELSE " + q(TaskStatus.NEW) + " END AS status,"
-                        + " bool_or(status IN (" + q(StepStatus.NEW) + ", " + q(StepStatus.ACTIVE) + ")) AS unfinished"
-                        + " FROM {0} WHERE task_id = {1}),"
-                        + " u AS (UPDATE {2} SET status = x.status FROM x WHERE {2}.id = {1} AND {2}.status <> x.status"
-                        + (onlyIfDone ? " AND x.unfinished IS NOT TRUE" : "") + ")";
-    }
-
-    private static String q(StepStatus s) {
-        return "'" + s.dbValue() + "'";
-    }
-
-    private static String q(TaskStatus s) {
-        return "'" + s.dbValue() + "'";
-    }
-
-    // Built once: settling runs per finished task (and, in a run, per recorded batch).
-    private static final String SETTLE_STATUS = settleSql(false) + " SELECT status FROM x";
-    private static final String SETTLE_STATUS_IF_DONE = settleSql(true) + " SELECT status FROM x";
-    private static final String SETTLE_QUERY = settleSql(true)
-            + " SELECT x.status, x.unfinished, s.id, s.title, s.status AS step_status, s.results::text AS results,"
-            + " s.started_at, s.finished_at FROM x LEFT JOIN {0} s ON x.unfinished IS NOT TRUE AND s.task_id = {1}"
-            + " ORDER BY s.id";
+    private static final SqlFile SQL = SqlFile.load(TaskSettler.class, "settle.sql");
+    private static final NamedQuery SETTLE_STATUS = SQL.query("settleStatus");
+    private static final NamedQuery SETTLE_AND_READ = SQL.query("settleAndRead");
 }

@@ -1,5 +1,6 @@
 package dev.tasksync.internal.metrics;
 
+import dev.tasksync.AttemptOutcome;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -43,19 +44,14 @@ public final class MicrometerMetrics implements EngineMetrics {
 
     /** The outcome tag of an attempt: an {@code AttemptOutcome}'s stored name. */
     static String outcome(boolean succeeded, String stop) {
-        if (succeeded) {
-            return "completed";
-        }
-        if (stop == null) {
-            return "failed";
-        }
-        return switch (stop) {
-            case "TIMED_OUT" -> "timed_out";
-            case "CANCELLED" -> "cancelled";
-            case "LEASE_LOST" -> "abandoned";
-            case "RELEASED" -> "released";
-            default -> "failed";
+        AttemptOutcome outcome = succeeded ? AttemptOutcome.COMPLETED : stop == null ? AttemptOutcome.FAILED : switch (stop) {
+            case "TIMED_OUT" -> AttemptOutcome.TIMED_OUT;
+            case "CANCELLED" -> AttemptOutcome.CANCELLED;
+            case "LEASE_LOST" -> AttemptOutcome.ABANDONED;
+            case "RELEASED" -> AttemptOutcome.RELEASED;
+            default -> AttemptOutcome.FAILED;
         };
+        return outcome.dbValue();
     }
 
     @Override
@@ -74,7 +70,7 @@ public final class MicrometerMetrics implements EngineMetrics {
                 .description("Attempts to execute a step, by step type and outcome").register(registry)).increment();
         durations.computeIfAbsent(key, k -> Timer.builder(DURATION).tags("type", k.get(0), "outcome", k.get(1))
                 .description("How long a step's attempt ran").register(registry)).record(Duration.ofNanos(took));
-        if ("abandoned".equals(outcome)) {
+        if (AttemptOutcome.ABANDONED.dbValue().equals(outcome)) {
             leasesLost.increment();
         }
     }

@@ -1,0 +1,126 @@
+-- The statements that hand steps to workers (ClaimStatements). Syntax: see SqlFile.
+-- ${table}: a table in the engine's schema; :name: a parameter; "-- if: flag": a line kept only with that flag.
+-- Flags of lockAndClaim: ids (scope: only :candidates) / task (scope: :task_id) / any (every task);
+-- completed_id (this statement completes :completed_id), completed_in_done (it completes those of CTE done,
+-- listed in CTE v), completes (either); placed (a worker with :labels and :facts).
+
+-- name: claim
+WITH
+-- include: lockAndClaim
+SELECT id, task_id, attempt, settings::text AS settings, inputs::text AS inputs, results::text AS results, old_owner
+FROM claimed ORDER BY id
+
+-- name: recordAndClaim
+-- One outcome, fenced by attempt and owner; with "claiming", claims the steps it released in the same statement.
+WITH done AS (UPDATE ${steps} SET status = :status, results = :results::jsonb
+  , started_at = started_at + :late_micros * interval '1 microsecond'
+  , finished_at = now(), lease_owner = NULL, lease_expires_at = NULL, cancel_requested = false
+  , run_after = now() + :retry_after_millis * interval '1 millisecond' -- if: retry
+  , fingerprint = NULL -- if: clear_fingerprint
+  WHERE id = :step_id AND attempt = :attempt AND lease_owner = :worker_id AND status = 'active' RETURNING id),
+run AS (UPDATE ${step_runs} SET finished_at = now()
+  , started_at = started_at + :late_micros * interval '1 microsecond'
+  , outcome = CASE WHEN EXISTS (SELECT 1 FROM done) THEN :run_outcome ELSE 'abandoned' END
+  , error = CASE WHEN EXISTS (SELECT 1 FROM done) THEN :error ELSE 'lease lost before the outcome was recorded' END
+  , log_tail = :log_tail
+  WHERE step_id = :step_id AND attempt = :attempt AND finished_at IS NULL)
+, -- if: claiming
+-- include: lockAndClaim -- if: claiming
+SELECT d.recorded
+  , c.id, c.task_id, c.attempt, c.settings::text AS settings, c.inputs::text AS inputs, c.results::text AS results, c.old_owner -- if: claiming
+FROM (SELECT (SELECT count(*) FROM done) AS recorded) d
+LEFT JOIN claimed c ON true ORDER BY c.id -- if: claiming
+
+-- name: recordCompletions
+-- Several completions of one task (group commit), and claims for them.
+WITH v AS (SELECT * FROM unnest(:ids, :attempts, :results::text[], :log_tails::text[], :late_micros::int8[]) AS v(id, attempt, results, log_tail, late)),
+-- Rows are locked in id order, as heartbeats lock them: two statements that each lock several of the
+-- same rows in different orders can deadlock (and wait a second for the detector first).
+lk AS MATERIALIZED (SELECT id FROM ${steps} WHERE id = ANY(:ids) ORDER BY id FOR UPDATE),
+done AS (UPDATE ${steps} s SET status = 'completed', results = v.results::jsonb
+  , started_at = s.started_at + v.late * interval '1 microsecond'
+  , finished_at = now(), lease_owner = NULL, lease_expires_at = NULL, cancel_requested = false
+  FROM lk JOIN v ON v.id = lk.id WHERE s.id = lk.id AND s.attempt = v.attempt AND s.lease_owner = :worker_id
+  AND s.status = 'active' RETURNING s.id),
+run AS (UPDATE ${step_runs} r SET finished_at = now()
+  , started_at = r.started_at + v.late * interval '1 microsecond'
+  , outcome = CASE WHEN r.step_id IN (SELECT id FROM done) THEN 'completed' ELSE 'abandoned' END
+  , error = CASE WHEN r.step_id IN (SELECT id FROM done) THEN NULL ELSE 'lease lost before the outcome was recorded' END
+  , log_tail = v.log_tail FROM v WHERE r.step_id = v.id AND r.attempt = v.attempt AND r.finished_at IS NULL),
+-- include: lockAndClaim
+SELECT d.recorded, c.id, c.task_id, c.attempt, c.settings::text AS settings, c.inputs::text AS inputs, c.results::text AS results, c.old_owner
+FROM (SELECT ARRAY(SELECT id FROM done) AS recorded) d LEFT JOIN claimed c ON true ORDER BY c.id
+
+-- name: heartbeat
+-- Extends the leases this worker still holds, locking them in id order (as recordCompletions does).
+WITH lk AS MATERIALIZED (SELECT id FROM ${steps} WHERE id = ANY(:ids) AND lease_owner = :worker_id AND status = 'active'
+  -- Once this owner's session is gone, others may take its steps over: it renews none, and stops them.
+  AND NOT EXISTS (SELECT 1 FROM ${lease_owners} o WHERE o.owner = :worker_id
+  AND o.backend_start >= pg_postmaster_start_time() AND NOT EXISTS (SELECT 1 FROM pg_stat_get_activity(o.backend_pid) a WHERE a.backend_start IS NULL OR a.backend_start = o.backend_start))
+  ORDER BY id FOR UPDATE)
+UPDATE ${steps} s SET lease_expires_at = now() + :lease_millis * interval '1 millisecond'
+FROM lk WHERE s.id = lk.id RETURNING s.id, s.attempt, s.cancel_requested
+
+-- name: lockAndClaim
+-- The CTEs locked and claimed: lock runnable steps of the scope, mark them active under this worker's lease,
+-- close an attempt left open by a worker whose lease expired, and open this attempt. Claims lock their rows
+-- first (FOR UPDATE SKIP LOCKED in a materialized CTE) and update by id: a locking subquery inside the UPDATE's
+-- own WHERE may be re-evaluated when a row changes under it, and claim more rows than it locked.
+-- Owners whose session ended (their process died), computed once, and only when some step's lease is not
+-- expired: their steps are taken over without waiting for the lease (see LeaseOwners).
+gone AS MATERIALIZED (SELECT o.owner, o.takeover_millis FROM ${lease_owners} o WHERE o.owner <> :worker_id -- if: !ids
+  AND o.backend_start >= pg_postmaster_start_time() AND NOT EXISTS (SELECT 1 FROM pg_stat_get_activity(o.backend_pid) a WHERE a.backend_start IS NULL OR a.backend_start = o.backend_start)), -- if: !ids
+locked AS MATERIALIZED (SELECT c.id, c.lease_owner AS old_owner, c.lease_expires_at AS old_expiry FROM ${steps} c WHERE
+  c.id = ANY(:candidates) AND -- if: ids
+  c.task_id = :task_id AND (( -- if: task
+  c.status IN ('new', 'active') AND (( -- if: any
+-- include: runnable
+  ) OR (c.status = 'active' AND (c.lease_expires_at < now() OR EXISTS (SELECT 1 FROM gone g -- if: !ids
+  WHERE g.owner = c.lease_owner AND c.lease_expires_at < now() + g.takeover_millis * interval '1 millisecond')))) -- if: !ids
+  AND EXISTS (SELECT 1 FROM done) -- if: completes
+  -- Never the steps this statement completes (one whose lease just expired would otherwise look
+  -- abandoned): a row updated twice in one statement keeps only one of the updates.
+  AND c.id <> :completed_id -- if: completed_id
+  AND c.id NOT IN (SELECT id FROM v) -- if: completed_in_done
+-- include: placed -- if: placed
+  ORDER BY c.id LIMIT :limit FOR UPDATE OF c SKIP LOCKED),
+claimed AS (UPDATE ${steps} s SET status = 'active', attempt = s.attempt + 1
+  , started_at = now(), finished_at = NULL, lease_owner = :worker_id
+  , lease_expires_at = now() + :lease_millis * interval '1 millisecond'
+  -- old_owner: for the takeover metric
+  FROM locked WHERE s.id = locked.id RETURNING s.id, s.task_id, s.attempt, s.settings, s.inputs, s.results, locked.old_owner),
+-- An attempt still open here belonged to a worker whose lease expired. Only the previous attempt can be open
+-- (each claim closes the one before), and naming it keeps this an index lookup however long the history grows.
+abandoned AS (UPDATE ${step_runs} r SET finished_at = now(), outcome = 'abandoned'
+  , error = CASE WHEN locked.old_expiry IS NULL OR locked.old_expiry < now() THEN 'lease expired; claimed again by ' || :worker_id
+  ELSE 'worker ' || locked.old_owner || ' is gone (its database session ended); claimed again by ' || :worker_id END
+  FROM claimed JOIN locked ON locked.id = claimed.id WHERE r.step_id = claimed.id AND r.attempt = claimed.attempt - 1
+  AND claimed.attempt > 1 AND r.finished_at IS NULL),
+opened AS (INSERT INTO ${step_runs} (step_id, attempt, worker_id, started_at)
+  SELECT id, attempt, :worker_id, now() FROM claimed)
+
+-- name: runnable
+-- New, submitted, due, and every dependency completed (or completed by this very statement).
+c.status = 'new' AND c.inputs IS NOT NULL AND (c.run_after IS NULL OR c.run_after <= now())
+  AND NOT EXISTS (SELECT 1 FROM ${step_dependencies} d JOIN ${steps} u ON u.id = d.depends_on_id
+  WHERE d.step_id = c.id AND u.status <> 'completed'
+  AND u.id <> :completed_id -- if: completed_id
+  AND u.id NOT IN (SELECT id FROM done) -- if: completed_in_done
+  )
+
+-- name: placed
+-- across16: a worker claims step c only when it has every label the step needs (its own runs_on, else its
+-- task's, else none; see Placement.neededLabels) and every upstream step whose results pin its output
+-- ("pinned": {"docker_engine": ID}) is pinned to facts it has, and (for a step taken over) completed. A step
+-- this statement completes is this worker's own output, so it pins nothing here (its old results, which this
+-- statement still sees, may name another engine). An upstream step not completed (being made again
+-- elsewhere) holds back a step taken over, too. And (acr16) only when the worker found its task's local_path
+-- on its machine (WorkerPaths).
+  AND EXISTS (SELECT 1 FROM ${tasks} pt JOIN ${worker_paths} wp ON wp.path = coalesce(pt.local_path, '') WHERE pt.id = c.task_id AND wp.worker_id = :worker_id AND wp.present)
+  AND :labels::jsonb @> COALESCE(jsonb_path_query_first(c.settings, '$.*.runs_on'), (SELECT t.runs_on FROM ${task_runs_on} t WHERE t.task_id = c.task_id), '[]'::jsonb)
+  AND NOT EXISTS (SELECT 1 FROM ${step_dependencies} pd JOIN ${steps} pu ON pu.id = pd.depends_on_id
+  WHERE pd.step_id = c.id AND (pu.status <> 'completed' OR (pu.results -> 'pinned' IS NOT NULL
+  AND NOT (:facts::jsonb @> (pu.results -> 'pinned'))))
+  AND pu.id <> :completed_id -- if: completed_id
+  AND pu.id NOT IN (SELECT id FROM v) -- if: completed_in_done
+  )
