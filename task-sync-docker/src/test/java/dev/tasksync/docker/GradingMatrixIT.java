@@ -1,5 +1,6 @@
 package dev.tasksync.docker;
 
+import com.github.dockerjava.api.exception.NotFoundException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.model.Event;
@@ -250,7 +251,7 @@ class GradingMatrixIT extends DockerITBase {
         while (!run.isDone() && System.nanoTime() < deadline) {
             List<String> live = new ArrayList<>();
             for (String id : DockerTestSupport.labelled(docker, ts, t.id(), null)) {
-                if (!released.contains(id) && Boolean.TRUE.equals(docker.client().inspectContainerCmd(id).exec().getState().getRunning())) {
+                if (!released.contains(id) && running(id)) {
                     live.add(id);
                 }
             }
@@ -270,6 +271,15 @@ class GradingMatrixIT extends DockerITBase {
         assertThat(results(r, "grade").get("containers_started").asInt()).isEqualTo(4);
         assertThat(released).hasSize(4);
         return most;
+    }
+
+    /** Whether a listed container still runs: between the listing and this look, one may have been removed. */
+    private static boolean running(String containerId) {
+        try {
+            return Boolean.TRUE.equals(docker.client().inspectContainerCmd(containerId).exec().getState().getRunning());
+        } catch (NotFoundException gone) {
+            return false;
+        }
     }
 
     private static void letGo(String containerId) {
