@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Tasks and steps as JSON, in the one shape the CLI's {@code --json} and the console's {@code /api} both give: the
+ * Tasks, steps, plans, workers and attempts as JSON, in the one shape the CLI's {@code --json} and the console's {@code /api} both give: the
  * tables' column names (snake_case), timestamps as ISO-8601, durations in milliseconds.
  */
 public final class JsonShapes {
@@ -56,6 +56,36 @@ public final class JsonShapes {
         ObjectNode n = task(t);
         ArrayNode a = n.putArray("steps");
         steps.forEach(s -> a.add(step(s)));
+        return n;
+    }
+
+    /** A registered worker as {@code worker list --json} and the console's {@code /api/workers} give it. */
+    public static ObjectNode worker(RegisteredWorker w) {
+        ObjectNode n = NODES.objectNode();
+        n.put("id", w.id());
+        n.put("host", w.host());
+        ArrayNode labels = n.putArray("labels");
+        w.labels().forEach(labels::add);
+        n.put("docker_engine", w.dockerEngine());
+        n.put("started_at", time(w.startedAt()));
+        n.put("last_heartbeat", time(w.lastHeartbeat()));
+        n.put("stopped_at", time(w.stoppedAt()));
+        n.put("live", w.live());
+        return n;
+    }
+
+    /** One attempt of a step, as {@code step history --json} and the console's step history give it. */
+    public static ObjectNode attempt(StepRun r) {
+        ObjectNode n = NODES.objectNode();
+        n.put("id", r.id());
+        n.put("step_id", r.stepId());
+        n.put("attempt", r.attempt());
+        n.put("worker_id", r.workerId());
+        n.put("started_at", time(r.startedAt()));
+        n.put("finished_at", time(r.finishedAt()));
+        n.put("outcome", r.outcome());
+        n.put("error", r.error());
+        n.put("log_tail", r.logTail());
         return n;
     }
 

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tasksync.JsonShapes;
-import dev.tasksync.Plan;
 import dev.tasksync.RunResult;
 import dev.tasksync.Step;
 import dev.tasksync.StepResult;
@@ -56,26 +55,6 @@ final class Json {
             }
             sn.put("duration_ms", s.duration().toMillis());
             sn.set("results", s.results());
-        }
-        return n;
-    }
-
-    static ObjectNode plan(Plan p) {
-        return plan(p, null);
-    }
-
-    /** Each step with its dependencies, explicit and implicit ({@code "kind"}), see {@link Dependencies#json}. */
-    static ObjectNode plan(Plan p, Dependencies deps) {
-        ObjectNode n = MAPPER.createObjectNode();
-        n.put("task_id", p.taskId());
-        n.put("task_name", p.taskName());
-        ArrayNode a = n.putArray("steps");
-        for (Plan.PlannedStep s : p.steps()) {
-            ObjectNode sn = a.addObject().put("id", s.stepId()).put("title", s.title()).put("will_run", s.willRun())
-                    .put("reason", s.reason());
-            if (deps != null) {
-                deps.json(sn.putArray("dependencies"), s.stepId());
-            }
         }
         return n;
     }

@@ -1,7 +1,6 @@
 package dev.tasksync.cli;
 
 import dev.tasksync.Plan;
-import dev.tasksync.JsonShapes;
 import dev.tasksync.Task;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -27,7 +26,7 @@ final class PlanCommand extends BaseCommand {
         Task t = taskRef.resolve(this);
         Plan plan = ts().plan(t.id(), force);
         if (json.json) {
-            Json.print(out(), JsonShapes.plan(plan, ts().steps(t.id()), ts().dependencies(t.id()), ts().waitReasons(t.id())));
+            Json.print(out(), planJson(t.id(), plan));
             return Cli.OK;
         }
         Dependencies deps = Dependencies.of(ts(), t.id());

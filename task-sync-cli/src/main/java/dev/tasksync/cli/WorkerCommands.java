@@ -1,6 +1,7 @@
 package dev.tasksync.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.tasksync.JsonShapes;
 import dev.tasksync.Plan;
 import dev.tasksync.RegisteredWorker;
 import dev.tasksync.RunListener;
@@ -69,7 +70,7 @@ final class WorkerCommands {
                         + "worker claims it (default: ${DEFAULT-VALUE}).")
         long rebuildAfter;
 
-        @picocli.CommandLine.Mixin
+        @Mixin
         DockerPolicyOption dockerPolicy;
 
         @Override
@@ -173,18 +174,7 @@ final class WorkerCommands {
             List<RegisteredWorker> workers = ts().workers();
             if (json.json) {
                 ArrayNode a = Json.MAPPER.createArrayNode();
-                for (RegisteredWorker w : workers) {
-                    var n = a.addObject();
-                    n.put("id", w.id());
-                    n.put("host", w.host());
-                    var labels = n.putArray("labels");
-                    w.labels().forEach(labels::add);
-                    n.put("docker_engine", w.dockerEngine());
-                    n.put("started_at", Json.time(w.startedAt()));
-                    n.put("last_heartbeat", Json.time(w.lastHeartbeat()));
-                    n.put("stopped_at", Json.time(w.stoppedAt()));
-                    n.put("live", w.live());
-                }
+                workers.forEach(w -> a.add(JsonShapes.worker(w)));
                 Json.print(out(), a);
                 return Cli.OK;
             }
@@ -219,7 +209,7 @@ final class WorkerCommands {
             Task t = taskRef.resolve(this);
             Plan plan = ts().submit(t.id(), force);
             if (json.json) {
-                Json.print(out(), Json.plan(plan));
+                Json.print(out(), planJson(t.id(), plan));
             } else {
                 out().println("Submitted task " + plan.taskId() + " '" + plan.taskName() + "': " + plan.toRun().size()
                         + " of " + plan.steps().size() + " steps queued for the workers.");
@@ -286,18 +276,7 @@ final class WorkerCommands {
             List<StepRun> runs = ts().history(id);
             if (json.json) {
                 ArrayNode a = Json.MAPPER.createArrayNode();
-                for (StepRun r : runs) {
-                    var n = a.addObject();
-                    n.put("id", r.id());
-                    n.put("step_id", r.stepId());
-                    n.put("attempt", r.attempt());
-                    n.put("worker_id", r.workerId());
-                    n.put("started_at", Json.time(r.startedAt()));
-                    n.put("finished_at", Json.time(r.finishedAt()));
-                    n.put("outcome", r.outcome());
-                    n.put("error", r.error());
-                    n.put("log_tail", r.logTail());
-                }
+                runs.forEach(r -> a.add(JsonShapes.attempt(r)));
                 Json.print(out(), a);
                 return Cli.OK;
             }

@@ -279,6 +279,23 @@ class CommandsIT {
     }
 
     @Test
+    void submitJsonHasPlanJsonsShapeWithDependenciesAndWaits() throws IOException {
+        int id = task("deps");
+        cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "A", "--settings", "{\"sleep\": {\"millis\": 1}}");
+        cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "B", "--settings",
+                "{\"sleep\": {\"millis\": 1, \"depends_on\": [{\"id\": 1}], \"runs_on\": [\"gpu\"]}}");
+        JsonNode submitted = JSON.readTree(cli.ok("submit", "--task-id", String.valueOf(id), "--json").out());
+        JsonNode b = submitted.get("steps").get(1);
+        assertThat(b.get("dependencies")).hasSize(1);
+        assertThat(b.get("dependencies").get(0).get("id").asInt()).isEqualTo(1);
+        assertThat(b.get("dependencies").get(0).get("kind").asText()).isEqualTo("explicit");
+        assertThat(submitted.path("waits").path("2").asText()).contains("label gpu");
+        // once queued, plan --json gives the same keys for the same steps
+        JsonNode planned = JSON.readTree(cli.ok("plan", "--task-id", String.valueOf(id), "--json").out());
+        assertThat(planned.get("steps").get(1).get("dependencies")).isEqualTo(b.get("dependencies"));
+    }
+
+    @Test
     void interruptingARunCancelsItsRunningStep() throws Exception {
         int id = task("long");
         cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "Long", "--settings", "{\"sleep\": {\"millis\": 60000}}");

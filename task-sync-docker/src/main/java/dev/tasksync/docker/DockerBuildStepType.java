@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.dockerjava.api.command.BuildImageCmd;
-import com.github.dockerjava.api.command.BuildImageResultCallback;
 import com.github.dockerjava.api.model.BuildResponseItem;
 import dev.tasksync.LogLine;
 import dev.tasksync.spi.JsonSettings;
@@ -173,9 +172,9 @@ public final class DockerBuildStepType implements StepType<DockerBuild> {
         tags.add(s.imageTag());
         tags.addAll(s.tags());
 
-        EngineStream stream = new EngineStream();
-        String[] built = new String[1];
-        BuildImageResultCallback callback = new BuildImageResultCallback() {
+        var callback = new EngineCallback<BuildResponseItem>() {
+            String built; // the id the engine said it built
+
             @Override
             public void onNext(BuildResponseItem item) {
                 if (item.getStream() != null) {
@@ -189,28 +188,13 @@ public final class DockerBuildStepType implements StepType<DockerBuild> {
                         }
                     }
                 }
-                String error = item.getErrorDetail() != null && item.getErrorDetail().getMessage() != null
-                        ? item.getErrorDetail().getMessage() : item.getError();
+                String error = error(item);
                 if (error != null) {
-                    stream.error(error);
                     context.log().line(LogLine.Stream.STDERR, "error: " + error);
                 }
                 if (item.getStream() != null && item.getStream().startsWith("Successfully built ")) {
-                    built[0] = item.getStream().substring("Successfully built ".length()).strip();
+                    built = item.getStream().substring("Successfully built ".length()).strip();
                 }
-                super.onNext(item);
-            }
-
-            @Override
-            public void onError(Throwable throwable) {
-                stream.failed(throwable);
-                super.onError(throwable);
-            }
-
-            @Override
-            public void onComplete() {
-                super.onComplete();
-                stream.completed();
             }
         };
         String what = "building image '" + s.imageTag() + "' from " + contextDir;
@@ -226,19 +210,11 @@ public final class DockerBuildStepType implements StepType<DockerBuild> {
             s.buildArgs().forEach(cmd::withBuildArg);
             return cmd.exec(callback);
         });
-        String imageId;
-        try {
-            if (!stream.await(context::isCancelled, what)) {
-                DockerOps.closeQuietly(callback);
-                return StepOutcome.failure("cancelled while " + what, results);
-            }
-            stream.throwIfFailed();
-            imageId = built[0];
-        } catch (RuntimeException e) {
-            return StepOutcome.failure(what + " failed: " + stream.reason(e) + " (Docker engine at " + docker.host() + ")", results);
-        } finally {
-            DockerOps.closeQuietly(callback);
+        String failed = callback.await(docker, context, what);
+        if (failed != null) {
+            return StepOutcome.failure(failed, results);
         }
+        String imageId = callback.built;
         String fullId = docker.requireImage(s.imageTag()).getId();
         if (imageId != null && !fullId.replace("sha256:", "").startsWith(imageId)) {
             return StepOutcome.failure(what + " finished, but tag '" + s.imageTag() + "' names " + DockerOps.shortId(fullId)
@@ -250,9 +226,9 @@ public final class DockerBuildStepType implements StepType<DockerBuild> {
         context.log().line("built " + s.imageTag() + " " + DockerOps.shortId(fullId));
         if (s.push()) {
             // acr16: in a registry, the image is reachable from every engine: its users pull it there, nothing is pinned
-            String failed = push(context, s, fullId, results);
-            if (failed != null) {
-                return StepOutcome.failure(failed, results);
+            String pushFailed = push(context, s, fullId, results);
+            if (pushFailed != null) {
+                return StepOutcome.failure(pushFailed, results);
             }
         } else {
             docker.pin(results); // the image lives on this engine: its users run here

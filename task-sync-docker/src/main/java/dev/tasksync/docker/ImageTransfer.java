@@ -1,6 +1,5 @@
 package dev.tasksync.docker;
 
-import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.model.PullResponseItem;
 import com.github.dockerjava.api.model.PushResponseItem;
 import com.github.dockerjava.api.model.ResponseItem;
@@ -38,41 +37,17 @@ final class ImageTransfer {
     }
 
     private static <I extends ResponseItem> String transfer(DockerOps docker, StepContext<?> context, String what,
-                                                           Function<ResultCallback.Adapter<I>, Closeable> start) {
-        EngineStream stream = new EngineStream();
-        ResultCallback.Adapter<I> callback = new ResultCallback.Adapter<>() {
+                                                           Function<EngineCallback<I>, Closeable> start) {
+        EngineCallback<I> callback = new EngineCallback<>() {
             @Override
             public void onNext(I item) {
                 if (item.getStatus() != null && item.getProgressDetail() == null) {
                     context.log().line(item.getStatus() + (item.getId() == null ? "" : " " + item.getId()));
                 }
-                stream.error(item.getErrorDetail() != null && item.getErrorDetail().getMessage() != null
-                        ? item.getErrorDetail().getMessage() : item.getError());
-            }
-
-            @Override
-            public void onError(Throwable throwable) {
-                stream.failed(throwable);
-                super.onError(throwable);
-            }
-
-            @Override
-            public void onComplete() {
-                super.onComplete();
-                stream.completed();
+                error(item);
             }
         };
         docker.call(what, () -> start.apply(callback));
-        try {
-            if (!stream.await(context::isCancelled, what)) {
-                return "cancelled while " + what;
-            }
-            stream.throwIfFailed();
-            return null;
-        } catch (RuntimeException e) {
-            return what + " failed: " + stream.reason(e) + " (Docker engine at " + docker.host() + ")";
-        } finally {
-            DockerOps.closeQuietly(callback);
-        }
+        return callback.await(docker, context, what);
     }
 }

@@ -89,18 +89,7 @@ final class ApiJson {
 
     static ArrayNode history(List<StepRun> runs) {
         ArrayNode a = MAPPER.createArrayNode();
-        for (StepRun r : runs) {
-            ObjectNode n = a.addObject();
-            n.put("id", r.id());
-            n.put("step_id", r.stepId());
-            n.put("attempt", r.attempt());
-            n.put("worker_id", r.workerId());
-            n.put("started_at", time(r.startedAt()));
-            n.put("finished_at", time(r.finishedAt()));
-            n.put("outcome", r.outcome());
-            n.put("error", r.error());
-            n.put("log_tail", r.logTail());
-        }
+        runs.forEach(r -> a.add(JsonShapes.attempt(r)));
         return a;
     }
 

@@ -3,6 +3,7 @@ package dev.tasksync.internal.console;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tasksync.DatabaseException;
+import dev.tasksync.JsonShapes;
 import dev.tasksync.RegisteredWorker;
 import dev.tasksync.StepStatus;
 import dev.tasksync.TaskSync;
@@ -41,17 +42,8 @@ public final class WorkerActivity {
     static ArrayNode json(List<WorkerRow> rows) {
         ArrayNode a = ApiJson.MAPPER.createArrayNode();
         for (WorkerRow row : rows) {
-            RegisteredWorker w = row.worker();
-            ObjectNode n = a.addObject();
-            n.put("id", w.id());
-            n.put("host", w.host());
-            ArrayNode labels = n.putArray("labels");
-            w.labels().forEach(labels::add);
-            n.put("docker_engine", w.dockerEngine());
-            n.put("started_at", ApiJson.time(w.startedAt()));
-            n.put("last_heartbeat", ApiJson.time(w.lastHeartbeat()));
-            n.put("stopped_at", ApiJson.time(w.stoppedAt()));
-            n.put("live", w.live());
+            ObjectNode n = JsonShapes.worker(row.worker());
+            a.add(n);
             ArrayNode running = n.putArray("running");
             for (Running r : row.running()) {
                 running.addObject().put("step_id", r.stepId()).put("task_id", r.taskId()).put("task_name", r.taskName())
