@@ -32,6 +32,11 @@ public record DockerBuild(String imageTag, List<String> files, List<String> shel
                           boolean allowOutside, boolean push, String registry) implements StepSettings {
     public static final String TYPE = "docker_build";
 
+    @Override
+    public String type() {
+        return TYPE;
+    }
+
     public DockerBuild(String imageTag, List<String> files, List<String> shell, String context, String dockerfile,
                        List<String> tags, Map<String, String> buildArgs, boolean noCache) {
         this(imageTag, files, shell, context, dockerfile, tags, buildArgs, noCache, false);
@@ -106,14 +111,8 @@ public record DockerBuild(String imageTag, List<String> files, List<String> shel
     }
 
     @Override
-    public String type() {
-        return TYPE;
-    }
-
-    @Override
     public JsonNode toJson() {
-        ObjectNode o = Settings.JSON.objectNode();
-        o.put("image_tag", imageTag);
+        ObjectNode o = Settings.image(imageTag, null);
         Settings.putList(o, "files", files);
         Settings.putList(o, "shell", shell);
         Settings.putString(o, "context", context);

@@ -11,7 +11,6 @@ import dev.tasksync.spi.LocalFiles;
 import dev.tasksync.spi.StepContext;
 import dev.tasksync.spi.StepOutcome;
 import dev.tasksync.spi.StepResources;
-import dev.tasksync.spi.StepType;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,11 +26,10 @@ import java.util.concurrent.TimeUnit;
  * {@code docker_build}: runs the {@code shell} commands on the host, then builds the image from the context
  * (honouring {@code .dockerignore}). Re-runs only when a watched file changed or the image is gone.
  */
-public final class DockerBuildStepType implements StepType<DockerBuild> {
+public final class DockerBuildStepType extends DockerStepType<DockerBuild> {
     private static final Set<String> FIELDS = Set.of("image_tag", "files", "shell", "context", "dockerfile", "tags",
             "build_args", "no_cache", LocalFiles.ALLOW_OUTSIDE, "push", "registry");
 
-    private final DockerOps docker;
     private final DockerPolicy policy;
 
     /** Uses {@code connection} and the policy of {@link DockerPolicy#fromEnvironment()}. */
@@ -40,13 +38,8 @@ public final class DockerBuildStepType implements StepType<DockerBuild> {
     }
 
     public DockerBuildStepType(DockerConnection connection, DockerPolicy policy) {
-        this.docker = new DockerOps(connection);
+        super(connection, DockerBuild.TYPE);
         this.policy = Objects.requireNonNull(policy, "policy");
-    }
-
-    @Override
-    public String key() {
-        return DockerBuild.TYPE;
     }
 
     /** The image it builds, under its tag and its extra tags: steps of the task that use them wait for this one. */

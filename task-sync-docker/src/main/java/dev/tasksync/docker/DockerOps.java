@@ -128,19 +128,17 @@ final class DockerOps {
     }
 
     Optional<InspectImageResponse> inspectImage(String ref) {
-        try {
-            return Optional.of(call("inspecting image '" + ref + "'", () -> client().inspectImageCmd(ref).exec()));
-        } catch (DockerStepException e) {
-            if (e.getCause() instanceof NotFoundException) {
-                return Optional.empty();
-            }
-            throw e;
-        }
+        return found("inspecting image '" + ref + "'", () -> client().inspectImageCmd(ref).exec());
     }
 
     Optional<InspectContainerResponse> inspectContainer(String idOrName) {
+        return found("inspecting container '" + idOrName + "'", () -> client().inspectContainerCmd(idOrName).exec());
+    }
+
+    /** {@link #call}, with the engine's "no such image / container" as empty. */
+    private <T> Optional<T> found(String what, Supplier<T> op) {
         try {
-            return Optional.of(call("inspecting container '" + idOrName + "'", () -> client().inspectContainerCmd(idOrName).exec()));
+            return Optional.of(call(what, op));
         } catch (DockerStepException e) {
             if (e.getCause() instanceof NotFoundException) {
                 return Optional.empty();

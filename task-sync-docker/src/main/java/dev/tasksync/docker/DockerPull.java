@@ -22,6 +22,11 @@ public record DockerPull(String imageTag, String imageId, OffsetDateTime prevent
     public static final String TYPE = "docker_pull";
     public static final Duration DEFAULT_PULL_INTERVAL = Duration.ofHours(24);
 
+    @Override
+    public String type() {
+        return TYPE;
+    }
+
     public DockerPull {
         Objects.requireNonNull(imageTag, "imageTag");
         if (imageTag.isBlank()) {
@@ -54,15 +59,8 @@ public record DockerPull(String imageTag, String imageId, OffsetDateTime prevent
     }
 
     @Override
-    public String type() {
-        return TYPE;
-    }
-
-    @Override
     public JsonNode toJson() {
-        ObjectNode o = Settings.JSON.objectNode();
-        o.put("image_tag", imageTag);
-        Settings.putString(o, "image_id", imageId);
+        ObjectNode o = Settings.image(imageTag, imageId);
         if (preventRunBefore != null) {
             o.put("prevent_run_before", preventRunBefore.toString());
         }

@@ -7,7 +7,6 @@ import dev.tasksync.spi.JsonSettings;
 import dev.tasksync.spi.StepContext;
 import dev.tasksync.spi.StepOutcome;
 import dev.tasksync.spi.StepResources;
-import dev.tasksync.spi.StepType;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -24,10 +23,9 @@ import java.util.Set;
  * {@code image_id}; after a successful pull, results' {@code prevent_run_before} moves to now + {@code pull_interval},
  * and the step becomes due again once that time has passed (or the image is gone).
  */
-public final class DockerPullStepType implements StepType<DockerPull> {
+public final class DockerPullStepType extends DockerStepType<DockerPull> {
     private static final Set<String> FIELDS = Set.of("image_tag", "image_id", "prevent_run_before", "pull_interval");
 
-    private final DockerOps docker;
     private final Clock clock;
 
     public DockerPullStepType(DockerConnection connection) {
@@ -35,13 +33,8 @@ public final class DockerPullStepType implements StepType<DockerPull> {
     }
 
     public DockerPullStepType(DockerConnection connection, Clock clock) {
-        this.docker = new DockerOps(connection);
+        super(connection, DockerPull.TYPE);
         this.clock = clock;
-    }
-
-    @Override
-    public String key() {
-        return DockerPull.TYPE;
     }
 
     /** The image it pulls: steps of the task that use it wait for this one. */

@@ -30,6 +30,11 @@ public record DockerRubrics(String imageTag, String imageId, List<String> files,
                             List<Criterion> criteria, String rubric, long criterionTimeoutSeconds,
                             boolean allowOutside, Grading grading, DockerLimits limits) implements StepSettings {
     public static final String TYPE = "docker_rubrics";
+
+    @Override
+    public String type() {
+        return TYPE;
+    }
     public static final String DEFAULT_WORKSPACE = "/workspace";
 
     /**
@@ -188,15 +193,8 @@ public record DockerRubrics(String imageTag, String imageId, List<String> files,
     }
 
     @Override
-    public String type() {
-        return TYPE;
-    }
-
-    @Override
     public JsonNode toJson() {
-        ObjectNode o = Settings.JSON.objectNode();
-        Settings.putString(o, "image_tag", imageTag);
-        Settings.putString(o, "image_id", imageId);
+        ObjectNode o = Settings.image(imageTag, imageId);
         o.set("files", Settings.array(files));
         if (!DEFAULT_WORKSPACE.equals(workspace)) {
             o.put("workspace", workspace);

@@ -8,8 +8,6 @@ import dev.tasksync.spi.JsonSettings;
 import dev.tasksync.spi.LocalFiles;
 import dev.tasksync.spi.StepContext;
 import dev.tasksync.spi.StepOutcome;
-import dev.tasksync.spi.StepResources;
-import dev.tasksync.spi.StepType;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -29,7 +27,7 @@ import dev.tasksync.spi.UpstreamNeed;
  * passes when it exits 0. Results hold every criterion and the score; the step fails when a required criterion
  * fails. Re-evaluated only when a watched file (the submission or the rubric file) changed.
  */
-public final class DockerRubricsStepType implements StepType<DockerRubrics> {
+public final class DockerRubricsStepType extends DockerStepType<DockerRubrics> {
     private static final Set<String> FIELDS = Set.of("image_tag", "image_id", "files", "workspace", "criteria", "rubric",
             "criterion_timeout_seconds", LocalFiles.ALLOW_OUTSIDE, "solutions", "golden", "original", "held_out_tests",
             "verdict", "parallel", "limits");
@@ -37,28 +35,20 @@ public final class DockerRubricsStepType implements StepType<DockerRubrics> {
     private static final int MAX_CELLS_NAMED = 8;
     private static final Set<String> RESERVED_NAMES = Set.of(GradingColumn.ORIGINAL, GradingColumn.GOLDEN);
 
-    private final DockerOps docker;
-
     public DockerRubricsStepType(DockerConnection connection) {
-        this.docker = new DockerOps(connection);
-    }
-
-    @Override
-    public String key() {
-        return DockerRubrics.TYPE;
+        super(connection, DockerRubrics.TYPE);
     }
 
     /** The grading image by tag: it waits for the step of the task that builds or pulls that tag. */
     @Override
     public Set<String> consumes(DockerRubrics settings) {
-        return settings.imageTag() == null ? Set.of() : Set.of(StepResources.image(settings.imageTag()));
+        return StepImage.consumed(settings.imageTag());
     }
 
     /** Without an image it grades in the image of the docker_build (or docker_pull) upstream of it. */
     @Override
     public Optional<UpstreamNeed> upstreamNeed(DockerRubrics settings) {
-        return settings.imageTag() != null || settings.imageId() != null ? Optional.empty()
-                : Optional.of(DockerRunStepType.IMAGE_FROM_UPSTREAM);
+        return StepImage.upstreamNeed(settings.imageTag(), settings.imageId());
     }
 
     @Override

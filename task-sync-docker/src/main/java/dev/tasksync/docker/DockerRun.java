@@ -31,6 +31,11 @@ public record DockerRun(String imageTag, String imageId, List<String> command, M
                         List<Integer> okExitCodes, DockerLimits limits) implements StepSettings {
     public static final String TYPE = "docker_run";
 
+    @Override
+    public String type() {
+        return TYPE;
+    }
+
     public DockerRun(String imageTag, String imageId, List<String> command, Map<String, String> env,
                      String workingDir, List<Mount> mounts, String containerName, boolean detach, List<Integer> okExitCodes) {
         this(imageTag, imageId, command, env, workingDir, mounts, containerName, detach, okExitCodes, null);
@@ -107,15 +112,8 @@ public record DockerRun(String imageTag, String imageId, List<String> command, M
     }
 
     @Override
-    public String type() {
-        return TYPE;
-    }
-
-    @Override
     public JsonNode toJson() {
-        ObjectNode o = Settings.JSON.objectNode();
-        Settings.putString(o, "image_tag", imageTag);
-        Settings.putString(o, "image_id", imageId);
+        ObjectNode o = Settings.image(imageTag, imageId);
         if (!command.isEmpty()) {
             o.set("command", Settings.array(command));
         }

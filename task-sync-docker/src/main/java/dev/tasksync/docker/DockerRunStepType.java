@@ -13,7 +13,6 @@ import dev.tasksync.spi.JsonSettings;
 import dev.tasksync.spi.StepContext;
 import dev.tasksync.spi.StepOutcome;
 import dev.tasksync.spi.StepResources;
-import dev.tasksync.spi.StepType;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,11 +30,10 @@ import dev.tasksync.spi.UpstreamNeed;
  * container is removed (also after a failure, timeout or cancellation); with {@code detach} the container is
  * kept running and its id handed to downstream steps.
  */
-public final class DockerRunStepType implements StepType<DockerRun> {
+public final class DockerRunStepType extends DockerStepType<DockerRun> {
     private static final Set<String> FIELDS = Set.of("image_tag", "image_id", "command", "env", "working_dir", "mounts", "limits",
             "container_name", "detach", "ok_exit_codes");
 
-    private final DockerOps docker;
     private final DockerPolicy policy;
 
     /** Uses {@code connection} and the policy of {@link DockerPolicy#fromEnvironment()}. */
@@ -44,13 +42,8 @@ public final class DockerRunStepType implements StepType<DockerRun> {
     }
 
     public DockerRunStepType(DockerConnection connection, DockerPolicy policy) {
-        this.docker = new DockerOps(connection);
+        super(connection, DockerRun.TYPE);
         this.policy = Objects.requireNonNull(policy, "policy");
-    }
-
-    @Override
-    public String key() {
-        return DockerRun.TYPE;
     }
 
     /** A detached run makes its named container, which a docker_shell of the task may use. */
@@ -63,20 +56,14 @@ public final class DockerRunStepType implements StepType<DockerRun> {
     /** The image it runs by tag: it waits for the step of the task that builds or pulls that tag. */
     @Override
     public Set<String> consumes(DockerRun settings) {
-        return settings.imageTag() == null ? Set.of() : Set.of(StepResources.image(settings.imageTag()));
+        return StepImage.consumed(settings.imageTag());
     }
 
     /** Without an image it runs the image of the docker_build (or docker_pull) upstream of it: one must be there. */
     @Override
     public Optional<UpstreamNeed> upstreamNeed(DockerRun settings) {
-        return settings.imageTag() != null || settings.imageId() != null ? Optional.empty()
-                : Optional.of(IMAGE_FROM_UPSTREAM);
+        return StepImage.upstreamNeed(settings.imageTag(), settings.imageId());
     }
-
-    /** The need of a docker_run or docker_rubrics that names no image. */
-    static final UpstreamNeed IMAGE_FROM_UPSTREAM = new UpstreamNeed("image_tag",
-            Set.of(DockerBuild.TYPE, DockerPull.TYPE),
-            "give image_tag or image_id, or depend on the docker_build or docker_pull step whose image it should use");
 
     @Override
     public DockerRun parse(JsonSettings value) {

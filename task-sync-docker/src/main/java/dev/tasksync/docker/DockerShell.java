@@ -26,6 +26,11 @@ public record DockerShell(Target target, List<Command> commands, String workingD
                           long commandTimeoutSeconds, DockerLimits limits) implements StepSettings {
     public static final String TYPE = "docker_shell";
 
+    @Override
+    public String type() {
+        return TYPE;
+    }
+
     public DockerShell(Target target, List<Command> commands, String workingDir, Map<String, String> env,
                        long commandTimeoutSeconds) {
         this(target, commands, workingDir, env, commandTimeoutSeconds, null);
@@ -61,9 +66,7 @@ public record DockerShell(Target target, List<Command> commands, String workingD
         }
 
         JsonNode toJson() {
-            ObjectNode o = Settings.JSON.objectNode();
-            Settings.putString(o, "image_tag", imageTag);
-            Settings.putString(o, "image_id", imageId);
+            ObjectNode o = Settings.image(imageTag, imageId);
             Settings.putString(o, "container_id", containerId);
             Settings.putString(o, "container_name", containerName);
             return o;
@@ -109,11 +112,6 @@ public record DockerShell(Target target, List<Command> commands, String workingD
 
     public DockerShell withCommandTimeoutSeconds(long seconds) {
         return new DockerShell(target, commands, workingDir, env, seconds, limits);
-    }
-
-    @Override
-    public String type() {
-        return TYPE;
     }
 
     @Override

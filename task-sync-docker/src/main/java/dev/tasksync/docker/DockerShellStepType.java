@@ -6,7 +6,6 @@ import dev.tasksync.spi.JsonSettings;
 import dev.tasksync.spi.StepContext;
 import dev.tasksync.spi.StepOutcome;
 import dev.tasksync.spi.StepResources;
-import dev.tasksync.spi.StepType;
 import dev.tasksync.spi.UpstreamNeed;
 import dev.tasksync.spi.UpstreamStep;
 
@@ -24,18 +23,11 @@ import java.util.stream.Stream;
  * {@code docker_shell}: runs commands through {@code sh -c}, in order, stopping at the first failure, either in an
  * existing container or in a fresh one (removed afterwards).
  */
-public final class DockerShellStepType implements StepType<DockerShell> {
+public final class DockerShellStepType extends DockerStepType<DockerShell> {
     private static final Set<String> FIELDS = Set.of("docker", "command", "working_dir", "env", "command_timeout_seconds", "limits");
 
-    private final DockerOps docker;
-
     public DockerShellStepType(DockerConnection connection) {
-        this.docker = new DockerOps(connection);
-    }
-
-    @Override
-    public String key() {
-        return DockerShell.TYPE;
+        super(connection, DockerShell.TYPE);
     }
 
     /** Its image by tag, or its container by name: it waits for the step of the task that makes it. */

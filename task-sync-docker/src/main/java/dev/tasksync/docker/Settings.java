@@ -60,6 +60,14 @@ final class Settings {
         });
     }
 
+    /** The image a step uses, as its settings' JSON starts: {@code image_tag} and {@code image_id}, each when set. */
+    static ObjectNode image(String imageTag, String imageId) {
+        ObjectNode o = JSON.objectNode();
+        putString(o, "image_tag", imageTag);
+        putString(o, "image_id", imageId);
+        return o;
+    }
+
     static ArrayNode array(List<String> items) {
         ArrayNode a = JSON.arrayNode();
         items.forEach(a::add);

@@ -2,7 +2,12 @@ package dev.tasksync.docker;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tasksync.spi.StepContext;
+import dev.tasksync.spi.StepResources;
+import dev.tasksync.spi.UpstreamNeed;
 import dev.tasksync.spi.UpstreamStep;
+
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * Which image a step uses, decided in one place for {@code docker_run}, {@code docker_shell} and
@@ -11,7 +16,22 @@ import dev.tasksync.spi.UpstreamStep;
  * built or pulled it as one).
  */
 final class StepImage {
+    /** The need of a docker_run or docker_rubrics that names no image. */
+    private static final UpstreamNeed IMAGE_FROM_UPSTREAM = new UpstreamNeed("image_tag",
+            Set.of(DockerBuild.TYPE, DockerPull.TYPE),
+            "give image_tag or image_id, or depend on the docker_build or docker_pull step whose image it should use");
+
     private StepImage() {
+    }
+
+    /** What a step naming {@code imageTag} (or null) consumes: that image, made by a docker_build or docker_pull of its task. */
+    static Set<String> consumed(String imageTag) {
+        return imageTag == null ? Set.of() : Set.of(StepResources.image(imageTag));
+    }
+
+    /** A step that names no image runs the image of the docker_build (or docker_pull) upstream of it: one must be there. */
+    static Optional<UpstreamNeed> upstreamNeed(String imageTag, String imageId) {
+        return imageTag != null || imageId != null ? Optional.empty() : Optional.of(IMAGE_FROM_UPSTREAM);
     }
 
     /**

@@ -48,25 +48,30 @@ final class StepWait {
 
     /** Waits until {@code answer} opens; {@code doing} names what was awaited, e.g. "container 3f2a (image 'x') was running". */
     void await(CountDownLatch answer, String doing) throws StepStopped {
-        checkStopped(doing);
-        try {
-            if (limit == null) {
-                answer.await();
-            } else if (!answer.await(remainingNanos(), TimeUnit.NANOSECONDS)) {
-                throw timedOut(doing);
-            }
-        } catch (InterruptedException e) {
-            throw cancelled(doing);
-        }
+        await(answer::await, answer::await, doing);
     }
 
     /** Waits for a host process to exit. */
     void await(Process process, String doing) throws StepStopped {
+        await(process::waitFor, process::waitFor, doing);
+    }
+
+    /** A wait without a limit ({@link CountDownLatch#await()}, {@link Process#waitFor()}). */
+    private interface Untimed {
+        void await() throws InterruptedException;
+    }
+
+    /** A wait up to a limit; false when the time is up ({@code CountDownLatch.await(t, u)}, {@code Process.waitFor(t, u)}). */
+    private interface Timed {
+        boolean await(long timeout, TimeUnit unit) throws InterruptedException;
+    }
+
+    private void await(Untimed untimed, Timed timed, String doing) throws StepStopped {
         checkStopped(doing);
         try {
             if (limit == null) {
-                process.waitFor();
-            } else if (!process.waitFor(remainingNanos(), TimeUnit.NANOSECONDS)) {
+                untimed.await();
+            } else if (!timed.await(remainingNanos(), TimeUnit.NANOSECONDS)) {
                 throw timedOut(doing);
             }
         } catch (InterruptedException e) {
