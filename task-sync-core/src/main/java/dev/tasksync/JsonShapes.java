@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Tasks, steps, plans, workers and attempts as JSON, in the one shape the CLI's {@code --json} and the console's {@code /api} both give: the
+ * Tasks, steps, plans, runs, workers and attempts as JSON, in the one shape the CLI's {@code --json} and the console's {@code /api} both give: the
  * tables' column names (snake_case), timestamps as ISO-8601, durations in milliseconds.
  */
 public final class JsonShapes {
@@ -56,6 +56,30 @@ public final class JsonShapes {
         ObjectNode n = task(t);
         ArrayNode a = n.putArray("steps");
         steps.forEach(s -> a.add(step(s)));
+        return n;
+    }
+
+    /** A run's result as {@code run --json} prints it: the task's outcome and each step's, with its results. */
+    public static ObjectNode run(RunResult r) {
+        ObjectNode n = NODES.objectNode();
+        n.put("task_id", r.taskId());
+        n.put("task_name", r.taskName());
+        n.put("task_status", r.taskStatus());
+        n.put("succeeded", r.succeeded());
+        n.put("elapsed_ms", r.elapsed().toMillis());
+        ArrayNode a = n.putArray("steps");
+        for (StepResult s : r.steps()) {
+            ObjectNode sn = a.addObject();
+            sn.put("id", s.stepId());
+            sn.put("title", s.title());
+            sn.put("status", s.status().dbValue());
+            sn.put("executed", s.executed());
+            if (s.executedBy() != null) {
+                sn.put("executed_by", s.executedBy()); // this run's id, or the worker that executed it meanwhile
+            }
+            sn.put("duration_ms", s.duration().toMillis());
+            sn.set("results", s.results());
+        }
         return n;
     }
 

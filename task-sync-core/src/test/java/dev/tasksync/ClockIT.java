@@ -1,11 +1,11 @@
 package dev.tasksync;
 
 import dev.tasksync.spi.JsonSettings;
-import dev.tasksync.spi.StepContext;
 import dev.tasksync.spi.StepOutcome;
 import dev.tasksync.spi.StepType;
 import dev.tasksync.testing.MovableClock;
 import dev.tasksync.testing.TestDatabase;
+import dev.tasksync.testing.TestSteps;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -17,28 +17,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ClockIT {
 
     /** {@code {"advance": {}}}: moves the clock forward two hours while it runs. */
-    record Advance(MovableClock clock) implements StepType<Object> {
-        @Override
-        public String key() {
-            return "advance";
-        }
-
-        @Override
-        public Object parse(JsonSettings value) {
-            return value.requireObject();
-        }
-
-        @Override
-        public StepOutcome execute(StepContext<Object> context) {
+    private static StepType<Object> advance(MovableClock clock) {
+        return TestSteps.type("advance", JsonSettings::requireObject, context -> {
             clock.advance(Duration.ofHours(2));
             return StepOutcome.success(StepOutcome.newResults());
-        }
+        });
     }
 
     @Test
     void aRunsDurationIsMeasuredOnTheBuildersClock() {
         MovableClock clock = new MovableClock(Instant.parse("2030-01-01T00:00:00Z"));
-        try (TaskSync ts = TestDatabase.builder().clock(clock).stepType(new Advance(clock)).build()) {
+        try (TaskSync ts = TestDatabase.builder().clock(clock).stepType(advance(clock)).build()) {
             Task task = ts.save(TaskDefinition.named("clocked")
                     .step("a", StepSettings.of("advance", "{}"))
                     .step("b", StepSettings.of("advance", "{}")).dependsOn("a")

@@ -1,5 +1,6 @@
 package dev.tasksync.cli;
 
+import dev.tasksync.JsonShapes;
 import dev.tasksync.TaskStatus;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -212,12 +213,12 @@ final class RunCommand extends BaseCommand {
         if (json.json) {
             if (which != null && which.all) {
                 ArrayNode a = Json.MAPPER.createArrayNode();
-                results.forEach(r -> a.add(Json.run(r)));
+                results.forEach(r -> a.add(JsonShapes.run(r)));
                 notRun.forEach((t, why) -> a.addObject().put("task_id", t.id()).put("task_name", t.name())
                         .put("succeeded", false).put("not_run", why));
                 Json.print(out(), a);
             } else {
-                Json.print(out(), Json.run(results.get(0)));
+                Json.print(out(), JsonShapes.run(results.get(0)));
             }
         } else {
             for (RunResult r : results) {

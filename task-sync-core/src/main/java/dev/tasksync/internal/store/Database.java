@@ -100,26 +100,22 @@ public final class Database {
 
         @Override
         public void begin(TransactionContext ctx) {
-            try {
-                delegate.begin(ctx);
-            } catch (DataAccessException e) {
-                throw failure(e);
-            }
+            translated(() -> delegate.begin(ctx));
         }
 
         @Override
         public void commit(TransactionContext ctx) {
-            try {
-                delegate.commit(ctx);
-            } catch (DataAccessException e) {
-                throw failure(e);
-            }
+            translated(() -> delegate.commit(ctx));
         }
 
         @Override
         public void rollback(TransactionContext ctx) {
+            translated(() -> delegate.rollback(ctx));
+        }
+
+        private static void translated(Runnable step) {
             try {
-                delegate.rollback(ctx);
+                step.run();
             } catch (DataAccessException e) {
                 throw failure(e);
             }
