@@ -1,8 +1,5 @@
 package dev.tasksync.cli;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tasksync.JsonShapes;
-import dev.tasksync.Plan;
 import dev.tasksync.Task;
 import dev.tasksync.TaskSync;
 import picocli.CommandLine.Model.CommandSpec;
@@ -40,11 +37,6 @@ abstract class BaseCommand implements Callable<Integer> {
     /** A task given as its id (all digits) or its name. */
     Task task(String idOrName) {
         return ts().task(idOrName.trim());
-    }
-
-    /** {@code plan --json}'s shape, which {@code submit --json} gives too: with dependencies and waits. */
-    ObjectNode planJson(int taskId, Plan plan) {
-        return JsonShapes.plan(plan, ts().steps(taskId), ts().dependencies(taskId), ts().waitReasons(taskId));
     }
 
     static String orDash(Object o) {

@@ -7,15 +7,14 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tasksync.JsonShapes;
-import dev.tasksync.RunResult;
 import dev.tasksync.Step;
-import dev.tasksync.StepResult;
 import dev.tasksync.Task;
 
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.List;
+import java.util.function.Function;
 
 /** The --json shapes: the tables' column names (snake_case), timestamps as ISO-8601, durations in ms. */
 final class Json {
@@ -36,29 +35,6 @@ final class Json {
         return JsonShapes.taskWithSteps(t, steps);
     }
 
-    static ObjectNode run(RunResult r) {
-        ObjectNode n = MAPPER.createObjectNode();
-        n.put("task_id", r.taskId());
-        n.put("task_name", r.taskName());
-        n.put("task_status", r.taskStatus());
-        n.put("succeeded", r.succeeded());
-        n.put("elapsed_ms", r.elapsed().toMillis());
-        ArrayNode a = n.putArray("steps");
-        for (StepResult s : r.steps()) {
-            ObjectNode sn = a.addObject();
-            sn.put("id", s.stepId());
-            sn.put("title", s.title());
-            sn.put("status", s.status().dbValue());
-            sn.put("executed", s.executed());
-            if (s.executedBy() != null) {
-                sn.put("executed_by", s.executedBy()); // this run's id, or the worker that executed it meanwhile
-            }
-            sn.put("duration_ms", s.duration().toMillis());
-            sn.set("results", s.results());
-        }
-        return n;
-    }
-
     static String time(OffsetDateTime t) {
         return JsonShapes.time(t);
     }
@@ -70,6 +46,13 @@ final class Json {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Prints {@code items} as one JSON array, each in {@code shape}. */
+    static <T> void print(PrintWriter out, List<T> items, Function<T, ? extends JsonNode> shape) {
+        ArrayNode a = MAPPER.createArrayNode();
+        items.forEach(item -> a.add(shape.apply(item)));
+        print(out, a);
     }
 
     static String pretty(JsonNode node) {

@@ -2,33 +2,24 @@ package dev.tasksync.cli;
 
 import dev.tasksync.Plan;
 import dev.tasksync.Task;
-import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "plan", description = "Show what 'run' would execute now and why, without running anything.",
         mixinStandardHelpOptions = true,
         footerHeading = "%nExamples:%n",
         footer = {"  task-sync plan --task-id 1", "  task-sync plan --task build --force --json"})
-final class PlanCommand extends BaseCommand {
-    @ArgGroup(exclusive = true, multiplicity = "1")
-    StepCommands.TaskRef taskRef;
-
+final class PlanCommand extends PlanningCommand {
     @Option(names = {"-f", "--force"}, description = "Plan as 'run --force' would.")
     boolean force;
 
-    @Mixin
-    JsonOption json;
+    @Override
+    Plan plan(int taskId) {
+        return ts().plan(taskId, force);
+    }
 
     @Override
-    public Integer call() {
-        Task t = taskRef.resolve(this);
-        Plan plan = ts().plan(t.id(), force);
-        if (json.json) {
-            Json.print(out(), planJson(t.id(), plan));
-            return Cli.OK;
-        }
+    void print(Task t, Plan plan) {
         Dependencies deps = Dependencies.of(ts(), t.id());
         out().println("Plan for task " + plan.taskId() + " '" + plan.taskName() + "': " + plan.toRun().size() + " of "
                 + plan.steps().size() + " step" + (plan.steps().size() == 1 ? "" : "s") + " would run.");
@@ -44,6 +35,5 @@ final class PlanCommand extends BaseCommand {
             implicit.forEach(d -> out().println("  " + deps.why(d)));
         }
         Waits.print(out(), ts().waitReasons(t.id()));
-        return Cli.OK;
     }
 }

@@ -1,7 +1,6 @@
 package dev.tasksync.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tasksync.StepSettings;
 import dev.tasksync.InvalidSettingsException;
@@ -138,9 +137,7 @@ final class StepCommands {
                 steps = ts().steps();
             }
             if (json.json) {
-                ArrayNode a = Json.MAPPER.createArrayNode();
-                steps.forEach(s -> a.add(Json.step(s)));
-                Json.print(out(), a);
+                Json.print(out(), steps, Json::step);
             } else if (steps.isEmpty()) {
                 out().println("No steps.");
             } else {

@@ -1,6 +1,5 @@
 package dev.tasksync.cli;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.tasksync.JsonShapes;
 import dev.tasksync.Plan;
 import dev.tasksync.RegisteredWorker;
@@ -173,9 +172,7 @@ final class WorkerCommands {
         public Integer call() {
             List<RegisteredWorker> workers = ts().workers();
             if (json.json) {
-                ArrayNode a = Json.MAPPER.createArrayNode();
-                workers.forEach(w -> a.add(JsonShapes.worker(w)));
-                Json.print(out(), a);
+                Json.print(out(), workers, JsonShapes::worker);
                 return Cli.OK;
             }
             if (workers.isEmpty()) {
@@ -194,32 +191,24 @@ final class WorkerCommands {
     @Command(name = "submit", description = "Queue a task's steps that need to run for the workers, without running anything here.",
             mixinStandardHelpOptions = true,
             footerHeading = "%nExamples:%n", footer = {"  task-sync submit --task-id 1", "  task-sync submit --task build --force --json"})
-    static final class Submit extends BaseCommand {
-        @ArgGroup(exclusive = true, multiplicity = "1")
-        StepCommands.TaskRef taskRef;
-
+    static final class Submit extends PlanningCommand {
         @Option(names = {"-f", "--force"}, description = "Queue every step, even those that are up to date.")
         boolean force;
 
-        @Mixin
-        JsonOption json;
+        @Override
+        Plan plan(int taskId) {
+            return ts().submit(taskId, force);
+        }
 
         @Override
-        public Integer call() {
-            Task t = taskRef.resolve(this);
-            Plan plan = ts().submit(t.id(), force);
-            if (json.json) {
-                Json.print(out(), planJson(t.id(), plan));
-            } else {
-                out().println("Submitted task " + plan.taskId() + " '" + plan.taskName() + "': " + plan.toRun().size()
-                        + " of " + plan.steps().size() + " steps queued for the workers.");
-                Table table = new Table("ID", "TITLE", "QUEUED", "REASON");
-                plan.steps().forEach(s -> table.row(s.stepId(), s.title(), s.willRun() ? "yes" : "no", s.reason()));
-                if (!table.isEmpty()) {
-                    table.print(out());
-                }
+        void print(Task t, Plan plan) {
+            out().println("Submitted task " + plan.taskId() + " '" + plan.taskName() + "': " + plan.toRun().size()
+                    + " of " + plan.steps().size() + " steps queued for the workers.");
+            Table table = new Table("ID", "TITLE", "QUEUED", "REASON");
+            plan.steps().forEach(s -> table.row(s.stepId(), s.title(), s.willRun() ? "yes" : "no", s.reason()));
+            if (!table.isEmpty()) {
+                table.print(out());
             }
-            return Cli.OK;
         }
     }
 
@@ -275,9 +264,7 @@ final class WorkerCommands {
             ts().step(id);
             List<StepRun> runs = ts().history(id);
             if (json.json) {
-                ArrayNode a = Json.MAPPER.createArrayNode();
-                runs.forEach(r -> a.add(JsonShapes.attempt(r)));
-                Json.print(out(), a);
+                Json.print(out(), runs, JsonShapes::attempt);
                 return Cli.OK;
             }
             if (runs.isEmpty()) {

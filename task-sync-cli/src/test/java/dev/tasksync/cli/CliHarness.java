@@ -53,6 +53,17 @@ final class CliHarness implements AutoCloseable, AfterEachCallback {
         return r;
     }
 
+    /** Runs a command that must be refused as bad input (exit 2); another exit shows the whole output. */
+    Result refused(String... args) {
+        return refusedWithInput("", args);
+    }
+
+    Result refusedWithInput(String stdin, String... args) {
+        Result r = runWithInput(stdin, args);
+        assertThat(r.code()).as(r.toString()).isEqualTo(2);
+        return r;
+    }
+
     Result runWithInput(String stdin, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
