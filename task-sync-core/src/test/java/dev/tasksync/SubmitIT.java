@@ -89,4 +89,11 @@ class SubmitIT {
         assertThat(prepared.stream().filter(sql -> sql.contains(NamedQuery.tag("makeRunnable")))).hasSize(1);
         assertThat(mostPlaceholders()).isLessThan(STEPS);
     }
+
+    @Test
+    void theLightProgressReadNamesEachStepsTypeFromItsSettings() {
+        Task task = saved();
+        assertThat(ts.stepProgress(task.id()).values()).hasSize(STEPS)
+                .allSatisfy(p -> assertThat(p.type()).isEqualTo("sleep"));
+    }
 }
