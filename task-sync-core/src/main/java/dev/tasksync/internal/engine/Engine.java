@@ -18,7 +18,6 @@ import dev.tasksync.internal.store.Store;
 import dev.tasksync.internal.types.StepTypeRegistry;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
-import org.jooq.JSONB;
 import org.jooq.impl.DSL;
 
 import java.nio.file.PathMatcher;
@@ -26,7 +25,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -37,10 +35,6 @@ import java.util.function.Predicate;
 
 import static dev.tasksync.internal.store.jooq.Tables.STEPS;
 import static dev.tasksync.internal.store.jooq.Tables.STEP_RUNS;
-import static org.jooq.impl.DSL.count;
-import static org.jooq.impl.DSL.currentOffsetDateTime;
-import static org.jooq.impl.DSL.field;
-import static org.jooq.impl.DSL.min;
 
 /**
  * Plans and executes a task's steps in dependency order, built from named parts: the {@link Planner}
@@ -292,24 +286,7 @@ public final class Engine implements AutoCloseable {
     }
 
     Pending pending(int taskId) {
-        var r = dsl.select(
-                        count().filterWhere(STEPS.STATUS.eq(StepStatus.ACTIVE.dbValue())),
-                        min(STEPS.RUN_AFTER).filterWhere(STEPS.STATUS.eq(StepStatus.NEW.dbValue())
-                                .and(STEPS.RUN_AFTER.gt(currentOffsetDateTime()))),
-                        // The first few active steps, as one array, so that this stays one small query.
-                        field("(SELECT coalesce(jsonb_agg(jsonb_build_object('id', a.id, 'title', a.title, 'owner', a.lease_owner,"
-                                + " 'attempt', a.attempt, 'until', a.lease_expires_at) ORDER BY a.id), '[]'::jsonb)::text"
-                                + " FROM (SELECT * FROM {0} WHERE task_id = {1} AND status = '" + StepStatus.ACTIVE.dbValue() + "' ORDER BY id LIMIT 20) a)",
-                                String.class, STEPS, DSL.val(taskId)))
-                .from(STEPS).where(STEPS.TASK_ID.eq(taskId)).fetchOne();
-        List<Held> held = new ArrayList<>();
-        if (r.value1() > 0) {
-            for (var h : Store.parse(JSONB.valueOf(r.value3()))) {
-                held.add(new Held(h.get("id").asInt(), h.get("title").asText(), h.path("owner").asText(null), h.get("attempt").asInt(),
-                        h.path("until").isTextual() ? OffsetDateTime.parse(h.get("until").asText()) : null));
-            }
-        }
-        return new Pending(r.value1(), r.value2(), held);
+        return report.pending(taskId);
     }
 
     /** A new worker loop on this engine; the caller starts it. */

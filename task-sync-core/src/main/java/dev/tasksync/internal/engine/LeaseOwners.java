@@ -40,14 +40,16 @@ final class LeaseOwners implements AutoCloseable {
         this.steps = tables.steps();
     }
 
+    /** SQL (section {@code sessionGone} of claims.sql, which its claims include too), about the {@code lease_owners} row {@code o}. */
+    private static final String SESSION_GONE = ClaimStatements.SQL.query("sessionGone").fragment(Map.of());
+
     /**
      * SQL, true when the {@code lease_owners} row {@code o} names a session that ended while this server
      * ran. Sessions from before a server restart prove nothing (every session ended then, and their owners
      * may live on and reconnect). A session whose start time the role may not see counts as alive.
      */
-    static String sessionGone(String o) {
-        return o + ".backend_start >= pg_postmaster_start_time() AND NOT EXISTS (SELECT 1 FROM pg_stat_get_activity("
-                + o + ".backend_pid) a WHERE a.backend_start IS NULL OR a.backend_start = " + o + ".backend_start)";
+    static String sessionGone() {
+        return SESSION_GONE;
     }
 
     /**
@@ -105,7 +107,7 @@ final class LeaseOwners implements AutoCloseable {
         checkedAt = System.nanoTime();
         // Rows of owners that are gone and hold no lease any more: nothing refers to them.
         try (PreparedStatement ps = session.prepareStatement("DELETE FROM " + table + " o WHERE (o.backend_start < pg_postmaster_start_time() OR "
-                + sessionGone("o") + ") AND NOT EXISTS (SELECT 1 FROM " + steps + " s WHERE s.lease_owner = o.owner AND s.status = '" + StepStatus.ACTIVE.dbValue() + "')")) {
+                + sessionGone() + ") AND NOT EXISTS (SELECT 1 FROM " + steps + " s WHERE s.lease_owner = o.owner AND s.status = '" + StepStatus.ACTIVE.dbValue() + "')")) {
             ps.executeUpdate();
         }
         record(owners);

@@ -49,10 +49,12 @@ record Placement(Set<String> labels, Map<String, String> facts) {
         return facts.get(DOCKER_ENGINE);
     }
 
-    /** SQL: the labels step {@code c} needs, a JSON array: its own {@code runs_on}, else its task's, else none. */
-    static String neededLabels(String c, String taskRunsOn) {
-        return "COALESCE(jsonb_path_query_first(" + c + ".settings, '$.*.runs_on'), (SELECT t.runs_on FROM " + taskRunsOn
-                + " t WHERE t.task_id = " + c + ".task_id), '[]'::jsonb)";
+    /**
+     * SQL (section {@code neededLabels} of claims.sql, which its claims include too): the labels step {@code c} needs,
+     * a JSON array: its own {@code runs_on}, else its task's, else none.
+     */
+    static String neededLabels(ClaimStatements.Tables tables) {
+        return ClaimStatements.SQL.query("neededLabels").fragment(tables.identifiers());
     }
 
     static String hostName() {

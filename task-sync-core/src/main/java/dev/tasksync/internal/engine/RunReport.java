@@ -5,36 +5,41 @@ import dev.tasksync.Plan;
 import dev.tasksync.Plan.PlannedStep;
 import dev.tasksync.StepResult;
 import dev.tasksync.StepStatus;
+import dev.tasksync.internal.sql.NamedQuery;
+import dev.tasksync.internal.sql.Params;
+import dev.tasksync.internal.sql.SqlFile;
 import dev.tasksync.internal.store.Store;
 import org.jooq.DSLContext;
-import org.jooq.impl.DSL;
-import org.jooq.impl.SQLDataType;
+import org.jooq.JSONB;
 
 import java.time.Duration;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
-
-import static dev.tasksync.internal.store.jooq.Tables.STEP_RUNS;
 
 /** How a run's result reports each step: executed here, by another run or worker meanwhile (who, how long), or not. */
 final class RunReport {
+    private static final SqlFile SQL = SqlFile.load(RunReport.class, "report.sql");
+    private static final NamedQuery EXECUTED_ELSEWHERE = SQL.query("executedElsewhere");
+    private static final NamedQuery PENDING = SQL.query("pending");
+    /** The outcomes of attempts that executed to an end: {@code completed, failed, timed_out, cancelled}. */
+    private static final String[] EXECUTED_OUTCOMES = Arrays.stream(AttemptOutcome.values())
+            .filter(AttemptOutcome::isExecuted).map(AttemptOutcome::dbValue).toArray(String[]::new);
+
     private final DSLContext dsl;
     private final String workerId;
+    private final Map<String, String> tables;
 
     RunReport(DSLContext dsl, String workerId) {
         this.dsl = dsl;
         this.workerId = workerId;
+        this.tables = ClaimStatements.Tables.of(dsl).identifiers();
     }
 
-    /** The outcomes of attempts that executed to an end: {@code 'completed', 'failed', 'timed_out', 'cancelled'}. */
-    private static final String EXECUTED_OUTCOMES = Arrays.stream(AttemptOutcome.values())
-            .filter(AttemptOutcome::isExecuted).map(o -> "'" + o.dbValue() + "'")
-            .collect(Collectors.joining(", "));
     /** The last attempt another run or worker made of a step during this run: who, and how long it took. */
     record ElsewhereRun(String owner, Duration took) {
     }
@@ -54,10 +59,8 @@ final class RunReport {
         Integer[] seen = others.stream().map(p -> loaded.steps().get(p.stepId()))
                 .map(st -> st.status() == StepStatus.ACTIVE ? st.attempt() - 1 : st.attempt()).toArray(Integer[]::new);
         Map<Integer, ElsewhereRun> found = new HashMap<>();
-        dsl.resultQuery("SELECT DISTINCT ON (r.step_id) r.step_id, r.worker_id, r.started_at, r.finished_at FROM {0} r"
-                        + " JOIN unnest({1}, {2}) AS v(id, seen) ON r.step_id = v.id AND r.attempt > v.seen"
-                        + " WHERE r.outcome IN (" + EXECUTED_OUTCOMES + ") ORDER BY r.step_id, r.attempt DESC",
-                        STEP_RUNS, DSL.val(ids, SQLDataType.INTEGER.getArrayDataType()), DSL.val(seen, SQLDataType.INTEGER.getArrayDataType()))
+        EXECUTED_ELSEWHERE.render(tables).bind(Params.of().set("ids", ids).set("seen", seen).set("outcomes", EXECUTED_OUTCOMES))
+                .query(dsl)
                 .forEach(r -> {
                     OffsetDateTime from = r.get("started_at", OffsetDateTime.class);
                     OffsetDateTime to = r.get("finished_at", OffsetDateTime.class);
@@ -65,6 +68,20 @@ final class RunReport {
                     found.put(r.get("step_id", Integer.class), new ElsewhereRun(r.get("worker_id", String.class), took));
                 });
         return found;
+    }
+
+    /** What is left of a task: how many steps workers hold (the first of them), and when the next retry is due. */
+    Engine.Pending pending(int taskId) {
+        var r = PENDING.render(tables).bind(Params.of().set("task_id", taskId)).query(dsl).fetchOne();
+        int active = r.get("active", Integer.class);
+        List<Engine.Held> held = new ArrayList<>();
+        if (active > 0) {
+            for (var h : Store.parse(JSONB.valueOf(r.get("held", String.class)))) {
+                held.add(new Engine.Held(h.get("id").asInt(), h.get("title").asText(), h.path("owner").asText(null), h.get("attempt").asInt(),
+                        h.path("until").isTextual() ? OffsetDateTime.parse(h.get("until").asText()) : null));
+            }
+        }
+        return new Engine.Pending(active, r.get("next_retry", OffsetDateTime.class), held);
     }
 
     StepResult stepResult(TaskSettler.StoredStep r, Set<Integer> executed, Map<Integer, ElsewhereRun> elsewhere) {

@@ -5,25 +5,19 @@ import dev.tasksync.Plan;
 import dev.tasksync.Plan.PlannedStep;
 import dev.tasksync.Step;
 import dev.tasksync.StepStatus;
-import dev.tasksync.TaskStatus;
 import dev.tasksync.internal.hashing.FileIndex;
+import dev.tasksync.internal.sql.NamedQuery;
+import dev.tasksync.internal.sql.Params;
+import dev.tasksync.internal.sql.SqlFile;
 import dev.tasksync.internal.store.Store;
 import org.jooq.DSLContext;
 import org.jooq.Record;
 import org.jooq.Result;
 import org.jooq.ResultQuery;
-import org.jooq.impl.DSL;
-import org.jooq.impl.SQLDataType;
 
-import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
-
-import static dev.tasksync.internal.store.jooq.Tables.STEPS;
-import static dev.tasksync.internal.store.jooq.Tables.STEP_DEPENDENCIES;
-import static dev.tasksync.internal.store.jooq.Tables.TASKS;
-import static org.jooq.impl.DSL.field;
 
 /**
  * Makes a planned task's steps runnable: the steps that run become new with the fingerprints and inputs they
@@ -31,12 +25,26 @@ import static org.jooq.impl.DSL.field;
  * statement, which an in-process run may send with its first claim.
  */
 final class Submitter {
+    private static final SqlFile SQL = SqlFile.load(Submitter.class, "submit.sql");
+    private static final NamedQuery MAKE_RUNNABLE = SQL.query("makeRunnable");
+    private static final NamedQuery MARK_UP_TO_DATE = SQL.query("markUpToDate");
+    private static final NamedQuery ANALYZE = SQL.query("analyze");
+    private static final NamedQuery STATISTICS_COVER = SQL.query("statisticsCover");
+
+    static {
+        // The status changes submit.sql makes: a submit makes the steps it plans new again, from any status but
+        // active, and their task active.
+        StatusTransitions.step(EnumSet.complementOf(EnumSet.of(StepStatus.ACTIVE)), StepStatus.NEW);
+    }
+
     private final DSLContext dsl;
     private final String channel;
+    private final Map<String, String> tables;
 
     Submitter(DSLContext dsl, String channel) {
         this.dsl = dsl;
         this.channel = channel;
+        this.tables = ClaimStatements.Tables.of(dsl).identifiers();
     }
 
     /**
@@ -69,13 +77,8 @@ final class Submitter {
                 }
                 // Results say a step was up to date; rows that say so already are not written again,
                 // so a run that changes nothing writes (almost) nothing.
-                for (int from = 0; from < upToDate.length; from += 10_000) {
-                    t.update(STEPS)
-                            .set(STEPS.RESULTS, field("coalesce({0}, '{}'::jsonb) || '{\"up_to_date\": true}'::jsonb",
-                                    STEPS.RESULTS.getDataType(), STEPS.RESULTS))
-                            .where(STEPS.ID.in(Arrays.asList(upToDate).subList(from, Math.min(upToDate.length, from + 10_000))))
-                            .and(field("coalesce({0} -> 'up_to_date', 'false'::jsonb) <> 'true'::jsonb", Boolean.class, STEPS.RESULTS))
-                            .execute();
+                if (upToDate.length > 0) {
+                    MARK_UP_TO_DATE.render(tables).bind(Params.of().set("ids", upToDate)).execute(t);
                 }
                 if (toRun.isEmpty()) {
                     TaskSettler.settle(t, taskId);
@@ -114,24 +117,9 @@ final class Submitter {
             statuses[i] = step.status().dbValue();
             attempts[i] = step.attempt();
         }
-        return t.resultQuery("WITH lk AS MATERIALIZED (SELECT id FROM {6} WHERE id = {8} FOR UPDATE),"
-                        + " up AS (UPDATE {0} s SET status = {1}, fingerprint = v.fingerprint, inputs = v.inputs::jsonb,"
-                        + " run_after = NULL, cancel_requested = false"
-                        + " FROM unnest({2}, {3}, {4}, {10}, {11}) AS v(id, fingerprint, inputs, seen_status, seen_attempt)"
-                        + " WHERE s.id = v.id AND s.status <> {5} AND s.status = v.seen_status AND s.attempt = v.seen_attempt"
-                        + " AND EXISTS (SELECT 1 FROM lk) RETURNING s.id),"
-                        // Nothing reset (all of it was taken or done meanwhile): the task's status is left to its runs.
-                        + " task AS (UPDATE {6} SET status = {7} WHERE id = {8} AND status <> {7} AND EXISTS (SELECT 1 FROM up))"
-                        + " SELECT (SELECT count(*) FROM lk) AS found, pg_notify({9}, '')",
-                STEPS, DSL.val(SUBMITTED),
-                DSL.val(ids, SQLDataType.INTEGER.getArrayDataType()),
-                DSL.val(fingerprints, SQLDataType.CLOB.getArrayDataType()),
-                DSL.val(inputs, SQLDataType.CLOB.getArrayDataType()),
-                DSL.val(StepStatus.ACTIVE.dbValue()),
-                TASKS, DSL.val(TaskStatus.ACTIVE.dbValue()), DSL.val(taskId),
-                DSL.val(channel),
-                DSL.val(statuses, SQLDataType.CLOB.getArrayDataType()),
-                DSL.val(attempts, SQLDataType.INTEGER.getArrayDataType()));
+        return MAKE_RUNNABLE.render(tables).bind(Params.of().set("task_id", taskId).set("ids", ids)
+                .set("fingerprints", fingerprints).set("inputs", inputs).set("seen_statuses", statuses)
+                .set("seen_attempts", attempts).set("channel", channel)).query(t);
     }
 
     /** The answer of a submit's statement ({@link #makeRunnable}): a task that was not there is named. */
@@ -150,9 +138,7 @@ final class Submitter {
      * a moment ago, before autovacuum came by) the claim query scans every dependency per candidate.
      */
     private void analyze() {
-        for (var table : List.of(STEPS, STEP_DEPENDENCIES)) {
-            dsl.execute("ANALYZE {0}", table);
-        }
+        ANALYZE.render(tables).bind(Params.of()).execute(dsl);
     }
 
     /**
@@ -160,13 +146,8 @@ final class Submitter {
      * before the first ANALYZE). Fewer than a task just submitted means its rows are not in them.
      */
     private long statisticsCover() {
-        Float rows = dsl.fetchValue(DSL.field("(SELECT reltuples FROM pg_class WHERE oid = {0}::regclass)", Float.class,
-                DSL.val(dsl.render(STEPS))));
+        Float rows = STATISTICS_COVER.render(tables).bind(Params.of().set("table", tables.get("steps")))
+                .query(dsl).fetchOne(0, Float.class);
         return rows == null ? -1 : rows.longValue();
     }
-
-    /** A submit makes the steps it plans new again, from any status but active (see {@link StatusTransitions}). */
-    private static final String SUBMITTED = StatusTransitions.step(
-            EnumSet.complementOf(EnumSet.of(StepStatus.ACTIVE)), StepStatus.NEW);
-
 }

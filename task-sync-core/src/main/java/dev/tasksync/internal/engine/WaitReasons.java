@@ -51,7 +51,7 @@ public final class WaitReasons {
                 .fetch().forEach(r -> live.add(new LiveWorker(WorkerRegistry.labels(r.get("labels", String.class)),
                         json(r.get("facts", String.class)), r.get("has_path", Boolean.class))));
         Map<Integer, List<String>> needed = new LinkedHashMap<>();
-        dsl.resultQuery("SELECT c.id, " + Placement.neededLabels("c", tables.taskRunsOn()) + "::text AS labels FROM " + tables.steps()
+        dsl.resultQuery("SELECT c.id, " + Placement.neededLabels(tables) + "::text AS labels FROM " + tables.steps()
                         + " c WHERE c.task_id = ? AND c.status IN ('" + StepStatus.NEW.dbValue() + "', '" + StepStatus.ACTIVE.dbValue()
                         + "') ORDER BY c.id", taskId)
                 .fetch().forEach(r -> needed.put(r.get("id", Integer.class), WorkerRegistry.labels(r.get("labels", String.class))));

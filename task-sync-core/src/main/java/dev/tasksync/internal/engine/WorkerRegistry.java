@@ -45,7 +45,7 @@ public final class WorkerRegistry {
     /** SQL: true when the {@code workers} row {@code w} is a live worker. */
     static String live(String w, String leaseOwners) {
         return "(" + w + ".stopped_at IS NULL AND " + w + ".expires_at > now() AND NOT EXISTS (SELECT 1 FROM " + leaseOwners
-                + " lo WHERE lo.owner = " + w + ".id AND " + LeaseOwners.sessionGone("lo") + "))";
+                + " o WHERE o.owner = " + w + ".id AND " + LeaseOwners.sessionGone() + "))";
     }
 
     void register(String id, Placement placement, Duration expiresAfter) {

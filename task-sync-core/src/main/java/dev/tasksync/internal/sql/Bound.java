@@ -1,6 +1,12 @@
 package dev.tasksync.internal.sql;
 
+import org.jooq.DSLContext;
+import org.jooq.Param;
 import org.jooq.Query;
+import org.jooq.Record;
+import org.jooq.ResultQuery;
+import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -29,6 +35,29 @@ public record Bound(String text, Object[] values) {
         List<Object> all = new ArrayList<>(firstValues);
         all.addAll(secondValues);
         return new Bound(first + "; " + second, all.toArray());
+    }
+
+    /** This statement as a jOOQ query on {@code t} (sent when the caller fetches it), its values typed as {@link #prepare} binds them. */
+    public ResultQuery<Record> query(DSLContext t) {
+        return t.resultQuery(text, (Object[]) params());
+    }
+
+    /** Sends this statement (one that returns no rows) on {@code t}; returns the rows it changed. */
+    public int execute(DSLContext t) {
+        return t.execute(text, (Object[]) params());
+    }
+
+    private Param<?>[] params() {
+        Param<?>[] params = new Param<?>[values.length];
+        for (int i = 0; i < values.length; i++) {
+            Object v = values[i];
+            params[i] = v instanceof Integer[] ids ? DSL.val(ids, SQLDataType.INTEGER.getArrayDataType())
+                    : v instanceof Long[] longs ? DSL.val(longs, SQLDataType.BIGINT.getArrayDataType())
+                    : v instanceof String[] texts ? DSL.val(texts, SQLDataType.CLOB.getArrayDataType())
+                    : v == null ? DSL.val(null, SQLDataType.VARCHAR)
+                    : DSL.val(v);
+        }
+        return params;
     }
 
     /** Prepares the text on {@code c} and binds the values: arrays as {@code int4[]}, {@code int8[]} or {@code text[]}. */

@@ -99,6 +99,18 @@ public final class NamedQuery {
         return r;
     }
 
+    /**
+     * This statement's text with {@code identifiers} filled in and no name tag, for Java to inline into a statement
+     * of its own (the same section another statement includes); fails when it has parameters or flags, which the
+     * statement it goes into could not bind or choose.
+     */
+    public String fragment(Map<String, String> identifiers) {
+        if (!parameters.isEmpty() || !flags.isEmpty()) {
+            throw new IllegalStateException(where() + " cannot be inlined: it has parameters " + parameters + " or flags " + flags);
+        }
+        return render(identifiers, Set.of()).text().substring(tag(name).length() + 1);
+    }
+
     public Rendered render(Map<String, String> identifiers, String... flags) {
         return render(identifiers, Set.of(flags));
     }

@@ -80,7 +80,8 @@ public final class TaskSummaries {
     /** Each step's table columns, in id order, without parsing settings or results (a 10,000-step page, live views). */
     public static Map<Integer, StepProgress> progress(DSLContext dsl, int taskId) {
         Map<Integer, StepProgress> all = new LinkedHashMap<>();
-        Field<String> type = DSL.field("(SELECT k FROM jsonb_object_keys({0}) AS k LIMIT 1)", String.class, STEPS.SETTINGS);
+        // The type is the settings' one top-level key.
+        Field<String> type = DSL.field(DSL.select(DSL.function("jsonb_object_keys", String.class, STEPS.SETTINGS)).limit(1));
         dsl.select(STEPS.ID, STEPS.TITLE, type, STEPS.STATUS, STEPS.ATTEMPT, STEPS.STARTED_AT, STEPS.FINISHED_AT).from(STEPS)
                 .where(STEPS.TASK_ID.eq(taskId)).orderBy(STEPS.ID)
                 .forEach(r -> all.put(r.value1(), new StepProgress(r.value1(), r.value2(), r.value3() == null ? "" : r.value3(),

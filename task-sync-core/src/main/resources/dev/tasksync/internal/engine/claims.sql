@@ -55,8 +55,9 @@ FROM (SELECT ARRAY(SELECT id FROM done) AS recorded) d LEFT JOIN claimed c ON tr
 -- Extends the leases this worker still holds, locking them in id order (as recordCompletions does).
 WITH lk AS MATERIALIZED (SELECT id FROM ${steps} WHERE id = ANY(:ids) AND lease_owner = :worker_id AND status = 'active'
   -- Once this owner's session is gone, others may take its steps over: it renews none, and stops them.
-  AND NOT EXISTS (SELECT 1 FROM ${lease_owners} o WHERE o.owner = :worker_id
-  AND o.backend_start >= pg_postmaster_start_time() AND NOT EXISTS (SELECT 1 FROM pg_stat_get_activity(o.backend_pid) a WHERE a.backend_start IS NULL OR a.backend_start = o.backend_start))
+  AND NOT EXISTS (SELECT 1 FROM ${lease_owners} o WHERE o.owner = :worker_id AND
+-- include: sessionGone
+  )
   ORDER BY id FOR UPDATE)
 UPDATE ${steps} s SET lease_expires_at = now() + :lease_millis * interval '1 millisecond'
 FROM lk WHERE s.id = lk.id RETURNING s.id, s.attempt, s.cancel_requested
@@ -68,8 +69,9 @@ FROM lk WHERE s.id = lk.id RETURNING s.id, s.attempt, s.cancel_requested
 -- own WHERE may be re-evaluated when a row changes under it, and claim more rows than it locked.
 -- Owners whose session ended (their process died), computed once, and only when some step's lease is not
 -- expired: their steps are taken over without waiting for the lease (see LeaseOwners).
-gone AS MATERIALIZED (SELECT o.owner, o.takeover_millis FROM ${lease_owners} o WHERE o.owner <> :worker_id -- if: !ids
-  AND o.backend_start >= pg_postmaster_start_time() AND NOT EXISTS (SELECT 1 FROM pg_stat_get_activity(o.backend_pid) a WHERE a.backend_start IS NULL OR a.backend_start = o.backend_start)), -- if: !ids
+gone AS MATERIALIZED (SELECT o.owner, o.takeover_millis FROM ${lease_owners} o WHERE o.owner <> :worker_id AND -- if: !ids
+-- include: sessionGone -- if: !ids
+  ), -- if: !ids
 locked AS MATERIALIZED (SELECT c.id, c.lease_owner AS old_owner, c.lease_expires_at AS old_expiry FROM ${steps} c WHERE
   c.id = ANY(:candidates) AND -- if: ids
   c.task_id = :task_id AND (( -- if: task
@@ -117,10 +119,23 @@ c.status = 'new' AND c.inputs IS NOT NULL AND (c.run_after IS NULL OR c.run_afte
 -- elsewhere) holds back a step taken over, too. And (acr16) only when the worker found its task's local_path
 -- on its machine (WorkerPaths).
   AND EXISTS (SELECT 1 FROM ${tasks} pt JOIN ${worker_paths} wp ON wp.path = coalesce(pt.local_path, '') WHERE pt.id = c.task_id AND wp.worker_id = :worker_id AND wp.present)
-  AND :labels::jsonb @> COALESCE(jsonb_path_query_first(c.settings, '$.*.runs_on'), (SELECT t.runs_on FROM ${task_runs_on} t WHERE t.task_id = c.task_id), '[]'::jsonb)
+  AND :labels::jsonb @>
+-- include: neededLabels
   AND NOT EXISTS (SELECT 1 FROM ${step_dependencies} pd JOIN ${steps} pu ON pu.id = pd.depends_on_id
   WHERE pd.step_id = c.id AND (pu.status <> 'completed' OR (pu.results -> 'pinned' IS NOT NULL
   AND NOT (:facts::jsonb @> (pu.results -> 'pinned'))))
   AND pu.id <> :completed_id -- if: completed_id
   AND pu.id NOT IN (SELECT id FROM v) -- if: completed_in_done
   )
+
+-- name: sessionGone
+-- Inlined (LeaseOwners.sessionGone, and the statements above): true when the lease_owners row o names a session
+-- that ended while this server ran. Sessions from before a server restart prove nothing (every session ended then,
+-- and their owners may live on and reconnect). A session whose start time the role may not see counts as alive.
+o.backend_start >= pg_postmaster_start_time() AND NOT EXISTS (SELECT 1 FROM pg_stat_get_activity(o.backend_pid) a
+  WHERE a.backend_start IS NULL OR a.backend_start = o.backend_start)
+
+-- name: neededLabels
+-- Inlined (Placement.neededLabels, and placed above): the labels step c needs, a JSON array: its own runs_on, else
+-- its task's, else none.
+COALESCE(jsonb_path_query_first(c.settings, '$.*.runs_on'), (SELECT t.runs_on FROM ${task_runs_on} t WHERE t.task_id = c.task_id), '[]'::jsonb)

@@ -93,4 +93,27 @@ class SqlFileTest {
         NamedQuery q = SqlFile.parse("t.sql", "-- name: a\nSELECT * FROM ${tasks}\n").query("a");
         assertThatThrownBy(() -> q.render(TABLES)).hasMessageContaining("needs identifier ${tasks}");
     }
+
+    @Test
+    void aSectionWithoutParametersIsInlinedAsItsTextAndOneWithParametersOrFlagsIsRefused() {
+        SqlFile f = SqlFile.parse("t.sql", """
+                -- name: main
+                SELECT * FROM ${steps} c WHERE
+                -- include: part
+                -- name: part
+                -- the one copy
+                c.id > 0 AND EXISTS (SELECT 1 FROM ${steps} u
+                  WHERE u.id = c.id)
+                -- name: bound
+                c.id = :id
+                -- name: flagged
+                c.id = 1 -- if: f
+                """);
+        String part = f.query("part").fragment(TABLES);
+        assertThat(part).isEqualTo("c.id > 0 AND EXISTS (SELECT 1 FROM \"s1\".\"steps\" u\nWHERE u.id = c.id)");
+        // what Java inlines is what the including statement renders
+        assertThat(f.query("main").render(TABLES).text()).endsWith("WHERE\n" + part);
+        assertThatThrownBy(() -> f.query("bound").fragment(TABLES)).hasMessageContaining("query 'bound' of t.sql cannot be inlined");
+        assertThatThrownBy(() -> f.query("flagged").fragment(TABLES)).hasMessageContaining("cannot be inlined");
+    }
 }
