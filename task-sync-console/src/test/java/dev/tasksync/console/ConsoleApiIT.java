@@ -1,6 +1,7 @@
 package dev.tasksync.console;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tasksync.Step;
 import dev.tasksync.StepSettings;
 import dev.tasksync.Task;
 import dev.tasksync.TaskDefinition;
@@ -293,7 +294,8 @@ class ConsoleApiIT {
         String page = s.get("/tasks/" + t.id()).body();
         assertThat(count(page, "<g class=\"band\"")).isEqualTo(30);
         assertThat(page).contains(">layer 1 · 20 steps<", ">layer 30 · 20 steps<", ">20 new<");
-        assertThat(count(page, "id=\"step-status-")).isEqualTo(600); // the step table keeps every step
+        assertThat(count(page, "id=\"step-status-")).isEqualTo(500); // the step table's first page
+        assertThat(count(s.get("/tasks/" + t.id() + "?from=500").body(), "id=\"step-status-")).isEqualTo(100); // and its second
         assertThat(page).doesNotContain("<g class=\"node").contains("id=\"dag-full-link\"", "id=\"plan-deferred\"")
                 .doesNotContain("<table id=\"plan\">");
 
@@ -306,6 +308,48 @@ class ConsoleApiIT {
         String smallPage = s.get("/tasks/" + small.id()).body();
         assertThat(count(smallPage, "<g class=\"node")).isEqualTo(3);
         assertThat(smallPage).contains("<table id=\"plan\">").doesNotContain("<g class=\"band\"");
+    }
+
+    @Test
+    void theStepTableOfABigTaskPagesAndFiltersWhileTheBarsCountEveryStep() {
+        Task t = layered("paged", 60, 20); // 1,200 steps, saved layer by layer: s0..s59 are layer 1
+        console = Console.start(ts, ConsoleOptions.defaults().withPort(0));
+        HttpSession s = new HttpSession(console);
+        List<Integer> ids = ts.steps(t.id()).stream().map(Step::id).toList();
+
+        String first = s.get("/tasks/" + t.id()).body();
+        assertThat(count(first, "id=\"step-status-")).isEqualTo(500);
+        assertThat(first).contains("id=\"step-status-" + ids.get(0) + "\"", "id=\"step-status-" + ids.get(499) + "\"")
+                .doesNotContain("id=\"step-status-" + ids.get(500) + "\"")
+                .contains(">steps 1–500 of 1,200<", "id=\"steps-next\" href=\"?from=500#steps\"").doesNotContain("id=\"steps-previous\"")
+                // the bars still count all 1,200 steps, and name them for console.js
+                .contains(">layer 1 · 60 steps<", ">layer 20 · 60 steps<", "data-ids=\"" + ids.get(0) + "-" + ids.get(59) + "\"");
+
+        String last = s.get("/tasks/" + t.id() + "?from=1000&plan=show").body();
+        assertThat(count(last, "id=\"step-status-")).isEqualTo(200);
+        assertThat(last).contains(">steps 1,001–1,200 of 1,200<", "id=\"step-status-" + ids.get(1199) + "\"")
+                .contains("id=\"steps-previous\" href=\"?from=500&amp;plan=show#steps\"").doesNotContain("id=\"steps-next\"")
+                .contains("<table id=\"plan\">", "<input type=\"hidden\" name=\"plan\" value=\"show\">");
+        // past the end: the last page
+        assertThat(s.get("/tasks/" + t.id() + "?from=5000").body()).contains(">steps 1,001–1,200 of 1,200<");
+
+        // filter by title (s11, s110..s119, s1100..s1199) and by status (nothing ran yet)
+        String found = s.get("/tasks/" + t.id() + "?q=S11").body();
+        assertThat(count(found, "id=\"step-status-")).isEqualTo(1 + 10 + 100);
+        assertThat(found).contains("steps 1–111 of 111 matching (1,200 in the task)").contains("value=\"S11\"");
+        assertThat(s.get("/tasks/" + t.id() + "?status=completed").body()).contains(">no step matches<")
+                .doesNotContain("id=\"step-status-");
+        assertThat(count(s.get("/tasks/" + t.id() + "?status=new&q=s1").body(), "id=\"step-status-")).isEqualTo(311);
+
+        HttpResponse<String> bad = s.get("/tasks/" + t.id() + "?status=done");
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(bad.body()).contains("status:");
+        assertThat(s.get("/tasks/" + t.id() + "?from=x").body()).contains("from:");
+
+        Task small = task("small", 3); // a task of one page: no pager, no filter, as before
+        String smallPage = s.get("/tasks/" + small.id()).body();
+        assertThat(count(smallPage, "id=\"step-status-")).isEqualTo(3);
+        assertThat(smallPage).doesNotContain("id=\"step-pager\"").doesNotContain("id=\"step-filter\"");
     }
 
     @Test

@@ -186,9 +186,17 @@ class ConsoleBrowserIT {
         assertThat(driver.findElements(By.cssSelector("#dag rect.segment.new")))
                 .allSatisfy(r -> assertThat(r.getAttribute("width")).isEqualTo("0"));
 
+        // the table shows the first 500 rows; the bars above counted the other 100 from the live events
+        assertThat(driver.findElements(By.cssSelector("#steps tbody tr"))).hasSize(500);
+        assertThat(driver.findElement(By.id("step-range")).getText()).isEqualTo("steps 1–500 of 600");
+
         driver.findElement(By.id("dag-full-link")).click();
         waitFor(() -> driver.findElements(By.cssSelector("#dag g.node")).size() == 600);
         assertThat(nodeClasses()).allMatch(c -> c.contains("completed"));
+        driver.findElement(By.id("steps-next")).click(); // the next page keeps the full picture
+        waitFor(() -> driver.findElements(By.cssSelector("#steps tbody tr")).size() == 100);
+        assertThat(driver.findElements(By.cssSelector("#dag g.node"))).hasSize(600);
+        assertThat(driver.findElements(By.cssSelector("[data-step-status]"))).extracting(WebElement::getText).containsOnly("completed");
     }
 
     @Test
