@@ -5,17 +5,13 @@ import dev.tasksync.Step;
 import dev.tasksync.StepSettings;
 import dev.tasksync.Task;
 import dev.tasksync.TaskDefinition;
-import dev.tasksync.TaskSync;
 import dev.tasksync.TaskSyncException;
-import dev.tasksync.testing.TestDatabase;
 import dev.tasksync.testing.TestSteps;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpResponse;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,27 +32,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** The console over HTTP (no browser): login, roles, CSRF, rate limit, audit, the JSON API, escaping. */
 class ConsoleApiIT {
     static final String XSS = "<script>alert('x')</script>";
-    TaskSync ts;
-    RunningConsole console;
-
-    @BeforeEach
-    void open() {
-        ts = TestDatabase.builder().stepType(new TestSteps.SleepType(), new TestSteps.GateType()).build();
-    }
-
-    @AfterEach
-    void close() {
-        if (console != null) {
-            console.close();
-        }
-        ts.close();
-    }
+    @RegisterExtension
+    final ConsoleHarness web = ConsoleHarness.withStepTypes(new TestSteps.SleepType(), new TestSteps.GateType()).startedByTheTest();
 
     private void withUsers() {
-        ConsoleUsers users = ConsoleUsers.of(ts);
-        users.add("olga", Role.OPERATOR, "operator-pass".toCharArray());
-        users.add("vic", Role.VIEWER, "viewer-pass".toCharArray());
-        console = Console.start(ts, ConsoleOptions.defaults().withPort(0));
+        web.addUser(ConsoleHarness.OPERATOR, Role.OPERATOR, ConsoleHarness.OPERATOR_PASSWORD);
+        web.addUser(ConsoleHarness.VIEWER, Role.VIEWER, ConsoleHarness.VIEWER_PASSWORD);
+        web.start();
     }
 
     private Task task(String name, int steps) {
@@ -64,18 +46,18 @@ class ConsoleApiIT {
         for (int i = 0; i < steps; i++) {
             b.step("s" + i, new TestSteps.Sleep(1));
         }
-        return ts.save(b.build());
+        return web.ts.save(b.build());
     }
 
     @Test
     void withoutUsersOnlyLoopbackIsServedAndNoLoginIsAsked() {
-        assertThatThrownBy(() -> Console.start(ts, ConsoleOptions.defaults().withBind("0.0.0.0").withPort(0)))
+        assertThatThrownBy(() -> Console.start(web.ts, ConsoleOptions.defaults().withBind("0.0.0.0").withPort(0)))
                 .isInstanceOf(TaskSyncException.class)
                 .hasMessageContaining("no console user is defined")
                 .hasMessageContaining("task-sync user add");
-        console = Console.start(ts, ConsoleOptions.defaults().withPort(0));
-        assertThat(console.loginRequired()).isFalse();
-        HttpSession s = new HttpSession(console);
+        web.start();
+        assertThat(web.console.loginRequired()).isFalse();
+        HttpSession s = new HttpSession(web.console);
         assertThat(s.get("/").statusCode()).isEqualTo(200);
         assertThat(HttpSession.json(s.get("/api/session")).get("login_required").asBoolean()).isFalse();
     }
@@ -83,7 +65,7 @@ class ConsoleApiIT {
     @Test
     void pagesNeedALoginAndTheCookieIsHttpOnlyAndSameSiteStrict() {
         withUsers();
-        HttpSession s = new HttpSession(console);
+        HttpSession s = new HttpSession(web.console);
         HttpResponse<String> page = s.get("/");
         assertThat(page.statusCode()).isEqualTo(302);
         assertThat(page.headers().firstValue("Location")).hasValue("/login?next=%2F");
@@ -102,7 +84,7 @@ class ConsoleApiIT {
     @Test
     void loginAttemptsAreRateLimitedEvenWithTheRightPassword() {
         withUsers();
-        HttpSession s = new HttpSession(console);
+        HttpSession s = new HttpSession(web.console);
         for (int i = 0; i < 5; i++) {
             assertThat(s.login("olga", "guess-" + i).statusCode()).isEqualTo(401);
         }
@@ -114,33 +96,33 @@ class ConsoleApiIT {
     void viewersGet403OnChangesAndSeeNoButtons() {
         withUsers();
         Task t = task("build", 2);
-        HttpSession viewer = new HttpSession(console);
+        HttpSession viewer = new HttpSession(web.console);
         viewer.login("vic", "viewer-pass");
         assertThat(viewer.get("/tasks/" + t.id()).body()).contains("build").doesNotContain("run-button");
         HttpResponse<String> r = viewer.post("/api/tasks/" + t.id() + "/submit", Map.of(), Map.of("X-CSRF-Token", viewer.csrf()));
         assertThat(r.statusCode()).isEqualTo(403);
         assertThat(HttpSession.json(r).get("error").asText()).contains("viewer");
-        assertThat(ts.plan(t.id()).toRun()).hasSize(2); // nothing was submitted
-        assertThat(audit()).isEmpty();
+        assertThat(web.ts.plan(t.id()).toRun()).hasSize(2); // nothing was submitted
+        assertThat(web.audit()).isEmpty();
     }
 
     @Test
     void aPostWithoutTheCsrfTokenIsRefusedAndOneWithItIsAudited() {
         withUsers();
         Task t = task("build", 1);
-        HttpSession op = new HttpSession(console);
+        HttpSession op = new HttpSession(web.console);
         op.login("olga", "operator-pass");
         assertThat(op.get("/tasks/" + t.id()).body()).contains("run-button");
         assertThat(op.post("/api/tasks/" + t.id() + "/cancel", Map.of(), Map.of()).statusCode()).isEqualTo(403);
         assertThat(op.post("/tasks/" + t.id() + "/cancel", Map.of("_csrf", "forged"), Map.of()).statusCode()).isEqualTo(403);
         assertThat(op.post("/tasks/" + t.id() + "/cancel", Map.of("_csrf", op.csrf()),
                 Map.of("Origin", "http://evil.example")).statusCode()).isEqualTo(403);
-        assertThat(audit()).isEmpty();
+        assertThat(web.audit()).isEmpty();
 
         HttpResponse<String> r = op.post("/api/tasks/" + t.id() + "/run", Map.of(), Map.of("X-CSRF-Token", op.csrf()));
         assertThat(r.statusCode()).isEqualTo(202);
-        Awaits.until(() -> ts.task(t.id()).is(TaskStatus.COMPLETED));
-        assertThat(audit()).containsExactly("olga run task task " + t.id() + " 'build'");
+        Awaits.until(() -> web.ts.task(t.id()).is(TaskStatus.COMPLETED));
+        assertThat(web.audit()).containsExactly("olga run task task " + t.id() + " 'build'");
     }
 
     @Test
@@ -150,8 +132,8 @@ class ConsoleApiIT {
         for (int i = 0; i < 7; i++) {
             ids.add(task((i % 2 == 0 ? "even-" : "odd-") + i, i % 3 + 1).id());
         }
-        ts.run(ids.get(6));
-        HttpSession s = new HttpSession(console);
+        web.ts.run(ids.get(6));
+        HttpSession s = new HttpSession(web.console);
         s.login("vic", "viewer-pass");
         JsonNode first = HttpSession.json(s.get("/api/tasks?limit=3"));
         assertThat(first.get("tasks")).extracting(n -> n.get("id").asInt()).containsExactly(ids.get(6), ids.get(5), ids.get(4));
@@ -172,11 +154,11 @@ class ConsoleApiIT {
     @Test
     void theApiGivesTheCliShapesAndTheOpenApiDocument() {
         withUsers();
-        Task t = ts.save(TaskDefinition.named("shapes")
+        Task t = web.ts.save(TaskDefinition.named("shapes")
                 .step("a", new TestSteps.Sleep(1))
                 .step("b", new TestSteps.Sleep(1)).dependsOn("a")
                 .build());
-        HttpSession s = new HttpSession(console);
+        HttpSession s = new HttpSession(web.console);
         s.login("vic", "viewer-pass");
         JsonNode task = HttpSession.json(s.get("/api/tasks/" + t.id()));
         assertThat(task.get("name").asText()).isEqualTo("shapes");
@@ -195,12 +177,12 @@ class ConsoleApiIT {
     @Test
     void untrustedTextIsEscapedInEveryPage() {
         withUsers();
-        Task t = ts.save(TaskDefinition.named(XSS)
+        Task t = web.ts.save(TaskDefinition.named(XSS)
                 .step(XSS, StepSettings.of("gate", Map.of("note", XSS)))
                 .build());
-        HttpSession s = new HttpSession(console);
+        HttpSession s = new HttpSession(web.console);
         s.login("vic", "viewer-pass");
-        int stepId = ts.steps(t.id()).get(0).id();
+        int stepId = web.ts.steps(t.id()).get(0).id();
         for (String page : List.of("/", "/tasks/" + t.id(), "/steps/" + stepId)) {
             String html = s.get(page).body();
             assertThat(html).as(page).doesNotContain("<script>alert").contains("&lt;script&gt;alert(");
@@ -210,10 +192,10 @@ class ConsoleApiIT {
     @Test
     void aHundredThousandTasksPageByKeyset() throws Exception {
         withUsers();
-        try (Connection c = ts.dataSource().getConnection(); Statement st = c.createStatement()) {
-            st.execute("INSERT INTO \"" + ts.schema() + "\".tasks (name) SELECT 'bulk-' || g FROM generate_series(1, 100000) g");
+        try (Connection c = web.ts.dataSource().getConnection(); Statement st = c.createStatement()) {
+            st.execute("INSERT INTO \"" + web.ts.schema() + "\".tasks (name) SELECT 'bulk-' || g FROM generate_series(1, 100000) g");
         }
-        HttpSession s = new HttpSession(console);
+        HttpSession s = new HttpSession(web.console);
         s.login("vic", "viewer-pass");
         JsonNode first = HttpSession.json(s.get("/api/tasks?limit=1000"));
         assertThat(first.get("tasks")).hasSize(1000);
@@ -232,12 +214,12 @@ class ConsoleApiIT {
         for (int i = 0; i < 300; i++) {
             b.step("s" + i, new TestSteps.Sleep(0));
         }
-        Task t = ts.save(b.build());
-        HttpSession s = new HttpSession(console);
+        Task t = web.ts.save(b.build());
+        HttpSession s = new HttpSession(web.console);
         s.login("vic", "viewer-pass");
         BlockingQueue<String> events = new LinkedBlockingQueue<>();
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        var request = HttpRequest.newBuilder(URI.create(console.url() + "tasks/" + t.id() + "/events"))
+        var request = HttpRequest.newBuilder(URI.create(web.console.url() + "tasks/" + t.id() + "/events"))
                 .header("Cookie", s.cookie).header("Accept", "text/event-stream").build();
         var stream = client.sendAsync(request, HttpResponse.BodyHandlers.ofLines())
                 .thenAccept(r -> r.body().filter(l -> l.startsWith("data:")).forEach(l -> events.add(l.substring(5).trim())));
@@ -245,7 +227,7 @@ class ConsoleApiIT {
         assertThat(snapshot.get("steps")).hasSize(300); // the first event: every step's status
 
         long started = System.nanoTime();
-        ts.run(t.id()); // 600 status changes (new → active → completed)
+        web.ts.run(t.id()); // 600 status changes (new → active → completed)
         Map<String, String> seen = new HashMap<>();
         snapshot.get("steps").fields().forEachRemaining(e -> seen.put(e.getKey(), e.getValue().asText()));
         int updates = 0;
@@ -274,7 +256,7 @@ class ConsoleApiIT {
                 }
             }
         }
-        return ts.save(b.build());
+        return web.ts.save(b.build());
     }
 
     private static int count(String text, String needle) {
@@ -288,8 +270,8 @@ class ConsoleApiIT {
     @Test
     void aTaskOfMoreThanFiveHundredStepsShowsItsLayersAsBarsEveryRowAndThePlanOnRequest() {
         Task t = layered("big", 20, 30); // 600 steps, 30 layers, 1,160 edges
-        console = Console.start(ts, ConsoleOptions.defaults().withPort(0));
-        HttpSession s = new HttpSession(console);
+        web.start();
+        HttpSession s = new HttpSession(web.console);
 
         String page = s.get("/tasks/" + t.id()).body();
         assertThat(count(page, "<g class=\"band\"")).isEqualTo(30);
@@ -313,9 +295,9 @@ class ConsoleApiIT {
     @Test
     void theStepTableOfABigTaskPagesAndFiltersWhileTheBarsCountEveryStep() {
         Task t = layered("paged", 60, 20); // 1,200 steps, saved layer by layer: s0..s59 are layer 1
-        console = Console.start(ts, ConsoleOptions.defaults().withPort(0));
-        HttpSession s = new HttpSession(console);
-        List<Integer> ids = ts.steps(t.id()).stream().map(Step::id).toList();
+        web.start();
+        HttpSession s = new HttpSession(web.console);
+        List<Integer> ids = web.ts.steps(t.id()).stream().map(Step::id).toList();
 
         String first = s.get("/tasks/" + t.id()).body();
         assertThat(count(first, "id=\"step-status-")).isEqualTo(500);
@@ -354,12 +336,12 @@ class ConsoleApiIT {
 
     @Test
     void liveEventsCarryAttemptsFinishTimesAndDurations() throws Exception {
-        console = Console.start(ts, ConsoleOptions.defaults().withPort(0));
-        Task t = ts.save(TaskDefinition.named("chain").step("a", new TestSteps.Sleep(20))
+        web.start();
+        Task t = web.ts.save(TaskDefinition.named("chain").step("a", new TestSteps.Sleep(20))
                 .step("b", new TestSteps.Sleep(20)).dependsOn("a").build());
         BlockingQueue<String> events = new LinkedBlockingQueue<>();
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        var request = HttpRequest.newBuilder(URI.create(console.url() + "tasks/" + t.id() + "/events"))
+        var request = HttpRequest.newBuilder(URI.create(web.console.url() + "tasks/" + t.id() + "/events"))
                 .header("Accept", "text/event-stream").build();
         var stream = client.sendAsync(request, HttpResponse.BodyHandlers.ofLines())
                 .thenAccept(r -> r.body().filter(l -> l.startsWith("data:")).forEach(l -> events.add(l.substring(5).trim())));
@@ -372,7 +354,7 @@ class ConsoleApiIT {
             assertThat(p.get("finished").asText()).isEqualTo("-");
         });
 
-        ts.run(t.id());
+        web.ts.run(t.id());
         while (!progress.values().stream().allMatch(p -> p.get("attempt").asInt() == 1 && !p.get("finished").asText().equals("-"))) {
             String data = events.poll(60, TimeUnit.SECONDS);
             assertThat(data).as("an event before the deadline").isNotNull();
@@ -386,17 +368,4 @@ class ConsoleApiIT {
         stream.cancel(true);
     }
 
-    private List<String> audit() {
-        List<String> rows = new ArrayList<>();
-        try (Connection c = ts.dataSource().getConnection(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT user_name, action, target FROM \"" + ts.schema()
-                     + "\".console_audit WHERE action NOT LIKE 'login%' ORDER BY id")) {
-            while (rs.next()) {
-                rows.add(rs.getString(1) + " " + rs.getString(2) + " " + rs.getString(3));
-            }
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
-        return rows;
-    }
 }
