@@ -1,20 +1,17 @@
 package dev.tasksync.console;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tasksync.Step;
 import dev.tasksync.StepSettings;
 import dev.tasksync.Task;
 import dev.tasksync.TaskDefinition;
-import dev.tasksync.TaskSync;
 import dev.tasksync.TaskSyncException;
-import dev.tasksync.testing.TestDatabase;
 import dev.tasksync.testing.TestSteps;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpResponse;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,27 +32,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** The console over HTTP (no browser): login, roles, CSRF, rate limit, audit, the JSON API, escaping. */
 class ConsoleApiIT {
     static final String XSS = "<script>alert('x')</script>";
-    TaskSync ts;
-    RunningConsole console;
-
-    @BeforeEach
-    void open() {
-        ts = TestDatabase.builder().stepType(new TestSteps.SleepType(), new TestSteps.GateType()).build();
-    }
-
-    @AfterEach
-    void close() {
-        if (console != null) {
-            console.close();
-        }
-        ts.close();
-    }
+    @RegisterExtension
+    final ConsoleHarness web = ConsoleHarness.withStepTypes(new TestSteps.SleepType(), new TestSteps.GateType()).startedByTheTest();
 
     private void withUsers() {
-        ConsoleUsers users = ConsoleUsers.of(ts);
-        users.add("olga", Role.OPERATOR, "operator-pass".toCharArray());
-        users.add("vic", Role.VIEWER, "viewer-pass".toCharArray());
-        console = Console.start(ts, ConsoleOptions.defaults().withPort(0));
+        web.addUser(ConsoleHarness.OPERATOR, Role.OPERATOR, ConsoleHarness.OPERATOR_PASSWORD);
+        web.addUser(ConsoleHarness.VIEWER, Role.VIEWER, ConsoleHarness.VIEWER_PASSWORD);
+        web.start();
     }
 
     private Task task(String name, int steps) {
@@ -63,18 +46,18 @@ class ConsoleApiIT {
         for (int i = 0; i < steps; i++) {
             b.step("s" + i, new TestSteps.Sleep(1));
         }
-        return ts.save(b.build());
+        return web.ts.save(b.build());
     }
 
     @Test
     void withoutUsersOnlyLoopbackIsServedAndNoLoginIsAsked() {
-        assertThatThrownBy(() -> Console.start(ts, ConsoleOptions.defaults().withBind("0.0.0.0").withPort(0)))
+        assertThatThrownBy(() -> Console.start(web.ts, ConsoleOptions.defaults().withBind("0.0.0.0").withPort(0)))
                 .isInstanceOf(TaskSyncException.class)
                 .hasMessageContaining("no console user is defined")
                 .hasMessageContaining("task-sync user add");
-        console = Console.start(ts, ConsoleOptions.defaults().withPort(0));
-        assertThat(console.loginRequired()).isFalse();
-        HttpSession s = new HttpSession(console);
+        web.start();
+        assertThat(web.console.loginRequired()).isFalse();
+        HttpSession s = new HttpSession(web.console);
         assertThat(s.get("/").statusCode()).isEqualTo(200);
         assertThat(HttpSession.json(s.get("/api/session")).get("login_required").asBoolean()).isFalse();
     }
@@ -82,7 +65,7 @@ class ConsoleApiIT {
     @Test
     void pagesNeedALoginAndTheCookieIsHttpOnlyAndSameSiteStrict() {
         withUsers();
-        HttpSession s = new HttpSession(console);
+        HttpSession s = new HttpSession(web.console);
         HttpResponse<String> page = s.get("/");
         assertThat(page.statusCode()).isEqualTo(302);
         assertThat(page.headers().firstValue("Location")).hasValue("/login?next=%2F");
@@ -101,7 +84,7 @@ class ConsoleApiIT {
     @Test
     void loginAttemptsAreRateLimitedEvenWithTheRightPassword() {
         withUsers();
-        HttpSession s = new HttpSession(console);
+        HttpSession s = new HttpSession(web.console);
         for (int i = 0; i < 5; i++) {
             assertThat(s.login("olga", "guess-" + i).statusCode()).isEqualTo(401);
         }
@@ -113,33 +96,33 @@ class ConsoleApiIT {
     void viewersGet403OnChangesAndSeeNoButtons() {
         withUsers();
         Task t = task("build", 2);
-        HttpSession viewer = new HttpSession(console);
+        HttpSession viewer = new HttpSession(web.console);
         viewer.login("vic", "viewer-pass");
         assertThat(viewer.get("/tasks/" + t.id()).body()).contains("build").doesNotContain("run-button");
         HttpResponse<String> r = viewer.post("/api/tasks/" + t.id() + "/submit", Map.of(), Map.of("X-CSRF-Token", viewer.csrf()));
         assertThat(r.statusCode()).isEqualTo(403);
         assertThat(HttpSession.json(r).get("error").asText()).contains("viewer");
-        assertThat(ts.plan(t.id()).toRun()).hasSize(2); // nothing was submitted
-        assertThat(audit()).isEmpty();
+        assertThat(web.ts.plan(t.id()).toRun()).hasSize(2); // nothing was submitted
+        assertThat(web.audit()).isEmpty();
     }
 
     @Test
     void aPostWithoutTheCsrfTokenIsRefusedAndOneWithItIsAudited() {
         withUsers();
         Task t = task("build", 1);
-        HttpSession op = new HttpSession(console);
+        HttpSession op = new HttpSession(web.console);
         op.login("olga", "operator-pass");
         assertThat(op.get("/tasks/" + t.id()).body()).contains("run-button");
         assertThat(op.post("/api/tasks/" + t.id() + "/cancel", Map.of(), Map.of()).statusCode()).isEqualTo(403);
         assertThat(op.post("/tasks/" + t.id() + "/cancel", Map.of("_csrf", "forged"), Map.of()).statusCode()).isEqualTo(403);
         assertThat(op.post("/tasks/" + t.id() + "/cancel", Map.of("_csrf", op.csrf()),
                 Map.of("Origin", "http://evil.example")).statusCode()).isEqualTo(403);
-        assertThat(audit()).isEmpty();
+        assertThat(web.audit()).isEmpty();
 
         HttpResponse<String> r = op.post("/api/tasks/" + t.id() + "/run", Map.of(), Map.of("X-CSRF-Token", op.csrf()));
         assertThat(r.statusCode()).isEqualTo(202);
-        Awaits.until(() -> ts.task(t.id()).is(TaskStatus.COMPLETED));
-        assertThat(audit()).containsExactly("olga run task task " + t.id() + " 'build'");
+        Awaits.until(() -> web.ts.task(t.id()).is(TaskStatus.COMPLETED));
+        assertThat(web.audit()).containsExactly("olga run task task " + t.id() + " 'build'");
     }
 
     @Test
@@ -149,8 +132,8 @@ class ConsoleApiIT {
         for (int i = 0; i < 7; i++) {
             ids.add(task((i % 2 == 0 ? "even-" : "odd-") + i, i % 3 + 1).id());
         }
-        ts.run(ids.get(6));
-        HttpSession s = new HttpSession(console);
+        web.ts.run(ids.get(6));
+        HttpSession s = new HttpSession(web.console);
         s.login("vic", "viewer-pass");
         JsonNode first = HttpSession.json(s.get("/api/tasks?limit=3"));
         assertThat(first.get("tasks")).extracting(n -> n.get("id").asInt()).containsExactly(ids.get(6), ids.get(5), ids.get(4));
@@ -171,11 +154,11 @@ class ConsoleApiIT {
     @Test
     void theApiGivesTheCliShapesAndTheOpenApiDocument() {
         withUsers();
-        Task t = ts.save(TaskDefinition.named("shapes")
+        Task t = web.ts.save(TaskDefinition.named("shapes")
                 .step("a", new TestSteps.Sleep(1))
                 .step("b", new TestSteps.Sleep(1)).dependsOn("a")
                 .build());
-        HttpSession s = new HttpSession(console);
+        HttpSession s = new HttpSession(web.console);
         s.login("vic", "viewer-pass");
         JsonNode task = HttpSession.json(s.get("/api/tasks/" + t.id()));
         assertThat(task.get("name").asText()).isEqualTo("shapes");
@@ -194,12 +177,12 @@ class ConsoleApiIT {
     @Test
     void untrustedTextIsEscapedInEveryPage() {
         withUsers();
-        Task t = ts.save(TaskDefinition.named(XSS)
+        Task t = web.ts.save(TaskDefinition.named(XSS)
                 .step(XSS, StepSettings.of("gate", Map.of("note", XSS)))
                 .build());
-        HttpSession s = new HttpSession(console);
+        HttpSession s = new HttpSession(web.console);
         s.login("vic", "viewer-pass");
-        int stepId = ts.steps(t.id()).get(0).id();
+        int stepId = web.ts.steps(t.id()).get(0).id();
         for (String page : List.of("/", "/tasks/" + t.id(), "/steps/" + stepId)) {
             String html = s.get(page).body();
             assertThat(html).as(page).doesNotContain("<script>alert").contains("&lt;script&gt;alert(");
@@ -209,10 +192,10 @@ class ConsoleApiIT {
     @Test
     void aHundredThousandTasksPageByKeyset() throws Exception {
         withUsers();
-        try (Connection c = ts.dataSource().getConnection(); Statement st = c.createStatement()) {
-            st.execute("INSERT INTO \"" + ts.schema() + "\".tasks (name) SELECT 'bulk-' || g FROM generate_series(1, 100000) g");
+        try (Connection c = web.ts.dataSource().getConnection(); Statement st = c.createStatement()) {
+            st.execute("INSERT INTO \"" + web.ts.schema() + "\".tasks (name) SELECT 'bulk-' || g FROM generate_series(1, 100000) g");
         }
-        HttpSession s = new HttpSession(console);
+        HttpSession s = new HttpSession(web.console);
         s.login("vic", "viewer-pass");
         JsonNode first = HttpSession.json(s.get("/api/tasks?limit=1000"));
         assertThat(first.get("tasks")).hasSize(1000);
@@ -231,12 +214,12 @@ class ConsoleApiIT {
         for (int i = 0; i < 300; i++) {
             b.step("s" + i, new TestSteps.Sleep(0));
         }
-        Task t = ts.save(b.build());
-        HttpSession s = new HttpSession(console);
+        Task t = web.ts.save(b.build());
+        HttpSession s = new HttpSession(web.console);
         s.login("vic", "viewer-pass");
         BlockingQueue<String> events = new LinkedBlockingQueue<>();
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        var request = HttpRequest.newBuilder(URI.create(console.url() + "tasks/" + t.id() + "/events"))
+        var request = HttpRequest.newBuilder(URI.create(web.console.url() + "tasks/" + t.id() + "/events"))
                 .header("Cookie", s.cookie).header("Accept", "text/event-stream").build();
         var stream = client.sendAsync(request, HttpResponse.BodyHandlers.ofLines())
                 .thenAccept(r -> r.body().filter(l -> l.startsWith("data:")).forEach(l -> events.add(l.substring(5).trim())));
@@ -244,7 +227,7 @@ class ConsoleApiIT {
         assertThat(snapshot.get("steps")).hasSize(300); // the first event: every step's status
 
         long started = System.nanoTime();
-        ts.run(t.id()); // 600 status changes (new → active → completed)
+        web.ts.run(t.id()); // 600 status changes (new → active → completed)
         Map<String, String> seen = new HashMap<>();
         snapshot.get("steps").fields().forEachRemaining(e -> seen.put(e.getKey(), e.getValue().asText()));
         int updates = 0;
@@ -273,7 +256,7 @@ class ConsoleApiIT {
                 }
             }
         }
-        return ts.save(b.build());
+        return web.ts.save(b.build());
     }
 
     private static int count(String text, String needle) {
@@ -287,13 +270,14 @@ class ConsoleApiIT {
     @Test
     void aTaskOfMoreThanFiveHundredStepsShowsItsLayersAsBarsEveryRowAndThePlanOnRequest() {
         Task t = layered("big", 20, 30); // 600 steps, 30 layers, 1,160 edges
-        console = Console.start(ts, ConsoleOptions.defaults().withPort(0));
-        HttpSession s = new HttpSession(console);
+        web.start();
+        HttpSession s = new HttpSession(web.console);
 
         String page = s.get("/tasks/" + t.id()).body();
         assertThat(count(page, "<g class=\"band\"")).isEqualTo(30);
         assertThat(page).contains(">layer 1 · 20 steps<", ">layer 30 · 20 steps<", ">20 new<");
-        assertThat(count(page, "id=\"step-status-")).isEqualTo(600); // the step table keeps every step
+        assertThat(count(page, "id=\"step-status-")).isEqualTo(500); // the step table's first page
+        assertThat(count(s.get("/tasks/" + t.id() + "?from=500").body(), "id=\"step-status-")).isEqualTo(100); // and its second
         assertThat(page).doesNotContain("<g class=\"node").contains("id=\"dag-full-link\"", "id=\"plan-deferred\"")
                 .doesNotContain("<table id=\"plan\">");
 
@@ -309,13 +293,55 @@ class ConsoleApiIT {
     }
 
     @Test
+    void theStepTableOfABigTaskPagesAndFiltersWhileTheBarsCountEveryStep() {
+        Task t = layered("paged", 60, 20); // 1,200 steps, saved layer by layer: s0..s59 are layer 1
+        web.start();
+        HttpSession s = new HttpSession(web.console);
+        List<Integer> ids = web.ts.steps(t.id()).stream().map(Step::id).toList();
+
+        String first = s.get("/tasks/" + t.id()).body();
+        assertThat(count(first, "id=\"step-status-")).isEqualTo(500);
+        assertThat(first).contains("id=\"step-status-" + ids.get(0) + "\"", "id=\"step-status-" + ids.get(499) + "\"")
+                .doesNotContain("id=\"step-status-" + ids.get(500) + "\"")
+                .contains(">steps 1–500 of 1,200<", "id=\"steps-next\" href=\"?from=500#steps\"").doesNotContain("id=\"steps-previous\"")
+                // the bars still count all 1,200 steps, and name them for console.js
+                .contains(">layer 1 · 60 steps<", ">layer 20 · 60 steps<", "data-ids=\"" + ids.get(0) + "-" + ids.get(59) + "\"");
+
+        String last = s.get("/tasks/" + t.id() + "?from=1000&plan=show").body();
+        assertThat(count(last, "id=\"step-status-")).isEqualTo(200);
+        assertThat(last).contains(">steps 1,001–1,200 of 1,200<", "id=\"step-status-" + ids.get(1199) + "\"")
+                .contains("id=\"steps-previous\" href=\"?from=500&amp;plan=show#steps\"").doesNotContain("id=\"steps-next\"")
+                .contains("<table id=\"plan\">", "<input type=\"hidden\" name=\"plan\" value=\"show\">");
+        // past the end: the last page
+        assertThat(s.get("/tasks/" + t.id() + "?from=5000").body()).contains(">steps 1,001–1,200 of 1,200<");
+
+        // filter by title (s11, s110..s119, s1100..s1199) and by status (nothing ran yet)
+        String found = s.get("/tasks/" + t.id() + "?q=S11").body();
+        assertThat(count(found, "id=\"step-status-")).isEqualTo(1 + 10 + 100);
+        assertThat(found).contains("steps 1–111 of 111 matching (1,200 in the task)").contains("value=\"S11\"");
+        assertThat(s.get("/tasks/" + t.id() + "?status=completed").body()).contains(">no step matches<")
+                .doesNotContain("id=\"step-status-");
+        assertThat(count(s.get("/tasks/" + t.id() + "?status=new&q=s1").body(), "id=\"step-status-")).isEqualTo(311);
+
+        HttpResponse<String> bad = s.get("/tasks/" + t.id() + "?status=done");
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(bad.body()).contains("status:");
+        assertThat(s.get("/tasks/" + t.id() + "?from=x").body()).contains("from:");
+
+        Task small = task("small", 3); // a task of one page: no pager, no filter, as before
+        String smallPage = s.get("/tasks/" + small.id()).body();
+        assertThat(count(smallPage, "id=\"step-status-")).isEqualTo(3);
+        assertThat(smallPage).doesNotContain("id=\"step-pager\"").doesNotContain("id=\"step-filter\"");
+    }
+
+    @Test
     void liveEventsCarryAttemptsFinishTimesAndDurations() throws Exception {
-        console = Console.start(ts, ConsoleOptions.defaults().withPort(0));
-        Task t = ts.save(TaskDefinition.named("chain").step("a", new TestSteps.Sleep(20))
+        web.start();
+        Task t = web.ts.save(TaskDefinition.named("chain").step("a", new TestSteps.Sleep(20))
                 .step("b", new TestSteps.Sleep(20)).dependsOn("a").build());
         BlockingQueue<String> events = new LinkedBlockingQueue<>();
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        var request = HttpRequest.newBuilder(URI.create(console.url() + "tasks/" + t.id() + "/events"))
+        var request = HttpRequest.newBuilder(URI.create(web.console.url() + "tasks/" + t.id() + "/events"))
                 .header("Accept", "text/event-stream").build();
         var stream = client.sendAsync(request, HttpResponse.BodyHandlers.ofLines())
                 .thenAccept(r -> r.body().filter(l -> l.startsWith("data:")).forEach(l -> events.add(l.substring(5).trim())));
@@ -328,7 +354,7 @@ class ConsoleApiIT {
             assertThat(p.get("finished").asText()).isEqualTo("-");
         });
 
-        ts.run(t.id());
+        web.ts.run(t.id());
         while (!progress.values().stream().allMatch(p -> p.get("attempt").asInt() == 1 && !p.get("finished").asText().equals("-"))) {
             String data = events.poll(60, TimeUnit.SECONDS);
             assertThat(data).as("an event before the deadline").isNotNull();
@@ -342,17 +368,4 @@ class ConsoleApiIT {
         stream.cancel(true);
     }
 
-    private List<String> audit() {
-        List<String> rows = new ArrayList<>();
-        try (Connection c = ts.dataSource().getConnection(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT user_name, action, target FROM \"" + ts.schema()
-                     + "\".console_audit WHERE action NOT LIKE 'login%' ORDER BY id")) {
-            while (rs.next()) {
-                rows.add(rs.getString(1) + " " + rs.getString(2) + " " + rs.getString(3));
-            }
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
-        return rows;
-    }
 }

@@ -7,14 +7,13 @@ import dev.tasksync.Step;
 import dev.tasksync.Task;
 import dev.tasksync.TaskDefinition;
 import dev.tasksync.TaskStatus;
-import dev.tasksync.TaskSync;
 import dev.tasksync.WorkerOptions;
-import dev.tasksync.testing.TestDatabase;
 import dev.tasksync.testing.TestSteps;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
@@ -52,9 +51,13 @@ class ConsoleBrowserIT {
     static final Duration WAIT = Duration.ofSeconds(60);
     static final String XSS = "<img src=x onerror=alert(1)><script>alert('x')</script>";
 
-    TaskSync ts;
-    TestSteps.GateType gate;
-    RunningConsole console;
+    final TestSteps.GateType gate = new TestSteps.GateType();
+    @RegisterExtension
+    final ConsoleHarness web = ConsoleHarness
+            .withStepTypes(gate, new TestSteps.SleepType(), new EchoType(), new GradedRubricType(), new WaitForFileType())
+            .configure(b -> b.workerOptions(WorkerOptions.defaults().withLease(Duration.ofSeconds(3), Duration.ofMillis(200))))
+            .operatorAndViewer()
+            .beforeClose(gate.open::countDown); // a run still waiting ends now
     WebDriver driver;
     String base;
 
@@ -71,16 +74,7 @@ class ConsoleBrowserIT {
 
     @BeforeEach
     void open() {
-        gate = new TestSteps.GateType();
-        ts = TestDatabase.builder()
-                .stepType(gate, new TestSteps.SleepType(), new EchoType(), new GradedRubricType(), new WaitForFileType())
-                .workerOptions(WorkerOptions.defaults().withLease(Duration.ofSeconds(3), Duration.ofMillis(200)))
-                .build();
-        ConsoleUsers users = ConsoleUsers.of(ts);
-        users.add("olga", Role.OPERATOR, "operator-pass".toCharArray());
-        users.add("vic", Role.VIEWER, "viewer-pass".toCharArray());
-        console = Console.start(ts, ConsoleOptions.defaults().withPort(0));
-        base = "http://127.0.0.1:" + console.port();
+        base = "http://127.0.0.1:" + web.console.port();
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
         options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
@@ -95,9 +89,6 @@ class ConsoleBrowserIT {
         if (driver != null) {
             driver.quit();
         }
-        gate.open.countDown(); // a run still waiting ends now
-        console.close();
-        ts.close();
     }
 
     private void login(String user, String password) {
@@ -115,7 +106,7 @@ class ConsoleBrowserIT {
     }
 
     private Task diamond() {
-        return ts.save(TaskDefinition.named("diamond")
+        return web.ts.save(TaskDefinition.named("diamond")
                 .step("fetch", TestSteps.gate())
                 .step("build", new TestSteps.Sleep(50)).dependsOn("fetch")
                 .step("test", new TestSteps.Sleep(50)).dependsOn("fetch")
@@ -137,10 +128,10 @@ class ConsoleBrowserIT {
         assertThat(nodeClasses()).allMatch(c -> c.contains("new"));
 
         driver.findElement(By.id("run-button")).click(); // a POST, then the page again (303)
-        waitFor(() -> ts.steps(t.id()).get(0).status() == StepStatus.ACTIVE);
+        waitFor(() -> web.ts.steps(t.id()).get(0).status() == StepStatus.ACTIVE);
         waitFor(() -> "open".equals(driver.findElement(By.tagName("body")).getAttribute("data-live")));
         ((JavascriptExecutor) driver).executeScript("window.stillTheSamePage = true;");
-        waitFor(() -> driver.findElement(By.id("node-" + ts.steps(t.id()).get(0).id())).getAttribute("class").contains("active"));
+        waitFor(() -> driver.findElement(By.id("node-" + web.ts.steps(t.id()).get(0).id())).getAttribute("class").contains("active"));
 
         gate.open.countDown();
         waitFor(() -> nodeClasses().stream().allMatch(c -> c.contains("completed")));
@@ -148,10 +139,10 @@ class ConsoleBrowserIT {
         assertThat(((JavascriptExecutor) driver).executeScript("return window.stillTheSamePage === true;")).isEqualTo(true);
         assertThat(driver.findElements(By.cssSelector("[data-step-status]"))).extracting(WebElement::getText)
                 .containsOnly("completed");
-        assertThat(ts.task(t.id()).is(TaskStatus.COMPLETED)).isTrue();
+        assertThat(web.ts.task(t.id()).is(TaskStatus.COMPLETED)).isTrue();
         screenshot("console-task-page.png");
 
-        driver.findElement(By.id("node-" + ts.steps(t.id()).get(3).id())).click();
+        driver.findElement(By.id("node-" + web.ts.steps(t.id()).get(3).id())).click();
         waitFor(() -> driver.findElements(By.id("step-title")).size() == 1);
         assertThat(driver.findElement(By.id("step-title")).getText()).isEqualTo("package");
     }
@@ -165,7 +156,7 @@ class ConsoleBrowserIT {
                 step.dependsOn("s" + (i - 20));
             }
         }
-        Task t = ts.save(b.build());
+        Task t = web.ts.save(b.build());
         login("olga", "operator-pass");
         driver.get(base + "/tasks/" + t.id());
         assertThat(driver.findElements(By.cssSelector("#dag g.band"))).hasSize(30);
@@ -173,7 +164,7 @@ class ConsoleBrowserIT {
         waitFor(() -> "open".equals(driver.findElement(By.tagName("body")).getAttribute("data-live")));
         ((JavascriptExecutor) driver).executeScript("window.stillTheSamePage = true;");
 
-        ts.run(t.id());
+        web.ts.run(t.id());
         JavascriptExecutor js = (JavascriptExecutor) driver;
         // every bar reads all completed and is one green segment; every row shows its attempt and finish time
         waitFor(() -> Boolean.TRUE.equals(js.executeScript(
@@ -186,23 +177,31 @@ class ConsoleBrowserIT {
         assertThat(driver.findElements(By.cssSelector("#dag rect.segment.new")))
                 .allSatisfy(r -> assertThat(r.getAttribute("width")).isEqualTo("0"));
 
+        // the table shows the first 500 rows; the bars above counted the other 100 from the live events
+        assertThat(driver.findElements(By.cssSelector("#steps tbody tr"))).hasSize(500);
+        assertThat(driver.findElement(By.id("step-range")).getText()).isEqualTo("steps 1–500 of 600");
+
         driver.findElement(By.id("dag-full-link")).click();
         waitFor(() -> driver.findElements(By.cssSelector("#dag g.node")).size() == 600);
         assertThat(nodeClasses()).allMatch(c -> c.contains("completed"));
+        driver.findElement(By.id("steps-next")).click(); // the next page keeps the full picture
+        waitFor(() -> driver.findElements(By.cssSelector("#steps tbody tr")).size() == 100);
+        assertThat(driver.findElements(By.cssSelector("#dag g.node"))).hasSize(600);
+        assertThat(driver.findElements(By.cssSelector("[data-step-status]"))).extracting(WebElement::getText).containsOnly("completed");
     }
 
     @Test
     void anOperatorCancelsARunningStep() {
-        Task t = ts.save(TaskDefinition.named("long").step("wait", TestSteps.gate()).build());
-        int stepId = ts.steps(t.id()).get(0).id();
+        Task t = web.ts.save(TaskDefinition.named("long").step("wait", TestSteps.gate()).build());
+        int stepId = web.ts.steps(t.id()).get(0).id();
         login("olga", "operator-pass");
         driver.get(base + "/tasks/" + t.id());
         driver.findElement(By.id("run-button")).click();
-        waitFor(() -> ts.step(stepId).status() == StepStatus.ACTIVE);
+        waitFor(() -> web.ts.step(stepId).status() == StepStatus.ACTIVE);
         driver.get(base + "/steps/" + stepId);
         assertThat(driver.findElement(By.id("step-status")).getText()).isEqualTo("active");
         driver.findElement(By.id("step-cancel-button")).click();
-        waitFor(() -> ts.step(stepId).status() == StepStatus.CANCELLED);
+        waitFor(() -> web.ts.step(stepId).status() == StepStatus.CANCELLED);
         driver.navigate().refresh();
         assertThat(driver.findElement(By.id("step-status")).getText()).isEqualTo("cancelled");
         assertThat(gate.started.get()).isEqualTo(1);
@@ -221,7 +220,7 @@ class ConsoleBrowserIT {
                         + "fetch('/api/session').then(r => r.json()).then(s => fetch('/api/tasks/" + t.id() + "/run',"
                         + " {method: 'POST', headers: {'X-CSRF-Token': s.csrf_token}})).then(r => done(r.status));");
         assertThat(status).isEqualTo(403L);
-        assertThat(ts.step(ts.steps(t.id()).get(0).id()).status()).isEqualTo(StepStatus.NEW);
+        assertThat(web.ts.step(web.ts.steps(t.id()).get(0).id()).status()).isEqualTo(StepStatus.NEW);
     }
 
     @Test
@@ -238,10 +237,10 @@ class ConsoleBrowserIT {
 
     @Test
     void untrustedTitlesSettingsAndLogLinesRenderAsText() {
-        Task t = ts.save(TaskDefinition.named(XSS).step(XSS, StepSettings.of("echo", new TextNode(XSS))).build());
-        ts.run(t.id());
-        int stepId = ts.steps(t.id()).get(0).id();
-        assertThat(ts.history(stepId).get(0).logTail()).contains(XSS);
+        Task t = web.ts.save(TaskDefinition.named(XSS).step(XSS, StepSettings.of("echo", new TextNode(XSS))).build());
+        web.ts.run(t.id());
+        int stepId = web.ts.steps(t.id()).get(0).id();
+        assertThat(web.ts.history(stepId).get(0).logTail()).contains(XSS);
         login("olga", "operator-pass");
         assertThat(driver.findElement(By.cssSelector("#tasks a[href='/tasks/" + t.id() + "']")).getText()).isEqualTo(XSS);
         noAlert(driver);
@@ -263,15 +262,15 @@ class ConsoleBrowserIT {
     @Test
     void theStepPageShowsTheFirstLogLineOfARunningAttemptBeforeItEnds(@TempDir Path dir) {
         Path release = dir.resolve("release");
-        Task t = ts.save(TaskDefinition.named("waits").step("wait", WaitForFileType.settings(release)).build());
-        int stepId = ts.steps(t.id()).get(0).id();
-        Thread run = new Thread(() -> ts.run(t.id()), "test-run");
+        Task t = web.ts.save(TaskDefinition.named("waits").step("wait", WaitForFileType.settings(release)).build());
+        int stepId = web.ts.steps(t.id()).get(0).id();
+        Thread run = new Thread(() -> web.ts.run(t.id()), "test-run");
         run.start();
         login("olga", "operator-pass");
-        waitFor(() -> ts.history(stepId).size() == 1);
+        waitFor(() -> web.ts.history(stepId).size() == 1);
         driver.get(base + "/steps/" + stepId);
         waitFor(() -> driver.findElement(By.id("log-1")).getText().contains(WaitForFileType.FIRST_LINE + XSS));
-        assertThat(ts.step(stepId).status()).isEqualTo(StepStatus.ACTIVE); // shown while the step still waits
+        assertThat(web.ts.step(stepId).status()).isEqualTo(StepStatus.ACTIVE); // shown while the step still waits
         assertThat(driver.findElement(By.id("log-1")).getText()).doesNotContain(WaitForFileType.LAST_LINE);
         noAlert(driver);
 
@@ -289,7 +288,7 @@ class ConsoleBrowserIT {
 
     @Test
     void theStepPageLinksToTheGradingMatrixWhoseCellsRenderAsText() {
-        Step step = ConsoleMatrixIT.gradedStep(ts, ts.createTask("grading"));
+        Step step = ConsoleMatrixIT.gradedStep(web.ts, web.ts.createTask("grading"));
         login("vic", "viewer-pass");
         driver.get(base + "/steps/" + step.id());
         driver.findElement(By.id("matrix-link")).click();

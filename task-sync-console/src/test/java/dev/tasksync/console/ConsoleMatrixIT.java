@@ -6,11 +6,9 @@ import dev.tasksync.RunResult;
 import dev.tasksync.Step;
 import dev.tasksync.Task;
 import dev.tasksync.TaskSync;
-import dev.tasksync.testing.TestDatabase;
 import dev.tasksync.testing.TestSteps;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpResponse;
 
@@ -35,20 +33,8 @@ class ConsoleMatrixIT {
                 "cells": {"runs": {"passed": true}, "adds": {"passed": true}, "XSS": {"passed": false}}}],
              "broken": ["XSS"], "does_not_discriminate": ["runs"]}
             """.replace("XSS", XSS);
-    TaskSync ts;
-    RunningConsole console;
-
-    @BeforeEach
-    void open() {
-        ts = TestDatabase.builder().stepType(new GradedRubricType(), new TestSteps.SleepType()).build();
-        console = Console.start(ts, ConsoleOptions.defaults().withPort(0));
-    }
-
-    @AfterEach
-    void close() {
-        console.close();
-        ts.close();
-    }
+    @RegisterExtension
+    final ConsoleHarness web = ConsoleHarness.withStepTypes(new GradedRubricType(), new TestSteps.SleepType());
 
     static Step gradedStep(TaskSync ts, Task t) {
         Step s = ts.createStep(t.id(), "grade", "{\"docker_rubrics\": {\"results\": " + RESULTS + "}}");
@@ -59,9 +45,9 @@ class ConsoleMatrixIT {
 
     @Test
     void theMatrixPageShowsEveryCellTotalsAndFlagsEscaped() {
-        Task t = ts.createTask("grading");
-        Step step = gradedStep(ts, t);
-        HttpSession s = new HttpSession(console);
+        Task t = web.ts.createTask("grading");
+        Step step = gradedStep(web.ts, t);
+        HttpSession s = new HttpSession(web.console);
         assertThat(s.get("/steps/" + step.id()).body()).contains("href=\"/steps/" + step.id() + "/matrix\"");
         HttpResponse<String> page = s.get("/steps/" + step.id() + "/matrix");
         assertThat(page.statusCode()).isEqualTo(200);
@@ -82,13 +68,13 @@ class ConsoleMatrixIT {
 
     @Test
     void theApiServesTheShapeOfReportJson() {
-        Task t = ts.createTask("grading");
-        Step step = gradedStep(ts, t);
-        Step other = ts.createStep(t.id(), "nap", "{\"sleep\": {\"millis\": 1}}");
-        HttpSession s = new HttpSession(console);
+        Task t = web.ts.createTask("grading");
+        Step step = gradedStep(web.ts, t);
+        Step other = web.ts.createStep(t.id(), "nap", "{\"sleep\": {\"millis\": 1}}");
+        HttpSession s = new HttpSession(web.console);
         JsonNode report = HttpSession.json(s.get("/api/tasks/" + t.id() + "/report"));
         // The same JSON as task-sync report --json (GradingMatrix.report), rubric steps only.
-        assertThat(report).isEqualTo(GradingMatrix.report(ts.task(t.id()), ts.steps(t.id())));
+        assertThat(report).isEqualTo(GradingMatrix.report(web.ts.task(t.id()), web.ts.steps(t.id())));
         assertThat(report.get("steps")).hasSize(1);
         JsonNode matrix = HttpSession.json(s.get("/api/steps/" + step.id() + "/matrix"));
         assertThat(matrix).isEqualTo(report.get("steps").get(0));

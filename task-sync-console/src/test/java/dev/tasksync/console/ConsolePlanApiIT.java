@@ -3,41 +3,26 @@ package dev.tasksync.console;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tasksync.Task;
 import dev.tasksync.TaskDefinition;
-import dev.tasksync.TaskSync;
-import dev.tasksync.testing.TestDatabase;
 import dev.tasksync.testing.TestSteps;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** {@code /api/tasks/{id}/plan} gives what {@code plan --json} gives: each step's dependencies and the waits. */
 class ConsolePlanApiIT {
-    TaskSync ts;
-    RunningConsole console;
-
-    @BeforeEach
-    void open() {
-        ts = TestDatabase.builder().stepType(new TestSteps.SleepType()).build();
-        console = Console.start(ts, ConsoleOptions.defaults().withPort(0));
-    }
-
-    @AfterEach
-    void close() {
-        console.close();
-        ts.close();
-    }
+    @RegisterExtension
+    final ConsoleHarness web = ConsoleHarness.withStepTypes(new TestSteps.SleepType());
 
     @Test
     void thePlanEmbedsEachStepsDependenciesAndWhyStepsWaitForAWorker() {
-        Task t = ts.save(TaskDefinition.named("gpu-job").runsOn("gpu")
+        Task t = web.ts.save(TaskDefinition.named("gpu-job").runsOn("gpu")
                 .step("fetch", new TestSteps.Sleep(1))
                 .step("train", new TestSteps.Sleep(1)).dependsOn("fetch")
                 .build());
-        int fetch = ts.steps(t.id()).get(0).id();
-        int train = ts.steps(t.id()).get(1).id();
-        JsonNode plan = HttpSession.json(new HttpSession(console).get("/api/tasks/" + t.id() + "/plan"));
+        int fetch = web.ts.steps(t.id()).get(0).id();
+        int train = web.ts.steps(t.id()).get(1).id();
+        JsonNode plan = HttpSession.json(new HttpSession(web.console).get("/api/tasks/" + t.id() + "/plan"));
 
         assertThat(plan.get("task_name").asText()).isEqualTo("gpu-job");
         JsonNode steps = plan.get("steps");

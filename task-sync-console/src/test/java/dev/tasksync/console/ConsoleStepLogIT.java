@@ -5,11 +5,9 @@ import dev.tasksync.LogLine;
 import dev.tasksync.StepStatus;
 import dev.tasksync.Task;
 import dev.tasksync.TaskDefinition;
-import dev.tasksync.TaskSync;
-import dev.tasksync.testing.TestDatabase;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -22,37 +20,29 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ConsoleStepLogIT {
     @TempDir
     Path dir;
-    TaskSync ts;
-    RunningConsole console;
+    @RegisterExtension
+    final ConsoleHarness web = ConsoleHarness.withStepTypes(new WaitForFileType());
     Thread run;
 
-    @BeforeEach
-    void open() {
-        ts = TestDatabase.builder().stepType(new WaitForFileType()).build();
-        console = Console.start(ts, ConsoleOptions.defaults().withPort(0));
-    }
-
     @AfterEach
-    void close() throws Exception {
+    void release() throws Exception { // before the harness closes the console
         Files.writeString(dir.resolve("release"), "go");
         if (run != null) {
             run.join();
         }
-        console.close();
-        ts.close();
     }
 
     @Test
     void aRunningAttemptsLogIsShownEscapedAndFollowedUntilItEnds() throws Exception {
         Path release = dir.resolve("release");
-        Task t = ts.save(TaskDefinition.named("waits").step("wait", WaitForFileType.settings(release)).build());
-        int stepId = ts.steps(t.id()).get(0).id();
-        HttpSession s = new HttpSession(console);
+        Task t = web.ts.save(TaskDefinition.named("waits").step("wait", WaitForFileType.settings(release)).build());
+        int stepId = web.ts.steps(t.id()).get(0).id();
+        HttpSession s = new HttpSession(web.console);
         assertThat(s.get("/steps/" + stepId).body()).contains("not run yet: no log");
 
-        run = new Thread(() -> ts.run(t.id()), "test-run");
+        run = new Thread(() -> web.ts.run(t.id()), "test-run");
         run.start();
-        Awaits.until(() -> ts.history(stepId).size() == 1 && firstLineStored(stepId));
+        Awaits.until(() -> web.ts.history(stepId).size() == 1 && firstLineStored(stepId));
 
         JsonNode first = HttpSession.json(s.get("/api/steps/" + stepId + "/log?attempt=1"));
         assertThat(first.get("lines")).hasSize(1);
@@ -64,10 +54,10 @@ class ConsoleStepLogIT {
         assertThat(page).contains("id=\"log-1\"").contains("data-follow=\"true\"").contains("data-lines=\"1\"")
                 .contains("&lt;script&gt;").doesNotContain(ConsoleBrowserIT.XSS)
                 .contains("<script type=\"module\" src=\"/static/step-log.js\"></script>");
-        assertThat(ts.step(stepId).status()).isEqualTo(StepStatus.ACTIVE);
+        assertThat(web.ts.step(stepId).status()).isEqualTo(StepStatus.ACTIVE);
 
         Files.writeString(release, "go");
-        Awaits.until(() -> ts.step(stepId).status() == StepStatus.COMPLETED);
+        Awaits.until(() -> web.ts.step(stepId).status() == StepStatus.COMPLETED);
         JsonNode rest = HttpSession.json(s.get("/api/steps/" + stepId + "/log?attempt=1&from=1"));
         assertThat(rest.get("lines")).hasSize(1);
         assertThat(rest.get("lines").get(0).get("text").asText()).isEqualTo(WaitForFileType.LAST_LINE);
@@ -81,7 +71,7 @@ class ConsoleStepLogIT {
     }
 
     private boolean firstLineStored(int stepId) {
-        try (Stream<LogLine> lines = ts.logs(stepId, 1)) {
+        try (Stream<LogLine> lines = web.ts.logs(stepId, 1)) {
             return lines.findAny().isPresent();
         }
     }

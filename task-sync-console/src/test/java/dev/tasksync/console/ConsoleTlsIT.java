@@ -1,11 +1,8 @@
 package dev.tasksync.console;
 
-import dev.tasksync.TaskSync;
 import dev.tasksync.TaskSyncException;
-import dev.tasksync.testing.TestDatabase;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -21,32 +18,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** {@code --tls-cert/--tls-key}: HTTPS from Jetty with a self-signed certificate made here, over real connections. */
 class ConsoleTlsIT {
+    @RegisterExtension
+    final ConsoleHarness web = ConsoleHarness.withStepTypes().startedByTheTest();
     @TempDir
     Path dir;
-    TaskSync ts;
-    RunningConsole console;
-
-    @BeforeEach
-    void open() {
-        ts = TestDatabase.builder().build();
-    }
-
-    @AfterEach
-    void close() {
-        if (console != null) {
-            console.close();
-        }
-        ts.close();
-    }
-
     @Test
     void withTlsAndUsersItServesHttpsBeyondLoopbackWithSecureCookiesAndRefusesPlainHttp() throws Exception {
         SelfSignedCert cert = SelfSignedCert.write(dir, "console");
-        ConsoleUsers.of(ts).add("olga", Role.OPERATOR, "operator-pass".toCharArray());
-        console = Console.start(ts, ConsoleOptions.defaults().withBind("0.0.0.0").withPort(0).withTls(cert.cert(), cert.key()));
-        assertThat(console.url()).startsWith("https://");
+        web.addUser("olga", Role.OPERATOR, "operator-pass");
+        web.start(ConsoleOptions.defaults().withBind("0.0.0.0").withPort(0).withTls(cert.cert(), cert.key()));
+        assertThat(web.console.url()).startsWith("https://");
 
-        HttpSession https = new HttpSession(console, cert.trustingClient());
+        HttpSession https = new HttpSession(web.console, cert.trustingClient());
         HttpResponse<String> login = https.login("olga", "operator-pass");
         assertThat(login.statusCode()).isEqualTo(303);
         assertThat(login.headers().firstValue("Set-Cookie").orElseThrow())
@@ -56,7 +39,7 @@ class ConsoleTlsIT {
         assertThat(page.sslSession().orElseThrow().getPeerCertificates()[0]).isEqualTo(cert.certificate());
 
         HttpClient plain = HttpClient.newHttpClient();
-        HttpRequest overHttp = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + console.port() + "/login")).GET().build();
+        HttpRequest overHttp = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + web.console.port() + "/login")).GET().build();
         assertThatThrownBy(() -> plain.send(overHttp, HttpResponse.BodyHandlers.ofString())).isInstanceOf(IOException.class);
     }
 
@@ -67,15 +50,15 @@ class ConsoleTlsIT {
         Path notPem = Files.writeString(dir.resolve("notes.txt"), "hello\n");
         ConsoleOptions base = ConsoleOptions.defaults().withPort(0);
 
-        assertThatThrownBy(() -> Console.start(ts, base.withTls(dir.resolve("missing.pem"), cert.key())))
+        assertThatThrownBy(() -> Console.start(web.ts, base.withTls(dir.resolve("missing.pem"), cert.key())))
                 .isInstanceOf(TaskSyncException.class).hasMessageContaining("--tls-cert").hasMessageContaining("no such file");
-        assertThatThrownBy(() -> Console.start(ts, base.withTls(notPem, cert.key())))
+        assertThatThrownBy(() -> Console.start(web.ts, base.withTls(notPem, cert.key())))
                 .isInstanceOf(TaskSyncException.class).hasMessageContaining("--tls-cert").hasMessageContaining("not a PEM certificate chain");
-        assertThatThrownBy(() -> Console.start(ts, base.withTls(cert.cert(), dir)))
+        assertThatThrownBy(() -> Console.start(web.ts, base.withTls(cert.cert(), dir)))
                 .isInstanceOf(TaskSyncException.class).hasMessageContaining("--tls-key").hasMessageContaining("no such file");
-        assertThatThrownBy(() -> Console.start(ts, base.withTls(cert.cert(), notPem)))
+        assertThatThrownBy(() -> Console.start(web.ts, base.withTls(cert.cert(), notPem)))
                 .isInstanceOf(TaskSyncException.class).hasMessageContaining("--tls-key").hasMessageContaining("no unencrypted PEM private key");
-        assertThatThrownBy(() -> Console.start(ts, base.withTls(cert.cert(), other.key())))
+        assertThatThrownBy(() -> Console.start(web.ts, base.withTls(cert.cert(), other.key())))
                 .isInstanceOf(TaskSyncException.class).hasMessageContaining("--tls-key").hasMessageContaining("does not belong");
         assertThatThrownBy(() -> base.withTls(cert.cert(), null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--tls-key: missing");

@@ -1,16 +1,9 @@
 package dev.tasksync.console;
 
-import dev.tasksync.TaskSync;
-import dev.tasksync.testing.TestDatabase;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpResponse;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -20,36 +13,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** User management in the web pages and {@code /api/users}: admins only, every change with CSRF and an audit row. */
 class ConsoleUserAdminIT {
+    @RegisterExtension
+    final ConsoleHarness web = ConsoleHarness.withStepTypes().user("ada", Role.ADMIN, "admin-pass").operatorAndViewer();
     static final Pattern CSRF = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"");
-    TaskSync ts;
-    RunningConsole console;
-    ConsoleUsers users;
-
-    @BeforeEach
-    void open() {
-        ts = TestDatabase.builder().build();
-        users = ConsoleUsers.of(ts);
-        users.add("ada", Role.ADMIN, "admin-pass".toCharArray());
-        users.add("olga", Role.OPERATOR, "operator-pass".toCharArray());
-        users.add("vic", Role.VIEWER, "viewer-pass".toCharArray());
-        console = Console.start(ts, ConsoleOptions.defaults().withPort(0));
-    }
-
-    @AfterEach
-    void close() {
-        console.close();
-        ts.close();
-    }
-
-    private HttpSession as(String user, String password) {
-        HttpSession s = new HttpSession(console);
-        assertThat(s.login(user, password).statusCode()).isEqualTo(303);
-        return s;
-    }
 
     @Test
     void viewersAndOperatorsGet403AndChangeNothing() {
-        for (HttpSession s : List.of(as("vic", "viewer-pass"), as("olga", "operator-pass"))) {
+        for (HttpSession s : List.of(web.as("vic", "viewer-pass"), web.as("olga", "operator-pass"))) {
             assertThat(s.get("/users").statusCode()).isEqualTo(403);
             assertThat(s.get("/api/users").statusCode()).isEqualTo(403);
             assertThat(s.get("/").body()).doesNotContain("href=\"/users\"");
@@ -59,13 +29,13 @@ class ConsoleUserAdminIT {
             assertThat(s.post("/api/users/ada/remove", Map.of(), Map.of("X-CSRF-Token", s.csrf())).statusCode()).isEqualTo(403);
             assertThat(s.post("/api/users/olga/role", Map.of("role", "admin"), Map.of("X-CSRF-Token", s.csrf())).statusCode()).isEqualTo(403);
         }
-        assertThat(users.list()).extracting(u -> u.name() + ":" + u.role()).containsExactly("ada:admin", "olga:operator", "vic:viewer");
-        assertThat(audit()).isEmpty();
+        assertThat(users().list()).extracting(u -> u.name() + ":" + u.role()).containsExactly("ada:admin", "olga:operator", "vic:viewer");
+        assertThat(web.audit()).isEmpty();
     }
 
     @Test
     void anAdminListsAddsChangesAndRemovesUsersWithCsrfAndEachChangeIsAudited() {
-        HttpSession admin = as("ada", "admin-pass");
+        HttpSession admin = web.as("ada", "admin-pass");
         String page = admin.get("/users").body();
         assertThat(page).contains("data-user=\"olga\"").contains("data-user=\"vic\"").contains("id=\"add-user\"");
         assertThat(admin.get("/").body()).contains("href=\"/users\"");
@@ -77,13 +47,13 @@ class ConsoleUserAdminIT {
         assertThat(admin.post("/users", Map.of("name", "nina", "role", "viewer", "password", "nina-pass-1"), Map.of()).statusCode()).isEqualTo(403);
         assertThat(admin.post("/users", Map.of("name", "nina", "role", "viewer", "password", "nina-pass-1", "_csrf", "forged"), Map.of())
                 .statusCode()).isEqualTo(403);
-        assertThat(users.list()).extracting(ConsoleUser::name).doesNotContain("nina");
+        assertThat(users().list()).extracting(ConsoleUser::name).doesNotContain("nina");
 
         // add through the page's form, then the new user logs in
         HttpResponse<String> added = admin.post("/users", Map.of("name", "nina", "role", "viewer", "password", "nina-pass-1", "_csrf", formToken), Map.of());
         assertThat(added.statusCode()).isEqualTo(303);
         assertThat(added.headers().firstValue("Location")).hasValue("/users");
-        HttpSession nina = as("nina", "nina-pass-1");
+        HttpSession nina = web.as("nina", "nina-pass-1");
         assertThat(HttpSession.json(nina.get("/api/session")).get("role").asText()).isEqualTo("viewer");
 
         // change the role through the API: nina's open session has it at once
@@ -104,30 +74,20 @@ class ConsoleUserAdminIT {
         assertThat(self.statusCode()).isEqualTo(400);
         assertThat(HttpSession.json(self).get("error").asText()).contains("yourself");
         assertThat(admin.post("/api/users/nobody/remove", Map.of(), Map.of("X-CSRF-Token", token)).statusCode()).isEqualTo(404);
-        assertThat(users.list()).extracting(u -> u.name() + ":" + u.role())
+        assertThat(users().list()).extracting(u -> u.name() + ":" + u.role())
                 .containsExactly("ada:admin", "nina:operator", "olga:operator", "vic:viewer");
 
         // remove: her session ends
         assertThat(admin.post("/api/users/nina/remove", Map.of(), Map.of("X-CSRF-Token", token)).statusCode()).isEqualTo(202);
-        assertThat(users.list()).extracting(ConsoleUser::name).doesNotContain("nina");
+        assertThat(users().list()).extracting(ConsoleUser::name).doesNotContain("nina");
         assertThat(nina.get("/api/session").statusCode()).isEqualTo(401);
 
-        assertThat(audit()).containsExactly("ada add user user 'nina' (viewer)", "ada change role user 'nina' to operator",
+        assertThat(web.audit()).containsExactly("ada add user user 'nina' (viewer)", "ada change role user 'nina' to operator",
                 "ada remove user user 'nina'");
         assertThat(admin.get("/api/openapi.yaml").body()).contains("/api/users:").contains("/api/users/{name}/role:");
     }
 
-    private List<String> audit() {
-        List<String> rows = new ArrayList<>();
-        try (Connection c = ts.dataSource().getConnection(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT user_name, action, target FROM \"" + ts.schema()
-                     + "\".console_audit WHERE action NOT LIKE 'login%' ORDER BY id")) {
-            while (rs.next()) {
-                rows.add(rs.getString(1) + " " + rs.getString(2) + " " + rs.getString(3));
-            }
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
-        return rows;
+    private ConsoleUsers users() {
+        return ConsoleUsers.of(web.ts);
     }
 }

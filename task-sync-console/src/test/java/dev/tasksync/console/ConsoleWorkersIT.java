@@ -4,14 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tasksync.StepStatus;
 import dev.tasksync.Task;
 import dev.tasksync.TaskDefinition;
-import dev.tasksync.TaskSync;
 import dev.tasksync.Worker;
 import dev.tasksync.WorkerOptions;
-import dev.tasksync.testing.TestDatabase;
 import dev.tasksync.testing.TestSteps;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 
@@ -20,32 +17,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The workers page and {@code /api/workers}: live workers from the registry and the steps whose lease they hold. */
 class ConsoleWorkersIT {
     final TestSteps.GateType gate = new TestSteps.GateType();
-    TaskSync ts;
-    RunningConsole console;
-
-    @BeforeEach
-    void open() {
-        ts = TestDatabase.builder().stepType(gate).build();
-        console = Console.start(ts, ConsoleOptions.defaults().withPort(0));
-    }
-
-    @AfterEach
-    void close() {
-        gate.open.countDown();
-        console.close();
-        ts.close();
-    }
+    @RegisterExtension
+    final ConsoleHarness web = ConsoleHarness.withStepTypes(gate).beforeClose(gate.open::countDown);
 
     @Test
     void theWorkersPageShowsEachLiveWorkerAndTheStepItRunsNow() {
-        HttpSession s = new HttpSession(console);
+        HttpSession s = new HttpSession(web.console);
         assertThat(HttpSession.json(s.get("/api/workers"))).isEmpty();
         assertThat(s.get("/workers").body()).contains("No workers registered");
 
-        Task t = ts.save(TaskDefinition.named("fleet").step(ConsoleApiIT.XSS, TestSteps.gate()).build());
-        int stepId = ts.steps(t.id()).get(0).id();
-        try (Worker w = ts.worker(WorkerOptions.defaults().withLabels("gpu", "region=eu").withPollInterval(Duration.ofMillis(100)))) {
-            ts.submit(t.id());
+        Task t = web.ts.save(TaskDefinition.named("fleet").step(ConsoleApiIT.XSS, TestSteps.gate()).build());
+        int stepId = web.ts.steps(t.id()).get(0).id();
+        try (Worker w = web.ts.worker(WorkerOptions.defaults().withLabels("gpu", "region=eu").withPollInterval(Duration.ofMillis(100)))) {
+            web.ts.submit(t.id());
             Awaits.until(() -> gate.started.get() == 1);
 
             JsonNode workers = HttpSession.json(s.get("/api/workers"));
@@ -64,7 +48,7 @@ class ConsoleWorkersIT {
                     .contains("&lt;script&gt;").doesNotContain(ConsoleApiIT.XSS);
 
             gate.open.countDown();
-            Awaits.until(() -> ts.step(stepId).status() == StepStatus.COMPLETED);
+            Awaits.until(() -> web.ts.step(stepId).status() == StepStatus.COMPLETED);
             assertThat(HttpSession.json(s.get("/api/workers")).get(0).get("running")).isEmpty();
         }
         Awaits.until(() -> !HttpSession.json(s.get("/api/workers")).get(0).get("live").asBoolean());

@@ -94,6 +94,24 @@ class DagViewTest {
         });
     }
 
+    @Test
+    void eachBandNamesItsStepsAsRangesOfIds() {
+        List<StepProgress> steps = new ArrayList<>();
+        List<Dependency> deps = new ArrayList<>();
+        // two layers: 1-3, 5, 7 above; 4 and 6 below (each waits for the step before it)
+        for (int i = 1; i <= 7; i++) {
+            steps.add(new StepProgress(i, "s" + i, "sleep", StepStatus.NEW, 0, null, null));
+        }
+        deps.add(new Dependency(4, 3, false, List.of()));
+        deps.add(new Dependency(6, 5, false, List.of()));
+        for (int i = 8; i <= 700; i++) { // a third layer of 693 steps, so that the task is big
+            steps.add(new StepProgress(i, "s" + i, "sleep", StepStatus.NEW, 0, null, null));
+            deps.add(new Dependency(i, 4, false, List.of()));
+        }
+        DagView dag = DagView.collapsed(steps, deps);
+        assertThat(dag.bands()).extracting(DagView.Band::ids).containsExactly("1-3,5,7", "4,6", "8-700");
+    }
+
     private static DagView.Node node(DagView dag, int id) {
         return dag.nodes().stream().filter(n -> n.id() == id).findFirst().orElseThrow();
     }

@@ -46,6 +46,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.stream.Collectors;
@@ -375,9 +376,37 @@ public final class ConsoleServer implements RunningConsole {
                 planError = e.getMessage();
             }
         }
-        List<Pages.StepRow> rows = progress.values().stream().map(s -> new Pages.StepRow(s.id(), s.title(), s.type(),
-                s.status().dbValue(), s.attempt(), Http.time(s.finishedAt()), Http.duration(s.duration()))).toList();
-        ctx.html(render("task", new Pages.TaskPage(viewer(ctx), task, rows, plan, planError, dag)));
+        StepTable table = StepTable.of(progress.values(), stepStatus(ctx.queryParam("status")), ctx.queryParam("q"),
+                offset(ctx.queryParam("from")), kept(ctx), s -> new Pages.StepRow(s.id(), s.title(), s.type(),
+                        s.status().dbValue(), s.attempt(), Http.time(s.finishedAt()), Http.duration(s.duration())));
+        ctx.html(render("task", new Pages.TaskPage(viewer(ctx), task, table, plan, planError, dag)));
+    }
+
+    private static StepStatus stepStatus(String status) {
+        if (status == null || status.isBlank()) {
+            return null;
+        }
+        try {
+            return StepStatus.fromDb(status.trim());
+        } catch (TaskSyncException e) {
+            throw new BadRequest("status: " + e.getMessage());
+        }
+    }
+
+    private static int offset(String from) {
+        return from == null || from.isBlank() || from.trim().equals("0") ? 0 : number("from", from);
+    }
+
+    /** The task page's other views (the full DAG, the plan), which the step table's links keep. */
+    private static Map<String, String> kept(Context ctx) {
+        Map<String, String> kept = new TreeMap<>();
+        for (String p : List.of("dag", "plan")) {
+            String v = ctx.queryParam(p);
+            if (v != null && !v.isBlank()) {
+                kept.put(p, v);
+            }
+        }
+        return kept;
     }
 
     private void stepPage(Context ctx) {

@@ -60,8 +60,12 @@ public record DagView(int width, int height, List<Node> nodes, List<Edge> edges,
     public record Edge(int from, int to, int x1, int y1, int x2, int y2, boolean implicit, String label) {
     }
 
-    /** One bar of the collapsed picture: the steps of layers {@code firstLayer..lastLayer} (1-based), by status. */
-    public record Band(int index, int firstLayer, int lastLayer, int steps, int y, List<Segment> segments) {
+    /**
+     * One bar of the collapsed picture: the steps of layers {@code firstLayer..lastLayer} (1-based), by status.
+     * {@code ids} names its steps as ranges ("1-20,41-60"): the step table shows one page of a big task, so
+     * console.js recounts a bar from these ids and the live events rather than from the rows it shows.
+     */
+    public record Band(int index, int firstLayer, int lastLayer, int steps, int y, List<Segment> segments, String ids) {
         public String label() {
             return (firstLayer == lastLayer ? "layer " + firstLayer : "layers " + firstLayer + "–" + lastLayer)
                     + " · " + steps + (steps == 1 ? " step" : " steps");
@@ -116,16 +120,21 @@ public record DagView(int width, int height, List<Node> nodes, List<Edge> edges,
         int bandCount = (layers + perBand - 1) / perBand;
         int[][] counts = new int[bandCount][StepStatus.values().length];
         Map<Integer, Integer> bandOf = new HashMap<>();
+        List<List<Integer>> members = new ArrayList<>();
+        for (int b = 0; b < bandCount; b++) {
+            members.add(new ArrayList<>());
+        }
         for (StepProgress s : steps) {
             int b = layer.get(s.id()) / perBand;
             bandOf.put(s.id(), b);
+            members.get(b).add(s.id());
             counts[b][s.status().ordinal()]++;
         }
         List<Band> bands = new ArrayList<>();
         for (int b = 0; b < bandCount; b++) {
             int total = Arrays.stream(counts[b]).sum();
             bands.add(new Band(b, b * perBand + 1, Math.min(layers, (b + 1) * perBand), total,
-                    MARGIN + b * BAND_HEIGHT, segments(counts[b], total)));
+                    MARGIN + b * BAND_HEIGHT, segments(counts[b], total), ranges(members.get(b))));
         }
         return new DagView(BAR_X + BAR_WIDTH + 320, 2 * MARGIN + bandCount * BAND_HEIGHT, List.of(), List.of(), bands, bandOf);
     }
@@ -142,6 +151,23 @@ public record DagView(int width, int height, List<Node> nodes, List<Edge> edges,
             x = end;
         }
         return segments;
+    }
+
+    /** Ids as ranges of consecutive ones, "1-20,41,43-60" (a task's steps are mostly saved layer by layer). */
+    static String ranges(List<Integer> ids) {
+        int[] sorted = ids.stream().mapToInt(Integer::intValue).sorted().toArray();
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < sorted.length; i++) {
+            int first = sorted[i];
+            while (i + 1 < sorted.length && sorted[i + 1] == sorted[i] + 1) {
+                i++;
+            }
+            sb.append(sb.length() == 0 ? "" : ",").append(first);
+            if (sorted[i] != first) {
+                sb.append('-').append(sorted[i]);
+            }
+        }
+        return sb.toString();
     }
 
     private static Map<Integer, List<Integer>> upstream(List<Integer> ids, List<Dependency> dependencies) {

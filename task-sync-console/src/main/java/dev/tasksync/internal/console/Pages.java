@@ -3,9 +3,11 @@ package dev.tasksync.internal.console;
 import dev.tasksync.Plan;
 import dev.tasksync.Step;
 import dev.tasksync.StepRun;
+import dev.tasksync.StepStatus;
 import dev.tasksync.Task;
 import dev.tasksync.console.ConsoleUser;
 
+import java.util.Arrays;
 import java.util.List;
 
 /** The models the jte templates render (every string in them is escaped by jte when written). */
@@ -26,7 +28,10 @@ public final class Pages {
     public record StepRow(int id, String title, String type, String status, int attempt, String finishedAt, String duration) {
     }
 
-    public record TaskPage(Viewer viewer, Task task, List<StepRow> steps, Plan plan, String planError, DagView dag) {
+    public record TaskPage(Viewer viewer, Task task, StepTable steps, Plan plan, String planError, DagView dag) {
+        public List<String> statuses() {
+            return Arrays.stream(StepStatus.values()).map(StepStatus::dbValue).toList();
+        }
     }
 
     public record StepPage(Viewer viewer, Task task, Step step, String settings, String results, List<StepRun> history,

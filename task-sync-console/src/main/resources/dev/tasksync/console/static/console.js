@@ -21,29 +21,52 @@ function setText(id, text) {
   }
 }
 
-function moveInBand(band, from, to) {
-  const a = document.getElementById('band-' + band + '-' + from);
-  const b = document.getElementById('band-' + band + '-' + to);
-  if (!a || !b) {
-    return false;
-  }
-  a.dataset.count = String(Math.max(0, Number(a.dataset.count) - 1));
-  b.dataset.count = String(Number(b.dataset.count) + 1);
-  return true;
+// The collapsed picture of a big task: which band each step is drawn in (from the bands' data-ids ranges), and
+// the last status the live events gave each step. The step table shows one page of such a task, so a bar is
+// recounted from these, not from the rows on the page. Until the first event (every step's status) the bars
+// keep the counts the server drew.
+const bandOf = new Map();
+const bandIds = [];
+const known = new Map();
+
+function readBands() {
+  document.querySelectorAll('#dag.collapsed g.band').forEach(group => {
+    const band = Number(group.id.substring('band-'.length));
+    const ids = [];
+    for (const range of (group.dataset.ids || '').split(',')) {
+      if (range === '') {
+        continue;
+      }
+      const [first, last] = range.split('-').map(Number);
+      for (let id = first; id <= (last === undefined ? first : last); id++) {
+        ids.push(id);
+        bandOf.set(id, band);
+      }
+    }
+    bandIds[band] = ids;
+  });
 }
 
 // the same split as DagView.segments: status order, rounded cumulative ends
 function redrawBand(band) {
-  const group = document.getElementById('band-' + band);
-  const total = Number(group.dataset.steps);
+  const counts = Object.fromEntries(STATUSES.map(s => [s, 0]));
+  for (const id of bandIds[band]) {
+    const status = known.get(id);
+    if (status === undefined) {
+      return; // not every step of the band is known yet
+    }
+    counts[status]++;
+  }
+  const total = bandIds[band].length;
   let done = 0;
   let x = BAR_X;
   const parts = [];
   for (const s of STATUSES) {
     const rect = document.getElementById('band-' + band + '-' + s);
-    const count = Number(rect.dataset.count);
+    const count = counts[s];
     done += count;
     const end = BAR_X + (total === 0 ? 0 : Math.round(done * BAR_WIDTH / total));
+    rect.dataset.count = String(count);
     rect.setAttribute('x', String(x));
     rect.setAttribute('width', String(end - x));
     x = end;
@@ -61,14 +84,19 @@ function apply(update) {
     taskStatus.textContent = update.task_status;
   }
   const bands = new Set();
-  for (const [id, status] of Object.entries(update.steps || {})) {
-    setStatus(document.getElementById('node-' + id), status);
-    const cell = document.getElementById('step-status-' + id);
-    if (cell && STATUSES.includes(status)) {
-      const band = cell.dataset.band;
-      if (band !== undefined && band !== '-1' && cell.textContent !== status && moveInBand(band, cell.textContent, status)) {
-        bands.add(band);
-      }
+  for (const [key, status] of Object.entries(update.steps || {})) {
+    if (!STATUSES.includes(status)) {
+      continue;
+    }
+    const id = Number(key);
+    const band = bandOf.get(id);
+    if (band !== undefined && known.get(id) !== status) {
+      known.set(id, status);
+      bands.add(band);
+    }
+    setStatus(document.getElementById('node-' + key), status);
+    const cell = document.getElementById('step-status-' + key);
+    if (cell) {
       setStatus(cell, status);
       cell.textContent = status;
     }
@@ -84,6 +112,7 @@ function apply(update) {
 
 const section = document.getElementById('dag-section');
 if (section && window.EventSource) {
+  readBands();
   const source = new EventSource('/tasks/' + encodeURIComponent(section.dataset.task) + '/events');
   source.addEventListener('steps', e => apply(JSON.parse(e.data)));
   source.addEventListener('open', () => { document.body.dataset.live = 'open'; });

@@ -1,0 +1,123 @@
+package dev.tasksync.console;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tasksync.Task;
+import dev.tasksync.TaskDefinition;
+import dev.tasksync.testing.TestDatabase;
+import dev.tasksync.testing.TestSteps;
+import net.ttddyy.dsproxy.QueryInfo;
+import net.ttddyy.dsproxy.proxy.ParameterSetOperation;
+import net.ttddyy.dsproxy.support.ProxyDataSourceBuilder;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import javax.sql.DataSource;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * "One read per task, however many viewers": the live events of a task page are fed by one read of the task's
+ * steps per period, shared by every page that shows the task. Every statement is counted on its way to the real
+ * database (datasource-proxy), while 20 pages watch task A and one page watches task B: A must be read no more
+ * often than B, and the 19 pages that open after the first must not read A at all.
+ */
+class ConsoleLiveReadsIT {
+    static final int VIEWERS = 20;
+    /** The reads of a task's step progress (TaskSummaries.progress) as they reach the database. */
+    record Read(String thread, int taskId) {
+    }
+
+    final List<Read> reads = new CopyOnWriteArrayList<>();
+    @RegisterExtension
+    final ConsoleHarness web = ConsoleHarness.withStepTypes(new TestSteps.SleepType())
+            .configure(b -> b.dataSource(counting(TestDatabase.dataSource())));
+    final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    final List<CompletableFuture<Void>> streams = new ArrayList<>();
+
+    private DataSource counting(DataSource ds) {
+        return ProxyDataSourceBuilder.create(ds).afterQuery((exec, queries) -> {
+            for (QueryInfo q : queries) {
+                if (q.getQuery().contains("jsonb_object_keys")) { // the step table's columns, no settings
+                    for (List<ParameterSetOperation> params : q.getParametersList()) {
+                        reads.add(new Read(Thread.currentThread().getName(), ((Number) params.get(0).getArgs()[1]).intValue()));
+                    }
+                }
+            }
+        }).build();
+    }
+
+    @AfterEach
+    void closeStreams() {
+        streams.forEach(s -> s.cancel(true));
+    }
+
+    /** A page's event stream; each event's step statuses go into {@code seen}. */
+    private void watch(int taskId, Map<String, String> seen) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(web.console.url() + "tasks/" + taskId + "/events"))
+                .header("Accept", "text/event-stream").build();
+        ObjectMapper json = new ObjectMapper();
+        streams.add(client.sendAsync(request, HttpResponse.BodyHandlers.ofLines()).thenAccept(r -> r.body()
+                .filter(l -> l.startsWith("data:")).forEach(l -> {
+                    try {
+                        json.readTree(l.substring(5).trim()).get("steps").fields().forEachRemaining(e -> seen.put(e.getKey(), e.getValue().asText()));
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                })));
+    }
+
+    private Task task(String name) {
+        return web.ts.save(TaskDefinition.named(name).step("a", new TestSteps.Sleep(1)).step("b", new TestSteps.Sleep(1)).dependsOn("a")
+                .step("c", new TestSteps.Sleep(1)).dependsOn("b").build());
+    }
+
+    private long count(int taskId, boolean live) {
+        return reads.stream().filter(r -> r.taskId() == taskId && r.thread().equals("console-live") == live).count();
+    }
+
+    @Test
+    void aTaskIsReadOncePerPeriodHoweverManyPagesWatchIt() {
+        Task a = task("watched-by-many");
+        Task b = task("watched-by-one");
+        List<Map<String, String>> pagesOfA = new ArrayList<>();
+        Map<String, String> pageOfB = new ConcurrentHashMap<>();
+        watch(b.id(), pageOfB);
+        for (int i = 0; i < VIEWERS; i++) {
+            Map<String, String> seen = new ConcurrentHashMap<>();
+            pagesOfA.add(seen);
+            watch(a.id(), seen);
+        }
+        // every page got its first event: every step's status
+        Awaits.until(() -> pageOfB.size() == 3 && pagesOfA.stream().allMatch(p -> p.size() == 3));
+        // the first page of each task read it once when it opened; the other 19 pages of A were given that read
+        assertThat(count(a.id(), false)).isEqualTo(1);
+        assertThat(count(b.id(), false)).isEqualTo(1);
+
+        // a run of A reaches all 20 pages
+        web.ts.run(a.id());
+        Awaits.until(() -> pagesOfA.stream().allMatch(p -> p.values().stream().allMatch("completed"::equals)));
+        long since = count(b.id(), true);
+        Awaits.until(() -> count(b.id(), true) >= since + 5); // a few more periods pass
+
+        // each period reads A once and B once (one of the two may not have been read yet in the current period)
+        List<Read> snapshot = List.copyOf(reads);
+        long liveA = snapshot.stream().filter(r -> r.taskId() == a.id() && r.thread().equals("console-live")).count();
+        long liveB = snapshot.stream().filter(r -> r.taskId() == b.id() && r.thread().equals("console-live")).count();
+        assertThat(liveB).isGreaterThanOrEqualTo(5);
+        assertThat(Math.abs(liveA - liveB)).as("reads of A (%d pages) %d, of B (1 page) %d", VIEWERS, liveA, liveB).isLessThanOrEqualTo(1);
+        assertThat(snapshot.stream().filter(r -> r.taskId() == a.id() && !r.thread().equals("console-live")).count()).isEqualTo(1);
+    }
+}
