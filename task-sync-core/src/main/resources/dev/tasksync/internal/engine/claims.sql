@@ -124,3 +124,10 @@ c.status = 'new' AND c.inputs IS NOT NULL AND (c.run_after IS NULL OR c.run_afte
   AND pu.id <> :completed_id -- if: completed_id
   AND pu.id NOT IN (SELECT id FROM v) -- if: completed_in_done
   )
+
+-- name: wakeWorkers
+-- wrk16: sent after a worker's batch of completions (WorkerRecorder), in its round trip and implicit transaction:
+-- wakes the other workers once when some step waiting for one of :ids is still new (the batch released more
+-- than it claimed). Steps with no dependents (most of a fan-out) wake no one.
+SELECT pg_notify(:channel, '') FROM (SELECT 1 FROM ${step_dependencies} d JOIN ${steps} s ON s.id = d.step_id
+  WHERE d.depends_on_id = ANY(:ids) AND s.status = 'new' LIMIT 1) w
