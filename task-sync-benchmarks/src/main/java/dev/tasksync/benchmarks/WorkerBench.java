@@ -1,7 +1,9 @@
 package dev.tasksync.benchmarks;
 
+import dev.tasksync.RunOptions;
 import dev.tasksync.StepStatus;
 import dev.tasksync.Task;
+import dev.tasksync.TaskDefinition;
 import dev.tasksync.TaskSync;
 import dev.tasksync.Worker;
 import dev.tasksync.WorkerOptions;
@@ -21,7 +23,8 @@ import java.io.IOException;
 
 /**
  * Issue 6: no-op step throughput with 1, 2 and 4 worker processes on one database, against the
- * plain JDBC claim/complete loop on the same database.
+ * plain JDBC claim/complete loop on the same database (6a-6c); issue 16: one worker process against
+ * an in-process run of the same task (6d), and how 100 ms steps scale from one process to four (6e).
  */
 final class WorkerBench {
     private final Env env;
@@ -41,6 +44,10 @@ final class WorkerBench {
 
     /** No-op steps per worker process run before the clock starts (unless --cold-workers). */
     static final int WARM_UP_STEPS_PER_WORKER = 300;
+    /** Slots per worker process, and the in-process run's concurrency in row 6d: the same on both sides. */
+    static final int SLOTS = 4;
+    /** Row 6e: how long each of its steps sleeps. */
+    static final int SLEEP_MS = 100;
 
     private final Map<Integer, Measured> measured = new HashMap<>();
 
@@ -72,6 +79,61 @@ final class WorkerBench {
                         : "Before it, the workers run a warm-up task of " + WARM_UP_STEPS_PER_WORKER + " no-op steps per process "
                         + "(class loading and JIT of a fresh JVM; `--cold-workers` leaves it out). ")
                 + "Baseline: the same one-thread JDBC claim/update/commit loop as rows 1a-1c over the same number of rows.");
+        againstInProcess(steps);
+        sleepsScale();
+    }
+
+    /** Row 6d: one worker process against an in-process run ({@code TaskSync.run}) of the same task, with as many slots. */
+    private void againstInProcess(int steps) throws Exception {
+        Measured worker = measured(1);
+        double inProcessMs;
+        try (TaskSync ts = env.taskSync(SLOTS, new BenchSteps.NoopType())) {
+            // warmed up like the worker processes: class loading and JIT of the run's paths off the clock
+            Task warm = Setup.create(env, ts, EngineBench.definition("in-process-warmup", EngineBench.Shape.FAN_OUT,
+                    WARM_UP_STEPS_PER_WORKER), true);
+            ts.run(warm.id(), RunOptions.defaults().withConcurrency(SLOTS));
+            Task task = Setup.create(env, ts, EngineBench.definition("in-process", EngineBench.Shape.FAN_OUT, steps), true);
+            System.out.println("[workers] in-process run, " + steps + " no-op steps ...");
+            long start = System.nanoTime();
+            var result = ts.run(task.id(), RunOptions.defaults().withConcurrency(SLOTS));
+            inProcessMs = (System.nanoTime() - start) / 1e6;
+            if (!result.succeeded()) {
+                throw new IllegalStateException("in-process run did not complete: " + result.taskStatus());
+            }
+        }
+        double inProcessRate = steps / (inProcessMs / 1000);
+        double ratio = worker.rate() / inProcessRate;
+        report.add(new Report.Row("6d",
+                "1 worker process vs an in-process run of the same task, " + Report.num("%,d", steps) + " no-op steps (fan-out), × " + SLOTS,
+                Report.perSecond(worker.rate(), "steps") + " (" + Report.ms(worker.ms()) + ")",
+                Report.perSecond(inProcessRate, "steps") + " (" + Report.ms(inProcessMs) + ")",
+                Report.ratio(ratio), worker.completed() == steps ? "" : worker.completed() + " of " + steps + " completed",
+                "≥ 0.8× the in-process run", ratio >= 0.8 ? Report.Verdict.MET : Report.Verdict.MISSED,
+                "worker: row 6a's run; in-process: TaskSync.run at concurrency " + SLOTS + " in the bench JVM"));
+        report.note("Row 6d compares row 6a's worker process with `TaskSync.run` at the same concurrency (" + SLOTS
+                + ") on a task of the same shape and size, saved the same way; both warmed up on " + WARM_UP_STEPS_PER_WORKER
+                + " no-op steps first.");
+    }
+
+    /** Row 6e: steps that sleep, 4 slots per process: 4 processes against 1 on the same number of independent steps. */
+    private void sleepsScale() throws Exception {
+        int steps = env.config.quick() ? 64 : 160;
+        TaskDefinition.Builder b = TaskDefinition.named("sleeps");
+        for (int i = 0; i < steps; i++) {
+            b.step("sleep" + i, BenchSteps.sleep(SLEEP_MS, i));
+        }
+        TaskDefinition definition = b.build();
+        Measured one = measure(1, definition);
+        Measured four = measure(4, definition);
+        double ratio = four.rate() / one.rate();
+        String incomplete = (one.completed() == steps ? "" : "1 process: " + one.completed() + " of " + steps + " completed; ")
+                + (four.completed() == steps ? "" : "4 processes: " + four.completed() + " of " + steps + " completed");
+        report.add(new Report.Row("6e",
+                "steps that sleep " + SLEEP_MS + " ms, " + steps + " independent steps, × " + SLOTS + " slots: 4 worker processes vs 1",
+                Report.perSecond(four.rate(), "steps") + " (" + Report.ms(four.ms()) + ")",
+                Report.perSecond(one.rate(), "steps") + " (" + Report.ms(one.ms()) + ")",
+                Report.ratio(ratio), incomplete, "≥ 3.5× one process", ratio >= 3.5 ? Report.Verdict.MET : Report.Verdict.MISSED,
+                "ideal: " + Report.num("%.0f", 1000.0 * SLOTS / SLEEP_MS) + " steps/s per process"));
     }
 
     /** N worker processes on a fan-out of {@link #steps()} no-op steps, measured once per run and shared with the peers' rows. */
@@ -85,9 +147,15 @@ final class WorkerBench {
     }
 
     private Measured measure(int n, int steps) throws Exception {
-        System.out.println("[workers] " + n + " worker process(es), " + steps + " no-op steps ...");
-        try (TaskSync ts = env.taskSync(4, new BenchSteps.NoopType())) {
-            Task task = Setup.create(env, ts, EngineBench.definition("workers-" + n, EngineBench.Shape.FAN_OUT, steps), true);
+        return measure(n, EngineBench.definition("workers-" + n, EngineBench.Shape.FAN_OUT, steps));
+    }
+
+    /** N worker processes, warmed up, on a task of {@code definition}: from its submit until it is completed. */
+    private Measured measure(int n, TaskDefinition definition) throws Exception {
+        int steps = definition.steps().size();
+        System.out.println("[workers] " + n + " worker process(es), " + steps + " steps of " + definition.name() + " ...");
+        try (TaskSync ts = env.taskSync(SLOTS, new BenchSteps.NoopType(), new BenchSteps.SleepType())) {
+            Task task = Setup.create(env, ts, definition, true);
             List<Process> processes = new ArrayList<>();
             try {
                 CountDownLatch started = new CountDownLatch(n);
@@ -161,8 +229,8 @@ final class WorkerBench {
     public static final class Main {
         public static void main(String[] args) throws Exception {
             TaskSync ts = TaskSync.builder().jdbcUrl(args[0], "postgres", System.getenv("TASKSYNC_DB_PASSWORD")).schema(args[1])
-                    .workerId(args[2]).migrate(false).stepType(new BenchSteps.NoopType()).concurrency(4).build();
-            Worker worker = ts.worker(WorkerOptions.defaults().withConcurrency(4).withShutdownGrace(Duration.ofSeconds(1)));
+                    .workerId(args[2]).migrate(false).stepType(new BenchSteps.NoopType(), new BenchSteps.SleepType()).concurrency(SLOTS).build();
+            Worker worker = ts.worker(WorkerOptions.defaults().withConcurrency(SLOTS).withShutdownGrace(Duration.ofSeconds(1)));
             CountDownLatch done = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 worker.close();

@@ -68,4 +68,19 @@ interface ClaimPolicy {
 
     /** The answer of the statement {@link #settleWith} gave. */
     void settledBy(Result<Record> rows);
+
+    /**
+     * wrk16: whether several completions that wait together are recorded in one statement whatever their tasks,
+     * committed by itself ({@link WorkerRecorder}), instead of one transaction per task.
+     */
+    default boolean recordsAcrossTasks() {
+        return false;
+    }
+
+    /**
+     * wrk16: after a batch of {@link #recordsAcrossTasks} committed: what else it does for the tasks whose
+     * outcomes counted, given every step it claimed.
+     */
+    default void afterBatch(DSLContext dsl, Set<Integer> tasks, List<Claim> claimed) {
+    }
 }

@@ -52,6 +52,7 @@ final class ClaimStatements {
     static final NamedQuery RECORD_AND_CLAIM = SQL.query("recordAndClaim");
     static final NamedQuery RECORD_COMPLETIONS = SQL.query("recordCompletions");
     static final NamedQuery HEARTBEAT = SQL.query("heartbeat");
+    static final NamedQuery WAKE_WORKERS = SQL.query("wakeWorkers");
 
     static {
         // The status changes claims.sql makes: a claim makes a new step, or an active one whose lease was lost,
@@ -224,6 +225,43 @@ final class ClaimStatements {
      * steps completed here counting as completed for those it claims.
      */
     RecordedTogether recordCompletions(DSLContext t, int taskId, List<Outcome> outcomes, Scope next, int limit, long leaseFrom) {
+        return recordCompletions(t, completionsSql(outcomes, next, limit), leaseFrom);
+    }
+
+    /**
+     * wrk16: a worker's completions of any tasks in one statement, committed by itself (autocommit), with the
+     * claims for them; and, in the same round trip and implicit transaction, a notification on {@code channel}
+     * when some step waiting for them is still new (see {@code wakeWorkers}).
+     */
+    RecordedTogether recordCompletionsAndWake(DSLContext t, List<Outcome> outcomes, Scope next, int limit, long leaseFrom,
+                                              String channel) {
+        Bound record = completionsSql(outcomes, next, limit);
+        Bound wake = WAKE_WORKERS.render(identifiers, Set.of()).bind(Params.of().set("channel", channel)
+                .set("ids", outcomes.stream().map(Outcome::stepId).toArray(Integer[]::new)));
+        return recordCompletions(t, record.then(t.resultQuery(wake.text(), wake.values())), leaseFrom);
+    }
+
+    private RecordedTogether recordCompletions(DSLContext t, Bound sql, long leaseFrom) {
+        return Database.onConnection(t, c -> {
+            try (PreparedStatement ps = sql.prepare(c)) {
+                ps.execute();
+                List<Claim> claims = new ArrayList<>();
+                Set<Integer> recorded = new HashSet<>();
+                try (ResultSet rs = ps.getResultSet()) {
+                    while (rs.next()) {
+                        recorded.addAll(Arrays.asList((Integer[]) rs.getArray("recorded").getArray()));
+                        if (rs.getObject("id") != null) {
+                            claims.add(claimOf(rs, leaseFrom, metrics));
+                        }
+                    }
+                }
+                return new RecordedTogether(recorded, claims);
+            }
+        });
+    }
+
+    /** The statement {@code recordCompletions} for {@code outcomes}, claiming up to {@code limit} in {@code next}. */
+    private Bound completionsSql(List<Outcome> outcomes, Scope next, int limit) {
         Integer[] ids = new Integer[outcomes.size()];
         Integer[] attempts = new Integer[ids.length];
         String[] results = new String[ids.length];
@@ -240,20 +278,7 @@ final class ClaimStatements {
         Set<String> flags = new HashSet<>();
         Params params = claimParams(flags, next, limit, null, true)
                 .set("ids", ids).set("attempts", attempts).set("results", results).set("log_tails", tails).set("late_micros", late);
-        Bound sql = RECORD_COMPLETIONS.render(identifiers, flags).bind(params);
-        return Database.onConnection(t, c -> {
-            try (PreparedStatement ps = sql.prepare(c); ResultSet rs = ps.executeQuery()) {
-                List<Claim> claims = new ArrayList<>();
-                Set<Integer> recorded = new HashSet<>();
-                while (rs.next()) {
-                    recorded.addAll(Arrays.asList((Integer[]) rs.getArray("recorded").getArray()));
-                    if (rs.getObject("id") != null) {
-                        claims.add(claimOf(rs, leaseFrom, metrics));
-                    }
-                }
-                return new RecordedTogether(recorded, claims);
-            }
-        });
+        return RECORD_COMPLETIONS.render(identifiers, flags).bind(params);
     }
 
     /** A heartbeat's answer for one step it still holds. */

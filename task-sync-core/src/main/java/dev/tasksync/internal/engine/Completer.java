@@ -63,6 +63,8 @@ final class Completer {
     private final ConcurrentLinkedQueue<Completion> completions = new ConcurrentLinkedQueue<>();
     /** Two recorders at a time: one statement per core of a small database host, the rest queue up and go together. */
     private final Semaphore recording = new Semaphore(2);
+    /** wrk16: records a worker's batches of several completions (of any tasks) in one statement; null for a run. */
+    private final WorkerRecorder acrossTasks;
 
     Completer(Engine engine, String workerId, ClaimStatements statements, ClaimPolicy policy, Retries retries,
               IntPredicate alone) {
@@ -73,6 +75,7 @@ final class Completer {
         this.policy = policy;
         this.retries = retries;
         this.alone = alone;
+        this.acrossTasks = policy.recordsAcrossTasks() ? new WorkerRecorder(engine, statements, policy, retries) : null;
     }
 
     /**
@@ -90,9 +93,13 @@ final class Completer {
                 for (Completion c; (c = completions.poll()) != null; ) {
                     batch.add(c);
                 }
-                Map<Integer, List<Completion>> byTask = new LinkedHashMap<>();
-                batch.forEach(c -> byTask.computeIfAbsent(c.outcome().taskId(), k -> new ArrayList<>()).add(c));
-                byTask.values().forEach(this::recordTask);
+                if (acrossTasks != null && batch.size() > 1) {
+                    acrossTasks.record(batch); // wrk16: a worker's batch, whatever its tasks
+                } else {
+                    Map<Integer, List<Completion>> byTask = new LinkedHashMap<>();
+                    batch.forEach(c -> byTask.computeIfAbsent(c.outcome().taskId(), k -> new ArrayList<>()).add(c));
+                    byTask.values().forEach(this::recordTask);
+                }
             }
         } finally {
             recording.release();
@@ -147,6 +154,15 @@ final class Completer {
      * on with first, then its other slots, then its places ahead.
      */
     private Shares batched(DSLContext t, int taskId, List<Completion> group) {
+        ClaimStatements.Scope scope = union(group);
+        int limit = group.stream().mapToInt(Completion::limit).sum();
+        var recorded = statements.recordCompletions(t, taskId, group.stream().map(Completion::outcome).toList(),
+                scope, limit, System.nanoTime());
+        return new Shares(share(group, recorded.claims()), !recorded.recorded().isEmpty());
+    }
+
+    /** The scope several completions claim from together: the union of theirs, or any claimable step when one claims so. */
+    static ClaimStatements.Scope union(List<Completion> group) {
         boolean any = group.stream().anyMatch(c -> c.scope().candidates() == null);
         Set<Integer> union = new LinkedHashSet<>();
         group.forEach(c -> {
@@ -154,11 +170,12 @@ final class Completer {
                 union.addAll(List.of(c.scope().candidates()));
             }
         });
-        ClaimStatements.Scope scope = any ? ClaimStatements.Scope.anyTask() : ClaimStatements.Scope.only(union);
-        int limit = group.stream().mapToInt(Completion::limit).sum();
-        var recorded = statements.recordCompletions(t, taskId, group.stream().map(Completion::outcome).toList(),
-                scope, limit, System.nanoTime());
-        List<Claim> left = new ArrayList<>(recorded.claims());
+        return any ? ClaimStatements.Scope.anyTask() : ClaimStatements.Scope.only(union);
+    }
+
+    /** Splits claims made together: each completion gets one to go on with first, then its other slots, then its places ahead. */
+    static IdentityHashMap<Completion, List<Claim>> share(List<Completion> group, List<Claim> claims) {
+        List<Claim> left = new ArrayList<>(claims);
         IdentityHashMap<Completion, List<Claim>> each = new IdentityHashMap<>();
         group.forEach(c -> each.put(c, new ArrayList<>()));
         for (int round = 0; !left.isEmpty() && round < 3; round++) {
@@ -169,7 +186,7 @@ final class Completer {
                 }
             }
         }
-        return new Shares(each, !recorded.recorded().isEmpty());
+        return each;
     }
 
     /**

@@ -139,3 +139,10 @@ o.backend_start >= pg_postmaster_start_time() AND NOT EXISTS (SELECT 1 FROM pg_s
 -- Inlined (Placement.neededLabels, and placed above): the labels step c needs, a JSON array: its own runs_on, else
 -- its task's, else none.
 COALESCE(jsonb_path_query_first(c.settings, '$.*.runs_on'), (SELECT t.runs_on FROM ${task_runs_on} t WHERE t.task_id = c.task_id), '[]'::jsonb)
+
+-- name: wakeWorkers
+-- wrk16: sent after a worker's batch of completions (WorkerRecorder), in its round trip and implicit transaction:
+-- wakes the other workers once when some step waiting for one of :ids is still new (the batch released more
+-- than it claimed). Steps with no dependents (most of a fan-out) wake no one.
+SELECT pg_notify(:channel, '') FROM (SELECT 1 FROM ${step_dependencies} d JOIN ${steps} s ON s.id = d.step_id
+  WHERE d.depends_on_id = ANY(:ids) AND s.status = 'new' LIMIT 1) w
