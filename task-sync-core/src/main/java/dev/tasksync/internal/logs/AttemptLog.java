@@ -176,6 +176,14 @@ public final class AttemptLog implements AutoCloseable {
         long lastStored = System.nanoTime();
         compressor = new ChunkCodec.Compressor();
         rows = new ChunkRows(dsl, stepId, attempt);
+        try {
+            writeChunks(batch, data, batchRaw, batchSince, lastStored);
+        } finally {
+            rows.close(); // a writer that died must not keep a pool connection (told not to wait for the WAL)
+        }
+    }
+
+    private void writeChunks(List<ChunkCodec.Raw> batch, List<byte[]> data, long batchRaw, long batchSince, long lastStored) {
         while (true) {
             List<ChunkCodec.Raw> taken = new ArrayList<>();
             boolean closing;
