@@ -13,14 +13,14 @@ import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Consumer;
 
 import static dev.tasksync.internal.store.jooq.Tables.STEP_LOG_CHUNKS;
 
 /**
  * Writes one attempt's full log to the database as it is produced: the step's thread appends lines to a chunk in
  * memory; a writer thread of this attempt stores a chunk once it holds {@link #CHUNK_BYTES} or its first line is
- * {@link #FLUSH_MILLIS} old, compressed; the chunks waiting when the writer gets to them go in one INSERT. At most
+ * {@link #FLUSH_MILLIS} old, compressed; the chunks waiting when the writer gets to them go in one COPY, through
+ * a connection the writer holds while lines keep coming ({@link ChunkRows}). At most
  * {@link #PENDING_BYTES} of full chunks wait for the writer: only a step that writes faster than the database takes
  * for longer than that waits, so memory stays bounded.
  * Beyond the cap, the first half is kept, the last half rolls (older tail chunks are deleted as new ones come), and
@@ -30,6 +30,8 @@ public final class AttemptLog implements AutoCloseable {
     /** Bigger chunks are fewer rows and statements; a follower still gets lines every {@link #FLUSH_MILLIS}. */
     static final int CHUNK_BYTES = 256 * 1024;
     static final long FLUSH_MILLIS = 200;
+    /** Raw bytes of chunks stored in one COPY when the step prints faster than that (a round trip per batch). */
+    static final long BATCH_BYTES = 2L * 1024 * 1024;
     /**
      * Raw bytes of full chunks that may wait for the writer before the step's thread waits: enough that a step
      * never waits on a writer that keeps up on average (a burst, a slow commit), few enough for a bounded heap.
@@ -37,6 +39,12 @@ public final class AttemptLog implements AutoCloseable {
     private static final long PENDING_BYTES = 16L * 1024 * 1024;
     /** A single line longer than this is cut in the full log (the step's lines are usually cut sooner). */
     static final int MAX_LINE_BYTES = 64 * 1024;
+    /**
+     * The writer gives its connection back to the pool after this long with nothing to store: it is held while the
+     * output keeps coming (a chunk every few ms), never for a whole quiet step, so the pool is not emptied by steps
+     * that log now and then.
+     */
+    static final long HOLD_MILLIS = 50;
     private static final Logger LOG = LoggerFactory.getLogger(AttemptLog.class);
 
     /** Writes nothing (full logs disabled). */
@@ -59,7 +67,9 @@ public final class AttemptLog implements AutoCloseable {
     private int gapSeq = -1;
     private boolean closed;
     private Thread writer;
-    private long lastMicros;
+    /** A line's time is this plus the monotonic time since {@link #baseNanos}: no Instant made per line. */
+    private final long baseMicros;
+    private final long baseNanos;
 
     // writer thread's state
     private final Deque<long[]> tail = new ArrayDeque<>(); // {seq, textBytes, lines} of stored tail chunks
@@ -68,6 +78,7 @@ public final class AttemptLog implements AutoCloseable {
     private long droppedLines;
     private long storedBytes;
     private ChunkCodec.Compressor compressor;
+    private ChunkRows rows;
 
     private AttemptLog() {
         this.dsl = null;
@@ -76,6 +87,8 @@ public final class AttemptLog implements AutoCloseable {
         this.attempt = 0;
         this.half = 0;
         this.chunkBytes = 0;
+        this.baseMicros = 0;
+        this.baseNanos = 0;
     }
 
     AttemptLog(DSLContext dsl, LogStore store, int stepId, int attempt, long maxBytes) {
@@ -85,6 +98,9 @@ public final class AttemptLog implements AutoCloseable {
         this.attempt = attempt;
         this.half = Math.max(1, maxBytes / 2);
         this.chunkBytes = (int) Math.min(CHUNK_BYTES, Math.max(4096, half / 4));
+        this.baseNanos = System.nanoTime();
+        Instant now = Instant.now();
+        this.baseMicros = now.getEpochSecond() * 1_000_000L + now.getNano() / 1000;
     }
 
     /** Appends a line; blocks only while the writer is {@link #PENDING_BYTES} behind. */
@@ -111,8 +127,7 @@ public final class AttemptLog implements AutoCloseable {
                     writer.start();
                 }
             }
-            current.add(Math.max(micros, lastMicros), stream, text);
-            lastMicros = Math.max(micros, lastMicros); // lines of one attempt never go back in time
+            current.add(micros, stream, text); // monotonic: lines of one attempt never go back in time
             if (gapSeq < 0) {
                 headBytes += text.length + 1;
             }
@@ -144,57 +159,106 @@ public final class AttemptLog implements AutoCloseable {
         lock.notifyAll();
     }
 
-    private static long nowMicros() {
-        Instant now = Instant.now();
-        return now.getEpochSecond() * 1_000_000L + now.getNano() / 1000;
+    private long nowMicros() {
+        return baseMicros + (System.nanoTime() - baseNanos) / 1000;
     }
 
+    /**
+     * The writer thread: takes each chunk as the step's thread rolls it and compresses it at once, and stores the
+     * compressed chunks as one batch when {@link #BATCH_BYTES} of them are there, the oldest is {@link #FLUSH_MILLIS}
+     * old, or the log closed: a step that prints fast costs a round trip per few MiB, not per chunk.
+     */
     private void write() {
+        List<ChunkCodec.Raw> batch = new ArrayList<>();
+        List<byte[]> data = new ArrayList<>();
+        long batchRaw = 0;
+        long batchSince = 0;
+        long lastStored = System.nanoTime();
+        compressor = new ChunkCodec.Compressor();
+        rows = new ChunkRows(dsl, stepId, attempt);
+        try {
+            writeChunks(batch, data, batchRaw, batchSince, lastStored);
+        } finally {
+            rows.close(); // a writer that died must not keep a pool connection (told not to wait for the WAL)
+        }
+    }
+
+    private void writeChunks(List<ChunkCodec.Raw> batch, List<byte[]> data, long batchRaw, long batchSince, long lastStored) {
         while (true) {
-            List<ChunkCodec.Raw> chunks = new ArrayList<>();
-            boolean last;
+            List<ChunkCodec.Raw> taken = new ArrayList<>();
+            boolean closing;
+            boolean idle = false;
             synchronized (lock) {
                 while (true) {
+                    long now = System.nanoTime();
                     if (pending.isEmpty() && current != null
-                            && (closed || System.nanoTime() - current.firstNanos >= FLUSH_MILLIS * 1_000_000)) {
+                            && (closed || now - current.firstNanos >= FLUSH_MILLIS * 1_000_000)) {
                         roll();
                     }
                     if (!pending.isEmpty() || closed) {
                         break;
                     }
-                    long waitMillis = current == null ? FLUSH_MILLIS
-                            : Math.max(1, FLUSH_MILLIS - (System.nanoTime() - current.firstNanos) / 1_000_000);
+                    if (!batch.isEmpty() && now - batchSince >= FLUSH_MILLIS * 1_000_000) {
+                        break;
+                    }
+                    if (batch.isEmpty() && rows.holding() && now - lastStored >= HOLD_MILLIS * 1_000_000) {
+                        idle = true; // given back outside the lock: the step's thread does not wait for it
+                        break;
+                    }
+                    long waitNanos = FLUSH_MILLIS * 1_000_000;
+                    if (current != null) {
+                        waitNanos = Math.min(waitNanos, FLUSH_MILLIS * 1_000_000 - (now - current.firstNanos));
+                    }
+                    if (!batch.isEmpty()) {
+                        waitNanos = Math.min(waitNanos, FLUSH_MILLIS * 1_000_000 - (now - batchSince));
+                    } else if (rows.holding()) {
+                        waitNanos = Math.min(waitNanos, HOLD_MILLIS * 1_000_000 - (now - lastStored));
+                    }
                     try {
-                        lock.wait(waitMillis);
+                        lock.wait(Math.max(1, waitNanos / 1_000_000));
                     } catch (InterruptedException e) {
                         // only close() ends this thread: lines written so far are stored first
                     }
                 }
-                chunks.addAll(pending); // all that wait go in one statement: fewer round trips when behind
+                taken.addAll(pending);
                 pending.clear();
                 pendingBytes = 0;
-                last = chunks.isEmpty() && closed;
                 lock.notifyAll(); // room for the step's thread
+                closing = closed && current == null;
             }
-            if (last) {
-                if (compressor != null) {
-                    compressor.close();
+            if (idle) {
+                rows.release();
+                continue;
+            }
+            for (ChunkCodec.Raw chunk : taken) {
+                if (batch.isEmpty()) {
+                    batchSince = chunk.firstNanos;
                 }
+                data.add(compressor.compress(chunk.bytes, chunk.length));
+                batchRaw += chunk.length;
+                chunk.bytes = null; // only its counts are kept until it is stored
+                batch.add(chunk);
+            }
+            long now = System.nanoTime();
+            if (!batch.isEmpty() && (closing || batchRaw >= BATCH_BYTES || now - batchSince >= FLUSH_MILLIS * 1_000_000)) {
+                store(batch, data);
+                batch.clear();
+                data.clear();
+                batchRaw = 0;
+                lastStored = System.nanoTime();
+            }
+            if (closing) {
+                compressor.close();
+                rows.close();
                 finish();
                 return;
             }
-            store(chunks);
         }
     }
 
-    private void store(List<ChunkCodec.Raw> chunks) {
-        List<byte[]> data = new ArrayList<>(chunks.size());
+    private void store(List<ChunkCodec.Raw> chunks, List<byte[]> data) {
         List<long[]> drop = new ArrayList<>();
-        if (compressor == null) {
-            compressor = new ChunkCodec.Compressor();
-        }
         for (ChunkCodec.Raw chunk : chunks) {
-            data.add(compressor.compress(chunk.bytes, chunk.length));
             if (gapSeq >= 0 && chunk.seq > gapSeq) {
                 tail.addLast(new long[]{chunk.seq, chunk.textBytes, chunk.lines});
                 tailBytes += chunk.textBytes;
@@ -209,31 +273,15 @@ public final class AttemptLog implements AutoCloseable {
         Set<Integer> dropped = new HashSet<>();
         drop.forEach(d -> dropped.add((int) d[0]));
         List<Integer> deleting = dropped.stream().filter(seq -> chunks.stream().noneMatch(c -> c.seq == seq)).toList();
-        Consumer<DSLContext> insert = d -> {
-            var values = d.insertInto(STEP_LOG_CHUNKS, STEP_LOG_CHUNKS.STEP_ID, STEP_LOG_CHUNKS.ATTEMPT, STEP_LOG_CHUNKS.SEQ,
-                    STEP_LOG_CHUNKS.LINES, STEP_LOG_CHUNKS.RAW_BYTES, STEP_LOG_CHUNKS.DATA);
-            boolean any = false;
-            for (int i = 0; i < chunks.size(); i++) {
-                ChunkCodec.Raw c = chunks.get(i);
-                if (!dropped.contains(c.seq)) {
-                    values = values.values(stepId, attempt, c.seq, c.lines, c.textBytes, data.get(i));
-                    any = true;
-                }
+        List<ChunkRows.Row> inserting = new ArrayList<>(chunks.size());
+        for (int i = 0; i < chunks.size(); i++) {
+            ChunkCodec.Raw c = chunks.get(i);
+            if (!dropped.contains(c.seq)) {
+                inserting.add(new ChunkRows.Row(c.seq, c.lines, c.textBytes, data.get(i)));
             }
-            if (any) {
-                values.execute();
-            }
-        };
-        boolean stored = LogStore.attempts(() -> dsl.transaction(tx -> {
-            // Not waiting for the WAL flush: the attempt's outcome, recorded after the last chunk, commits
-            // synchronously and so makes every chunk before it durable; a crash loses at most the last chunks.
-            tx.dsl().execute("SET LOCAL synchronous_commit = off");
-            insert.accept(tx.dsl());
-            if (!deleting.isEmpty()) {
-                tx.dsl().deleteFrom(STEP_LOG_CHUNKS).where(STEP_LOG_CHUNKS.STEP_ID.eq(stepId))
-                        .and(STEP_LOG_CHUNKS.ATTEMPT.eq(attempt)).and(STEP_LOG_CHUNKS.SEQ.in(deleting)).execute();
-            }
-        }), "step " + stepId + ": storing log chunks from " + chunks.get(0).seq);
+        }
+        boolean stored = LogStore.attempts(() -> rows.store(inserting, deleting),
+                "step " + stepId + ": storing log chunks from " + chunks.get(0).seq);
         for (ChunkCodec.Raw c : chunks) {
             if (stored) {
                 storedBytes += c.textBytes;

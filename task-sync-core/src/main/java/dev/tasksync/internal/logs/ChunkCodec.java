@@ -16,12 +16,21 @@ import java.util.zip.Deflater;
 import java.util.zip.Inflater;
 
 /**
- * The stored form of a chunk: per line its time (epoch microseconds), its stream and its UTF-8 text, compressed
- * with zstd (chunks stored before, or where zstd cannot load, are deflated; the reader tells them by their first
- * bytes). Lines are appended raw on the step's thread (a copy); compressing is left to the writer thread.
+ * The stored form of a chunk, compressed with zstd (chunks stored before, or where zstd cannot load, are deflated;
+ * the reader tells them by their first bytes). Decompressed, a chunk of {@link #FORMAT} 2 is that byte, the epoch
+ * microseconds of its first line (8 bytes), then per line a varint of microseconds since the line before, a varint
+ * of its length shifted left once with its stream in the low bit, and its UTF-8 text: about 3 bytes a line where
+ * the first format spent 13. Chunks of the first format start with a line's 8-byte time, whose first byte is 0
+ * for any time before the year 4253, so they still read. Lines are appended raw on the step's thread (a copy);
+ * compressing is left to the writer thread.
  */
 final class ChunkCodec {
-    private static final int HEADER = 8 + 1 + 4;
+    /** The first (decompressed) byte of a chunk of this format. */
+    static final byte FORMAT = 2;
+    /** The first format: per line its 8-byte time, a stream byte and a 4-byte length. */
+    private static final int V1_HEADER = 8 + 1 + 4;
+    /** Zstandard's fast levels are below 1: -1 compresses log text about twice as fast as 1, a little larger. */
+    static final int ZSTD_LEVEL = -1;
 
     private ChunkCodec() {
     }
@@ -35,39 +44,52 @@ final class ChunkCodec {
         /** Bytes of text the chunk holds, a newline counted per line (what a reader prints). */
         int textBytes;
         final long firstNanos;
+        private long lastMicros;
 
         Raw(int seq, int capacity, long firstNanos) {
             this.seq = seq;
-            this.bytes = new byte[capacity];
+            this.bytes = new byte[Math.max(capacity, 16)];
             this.firstNanos = firstNanos;
+            bytes[0] = FORMAT;
+            length = 1 + 8; // the first line's time goes after the format byte
         }
 
+        /** Appends a line; its time is made no earlier than the line before's. */
         void add(long epochMicros, LogLine.Stream stream, byte[] text) {
-            int need = length + HEADER + text.length;
-            if (need > bytes.length) {
-                byte[] grown = new byte[Math.max(need, bytes.length * 2)];
-                System.arraycopy(bytes, 0, grown, 0, length);
-                bytes = grown;
-            }
-            for (int i = 7; i >= 0; i--) {
-                bytes[length++] = (byte) (epochMicros >>> (8 * i));
-            }
-            bytes[length++] = (byte) stream.ordinal();
             int n = text.length;
-            bytes[length++] = (byte) (n >>> 24);
-            bytes[length++] = (byte) (n >>> 16);
-            bytes[length++] = (byte) (n >>> 8);
-            bytes[length++] = (byte) n;
+            int need = length + 20 + n;
+            if (need > bytes.length) {
+                bytes = Arrays.copyOf(bytes, Math.max(need, bytes.length * 2));
+            }
+            if (lines == 0) {
+                for (int i = 0; i < 8; i++) {
+                    bytes[1 + i] = (byte) (epochMicros >>> (56 - 8 * i));
+                }
+                lastMicros = epochMicros;
+            }
+            long delta = Math.max(0, epochMicros - lastMicros);
+            lastMicros += delta;
+            length = varint(bytes, length, delta);
+            length = varint(bytes, length, ((long) n << 1) | stream.ordinal());
             System.arraycopy(text, 0, bytes, length, n);
             length += n;
             lines++;
             textBytes += n + 1;
         }
+
+        private static int varint(byte[] into, int at, long value) {
+            while ((value & ~0x7FL) != 0) {
+                into[at++] = (byte) ((value & 0x7F) | 0x80);
+                value >>>= 7;
+            }
+            into[at++] = (byte) value;
+            return at;
+        }
     }
 
     /**
-     * Compresses a writer's chunks: Zstandard at level 1 (about four times faster than deflate's fastest level on
-     * log text, and smaller); deflate where zstd-jni's native library cannot load. One per writer thread.
+     * Compresses a writer's chunks: Zstandard at {@link #ZSTD_LEVEL} (several times faster than deflate's fastest
+     * level on log text, and smaller); deflate where zstd-jni's native library cannot load. One per writer thread.
      */
     static final class Compressor implements AutoCloseable {
         private final ZstdCompressCtx zstd = newZstd();
@@ -99,7 +121,7 @@ final class ChunkCodec {
         private static ZstdCompressCtx newZstd() {
             try {
                 ZstdCompressCtx ctx = new ZstdCompressCtx();
-                ctx.setLevel(1);
+                ctx.setLevel(ZSTD_LEVEL);
                 return ctx;
             } catch (LinkageError e) {
                 return null; // no native zstd for this platform
@@ -128,13 +150,59 @@ final class ChunkCodec {
         return out.toByteArray();
     }
 
-    /** The lines of a stored chunk. */
+    /** The lines of a stored chunk, of either format. */
     static List<LogLine> lines(byte[] data) {
         byte[] raw = decompress(data);
+        return raw.length > 0 && raw[0] == FORMAT ? linesOf(raw) : firstFormatLines(raw);
+    }
+
+    private static List<LogLine> linesOf(byte[] raw) {
+        List<LogLine> lines = new ArrayList<>();
+        LogLine.Stream[] streams = LogLine.Stream.values();
+        long micros = 0;
+        for (int i = 0; i < 8; i++) {
+            micros = (micros << 8) | (raw[1 + i] & 0xFF);
+        }
+        int[] at = {1 + 8};
+        while (at[0] < raw.length) {
+            micros += readVarint(raw, at);
+            long lengthAndStream = readVarint(raw, at);
+            int n = (int) (lengthAndStream >>> 1);
+            int p = at[0];
+            if (p + n > raw.length) {
+                throw new IllegalStateException("a stored log chunk is corrupt: a line runs past its end");
+            }
+            lines.add(new LogLine(instant(micros), streams[(int) (lengthAndStream & 1)], new String(raw, p, n, StandardCharsets.UTF_8)));
+            at[0] = p + n;
+        }
+        return lines;
+    }
+
+    private static long readVarint(byte[] raw, int[] at) {
+        long value = 0;
+        for (int shift = 0; shift < 64; shift += 7) {
+            if (at[0] >= raw.length) {
+                throw new IllegalStateException("a stored log chunk is corrupt: it ends inside a line's header");
+            }
+            byte b = raw[at[0]++];
+            value |= (long) (b & 0x7F) << shift;
+            if (b >= 0) {
+                return value;
+            }
+        }
+        throw new IllegalStateException("a stored log chunk is corrupt: a varint runs too long");
+    }
+
+    private static Instant instant(long micros) {
+        return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1000);
+    }
+
+    /** Chunks stored before format 2: a fixed 13-byte header per line. */
+    private static List<LogLine> firstFormatLines(byte[] raw) {
         List<LogLine> lines = new ArrayList<>();
         LogLine.Stream[] streams = LogLine.Stream.values();
         int p = 0;
-        while (p + HEADER <= raw.length) {
+        while (p + V1_HEADER <= raw.length) {
             long micros = 0;
             for (int i = 0; i < 8; i++) {
                 micros = (micros << 8) | (raw[p++] & 0xFF);
@@ -144,7 +212,7 @@ final class ChunkCodec {
             p += 4;
             String text = new String(raw, p, n, StandardCharsets.UTF_8);
             p += n;
-            lines.add(new LogLine(Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1000), stream, text));
+            lines.add(new LogLine(instant(micros), stream, text));
         }
         return lines;
     }

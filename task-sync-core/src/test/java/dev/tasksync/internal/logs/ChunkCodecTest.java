@@ -3,12 +3,16 @@ package dev.tasksync.internal.logs;
 import dev.tasksync.LogLine;
 import org.junit.jupiter.api.Test;
 
+import com.github.luben.zstd.Zstd;
+
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The stored form of a log chunk: zstd now, deflate as stored before (and where zstd cannot load). */
+/** The stored form of a log chunk: zstd now, deflate as stored before (and where zstd cannot load); two formats. */
 class ChunkCodecTest {
     private static ChunkCodec.Raw chunk() {
         ChunkCodec.Raw raw = new ChunkCodec.Raw(0, 1024, System.nanoTime());
@@ -43,5 +47,59 @@ class ChunkCodecTest {
         assertThat(deflated[0]).isEqualTo((byte) 0x78);
         assertThat(ChunkCodec.lines(deflated)).hasSize(1_000).last()
                 .satisfies(l -> assertThat(l.text()).isEqualTo("line 999 é"));
+    }
+
+    @Test
+    void aLineCostsAFewBytesBesideItsTextNotAFixedThirteen() {
+        ChunkCodec.Raw raw = new ChunkCodec.Raw(0, 1024, System.nanoTime());
+        long t = 1_800_000_000_000_000L;
+        for (int i = 0; i < 1_000; i++) {
+            raw.add(t + 3L * i, LogLine.Stream.STDOUT, "x".repeat(99).getBytes(StandardCharsets.UTF_8));
+        }
+        // 1 format byte and the first line's 8-byte time, then per line a 1-byte time delta and 2 bytes of length
+        // and stream (the first format spent 13 bytes a line)
+        assertThat(raw.length).isEqualTo(1 + 8 + 1_000 * (1 + 2 + 99));
+        assertThat(raw.bytes[0]).isEqualTo(ChunkCodec.FORMAT);
+    }
+
+    @Test
+    void timesAreKeptToTheMicrosecondAndNeverGoBack() {
+        ChunkCodec.Raw raw = new ChunkCodec.Raw(0, 16, System.nanoTime());
+        long t = 1_800_000_000_123_456L;
+        raw.add(t, LogLine.Stream.STDOUT, "a".getBytes(StandardCharsets.UTF_8));
+        raw.add(t + 5_000_000_000L, LogLine.Stream.STDERR, "b".repeat(300).getBytes(StandardCharsets.UTF_8));
+        raw.add(t + 1, LogLine.Stream.STDOUT, new byte[0]); // earlier than the line before: kept at its time
+        List<LogLine> lines = ChunkCodec.lines(ChunkCodec.deflate(raw.bytes, raw.length));
+        assertThat(lines).extracting(LogLine::time).containsExactly(Instant.ofEpochSecond(1_800_000_000L, 123_456_000),
+                Instant.ofEpochSecond(1_800_005_000L, 123_456_000), Instant.ofEpochSecond(1_800_005_000L, 123_456_000));
+        assertThat(lines).extracting(LogLine::stream).containsExactly(LogLine.Stream.STDOUT, LogLine.Stream.STDERR, LogLine.Stream.STDOUT);
+        assertThat(lines.get(1).text()).hasSize(300);
+        assertThat(lines.get(2).text()).isEmpty();
+    }
+
+    /** Chunks of the first format (a 13-byte header per line), as earlier versions stored them, zstd or deflated. */
+    @Test
+    void chunksOfTheFirstFormatStillRead() {
+        ByteArrayOutputStream raw = new ByteArrayOutputStream();
+        for (int i = 0; i < 3; i++) {
+            long micros = 1_800_000_000_000_000L + i;
+            for (int b = 7; b >= 0; b--) {
+                raw.write((int) (micros >>> (8 * b)));
+            }
+            raw.write(i == 1 ? 1 : 0);
+            byte[] text = ("old " + i + " é").getBytes(StandardCharsets.UTF_8);
+            raw.write(0);
+            raw.write(0);
+            raw.write(0);
+            raw.write(text.length);
+            raw.writeBytes(text);
+        }
+        byte[] bytes = raw.toByteArray();
+        for (byte[] stored : List.of(Zstd.compress(bytes, 1), ChunkCodec.deflate(bytes, bytes.length))) {
+            List<LogLine> lines = ChunkCodec.lines(stored);
+            assertThat(lines).extracting(LogLine::text).containsExactly("old 0 é", "old 1 é", "old 2 é");
+            assertThat(lines.get(1).stream()).isEqualTo(LogLine.Stream.STDERR);
+            assertThat(lines.get(2).time()).isEqualTo(Instant.ofEpochSecond(1_800_000_000L, 2_000));
+        }
     }
 }
