@@ -27,6 +27,14 @@ interface ClaimPolicy {
     int lookahead();
 
     /**
+     * How far the look-ahead may grow when steps end faster than their recording comes back (see {@link Slots});
+     * by default it does not grow.
+     */
+    default int maxLookahead() {
+        return lookahead();
+    }
+
+    /**
      * Whether a claim of the runner's own (not one that goes with an outcome) also takes places ahead. A
      * worker's does not: steps that no one holds yet are shared out among the workers a notification woke
      * by their free slots, and only a worker already running steps of them claims ahead (spd16).

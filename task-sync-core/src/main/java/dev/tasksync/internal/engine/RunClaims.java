@@ -5,7 +5,7 @@ import org.jooq.Record;
 import org.jooq.Result;
 import org.jooq.ResultQuery;
 
-import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
@@ -57,6 +57,15 @@ final class RunClaims implements ClaimPolicy {
         return lookahead;
     }
 
+    /**
+     * Short steps (no-ops, checks of unchanged files) end faster than a recording's round trip: claiming further
+     * ahead lets each statement and commit carry dozens of outcomes and claims instead of a few.
+     */
+    @Override
+    public int maxLookahead() {
+        return Math.min(1_024, lookahead * 32);
+    }
+
     @Override
     public boolean scansAhead() {
         return true;
@@ -69,7 +78,8 @@ final class RunClaims implements ClaimPolicy {
 
     @Override
     public ClaimStatements.Scope afterCompletion(int stepId, List<Integer> dependents, int max, Set<Integer> running) {
-        List<Integer> candidates = new ArrayList<>(dependents.subList(0, Math.min(max, dependents.size())));
+        // a set: a list's contains made this quadratic in the candidates
+        Set<Integer> candidates = new LinkedHashSet<>(dependents.subList(0, Math.min(max, dependents.size())));
         ready.candidates(max, running).stream().filter(c -> c != stepId && !candidates.contains(c)).limit(max)
                 .forEach(candidates::add);
         return candidates.isEmpty() ? null : ClaimStatements.Scope.only(candidates);

@@ -13,6 +13,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Invariant: free slots + executions started and not yet done with their slot = concurrency; free
  * places + queued executions + places reserved by claims in flight = look-ahead.
+ *
+ * <p>The look-ahead may grow, up to {@code maxLookahead}: when a step ends and finds the queue empty though every
+ * place is taken by claims still in flight, steps end faster than a recording comes back with the next ones. The
+ * look-ahead then doubles, so that each recording (one statement and one commit) carries more outcomes and claims.
+ * Steps that run longer than a round trip never empty a full queue, and keep the look-ahead they started with.
  */
 final class Slots {
     /** How the runner tracks and starts what its claims took. */
@@ -28,7 +33,8 @@ final class Slots {
     }
 
     private final int concurrency;
-    private final int lookahead;
+    private final AtomicInteger lookahead;
+    private final int maxLookahead;
     /** Whether the runner's own claims ({@link #forClaim}) take places ahead, or only those that go with an outcome. */
     private final boolean scanAhead;
     private final Starter starter;
@@ -40,12 +46,13 @@ final class Slots {
     private volatile boolean open = true;
 
     Slots(int concurrency, int lookahead, Starter starter) {
-        this(concurrency, lookahead, true, starter);
+        this(concurrency, lookahead, lookahead, true, starter);
     }
 
-    Slots(int concurrency, int lookahead, boolean scanAhead, Starter starter) {
+    Slots(int concurrency, int lookahead, int maxLookahead, boolean scanAhead, Starter starter) {
         this.concurrency = concurrency;
-        this.lookahead = lookahead;
+        this.lookahead = new AtomicInteger(lookahead);
+        this.maxLookahead = Math.max(lookahead, maxLookahead);
         this.scanAhead = scanAhead;
         this.starter = starter;
         this.free = new AtomicInteger(concurrency);
@@ -65,6 +72,11 @@ final class Slots {
         return free.get();
     }
 
+    /** How many steps may be claimed ahead of the slots now. */
+    int lookahead() {
+        return lookahead.get();
+    }
+
     boolean nothingQueued() {
         return queued.isEmpty();
     }
@@ -73,7 +85,7 @@ final class Slots {
     Reservation forClaim() {
         int slots = open ? take(free, concurrency) : 0;
         return slots == 0 ? new Reservation(0, 0, 0, false)
-                : new Reservation(0, slots, scanAhead ? take(room, lookahead) : 0, true);
+                : new Reservation(0, slots, scanAhead ? take(room, lookahead.get()) : 0, true);
     }
 
     /**
@@ -82,7 +94,7 @@ final class Slots {
      */
     Reservation forCompletion(boolean ownSlot, boolean claims) {
         int own = ownSlot ? 1 : 0;
-        return claims ? new Reservation(own, take(free, concurrency - own), take(room, lookahead), true)
+        return claims ? new Reservation(own, take(free, concurrency - own), take(room, lookahead.get()), true)
                 : new Reservation(own, 0, 0, false);
     }
 
@@ -100,8 +112,19 @@ final class Slots {
         if (next != null) {
             room.incrementAndGet();
             starter.launch(next);
+        } else if (open && room.get() == 0) {
+            grow(); // the queue ran dry while every place was still being claimed for
         }
         return next;
+    }
+
+    /** Doubles the look-ahead, up to its maximum; the new places are free. */
+    private void grow() {
+        int now = lookahead.get();
+        int next = Math.min(maxLookahead, Math.max(1, now * 2));
+        if (next > now && lookahead.compareAndSet(now, next)) {
+            room.addAndGet(next - now);
+        }
     }
 
     /** Takes the steps claimed ahead that have not started, to give them back. */

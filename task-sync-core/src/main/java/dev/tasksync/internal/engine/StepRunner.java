@@ -70,7 +70,7 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
         LeaseOwners leaseOwners = engine.leaseOwners();
         leaseOwners.register(workerId, options.lease(), options.heartbeat());
         this.retries = new Retries(options.lease(), engine.metrics());
-        this.slots = new Slots(options.concurrency(), policy.lookahead(), policy.scansAhead(), this);
+        this.slots = new Slots(options.concurrency(), policy.lookahead(), policy.maxLookahead(), policy.scansAhead(), this);
         if (graph != null) {
             graphs.put(graph.taskId(), graph);
         }
@@ -97,6 +97,11 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
 
     int free() {
         return slots.free();
+    }
+
+    /** Candidates a claim looks at, at most: enough for every slot and place ahead, including those the look-ahead grew by. */
+    int maxCandidates() {
+        return ClaimPolicy.maxCandidates(options.concurrency() + slots.lookahead() - policy.lookahead());
     }
 
     /** Wakes {@link #await} (a notification, a finished step, a shutdown). */
@@ -256,7 +261,7 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
         int id = outcome.stepId();
         List<Integer> dependents = graph.graph().directDownstreamOf(id);
         ClaimStatements.Scope next = slots.open()
-                ? policy.afterCompletion(id, dependents, ClaimPolicy.maxCandidates(options.concurrency()), running.keySet())
+                ? policy.afterCompletion(id, dependents, maxCandidates(), running.keySet())
                 : null;
         try (Slots.Reservation reserved = slots.forCompletion(!current.handedOff, next != null)) {
             // Completions go together even when they claim nothing (the slot was handed on, none is free).

@@ -111,4 +111,38 @@ class SlotsTest {
         }
         assertThat(r.givenBack).containsExactly(7, 8);
     }
+
+    @Test
+    void aQueueThatRunsDryWhileEveryPlaceIsBeingClaimedForDoublesTheLookaheadUpToItsMaximum() {
+        Recorder r = new Recorder();
+        Slots slots = new Slots(1, 1, 2, true, r);
+        try (Slots.Reservation start = slots.forClaim()) {
+            start.place(claims(1, 2)); // 1 runs, 2 waits ahead
+        }
+        assertThat(slots.handOff().stepId()).isEqualTo(2); // 1 ended: a step was waiting, the look-ahead is enough
+        assertThat(slots.lookahead()).isEqualTo(1);
+        try (Slots.Reservation inFlight = slots.forCompletion(false, true)) { // 1's recording claims for the place ahead
+            assertThat(inFlight.limit()).isEqualTo(1);
+            // 2 ends before that recording came back: nothing waits, and no place is free
+            assertThat(slots.handOff()).isNull();
+            assertThat(slots.lookahead()).isEqualTo(2);
+            inFlight.place(List.of());
+        }
+        try (Slots.Reservation next = slots.forCompletion(true, true)) {
+            assertThat(next.limit()).isEqualTo(3); // its own slot and two places ahead
+            assertThat(slots.handOff()).isNull(); // dry again, with every place reserved: at its maximum, it stays
+        }
+        assertThat(slots.lookahead()).as("at its maximum").isEqualTo(2);
+    }
+
+    @Test
+    void aQueueThatRunsDryWithPlacesFreeKeepsTheLookahead() {
+        Recorder r = new Recorder();
+        Slots slots = new Slots(1, 1, 8, true, r);
+        try (Slots.Reservation start = slots.forClaim()) {
+            start.place(claims(1)); // nothing more to claim: the place ahead stays free
+        }
+        assertThat(slots.handOff()).isNull(); // the task ran out of steps, not the look-ahead
+        assertThat(slots.lookahead()).isEqualTo(1);
+    }
 }
