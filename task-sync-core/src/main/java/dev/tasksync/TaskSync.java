@@ -19,6 +19,7 @@ import dev.tasksync.internal.types.ParsedSettings;
 import dev.tasksync.internal.types.RunsOn;
 import dev.tasksync.internal.types.StepTypeRegistry;
 import dev.tasksync.internal.watch.WatchLoop;
+import dev.tasksync.internal.hashing.WatchedFiles;
 import dev.tasksync.spi.StepType;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.jooq.DSLContext;
@@ -42,6 +43,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import dev.tasksync.internal.types.SettingsJson;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -618,8 +620,8 @@ public final class TaskSync implements AutoCloseable {
             }
 
             @Override
-            public RunResult run(Predicate<Plan> proceed) {
-                return engine.run(taskId, options.run(), proceed);
+            public RunResult run(Predicate<Plan> proceed, UnaryOperator<WatchedFiles> files) {
+                return engine.run(taskId, options.run(), proceed, files);
             }
         }, options, "task-" + task.id());
         workers.add(loop);

@@ -11,6 +11,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
@@ -67,8 +71,8 @@ class WatchIT {
         ts.close();
     }
 
-    private void write(String path, String content) throws Exception {
-        TestFiles.write(dir, path, content);
+    private Path write(String path, String content) throws Exception {
+        return TestFiles.write(dir, path, content);
     }
 
     private TaskWatch watch(Duration debounce) throws Exception {
@@ -127,6 +131,56 @@ class WatchIT {
             }
             assertThat(executed(next())).containsExactly("A");
             // A marker change after the burst: its run comes next, so no run of the burst came in between.
+            write("src/c.txt", "gamma, edited");
+            assertThat(executed(next())).containsExactly("C");
+            assertThat(watch.runs()).isEqualTo(3);
+        }
+    }
+
+    /** Sets a file's modification time an hour back: long past the file index's racy window once it is hashed. */
+    private FileTime anHourAgo(String path) throws Exception {
+        FileTime past = FileTime.from(Instant.now().minus(1, ChronoUnit.HOURS));
+        Files.setLastModifiedTime(dir.resolve(path), past);
+        return past;
+    }
+
+    @Test
+    void aChangeThatKeepsTheSizeAndModificationTimeIsSeen() throws Exception {
+        FileTime past = anHourAgo("b.txt");
+        try (TaskWatch watch = watch(Duration.ofMillis(300))) {
+            // As `cp -p` or `rsync -t` would leave it: new content, same size, same time. The stat cannot tell, the
+            // watcher saw it.
+            write("b.txt", "BETA");
+            Files.setLastModifiedTime(dir.resolve("b.txt"), past);
+            assertThat(executed(next())).containsExactly("B", "D");
+            assertThat(plans.poll()).isEqualTo("[B: file b.txt changed, D: upstream 'B' will run]");
+        }
+    }
+
+    @Test
+    void aFileReplacedByARenameIsSeen() throws Exception {
+        FileTime past = anHourAgo("b.txt");
+        try (TaskWatch watch = watch(Duration.ofMillis(300))) {
+            // An editor's save: a new file renamed over the old one (here with the same size and time, too).
+            Path tmp = write("b.txt.tmp", "BETA");
+            Files.setLastModifiedTime(tmp, past);
+            Files.move(tmp, dir.resolve("b.txt"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            assertThat(executed(next())).containsExactly("B", "D");
+            // And again: the file under that name is still watched.
+            write("b.txt", "beta, edited");
+            assertThat(executed(next())).containsExactly("B", "D");
+            assertThat(watch.runs()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void aWatchedDirectoryReplacedByARenamedOneIsWatchedUnderItsName() throws Exception {
+        write("other/c.txt", "other gamma");
+        try (TaskWatch watch = watch(Duration.ofMillis(300))) {
+            Files.move(dir.resolve("src"), dir.resolve("src.old"));
+            Files.move(dir.resolve("other"), dir.resolve("src"));
+            assertThat(executed(next())).containsExactly("C");
+            // The directory now under the name is the one watched (a watch follows the directory it was made on).
             write("src/c.txt", "gamma, edited");
             assertThat(executed(next())).containsExactly("C");
             assertThat(watch.runs()).isEqualTo(3);

@@ -13,6 +13,7 @@ import dev.tasksync.WorkerOptions;
 import dev.tasksync.internal.logs.LogStore;
 import dev.tasksync.internal.hashing.FileHasher;
 import dev.tasksync.internal.hashing.FileIndex;
+import dev.tasksync.internal.hashing.WatchedFiles;
 import dev.tasksync.internal.metrics.EngineMetrics;
 import dev.tasksync.internal.store.Store;
 import dev.tasksync.internal.types.StepTypeRegistry;
@@ -32,6 +33,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 
 import static dev.tasksync.internal.store.jooq.Tables.STEPS;
 import static dev.tasksync.internal.store.jooq.Tables.STEP_RUNS;
@@ -217,9 +219,17 @@ public final class Engine implements AutoCloseable {
      * false ends the run there, with no step in its result (watch mode: it plans once per change, here).
      */
     public RunResult run(int taskId, RunOptions options, Predicate<Plan> proceed) {
+        return run(taskId, options, proceed, UnaryOperator.identity());
+    }
+
+    /**
+     * Like {@link #run(int, RunOptions, Predicate)}; the plan lists and hashes the watched files through
+     * {@code files} applied to the file index (watch mode: only what its watcher saw change is looked at).
+     */
+    public RunResult run(int taskId, RunOptions options, Predicate<Plan> proceed, UnaryOperator<WatchedFiles> files) {
         Instant started = clock.instant();
         Planner.Loaded loaded = load(taskId);
-        Submitter.Submission submission = submitter.submit(loaded, options.force(), true);
+        Submitter.Submission submission = submitter.submit(loaded, options.force(), true, files.apply(new FileIndex(dsl)));
         Plan plan = submission.plan();
         if (!proceed.test(plan)) {
             return new RunResult(taskId, loaded.task().name(), loaded.task().status(), List.of(),

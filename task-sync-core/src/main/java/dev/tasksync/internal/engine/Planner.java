@@ -11,7 +11,7 @@ import dev.tasksync.Task;
 import dev.tasksync.internal.graph.ImplicitDependencies;
 import dev.tasksync.internal.graph.StepGraph;
 import dev.tasksync.internal.hashing.FileHasher;
-import dev.tasksync.internal.hashing.FileIndex;
+import dev.tasksync.internal.hashing.WatchedFiles;
 import dev.tasksync.internal.store.Store;
 import dev.tasksync.internal.types.ParsedSettings;
 import dev.tasksync.internal.types.StepTypeRegistry;
@@ -112,14 +112,14 @@ final class Planner {
                           StepGraph<Integer> graph, Map<Integer, StoredState> stored, Path localPath,
                           List<PathMatcher> ignore) {
 
-        Decision plan(boolean force, FileIndex index) {
+        Decision plan(boolean force, WatchedFiles index) {
             List<Integer> order = graph.topologicalOrder();
             // All watched files of all steps are stat'ed, looked up and hashed together.
             Map<Integer, Map<String, Path>> watched = new HashMap<>();
             Set<Path> files = new HashSet<>();
             for (int id : order) {
                 Map<String, Path> w = parsed.containsKey(id)
-                        ? FileHasher.expand(localPath, parsed.get(id).watchedFiles(), parsed.get(id).allowsOutside(), ignore)
+                        ? index.expand(localPath, parsed.get(id).watchedFiles(), parsed.get(id).allowsOutside(), ignore)
                         : Map.of();
                 watched.put(id, w);
                 w.values().stream().filter(Objects::nonNull).forEach(files::add);

@@ -9,6 +9,7 @@ import dev.tasksync.internal.hashing.FileIndex;
 import dev.tasksync.internal.sql.NamedQuery;
 import dev.tasksync.internal.sql.Params;
 import dev.tasksync.internal.sql.SqlFile;
+import dev.tasksync.internal.hashing.WatchedFiles;
 import dev.tasksync.internal.store.Store;
 import org.jooq.DSLContext;
 import org.jooq.Record;
@@ -56,8 +57,13 @@ final class Submitter {
 
     /** {@code defer}: when every step runs, leave the one statement of the submit to the caller. */
     Submission submit(Planner.Loaded loaded, boolean force, boolean defer) {
+        return submit(loaded, force, defer, new FileIndex(dsl));
+    }
+
+    /** As {@link #submit(Planner.Loaded, boolean, boolean)}, the watched files listed and hashed by {@code files}. */
+    Submission submit(Planner.Loaded loaded, boolean force, boolean defer, WatchedFiles files) {
         int taskId = loaded.task().id();
-        Planner.Decision decision = loaded.plan(force, new FileIndex(dsl));
+        Planner.Decision decision = loaded.plan(force, files);
         List<PlannedStep> toRun = decision.plan().steps().stream().filter(PlannedStep::willRun).toList();
         Integer[] upToDate = decision.plan().steps().stream().filter(p -> !p.willRun()).map(PlannedStep::stepId).toArray(Integer[]::new);
         if (upToDate.length == 0 && !toRun.isEmpty()) {

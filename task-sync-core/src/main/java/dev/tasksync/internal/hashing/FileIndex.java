@@ -14,6 +14,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.time.Instant;
@@ -29,7 +30,7 @@ import static dev.tasksync.internal.store.jooq.Tables.FILE_INDEX;
  * modification was "racy" (within {@link #RACY_WINDOW_NANOS} of the hash, so a later write in the
  * same clock tick could hide behind an equal timestamp). Files to hash are read in parallel.
  */
-public final class FileIndex {
+public final class FileIndex implements WatchedFiles {
     /** Generous enough for file systems whose timestamps have one-second granularity. */
     static final long RACY_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -60,8 +61,12 @@ public final class FileIndex {
         }
     }
 
-    /** SHA-256 of each file (lower-case hex); a file that vanished meanwhile maps to {@link FileHasher#MISSING}. */
-    public Map<Path, String> hash(Collection<Path> files) {
+    /**
+     * SHA-256 of each file (lower-case hex); a file that vanished meanwhile maps to {@link FileHasher#MISSING}. The
+     * files of {@code reread} are read whatever their size and modification time say.
+     */
+    @Override
+    public Map<Path, String> hash(Collection<Path> files, Set<Path> reread) {
         if (files.isEmpty()) {
             return Map.of();
         }
@@ -87,7 +92,7 @@ public final class FileIndex {
             Entry e = known.get(key(f));
             if (s == null) {
                 hashes.put(f, FileHasher.MISSING);
-            } else if (e != null && e.matches(s)) {
+            } else if (e != null && e.matches(s) && !reread.contains(f)) {
                 hashes.put(f, e.sha256());
             } else {
                 toHash.add(f);

@@ -7,6 +7,7 @@ import java.nio.file.FileVisitResult;
 import java.nio.file.FileVisitOption;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardWatchEventKinds;
@@ -29,16 +30,55 @@ import java.util.concurrent.TimeUnit;
  * A WatchService watches directories, so this registers every directory under a watched directory, and the
  * parent of each watched path (or its nearest existing ancestor), which sees the path itself created, deleted
  * or replaced; events on other paths of those directories are ignored. Directories that appear are registered
- * as they do.
+ * as they do. The directories between a root and {@code base} are registered too, so that one of them renamed or
+ * replaced is seen.
+ *
+ * <p>A directory watch follows the directory, not its name: one renamed away goes on reporting under its old name,
+ * and one moved in under a watched name would be left unwatched. So a directory created or deleted under a watched
+ * name has its watches (and those under it) dropped and made again.
  */
 public final class PathWatcher implements AutoCloseable {
+    /** Hears every event of a watched directory (relevant to the roots or not) as it is read, before the debounce. */
+    public interface Events {
+        Events NONE = new Events() { };
+
+        /** {@code dir} is watched from now on: any later change in it is told. */
+        default void watching(Path dir) {
+        }
+
+        /** {@code dir} exists but could not be watched (the system's limit of watches, say). */
+        default void cannotWatch(Path dir) {
+        }
+
+        /** {@code dir} is no longer watched (gone or replaced). */
+        default void notWatching(Path dir) {
+        }
+
+        /** {@code path} changed: its content ({@code entries} false), or it was created, deleted or replaced. */
+        default void changed(Path path, boolean entries) {
+        }
+
+        /** Events were dropped (the system's queue overflowed): anything may have changed. */
+        default void lost() {
+        }
+    }
+
     private final WatchService service;
+    private final Events events;
+    private final Path base;
     private final Map<WatchKey, Path> keys = new ConcurrentHashMap<>();
-    private final Set<Path> registered = ConcurrentHashMap.newKeySet();
+    private final Map<Path, WatchKey> registered = new ConcurrentHashMap<>();
     private volatile List<Path> roots;
 
     public PathWatcher(List<Path> roots) throws IOException {
+        this(roots, null, Events.NONE);
+    }
+
+    /** @param base the task's local_path (null: none), up to which the ancestors of each root are watched */
+    public PathWatcher(List<Path> roots, Path base, Events events) throws IOException {
         this.service = FileSystems.getDefault().newWatchService();
+        this.events = events;
+        this.base = base == null ? null : base.toAbsolutePath().normalize();
         this.roots = normalized(roots);
         sync();
     }
@@ -71,6 +111,11 @@ public final class PathWatcher implements AutoCloseable {
             }
             if (parent != null) {
                 register(parent);
+                if (base != null && parent.startsWith(base)) {
+                    for (Path up = parent.getParent(); up != null && up.startsWith(base); up = up.getParent()) {
+                        register(up);
+                    }
+                }
             }
             if (Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
                 try {
@@ -95,16 +140,33 @@ public final class PathWatcher implements AutoCloseable {
     }
 
     private void register(Path dir) {
-        if (registered.contains(dir)) {
+        if (registered.containsKey(dir)) {
             return;
         }
         try {
             WatchKey key = dir.register(service, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_DELETE,
                     StandardWatchEventKinds.ENTRY_MODIFY);
             keys.put(key, dir);
-            registered.add(dir);
-        } catch (IOException | ClosedWatchServiceException e) {
+            registered.put(dir, key);
+            events.watching(dir);
+        } catch (NoSuchFileException | ClosedWatchServiceException e) {
             // gone before it could be watched (its parent saw it go), or this watcher is closing
+        } catch (IOException e) {
+            events.cannotWatch(dir);
+        }
+    }
+
+    /** Drops the watches of {@code path} and of the directories under it (they are made again by {@link #sync}). */
+    private void unregisterTree(Path path) {
+        for (Path dir : List.copyOf(registered.keySet())) {
+            if (dir.startsWith(path)) {
+                WatchKey key = registered.remove(dir);
+                if (key != null) {
+                    keys.remove(key);
+                    key.cancel();
+                }
+                events.notWatching(dir); // after the watch is gone: what is read from now on is not vouched for
+            }
         }
     }
 
@@ -151,12 +213,20 @@ public final class PathWatcher implements AutoCloseable {
                 continue;
             }
             if (event.kind() == StandardWatchEventKinds.OVERFLOW) {
+                events.lost();
                 changed.add(dir);
                 relevant = true;
                 resync = true;
                 continue;
             }
             Path path = dir.resolve((Path) event.context());
+            boolean entries = event.kind() != StandardWatchEventKinds.ENTRY_MODIFY;
+            if (entries && registered.containsKey(path)) {
+                // a watched directory deleted or renamed away, or a new one under its name: watch what is there now
+                unregisterTree(path);
+                resync = true;
+            }
+            events.changed(path, entries);
             if (relevant(path)) {
                 changed.add(path);
                 relevant = true;
@@ -166,8 +236,8 @@ public final class PathWatcher implements AutoCloseable {
         }
         if (!key.reset()) {
             keys.remove(key);
-            if (dir != null) {
-                registered.remove(dir);
+            if (dir != null && registered.remove(dir, key)) {
+                events.notWatching(dir);
             }
             resync = true;
         }

@@ -4,6 +4,7 @@ import dev.tasksync.Plan;
 import dev.tasksync.RunResult;
 import dev.tasksync.WatchListener;
 import dev.tasksync.WatchOptions;
+import dev.tasksync.internal.hashing.WatchedFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 
 /**
  * Watch mode: one thread waits for settled changes of the watched paths and queues a run; another plans and runs.
@@ -31,14 +33,18 @@ public final class WatchLoop implements AutoCloseable {
 
         Path localPath();
 
-        /** Plans and runs the task once; {@code proceed} sees the plan before any step starts (false: none does). */
-        RunResult run(Predicate<Plan> proceed);
+        /**
+         * Plans and runs the task once; {@code proceed} sees the plan before any step starts (false: none does);
+         * the plan lists and hashes the watched files through {@code files} applied to the full check.
+         */
+        RunResult run(Predicate<Plan> proceed, UnaryOperator<WatchedFiles> files);
     }
 
     private final Task task;
     private final WatchOptions options;
     private final WatchListener listener;
     private final PathWatcher watcher;
+    private final KnownFiles known;
     private final Thread watching;
     private final Thread running;
     private final AtomicInteger runs = new AtomicInteger();
@@ -52,7 +58,8 @@ public final class WatchLoop implements AutoCloseable {
         this.options = options;
         this.listener = options.listener();
         try {
-            this.watcher = new PathWatcher(task.watchedPaths());
+            this.known = new KnownFiles(task.localPath());
+            this.watcher = new PathWatcher(task.watchedPaths(), task.localPath(), known);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot watch the files of " + name + ": " + e.getMessage(), e);
         }
@@ -116,7 +123,7 @@ public final class WatchLoop implements AutoCloseable {
                         listener.willRun(plan, why);
                         willRun[0] = true;
                         return true;
-                    });
+                    }, known::over);
                     if (!willRun[0]) {
                         continue;
                     }
