@@ -20,6 +20,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -52,7 +53,10 @@ class ConsoleLiveReadsIT {
             for (QueryInfo q : queries) {
                 if (q.getQuery().contains("jsonb_object_keys")) { // the step table's columns, no settings
                     for (List<ParameterSetOperation> params : q.getParametersList()) {
-                        reads.add(new Read(Thread.currentThread().getName(), ((Number) params.get(0).getArgs()[1]).intValue()));
+                        // task_id is the statement's last parameter (the type's subquery binds its LIMIT first)
+                        ParameterSetOperation last = params.stream()
+                                .max(Comparator.comparingInt(p -> ((Number) p.getArgs()[0]).intValue())).orElseThrow();
+                        reads.add(new Read(Thread.currentThread().getName(), ((Number) last.getArgs()[1]).intValue()));
                     }
                 }
             }
