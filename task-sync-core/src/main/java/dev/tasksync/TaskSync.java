@@ -1,5 +1,6 @@
 package dev.tasksync;
 
+import dev.tasksync.internal.Closeables;
 import dev.tasksync.internal.db.EmbeddedDatabase;
 import dev.tasksync.internal.definition.DefinitionWriter;
 import dev.tasksync.internal.engine.Engine;
@@ -309,7 +310,7 @@ public final class TaskSync implements AutoCloseable {
                 }
                 return ts;
             } catch (RuntimeException e) {
-                closeAll(owned);
+                Closeables.closeAll(owned);
                 if (e instanceof TaskSyncException && !(e instanceof DatabaseException)) {
                     throw e;
                 }
@@ -739,19 +740,9 @@ public final class TaskSync implements AutoCloseable {
 
     @Override
     public void close() {
-        closeAll(new ArrayList<>(workers)); // workers still open stop first (gracefully), then the engine's threads
+        Closeables.closeAll(new ArrayList<>(workers)); // workers still open stop first (gracefully), then the engine's threads
         engine.close();
         registry.close(); // after the engine: no step runs on what the providers share (a Docker connection)
-        closeAll(owned);
-    }
-
-    private static void closeAll(List<AutoCloseable> resources) {
-        for (AutoCloseable c : resources) {
-            try {
-                c.close();
-            } catch (Exception e) {
-                // closing is best effort; the first failure must not keep the rest open
-            }
-        }
+        Closeables.closeAll(owned);
     }
 }

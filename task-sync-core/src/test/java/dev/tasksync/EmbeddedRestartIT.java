@@ -40,18 +40,14 @@ class EmbeddedRestartIT {
         SharedServer shared = SharedServer.in(home);
         cli("start", "kept");
         assertThat(cli("stop")).startsWith("stopped ");
-        try (TaskSync ts = TaskSync.embedded(shared.dataDirectory())) {
-            assertThat(ts.tasks()).extracting(Task::name).containsExactly("kept");
-        }
+        assertTheLibraryFindsTheKeptTask(shared);
     }
 
     @Test
     void theLibraryStartsWhereTheCliServerWasKilledAndItsPidWasReused() throws Exception {
         SharedServer shared = SharedServer.in(home);
         killedWithAPidFileNamingAnotherProcess(shared);
-        try (TaskSync ts = TaskSync.embedded(shared.dataDirectory())) {
-            assertThat(ts.tasks()).extracting(Task::name).containsExactly("kept");
-        }
+        assertTheLibraryFindsTheKeptTask(shared);
     }
 
     @Test
@@ -60,9 +56,7 @@ class EmbeddedRestartIT {
         killedWithAPidFileNamingAnotherProcess(shared);
         long pid = Long.parseLong(cli("start"));
         assertThat(shared.status()).map(SharedServer.Info::pid).contains(pid);
-        try (TaskSync ts = TaskSync.embedded(shared.dataDirectory())) {
-            assertThat(ts.tasks()).extracting(Task::name).containsExactly("kept");
-        }
+        assertTheLibraryFindsTheKeptTask(shared);
     }
 
     @Test
@@ -84,6 +78,12 @@ class EmbeddedRestartIT {
         String out = new String(cli.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(cli.waitFor()).as(out).isNotZero();
         assertThat(out).contains("database files are incompatible with server").doesNotContain("Gave up waiting");
+    }
+
+    private static void assertTheLibraryFindsTheKeptTask(SharedServer shared) {
+        try (TaskSync ts = TaskSync.embedded(shared.dataDirectory())) {
+            assertThat(ts.tasks()).extracting(Task::name).containsExactly("kept");
+        }
     }
 
     /**

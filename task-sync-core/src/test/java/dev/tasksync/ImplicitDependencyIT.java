@@ -1,12 +1,11 @@
 package dev.tasksync;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tasksync.spi.JsonSettings;
-import dev.tasksync.spi.StepContext;
 import dev.tasksync.spi.StepOutcome;
 import dev.tasksync.spi.StepType;
 import dev.tasksync.testing.Rows;
 import dev.tasksync.testing.TestDatabase;
+import dev.tasksync.testing.TestSteps;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -55,52 +54,35 @@ class ImplicitDependencyIT {
     }
 
     /** {@code {"make": {"resource": "r", "millis": 100}}}: takes a while, then the resource exists. */
-    static final class MakeType implements StepType<Make> {
-        @Override
-        public String key() {
-            return "make";
-        }
-
-        @Override
-        public Make parse(JsonSettings value) {
-            return new Make(value.field("resource").asNonBlankString(), value.field("millis").asLong());
+    static final class MakeType extends TestSteps.Simple<Make> {
+        MakeType() {
+            super("make", value -> new Make(value.field("resource").asNonBlankString(), value.field("millis").asLong()),
+                    context -> {
+                        Thread.sleep(context.settings().millis());
+                        MADE.add(context.settings().resource());
+                        return StepOutcome.success(StepOutcome.newResults());
+                    });
         }
 
         @Override
         public Set<String> produces(Make settings) {
             return Set.of("test:" + settings.resource());
         }
-
-        @Override
-        public StepOutcome execute(StepContext<Make> context) throws InterruptedException {
-            Thread.sleep(context.settings().millis());
-            MADE.add(context.settings().resource());
-            return StepOutcome.success(StepOutcome.newResults());
-        }
     }
 
     /** {@code {"use": {"resource": "r"}}}: fails unless the resource exists already. */
-    static final class UseType implements StepType<Use> {
-        @Override
-        public String key() {
-            return "use";
-        }
-
-        @Override
-        public Use parse(JsonSettings value) {
-            return new Use(value.field("resource").asNonBlankString());
+    static final class UseType extends TestSteps.Simple<Use> {
+        UseType() {
+            super("use", value -> new Use(value.field("resource").asNonBlankString()), context -> {
+                String r = context.settings().resource();
+                return MADE.contains(r) ? StepOutcome.success(StepOutcome.newResults().put("upstream", context.upstream().size()))
+                        : StepOutcome.failure(r + " not made yet", StepOutcome.newResults());
+            });
         }
 
         @Override
         public Set<String> consumes(Use settings) {
             return Set.of("test:" + settings.resource());
-        }
-
-        @Override
-        public StepOutcome execute(StepContext<Use> context) {
-            String r = context.settings().resource();
-            return MADE.contains(r) ? StepOutcome.success(StepOutcome.newResults().put("upstream", context.upstream().size()))
-                    : StepOutcome.failure(r + " not made yet", StepOutcome.newResults());
         }
     }
 

@@ -52,15 +52,9 @@ public final class Benchmarks {
         try (Env env = new Env(config)) {
             machine = Machine.describe(env);
             System.out.println("task-sync benchmarks" + (config.quick() ? " (--quick)" : "") + " on " + machine.oneLine());
-            if (config.runs("engine")) {
-                new EngineBench(env, report).run();
-            }
-            if (config.runs("overhead")) {
-                new OverheadBench(env, report).run();
-            }
-            if (config.runs("dag")) {
-                new DagBench(env, report).run();
-            }
+            section(config, "engine", () -> new EngineBench(env, report).run());
+            section(config, "overhead", () -> new OverheadBench(env, report).run());
+            section(config, "dag", () -> new DagBench(env, report).run());
             IncrementalBench incremental = new IncrementalBench(env, report);
             if (config.runs("hashing")) {
                 if (IncrementalBench.sha256sumAvailable()) {
@@ -73,28 +67,14 @@ public final class Benchmarks {
                 incremental.rerunSteps();
                 incremental.watchedFiles();
             }
-            if (config.runs("watch")) {
-                new WatchBench(env, report).run();
-            }
+            section(config, "watch", () -> new WatchBench(env, report).run());
             WorkerBench workers = new WorkerBench(env, report);
-            if (config.runs("workers")) {
-                workers.run();
-            }
-            if (config.runs("peers")) {
-                new PeersBench(env, report, workers).run();
-            }
-            if (config.runs("logs")) {
-                new LogBench(env, report).run();
-            }
-            if (config.runs("docker")) {
-                new DockerBench(env, report).run();
-            }
-            if (config.runs("grading")) {
-                new GradingBench(env, report).run();
-            }
-            if (config.runs("console")) {
-                new ConsoleBench(env, report).run();
-            }
+            section(config, "workers", workers::run);
+            section(config, "peers", () -> new PeersBench(env, report, workers).run());
+            section(config, "logs", () -> new LogBench(env, report).run());
+            section(config, "docker", () -> new DockerBench(env, report).run());
+            section(config, "grading", () -> new GradingBench(env, report).run());
+            section(config, "console", () -> new ConsoleBench(env, report).run());
         }
         Duration took = Duration.ofNanos(System.nanoTime() - start);
         if (config.report() != null) {
@@ -102,6 +82,17 @@ public final class Benchmarks {
         }
         System.out.println("\nsuite took " + took.toSeconds() + " s");
         return report;
+    }
+
+    /** One group of the suite, run only when {@code --only} (or its absence) names it. */
+    private interface Section {
+        void run() throws Exception;
+    }
+
+    private static void section(Config config, String group, Section section) throws Exception {
+        if (config.runs(group)) {
+            section.run();
+        }
     }
 
     static String markdown(Config config, Machine machine, Report report, Duration took) {

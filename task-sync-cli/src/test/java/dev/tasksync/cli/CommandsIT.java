@@ -34,6 +34,13 @@ class CommandsIT {
         return cli.api.findTask(name).orElseThrow().id();
     }
 
+    /** Creates a step of task {@code taskId} through the CLI; returns its id. */
+    private int step(int taskId, String title, String settings) {
+        cli.ok("step", "create", "--task-id", String.valueOf(taskId), "--title", title, "--settings", settings);
+        List<Step> steps = cli.api.steps(taskId);
+        return steps.get(steps.size() - 1).id();
+    }
+
     @Test
     void taskCreateListShowAndJson() throws IOException {
         CliHarness.Result created = cli.ok("task", "create", "--name", "build", "--status", "active", "--local-path", "/src/app");
@@ -86,11 +93,8 @@ class CommandsIT {
     @Test
     void stepEditSetRemoveKeyAndReplace() throws IOException {
         int id = task("t");
-        cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "A", "--settings", "{\"file_exists\": [\"a\", \"b\"]}");
-        int a = cli.api.steps(id).get(0).id();
-        cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "B",
-                "--settings", "{\"file_exists\": [\"x\"]}");
-        int b = cli.api.steps(id).get(1).id();
+        int a = step(id, "A", "{\"file_exists\": [\"a\", \"b\"]}");
+        int b = step(id, "B", "{\"file_exists\": [\"x\"]}");
 
         cli.ok("step", "edit", String.valueOf(a), "--set", "file_exists[1]=c", "--set", "file_exists[2]=d");
         assertThat(cli.api.step(a).settings()).isEqualTo(JSON.readTree("{\"file_exists\": [\"a\", \"c\", \"d\"]}"));
@@ -221,10 +225,8 @@ class CommandsIT {
     @Test
     void aFailureSkipsWhatDependsOnIt() throws IOException {
         int id = task("f");
-        cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "Boom", "--settings", "{\"fail\": {\"message\": \"kaput\"}}");
-        int boom = cli.api.steps(id).get(0).id();
-        cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "After",
-                "--settings", "{\"sleep\": {\"millis\": 1, \"depends_on\": [{\"id\": " + boom + "}]}}");
+        int boom = step(id, "Boom", "{\"fail\": {\"message\": \"kaput\"}}");
+        step(id, "After", "{\"sleep\": {\"millis\": 1, \"depends_on\": [{\"id\": " + boom + "}]}}");
         CliHarness.Result r = cli.run("run", "--task-id", String.valueOf(id), "--json");
         assertThat(r.code()).as(r.toString()).isEqualTo(1);
         JsonNode json = JSON.readTree(r.out());

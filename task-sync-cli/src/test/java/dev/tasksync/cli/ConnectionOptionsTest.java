@@ -37,8 +37,7 @@ class ConnectionOptionsTest {
 
     @Test
     void globalOptionsAreAcceptedAfterTheSubcommand() {
-        Cli cli = new Cli(Map.of(), new PrintWriter(new StringWriter()),
-                new PrintWriter(new StringWriter()), new ByteArrayInputStream(new byte[0]), false);
+        Cli cli = quietCli();
         var cl = cli.commandLine();
         var parsed = cl.parseArgs("task", "list", "--schema", "s1", "--db", "jdbc:postgresql://x/y");
         TaskSyncCommand root = cl.getCommand();
@@ -49,8 +48,7 @@ class ConnectionOptionsTest {
 
     @Test
     void onlyTheInvokedCommandIsBuiltAndOptionValuesThatLookLikeCommandsDoNotConfuseIt() {
-        Cli cli = new Cli(Map.of(), new PrintWriter(new StringWriter()),
-                new PrintWriter(new StringWriter()), new ByteArrayInputStream(new byte[0]), false);
+        Cli cli = quietCli();
         String[] args = {"--schema", "run", "task", "--home", "/tmp/step", "list", "--db", "jdbc:postgresql://x/y"};
         var cl = cli.commandLine(args);
         assertThat(cl.getSubcommands().keySet()).containsExactly("task");
@@ -62,5 +60,11 @@ class ConnectionOptionsTest {
         assertThat(root.home().toString()).isEqualTo("/tmp/step");
         assertThat(root.externalUrl()).isEqualTo("jdbc:postgresql://x/y");
         assertThat(cli.commandLine(new String[] {"--version"}).getSubcommands()).containsKeys("task", "step", "run", "db");
+    }
+
+    /** A Cli with no environment, no input and its output dropped. */
+    private static Cli quietCli() {
+        return new Cli(Map.of(), new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()),
+                new ByteArrayInputStream(new byte[0]), false);
     }
 }

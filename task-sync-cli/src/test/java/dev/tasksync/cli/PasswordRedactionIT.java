@@ -16,25 +16,29 @@ class PasswordRedactionIT {
         return r;
     }
 
+    /** What {@code args} print on stderr, having ended with exit code {@code code}. */
+    private String err(int code, String... args) {
+        CliHarness.Result r = run(args);
+        assertThat(r.code()).as(r.toString()).isEqualTo(code);
+        return r.err();
+    }
+
     @Test
     void aPasswordInAJdbcUrlIsMaskedInCannotConnect() {
-        CliHarness.Result r = run("--db", "jdbc:postgresql://127.0.0.1:1/postgres?user=postgres&password=s3cret", "task", "list");
-        assertThat(r.code()).as(r.toString()).isEqualTo(1);
-        assertThat(r.err()).contains("cannot connect to jdbc:postgresql://127.0.0.1:1/postgres?user=postgres&password=***: Connection to 127.0.0.1:1 refused");
+        assertThat(err(1, "--db", "jdbc:postgresql://127.0.0.1:1/postgres?user=postgres&password=s3cret", "task", "list"))
+                .contains("cannot connect to jdbc:postgresql://127.0.0.1:1/postgres?user=postgres&password=***: Connection to 127.0.0.1:1 refused");
     }
 
     @Test
     void aPasswordInAPostgresUriIsMaskedWhenTheUriIsMalformed() {
-        CliHarness.Result r = run("--db", "postgres://postgres:s3cret%ZZ@127.0.0.1:1/postgres", "task", "list");
-        assertThat(r.code()).as(r.toString()).isEqualTo(2);
-        assertThat(r.err()).contains("--db is not a valid URL").contains("postgres://postgres:***@127.0.0.1:1/postgres");
+        assertThat(err(2, "--db", "postgres://postgres:s3cret%ZZ@127.0.0.1:1/postgres", "task", "list"))
+                .contains("--db is not a valid URL").contains("postgres://postgres:***@127.0.0.1:1/postgres");
     }
 
     @Test
     void aPasswordInAPostgresUriIsMaskedWhenItCannotConnect() {
-        CliHarness.Result r = run("--db", "postgres://postgres:s3%63ret@127.0.0.1:1/postgres", "task", "list");
-        assertThat(r.code()).as(r.toString()).isEqualTo(1);
-        assertThat(r.err()).contains("cannot connect to jdbc:postgresql://127.0.0.1:1/postgres");
+        assertThat(err(1, "--db", "postgres://postgres:s3%63ret@127.0.0.1:1/postgres", "task", "list"))
+                .contains("cannot connect to jdbc:postgresql://127.0.0.1:1/postgres");
     }
 
     @Test

@@ -38,11 +38,7 @@ class DockerPullIT extends DockerITBase {
         step(t, "differs", "{\"docker_pull\": {\"image_tag\": \"" + image + "\", \"prevent_run_before\": \"" + future
                 + "\", \"image_id\": \"sha256:0123456789abcdef\"}}");
         RunResult r = ts.run(t.id());
-        JsonNode ok = results(r, "matches");
-        assertThat(result(r, "matches").status()).as(r.toString()).isEqualTo(StepStatus.COMPLETED);
-        assertThat(ok.get("pulled").asBoolean()).isFalse();
-        assertThat(ok.get("image_id").asText()).isEqualTo(full);
-        assertThat(ok.get("image_id_matches").asBoolean()).isTrue();
+        completedWithTheImage(r, "matches", false, full);
         assertThat(result(r, "differs").status()).isEqualTo(StepStatus.FAILED);
         assertThat(results(r, "differs").get("error").asText()).contains(full).contains("sha256:0123456789abcdef");
     }
@@ -85,11 +81,7 @@ class DockerPullIT extends DockerITBase {
             pulls.createStep(other.id(), "wrong id", "{\"docker_pull\": {\"image_tag\": \"" + ref + "\", \"image_id\": \"sha256:0123456789abcdef\"}}");
             try {
                 RunResult r = pulls.run(t.id());
-                JsonNode ok = results(r, "pull");
-                assertThat(result(r, "pull").status()).as(r.toString()).isEqualTo(StepStatus.COMPLETED);
-                assertThat(ok.get("pulled").asBoolean()).isTrue();
-                assertThat(ok.get("image_id").asText()).isEqualTo(id);
-                assertThat(ok.get("image_id_matches").asBoolean()).isTrue();
+                JsonNode ok = completedWithTheImage(r, "pull", true, id);
                 assertThat(ok.get("prevent_run_before").asText()).isEqualTo("2030-01-01T06:00Z");
                 assertThat(docker.client().inspectImageCmd(ref).exec().getId()).isEqualTo(id);
                 RunResult wrong = pulls.run(other.id());
@@ -110,5 +102,15 @@ class DockerPullIT extends DockerITBase {
                 DockerTestSupport.removeImage(docker, ref);
             }
         }
+    }
+
+    /** Asserts that step {@code title} completed with image {@code id}, pulled or found; returns its results. */
+    private static JsonNode completedWithTheImage(RunResult r, String title, boolean pulled, String id) {
+        JsonNode results = results(r, title);
+        assertThat(result(r, title).status()).as(r.toString()).isEqualTo(StepStatus.COMPLETED);
+        assertThat(results.get("pulled").asBoolean()).isEqualTo(pulled);
+        assertThat(results.get("image_id").asText()).isEqualTo(id);
+        assertThat(results.get("image_id_matches").asBoolean()).isTrue();
+        return results;
     }
 }

@@ -91,16 +91,11 @@ public final class Store {
                 .where(TASKS.ID.eq(id))
                 .returning()
                 .fetchOne();
-        if (r == null) {
-            throw new NotFoundException("task", id);
-        }
-        return toTask(r);
+        return toTask(found(r, "task", id));
     }
 
     public static Task task(DSLContext dsl, int id) {
-        return Optional.ofNullable(dsl.selectFrom(TASKS).where(TASKS.ID.eq(id)).fetchOne())
-                .map(Store::toTask)
-                .orElseThrow(() -> new NotFoundException("task", id));
+        return toTask(found(dsl.selectFrom(TASKS).where(TASKS.ID.eq(id)).fetchOne(), "task", id));
     }
 
     public static Optional<Task> taskByName(DSLContext dsl, String name) {
@@ -109,9 +104,7 @@ public final class Store {
 
     /** Locks the task row so that concurrent writers of its steps go one after another. */
     public static Task lockTask(DSLContext dsl, int id) {
-        return Optional.ofNullable(dsl.selectFrom(TASKS).where(TASKS.ID.eq(id)).forUpdate().fetchOne())
-                .map(Store::toTask)
-                .orElseThrow(() -> new NotFoundException("task", id));
+        return toTask(found(dsl.selectFrom(TASKS).where(TASKS.ID.eq(id)).forUpdate().fetchOne(), "task", id));
     }
 
     public static List<Task> tasks(DSLContext dsl) {
@@ -146,9 +139,7 @@ public final class Store {
                 .where(STEPS.ID.eq(id))
                 .returning()
                 .fetchOne();
-        if (r == null) {
-            throw new NotFoundException("step", id);
-        }
+        found(r, "step", id);
         replaceDependencies(dsl, id, dependsOn);
         return toStep(r);
     }
@@ -163,10 +154,7 @@ public final class Store {
                 .where(STEPS.ID.eq(id))
                 .returning()
                 .fetchOne();
-        if (r == null) {
-            throw new NotFoundException("step", id);
-        }
-        return toStep(r);
+        return toStep(found(r, "step", id));
     }
 
     public static void deleteStep(DSLContext dsl, int id) {
@@ -239,11 +227,15 @@ public final class Store {
     }
 
     static StepsRecord stepRecord(DSLContext dsl, int id) {
-        StepsRecord r = dsl.selectFrom(STEPS).where(STEPS.ID.eq(id)).fetchOne();
-        if (r == null) {
-            throw new NotFoundException("step", id);
+        return found(dsl.selectFrom(STEPS).where(STEPS.ID.eq(id)).fetchOne(), "step", id);
+    }
+
+    /** {@code row}, the one with {@code id}, or NotFoundException when there is none. */
+    private static <R> R found(R row, String what, int id) {
+        if (row == null) {
+            throw new NotFoundException(what, id);
         }
-        return r;
+        return row;
     }
 
     public static List<Step> steps(DSLContext dsl, int taskId) {

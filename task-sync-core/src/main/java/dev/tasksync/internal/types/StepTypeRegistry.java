@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tasksync.InvalidSettingsException;
 import dev.tasksync.TaskSyncException;
 import dev.tasksync.UnknownStepTypeException;
+import dev.tasksync.internal.Closeables;
 import dev.tasksync.spi.JsonSettings;
 import dev.tasksync.spi.StepType;
 import dev.tasksync.spi.StepTypeProvider;
@@ -64,10 +65,10 @@ public final class StepTypeRegistry implements AutoCloseable {
                 provider.stepTypes().forEach(type -> types.put(type.key(), type));
             }
         } catch (ServiceConfigurationError e) {
-            closeAll(providers);
+            Closeables.closeAll(providers);
             throw new TaskSyncException("could not load a step type provider listed in META-INF/services: " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            closeAll(providers);
+            Closeables.closeAll(providers);
             throw e;
         }
         for (StepType<?> type : explicit) {
@@ -93,17 +94,7 @@ public final class StepTypeRegistry implements AutoCloseable {
     /** Closes the providers ServiceLoader found (their shared connections); types registered in code stay open. */
     @Override
     public void close() {
-        closeAll(providers);
-    }
-
-    private static void closeAll(List<StepTypeProvider> providers) {
-        for (StepTypeProvider provider : providers) {
-            try {
-                provider.close();
-            } catch (RuntimeException e) {
-                // best effort: one provider's failure must not keep the others open
-            }
-        }
+        Closeables.closeAll(providers);
     }
 
     public Collection<String> keys() {
