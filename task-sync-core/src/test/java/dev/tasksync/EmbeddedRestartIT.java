@@ -17,6 +17,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;
+import static dev.tasksync.testing.Awaits.await;
 
 /**
  * What the CLI's server leaves behind does not stop the next start: {@code db stop}, a server killed with
@@ -95,11 +96,8 @@ class EmbeddedRestartIT {
         long pid = Long.parseLong(cli("start", "kept"));
         ProcessHandle.of(pid).orElseThrow().destroyForcibly();
         Path data = shared.dataDirectory().toRealPath();
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        while (anyProcessWorksIn(data)) {   // the postmaster's children notice its death and exit
-            assertThat(System.nanoTime()).as("processes still running in " + data).isLessThan(deadline);
-            Thread.sleep(50);
-        }
+        // the postmaster's children notice its death and exit
+        await("no process left working in " + data, () -> !anyProcessWorksIn(data));
         Process other = new ProcessBuilder("sleep", "600").start();
         others.add(other);
         Path pidFile = data.resolve("postmaster.pid");

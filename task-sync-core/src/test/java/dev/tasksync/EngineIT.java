@@ -28,11 +28,12 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Assertions;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static dev.tasksync.testing.Awaits.await;
+import static dev.tasksync.testing.TestSteps.independentSleeps;
 
 class EngineIT {
     @TempDir
@@ -58,22 +59,11 @@ class EngineIT {
         ts = (options == null ? builder : builder.workerOptions(options)).build();
     }
 
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        WorkerIT.await(what, Duration.ofSeconds(60), condition);
-    }
-
     private List<StepStatus> statuses(Task task) {
         return ts.steps(task.id()).stream().map(Step::status).toList();
     }
 
     /** A task of {@code n} independent steps that each sleep {@code millis}. */
-    private Task independentSleeps(String name, int n, long millis) {
-        var def = TaskDefinition.named(name);
-        for (int i = 0; i < n; i++) {
-            def.step("s" + i, new Sleep(millis));
-        }
-        return ts.save(def.build());
-    }
 
     private static long start(StepResult r) {
         return r.results().get("start_nanos").asLong();
@@ -153,7 +143,7 @@ class EngineIT {
 
     @Test
     void stepsThatFinishTogetherAreRecordedTogether() {
-        Task task = independentSleeps("together", 24, 50);
+        Task task = ts.save(independentSleeps("together", 24, 50));
         RunResult r = ts.run(task.id(), RunOptions.defaults().withConcurrency(8));
         assertThat(r.succeeded()).isTrue();
         assertThat(sleep.maxRunning.get()).isLessThanOrEqualTo(8);
@@ -215,7 +205,7 @@ class EngineIT {
 
     @Test
     void interruptingTheRunGivesBackTheStepsClaimedAhead() throws Exception {
-        Task task = independentSleeps("interrupted-ahead", 3, 600_000);
+        Task task = ts.save(independentSleeps("interrupted-ahead", 3, 600_000));
         Thread runner = new Thread(() -> ts.run(task.id(), RunOptions.defaults().withConcurrency(1)));
         runner.start();
         await("one runs", () -> sleep.running.get() == 1);
@@ -459,11 +449,7 @@ class EngineIT {
 
     @Test
     void concurrencyOfOneRunsOneAtATime() {
-        var def = TaskDefinition.named("serial");
-        for (int i = 0; i < 4; i++) {
-            def.step("s" + i, new Sleep(30));
-        }
-        ts.run(ts.save(def.build()).id(), RunOptions.defaults().withConcurrency(1));
+        ts.run(ts.save(independentSleeps("serial", 4, 30)).id(), RunOptions.defaults().withConcurrency(1));
         assertThat(sleep.maxRunning.get()).isEqualTo(1);
     }
 
@@ -556,11 +542,7 @@ class EngineIT {
 
     @Test
     void submittingALargeTaskRefreshesThePlannersStatistics() {
-        var def = TaskDefinition.named("large");
-        for (int i = 0; i < 1_000; i++) {
-            def.step("s" + i, new Sleep(0));
-        }
-        Task task = ts.save(def.build());
+        Task task = ts.save(independentSleeps("large", 1_000, 0));
         ts.submit(task.id());
         var analyzed = Rows.query(ts, "SELECT relname, last_analyze FROM pg_stat_user_tables WHERE schemaname = '${schema}' "
                 + "AND relname IN ('steps', 'step_dependencies') ORDER BY relname");

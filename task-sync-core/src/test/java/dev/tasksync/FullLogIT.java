@@ -23,6 +23,7 @@ import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static dev.tasksync.testing.Awaits.await;
 
 /** The full log of every attempt, stored in chunks in PostgreSQL, read back and followed (issue 17). */
 class FullLogIT {
@@ -206,7 +207,7 @@ class FullLogIT {
         ts.submit(task.id());
         try (TaskSync reader = TaskSync.builder().dataSource(TestDatabase.dataSource()).schema(ts.schema()).build();
              Worker worker = ts.worker(WorkerOptions.defaults().withPollInterval(Duration.ofMillis(100)))) {
-            WorkerIT.await("the worker's claim", Duration.ofSeconds(30), () -> !reader.history(id).isEmpty());
+            await("the worker's claim", Duration.ofSeconds(30), () -> !reader.history(id).isEmpty());
             CompletableFuture<List<String>> followed = CompletableFuture.supplyAsync(() -> {
                 List<String> seen = new ArrayList<>();
                 Iterator<LogLine> it = reader.followLogs(id, 1).iterator();

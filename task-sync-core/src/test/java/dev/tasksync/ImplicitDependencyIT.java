@@ -19,6 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static dev.tasksync.testing.Awaits.await;
 
 /**
  * A step that uses what another step of its task makes waits for it without naming it (custom types through
@@ -153,10 +154,7 @@ class ImplicitDependencyIT {
         ts.createStep(task.id(), "make", make(300, ""));
         try (Worker w = ts.worker(WorkerOptions.defaults().withConcurrency(2).withPollInterval(Duration.ofMillis(200)))) {
             ts.submit(task.id());
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (!List.of("completed", "failed").contains(ts.task(task.id()).status()) && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
+            await("the task settled", () -> List.of("completed", "failed").contains(ts.task(task.id()).status()));
         }
         assertThat(ts.steps(task.id())).extracting(Step::status).containsOnly(StepStatus.COMPLETED);
         assertThat(ts.history(user.id())).singleElement().satisfies(run -> assertThat(run.outcome()).isEqualTo("completed"));

@@ -14,7 +14,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import static dev.tasksync.WorkerIT.FAST;
-import static dev.tasksync.WorkerIT.await;
+import static dev.tasksync.testing.Awaits.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** TaskSync.builder().meterRegistry(..): what the engine reports to Micrometer, counted after real runs. */

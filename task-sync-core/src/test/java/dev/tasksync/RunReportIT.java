@@ -19,6 +19,8 @@ import java.util.concurrent.TimeUnit;
 import java.time.OffsetDateTime;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static dev.tasksync.testing.Awaits.await;
+import static dev.tasksync.testing.TestSteps.titled;
 
 /** What a run tells about its steps: up to date, executed here, executed by a worker meanwhile (and by whom). */
 class RunReportIT {
@@ -40,10 +42,6 @@ class RunReportIT {
     private TaskSync other() {
         return TaskSync.builder().dataSource(TestDatabase.dataSource()).schema(ts.schema()).migrate(false)
                 .stepType(new TestSteps.SleepType(), gate).workerOptions(WorkerIT.FAST).build();
-    }
-
-    private Step step(Task task, String title) {
-        return ts.steps(task.id()).stream().filter(s -> s.title().equals(title)).findFirst().orElseThrow();
     }
 
     private String fingerprint(int stepId) {
@@ -93,28 +91,28 @@ class RunReportIT {
 
         Heard second = new Heard();
         RunResult again = ts.run(task.id(), RunOptions.defaults().withListener(second));
-        assertThat(second.upToDate).containsExactly(step(task, "a").id(), step(task, "b").id(), step(task, "c").id());
+        assertThat(second.upToDate).containsExactly(titled(ts, task, "a").id(), titled(ts, task, "b").id(), titled(ts, task, "c").id());
         assertThat(second.reasons).containsOnly("up to date");
         assertThat(second.started).isEmpty();
         assertThat(again.steps()).allSatisfy(s -> assertThat(s.executedBy()).isNull());
 
-        ts.resetStep(step(task, "b").id());
+        ts.resetStep(titled(ts, task, "b").id());
         Heard third = new Heard();
         ts.run(task.id(), RunOptions.defaults().withListener(third));
-        assertThat(third.upToDate).containsExactly(step(task, "a").id(), step(task, "c").id());
-        assertThat(third.started).containsExactly(step(task, "b").id());
+        assertThat(third.upToDate).containsExactly(titled(ts, task, "a").id(), titled(ts, task, "c").id());
+        assertThat(third.started).containsExactly(titled(ts, task, "b").id());
     }
 
     @Test
     void stepsAWorkerExecutesWhileTheRunWaitsAreReportedAsExecutedThereWithTheWorkersId() throws Exception {
         Task task = ts.save(TaskDefinition.named("shared")
                 .step("held", TestSteps.gate()).step("here", new Sleep(1)).build());
-        int held = step(task, "held").id();
-        int here = step(task, "here").id();
+        int held = titled(ts, task, "held").id();
+        int here = titled(ts, task, "here").id();
         try (TaskSync elsewhere = other();
              Worker worker = elsewhere.worker(WorkerIT.FAST.withConcurrency(1))) {
             ts.submit(task.id());
-            WorkerIT.await("the worker holds 'held'", Duration.ofSeconds(20), () -> step(task, "held").status() == StepStatus.ACTIVE);
+            await("the worker holds 'held'", Duration.ofSeconds(20), () -> titled(ts, task, "held").status() == StepStatus.ACTIVE);
             // The worker holds its only slot: 'here' is left to the run.
             Heard heard = new Heard();
             CompletableFuture<RunResult> run = CompletableFuture.supplyAsync(() -> ts.run(task.id(), RunOptions.defaults().withListener(heard)));
@@ -147,8 +145,8 @@ class RunReportIT {
     void aStepResetWaitsForASubmitAndAWorkerThenRecordsTheFingerprintARunRecords() throws Exception {
         Task task = ts.save(TaskDefinition.named("reset")
                 .step("a", new Sleep(1)).step("b", new Sleep(1)).dependsOn("a").build());
-        int a = step(task, "a").id();
-        int b = step(task, "b").id();
+        int a = titled(ts, task, "a").id();
+        int b = titled(ts, task, "b").id();
         assertThat(ts.run(task.id()).succeeded()).isTrue();
         String inProcessA = fingerprint(a);
         String inProcessB = fingerprint(b);
@@ -159,11 +157,11 @@ class RunReportIT {
             // Another task's submit wakes the worker, and its claim scans every task: the reset step is not claimable yet.
             Task poke = ts.save(TaskDefinition.named("poke").step("p", new Sleep(1)).build());
             ts.submit(poke.id());
-            WorkerIT.await("the other task ran", Duration.ofSeconds(20), () -> ts.task(poke.id()).status().equals("completed"));
+            await("the other task ran", Duration.ofSeconds(20), () -> ts.task(poke.id()).status().equals("completed"));
             assertThat(ts.step(a).status()).as("a reset step waits for a submit").isEqualTo(StepStatus.NEW);
 
             ts.submit(task.id());
-            WorkerIT.await("the worker ran the task", Duration.ofSeconds(20), () -> ts.task(task.id()).status().equals("completed"));
+            await("the worker ran the task", Duration.ofSeconds(20), () -> ts.task(task.id()).status().equals("completed"));
             List<StepRun> runs = ts.history(a);
             assertThat(runs.get(runs.size() - 1).workerId()).isEqualTo(worker.id());
         }

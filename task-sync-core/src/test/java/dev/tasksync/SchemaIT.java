@@ -15,9 +15,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.Arrays;
+import java.time.OffsetDateTime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static dev.tasksync.testing.Awaits.await;
 
 class SchemaIT {
     static TaskSync ts;
@@ -139,7 +141,8 @@ class SchemaIT {
     void updatedAtMovesOnEveryUpdate() throws Exception {
         Task t = ts.createTask("touch-" + System.nanoTime());
         Step s = ts.createStep(t.id(), "a", "{\"file_exists\": \"x\"}");
-        Thread.sleep(20);
+        // updated_at is the time of the writing transaction: let the clock move past the first writes
+        await("the clock passed the step's creation", () -> OffsetDateTime.now().isAfter(s.updatedAt()));
         Task updated = ts.updateTask(t.id(), "active", "/tmp");
         Step edited = ts.updateStep(s.id(), null, "{\"file_exists\": \"y\"}");
         assertThat(updated.updatedAt()).isAfter(t.updatedAt());

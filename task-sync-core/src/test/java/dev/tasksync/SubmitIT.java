@@ -5,7 +5,6 @@ import dev.tasksync.testing.Intercepted;
 import dev.tasksync.testing.Rows;
 import dev.tasksync.testing.TestDatabase;
 import dev.tasksync.testing.TestSteps;
-import dev.tasksync.testing.TestSteps.Sleep;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -15,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static dev.tasksync.testing.TestSteps.independentSleeps;
 
 /** What a submit sends: named statements of submit.sql, whose size does not grow with the task. */
 class SubmitIT {
@@ -48,11 +48,7 @@ class SubmitIT {
     }
 
     private Task saved() {
-        var def = TaskDefinition.named("many");
-        for (int i = 0; i < STEPS; i++) {
-            def.step("s" + i, new Sleep(1));
-        }
-        return ts.save(def.build());
+        return ts.save(independentSleeps("many", STEPS, 1));
     }
 
     @Test

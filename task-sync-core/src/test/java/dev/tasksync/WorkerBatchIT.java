@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static dev.tasksync.testing.Awaits.await;
 
 /**
  * How a worker records its outcomes (issue 16, throughput): completions that wait together are recorded in one
@@ -83,15 +84,15 @@ class WorkerBatchIT {
                 .stepType(holdType()).build();
              Worker w = worker.worker(SLOW_POLL.withConcurrency(4))) {
             tasks.forEach(t -> ts.submit(t.id()));
-            WorkerIT.await("all four steps claimed", Duration.ofSeconds(60), () -> w.claimed() == 4);
+            await("all four steps claimed", Duration.ofSeconds(60), () -> w.claimed() == 4);
             gate("a1").countDown();
-            WorkerIT.await("the first outcome held", Duration.ofSeconds(60), () -> held.getCount() == 1);
+            await("the first outcome held", Duration.ofSeconds(60), () -> held.getCount() == 1);
             gate("a2").countDown();
             assertThat(held.await(60, TimeUnit.SECONDS)).as("both recorders hold an outcome").isTrue();
             gate("b").countDown();
-            WorkerIT.await("the last two outcomes wait for a recorder", Duration.ofSeconds(60), () -> waitingForARecorder() == 2);
+            await("the last two outcomes wait for a recorder", Duration.ofSeconds(60), () -> waitingForARecorder() == 2);
             release.countDown();
-            WorkerIT.await("every task completed", Duration.ofSeconds(60),
+            await("every task completed", Duration.ofSeconds(60),
                     () -> tasks.stream().allMatch(t -> ts.task(t.id()).status().equals("completed")));
         } finally {
             release.countDown();
@@ -124,10 +125,10 @@ class WorkerBatchIT {
         try (Worker w = ts.worker(SLOW_POLL.withConcurrency(1))) {
             ts.submit(task.id());
             // root's outcome claims x1 for the one slot; x2 and x3 are released and wait
-            WorkerIT.await("x1 runs", Duration.ofSeconds(60), () -> w.claimed() == 2);
+            await("x1 runs", Duration.ofSeconds(60), () -> w.claimed() == 2);
             ts.submit(other.id());
             gate("x").countDown();
-            WorkerIT.await("both tasks completed", Duration.ofSeconds(60), () -> ts.task(task.id()).status().equals("completed")
+            await("both tasks completed", Duration.ofSeconds(60), () -> ts.task(task.id()).status().equals("completed")
                     && ts.task(other.id()).status().equals("completed"));
         }
         // x1's outcome claimed a step x1's task released before, not the other task's lower id.

@@ -13,6 +13,9 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static dev.tasksync.testing.Awaits.await;
+import static dev.tasksync.testing.TestSteps.independentSleeps;
+import static dev.tasksync.testing.TestSteps.titled;
 
 /**
  * A worker claims ahead of its slots when it records an outcome (issue 16, throughput): the next steps start
@@ -47,9 +50,9 @@ class WorkerClaimAheadIT {
             // root's recording claims its dependents for the two slots and two places ahead (one slot may be taken
             // meanwhile by the worker's own claim, which finds nothing runnable before root is recorded): more
             // steps are active than the worker has slots, never more than slots + places ahead
-            WorkerIT.await("more dependents claimed than slots", Duration.ofSeconds(60),
+            await("more dependents claimed than slots", Duration.ofSeconds(60),
                     () -> statuses(task).getOrDefault("active", 0L) > 2);
-            int rootId = step(task, "root").id();
+            int rootId = titled(ts, task, "root").id();
             var runs = Rows.query(ts, "SELECT r.worker_id, r.started_at = (SELECT finished_at FROM ${schema}.step_runs WHERE step_id = "
                     + rootId + ") AS with_root FROM ${schema}.step_runs r JOIN ${schema}.steps s ON s.id = r.step_id"
                     + " WHERE s.status = 'active'");
@@ -61,14 +64,10 @@ class WorkerClaimAheadIT {
 
     @Test
     void workersWokenTogetherShareNewStepsByTheirFreeSlots() throws Exception {
-        var def = TaskDefinition.named("independent");
-        for (int i = 0; i < 4; i++) {
-            def.step("s" + i, new Sleep(600_000));
-        }
-        Task task = ts.save(def.build());
+        Task task = ts.save(independentSleeps("independent", 4, 600_000));
         try (Worker a = ts.worker(OPTIONS.withConcurrency(2)); Worker b = ts.worker(OPTIONS.withConcurrency(2))) {
             ts.submit(task.id());
-            WorkerIT.await("every step claimed", Duration.ofSeconds(60), () -> a.claimed() + b.claimed() == 4);
+            await("every step claimed", Duration.ofSeconds(60), () -> a.claimed() + b.claimed() == 4);
             assertThat(a.claimed()).isEqualTo(2);
             assertThat(b.claimed()).isEqualTo(2);
         }
@@ -76,9 +75,5 @@ class WorkerClaimAheadIT {
 
     private Map<String, Long> statuses(Task task) {
         return ts.steps(task.id()).stream().collect(Collectors.groupingBy(s -> s.status().dbValue(), Collectors.counting()));
-    }
-
-    private Step step(Task task, String title) {
-        return ts.steps(task.id()).stream().filter(s -> s.title().equals(title)).findFirst().orElseThrow();
     }
 }

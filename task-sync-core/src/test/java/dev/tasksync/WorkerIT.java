@@ -13,7 +13,6 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import dev.tasksync.spi.StepOutcome;
 import dev.tasksync.spi.StepType;
 import dev.tasksync.testing.WorkerMain;
@@ -29,6 +28,9 @@ import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static dev.tasksync.testing.Awaits.await;
+import static dev.tasksync.testing.TestSteps.independentSleeps;
+import static dev.tasksync.testing.TestSteps.titled;
 
 /** Workers, leases, retries, timeouts, cancellation and history, on a real PostgreSQL. */
 class WorkerIT {
@@ -49,20 +51,6 @@ class WorkerIT {
     @AfterEach
     void close() {
         ts.close();
-    }
-
-    static void await(String what, Duration max, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + max.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(20);
-        }
-    }
-
-    private Step step(Task task, String title) {
-        return ts.steps(task.id()).stream().filter(s -> s.title().equals(title)).findFirst().orElseThrow();
     }
 
     @Test
@@ -88,7 +76,7 @@ class WorkerIT {
         // see both completed and settle the task. Both poll every 10 s, so the idle backstop stays out of it.
         Task task = ts.save(TaskDefinition.named("race").step("x", new Sleep(1)).step("y", new Sleep(1)).build());
         ts.submit(task.id());
-        int y = step(task, "y").id();
+        int y = titled(ts, task, "y").id();
         Object inputs = Rows.query(ts, "SELECT inputs::text AS i FROM ${schema}.steps WHERE id = " + y).get(0).get("i");
         Rows.execute(ts, "UPDATE ${schema}.steps SET inputs = NULL WHERE id = " + y);
         var recording = new CountDownLatch(1);
@@ -103,7 +91,7 @@ class WorkerIT {
                 await("B took y", Duration.ofSeconds(10), () -> wb.claimed() == 1);
                 // B records y and, settling, waits for A's lock on the task (or, if it does not settle, has committed).
                 await("B recorded y", Duration.ofSeconds(10), () -> waitingForALock(ts)
-                        || step(task, "y").status() == StepStatus.COMPLETED);
+                        || titled(ts, task, "y").status() == StepStatus.COMPLETED);
                 release.countDown();
                 await("task completed", Duration.ofSeconds(3), () -> ts.task(task.id()).status().equals("completed"));
             }
@@ -211,11 +199,7 @@ class WorkerIT {
 
     @Test
     void aWorkerWhoseCompletionReleasedNothingTakesTheNextClaimableStep() throws Exception {
-        var def = TaskDefinition.named("independent");
-        for (int i = 0; i < 4; i++) {
-            def.step("s" + i, new Sleep(1));
-        }
-        Task task = ts.save(def.build());
+        Task task = ts.save(independentSleeps("independent", 4, 1));
         try (Worker w = ts.worker(FAST.withConcurrency(1))) {
             ts.submit(task.id());
             await("task completed", Duration.ofSeconds(10), () -> ts.task(task.id()).status().equals("completed"));
@@ -250,11 +234,11 @@ class WorkerIT {
                 .step("flaky", StepSettings.of("flaky", "{\"failures\": 5}")).retries(1).retryBackoff(Duration.ofMillis(50))
                 .step("after", new Sleep(1)).dependsOn("flaky")
                 .build());
-        assertThat(step(task, "flaky").settings().toString()).contains("\"retries\":1").contains("\"retry_backoff_seconds\":0.05");
+        assertThat(titled(ts, task, "flaky").settings().toString()).contains("\"retries\":1").contains("\"retry_backoff_seconds\":0.05");
         RunResult r = ts.run(task.id());
         assertThat(r.step("flaky").orElseThrow().status()).isEqualTo(StepStatus.FAILED);
         assertThat(r.step("after").orElseThrow().status()).isEqualTo(StepStatus.SKIPPED);
-        assertThat(ts.history(step(task, "flaky").id())).extracting(StepRun::outcome).containsExactly("failed", "failed");
+        assertThat(ts.history(titled(ts, task, "flaky").id())).extracting(StepRun::outcome).containsExactly("failed", "failed");
     }
 
     @Test
@@ -278,21 +262,21 @@ class WorkerIT {
                 .build());
         try (Worker w = ts.worker(FAST)) {
             ts.submit(task.id());
-            await("step running", Duration.ofSeconds(10), () -> step(task, "long").status() == StepStatus.ACTIVE);
+            await("step running", Duration.ofSeconds(10), () -> titled(ts, task, "long").status() == StepStatus.ACTIVE);
             assertThat(ts.cancelTask(task.id())).isEqualTo(2);
             // A deadline far below the step's ten minutes: only the cancellation can end it in time.
-            await("step cancelled", Duration.ofSeconds(60), () -> step(task, "long").status() == StepStatus.CANCELLED);
+            await("step cancelled", Duration.ofSeconds(60), () -> titled(ts, task, "long").status() == StepStatus.CANCELLED);
         }
-        assertThat(step(task, "after").status()).isEqualTo(StepStatus.CANCELLED);
+        assertThat(titled(ts, task, "after").status()).isEqualTo(StepStatus.CANCELLED);
         assertThat(ts.task(task.id()).status()).isEqualTo("cancelled");
-        assertThat(ts.history(step(task, "long").id())).singleElement().satisfies(r -> assertThat(r.outcome()).isEqualTo("cancelled"));
+        assertThat(ts.history(titled(ts, task, "long").id())).singleElement().satisfies(r -> assertThat(r.outcome()).isEqualTo("cancelled"));
         assertThat(ts.plan(task.id()).steps()).allMatch(p -> p.willRun() && p.reason().equals("cancelled last time"));
     }
 
     @Test
     void aStepWhoseWorkerDiedIsClaimedAgainAndTheOldAttemptIsAbandoned() throws Exception {
         Task task = ts.save(TaskDefinition.named("orphan").step("s", new Sleep(1)).build());
-        Step s = step(task, "s");
+        Step s = titled(ts, task, "s");
         ts.submit(task.id());
         Rows.orphan(ts, s.id());
         try (Worker w = ts.worker(FAST)) {
@@ -309,7 +293,7 @@ class WorkerIT {
     void aStepWhoseWorkerWasKilledIsTakenOverWithoutWaitingForItsLease(@TempDir Path dir)
             throws Exception {
         Task task = ts.save(TaskDefinition.named("killed").step("long", new Sleep(600_000)).build());
-        Step s = step(task, "long");
+        Step s = titled(ts, task, "long");
         ts.submit(task.id());
         // A worker JVM with a 10-minute lease takes the step, and is killed with SIGKILL while it runs it.
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -364,7 +348,7 @@ class WorkerIT {
              TaskSync waiter = TaskSync.builder().dataSource(TestDatabase.dataSource()).schema(ts.schema()).migrate(false)
                      .workerId("waiter").stepType(gate).build()) {
             Task task = holder.save(TaskDefinition.named("held").step("gated", TestSteps.gate()).build());
-            Step s = step(task, "gated");
+            Step s = titled(ts, task, "gated");
             var first = CompletableFuture.supplyAsync(() -> holder.run(task.id()));
             try {
                 await("the holder runs the step", Duration.ofSeconds(30), () -> ts.step(s.id()).status() == StepStatus.ACTIVE);
@@ -402,7 +386,7 @@ class WorkerIT {
     @Test
     void aWorkerThatLostItsLeaseStopsAndCannotRecordAnOutcome() throws Exception {
         Task task = ts.save(TaskDefinition.named("stolen").step("s", new Sleep(30_000)).build());
-        Step s = step(task, "s");
+        Step s = titled(ts, task, "s");
         try (Worker w = ts.worker(FAST)) {
             ts.submit(task.id());
             await("step running", Duration.ofSeconds(10), () -> ts.step(s.id()).status() == StepStatus.ACTIVE);
@@ -420,7 +404,7 @@ class WorkerIT {
     @Test
     void gracefulShutdownReleasesWhatItHolds() throws Exception {
         Task task = ts.save(TaskDefinition.named("held").step("s", new Sleep(600_000)).build());
-        Step s = step(task, "s");
+        Step s = titled(ts, task, "s");
         Worker w = ts.worker(FAST);
         ts.submit(task.id());
         await("step running", Duration.ofSeconds(10), () -> ts.step(s.id()).status() == StepStatus.ACTIVE);

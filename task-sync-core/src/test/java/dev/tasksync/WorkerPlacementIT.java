@@ -11,9 +11,10 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.List;
 
-import static dev.tasksync.WorkerIT.await;
+import static dev.tasksync.testing.Awaits.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static dev.tasksync.testing.TestSteps.titled;
 
 /** Workers register themselves; runs_on labels decide which worker claims a step; plan and show say why a step waits. */
 class WorkerPlacementIT {
@@ -27,10 +28,6 @@ class WorkerPlacementIT {
     @AfterEach
     void close() {
         ts.close();
-    }
-
-    private Step step(Task task, String title) {
-        return ts.steps(task.id()).stream().filter(s -> s.title().equals(title)).findFirst().orElseThrow();
     }
 
     @Test
@@ -61,15 +58,15 @@ class WorkerPlacementIT {
                 .contains("\"runs_on\": [\"gpu\", \"region=eu\"]");
         ts.submit(task.id());
         try (Worker plain = ts.worker(WorkerIT.FAST); Worker half = ts.worker(WorkerIT.FAST.withLabels("gpu"))) {
-            await("unlabelled step done", Duration.ofSeconds(20), () -> step(task, "anywhere").status() == StepStatus.COMPLETED);
+            await("unlabelled step done", Duration.ofSeconds(20), () -> titled(ts, task, "anywhere").status() == StepStatus.COMPLETED);
             // Neither worker has both labels: the step stays new, and says why.
-            assertThat(step(task, "gpu").status()).isEqualTo(StepStatus.NEW);
-            assertThat(ts.waitReasons(task.id())).containsOnlyKeys(step(task, "gpu").id());
-            assertThat(ts.waitReasons(task.id()).get(step(task, "gpu").id()))
+            assertThat(titled(ts, task, "gpu").status()).isEqualTo(StepStatus.NEW);
+            assertThat(ts.waitReasons(task.id())).containsOnlyKeys(titled(ts, task, "gpu").id());
+            assertThat(ts.waitReasons(task.id()).get(titled(ts, task, "gpu").id()))
                     .isEqualTo("waits for a worker with labels gpu, region=eu: no live worker has them all");
             try (Worker full = ts.worker(WorkerIT.FAST.withLabels("region=eu", "gpu", "ssd"))) {
-                await("labelled step done", Duration.ofSeconds(20), () -> step(task, "gpu").status() == StepStatus.COMPLETED);
-                assertThat(ts.history(step(task, "gpu").id())).extracting(StepRun::workerId).containsOnly(full.id());
+                await("labelled step done", Duration.ofSeconds(20), () -> titled(ts, task, "gpu").status() == StepStatus.COMPLETED);
+                assertThat(ts.history(titled(ts, task, "gpu").id())).extracting(StepRun::workerId).containsOnly(full.id());
                 assertThat(ts.waitReasons(task.id())).isEmpty();
             }
         }
@@ -83,9 +80,9 @@ class WorkerPlacementIT {
                 .build());
         ts.submit(task.id());
         try (Worker plain = ts.worker(WorkerIT.FAST)) {
-            await("step with runs_on [] done", Duration.ofSeconds(20), () -> step(task, "own").status() == StepStatus.COMPLETED);
-            assertThat(step(task, "inherits").status()).isEqualTo(StepStatus.NEW);
-            assertThat(ts.waitReasons(task.id()).get(step(task, "inherits").id())).contains("label gpu");
+            await("step with runs_on [] done", Duration.ofSeconds(20), () -> titled(ts, task, "own").status() == StepStatus.COMPLETED);
+            assertThat(titled(ts, task, "inherits").status()).isEqualTo(StepStatus.NEW);
+            assertThat(ts.waitReasons(task.id()).get(titled(ts, task, "inherits").id())).contains("label gpu");
         }
     }
 

@@ -26,8 +26,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.io.UncheckedIOException;
+import dev.tasksync.testing.Awaits;
+import java.util.concurrent.Callable;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -135,6 +136,14 @@ class AcrossEnginesIT {
         return p;
     }
 
+    private String outputOrWhy() {
+        try {
+            return output();
+        } catch (IOException e) {
+            return "(no output: " + e + ")";
+        }
+    }
+
     private String output() throws IOException {
         StringBuilder b = new StringBuilder();
         try (var files = Files.list(dir)) {
@@ -145,14 +154,9 @@ class AcrossEnginesIT {
         return b.toString();
     }
 
-    private void await(String what, Duration max, BooleanSupplier condition) throws Exception {
-        long deadline = System.nanoTime() + max.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what + "\n" + output());
-            }
-            Thread.sleep(100);
-        }
+    /** On a timeout the failure shows what the processes printed. */
+    private void await(String what, Duration max, Callable<Boolean> condition) {
+        Awaits.await(what, max, condition, this::outputOrWhy);
     }
 
     /** A task: build → three runs (each sleeping {@code runSeconds}) → a shell in the image; returns its id. */
@@ -294,15 +298,8 @@ class AcrossEnginesIT {
         int kills = 0;
         while (kills < 3) {
             // The next victim: a worker process with a step running (attempt open), not killed yet.
-            Long victim = runningPid(tasks, live);
-            long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-            while (victim == null && !tasks.stream().allMatch(this::completed)) {
-                if (System.nanoTime() > deadline) {
-                    throw new AssertionError("timed out waiting for a worker running a step\n" + output());
-                }
-                Thread.sleep(200);
-                victim = runningPid(tasks, live);
-            }
+            Long victim = Awaits.awaitValue("a worker running a step", Duration.ofMinutes(3), () -> runningPid(tasks, live),
+                    pid -> pid != null || tasks.stream().allMatch(this::completed), this::outputOrWhy);
             if (victim == null) {
                 break; // all done before the next kill
             }

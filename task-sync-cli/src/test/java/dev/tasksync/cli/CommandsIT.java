@@ -19,6 +19,7 @@ import dev.tasksync.docker.DockerPolicy;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static dev.tasksync.testing.Awaits.await;
 
 /** Every command in-process against a real PostgreSQL: exit codes, output, and the rows written. */
 class CommandsIT {
@@ -297,10 +298,7 @@ class CommandsIT {
         AtomicReference<CliHarness.Result> result = new AtomicReference<>();
         Thread runner = new Thread(() -> result.set(cli.run("run", "--task-id", String.valueOf(id))));
         runner.start();
-        long deadline = System.nanoTime() + 20_000_000_000L;
-        while (cli.api.steps(id).get(0).status() != StepStatus.ACTIVE && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
+        await("the step running", () -> cli.api.steps(id).get(0).status() == StepStatus.ACTIVE);
         runner.interrupt(); // what the command's Ctrl-C / SIGTERM hook does
         runner.join(15_000);
         assertThat(runner.isAlive()).isFalse();

@@ -24,8 +24,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.nio.file.StandardCopyOption;
 import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static dev.tasksync.testing.Awaits.await;
 
 /**
  * The real {@code ./task-sync} script end to end, on the test database (TASKSYNC_DB_URL, a fresh schema):
@@ -256,10 +258,7 @@ class LauncherIT {
         Process worker = pb.start();
         try {
             ok(script.run("submit", "--task", "w"));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            while (!api.steps().stream().allMatch(s -> s.status() == StepStatus.COMPLETED) && System.nanoTime() < deadline) {
-                Thread.sleep(200);
-            }
+            await("every step completed", Duration.ofSeconds(120), () -> api.steps().stream().allMatch(s -> s.status() == StepStatus.COMPLETED));
             assertThat(api.steps()).extracting(Step::status).containsOnly(StepStatus.COMPLETED);
             JsonNode history = JSON.readTree(ok(script.run("step", "history", String.valueOf(api.steps().get(0).id()), "--json")).out());
             assertThat(history.get(0).get("outcome").asText()).isEqualTo("completed");

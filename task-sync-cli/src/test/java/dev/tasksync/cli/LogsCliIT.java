@@ -21,6 +21,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static dev.tasksync.testing.Awaits.awaitValue;
 
 /** {@code task-sync logs}: the full stored log of an attempt, printed or followed live, through the real CLI. */
 class LogsCliIT {
@@ -205,12 +206,7 @@ class LogsCliIT {
         int step = shellStep("echo started; echo warming >&2; while [ ! -f go ]; do sleep 0.05; done; echo finished; exit 3");
         String taskId = String.valueOf(cli.api.step(step).taskId());
         CompletableFuture<CliHarness.Result> run = CompletableFuture.supplyAsync(() -> cli.run("run", "--task-id", taskId));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        List<StepRun> runs;
-        while ((runs = cli.api.history(step)).isEmpty()) { // polls the database until the attempt started
-            assertThat(System.nanoTime()).as("the step's attempt started").isLessThan(deadline);
-            Thread.sleep(20);
-        }
+        List<StepRun> runs = awaitValue("the step's attempt started", () -> cli.api.history(step), h -> !h.isEmpty());
         assertThat(runs.get(0).finishedAt()).isNull();
 
         // The follower is another Cli on its own connection; its output is watched as it is written.

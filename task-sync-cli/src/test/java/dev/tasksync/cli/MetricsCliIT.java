@@ -18,11 +18,12 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.concurrent.Callable;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static dev.tasksync.testing.Awaits.await;
 
 /** {@code task-sync worker --metrics-port}: Prometheus' text format at /metrics, scraped while the worker runs. */
 class MetricsCliIT {
@@ -74,19 +75,11 @@ class MetricsCliIT {
         return parse(r.body());
     }
 
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("timed out waiting for " + what).isLessThan(deadline);
-            Thread.sleep(50);
-        }
-    }
-
     private interface Check {
         boolean test() throws Exception;
     }
 
-    private static BooleanSupplier quietly(Check check) {
+    private static Callable<Boolean> quietly(Check check) {
         return () -> {
             try {
                 return check.test();
@@ -151,7 +144,7 @@ class MetricsCliIT {
         assertThat(code.get()).as("worker output: %s%s", out, err).isZero();
         assertThat(out.toString()).contains("'Present'").contains("'Missing'"); // the worker still prints its lines
         // Stopped with the worker: nothing listens there any more.
-        assertThat(quietly(() -> get(port).statusCode() == 200).getAsBoolean()).isFalse();
+        assertThat(quietly(() -> get(port).statusCode() == 200).call()).isFalse();
     }
 
     @Test

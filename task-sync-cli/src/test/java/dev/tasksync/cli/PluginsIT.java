@@ -25,8 +25,10 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
+import dev.tasksync.StepStatus;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static dev.tasksync.testing.Awaits.await;
 
 /**
  * A step type from a plugin jar, compiled and packaged here (so it is on no classpath), used through
@@ -202,10 +204,7 @@ class PluginsIT {
         Thread worker = new Thread(() -> cli.run("--plugins", p, "worker", "--concurrency", "1", "--grace", "1"));
         worker.start();
         try {
-            long deadline = System.nanoTime() + 60_000_000_000L;
-            while (!cli.api.step(stepId).status().dbValue().equals("completed") && System.nanoTime() < deadline) {
-                Thread.sleep(100);
-            }
+            await("the worker completed the step", () -> cli.api.step(stepId).status() == StepStatus.COMPLETED);
             assertThat(cli.api.step(stepId).status().dbValue()).isEqualTo("completed");
             assertThat(cli.api.step(stepId).results().get("count").asInt()).isEqualTo(2);
         } finally {
@@ -242,10 +241,7 @@ class PluginsIT {
         AtomicReference<CliHarness.Result> result = new AtomicReference<>();
         Thread run = new Thread(() -> result.set(cli.run("--plugins", p, "run", "--task", "demo", "--concurrency", "2")));
         run.start();
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        while (!cli.api.step(slow).status().dbValue().equals("active") && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
+        await("the slow step running", () -> cli.api.step(slow).status() == StepStatus.ACTIVE);
         cli.ok("cancel", "--task", "demo");
         run.join(60_000);
         CliHarness.Result r = result.get();

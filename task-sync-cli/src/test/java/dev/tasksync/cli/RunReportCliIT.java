@@ -12,13 +12,13 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static dev.tasksync.testing.Awaits.await;
 
 /** What `run` and `worker` print about steps: up to date, executed here, executed by a worker (named). */
 class RunReportCliIT {
@@ -41,16 +41,6 @@ class RunReportCliIT {
         return cli.api.steps(taskId).stream().filter(s -> s.title().equals(title)).findFirst().orElseThrow().id();
     }
 
-    static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(20);
-        }
-    }
-
     /** Runs `worker ARGS` in a thread until {@code done} holds, then stops it as Ctrl-C would; returns what it printed. */
     private CliHarness.Result worker(BooleanSupplier done, String... args) throws InterruptedException {
         AtomicReference<CliHarness.Result> result = new AtomicReference<>();
@@ -60,7 +50,7 @@ class RunReportCliIT {
         Thread t = new Thread(() -> result.set(cli.run(command)));
         t.start();
         try {
-            await("the worker's steps", done);
+            await("the worker's steps", done::getAsBoolean);
         } finally {
             t.interrupt();
             t.join(30_000);

@@ -18,8 +18,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.ArrayList;
+import dev.tasksync.testing.Awaits;
+import java.util.concurrent.Callable;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -68,12 +69,9 @@ class SignalIT {
                 + "--- stderr\n" + Files.readString(dir.resolve("err.txt"), StandardCharsets.UTF_8);
     }
 
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("waiting for " + what).isLessThan(deadline);
-            Thread.sleep(50);
-        }
+    /** Twice the usual deadline: the CLI here starts in a JVM of its own. */
+    private static void await(String what, Callable<Boolean> condition) {
+        Awaits.await(what, Duration.ofSeconds(120), condition);
     }
 
     private static void signal(Process p, String signal) throws Exception {

@@ -10,24 +10,16 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static dev.tasksync.testing.Awaits.await;
 
 /** {@code task-sync run --watch}: runs again what a change affects, says why, and stops on Ctrl-C (an interrupt here). */
 class WatchCliIT {
-    @RegisterExtension
-    final CliHarness cli = new CliHarness();
     @TempDir
     Path dir;
-
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("timed out waiting for " + what).isLessThan(deadline);
-            Thread.sleep(50);
-        }
-    }
+    @RegisterExtension
+    final CliHarness cli = new CliHarness();
 
     @Test
     void aChangedFileRunsItsStepAgainAndSaysWhy() throws Exception {

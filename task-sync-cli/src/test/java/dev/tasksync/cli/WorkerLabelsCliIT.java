@@ -12,9 +12,9 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static dev.tasksync.testing.Awaits.await;
 
 /**
  * runs_on through the CLI: a task default (task create --runs-on), a step's own, waits said by plan, step show and
@@ -33,16 +33,6 @@ class WorkerLabelsCliIT {
     @BeforeEach
     void open() throws Exception {
         Files.writeString(dir.resolve("a.txt"), "a");
-    }
-
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(50);
-        }
     }
 
     @Test

@@ -24,7 +24,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
+import dev.tasksync.testing.Awaits;
+import java.util.concurrent.Callable;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -98,14 +99,9 @@ class WorkerPathsIT {
         }
     }
 
-    private void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what + "\n" + output());
-            }
-            Thread.sleep(100);
-        }
+    /** On a timeout the failure shows what the worker printed. */
+    private void await(String what, Callable<Boolean> condition) {
+        Awaits.await(what, Duration.ofMinutes(3), condition, this::output);
     }
 
     /** What worker {@code id} wrote about {@code path}: present, absent, or null when it has not looked. */

@@ -15,6 +15,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import dev.tasksync.Step;
+import dev.tasksync.Task;
+import dev.tasksync.TaskSync;
 
 /** Step types for engine tests: {@code sleep} (records when it ran) and {@code fail}. */
 public final class TestSteps {
@@ -44,6 +47,20 @@ public final class TestSteps {
             }
         }
         return def.build();
+    }
+
+    /** A task of {@code steps} sleeps of {@code millis} s0, s1, …, none waiting for another. */
+    public static TaskDefinition independentSleeps(String name, int steps, long millis) {
+        TaskDefinition.Builder def = TaskDefinition.named(name);
+        for (int i = 0; i < steps; i++) {
+            def.step("s" + i, new Sleep(millis));
+        }
+        return def.build();
+    }
+
+    /** The step of {@code task} with {@code title}, as stored now. */
+    public static Step titled(TaskSync ts, Task task, String title) {
+        return ts.steps(task.id()).stream().filter(s -> s.title().equals(title)).findFirst().orElseThrow();
     }
 
     /** Tracks how many sleep steps run at once, across the JVM. */

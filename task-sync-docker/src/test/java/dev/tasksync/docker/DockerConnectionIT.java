@@ -9,11 +9,12 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static dev.tasksync.testing.Awaits.await;
 
 /** One owner per connection: ServiceLoader's types share one that their TaskSync closes; a caller's stays the caller's. */
 class DockerConnectionIT extends DockerITBase {
@@ -33,10 +34,7 @@ class DockerConnectionIT extends DockerITBase {
             assertThat(r.succeeded()).as(r.toString()).isTrue();
         }
         // Nothing of the module outlives it: no pool of its own, no stream of docker-java left following.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!left(before).isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
+        await("the module's threads gone", Duration.ofSeconds(20), () -> left(before).isEmpty());
         assertThat(left(before)).isEmpty();
     }
 

@@ -24,9 +24,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static dev.tasksync.testing.Awaits.await;
 
 class DockerRunIT extends DockerITBase {
 
@@ -190,10 +192,8 @@ class DockerRunIT extends DockerITBase {
                 throw new RuntimeException(e);
             }
         });
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (DockerTestSupport.labelledOutsideAStore(docker, taskId, 1).isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
+        await("the step's container", Duration.ofSeconds(20),
+                () -> !DockerTestSupport.labelledOutsideAStore(docker, taskId, 1).isEmpty());
         List<String> during = DockerTestSupport.labelledOutsideAStore(docker, taskId, 1);
         assertThat(during).hasSize(1);
         // The engine removes it by itself once it exits (like `docker run --rm`), even if this process died first.
@@ -211,10 +211,7 @@ class DockerRunIT extends DockerITBase {
         Task t = task();
         Step s = step(t, "slow", run("\"command\": [\"sleep\", \"60\"]"));
         CompletableFuture<RunResult> running = CompletableFuture.supplyAsync(() -> ts.run(t.id()));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (DockerTestSupport.labelled(docker, ts, t.id(), s.id()).isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
+        await("the step's container", Duration.ofSeconds(20), () -> !DockerTestSupport.labelled(docker, ts, t.id(), s.id()).isEmpty());
         assertThat(DockerTestSupport.labelled(docker, ts, t.id(), s.id())).hasSize(1);
         ts.cancelTask(t.id());
         RunResult r = running.get(60, TimeUnit.SECONDS);
@@ -223,11 +220,8 @@ class DockerRunIT extends DockerITBase {
     }
 
     /** Cleanup after a stop happens on the step's thread: allow it a moment. */
-    void awaitNoContainers(int taskId) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!DockerTestSupport.labelled(docker, ts, taskId, null).isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
+    void awaitNoContainers(int taskId) {
+        await("the task's containers removed", Duration.ofSeconds(30), () -> DockerTestSupport.labelled(docker, ts, taskId, null).isEmpty());
         assertThat(DockerTestSupport.labelled(docker, ts, taskId, null)).isEmpty();
     }
 

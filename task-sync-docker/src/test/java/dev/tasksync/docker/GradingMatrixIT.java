@@ -27,8 +27,11 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.assertj.core.api.Assertions;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static dev.tasksync.testing.Awaits.await;
 
 /** The grading matrix of docker_rubrics: solutions, original and golden, held-out tests, limits, re-grades by cell. */
 class GradingMatrixIT extends DockerITBase {
@@ -246,31 +249,33 @@ class GradingMatrixIT extends DockerITBase {
         step(t, "grade", settings);
         CompletableFuture<RunResult> run = CompletableFuture.supplyAsync(() -> ts.run(t.id(), RunOptions.defaults().withConcurrency(concurrency)));
         Set<String> released = new HashSet<>();
-        int most = 0;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
-        while (!run.isDone() && System.nanoTime() < deadline) {
-            List<String> live = new ArrayList<>();
-            for (String id : DockerTestSupport.labelled(docker, ts, t.id(), null)) {
-                if (!released.contains(id) && running(id)) {
-                    live.add(id);
+        AtomicInteger most = new AtomicInteger();
+        try {
+            await("the grading run ended", Duration.ofSeconds(240), () -> {
+                List<String> live = new ArrayList<>();
+                for (String id : DockerTestSupport.labelled(docker, ts, t.id(), null)) {
+                    if (!released.contains(id) && running(id)) {
+                        live.add(id);
+                    }
                 }
+                most.accumulateAndGet(live.size(), Math::max);
+                // Below the concurrency, wait for more to start (up to the columns left); at it, let them all go.
+                if (!live.isEmpty() && (live.size() >= concurrency || released.size() + live.size() == 4)) {
+                    live.forEach(GradingMatrixIT::letGo);
+                    released.addAll(live);
+                }
+                return run.isDone();
+            });
+        } finally {
+            if (!run.isDone()) { // failing: let every container go, so that the run ends and removes them
+                DockerTestSupport.labelled(docker, ts, t.id(), null).forEach(GradingMatrixIT::letGo);
             }
-            most = Math.max(most, live.size());
-            // Below the concurrency, wait for more to start (up to the columns left); at it, let them all go.
-            if (!live.isEmpty() && (live.size() >= concurrency || released.size() + live.size() == 4)) {
-                live.forEach(GradingMatrixIT::letGo);
-                released.addAll(live);
-            }
-            Thread.sleep(20);
-        }
-        if (!run.isDone()) { // failing: let every container go, so that the run ends and removes them
-            DockerTestSupport.labelled(docker, ts, t.id(), null).forEach(GradingMatrixIT::letGo);
         }
         RunResult r = run.get(60, TimeUnit.SECONDS);
         assertThat(result(r, "grade").status()).as(r.toString()).isEqualTo(StepStatus.COMPLETED);
         assertThat(results(r, "grade").get("containers_started").asInt()).isEqualTo(4);
         assertThat(released).hasSize(4);
-        return most;
+        return most.get();
     }
 
     /** Whether a listed container still runs: between the listing and this look, one may have been removed. */
@@ -351,11 +356,8 @@ class GradingMatrixIT extends DockerITBase {
         StepStopIT.Flag flag = new StepStopIT.Flag();
         TestContext<DockerRubrics> context = new TestContext<>(task, 1, dir, settings, flag);
         StepStopIT.Running run = new StepStopIT.Running(flag, context.lines(), type, context);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         List<String> started = List.of("[model-1 × slow] started", "[model-2 × slow] started", "[original × slow] started");
-        while (!context.lines().containsAll(started) && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
+        await("every cell's criterion started", () -> context.lines().containsAll(started));
         assertThat(context.lines()).containsAll(started);
         run.stop();
         StepOutcome o = run.await();

@@ -21,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.BeforeEach;
+import dev.tasksync.testing.Awaits;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -117,15 +118,7 @@ class OrphanIT extends DockerITBase {
                 .findFirst();
     }
 
-    private static <T> T await(String what, Supplier<Optional<T>> probe) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-        while (System.nanoTime() < deadline) {
-            Optional<T> found = probe.get();
-            if (found.isPresent()) {
-                return found.get();
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("timed out waiting for " + what);
+    private static <T> T await(String what, Supplier<Optional<T>> probe) {
+        return Awaits.awaitValue(what, Duration.ofMinutes(2), probe::get, Optional::isPresent, () -> "").orElseThrow();
     }
 }

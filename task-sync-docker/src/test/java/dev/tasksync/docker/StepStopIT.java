@@ -12,8 +12,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static dev.tasksync.testing.Awaits.await;
 
 /**
  * A Docker step waits on the engine's answer and is woken by the engine's stop (an interrupt of its thread), never by
@@ -72,11 +74,8 @@ class StepStopIT extends DockerITBase {
     }
 
     /** Waits until the step logged {@code line}: what it runs has started, and the step waits for it. */
-    private static void awaitLine(Running run, String line) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!run.lines.contains(line) && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
+    private static void awaitLine(Running run, String line) {
+        await("the step logged '" + line + "'", Duration.ofSeconds(30), () -> run.lines.contains(line));
         assertThat(run.lines).contains(line);
     }
 
