@@ -39,6 +39,11 @@ class BadInputIT {
         ts.close();
     }
 
+    /** As {@link #refused}, for a step created in {@link #task} with {@code settings}. */
+    private <T extends Throwable> T refusedStep(Class<T> type, String settings) {
+        return refused(type, () -> ts.createStep(task.id(), "c", settings));
+    }
+
     /** Runs the call, expects the exception, and checks every row is as before. */
     private <T extends Throwable> T refused(Class<T> type, Executable call) {
         Map<String, List<Map<String, Object>>> before = Rows.snapshot(ts);
@@ -50,44 +55,44 @@ class BadInputIT {
 
     @Test
     void malformedJson() {
-        var e = refused(InvalidSettingsException.class, () -> ts.createStep(task.id(), "c", "{\"file_exists\": [\"a\",}"));
+        var e = refusedStep(InvalidSettingsException.class, "{\"file_exists\": [\"a\",}");
         assertThat(e).hasMessageContaining("malformed JSON").hasMessageContaining("line 1");
         assertThat(e.path()).isEqualTo("$");
     }
 
     @Test
     void unknownStepType() {
-        var e = refused(UnknownStepTypeException.class, () -> ts.createStep(task.id(), "c", "{\"file_exist\": \"a\"}"));
+        var e = refusedStep(UnknownStepTypeException.class, "{\"file_exist\": \"a\"}");
         assertThat(e.key()).isEqualTo("file_exist");
         assertThat(e).hasMessageContaining("'file_exist'").hasMessageContaining("file_exists");
     }
 
     @Test
     void missingField() {
-        var e = refused(InvalidSettingsException.class, () -> ts.createStep(task.id(), "c", "{\"sleep\": {}}"));
+        var e = refusedStep(InvalidSettingsException.class, "{\"sleep\": {}}");
         assertThat(e.path()).isEqualTo("$.sleep.millis");
         assertThat(e).hasMessageContaining("$.sleep.millis: required field is missing");
     }
 
     @Test
     void illTypedField() {
-        var e = refused(InvalidSettingsException.class, () -> ts.createStep(task.id(), "c", "{\"file_exists\": [\"a\", 3]}"));
+        var e = refusedStep(InvalidSettingsException.class, "{\"file_exists\": [\"a\", 3]}");
         assertThat(e.path()).isEqualTo("$.file_exists[1]");
         assertThat(e).hasMessageContaining("expected a string, got a number");
-        var e2 = refused(InvalidSettingsException.class, () -> ts.createStep(task.id(), "c", "{\"sleep\": {\"millis\": \"soon\"}}"));
+        var e2 = refusedStep(InvalidSettingsException.class, "{\"sleep\": {\"millis\": \"soon\"}}");
         assertThat(e2.path()).isEqualTo("$.sleep.millis");
     }
 
     @Test
     void moreThanOneTopLevelKey() {
-        var e = refused(InvalidSettingsException.class, () -> ts.createStep(task.id(), "c", "{\"file_exists\": \"a\", \"sleep\": {}}"));
-        assertThat(e).hasMessageContaining("exactly one top-level key").hasMessageContaining("file_exists, sleep");
+        assertThat(refusedStep(InvalidSettingsException.class, "{\"file_exists\": \"a\", \"sleep\": {}}"))
+                .hasMessageContaining("exactly one top-level key").hasMessageContaining("file_exists, sleep");
     }
 
     @Test
     void badDependsOnEntry() {
-        var e = refused(InvalidSettingsException.class, () -> ts.createStep(task.id(), "c", "{\"sleep\": {\"millis\": 1, \"depends_on\": [{\"ref\": 1}]}}"));
-        assertThat(e.path()).isEqualTo("$.sleep.depends_on[0].id");
+        assertThat(refusedStep(InvalidSettingsException.class, "{\"sleep\": {\"millis\": 1, \"depends_on\": [{\"ref\": 1}]}}").path())
+                .isEqualTo("$.sleep.depends_on[0].id");
     }
 
     @Test
@@ -109,14 +114,14 @@ class BadInputIT {
 
     @Test
     void dependencyOnAMissingStep() {
-        var e = refused(InvalidDependencyException.class, () -> ts.createStep(task.id(), "c", "{\"sleep\": {\"millis\": 1, \"depends_on\": [{\"id\": 4242}]}}"));
+        var e = refusedStep(InvalidDependencyException.class, "{\"sleep\": {\"millis\": 1, \"depends_on\": [{\"id\": 4242}]}}");
         assertThat(e).hasMessageContaining("step 4242").hasMessageContaining("does not exist");
     }
 
     @Test
     void dependencyOnAnotherTasksStep() {
-        var e = refused(InvalidDependencyException.class, () -> ts.createStep(task.id(), "c",
-                "{\"sleep\": {\"millis\": 1, \"depends_on\": [{\"id\": " + foreign.id() + "}]}}"));
+        var e = refusedStep(InvalidDependencyException.class,
+                "{\"sleep\": {\"millis\": 1, \"depends_on\": [{\"id\": " + foreign.id() + "}]}}");
         assertThat(e).hasMessageContaining("step " + foreign.id()).hasMessageContaining("another task");
     }
 

@@ -14,6 +14,24 @@ class JsonEditTest {
         return (ObjectNode) JSON.readTree(json);
     }
 
+    /** {@code json} after {@link JsonEdit#set} of each assignment, in order. */
+    private static ObjectNode set(String json, String... assignments) throws Exception {
+        ObjectNode d = doc(json);
+        for (String assignment : assignments) {
+            JsonEdit.set(d, assignment);
+        }
+        return d;
+    }
+
+    /** {@code json} after {@link JsonEdit#remove} of each path, in order. */
+    private static ObjectNode removed(String json, String... paths) throws Exception {
+        ObjectNode d = doc(json);
+        for (String path : paths) {
+            JsonEdit.remove(d, path);
+        }
+        return d;
+    }
+
     @Test
     void setsNestedKeysCreatingMissingObjectsAndParsesJsonValues() throws Exception {
         ObjectNode d = doc("{\"docker_build\": {\"image_tag\": \"a:1\"}}");
@@ -28,21 +46,18 @@ class JsonEditTest {
 
     @Test
     void replacesAndAppendsArrayElements() throws Exception {
-        ObjectNode d = doc("{\"file_exists\": [\"a\", \"b\"]}");
-        JsonEdit.set(d, "file_exists[0]=z");
-        JsonEdit.set(d, "file_exists[2]=c");
-        assertThat(d).isEqualTo(doc("{\"file_exists\": [\"z\", \"b\", \"c\"]}"));
-        assertThatThrownBy(() -> JsonEdit.set(d, "file_exists[5]=x")).hasMessageContaining("out of range");
+        assertThat(set("{\"file_exists\": [\"a\", \"b\"]}", "file_exists[0]=z", "file_exists[2]=c"))
+                .isEqualTo(doc("{\"file_exists\": [\"z\", \"b\", \"c\"]}"));
+        assertThatThrownBy(() -> set("{\"file_exists\": [\"a\", \"b\"]}", "file_exists[5]=x")).hasMessageContaining("out of range");
     }
 
     @Test
     void removesKeysAndElements() throws Exception {
-        ObjectNode d = doc("{\"docker_shell\": {\"command\": [{\"command\": \"ls\"}, {\"command\": \"pwd\"}], \"shell\": []}}");
-        JsonEdit.remove(d, "docker_shell.command[0]");
-        JsonEdit.remove(d, "docker_shell.shell");
-        assertThat(d).isEqualTo(doc("{\"docker_shell\": {\"command\": [{\"command\": \"pwd\"}]}}"));
-        assertThatThrownBy(() -> JsonEdit.remove(d, "docker_shell.nope")).hasMessageContaining("docker_shell.nope");
-        assertThatThrownBy(() -> JsonEdit.remove(d, "x.y.z")).hasMessageContaining("nothing at $.x");
+        String shell = "{\"docker_shell\": {\"command\": [{\"command\": \"ls\"}, {\"command\": \"pwd\"}], \"shell\": []}}";
+        assertThat(removed(shell, "docker_shell.command[0]", "docker_shell.shell"))
+                .isEqualTo(doc("{\"docker_shell\": {\"command\": [{\"command\": \"pwd\"}]}}"));
+        assertThatThrownBy(() -> removed(shell, "docker_shell.nope")).hasMessageContaining("docker_shell.nope");
+        assertThatThrownBy(() -> removed(shell, "x.y.z")).hasMessageContaining("nothing at $.x");
     }
 
     @Test

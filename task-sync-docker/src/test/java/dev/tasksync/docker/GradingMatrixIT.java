@@ -58,34 +58,12 @@ class GradingMatrixIT extends DockerITBase {
     private void repository() throws IOException {
         write("calc/calc.sh", ORIGINAL);
         write("calc/README", "a calculator\n");
-        write("patches/golden.patch", """
-                --- a/calc/calc.sh
-                +++ b/calc/calc.sh
-                @@ -1,2 +1,2 @@
-                 #!/bin/sh
-                -echo $(( $1 - $2 ))
-                +echo $(( $1 + $2 ))
-                """);
+        write("patches/golden.patch", calcPatch("echo $(( $1 - $2 ))", "echo $(( $1 + $2 ))"));
         write("solutions/model-1.patch", correctPatch());
         // Right for 2 + 3 only: fails the held-out test.
-        write("solutions/model-2.patch", """
-                --- a/calc/calc.sh
-                +++ b/calc/calc.sh
-                @@ -1,2 +1,3 @@
-                 #!/bin/sh
-                -echo $(( $1 - $2 ))
-                +# usage: calc.sh A B
-                +echo 5
-                """);
+        write("solutions/model-2.patch", calcPatch("echo $(( $1 - $2 ))", "# usage: calc.sh A B", "echo 5"));
         // Written against other code: does not apply.
-        write("solutions/model-3.patch", """
-                --- a/calc/calc.sh
-                +++ b/calc/calc.sh
-                @@ -1,2 +1,2 @@
-                 #!/bin/sh
-                -echo $(( $1 * $2 ))
-                +echo $(( $1 + $2 ))
-                """);
+        write("solutions/model-3.patch", calcPatch("echo $(( $1 * $2 ))", "echo $(( $1 + $2 ))"));
         write("held_out.patch", """
                 --- /dev/null
                 +++ b/calc/tests/test_add.sh
@@ -96,15 +74,17 @@ class GradingMatrixIT extends DockerITBase {
     }
 
     private static String correctPatch() {
-        return """
-                --- a/calc/calc.sh
-                +++ b/calc/calc.sh
-                @@ -1,2 +1,3 @@
-                 #!/bin/sh
-                -echo $(( $1 - $2 ))
-                +# usage: calc.sh A B
-                +echo $(( $1 + $2 ))
-                """;
+        return calcPatch("echo $(( $1 - $2 ))", "# usage: calc.sh A B", "echo $(( $1 + $2 ))");
+    }
+
+    /** A patch of calc/calc.sh that replaces its second line, {@code removed}, with the {@code added} lines. */
+    private static String calcPatch(String removed, String... added) {
+        StringBuilder patch = new StringBuilder("--- a/calc/calc.sh\n+++ b/calc/calc.sh\n")
+                .append("@@ -1,2 +1,").append(1 + added.length).append(" @@\n #!/bin/sh\n-").append(removed).append('\n');
+        for (String line : added) {
+            patch.append('+').append(line).append('\n');
+        }
+        return patch.toString();
     }
 
     private static String rubric(String extra) {
