@@ -36,12 +36,17 @@ LEFT JOIN claimed c ON true ORDER BY c.id -- if: claiming
 WITH v AS (SELECT * FROM unnest(:ids, :attempts, :results::text[], :log_tails::text[], :late_micros::int8[]) AS v(id, attempt, results, log_tail, late)),
 -- Rows are locked in id order, as heartbeats lock them: two statements that each lock several of the
 -- same rows in different orders can deadlock (and wait a second for the detector first).
-lk AS MATERIALIZED (SELECT id FROM ${steps} WHERE id = ANY(:ids) ORDER BY id FOR UPDATE),
-done AS (UPDATE ${steps} s SET status = 'completed', results = v.results::jsonb
-  , started_at = s.started_at + v.late * interval '1 microsecond'
+-- fan16: lk carries v's values (one primary-key lookup per completion), so done joins one CTE by id. Joining lk
+-- to v there, with the planner guessing 10 rows for an unnest and 1 for this worker's active steps, was a nested
+-- loop over both: quadratic in the batch. "status || ''" keeps steps_claimable_idx (partial, status new/active)
+-- from driving done's join: done then reads lk once and each step by its primary key.
+lk AS MATERIALIZED (SELECT s.id, v.attempt, v.results, v.late FROM v JOIN ${steps} s ON s.id = v.id
+  ORDER BY s.id FOR UPDATE OF s),
+done AS (UPDATE ${steps} s SET status = 'completed', results = lk.results::jsonb
+  , started_at = s.started_at + lk.late * interval '1 microsecond'
   , finished_at = now(), lease_owner = NULL, lease_expires_at = NULL, cancel_requested = false
-  FROM lk JOIN v ON v.id = lk.id WHERE s.id = lk.id AND s.attempt = v.attempt AND s.lease_owner = :worker_id
-  AND s.status = 'active' RETURNING s.id),
+  FROM lk WHERE s.id = lk.id AND s.attempt = lk.attempt AND s.lease_owner = :worker_id
+  AND s.status || '' = 'active' RETURNING s.id),
 run AS (UPDATE ${step_runs} r SET finished_at = now()
   , started_at = r.started_at + v.late * interval '1 microsecond'
   , outcome = CASE WHEN r.step_id IN (SELECT id FROM done) THEN 'completed' ELSE 'abandoned' END
