@@ -3,6 +3,7 @@ package dev.tasksync.console;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tasksync.Task;
 import dev.tasksync.TaskDefinition;
+import dev.tasksync.internal.console.ConsoleServer;
 import dev.tasksync.testing.TestDatabase;
 import dev.tasksync.testing.TestSteps;
 import net.ttddyy.dsproxy.QueryInfo;
@@ -109,6 +110,8 @@ class ConsoleLiveReadsIT {
         // the first page of each task read it once when it opened; the other 19 pages of A were given that read
         assertThat(count(a.id(), false)).isEqualTo(1);
         assertThat(count(b.id(), false)).isEqualTo(1);
+        // ... and its full snapshot was rendered once per task, not once per page (nothing changed meanwhile)
+        assertThat(((ConsoleServer) web.console).liveSnapshotRenderings()).isEqualTo(2);
 
         // a run of A reaches all 20 pages
         web.ts.run(a.id());

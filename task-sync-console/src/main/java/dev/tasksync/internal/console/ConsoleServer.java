@@ -141,6 +141,11 @@ public final class ConsoleServer implements RunningConsole {
         app.start();
     }
 
+    /** How many times a task's full live snapshot was rendered: once per read, not once per page that opens. */
+    public long liveSnapshotRenderings() {
+        return live.snapshotRenderings();
+    }
+
     public static RunningConsole start(TaskSync ts, UserStore users, ConsoleOptions options) {
         return new ConsoleServer(ts, users, options);
     }

@@ -17,6 +17,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Tells open task pages when their steps change. Every {@link #PERIOD_MILLIS} it reads the statuses, attempt
@@ -40,7 +41,31 @@ final class LiveUpdates implements AutoCloseable {
     private final Map<Integer, Snapshot> snapshots = new HashMap<>();
     private volatile boolean closed;
 
-    private record Snapshot(String taskStatus, Map<Integer, StepProgress> steps) {
+    /** Full-snapshot renderings so far: one per read, however many pages open on it (a test counts them). */
+    private final AtomicLong renderings = new AtomicLong();
+
+    /** A read of one task; its full "steps" event is rendered once, by the first page that opens on it. */
+    private final class Snapshot {
+        private final String taskStatus;
+        private final Map<Integer, StepProgress> steps;
+        private String rendered;
+
+        Snapshot(String taskStatus, Map<Integer, StepProgress> steps) {
+            this.taskStatus = taskStatus;
+            this.steps = steps;
+        }
+
+        Map<Integer, StepProgress> steps() {
+            return steps;
+        }
+
+        synchronized String rendered() {
+            if (rendered == null) {
+                renderings.incrementAndGet();
+                rendered = ApiJson.write(ApiJson.changes(taskStatus, steps.values(), steps.values()));
+            }
+            return rendered;
+        }
     }
 
     LiveUpdates(TaskSync taskSync) {
@@ -69,7 +94,7 @@ final class LiveUpdates implements AutoCloseable {
                 }
                 clients.computeIfAbsent(taskId, k -> new CopyOnWriteArrayList<>()).add(client);
             }
-            client.sendEvent("steps", ApiJson.write(ApiJson.changes(snapshot.taskStatus(), snapshot.steps().values(), snapshot.steps().values())));
+            client.sendEvent("steps", snapshot.rendered());
         } catch (RuntimeException e) {
             client.close();
         }
@@ -110,11 +135,16 @@ final class LiveUpdates implements AutoCloseable {
                         progressed.add(p);
                     }
                 });
+                boolean unchanged = statusChanged.isEmpty() && progressed.isEmpty();
                 synchronized (this) {
-                    lastSent.put(taskId, current);
-                    snapshots.put(taskId, new Snapshot(taskStatus, current));
+                    Snapshot last = snapshots.get(taskId);
+                    // an unchanged read keeps the last snapshot, and with it its rendering for pages that open now
+                    if (!unchanged || last == null || !taskStatus.equals(last.taskStatus)) {
+                        lastSent.put(taskId, current);
+                        snapshots.put(taskId, new Snapshot(taskStatus, current));
+                    }
                 }
-                if (statusChanged.isEmpty() && progressed.isEmpty()) {
+                if (unchanged) {
                     continue;
                 }
                 String event = ApiJson.write(ApiJson.changes(taskStatus, statusChanged, progressed));
@@ -129,6 +159,10 @@ final class LiveUpdates implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.debug("console: live update failed: {}", e.getMessage());
         }
+    }
+
+    long snapshotRenderings() {
+        return renderings.get();
     }
 
     @Override
