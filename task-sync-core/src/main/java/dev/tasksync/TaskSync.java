@@ -623,6 +623,11 @@ public final class TaskSync implements AutoCloseable {
             public RunResult run(Predicate<Plan> proceed, UnaryOperator<WatchedFiles> files) {
                 return engine.run(taskId, options.run(), proceed, files);
             }
+
+            @Override
+            public void look(UnaryOperator<WatchedFiles> files) {
+                engine.plan(taskId, false, files);
+            }
         }, options, "task-" + task.id());
         workers.add(loop);
         return new TaskWatch(loop);

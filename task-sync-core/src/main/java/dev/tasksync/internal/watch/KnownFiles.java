@@ -242,6 +242,8 @@ public final class KnownFiles implements PathWatcher.Events {
         Look look = new Look();
         synchronized (lock) {
             Map<Path, Boolean> dirs = new HashMap<>();
+            // Usually a save or two: a prefix test of each file against them beats a walk up each file's parents.
+            List<Path> fewSeen = seen.size() <= 16 ? List.copyOf(seen) : null;
             for (Path f : files) {
                 Path p = f.toAbsolutePath().normalize();
                 String h = asked.contains(f) ? null : hashes.get(p.toString());
@@ -253,11 +255,8 @@ public final class KnownFiles implements PathWatcher.Events {
                 if (vouchable(p, dirs)) {
                     vouchable.add(f);
                 }
-                for (Path up = p; up != null && !seen.isEmpty(); up = up.getParent()) {
-                    if (seen.contains(up)) {
-                        reread.add(f);
-                        break;
-                    }
+                if (wasSeen(p, fewSeen)) {
+                    reread.add(f);
                 }
             }
             if (rest.isEmpty()) {
@@ -289,6 +288,24 @@ public final class KnownFiles implements PathWatcher.Events {
         }
         out.putAll(fresh);
         return out;
+    }
+
+    /** True when the watcher saw {@code file} or a directory above it change; {@code few}: the seen paths when few. */
+    private boolean wasSeen(Path file, List<Path> few) {
+        if (few != null) {
+            for (Path s : few) {
+                if (file.startsWith(s)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        for (Path up = file; up != null; up = up.getParent()) {
+            if (seen.contains(up)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** How many files' hashes are kept (for tests). */
