@@ -23,6 +23,8 @@ import dev.tasksync.internal.hashing.WatchedFiles;
 import dev.tasksync.spi.StepType;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.jooq.DSLContext;
+import org.jooq.JSONB;
+import org.jooq.Record1;
 
 import javax.sql.DataSource;
 import java.lang.management.ManagementFactory;
@@ -47,6 +49,8 @@ import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import dev.tasksync.internal.types.SettingsJson;
 import java.util.concurrent.CopyOnWriteArrayList;
+
+import static dev.tasksync.internal.store.jooq.Tables.STEPS;
 
 /**
  * The one entry point: stores tasks and steps in PostgreSQL and runs them in dependency order.
@@ -637,9 +641,10 @@ public final class TaskSync implements AutoCloseable {
     private List<Path> watchedPaths(int taskId) {
         Path base = localPathOf(task(taskId));
         Set<Path> paths = new LinkedHashSet<>();
-        for (Step s : Store.steps(dsl, taskId)) {
+        // The settings only: a step's stored inputs and results can be a megabyte each (10,000 watched files).
+        for (JSONB settings : dsl.select(STEPS.SETTINGS).from(STEPS).where(STEPS.TASK_ID.eq(taskId)).orderBy(STEPS.ID).fetch(Record1::value1)) {
             try {
-                registry.parse(s.settings()).watchedFiles().forEach(w -> paths.add(base.resolve(w).normalize()));
+                registry.parse(Store.parse(settings)).watchedFiles().forEach(w -> paths.add(base.resolve(w).normalize()));
             } catch (TaskSyncException | InvalidPathException unknownOrInvalid) {
                 // runs and fails alone with its message; nothing of it to watch
             }

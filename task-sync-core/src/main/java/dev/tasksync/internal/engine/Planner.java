@@ -23,6 +23,7 @@ import java.nio.file.PathMatcher;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -45,6 +46,20 @@ final class Planner {
     private final DSLContext dsl;
     private final StepTypeRegistry registry;
     private final List<PathMatcher> ignore;
+    /**
+     * The inputs of the steps the last plans ran, by fingerprint: the next plan of such a step (watch mode, say)
+     * explains its change from them instead of reading back the megabyte of a step watching 10,000 files. A
+     * fingerprint is the hash of its inputs, so an entry found is exactly what is stored.
+     */
+    private final Map<String, Inputs> recent = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Inputs> eldest) {
+            return size() > RECENT;
+        }
+    });
+    private static final int RECENT = 64;
+    /** Only inputs this large are kept: below it, reading them back costs little. */
+    static final int RECENT_FILES = 1_000;
 
     Planner(DSLContext dsl, StepTypeRegistry registry, List<PathMatcher> ignore) {
         this.dsl = dsl;
@@ -101,11 +116,11 @@ final class Planner {
         // edges the store holds for claims, derived from the same settings.
         StepGraph<Integer> graph = StepGraph.of(ImplicitDependencies.of(deps, parsed).combined(deps),
                 id -> id + " '" + byId.get(id).title() + "'");
-        return new Loaded(task, byId, parsed, invalid, graph, stored, ids -> storedInputs(dsl, ids), localPath(task), ignore);
+        return new Loaded(task, byId, parsed, invalid, graph, stored, this::storedInputs, recent, localPath(task), ignore);
     }
 
     /** The inputs recorded by the last successful run of each of {@code ids}, parsed. */
-    private static Map<Integer, Inputs> storedInputs(DSLContext dsl, Collection<Integer> ids) {
+    private Map<Integer, Inputs> storedInputs(Collection<Integer> ids) {
         Map<Integer, Inputs> out = new HashMap<>();
         List<Integer> all = List.copyOf(ids);
         for (int from = 0; from < all.size(); from += 10_000) { // well under PostgreSQL's 32,767 bind parameters
@@ -126,12 +141,13 @@ final class Planner {
 
     /**
      * @param invalid the steps whose stored settings do not parse, with why
-     * @param fingerprints the fingerprint each step's last successful run recorded
+     * @param storedFingerprints the fingerprint each step's last successful run recorded
      * @param storedInputs reads the inputs recorded with them, for the steps whose fingerprint changed
+     * @param recent inputs the last plans ran with, by fingerprint (the planner's, bounded)
      */
     record Loaded(Task task, Map<Integer, Step> steps, Map<Integer, ParsedSettings> parsed, Map<Integer, String> invalid,
-                          StepGraph<Integer> graph, Map<Integer, String> fingerprints,
-                          Function<Collection<Integer>, Map<Integer, Inputs>> storedInputs, Path localPath,
+                          StepGraph<Integer> graph, Map<Integer, String> storedFingerprints,
+                          Function<Collection<Integer>, Map<Integer, Inputs>> storedInputs, Map<String, Inputs> recent, Path localPath,
                           List<PathMatcher> ignore) {
 
         Decision plan(boolean force, WatchedFiles index) {
@@ -168,13 +184,31 @@ final class Planner {
             }
             if (!changedDetail.isEmpty()) {
                 // What changed, from the inputs stored with the last run, read for these steps only and in one go.
-                Map<Integer, Inputs> before = storedInputs.apply(changedDetail.keySet());
+                Map<Integer, Inputs> before = new HashMap<>();
+                List<Integer> unknown = new ArrayList<>();
+                for (int id : changedDetail.keySet()) {
+                    String stored = storedFingerprints.get(id);
+                    Inputs kept = stored == null ? null : recent.get(stored);
+                    if (kept != null) {
+                        before.put(id, kept);
+                    } else {
+                        unknown.add(id);
+                    }
+                }
+                if (!unknown.isEmpty()) {
+                    before.putAll(storedInputs.apply(unknown));
+                }
                 changedDetail.forEach((id, detail) -> {
                     Inputs last = before.get(id);
                     String why = last == null ? null : inputs.get(id).whatChangedSince(last);
                     planned.put(id, new PlannedStep(id, steps.get(id).title(), true, (why == null ? "inputs changed" : why) + detail));
                 });
             }
+            planned.forEach((id, p) -> {
+                if (p.willRun() && inputs.get(id).files().size() >= RECENT_FILES) {
+                    recent.put(fingerprints.get(id), inputs.get(id));
+                }
+            });
             List<PlannedStep> ordered = steps.keySet().stream().map(planned::get).toList();
             return new Decision(new Plan(task.id(), task.name(), ordered), inputs);
         }
@@ -204,7 +238,7 @@ final class Planner {
                     return new PlannedStep(step.id(), title, true, "upstream '" + steps.get(dep).title() + "' will run");
                 }
             }
-            String last = fingerprints.get(step.id());
+            String last = storedFingerprints.get(step.id());
             if (last == null || !last.equals(fingerprint)) {
                 String detail = parsed.get(step.id()).rerunDetail(step.results(), localPath, ignore).map(d -> ": " + d).orElse("");
                 changed.put(step.id(), detail);
