@@ -24,6 +24,8 @@ import dev.tasksync.internal.hashing.WatchedFiles;
 import dev.tasksync.spi.StepType;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.jooq.DSLContext;
+import org.jooq.JSONB;
+import org.jooq.Record1;
 
 import javax.sql.DataSource;
 import java.lang.management.ManagementFactory;
@@ -48,6 +50,8 @@ import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import dev.tasksync.internal.types.SettingsJson;
 import java.util.concurrent.CopyOnWriteArrayList;
+
+import static dev.tasksync.internal.store.jooq.Tables.STEPS;
 
 /**
  * The one entry point: stores tasks and steps in PostgreSQL and runs them in dependency order.
@@ -624,6 +628,11 @@ public final class TaskSync implements AutoCloseable {
             public RunResult run(Predicate<Plan> proceed, UnaryOperator<WatchedFiles> files) {
                 return engine.run(taskId, options.run(), proceed, files);
             }
+
+            @Override
+            public void look(UnaryOperator<WatchedFiles> files) {
+                engine.plan(taskId, false, files);
+            }
         }, options, "task-" + task.id());
         workers.add(loop);
         return new TaskWatch(loop);
@@ -633,9 +642,10 @@ public final class TaskSync implements AutoCloseable {
     private List<Path> watchedPaths(int taskId) {
         Path base = localPathOf(task(taskId));
         Set<Path> paths = new LinkedHashSet<>();
-        for (Step s : Store.steps(dsl, taskId)) {
+        // The settings only: a step's stored inputs and results can be a megabyte each (10,000 watched files).
+        for (JSONB settings : dsl.select(STEPS.SETTINGS).from(STEPS).where(STEPS.TASK_ID.eq(taskId)).orderBy(STEPS.ID).fetch(Record1::value1)) {
             try {
-                registry.parse(s.settings()).watchedFiles().forEach(w -> paths.add(base.resolve(w).normalize()));
+                registry.parse(Store.parse(settings)).watchedFiles().forEach(w -> paths.add(base.resolve(w).normalize()));
             } catch (TaskSyncException | InvalidPathException unknownOrInvalid) {
                 // runs and fails alone with its message; nothing of it to watch
             }

@@ -1,9 +1,11 @@
 package dev.tasksync;
 
+import dev.tasksync.internal.store.Database;
 import dev.tasksync.testing.TestFiles;
 import dev.tasksync.testing.TestDatabase;
 import dev.tasksync.testing.TestSteps;
 import dev.tasksync.testing.TestSteps.Watch;
+import org.jooq.DSLContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -24,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.concurrent.CountDownLatch;
 
+import static dev.tasksync.internal.store.jooq.Tables.FILE_INDEX;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** TaskSync.watch: a change of a watched path re-runs the steps it affects, once per settled burst of changes. */
@@ -217,6 +220,26 @@ class WatchIT {
             RunResult second = next();
             assertThat(executed(second)).contains("A", "C").doesNotContain("B");
             assertThat(watch.runs()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aWatchThatDoesNotRunFirstLooksAtEveryFileBeforeTheFirstChange() throws Exception {
+        // As `run --watch` does: the task ran, then the watch starts without a run of its own.
+        assertThat(executed(ts.run(task.id(), RunOptions.defaults()))).containsExactly("A", "B", "C", "D");
+        DSLContext dsl = Database.dsl(ts.dataSource(), ts.schema());
+        dsl.deleteFrom(FILE_INDEX).execute(); // the file index is a cache: what is in it now is the watch's own look
+        try (TaskWatch watch = ts.watch(task.id(), WatchOptions.defaults().withInitialRun(false).withListener(listener))) {
+            // The watch looks at the files before anything changes, so that the first change is not a full check.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(DEADLINE_SECONDS);
+            while (dsl.fetchCount(FILE_INDEX) < 3 && System.nanoTime() < deadline) {
+                Thread.sleep(20); // polls the database state until the deadline
+            }
+            assertThat(dsl.fetchCount(FILE_INDEX)).as("files looked at before any change").isEqualTo(3);
+            assertThat(watch.runs()).as("a look runs nothing").isZero();
+            write("b.txt", "beta, edited");
+            assertThat(executed(next())).containsExactly("B", "D");
+            assertThat(plans.poll()).isEqualTo("[B: file b.txt changed, D: upstream 'B' will run]");
         }
     }
 }

@@ -18,4 +18,16 @@ final class Stats {
     static double min(List<Double> values) {
         return Collections.min(values);
     }
+
+    static double max(List<Double> values) {
+        return Collections.max(values);
+    }
+
+    /** The nearest-rank percentile: the smallest value at least {@code p}% of the values are at or below. */
+    static double percentile(List<Double> values, int p) {
+        List<Double> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        int rank = (int) Math.ceil(sorted.size() * p / 100.0);
+        return sorted.get(Math.max(0, rank - 1));
+    }
 }

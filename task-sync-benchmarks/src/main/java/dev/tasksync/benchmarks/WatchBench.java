@@ -67,9 +67,11 @@ record WatchBench(Env env, Report report) {
                 take(ran, "the first run");
                 started.clear();
                 List<Double> latencies = new ArrayList<>();
-                int rounds = env.config.quick() ? 3 : 5;
+                int rounds = env.config.quick() ? 5 : 10;
+                int dirs = Math.max(1, count / 100);
                 for (int i = 0; i < rounds; i++) {
-                    Path f = tree.resolve("src").resolve("p" + (i * 37 % (count / 100))).resolve("file" + (i * 37 % (count / 100)) * 100 + ".txt");
+                    int p = i * 37 % dirs;
+                    Path f = tree.resolve("src").resolve("p" + p).resolve("file" + (p * 100 + i % 100) + ".txt");
                     if (!Files.exists(f)) {
                         f = tree.resolve("src/p0/file0.txt");
                     }
@@ -82,12 +84,17 @@ record WatchBench(Env env, Report report) {
                     }
                     latencies.add((start - saved) / 1e6);
                 }
+                // The goal is on the slowest save, not the median: "reliably" means every save of the round.
                 double median = Stats.median(latencies);
+                double p90 = Stats.percentile(latencies, 90);
+                double max = Stats.max(latencies);
+                System.out.println("[watch] save → start, ms: " + latencies.stream().map(v -> String.format(Locale.ROOT, "%.0f", v)).toList());
                 report.add(new Report.Row("17a", Report.num("watch: save → start of the affected step, %,d watched files", count),
-                        Report.ms(median), Report.ms(WatchOptions.DEFAULT_DEBOUNCE.toMillis()) + " (the debounce)",
-                        Report.ratio(median / WatchOptions.DEFAULT_DEBOUNCE.toMillis()), "", "≤ 1 s",
-                        median <= 1000 ? Report.Verdict.MET : Report.Verdict.MISSED,
-                        Report.num("median of %d; %d directories watched", rounds, count / 100 + 1)));
+                        Report.ms(max) + " max", Report.ms(WatchOptions.DEFAULT_DEBOUNCE.toMillis()) + " (the debounce)",
+                        Report.ratio(max / WatchOptions.DEFAULT_DEBOUNCE.toMillis()),
+                        "median " + Report.ms(median) + ", p90 " + Report.ms(p90), "≤ 1 s (max)",
+                        max <= 1000 ? Report.Verdict.MET : Report.Verdict.MISSED,
+                        Report.num("max, p90 and median of %d saves; %d directories watched", rounds, count / 100 + 1)));
 
                 // Idle: nothing changes; the JVM's CPU time over a while (every thread, so an upper bound of the watcher's).
                 var os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();

@@ -194,7 +194,12 @@ public final class Engine implements AutoCloseable {
 
     /** What {@link #run} would execute now, and why. Writes no task or step. */
     public Plan plan(int taskId, boolean force) {
-        return load(taskId).plan(force, new FileIndex(dsl)).plan();
+        return plan(taskId, force, UnaryOperator.identity());
+    }
+
+    /** As {@link #plan(int, boolean)}, the watched files listed and hashed through {@code files} applied to the file index. */
+    public Plan plan(int taskId, boolean force, UnaryOperator<WatchedFiles> files) {
+        return load(taskId).plan(force, files.apply(new FileIndex(dsl))).plan();
     }
 
     /**

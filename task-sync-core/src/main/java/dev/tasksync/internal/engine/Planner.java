@@ -16,12 +16,14 @@ import dev.tasksync.internal.store.Store;
 import dev.tasksync.internal.types.ParsedSettings;
 import dev.tasksync.internal.types.StepTypeRegistry;
 import org.jooq.DSLContext;
-import org.jooq.JSONB;
+import org.jooq.Field;
 
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.nio.file.Paths;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -29,6 +31,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Stream;
 
 import static dev.tasksync.internal.store.jooq.Tables.STEPS;
 import static dev.tasksync.internal.store.jooq.Tables.TASKS;
@@ -42,6 +46,20 @@ final class Planner {
     private final DSLContext dsl;
     private final StepTypeRegistry registry;
     private final List<PathMatcher> ignore;
+    /**
+     * The inputs of the steps the last plans ran, by fingerprint: the next plan of such a step (watch mode, say)
+     * explains its change from them instead of reading back the megabyte of a step watching 10,000 files. A
+     * fingerprint is the hash of its inputs, so an entry found is exactly what is stored.
+     */
+    private final Map<String, Inputs> recent = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Inputs> eldest) {
+            return size() > RECENT;
+        }
+    });
+    private static final int RECENT = 64;
+    /** Only inputs this large are kept: below it, reading them back costs little. */
+    static final int RECENT_FILES = 1_000;
 
     Planner(DSLContext dsl, StepTypeRegistry registry, List<PathMatcher> ignore) {
         this.dsl = dsl;
@@ -52,9 +70,12 @@ final class Planner {
     Loaded load(int taskId) {
         // One read: the task, its steps, and the state their last run left behind.
         Map<Integer, Step> byId = new LinkedHashMap<>();
-        Map<Integer, StoredState> stored = new HashMap<>();
+        Map<Integer, String> stored = new HashMap<>();
         Task task = null;
-        for (var row : dsl.select(TASKS.asterisk(), STEPS.asterisk()).from(TASKS).leftJoin(STEPS).on(STEPS.TASK_ID.eq(TASKS.ID))
+        // Not the stored inputs: a step watching 10,000 files has a megabyte of them, read only to say why it changed.
+        List<Field<?>> columns = new ArrayList<>(List.of(TASKS.fields()));
+        Stream.of(STEPS.fields()).filter(f -> !f.equals(STEPS.INPUTS)).forEach(columns::add);
+        for (var row : dsl.select(columns).from(TASKS).leftJoin(STEPS).on(STEPS.TASK_ID.eq(TASKS.ID))
                 .where(TASKS.ID.eq(taskId)).orderBy(STEPS.ID).fetch()) {
             if (task == null) {
                 task = Store.toTask(row.into(TASKS));
@@ -62,7 +83,7 @@ final class Planner {
             var r = row.into(STEPS);
             if (r.getId() != null) {
                 byId.put(r.getId(), Store.toStep(r));
-                stored.put(r.getId(), new StoredState(r.getFingerprint(), r.getInputs()));
+                stored.put(r.getId(), r.getFingerprint());
             }
         }
         if (task == null) {
@@ -95,7 +116,18 @@ final class Planner {
         // edges the store holds for claims, derived from the same settings.
         StepGraph<Integer> graph = StepGraph.of(ImplicitDependencies.of(deps, parsed).combined(deps),
                 id -> id + " '" + byId.get(id).title() + "'");
-        return new Loaded(task, byId, parsed, invalid, graph, stored, localPath(task), ignore);
+        return new Loaded(task, byId, parsed, invalid, graph, stored, this::storedInputs, recent, localPath(task), ignore);
+    }
+
+    /** The inputs recorded by the last successful run of each of {@code ids}, parsed. */
+    private Map<Integer, Inputs> storedInputs(Collection<Integer> ids) {
+        Map<Integer, Inputs> out = new HashMap<>();
+        List<Integer> all = List.copyOf(ids);
+        for (int from = 0; from < all.size(); from += 10_000) { // well under PostgreSQL's 32,767 bind parameters
+            dsl.select(STEPS.ID, STEPS.INPUTS).from(STEPS).where(STEPS.ID.in(all.subList(from, Math.min(all.size(), from + 10_000))))
+                    .forEach(r -> out.put(r.value1(), Inputs.fromJson(Store.parse(r.value2()))));
+        }
+        return out;
     }
 
     static Path localPath(Task task) {
@@ -107,9 +139,15 @@ final class Planner {
     record Decision(Plan plan, Map<Integer, Inputs> inputs) {
     }
 
-    /** @param invalid the steps whose stored settings do not parse, with why */
+    /**
+     * @param invalid the steps whose stored settings do not parse, with why
+     * @param storedFingerprints the fingerprint each step's last successful run recorded
+     * @param storedInputs reads the inputs recorded with them, for the steps whose fingerprint changed
+     * @param recent inputs the last plans ran with, by fingerprint (the planner's, bounded)
+     */
     record Loaded(Task task, Map<Integer, Step> steps, Map<Integer, ParsedSettings> parsed, Map<Integer, String> invalid,
-                          StepGraph<Integer> graph, Map<Integer, StoredState> stored, Path localPath,
+                          StepGraph<Integer> graph, Map<Integer, String> storedFingerprints,
+                          Function<Collection<Integer>, Map<Integer, Inputs>> storedInputs, Map<String, Inputs> recent, Path localPath,
                           List<PathMatcher> ignore) {
 
         Decision plan(boolean force, WatchedFiles index) {
@@ -128,6 +166,7 @@ final class Planner {
             Map<Integer, Inputs> inputs = new HashMap<>();
             Map<Integer, String> fingerprints = new HashMap<>();
             Map<Integer, PlannedStep> planned = new HashMap<>();
+            Map<Integer, String> changedDetail = new HashMap<>();
             for (int id : order) {
                 Step step = steps.get(id);
                 Map<String, String> fileHashes = new LinkedHashMap<>();
@@ -141,13 +180,42 @@ final class Planner {
                 inputs.put(id, in);
                 String fp = in.fingerprint();
                 fingerprints.put(id, fp);
-                planned.put(id, decide(step, in, fp, force, planned));
+                planned.put(id, decide(step, in, fp, force, planned, changedDetail));
             }
+            if (!changedDetail.isEmpty()) {
+                // What changed, from the inputs stored with the last run, read for these steps only and in one go.
+                Map<Integer, Inputs> before = new HashMap<>();
+                List<Integer> unknown = new ArrayList<>();
+                for (int id : changedDetail.keySet()) {
+                    String stored = storedFingerprints.get(id);
+                    Inputs kept = stored == null ? null : recent.get(stored);
+                    if (kept != null) {
+                        before.put(id, kept);
+                    } else {
+                        unknown.add(id);
+                    }
+                }
+                if (!unknown.isEmpty()) {
+                    before.putAll(storedInputs.apply(unknown));
+                }
+                changedDetail.forEach((id, detail) -> {
+                    Inputs last = before.get(id);
+                    String why = last == null ? null : inputs.get(id).whatChangedSince(last);
+                    planned.put(id, new PlannedStep(id, steps.get(id).title(), true, (why == null ? "inputs changed" : why) + detail));
+                });
+            }
+            planned.forEach((id, p) -> {
+                if (p.willRun() && inputs.get(id).files().size() >= RECENT_FILES) {
+                    recent.put(fingerprints.get(id), inputs.get(id));
+                }
+            });
             List<PlannedStep> ordered = steps.keySet().stream().map(planned::get).toList();
             return new Decision(new Plan(task.id(), task.name(), ordered), inputs);
         }
 
-        private PlannedStep decide(Step step, Inputs in, String fingerprint, boolean force, Map<Integer, PlannedStep> planned) {
+        /** {@code changed}: the steps whose fingerprint changed, with the detail of their reason (the rest is told later). */
+        private PlannedStep decide(Step step, Inputs in, String fingerprint, boolean force, Map<Integer, PlannedStep> planned,
+                                   Map<Integer, String> changed) {
             String title = step.title();
             if (invalid.containsKey(step.id())) {
                 return new PlannedStep(step.id(), title, true, invalid.get(step.id()));
@@ -170,12 +238,11 @@ final class Planner {
                     return new PlannedStep(step.id(), title, true, "upstream '" + steps.get(dep).title() + "' will run");
                 }
             }
-            StoredState last = stored.get(step.id());
-            if (last.fingerprint() == null || !last.fingerprint().equals(fingerprint)) {
-                Inputs before = Inputs.fromJson(Store.parse(last.inputs()));
-                String why = before == null ? null : in.whatChangedSince(before);
+            String last = storedFingerprints.get(step.id());
+            if (last == null || !last.equals(fingerprint)) {
                 String detail = parsed.get(step.id()).rerunDetail(step.results(), localPath, ignore).map(d -> ": " + d).orElse("");
-                return new PlannedStep(step.id(), title, true, (why == null ? "inputs changed" : why) + detail);
+                changed.put(step.id(), detail);
+                return new PlannedStep(step.id(), title, true, "inputs changed" + detail);
             }
             var stale = parsed.get(step.id()).staleReason(step.results());
             if (stale.isPresent()) {
@@ -183,9 +250,5 @@ final class Planner {
             }
             return new PlannedStep(step.id(), title, false, "up to date");
         }
-    }
-
-    /** The fingerprint and inputs recorded by a step's last successful run (parsed only to explain a change). */
-    private record StoredState(String fingerprint, JSONB inputs) {
     }
 }

@@ -9,11 +9,11 @@ import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.NavigableSet;
 import java.util.Set;
 import java.util.TreeMap;
@@ -33,8 +33,10 @@ public final class KnownFiles implements PathWatcher.Events {
     private static final int LOOK_CHANGES = 256;
     private final Path base;
     private final Object lock = new Object();
-    /** Hash of each file by its absolute path, sorted so that a directory's files are one range. */
-    private final NavigableMap<String, String> hashes = new TreeMap<>();
+    /** Hash of each file by its absolute path: a plan looks up every watched file here, so a hash map. */
+    private final Map<String, String> hashes = new HashMap<>();
+    /** The same paths, sorted so that a directory's files are one range (what a change of the directory drops). */
+    private final NavigableSet<String> hashed = new TreeSet<>();
     private final Map<Listing, Kept> listings = new HashMap<>();
     /** Entries created or deleted since a listing was kept: applied (or the listing dropped) when it is next used. */
     private final Set<Path> entryChanges = new HashSet<>();
@@ -63,7 +65,7 @@ public final class KnownFiles implements PathWatcher.Events {
         static Kept of(Map<String, Path> files) {
             NavigableSet<String> paths = new TreeSet<>();
             files.values().forEach(f -> paths.add(f.toAbsolutePath().normalize().toString()));
-            return new Kept(Map.copyOf(files), paths);
+            return new Kept(Collections.unmodifiableSortedMap(new TreeMap<>(files)), paths);
         }
     }
 
@@ -121,6 +123,7 @@ public final class KnownFiles implements PathWatcher.Events {
     public void lost() {
         synchronized (lock) {
             hashes.clear();
+            hashed.clear();
             listings.clear();
             entryChanges.clear();
             looks.forEach(l -> l.lost = true);
@@ -129,8 +132,12 @@ public final class KnownFiles implements PathWatcher.Events {
 
     private void forget(Path path, boolean entries) {
         String key = path.toString();
-        hashes.remove(key);
-        hashes.subMap(key + "/", key + "0").clear(); // '0' follows '/': exactly the paths under it
+        if (hashed.remove(key)) {
+            hashes.remove(key);
+        }
+        NavigableSet<String> under = hashed.subSet(key + "/", true, key + "0", false); // '0' follows '/': exactly the paths under it
+        under.forEach(hashes::remove);
+        under.clear();
         if (entries) {
             entryChanges.add(path);
         }
@@ -164,6 +171,10 @@ public final class KnownFiles implements PathWatcher.Events {
         return new WatchedFiles() {
             @Override
             public Map<String, Path> expand(Path root, List<String> watchedPaths, boolean allowOutside, List<PathMatcher> ignore) {
+                if (watchedPaths.size() == 1) {
+                    // kept listings are sorted and unmodifiable already: no copy of 10,000 entries per plan
+                    return listing(new Listing(root.toAbsolutePath().normalize(), watchedPaths.get(0), allowOutside), full, ignore);
+                }
                 Map<String, Path> out = new TreeMap<>();
                 for (String w : watchedPaths) {
                     out.putAll(listing(new Listing(root.toAbsolutePath().normalize(), w, allowOutside), full, ignore));
@@ -242,6 +253,8 @@ public final class KnownFiles implements PathWatcher.Events {
         Look look = new Look();
         synchronized (lock) {
             Map<Path, Boolean> dirs = new HashMap<>();
+            // Usually a save or two: a prefix test of each file against them beats a walk up each file's parents.
+            List<Path> fewSeen = seen.size() <= 16 ? List.copyOf(seen) : null;
             for (Path f : files) {
                 Path p = f.toAbsolutePath().normalize();
                 String h = asked.contains(f) ? null : hashes.get(p.toString());
@@ -253,11 +266,8 @@ public final class KnownFiles implements PathWatcher.Events {
                 if (vouchable(p, dirs)) {
                     vouchable.add(f);
                 }
-                for (Path up = p; up != null && !seen.isEmpty(); up = up.getParent()) {
-                    if (seen.contains(up)) {
-                        reread.add(f);
-                        break;
-                    }
+                if (wasSeen(p, fewSeen)) {
+                    reread.add(f);
                 }
             }
             if (rest.isEmpty()) {
@@ -283,12 +293,31 @@ public final class KnownFiles implements PathWatcher.Events {
                     Path p = e.getKey().toAbsolutePath().normalize();
                     if (vouchable.contains(e.getKey()) && !FileHasher.MISSING.equals(e.getValue()) && !look.touched(p)) {
                         hashes.put(p.toString(), e.getValue());
+                        hashed.add(p.toString());
                     }
                 }
             }
         }
         out.putAll(fresh);
         return out;
+    }
+
+    /** True when the watcher saw {@code file} or a directory above it change; {@code few}: the seen paths when few. */
+    private boolean wasSeen(Path file, List<Path> few) {
+        if (few != null) {
+            for (Path s : few) {
+                if (file.startsWith(s)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        for (Path up = file; up != null; up = up.getParent()) {
+            if (seen.contains(up)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** How many files' hashes are kept (for tests). */

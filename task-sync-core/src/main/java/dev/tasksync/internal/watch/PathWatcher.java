@@ -89,7 +89,11 @@ public final class PathWatcher implements AutoCloseable {
 
     /** The watched paths changed (a step was edited): watch these from now on. */
     public synchronized void roots(List<Path> roots) {
-        this.roots = normalized(roots);
+        List<Path> now = normalized(roots);
+        if (now.equals(this.roots)) {
+            return; // as they were: what appeared under them since was registered as its events came
+        }
+        this.roots = now;
         sync();
     }
 

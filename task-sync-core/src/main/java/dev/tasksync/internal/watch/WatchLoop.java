@@ -38,6 +38,9 @@ public final class WatchLoop implements AutoCloseable {
          * the plan lists and hashes the watched files through {@code files} applied to the full check.
          */
         RunResult run(Predicate<Plan> proceed, UnaryOperator<WatchedFiles> files);
+
+        /** Plans the task without running it, listing and hashing the watched files through {@code files}. */
+        void look(UnaryOperator<WatchedFiles> files);
     }
 
     private final Task task;
@@ -100,6 +103,18 @@ public final class WatchLoop implements AutoCloseable {
     }
 
     private void runQueued() {
+        if (!options.initialRun()) {
+            // The caller ran the task already, but not through the watcher: look at every file once now, so that
+            // the first change is not a full check of them all.
+            try {
+                task.look(known::over);
+            } catch (RuntimeException e) {
+                if (closed || Thread.currentThread().isInterrupted()) {
+                    return;
+                }
+                LOG.warn("watch: the first look at the files failed: {}", e.getMessage());
+            }
+        }
         try {
             while (!closed) {
                 Set<Path> changed;

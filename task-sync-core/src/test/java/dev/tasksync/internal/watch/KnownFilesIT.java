@@ -10,6 +10,7 @@ import dev.tasksync.testing.TestFiles;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -24,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -34,6 +36,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class KnownFilesIT {
     /** Short: each wait ends when the events read stay quiet this long; a late event is read by the next wait. */
     static final Duration SETTLE = Duration.ofMillis(50);
+    static final Path MAX_QUEUED = Path.of("/proc/sys/fs/inotify/max_queued_events");
 
     @TempDir
     Path dir;
@@ -42,6 +45,8 @@ class KnownFilesIT {
     PathWatcher watcher;
     Recorded full;
     List<Path> files = new ArrayList<>();
+    /** How many times the watcher told events were lost. */
+    final AtomicInteger lost = new AtomicInteger();
 
     /** The file index, with what each look asked of it. */
     static final class Recorded implements WatchedFiles {
@@ -81,7 +86,33 @@ class KnownFilesIT {
         ts = TestDatabase.open();
         full = new Recorded(new FileIndex(Database.dsl(ts.dataSource(), ts.schema())));
         known = new KnownFiles(dir);
-        watcher = new PathWatcher(List.of(dir.resolve("src")), dir, known);
+        watcher = new PathWatcher(List.of(dir.resolve("src")), dir, new PathWatcher.Events() {
+            @Override
+            public void watching(Path d) {
+                known.watching(d);
+            }
+
+            @Override
+            public void cannotWatch(Path d) {
+                known.cannotWatch(d);
+            }
+
+            @Override
+            public void notWatching(Path d) {
+                known.notWatching(d);
+            }
+
+            @Override
+            public void changed(Path path, boolean entries) {
+                known.changed(path, entries);
+            }
+
+            @Override
+            public void lost() {
+                lost.incrementAndGet();
+                known.lost();
+            }
+        });
     }
 
     @AfterEach
@@ -134,6 +165,35 @@ class KnownFilesIT {
         look();
         assertThat(full.listings).isEqualTo(2);
         assertThat(full.hashed.get(1)).hasSize(15);
+    }
+
+    @Test
+    @Timeout(120) // the wait below blocks for an event: an OVERFLOW never told would hang it
+    void aRealOverflowOfTheWatchServiceMakesTheNextLookAFullCheck() throws Exception {
+        look();
+        // More events than both queues hold, and nothing reads the watcher meanwhile (this thread drives it): either
+        // the JDK's list of the directory's events passes its limit (512) or, if the JDK's reader lags behind, the
+        // kernel's queue of the inotify instance does. Either way the watch service tells OVERFLOW. A file created
+        // and deleted in turn: every event differs from the one before, so none is merged with it.
+        int limit = Files.isReadable(MAX_QUEUED) ? Integer.parseInt(Files.readString(MAX_QUEUED).trim()) : 16_384;
+        Path burst = dir.resolve("src/p1/burst.txt");
+        for (int i = 0; i < limit / 2 + 1_024; i++) {
+            Files.writeString(burst, "x");
+            Files.delete(burst);
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (lost.get() == 0 && System.nanoTime() < deadline) {
+            watcher.awaitSettled(SETTLE);
+        }
+        assertThat(lost.get()).as("an OVERFLOW told").isPositive();
+        look();
+        assertThat(full.listings).as("listed again").isEqualTo(2);
+        assertThat(full.hashed.get(1)).as("every file looked at again").hasSize(15);
+        // And the watch goes on: a later change is seen, and only it is looked at.
+        Files.writeString(file(2, 4), "edited after the overflow");
+        settle(file(2, 4));
+        assertThat(look().get(file(2, 4))).isEqualTo(FileHasher.sha256("edited after the overflow"));
+        assertThat(full.hashed.get(2)).containsExactly(file(2, 4));
     }
 
     @Test
