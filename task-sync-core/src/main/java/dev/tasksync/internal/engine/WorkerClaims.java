@@ -95,6 +95,17 @@ final class WorkerClaims implements ClaimPolicy {
         return lookahead;
     }
 
+    /**
+     * wrk16 (s10): as a run's, a worker's look-ahead grows when its steps end before the recording that claims the
+     * next ones comes back (see {@link Slots}): no-op steps then go dozens to a statement and a commit instead of
+     * about two. Steps that take longer than a round trip never empty a full queue and keep {@link #lookahead()},
+     * so a worker of long steps claims no more than it can start soon, and leaves the rest to the other workers.
+     */
+    @Override
+    public int maxLookahead() {
+        return Math.min(256, lookahead * 16);
+    }
+
     @Override
     public boolean scansAhead() {
         return false;
@@ -120,7 +131,7 @@ final class WorkerClaims implements ClaimPolicy {
                 released.addLast(d);
             }
         }
-        int wanted = Math.min(max, concurrency + lookahead);
+        int wanted = max; // every slot and place ahead, the look-ahead grown included (StepRunner.maxCandidates)
         while (candidates.size() < wanted && !released.isEmpty()) {
             Integer id = released.pollLast();
             if (!running.contains(id) && id != stepId && !candidates.contains(id)) {
