@@ -27,6 +27,7 @@ public final class WorkerLoop implements AutoCloseable {
     private final String workerId;
     private final WorkerOptions options;
     private final StepRunner runner;
+    private final WorkerClaims claims;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean running = true;
     private Thread loop;
@@ -46,7 +47,9 @@ public final class WorkerLoop implements AutoCloseable {
         this.engine = engine;
         this.workerId = workerId;
         this.options = options;
-        this.runner = new StepRunner(engine, workerId, options, listener == null ? RunListener.NONE : listener, new WorkerClaims(engine, options.concurrency()), null);
+        this.claims = new WorkerClaims(engine, options.concurrency());
+        this.runner = new StepRunner(engine, workerId, options, listener == null ? RunListener.NONE : listener, claims, null);
+        claims.runningOf(runner::running);
         this.registry = WorkerRegistry.on(engine);
         this.unreachable = new UnreachableOutputs(engine.dsl(), engine.tables());
         this.paths = new WorkerPaths(engine.dsl(), engine.tables(), workerId);
@@ -109,6 +112,7 @@ public final class WorkerLoop implements AutoCloseable {
                         lastAllPaths = System.nanoTime();
                     }
                     List<Claim> claims = runner.claim();
+                    this.claims.held(claims);
                     claims.forEach(runner::start);
                     backoff = 100;
                     if (claims.isEmpty() && runner.free() > 0) {
