@@ -162,7 +162,7 @@ class WorkerBatchIT {
                 .stepType(new TestSteps.SleepType()).build();
              Worker w = worker.worker(SLOW_POLL.withConcurrency(4))) {
             ts.submit(task.id());
-            WorkerIT.await("the task completed", Duration.ofSeconds(60), () -> ts.task(task.id()).status().equals("completed"));
+            await("the task completed", Duration.ofSeconds(60), () -> ts.task(task.id()).status().equals("completed"));
         }
         assertThat(ts.steps(task.id())).allSatisfy(s -> assertThat(s.status()).isEqualTo(StepStatus.COMPLETED));
         // At most one settle per slot: only an outcome after which the worker held no other step of the task, and no
