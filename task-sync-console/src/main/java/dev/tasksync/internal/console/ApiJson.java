@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tasksync.Dependency;
 import dev.tasksync.JsonShapes;
 import dev.tasksync.Step;
-import dev.tasksync.StepProgress;
 import dev.tasksync.StepRun;
 import dev.tasksync.StepStatus;
 import dev.tasksync.Task;
@@ -93,12 +92,11 @@ final class ApiJson {
         return a;
     }
 
-    /** A live page's update: the task's status and the steps whose status changed since the last one. */
     /**
      * A live event: the new status of each step in {@code statusChanged}, and the step table's other columns (as
      * the page prints them) of each step in {@code progressed}.
      */
-    static ObjectNode changes(String taskStatus, Collection<StepProgress> statusChanged, Collection<StepProgress> progressed) {
+    static ObjectNode changes(String taskStatus, Collection<StepState> statusChanged, Collection<StepState> progressed) {
         ObjectNode n = MAPPER.createObjectNode();
         n.put("task_status", taskStatus);
         ObjectNode s = n.putObject("steps");

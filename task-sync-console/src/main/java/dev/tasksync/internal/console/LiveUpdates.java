@@ -1,6 +1,6 @@
 package dev.tasksync.internal.console;
 
-import dev.tasksync.StepProgress;
+import dev.tasksync.NotFoundException;
 import dev.tasksync.TaskSync;
 import io.javalin.http.sse.SseClient;
 import org.slf4j.Logger;
@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -20,56 +20,78 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Tells open task pages when their steps change. Every {@link #PERIOD_MILLIS} it reads the statuses, attempt
- * counts and times of each task some page shows (one query per task, however many pages show it) and sends one
- * event with the steps whose status changed ({@code steps}) and those whose attempt, finish time or duration
- * changed ({@code progress}) since the last one; a page that opens gets the last snapshot read, without a query
- * of its own, so a page gets at most a few events a second however many steps a run
- * finishes. It reads rather than listens: a trigger announcing each status change cost the engine about 15% of
- * its throughput (BENCHMARKS.md row 1d, 1,105 → 934 steps/s; a statement-level trigger 912–940), paid by every
- * run whether a page is open or not, while reading costs only while one is.
+ * Tells open task pages when their steps change. Every {@link #PERIOD_MILLIS} it reads, for each task some page
+ * shows (one statement per task, however many pages show it), the steps written since its last read
+ * ({@link StepStates}), and sends one event with the steps whose status changed ({@code steps}) and those whose
+ * attempt, start or finish time changed ({@code progress}); a page that opens gets every step's state as of the
+ * last read, rendered once however many pages open on it, without a query of its own, so a page gets at most a few
+ * events a second however many steps a run finishes. It reads rather than listens: a trigger announcing each
+ * status change cost the engine about 15% of its throughput (BENCHMARKS.md row 1d, 1,105 → 934 steps/s; a
+ * statement-level trigger 912–940), paid by every run whether a page is open or not, while reading costs only
+ * while one is.
  */
 final class LiveUpdates implements AutoCloseable {
     static final long PERIOD_MILLIS = 250;
     private static final Logger LOG = LoggerFactory.getLogger(LiveUpdates.class);
 
-    private final TaskSync taskSync;
-    private final Map<Integer, CopyOnWriteArrayList<SseClient>> clients = new ConcurrentHashMap<>();
-    private final Map<Integer, Map<Integer, StepProgress>> lastSent = new ConcurrentHashMap<>();
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "console-live"));
-    /** The last read of each watched task, which a page that opens now gets first. */
-    private final Map<Integer, Snapshot> snapshots = new HashMap<>();
-    private volatile boolean closed;
+    private static final CopyOnWriteArrayList<SseClient> EMPTY = new CopyOnWriteArrayList<>();
 
-    /** Full-snapshot renderings so far: one per read, however many pages open on it (a test counts them). */
+    private final StepStates reads;
+    private final Map<Integer, CopyOnWriteArrayList<SseClient>> clients = new ConcurrentHashMap<>();
+    /** What the pages of each watched task know (guarded by this). */
+    private final Map<Integer, Watched> watched = new HashMap<>();
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "console-live"));
+
+    /** Full-snapshot renderings so far: one per change, however many pages open on it (a test counts them). */
     private final AtomicLong renderings = new AtomicLong();
 
-    /** A read of one task; its full "steps" event is rendered once, by the first page that opens on it. */
-    private final class Snapshot {
-        private final String taskStatus;
-        private final Map<Integer, StepProgress> steps;
+    /** Every step of one task as of its last read, and where the next read starts. */
+    private final class Watched {
+        private String taskStatus;
+        private final Map<Integer, StepState> steps = new HashMap<>();
+        private long since;
+        /** The full "steps" event of this state, rendered by the first page that opens on it; null after a change. */
         private String rendered;
 
-        Snapshot(String taskStatus, Map<Integer, StepProgress> steps) {
-            this.taskStatus = taskStatus;
-            this.steps = steps;
+        Watched(StepStates.Read first) {
+            taskStatus = first.taskStatus();
+            first.steps().forEach(s -> steps.put(s.id(), s));
+            since = first.since();
         }
 
-        Map<Integer, StepProgress> steps() {
-            return steps;
-        }
-
-        synchronized String rendered() {
+        String rendered() {
             if (rendered == null) {
                 renderings.incrementAndGet();
                 rendered = ApiJson.write(ApiJson.changes(taskStatus, steps.values(), steps.values()));
             }
             return rendered;
         }
+
+        /** Takes in a later read; returns the event for the pages, or null if nothing they show changed. */
+        String merge(StepStates.Read read) {
+            List<StepState> statusChanged = new ArrayList<>();
+            List<StepState> progressed = new ArrayList<>();
+            for (StepState now : read.steps()) {
+                StepState before = steps.put(now.id(), now);
+                if (before == null || before.status() != now.status()) {
+                    statusChanged.add(now);
+                }
+                if (before == null || now.progressedSince(before)) {
+                    progressed.add(now);
+                }
+            }
+            since = read.since();
+            if (statusChanged.isEmpty() && progressed.isEmpty() && read.taskStatus().equals(taskStatus)) {
+                return null; // the last rendering still holds for pages that open now
+            }
+            taskStatus = read.taskStatus();
+            rendered = null;
+            return ApiJson.write(ApiJson.changes(taskStatus, statusChanged, progressed));
+        }
     }
 
     LiveUpdates(TaskSync taskSync) {
-        this.taskSync = taskSync;
+        this.reads = new StepStates(taskSync);
         timer.scheduleWithFixedDelay(this::flush, PERIOD_MILLIS, PERIOD_MILLIS, TimeUnit.MILLISECONDS);
     }
 
@@ -84,17 +106,20 @@ final class LiveUpdates implements AutoCloseable {
         client.keepAlive();
         client.onClose(() -> unsubscribe(taskId, client));
         try {
-            Snapshot snapshot;
-            synchronized (this) { // one reader per task: a viewer arriving while others watch reuses their snapshot
-                snapshot = snapshots.get(taskId);
-                if (snapshot == null) {
-                    snapshot = new Snapshot(taskSync.task(taskId).status(), taskSync.stepProgress(taskId));
-                    snapshots.put(taskId, snapshot);
-                    lastSent.put(taskId, snapshot.steps());
+            // the client's lock keeps this first event ahead of any change a read sends it meanwhile
+            synchronized (client) {
+                String first;
+                synchronized (this) { // one reader per task: a viewer arriving while others watch reuses their state
+                    Watched w = watched.get(taskId);
+                    if (w == null) {
+                        w = new Watched(reads.all(taskId).orElseThrow(() -> new NotFoundException("task", taskId)));
+                        watched.put(taskId, w);
+                    }
+                    first = w.rendered();
+                    clients.computeIfAbsent(taskId, k -> new CopyOnWriteArrayList<>()).add(client);
                 }
-                clients.computeIfAbsent(taskId, k -> new CopyOnWriteArrayList<>()).add(client);
+                client.sendEvent("steps", first);
             }
-            client.sendEvent("steps", snapshot.rendered());
         } catch (RuntimeException e) {
             client.close();
         }
@@ -107,8 +132,7 @@ final class LiveUpdates implements AutoCloseable {
         });
         synchronized (this) {
             if (!clients.containsKey(taskId)) {
-                lastSent.remove(taskId);
-                snapshots.remove(taskId);
+                watched.remove(taskId);
             }
         }
     }
@@ -116,43 +140,36 @@ final class LiveUpdates implements AutoCloseable {
     private void flush() {
         try {
             for (Integer taskId : Set.copyOf(clients.keySet())) {
-                CopyOnWriteArrayList<SseClient> listeners = clients.get(taskId);
-                if (listeners == null || listeners.isEmpty()) {
-                    continue;
-                }
-                String taskStatus = taskSync.task(taskId).status();
-                Map<Integer, StepProgress> current = taskSync.stepProgress(taskId);
-                Map<Integer, StepProgress> before = lastSent.getOrDefault(taskId, Map.of());
-                List<StepProgress> statusChanged = new ArrayList<>();
-                List<StepProgress> progressed = new ArrayList<>();
-                current.forEach((id, p) -> {
-                    StepProgress b = before.get(id);
-                    if (b == null || b.status() != p.status()) {
-                        statusChanged.add(p);
-                    }
-                    if (b == null || b.attempt() != p.attempt() || !Objects.equals(b.startedAt(), p.startedAt())
-                            || !Objects.equals(b.finishedAt(), p.finishedAt())) {
-                        progressed.add(p);
-                    }
-                });
-                boolean unchanged = statusChanged.isEmpty() && progressed.isEmpty();
+                Watched w;
+                long since;
                 synchronized (this) {
-                    Snapshot last = snapshots.get(taskId);
-                    // an unchanged read keeps the last snapshot, and with it its rendering for pages that open now
-                    if (!unchanged || last == null || !taskStatus.equals(last.taskStatus)) {
-                        lastSent.put(taskId, current);
-                        snapshots.put(taskId, new Snapshot(taskStatus, current));
+                    w = watched.get(taskId);
+                    if (w == null) {
+                        continue;
                     }
+                    since = w.since;
                 }
-                if (unchanged) {
+                Optional<StepStates.Read> read = reads.writtenSince(taskId, since);
+                if (read.isEmpty()) {
+                    continue; // the task was deleted
+                }
+                String event;
+                synchronized (this) {
+                    if (watched.get(taskId) != w) {
+                        continue; // its last page closed meanwhile
+                    }
+                    event = w.merge(read.get());
+                }
+                if (event == null) {
                     continue;
                 }
-                String event = ApiJson.write(ApiJson.changes(taskStatus, statusChanged, progressed));
-                for (SseClient c : listeners) {
+                for (SseClient c : clients.getOrDefault(taskId, EMPTY)) {
                     if (c.terminated()) {
                         unsubscribe(taskId, c);
                     } else {
-                        c.sendEvent("steps", event);
+                        synchronized (c) {
+                            c.sendEvent("steps", event);
+                        }
                     }
                 }
             }
@@ -167,7 +184,6 @@ final class LiveUpdates implements AutoCloseable {
 
     @Override
     public void close() {
-        closed = true;
         timer.shutdownNow();
         clients.values().forEach(list -> list.forEach(SseClient::close));
     }
