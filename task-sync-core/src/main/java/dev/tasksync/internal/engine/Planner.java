@@ -224,10 +224,8 @@ final class Planner {
                 return new PlannedStep(step.id(), title, true, "forced");
             }
             switch (step.status()) {
-                case FAILED -> { return new PlannedStep(step.id(), title, true, "failed last time"); }
-                case SKIPPED -> { return new PlannedStep(step.id(), title, true, "skipped last time"); }
+                case FAILED, SKIPPED, CANCELLED -> { return new PlannedStep(step.id(), title, true, step.status() + " last time"); }
                 case ACTIVE -> { return new PlannedStep(step.id(), title, true, "running or interrupted"); }
-                case CANCELLED -> { return new PlannedStep(step.id(), title, true, "cancelled last time"); }
                 case NEW -> {
                     return new PlannedStep(step.id(), title, true, step.attempt() == 0 ? "never ran" : "reset or edited");
                 }
