@@ -3,10 +3,12 @@ package dev.tasksync.benchmarks;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tasksync.StepStatus;
 import dev.tasksync.Task;
 import dev.tasksync.TaskDefinition;
 import dev.tasksync.TaskDefinition.StepDefinition;
 import dev.tasksync.TaskSync;
+import dev.tasksync.TaskStatus;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -37,7 +39,7 @@ final class Setup {
         if (definition.steps().size() < 200) {
             return analyzed(env, ts, ts.save(definition), analyze);
         }
-        Task task = ts.createTask(definition.name(), "new", definition.localPath());
+        Task task = ts.createTask(definition.name(), TaskStatus.NEW.dbValue(), definition.localPath());
         try (Connection c = env.connection()) {
             c.setAutoCommit(false);
             String schema = ts.schema();
@@ -77,7 +79,7 @@ final class Setup {
                 settings[i] = JsonNodeFactory.instance.objectNode().set(s.settings().type(), value).toString();
             }
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + schema + ".steps (id, task_id, title, status, settings) "
-                    + "SELECT id, ?, title, 'new', settings::jsonb FROM unnest(?::int[], ?::text[], ?::text[]) AS u(id, title, settings)")) {
+                    + "SELECT id, ?, title, '" + StepStatus.NEW.dbValue() + "', settings::jsonb FROM unnest(?::int[], ?::text[], ?::text[]) AS u(id, title, settings)")) {
                 ps.setInt(1, task.id());
                 ps.setArray(2, c.createArrayOf("int4", ids));
                 ps.setArray(3, c.createArrayOf("text", titles));

@@ -4,6 +4,7 @@ import dev.tasksync.RunOptions;
 import dev.tasksync.StepStatus;
 import dev.tasksync.Task;
 import dev.tasksync.TaskDefinition;
+import dev.tasksync.TaskStatus;
 import dev.tasksync.TaskSync;
 import dev.tasksync.Worker;
 import dev.tasksync.WorkerOptions;
@@ -172,14 +173,14 @@ final class WorkerBench {
                             WARM_UP_STEPS_PER_WORKER * n), true);
                     ts.submit(warm.id());
                     long warmDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-                    while (!ts.task(warm.id()).status().equals("completed") && System.nanoTime() < warmDeadline) {
+                    while (!ts.task(warm.id()).is(TaskStatus.COMPLETED) && System.nanoTime() < warmDeadline) {
                         Thread.sleep(10);
                     }
                 }
                 long start = System.nanoTime();
                 ts.submit(task.id());
                 long deadline = start + Duration.ofSeconds(env.config.engineBudgetSeconds() * 3L).toNanos();
-                while (!ts.task(task.id()).status().equals("completed") && System.nanoTime() < deadline) {
+                while (!ts.task(task.id()).is(TaskStatus.COMPLETED) && System.nanoTime() < deadline) {
                     Thread.sleep(10);
                 }
                 double ms = (System.nanoTime() - start) / 1e6;

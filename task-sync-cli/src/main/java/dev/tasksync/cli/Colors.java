@@ -1,8 +1,11 @@
 package dev.tasksync.cli;
 
+import dev.tasksync.StepStatus;
+import dev.tasksync.Task;
+import dev.tasksync.TaskStatus;
 import picocli.CommandLine.Help.Ansi;
 
-import java.util.Locale;
+import java.util.EnumMap;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -13,8 +16,22 @@ import java.util.regex.Pattern;
  * {@code TERM=dumb}; {@code --color=always|never} overrides all of that.
  */
 final class Colors {
+    private static final String PLAIN = "";
+    private static final String GREEN = "32";
+    private static final String RED = "31";
+    private static final String YELLOW = "33";
+    private static final String CYAN = "36";
+
     /** What --color takes. */
     enum When { auto, always, never }
+
+    /** SGR codes by status ("" = plain); ColorsTest fails when a status has none. */
+    static final Map<StepStatus, String> STEP = new EnumMap<>(Map.of(
+            StepStatus.NEW, PLAIN, StepStatus.ACTIVE, CYAN, StepStatus.COMPLETED, GREEN, StepStatus.FAILED, RED,
+            StepStatus.SKIPPED, YELLOW, StepStatus.CANCELLED, YELLOW));
+    static final Map<TaskStatus, String> TASK = new EnumMap<>(Map.of(
+            TaskStatus.NEW, PLAIN, TaskStatus.ACTIVE, CYAN, TaskStatus.COMPLETED, GREEN, TaskStatus.FAILED, RED,
+            TaskStatus.CANCELLED, YELLOW));
 
     static final Colors OFF = new Colors(false);
     private static final Pattern ESCAPES = Pattern.compile("\u001b\\[[0-9;]*m");
@@ -49,26 +66,33 @@ final class Colors {
         return enabled ? Ansi.ON : Ansi.OFF;
     }
 
-    /**
-     * {@code text} (a status, possibly padded: {@code "failed   "}) in its status's colour: completed green,
-     * failed red, skipped and cancelled yellow, active cyan; anything else as it is.
-     */
-    String status(String text) {
-        String code = switch (text.strip().toLowerCase(Locale.ROOT)) {
-            case "completed", "success" -> "32";
-            case "failed" -> "31";
-            case "skipped", "cancelled" -> "33";
-            case "active", "running" -> "36";
-            default -> null;
-        };
-        return code == null ? text : paint(code, text);
+    /** A step's status in its colour. */
+    String status(StepStatus status) {
+        return status(status, 0);
     }
 
-    /** Bold, for a run's outcome word (also coloured by status). */
-    String outcome(String text) {
-        String lower = text.strip().toLowerCase(Locale.ROOT);
-        String code = lower.equals("completed") ? "1;32" : lower.equals("failed") ? "1;31" : lower.equals("cancelled") ? "1;33" : "1";
-        return paint(code, text);
+    /** A step's status in its colour, padded with spaces to {@code width} (the padding stays plain). */
+    String status(StepStatus status, int width) {
+        return paint(STEP.get(status), pad(status.dbValue(), width));
+    }
+
+    /** A task's stored status in its colour; a value the engine does not give (written by hand) as it is. */
+    String status(Task task) {
+        for (TaskStatus status : TaskStatus.values()) {
+            if (task.is(status)) {
+                return paint(TASK.get(status), status.dbValue());
+            }
+        }
+        return task.status();
+    }
+
+    /**
+     * A run's outcome word, bold in its status's colour: {@code completed}, or upper case ({@code FAILED},
+     * {@code CANCELLED}) so that it stands out without colour too.
+     */
+    String outcome(TaskStatus outcome) {
+        String code = TASK.get(outcome);
+        return paint(code.isEmpty() ? "1" : "1;" + code, outcome == TaskStatus.COMPLETED ? outcome.dbValue() : outcome.name());
     }
 
     /** {@code plan}'s RUN column: "yes" stands out, "no" (up to date) does not. */
@@ -76,9 +100,13 @@ final class Colors {
         return yes ? paint("1;36", "yes") : paint("2", "no");
     }
 
+    private static String pad(String text, int width) {
+        return text.length() >= width ? text : text + " ".repeat(width - text.length());
+    }
+
     private String paint(String code, String text) {
         // the padding stays outside the colour, so underlined or bold text does not run on
-        if (!enabled || text.isBlank()) {
+        if (!enabled || code.isEmpty() || text.isBlank()) {
             return text;
         }
         String stripped = text.stripTrailing();

@@ -98,14 +98,13 @@ final class Progress implements RunListener, AutoCloseable {
         String where = where(result);
         if (result.status() == StepStatus.NEW || result.status() == StepStatus.ACTIVE) {
             // failed, and waits for another attempt: not done yet
-            line("[" + done + "/" + total + "] " + colors.status(String.format("%-9s", StepStatus.FAILED.dbValue())) + " " + result.stepId() + " '" + result.title()
+            line("[" + done + "/" + total + "] " + colors.status(StepStatus.FAILED, 9) + " " + result.stepId() + " '" + result.title()
                     + "' in " + Json.seconds(result.duration()) + where + ", " + retryNote.apply(result.stepId()) + error);
             return;
         }
         done++;
         total = Math.max(total, done);
-        String mark = result.status().dbValue();
-        line("[" + done + "/" + total + "] " + colors.status(String.format("%-9s", mark)) + " " + result.stepId() + " '" + result.title() + "' in "
+        line("[" + done + "/" + total + "] " + colors.status(result.status(), 9) + " " + result.stepId() + " '" + result.title() + "' in "
                 + Json.seconds(result.duration()) + where + error);
     }
 

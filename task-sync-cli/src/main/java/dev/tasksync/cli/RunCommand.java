@@ -30,6 +30,8 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import java.io.PrintWriter;
 import java.io.Writer;
 
@@ -311,7 +313,7 @@ final class RunCommand extends BaseCommand {
         out().println();
         Table table = new Table("ID", "TITLE", "STATUS", "RAN", "DURATION");
         for (StepResult s : r.steps()) {
-            table.row(s.stepId(), s.title(), colors().status(s.status().dbValue()),
+            table.row(s.stepId(), s.title(), colors().status(s.status()),
                     s.executed() ? "yes" : s.executedElsewhere() ? "by worker " + s.executedBy() : "no",
                     s.executed() || s.executedElsewhere() ? Json.seconds(s.duration()) : "-");
         }
@@ -322,11 +324,13 @@ final class RunCommand extends BaseCommand {
         long upToDate = r.steps().stream().filter(s -> s.executedBy() == null && s.status() == StepStatus.COMPLETED).count();
         out().println();
         long cancelled = r.count(StepStatus.CANCELLED);
-        String outcome = r.succeeded() ? TaskStatus.COMPLETED.dbValue()
-                : cancelled > 0 && r.count(StepStatus.FAILED) == 0 ? "CANCELLED" : "FAILED";
+        TaskStatus outcome = r.succeeded() ? TaskStatus.COMPLETED
+                : cancelled > 0 && r.count(StepStatus.FAILED) == 0 ? TaskStatus.CANCELLED : TaskStatus.FAILED;
+        String counts = Stream.of(StepStatus.COMPLETED, StepStatus.FAILED, StepStatus.SKIPPED, StepStatus.CANCELLED)
+                .filter(s -> s != StepStatus.CANCELLED || cancelled > 0)
+                .map(s -> r.count(s) + " " + s).collect(Collectors.joining(", "));
         out().println("Task " + r.taskId() + " '" + r.taskName() + "' " + colors().outcome(outcome) + ": "
-                + r.count(StepStatus.COMPLETED) + " completed, " + r.count(StepStatus.FAILED) + " failed, "
-                + r.count(StepStatus.SKIPPED) + " skipped" + (cancelled > 0 ? ", " + cancelled + " cancelled" : "") + "; " + executed + " executed here, "
+                + counts + "; " + executed + " executed here, "
                 + (elsewhere > 0 ? elsewhere + " by other workers, " : "") + upToDate + " up to date, "
                 + (r.steps().size() - executed - elsewhere - upToDate) + " not run; " + Json.seconds(r.elapsed()) + ".");
         out().flush();

@@ -37,7 +37,7 @@ final class StepCommands {
     static Table stepTable(List<Step> steps, Colors colors) {
         Table table = new Table("ID", "TASK", "TITLE", "TYPE", "STATUS", "DEPENDS ON", "ATTEMPTS", "DURATION");
         for (Step s : steps) {
-            table.row(s.id(), s.taskId(), s.title(), s.type(), colors.status(s.status().dbValue()),
+            table.row(s.id(), s.taskId(), s.title(), s.type(), colors.status(s.status()),
                     s.dependsOn().isEmpty() ? "-" : s.dependsOn().stream().map(String::valueOf).collect(Collectors.joining(",")),
                     s.attempt(), s.finishedAt() == null ? "-" : Json.seconds(s.duration()));
         }

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import dev.tasksync.StepStatus;
+import dev.tasksync.TaskStatus;
 import java.util.ArrayList;
 
 @Command(name = "task", description = "Create, list, show and delete tasks.",
@@ -35,8 +36,8 @@ final class TaskCommands {
         @Option(names = "--name", required = true, paramLabel = "NAME", description = "Unique name of the task.")
         String name;
 
-        @Option(names = "--status", paramLabel = "STATUS", defaultValue = "new", description = "Initial status (default: ${DEFAULT-VALUE}).")
-        String status;
+        @Option(names = "--status", paramLabel = "STATUS", description = "Initial status (default: ${DEFAULT-VALUE}).")
+        String status = TaskStatus.NEW.dbValue();
 
         @Option(names = "--local-path", paramLabel = "PATH",
                 description = "Directory the task's relative file paths are resolved against; a relative one ('.') is stored "
@@ -93,7 +94,7 @@ final class TaskCommands {
             for (Task t : tasks) {
                 List<Step> s = steps.getOrDefault(t.id(), List.of());
                 long done = s.stream().filter(x -> x.status() == StepStatus.COMPLETED).count();
-                table.row(t.id(), t.name(), colors().status(t.status()), done + "/" + s.size(), orDash(t.localPath()), Json.time(t.updatedAt()));
+                table.row(t.id(), t.name(), colors().status(t), done + "/" + s.size(), orDash(t.localPath()), Json.time(t.updatedAt()));
             }
             table.print(out());
             return Cli.OK;
@@ -120,7 +121,7 @@ final class TaskCommands {
                 return Cli.OK;
             }
             out().println("Task " + t.id() + ": " + t.name());
-            out().println("  status:     " + colors().status(t.status()));
+            out().println("  status:     " + colors().status(t));
             out().println("  local path: " + orDash(t.localPath()));
             List<String> runsOn = ts().taskRunsOn(t.id());
             if (!runsOn.isEmpty()) {

@@ -119,13 +119,22 @@ final class Planner {
         return new Loaded(task, byId, parsed, invalid, graph, stored, this::storedInputs, recent, localPath(task), ignore);
     }
 
-    /** The inputs recorded by the last successful run of each of {@code ids}, parsed. */
-    private Map<Integer, Inputs> storedInputs(Collection<Integer> ids) {
+    /**
+     * The inputs stored with each step of {@code loaded} (step id → the fingerprint the plan loaded), parsed. Read
+     * after the load: a row whose fingerprint is no longer the loaded one (another engine submitted the step
+     * meanwhile) is left out, since its inputs are not the ones the plan compared against.
+     */
+    private Map<Integer, Inputs> storedInputs(Map<Integer, String> loaded) {
         Map<Integer, Inputs> out = new HashMap<>();
-        List<Integer> all = List.copyOf(ids);
+        List<Integer> all = List.copyOf(loaded.keySet());
         for (int from = 0; from < all.size(); from += 10_000) { // well under PostgreSQL's 32,767 bind parameters
-            dsl.select(STEPS.ID, STEPS.INPUTS).from(STEPS).where(STEPS.ID.in(all.subList(from, Math.min(all.size(), from + 10_000))))
-                    .forEach(r -> out.put(r.value1(), Inputs.fromJson(Store.parse(r.value2()))));
+            dsl.select(STEPS.ID, STEPS.FINGERPRINT, STEPS.INPUTS).from(STEPS)
+                    .where(STEPS.ID.in(all.subList(from, Math.min(all.size(), from + 10_000))))
+                    .forEach(r -> {
+                        if (Objects.equals(r.value2(), loaded.get(r.value1()))) {
+                            out.put(r.value1(), Inputs.fromJson(Store.parse(r.value3())));
+                        }
+                    });
         }
         return out;
     }
@@ -147,7 +156,7 @@ final class Planner {
      */
     record Loaded(Task task, Map<Integer, Step> steps, Map<Integer, ParsedSettings> parsed, Map<Integer, String> invalid,
                           StepGraph<Integer> graph, Map<Integer, String> storedFingerprints,
-                          Function<Collection<Integer>, Map<Integer, Inputs>> storedInputs, Map<String, Inputs> recent, Path localPath,
+                          Function<Map<Integer, String>, Map<Integer, Inputs>> storedInputs, Map<String, Inputs> recent, Path localPath,
                           List<PathMatcher> ignore) {
 
         Decision plan(boolean force, WatchedFiles index) {
@@ -185,14 +194,14 @@ final class Planner {
             if (!changedDetail.isEmpty()) {
                 // What changed, from the inputs stored with the last run, read for these steps only and in one go.
                 Map<Integer, Inputs> before = new HashMap<>();
-                List<Integer> unknown = new ArrayList<>();
+                Map<Integer, String> unknown = new HashMap<>();
                 for (int id : changedDetail.keySet()) {
                     String stored = storedFingerprints.get(id);
                     Inputs kept = stored == null ? null : recent.get(stored);
                     if (kept != null) {
                         before.put(id, kept);
                     } else {
-                        unknown.add(id);
+                        unknown.put(id, stored);
                     }
                 }
                 if (!unknown.isEmpty()) {
@@ -224,10 +233,8 @@ final class Planner {
                 return new PlannedStep(step.id(), title, true, "forced");
             }
             switch (step.status()) {
-                case FAILED -> { return new PlannedStep(step.id(), title, true, "failed last time"); }
-                case SKIPPED -> { return new PlannedStep(step.id(), title, true, "skipped last time"); }
+                case FAILED, SKIPPED, CANCELLED -> { return new PlannedStep(step.id(), title, true, step.status() + " last time"); }
                 case ACTIVE -> { return new PlannedStep(step.id(), title, true, "running or interrupted"); }
-                case CANCELLED -> { return new PlannedStep(step.id(), title, true, "cancelled last time"); }
                 case NEW -> {
                     return new PlannedStep(step.id(), title, true, step.attempt() == 0 ? "never ran" : "reset or edited");
                 }
