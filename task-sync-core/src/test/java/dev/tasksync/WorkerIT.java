@@ -71,7 +71,7 @@ class WorkerIT {
 
     @Test
     void whicheverOfTwoWorkersCommitsLastSettlesTheTask() throws Exception {
-        // Worker A records x while y is new but not claimable (not submitted), and its commit is held back.
+        // Worker A records x while y is new but not claimable (not submitted), and its statement (so its commit) is held back.
         // Worker B then runs y and records it while x still reads as active. Whichever commits last must
         // see both completed and settle the task. Both poll every 10 s, so the idle backstop stays out of it.
         Task task = ts.save(TaskDefinition.named("race").step("x", new Sleep(1)).step("y", new Sleep(1)).build());
@@ -82,7 +82,7 @@ class WorkerIT {
         var recording = new CountDownLatch(1);
         var release = new CountDownLatch(1);
         WorkerOptions slow = FAST.withConcurrency(1).withPollInterval(Duration.ofSeconds(10));
-        try (TaskSync a = TaskSync.builder().dataSource(commitsHeldAfterRecording(TestDatabase.dataSource(), recording, release))
+        try (TaskSync a = TaskSync.builder().dataSource(recordingHeld(TestDatabase.dataSource(), recording, release))
                 .schema(ts.schema()).migrate(false).stepType(new TestSteps.SleepType()).build();
              Worker wa = a.worker(slow)) {
             assertThat(recording.await(10, TimeUnit.SECONDS)).as("A recorded x").isTrue();
@@ -112,22 +112,17 @@ class WorkerIT {
                 + " AND query = 'LISTEN tasksync_${schema}'").isEmpty();
     }
 
-    /** Connections whose commit after an outcome statement waits for {@code release} (once it is counted down, none waits). */
-    private static DataSource commitsHeldAfterRecording(DataSource pool,
-                                                                  CountDownLatch recording,
-                                                                  CountDownLatch release) {
-        return Intercepted.dataSource(pool, () -> {
-            boolean[] recorded = {false};
-            return (method, args) -> {
-                if (method.equals("prepareStatement") && NamedQuery.is(String.valueOf(args[0]), "recordAndClaim")) {
-                    recorded[0] = true;
-                }
-                if (method.equals("commit") && recorded[0]) {
-                    recorded[0] = false;
-                    recording.countDown();
-                    release.await(10, TimeUnit.SECONDS);
-                }
-            };
+    /**
+     * Connections whose first outcome statement (recordAndClaim) waits for {@code release} before it is sent: a worker
+     * records in batches, each statement committed by itself, so holding the statement holds its commit.
+     */
+    private static DataSource recordingHeld(DataSource pool, CountDownLatch recording, CountDownLatch release) {
+        return Intercepted.dataSource(pool, () -> (method, args) -> {
+            if (method.equals("prepareStatement") && NamedQuery.is(String.valueOf(args[0]), "recordAndClaim")
+                    && recording.getCount() > 0) {
+                recording.countDown();
+                release.await(10, TimeUnit.SECONDS);
+            }
         }, null);
     }
 

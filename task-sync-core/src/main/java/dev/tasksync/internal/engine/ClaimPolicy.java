@@ -12,7 +12,7 @@ import java.util.Set;
  * What a runner claims and what its recordings also do: the one place the two modes differ. An
  * in-process run ({@link RunClaims}) claims the steps of its task, from the ready set it keeps, and
  * ahead of its slots; a worker ({@link WorkerClaims}) claims any task's steps, none ahead, and settles
- * each task and wakes other workers as it records.
+ * each task and wakes other workers as it records. Both record through the one {@link Completer}.
  */
 interface ClaimPolicy {
     /** Candidates a claim from a known set looks at, at most: enough for every slot and some that turn out not runnable. */
@@ -59,36 +59,26 @@ interface ClaimPolicy {
     /** The outcome of a step was recorded: what was waiting for it may be ready, or it will not run again here. */
     void recorded(TaskGraph graph, int stepId, boolean completed, boolean gaveUp);
 
-    /** Whether recording goes in a transaction, for the writes of {@link #afterRecording}. */
-    boolean recordsInTransaction();
+    /**
+     * A statement to send right after recording one step's outcome alone, in the same round trip, or null;
+     * {@code alone}: nothing else of this runner runs or waits to start. A run's last step settles its task so;
+     * a worker wakes the other workers when a step waiting for this one is still new.
+     */
+    ResultQuery<Record> sendWith(DSLContext t, int stepId, boolean alone);
+
+    /** The answer of the statement {@link #sendWith} gave. */
+    void sentWith(Result<Record> rows);
 
     /**
-     * Within the recording's transaction (when {@link #recordsInTransaction}): what else the outcomes of
-     * one task do, given the dependents of the completed steps and the steps claimed with them.
+     * The channel to wake other workers on, in the round trip of several outcomes recorded together, when some
+     * step waiting for them is still new; null: wake no one (an in-process run's steps are its own).
      */
-    void afterRecording(DSLContext t, int taskId, List<Integer> dependents, List<Claim> claimed);
+    String wakeChannel();
 
     /**
-     * A statement to send right after recording a step's outcome alone, in the same round trip, or null;
-     * {@code alone}: nothing else of this runner runs or waits to start.
+     * After outcomes committed (a batch of completions, or a failure): what else follows from them, given the tasks
+     * and steps whose outcomes counted, every step claimed with them, and which steps the runner still holds
+     * (a worker settles the tasks they may have finished, once per batch and task).
      */
-    ResultQuery<Record> settleWith(int stepId, boolean alone);
-
-    /** The answer of the statement {@link #settleWith} gave. */
-    void settledBy(Result<Record> rows);
-
-    /**
-     * wrk16: whether several completions that wait together are recorded in one statement whatever their tasks,
-     * committed by itself ({@link WorkerRecorder}), instead of one transaction per task.
-     */
-    default boolean recordsAcrossTasks() {
-        return false;
-    }
-
-    /**
-     * wrk16: after a batch of {@link #recordsAcrossTasks} committed: what else it does for the tasks whose
-     * outcomes counted, given every step it claimed.
-     */
-    default void afterBatch(DSLContext dsl, Set<Integer> tasks, List<Claim> claimed) {
-    }
+    void committed(Set<Integer> tasks, Set<Integer> steps, List<Claim> claimed, Completer.Held held);
 }

@@ -6,19 +6,21 @@ import dev.tasksync.StepStatus;
 import dev.tasksync.internal.store.Store;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
-import java.util.function.Function;
 import java.util.function.IntPredicate;
 
 import static dev.tasksync.internal.store.jooq.Tables.STEPS;
@@ -28,14 +30,19 @@ import static org.jooq.impl.DSL.currentOffsetDateTime;
 /**
  * Records outcomes, fenced by attempt and owner: a claim taken over by another worker changes nothing.
  * A completion also claims, in the same statement, what it released ({@link #complete}): one statement
- * to record and claim. Completions that arrive while others are being recorded go together, one statement
- * per task (group commit). A failure records alone, with the steps it skips ({@link #fail}); a claim given
- * back ({@link #release}) too.
+ * to record and claim. Completions that arrive while others are being recorded go together in one statement,
+ * whatever their tasks (group commit), for an in-process run and a worker alike. A failure records alone, with
+ * the steps it skips ({@link #fail}); a claim given back ({@link #release}) too. After each commit the policy
+ * does what else follows from it ({@link ClaimPolicy#committed}: a worker settles the tasks it may have finished).
  *
  * <p>Threads: each executing thread records its own step. At most two record at a time; one that finds its
- * completion recorded by another meanwhile only takes its claims.
+ * completion recorded by another meanwhile only takes its claims. A step is in {@link #recording} from the moment
+ * its thread reaches this class until the runner lets go of it ({@link #forget}, after it left the runner's running
+ * steps): whoever asks "does the runner still hold another step of this task?" ({@link #holdsOf}) then never counts
+ * on a step whose recording is already past its own settling.
  */
 final class Completer {
+    private static final Logger LOG = LoggerFactory.getLogger(Completer.class);
     /** A step failed for good: the steps waiting for it will not run. */
     private static final String DOWNSTREAM_CANCELLED = StatusTransitions.step(StepStatus.NEW, StepStatus.CANCELLED);
     private static final String DOWNSTREAM_SKIPPED = StatusTransitions.step(StepStatus.NEW, StepStatus.SKIPPED);
@@ -52,57 +59,86 @@ final class Completer {
         }
     }
 
+    /** Whether the runner still holds a step of a task whose own recording is yet to come (it settles the task then). */
+    interface Held {
+        /** True when a step of {@code taskId} other than {@code except} is claimed here and has not reached its recording. */
+        boolean holdsOf(int taskId, Set<Integer> except);
+    }
+
     private final Engine engine;
     private final DSLContext dsl;
     private final String workerId;
     private final ClaimStatements statements;
     private final ClaimPolicy policy;
     private final Retries retries;
+    /** The runner's steps claimed and not yet recorded, by id (StepRunner's {@code running}). */
+    private final Map<Integer, Execution> running;
     /** True when a step is all its runner still has: nothing else runs or waits to start. */
     private final IntPredicate alone;
     private final ConcurrentLinkedQueue<Completion> completions = new ConcurrentLinkedQueue<>();
     /** Two recorders at a time: one statement per core of a small database host, the rest queue up and go together. */
-    private final Semaphore recording = new Semaphore(2);
-    /** wrk16: records a worker's batches of several completions (of any tasks) in one statement; null for a run. */
-    private final WorkerRecorder acrossTasks;
+    private final Semaphore recorders = new Semaphore(2);
+    /** Steps whose thread reached this class (to complete, fail or give back) and that the runner has not let go yet. */
+    private final Set<Integer> recording = ConcurrentHashMap.newKeySet();
 
     Completer(Engine engine, String workerId, ClaimStatements statements, ClaimPolicy policy, Retries retries,
-              IntPredicate alone) {
+              Map<Integer, Execution> running, IntPredicate alone) {
         this.engine = engine;
         this.dsl = engine.dsl();
         this.workerId = workerId;
         this.statements = statements;
         this.policy = policy;
         this.retries = retries;
+        this.running = running;
         this.alone = alone;
-        this.acrossTasks = policy.recordsAcrossTasks() ? new WorkerRecorder(engine, statements, policy, retries) : null;
+    }
+
+    /** The runner let go of the step (it left its running steps): it no longer counts as being recorded. */
+    void forget(int stepId) {
+        recording.remove(stepId);
+    }
+
+    /**
+     * Reads {@link #recording} before {@code running}: a step leaves running before it leaves recording, so one
+     * that is in neither snapshot as "recording" nor gone from running has not reached its recording yet, and
+     * settles its task itself after this caller's outcomes committed.
+     */
+    boolean holdsOf(int taskId, Set<Integer> except) {
+        Set<Integer> recorded = Set.copyOf(recording);
+        for (Execution e : running.values()) {
+            int id = e.stepId();
+            if (e.claim.taskId() == taskId && !except.contains(id) && !recorded.contains(id)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
      * Records a completion and returns what it claimed. Group commit: completions that arrive while
      * another is being recorded wait for it, and the next thread to record takes all of them in one
-     * statement per task. Steps that finish together (the slots of a run started at once) then cost one
-     * round trip and one commit between them.
+     * statement. Steps that finish together (the slots started at once) then cost one round trip and
+     * one commit between them.
      */
     List<Claim> complete(Completion completion) {
+        recording.add(completion.outcome().stepId());
         completions.add(completion);
-        recording.acquireUninterruptibly();
+        List<Completion> batch = new ArrayList<>();
+        Batch recorded = null;
+        recorders.acquireUninterruptibly();
         try {
             if (!completion.claims().isDone()) {
-                List<Completion> batch = new ArrayList<>();
                 for (Completion c; (c = completions.poll()) != null; ) {
                     batch.add(c);
                 }
-                if (acrossTasks != null && batch.size() > 1) {
-                    acrossTasks.record(batch); // wrk16: a worker's batch, whatever its tasks
-                } else {
-                    Map<Integer, List<Completion>> byTask = new LinkedHashMap<>();
-                    batch.forEach(c -> byTask.computeIfAbsent(c.outcome().taskId(), k -> new ArrayList<>()).add(c));
-                    byTask.values().forEach(this::recordTask);
-                }
+                recorded = record(batch);
             }
         } finally {
-            recording.release();
+            recorders.release();
+        }
+        if (recorded != null) {
+            // after the commit, outside the recorders: the settling of one batch does not hold up the next
+            committed(recorded.tasks(), recorded.steps(), recorded.claims());
         }
         try {
             return completion.claims().join();
@@ -111,54 +147,66 @@ final class Completer {
         }
     }
 
-    /** Records completions of one task (in one transaction, for a worker) and hands each its share of the claims. */
-    private void recordTask(List<Completion> group) {
+    /**
+     * What a batch recorded: its steps, their tasks, and every step it claimed. The steps whose outcome did not count
+     * (taken over elsewhere) are among them: another step of the task may have left the settling to them.
+     */
+    private record Batch(Set<Integer> steps, Set<Integer> tasks, List<Claim> claims) {
+    }
+
+    /** Records a batch in one statement (committed by itself) and hands each completion its share of the claims. */
+    private Batch record(List<Completion> batch) {
         try {
-            Function<DSLContext, Map<Completion, List<Claim>>> body = t -> {
-                int taskId = group.get(0).outcome().taskId();
-                Shares shares = group.size() == 1 ? inline(t, group.get(0)) : batched(t, taskId, group);
-                if (shares.recorded()) {
-                    List<Integer> dependents = new ArrayList<>();
-                    group.forEach(c -> dependents.addAll(c.dependents()));
-                    policy.afterRecording(t, taskId, dependents, shares.each().values().stream().flatMap(List::stream).toList());
-                }
-                return shares.each();
-            };
-            Map<Completion, List<Claim>> shares = retries.write(() -> policy.recordsInTransaction()
-                    ? dsl.transactionResult(tx -> body.apply(tx.dsl())) : body.apply(dsl));
-            group.forEach(c -> c.claims().complete(shares.get(c)));
+            Batch recorded = retries.write(() -> batch.size() == 1 ? inline(batch.get(0)) : together(batch));
+            IdentityHashMap<Completion, List<Claim>> each = share(batch, recorded.claims());
+            batch.forEach(c -> c.claims().complete(each.get(c)));
+            return recorded;
         } catch (RuntimeException e) {
-            group.forEach(c -> c.claims().completeExceptionally(e));
+            batch.forEach(c -> c.claims().completeExceptionally(e));
+            return null;
         }
     }
 
-    /** Each completion's claims (by identity: a record's hashCode would hash its outcome), and whether any outcome counted. */
-    private record Shares(IdentityHashMap<Completion, List<Claim>> each, boolean recorded) {
-    }
-
-    /** One completion, one statement. */
-    private Shares inline(DSLContext t, Completion c) {
-        var recorded = statements.record(t, c.outcome(), c.scope(), c.limit(), System.nanoTime(),
-                policy.settleWith(c.outcome().stepId(), alone.test(c.outcome().stepId())));
+    /** One completion, one statement (recordAndClaim), with what the policy sends in its round trip. */
+    private Batch inline(Completion c) {
+        int id = c.outcome().stepId();
+        var recorded = statements.record(dsl, c.outcome(), c.scope(), c.limit(), System.nanoTime(),
+                policy.sendWith(dsl, id, alone.test(id)));
         if (recorded.then() != null) {
-            policy.settledBy(recorded.then());
+            policy.sentWith(recorded.then());
         }
-        IdentityHashMap<Completion, List<Claim>> each = new IdentityHashMap<>();
-        each.put(c, recorded.claims());
-        return new Shares(each, recorded.recorded());
+        return new Batch(Set.of(id), Set.of(c.outcome().taskId()), recorded.claims());
     }
 
     /**
-     * Several completions of one task in one statement, claiming from the union of their scopes (any claimable
-     * step, when one of them is a worker's with nothing released); each gets up to what it reserved: one to go
-     * on with first, then its other slots, then its places ahead.
+     * Several completions in one statement (recordCompletions), claiming from the union of their scopes (any
+     * claimable step, when one of them is a worker's with nothing released); each gets up to what it reserved.
      */
-    private Shares batched(DSLContext t, int taskId, List<Completion> group) {
-        ClaimStatements.Scope scope = union(group);
-        int limit = group.stream().mapToInt(Completion::limit).sum();
-        var recorded = statements.recordCompletions(t, taskId, group.stream().map(Completion::outcome).toList(),
-                scope, limit, System.nanoTime());
-        return new Shares(share(group, recorded.claims()), !recorded.recorded().isEmpty());
+    private Batch together(List<Completion> batch) {
+        ClaimStatements.Scope scope = union(batch);
+        int limit = batch.stream().mapToInt(Completion::limit).sum();
+        List<ClaimStatements.Outcome> outcomes = batch.stream().map(Completion::outcome).toList();
+        String wake = policy.wakeChannel();
+        var recorded = wake == null
+                ? statements.recordCompletions(dsl, outcomes.get(0).taskId(), outcomes, scope, limit, System.nanoTime())
+                : statements.recordCompletionsAndWake(dsl, outcomes, scope, limit, System.nanoTime(), wake);
+        Set<Integer> steps = new HashSet<>();
+        Set<Integer> tasks = new LinkedHashSet<>();
+        outcomes.forEach(o -> {
+            steps.add(o.stepId());
+            tasks.add(o.taskId());
+        });
+        return new Batch(steps, tasks, recorded.claims());
+    }
+
+    /** After outcomes committed: the policy's turn (a worker settles what they may have finished). */
+    private void committed(Set<Integer> tasks, Set<Integer> steps, List<Claim> claims) {
+        try {
+            policy.committed(tasks, steps, claims, this::holdsOf);
+        } catch (RuntimeException e) {
+            // The outcomes are committed: an idle worker settles what this left active (WorkerLoop's backstop).
+            LOG.warn("tasks {}: after their outcomes committed: {}; left to the idle backstop", tasks, Retries.rootMessage(e));
+        }
     }
 
     /** The scope several completions claim from together: the union of theirs, or any claimable step when one claims so. */
@@ -191,22 +239,19 @@ final class Completer {
 
     /**
      * Records a failure, in a transaction with what it does besides: a failure for good skips (or, when
-     * cancelled, cancels) what waits for it; a worker may settle the task. It claims nothing.
+     * cancelled, cancels) what waits for it. It claims nothing; once committed, the policy settles as after a batch.
      */
     void fail(TaskGraph graph, ClaimStatements.Outcome outcome, Stop stop) {
+        recording.add(outcome.stepId());
         retries.write(() -> dsl.transaction(tx -> {
             DSLContext t = tx.dsl();
             var recorded = statements.record(t, outcome, null, 0, System.nanoTime());
-            if (!recorded.recorded()) {
-                return;
-            }
-            if (outcome.status() != StepStatus.NEW) {
+            if (recorded.recorded() && outcome.status() != StepStatus.NEW) {
                 skipDownstream(t, graph, outcome.stepId(), stop, outcome.status());
             }
-            if (policy.recordsInTransaction()) {
-                policy.afterRecording(t, outcome.taskId(), List.of(), List.of());
-            }
         }));
+        // whether or not it counted, as a batch: another step of the task may have left the settling to this one
+        committed(Set.of(outcome.taskId()), Set.of(outcome.stepId()), List.of());
     }
 
     private static void skipDownstream(DSLContext t, TaskGraph graph, int id, Stop stop, StepStatus status) {
@@ -224,11 +269,17 @@ final class Completer {
                 .execute();
     }
 
-    /** Gives a claim back: the step is new again and its attempt is marked released. */
+    /**
+     * Gives a claim back: the step is new again and its attempt is marked released. When it was no longer this
+     * worker's (taken over, maybe recorded elsewhere), the task is settled as after a batch: another step of it
+     * may have left the settling to this one. Given back, it is new: its task is not done.
+     */
     void release(Claim claim, String logTail, String why) {
-        retries.write(() -> dsl.transaction(tx -> {
+        // Not counted on to settle its task from here on (see holdsOf).
+        recording.add(claim.stepId());
+        int updated = retries.write(() -> dsl.transactionResult(tx -> {
             DSLContext t = tx.dsl();
-            int updated = t.update(STEPS)
+            int mine = t.update(STEPS)
                     .set(STEPS.STATUS, RELEASED)
                     .setNull(STEPS.LEASE_OWNER)
                     .setNull(STEPS.LEASE_EXPIRES_AT)
@@ -237,15 +288,19 @@ final class Completer {
                     .execute();
             t.update(STEP_RUNS)
                     .set(STEP_RUNS.FINISHED_AT, currentOffsetDateTime())
-                    .set(STEP_RUNS.OUTCOME, (updated == 0 ? AttemptOutcome.ABANDONED : AttemptOutcome.RELEASED).dbValue())
+                    .set(STEP_RUNS.OUTCOME, (mine == 0 ? AttemptOutcome.ABANDONED : AttemptOutcome.RELEASED).dbValue())
                     .set(STEP_RUNS.ERROR, why)
                     .set(STEP_RUNS.LOG_TAIL, logTail)
                     .where(STEP_RUNS.STEP_ID.eq(claim.stepId())).and(STEP_RUNS.ATTEMPT.eq(claim.attempt()))
                     .and(STEP_RUNS.FINISHED_AT.isNull())
                     .execute();
-            if (updated > 0) {
+            if (mine > 0) {
                 engine.notifyWorkers(t);
             }
+            return mine;
         }));
+        if (updated == 0) {
+            committed(Set.of(claim.taskId()), Set.of(claim.stepId()), List.of());
+        }
     }
 }

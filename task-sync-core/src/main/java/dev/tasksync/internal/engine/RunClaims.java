@@ -104,24 +104,25 @@ final class RunClaims implements ClaimPolicy {
         }
     }
 
-    /** A run's recording is the one statement, committed by itself; the run settles its task when it ends. */
-    @Override
-    public boolean recordsInTransaction() {
-        return false;
-    }
-
-    @Override
-    public void afterRecording(DSLContext t, int taskId, List<Integer> dependents, List<Claim> claimed) {
-    }
-
     /** The run's last step: settle the task in the same round trip, so the run can end at once. */
     @Override
-    public ResultQuery<Record> settleWith(int stepId, boolean alone) {
+    public ResultQuery<Record> sendWith(DSLContext t, int stepId, boolean alone) {
         return alone && ready.onlyLeft(stepId) ? settler.ifDoneQuery(taskId) : null;
     }
 
     @Override
-    public void settledBy(Result<Record> rows) {
+    public void sentWith(Result<Record> rows) {
         settledAtEnd = TaskSettler.read(rows);
+    }
+
+    /** A run's steps are its own: no one else waits for them. */
+    @Override
+    public String wakeChannel() {
+        return null;
+    }
+
+    /** The run settles its task with its last outcome ({@link #sendWith}) or when its loop ends. */
+    @Override
+    public void committed(Set<Integer> tasks, Set<Integer> steps, List<Claim> claimed, Completer.Held held) {
     }
 }

@@ -76,7 +76,7 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
         }
         this.pool = engine.threads().work;
         this.execution = new StepExecution(engine, listener, engine.threads().timer, retries, options.concurrency());
-        this.completer = new Completer(engine, workerId, statements, policy, retries,
+        this.completer = new Completer(engine, workerId, statements, policy, retries, running,
                 stepId -> slots.nothingQueued() && running.size() == 1 && running.containsKey(stepId));
         this.leases = new LeaseKeeper(dsl, statements, leaseOwners, options, running, engine.threads());
     }
@@ -201,7 +201,9 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
                 // lease is no longer renewed, so it is claimed again once it expires.
                 LOG.error("step {}: recording its outcome failed", c.stepId(), e);
             } finally {
+                // running first, then recording: see Completer#holdsOf
                 running.remove(c.stepId());
+                completer.forget(c.stepId());
                 Thread.interrupted();
             }
             if (current.handedOff) {
@@ -287,6 +289,8 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
                     completer.release(e.claim, "", "the run ended before the step started");
                 } catch (RuntimeException ex) {
                     LOG.warn("step {}: could not give back its claim, its lease will expire: {}", e.stepId(), Retries.rootMessage(ex));
+                } finally {
+                    completer.forget(e.stepId());
                 }
             }
         } finally {

@@ -16,6 +16,7 @@ import dev.tasksync.internal.sql.SqlFile;
 
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -30,8 +31,9 @@ import static org.jooq.impl.DSL.currentOffsetDateTime;
  * failed when one failed or was skipped; cancelled when one was cancelled; completed when all completed;
  * new otherwise. "If done" variants change nothing while a step is new or active.
  *
- * <p>Who settles when: a submit with nothing to run ({@link #settle}); a worker after each outcome that
- * left nothing of the task claimed, under the task's lock ({@link #settleIfDone(DSLContext, int)}); an
+ * <p>Who settles when: a submit with nothing to run ({@link #settle}); a worker after a batch of outcomes
+ * that left nothing of the task held by it, when {@link #mayBeDone} says so, under the task's lock
+ * ({@link #settleIfDone(DSLContext, int)}); an
  * in-process run with its last outcome ({@link #ifDoneQuery}), or when its loop ends ({@link #settleIfDone(int)},
  * else {@link #finish}); idle workers as a backstop ({@link #settleFinishedTasks}).
  */
@@ -64,6 +66,15 @@ final class TaskSettler {
     static void settleIfDone(DSLContext t, int taskId) {
         Store.lockTask(t, taskId);
         status(t, taskId, true);
+    }
+
+    /**
+     * Of {@code taskIds}, those none of whose steps is new or active, in one statement ({@code mayBeDone}): a worker
+     * asks once per recorded batch, and locks and settles ({@link #settleIfDone(DSLContext, int)}) only these.
+     */
+    static List<Integer> mayBeDone(DSLContext t, Collection<Integer> taskIds) {
+        return MAY_BE_DONE.render(Map.of("steps", t.render(STEPS)), Set.of())
+                .bind(Params.of().set("task_ids", taskIds.toArray(Integer[]::new))).query(t).fetch(0, Integer.class);
     }
 
     private static String status(DSLContext t, int taskId, boolean onlyIfDone) {
@@ -148,4 +159,5 @@ final class TaskSettler {
     private static final SqlFile SQL = SqlFile.load(TaskSettler.class, "settle.sql");
     private static final NamedQuery SETTLE_STATUS = SQL.query("settleStatus");
     private static final NamedQuery SETTLE_AND_READ = SQL.query("settleAndRead");
+    private static final NamedQuery MAY_BE_DONE = SQL.query("mayBeDone");
 }

@@ -1,6 +1,6 @@
 package dev.tasksync.internal.engine;
 
-import dev.tasksync.StepStatus;
+import dev.tasksync.internal.sql.Params;
 import org.jooq.DSLContext;
 import org.jooq.Record;
 import org.jooq.Result;
@@ -11,15 +11,10 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
-import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
-
-import static dev.tasksync.internal.store.jooq.Tables.STEPS;
 
 /**
  * The claims of a worker: any task's claimable steps. Its recordings settle each task they finish and wake
@@ -40,15 +35,16 @@ import static dev.tasksync.internal.store.jooq.Tables.STEPS;
  * remembered a completion claims any claimable step. Several completions are recorded together in one
  * statement whatever their tasks ({@link WorkerRecorder}).
  *
- * <p>Settling (wrk16, s10): a task is settled only by the worker whose outcome may have been its last, after that
- * outcome committed ({@link #recorded}). It used to lock the task row and count all its steps in every recording
+ * <p>Settling (wrk16, s10, s12): a task is settled only by the worker whose outcome may have been its last, after that
+ * outcome committed ({@link #committed}). It used to lock the task row and count all its steps in every recording
  * that claimed nothing more of the task: with a step claimed ahead, most of them. Every worker then queued on
  * that one row, each holding it for the count and a commit, and their heartbeats queued behind them; 4 processes
- * did 31 no-op steps/s on a 2,000-step fan-out. Now a worker that still holds another step of the task leaves it
- * to that step's recording (it commits later and sees this one); otherwise one index probe asks whether any step
- * of the task is still new or active, and only when none is does it lock and settle. After the commit is as safe
- * as within it under the lock: of two outcomes that finish a task together, the one committed last asks after
- * both committed and sees both.
+ * did 31 no-op steps/s on a 2,000-step fan-out. Now, once per recorded batch and task: a worker that still holds
+ * another step of the task (claimed, not yet at its recording: {@link Completer.Held}) leaves it to that step's
+ * recording (it commits later and sees this one); otherwise one probe ({@link TaskSettler#mayBeDone}) asks whether
+ * any step of the task is still new or active, and only when none is does it lock and settle. After the commit is
+ * as safe as within it under the lock: of two outcomes that finish a task together, the one committed last asks
+ * after both committed and sees both.
  */
 final class WorkerClaims implements ClaimPolicy {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerClaims.class);
@@ -64,10 +60,6 @@ final class WorkerClaims implements ClaimPolicy {
     private final Set<Integer> offered = new HashSet<>();
     /** Offered once already and not claimed then: not offered a third time; guarded by this. */
     private final Set<Integer> offeredBefore = new HashSet<>();
-    /** Steps this worker claimed and has not recorded, by id, with their task; guarded by this. */
-    private final Map<Integer, Integer> held = new HashMap<>();
-    /** The runner's steps claimed and not recorded (its truth: what {@link #held} still lists and it does not was let go). */
-    private volatile Supplier<Set<Integer>> running = Set::of;
 
     WorkerClaims(Engine engine, int concurrency) {
         this.engine = engine;
@@ -75,14 +67,15 @@ final class WorkerClaims implements ClaimPolicy {
         this.lookahead = concurrency > 1 ? concurrency : 0;
     }
 
-    /** The runner whose claims these are: its steps claimed and not yet recorded. */
+    /**
+     * Nothing to do: which steps the worker holds is the runner's to say ({@link Completer.Held}). Still called by
+     * WorkerLoop (owned by 'workers': coord.md asks to drop the call).
+     */
     void runningOf(Supplier<Set<Integer>> running) {
-        this.running = running;
     }
 
-    /** Steps this worker claimed (by its loop, or with outcomes): its own outcome of each settles their task, not an earlier one. */
-    synchronized void held(List<Claim> claims) {
-        claims.forEach(c -> held.put(c.stepId(), c.taskId()));
+    /** Nothing to do, as {@link #runningOf}: still called by WorkerLoop for its own claims. */
+    void held(List<Claim> claims) {
     }
 
     @Override
@@ -176,87 +169,46 @@ final class WorkerClaims implements ClaimPolicy {
     public void submitted(Result<Record> rows) {
     }
 
-    /**
-     * An outcome committed (or was refused): settles its task unless this worker still holds another of its steps, whose
-     * outcome settles it later; see the class comment.
-     */
+    /** Settling is done once per batch, after its commit ({@link #committed}). */
     @Override
     public void recorded(TaskGraph graph, int stepId, boolean completed, boolean gaveUp) {
-        int taskId = graph.taskId();
-        if (holdsAnotherStepOf(taskId, stepId)) {
+    }
+
+    /** Wakes the other workers when a step waiting for this one is still new (this outcome did not claim it). */
+    @Override
+    public ResultQuery<Record> sendWith(DSLContext t, int stepId, boolean alone) {
+        return ClaimStatements.WAKE_WORKERS.render(engine.tables().identifiers(), Set.of())
+                .bind(Params.of().set("channel", engine.channel()).set("ids", new Integer[] {stepId})).query(t);
+    }
+
+    @Override
+    public void sentWith(Result<Record> rows) {
+    }
+
+    @Override
+    public String wakeChannel() {
+        return engine.channel();
+    }
+
+    /**
+     * Outcomes committed: remembers what they claimed, and settles each of their tasks this worker holds no other
+     * step of and that may be done (one probe for the batch); see the class comment.
+     */
+    @Override
+    public void committed(Set<Integer> tasks, Set<Integer> steps, List<Claim> claimed, Completer.Held held) {
+        claimed(claimed);
+        List<Integer> mayBeLast = tasks.stream().filter(t -> !held.holdsOf(t, steps)).toList();
+        if (mayBeLast.isEmpty()) {
             return;
         }
-        try {
-            DSLContext dsl = engine.dsl();
-            boolean unfinished = dsl.fetchExists(dsl.selectOne().from(STEPS).where(STEPS.TASK_ID.eq(taskId))
-                    .and(STEPS.STATUS.in(StepStatus.NEW.dbValue(), StepStatus.ACTIVE.dbValue())));
-            if (!unfinished) {
+        DSLContext dsl = engine.dsl();
+        for (int taskId : TaskSettler.mayBeDone(dsl, mayBeLast)) {
+            try {
                 dsl.transaction(tx -> TaskSettler.settleIfDone(tx.dsl(), taskId));
-            }
-        } catch (RuntimeException e) {
-            // The outcome is committed: an idle worker settles what this left active (WorkerLoop's backstop).
-            LOG.warn("task {}: settling after step {} failed, left to the idle backstop: {}", taskId, stepId, Retries.rootMessage(e));
-        }
-    }
-
-    /**
-     * Forgets {@code stepId}, and those no longer running (let go); true when another step of {@code taskId} is
-     * still running here. Under the lock: of two of this worker's last steps of a task, the second sees none.
-     */
-    private synchronized boolean holdsAnotherStepOf(int taskId, int stepId) {
-        held.remove(stepId);
-        Set<Integer> now = running.get();
-        boolean another = false;
-        for (Iterator<Map.Entry<Integer, Integer>> it = held.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<Integer, Integer> e = it.next();
-            if (!now.contains(e.getKey())) {
-                // let go, or claimed with an outcome and not tracked yet: either way not counted on to settle
-                if (held.size() > REMEMBERED) {
-                    it.remove();
-                }
-            } else if (e.getValue() == taskId) {
-                another = true;
+            } catch (RuntimeException e) {
+                // The outcome is committed: an idle worker settles what this left active (WorkerLoop's backstop).
+                LOG.warn("task {}: settling after steps {} failed, left to the idle backstop: {}", taskId, steps, Retries.rootMessage(e));
             }
         }
-        return another;
-    }
-
-    @Override
-    public boolean recordsInTransaction() {
-        return true;
-    }
-
-    @Override
-    public void afterRecording(DSLContext t, int taskId, List<Integer> dependents, List<Claim> claimed) {
-        // The task is settled after the commit ({@link #recorded}), not here under its lock.
-        claimed(claimed);
-        held(claimed);
-        if (dependents.stream().anyMatch(d -> claimed.stream().noneMatch(c -> c.stepId() == d))) {
-            engine.notifyWorkers(t); // some dependents went unclaimed: any worker may take them
-        }
-    }
-
-    @Override
-    public boolean recordsAcrossTasks() {
-        return true;
-    }
-
-    /**
-     * After a batch committed: remembers what it claimed. Its tasks are settled by each completion's own {@link #recorded}
-     * (the batch's notification went with it, see {@code wakeWorkers}).
-     */
-    @Override
-    public void afterBatch(DSLContext dsl, Set<Integer> tasks, List<Claim> claims) {
-        claimed(claims);
-        held(claims);
-    }
-
-    @Override
-    public ResultQuery<Record> settleWith(int stepId, boolean alone) {
-        return null;
-    }
-
-    @Override
-    public void settledBy(Result<Record> rows) {
     }
 }

@@ -14,6 +14,12 @@ SELECT x.status, x.unfinished, s.id, s.title, s.status AS step_status, s.results
   s.started_at, s.finished_at FROM x LEFT JOIN ${steps} s ON x.unfinished IS NOT TRUE AND s.task_id = :task_id
   ORDER BY s.id
 
+-- name: mayBeDone
+-- Of :task_ids, the tasks none of whose steps is new or active (one probe per task, by steps_runnable_idx): a
+-- worker asks once per recorded batch, and locks and settles only these (WorkerClaims.committed).
+SELECT t.id FROM unnest(:task_ids::int4[]) AS t(id)
+  WHERE NOT EXISTS (SELECT 1 FROM ${steps} s WHERE s.task_id = t.id AND s.status IN ('new', 'active'))
+
 -- name: settled
 -- The CTEs x (the status the steps give, and whether some is unfinished) and u (setting it).
 WITH x AS (SELECT CASE
