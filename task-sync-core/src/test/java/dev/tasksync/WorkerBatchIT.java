@@ -38,7 +38,8 @@ class WorkerBatchIT {
 
     @BeforeEach
     void open() {
-        ts = TestDatabase.builder().stepType(new TestSteps.SleepType(), holdType()).workerOptions(SLOW_POLL).build();
+        ts = TestDatabase.builder().stepType(new TestSteps.SleepType(), holdType(), firmType(), new TestSteps.FailType())
+                .workerOptions(SLOW_POLL).build();
     }
 
     @AfterEach
@@ -168,5 +169,104 @@ class WorkerBatchIT {
         // At most one settle per slot: only an outcome after which the worker held no other step of the task, and no
         // step of it was left new or active, locks the task.
         assertThat(settles.get()).as("settle statements (%d statements in all for 61 steps)", statements.get()).isBetween(1, 4);
+    }
+
+    /**
+     * A listener that holds the thread of step {@code title} once its outcome is recorded (the thread is still one of
+     * the runner's steps then: it leaves them only after the listener) until {@code letGo} opens.
+     */
+    private static RunListener holdingAfterRecording(String title, CountDownLatch recorded, CountDownLatch letGo) {
+        return new RunListener() {
+            @Override
+            public void stepFinished(StepResult result) {
+                if (result.title().equals(title)) {
+                    recorded.countDown();
+                    try {
+                        letGo.await(60, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+        };
+    }
+
+    @Test
+    void theLastOutcomeOfATaskSettlesItWhileTheThreadOfAnEarlierRecordedOneIsStillBusy() throws Exception {
+        // Steps a and b of one task on one worker of two slots. a is recorded while b runs, and leaves the settling to
+        // b's recording; a's thread is then held after its recording, still one of the runner's steps. b's outcome,
+        // the task's last, must settle the task: a is recorded, no longer held (the lost version skipped it here, and
+        // with a ten-minute poll nothing else settles the task).
+        assertTheLastOutcomeSettlesWhileAnEarlierThreadIsBusy(hold("a"), "completed");
+    }
+
+    @Test
+    void theLastOutcomeOfATaskSettlesItWhileTheThreadOfAnEarlierFailedOneIsStillBusy() throws Exception {
+        // As above, a failing for good: a failure is recorded by itself (Completer.fail), not in a batch.
+        assertTheLastOutcomeSettlesWhileAnEarlierThreadIsBusy(TestSteps.fail("on purpose"), "failed");
+    }
+
+    private void assertTheLastOutcomeSettlesWhileAnEarlierThreadIsBusy(StepSettings a, String status) throws Exception {
+        Task task = ts.save(TaskDefinition.named("gap-" + System.nanoTime()).step("a", a).step("b", hold("b")).build());
+        CountDownLatch aRecorded = new CountDownLatch(1);
+        CountDownLatch letAGo = new CountDownLatch(1);
+        Worker w = ts.worker(SLOW_POLL.withConcurrency(2), holdingAfterRecording("a", aRecorded, letAGo));
+        try {
+            ts.submit(task.id());
+            await("both steps claimed", Duration.ofSeconds(60), () -> w.claimed() == 2);
+            gate("a").countDown();
+            assertThat(aRecorded.await(60, TimeUnit.SECONDS)).as("a recorded, its thread held").isTrue();
+            gate("b").countDown();
+            await("the task settled", Duration.ofSeconds(60), () -> ts.task(task.id()).status().equals(status));
+        } finally {
+            letAGo.countDown();
+            w.close();
+        }
+    }
+
+    @Test
+    void aTaskSettlesWhenItsOtherStepWasTakenOverElsewhereAndIsGivenBackHereAfterTheLastRecording() throws Exception {
+        // Steps a and s of one task on one worker of two slots. s is taken over and completed elsewhere (as another
+        // worker would, whose settling then still saw a active); this worker's heartbeat sees the lease lost and stops
+        // s, whose thread stays busy. a is then recorded while s is still one of the runner's steps, and leaves the
+        // settling to it. s's thread gives it back (a no-op: it is another's) and must settle the task, though
+        // nothing of s counted here. (Before, giving a step back settled nothing: the task stayed active.)
+        Task task = ts.save(TaskDefinition.named("taken-" + System.nanoTime()).step("a", hold("a"))
+                .step("s", StepSettings.of("firm", "{\"gate\": \"s\"}")).build());
+        int s = TestSteps.titled(ts, task, "s").id();
+        CountDownLatch aRecorded = new CountDownLatch(1);
+        try (Worker w = ts.worker(SLOW_POLL.withConcurrency(2), holdingAfterRecording("a", aRecorded, new CountDownLatch(0)))) {
+            ts.submit(task.id());
+            await("both steps claimed", Duration.ofSeconds(60), () -> w.claimed() == 2);
+            Rows.execute(ts, "UPDATE ${schema}.steps SET status = 'completed', lease_owner = NULL, lease_expires_at = NULL,"
+                    + " finished_at = now() WHERE id = " + s);
+            assertThat(gate("s stopped").await(60, TimeUnit.SECONDS)).as("s stopped: its lease lost").isTrue();
+            gate("a").countDown();
+            assertThat(aRecorded.await(60, TimeUnit.SECONDS)).as("a recorded, its task settled or left to s").isTrue();
+            gate("s").countDown();
+            await("the task completed", Duration.ofSeconds(60), () -> ts.task(task.id()).status().equals("completed"));
+        }
+    }
+
+    /** {@code {"firm": {"gate": "s"}}}: waits for gate s; stopped meanwhile, opens gate "s stopped", waits on and fails. */
+    private StepType<String> firmType() {
+        return TestSteps.type("firm", v -> v.requireObject().field("gate").asString(), context -> {
+            CountDownLatch gate = gate(context.settings());
+            try {
+                return gate.await(60, TimeUnit.SECONDS) ? StepOutcome.success() : StepOutcome.failure("gate stayed shut");
+            } catch (InterruptedException e) {
+                gate(context.settings() + " stopped").countDown();
+                boolean opened = false;
+                while (!opened) {
+                    try {
+                        gate.await(60, TimeUnit.SECONDS);
+                        opened = true;
+                    } catch (InterruptedException again) {
+                        // stopped once already: stay busy until the test opens the gate
+                    }
+                }
+                return StepOutcome.failure("stopped");
+            }
+        });
     }
 }
