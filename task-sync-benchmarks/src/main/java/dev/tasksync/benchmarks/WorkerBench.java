@@ -1,6 +1,8 @@
 package dev.tasksync.benchmarks;
 
+import dev.tasksync.AttemptOutcome;
 import dev.tasksync.RunOptions;
+import dev.tasksync.StepRun;
 import dev.tasksync.StepStatus;
 import dev.tasksync.Task;
 import dev.tasksync.TaskDefinition;
@@ -18,6 +20,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.io.IOException;
@@ -57,6 +60,10 @@ final class WorkerBench {
     }
 
     void run() throws Exception {
+        if ("6e".equals(System.getenv("TASKSYNC_BENCH_WORKER_ROWS"))) {
+            sleepsScale(); // a diagnostic: row 6e alone, to compare it on a busy machine without the others' minutes
+            return;
+        }
         int steps = steps();
         double baselineMs = new EngineBench(env, report).baselineLoop(steps);
         double baselineRate = steps / (baselineMs / 1000);
@@ -163,7 +170,7 @@ final class WorkerBench {
                 for (int w = 0; w < n; w++) {
                     processes.add(start(ts.schema(), "bench-w" + w, started));
                 }
-                if (!started.await(60, TimeUnit.SECONDS)) {
+                if (!started.await(180, TimeUnit.SECONDS)) { // 4 fresh JVMs on a loaded 2-core machine may take over a minute
                     throw new IllegalStateException("worker processes did not start");
                 }
                 if (!env.config.coldWorkers()) {
@@ -177,14 +184,20 @@ final class WorkerBench {
                         Thread.sleep(10);
                     }
                 }
-                long start = System.nanoTime();
-                ts.submit(task.id());
-                long deadline = start + Duration.ofSeconds(env.config.engineBudgetSeconds() * 3L).toNanos();
-                while (!ts.task(task.id()).is(TaskStatus.COMPLETED) && System.nanoTime() < deadline) {
-                    Thread.sleep(10);
+                double ms;
+                try (AutoCloseable sampling = ActivitySampler.start(env, definition.name() + "×" + n)) {
+                    long start = System.nanoTime();
+                    ts.submit(task.id());
+                    long deadline = start + Duration.ofSeconds(env.config.engineBudgetSeconds() * 3L).toNanos();
+                    while (!ts.task(task.id()).is(TaskStatus.COMPLETED) && System.nanoTime() < deadline) {
+                        Thread.sleep(10);
+                    }
+                    ms = (System.nanoTime() - start) / 1e6;
                 }
-                double ms = (System.nanoTime() - start) / 1e6;
                 long completed = ts.steps(task.id()).stream().filter(s -> s.status() == StepStatus.COMPLETED).count();
+                if (n > 1) {
+                    System.out.println("  steps completed per process: " + perProcess(ts, task.id()));
+                }
                 return new Measured(n, steps, completed, ms);
             } finally {
                 processes.forEach(Process::destroy);
@@ -193,6 +206,19 @@ final class WorkerBench {
                 }
             }
         }
+    }
+
+    /** Which process completed how many of the task's steps (after the clock): whether the work was shared out. */
+    private static Map<String, Integer> perProcess(TaskSync ts, int taskId) {
+        Map<String, Integer> counts = new TreeMap<>();
+        for (var step : ts.steps(taskId)) {
+            for (StepRun run : ts.history(step.id())) {
+                if (run.attemptOutcome() == AttemptOutcome.COMPLETED) {
+                    counts.merge(run.workerId(), 1, Integer::sum);
+                }
+            }
+        }
+        return counts;
     }
 
     private Process start(String schema, String id, CountDownLatch started) throws Exception {

@@ -18,6 +18,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * place is taken by claims still in flight, steps end faster than a recording comes back with the next ones. The
  * look-ahead then doubles, so that each recording (one statement and one commit) carries more outcomes and claims.
  * Steps that run longer than a round trip never empty a full queue, and keep the look-ahead they started with.
+ * When the runner goes idle (every slot free, nothing queued, no place reserved) the look-ahead goes back to where it
+ * started: a look-ahead grown on short steps would otherwise let the first recording of long ones take most of them,
+ * leaving nothing for the other workers.
  */
 final class Slots {
     /** How the runner tracks and starts what its claims took. */
@@ -34,6 +37,8 @@ final class Slots {
 
     private final int concurrency;
     private final AtomicInteger lookahead;
+    /** The look-ahead it starts with, and goes back to when idle. */
+    private final int baseLookahead;
     private final int maxLookahead;
     /** Whether the runner's own claims ({@link #forClaim}) take places ahead, or only those that go with an outcome. */
     private final boolean scanAhead;
@@ -52,6 +57,7 @@ final class Slots {
     Slots(int concurrency, int lookahead, int maxLookahead, boolean scanAhead, Starter starter) {
         this.concurrency = concurrency;
         this.lookahead = new AtomicInteger(lookahead);
+        this.baseLookahead = lookahead;
         this.maxLookahead = Math.max(lookahead, maxLookahead);
         this.scanAhead = scanAhead;
         this.starter = starter;
@@ -98,12 +104,32 @@ final class Slots {
                 : new Reservation(own, 0, 0, false);
     }
 
-    /** Gives slots back, and starts steps claimed ahead on them. */
+    /** Gives slots back, and starts steps claimed ahead on them; when nothing is left, the look-ahead shrinks back. */
     void free(int n) {
         if (n > 0) {
             free.addAndGet(n);
         }
         pump();
+        if (n > 0) {
+            shrinkWhenIdle();
+        }
+    }
+
+    /**
+     * Takes back the places the look-ahead grew by, when no slot is in use, nothing waits and no claim holds a place.
+     * Places are taken from the free ones and the look-ahead lowered by as many, so the invariant holds even when a
+     * claim reserves meanwhile; if the look-ahead changed meanwhile (it grew), the places go back.
+     */
+    private void shrinkWhenIdle() {
+        int now = lookahead.get();
+        if (now <= baseLookahead || free.get() != concurrency || !queued.isEmpty() || room.get() != now) {
+            return;
+        }
+        int excess = now - baseLookahead;
+        int took = take(room, excess);
+        if (took != excess || !lookahead.compareAndSet(now, baseLookahead)) {
+            room.addAndGet(took);
+        }
     }
 
     /** A step ended: its slot goes to a step claimed ahead, if there is one, which is returned, started. */

@@ -36,22 +36,27 @@ LEFT JOIN claimed c ON true ORDER BY c.id -- if: claiming
 WITH v AS (SELECT * FROM unnest(:ids, :attempts, :results::text[], :log_tails::text[], :late_micros::int8[]) AS v(id, attempt, results, log_tail, late)),
 -- Rows are locked in id order, as heartbeats lock them: two statements that each lock several of the
 -- same rows in different orders can deadlock (and wait a second for the detector first).
--- fan16: lk carries v's values (one primary-key lookup per completion), so done joins one CTE by id. Joining lk
--- to v there, with the planner guessing 10 rows for an unnest and 1 for this worker's active steps, was a nested
--- loop over both: quadratic in the batch. "status || ''" keeps steps_claimable_idx (partial, status new/active)
--- from driving done's join: done then reads lk once and each step by its primary key.
-lk AS MATERIALIZED (SELECT s.id, v.attempt, v.results, v.late FROM v JOIN ${steps} s ON s.id = v.id
-  ORDER BY s.id FOR UPDATE OF s),
+-- lk carries v's values and, read from the row it locked (the latest version), whether the step is still this
+-- owner's attempt; done then updates exactly lk's rows by primary key. done has no filter on steps of its own:
+-- with one (lease_owner, status), the planner's guess of 1 row (statistics from before the run) made it drive
+-- done from a scan of steps with lk inside a nested loop, quadratic in the batch (fan16, peers).
+lk AS MATERIALIZED (SELECT s.id, v.results, v.late
+  , s.attempt = v.attempt AND s.lease_owner = :worker_id AND s.status = 'active' AS ours
+  FROM v JOIN ${steps} s ON s.id = v.id ORDER BY s.id FOR UPDATE OF s),
 done AS (UPDATE ${steps} s SET status = 'completed', results = lk.results::jsonb
   , started_at = s.started_at + lk.late * interval '1 microsecond'
   , finished_at = now(), lease_owner = NULL, lease_expires_at = NULL, cancel_requested = false
-  FROM lk WHERE s.id = lk.id AND s.attempt = lk.attempt AND s.lease_owner = :worker_id
-  AND s.status || '' = 'active' RETURNING s.id),
+  FROM lk WHERE s.id = lk.id AND lk.ours RETURNING s.id),
+-- peers: each completion's open attempt, looked up by (step_id, attempt) one by one (OFFSET 0 keeps the lateral
+-- lookup from being flattened into a join). Joined instead, "finished_at IS NULL" (almost no row, says the last
+-- ANALYZE) made the planner scan all of step_runs once per completion: per batch, O(table × batch).
+open_runs AS MATERIALIZED (SELECT o.id, v.id AS step_id, v.late, v.log_tail FROM v CROSS JOIN LATERAL
+  (SELECT r.id FROM ${step_runs} r WHERE r.step_id = v.id AND r.attempt = v.attempt AND r.finished_at IS NULL OFFSET 0) o),
 run AS (UPDATE ${step_runs} r SET finished_at = now()
-  , started_at = r.started_at + v.late * interval '1 microsecond'
-  , outcome = CASE WHEN r.step_id IN (SELECT id FROM done) THEN 'completed' ELSE 'abandoned' END
-  , error = CASE WHEN r.step_id IN (SELECT id FROM done) THEN NULL ELSE 'lease lost before the outcome was recorded' END
-  , log_tail = v.log_tail FROM v WHERE r.step_id = v.id AND r.attempt = v.attempt AND r.finished_at IS NULL),
+  , started_at = r.started_at + open_runs.late * interval '1 microsecond'
+  , outcome = CASE WHEN open_runs.step_id IN (SELECT id FROM done) THEN 'completed' ELSE 'abandoned' END
+  , error = CASE WHEN open_runs.step_id IN (SELECT id FROM done) THEN NULL ELSE 'lease lost before the outcome was recorded' END
+  , log_tail = open_runs.log_tail FROM open_runs WHERE r.id = open_runs.id),
 -- include: lockAndClaim
 SELECT d.recorded, c.id, c.task_id, c.attempt, c.settings::text AS settings, c.inputs::text AS inputs, c.results::text AS results, c.old_owner
 FROM (SELECT ARRAY(SELECT id FROM done) AS recorded) d LEFT JOIN claimed c ON true ORDER BY c.id
@@ -99,10 +104,12 @@ claimed AS (UPDATE ${steps} s SET status = 'active', attempt = s.attempt + 1
 -- An attempt still open here belonged to a worker whose lease expired. Only the previous attempt can be open
 -- (each claim closes the one before), and naming it keeps this an index lookup however long the history grows.
 abandoned AS (UPDATE ${step_runs} r SET finished_at = now(), outcome = 'abandoned'
-  , error = CASE WHEN locked.old_expiry IS NULL OR locked.old_expiry < now() THEN 'lease expired; claimed again by ' || :worker_id
-  ELSE 'worker ' || locked.old_owner || ' is gone (its database session ended); claimed again by ' || :worker_id END
-  FROM claimed JOIN locked ON locked.id = claimed.id WHERE r.step_id = claimed.id AND r.attempt = claimed.attempt - 1
-  AND claimed.attempt > 1 AND r.finished_at IS NULL),
+  , error = CASE WHEN p.old_expiry IS NULL OR p.old_expiry < now() THEN 'lease expired; claimed again by ' || :worker_id
+  ELSE 'worker ' || p.old_owner || ' is gone (its database session ended); claimed again by ' || :worker_id END
+  -- peers: looked up one by one, as open_runs in recordCompletions (a join scanned all of step_runs per claim)
+  FROM (SELECT o.id, locked.old_owner, locked.old_expiry FROM claimed JOIN locked ON locked.id = claimed.id CROSS JOIN LATERAL
+  (SELECT r.id FROM ${step_runs} r WHERE r.step_id = claimed.id AND r.attempt = claimed.attempt - 1 AND r.finished_at IS NULL
+  OFFSET 0) o WHERE claimed.attempt > 1) p WHERE r.id = p.id),
 opened AS (INSERT INTO ${step_runs} (step_id, attempt, worker_id, started_at)
   SELECT id, attempt, :worker_id, now() FROM claimed)
 

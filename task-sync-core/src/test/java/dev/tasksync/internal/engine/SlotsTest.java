@@ -145,4 +145,56 @@ class SlotsTest {
         assertThat(slots.handOff()).isNull(); // the task ran out of steps, not the look-ahead
         assertThat(slots.lookahead()).isEqualTo(1);
     }
+
+    @Test
+    void aWorkersLookaheadGrownOnShortStepsGoesBackWhenItIsIdle() {
+        Recorder r = new Recorder();
+        Slots slots = new Slots(1, 1, 8, false, r);
+        try (Slots.Reservation start = slots.forClaim()) {
+            start.place(claims(1)); // a worker's own claim takes no place ahead
+        }
+        // short steps: each ends before its predecessor's recording came back with the next, three times over
+        for (int i = 0; i < 3; i++) {
+            try (Slots.Reservation inFlight = slots.forCompletion(true, true)) {
+                assertThat(slots.handOff()).isNull();
+                inFlight.place(claims(10 + i));
+            }
+        }
+        assertThat(slots.lookahead()).as("grown on short steps").isEqualTo(8);
+        // the last step ends, its recording claims nothing: the worker has no slot in use and nothing waits
+        try (Slots.Reservation last = slots.forCompletion(true, true)) {
+            last.place(List.of());
+        }
+        assertThat(slots.lookahead()).as("still busy: its slot is not free yet").isEqualTo(8);
+        slots.free(1);
+        assertThat(slots.lookahead()).as("idle").isEqualTo(1);
+        // the next recording of a long step claims one for its slot and one place ahead, no more
+        try (Slots.Reservation start = slots.forClaim()) {
+            start.place(claims(20));
+        }
+        try (Slots.Reservation next = slots.forCompletion(true, true)) {
+            assertThat(next.limit()).isEqualTo(2);
+            next.place(claims(21, 22));
+        }
+        assertThat(slots.handOff().stepId()).isEqualTo(22);
+        assertThat(slots.nothingQueued()).isTrue();
+    }
+
+    @Test
+    void aGrownLookaheadStaysWhileASlotIsInUse() {
+        Recorder r = new Recorder();
+        Slots slots = new Slots(2, 1, 4, false, r);
+        try (Slots.Reservation start = slots.forClaim()) {
+            start.place(claims(1, 2));
+        }
+        try (Slots.Reservation inFlight = slots.forCompletion(true, true)) {
+            assertThat(slots.handOff()).isNull();
+            inFlight.place(List.of());
+        }
+        assertThat(slots.lookahead()).isEqualTo(2);
+        slots.free(1); // step 1's slot: step 2 still runs
+        assertThat(slots.lookahead()).as("one slot still in use").isEqualTo(2);
+        slots.free(1);
+        assertThat(slots.lookahead()).as("idle").isEqualTo(1);
+    }
 }

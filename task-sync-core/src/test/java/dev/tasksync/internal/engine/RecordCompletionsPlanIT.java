@@ -1,0 +1,139 @@
+package dev.tasksync.internal.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tasksync.RunOptions;
+import dev.tasksync.Task;
+import dev.tasksync.TaskSync;
+import dev.tasksync.internal.sql.Bound;
+import dev.tasksync.internal.sql.Params;
+import dev.tasksync.testing.TestDatabase;
+import dev.tasksync.testing.TestSteps;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * peers: {@code recordCompletions} stays linear in its batch whatever the planner's statistics say. During a run the
+ * statistics come from before it (every attempt finished, no step of this owner active), so the planner guesses one
+ * row for "this owner's active steps" and "attempts still open"; a join written on those columns then became a
+ * nested loop comparing every completion with every open attempt (and step). The statement is sent as the engine
+ * sends it (unnamed, so planned with its values) and its plan read back with EXPLAIN ANALYZE.
+ */
+class RecordCompletionsPlanIT {
+    private static final int STEPS = 2_000;
+    private static final int BATCH = 160;
+    private static final String OWNER = "plan-it";
+
+    @Test
+    void aBatchOfCompletionsIsJoinedByKeyNotComparedWithEveryOpenAttemptUnderStatisticsFromBeforeTheRun() throws Exception {
+        String schema = TestDatabase.newSchema();
+        try (TaskSync ts = TaskSync.builder().dataSource(TestDatabase.dataSource()).schema(schema)
+                .stepType(new TestSteps.SleepType()).build();
+             Connection c = TestDatabase.dataSource().getConnection()) {
+            Task task = ts.save(TestSteps.independentSleeps("plan", STEPS, 0));
+            ts.run(task.id(), RunOptions.defaults().withConcurrency(8));
+            try (Statement s = c.createStatement()) {
+                s.execute("ANALYZE \"" + schema + "\".steps, \"" + schema + "\".step_dependencies, \"" + schema + "\".step_runs");
+            }
+            c.setAutoCommit(false);
+            try {
+                Integer[] ids = ids(c, schema, 0);
+                Integer[] candidates = ids(c, schema, BATCH);
+                try (Statement s = c.createStatement()) {
+                    // the batch's steps are this owner's, their attempts open; the candidates new again
+                    s.executeUpdate("UPDATE \"" + schema + "\".steps SET status = 'active', lease_owner = '" + OWNER
+                            + "' WHERE id = ANY('" + array(ids) + "')");
+                    s.executeUpdate("UPDATE \"" + schema + "\".step_runs SET finished_at = NULL, outcome = NULL WHERE step_id = ANY('"
+                            + array(ids) + "')");
+                    s.executeUpdate("UPDATE \"" + schema + "\".steps SET status = 'new', lease_owner = NULL WHERE id = ANY('"
+                            + array(candidates) + "')");
+                }
+                JsonNode plan = explain(c, completions(schema, ids, candidates));
+
+                assertThat(sum(plan, "Rows Removed by Join Filter")).as("rows compared and thrown away by joins")
+                        .isLessThanOrEqualTo(BATCH);
+                // and it did its work: the batch completed, each attempt closed once, the candidates claimed
+                assertThat(count(c, schema, "steps WHERE status = 'completed' AND id = ANY('" + array(ids) + "')")).isEqualTo(BATCH);
+                assertThat(count(c, schema, "step_runs WHERE outcome = 'completed' AND finished_at IS NOT NULL AND step_id = ANY('"
+                        + array(ids) + "')")).isEqualTo(BATCH);
+                assertThat(count(c, schema, "steps WHERE status = 'active' AND lease_owner = '" + OWNER + "' AND id = ANY('"
+                        + array(candidates) + "')")).isEqualTo(BATCH);
+            } finally {
+                c.rollback();
+                c.setAutoCommit(true);
+            }
+        }
+    }
+
+    /** The statement an in-process run sends for {@code ids}' completions, claiming among {@code candidates}. */
+    private static Bound completions(String schema, Integer[] ids, Integer[] candidates) {
+        String q = "\"" + schema + "\".";
+        ClaimStatements.Tables tables = new ClaimStatements.Tables(q + "steps", q + "step_runs", q + "step_dependencies",
+                q + "lease_owners", q + "task_runs_on", q + "workers", q + "tasks", q + "worker_paths");
+        Integer[] attempts = new Integer[ids.length];
+        String[] results = new String[ids.length];
+        String[] tails = new String[ids.length];
+        Long[] late = new Long[ids.length];
+        Arrays.fill(attempts, 1);
+        Arrays.fill(results, "{}");
+        Arrays.fill(tails, "");
+        Arrays.fill(late, 0L);
+        return ClaimStatements.RECORD_COMPLETIONS.render(tables.identifiers(), Set.of("ids", "completes", "completed_in_done"))
+                .bind(Params.of().set("worker_id", OWNER).set("lease_millis", 60_000L).set("limit", candidates.length)
+                        .set("candidates", candidates).set("ids", ids).set("attempts", attempts).set("results", results)
+                        .set("log_tails", tails).set("late_micros", late));
+    }
+
+    private static JsonNode explain(Connection c, Bound sql) throws Exception {
+        try (PreparedStatement ps = new Bound("EXPLAIN (ANALYZE, FORMAT JSON) " + sql.text(), sql.values()).prepare(c);
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return new ObjectMapper().readTree(rs.getString(1));
+        }
+    }
+
+    /** The sum of {@code field} over every node of the plan. */
+    private static long sum(JsonNode node, String field) {
+        long total = node.path(field).asLong(0);
+        for (JsonNode child : node) {
+            if (child.isContainerNode()) {
+                total += sum(child, field);
+            }
+        }
+        return total;
+    }
+
+    /** {@code BATCH} step ids of the task in id order, from the {@code skip}-th on (after the first). */
+    private static Integer[] ids(Connection c, String schema, int skip) throws SQLException {
+        List<Integer> ids = new ArrayList<>();
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT id FROM \"" + schema
+                + "\".steps ORDER BY id OFFSET " + (1 + skip) + " LIMIT " + BATCH)) {
+            while (rs.next()) {
+                ids.add(rs.getInt(1));
+            }
+        }
+        return ids.toArray(Integer[]::new);
+    }
+
+    private static long count(Connection c, String schema, String where) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM \"" + schema + "\"." + where)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static String array(Integer[] ids) {
+        return "{" + String.join(",", Arrays.stream(ids).map(String::valueOf).toList()) + "}";
+    }
+}
