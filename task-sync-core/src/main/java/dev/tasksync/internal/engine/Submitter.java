@@ -64,6 +64,7 @@ final class Submitter {
     Submission submit(Planner.Loaded loaded, boolean force, boolean defer, WatchedFiles files) {
         int taskId = loaded.task().id();
         Planner.Decision decision = loaded.plan(force, files);
+        loaded.submitted(decision);
         List<PlannedStep> toRun = decision.plan().steps().stream().filter(PlannedStep::willRun).toList();
         Integer[] upToDate = decision.plan().steps().stream().filter(p -> !p.willRun()).map(PlannedStep::stepId).toArray(Integer[]::new);
         if (upToDate.length == 0 && !toRun.isEmpty()) {
