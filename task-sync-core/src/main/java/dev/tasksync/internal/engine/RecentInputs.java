@@ -67,8 +67,10 @@ final class RecentInputs {
         return files;
     }
 
-    /** How many steps have inputs kept. */
-    synchronized int steps() {
-        return byStep.size();
+    /** The steps whose inputs are kept, with the fingerprint of those, the least recently used first. */
+    synchronized Map<Integer, String> fingerprints() {
+        Map<Integer, String> out = new LinkedHashMap<>();
+        byStep.forEach((step, e) -> out.put(step, e.fingerprint()));
+        return out;
     }
 }
