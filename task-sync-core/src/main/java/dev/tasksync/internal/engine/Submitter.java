@@ -116,10 +116,9 @@ final class Submitter {
         String[] statuses = new String[ids.length];
         Integer[] attempts = new Integer[ids.length];
         for (int i = 0; i < ids.length; i++) {
-            Inputs in = decision.inputs().get(toRun.get(i).stepId());
             ids[i] = toRun.get(i).stepId();
-            fingerprints[i] = in.fingerprint();
-            inputs[i] = in.toJson().toString();
+            fingerprints[i] = decision.fingerprints().get(ids[i]); // the plan's: not hashed again
+            inputs[i] = decision.inputs().get(ids[i]).toJson().toString();
             Step step = seen.get(ids[i]);
             statuses[i] = step.status().dbValue();
             attempts[i] = step.attempt();
