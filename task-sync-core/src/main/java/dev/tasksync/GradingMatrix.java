@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The grading matrix of {@code docker_rubrics} steps, read from their results, in the one shape {@code task-sync
@@ -38,7 +37,7 @@ public final class GradingMatrix {
     /** The matrix of one step from its results (no columns before it was graded). */
     public static ObjectNode of(Step step) {
         ObjectNode m = NODES.objectNode().put("step_id", step.id()).put("title", step.title())
-                .put("status", step.status().toString().toLowerCase(Locale.ROOT));
+                .put("status", step.status().dbValue());
         ArrayNode columns = m.putArray("columns");
         ArrayNode rows = m.putArray("rows");
         JsonNode res = step.results();

@@ -138,7 +138,7 @@ public final class TestSteps {
         }
 
         @Override
-        public final StepOutcome execute(StepContext<S> context) throws Exception {
+        public StepOutcome execute(StepContext<S> context) throws Exception {
             return execution.execute(context);
         }
     }
@@ -205,22 +205,14 @@ public final class TestSteps {
     }
 
     /** A type whose settings are an empty object ({@code {"gate": {}}}): it keeps state the test reads instead. */
-    public abstract static class NoSettings implements StepType<Object> {
-        private final String key;
-
+    public abstract static class NoSettings extends Simple<Object> {
         protected NoSettings(String key) {
-            this.key = key;
+            super(key, JsonSettings::requireObject, null);
         }
 
+        /** What it does, in place of an {@link Execution}: it reads the state the subclass keeps. */
         @Override
-        public final String key() {
-            return key;
-        }
-
-        @Override
-        public final Object parse(JsonSettings value) {
-            return value.requireObject();
-        }
+        public abstract StepOutcome execute(StepContext<Object> context) throws Exception;
     }
 
     /**

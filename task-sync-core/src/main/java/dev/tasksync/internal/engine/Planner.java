@@ -23,7 +23,6 @@ import java.nio.file.PathMatcher;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -46,20 +45,8 @@ final class Planner {
     private final DSLContext dsl;
     private final StepTypeRegistry registry;
     private final List<PathMatcher> ignore;
-    /**
-     * The inputs of the steps the last plans ran, by fingerprint: the next plan of such a step (watch mode, say)
-     * explains its change from them instead of reading back the megabyte of a step watching 10,000 files. A
-     * fingerprint is the hash of its inputs, so an entry found is exactly what is stored.
-     */
-    private final Map<String, Inputs> recent = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Inputs> eldest) {
-            return size() > RECENT;
-        }
-    });
-    private static final int RECENT = 64;
-    /** Only inputs this large are kept: below it, reading them back costs little. */
-    static final int RECENT_FILES = 1_000;
+    /** The inputs the large steps were last submitted with, for their next plans to explain a change from. */
+    private final RecentInputs recent = new RecentInputs();
 
     Planner(DSLContext dsl, StepTypeRegistry registry, List<PathMatcher> ignore) {
         this.dsl = dsl;
@@ -145,18 +132,19 @@ final class Planner {
                 : Paths.get(task.localPath()).toAbsolutePath();
     }
 
-    record Decision(Plan plan, Map<Integer, Inputs> inputs) {
+    /** The plan, with the inputs and fingerprints of every step (step id → them). */
+    record Decision(Plan plan, Map<Integer, Inputs> inputs, Map<Integer, String> fingerprints) {
     }
 
     /**
      * @param invalid the steps whose stored settings do not parse, with why
      * @param storedFingerprints the fingerprint each step's last successful run recorded
      * @param storedInputs reads the inputs recorded with them, for the steps whose fingerprint changed
-     * @param recent inputs the last plans ran with, by fingerprint (the planner's, bounded)
+     * @param recent the inputs large steps were last submitted with (the planner's, bounded)
      */
     record Loaded(Task task, Map<Integer, Step> steps, Map<Integer, ParsedSettings> parsed, Map<Integer, String> invalid,
                           StepGraph<Integer> graph, Map<Integer, String> storedFingerprints,
-                          Function<Map<Integer, String>, Map<Integer, Inputs>> storedInputs, Map<String, Inputs> recent, Path localPath,
+                          Function<Map<Integer, String>, Map<Integer, Inputs>> storedInputs, RecentInputs recent, Path localPath,
                           List<PathMatcher> ignore) {
 
         Decision plan(boolean force, WatchedFiles index) {
@@ -197,7 +185,7 @@ final class Planner {
                 Map<Integer, String> unknown = new HashMap<>();
                 for (int id : changedDetail.keySet()) {
                     String stored = storedFingerprints.get(id);
-                    Inputs kept = stored == null ? null : recent.get(stored);
+                    Inputs kept = stored == null ? null : recent.get(id, stored);
                     if (kept != null) {
                         before.put(id, kept);
                     } else {
@@ -213,13 +201,20 @@ final class Planner {
                     planned.put(id, new PlannedStep(id, steps.get(id).title(), true, (why == null ? "inputs changed" : why) + detail));
                 });
             }
-            planned.forEach((id, p) -> {
-                if (p.willRun() && inputs.get(id).files().size() >= RECENT_FILES) {
-                    recent.put(fingerprints.get(id), inputs.get(id));
-                }
-            });
             List<PlannedStep> ordered = steps.keySet().stream().map(planned::get).toList();
-            return new Decision(new Plan(task.id(), task.name(), ordered), inputs);
+            return new Decision(new Plan(task.id(), task.name(), ordered), inputs, fingerprints);
+        }
+
+        /**
+         * {@code decision} is submitted: the inputs its steps run with are kept for their next plans. A dry plan's
+         * are not: nothing stores them, so they match no later plan that the submit's would not.
+         */
+        void submitted(Decision decision) {
+            for (PlannedStep p : decision.plan().steps()) {
+                if (p.willRun()) {
+                    recent.put(p.stepId(), decision.fingerprints().get(p.stepId()), decision.inputs().get(p.stepId()));
+                }
+            }
         }
 
         /** {@code changed}: the steps whose fingerprint changed, with the detail of their reason (the rest is told later). */

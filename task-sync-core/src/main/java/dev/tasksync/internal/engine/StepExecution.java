@@ -47,6 +47,14 @@ final class StepExecution {
             return outcome.status() == StepStatus.COMPLETED;
         }
 
+        /**
+         * How the attempt ended: as recorded, or, let go, as the release records it ({@code abandoned} when the lease
+         * was lost, {@code released} when this process shut down).
+         */
+        AttemptOutcome attemptOutcome() {
+            return outcome.runOutcome();
+        }
+
         /** The step will not be attempted again: it failed for good or was cancelled. */
         boolean gaveUp() {
             return outcome.status() == StepStatus.FAILED || outcome.status() == StepStatus.CANCELLED;
@@ -124,7 +132,7 @@ final class StepExecution {
         if (stop == Stop.TIMED_OUT) {
             outcome = StepOutcome.failure("timed out after " + seconds(parsed.policy().timeout()), outcome.results());
         } else if (stop == Stop.CANCELLED) {
-            outcome = StepOutcome.failure("cancelled", outcome.results());
+            outcome = StepOutcome.failure(AttemptOutcome.CANCELLED.dbValue(), outcome.results());
         }
         ObjectNode results = outcome.results().deepCopy();
         Inputs inputs = Inputs.fromJson(claim.inputs());
@@ -149,8 +157,7 @@ final class StepExecution {
                 : stop == Stop.CANCELLED ? StepStatus.CANCELLED
                 : retry ? StepStatus.NEW : StepStatus.FAILED;
         assert StatusTransitions.isAllowed(StepStatus.ACTIVE, status) : status;
-        AttemptOutcome runOutcome = succeeded ? AttemptOutcome.COMPLETED : stop == Stop.TIMED_OUT ? AttemptOutcome.TIMED_OUT
-                : stop == Stop.CANCELLED ? AttemptOutcome.CANCELLED : AttemptOutcome.FAILED;
+        AttemptOutcome runOutcome = succeeded ? AttemptOutcome.COMPLETED : stop == null ? AttemptOutcome.FAILED : stop.outcome();
         Long retryAfter = null;
         if (retry) {
             Duration backoff = policy.backoffAfter(claim.attempt());

@@ -237,7 +237,7 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
         if (ended.letGo()) {
             // Not the step's failure: give the claim back (a no-op when another worker already holds it).
             completer.release(claim, ended.logTail(), ended.stop() == Stop.RELEASED ? "worker " + workerId + " shut down" : "lease lost");
-            engine.metrics().attemptEnded(type, false, ended.stop().name(), startedAt);
+            engine.metrics().attemptEnded(type, ended.attemptOutcome(), startedAt);
             return List.of();
         }
         List<Claim> next = List.of();
@@ -246,7 +246,7 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
         } else {
             completer.fail(graph, ended.outcome(), ended.stop());
         }
-        engine.metrics().attemptEnded(type, ended.completed(), ended.stop() == null ? null : ended.stop().name(), startedAt);
+        engine.metrics().attemptEnded(type, ended.attemptOutcome(), startedAt);
         policy.recorded(graph, id, ended.completed(), ended.gaveUp());
         if (listener != RunListener.NONE) {
             var stored = Store.step(dsl, id);

@@ -64,6 +64,7 @@ final class Submitter {
     Submission submit(Planner.Loaded loaded, boolean force, boolean defer, WatchedFiles files) {
         int taskId = loaded.task().id();
         Planner.Decision decision = loaded.plan(force, files);
+        loaded.submitted(decision);
         List<PlannedStep> toRun = decision.plan().steps().stream().filter(PlannedStep::willRun).toList();
         Integer[] upToDate = decision.plan().steps().stream().filter(p -> !p.willRun()).map(PlannedStep::stepId).toArray(Integer[]::new);
         if (upToDate.length == 0 && !toRun.isEmpty()) {
@@ -115,10 +116,9 @@ final class Submitter {
         String[] statuses = new String[ids.length];
         Integer[] attempts = new Integer[ids.length];
         for (int i = 0; i < ids.length; i++) {
-            Inputs in = decision.inputs().get(toRun.get(i).stepId());
             ids[i] = toRun.get(i).stepId();
-            fingerprints[i] = in.fingerprint();
-            inputs[i] = in.toJson().toString();
+            fingerprints[i] = decision.fingerprints().get(ids[i]); // the plan's: not hashed again
+            inputs[i] = decision.inputs().get(ids[i]).toJson().toString();
             Step step = seen.get(ids[i]);
             statuses[i] = step.status().dbValue();
             attempts[i] = step.attempt();

@@ -1,5 +1,7 @@
 package dev.tasksync.internal.metrics;
 
+import dev.tasksync.AttemptOutcome;
+
 /**
  * What the engine reports as it runs steps, beside the user's RunListener (which knows neither a step's type,
  * nor its claim, nor leases and retries). {@link #NONE} does nothing: without a registry the engine's hooks cost
@@ -13,10 +15,10 @@ public interface EngineMetrics {
     }
 
     /**
-     * An attempt of {@code type}, started at {@code startedAtNanos}, ended: it succeeded, or {@code stop} (the engine's
-     * reason it stopped it: TIMED_OUT, CANCELLED, LEASE_LOST, RELEASED; null when none) tells how it did not.
+     * An attempt of {@code type}, started at {@code startedAtNanos}, ended with {@code outcome} (as recorded; for an
+     * attempt this process let go, {@code ABANDONED} when it lost the lease, {@code RELEASED} when it shut down).
      */
-    default void attemptEnded(String type, boolean succeeded, String stop, long startedAtNanos) {
+    default void attemptEnded(String type, AttemptOutcome outcome, long startedAtNanos) {
     }
 
     /** A claim took over a step whose previous owner's lease expired or whose owner is gone. */

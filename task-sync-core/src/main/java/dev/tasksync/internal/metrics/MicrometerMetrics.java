@@ -42,18 +42,6 @@ public final class MicrometerMetrics implements EngineMetrics {
         }
     }
 
-    /** The outcome tag of an attempt: an {@code AttemptOutcome}'s stored name. */
-    static String outcome(boolean succeeded, String stop) {
-        AttemptOutcome outcome = succeeded ? AttemptOutcome.COMPLETED : stop == null ? AttemptOutcome.FAILED : switch (stop) {
-            case "TIMED_OUT" -> AttemptOutcome.TIMED_OUT;
-            case "CANCELLED" -> AttemptOutcome.CANCELLED;
-            case "LEASE_LOST" -> AttemptOutcome.ABANDONED;
-            case "RELEASED" -> AttemptOutcome.RELEASED;
-            default -> AttemptOutcome.FAILED;
-        };
-        return outcome.dbValue();
-    }
-
     @Override
     public void attemptStarted(String type, long claimedAtNanos) {
         latencies.computeIfAbsent(type, t -> Timer.builder(CLAIM_LATENCY).tag("type", t)
@@ -62,15 +50,14 @@ public final class MicrometerMetrics implements EngineMetrics {
     }
 
     @Override
-    public void attemptEnded(String type, boolean succeeded, String stop, long startedAtNanos) {
+    public void attemptEnded(String type, AttemptOutcome outcome, long startedAtNanos) {
         long took = System.nanoTime() - startedAtNanos;
-        String outcome = outcome(succeeded, stop);
-        List<String> key = List.of(type, outcome);
+        List<String> key = List.of(type, outcome.dbValue()); // the outcome tag: its stored name
         attempts.computeIfAbsent(key, k -> Counter.builder(ATTEMPTS).tags("type", k.get(0), "outcome", k.get(1))
                 .description("Attempts to execute a step, by step type and outcome").register(registry)).increment();
         durations.computeIfAbsent(key, k -> Timer.builder(DURATION).tags("type", k.get(0), "outcome", k.get(1))
                 .description("How long a step's attempt ran").register(registry)).record(Duration.ofNanos(took));
-        if (AttemptOutcome.ABANDONED.dbValue().equals(outcome)) {
+        if (outcome == AttemptOutcome.ABANDONED) {
             leasesLost.increment();
         }
     }
