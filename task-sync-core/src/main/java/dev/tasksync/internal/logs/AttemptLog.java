@@ -38,8 +38,12 @@ public final class AttemptLog implements AutoCloseable {
     /** Bigger chunks are fewer rows and statements; a follower still gets lines every {@link #FLUSH_MILLIS}. */
     static final int CHUNK_BYTES = 256 * 1024;
     static final long FLUSH_MILLIS = 200;
-    /** Raw bytes of chunks stored in one COPY when the step prints faster than that (a round trip per batch). */
-    static final long BATCH_BYTES = 2L * 1024 * 1024;
+    /**
+     * Raw bytes of chunks stored in one COPY when the step prints faster than {@link #FLUSH_MILLIS} (a round trip
+     * per batch, so few and large), or {@link #BATCH_DATA_BYTES} of them compressed.
+     */
+    static final long BATCH_BYTES = 16L * 1024 * 1024;
+    static final long BATCH_DATA_BYTES = 1024 * 1024;
     /**
      * How often the writer takes lines from a step that prints now and then: a line's stored time is the time of
      * the pick that took it, so it is at most this late (the writer sleeping after a quiet spell is woken by the
@@ -144,6 +148,9 @@ public final class AttemptLog implements AutoCloseable {
     private final List<ChunkCodec.Raw> batch = new ArrayList<>();
     private final List<byte[]> data = new ArrayList<>();
     private long batchRaw;
+    private long batchData;
+    /** The array of the chunk compressed last, for the next chunk. */
+    private byte[] spare;
     private long batchSince;
     private final Deque<long[]> tailChunks = new ArrayDeque<>(); // {seq, textBytes, lines} of stored tail chunks
     private long tailBytes;
@@ -415,7 +422,9 @@ public final class AttemptLog implements AutoCloseable {
             text = cut.getBytes(StandardCharsets.UTF_8);
         }
         if (current == null) {
-            current = new ChunkCodec.Raw(nextSeq++, chunkBytes + 1024, now);
+            byte[] buffer = spare != null ? spare : new byte[chunkBytes + 1024];
+            spare = null;
+            current = new ChunkCodec.Raw(nextSeq++, buffer, now);
         }
         current.add(micros, STREAMS[stream], text); // monotonic: lines of one attempt never go back in time
         if (gapSeq < 0) {
@@ -436,11 +445,14 @@ public final class AttemptLog implements AutoCloseable {
         if (batch.isEmpty()) {
             batchSince = chunk.firstNanos;
         }
-        data.add(compressor.compress(chunk.bytes, chunk.length));
+        byte[] compressed = compressor.compress(chunk.bytes, chunk.length);
+        data.add(compressed);
         batchRaw += chunk.length;
+        batchData += compressed.length;
+        spare = chunk.bytes;
         chunk.bytes = null; // only its counts are kept until it is stored
         batch.add(chunk);
-        if (batchRaw >= BATCH_BYTES) {
+        if (batchRaw >= BATCH_BYTES || batchData >= BATCH_DATA_BYTES) {
             storeBatch();
         }
     }
@@ -450,6 +462,7 @@ public final class AttemptLog implements AutoCloseable {
         batch.clear();
         data.clear();
         batchRaw = 0;
+        batchData = 0;
     }
 
     private void store(List<ChunkCodec.Raw> chunks, List<byte[]> data) {
