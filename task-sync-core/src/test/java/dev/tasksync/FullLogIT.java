@@ -4,22 +4,24 @@ import dev.tasksync.spi.JsonSettings;
 import dev.tasksync.spi.StepContext;
 import dev.tasksync.spi.StepOutcome;
 import dev.tasksync.spi.StepType;
+import dev.tasksync.testing.LogFixture;
 import dev.tasksync.testing.Rows;
 import dev.tasksync.testing.TestDatabase;
-import org.junit.jupiter.api.AfterEach;
+import dev.tasksync.testing.TestSteps;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -70,27 +72,21 @@ class FullLogIT {
         return StepSettings.of("print", "{\"lines\": " + lines + ", \"width\": " + width + ", \"wait\": " + wait + "}");
     }
 
+    @RegisterExtension
+    final LogFixture logs = new LogFixture();
     TaskSync ts;
 
     TaskSync open(LogOptions options) {
-        ts = TestDatabase.builder().stepType(new PrintType()).logs(options).build();
+        ts = logs.use(TestDatabase.builder().stepType(new PrintType()).logs(options).build());
         return ts;
     }
 
-    @AfterEach
-    void close() {
-        if (ts != null) {
-            ts.close();
-        }
-    }
-
     private int stepOf(Task task) {
-        return ts.steps(task.id()).get(0).id();
+        return logs.stepOf(task);
     }
 
     private long chunks(int stepId, int attempt) {
-        return ((Number) Rows.query(ts, "SELECT count(*) AS n FROM ${schema}.step_log_chunks WHERE step_id = " + stepId
-                + " AND attempt = " + attempt).get(0).get("n")).longValue();
+        return logs.chunks(stepId, attempt);
     }
 
     @Test
@@ -100,19 +96,8 @@ class FullLogIT {
         assertThat(ts.run(task.id()).succeeded()).isTrue();
         int id = stepOf(task);
 
-        List<LogLine> lines;
-        try (Stream<LogLine> s = ts.logs(id, 1)) {
-            lines = s.toList();
-        }
-        assertThat(lines).hasSize(20_000);
-        assertThat(lines.get(0).text()).startsWith("line 1 ");
-        assertThat(lines.get(19_999).text()).startsWith("line 20000 ");
-        assertThat(lines.get(9).stream()).isEqualTo(LogLine.Stream.STDERR);
-        assertThat(lines.get(10).stream()).isEqualTo(LogLine.Stream.STDOUT);
-        assertThat(lines.stream().filter(l -> l.stream() == LogLine.Stream.STDERR)).hasSize(2_000);
-        for (int i = 1; i < lines.size(); i++) {
-            assertThat(lines.get(i).time()).isAfterOrEqualTo(lines.get(i - 1).time());
-        }
+        List<LogLine> lines = logs.lines(id, 1);
+        LogFixture.allPrinted(lines, 20_000);
         // 800 KB in chunks of 64 KiB: batched, never a row per line; and compressed
         long rows = chunks(id, 1);
         assertThat(rows).isBetween(2L, 40L);
@@ -130,19 +115,13 @@ class FullLogIT {
         Task task = ts.save(TaskDefinition.named("t").step("p", print(20_000, 100, false)).build()); // about 2 MB
         assertThat(ts.run(task.id()).succeeded()).isTrue();
         int id = stepOf(task);
-        List<String> texts = ts.logs(id, 1).map(LogLine::text).toList();
+        List<String> texts = logs.texts(id, 1);
 
-        assertThat(texts.get(0)).startsWith("line 1 ");
-        assertThat(texts.get(texts.size() - 1)).startsWith("line 20000 ");
-        List<String> notes = texts.stream().filter(t -> t.contains("left out of the middle of this log")).toList();
-        assertThat(notes).hasSize(1);
-        int note = texts.indexOf(notes.get(0));
+        LogFixture.CapNote note = LogFixture.capNote(texts, 20_000);
         // the note stands between the kept head and the kept tail, and its count is what is missing
-        int lastOfHead = Integer.parseInt(texts.get(note - 1).split(" ")[1]);
-        int firstOfTail = Integer.parseInt(texts.get(note + 1).split(" ")[1]);
-        long dropped = Long.parseLong(notes.get(0).replaceAll("^\\[\\.\\.\\. (\\d+) lines.*", "$1"));
-        assertThat(firstOfTail - lastOfHead - 1).isEqualTo((int) dropped);
-        assertThat(texts.size() - 1 + dropped).isEqualTo(20_000);
+        int lastOfHead = Integer.parseInt(texts.get(note.index() - 1).split(" ")[1]);
+        int firstOfTail = Integer.parseInt(texts.get(note.index() + 1).split(" ")[1]);
+        assertThat(firstOfTail - lastOfHead - 1).isEqualTo((int) note.droppedLines());
         assertThat(ts.logBytes(id, 1)).isBetween(512L * 1024 - 70 * 1024, 512L * 1024 + 70 * 1024);
     }
 
@@ -170,6 +149,65 @@ class FullLogIT {
         }
         assertThat(ts.logs(id, 1).map(LogLine::text).filter(t -> t.startsWith("line 40000 ")).count()).isEqualTo(1);
         assertThat(ts.logs(id, 1).count()).isEqualTo(40_000);
+    }
+
+    @Test
+    void aStepFarAheadOfItsWriterWaitsForItAndNoLineIsLost() throws Exception {
+        open(LogOptions.defaults());
+        // short lines, more than the 2^18 that may wait for the writer: the step must wait, not drop the oldest
+        Task task = ts.save(TaskDefinition.named("t").step("p", print(300_000, 0, false)).build());
+        int id = stepOf(task);
+        printed = new CountDownLatch(1);
+        try (Connection lock = TestDatabase.dataSource().getConnection()) {
+            lock.setAutoCommit(false);
+            try (Statement st = lock.createStatement()) {
+                st.execute("LOCK TABLE " + ts.schema() + ".step_log_chunks IN ACCESS EXCLUSIVE MODE");
+            }
+            CompletableFuture<RunResult> run = CompletableFuture.supplyAsync(() -> ts.run(task.id()));
+            try {
+                await("the step waiting for its log's writer", Duration.ofSeconds(60), FullLogIT::aStepWaitsForItsLog);
+                assertThat(printed.getCount()).as("the step is still printing").isOne();
+            } finally {
+                lock.rollback();
+            }
+            assertThat(run.get(120, TimeUnit.SECONDS).succeeded()).isTrue();
+        }
+        LogFixture.allPrinted(logs.lines(id, 1), 300_000);
+    }
+
+    private static boolean aStepWaitsForItsLog() {
+        return Thread.getAllStackTraces().values().stream().flatMap(Arrays::stream)
+                .anyMatch(f -> f.getClassName().endsWith("AttemptLog") && f.getMethodName().equals("awaitRoom"));
+    }
+
+    /** {@code {"pair": {}}}: the step's thread and a helper thread take turns, ten lines each. */
+    static StepType<Integer> pairType() {
+        return TestSteps.type("pair", value -> 0, context -> {
+            for (int i = 1; i <= 10; i++) {
+                context.log().line("step " + i);
+                int n = i;
+                Thread helper = new Thread(() -> context.log().line(LogLine.Stream.STDERR, "helper " + n));
+                helper.start();
+                helper.join(); // the helper's line comes after the step's, before the next one
+            }
+            return StepOutcome.success(StepOutcome.newResults());
+        });
+    }
+
+    @Test
+    void linesOfAnotherThreadOfTheStepAreStoredWhereTheyCame() {
+        ts = logs.use(TestDatabase.builder().stepType(pairType()).logs(LogOptions.defaults()).build());
+        Task task = ts.save(TaskDefinition.named("t").step("p", StepSettings.of("pair", "{}")).build());
+        assertThat(ts.run(task.id()).succeeded()).isTrue();
+        List<LogLine> lines = logs.lines(stepOf(task), 1);
+        List<String> expected = new ArrayList<>();
+        for (int i = 1; i <= 10; i++) {
+            expected.add("step " + i);
+            expected.add("helper " + i);
+        }
+        assertThat(lines).extracting(LogLine::text).containsExactlyElementsOf(expected);
+        assertThat(lines).filteredOn(l -> l.text().startsWith("helper")).extracting(LogLine::stream)
+                .containsOnly(LogLine.Stream.STDERR);
     }
 
     @Test

@@ -1,9 +1,9 @@
 package dev.tasksync;
 
-import dev.tasksync.testing.Rows;
+import dev.tasksync.testing.LogFixture;
 import dev.tasksync.testing.TestDatabase;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.postgresql.PGConnection;
 
 import javax.sql.DataSource;
@@ -13,7 +13,6 @@ import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 
@@ -70,56 +69,34 @@ class LogInsertFallbackIT {
         @Override public boolean isWrapperFor(Class<?> iface) { return false; }
     }
 
+    @RegisterExtension
+    final LogFixture logs = new LogFixture();
     TaskSync ts;
-
-    @AfterEach
-    void close() {
-        if (ts != null) {
-            ts.close();
-        }
-    }
-
-    private int stepOf(Task task) {
-        return ts.steps(task.id()).get(0).id();
-    }
 
     @Test
     void withoutPgjdbcEveryLineIsStoredByInsertInSeveralChunks() {
         HidingDataSource hiding = new HidingDataSource(TestDatabase.dataSource());
-        ts = TaskSync.builder().dataSource(hiding).schema(TestDatabase.newSchema())
-                .stepType(new FullLogIT.PrintType()).logs(LogOptions.defaults()).build();
+        ts = logs.use(TaskSync.builder().dataSource(hiding).schema(TestDatabase.newSchema())
+                .stepType(new FullLogIT.PrintType()).logs(LogOptions.defaults()).build());
         Task task = ts.save(TaskDefinition.named("t").step("p", FullLogIT.print(30_000, 100, false)).build()); // 3 MB
         assertThat(ts.run(task.id()).succeeded()).isTrue();
-        int id = stepOf(task);
+        int id = logs.stepOf(task);
 
         assertThat(hiding.asked.get()).as("the writer asked for pgjdbc and was told no").isPositive();
-        List<LogLine> lines = ts.logs(id, 1).toList();
-        assertThat(lines).hasSize(30_000);
-        assertThat(lines.get(0).text()).startsWith("line 1 ");
-        assertThat(lines.get(29_999).text()).startsWith("line 30000 ");
-        assertThat(lines.get(9).stream()).isEqualTo(LogLine.Stream.STDERR);
-        assertThat(lines.stream().filter(l -> l.stream() == LogLine.Stream.STDERR)).hasSize(3_000);
-        long rows = ((Number) Rows.query(ts, "SELECT count(*) AS n FROM ${schema}.step_log_chunks WHERE step_id = " + id)
-                .get(0).get("n")).longValue();
-        assertThat(rows).isGreaterThan(1);
+        LogFixture.allPrinted(logs.lines(id, 1), 30_000);
+        assertThat(logs.chunks(id, 1)).isGreaterThan(1);
     }
 
     @Test
     void withoutPgjdbcTheCapDropsTheMiddleAndDeletesRolledOutChunks() {
         HidingDataSource hiding = new HidingDataSource(TestDatabase.dataSource());
-        ts = TaskSync.builder().dataSource(hiding).schema(TestDatabase.newSchema())
-                .stepType(new FullLogIT.PrintType()).logs(LogOptions.defaults().withMaxBytesPerAttempt(512 * 1024)).build();
+        ts = logs.use(TaskSync.builder().dataSource(hiding).schema(TestDatabase.newSchema())
+                .stepType(new FullLogIT.PrintType()).logs(LogOptions.defaults().withMaxBytesPerAttempt(512 * 1024)).build());
         Task task = ts.save(TaskDefinition.named("t").step("p", FullLogIT.print(20_000, 100, false)).build()); // 2 MB
         assertThat(ts.run(task.id()).succeeded()).isTrue();
-        int id = stepOf(task);
+        int id = logs.stepOf(task);
 
-        List<String> texts = ts.logs(id, 1).map(LogLine::text).toList();
-        assertThat(texts.get(0)).startsWith("line 1 ");
-        assertThat(texts.get(texts.size() - 1)).startsWith("line 20000 ");
-        List<String> notes = texts.stream().filter(t -> t.contains("left out of the middle of this log")).toList();
-        assertThat(notes).hasSize(1);
-        long dropped = Long.parseLong(notes.get(0).replaceAll("^\\[\\.\\.\\. (\\d+) lines.*", "$1"));
-        assertThat(texts.size() - 1 + dropped).isEqualTo(20_000);
+        LogFixture.capNote(logs.texts(id, 1), 20_000);
         assertThat(ts.logBytes(id, 1)).isBetween(512L * 1024 - 70 * 1024, 512L * 1024 + 70 * 1024);
     }
 }

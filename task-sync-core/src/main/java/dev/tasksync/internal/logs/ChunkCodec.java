@@ -47,8 +47,13 @@ final class ChunkCodec {
         private long lastMicros;
 
         Raw(int seq, int capacity, long firstNanos) {
+            this(seq, new byte[Math.max(capacity, 16)], firstNanos);
+        }
+
+        /** A chunk filled in {@code buffer} (one a chunk before used and gave back: no array zeroed per chunk). */
+        Raw(int seq, byte[] buffer, long firstNanos) {
             this.seq = seq;
-            this.bytes = new byte[Math.max(capacity, 16)];
+            this.bytes = buffer;
             this.firstNanos = firstNanos;
             bytes[0] = FORMAT;
             length = 1 + 8; // the first line's time goes after the format byte
