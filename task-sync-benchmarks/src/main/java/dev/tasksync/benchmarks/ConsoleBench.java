@@ -187,10 +187,11 @@ final class ConsoleBench {
                 "concurrency " + concurrency + "; each viewer holds the page's event stream and opens a random step's "
                         + "JSON (GET /api/steps/{id}) every 2 s; " + REPEATS + " runs each way, alternating; medians; "
                         + (VIEWERS_OWN_PROCESS
-                                ? "the " + VIEWERS + " viewers (java HttpClient) run in a JVM of their own on the same machine, "
-                                        + "as browsers are not in the process they watch: this measures the console's cost, "
-                                        + "not the load generator's (in the bench's JVM, as before session 12: "
-                                        + "-Dtasksync.bench.console.viewers=in-process)"
+                                ? "the " + VIEWERS + " viewers run in a JVM of their own on the same machine, as browsers "
+                                        + "are not in the process they watch, and read with a plain blocking HTTP/1.1 client "
+                                        + "(every byte of every stream; the JDK's HttpClient cost as much CPU as PostgreSQL): "
+                                        + "a change of the measurement, not of the console; they still share its 2 cores "
+                                        + "(in the bench's JVM, as before session 12: -Dtasksync.bench.console.viewers=in-process)"
                                 : "the viewers run in the bench's JVM (-Dtasksync.bench.console.viewers=in-process), "
                                         + "competing with the run for its threads and GC")));
     }

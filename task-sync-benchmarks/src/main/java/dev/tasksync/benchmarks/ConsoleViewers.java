@@ -1,32 +1,29 @@
 package dev.tasksync.benchmarks;
 
 import java.io.BufferedReader;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
- * The load of row 18c: {@code viewers} open task pages, each holding the page's event stream (as console.js reads it)
- * and opening a random step's JSON every 2 s. Runs in the bench's JVM or, as {@link Main}, in a process of its own
+ * The load of row 18c: {@code viewers} open task pages, each holding the page's event stream (every byte of it read,
+ * its events counted) and opening a random step's JSON every 2 s on a keep-alive connection, as a browser does
+ * ({@link LoopbackHttp}). Runs in the bench's JVM or, as {@link Main}, in a process of its own
  * (where a browser's load is: not on the engine's cores' JVM, its threads and its GC).
  */
 final class ConsoleViewers {
@@ -80,8 +77,7 @@ final class ConsoleViewers {
         };
     }
 
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10)).build();
+    private static final byte[] EVENT = "event:".getBytes(StandardCharsets.US_ASCII);
     private final AtomicBoolean stop = new AtomicBoolean();
     private final AtomicLong events = new AtomicLong();
     private final List<Double> latencies = Collections.synchronizedList(new ArrayList<>());
@@ -116,43 +112,50 @@ final class ConsoleViewers {
     }
 
     private void viewer(String base, int taskId, int[] steps) {
-        HttpRequest sse = HttpRequest.newBuilder(URI.create(base + "/tasks/" + taskId + "/events"))
-                .header("Accept", "text/event-stream").build();
-        CompletableFuture<HttpResponse<Stream<String>>> stream = http.sendAsync(sse, HttpResponse.BodyHandlers.ofLines());
+        URI uri = URI.create(base);
+        List<Closeable> open = new CopyOnWriteArrayList<>();
         Thread reader = daemon("viewer-events", () -> {
-            AtomicBoolean first = new AtomicBoolean(true);
-            try (Stream<String> lines = stream.join().body()) {
-                lines.takeWhile(l -> !stop.get()).filter(l -> l.startsWith("event:")).forEach(l -> {
-                    events.incrementAndGet();
-                    if (first.getAndSet(false)) {
-                        opened.countDown();
+            boolean[] first = {true};
+            try (LoopbackHttp stream = new LoopbackHttp(uri.getHost(), uri.getPort())) {
+                open.add(stream);
+                stream.stream("/tasks/" + taskId + "/events", (buf, from, to) -> {
+                    if (to - from >= EVENT.length && Arrays.equals(buf, from, from + EVENT.length, EVENT, 0, EVENT.length)) {
+                        events.incrementAndGet();
+                        if (first[0]) {
+                            first[0] = false;
+                            opened.countDown();
+                        }
                     }
                 });
-            } catch (RuntimeException e) {
-                // the console closed the stream
+            } catch (IOException e) {
+                // the console closed the stream, or stop() did
             }
         });
         sleep(ThreadLocalRandom.current().nextLong(CLICK_MILLIS)); // viewers do not click in step
-        while (!stop.get()) {
-            int step = steps[ThreadLocalRandom.current().nextInt(steps.length)];
-            long s = System.nanoTime();
-            try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/api/steps/" + step)).build(),
-                        HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() != 200) {
-                    throw new IllegalStateException("GET /api/steps/" + step + ": " + r.statusCode());
+        try (LoopbackHttp http = new LoopbackHttp(uri.getHost(), uri.getPort())) {
+            open.add(http);
+            while (!stop.get()) {
+                int step = steps[ThreadLocalRandom.current().nextInt(steps.length)];
+                long s = System.nanoTime();
+                int status = http.get("/api/steps/" + step);
+                if (status != 200) {
+                    throw new IllegalStateException("GET /api/steps/" + step + ": " + status);
                 }
                 latencies.add((System.nanoTime() - s) / 1e6);
-            } catch (IOException | RuntimeException e) {
-                break;
-            } catch (InterruptedException e) {
-                break;
+                if (!sleep(CLICK_MILLIS)) {
+                    break;
+                }
             }
-            if (!sleep(CLICK_MILLIS)) {
-                break;
+        } catch (IOException e) {
+            // stop() closed the connection
+        }
+        for (Closeable c : open) {
+            try {
+                c.close(); // ends the event stream's blocking read
+            } catch (IOException e) {
+                // already closed
             }
         }
-        stream.cancel(true);
         reader.interrupt();
     }
 
