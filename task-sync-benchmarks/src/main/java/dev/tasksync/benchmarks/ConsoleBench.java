@@ -25,10 +25,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 
 /**
  * Issue 18's speed rows: the task page of a 10,000-step task (server time over HTTP on loopback, and the first
@@ -39,6 +36,12 @@ final class ConsoleBench {
     static final int VIEWERS = 50;
     static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    /**
+     * Row 18c's viewers run in a JVM of their own (as a browser does: on other cores of other machines, not in the
+     * process of the run it watches); {@code -Dtasksync.bench.console.viewers=in-process} puts them back into the
+     * bench's JVM, competing with the run for its threads, heap and GC, as rows before session 12 measured.
+     */
+    static final boolean VIEWERS_OWN_PROCESS = !"in-process".equals(System.getProperty("tasksync.bench.console.viewers"));
 
     private final Env env;
     private final Report report;
@@ -182,7 +185,15 @@ final class ConsoleBench {
                         REPEATS, each, Report.ms(p95), sorted.size(), events.get()),
                 "≥ 0.90× no viewer", ratio >= 0.9 ? Report.Verdict.MET : Report.Verdict.MISSED,
                 "concurrency " + concurrency + "; each viewer holds the page's event stream and opens a random step's "
-                        + "JSON (GET /api/steps/{id}) every 2 s; " + REPEATS + " runs each way, alternating; medians"));
+                        + "JSON (GET /api/steps/{id}) every 2 s; " + REPEATS + " runs each way, alternating; medians; "
+                        + (VIEWERS_OWN_PROCESS
+                                ? "the " + VIEWERS + " viewers run in a JVM of their own on the same machine, as browsers "
+                                        + "are not in the process they watch, and read with a plain blocking HTTP/1.1 client "
+                                        + "(every byte of every stream; the JDK's HttpClient cost as much CPU as PostgreSQL): "
+                                        + "a change of the measurement, not of the console; they still share its 2 cores "
+                                        + "(in the bench's JVM, as before session 12: -Dtasksync.bench.console.viewers=in-process)"
+                                : "the viewers run in the bench's JVM (-Dtasksync.bench.console.viewers=in-process), "
+                                        + "competing with the run for its threads and GC")));
     }
 
     static double median(List<Double> values) {
@@ -193,30 +204,19 @@ final class ConsoleBench {
     }
 
     /** One run of a fresh task of the same shape while {@link #VIEWERS} viewers watch it; its steps per second. */
-    private double watchedRun(TaskSync ts, String base, int steps, int concurrency, AtomicLong events, List<Double> latencies) {
+    private double watchedRun(TaskSync ts, String base, int steps, int concurrency, AtomicLong events, List<Double> latencies)
+            throws IOException, InterruptedException {
         Task watched = Setup.create(env, ts, EngineBench.definition("console-watched-" + System.nanoTime(),
                 EngineBench.Shape.LAYERED, steps));
-        List<Step> all = ts.steps(watched.id());
-        AtomicBoolean stop = new AtomicBoolean();
-        List<Thread> threads = new ArrayList<>();
-        for (int v = 0; v < VIEWERS; v++) {
-            threads.add(daemon("viewer-" + v, () -> viewer(base, watched.id(), all, stop, events, latencies)));
-        }
-        sleep(1000); // every viewer has its page open
+        int[] ids = ts.steps(watched.id()).stream().mapToInt(Step::id).toArray();
+        ConsoleViewers.Load viewers = ConsoleViewers.start(VIEWERS_OWN_PROCESS, base, watched.id(), ids, VIEWERS);
         long s = System.nanoTime();
         RunResult r = ts.run(watched.id(), RunOptions.defaults().withConcurrency(concurrency));
         double ms = (System.nanoTime() - s) / 1e6;
         sleep(500); // the last events reach the viewers
-        stop.set(true);
-        threads.forEach(Thread::interrupt);
-        for (Thread t : threads) {
-            try {
-                t.join(5000); // the next run starts without this one's viewers
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
+        ConsoleViewers.Seen seen = viewers.stop();
+        events.addAndGet(seen.events());
+        latencies.addAll(seen.latencies());
         if (!r.succeeded()) {
             throw new IllegalStateException("watched run failed: " + r.taskStatus());
         }
@@ -234,51 +234,12 @@ final class ConsoleBench {
         return steps / (ms / 1000);
     }
 
-    /** One open task page: its event stream (as console.js reads it) and a click on a node every 2 s. */
-    private void viewer(String base, int taskId, List<Step> steps, AtomicBoolean stop, AtomicLong events, List<Double> latencies) {
-        HttpRequest sse = HttpRequest.newBuilder(URI.create(base + "/tasks/" + taskId + "/events"))
-                .header("Accept", "text/event-stream").build();
-        var stream = http.sendAsync(sse, HttpResponse.BodyHandlers.ofLines());
-        Thread reader = daemon("viewer-events", () -> {
-            try (Stream<String> lines = stream.join().body()) {
-                lines.takeWhile(l -> !stop.get()).filter(l -> l.startsWith("event:")).forEach(l -> events.incrementAndGet());
-            } catch (RuntimeException e) {
-                // the console closed the stream
-            }
-        });
-        sleep(ThreadLocalRandom.current().nextLong(2000)); // viewers do not click in step
-        while (!stop.get()) {
-            Step step = steps.get(ThreadLocalRandom.current().nextInt(steps.size()));
-            long s = System.nanoTime();
-            try {
-                get(base + "/api/steps/" + step.id());
-                latencies.add((System.nanoTime() - s) / 1e6);
-            } catch (IOException | RuntimeException e) {
-                break;
-            } catch (InterruptedException e) {
-                break;
-            }
-            if (!sleep(2000)) {
-                break;
-            }
-        }
-        stream.cancel(true);
-        reader.interrupt();
-    }
-
     private String get(String url) throws IOException, InterruptedException {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) {
             throw new IllegalStateException("GET " + url + ": " + r.statusCode());
         }
         return r.body();
-    }
-
-    private static Thread daemon(String name, Runnable r) {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        t.start();
-        return t;
     }
 
     private static boolean sleep(long ms) {

@@ -8,6 +8,7 @@ import dev.tasksync.Task;
 import dev.tasksync.TaskDefinition;
 import dev.tasksync.TaskStatus;
 import dev.tasksync.WorkerOptions;
+import dev.tasksync.internal.console.ConsoleServer;
 import dev.tasksync.testing.TestSteps;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,8 +34,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -188,6 +191,23 @@ class ConsoleBrowserIT {
         waitFor(() -> driver.findElements(By.cssSelector("#steps tbody tr")).size() == 100);
         assertThat(driver.findElements(By.cssSelector("#dag g.node"))).hasSize(600);
         assertThat(driver.findElements(By.cssSelector("[data-step-status]"))).extracting(WebElement::getText).containsOnly("completed");
+    }
+
+    @Test
+    void aPageWhoseTaskIsDeletedSaysSoAndStopsListening() {
+        Task t = web.ts.save(TaskDefinition.named("doomed").step("only", new TestSteps.Sleep(0)).build());
+        login("olga", "operator-pass");
+        driver.get(base + "/tasks/" + t.id());
+        waitFor(() -> "open".equals(driver.findElement(By.tagName("body")).getAttribute("data-live")));
+        // the statuses console.js colours by are the server's enum, in its order
+        assertThat(driver.findElement(By.id("dag-section")).getAttribute("data-statuses"))
+                .isEqualTo(Arrays.stream(StepStatus.values()).map(StepStatus::dbValue).collect(Collectors.joining(" ")));
+        assertThat(driver.findElement(By.id("task-deleted")).isDisplayed()).isFalse();
+
+        web.ts.deleteTask(t.id());
+        waitFor(() -> "deleted".equals(driver.findElement(By.tagName("body")).getAttribute("data-live")));
+        assertThat(driver.findElement(By.id("task-deleted")).isDisplayed()).isTrue();
+        assertThat(((ConsoleServer) web.console).liveTasks()).doesNotContain(t.id());
     }
 
     @Test

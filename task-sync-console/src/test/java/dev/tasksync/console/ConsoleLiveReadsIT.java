@@ -5,6 +5,7 @@ import dev.tasksync.Task;
 import dev.tasksync.StepStatus;
 import dev.tasksync.TaskDefinition;
 import dev.tasksync.internal.console.ConsoleServer;
+import dev.tasksync.internal.sql.NamedQuery;
 import dev.tasksync.testing.TestDatabase;
 import dev.tasksync.testing.TestSteps;
 import net.ttddyy.dsproxy.QueryInfo;
@@ -29,6 +30,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -45,13 +47,19 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ConsoleLiveReadsIT {
     static final int VIEWERS = 20;
-    /** The reads of a task's live step columns (StepStates) as they reach the database. */
-    record Read(String thread, int taskId) {
+    /** The console's named statements that read a task's live step columns (StepStates, console.sql). */
+    static final String ALL_STEPS = "allSteps";
+    static final String WRITTEN_SINCE = "stepsWrittenSince";
+
+    /** A read of a task's live step columns as it reaches the database: which statement, of which task. */
+    record Read(String query, int taskId) {
     }
 
     final List<Read> reads = new CopyOnWriteArrayList<>();
-    /** The rows each statement of the live thread returned, in order (the last one may still be read). */
+    /** The rows each {@value #WRITTEN_SINCE} statement returned, in order (the last one may still be read). */
     final List<AtomicInteger> liveRows = new CopyOnWriteArrayList<>();
+    /** The row count of the statement whose result set this thread reads, if it is a {@value #WRITTEN_SINCE}. */
+    final ThreadLocal<AtomicInteger> reading = new ThreadLocal<>();
     @RegisterExtension
     final ConsoleHarness web = ConsoleHarness.withStepTypes(new TestSteps.SleepType())
             .configure(b -> b.dataSource(counting(TestDatabase.dataSource())));
@@ -60,29 +68,32 @@ class ConsoleLiveReadsIT {
 
     private DataSource counting(DataSource ds) {
         return ProxyDataSourceBuilder.create(ds).proxyResultSet().afterMethod(call -> {
+            AtomicInteger rows = reading.get();
             if (call.getTarget() instanceof ResultSet && call.getMethod().getName().equals("next")
-                    && Boolean.TRUE.equals(call.getResult()) && live() && !liveRows.isEmpty()) {
-                liveRows.get(liveRows.size() - 1).incrementAndGet();
+                    && Boolean.TRUE.equals(call.getResult()) && rows != null) {
+                rows.incrementAndGet();
             }
         }).afterQuery((exec, queries) -> {
-            if (live()) {
-                liveRows.add(new AtomicInteger());
-            }
+            reading.remove();
             for (QueryInfo q : queries) {
-                if (q.getQuery().contains("pg_current_snapshot")) { // the live columns of a task's steps
-                    for (List<ParameterSetOperation> params : q.getParametersList()) {
-                        // task_id is the statement's last parameter (a later read binds where it starts first)
-                        ParameterSetOperation last = params.stream()
-                                .max(Comparator.comparingInt(p -> ((Number) p.getArgs()[0]).intValue())).orElseThrow();
-                        reads.add(new Read(Thread.currentThread().getName(), ((Number) last.getArgs()[1]).intValue()));
-                    }
+                String name = NamedQuery.is(q.getQuery(), WRITTEN_SINCE) ? WRITTEN_SINCE
+                        : NamedQuery.is(q.getQuery(), ALL_STEPS) ? ALL_STEPS : null;
+                if (name == null) {
+                    continue;
+                }
+                if (name.equals(WRITTEN_SINCE)) {
+                    AtomicInteger rows = new AtomicInteger();
+                    liveRows.add(rows);
+                    reading.set(rows);
+                }
+                for (List<ParameterSetOperation> params : q.getParametersList()) {
+                    // task_id is the statement's last parameter (a later read binds where it starts first)
+                    ParameterSetOperation last = params.stream()
+                            .max(Comparator.comparingInt(p -> ((Number) p.getArgs()[0]).intValue())).orElseThrow();
+                    reads.add(new Read(name, ((Number) last.getArgs()[1]).intValue()));
                 }
             }
         }).build();
-    }
-
-    private static boolean live() {
-        return Thread.currentThread().getName().equals("console-live");
     }
 
     @AfterEach
@@ -110,8 +121,9 @@ class ConsoleLiveReadsIT {
                 .step("c", new TestSteps.Sleep(1)).dependsOn("b").build());
     }
 
+    /** Reads of the task by the live reader ({@value #WRITTEN_SINCE}) or when a first page opens ({@value #ALL_STEPS}). */
     private long count(int taskId, boolean live) {
-        return reads.stream().filter(r -> r.taskId() == taskId && r.thread().equals("console-live") == live).count();
+        return reads.stream().filter(r -> r.taskId() == taskId && r.query().equals(live ? WRITTEN_SINCE : ALL_STEPS)).count();
     }
 
     @Test
@@ -142,11 +154,11 @@ class ConsoleLiveReadsIT {
 
         // each period reads A once and B once (one of the two may not have been read yet in the current period)
         List<Read> snapshot = List.copyOf(reads);
-        long liveA = snapshot.stream().filter(r -> r.taskId() == a.id() && r.thread().equals("console-live")).count();
-        long liveB = snapshot.stream().filter(r -> r.taskId() == b.id() && r.thread().equals("console-live")).count();
+        long liveA = snapshot.stream().filter(r -> r.taskId() == a.id() && r.query().equals(WRITTEN_SINCE)).count();
+        long liveB = snapshot.stream().filter(r -> r.taskId() == b.id() && r.query().equals(WRITTEN_SINCE)).count();
         assertThat(liveB).isGreaterThanOrEqualTo(5);
         assertThat(Math.abs(liveA - liveB)).as("reads of A (%d pages) %d, of B (1 page) %d", VIEWERS, liveA, liveB).isLessThanOrEqualTo(1);
-        assertThat(snapshot.stream().filter(r -> r.taskId() == a.id() && !r.thread().equals("console-live")).count()).isEqualTo(1);
+        assertThat(snapshot.stream().filter(r -> r.taskId() == a.id() && r.query().equals(ALL_STEPS)).count()).isEqualTo(1);
     }
 
     /** Whether the last {@code n} finished reads of the live thread returned one row each (the task's, no step). */
@@ -202,5 +214,52 @@ class ConsoleLiveReadsIT {
             c.commit();
         }
         Awaits.until(() -> "cancelled".equals(seen.get(b)));
+    }
+
+    /** A page's event stream as lines; the future completes when the server ends the stream. */
+    private CompletableFuture<Void> lines(int taskId, List<String> into) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(web.console.url() + "tasks/" + taskId + "/events"))
+                .header("Accept", "text/event-stream").build();
+        CompletableFuture<Void> stream = client.sendAsync(request, HttpResponse.BodyHandlers.ofLines())
+                .thenAccept(r -> r.body().forEach(into::add));
+        streams.add(stream);
+        return stream;
+    }
+
+    private static List<String> eventNames(List<String> lines) {
+        return lines.stream().filter(l -> l.startsWith("event:")).map(l -> l.substring(6).strip()).toList();
+    }
+
+    /**
+     * A task deleted while a page shows it: the page is told ("deleted", which console.js shows and then stops
+     * reconnecting), its stream ends, and the task is no longer read every period; a page opening on it later is
+     * told the same at once.
+     */
+    @Test
+    void aTaskDeletedWhileAPageWatchesItEndsTheStreamAndIsNoLongerRead() {
+        Task gone = task("deleted-while-watched");
+        Task kept = task("still-watched");
+        ConsoleServer server = (ConsoleServer) web.console;
+        watch(kept.id(), new ConcurrentHashMap<>());
+        List<String> page = new CopyOnWriteArrayList<>();
+        CompletableFuture<Void> stream = lines(gone.id(), page);
+        Awaits.until(() -> eventNames(page).contains("steps") && server.liveTasks().equals(Set.of(gone.id(), kept.id())));
+        long readBefore = count(gone.id(), true);
+        Awaits.until(() -> count(gone.id(), true) > readBefore); // it is read every period while the page shows it
+
+        web.ts.deleteTask(gone.id());
+        Awaits.until(stream::isDone);
+        assertThat(eventNames(page)).containsExactly("steps", "deleted");
+        assertThat(server.liveTasks()).containsExactly(kept.id());
+        long readsOfGone = count(gone.id(), true);
+        long readsOfKept = count(kept.id(), true);
+        Awaits.until(() -> count(kept.id(), true) >= readsOfKept + 3); // a few more periods pass
+        assertThat(count(gone.id(), true)).as("reads of the deleted task after its pages were told").isEqualTo(readsOfGone);
+
+        List<String> late = new CopyOnWriteArrayList<>();
+        CompletableFuture<Void> lateStream = lines(gone.id(), late);
+        Awaits.until(lateStream::isDone);
+        assertThat(eventNames(late)).containsExactly("deleted");
+        assertThat(server.liveTasks()).containsExactly(kept.id());
     }
 }

@@ -46,6 +46,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -144,6 +145,11 @@ public final class ConsoleServer implements RunningConsole {
     /** How many times a task's full live snapshot was rendered: once per read, not once per page that opens. */
     public long liveSnapshotRenderings() {
         return live.snapshotRenderings();
+    }
+
+    /** The tasks whose steps the live reader reads for some open page. */
+    public Set<Integer> liveTasks() {
+        return live.watchedTasks();
     }
 
     public static RunningConsole start(TaskSync ts, UserStore users, ConsoleOptions options) {

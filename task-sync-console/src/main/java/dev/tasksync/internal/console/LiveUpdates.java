@@ -1,6 +1,5 @@
 package dev.tasksync.internal.console;
 
-import dev.tasksync.NotFoundException;
 import dev.tasksync.TaskSync;
 import io.javalin.http.sse.SseClient;
 import org.slf4j.Logger;
@@ -34,10 +33,11 @@ final class LiveUpdates implements AutoCloseable {
     static final long PERIOD_MILLIS = 250;
     private static final Logger LOG = LoggerFactory.getLogger(LiveUpdates.class);
 
-    private static final CopyOnWriteArrayList<SseClient> EMPTY = new CopyOnWriteArrayList<>();
+    /** The event a page gets when its task is deleted; its stream then ends (the page stops reconnecting). */
+    static final String DELETED = "deleted";
 
     private final StepStates reads;
-    private final Map<Integer, CopyOnWriteArrayList<SseClient>> clients = new ConcurrentHashMap<>();
+    private final Map<Integer, List<SseClient>> clients = new ConcurrentHashMap<>();
     /** What the pages of each watched task know (guarded by this). */
     private final Map<Integer, Watched> watched = new HashMap<>();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "console-live"));
@@ -108,15 +108,23 @@ final class LiveUpdates implements AutoCloseable {
         try {
             // the client's lock keeps this first event ahead of any change a read sends it meanwhile
             synchronized (client) {
-                String first;
+                String first = null;
                 synchronized (this) { // one reader per task: a viewer arriving while others watch reuses their state
                     Watched w = watched.get(taskId);
                     if (w == null) {
-                        w = new Watched(reads.all(taskId).orElseThrow(() -> new NotFoundException("task", taskId)));
-                        watched.put(taskId, w);
+                        w = reads.all(taskId).map(Watched::new).orElse(null);
+                        if (w != null) {
+                            watched.put(taskId, w);
+                        }
                     }
-                    first = w.rendered();
-                    clients.computeIfAbsent(taskId, k -> new CopyOnWriteArrayList<>()).add(client);
+                    if (w != null) {
+                        first = w.rendered();
+                        clients.computeIfAbsent(taskId, k -> new CopyOnWriteArrayList<>()).add(client);
+                    }
+                }
+                if (first == null) { // no such task (any more)
+                    end(client, taskId);
+                    return;
                 }
                 client.sendEvent("steps", first);
             }
@@ -151,7 +159,8 @@ final class LiveUpdates implements AutoCloseable {
                 }
                 Optional<StepStates.Read> read = reads.writtenSince(taskId, since);
                 if (read.isEmpty()) {
-                    continue; // the task was deleted
+                    deleted(taskId, w);
+                    continue;
                 }
                 String event;
                 synchronized (this) {
@@ -163,7 +172,7 @@ final class LiveUpdates implements AutoCloseable {
                 if (event == null) {
                     continue;
                 }
-                for (SseClient c : clients.getOrDefault(taskId, EMPTY)) {
+                for (SseClient c : clients.getOrDefault(taskId, List.of())) {
                     if (c.terminated()) {
                         unsubscribe(taskId, c);
                     } else {
@@ -176,6 +185,36 @@ final class LiveUpdates implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.debug("console: live update failed: {}", e.getMessage());
         }
+    }
+
+    /** The task is gone: its pages are told so and their streams end; it is no longer read. */
+    private void deleted(int taskId, Watched w) {
+        List<SseClient> pages;
+        synchronized (this) {
+            if (watched.get(taskId) != w) {
+                return; // its last page closed meanwhile
+            }
+            watched.remove(taskId);
+            pages = clients.remove(taskId);
+        }
+        if (pages != null) {
+            pages.forEach(c -> end(c, taskId));
+        }
+    }
+
+    /** Sends the page the {@link #DELETED} event and closes its stream. */
+    private static void end(SseClient client, int taskId) {
+        synchronized (client) {
+            if (!client.terminated()) {
+                client.sendEvent(DELETED, ApiJson.write(ApiJson.error("task " + taskId + " was deleted")));
+            }
+            client.close();
+        }
+    }
+
+    /** Tasks whose steps are being read for some page (a test checks a deleted task's entry is dropped). */
+    synchronized Set<Integer> watchedTasks() {
+        return Set.copyOf(watched.keySet());
     }
 
     long snapshotRenderings() {

@@ -3,6 +3,13 @@ package dev.tasksync.internal.console;
 import dev.tasksync.DatabaseException;
 import dev.tasksync.StepStatus;
 import dev.tasksync.TaskSync;
+import dev.tasksync.internal.sql.Bound;
+import dev.tasksync.internal.sql.Params;
+import dev.tasksync.internal.sql.Rendered;
+import dev.tasksync.internal.sql.SqlFile;
+import org.jooq.DSLContext;
+import org.jooq.SQLDialect;
+import org.jooq.impl.DSL;
 
 import javax.sql.DataSource;
 import java.sql.Connection;
@@ -13,6 +20,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -26,66 +34,67 @@ import java.util.Optional;
  * not was written by that transaction or a newer one, so the next read asks for rows whose {@code xmin} is at least
  * that old. {@code age()} compares the 32-bit ids across wraparound; a frozen row's age is the maximum, so it is left
  * out, as it should be (nothing changed it since it was frozen). Rows may come back unchanged (a heartbeat, a
- * transaction still open at the last read): the caller compares them with what it had.
+ * transaction still open at the last read): the caller compares them with what it had. The statements are
+ * {@code console.sql}'s, read with core's named-query helpers as {@code ClaimStatements} reads {@code claims.sql}.
  */
 final class StepStates {
+    /** The console's named statements; parsed when the class loads, so a typo fails at startup. */
+    static final SqlFile SQL = SqlFile.load(StepStates.class, "console.sql");
+    static final String ALL_STEPS = "allSteps";
+    static final String STEPS_WRITTEN_SINCE = "stepsWrittenSince";
+
     /** One read: the task's status, the rows read, and what the next read passes as {@code since}. */
     record Read(String taskStatus, List<StepState> steps, long since) {
     }
 
-    private static final String COLUMNS = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text, t.status,"
-            + " s.id, s.status, s.attempt, s.started_at, s.finished_at FROM %1$s.tasks t LEFT JOIN %1$s.steps s"
-            + " ON s.task_id = t.id";
     private final DataSource dataSource;
-    private final String all;
-    private final String written;
+    private final Rendered all;
+    private final Rendered written;
 
     StepStates(TaskSync taskSync) {
         this.dataSource = taskSync.dataSource();
-        String schema = "\"" + taskSync.schema().replace("\"", "\"\"") + "\"";
-        this.all = String.format(COLUMNS, schema) + " WHERE t.id = ? ORDER BY s.id";
-        this.written = String.format(COLUMNS, schema) + " AND age(s.xmin) <= age(CAST(? AS xid)) WHERE t.id = ? ORDER BY s.id";
+        DSLContext dsl = DSL.using(SQLDialect.POSTGRES);
+        Map<String, String> tables = Map.of("tasks", dsl.render(DSL.table(DSL.name(taskSync.schema(), "tasks"))),
+                "steps", dsl.render(DSL.table(DSL.name(taskSync.schema(), "steps"))));
+        this.all = SQL.query(ALL_STEPS).render(tables);
+        this.written = SQL.query(STEPS_WRITTEN_SINCE).render(tables);
     }
 
     /** Every step of the task; empty if there is no such task. */
     Optional<Read> all(int taskId) {
-        return read(all, null, taskId);
+        return read(all.bind(Params.of().set("task_id", taskId)));
     }
 
     /** The steps written since the read that returned {@code since} (and possibly a few more); empty if the task is gone. */
     Optional<Read> writtenSince(int taskId, long since) {
-        return read(written, since, taskId);
+        // an xid is the low 32 bits of an xid8
+        return read(written.bind(Params.of().set("since", Long.toString(since & 0xFFFF_FFFFL)).set("task_id", taskId)));
     }
 
-    private Optional<Read> read(String sql, Long since, int taskId) {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            int i = 1;
-            if (since != null) {
-                ps.setString(i++, Long.toString(since & 0xFFFF_FFFFL)); // an xid is the low 32 bits of an xid8
+    private Optional<Read> read(Bound statement) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = statement.prepare(c);
+             ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) {
+                return Optional.empty();
             }
-            ps.setInt(i, taskId);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return Optional.empty();
+            long next = Long.parseLong(rs.getString("next_since"));
+            String taskStatus = rs.getString("task_status");
+            List<StepState> steps = new ArrayList<>();
+            do {
+                int id = rs.getInt("id");
+                if (!rs.wasNull()) {
+                    steps.add(new StepState(id, StepStatus.fromDb(rs.getString("status")), rs.getInt("attempt"),
+                            time(rs, "started_at"), time(rs, "finished_at")));
                 }
-                long next = Long.parseLong(rs.getString(1));
-                String taskStatus = rs.getString(2);
-                List<StepState> steps = new ArrayList<>();
-                do {
-                    int id = rs.getInt(3);
-                    if (!rs.wasNull()) {
-                        steps.add(new StepState(id, StepStatus.fromDb(rs.getString(4)), rs.getInt(5), time(rs, 6), time(rs, 7)));
-                    }
-                } while (rs.next());
-                return Optional.of(new Read(taskStatus, steps, next));
-            }
+            } while (rs.next());
+            return Optional.of(new Read(taskStatus, steps, next));
         } catch (SQLException e) {
             throw new DatabaseException("console: " + e.getMessage(), e.getSQLState(), e);
         }
     }
 
     /** In the JVM's zone, as jOOQ gives the pages' times (the driver sets the session's zone to the JVM's). */
-    private static OffsetDateTime time(ResultSet rs, int column) throws SQLException {
+    private static OffsetDateTime time(ResultSet rs, String column) throws SQLException {
         OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
         return t == null ? null : t.atZoneSameInstant(ZoneId.systemDefault()).toOffsetDateTime();
     }

@@ -1,7 +1,10 @@
 // Live task page: listens to /tasks/{id}/events (server-sent events, already coalesced by the server)
 // and recolours the DAG's nodes (or the collapsed picture's bars) and the step table. Writes text only
 // through textContent. Elements are found by id: a query by attribute per step would cost O(steps) each.
-const STATUSES = ['new', 'active', 'completed', 'failed', 'skipped', 'cancelled'];
+// The step statuses in StepStatus's order (the collapsed picture's segment order), from the page's data: the
+// server's enum, so a new status cannot leave this script behind.
+const section = document.getElementById('dag-section');
+const STATUSES = section && section.dataset.statuses ? section.dataset.statuses.split(' ') : [];
 // the collapsed picture's geometry, as DagView draws it
 const BAR_X = 200;
 const BAR_WIDTH = 600;
@@ -110,10 +113,18 @@ function apply(update) {
   document.body.dataset.liveUpdates = String(Number(document.body.dataset.liveUpdates || '0') + 1);
 }
 
-const section = document.getElementById('dag-section');
 if (section && window.EventSource) {
   readBands();
   const source = new EventSource('/tasks/' + encodeURIComponent(section.dataset.task) + '/events');
   source.addEventListener('steps', e => apply(JSON.parse(e.data)));
   source.addEventListener('open', () => { document.body.dataset.live = 'open'; });
+  // the task was deleted: say so, and stop (EventSource would reconnect to a stream that can only end again)
+  source.addEventListener('deleted', () => {
+    source.close();
+    document.body.dataset.live = 'deleted';
+    const note = document.getElementById('task-deleted');
+    if (note) {
+      note.hidden = false;
+    }
+  });
 }

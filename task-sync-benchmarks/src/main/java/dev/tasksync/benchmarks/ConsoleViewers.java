@@ -1,0 +1,211 @@
+package dev.tasksync.benchmarks;
+
+import java.io.BufferedReader;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+
+/**
+ * The load of row 18c: {@code viewers} open task pages, each holding the page's event stream (every byte of it read,
+ * its events counted) and opening a random step's JSON every 2 s on a keep-alive connection, as a browser does
+ * ({@link LoopbackHttp}). Runs in the bench's JVM or, as {@link Main}, in a process of its own
+ * (where a browser's load is: not on the engine's cores' JVM, its threads and its GC).
+ */
+final class ConsoleViewers {
+    static final long CLICK_MILLIS = 2000;
+
+    /** What the viewers saw: live events received, and each GET's latency in milliseconds. */
+    record Seen(long events, List<Double> latencies) {
+    }
+
+    /** Viewers started somewhere, stopped once after the run they watch. */
+    interface Load {
+        Seen stop() throws IOException, InterruptedException;
+    }
+
+    /** Starts the viewers in this JVM or in a process of their own; returns once every page has its first event. */
+    static Load start(boolean ownProcess, String base, int taskId, int[] stepIds, int viewers)
+            throws IOException, InterruptedException {
+        if (!ownProcess) {
+            ConsoleViewers load = new ConsoleViewers(base, taskId, stepIds, viewers);
+            if (!load.awaitOpen()) {
+                throw new IllegalStateException("the viewers' pages did not open");
+            }
+            return load::stop;
+        }
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                base, Integer.toString(taskId), Integer.toString(viewers)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        PrintStream to = new PrintStream(p.getOutputStream(), true, StandardCharsets.UTF_8);
+        BufferedReader from = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        to.println(Arrays.stream(stepIds).mapToObj(Integer::toString).collect(Collectors.joining(",")));
+        String open = from.readLine();
+        if (!"open".equals(open)) {
+            p.destroy();
+            throw new IllegalStateException("the viewer process said " + open);
+        }
+        return () -> {
+            to.println("stop");
+            long events = 0;
+            List<Double> latencies = new ArrayList<>();
+            String line;
+            while ((line = from.readLine()) != null && !line.equals("done")) {
+                if (line.startsWith("events ")) {
+                    events = Long.parseLong(line.substring(7));
+                } else if (line.startsWith("latencies ") && line.length() > 10) {
+                    Arrays.stream(line.substring(10).split(",")).map(Double::valueOf).forEach(latencies::add);
+                }
+            }
+            to.close();
+            p.waitFor();
+            return new Seen(events, latencies);
+        };
+    }
+
+    private static final byte[] EVENT = "event:".getBytes(StandardCharsets.US_ASCII);
+    private final AtomicBoolean stop = new AtomicBoolean();
+    private final AtomicLong events = new AtomicLong();
+    private final List<Double> latencies = Collections.synchronizedList(new ArrayList<>());
+    private final List<Thread> threads = new ArrayList<>();
+    private final CountDownLatch opened;
+
+    /** Starts {@code viewers} pages of task {@code taskId} at {@code base}, clicking on the steps {@code stepIds}. */
+    ConsoleViewers(String base, int taskId, int[] stepIds, int viewers) {
+        opened = new CountDownLatch(viewers);
+        for (int v = 0; v < viewers; v++) {
+            threads.add(daemon("viewer-" + v, () -> viewer(base, taskId, stepIds)));
+        }
+    }
+
+    /** Waits until every page got its first event (every step's status); false if they did not within a minute. */
+    boolean awaitOpen() throws InterruptedException {
+        return opened.await(1, TimeUnit.MINUTES);
+    }
+
+    Seen stop() {
+        stop.set(true);
+        threads.forEach(Thread::interrupt);
+        for (Thread t : threads) {
+            try {
+                t.join(5000); // the next run starts without this one's viewers
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return new Seen(events.get(), List.copyOf(latencies));
+    }
+
+    private void viewer(String base, int taskId, int[] steps) {
+        URI uri = URI.create(base);
+        List<Closeable> open = new CopyOnWriteArrayList<>();
+        Thread reader = daemon("viewer-events", () -> {
+            boolean[] first = {true};
+            try (LoopbackHttp stream = new LoopbackHttp(uri.getHost(), uri.getPort())) {
+                open.add(stream);
+                stream.stream("/tasks/" + taskId + "/events", (buf, from, to) -> {
+                    if (to - from >= EVENT.length && Arrays.equals(buf, from, from + EVENT.length, EVENT, 0, EVENT.length)) {
+                        events.incrementAndGet();
+                        if (first[0]) {
+                            first[0] = false;
+                            opened.countDown();
+                        }
+                    }
+                });
+            } catch (IOException e) {
+                // the console closed the stream, or stop() did
+            }
+        });
+        sleep(ThreadLocalRandom.current().nextLong(CLICK_MILLIS)); // viewers do not click in step
+        try (LoopbackHttp http = new LoopbackHttp(uri.getHost(), uri.getPort())) {
+            open.add(http);
+            while (!stop.get()) {
+                int step = steps[ThreadLocalRandom.current().nextInt(steps.length)];
+                long s = System.nanoTime();
+                int status = http.get("/api/steps/" + step);
+                if (status != 200) {
+                    throw new IllegalStateException("GET /api/steps/" + step + ": " + status);
+                }
+                latencies.add((System.nanoTime() - s) / 1e6);
+                if (!sleep(CLICK_MILLIS)) {
+                    break;
+                }
+            }
+        } catch (IOException e) {
+            // stop() closed the connection
+        }
+        for (Closeable c : open) {
+            try {
+                c.close(); // ends the event stream's blocking read
+            } catch (IOException e) {
+                // already closed
+            }
+        }
+        reader.interrupt();
+    }
+
+    private static Thread daemon(String name, Runnable r) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    private static boolean sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /**
+     * The viewers as a process: {@code Main BASE_URL TASK_ID VIEWERS}, the step ids to click on as the first line of
+     * stdin ({@code ID,ID,...}: 10,000 of them are too long for an argument). Prints "open" once every page has its
+     * first event; on a line "stop" (or the end of stdin) stops and prints "events N", "latencies MS,MS,..." and "done".
+     */
+    public static final class Main {
+        public static void main(String[] args) throws Exception {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+                int[] steps = Arrays.stream(in.readLine().split(",")).mapToInt(Integer::parseInt).toArray();
+                ConsoleViewers viewers = new ConsoleViewers(args[0], Integer.parseInt(args[1]), steps, Integer.parseInt(args[2]));
+                System.out.println(viewers.awaitOpen() ? "open" : "not open");
+                System.out.flush();
+                run(in, viewers);
+            }
+        }
+
+        private static void run(BufferedReader in, ConsoleViewers viewers) throws IOException {
+            String line;
+            while ((line = in.readLine()) != null && !line.equals("stop")) {
+                // only "stop" means anything
+            }
+            Seen seen = viewers.stop();
+            System.out.println("events " + seen.events());
+            StringBuilder b = new StringBuilder("latencies ");
+            for (int i = 0; i < seen.latencies().size(); i++) {
+                b.append(i == 0 ? "" : ",").append(seen.latencies().get(i));
+            }
+            System.out.println(b);
+            System.out.println("done");
+            System.out.flush();
+        }
+    }
+}
