@@ -229,22 +229,28 @@ public final class AttemptLog implements AutoCloseable {
 
     /** The owner waits for the writer to take lines (back-pressure); false: the writer is gone, the line is not kept. */
     private boolean awaitRoom(long h) {
-        while (true) {
-            long t = (long) TAIL.getAcquire(this);
-            long taken = (long) TAKEN_CHARS.getAcquire(this);
-            if (h - t < SLOTS && handedChars - taken <= PENDING_CHARS) {
-                roomUntil = t + SLOTS;
-                charsUntil = taken + PENDING_CHARS;
-                return true;
+        boolean interrupted = false;
+        try {
+            while (true) {
+                long t = (long) TAIL.getAcquire(this);
+                long taken = (long) TAKEN_CHARS.getAcquire(this);
+                if (h - t < SLOTS && handedChars - taken <= PENDING_CHARS) {
+                    roomUntil = t + SLOTS;
+                    charsUntil = taken + PENDING_CHARS;
+                    return true;
+                }
+                if (ended) {
+                    return false;
+                }
+                ownerWaiting = true;
+                wake();
+                // a step being stopped still keeps its lines: the interrupt is set aside (a park would not wait)
+                interrupted |= Thread.interrupted();
+                LockSupport.parkNanos(this, 1_000_000); // unparked as soon as the writer took lines
             }
-            if (ended) {
-                return false;
-            }
-            ownerWaiting = true;
-            wake();
-            LockSupport.parkNanos(this, 1_000_000); // unparked as soon as the writer took lines
-            if (Thread.currentThread().isInterrupted()) {
-                Thread.yield(); // the step is being stopped: its lines are still kept, so wait without parking
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
     }
