@@ -3,6 +3,7 @@ package dev.tasksync.internal.engine;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -10,7 +11,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 class WorkerClaimsTest {
     /** A worker's slots, as its StepRunner builds them from its policy. */
     private static Slots slotsOf(WorkerClaims policy, int concurrency) {
-        return new Slots(concurrency, policy.lookahead(), policy.maxLookahead(), policy.scansAhead(), new SlotsTest.Recorder());
+        Slots slots = new Slots(concurrency, policy.lookahead(), policy.maxLookahead(), policy.scansAhead(), new SlotsTest.Recorder());
+        // every slot runs a step (an idle worker's look-ahead goes back to where it started)
+        try (Slots.Reservation start = slots.forClaim()) {
+            start.place(SlotsTest.claims(IntStream.rangeClosed(1, concurrency).toArray()));
+        }
+        return slots;
     }
 
     /** One round of steps that end before the recording that claims their successors comes back. */
