@@ -27,24 +27,11 @@ class WorkerClaimsTest {
         }
     }
 
-    /** Every slot runs a step (a worker that is not idle: an idle one goes back to its first look-ahead). */
-    private static void busy(Slots slots) {
-        int[] ids = new int[slots.free()];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = 1000 + i;
-        }
-        try (Slots.Reservation start = slots.forClaim()) {
-            start.place(SlotsTest.claims(ids));
-        }
-        assertThat(slots.free()).isZero();
-    }
-
     @Test
     void aWorkerWhoseStepsEndFasterThanTheirRecordingClaimsFurtherAhead() {
         WorkerClaims policy = new WorkerClaims(null, 4);
         Slots slots = slotsOf(policy, 4);
         assertThat(slots.lookahead()).isEqualTo(4);
-        busy(slots);
         for (int i = 0; i < 10; i++) {
             stepsEndBeforeTheirRecordingReturns(slots);
         }
@@ -56,7 +43,6 @@ class WorkerClaimsTest {
     void aOneSlotWorkerNeverClaimsAhead() {
         WorkerClaims policy = new WorkerClaims(null, 1);
         Slots slots = slotsOf(policy, 1);
-        busy(slots);
         for (int i = 0; i < 10; i++) {
             stepsEndBeforeTheirRecordingReturns(slots);
         }
