@@ -1,7 +1,12 @@
 package dev.tasksync.benchmarks;
 
+import org.apache.hc.client5.http.classic.methods.HttpGet;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.core5.http.io.entity.EntityUtils;
+
 import java.io.BufferedReader;
-import java.io.Closeable;
+import java.io.InputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
@@ -12,7 +17,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -23,10 +27,12 @@ import java.util.stream.Collectors;
 /**
  * The load of row 18c: {@code viewers} open task pages, each holding the page's event stream (every byte of it read,
  * its events counted) and opening a random step's JSON every 2 s on a keep-alive connection, as a browser does
- * ({@link LoopbackHttp}). Runs in the bench's JVM or, as {@link Main}, in a process of its own
+ * (Apache HttpClient's classic blocking client: the JDK's HttpClient took the viewers' process about as
+ * much CPU as all of PostgreSQL's backends during a watched run). Runs in the bench's JVM or, as {@link Main}, in a process of its own
  * (where a browser's load is: not on the engine's cores' JVM, its threads and its GC).
  */
 final class ConsoleViewers {
+    private static final byte[] EVENT = "event:".getBytes(StandardCharsets.US_ASCII);
     static final long CLICK_MILLIS = 2000;
 
     /** What the viewers saw: live events received, and each GET's latency in milliseconds. */
@@ -111,30 +117,31 @@ final class ConsoleViewers {
     }
 
     private void viewer(String base, int taskId, int[] steps) {
-        URI uri = URI.create(base);
-        List<Closeable> open = new CopyOnWriteArrayList<>();
-        Thread reader = daemon("viewer-events", () -> {
-            boolean[] first = {true};
-            try (LoopbackHttp stream = new LoopbackHttp(uri.getHost(), uri.getPort())) {
-                open.add(stream);
-                stream.stream("/tasks/" + taskId + "/events", () -> {
-                    events.incrementAndGet();
-                    if (first[0]) {
-                        first[0] = false;
-                        opened.countDown();
-                    }
-                });
-            } catch (IOException e) {
-                // the console closed the stream, or stop() did
-            }
-        });
-        sleep(ThreadLocalRandom.current().nextLong(CLICK_MILLIS)); // viewers do not click in step
-        try (LoopbackHttp http = new LoopbackHttp(uri.getHost(), uri.getPort())) {
-            open.add(http);
+        // one client per viewer, as one browser: its event stream on one keep-alive connection, its clicks on another
+        HttpGet stream = new HttpGet(base + "/tasks/" + taskId + "/events");
+        stream.addHeader("Accept", "text/event-stream");
+        try (CloseableHttpClient http = HttpClients.createMinimal()) {
+            Thread reader = daemon("viewer-events", () -> {
+                try {
+                    http.execute(stream, response -> {
+                        if (response.getCode() != 200) {
+                            throw new IOException("GET " + stream.getRequestUri() + ": " + response.getCode());
+                        }
+                        countEvents(response.getEntity().getContent());
+                        return null;
+                    });
+                } catch (IOException | RuntimeException e) {
+                    // the console ended the stream, or this viewer cancelled it
+                }
+            });
+            sleep(ThreadLocalRandom.current().nextLong(CLICK_MILLIS)); // viewers do not click in step
             while (!stop.get()) {
                 int step = steps[ThreadLocalRandom.current().nextInt(steps.length)];
                 long s = System.nanoTime();
-                int status = http.get("/api/steps/" + step);
+                int status = http.execute(new HttpGet(base + "/api/steps/" + step), response -> {
+                    EntityUtils.consume(response.getEntity()); // every byte read, the connection kept
+                    return response.getCode();
+                });
                 if (status != 200) {
                     throw new IllegalStateException("GET /api/steps/" + step + ": " + status);
                 }
@@ -143,17 +150,39 @@ final class ConsoleViewers {
                     break;
                 }
             }
+            stream.cancel(); // ends the event stream's blocking read
+            reader.interrupt();
         } catch (IOException e) {
-            // stop() closed the connection
+            // stop() came while a GET was on its way
         }
-        for (Closeable c : open) {
-            try {
-                c.close(); // ends the event stream's blocking read
-            } catch (IOException e) {
-                // already closed
+    }
+
+    /**
+     * Reads the event stream to its end, counting each line that starts an event ({@code event:}). Scans the bytes
+     * as they come: the first event of a 10,000-step task is one line of several hundred KiB.
+     */
+    private void countEvents(InputStream in) throws IOException {
+        byte[] buf = new byte[16 * 1024];
+        boolean first = true;
+        int matched = 0; // how much of "event:" the current line starts with so far; -1: it does not
+        for (int n; (n = in.read(buf)) >= 0; ) {
+            for (int i = 0; i < n; i++) {
+                byte b = buf[i];
+                if (b == '\n') {
+                    matched = 0;
+                } else if (matched >= 0) {
+                    matched = b == EVENT[matched] ? matched + 1 : -1;
+                    if (matched == EVENT.length) {
+                        events.incrementAndGet();
+                        if (first) {
+                            first = false;
+                            opened.countDown(); // this page has its first event
+                        }
+                        matched = -1;
+                    }
+                }
             }
         }
-        reader.interrupt();
     }
 
     private static Thread daemon(String name, Runnable r) {
