@@ -188,7 +188,7 @@ final class ConsoleBench {
                         + "JSON (GET /api/steps/{id}) every 2 s; " + REPEATS + " runs each way, alternating; medians; "
                         + (VIEWERS_OWN_PROCESS
                                 ? "the " + VIEWERS + " viewers run in a JVM of their own on the same machine, as browsers "
-                                        + "are not in the process they watch, and read with a plain blocking HTTP/1.1 client "
+                                        + "are not in the process they watch, and read with Apache HttpClient's classic blocking client "
                                         + "(every byte of every stream; the JDK's HttpClient cost as much CPU as PostgreSQL): "
                                         + "a change of the measurement, not of the console; they still share its 2 cores "
                                         + "(in the bench's JVM, as before session 12: -Dtasksync.bench.console.viewers=in-process)"

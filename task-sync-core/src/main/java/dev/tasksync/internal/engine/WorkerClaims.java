@@ -14,7 +14,6 @@ import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Supplier;
 
 /**
  * The claims of a worker: any task's claimable steps. Its recordings settle each task they finish and wake
@@ -65,17 +64,6 @@ final class WorkerClaims implements ClaimPolicy {
         this.engine = engine;
         this.concurrency = concurrency;
         this.lookahead = concurrency > 1 ? concurrency : 0;
-    }
-
-    /**
-     * Nothing to do: which steps the worker holds is the runner's to say ({@link Completer.Held}). Still called by
-     * WorkerLoop (owned by 'workers': coord.md asks to drop the call).
-     */
-    void runningOf(Supplier<Set<Integer>> running) {
-    }
-
-    /** Nothing to do, as {@link #runningOf}: still called by WorkerLoop for its own claims. */
-    void held(List<Claim> claims) {
     }
 
     @Override

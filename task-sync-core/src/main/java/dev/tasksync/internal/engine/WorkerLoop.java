@@ -49,7 +49,6 @@ public final class WorkerLoop implements AutoCloseable {
         this.options = options;
         this.claims = new WorkerClaims(engine, options.concurrency());
         this.runner = new StepRunner(engine, workerId, options, listener == null ? RunListener.NONE : listener, claims, null);
-        claims.runningOf(runner::running);
         this.registry = WorkerRegistry.on(engine);
         this.unreachable = new UnreachableOutputs(engine.dsl(), engine.tables());
         this.paths = new WorkerPaths(engine.dsl(), engine.tables(), workerId);
@@ -112,7 +111,6 @@ public final class WorkerLoop implements AutoCloseable {
                         lastAllPaths = System.nanoTime();
                     }
                     List<Claim> claims = runner.claim();
-                    this.claims.held(claims);
                     claims.forEach(runner::start);
                     backoff = 100;
                     if (claims.isEmpty() && runner.free() > 0) {
