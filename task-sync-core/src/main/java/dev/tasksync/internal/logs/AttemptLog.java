@@ -234,7 +234,8 @@ public final class AttemptLog implements AutoCloseable {
             while (true) {
                 long t = (long) TAIL.getAcquire(this);
                 long taken = (long) TAKEN_CHARS.getAcquire(this);
-                if (h - t < SLOTS && handedChars - taken <= PENDING_CHARS) {
+                // a line longer than the bound goes once the writer took every line before it (h == t)
+                if (h - t < SLOTS && (handedChars - taken <= PENDING_CHARS || h == t)) {
                     roomUntil = t + SLOTS;
                     charsUntil = taken + PENDING_CHARS;
                     return true;
