@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -125,19 +126,25 @@ class FullLogIT {
         assertThat(ts.logBytes(id, 1)).isBetween(512L * 1024 - 70 * 1024, 512L * 1024 + 70 * 1024);
     }
 
+    /** Another session's transaction holding the chunk table: every store of a log waits until it rolls back. */
+    private Connection lockedChunkTable() throws SQLException {
+        Connection lock = TestDatabase.dataSource().getConnection();
+        lock.setAutoCommit(false);
+        try (Statement st = lock.createStatement()) {
+            st.execute("LOCK TABLE " + ts.schema() + ".step_log_chunks IN ACCESS EXCLUSIVE MODE");
+        }
+        return lock;
+    }
+
     @Test
     void theStepDoesNotWaitForAWriterThatIsMegabytesBehind() throws Exception {
         open(LogOptions.defaults());
         Task task = ts.save(TaskDefinition.named("t").step("p", print(40_000, 100, false)).build()); // about 4 MB
         int id = stepOf(task);
         printed = new CountDownLatch(1);
-        // Another session locks the chunk table: the writer's first INSERT waits for it, so nothing is stored
-        // until the test lets go. The step logs its 4 MB meanwhile (it used to wait once 1 MiB was waiting).
-        try (Connection lock = TestDatabase.dataSource().getConnection()) {
-            lock.setAutoCommit(false);
-            try (Statement st = lock.createStatement()) {
-                st.execute("LOCK TABLE " + ts.schema() + ".step_log_chunks IN ACCESS EXCLUSIVE MODE");
-            }
+        // The writer's first store waits for the locked chunk table, so nothing is stored until the test lets go.
+        // The step logs its 4 MB meanwhile (it used to wait once 1 MiB was waiting).
+        try (Connection lock = lockedChunkTable()) {
             CompletableFuture<RunResult> run = CompletableFuture.supplyAsync(() -> ts.run(task.id()));
             try {
                 assertThat(printed.await(60, TimeUnit.SECONDS)).as("the step logged every line while the writer waited").isTrue();
@@ -158,11 +165,7 @@ class FullLogIT {
         Task task = ts.save(TaskDefinition.named("t").step("p", print(300_000, 0, false)).build());
         int id = stepOf(task);
         printed = new CountDownLatch(1);
-        try (Connection lock = TestDatabase.dataSource().getConnection()) {
-            lock.setAutoCommit(false);
-            try (Statement st = lock.createStatement()) {
-                st.execute("LOCK TABLE " + ts.schema() + ".step_log_chunks IN ACCESS EXCLUSIVE MODE");
-            }
+        try (Connection lock = lockedChunkTable()) {
             CompletableFuture<RunResult> run = CompletableFuture.supplyAsync(() -> ts.run(task.id()));
             try {
                 await("the step waiting for its log's writer", Duration.ofSeconds(60), FullLogIT::aStepWaitsForItsLog);

@@ -147,7 +147,7 @@ final class ConsoleBench {
             if (r instanceof List<?> l) {
                 return new double[] {((Number) l.get(0)).doubleValue(), ((Number) l.get(1)).doubleValue()};
             }
-            sleep(50);
+            ConsoleViewers.sleep(50);
         }
         throw new IllegalStateException("no first-contentful-paint entry for " + url);
     }
@@ -213,7 +213,7 @@ final class ConsoleBench {
         long s = System.nanoTime();
         RunResult r = ts.run(watched.id(), RunOptions.defaults().withConcurrency(concurrency));
         double ms = (System.nanoTime() - s) / 1e6;
-        sleep(500); // the last events reach the viewers
+        ConsoleViewers.sleep(500); // the last events reach the viewers
         ConsoleViewers.Seen seen = viewers.stop();
         events.addAndGet(seen.events());
         latencies.addAll(seen.latencies());
@@ -242,13 +242,4 @@ final class ConsoleBench {
         return r.body();
     }
 
-    private static boolean sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
 }

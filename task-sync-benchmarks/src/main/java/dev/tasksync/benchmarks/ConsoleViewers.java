@@ -192,7 +192,8 @@ final class ConsoleViewers {
         return t;
     }
 
-    private static boolean sleep(long ms) {
+    /** Sleeps; false when interrupted (the interrupt kept). */
+    static boolean sleep(long ms) {
         try {
             Thread.sleep(ms);
             return true;
