@@ -161,8 +161,9 @@ class FullLogIT {
     @Test
     void aStepFarAheadOfItsWriterWaitsForItAndNoLineIsLost() throws Exception {
         open(LogOptions.defaults());
-        // short lines, more than the 2^18 that may wait for the writer: the step must wait, not drop the oldest
-        Task task = ts.save(TaskDefinition.named("t").step("p", print(300_000, 0, false)).build());
+        // About 67 MB: more than the writer can take before its store waits for the lock (a 16 MiB batch and a
+        // chunk) plus what may wait for it (16 Mi characters), so the step must wait whatever the timing: not drop.
+        Task task = ts.save(TaskDefinition.named("t").step("p", print(600_000, 100, false)).build());
         int id = stepOf(task);
         printed = new CountDownLatch(1);
         try (Connection lock = lockedChunkTable()) {
@@ -175,7 +176,7 @@ class FullLogIT {
             }
             assertThat(run.get(120, TimeUnit.SECONDS).succeeded()).isTrue();
         }
-        LogFixture.allPrinted(logs.lines(id, 1), 300_000);
+        LogFixture.allPrinted(logs.lines(id, 1), 600_000);
     }
 
     private static boolean aStepWaitsForItsLog() {
