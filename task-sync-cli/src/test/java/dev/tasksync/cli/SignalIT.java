@@ -50,7 +50,13 @@ class SignalIT {
     /** {@code task-sync <args>} in a JVM of its own, on the test database; the test step types are on its class path. */
     private Process start(String... args) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        List<String> command = new ArrayList<>();
+        if (sigintIgnored()) {
+            // A background job of a non-interactive shell starts with SIGINT ignored, and a JVM that inherits an
+            // ignored SIGINT never installs its handler, so Ctrl-C would not reach the CLI: restore the default.
+            command.addAll(List.of("perl", "-e", "$SIG{INT} = 'DEFAULT'; exec @ARGV or die $!"));
+        }
+        command.addAll(List.of(java, "-cp", System.getProperty("java.class.path"), Main.class.getName()));
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command)
                 .redirectOutput(dir.resolve("out.txt").toFile())
@@ -62,6 +68,20 @@ class SignalIT {
         pb.environment().put("TASKSYNC_SCHEMA", schema);
         pb.environment().put("TASKSYNC_PROGRESS", "plain");
         return pb.start();
+    }
+
+    /** Whether this JVM was started with SIGINT ignored (bit 2 of SigIgn in /proc/self/status), as its children would be. */
+    private static boolean sigintIgnored() throws IOException {
+        Path status = Path.of("/proc/self/status");
+        if (!Files.exists(status)) {
+            return false;
+        }
+        for (String line : Files.readAllLines(status, StandardCharsets.US_ASCII)) {
+            if (line.startsWith("SigIgn:")) {
+                return (Long.parseUnsignedLong(line.substring(7).trim(), 16) & (1L << 1)) != 0;
+            }
+        }
+        return false;
     }
 
     private String output() throws IOException {
@@ -80,8 +100,26 @@ class SignalIT {
     }
 
     private int exitCode(Process p) throws Exception {
-        assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("the process ended").isTrue();
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            String threads = threadDump(p);
+            p.destroyForcibly();
+            throw new AssertionError("the process did not end after the signal\n" + output() + "--- threads\n" + threads);
+        }
         return p.exitValue();
+    }
+
+    /** The threads of a process that would not end, for the failure message (jstack of the JDK running the tests). */
+    private static String threadDump(Process p) {
+        try {
+            Path jstack = Path.of(System.getProperty("java.home"), "bin", "jstack");
+            // perl (when used) exec's the JVM, so the process's pid is the JVM's
+            Process dump = new ProcessBuilder(jstack.toString(), Long.toString(p.pid())).redirectErrorStream(true).start();
+            String text = new String(dump.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            dump.waitFor(30, TimeUnit.SECONDS);
+            return text;
+        } catch (IOException | InterruptedException e) {
+            return "(no thread dump: " + e + ")";
+        }
     }
 
     private Step longStep() {
