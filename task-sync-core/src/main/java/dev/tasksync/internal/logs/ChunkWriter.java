@@ -82,19 +82,24 @@ final class ChunkWriter implements LineHandover.Taker, AutoCloseable {
     /** Appends a line to the current chunk: cut, counted against the cap. */
     @Override
     public void take(byte stream, String line) {
-        byte[] text = line.getBytes(StandardCharsets.UTF_8);
-        if (text.length > MAX_LINE_BYTES) {
-            String cut = new String(text, 0, MAX_LINE_BYTES, StandardCharsets.UTF_8)
-                    + " [line cut: " + text.length + " bytes, longer than " + MAX_LINE_BYTES + "]";
-            text = cut.getBytes(StandardCharsets.UTF_8);
-        }
         if (current == null) {
             byte[] buffer = spare != null ? spare : new byte[chunkBytes + 1024];
             spare = null;
             current = new ChunkCodec.Raw(nextSeq++, buffer, pickNanos);
         }
-        current.add(pickMicros, STREAMS[stream], text); // monotonic: lines of one attempt never go back in time
-        boolean headFull = tail.counted(text.length + 1);
+        // monotonic: lines of one attempt never go back in time
+        int bytes = line.length();
+        if (bytes > MAX_LINE_BYTES || !current.addAscii(pickMicros, stream, line)) {
+            byte[] text = line.getBytes(StandardCharsets.UTF_8);
+            if (text.length > MAX_LINE_BYTES) {
+                String cut = new String(text, 0, MAX_LINE_BYTES, StandardCharsets.UTF_8)
+                        + " [line cut: " + text.length + " bytes, longer than " + MAX_LINE_BYTES + "]";
+                text = cut.getBytes(StandardCharsets.UTF_8);
+            }
+            current.add(pickMicros, STREAMS[stream], text);
+            bytes = text.length;
+        }
+        boolean headFull = tail.counted(bytes + 1);
         if (current.textBytes >= chunkBytes || headFull) {
             roll();
         }
