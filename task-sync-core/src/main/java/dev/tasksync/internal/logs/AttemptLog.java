@@ -13,8 +13,8 @@ import java.util.concurrent.locks.LockSupport;
  * Writes one attempt's full log to the database as it is produced. The step's threads hand their lines to a
  * writer thread of this attempt ({@link LineHandover}: no lock, clock or encoding on the step's own thread); the
  * writer takes them every {@link #PICK_MILLIS} (at once while they keep coming), stamps each pick with one time,
- * and encodes and cuts them into chunks ({@link ChunkWriter}), which a thread of their own compresses and stores
- * ({@link ChunkBatches}), the middle of a log over the cap left out ({@link RollingTail}).
+ * and encodes, cuts, compresses and stores them ({@link ChunkWriter}), the middle of a log over the cap left out
+ * ({@link RollingTail}).
  */
 public final class AttemptLog implements AutoCloseable {
     /**

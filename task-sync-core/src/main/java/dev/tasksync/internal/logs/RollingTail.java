@@ -10,8 +10,7 @@ import java.util.Set;
 /**
  * The cap of one attempt's log: the first half of {@code 2 × half} bytes is kept as it comes (the head); once it is
  * full, one seq is left free for the note (the gap) and later chunks roll: the oldest stored tail chunks are deleted
- * as new ones come, so that at most {@code half} bytes of tail stay. Counts what was stored and left out. The head
- * is counted by the writer thread as it encodes; the batches are planned and counted by the store thread.
+ * as new ones come, so that at most {@code half} bytes of tail stay. Counts what was stored and left out.
  */
 final class RollingTail {
     /** What to do with one batch: the rows to insert and the seqs of stored chunks to delete. */
@@ -20,11 +19,8 @@ final class RollingTail {
 
     private final long half;
     private long headBytes;
-    /**
-     * The seq left free between the kept head and the rolling tail, for the note; -1 while the head fills. Set by
-     * the writer before it hands over the chunks after it, read by the store thread.
-     */
-    private volatile int gapSeq = -1;
+    /** The seq left free between the kept head and the rolling tail, for the note; -1 while the head fills. */
+    private int gapSeq = -1;
     private final Deque<long[]> tailChunks = new ArrayDeque<>(); // {seq, textBytes, lines} of stored tail chunks
     private long tailBytes;
     private long droppedBytes;
