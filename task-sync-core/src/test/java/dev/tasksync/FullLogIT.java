@@ -181,7 +181,7 @@ class FullLogIT {
 
     private static boolean aStepWaitsForItsLog() {
         return Thread.getAllStackTraces().values().stream().flatMap(Arrays::stream)
-                .anyMatch(f -> f.getClassName().endsWith("AttemptLog") && f.getMethodName().equals("awaitRoom"));
+                .anyMatch(f -> f.getClassName().endsWith("LineHandover") && f.getMethodName().equals("awaitRoom"));
     }
 
     /** {@code {"pair": {}}}: the step's thread and a helper thread take turns, ten lines each. */

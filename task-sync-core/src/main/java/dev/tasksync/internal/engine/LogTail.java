@@ -2,8 +2,16 @@ package dev.tasksync.internal.engine;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
-/** Keeps the last lines of a step's log, bounded in lines, characters, and characters per line. */
+/**
+ * Keeps the last lines of a step's log, bounded in lines, characters, and characters per line. A line costs an
+ * atomic increment and two ordered stores into a ring, with no lock (a step printing a million lines spent most of
+ * its own time in the lock and the deque of the tail); which of the last lines fit the bounds is worked out once,
+ * when the tail is read.
+ */
 final class LogTail {
     static final int MAX_LINES = 200;
     static final int MAX_CHARS = 16 * 1024;
@@ -11,9 +19,13 @@ final class LogTail {
     static final int MAX_LINE_CHARS = 4 * 1024;
     /** Room for the mark that says how much was cut. */
     private static final int MARK_ROOM = 40;
+    /** Slots of the ring: a power of two above {@link #MAX_LINES}. */
+    private static final int RING = 256;
 
-    private final Deque<String> lines = new ArrayDeque<>();
-    private int chars;
+    private final AtomicReferenceArray<String> lines = new AtomicReferenceArray<>(RING);
+    /** Which line (its number plus one) each slot holds: stored after the line, so a reader can tell it is whole. */
+    private final AtomicLongArray numbers = new AtomicLongArray(RING);
+    private final AtomicLong added = new AtomicLong();
 
     /** The line, or its first {@link #MAX_LINE_CHARS} characters and how many were cut. */
     static String cap(String line) {
@@ -27,16 +39,35 @@ final class LogTail {
         return line.substring(0, keep) + " [... " + (line.length() - keep) + " more characters]";
     }
 
-    synchronized void add(String line) {
+    /** Adds a line; any thread (a step's own helpers too). */
+    void add(String line) {
         String kept = cap(line);
-        lines.addLast(kept);
-        chars += kept.length() + 1;
-        while (lines.size() > MAX_LINES || (chars > MAX_CHARS && lines.size() > 1)) {
-            chars -= lines.removeFirst().length() + 1;
-        }
+        long n = added.getAndIncrement();
+        int slot = (int) n & (RING - 1);
+        lines.setRelease(slot, kept);
+        numbers.setRelease(slot, n + 1);
     }
 
-    synchronized String text() {
-        return lines.isEmpty() ? null : String.join("\n", lines);
+    /**
+     * The longest run of last lines within {@link #MAX_LINES} and {@link #MAX_CHARS} (the last line alone if it is
+     * longer), joined; null if none. A line another thread is adding at this moment may be left out.
+     */
+    String text() {
+        long n = added.get();
+        Deque<String> kept = new ArrayDeque<>();
+        int chars = 0;
+        for (long i = n - 1; i >= 0 && i >= n - MAX_LINES; i--) {
+            int slot = (int) i & (RING - 1);
+            String line = numbers.getAcquire(slot) == i + 1 ? lines.getAcquire(slot) : null;
+            if (line == null || numbers.getAcquire(slot) != i + 1) {
+                continue; // still being added, or overwritten since by a later line
+            }
+            if (!kept.isEmpty() && chars + line.length() + 1 > MAX_CHARS) {
+                break;
+            }
+            kept.addFirst(line);
+            chars += line.length() + 1;
+        }
+        return kept.isEmpty() ? null : String.join("\n", kept);
     }
 }

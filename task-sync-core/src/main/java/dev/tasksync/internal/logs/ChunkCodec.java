@@ -62,6 +62,34 @@ final class ChunkCodec {
         /** Appends a line; its time is made no earlier than the line before's. */
         void add(long epochMicros, LogLine.Stream stream, byte[] text) {
             int n = text.length;
+            int at = header(epochMicros, stream.ordinal(), n);
+            System.arraycopy(text, 0, bytes, at, n);
+            added(epochMicros, at + n, n);
+        }
+
+        /**
+         * Appends a line of ASCII text straight from the string, with no byte array made per line (most log lines
+         * are ASCII: their UTF-8 is one byte a char); false, and nothing appended, if a char is not ASCII.
+         */
+        boolean addAscii(long epochMicros, int stream, String text) {
+            int n = text.length();
+            int at = header(epochMicros, stream, n);
+            byte[] into = bytes;
+            int seen = 0;
+            for (int i = 0; i < n; i++) {
+                char c = text.charAt(i);
+                seen |= c;
+                into[at + i] = (byte) c;
+            }
+            if (seen >= 0x80) {
+                return false; // the header written is overwritten by the next line
+            }
+            added(epochMicros, at + n, n);
+            return true;
+        }
+
+        /** Writes a line's time and length after the chunk's bytes, with room for its text; returns where it goes. */
+        private int header(long epochMicros, int stream, int n) {
             int need = length + 20 + n;
             if (need > bytes.length) {
                 bytes = Arrays.copyOf(bytes, Math.max(need, bytes.length * 2));
@@ -72,12 +100,13 @@ final class ChunkCodec {
                 }
                 lastMicros = epochMicros;
             }
-            long delta = Math.max(0, epochMicros - lastMicros);
-            lastMicros += delta;
-            length = varint(bytes, length, delta);
-            length = varint(bytes, length, ((long) n << 1) | stream.ordinal());
-            System.arraycopy(text, 0, bytes, length, n);
-            length += n;
+            int at = varint(bytes, length, Math.max(0, epochMicros - lastMicros));
+            return varint(bytes, at, ((long) n << 1) | stream);
+        }
+
+        private void added(long epochMicros, int end, int n) {
+            lastMicros = Math.max(lastMicros, epochMicros);
+            length = end;
             lines++;
             textBytes += n + 1;
         }

@@ -102,4 +102,28 @@ class ChunkCodecTest {
             assertThat(lines.get(2).time()).isEqualTo(Instant.ofEpochSecond(1_800_000_000L, 2_000));
         }
     }
+
+    /** ASCII goes straight from the string into the chunk; anything else is refused, so it goes as UTF-8 bytes. */
+    @Test
+    void asciiLinesAreWrittenStraightFromTheStringAndOthersAreRefusedUntouched() {
+        ChunkCodec.Raw raw = new ChunkCodec.Raw(0, 16, System.nanoTime());
+        long t = 1_800_000_000_000_000L;
+        assertThat(raw.addAscii(t, LogLine.Stream.STDOUT.ordinal(), "plain ascii ~")).isTrue();
+        int length = raw.length;
+        // é is Latin-1 (a byte above 127), ā (U+0101) and 😀 are UTF-16 strings whose low bytes alone look like ASCII
+        for (String other : List.of("café", "\u0101b", "x\uD83D\uDE00", "\u0180")) {
+            assertThat(raw.addAscii(t + 1, LogLine.Stream.STDERR.ordinal(), other)).as(other).isFalse();
+            assertThat(raw.length).isEqualTo(length);
+            assertThat(raw.lines).isEqualTo(1);
+        }
+        raw.add(t + 2, LogLine.Stream.STDERR, "café".getBytes(StandardCharsets.UTF_8));
+        assertThat(raw.addAscii(t + 3, LogLine.Stream.STDERR.ordinal(), "")).isTrue();
+        assertThat(raw.addAscii(t + 4, LogLine.Stream.STDOUT.ordinal(), "y".repeat(5_000))).isTrue(); // grows the array
+        List<LogLine> lines = ChunkCodec.lines(ChunkCodec.deflate(raw.bytes, raw.length));
+        assertThat(lines).extracting(LogLine::text).containsExactly("plain ascii ~", "café", "", "y".repeat(5_000));
+        assertThat(lines).extracting(LogLine::stream).containsExactly(LogLine.Stream.STDOUT, LogLine.Stream.STDERR,
+                LogLine.Stream.STDERR, LogLine.Stream.STDOUT);
+        assertThat(lines.get(3).time()).isEqualTo(Instant.ofEpochSecond(1_800_000_000L, 4_000));
+        assertThat(raw.textBytes).isEqualTo(14 + 6 + 1 + 5_001);
+    }
 }

@@ -1,0 +1,163 @@
+package dev.tasksync.internal.logs;
+
+import dev.tasksync.LogLine;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The hand-over of lines from a step's threads to its writer, with no database: a "step" thread owns the hand-over
+ * and adds lines; the test's thread takes them as the writer would (the writer thread the hand-over starts does
+ * nothing here).
+ */
+class LineHandoverTest {
+    private final List<String> taken = new ArrayList<>();
+    private final LineHandover.Taker taker = (stream, text) -> taken.add(LogLine.Stream.values()[stream] + " " + text);
+    private Thread step;
+
+    @AfterEach
+    void stopStep() throws InterruptedException {
+        if (step != null) {
+            step.interrupt();
+            step.join(TimeUnit.SECONDS.toMillis(30));
+        }
+    }
+
+    /** Starts the step's thread: it makes the hand-over (so owns it) and then runs {@code body} on it. */
+    private LineHandover step(Consumer<LineHandover> body) throws InterruptedException {
+        AtomicReference<LineHandover> made = new AtomicReference<>();
+        CountDownLatch ready = new CountDownLatch(1);
+        step = new Thread(() -> {
+            made.set(new LineHandover(() -> { }, "test-writer"));
+            ready.countDown();
+            body.accept(made.get());
+        }, "test-step");
+        step.start();
+        assertThat(ready.await(30, TimeUnit.SECONDS)).isTrue();
+        return made.get();
+    }
+
+    private static boolean waitsForRoom(Thread t) {
+        for (StackTraceElement f : t.getStackTrace()) {
+            if (f.getClassName().equals(LineHandover.class.getName()) && f.getMethodName().equals("awaitRoom")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Takes lines until {@code n} are taken (the step may still be adding them). */
+    private void takeUntil(LineHandover lines, int n) {
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            lines.pick(taker);
+            return taken.size() >= n;
+        });
+    }
+
+    @Test
+    void linesOfTheStepAndOfAnotherThreadAreTakenInTheOrderTheyCame() throws Exception {
+        CountDownLatch done = new CountDownLatch(1);
+        LineHandover lines = step(h -> {
+            for (int i = 1; i <= 3; i++) {
+                h.add(LogLine.Stream.STDOUT, "step " + i);
+                int n = i;
+                Thread helper = new Thread(() -> h.add(LogLine.Stream.STDERR, "helper " + n));
+                helper.start();
+                try {
+                    helper.join();
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+            done.countDown();
+        });
+        assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(lines.pick(taker)).isEqualTo(6);
+        assertThat(taken).containsExactly("STDOUT step 1", "STDERR helper 1", "STDOUT step 2", "STDERR helper 2",
+                "STDOUT step 3", "STDERR helper 3");
+        assertThat(lines.pick(taker)).isZero();
+    }
+
+    @Test
+    void theStepWaitsWhenTheWriterIsSlotsBehindAndGoesOnOnceItTookLines() throws Exception {
+        int n = LineHandover.SLOTS + 10;
+        CountDownLatch done = new CountDownLatch(1);
+        LineHandover lines = step(h -> {
+            for (int i = 0; i < n; i++) {
+                h.add(LogLine.Stream.STDOUT, "l" + i);
+            }
+            done.countDown();
+        });
+        await().atMost(Duration.ofSeconds(60)).until(() -> waitsForRoom(step));
+        assertThat(done.getCount()).as("the step waits, no line dropped").isOne();
+        takeUntil(lines, n);
+        assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(taken).hasSize(n).startsWith("STDOUT l0").endsWith("STDOUT l" + (n - 1));
+    }
+
+    @Test
+    void aLineLongerThanThePendingBoundGoesOnceTheWriterTookEveryLineBeforeIt() throws Exception {
+        String huge = "x".repeat((int) LineHandover.PENDING_CHARS + 1);
+        CountDownLatch done = new CountDownLatch(1);
+        LineHandover lines = step(h -> {
+            h.add(LogLine.Stream.STDOUT, "before");
+            h.add(LogLine.Stream.STDOUT, huge);
+            h.add(LogLine.Stream.STDOUT, "after");
+            done.countDown();
+        });
+        await().atMost(Duration.ofSeconds(60)).until(() -> waitsForRoom(step));
+        takeUntil(lines, 3); // a line bigger than the bound never finds room under it: it went once "before" was taken
+        assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(taken).hasSize(3);
+        assertThat(taken.get(0)).isEqualTo("STDOUT before");
+        assertThat(taken.get(1)).hasSize(huge.length() + 7);
+        assertThat(taken.get(2)).isEqualTo("STDOUT after");
+    }
+
+    @Test
+    void aStepWaitingForAWriterThatEndedGoesOnWithoutItsLines() throws Exception {
+        CountDownLatch done = new CountDownLatch(1);
+        LineHandover lines = step(h -> {
+            for (int i = 0; i < LineHandover.SLOTS + 10; i++) {
+                h.add(LogLine.Stream.STDOUT, "l" + i);
+            }
+            done.countDown();
+        });
+        await().atMost(Duration.ofSeconds(60)).until(() -> waitsForRoom(step));
+        lines.writerEnded();
+        assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(lines.pick(taker)).isEqualTo(LineHandover.SLOTS);
+    }
+
+    @Test
+    void linesAfterCloseAreNotTaken() throws Exception {
+        CountDownLatch closed = new CountDownLatch(1);
+        CountDownLatch done = new CountDownLatch(1);
+        LineHandover lines = step(h -> {
+            h.add(LogLine.Stream.STDOUT, "kept");
+            try {
+                closed.await();
+            } catch (InterruptedException e) {
+                return;
+            }
+            h.add(LogLine.Stream.STDOUT, "late");
+            done.countDown();
+        });
+        await().atMost(Duration.ofSeconds(60)).until(() -> lines.pick(taker) > 0 || !taken.isEmpty());
+        assertThat(lines.close()).as("the writer thread started with the first line").isNotNull();
+        closed.countDown();
+        assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(lines.pick(taker)).isZero();
+        assertThat(taken).containsExactly("STDOUT kept");
+    }
+}
