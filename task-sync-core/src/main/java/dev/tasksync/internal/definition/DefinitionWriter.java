@@ -34,12 +34,10 @@ import java.util.Set;
 public final class DefinitionWriter {
     private final DSLContext dsl;
     private final StepTypeRegistry registry;
-    private final ImplicitEdges implicitEdges;
 
     public DefinitionWriter(DSLContext dsl, StepTypeRegistry registry) {
         this.dsl = dsl;
         this.registry = registry;
-        this.implicitEdges = new ImplicitEdges(registry);
     }
 
     /**
@@ -102,7 +100,7 @@ public final class DefinitionWriter {
             }
             Map<Integer, ParsedSettings> byId = new HashMap<>();
             ids.forEach((title, id) -> byId.put(id, parsed.get(title)));
-            List<UpstreamNeeds.Unmet<Integer>> unmet = implicitEdges.store(t, task, byId, null);
+            List<UpstreamNeeds.Unmet<Integer>> unmet = ImplicitEdges.store(registry, t, task, byId, null);
             if (!unmet.isEmpty()) {
                 Map<Integer, String> titleOf = new HashMap<>();
                 ids.forEach((title, id) -> titleOf.put(id, title));
@@ -129,7 +127,7 @@ public final class DefinitionWriter {
             if (!parsed.produces().isEmpty() || !parsed.consumes().isEmpty() || parsed.upstreamNeed().isPresent()) {
                 // a step that makes and uses nothing changes no one's implicit dependencies; a new step takes
                 // nothing away from what is upstream of the others, so only its own need is checked
-                StepEditChecks.refuseUnmet(implicitEdges.store(t, task, Map.of(step.id(), parsed), Set.of(step.id())));
+                StepEditChecks.refuseUnmet(ImplicitEdges.store(registry, t, task, Map.of(step.id(), parsed), Set.of(step.id())));
             }
             return step;
         });
@@ -153,7 +151,7 @@ public final class DefinitionWriter {
             // what upstream of a step can change only for this step and those that waited for it before the edit
             Set<Integer> affected = StepEditChecks.downstreamOf(t, task.id(), stepId);
             Step step = Store.updateStep(t, stepId, newTitle, parsed.document(), parsed.dependsOn());
-            List<UpstreamNeeds.Unmet<Integer>> unmet = implicitEdges.store(t, task, Map.of(stepId, parsed), affected);
+            List<UpstreamNeeds.Unmet<Integer>> unmet = ImplicitEdges.store(registry, t, task, Map.of(stepId, parsed), affected);
             if (!unmet.isEmpty()) {
                 Map<Integer, String> titles = new HashMap<>();
                 Store.steps(t, task.id()).forEach(s -> titles.put(s.id(), s.title()));
@@ -185,7 +183,7 @@ public final class DefinitionWriter {
 
     /** The implicit edges of stored steps, as the engine derives them (types unknown here make and use nothing). */
     public ImplicitDependencies<Integer> implicitDependencies(List<Step> steps, Map<Integer, List<Integer>> explicit) {
-        return implicitEdges.of(steps, explicit);
+        return ImplicitEdges.of(registry, steps, explicit);
     }
 
     /** Deletes a step; refused while other steps depend on it. */
@@ -199,7 +197,7 @@ public final class DefinitionWriter {
             affected.remove(id);
             Store.deleteStep(t, id);
             List<UpstreamNeeds.Unmet<Integer>> unmet = affected.isEmpty() ? List.of()
-                    : implicitEdges.store(t, task, Map.of(), affected);
+                    : ImplicitEdges.store(registry, t, task, Map.of(), affected);
             if (!unmet.isEmpty()) {
                 Map<Integer, String> titles = new HashMap<>();
                 Store.steps(t, task.id()).forEach(s -> titles.put(s.id(), s.title()));

@@ -27,10 +27,7 @@ import java.util.Set;
  * uses): derived from its steps' settings, checked for cycles and for what each step takes from upstream, stored.
  */
 final class ImplicitEdges {
-    private final StepTypeRegistry registry;
-
-    ImplicitEdges(StepTypeRegistry registry) {
-        this.registry = registry;
+    private ImplicitEdges() {
     }
 
     /**
@@ -39,7 +36,7 @@ final class ImplicitEdges {
      * in the same transaction, so that claims wait for them. {@code known}: settings parsed already, by step id;
      * a stored step whose type this instance does not know makes and uses nothing.
      */
-    List<UpstreamNeeds.Unmet<Integer>> store(DSLContext t, Task task, Map<Integer, ParsedSettings> known, Set<Integer> check) {
+    static List<UpstreamNeeds.Unmet<Integer>> store(StepTypeRegistry registry, DSLContext t, Task task, Map<Integer, ParsedSettings> known, Set<Integer> check) {
         List<Step> steps = Store.steps(t, task.id());
         Map<Integer, List<Integer>> explicit = new LinkedHashMap<>();
         Map<Integer, ParsedSettings> parsed = new HashMap<>();
@@ -50,7 +47,7 @@ final class ImplicitEdges {
             names.put(s.id(), s.id() + " '" + s.title() + "'");
             types.put(s.id(), s.type());
             ParsedSettings p = known.get(s.id());
-            parsed.put(s.id(), p != null ? p : parseOrNull(s));
+            parsed.put(s.id(), p != null ? p : parseOrNull(registry, s));
         }
         ImplicitDependencies<Integer> implicit = ImplicitDependencies.of(explicit, parsed);
         if (!implicit.isEmpty()) {
@@ -82,14 +79,14 @@ final class ImplicitEdges {
     }
 
     /** The implicit edges of stored steps, as the engine derives them (types unknown here make and use nothing). */
-    ImplicitDependencies<Integer> of(List<Step> steps, Map<Integer, List<Integer>> explicit) {
+    static ImplicitDependencies<Integer> of(StepTypeRegistry registry, List<Step> steps, Map<Integer, List<Integer>> explicit) {
         Map<Integer, ParsedSettings> parsed = new HashMap<>();
-        steps.forEach(s -> parsed.put(s.id(), parseOrNull(s)));
+        steps.forEach(s -> parsed.put(s.id(), parseOrNull(registry, s)));
         return ImplicitDependencies.of(explicit, parsed);
     }
 
     /** A stored step's settings, or null when this instance does not know its type (it makes and uses nothing). */
-    private ParsedSettings parseOrNull(Step s) {
+    private static ParsedSettings parseOrNull(StepTypeRegistry registry, Step s) {
         try {
             return registry.parse(s.settings());
         } catch (TaskSyncException unknownHere) {
