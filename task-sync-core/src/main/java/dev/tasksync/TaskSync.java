@@ -1,57 +1,42 @@
 package dev.tasksync;
 
 import dev.tasksync.internal.Closeables;
-import dev.tasksync.internal.db.EmbeddedDatabase;
+import dev.tasksync.internal.db.StoreConnection;
 import dev.tasksync.internal.definition.DefinitionWriter;
+import dev.tasksync.internal.definition.DependencyDiagram;
 import dev.tasksync.internal.engine.Engine;
 import dev.tasksync.internal.engine.WaitReasons;
 import dev.tasksync.internal.engine.WorkerLoop;
 import dev.tasksync.internal.engine.WorkerRegistry;
-import dev.tasksync.internal.graph.ImplicitDependencies;
 import dev.tasksync.internal.logs.LogStore;
-import dev.tasksync.internal.graph.StepGraph;
 import dev.tasksync.internal.metrics.MicrometerMetrics;
 import dev.tasksync.internal.metrics.StepStatusGauges;
 import dev.tasksync.internal.store.Database;
 import dev.tasksync.internal.store.Store;
+import dev.tasksync.internal.store.TaskRecords;
 import dev.tasksync.internal.store.TaskSummaries;
-import dev.tasksync.internal.types.Fields;
-import dev.tasksync.internal.types.ParsedSettings;
-import dev.tasksync.internal.types.RunsOn;
 import dev.tasksync.internal.types.StepTypeRegistry;
 import dev.tasksync.internal.watch.WatchLoop;
-import dev.tasksync.internal.hashing.WatchedFiles;
+import dev.tasksync.internal.watch.WatchedTask;
 import dev.tasksync.spi.StepType;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.jooq.DSLContext;
-import org.jooq.JSONB;
-import org.jooq.Record1;
 
 import javax.sql.DataSource;
 import java.lang.management.ManagementFactory;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
-import java.util.function.Predicate;
-import java.util.function.UnaryOperator;
-import java.util.stream.Stream;
-import dev.tasksync.internal.types.SettingsJson;
 import java.util.concurrent.CopyOnWriteArrayList;
-
-import static dev.tasksync.internal.store.jooq.Tables.STEPS;
+import java.util.stream.Stream;
 
 /**
  * The one entry point: stores tasks and steps in PostgreSQL and runs them in dependency order.
@@ -87,6 +72,7 @@ public final class TaskSync implements AutoCloseable {
     private final int concurrency;
     private final WorkerOptions workerOptions;
     private final LogStore logs;
+    private final TaskRecords tasks;
 
     private TaskSync(Builder b, DataSource dataSource, List<AutoCloseable> owned) {
         this.dataSource = dataSource;
@@ -100,6 +86,7 @@ public final class TaskSync implements AutoCloseable {
         this.workerOptions = b.workerOptions;
         this.engine = new Engine(dsl, registry, workerId, b.ignoredFiles, schema, b.workerOptions, b.clock);
         this.definitions = new DefinitionWriter(dsl, registry);
+        this.tasks = new TaskRecords(dsl);
         if (b.meterRegistry != null) {
             engine.metrics(new MicrometerMetrics(b.meterRegistry));
             StepStatusGauges.register(b.meterRegistry, dsl, b.statusRefresh);
@@ -292,22 +279,9 @@ public final class TaskSync implements AutoCloseable {
 
         public TaskSync build() {
             List<AutoCloseable> owned = new ArrayList<>();
-            DataSource ds = dataSource;
             try {
-                if (ds == null && jdbcUrl != null) {
-                    var pool = ConnectionPool.open(jdbcUrl, user, password, Math.max(4, concurrency + 2));
-                    owned.add(pool);
-                    ds = pool;
-                } else if (ds == null) {
-                    // task-sync-embedded, when it is on the classpath; a clear TaskSyncException when not
-                    EmbeddedDatabase.Server server = EmbeddedDatabase.open(embeddedDirectory);
-                    if (server.owned() != null) {
-                        owned.add(server.owned());
-                    }
-                    var pool = ConnectionPool.open(server.jdbcUrl(), server.user(), server.password(), Math.max(4, concurrency + 2));
-                    owned.add(0, pool);
-                    ds = pool;
-                }
+                DataSource ds = StoreConnection.open(dataSource, jdbcUrl, user, password, embeddedDirectory,
+                        Math.max(4, concurrency + 2), owned);
                 TaskSync ts = new TaskSync(this, ds, owned);
                 if (migrate) {
                     ts.migrate();
@@ -315,11 +289,7 @@ public final class TaskSync implements AutoCloseable {
                 return ts;
             } catch (RuntimeException e) {
                 Closeables.closeAll(owned);
-                if (e instanceof TaskSyncException && !(e instanceof DatabaseException)) {
-                    throw e;
-                }
-                throw new TaskSyncException("could not open task-sync" + (jdbcUrl != null ? " on " + Redaction.redact(jdbcUrl, password) : "")
-                        + ": " + Redaction.redact(e.getMessage(), password), e);
+                throw StoreConnection.openFailure(e, jdbcUrl, password);
             }
         }
     }
@@ -373,10 +343,7 @@ public final class TaskSync implements AutoCloseable {
 
     /** Creates a task; a name already taken is refused with {@link DuplicateTaskException}. */
     public Task createTask(String name, String status, String localPath) {
-        Fields.taskName(name);
-        Fields.taskStatus(status);
-        String path = Fields.localPath(localPath); // stored absolute: "." is where this process runs
-        return dsl.transactionResult(tx -> Store.insertTask(tx.dsl(), name, status == null ? TaskStatus.NEW.dbValue() : status, path));
+        return tasks.create(name, status, localPath);
     }
 
     /**
@@ -384,73 +351,39 @@ public final class TaskSync implements AutoCloseable {
      * claims them (the task's default; empty: none). A bad label is refused, naming {@code runs_on}, before anything is written.
      */
     public Task createTask(String name, String status, String localPath, List<String> runsOn) {
-        Fields.taskName(name);
-        Fields.taskStatus(status);
-        String path = Fields.localPath(localPath);
-        List<String> labels = RunsOn.checkTaskDefault(runsOn, "runs_on");
-        return dsl.transactionResult(tx -> {
-            Task t = Store.insertTask(tx.dsl(), name, status == null ? TaskStatus.NEW.dbValue() : status, path);
-            Store.setTaskRunsOn(tx.dsl(), t.id(), labels);
-            return t;
-        });
+        return tasks.create(name, status, localPath, runsOn);
     }
 
     /** Sets the task's default {@code runs_on} (null: none, as for a task created without one). */
     public void setTaskRunsOn(int taskId, List<String> runsOn) {
-        List<String> labels = runsOn == null ? null : RunsOn.checkTaskDefault(runsOn, "runs_on");
-        dsl.transaction(tx -> {
-            Store.task(tx.dsl(), taskId);
-            Store.setTaskRunsOn(tx.dsl(), taskId, labels);
-        });
+        tasks.setRunsOn(taskId, runsOn);
     }
 
     /** The task's default {@code runs_on}: the labels its steps without their own need; empty when it has none. */
     public List<String> taskRunsOn(int taskId) {
-        return Store.taskRunsOn(dsl, taskId);
+        return tasks.runsOn(taskId);
     }
 
     /** Updates a task's status and local path (a relative one is stored absolute, resolved here). */
     public Task updateTask(int id, String status, String localPath) {
-        Fields.taskStatus(status);
-        String path = Fields.localPath(localPath);
-        return dsl.transactionResult(tx -> Store.updateTask(tx.dsl(), id, status, path));
+        return tasks.update(id, status, localPath);
     }
 
     public Task task(int id) {
-        return Store.task(dsl, id);
+        return tasks.get(id);
     }
 
     public Optional<Task> findTask(String name) {
-        if (name == null || name.length() > Fields.MAX_NAME_LENGTH || SettingsJson.textProblem(name) != null) {
-            return Optional.empty(); // no task can have this name (and PostgreSQL could not even compare it)
-        }
-        return Store.taskByName(dsl, name);
+        return tasks.find(name);
     }
 
     /** A task by id (all digits) or by name. */
     public Task task(String idOrName) {
-        if (idOrName.matches("\\d+")) {
-            return task(id("task", idOrName));
-        }
-        return findTask(idOrName).orElseThrow(() -> new NotFoundException("task", idOrName));
-    }
-
-    /** A task or step id given as text: digits within the range of ids. */
-    private static int id(String what, String text) {
-        try {
-            int id = Integer.parseInt(text);
-            if (id > 0) {
-                return id;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new TaskSyncException("'" + text + "' is not a valid " + what + " id: ids are whole numbers from 1 to "
-                + Integer.MAX_VALUE);
+        return tasks.get(idOrName);
     }
 
     public List<Task> tasks() {
-        return Store.tasks(dsl);
+        return tasks.all();
     }
 
     /** One page of tasks, newest first, with their steps counted by status (for lists of many tasks). */
@@ -481,7 +414,7 @@ public final class TaskSync implements AutoCloseable {
 
     /** Deletes a task with all its steps. */
     public void deleteTask(int id) {
-        dsl.transaction(tx -> Store.deleteTask(tx.dsl(), id));
+        tasks.delete(id);
     }
 
     // ---- steps
@@ -612,50 +545,9 @@ public final class TaskSync implements AutoCloseable {
      */
     public TaskWatch watch(int taskId, WatchOptions options) {
         Task task = task(taskId);
-        TaskSync ts = this;
-        WatchLoop loop = new WatchLoop(new WatchLoop.Task() {
-            @Override
-            public List<Path> watchedPaths() {
-                return ts.watchedPaths(taskId);
-            }
-
-            @Override
-            public Path localPath() {
-                return localPathOf(ts.task(taskId));
-            }
-
-            @Override
-            public RunResult run(Predicate<Plan> proceed, UnaryOperator<WatchedFiles> files) {
-                return engine.run(taskId, options.run(), proceed, files);
-            }
-
-            @Override
-            public void look(UnaryOperator<WatchedFiles> files) {
-                engine.plan(taskId, false, files);
-            }
-        }, options, "task-" + task.id());
+        WatchLoop loop = new WatchLoop(new WatchedTask(taskId, options, dsl, registry, tasks, engine), options, "task-" + task.id());
         workers.add(loop);
         return new TaskWatch(loop);
-    }
-
-    /** Every path the task's steps watch, absolute (steps of types unknown here watch nothing). */
-    private List<Path> watchedPaths(int taskId) {
-        Path base = localPathOf(task(taskId));
-        Set<Path> paths = new LinkedHashSet<>();
-        // The settings only: a step's stored inputs and results can be a megabyte each (10,000 watched files).
-        for (JSONB settings : dsl.select(STEPS.SETTINGS).from(STEPS).where(STEPS.TASK_ID.eq(taskId)).orderBy(STEPS.ID).fetch(Record1::value1)) {
-            try {
-                registry.parse(Store.parse(settings)).watchedFiles().forEach(w -> paths.add(base.resolve(w).normalize()));
-            } catch (TaskSyncException | InvalidPathException unknownOrInvalid) {
-                // runs and fails alone with its message; nothing of it to watch
-            }
-        }
-        return List.copyOf(paths);
-    }
-
-    private static Path localPathOf(Task task) {
-        return task.localPath() == null || task.localPath().isBlank()
-                ? Path.of("").toAbsolutePath() : Path.of(task.localPath()).toAbsolutePath();
     }
 
     /**
@@ -731,16 +623,7 @@ public final class TaskSync implements AutoCloseable {
 
     /** The task's dependency graph as Graphviz DOT ({@code "dot"}) or Mermaid ({@code "mermaid"}). */
     public String graph(int taskId, String format) {
-        List<Step> steps = steps(taskId);
-        Map<Integer, List<Integer>> deps = new LinkedHashMap<>();
-        Map<Integer, String> titles = new HashMap<>();
-        steps.forEach(s -> {
-            deps.put(s.id(), s.dependsOn());
-            titles.put(s.id(), s.title());
-        });
-        ImplicitDependencies<Integer> implicit = definitions.implicitDependencies(steps, deps);
-        return StepGraph.of(implicit.combined(deps), id -> id + " '" + titles.get(id) + "'")
-                .render(format, id -> id + ": " + titles.get(id), (from, to) -> implicit.edge(to, from) != null);
+        return new DependencyDiagram(definitions).render(steps(taskId), format);
     }
 
     /** The DataSource task-sync uses (for tools and tests that read the tables directly). */

@@ -192,7 +192,7 @@ public final class DockerRubricsStepType extends DockerStepType<DockerRubrics> {
                 }
                 criteria = Rubric.fromFile(file);
             }
-            List<String> cells = MatrixGrader.changedCells(settings, criteria, localPath, ignoredFiles, lastResults);
+            List<String> cells = CellPlans.changedCells(settings, criteria, localPath, ignoredFiles, lastResults);
             if (cells.isEmpty()) {
                 return Optional.empty();
             }

@@ -54,7 +54,7 @@ class PublicApiTest {
     void internalsAreNotPublic() {
         for (Class<?> c : List.of(DockerOps.class, Output.class, Settings.class, Rubric.class, Archives.class,
                 HostShell.class, ApiVersions.class, Errors.class,
-                MatrixGrader.class, Patches.class, CellFingerprints.class, Verdicts.class, SolutionGlob.class, GradingColumn.class)) {
+                MatrixGrader.class, CellPlans.class, ColumnFiles.class, MatrixResults.class, Patches.class, CellFingerprints.class, Verdicts.class, SolutionGlob.class, GradingColumn.class)) {
             assertThat(Modifier.isPublic(c.getModifiers())).as(c.getName()).isFalse();
         }
     }

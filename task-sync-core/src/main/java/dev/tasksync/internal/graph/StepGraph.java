@@ -6,7 +6,6 @@ import org.jgrapht.alg.cycle.CycleDetector;
 import org.jgrapht.graph.DefaultEdge;
 import org.jgrapht.graph.DirectedMultigraph;
 
-import java.util.AbstractList;
 import java.util.AbstractSet;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,9 +17,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.PriorityQueue;
-import java.util.RandomAccess;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.BiConsumer;
 import java.util.function.BiPredicate;
 
 /**
@@ -144,7 +143,7 @@ public final class StepGraph<K> {
         if (tail != n) {
             // Only now, to name the steps on one cycle, is the (slower) JGraphT graph built.
             Graph<K, DefaultEdge> g = graph.asJGraphT();
-            throw new DependencyCycleException(oneCycle(g, new CycleDetector<>(g).findCycles()).stream().map(name).toList());
+            throw new DependencyCycleException(CycleNames.oneCycle(g, new CycleDetector<>(g).findCycles()).stream().map(name).toList());
         }
         Object[] ordered = new Object[n];
         for (int j = 0; j < n; j++) {
@@ -152,75 +151,6 @@ public final class StepGraph<K> {
         }
         @SuppressWarnings("unchecked") List<K> order = (List<K>) List.of(ordered);
         return new StepGraph<>(keys, index, outStart, outAdj, inStart, inAdj, order);
-    }
-
-    // ---- the key index
-
-    /**
-     * Keys to their index: open addressing with linear probing over an int array. A probe compares
-     * hash codes (kept in an int array by index) before keys; when every key is an {@link Integer}
-     * (step ids), equal hash codes mean equal keys, so the key objects are not read at all.
-     */
-    private static final class KeyIndex {
-        private final Object[] keys;
-        /** Each key's hash code, by index. */
-        private final int[] hashes;
-        /** {@code index + 1} of the key in each slot, 0 when empty. */
-        private final int[] table;
-        private final int mask;
-        private final int shift;
-        private boolean integers = true;
-
-        KeyIndex(Object[] keys) {
-            this.keys = keys;
-            this.hashes = new int[keys.length];
-            int size = 4;
-            while (size < keys.length * 2L && size < (1 << 30)) {
-                size <<= 1;
-            }
-            this.table = new int[size];
-            this.mask = size - 1;
-            this.shift = Integer.numberOfLeadingZeros(mask);
-        }
-
-        /** The top bits of the hash code times 2^32 / golden ratio, so that ids in a run or a stride spread. */
-        private int slot(int hash) {
-            return (hash * 0x9E3779B9) >>> shift;
-        }
-
-        void add(Object key, int index) {
-            integers &= key.getClass() == Integer.class;
-            int hash = key.hashCode();
-            hashes[index] = hash;
-            for (int s = slot(hash); ; s = (s + 1) & mask) {
-                int found = table[s];
-                if (found == 0) {
-                    table[s] = index + 1;
-                    return;
-                }
-                if (hashes[found - 1] == hash && keys[found - 1].equals(key)) {
-                    throw new IllegalArgumentException("step " + key + " is listed twice");
-                }
-            }
-        }
-
-        /** The key's index, or -1. */
-        int find(Object key) {
-            if (key == null) {
-                return -1;
-            }
-            int hash = key.hashCode();
-            boolean byHash = integers && key.getClass() == Integer.class;
-            for (int s = slot(hash); ; s = (s + 1) & mask) {
-                int found = table[s];
-                if (found == 0) {
-                    return -1;
-                }
-                if (hashes[found - 1] == hash && (byHash || keys[found - 1].equals(key))) {
-                    return found - 1;
-                }
-            }
-        }
     }
 
     private int indexOf(Object key) {
@@ -330,13 +260,13 @@ public final class StepGraph<K> {
     /** The steps that wait for {@code key} directly, in the order their dependencies were added. */
     public List<K> directDownstreamOf(K key) {
         int v = require(key);
-        return new Slice<>(keys, outAdj, outStart[v], outStart[v + 1]);
+        return new AdjacencySlice<>(keys, outAdj, outStart[v], outStart[v + 1]);
     }
 
     /** The steps {@code key} waits for directly, as its dependency list names them. */
     public List<K> directUpstreamOf(K key) {
         int v = require(key);
-        return new Slice<>(keys, inAdj, inStart[v], inStart[v + 1]);
+        return new AdjacencySlice<>(keys, inAdj, inStart[v], inStart[v + 1]);
     }
 
     /** Every step, in the order of the map the graph was built from. */
@@ -383,37 +313,8 @@ public final class StepGraph<K> {
         for (int v = 0; v < keys.length; v++) {
             g.addVertex(key(v));
         }
-        for (int v = 0; v < keys.length; v++) {
-            for (int j = inStart[v]; j < inStart[v + 1]; j++) {
-                g.addEdge(key(inAdj[j]), key(v));
-            }
-        }
+        forEachEdge(g::addEdge);
         return g;
-    }
-
-    /** Orders the steps of a cycle by following edges, so the message reads as a loop. */
-    private static <K> List<K> oneCycle(Graph<K, DefaultEdge> g, Set<K> onCycles) {
-        K start = onCycles.iterator().next();
-        List<K> path = new ArrayList<>();
-        Set<K> seen = new LinkedHashSet<>();
-        K current = start;
-        while (seen.add(current)) {
-            path.add(current);
-            K next = null;
-            for (DefaultEdge e : g.outgoingEdgesOf(current)) {
-                K target = g.getEdgeTarget(e);
-                if (onCycles.contains(target)) {
-                    next = target;
-                    break;
-                }
-            }
-            if (next == null) {
-                break;
-            }
-            current = next;
-        }
-        int from = path.indexOf(current);
-        return from >= 0 ? path.subList(from, path.size()) : path;
     }
 
     /** The graph in DOT or Mermaid, for {@code task-sync graph}: steps in order, then edges as added. */
@@ -423,54 +324,15 @@ public final class StepGraph<K> {
 
     /** As {@link #render(String, Function)}, drawing the edges {@code dashed} picks (implicit dependencies) dashed. */
     public String render(String format, Function<K, String> label, BiPredicate<K, K> dashed) {
-        StringBuilder sb = new StringBuilder();
-        boolean mermaid = "mermaid".equalsIgnoreCase(format);
-        sb.append(mermaid ? "graph TD\n" : "digraph task {\n");
-        for (K v : topologicalOrder()) {
-            String l = label.apply(v).replace("\"", "'");
-            sb.append(mermaid ? "  s" + v + "[\"" + l + "\"]\n" : "  \"" + v + "\" [label=\"" + l + "\"];\n");
-        }
-        for (int v = 0; v < keys.length; v++) {
-            for (int j = inStart[v]; j < inStart[v + 1]; j++) {
-                K s = key(inAdj[j]);
-                K t = key(v);
-                boolean d = dashed.test(s, t);
-                sb.append(mermaid ? "  s" + s + (d ? " -.-> s" : " --> s") + t + "\n"
-                        : "  \"" + s + "\" -> \"" + t + "\"" + (d ? " [style=dashed]" : "") + ";\n");
-            }
-        }
-        if (!mermaid) {
-            sb.append("}\n");
-        }
-        return sb.toString();
+        return GraphText.render(this, format, label, dashed);
     }
 
-    /** An unmodifiable view of a range of an adjacency array, as keys. */
-    private static final class Slice<K> extends AbstractList<K> implements RandomAccess {
-        private final Object[] keys;
-        private final int[] adj;
-        private final int from;
-        private final int to;
-
-        Slice(Object[] keys, int[] adj, int from, int to) {
-            this.keys = keys;
-            this.adj = adj;
-            this.from = from;
-            this.to = to;
-        }
-
-        @Override
-        @SuppressWarnings("unchecked")
-        public K get(int index) {
-            if (index < 0 || index >= to - from) {
-                throw new IndexOutOfBoundsException(index);
+    /** Each edge, from dependency to dependent: by dependent in map order, then as its dependency list names them. */
+    void forEachEdge(BiConsumer<K, K> edge) {
+        for (int v = 0; v < keys.length; v++) {
+            for (int j = inStart[v]; j < inStart[v + 1]; j++) {
+                edge.accept(key(inAdj[j]), key(v));
             }
-            return (K) keys[adj[from + index]];
-        }
-
-        @Override
-        public int size() {
-            return to - from;
         }
     }
 }
