@@ -31,11 +31,13 @@ import java.util.Optional;
  *
  * <p>"Written since" is exact, not a clock with a margin: each read also returns the oldest transaction still in
  * progress at its snapshot ({@code pg_snapshot_xmin}); every row version a later read can see that this one could
- * not was written by that transaction or a newer one, so the next read asks for rows whose {@code xmin} is at least
- * that old. {@code age()} compares the 32-bit ids across wraparound; a frozen row's age is the maximum, so it is left
- * out, as it should be (nothing changed it since it was frozen). Rows may come back unchanged (a heartbeat, a
- * transaction still open at the last read): the caller compares them with what it had. The statements are
- * {@code console.sql}'s, read with core's named-query helpers as {@code ClaimStatements} reads {@code claims.sql}.
+ * not was written by that transaction or a newer one (every older one had ended when the snapshot was taken: its
+ * rows were visible, or are gone). So the next read asks for rows whose {@code written_xid} (V15: the writing
+ * transaction's 64-bit id, set by a trigger and indexed with the task's id) is at least that old. A transaction
+ * that wrote a step before a read and commits after it is therefore read again until it is seen. Rows may come back
+ * unchanged (a heartbeat, a transaction still open at the last read): the caller compares them with what it had.
+ * The statements are {@code console.sql}'s, read with core's named-query helpers as {@code ClaimStatements} reads
+ * {@code claims.sql}.
  */
 final class StepStates {
     /** The console's named statements; parsed when the class loads, so a typo fails at startup. */
@@ -67,8 +69,7 @@ final class StepStates {
 
     /** The steps written since the read that returned {@code since} (and possibly a few more); empty if the task is gone. */
     Optional<Read> writtenSince(int taskId, long since) {
-        // an xid is the low 32 bits of an xid8
-        return read(written.bind(Params.of().set("since", Long.toString(since & 0xFFFF_FFFFL)).set("task_id", taskId)));
+        return read(written.bind(Params.of().set("since", Long.toString(since)).set("task_id", taskId)));
     }
 
     private Optional<Read> read(Bound statement) {

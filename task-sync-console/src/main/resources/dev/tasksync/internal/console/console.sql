@@ -13,8 +13,9 @@ WHERE t.id = :task_id
 ORDER BY s.id
 
 -- name: stepsWrittenSince
--- age() compares the 32-bit ids across wraparound; a frozen row's age is the maximum, so it is left out.
+-- written_xid is set by V15's trigger to the writing transaction's id: with steps_written_idx (task_id,
+-- written_xid) this is a range scan of the rows written since, not a filter over every step of the task.
 -- include: stepColumns
-  AND age(s.xmin) <= age(CAST(:since AS xid))
+  AND s.written_xid >= CAST(:since AS xid8)
 WHERE t.id = :task_id
 ORDER BY s.id
