@@ -6,10 +6,6 @@ import dev.tasksync.TaskSync;
 import dev.tasksync.internal.sql.Bound;
 import dev.tasksync.internal.sql.Params;
 import dev.tasksync.internal.sql.Rendered;
-import dev.tasksync.internal.sql.SqlFile;
-import org.jooq.DSLContext;
-import org.jooq.SQLDialect;
-import org.jooq.impl.DSL;
 
 import javax.sql.DataSource;
 import java.sql.Connection;
@@ -20,7 +16,6 @@ import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -36,12 +31,9 @@ import java.util.Optional;
  * transaction's 64-bit id, set by a trigger and indexed with the task's id) is at least that old. A transaction
  * that wrote a step before a read and commits after it is therefore read again until it is seen. Rows may come back
  * unchanged (a heartbeat, a transaction still open at the last read): the caller compares them with what it had.
- * The statements are {@code console.sql}'s, read with core's named-query helpers as {@code ClaimStatements} reads
- * {@code claims.sql}.
+ * The statements are {@code console.sql}'s ({@link ConsoleSql}).
  */
 final class StepStates {
-    /** The console's named statements; parsed when the class loads, so a typo fails at startup. */
-    static final SqlFile SQL = SqlFile.load(StepStates.class, "console.sql");
     static final String ALL_STEPS = "allSteps";
     static final String STEPS_WRITTEN_SINCE = "stepsWrittenSince";
 
@@ -55,11 +47,9 @@ final class StepStates {
 
     StepStates(TaskSync taskSync) {
         this.dataSource = taskSync.dataSource();
-        DSLContext dsl = DSL.using(SQLDialect.POSTGRES);
-        Map<String, String> tables = Map.of("tasks", dsl.render(DSL.table(DSL.name(taskSync.schema(), "tasks"))),
-                "steps", dsl.render(DSL.table(DSL.name(taskSync.schema(), "steps"))));
-        this.all = SQL.query(ALL_STEPS).render(tables);
-        this.written = SQL.query(STEPS_WRITTEN_SINCE).render(tables);
+        ConsoleSql sql = new ConsoleSql(taskSync);
+        this.all = sql.statement(ALL_STEPS);
+        this.written = sql.statement(STEPS_WRITTEN_SINCE);
     }
 
     /** Every step of the task; empty if there is no such task. */
