@@ -1,11 +1,14 @@
 /**
  * task-sync-core: the API ({@code dev.tasksync}), the step-type SPI ({@code dev.tasksync.spi}) and the built-in
- * step types ({@code dev.tasksync.steps}); everything under {@code dev.tasksync.internal} stays encapsulated.
+ * step types ({@code dev.tasksync.steps}); everything under {@code dev.tasksync.internal} stays encapsulated (but
+ * the named-query helpers, for the console's module only).
  */
 module dev.tasksync {
     exports dev.tasksync;
     exports dev.tasksync.spi;
     exports dev.tasksync.steps;
+    // the named-query helpers (SqlFile, NamedQuery, Params): the console's SQL is a .sql file read as core reads its own
+    exports dev.tasksync.internal.sql to dev.tasksync.console;
 
     // types of the API: DataSource, JsonNode (settings, results), HikariDataSource (ConnectionPool)
     requires transitive java.sql;

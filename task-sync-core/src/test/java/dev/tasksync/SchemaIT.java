@@ -150,13 +150,22 @@ class SchemaIT {
         assertThat(edited.updatedAt()).isAfter(s.updatedAt());
     }
 
+    /**
+     * Columns jOOQ's model leaves out on purpose: V15's steps.written_xid is of type xid8, which H2 (behind jOOQ's
+     * DDLDatabase) cannot parse; only its trigger writes it and only the console's own SQL reads it.
+     */
+    static final Map<String, java.util.Set<String>> NOT_MODELLED = Map.of("steps", java.util.Set.of("written_xid"));
+
     @Test
     void generatedJooqCodeMatchesTheMigratedSchema() {
         for (Table<?> table : DefaultSchema.DEFAULT_SCHEMA.getTables()) {
             if (table.getName().equals("tasksync_schema_history")) {
                 continue;
             }
-            Map<String, String> db = columns(table.getName());
+            Map<String, String> db = new java.util.LinkedHashMap<>(columns(table.getName()));
+            assertThat(db.keySet()).as("columns of %s that jOOQ leaves out", table.getName())
+                    .containsAll(NOT_MODELLED.getOrDefault(table.getName(), java.util.Set.of()));
+            db.keySet().removeAll(NOT_MODELLED.getOrDefault(table.getName(), java.util.Set.of()));
             assertThat(db).as("table %s exists in the database", table.getName()).isNotEmpty();
             List<String> generated = Arrays.stream(table.fields()).map(Field::getName).toList();
             assertThat(generated).as("columns of %s", table.getName()).containsExactlyElementsOf(db.keySet());

@@ -39,9 +39,12 @@ final class ConsoleBench {
     /**
      * Row 18c's viewers run in a JVM of their own (as a browser does: on other cores of other machines, not in the
      * process of the run it watches); {@code -Dtasksync.bench.console.viewers=in-process} puts them back into the
-     * bench's JVM, competing with the run for its threads, heap and GC, as rows before session 12 measured.
+     * bench's JVM, competing with the run for its threads, heap and GC, as rows before session 12 measured;
+     * {@code =per-run} starts a fresh viewer JVM for each watched run, as session 12 did (its cold JIT ran during
+     * the measured window), to compare with the default: one viewer JVM for the row, warmed before the clock runs.
      */
-    static final boolean VIEWERS_OWN_PROCESS = !"in-process".equals(System.getProperty("tasksync.bench.console.viewers"));
+    static final String VIEWERS_MODE = System.getProperty("tasksync.bench.console.viewers", "shared");
+    static final boolean VIEWERS_OWN_PROCESS = !"in-process".equals(VIEWERS_MODE);
 
     private final Env env;
     private final Report report;
@@ -157,7 +160,16 @@ final class ConsoleBench {
 
     private void viewers(TaskSync ts, String base, int steps) throws Exception {
         int concurrency = env.config.concurrency();
-        run(ts, steps / 5, concurrency); // warm-up
+        try (ConsoleViewers.Host host = ConsoleViewers.host(VIEWERS_MODE)) {
+            viewers(ts, base, steps, concurrency, host);
+        }
+    }
+
+    private void viewers(TaskSync ts, String base, int steps, int concurrency, ConsoleViewers.Host host) throws Exception {
+        // warm-up of both sides: an unwatched run, then a watched one (the console's live path and the viewers' JVM
+        // compiled before the clock runs, as the unwatched side's engine already is)
+        run(ts, steps / 5, concurrency);
+        watchedRun(ts, base, steps / 5, concurrency, host, new AtomicLong(), new ArrayList<>());
         List<Double> ratios = new ArrayList<>();
         List<Double> alones = new ArrayList<>();
         List<Double> watchedRates = new ArrayList<>();
@@ -165,7 +177,7 @@ final class ConsoleBench {
         AtomicLong events = new AtomicLong();
         for (int i = 0; i < REPEATS; i++) {
             double alone = run(ts, steps, concurrency);
-            double withViewers = watchedRun(ts, base, steps, concurrency, events, latencies);
+            double withViewers = watchedRun(ts, base, steps, concurrency, host, events, latencies);
             alones.add(alone);
             watchedRates.add(withViewers);
             ratios.add(withViewers / alone);
@@ -188,7 +200,11 @@ final class ConsoleBench {
                         + "JSON (GET /api/steps/{id}) every 2 s; " + REPEATS + " runs each way, alternating; medians; "
                         + (VIEWERS_OWN_PROCESS
                                 ? "the " + VIEWERS + " viewers run in a JVM of their own on the same machine, as browsers "
-                                        + "are not in the process they watch, and read with Apache HttpClient's classic blocking client "
+                                        + "are not in the process they watch, "
+                                        + (VIEWERS_MODE.equals("per-run") ? "a fresh JVM per watched run (-Dtasksync.bench.console.viewers=per-run), "
+                                                : "started once for the row and warmed by a watched warm-up run (not a fresh JVM per run, "
+                                                        + "whose JIT competed with the measured run: -Dtasksync.bench.console.viewers=per-run), ")
+                                        + "and read with Apache HttpClient's classic blocking client "
                                         + "(every byte of every stream; the JDK's HttpClient cost as much CPU as PostgreSQL): "
                                         + "a change of the measurement, not of the console; they still share its 2 cores "
                                         + "(in the bench's JVM, as before session 12: -Dtasksync.bench.console.viewers=in-process)"
@@ -204,12 +220,12 @@ final class ConsoleBench {
     }
 
     /** One run of a fresh task of the same shape while {@link #VIEWERS} viewers watch it; its steps per second. */
-    private double watchedRun(TaskSync ts, String base, int steps, int concurrency, AtomicLong events, List<Double> latencies)
-            throws IOException, InterruptedException {
+    private double watchedRun(TaskSync ts, String base, int steps, int concurrency, ConsoleViewers.Host host,
+            AtomicLong events, List<Double> latencies) throws IOException, InterruptedException {
         Task watched = Setup.create(env, ts, EngineBench.definition("console-watched-" + System.nanoTime(),
                 EngineBench.Shape.LAYERED, steps));
         int[] ids = ts.steps(watched.id()).stream().mapToInt(Step::id).toArray();
-        ConsoleViewers.Load viewers = ConsoleViewers.start(VIEWERS_OWN_PROCESS, base, watched.id(), ids, VIEWERS);
+        ConsoleViewers.Load viewers = host.watch(base, watched.id(), ids, VIEWERS);
         long s = System.nanoTime();
         RunResult r = ts.run(watched.id(), RunOptions.defaults().withConcurrency(concurrency));
         double ms = (System.nanoTime() - s) / 1e6;

@@ -44,43 +44,101 @@ final class ConsoleViewers {
         Seen stop() throws IOException, InterruptedException;
     }
 
-    /** Starts the viewers in this JVM or in a process of their own; returns once every page has its first event. */
-    static Load start(boolean ownProcess, String base, int taskId, int[] stepIds, int viewers)
-            throws IOException, InterruptedException {
-        if (!ownProcess) {
-            ConsoleViewers load = new ConsoleViewers(base, taskId, stepIds, viewers);
-            if (!load.awaitOpen()) {
-                throw new IllegalStateException("the viewers' pages did not open");
-            }
-            return load::stop;
-        }
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                base, Integer.toString(taskId), Integer.toString(viewers)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        PrintStream to = new PrintStream(p.getOutputStream(), true, StandardCharsets.UTF_8);
-        BufferedReader from = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        to.println(Arrays.stream(stepIds).mapToObj(Integer::toString).collect(Collectors.joining(",")));
-        String open = from.readLine();
-        if (!"open".equals(open)) {
-            p.destroy();
-            throw new IllegalStateException("the viewer process said " + open);
-        }
-        return () -> {
-            to.println("stop");
-            long events = 0;
-            List<Double> latencies = new ArrayList<>();
-            String line;
-            while ((line = from.readLine()) != null && !line.equals("done")) {
-                if (line.startsWith("events ")) {
-                    events = Long.parseLong(line.substring(7));
-                } else if (line.startsWith("latencies ") && line.length() > 10) {
-                    Arrays.stream(line.substring(10).split(",")).map(Double::valueOf).forEach(latencies::add);
+    /**
+     * Where viewers run: this JVM, or one viewer process started once for the whole row and kept between its
+     * watched runs (a browser is not started anew for each run it watches: a fresh JVM per run put its cold JIT
+     * and class loading on the two cores during the measured window). Closed after the row.
+     */
+    interface Host extends AutoCloseable {
+        /** Starts {@code viewers} pages of the task; returns once every page has its first event. */
+        Load watch(String base, int taskId, int[] stepIds, int viewers) throws IOException, InterruptedException;
+
+        @Override
+        void close() throws IOException, InterruptedException;
+    }
+
+    /** Viewers in this JVM ({@code in-process}), in a fresh process per watch ({@code per-run}), or in one process. */
+    static Host host(String mode) throws IOException {
+        if (mode.equals("per-run")) {
+            return new Host() {
+                @Override
+                public Load watch(String base, int taskId, int[] stepIds, int viewers) throws IOException, InterruptedException {
+                    ProcessHost fresh = new ProcessHost();
+                    Load load = fresh.watch(base, taskId, stepIds, viewers);
+                    return () -> {
+                        Seen seen = load.stop();
+                        fresh.close();
+                        return seen;
+                    };
                 }
+
+                @Override
+                public void close() {
+                }
+            };
+        }
+        return !mode.equals("in-process") ? new ProcessHost() : new Host() {
+            @Override
+            public Load watch(String base, int taskId, int[] stepIds, int viewers) throws InterruptedException {
+                ConsoleViewers load = new ConsoleViewers(base, taskId, stepIds, viewers);
+                if (!load.awaitOpen()) {
+                    throw new IllegalStateException("the viewers' pages did not open");
+                }
+                return load::stop;
             }
-            to.close();
-            p.waitFor();
-            return new Seen(events, latencies);
+
+            @Override
+            public void close() {
+            }
         };
+    }
+
+    /** The viewer process ({@link Main}): one command at a time on its stdin, answers on its stdout. */
+    private static final class ProcessHost implements Host {
+        private final Process p;
+        private final PrintStream to;
+        private final BufferedReader from;
+
+        ProcessHost() throws IOException {
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            p = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"), Main.class.getName())
+                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            to = new PrintStream(p.getOutputStream(), true, StandardCharsets.UTF_8);
+            from = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public Load watch(String base, int taskId, int[] stepIds, int viewers) throws IOException {
+            to.println("watch " + base + " " + taskId + " " + viewers);
+            to.println(Arrays.stream(stepIds).mapToObj(Integer::toString).collect(Collectors.joining(",")));
+            String open = from.readLine();
+            if (!"open".equals(open)) {
+                p.destroy();
+                throw new IllegalStateException("the viewer process said " + open);
+            }
+            return () -> {
+                to.println("stop");
+                long events = 0;
+                List<Double> latencies = new ArrayList<>();
+                String line;
+                while ((line = from.readLine()) != null && !line.equals("done")) {
+                    if (line.startsWith("events ")) {
+                        events = Long.parseLong(line.substring(7));
+                    } else if (line.startsWith("latencies ") && line.length() > 10) {
+                        Arrays.stream(line.substring(10).split(",")).map(Double::valueOf).forEach(latencies::add);
+                    }
+                }
+                return new Seen(events, latencies);
+            };
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            to.close(); // the end of its stdin: the process exits
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroy();
+            }
+        }
     }
 
     private final AtomicBoolean stop = new AtomicBoolean();
@@ -204,25 +262,35 @@ final class ConsoleViewers {
     }
 
     /**
-     * The viewers as a process: {@code Main BASE_URL TASK_ID VIEWERS}, the step ids to click on as the first line of
-     * stdin ({@code ID,ID,...}: 10,000 of them are too long for an argument). Prints "open" once every page has its
-     * first event; on a line "stop" (or the end of stdin) stops and prints "events N", "latencies MS,MS,..." and "done".
+     * The viewer process: on a line {@code watch BASE_URL TASK_ID VIEWERS} followed by the step ids to click on
+     * ({@code ID,ID,...}: 10,000 of them are too long for an argument) it opens the pages and prints "open" once every
+     * page has its first event; on "stop" it stops them and prints "events N", "latencies MS,MS,..." and "done". It
+     * serves any number of watches, one at a time, and exits at the end of stdin.
      */
     public static final class Main {
         public static void main(String[] args) throws Exception {
             try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
-                int[] steps = Arrays.stream(in.readLine().split(",")).mapToInt(Integer::parseInt).toArray();
-                ConsoleViewers viewers = new ConsoleViewers(args[0], Integer.parseInt(args[1]), steps, Integer.parseInt(args[2]));
-                System.out.println(viewers.awaitOpen() ? "open" : "not open");
-                System.out.flush();
-                run(in, viewers);
+                for (String line; (line = in.readLine()) != null; ) {
+                    if (line.startsWith("watch ")) {
+                        watch(line.substring(6).split(" "), in);
+                    }
+                }
             }
         }
 
-        private static void run(BufferedReader in, ConsoleViewers viewers) throws IOException {
+        private static void watch(String[] args, BufferedReader in) throws IOException {
+            int[] steps = Arrays.stream(in.readLine().split(",")).mapToInt(Integer::parseInt).toArray();
+            ConsoleViewers viewers = new ConsoleViewers(args[0], Integer.parseInt(args[1]), steps, Integer.parseInt(args[2]));
+            try {
+                System.out.println(viewers.awaitOpen() ? "open" : "not open");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                System.out.println("interrupted");
+            }
+            System.out.flush();
             String line;
             while ((line = in.readLine()) != null && !line.equals("stop")) {
-                // only "stop" means anything
+                // only "stop" means anything while pages are open
             }
             Seen seen = viewers.stop();
             System.out.println("events " + seen.events());

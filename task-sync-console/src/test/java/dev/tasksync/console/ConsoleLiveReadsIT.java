@@ -5,7 +5,11 @@ import dev.tasksync.Task;
 import dev.tasksync.StepStatus;
 import dev.tasksync.TaskDefinition;
 import dev.tasksync.internal.console.ConsoleServer;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tasksync.internal.sql.Bound;
 import dev.tasksync.internal.sql.NamedQuery;
+import dev.tasksync.internal.sql.Params;
+import dev.tasksync.internal.sql.SqlFile;
 import dev.tasksync.testing.TestDatabase;
 import dev.tasksync.testing.TestSteps;
 import net.ttddyy.dsproxy.QueryInfo;
@@ -214,6 +218,57 @@ class ConsoleLiveReadsIT {
             c.commit();
         }
         Awaits.until(() -> "cancelled".equals(seen.get(b)));
+    }
+
+    /**
+     * The live read's plan: rows of the task's steps PostgreSQL reads to answer "written since", from EXPLAIN
+     * ANALYZE of the console's own statement on a 2,000-step task after one step was written. Read by the row's
+     * xmin it was a filter over every step of the task (2,001 rows read); by V15's indexed written_xid it is a
+     * range scan that reads the one row written.
+     */
+    @Test
+    void theLiveReadOfALargeTaskReadsOnlyTheRowsWrittenSince() throws SQLException {
+        TaskDefinition.Builder b = TaskDefinition.named("two-thousand");
+        for (int i = 0; i < 2_000; i++) {
+            b.step("s" + i, new TestSteps.Sleep(1));
+        }
+        Task task = web.ts.save(b.build());
+        String schema = "\"" + web.ts.schema() + "\"";
+        Bound written = SqlFile.load(ConsoleServer.class, "console.sql").query(WRITTEN_SINCE)
+                .render(Map.of("tasks", schema + ".tasks", "steps", schema + ".steps"))
+                .bind(Params.of().set("since", "0").set("task_id", task.id()));
+        try (Connection c = TestDatabase.dataSource().getConnection()) {
+            c.createStatement().execute("ANALYZE " + schema + ".steps");
+            String since;
+            try (ResultSet rs = c.createStatement().executeQuery("SELECT pg_snapshot_xmin(pg_current_snapshot())::text")) {
+                rs.next();
+                since = rs.getString(1);
+            }
+            web.ts.cancelStep(web.ts.steps(task.id()).get(1_234).id());
+            Bound explain = new Bound("EXPLAIN (ANALYZE, FORMAT JSON) " + written.text(),
+                    new Object[] {since, task.id()});
+            JsonNode plan;
+            try (PreparedStatement ps = explain.prepare(c); ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                plan = new ObjectMapper().readTree(rs.getString(1)).get(0).get("Plan");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            assertThat(stepRowsRead(plan)).as("rows of steps read, plan %s", plan.toPrettyString()).isEqualTo(1);
+        }
+    }
+
+    /** Rows a plan's scans of {@code steps} produced or threw away by a filter, over all their loops. */
+    private static long stepRowsRead(JsonNode node) {
+        long rows = 0;
+        if ("steps".equals(node.path("Relation Name").asText())) {
+            rows += node.path("Actual Rows").asLong() * node.path("Actual Loops").asLong(1)
+                    + node.path("Rows Removed by Filter").asLong() + node.path("Rows Removed by Index Recheck").asLong();
+        }
+        for (JsonNode child : node.path("Plans")) {
+            rows += stepRowsRead(child);
+        }
+        return rows;
     }
 
     /** A page's event stream as lines; the future completes when the server ends the stream. */

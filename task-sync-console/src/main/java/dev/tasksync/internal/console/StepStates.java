@@ -6,10 +6,6 @@ import dev.tasksync.TaskSync;
 import dev.tasksync.internal.sql.Bound;
 import dev.tasksync.internal.sql.Params;
 import dev.tasksync.internal.sql.Rendered;
-import dev.tasksync.internal.sql.SqlFile;
-import org.jooq.DSLContext;
-import org.jooq.SQLDialect;
-import org.jooq.impl.DSL;
 
 import javax.sql.DataSource;
 import java.sql.Connection;
@@ -20,7 +16,6 @@ import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -31,15 +26,14 @@ import java.util.Optional;
  *
  * <p>"Written since" is exact, not a clock with a margin: each read also returns the oldest transaction still in
  * progress at its snapshot ({@code pg_snapshot_xmin}); every row version a later read can see that this one could
- * not was written by that transaction or a newer one, so the next read asks for rows whose {@code xmin} is at least
- * that old. {@code age()} compares the 32-bit ids across wraparound; a frozen row's age is the maximum, so it is left
- * out, as it should be (nothing changed it since it was frozen). Rows may come back unchanged (a heartbeat, a
- * transaction still open at the last read): the caller compares them with what it had. The statements are
- * {@code console.sql}'s, read with core's named-query helpers as {@code ClaimStatements} reads {@code claims.sql}.
+ * not was written by that transaction or a newer one (every older one had ended when the snapshot was taken: its
+ * rows were visible, or are gone). So the next read asks for rows whose {@code written_xid} (V15: the writing
+ * transaction's 64-bit id, set by a trigger and indexed with the task's id) is at least that old. A transaction
+ * that wrote a step before a read and commits after it is therefore read again until it is seen. Rows may come back
+ * unchanged (a heartbeat, a transaction still open at the last read): the caller compares them with what it had.
+ * The statements are {@code console.sql}'s ({@link ConsoleSql}).
  */
 final class StepStates {
-    /** The console's named statements; parsed when the class loads, so a typo fails at startup. */
-    static final SqlFile SQL = SqlFile.load(StepStates.class, "console.sql");
     static final String ALL_STEPS = "allSteps";
     static final String STEPS_WRITTEN_SINCE = "stepsWrittenSince";
 
@@ -53,11 +47,9 @@ final class StepStates {
 
     StepStates(TaskSync taskSync) {
         this.dataSource = taskSync.dataSource();
-        DSLContext dsl = DSL.using(SQLDialect.POSTGRES);
-        Map<String, String> tables = Map.of("tasks", dsl.render(DSL.table(DSL.name(taskSync.schema(), "tasks"))),
-                "steps", dsl.render(DSL.table(DSL.name(taskSync.schema(), "steps"))));
-        this.all = SQL.query(ALL_STEPS).render(tables);
-        this.written = SQL.query(STEPS_WRITTEN_SINCE).render(tables);
+        ConsoleSql sql = new ConsoleSql(taskSync);
+        this.all = sql.statement(ALL_STEPS);
+        this.written = sql.statement(STEPS_WRITTEN_SINCE);
     }
 
     /** Every step of the task; empty if there is no such task. */
@@ -67,8 +59,7 @@ final class StepStates {
 
     /** The steps written since the read that returned {@code since} (and possibly a few more); empty if the task is gone. */
     Optional<Read> writtenSince(int taskId, long since) {
-        // an xid is the low 32 bits of an xid8
-        return read(written.bind(Params.of().set("since", Long.toString(since & 0xFFFF_FFFFL)).set("task_id", taskId)));
+        return read(written.bind(Params.of().set("since", Long.toString(since)).set("task_id", taskId)));
     }
 
     private Optional<Read> read(Bound statement) {

@@ -4,6 +4,7 @@ import dev.tasksync.DatabaseException;
 import dev.tasksync.TaskSync;
 import dev.tasksync.console.ConsoleUser;
 import dev.tasksync.console.Role;
+import dev.tasksync.internal.sql.Params;
 import org.springframework.security.crypto.bcrypt.BCryptPasswordEncoder;
 
 import javax.sql.DataSource;
@@ -26,7 +27,10 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 
-/** The console's tables (V13): users, sessions (stored by the hash of their cookie) and the audit trail. */
+/**
+ * The console's tables (V13): users, sessions (stored by the hash of their cookie) and the audit trail. Its SQL is
+ * {@code console.sql}'s named statements ({@link ConsoleSql}): no statement is built from strings here.
+ */
 public final class UserStore {
     public static final Duration SESSION_LIFETIME = Duration.ofHours(12);
     static final int MIN_PASSWORD_LENGTH = 8;
@@ -35,24 +39,20 @@ public final class UserStore {
     private static final String DUMMY_HASH = new BCryptPasswordEncoder().encode("not a password of anyone");
 
     private final DataSource dataSource;
-    private final String schema;
+    private final ConsoleSql sql;
     private final BCryptPasswordEncoder encoder = new BCryptPasswordEncoder();
 
     public UserStore(TaskSync taskSync) {
         this.dataSource = taskSync.dataSource();
-        this.schema = "\"" + taskSync.schema().replace("\"", "\"\"") + "\"";
+        this.sql = new ConsoleSql(taskSync);
     }
 
     /** A logged-in user's session. */
     public record Session(String token, int userId, String userName, Role role, String csrfToken) {
     }
 
-    private String t(String table) {
-        return schema + "." + table;
-    }
-
     public boolean any() {
-        return query("SELECT EXISTS (SELECT 1 FROM " + t("console_users") + ")", ps -> {
+        return query("anyUser", Params.of(), ps -> {
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getBoolean(1);
@@ -74,12 +74,7 @@ public final class UserStore {
             throw new IllegalArgumentException("password: bcrypt uses at most 72 bytes; choose a shorter one");
         }
         String hash = encoder.encode(CharBuffer.wrap(password));
-        return query("INSERT INTO " + t("console_users") + " (name, role, password_hash) VALUES (?, ?, ?)"
-                + " ON CONFLICT (name) DO UPDATE SET role = EXCLUDED.role, password_hash = EXCLUDED.password_hash"
-                + " RETURNING id, name, role, created_at", ps -> {
-            ps.setString(1, name);
-            ps.setString(2, role.dbValue());
-            ps.setString(3, hash);
+        return query("putUser", Params.of().set("name", name).set("role", role.dbValue()).set("password_hash", hash), ps -> {
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return user(rs);
@@ -88,7 +83,7 @@ public final class UserStore {
     }
 
     public List<ConsoleUser> list() {
-        return query("SELECT id, name, role, created_at FROM " + t("console_users") + " ORDER BY name", ps -> {
+        return query("listUsers", Params.of(), ps -> {
             List<ConsoleUser> all = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -101,18 +96,11 @@ public final class UserStore {
 
     /** Gives the user another role (their sessions carry it from their next request on); false when there is none. */
     public boolean setRole(String name, Role role) {
-        return query("UPDATE " + t("console_users") + " SET role = ? WHERE name = ?", ps -> {
-            ps.setString(1, role.dbValue());
-            ps.setString(2, name);
-            return ps.executeUpdate() > 0;
-        });
+        return update("setUserRole", Params.of().set("role", role.dbValue()).set("name", name)) > 0;
     }
 
     public boolean remove(String name) {
-        return query("DELETE FROM " + t("console_users") + " WHERE name = ?", ps -> {
-            ps.setString(1, name);
-            return ps.executeUpdate() > 0;
-        });
+        return update("removeUser", Params.of().set("name", name)) > 0;
     }
 
     private static ConsoleUser user(ResultSet rs) throws SQLException {
@@ -123,8 +111,7 @@ public final class UserStore {
     public Optional<Session> login(String name, String password) {
         record Row(int id, String name, Role role, String hash) {
         }
-        Optional<Row> row = query("SELECT id, name, role, password_hash FROM " + t("console_users") + " WHERE name = ?", ps -> {
-            ps.setString(1, name);
+        Optional<Row> row = query("userToLogIn", Params.of().set("name", name), ps -> {
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? Optional.of(new Row(rs.getInt(1), rs.getString(2), Role.parse(rs.getString(3)), rs.getString(4)))
                         : Optional.<Row>empty();
@@ -137,14 +124,9 @@ public final class UserStore {
         Row r = row.get();
         String token = randomToken();
         String csrf = randomToken();
-        update("INSERT INTO " + t("console_sessions") + " (token_hash, user_id, csrf_token, expires_at) VALUES (?, ?, ?, ?)",
-                ps -> {
-                    ps.setString(1, sha256(token));
-                    ps.setInt(2, r.id());
-                    ps.setString(3, csrf);
-                    ps.setTimestamp(4, Timestamp.from(Instant.now().plus(SESSION_LIFETIME)));
-                });
-        update("DELETE FROM " + t("console_sessions") + " WHERE expires_at < now()", ps -> { });
+        update("addSession", Params.of().set("token_hash", sha256(token)).set("user_id", r.id()).set("csrf_token", csrf)
+                .set("expires_at", Timestamp.from(Instant.now().plus(SESSION_LIFETIME))));
+        update("dropExpiredSessions", Params.of());
         return Optional.of(new Session(token, r.id(), r.name(), r.role(), csrf));
     }
 
@@ -153,9 +135,7 @@ public final class UserStore {
         if (token == null || token.isEmpty() || token.length() > 100) {
             return Optional.empty();
         }
-        return query("SELECT u.id, u.name, u.role, s.csrf_token FROM " + t("console_sessions") + " s JOIN "
-                + t("console_users") + " u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > now()", ps -> {
-            ps.setString(1, sha256(token));
+        return query("liveSession", Params.of().set("token_hash", sha256(token)), ps -> {
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? Optional.of(new Session(token, rs.getInt(1), rs.getString(2), Role.parse(rs.getString(3)), rs.getString(4)))
                         : Optional.<Session>empty();
@@ -165,18 +145,13 @@ public final class UserStore {
 
     public void logout(String token) {
         if (token != null) {
-            update("DELETE FROM " + t("console_sessions") + " WHERE token_hash = ?", ps -> ps.setString(1, sha256(token)));
+            update("dropSession", Params.of().set("token_hash", sha256(token)));
         }
     }
 
     /** One row of the audit trail: who did what to which task or step, from where. */
     public void audit(String user, String action, String target, String remote) {
-        update("INSERT INTO " + t("console_audit") + " (user_name, action, target, remote) VALUES (?, ?, ?, ?)", ps -> {
-            ps.setString(1, user);
-            ps.setString(2, action);
-            ps.setString(3, target);
-            ps.setString(4, remote);
-        });
+        update("addAudit", Params.of().set("user_name", user).set("action", action).set("target", target).set("remote", remote));
     }
 
     static String randomToken() {
@@ -197,22 +172,17 @@ public final class UserStore {
         T apply(PreparedStatement ps) throws SQLException;
     }
 
-    private interface Binder {
-        void bind(PreparedStatement ps) throws SQLException;
-    }
-
-    private <T> T query(String sql, Body<T> body) {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+    /** Prepares console.sql's statement {@code name} with {@code params} bound and hands it to {@code body}. */
+    private <T> T query(String name, Params params, Body<T> body) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = sql.statement(name).bind(params).prepare(c)) {
             return body.apply(ps);
         } catch (SQLException e) {
             throw new DatabaseException("console: " + e.getMessage(), e.getSQLState(), e);
         }
     }
 
-    private void update(String sql, Binder binder) {
-        query(sql, ps -> {
-            binder.bind(ps);
-            return ps.executeUpdate();
-        });
+    /** Runs console.sql's statement {@code name}; the rows it changed. */
+    private int update(String name, Params params) {
+        return query(name, params, PreparedStatement::executeUpdate);
     }
 }
