@@ -61,17 +61,18 @@ interface ClaimPolicy {
 
     /**
      * A statement to send right after recording one step's outcome alone, in the same round trip, or null;
-     * {@code alone}: nothing else of this runner runs or waits to start. A run's last step settles its task so;
-     * a worker wakes the other workers when a step waiting for this one is still new.
+     * {@code dependents}: the step's direct dependents; {@code alone}: nothing else of this runner runs or waits to
+     * start. A run's last step settles its task so; a worker wakes the other workers when the outcome released a
+     * dependent that its statement did not claim ({@link ClaimStatements#wakeWorkers}).
      */
-    ResultQuery<Record> sendWith(DSLContext t, int stepId, boolean alone);
+    ResultQuery<Record> sendWith(DSLContext t, int stepId, List<Integer> dependents, boolean alone);
 
     /** The answer of the statement {@link #sendWith} gave. */
     void sentWith(Result<Record> rows);
 
     /**
-     * The channel to wake other workers on, in the round trip of several outcomes recorded together, when some
-     * step waiting for them is still new; null: wake no one (an in-process run's steps are its own).
+     * The channel to wake other workers on, in the round trip of several outcomes recorded together, when they
+     * released a dependent they did not claim ({@link ClaimStatements#wakeWorkers}); null: wake no one (an in-process run's steps are its own).
      */
     String wakeChannel();
 

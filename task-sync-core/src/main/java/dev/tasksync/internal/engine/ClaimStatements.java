@@ -230,15 +230,29 @@ final class ClaimStatements {
 
     /**
      * wrk16: a worker's completions of any tasks in one statement, committed by itself (autocommit), with the
-     * claims for them; and, in the same round trip and implicit transaction, a notification on {@code channel}
-     * when some step waiting for them is still new (see {@code wakeWorkers}).
+     * claims for them; and, in the same round trip and implicit transaction, the {@link #wakeWorkers} of their
+     * {@code dependents} (none: no second statement).
      */
     RecordedTogether recordCompletionsAndWake(DSLContext t, List<Outcome> outcomes, Scope next, int limit, long leaseFrom,
-                                              String channel) {
+                                              String channel, Collection<Integer> dependents) {
         Bound record = completionsSql(outcomes, next, limit);
-        Bound wake = WAKE_WORKERS.render(identifiers, Set.of()).bind(Params.of().set("channel", channel)
-                .set("ids", outcomes.stream().map(Outcome::stepId).toArray(Integer[]::new)));
-        return recordCompletions(t, record.then(t.resultQuery(wake.text(), wake.values())), leaseFrom);
+        ResultQuery<Record> wake = wakeWorkers(t, identifiers, channel, dependents);
+        return recordCompletions(t, wake == null ? record : record.then(wake), leaseFrom);
+    }
+
+    /**
+     * The one statement that wakes the other workers after outcomes ({@code wakeWorkers} in claims.sql), sent in
+     * their round trip: a notification on {@code channel} when one of {@code dependents} (the outcomes' direct
+     * dependents) is runnable and still new, so this worker did not claim it with them. Null when there are no
+     * dependents: most of a fan-out's outcomes then send nothing besides their recording.
+     */
+    static ResultQuery<Record> wakeWorkers(DSLContext t, Map<String, String> identifiers, String channel,
+                                           Collection<Integer> dependents) {
+        if (dependents.isEmpty()) {
+            return null;
+        }
+        return WAKE_WORKERS.render(identifiers, Set.of())
+                .bind(Params.of().set("channel", channel).set("ids", dependents.toArray(Integer[]::new))).query(t);
     }
 
     private RecordedTogether recordCompletions(DSLContext t, Bound sql, long leaseFrom) {

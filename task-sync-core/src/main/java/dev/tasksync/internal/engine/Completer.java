@@ -171,7 +171,7 @@ final class Completer {
     private Batch inline(Completion c) {
         int id = c.outcome().stepId();
         var recorded = statements.record(dsl, c.outcome(), c.scope(), c.limit(), System.nanoTime(),
-                policy.sendWith(dsl, id, alone.test(id)));
+                policy.sendWith(dsl, id, c.dependents(), alone.test(id)));
         if (recorded.then() != null) {
             policy.sentWith(recorded.then());
         }
@@ -189,7 +189,7 @@ final class Completer {
         String wake = policy.wakeChannel();
         var recorded = wake == null
                 ? statements.recordCompletions(dsl, outcomes.get(0).taskId(), outcomes, scope, limit, System.nanoTime())
-                : statements.recordCompletionsAndWake(dsl, outcomes, scope, limit, System.nanoTime(), wake);
+                : statements.recordCompletionsAndWake(dsl, outcomes, scope, limit, System.nanoTime(), wake, dependents(batch));
         Set<Integer> steps = new HashSet<>();
         Set<Integer> tasks = new LinkedHashSet<>();
         outcomes.forEach(o -> {
@@ -197,6 +197,13 @@ final class Completer {
             tasks.add(o.taskId());
         });
         return new Batch(steps, tasks, recorded.claims());
+    }
+
+    /** The direct dependents of a batch's steps, each once: what its outcomes may have released. */
+    private static Set<Integer> dependents(List<Completion> batch) {
+        Set<Integer> all = new LinkedHashSet<>();
+        batch.forEach(c -> all.addAll(c.dependents()));
+        return all;
     }
 
     /** After outcomes committed: the policy's turn (a worker settles what they may have finished). */

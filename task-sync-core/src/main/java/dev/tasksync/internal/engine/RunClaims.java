@@ -106,7 +106,7 @@ final class RunClaims implements ClaimPolicy {
 
     /** The run's last step: settle the task in the same round trip, so the run can end at once. */
     @Override
-    public ResultQuery<Record> sendWith(DSLContext t, int stepId, boolean alone) {
+    public ResultQuery<Record> sendWith(DSLContext t, int stepId, List<Integer> dependents, boolean alone) {
         return alone && ready.onlyLeft(stepId) ? settler.ifDoneQuery(taskId) : null;
     }
 

@@ -2,8 +2,11 @@ package dev.tasksync.internal.engine;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 
 /**
  * A runner's execution slots, and the places ahead of them: steps claimed ahead wait in a queue whose
@@ -15,10 +18,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * places + queued executions + places reserved by claims in flight = look-ahead.
  *
  * <p>The look-ahead may grow, up to {@code maxLookahead}: when a step ends and finds the queue empty though every
- * place is taken by claims still in flight, steps end faster than a recording comes back with the next ones. The
- * look-ahead then doubles, so that each recording (one statement and one commit) carries more outcomes and claims.
- * Steps that run longer than a round trip never empty a full queue, and keep the look-ahead they started with.
- * When the runner goes idle (every slot free, nothing queued, no place reserved) the look-ahead goes back to where it
+ * place is taken by claims still in flight, and one of those claims was sent before the step started, the step ran
+ * start to end within one recording's round trip: steps end faster than a recording comes back with the next ones.
+ * The look-ahead then doubles, so that each recording (one statement and one commit) carries more outcomes and claims.
+ * A claim sent after the step started proves nothing (wrk16, row 6e): four 100 ms steps that end together each found
+ * the places taken by the recordings of the ones that ended a moment before, and doubled the look-ahead 4 to 32
+ * though no step had waited on a recording. A step that ran longer than the last claim took gives grown places back
+ * (the look-ahead halves toward where it started, as far as places are free): long steps need no more places ahead
+ * than slots, and places they hold keep steps from other workers. When the runner goes idle (every slot free, nothing queued, no place reserved) the look-ahead goes back to where it
  * started: a look-ahead grown on short steps would otherwise let the first recording of long ones take most of them,
  * leaving nothing for the other workers.
  */
@@ -49,12 +56,23 @@ final class Slots {
     private final ConcurrentLinkedQueue<Execution> queued = new ConcurrentLinkedQueue<>();
     /** False once the runner stops taking work (shutdown, or the run ended or was interrupted). */
     private volatile boolean open = true;
+    /** System.nanoTime(), or a test's clock. */
+    private final LongSupplier clock;
+    /** Claims sent and not come back that hold places ahead. */
+    private final Set<Reservation> inFlight = ConcurrentHashMap.newKeySet();
+    /** How long the last claim that came back took, from its reservation to its close, in nanoseconds. */
+    private volatile long lastClaimNanos;
 
     Slots(int concurrency, int lookahead, Starter starter) {
         this(concurrency, lookahead, lookahead, true, starter);
     }
 
     Slots(int concurrency, int lookahead, int maxLookahead, boolean scanAhead, Starter starter) {
+        this(concurrency, lookahead, maxLookahead, scanAhead, starter, System::nanoTime);
+    }
+
+    Slots(int concurrency, int lookahead, int maxLookahead, boolean scanAhead, Starter starter, LongSupplier clock) {
+        this.clock = clock;
         this.concurrency = concurrency;
         this.lookahead = new AtomicInteger(lookahead);
         this.baseLookahead = lookahead;
@@ -132,16 +150,49 @@ final class Slots {
         }
     }
 
-    /** A step ended: its slot goes to a step claimed ahead, if there is one, which is returned, started. */
-    Execution handOff() {
+    /**
+     * A step ended, after running {@code ranNanos}: its slot goes to a step claimed ahead, if there is one, which is
+     * returned, started. The look-ahead grows when the step waited on a recording, and shrinks when it outlasted one.
+     */
+    Execution handOff(long ranNanos) {
+        long startedAt = clock.getAsLong() - ranNanos;
         Execution next = open ? queued.poll() : null;
         if (next != null) {
             room.incrementAndGet();
             starter.launch(next);
-        } else if (open && room.get() == 0) {
-            grow(); // the queue ran dry while every place was still being claimed for
+        } else if (open && room.get() == 0 && claimSentBefore(startedAt)) {
+            grow(); // the queue ran dry while every place was still being claimed for, since before this step started
+            return null;
+        }
+        if (ranNanos > lastClaimNanos) {
+            giveBackGrown();
         }
         return next;
+    }
+
+    /** Whether a claim that holds places ahead was sent by {@code nanos} (before, or as the step started) and has not come back. */
+    private boolean claimSentBefore(long nanos) {
+        for (Reservation r : inFlight) {
+            if (r.sentAt - nanos <= 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Halves the look-ahead toward where it started, taking back only free places: the invariant holds whatever
+     * claims reserve meanwhile; if the look-ahead changed meanwhile, the places go back.
+     */
+    private void giveBackGrown() {
+        int now = lookahead.get();
+        if (now <= baseLookahead) {
+            return;
+        }
+        int took = take(room, now - Math.max(baseLookahead, now / 2));
+        if (took > 0 && !lookahead.compareAndSet(now, now - took)) {
+            room.addAndGet(took);
+        }
     }
 
     /** Doubles the look-ahead, up to its maximum; the new places are free. */
@@ -198,12 +249,18 @@ final class Slots {
         private final boolean claims;
         private int kept;
         private int queuedHere;
+        /** When the claim was about to be sent. */
+        private final long sentAt;
 
         private Reservation(int own, int extra, int ahead, boolean claims) {
             this.own = own;
             this.extra = extra;
             this.ahead = ahead;
             this.claims = claims;
+            this.sentAt = claims ? clock.getAsLong() : 0;
+            if (ahead > 0) {
+                inFlight.add(this);
+            }
         }
 
         /** Claims to start at once: one per slot held. */
@@ -239,6 +296,10 @@ final class Slots {
 
         @Override
         public void close() {
+            if (claims) {
+                lastClaimNanos = clock.getAsLong() - sentAt;
+            }
+            inFlight.remove(this);
             room.addAndGet(ahead - queuedHere);
             free(extra - Math.max(0, kept - own));
         }

@@ -232,8 +232,10 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
         String type = graph.types().get(id);
         long startedAt = System.nanoTime();
         engine.metrics().attemptStarted(type, claim.leaseFrom());
-        // Once it ended, its slot goes to a step claimed ahead, if there is one, before its outcome is recorded.
-        StepExecution.Ended ended = execution.execute(current, graph, () -> current.handedOff = slots.handOff() != null);
+        // Once it ended, its slot goes to a step claimed ahead, if there is one, before its outcome is recorded; how long
+        // it ran tells the slots whether it waited on a recording (see Slots#handOff).
+        StepExecution.Ended ended = execution.execute(current, graph,
+                () -> current.handedOff = slots.handOff(System.nanoTime() - startedAt) != null);
         if (ended.letGo()) {
             // Not the step's failure: give the claim back (a no-op when another worker already holds it).
             completer.release(claim, ended.logTail(), ended.stop() == Stop.RELEASED ? "worker " + workerId + " shut down" : "lease lost");

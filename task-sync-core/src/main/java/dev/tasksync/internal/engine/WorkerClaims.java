@@ -1,6 +1,5 @@
 package dev.tasksync.internal.engine;
 
-import dev.tasksync.internal.sql.Params;
 import org.jooq.DSLContext;
 import org.jooq.Record;
 import org.jooq.Result;
@@ -162,11 +161,13 @@ final class WorkerClaims implements ClaimPolicy {
     public void recorded(TaskGraph graph, int stepId, boolean completed, boolean gaveUp) {
     }
 
-    /** Wakes the other workers when a step waiting for this one is still new (this outcome did not claim it). */
+    /**
+     * Wakes the other workers when this outcome released a dependent it did not claim (runnable, still new); a step
+     * with no dependents sends nothing.
+     */
     @Override
-    public ResultQuery<Record> sendWith(DSLContext t, int stepId, boolean alone) {
-        return ClaimStatements.WAKE_WORKERS.render(engine.tables().identifiers(), Set.of())
-                .bind(Params.of().set("channel", engine.channel()).set("ids", new Integer[] {stepId})).query(t);
+    public ResultQuery<Record> sendWith(DSLContext t, int stepId, List<Integer> dependents, boolean alone) {
+        return ClaimStatements.wakeWorkers(t, engine.tables().identifiers(), engine.channel(), dependents);
     }
 
     @Override

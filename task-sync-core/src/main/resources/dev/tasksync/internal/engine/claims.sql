@@ -153,8 +153,11 @@ o.backend_start >= pg_postmaster_start_time() AND NOT EXISTS (SELECT 1 FROM pg_s
 COALESCE(jsonb_path_query_first(c.settings, '$.*.runs_on'), (SELECT t.runs_on FROM ${task_runs_on} t WHERE t.task_id = c.task_id), '[]'::jsonb)
 
 -- name: wakeWorkers
--- wrk16: sent after a worker's batch of completions (WorkerRecorder), in its round trip and implicit transaction:
--- wakes the other workers once when some step waiting for one of :ids is still new (the batch released more
--- than it claimed). Steps with no dependents (most of a fan-out) wake no one.
-SELECT pg_notify(:channel, '') FROM (SELECT 1 FROM ${step_dependencies} d JOIN ${steps} s ON s.id = d.step_id
-  WHERE d.depends_on_id = ANY(:ids) AND s.status = 'new' LIMIT 1) w
+-- wrk16: sent after a worker's outcome(s), in their round trip and implicit transaction (ClaimStatements.wakeWorkers),
+-- so it sees what they recorded and claimed: wakes the other workers once when one of :ids (the outcomes' direct
+-- dependents) is runnable and still new, i.e. the outcomes released it and this worker did not claim it with them.
+-- A dependent claimed in the same statement is active; one still waiting for another step is not runnable: neither
+-- wakes anyone (every worker would scan for nothing). Steps with no dependents send no statement at all.
+SELECT pg_notify(:channel, '') FROM (SELECT 1 FROM ${steps} c WHERE c.id = ANY(:ids) AND
+-- include: runnable
+  LIMIT 1) w

@@ -4,11 +4,25 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The slot and look-ahead accounting of a runner, without threads or a database. */
 class SlotsTest {
+    /** How long a step ran that ends the moment it starts: it ran start to end within any claim in flight. */
+    static final long NO_TIME = 0;
+
+    /** A clock the test moves (nanoseconds). */
+    static final class Clock implements LongSupplier {
+        long now = 1_000;
+
+        @Override
+        public long getAsLong() {
+            return now;
+        }
+    }
+
     /** Records what the slots started and gave back instead of running anything. */
     static final class Recorder implements Slots.Starter {
         final List<Integer> launched = new ArrayList<>();
@@ -97,10 +111,10 @@ class SlotsTest {
         try (Slots.Reservation reserved = slots.forClaim()) {
             reserved.place(claims(1, 2, 3));
         }
-        assertThat(slots.handOff().stepId()).isEqualTo(2);
+        assertThat(slots.handOff(NO_TIME).stepId()).isEqualTo(2);
         assertThat(r.launched).containsExactly(2);
         slots.close();
-        assertThat(slots.handOff()).isNull();
+        assertThat(slots.handOff(NO_TIME)).isNull();
         try (Slots.Reservation none = slots.forClaim()) {
             assertThat(none.limit()).isZero();
         }
@@ -119,18 +133,18 @@ class SlotsTest {
         try (Slots.Reservation start = slots.forClaim()) {
             start.place(claims(1, 2)); // 1 runs, 2 waits ahead
         }
-        assertThat(slots.handOff().stepId()).isEqualTo(2); // 1 ended: a step was waiting, the look-ahead is enough
+        assertThat(slots.handOff(NO_TIME).stepId()).isEqualTo(2); // 1 ended: a step was waiting, the look-ahead is enough
         assertThat(slots.lookahead()).isEqualTo(1);
         try (Slots.Reservation inFlight = slots.forCompletion(false, true)) { // 1's recording claims for the place ahead
             assertThat(inFlight.limit()).isEqualTo(1);
             // 2 ends before that recording came back: nothing waits, and no place is free
-            assertThat(slots.handOff()).isNull();
+            assertThat(slots.handOff(NO_TIME)).isNull();
             assertThat(slots.lookahead()).isEqualTo(2);
             inFlight.place(List.of());
         }
         try (Slots.Reservation next = slots.forCompletion(true, true)) {
             assertThat(next.limit()).isEqualTo(3); // its own slot and two places ahead
-            assertThat(slots.handOff()).isNull(); // dry again, with every place reserved: at its maximum, it stays
+            assertThat(slots.handOff(NO_TIME)).isNull(); // dry again, with every place reserved: at its maximum, it stays
         }
         assertThat(slots.lookahead()).as("at its maximum").isEqualTo(2);
     }
@@ -142,7 +156,7 @@ class SlotsTest {
         try (Slots.Reservation start = slots.forClaim()) {
             start.place(claims(1)); // nothing more to claim: the place ahead stays free
         }
-        assertThat(slots.handOff()).isNull(); // the task ran out of steps, not the look-ahead
+        assertThat(slots.handOff(NO_TIME)).isNull(); // the task ran out of steps, not the look-ahead
         assertThat(slots.lookahead()).isEqualTo(1);
     }
 
@@ -156,7 +170,7 @@ class SlotsTest {
         // short steps: each ends before its predecessor's recording came back with the next, three times over
         for (int i = 0; i < 3; i++) {
             try (Slots.Reservation inFlight = slots.forCompletion(true, true)) {
-                assertThat(slots.handOff()).isNull();
+                assertThat(slots.handOff(NO_TIME)).isNull();
                 inFlight.place(claims(10 + i));
             }
         }
@@ -176,7 +190,7 @@ class SlotsTest {
             assertThat(next.limit()).isEqualTo(2);
             next.place(claims(21, 22));
         }
-        assertThat(slots.handOff().stepId()).isEqualTo(22);
+        assertThat(slots.handOff(NO_TIME).stepId()).isEqualTo(22);
         assertThat(slots.nothingQueued()).isTrue();
     }
 
@@ -188,7 +202,7 @@ class SlotsTest {
             start.place(claims(1, 2));
         }
         try (Slots.Reservation inFlight = slots.forCompletion(true, true)) {
-            assertThat(slots.handOff()).isNull();
+            assertThat(slots.handOff(NO_TIME)).isNull();
             inFlight.place(List.of());
         }
         assertThat(slots.lookahead()).isEqualTo(2);
@@ -196,5 +210,65 @@ class SlotsTest {
         assertThat(slots.lookahead()).as("one slot still in use").isEqualTo(2);
         slots.free(1);
         assertThat(slots.lookahead()).as("idle").isEqualTo(1);
+    }
+
+    /** Row 6e: four steps started together end together, each while the recordings of the ones before are in flight. */
+    @Test
+    void stepsThatEndTogetherDoNotGrowTheLookaheadOnEachOthersRecordings() {
+        Clock clock = new Clock();
+        Slots slots = new Slots(4, 4, 64, false, new Recorder(), clock);
+        try (Slots.Reservation start = slots.forClaim()) {
+            start.place(claims(1, 2, 3, 4)); // all four start at 1,000
+        }
+        clock.now = 101_000; // 100 µs later, they end one after the other
+        List<Slots.Reservation> recordings = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            assertThat(slots.handOff(clock.now - 1_000)).isNull();
+            recordings.add(slots.forCompletion(true, true)); // the first takes every place ahead
+            clock.now++;
+        }
+        assertThat(slots.lookahead()).as("no step waited on a recording sent before it started").isEqualTo(4);
+        recordings.forEach(Slots.Reservation::close);
+        // a step that started after a claim was sent, and ended before it came back, did wait on it
+        clock.now += 10;
+        try (Slots.Reservation inFlight = slots.forCompletion(true, true)) {
+            clock.now += 100;
+            assertThat(slots.handOff(50)).isNull();
+        }
+        assertThat(slots.lookahead()).isEqualTo(8);
+    }
+
+    @Test
+    void aStepThatRanLongerThanTheLastClaimTookGivesGrownPlacesBack() {
+        Clock clock = new Clock();
+        Slots slots = new Slots(1, 1, 8, false, new Recorder(), clock);
+        try (Slots.Reservation start = slots.forClaim()) {
+            start.place(claims(1));
+        }
+        for (int i = 0; i < 3; i++) { // short steps, each within a claim that takes 10 ns
+            try (Slots.Reservation inFlight = slots.forCompletion(true, true)) {
+                clock.now += 10;
+                assertThat(slots.handOff(5)).isNull();
+                inFlight.place(claims(10 + i));
+            }
+        }
+        assertThat(slots.lookahead()).isEqualTo(8);
+        clock.now += 1_000;
+        slots.handOff(9); // shorter than the last claim (10 ns): it keeps what it grew
+        assertThat(slots.lookahead()).isEqualTo(8);
+        // a long step ends while a claim holds every place: only free places go back
+        try (Slots.Reservation inFlight = slots.forCompletion(true, true)) {
+            assertThat(inFlight.limit()).isEqualTo(9);
+            slots.handOff(1_000);
+            assertThat(slots.lookahead()).as("every place is being claimed for").isEqualTo(8);
+            clock.now += 10;
+        }
+        for (int expected : new int[] {4, 2, 1, 1}) {
+            slots.handOff(1_000); // longer than a claim: half of what it grew goes back, down to where it started
+            assertThat(slots.lookahead()).isEqualTo(expected);
+        }
+        try (Slots.Reservation next = slots.forCompletion(true, true)) {
+            assertThat(next.limit()).as("its own slot and one place ahead").isEqualTo(2);
+        }
     }
 }

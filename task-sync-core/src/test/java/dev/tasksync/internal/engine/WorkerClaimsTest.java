@@ -10,8 +10,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** How far a worker claims ahead of its slots (issue 16, row 6d), without threads or a database. */
 class WorkerClaimsTest {
     /** A worker's slots, as its StepRunner builds them from its policy. */
-    private static Slots slotsOf(WorkerClaims policy, int concurrency) {
-        Slots slots = new Slots(concurrency, policy.lookahead(), policy.maxLookahead(), policy.scansAhead(), new SlotsTest.Recorder());
+    private static Slots slotsOf(WorkerClaims policy, int concurrency, SlotsTest.Clock clock) {
+        Slots slots = new Slots(concurrency, policy.lookahead(), policy.maxLookahead(), policy.scansAhead(), new SlotsTest.Recorder(),
+                clock);
         // every slot runs a step (an idle worker's look-ahead goes back to where it started)
         try (Slots.Reservation start = slots.forClaim()) {
             start.place(SlotsTest.claims(IntStream.rangeClosed(1, concurrency).toArray()));
@@ -19,10 +20,11 @@ class WorkerClaimsTest {
         return slots;
     }
 
-    /** One round of steps that end before the recording that claims their successors comes back. */
-    private static void stepsEndBeforeTheirRecordingReturns(Slots slots) {
+    /** One round of steps that end before the recording that claims their successors comes back (a claim takes 1 ms). */
+    private static void stepsEndBeforeTheirRecordingReturns(Slots slots, SlotsTest.Clock clock) {
         try (Slots.Reservation inFlight = slots.forCompletion(true, true)) {
-            slots.handOff(); // nothing waits ahead, and every place is being claimed for
+            clock.now += 1_000_000;
+            slots.handOff(500_000); // it started after that claim was sent: nothing waits ahead, every place is claimed for
             inFlight.place(List.of());
         }
     }
@@ -30,10 +32,11 @@ class WorkerClaimsTest {
     @Test
     void aWorkerWhoseStepsEndFasterThanTheirRecordingClaimsFurtherAhead() {
         WorkerClaims policy = new WorkerClaims(null, 4);
-        Slots slots = slotsOf(policy, 4);
+        SlotsTest.Clock clock = new SlotsTest.Clock();
+        Slots slots = slotsOf(policy, 4, clock);
         assertThat(slots.lookahead()).isEqualTo(4);
         for (int i = 0; i < 10; i++) {
-            stepsEndBeforeTheirRecordingReturns(slots);
+            stepsEndBeforeTheirRecordingReturns(slots, clock);
         }
         // no-op steps: dozens of outcomes and claims per statement and commit, where it stayed at one per slot
         assertThat(slots.lookahead()).isEqualTo(64);
@@ -42,10 +45,32 @@ class WorkerClaimsTest {
     @Test
     void aOneSlotWorkerNeverClaimsAhead() {
         WorkerClaims policy = new WorkerClaims(null, 1);
-        Slots slots = slotsOf(policy, 1);
+        SlotsTest.Clock clock = new SlotsTest.Clock();
+        Slots slots = slotsOf(policy, 1, clock);
         for (int i = 0; i < 10; i++) {
-            stepsEndBeforeTheirRecordingReturns(slots);
+            stepsEndBeforeTheirRecordingReturns(slots, clock);
         }
         assertThat(slots.lookahead()).as("its steps stay one after another").isZero();
+    }
+
+    /** Row 6e: a worker grown on no-op steps that then runs 100 ms sleeps (claims take 1 ms) holds no more than it started with. */
+    @Test
+    void aWorkerWhoseStepsRunLongerThanAClaimGivesBackWhatItGrew() {
+        WorkerClaims policy = new WorkerClaims(null, 4);
+        SlotsTest.Clock clock = new SlotsTest.Clock();
+        Slots slots = slotsOf(policy, 4, clock);
+        for (int i = 0; i < 10; i++) {
+            stepsEndBeforeTheirRecordingReturns(slots, clock);
+        }
+        assertThat(slots.lookahead()).isEqualTo(64);
+        for (int expected : new int[] {32, 16, 8, 4, 4}) {
+            clock.now += 100_000_000;
+            slots.handOff(100_000_000);
+            assertThat(slots.lookahead()).isEqualTo(expected);
+        }
+        // the next recording claims for the slots and the look-ahead it started with, leaving the rest to other workers
+        try (Slots.Reservation next = slots.forCompletion(true, true)) {
+            assertThat(next.limit()).isEqualTo(1 + 4);
+        }
     }
 }
