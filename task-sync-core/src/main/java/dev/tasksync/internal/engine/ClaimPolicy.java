@@ -81,4 +81,14 @@ interface ClaimPolicy {
      * (a worker settles the tasks they may have finished, once per batch and task).
      */
     void committed(Set<Integer> tasks, Set<Integer> steps, List<Claim> claimed, Completer.Held held);
+
+    /**
+     * Whether {@link #committed} asks the {@link Completer.Held} it is given: a worker does, to leave the settling
+     * of a task to a step of it it still holds; then the completer keeps track of which steps reached their
+     * recording. An in-process run settles with its last outcome and never asks, so it is spared that bookkeeping
+     * (a concurrent set written twice per step).
+     */
+    default boolean asksHeld() {
+        return true;
+    }
 }

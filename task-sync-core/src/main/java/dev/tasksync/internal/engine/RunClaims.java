@@ -121,6 +121,12 @@ final class RunClaims implements ClaimPolicy {
         return null;
     }
 
+    /** Never asked: {@link #committed} does nothing. */
+    @Override
+    public boolean asksHeld() {
+        return false;
+    }
+
     /** The run settles its task with its last outcome ({@link #sendWith}) or when its loop ends. */
     @Override
     public void committed(Set<Integer> tasks, Set<Integer> steps, List<Claim> claimed, Completer.Held held) {
