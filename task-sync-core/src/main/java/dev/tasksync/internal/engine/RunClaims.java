@@ -22,16 +22,23 @@ final class RunClaims implements ClaimPolicy {
     private final TaskSettler settler;
     /** The run's submit, until its first claim sends it. */
     private final AtomicReference<ResultQuery<Record>> submit;
+    /** What follows the submit once it committed; null when there is none left to send. */
+    private final Submitter.Deferred submitted;
     /** The task as the recording of the run's last step settled it (with its steps), if it did. */
     private volatile TaskSettler.Settled settledAtEnd;
 
-    /** @param submit the run's submit, left to go with its first claim (nothing can be claimed before it); or null */
-    RunClaims(int taskId, int concurrency, ReadySet ready, TaskSettler settler, ResultQuery<Record> submit) {
+    /**
+     * @param submit the run's submit, left to go with its first claim (nothing can be claimed before it); or null
+     * @param submitted what follows that submit once it committed (its answer came back); or null
+     */
+    RunClaims(int taskId, int concurrency, ReadySet ready, TaskSettler settler, ResultQuery<Record> submit,
+              Submitter.Deferred submitted) {
         this.taskId = taskId;
         this.lookahead = concurrency;
         this.ready = ready;
         this.settler = settler;
         this.submit = new AtomicReference<>(submit);
+        this.submitted = submitted;
     }
 
     int taskId() {
@@ -93,6 +100,9 @@ final class RunClaims implements ClaimPolicy {
     @Override
     public void submitted(Result<Record> rows) {
         Submitter.requireFound(rows, taskId);
+        if (submitted != null) {
+            submitted.apply(); // its statement is committed by itself (autocommit) before its rows are read
+        }
     }
 
     @Override
