@@ -185,7 +185,8 @@ final class Completer {
     /** One completion, one statement (recordAndClaim), with what the policy sends in its round trip. */
     private Batch inline(Completion c) {
         int id = c.outcome().stepId();
-        var recorded = statements.record(dsl, c.outcome(), c.scope(), c.limit(), System.nanoTime(),
+        ClaimStatements.Scope scope = c.limit() == 0 ? null : policy.forBatch(List.of(c), c.limit());
+        var recorded = statements.record(dsl, c.outcome(), scope, c.limit(), System.nanoTime(),
                 policy.sendWith(dsl, id, alone.test(id)));
         if (recorded.then() != null) {
             policy.sentWith(recorded.then());
@@ -194,12 +195,13 @@ final class Completer {
     }
 
     /**
-     * Several completions in one statement (recordCompletions), claiming from the union of their scopes (any
-     * claimable step, when one of them is a worker's with nothing released); each gets up to what it reserved.
+     * Several completions in one statement (recordCompletions), claiming from what the policy chooses for them once
+     * (by default the union of their scopes: any claimable step, when one of them is a worker's with nothing
+     * released), and only when one of them may claim at all; each gets up to what it reserved.
      */
     private Batch together(List<Completion> batch) {
-        ClaimStatements.Scope scope = union(batch);
         int limit = batch.stream().mapToInt(Completion::limit).sum();
+        ClaimStatements.Scope scope = limit == 0 ? ClaimStatements.Scope.only(List.of()) : policy.forBatch(batch, limit);
         List<ClaimStatements.Outcome> outcomes = batch.stream().map(Completion::outcome).toList();
         String wake = policy.wakeChannel();
         var recorded = wake == null
@@ -226,6 +228,9 @@ final class Completer {
 
     /** The scope several completions claim from together: the union of theirs, or any claimable step when one claims so. */
     static ClaimStatements.Scope union(List<Completion> group) {
+        if (group.size() == 1) {
+            return group.get(0).scope();
+        }
         boolean any = group.stream().anyMatch(c -> c.scope().candidates() == null);
         Set<Integer> union = new LinkedHashSet<>();
         group.forEach(c -> {
