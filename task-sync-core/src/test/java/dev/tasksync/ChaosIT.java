@@ -1,6 +1,7 @@
 package dev.tasksync;
 
 import dev.tasksync.embedded.EmbeddedServer;
+import dev.tasksync.testing.Awaits;
 import dev.tasksync.testing.Rows;
 import dev.tasksync.testing.TestSteps;
 import dev.tasksync.testing.TestSteps.Sleep;
@@ -14,6 +15,7 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -29,6 +31,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ChaosIT {
     static final int STEPS = 200;
     static final int KILLS = 8;
+    /** A kill comes after this many more steps completed: spread over the run (8 × 12 of 200 steps). */
+    static final int KILL_EVERY = 12;
+    /** How long the test waits for progress, at most (a deadline for a hang, not a measure of speed). */
+    static final Duration PROGRESS = Duration.ofMinutes(3);
 
     @TempDir
     Path dir;
@@ -43,7 +49,7 @@ class ChaosIT {
         EmbeddedServer server = EmbeddedServer.start(data, port, EmbeddedServer.Durability.THROWAWAY);
         String schema = "chaos";
         Random random = new Random(7);
-        List<Process> workers = new ArrayList<>();
+        Map<String, Process> live = new LinkedHashMap<>(); // by the worker id it was started with
         int kills = 0;
         int restarts = 0;
         try (TaskSync ts = TaskSync.builder().jdbcUrl(server.jdbcUrl(), server.user(), server.password()).schema(schema)
@@ -58,35 +64,47 @@ class ChaosIT {
             Task task = ts.save(def.build());
             ts.submit(task.id());
             for (int i = 0; i < 3; i++) {
-                workers.add(startWorker(server.jdbcUrl(), server.password(), schema, "w" + i));
+                live.put("w" + i, startWorker(server.jdbcUrl(), server.password(), schema, "w" + i));
             }
-            long deadline = System.nanoTime() + Duration.ofSeconds(150).toNanos();
+            // Each round waits for progress (KILL_EVERY more steps completed), then kills, with SIGKILL, a worker that
+            // holds an active step at that moment: every kill interrupts a running step, whatever the machine's speed.
             int generation = 3;
-            while (!done(ts, task) && System.nanoTime() < deadline) {
-                Thread.sleep(1_000 + random.nextInt(1_000));
-                if (kills < KILLS) {
-                    int victim = random.nextInt(workers.size());
-                    workers.get(victim).destroyForcibly().waitFor();
-                    kills++;
-                    workers.set(victim, startWorker(server.jdbcUrl(), server.password(), schema, "w" + generation++));
+            int completed = 0;
+            while (kills < KILLS) {
+                int before = completed;
+                completed = Awaits.awaitValue(KILL_EVERY + " more steps completed", PROGRESS, () -> completed(ts),
+                        n -> n >= Math.min(STEPS, before + KILL_EVERY), () -> diagnostics(ts));
+                if (completed >= STEPS) {
+                    break;
                 }
+                List<String> ids = new ArrayList<>(live.keySet());
+                String victim = Awaits.awaitValue("a live worker holding an active step", PROGRESS,
+                        () -> holderAmong(ts, ids, random), id -> id != null, () -> diagnostics(ts));
+                live.remove(victim).destroyForcibly().waitFor();
+                kills++;
+                String id = "w" + generation++;
+                live.put(id, startWorker(server.jdbcUrl(), server.password(), schema, id));
                 if (kills == KILLS / 2 && restarts == 0) {
                     server.close();
-                    Thread.sleep(500);
                     server = EmbeddedServer.start(data, port, EmbeddedServer.Durability.THROWAWAY);
                     restarts++;
                 }
             }
-            if (!done(ts, task)) {
-                System.out.println("statuses: " + Rows.query(ts, "SELECT status, count(*) FROM ${schema}.steps GROUP BY status"));
-                System.out.println("active: " + Rows.query(ts, "SELECT id, attempt, lease_owner, lease_expires_at, now() FROM ${schema}.steps WHERE status = 'active'"));
-                System.out.println("failed: " + Rows.query(ts, "SELECT id, results::text FROM ${schema}.steps WHERE status = 'failed'"));
+            boolean finished;
+            try {
+                Awaits.await("every step completed", PROGRESS, () -> done(ts, task));
+                finished = true;
+            } catch (AssertionError e) {
+                finished = false;
+            }
+            if (!finished) {
+                System.out.println(diagnostics(ts));
                 for (File f : dir.toFile().listFiles((d, n) -> n.endsWith(".log"))) {
                     List<String> lines = Files.readAllLines(f.toPath());
                     System.out.println("== " + f.getName() + "\n" + String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size())));
                 }
             }
-            assertThat(done(ts, task)).as("all steps completed in time").isTrue();
+            assertThat(finished).as("all steps completed").isTrue();
             assertThat(ts.steps(task.id())).hasSize(STEPS).allMatch(s -> s.status() == StepStatus.COMPLETED);
 
             List<Map<String, Object>> runs = Rows.query(ts, "SELECT step_id, attempt, worker_id, started_at, finished_at, outcome "
@@ -117,8 +135,47 @@ class ChaosIT {
             assertThat(kills).isEqualTo(KILLS);
             assertThat(restarts).isEqualTo(1);
         } finally {
-            workers.forEach(Process::destroyForcibly);
+            live.values().forEach(Process::destroyForcibly);
             server.close();
+        }
+    }
+
+    /** Steps completed so far; -1 while the database restarts. */
+    private static int completed(TaskSync ts) {
+        try {
+            return ((Number) Rows.query(ts, "SELECT count(*) AS n FROM ${schema}.steps WHERE status = 'completed'")
+                    .get(0).get("n")).intValue();
+        } catch (RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * One of {@code ids} (worker ids as started: a worker's steps are leased to {@code id/wN}) that holds an active
+     * step under a lease not yet expired, picked at random; null when none does now.
+     */
+    private static String holderAmong(TaskSync ts, List<String> ids, Random random) {
+        List<String> holders = new ArrayList<>();
+        try {
+            for (Map<String, Object> r : Rows.query(ts, "SELECT DISTINCT lease_owner FROM ${schema}.steps "
+                    + "WHERE status = 'active' AND lease_expires_at > now()")) {
+                String owner = (String) r.get("lease_owner");
+                ids.stream().filter(id -> owner != null && owner.startsWith(id + "/")).forEach(holders::add);
+            }
+        } catch (RuntimeException e) {
+            return null; // database restarting
+        }
+        holders.sort(null);
+        return holders.isEmpty() ? null : holders.get(random.nextInt(holders.size()));
+    }
+
+    private static String diagnostics(TaskSync ts) {
+        try {
+            return "statuses: " + Rows.query(ts, "SELECT status, count(*) FROM ${schema}.steps GROUP BY status")
+                    + "\nactive: " + Rows.query(ts, "SELECT id, attempt, lease_owner, lease_expires_at, now() FROM ${schema}.steps WHERE status = 'active'")
+                    + "\nfailed: " + Rows.query(ts, "SELECT id, results::text FROM ${schema}.steps WHERE status = 'failed'");
+        } catch (RuntimeException e) {
+            return "database unreachable: " + e.getMessage();
         }
     }
 

@@ -12,12 +12,20 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** A plan explains a change from the inputs its decision compared against, whatever another engine stores meanwhile. */
+/**
+ * A plan explains a change from the inputs its decision compared against, whatever another engine stores meanwhile,
+ * and from the inputs the engine kept of a step's last submit only once that submit committed.
+ */
 class PlannerInputsIT {
     @TempDir
     Path dir;
@@ -72,5 +80,53 @@ class PlannerInputsIT {
         // against the run it compared with, b.txt did not change (a.txt did); against the other's, b.txt "changed" back
         assertThat(reason).doesNotContain("b.txt");
         assertThat(reason).isIn("file a.txt changed", "inputs changed");
+    }
+
+    /** The statement of a submit that makes the planned steps runnable (submit.sql, makeRunnable). */
+    private static boolean isSubmit(String sql) {
+        return sql.contains("seen_status");
+    }
+
+    /** A read of the inputs stored with steps' last runs (Planner.storedInputs), not a load of the task. */
+    private static boolean readsStoredInputs(String sql) {
+        return sql.startsWith("select") && sql.contains("\"inputs\"") && !sql.contains("\"settings\"");
+    }
+
+    @Test
+    void aSubmitRolledBackLeavesTheInputsKeptOfTheLastOneThatCommitted() throws Exception {
+        // large enough for the engine to keep its inputs in memory (RecentInputs: 1,000 files or more)
+        List<String> files = new ArrayList<>();
+        for (int i = 0; i < 1_000; i++) {
+            files.add("f" + i + ".txt");
+            write("f" + i + ".txt", "1", 300);
+        }
+        AtomicBoolean failSubmit = new AtomicBoolean();
+        AtomicInteger storedReads = new AtomicInteger();
+        Intercepted.Hook hook = (method, args) -> {
+            if (method.equals("prepareStatement") && args[0] instanceof String sql) {
+                if (failSubmit.get() && isSubmit(sql)) {
+                    throw new SQLException("the submit fails before it commits (test)");
+                }
+                if (readsStoredInputs(sql)) {
+                    storedReads.incrementAndGet();
+                }
+            }
+        };
+        here = TaskSync.builder().dataSource(Intercepted.dataSource(TestDatabase.dataSource(), () -> hook, null))
+                .schema(TestDatabase.newSchema()).stepType(new TestSteps.WatchType()).build();
+        Task task = here.save(TaskDefinition.named("kept").localPath(dir).step("S", new Watch(files)).build());
+        assertThat(here.run(task.id()).succeeded()).isTrue();
+        write("f7.txt", "22", 200);
+
+        failSubmit.set(true);
+        assertThatThrownBy(() -> here.submit(task.id())).hasStackTraceContaining("the submit fails");
+        failSubmit.set(false);
+
+        // The step still stores the inputs of its run: the engine kept those, and the rolled-back submit's (the
+        // same step with f7.txt changed) did not replace them, so the plan explains the change without reading them.
+        storedReads.set(0);
+        Plan plan = here.plan(task.id());
+        assertThat(plan.steps().get(0).reason()).isEqualTo("file f7.txt changed");
+        assertThat(storedReads).as("reads of the stored inputs").hasValue(0);
     }
 }

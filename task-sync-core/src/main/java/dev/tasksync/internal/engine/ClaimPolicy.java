@@ -50,6 +50,22 @@ interface ClaimPolicy {
      */
     ClaimStatements.Scope afterCompletion(int stepId, List<Integer> dependents, int max, Set<Integer> running);
 
+    /**
+     * The candidates the recording of {@code batch} claims from, chosen once for the batch from its total {@code limit}
+     * (more than 0): by default what each completion's {@link #afterCompletion} chose, together.
+     */
+    default ClaimStatements.Scope forBatch(List<Completer.Completion> batch, int limit) {
+        return Completer.union(batch);
+    }
+
+    /** The runner took these claims (their steps have not started yet). */
+    default void took(List<Claim> claims) {
+    }
+
+    /** A claim of the runner's ended with no outcome recorded (given back, or its lease lost): it may be claimed again. */
+    default void released(int stepId) {
+    }
+
     /** A statement to send before the next claim, in its round trip (a run's submit), taken once; or null. */
     ResultQuery<Record> takeSubmit();
 
@@ -82,4 +98,14 @@ interface ClaimPolicy {
      * (a worker settles the tasks they may have finished, once per batch and task).
      */
     void committed(Set<Integer> tasks, Set<Integer> steps, List<Claim> claimed, Completer.Held held);
+
+    /**
+     * Whether {@link #committed} asks the {@link Completer.Held} it is given: a worker does, to leave the settling
+     * of a task to a step of it it still holds; then the completer keeps track of which steps reached their
+     * recording. An in-process run settles with its last outcome and never asks, so it is spared that bookkeeping
+     * (a concurrent set written twice per step).
+     */
+    default boolean asksHeld() {
+        return true;
+    }
 }

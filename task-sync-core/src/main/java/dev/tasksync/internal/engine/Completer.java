@@ -39,7 +39,8 @@ import static org.jooq.impl.DSL.currentOffsetDateTime;
  * completion recorded by another meanwhile only takes its claims. A step is in {@link #recording} from the moment
  * its thread reaches this class until the runner lets go of it ({@link #forget}, after it left the runner's running
  * steps): whoever asks "does the runner still hold another step of this task?" ({@link #holdsOf}) then never counts
- * on a step whose recording is already past its own settling.
+ * on a step whose recording is already past its own settling. Only a policy that asks ({@link ClaimPolicy#asksHeld},
+ * a worker's) has this kept.
  */
 final class Completer {
     private static final Logger LOG = LoggerFactory.getLogger(Completer.class);
@@ -78,8 +79,12 @@ final class Completer {
     private final ConcurrentLinkedQueue<Completion> completions = new ConcurrentLinkedQueue<>();
     /** Two recorders at a time: one statement per core of a small database host, the rest queue up and go together. */
     private final Semaphore recorders = new Semaphore(2);
-    /** Steps whose thread reached this class (to complete, fail or give back) and that the runner has not let go yet. */
+    /**
+     * Steps whose thread reached this class (to complete, fail or give back) and that the runner has not let go yet;
+     * kept only when the policy asks {@link #holdsOf} ({@link ClaimPolicy#asksHeld}).
+     */
     private final Set<Integer> recording = ConcurrentHashMap.newKeySet();
+    private final boolean tracksRecording;
 
     Completer(Engine engine, String workerId, ClaimStatements statements, ClaimPolicy policy, Retries retries,
               Map<Integer, Execution> running, IntPredicate alone) {
@@ -91,11 +96,21 @@ final class Completer {
         this.retries = retries;
         this.running = running;
         this.alone = alone;
+        this.tracksRecording = policy.asksHeld();
+    }
+
+    /** The step's thread reached this class: from now on it is not counted on to settle its task (see holdsOf). */
+    private void reached(int stepId) {
+        if (tracksRecording) {
+            recording.add(stepId);
+        }
     }
 
     /** The runner let go of the step (it left its running steps): it no longer counts as being recorded. */
     void forget(int stepId) {
-        recording.remove(stepId);
+        if (tracksRecording) {
+            recording.remove(stepId);
+        }
     }
 
     /**
@@ -121,7 +136,7 @@ final class Completer {
      * one commit between them.
      */
     List<Claim> complete(Completion completion) {
-        recording.add(completion.outcome().stepId());
+        reached(completion.outcome().stepId());
         completions.add(completion);
         List<Completion> batch = new ArrayList<>();
         Batch recorded = null;
@@ -170,7 +185,8 @@ final class Completer {
     /** One completion, one statement (recordAndClaim), with what the policy sends in its round trip. */
     private Batch inline(Completion c) {
         int id = c.outcome().stepId();
-        var recorded = statements.record(dsl, c.outcome(), c.scope(), c.limit(), System.nanoTime(),
+        ClaimStatements.Scope scope = c.limit() == 0 ? null : policy.forBatch(List.of(c), c.limit());
+        var recorded = statements.record(dsl, c.outcome(), scope, c.limit(), System.nanoTime(),
                 policy.sendWith(dsl, id, c.dependents(), alone.test(id)));
         if (recorded.then() != null) {
             policy.sentWith(recorded.then());
@@ -179,12 +195,13 @@ final class Completer {
     }
 
     /**
-     * Several completions in one statement (recordCompletions), claiming from the union of their scopes (any
-     * claimable step, when one of them is a worker's with nothing released); each gets up to what it reserved.
+     * Several completions in one statement (recordCompletions), claiming from what the policy chooses for them once
+     * (by default the union of their scopes: any claimable step, when one of them is a worker's with nothing
+     * released), and only when one of them may claim at all; each gets up to what it reserved.
      */
     private Batch together(List<Completion> batch) {
-        ClaimStatements.Scope scope = union(batch);
         int limit = batch.stream().mapToInt(Completion::limit).sum();
+        ClaimStatements.Scope scope = limit == 0 ? ClaimStatements.Scope.only(List.of()) : policy.forBatch(batch, limit);
         List<ClaimStatements.Outcome> outcomes = batch.stream().map(Completion::outcome).toList();
         String wake = policy.wakeChannel();
         var recorded = wake == null
@@ -218,6 +235,9 @@ final class Completer {
 
     /** The scope several completions claim from together: the union of theirs, or any claimable step when one claims so. */
     static ClaimStatements.Scope union(List<Completion> group) {
+        if (group.size() == 1) {
+            return group.get(0).scope();
+        }
         boolean any = group.stream().anyMatch(c -> c.scope().candidates() == null);
         Set<Integer> union = new LinkedHashSet<>();
         group.forEach(c -> {
@@ -249,7 +269,7 @@ final class Completer {
      * cancelled, cancels) what waits for it. It claims nothing; once committed, the policy settles as after a batch.
      */
     void fail(TaskGraph graph, ClaimStatements.Outcome outcome, Stop stop) {
-        recording.add(outcome.stepId());
+        reached(outcome.stepId());
         retries.write(() -> dsl.transaction(tx -> {
             DSLContext t = tx.dsl();
             var recorded = statements.record(t, outcome, null, 0, System.nanoTime());
@@ -282,8 +302,7 @@ final class Completer {
      * may have left the settling to this one. Given back, it is new: its task is not done.
      */
     void release(Claim claim, String logTail, String why) {
-        // Not counted on to settle its task from here on (see holdsOf).
-        recording.add(claim.stepId());
+        reached(claim.stepId());
         int updated = retries.write(() -> dsl.transactionResult(tx -> {
             DSLContext t = tx.dsl();
             int mine = t.update(STEPS)

@@ -255,7 +255,7 @@ public final class Engine implements AutoCloseable {
             WorkerOptions opts = workerDefaults.withConcurrency(options.concurrency());
             TaskGraph graph = TaskGraph.of(loaded);
             List<Integer> toRun = plan.steps().stream().filter(PlannedStep::willRun).map(PlannedStep::stepId).toList();
-            try (TaskRun taskRun = new TaskRun(this, workerId, opts, options.listener(), graph, toRun, submission.statement())) {
+            try (TaskRun taskRun = new TaskRun(this, workerId, opts, options.listener(), graph, toRun, submission)) {
                 settled = taskRun.drain();
                 executed.addAll(taskRun.executed());
                 reported.addAll(taskRun.reportedElsewhere());

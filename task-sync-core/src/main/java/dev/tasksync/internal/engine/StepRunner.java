@@ -144,6 +144,9 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
     /** Counts the claims and loads the graph of each claimed step's task this runner has not seen (or saw before the step was added). */
     private void loadGraphs(List<Claim> claims) {
         claimedCount.addAndGet(claims.size());
+        if (!claims.isEmpty()) {
+            policy.took(claims);
+        }
         for (Claim c : claims) {
             TaskGraph g = graphs.get(c.taskId());
             if (g == null || !g.contains(c.stepId())) {
@@ -239,6 +242,7 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
         if (ended.letGo()) {
             // Not the step's failure: give the claim back (a no-op when another worker already holds it).
             completer.release(claim, ended.logTail(), ended.stop() == Stop.RELEASED ? "worker " + workerId + " shut down" : "lease lost");
+            policy.released(id);
             engine.metrics().attemptEnded(type, ended.attemptOutcome(), startedAt);
             return List.of();
         }
@@ -289,6 +293,7 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
                 running.remove(e.stepId());
                 try {
                     completer.release(e.claim, "", "the run ended before the step started");
+                    policy.released(e.stepId());
                 } catch (RuntimeException ex) {
                     LOG.warn("step {}: could not give back its claim, its lease will expire: {}", e.stepId(), Retries.rootMessage(ex));
                 } finally {

@@ -52,10 +52,24 @@ final class Submitter {
      * A submit's plan, and the statement that makes every step runnable when it was left for the run's
      * first claim to send (in the same round trip); null when the submit was made already.
      */
-    record Submission(Plan plan, ResultQuery<Record> statement) {
+    record Submission(Plan plan, ResultQuery<Record> statement, Deferred onCommit) {
     }
 
-    /** {@code defer}: when every step runs, leave the one statement of the submit to the caller. */
+    /**
+     * What a submit leaves for after its commit: the planner keeps the inputs its steps run with, for their next
+     * plans. Applied only once the submit committed, so that a submit rolled back (or never sent) leaves no inputs
+     * kept that no row stores, and displaces none that one does.
+     */
+    record Deferred(Planner.Loaded loaded, Planner.Decision decision) {
+        void apply() {
+            loaded.submitted(decision);
+        }
+    }
+
+    /**
+     * {@code defer}: when every step runs, leave the one statement of the submit to the caller, who applies the
+     * submission's {@link Deferred} once it committed.
+     */
     Submission submit(Planner.Loaded loaded, boolean force, boolean defer) {
         return submit(loaded, force, defer, new FileIndex(dsl));
     }
@@ -64,7 +78,7 @@ final class Submitter {
     Submission submit(Planner.Loaded loaded, boolean force, boolean defer, WatchedFiles files) {
         int taskId = loaded.task().id();
         Planner.Decision decision = loaded.plan(force, files);
-        loaded.submitted(decision);
+        Deferred onCommit = new Deferred(loaded, decision);
         List<PlannedStep> toRun = decision.plan().steps().stream().filter(PlannedStep::willRun).toList();
         Integer[] upToDate = decision.plan().steps().stream().filter(p -> !p.willRun()).map(PlannedStep::stepId).toArray(Integer[]::new);
         if (upToDate.length == 0 && !toRun.isEmpty()) {
@@ -72,9 +86,10 @@ final class Submitter {
             // submit goes at once, so that the statistics are refreshed before the first claim is planned.
             ResultQuery<Record> statement = makeRunnable(dsl, taskId, toRun, decision, loaded.steps());
             if (defer && toRun.size() < ANALYZE_THRESHOLD) {
-                return new Submission(decision.plan(), statement);
+                return new Submission(decision.plan(), statement, onCommit);
             }
             requireFound(statement.fetch(), taskId);
+            onCommit.apply();
         } else {
             dsl.transaction(tx -> {
                 DSLContext t = tx.dsl();
@@ -91,11 +106,12 @@ final class Submitter {
                     TaskSettler.settle(t, taskId);
                 }
             });
+            onCommit.apply();
         }
         if (toRun.size() >= ANALYZE_THRESHOLD && statisticsCover() < toRun.size()) {
             analyze();
         }
-        return new Submission(decision.plan(), null);
+        return new Submission(decision.plan(), null, null);
     }
 
     /**

@@ -10,8 +10,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 
-import org.jooq.Record;
-import org.jooq.ResultQuery;
 
 /**
  * The in-process loop of {@code run(task)}, on the caller's thread: claims from the run's ready set while
@@ -26,14 +24,15 @@ final class TaskRun implements AutoCloseable {
     private final StepRunner runner;
     private final ElsewhereReports reports;
 
-    /** @param submit the run's submit, sent with its first claim; or null when it was sent already */
+    /** @param submission the run's submit: its statement, when not sent yet, goes with the run's first claim */
     TaskRun(Engine engine, String workerId, WorkerOptions options, RunListener listener, TaskGraph graph,
-            Collection<Integer> toRun, ResultQuery<Record> submit) {
+            Collection<Integer> toRun, Submitter.Submission submission) {
         this.engine = engine;
         this.options = options;
         this.clock = engine.clock();
         int taskId = graph.taskId();
-        this.claims = new RunClaims(taskId, options.concurrency(), new ReadySet(toRun, graph), engine.settler(), submit);
+        this.claims = new RunClaims(taskId, options.concurrency(), new ReadySet(toRun, graph), engine.settler(),
+                submission.statement(), submission.onCommit());
         this.runner = new StepRunner(engine, workerId, options, listener, claims, graph);
         this.reports = new ElsewhereReports(engine.dsl(), workerId, listener);
     }
@@ -97,7 +96,7 @@ final class TaskRun implements AutoCloseable {
 
     /** Claims from the ready set while steps run here; scans the task only when nothing does. */
     private List<Claim> claimNext() {
-        List<Integer> candidates = claims.ready().candidates(runner.maxCandidates(), runner.running());
+        List<Integer> candidates = claims.ready().candidates(runner.maxCandidates());
         List<Claim> claimed = candidates.isEmpty() ? List.of() : runner.claim(ClaimStatements.Scope.only(candidates));
         // Nothing of ours runs and nothing we released is claimable, yet steps still wait: look at the
         // whole task (steps completed by other workers release steps this runner does not know about).
