@@ -1,6 +1,5 @@
 package dev.tasksync;
 
-import dev.tasksync.spi.JsonSettings;
 import dev.tasksync.spi.StepContext;
 import dev.tasksync.spi.StepOutcome;
 import dev.tasksync.spi.StepType;
@@ -36,37 +35,30 @@ class FullLogIT {
     static volatile CountDownLatch printed = new CountDownLatch(1);
 
     /** {@code {"print": {"lines": N, "width": W, "wait": false}}}: every 10th line on stderr. */
-    static final class PrintType implements StepType<int[]> {
-        @Override
-        public String key() {
-            return "print";
-        }
-
-        @Override
-        public int[] parse(JsonSettings value) {
+    static StepType<int[]> printType() {
+        return TestSteps.type("print", value -> {
             value.requireObject();
             return new int[]{value.field("lines").asInt(), value.field("width").asInt(),
                     value.field("wait").asBoolean() ? 1 : 0};
-        }
+        }, FullLogIT::printLines);
+    }
 
-        @Override
-        public StepOutcome execute(StepContext<int[]> context) throws InterruptedException {
-            int lines = context.settings()[0];
-            String pad = "x".repeat(Math.max(0, context.settings()[1] - 12));
-            for (int i = 1; i <= lines; i++) {
-                if (context.settings()[2] == 1 && i == lines / 2 + 1 && !go.await(60, TimeUnit.SECONDS)) {
-                    return StepOutcome.failure("never released");
-                }
-                String text = "line " + i + " " + pad;
-                if (i % 10 == 0) {
-                    context.log().line(LogLine.Stream.STDERR, text);
-                } else {
-                    context.log().line(text);
-                }
+    private static StepOutcome printLines(StepContext<int[]> context) throws InterruptedException {
+        int lines = context.settings()[0];
+        String pad = "x".repeat(Math.max(0, context.settings()[1] - 12));
+        for (int i = 1; i <= lines; i++) {
+            if (context.settings()[2] == 1 && i == lines / 2 + 1 && !go.await(60, TimeUnit.SECONDS)) {
+                return StepOutcome.failure("never released");
             }
-            printed.countDown();
-            return StepOutcome.success(StepOutcome.newResults());
+            String text = "line " + i + " " + pad;
+            if (i % 10 == 0) {
+                context.log().line(LogLine.Stream.STDERR, text);
+            } else {
+                context.log().line(text);
+            }
         }
+        printed.countDown();
+        return StepOutcome.success(StepOutcome.newResults());
     }
 
     static StepSettings print(int lines, int width, boolean wait) {
@@ -78,12 +70,25 @@ class FullLogIT {
     TaskSync ts;
 
     TaskSync open(LogOptions options) {
-        ts = logs.use(TestDatabase.builder().stepType(new PrintType()).logs(options).build());
+        ts = logs.use(TestDatabase.builder().stepType(printType()).logs(options).build());
         return ts;
     }
 
     private int stepOf(Task task) {
         return logs.stepOf(task);
+    }
+
+    /** Opens the store with {@code options} and saves task "t" of one print step "p" (not run). */
+    private Task savePrinting(LogOptions options, int lines, int width, boolean wait) {
+        open(options);
+        return ts.save(TaskDefinition.named("t").step("p", print(lines, width, wait)).build());
+    }
+
+    /** {@link #savePrinting} and a run of the task, which must succeed; gives the step's id. */
+    private int runPrinting(LogOptions options, int lines, int width) {
+        Task task = savePrinting(options, lines, width, false);
+        assertThat(ts.run(task.id()).succeeded()).isTrue();
+        return stepOf(task);
     }
 
     private long chunks(int stepId, int attempt) {
@@ -92,10 +97,7 @@ class FullLogIT {
 
     @Test
     void everyLineOfAnAttemptIsStoredWithItsStreamAndTimeInFewChunks() {
-        open(LogOptions.defaults());
-        Task task = ts.save(TaskDefinition.named("t").step("p", print(20_000, 40, false)).build());
-        assertThat(ts.run(task.id()).succeeded()).isTrue();
-        int id = stepOf(task);
+        int id = runPrinting(LogOptions.defaults(), 20_000, 40);
 
         List<LogLine> lines = logs.lines(id, 1);
         LogFixture.allPrinted(lines, 20_000);
@@ -112,10 +114,7 @@ class FullLogIT {
 
     @Test
     void beyondTheCapTheMiddleIsDroppedAndTheLogSaysHowMuch() {
-        open(LogOptions.defaults().withMaxBytesPerAttempt(512 * 1024));
-        Task task = ts.save(TaskDefinition.named("t").step("p", print(20_000, 100, false)).build()); // about 2 MB
-        assertThat(ts.run(task.id()).succeeded()).isTrue();
-        int id = stepOf(task);
+        int id = runPrinting(LogOptions.defaults().withMaxBytesPerAttempt(512 * 1024), 20_000, 100); // about 2 MB
         List<String> texts = logs.texts(id, 1);
 
         LogFixture.CapNote note = LogFixture.capNote(texts, 20_000);
@@ -138,8 +137,7 @@ class FullLogIT {
 
     @Test
     void theStepDoesNotWaitForAWriterThatIsMegabytesBehind() throws Exception {
-        open(LogOptions.defaults());
-        Task task = ts.save(TaskDefinition.named("t").step("p", print(40_000, 100, false)).build()); // about 4 MB
+        Task task = savePrinting(LogOptions.defaults(), 40_000, 100, false); // about 4 MB
         int id = stepOf(task);
         printed = new CountDownLatch(1);
         // The writer's first store waits for the locked chunk table, so nothing is stored until the test lets go.
@@ -160,10 +158,9 @@ class FullLogIT {
 
     @Test
     void aStepFarAheadOfItsWriterWaitsForItAndNoLineIsLost() throws Exception {
-        open(LogOptions.defaults());
         // About 67 MB: more than the writer can take before its store waits for the lock (a 16 MiB batch and a
         // chunk) plus what may wait for it (16 Mi characters), so the step must wait whatever the timing: not drop.
-        Task task = ts.save(TaskDefinition.named("t").step("p", print(600_000, 100, false)).build());
+        Task task = savePrinting(LogOptions.defaults(), 600_000, 100, false);
         int id = stepOf(task);
         printed = new CountDownLatch(1);
         try (Connection lock = lockedChunkTable()) {
@@ -216,8 +213,7 @@ class FullLogIT {
 
     @Test
     void retentionKeepsTheLatestAttemptsOfAStep() {
-        open(LogOptions.defaults().withKeepAttempts(2));
-        Task task = ts.save(TaskDefinition.named("t").step("p", print(10, 20, false)).build());
+        Task task = savePrinting(LogOptions.defaults().withKeepAttempts(2), 10, 20, false);
         int id = stepOf(task);
         for (int i = 0; i < 3; i++) {
             ts.resetStep(id);
@@ -232,19 +228,15 @@ class FullLogIT {
 
     @Test
     void disabledFullLogsStoreNothingAndKeepTheTail() {
-        open(LogOptions.disabled());
-        Task task = ts.save(TaskDefinition.named("t").step("p", print(10, 20, false)).build());
-        assertThat(ts.run(task.id()).succeeded()).isTrue();
-        int id = stepOf(task);
+        int id = runPrinting(LogOptions.disabled(), 10, 20);
         assertThat(chunks(id, 1)).isZero();
         assertThat(ts.history(id).get(0).logTail()).contains("line 10 ");
     }
 
     @Test
     void aWorkerWritesTheLogAndAnotherConnectionFollowsItLive() throws Exception {
-        open(LogOptions.defaults());
         go = new CountDownLatch(1);
-        Task task = ts.save(TaskDefinition.named("t").step("p", print(6, 0, true)).build());
+        Task task = savePrinting(LogOptions.defaults(), 6, 0, true);
         int id = stepOf(task);
         ts.submit(task.id());
         try (TaskSync reader = TaskSync.builder().dataSource(TestDatabase.dataSource()).schema(ts.schema()).build();

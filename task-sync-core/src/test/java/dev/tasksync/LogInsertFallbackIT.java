@@ -77,7 +77,7 @@ class LogInsertFallbackIT {
     void withoutPgjdbcEveryLineIsStoredByInsertInSeveralChunks() {
         HidingDataSource hiding = new HidingDataSource(TestDatabase.dataSource());
         ts = logs.use(TaskSync.builder().dataSource(hiding).schema(TestDatabase.newSchema())
-                .stepType(new FullLogIT.PrintType()).logs(LogOptions.defaults()).build());
+                .stepType(FullLogIT.printType()).logs(LogOptions.defaults()).build());
         Task task = ts.save(TaskDefinition.named("t").step("p", FullLogIT.print(30_000, 100, false)).build()); // 3 MB
         assertThat(ts.run(task.id()).succeeded()).isTrue();
         int id = logs.stepOf(task);
@@ -91,7 +91,7 @@ class LogInsertFallbackIT {
     void withoutPgjdbcTheCapDropsTheMiddleAndDeletesRolledOutChunks() {
         HidingDataSource hiding = new HidingDataSource(TestDatabase.dataSource());
         ts = logs.use(TaskSync.builder().dataSource(hiding).schema(TestDatabase.newSchema())
-                .stepType(new FullLogIT.PrintType()).logs(LogOptions.defaults().withMaxBytesPerAttempt(512 * 1024)).build());
+                .stepType(FullLogIT.printType()).logs(LogOptions.defaults().withMaxBytesPerAttempt(512 * 1024)).build());
         Task task = ts.save(TaskDefinition.named("t").step("p", FullLogIT.print(20_000, 100, false)).build()); // 2 MB
         assertThat(ts.run(task.id()).succeeded()).isTrue();
         int id = logs.stepOf(task);
