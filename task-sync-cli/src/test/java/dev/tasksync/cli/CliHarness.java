@@ -1,11 +1,14 @@
 package dev.tasksync.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tasksync.TaskSync;
 import dev.tasksync.testing.TestDatabase;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -19,10 +22,26 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code @RegisterExtension} field it is made for each test and closed after it.
  */
 final class CliHarness implements AutoCloseable, AfterEachCallback {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     record Result(int code, String out, String err) {
         @Override
         public String toString() {
             return "exit " + code + "\n--- stdout\n" + out + "--- stderr\n" + err;
+        }
+
+        /** Standard output as the one JSON document a {@code --json} command prints. */
+        JsonNode json() {
+            return CliHarness.json(out);
+        }
+    }
+
+    /** {@code text} parsed as JSON; text that is not JSON fails the test, naming the text. */
+    static JsonNode json(String text) {
+        try {
+            return JSON.readTree(text);
+        } catch (IOException e) {
+            throw new AssertionError("not JSON: " + text, e);
         }
     }
 

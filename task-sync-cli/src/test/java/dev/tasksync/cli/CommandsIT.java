@@ -1,7 +1,6 @@
 package dev.tasksync.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tasksync.Step;
 import dev.tasksync.StepStatus;
 import dev.tasksync.Task;
@@ -23,7 +22,6 @@ import static dev.tasksync.testing.Awaits.await;
 
 /** Every command in-process against a real PostgreSQL: exit codes, output, and the rows written. */
 class CommandsIT {
-    private static final ObjectMapper JSON = new ObjectMapper();
     @RegisterExtension
     final CliHarness cli = new CliHarness();
 
@@ -54,16 +52,16 @@ class CommandsIT {
         assertThat(list.out().lines().findFirst().orElseThrow()).startsWith("ID").contains("NAME").contains("STATUS");
         assertThat(list.out()).contains("build").contains("/src/app");
 
-        JsonNode json = JSON.readTree(cli.ok("task", "list", "--json").out());
+        JsonNode json = cli.ok("task", "list", "--json").json();
         assertThat(json.isArray()).isTrue();
         assertThat(json.get(0).get("id").asInt()).isEqualTo(t.id());
         assertThat(json.get(0).get("name").asText()).isEqualTo("build");
         assertThat(json.get(0).get("local_path").asText()).isEqualTo("/src/app");
 
         cli.ok("step", "create", "--task", "build", "--title", "Check", "--settings", "{\"file_exists\": \"a.txt\"}");
-        JsonNode shown = JSON.readTree(cli.ok("task", "show", "build", "--json").out());
+        JsonNode shown = cli.ok("task", "show", "build", "--json").json();
         assertThat(shown.get("name").asText()).isEqualTo("build");
-        assertThat(shown.get("steps").get(0).get("settings")).isEqualTo(JSON.readTree("{\"file_exists\": \"a.txt\"}"));
+        assertThat(shown.get("steps").get(0).get("settings")).isEqualTo(CliHarness.json("{\"file_exists\": \"a.txt\"}"));
         assertThat(cli.ok("task", "show", String.valueOf(t.id())).out()).contains("Task " + t.id() + ": build").contains("Check");
     }
 
@@ -77,15 +75,15 @@ class CommandsIT {
         CliHarness.Result fromStdin = cli.runWithInput("{\"file_exists\": [\"stdin.txt\"]}",
                 "step", "create", "--task", "t", "--title", "From stdin", "--settings", "-", "--json");
         assertThat(fromStdin.code()).as(fromStdin.toString()).isZero();
-        assertThat(JSON.readTree(fromStdin.out()).get("title").asText()).isEqualTo("From stdin");
+        assertThat(fromStdin.json().get("title").asText()).isEqualTo("From stdin");
 
         List<Step> steps = cli.api.steps(id);
         assertThat(steps).extracting(Step::title).containsExactly("Check for source files", "From file", "From stdin");
-        assertThat(steps.get(0).settings()).isEqualTo(JSON.readTree(inline));
-        assertThat(steps.get(1).settings()).isEqualTo(JSON.readTree("{\"file_exists\": \"from-file.txt\"}"));
-        assertThat(steps.get(2).settings()).isEqualTo(JSON.readTree("{\"file_exists\": [\"stdin.txt\"]}"));
+        assertThat(steps.get(0).settings()).isEqualTo(CliHarness.json(inline));
+        assertThat(steps.get(1).settings()).isEqualTo(CliHarness.json("{\"file_exists\": \"from-file.txt\"}"));
+        assertThat(steps.get(2).settings()).isEqualTo(CliHarness.json("{\"file_exists\": [\"stdin.txt\"]}"));
 
-        JsonNode list = JSON.readTree(cli.ok("step", "list", "--task-id", String.valueOf(id), "--json").out());
+        JsonNode list = cli.ok("step", "list", "--task-id", String.valueOf(id), "--json").json();
         assertThat(list).hasSize(3);
         assertThat(list.get(1).get("type").asText()).isEqualTo("file_exists");
         assertThat(cli.ok("step", "show", String.valueOf(steps.get(0).id())).out()).contains("main.go").contains("results:");
@@ -98,19 +96,19 @@ class CommandsIT {
         int b = step(id, "B", "{\"file_exists\": [\"x\"]}");
 
         cli.ok("step", "edit", String.valueOf(a), "--set", "file_exists[1]=c", "--set", "file_exists[2]=d");
-        assertThat(cli.api.step(a).settings()).isEqualTo(JSON.readTree("{\"file_exists\": [\"a\", \"c\", \"d\"]}"));
+        assertThat(cli.api.step(a).settings()).isEqualTo(CliHarness.json("{\"file_exists\": [\"a\", \"c\", \"d\"]}"));
 
         cli.ok("step", "edit", String.valueOf(a), "--remove-key", "file_exists[0]", "--title", "A2");
-        assertThat(cli.api.step(a).settings()).isEqualTo(JSON.readTree("{\"file_exists\": [\"c\", \"d\"]}"));
+        assertThat(cli.api.step(a).settings()).isEqualTo(CliHarness.json("{\"file_exists\": [\"c\", \"d\"]}"));
         assertThat(cli.api.step(a).title()).isEqualTo("A2");
 
         // a file_exists value that is an array cannot carry depends_on: refused, nothing changed
         assertThat(cli.refused("step", "edit", String.valueOf(b), "--set", "file_exists.depends_on=[{\"id\": " + a + "}]").err())
                 .contains("error:");
-        assertThat(cli.api.step(b).settings()).isEqualTo(JSON.readTree("{\"file_exists\": [\"x\"]}"));
+        assertThat(cli.api.step(b).settings()).isEqualTo(CliHarness.json("{\"file_exists\": [\"x\"]}"));
 
         cli.ok("step", "edit", String.valueOf(b), "--settings", "{\"file_exists\": \"only.txt\"}");
-        assertThat(cli.api.step(b).settings()).isEqualTo(JSON.readTree("{\"file_exists\": \"only.txt\"}"));
+        assertThat(cli.api.step(b).settings()).isEqualTo(CliHarness.json("{\"file_exists\": \"only.txt\"}"));
 
         assertThat(cli.refused("step", "edit", String.valueOf(b)).err()).contains("nothing to change");
 
@@ -161,7 +159,7 @@ class CommandsIT {
         Files.writeString(dir.resolve("missing.txt"), "now here");
         CliHarness.Result passed = cli.run("run", "--task", "r", "--json");
         assertThat(passed.code()).as(passed.toString()).isZero();
-        JsonNode json = JSON.readTree(passed.out());
+        JsonNode json = passed.json();
         assertThat(json.get("succeeded").asBoolean()).isTrue();
         assertThat(json.get("steps")).hasSize(2);
         assertThat(json.get("steps").get(0).get("executed").asBoolean()).as("up-to-date step not executed again").isFalse();
@@ -171,7 +169,7 @@ class CommandsIT {
         cli.ok("step", "reset", String.valueOf(present));
         assertThat(cli.api.step(present).status()).isEqualTo(StepStatus.NEW);
         CliHarness.Result forced = cli.ok("run", "--task-id", String.valueOf(id), "--force", "--json");
-        JsonNode forcedJson = JSON.readTree(forced.out());
+        JsonNode forcedJson = forced.json();
         assertThat(forcedJson.get("steps").get(0).get("executed").asBoolean()).isTrue();
         assertThat(forcedJson.get("steps").get(1).get("executed").asBoolean()).isTrue();
     }
@@ -197,13 +195,13 @@ class CommandsIT {
     void runAllAndRunWithoutNamingATask() throws IOException {
         assertThat(cli.refused("run").err()).contains("no tasks");
         assertThat(cli.ok("run", "--all").out()).contains("No tasks to run.");
-        assertThat(JSON.readTree(cli.ok("run", "--all", "--json").out())).isEmpty();
+        assertThat(cli.ok("run", "--all", "--json").json()).isEmpty();
         int one = task("one");
         cli.ok("step", "create", "--task-id", String.valueOf(one), "--title", "A", "--settings", "{\"sleep\": {\"millis\": 1}}");
         assertThat(cli.ok("run").out()).contains("'one'");
         task("two");
         assertThat(cli.refused("run").err()).contains("--task-id");
-        JsonNode all = JSON.readTree(cli.ok("run", "--all", "--json", "--concurrency", "2").out());
+        JsonNode all = cli.ok("run", "--all", "--json", "--concurrency", "2").json();
         assertThat(all).hasSize(2);
         assertThat(all.get(0).get("task_name").asText()).isEqualTo("one");
     }
@@ -230,7 +228,7 @@ class CommandsIT {
         step(id, "After", "{\"sleep\": {\"millis\": 1, \"depends_on\": [{\"id\": " + boom + "}]}}");
         CliHarness.Result r = cli.run("run", "--task-id", String.valueOf(id), "--json");
         assertThat(r.code()).as(r.toString()).isEqualTo(1);
-        JsonNode json = JSON.readTree(r.out());
+        JsonNode json = r.json();
         assertThat(json.get("succeeded").asBoolean()).isFalse();
         assertThat(json.get("steps").get(0).get("status").asText()).isEqualTo("failed");
         assertThat(json.get("steps").get(0).get("results").get("error").asText()).isEqualTo("kaput");
@@ -249,7 +247,7 @@ class CommandsIT {
         assertThat(cli.run("run", "--task-id", String.valueOf(id)).code()).isEqualTo(1);
         CliHarness.Result table = cli.ok("step", "history", String.valueOf(step));
         assertThat(table.out()).contains("ATTEMPT").contains("kaput");
-        JsonNode json = JSON.readTree(cli.ok("step", "history", String.valueOf(step), "--json").out());
+        JsonNode json = cli.ok("step", "history", String.valueOf(step), "--json").json();
         assertThat(json).hasSize(2);
         assertThat(json.get(0).get("attempt").asInt()).isEqualTo(1);
         assertThat(json.get(1).get("attempt").asInt()).isEqualTo(2);
@@ -262,7 +260,7 @@ class CommandsIT {
         int id = task("q");
         cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "A", "--settings", "{\"sleep\": {\"millis\": 1}}");
         cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "B", "--settings", "{\"sleep\": {\"millis\": 1}}");
-        JsonNode plan = JSON.readTree(cli.ok("submit", "--task-id", String.valueOf(id), "--json").out());
+        JsonNode plan = cli.ok("submit", "--task-id", String.valueOf(id), "--json").json();
         assertThat(plan.get("steps")).hasSize(2);
         assertThat(plan.get("steps").get(0).get("will_run").asBoolean()).isTrue();
         CliHarness.Result cancelled = cli.ok("cancel", "--task", "q");
@@ -279,7 +277,7 @@ class CommandsIT {
         int a = cli.api.steps(id).get(0).id();
         cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "B", "--settings",
                 "{\"sleep\": {\"millis\": 1, \"depends_on\": [{\"id\": " + a + "}]}}");
-        JsonNode submitted = JSON.readTree(cli.ok("submit", "--task-id", String.valueOf(id), "--json").out());
+        JsonNode submitted = cli.ok("submit", "--task-id", String.valueOf(id), "--json").json();
         JsonNode b = submitted.get("steps").get(1);
         assertThat(b.get("dependencies")).hasSize(1);
         assertThat(b.get("dependencies").get(0).get("id").asInt()).isEqualTo(a);
@@ -287,7 +285,7 @@ class CommandsIT {
         // no worker has the label: the step waits, and says so
         assertThat(submitted.path("waits").path(String.valueOf(a)).asText()).contains("label gpu");
         // once queued, plan --json gives the same keys for the same steps
-        JsonNode planned = JSON.readTree(cli.ok("plan", "--task-id", String.valueOf(id), "--json").out());
+        JsonNode planned = cli.ok("plan", "--task-id", String.valueOf(id), "--json").json();
         assertThat(planned.get("steps").get(1).get("dependencies")).isEqualTo(b.get("dependencies"));
     }
 
@@ -377,7 +375,7 @@ class CommandsIT {
     @Test
     void dbStatusJson() throws IOException {
         Path home = dir.resolve("home");
-        JsonNode status = JSON.readTree(cli.ok("--home", home.toString(), "db", "status", "--json").out());
+        JsonNode status = cli.ok("--home", home.toString(), "db", "status", "--json").json();
         assertThat(status.get("running").asBoolean()).isFalse();
         assertThat(status.get("port").isNull()).isTrue();
         assertThat(status.get("pid").isNull()).isTrue();

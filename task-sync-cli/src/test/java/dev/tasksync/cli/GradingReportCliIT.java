@@ -1,7 +1,6 @@
 package dev.tasksync.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tasksync.testing.TestFiles;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -88,7 +87,7 @@ class GradingReportCliIT {
         assertThat(markdown).contains("### Step 2 'Grade'").contains("| criterion | points | alice | bob | O | G |")
                 .contains("| answer | 3 | ✘ | ? | ✘ | ✔ |").contains("- **broken** (fail on golden): slow");
 
-        JsonNode json = new ObjectMapper().readTree(cli.ok("report", "--task", "grading", "--json").out());
+        JsonNode json = cli.ok("report", "--task", "grading", "--json").json();
         JsonNode step = json.get("steps").get(0);
         assertThat(step.get("rows").get(1).get("cells").get("golden").asText()).isEqualTo("passed");
         assertThat(step.get("rows").get(2).get("cells").get("alice").asText()).isEqualTo("timed_out");

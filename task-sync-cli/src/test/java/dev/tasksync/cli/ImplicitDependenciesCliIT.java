@@ -1,7 +1,6 @@
 package dev.tasksync.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,7 +15,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * name the step a step waits for because it makes the image or container that step uses. Nothing runs here.
  */
 class ImplicitDependenciesCliIT {
-    private static final ObjectMapper JSON = new ObjectMapper();
     @RegisterExtension
     final CliHarness cli = new CliHarness();
 
@@ -46,13 +44,13 @@ class ImplicitDependenciesCliIT {
         // the shell names the build in depends_on: explicit, so not listed again as implicit
         assertThat(plan.out()).doesNotContain("4 'Inspect Container' waits for");
 
-        JsonNode json = JSON.readTree(cli.ok("plan", "--task-id", "1", "--json").out());
+        JsonNode json = cli.ok("plan", "--task-id", "1", "--json").json();
         JsonNode run = json.get("steps").get(2);
         assertThat(run.get("title").asText()).isEqualTo("Run App Container");
-        assertThat(run.get("dependencies")).isEqualTo(JSON.readTree("""
+        assertThat(run.get("dependencies")).isEqualTo(CliHarness.json("""
                 [{"id": 1, "title": "Check for source files", "kind": "explicit", "resources": []},
                  {"id": 2, "title": "Build App Image", "kind": "implicit", "resources": ["image:my-app:1.0"]}]"""));
-        assertThat(json.get("steps").get(3).get("dependencies")).isEqualTo(JSON.readTree("""
+        assertThat(json.get("steps").get(3).get("dependencies")).isEqualTo(CliHarness.json("""
                 [{"id": 2, "title": "Build App Image", "kind": "explicit", "resources": []}]"""));
         assertThat(json.get("steps").get(0).get("dependencies")).isEmpty();
     }
@@ -65,9 +63,9 @@ class ImplicitDependenciesCliIT {
                 + "              2 'Build App Image' (implicit: it makes image my-app:1.0)");
         assertThat(cli.ok("step", "show", "1").out()).contains("depends on: -");
 
-        JsonNode json = JSON.readTree(cli.ok("step", "show", "3", "--json").out());
-        assertThat(json.get("depends_on")).isEqualTo(JSON.readTree("[1]"));
-        assertThat(json.get("dependencies").get(1)).isEqualTo(JSON.readTree(
+        JsonNode json = cli.ok("step", "show", "3", "--json").json();
+        assertThat(json.get("depends_on")).isEqualTo(CliHarness.json("[1]"));
+        assertThat(json.get("dependencies").get(1)).isEqualTo(CliHarness.json(
                 "{\"id\": 2, \"title\": \"Build App Image\", \"kind\": \"implicit\", \"resources\": [\"image:my-app:1.0\"]}"));
     }
 
@@ -80,8 +78,8 @@ class ImplicitDependenciesCliIT {
                 "{\"docker_run\": {\"image_tag\": \"web:1\", \"container_name\": \"web\", \"detach\": true}}");
         assertThat(cli.ok("step", "show", "1").out()).contains("depends on: 2 'Serve' (implicit: it makes container web)");
         assertThat(cli.ok("plan", "--task-id", "1").out()).contains("1 'Smoke' waits for 2 'Serve', which makes the container web it uses");
-        JsonNode json = JSON.readTree(cli.ok("step", "show", "1", "--json").out());
-        assertThat(json.get("dependencies").get(0).get("resources")).isEqualTo(JSON.readTree("[\"container:web\"]"));
+        JsonNode json = cli.ok("step", "show", "1", "--json").json();
+        assertThat(json.get("dependencies").get(0).get("resources")).isEqualTo(CliHarness.json("[\"container:web\"]"));
     }
 
     @Test

@@ -1,14 +1,12 @@
 package dev.tasksync.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tasksync.StepRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.Writer;
@@ -129,7 +127,7 @@ class LogsCliIT {
         }
         assertThat(follow.get(120, TimeUnit.SECONDS)).as(err.text()).isEqualTo(4);
         assertThat(run.get(120, TimeUnit.SECONDS).code()).isEqualTo(1);
-        List<JsonNode> lines = out.text().lines().map(LogsCliIT::parse).toList();
+        List<JsonNode> lines = out.text().lines().map(CliHarness::json).toList();
         assertThat(lines).last().satisfies(l -> assertThat(l.path("text").asText()).isEqualTo("two"));
         assertThat(lines).allSatisfy(l -> assertThat(l.path("attempt").asInt()).isBetween(1, 2));
         // attempt 2's lines come after every line of attempt 1 the follower saw; no separator in JSON
@@ -144,7 +142,7 @@ class LogsCliIT {
         int step = shellStep("echo out-1; echo err-1 >&2; echo 'a \"quoted\" \\ line'; exit 3");
         assertThat(cli.run("run", "--task-id", String.valueOf(cli.api.step(step).taskId())).code()).isEqualTo(1);
 
-        List<JsonNode> lines = cli.ok("logs", String.valueOf(step), "--json").out().lines().map(LogsCliIT::parse).toList();
+        List<JsonNode> lines = cli.ok("logs", String.valueOf(step), "--json").out().lines().map(CliHarness::json).toList();
         assertThat(lines).hasSize(4);
         assertThat(lines).allSatisfy(l -> {
             assertThat(l.size()).isEqualTo(4);
@@ -154,16 +152,8 @@ class LogsCliIT {
         });
         assertThat(lines.stream().map(l -> l.path("stream").asText() + " " + l.path("text").asText()))
                 .contains("stdout out-1", "stderr [stderr] err-1", "stdout a \"quoted\" \\ line");
-        assertThat(cli.ok("logs", String.valueOf(step), "--json", "--stderr").out().lines().map(LogsCliIT::parse)
+        assertThat(cli.ok("logs", String.valueOf(step), "--json", "--stderr").out().lines().map(CliHarness::json)
                 .map(l -> l.path("text").asText())).containsExactly("[stderr] err-1");
-    }
-
-    private static JsonNode parse(String line) {
-        try {
-            return new ObjectMapper().readTree(line);
-        } catch (IOException e) {
-            throw new AssertionError("not one JSON object: " + line, e);
-        }
     }
 
     @Test
