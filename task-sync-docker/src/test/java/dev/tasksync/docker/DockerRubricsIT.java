@@ -24,16 +24,29 @@ class DockerRubricsIT extends DockerITBase {
         write("notes.txt", "not copied\n");
     }
 
+    /** Settings of a docker_rubrics step grading submission/ in {@link #image}; {@code fields} are the rest of its fields. */
+    private String grading(String fields) {
+        return "{\"docker_rubrics\": {\"image_tag\": \"" + image + "\", \"files\": [\"submission/\"], " + fields + "}}";
+    }
+
+    /** A file outside the local path holding {@code content}, and a symbolic link to it at {@code link} inside. */
+    private Path linkedOutside(Path outside, String file, String content, String link) throws IOException {
+        Path target = outside.resolve(file);
+        Files.writeString(target, content);
+        Files.createSymbolicLink(dir.resolve(link), target);
+        return target;
+    }
+
     @Test
     void gradesInlineCriteriaAgainstTheCopiedFiles() throws IOException {
         submission();
         Task t = task();
-        step(t, "grade", "{\"docker_rubrics\": {\"image_tag\": \"" + image + "\", \"files\": [\"submission/\"], \"criteria\": ["
+        step(t, "grade", grading("\"criteria\": ["
                 + "{\"id\": \"runs\", \"title\": \"Prints the answer\", \"command\": \"[ \\\"$(./submission/solution.sh)\\\" = 42 ]\", \"points\": 3, \"required\": true},"
                 + "{\"id\": \"docs\", \"title\": \"Has docs\", \"command\": \"test -f submission/docs/README.md\", \"points\": 1},"
                 + "{\"id\": \"tests\", \"title\": \"Has tests\", \"command\": \"ls submission/tests\", \"points\": 2},"
                 + "{\"id\": \"where\", \"command\": \"pwd; test ! -e notes.txt\", \"points\": 0.5}"
-                + "]}}");
+                + "]"));
         RunResult r = ts.run(t.id());
         assertThat(result(r, "grade").status()).as(r.toString()).isEqualTo(StepStatus.COMPLETED);
         JsonNode res = results(r, "grade");
@@ -56,9 +69,9 @@ class DockerRubricsIT extends DockerITBase {
     void aFailedRequiredCriterionFailsTheStepButEveryCriterionIsGraded() throws IOException {
         submission();
         Task t = task();
-        step(t, "grade", "{\"docker_rubrics\": {\"image_tag\": \"" + image + "\", \"files\": [\"submission/\"], \"workspace\": \"/srv/grading\", \"criteria\": ["
+        step(t, "grade", grading("\"workspace\": \"/srv/grading\", \"criteria\": ["
                 + "{\"id\": \"compiles\", \"command\": \"test -f submission/Makefile\", \"points\": 2, \"required\": true},"
-                + "{\"id\": \"docs\", \"command\": \"test -f /srv/grading/submission/docs/README.md\"}]}}");
+                + "{\"id\": \"docs\", \"command\": \"test -f /srv/grading/submission/docs/README.md\"}]"));
         RunResult r = ts.run(t.id());
         assertThat(result(r, "grade").status()).isEqualTo(StepStatus.FAILED);
         JsonNode res = results(r, "grade");
@@ -79,8 +92,8 @@ class DockerRubricsIT extends DockerITBase {
                 """);
         write("rubric.json", "{\"criteria\": [{\"id\": \"exec\", \"command\": \"test -x submission/solution.sh\", \"points\": 5}]}");
         Task t = task();
-        step(t, "md", "{\"docker_rubrics\": {\"image_tag\": \"" + image + "\", \"files\": [\"submission/\"], \"rubric\": \"rubric.md\"}}");
-        step(t, "json", "{\"docker_rubrics\": {\"image_tag\": \"" + image + "\", \"files\": [\"submission/\"], \"rubric\": \"rubric.json\"}}");
+        step(t, "md", grading("\"rubric\": \"rubric.md\""));
+        step(t, "json", grading("\"rubric\": \"rubric.json\""));
         RunResult first = ts.run(t.id());
         assertThat(first.succeeded()).as(first.toString()).isTrue();
         assertThat(results(first, "md").get("score").asDouble()).isEqualTo(3);
@@ -136,14 +149,12 @@ class DockerRubricsIT extends DockerITBase {
     void aSymbolicLinkOutOfTheLocalPathIsHashedAndCopiedAsALinkNeverFollowed(@TempDir Path outside)
             throws IOException {
         submission();
-        Path secret = outside.resolve("secret.txt");
-        Files.writeString(secret, "TOP-SECRET-LINE\n");
-        Files.createSymbolicLink(dir.resolve("submission/secret"), secret);
+        Path secret = linkedOutside(outside, "secret.txt", "TOP-SECRET-LINE\n", "submission/secret");
         Task t = task();
-        step(t, "grade", "{\"docker_rubrics\": {\"image_tag\": \"" + image + "\", \"files\": [\"submission/\"], \"criteria\": ["
+        step(t, "grade", grading("\"criteria\": ["
                 + "{\"id\": \"leak\", \"command\": \"cat submission/secret; ls -l submission/\"},"
                 + "{\"id\": \"link\", \"command\": \"test -L submission/secret && [ \\\"$(readlink submission/secret)\\\" = '" + secret + "' ]\"}"
-                + "]}}");
+                + "]"));
         RunResult r = ts.run(t.id());
         JsonNode res = results(r, "grade");
         assertThat(res.toString()).doesNotContain("TOP-SECRET-LINE");
@@ -161,8 +172,8 @@ class DockerRubricsIT extends DockerITBase {
         try (TaskSync ignoring = TestDatabase.builder().ignoreFiles("**/*.tmp")
                 .stepType(DockerStepTypes.all(docker)).build()) {
             Task t = ignoring.createTask("ignore-" + System.nanoTime(), "new", dir.toString());
-            ignoring.createStep(t.id(), "grade", "{\"docker_rubrics\": {\"image_tag\": \"" + image + "\", \"files\": [\"submission/\"], "
-                    + "\"criteria\": [{\"id\": \"copied\", \"command\": \"test -f submission/solution.sh && test ! -e submission/scratch.tmp\"}]}}");
+            ignoring.createStep(t.id(), "grade", grading("\"criteria\": [{\"id\": \"copied\", "
+                    + "\"command\": \"test -f submission/solution.sh && test ! -e submission/scratch.tmp\"}]"));
             RunResult r = ignoring.run(t.id());
             JsonNode res = results(r, "grade");
             assertThat(res.get("file_hashes").has("submission/scratch.tmp")).isFalse();
@@ -174,11 +185,9 @@ class DockerRubricsIT extends DockerITBase {
     void aRubricFileThatLinksOutOfTheLocalPathIsNotRead(@TempDir Path outside)
             throws IOException {
         submission();
-        Path secret = outside.resolve("secret.md");
-        Files.writeString(secret, "- [ ] TOP-SECRET-LINE: `true`\n");
-        Files.createSymbolicLink(dir.resolve("rubric.md"), secret);
+        linkedOutside(outside, "secret.md", "- [ ] TOP-SECRET-LINE: `true`\n", "rubric.md");
         Task t = task();
-        step(t, "grade", "{\"docker_rubrics\": {\"image_tag\": \"" + image + "\", \"files\": [\"submission/\"], \"rubric\": \"rubric.md\"}}");
+        step(t, "grade", grading("\"rubric\": \"rubric.md\""));
         RunResult r = ts.run(t.id());
         assertThat(result(r, "grade").status()).isEqualTo(StepStatus.FAILED);
         JsonNode res = results(r, "grade");
