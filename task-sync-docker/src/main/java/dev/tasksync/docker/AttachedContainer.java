@@ -106,7 +106,7 @@ final class AttachedContainer implements AutoCloseable {
             docker.call("waiting for " + what(), () -> docker.client().waitContainerCmd(containerId).exec(exit));
         }
         // The output ends when the process exits; the engine then answers the wait (once it removed the container).
-        wait.await(exit.answered, running);
+        wait.await(exit.ended, running);
         Long code = exit.exitCode();
         if (code == null) {
             code = exitCodeFromState();
@@ -145,7 +145,7 @@ final class AttachedContainer implements AutoCloseable {
         if (engineRemoving && exit.accepted.getCount() == 0) {
             boolean interrupted = Thread.interrupted();
             try {
-                exit.answered.await();
+                exit.ended.await();
             } catch (InterruptedException e) {
                 interrupted = true;
             } finally {

@@ -1,48 +1,28 @@
 package dev.tasksync.docker;
 
-import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.model.WaitResponse;
 
-import java.io.Closeable;
-import java.util.concurrent.CountDownLatch;
-
-/** The engine's answer to a container wait, registered before the container starts: its exit code. */
-final class ExitAnswer extends ResultCallback.Adapter<WaitResponse> {
-    /** Opens once the engine accepted the wait, or when it failed. */
-    final CountDownLatch accepted = new CountDownLatch(1);
-    /** Opens when the engine answered (the container exited, or was removed), or the wait failed. */
-    final CountDownLatch answered = new CountDownLatch(1);
+/**
+ * The engine's answer to a container wait, registered before the container starts: its exit code. It has
+ * {@link #ended} when the engine answered (the container exited, or was removed), or the wait failed.
+ */
+final class ExitAnswer extends LatchedCallback<WaitResponse> {
     volatile WaitResponse response;
-    volatile Throwable failure;
-
-    @Override
-    public void onStart(Closeable stream) {
-        super.onStart(stream);
-        accepted.countDown();
-    }
 
     @Override
     public void onNext(WaitResponse r) {
         response = r;
     }
 
+    /** Closed quietly, as before: not through the adapter's onError, which logs the failure and rethrows one to close. */
     @Override
-    public void onError(Throwable throwable) {
-        failure = throwable;
-        accepted.countDown();
-        answered.countDown();
+    void closeAfter(Throwable throwable) {
         DockerOps.closeQuietly(this);
-    }
-
-    @Override
-    public void onComplete() {
-        super.onComplete();
-        answered.countDown();
     }
 
     /** The exit code the engine answered with, or null (no answer, or it failed). */
     Long exitCode() {
         WaitResponse r = response;
-        return answered.getCount() == 0 && r != null && r.getStatusCode() != null ? Long.valueOf(r.getStatusCode()) : null;
+        return ended.getCount() == 0 && r != null && r.getStatusCode() != null ? Long.valueOf(r.getStatusCode()) : null;
     }
 }
