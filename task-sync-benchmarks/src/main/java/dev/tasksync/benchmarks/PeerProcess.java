@@ -4,7 +4,6 @@ import com.github.kagkarlsson.scheduler.Scheduler;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
-import java.util.concurrent.CountDownLatch;
 
 /**
  * One peer scheduler process for rows 7c-7h: {@code Main <db-scheduler|jobrunr> <jdbcUrl> <threads>}
@@ -46,14 +45,10 @@ final class PeerProcess {
                 JobRunrPeer.configure(ds, threads, true);
                 stop = JobRunrPeer::destroy;
             }
-            CountDownLatch done = new CountDownLatch(1);
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            ChildJvm.runUntilStopped("started", () -> {
                 stop.run();
                 ds.close();
-                done.countDown();
-            }));
-            System.out.println("started");
-            done.await();
+            });
         }
     }
 }

@@ -9,11 +9,7 @@ import dev.tasksync.Task;
 import dev.tasksync.TaskSync;
 import org.jobrunr.server.BackgroundJobServer;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
@@ -288,27 +284,12 @@ final class PeersBench {
     }
 
     private Process start(String peer, CountDownLatch started, ConcurrentLinkedQueue<Long> firsts) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-                PeerProcess.Main.class.getName(), peer, env.server.jdbcUrl(), "4");
-        pb.environment().put("TASKSYNC_DB_PASSWORD", env.server.password());
-        Process p = pb.redirectErrorStream(true).start();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    if (line.equals("started")) {
-                        started.countDown();
-                    } else if (line.startsWith("first ")) {
-                        firsts.add(Long.parseLong(line.substring(6).strip()));
-                    }
-                }
-            } catch (IOException e) {
-                // the process ended
+        return ChildJvm.start(PeerProcess.Main.class, List.of(), env.server.password(), line -> {
+            if (line.equals("started")) {
+                started.countDown();
+            } else if (line.startsWith("first ")) {
+                firsts.add(Long.parseLong(line.substring(6).strip()));
             }
-        });
-        reader.setDaemon(true);
-        reader.start();
-        return p;
+        }, peer, env.server.jdbcUrl(), "4");
     }
 }

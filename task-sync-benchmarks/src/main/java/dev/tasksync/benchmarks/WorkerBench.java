@@ -11,10 +11,6 @@ import dev.tasksync.TaskSync;
 import dev.tasksync.Worker;
 import dev.tasksync.WorkerOptions;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -221,35 +217,17 @@ final class WorkerBench {
         return counts;
     }
 
-    private Process start(String schema, String id, CountDownLatch started) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new ArrayList<>(List.of(java, "-Xmx512m"));
+    private Process start(String schema, String id, CountDownLatch started) throws IOException {
         // e.g. -XX:StartFlightRecording=filename=/tmp/w.jfr to profile a worker process
         String extra = System.getenv("TASKSYNC_BENCH_WORKER_JVM_ARGS");
-        if (extra != null && !extra.isBlank()) {
-            command.addAll(List.of(extra.strip().split("\\s+")));
-        }
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), env.server.jdbcUrl(), schema, id));
-        ProcessBuilder pb = new ProcessBuilder(command);
-        pb.environment().put("TASKSYNC_DB_PASSWORD", env.server.password()); // not on the command line, which every user can read
-        Process p = pb.redirectErrorStream(true).start();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    if (line.startsWith("worker started")) {
-                        started.countDown();
-                    } else {
-                        System.out.println("  [" + id + "] " + line); // warnings and errors of the worker process
-                    }
-                }
-            } catch (IOException e) {
-                // the process ended
+        List<String> jvmArgs = extra == null || extra.isBlank() ? List.of() : List.of(extra.strip().split("\\s+"));
+        return ChildJvm.start(Main.class, jvmArgs, env.server.password(), line -> {
+            if (line.startsWith("worker started")) {
+                started.countDown();
+            } else {
+                System.out.println("  [" + id + "] " + line); // warnings and errors of the worker process
             }
-        });
-        reader.setDaemon(true);
-        reader.start();
-        return p;
+        }, env.server.jdbcUrl(), schema, id);
     }
 
     /** A worker process: {@code Main <jdbcUrl> <schema> <workerId>} (password in $TASKSYNC_DB_PASSWORD), until it is stopped. */
@@ -258,14 +236,10 @@ final class WorkerBench {
             TaskSync ts = TaskSync.builder().jdbcUrl(args[0], "postgres", System.getenv("TASKSYNC_DB_PASSWORD")).schema(args[1])
                     .workerId(args[2]).migrate(false).stepType(new BenchSteps.NoopType(), new BenchSteps.SleepType()).concurrency(SLOTS).build();
             Worker worker = ts.worker(WorkerOptions.defaults().withConcurrency(SLOTS).withShutdownGrace(Duration.ofSeconds(1)));
-            CountDownLatch done = new CountDownLatch(1);
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            ChildJvm.runUntilStopped("worker started", () -> {
                 worker.close();
                 ts.close();
-                done.countDown();
-            }));
-            System.out.println("worker started");
-            done.await();
+            });
         }
     }
 }
