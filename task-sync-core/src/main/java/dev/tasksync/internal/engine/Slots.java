@@ -25,8 +25,7 @@ import java.util.function.LongSupplier;
  * A claim sent after the step started proves nothing (wrk16, row 6e): four 100 ms steps that end together each found
  * the places taken by the recordings of the ones that ended a moment before, and doubled the look-ahead 4 to 32
  * though no step had waited on a recording. When the runner's steps run longer than its claims take, a step that ends
- * gives grown places back (the look-ahead halves toward where it started, a worker's toward fewer places still: see
- * {@link #fewestAhead}; as far as places are free): long steps need
+ * gives grown places back (the look-ahead halves toward where it started, as far as places are free): long steps need
  * no more places ahead than slots, and places they hold keep steps from other workers. Both are the median of the
  * last {@link #RECENT} (wrk16b): compared one step with the last claim, as it was, a no-op step that a loaded machine
  * held up for a moment outlasted a claim that found nothing, and halved the look-ahead of a worker of no-op steps
@@ -149,13 +148,7 @@ final class Slots {
      */
     private void shrinkWhenIdle() {
         int now = lookahead.get();
-        if (now == baseLookahead || free.get() != concurrency || !queued.isEmpty() || room.get() != now) {
-            return;
-        }
-        if (now < baseLookahead) { // a worker's, given back below where it started on long steps: new places are free
-            if (lookahead.compareAndSet(now, baseLookahead)) {
-                room.addAndGet(baseLookahead - now);
-            }
+        if (now <= baseLookahead || free.get() != concurrency || !queued.isEmpty() || room.get() != now) {
             return;
         }
         int excess = now - baseLookahead;
@@ -204,36 +197,18 @@ final class Slots {
     }
 
     /**
-     * Halves the look-ahead toward {@link #fewestAhead}, taking back only free places: the invariant holds whatever
+     * Halves the look-ahead toward where it started, taking back only free places: the invariant holds whatever
      * claims reserve meanwhile; if the look-ahead changed meanwhile, the places go back.
      */
     private void giveBackGrown() {
         int now = lookahead.get();
-        int floor = fewestAhead();
-        if (now <= floor) {
+        if (now <= baseLookahead) {
             return;
         }
-        int took = take(room, now - Math.max(floor, now / 2));
+        int took = take(room, now - Math.max(baseLookahead, now / 2));
         if (took > 0 && !lookahead.compareAndSet(now, now - took)) {
             room.addAndGet(took);
         }
-    }
-
-    /**
-     * How far long steps give the look-ahead back: where it started, or for a worker (whose own claims take no places
-     * ahead, {@link #scanAhead}) as many places as its slots end steps within two claims' round trips (medians), at
-     * least one: row 6e's 100 ms steps, whose claims take a few ms, keep one place ahead, not one per slot, so that
-     * the last steps of a task are not queued behind a busy worker's slots while another worker's slots are free. An
-     * in-process run has no other runner to leave steps to: it keeps where it started.
-     */
-    private int fewestAhead() {
-        long run = recentRuns.median();
-        long claim = recentClaims.median();
-        if (scanAhead || baseLookahead == 0 || run <= 0 || claim < 0) {
-            return baseLookahead;
-        }
-        double ends = 2.0 * concurrency * claim / run;
-        return (int) Math.max(1, Math.min(baseLookahead, Math.ceil(ends)));
     }
 
     /** Doubles the look-ahead, up to its maximum; the new places are free. */
