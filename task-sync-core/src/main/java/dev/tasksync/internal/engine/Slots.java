@@ -1,6 +1,7 @@
 package dev.tasksync.internal.engine;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,9 +24,12 @@ import java.util.function.LongSupplier;
  * The look-ahead then doubles, so that each recording (one statement and one commit) carries more outcomes and claims.
  * A claim sent after the step started proves nothing (wrk16, row 6e): four 100 ms steps that end together each found
  * the places taken by the recordings of the ones that ended a moment before, and doubled the look-ahead 4 to 32
- * though no step had waited on a recording. A step that ran longer than the last claim took gives grown places back
- * (the look-ahead halves toward where it started, as far as places are free): long steps need no more places ahead
- * than slots, and places they hold keep steps from other workers. When the runner goes idle (every slot free, nothing queued, no place reserved) the look-ahead goes back to where it
+ * though no step had waited on a recording. When the runner's steps run longer than its claims take, a step that ends
+ * gives grown places back (the look-ahead halves toward where it started, as far as places are free): long steps need
+ * no more places ahead than slots, and places they hold keep steps from other workers. Both are the median of the
+ * last {@link #RECENT} (wrk16b): compared one step with the last claim, as it was, a no-op step that a loaded machine
+ * held up for a moment outlasted a claim that found nothing, and halved the look-ahead of a worker of no-op steps
+ * (row 6a: 37-50% slower in two of three pairs). When the runner goes idle (every slot free, nothing queued, no place reserved) the look-ahead goes back to where it
  * started: a look-ahead grown on short steps would otherwise let the first recording of long ones take most of them,
  * leaving nothing for the other workers.
  */
@@ -60,8 +64,12 @@ final class Slots {
     private final LongSupplier clock;
     /** Claims sent and not come back that hold places ahead. */
     private final Set<Reservation> inFlight = ConcurrentHashMap.newKeySet();
-    /** How long the last claim that came back took, from its reservation to its close, in nanoseconds. */
-    private volatile long lastClaimNanos;
+    /** How many of the last steps' run times, and of the last claims' round trips, give the medians compared. */
+    static final int RECENT = 9;
+    /** How long the last steps ran, in nanoseconds. */
+    private final RecentNanos recentRuns = new RecentNanos(RECENT);
+    /** How long the last claims took, from their reservation to their close, in nanoseconds. */
+    private final RecentNanos recentClaims = new RecentNanos(RECENT);
 
     Slots(int concurrency, int lookahead, Starter starter) {
         this(concurrency, lookahead, lookahead, true, starter);
@@ -152,10 +160,12 @@ final class Slots {
 
     /**
      * A step ended, after running {@code ranNanos}: its slot goes to a step claimed ahead, if there is one, which is
-     * returned, started. The look-ahead grows when the step waited on a recording, and shrinks when it outlasted one.
+     * returned, started. The look-ahead grows when the step waited on a recording, and shrinks when the last steps
+     * outlasted the last claims (medians: see the class comment).
      */
     Execution handOff(long ranNanos) {
         long startedAt = clock.getAsLong() - ranNanos;
+        recentRuns.add(ranNanos);
         Execution next = open ? queued.poll() : null;
         if (next != null) {
             room.incrementAndGet();
@@ -164,10 +174,16 @@ final class Slots {
             grow(); // the queue ran dry while every place was still being claimed for, since before this step started
             return null;
         }
-        if (ranNanos > lastClaimNanos) {
+        if (stepsOutlastClaims()) {
             giveBackGrown();
         }
         return next;
+    }
+
+    /** Whether the last steps ran longer than the last claims took (medians); not before a claim came back. */
+    private boolean stepsOutlastClaims() {
+        long claims = recentClaims.median();
+        return claims >= 0 && recentRuns.median() > claims;
     }
 
     /** Whether a claim that holds places ahead was sent by {@code nanos} (before, or as the step started) and has not come back. */
@@ -297,11 +313,38 @@ final class Slots {
         @Override
         public void close() {
             if (claims) {
-                lastClaimNanos = clock.getAsLong() - sentAt;
+                recentClaims.add(clock.getAsLong() - sentAt);
             }
             inFlight.remove(this);
             room.addAndGet(ahead - queuedHere);
             free(extra - Math.max(0, kept - own));
+        }
+    }
+
+    /** The last few durations of one kind and their median: an outlier or two (a pause, a claim that found nothing) move nothing. */
+    private static final class RecentNanos {
+        private final long[] last;
+        private int count;
+        private int next;
+
+        RecentNanos(int size) {
+            this.last = new long[size];
+        }
+
+        synchronized void add(long nanos) {
+            last[next] = nanos;
+            next = (next + 1) % last.length;
+            count = Math.min(count + 1, last.length);
+        }
+
+        /** The median of those kept, or -1 before any. */
+        synchronized long median() {
+            if (count == 0) {
+                return -1;
+            }
+            long[] sorted = Arrays.copyOf(last, count);
+            Arrays.sort(sorted);
+            return sorted[count / 2];
         }
     }
 }

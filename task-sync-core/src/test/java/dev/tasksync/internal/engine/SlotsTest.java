@@ -238,8 +238,39 @@ class SlotsTest {
         assertThat(slots.lookahead()).isEqualTo(8);
     }
 
+    /** Row 6a: no-op steps on a loaded machine, now and then held up longer than a claim that came back at once. */
     @Test
-    void aStepThatRanLongerThanTheLastClaimTookGivesGrownPlacesBack() {
+    void aNoOpStepThatOutlastsOneQuickClaimKeepsTheGrownLookahead() {
+        Clock clock = new Clock();
+        Slots slots = new Slots(1, 1, 8, false, new Recorder(), clock);
+        try (Slots.Reservation start = slots.forClaim()) {
+            clock.now += 1_000_000;
+            start.place(claims(1));
+        }
+        for (int i = 0; i < 3; i++) { // steps of 0.1 ms, each within a recording that takes 1 ms
+            try (Slots.Reservation inFlight = slots.forCompletion(true, true)) {
+                clock.now += 1_000_000;
+                assertThat(slots.handOff(100_000)).isNull();
+                inFlight.place(claims(10 + i));
+            }
+        }
+        assertThat(slots.lookahead()).isEqualTo(8);
+        // a claim that found nothing comes back after 50 µs, and the next no-op step was held up for 200 µs
+        try (Slots.Reservation quick = slots.forCompletion(true, true)) {
+            clock.now += 50_000;
+            quick.place(List.of());
+        }
+        clock.now += 200_000;
+        slots.handOff(200_000);
+        assertThat(slots.lookahead()).as("the steps still run shorter than the claims take").isEqualTo(8);
+        // one no-op step held up by a 50 ms pause is one of the last steps, not what they take
+        clock.now += 50_000_000;
+        slots.handOff(50_000_000);
+        assertThat(slots.lookahead()).isEqualTo(8);
+    }
+
+    @Test
+    void stepsThatRunLongerThanClaimsTakeGiveGrownPlacesBack() {
         Clock clock = new Clock();
         Slots slots = new Slots(1, 1, 8, false, new Recorder(), clock);
         try (Slots.Reservation start = slots.forClaim()) {
@@ -254,7 +285,7 @@ class SlotsTest {
         }
         assertThat(slots.lookahead()).isEqualTo(8);
         clock.now += 1_000;
-        slots.handOff(9); // shorter than the last claim (10 ns): it keeps what it grew
+        slots.handOff(9); // shorter than the claims (10 ns): it keeps what it grew
         assertThat(slots.lookahead()).isEqualTo(8);
         // a long step ends while a claim holds every place: only free places go back
         try (Slots.Reservation inFlight = slots.forCompletion(true, true)) {
@@ -263,8 +294,10 @@ class SlotsTest {
             assertThat(slots.lookahead()).as("every place is being claimed for").isEqualTo(8);
             clock.now += 10;
         }
-        for (int expected : new int[] {4, 2, 1, 1}) {
-            slots.handOff(1_000); // longer than a claim: half of what it grew goes back, down to where it started
+        // longer than a claim: once most of the last steps ran longer than most of the last claims took, each gives
+        // half of what it grew back, down to where it started
+        for (int expected : new int[] {8, 8, 4, 2, 1, 1}) {
+            slots.handOff(1_000);
             assertThat(slots.lookahead()).isEqualTo(expected);
         }
         try (Slots.Reservation next = slots.forCompletion(true, true)) {

@@ -53,6 +53,28 @@ class WorkerClaimsTest {
         assertThat(slots.lookahead()).as("its steps stay one after another").isZero();
     }
 
+    /**
+     * Row 6a: a worker of no-op steps (0.5 ms) whose recordings take 1 ms, but one claim in three comes back in 50 µs
+     * (it found nothing), and the step that ends next ran 200 µs: longer than that claim, not than claims.
+     */
+    @Test
+    void aWorkerOfNoOpStepsKeepsItsLookaheadThoughSomeClaimsComeBackQuicker() {
+        WorkerClaims policy = new WorkerClaims(null, 4);
+        SlotsTest.Clock clock = new SlotsTest.Clock();
+        Slots slots = slotsOf(policy, 4, clock);
+        for (int i = 0; i < 6; i++) {
+            stepsEndBeforeTheirRecordingReturns(slots, clock);
+            stepsEndBeforeTheirRecordingReturns(slots, clock);
+            try (Slots.Reservation quick = slots.forCompletion(true, true)) {
+                clock.now += 50_000;
+                quick.place(List.of());
+            }
+            clock.now += 200_000;
+            slots.handOff(200_000);
+        }
+        assertThat(slots.lookahead()).as("grown, and kept").isEqualTo(64);
+    }
+
     /** Row 6e: a worker grown on no-op steps that then runs 100 ms sleeps (claims take 1 ms) holds no more than it started with. */
     @Test
     void aWorkerWhoseStepsRunLongerThanAClaimGivesBackWhatItGrew() {
@@ -63,7 +85,8 @@ class WorkerClaimsTest {
             stepsEndBeforeTheirRecordingReturns(slots, clock);
         }
         assertThat(slots.lookahead()).isEqualTo(64);
-        for (int expected : new int[] {32, 16, 8, 4, 4}) {
+        // the first few keep it (most of the last steps were no-ops); then each halves it, down to where it started
+        for (int expected : new int[] {64, 64, 64, 64, 32, 16, 8, 4, 4}) {
             clock.now += 100_000_000;
             slots.handOff(100_000_000);
             assertThat(slots.lookahead()).isEqualTo(expected);
