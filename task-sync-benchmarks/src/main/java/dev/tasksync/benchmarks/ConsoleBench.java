@@ -155,8 +155,13 @@ final class ConsoleBench {
         throw new IllegalStateException("no first-contentful-paint entry for " + url);
     }
 
-    /** Runs per side in row 18c: alternating unwatched and watched runs, so one noisy run does not decide the row. */
-    static final int REPEATS = 3;
+    /**
+     * Pairs of runs in row 18c (an unwatched and a watched run each). A 10,000-step run lasts ~2.5 s on the loaded
+     * 2-core machine and one pair's ratio ranged 0.56x-1.52x, so 3 pairs could not tell 10% apart: the row takes the
+     * median of many paired ratios, and reports their quartiles so its spread is in view.
+     * {@code -Dtasksync.bench.console.pairs=N} changes the count.
+     */
+    static final int PAIRS = Integer.getInteger("tasksync.bench.console.pairs", 0);
 
     private void viewers(TaskSync ts, String base, int steps) throws Exception {
         int concurrency = env.config.concurrency();
@@ -166,6 +171,7 @@ final class ConsoleBench {
     }
 
     private void viewers(TaskSync ts, String base, int steps, int concurrency, ConsoleViewers.Host host) throws Exception {
+        int pairs = PAIRS > 0 ? PAIRS : env.config.quick() ? 5 : 11;
         // warm-up of both sides: an unwatched run, then a watched one (the console's live path and the viewers' JVM
         // compiled before the clock runs, as the unwatched side's engine already is)
         run(ts, steps / 5, concurrency);
@@ -175,29 +181,45 @@ final class ConsoleBench {
         List<Double> watchedRates = new ArrayList<>();
         List<Double> latencies = Collections.synchronizedList(new ArrayList<>());
         AtomicLong events = new AtomicLong();
-        for (int i = 0; i < REPEATS; i++) {
-            double alone = run(ts, steps, concurrency);
-            double withViewers = watchedRun(ts, base, steps, concurrency, host, events, latencies);
+        for (int i = 0; i < pairs; i++) {
+            // the order flips every pair (AB BA AB ...): a side that always ran first or second would take the
+            // machine's drift (other load, the database growing by a task per run) as its own
+            double alone;
+            double withViewers;
+            if (i % 2 == 0) {
+                alone = run(ts, steps, concurrency);
+                withViewers = watchedRun(ts, base, steps, concurrency, host, events, latencies);
+            } else {
+                withViewers = watchedRun(ts, base, steps, concurrency, host, events, latencies);
+                alone = run(ts, steps, concurrency);
+            }
             alones.add(alone);
             watchedRates.add(withViewers);
             ratios.add(withViewers / alone);
+            System.out.printf("[console] 18c pair %d/%d: %.0f steps/s alone, %.0f watched, %.2fx%n",
+                    i + 1, pairs, alone, withViewers, withViewers / alone);
         }
         double ratio = median(ratios);
         List<Double> sorted = new ArrayList<>(latencies);
         Collections.sort(sorted);
         double p95 = sorted.isEmpty() ? Double.NaN : sorted.get((int) Math.min(sorted.size() - 1, Math.ceil(sorted.size() * 0.95) - 1));
         StringBuilder each = new StringBuilder();
-        for (int i = 0; i < REPEATS; i++) {
+        for (int i = 0; i < pairs; i++) {
             each.append(i == 0 ? "" : ", ").append(Report.ratio(ratios.get(i)));
         }
+        List<Double> byRatio = new ArrayList<>(ratios);
+        Collections.sort(byRatio);
+        String quartiles = Report.ratio(quantile(byRatio, 0.25)) + "–" + Report.ratio(quantile(byRatio, 0.75));
         report.add(new Report.Row("18c", "run of " + Report.num("%,d", steps) + " no-op steps watched by " + VIEWERS + " console viewers",
                 Report.perSecond(median(watchedRates), "steps"), Report.perSecond(median(alones), "steps") + " (no viewer)",
                 Report.ratio(ratio),
-                Report.num("median of %d alternating pairs (%s); p95 API latency %s over %,d requests; %,d live events",
-                        REPEATS, each, Report.ms(p95), sorted.size(), events.get()),
+                Report.num("median of %d paired ratios (quartiles %s: %s); p95 API latency %s over %,d requests; %,d live events",
+                        pairs, quartiles, each, Report.ms(p95), sorted.size(), events.get()),
                 "≥ 0.90× no viewer", ratio >= 0.9 ? Report.Verdict.MET : Report.Verdict.MISSED,
                 "concurrency " + concurrency + "; each viewer holds the page's event stream and opens a random step's "
-                        + "JSON (GET /api/steps/{id}) every 2 s; " + REPEATS + " runs each way, alternating; medians; "
+                        + "JSON (GET /api/steps/{id}) every 2 s; " + pairs + " pairs of an unwatched and a watched run, "
+                        + "the order flipped every pair; the ratio is the median of the pairs' ratios "
+                        + "(-Dtasksync.bench.console.pairs=N); "
                         + (VIEWERS_OWN_PROCESS
                                 ? "the " + VIEWERS + " viewers run in a JVM of their own on the same machine, as browsers "
                                         + "are not in the process they watch, "
@@ -210,6 +232,14 @@ final class ConsoleBench {
                                         + "(in the bench's JVM, as before session 12: -Dtasksync.bench.console.viewers=in-process)"
                                 : "the viewers run in the bench's JVM (-Dtasksync.bench.console.viewers=in-process), "
                                         + "competing with the run for its threads and GC")));
+    }
+
+    /** The {@code q} quantile of sorted values, linear between neighbours. */
+    static double quantile(List<Double> sorted, double q) {
+        double pos = q * (sorted.size() - 1);
+        int lo = (int) Math.floor(pos);
+        int hi = Math.min(sorted.size() - 1, lo + 1);
+        return sorted.get(lo) + (sorted.get(hi) - sorted.get(lo)) * (pos - lo);
     }
 
     static double median(List<Double> values) {

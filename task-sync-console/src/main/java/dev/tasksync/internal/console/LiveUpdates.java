@@ -51,7 +51,7 @@ final class LiveUpdates implements AutoCloseable {
         private final Map<Integer, StepState> steps = new HashMap<>();
         private long since;
         /** The full "steps" event of this state, rendered by the first page that opens on it; null after a change. */
-        private String rendered;
+        private SseFrame rendered;
 
         Watched(StepStates.Read first) {
             taskStatus = first.taskStatus();
@@ -59,16 +59,16 @@ final class LiveUpdates implements AutoCloseable {
             since = first.since();
         }
 
-        String rendered() {
+        SseFrame rendered() {
             if (rendered == null) {
                 renderings.incrementAndGet();
-                rendered = ApiJson.write(ApiJson.changes(taskStatus, steps.values(), steps.values()));
+                rendered = new SseFrame("steps", ApiJson.write(ApiJson.changes(taskStatus, steps.values(), steps.values())));
             }
             return rendered;
         }
 
         /** Takes in a later read; returns the event for the pages, or null if nothing they show changed. */
-        String merge(StepStates.Read read) {
+        SseFrame merge(StepStates.Read read) {
             List<StepState> statusChanged = new ArrayList<>();
             List<StepState> progressed = new ArrayList<>();
             for (StepState now : read.steps()) {
@@ -86,7 +86,7 @@ final class LiveUpdates implements AutoCloseable {
             }
             taskStatus = read.taskStatus();
             rendered = null;
-            return ApiJson.write(ApiJson.changes(taskStatus, statusChanged, progressed));
+            return new SseFrame("steps", ApiJson.write(ApiJson.changes(taskStatus, statusChanged, progressed)));
         }
     }
 
@@ -108,7 +108,7 @@ final class LiveUpdates implements AutoCloseable {
         try {
             // the client's lock keeps this first event ahead of any change a read sends it meanwhile
             synchronized (client) {
-                String first = null;
+                SseFrame first = null;
                 synchronized (this) { // one reader per task: a viewer arriving while others watch reuses their state
                     Watched w = watched.get(taskId);
                     if (w == null) {
@@ -126,7 +126,7 @@ final class LiveUpdates implements AutoCloseable {
                     end(client, taskId);
                     return;
                 }
-                client.sendEvent("steps", first);
+                first.sendTo(client);
             }
         } catch (RuntimeException e) {
             client.close();
@@ -162,7 +162,7 @@ final class LiveUpdates implements AutoCloseable {
                     deleted(taskId, w);
                     continue;
                 }
-                String event;
+                SseFrame event;
                 synchronized (this) {
                     if (watched.get(taskId) != w) {
                         continue; // its last page closed meanwhile
@@ -177,7 +177,7 @@ final class LiveUpdates implements AutoCloseable {
                         unsubscribe(taskId, c);
                     } else {
                         synchronized (c) {
-                            c.sendEvent("steps", event);
+                            event.sendTo(c);
                         }
                     }
                 }

@@ -1,0 +1,98 @@
+package dev.tasksync.internal.console;
+
+import dev.tasksync.RunOptions;
+import dev.tasksync.Step;
+import dev.tasksync.StepStatus;
+import dev.tasksync.Task;
+import dev.tasksync.TaskSync;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+import static dev.tasksync.internal.console.Requests.answer;
+import static dev.tasksync.internal.console.Requests.id;
+import static dev.tasksync.internal.console.Requests.remote;
+import static dev.tasksync.internal.console.Requests.viewer;
+
+/**
+ * The buttons of the task and step pages and their API twins: run, force, submit, cancel a task; reset, cancel a
+ * step. Operators and admins only (the guard refuses viewers); each writes an audit row.
+ */
+final class ActionRoutes implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ActionRoutes.class);
+
+    private final TaskSync ts;
+    private final UserStore users;
+    /** A run lasts longer than its request: it goes on here, the page follows it live. */
+    private final ExecutorService runs = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "console-run");
+        t.setDaemon(true);
+        return t;
+    });
+
+    ActionRoutes(TaskSync ts, UserStore users) {
+        this.ts = ts;
+        this.users = users;
+    }
+
+    void addTo(RoutesConfig routes) {
+        for (String action : List.of("run", "force", "submit", "cancel")) {
+            routes.post("/tasks/{id}/" + action, ctx -> taskAction(ctx, action));
+            routes.post("/api/tasks/{id}/" + action, ctx -> taskAction(ctx, action));
+        }
+        for (String action : List.of("reset", "cancel")) {
+            routes.post("/steps/{id}/" + action, ctx -> stepAction(ctx, action));
+            routes.post("/api/steps/{id}/" + action, ctx -> stepAction(ctx, action));
+        }
+    }
+
+    @Override
+    public void close() {
+        runs.shutdownNow();
+    }
+
+    private void taskAction(Context ctx, String action) {
+        Task task = ts.task(id(ctx));
+        int id = task.id();
+        Viewer v = viewer(ctx);
+        Map<String, Object> result = switch (action) {
+            case "run", "force" -> {
+                boolean force = action.equals("force");
+                runs.submit(() -> {
+                    try {
+                        ts.run(id, RunOptions.defaults().withForce(force));
+                    } catch (RuntimeException e) {
+                        LOG.warn("console: run of task {} failed: {}", id, e.getMessage());
+                    }
+                });
+                yield Map.of("started", true);
+            }
+            case "submit" -> Map.of("runnable", ts.submit(id).toRun().size());
+            case "cancel" -> Map.of("cancelled", ts.cancelTask(id));
+            default -> throw new Requests.BadRequest("unknown action " + action);
+        };
+        users.audit(v.user(), action + " task", "task " + id + " '" + task.name() + "'", remote(ctx));
+        answer(ctx, "/tasks/" + id, action, result);
+    }
+
+    private void stepAction(Context ctx, String action) {
+        Step step = ts.step(id(ctx));
+        Viewer v = viewer(ctx);
+        Map<String, Object> result = switch (action) {
+            case "reset" -> {
+                ts.resetStep(step.id());
+                yield Map.of("status", StepStatus.NEW.dbValue());
+            }
+            case "cancel" -> Map.of("cancelled", ts.cancelStep(step.id()));
+            default -> throw new Requests.BadRequest("unknown action " + action);
+        };
+        users.audit(v.user(), action + " step", "step " + step.id() + " '" + step.title() + "' of task " + step.taskId(), remote(ctx));
+        answer(ctx, "/steps/" + step.id(), action, result);
+    }
+}
