@@ -27,9 +27,10 @@ import java.util.function.LongSupplier;
  * though no step had waited on a recording. When the runner's steps run longer than its claims take, a step that ends
  * gives grown places back (the look-ahead halves toward where it started, as far as places are free): long steps need
  * no more places ahead than slots, and places they hold keep steps from other workers. Both are the median of the
- * last {@link #RECENT} (wrk16b): compared one step with the last claim, as it was, a no-op step that a loaded machine
- * held up for a moment outlasted a claim that found nothing, and halved the look-ahead of a worker of no-op steps
- * (row 6a: 37-50% slower in two of three pairs). When the runner goes idle (every slot free, nothing queued, no place reserved) the look-ahead goes back to where it
+ * last {@link #RECENT}: compared one step with the last claim, a no-op step that a loaded machine held up for a
+ * moment outlasted a claim that found nothing, and halved the look-ahead of a worker of no-op steps. A runner whose
+ * look-ahead cannot grow (an in-process run's) keeps none of these times. When the runner goes idle (every slot free,
+ * nothing queued, no place reserved) the look-ahead goes back to where it
  * started: a look-ahead grown on short steps would otherwise let the first recording of long ones take most of them,
  * leaving nothing for the other workers.
  */
@@ -51,6 +52,8 @@ final class Slots {
     /** The look-ahead it starts with, and goes back to when idle. */
     private final int baseLookahead;
     private final int maxLookahead;
+    /** Whether the look-ahead may grow (a worker's): only then are run and claim times kept and compared. */
+    private final boolean adapts;
     /** Whether the runner's own claims ({@link #forClaim}) take places ahead, or only those that go with an outcome. */
     private final boolean scanAhead;
     private final Starter starter;
@@ -85,6 +88,7 @@ final class Slots {
         this.lookahead = new AtomicInteger(lookahead);
         this.baseLookahead = lookahead;
         this.maxLookahead = Math.max(lookahead, maxLookahead);
+        this.adapts = this.maxLookahead > lookahead;
         this.scanAhead = scanAhead;
         this.starter = starter;
         this.free = new AtomicInteger(concurrency);
@@ -164,17 +168,20 @@ final class Slots {
      * outlasted the last claims (medians: see the class comment).
      */
     Execution handOff(long ranNanos) {
-        long startedAt = clock.getAsLong() - ranNanos;
-        recentRuns.add(ranNanos);
         Execution next = open ? queued.poll() : null;
         if (next != null) {
             room.incrementAndGet();
             starter.launch(next);
-        } else if (open && room.get() == 0 && claimSentBefore(startedAt)) {
+        }
+        if (!adapts) {
+            return next;
+        }
+        recentRuns.add(ranNanos);
+        if (next == null && open && room.get() == 0 && claimSentBefore(clock.getAsLong() - ranNanos)) {
             grow(); // the queue ran dry while every place was still being claimed for, since before this step started
             return null;
         }
-        if (stepsOutlastClaims()) {
+        if (lookahead.get() > baseLookahead && stepsOutlastClaims()) {
             giveBackGrown();
         }
         return next;
@@ -273,8 +280,8 @@ final class Slots {
             this.extra = extra;
             this.ahead = ahead;
             this.claims = claims;
-            this.sentAt = claims ? clock.getAsLong() : 0;
-            if (ahead > 0) {
+            this.sentAt = claims && adapts ? clock.getAsLong() : 0;
+            if (ahead > 0 && adapts) {
                 inFlight.add(this);
             }
         }
@@ -312,7 +319,7 @@ final class Slots {
 
         @Override
         public void close() {
-            if (claims) {
+            if (claims && adapts) {
                 recentClaims.add(clock.getAsLong() - sentAt);
             }
             inFlight.remove(this);
