@@ -4,7 +4,6 @@ import dev.tasksync.RunOptions;
 import dev.tasksync.Step;
 import dev.tasksync.StepStatus;
 import dev.tasksync.Task;
-import dev.tasksync.TaskSync;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import org.slf4j.Logger;
@@ -17,8 +16,6 @@ import java.util.concurrent.Executors;
 
 import static dev.tasksync.internal.console.Requests.answer;
 import static dev.tasksync.internal.console.Requests.id;
-import static dev.tasksync.internal.console.Requests.remote;
-import static dev.tasksync.internal.console.Requests.viewer;
 
 /**
  * The buttons of the task and step pages and their API twins: run, force, submit, cancel a task; reset, cancel a
@@ -27,8 +24,7 @@ import static dev.tasksync.internal.console.Requests.viewer;
 final class ActionRoutes implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ActionRoutes.class);
 
-    private final TaskSync ts;
-    private final UserStore users;
+    private final ConsoleContext console;
     /** A run lasts longer than its request: it goes on here, the page follows it live. */
     private final ExecutorService runs = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "console-run");
@@ -36,9 +32,8 @@ final class ActionRoutes implements AutoCloseable {
         return t;
     });
 
-    ActionRoutes(TaskSync ts, UserStore users) {
-        this.ts = ts;
-        this.users = users;
+    ActionRoutes(ConsoleContext console) {
+        this.console = console;
     }
 
     void addTo(RoutesConfig routes) {
@@ -58,41 +53,39 @@ final class ActionRoutes implements AutoCloseable {
     }
 
     private void taskAction(Context ctx, String action) {
-        Task task = ts.task(id(ctx));
+        Task task = console.ts().task(id(ctx));
         int id = task.id();
-        Viewer v = viewer(ctx);
         Map<String, Object> result = switch (action) {
             case "run", "force" -> {
                 boolean force = action.equals("force");
                 runs.submit(() -> {
                     try {
-                        ts.run(id, RunOptions.defaults().withForce(force));
+                        console.ts().run(id, RunOptions.defaults().withForce(force));
                     } catch (RuntimeException e) {
                         LOG.warn("console: run of task {} failed: {}", id, e.getMessage());
                     }
                 });
                 yield Map.of("started", true);
             }
-            case "submit" -> Map.of("runnable", ts.submit(id).toRun().size());
-            case "cancel" -> Map.of("cancelled", ts.cancelTask(id));
+            case "submit" -> Map.of("runnable", console.ts().submit(id).toRun().size());
+            case "cancel" -> Map.of("cancelled", console.ts().cancelTask(id));
             default -> throw new Requests.BadRequest("unknown action " + action);
         };
-        users.audit(v.user(), action + " task", "task " + id + " '" + task.name() + "'", remote(ctx));
+        console.audit(ctx, action + " task", "task " + id + " '" + task.name() + "'");
         answer(ctx, "/tasks/" + id, action, result);
     }
 
     private void stepAction(Context ctx, String action) {
-        Step step = ts.step(id(ctx));
-        Viewer v = viewer(ctx);
+        Step step = console.ts().step(id(ctx));
         Map<String, Object> result = switch (action) {
             case "reset" -> {
-                ts.resetStep(step.id());
+                console.ts().resetStep(step.id());
                 yield Map.of("status", StepStatus.NEW.dbValue());
             }
-            case "cancel" -> Map.of("cancelled", ts.cancelStep(step.id()));
+            case "cancel" -> Map.of("cancelled", console.ts().cancelStep(step.id()));
             default -> throw new Requests.BadRequest("unknown action " + action);
         };
-        users.audit(v.user(), action + " step", "step " + step.id() + " '" + step.title() + "' of task " + step.taskId(), remote(ctx));
+        console.audit(ctx, action + " step", "step " + step.id() + " '" + step.title() + "' of task " + step.taskId());
         answer(ctx, "/steps/" + step.id(), action, result);
     }
 }

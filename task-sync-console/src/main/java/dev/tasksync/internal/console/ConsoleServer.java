@@ -34,12 +34,12 @@ public final class ConsoleServer implements RunningConsole {
 
     private ConsoleServer(TaskSync ts, UserStore users, ConsoleOptions options) {
         this.options = options;
-        Views views = new Views();
-        this.sessions = new SessionRoutes(users, options, views);
-        this.actions = new ActionRoutes(ts, users);
-        PageRoutes pages = new PageRoutes(ts, users, views);
-        ApiRoutes api = new ApiRoutes(ts, users);
-        UserRoutes userRoutes = new UserRoutes(users);
+        ConsoleContext console = new ConsoleContext(ts, users, options, new Views());
+        this.sessions = new SessionRoutes(console);
+        this.actions = new ActionRoutes(console);
+        PageRoutes pages = new PageRoutes(console);
+        ApiRoutes api = new ApiRoutes(console);
+        UserRoutes userRoutes = new UserRoutes(console);
         // read before anything starts, so a bad file is an error naming its flag and nothing is left running
         SslContextFactory.Server tls = options.tls() ? TlsFiles.sslContextFactory(options.tlsCert(), options.tlsKey()) : null;
         this.live = new LiveUpdates(ts);

@@ -35,14 +35,10 @@ import static dev.tasksync.internal.console.Requests.viewer;
 final class PageRoutes {
     static final int PAGE_SIZE = 50;
 
-    private final TaskSync ts;
-    private final UserStore users;
-    private final Views views;
+    private final ConsoleContext console;
 
-    PageRoutes(TaskSync ts, UserStore users, Views views) {
-        this.ts = ts;
-        this.users = users;
-        this.views = views;
+    PageRoutes(ConsoleContext console) {
+        this.console = console;
     }
 
     void addTo(RoutesConfig routes) {
@@ -52,8 +48,8 @@ final class PageRoutes {
         routes.get("/tasks/{id}", this::taskPage);
         routes.get("/steps/{id}", this::stepPage);
         routes.get("/steps/{id}/matrix", this::matrixPage);
-        routes.get("/workers", ctx -> ctx.html(views.render("workers", new WorkerActivity.WorkersPage(viewer(ctx), WorkerActivity.of(ts)))));
-        routes.get("/users", ctx -> ctx.html(views.render("users", new Pages.UsersPage(viewer(ctx), users.list(), roles()))));
+        routes.get("/workers", ctx -> console.page(ctx, "workers", new WorkerActivity.WorkersPage(viewer(ctx), WorkerActivity.of(console.ts()))));
+        routes.get("/users", ctx -> console.page(ctx, "users", new Pages.UsersPage(viewer(ctx), console.users().list(), roles())));
     }
 
     /** The task list's filter, search and paging from the query string (the API's task list reads the same). */
@@ -88,13 +84,13 @@ final class PageRoutes {
     }
 
     private void tasksPage(Context ctx) {
-        List<TaskSummary> page = ts.taskSummaries(query(ctx, PAGE_SIZE));
+        List<TaskSummary> page = console.ts().taskSummaries(query(ctx, PAGE_SIZE));
         List<Pages.TaskRow> rows = page.stream().map(s -> new Pages.TaskRow(s.task().id(), s.task().name(), s.task().status(),
                 counts(s), Http.time(s.lastRunAt()), Http.duration(s.duration()))).toList();
         Integer next = page.size() == PAGE_SIZE ? page.get(page.size() - 1).task().id() : null;
         List<String> statuses = Arrays.stream(TaskStatus.values()).map(TaskStatus::dbValue).toList();
-        ctx.html(views.render("tasks", new Pages.TasksPage(viewer(ctx), rows, Optional.ofNullable(ctx.queryParam("q")).orElse(""),
-                Optional.ofNullable(ctx.queryParam("status")).orElse(""), next, statuses)));
+        console.page(ctx, "tasks", new Pages.TasksPage(viewer(ctx), rows, Optional.ofNullable(ctx.queryParam("q")).orElse(""),
+                Optional.ofNullable(ctx.queryParam("status")).orElse(""), next, statuses));
     }
 
     private static String counts(TaskSummary s) {
@@ -111,17 +107,17 @@ final class PageRoutes {
      * every step's settings is what made the page of a 10,000-step task take seconds.
      */
     private void taskPage(Context ctx) {
-        Task task = ts.task(id(ctx));
-        Map<Integer, StepProgress> progress = ts.stepProgress(task.id());
+        Task task = console.ts().task(id(ctx));
+        Map<Integer, StepProgress> progress = console.ts().stepProgress(task.id());
         boolean big = progress.size() > DagView.FULL_LIMIT;
         DagView dag = big && !"full".equals(ctx.queryParam("dag"))
-                ? DagView.collapsed(progress.values(), ts.storedDependencies(task.id()))
-                : DagView.of(ts.steps(task.id()), ts.dependencies(task.id()));
+                ? DagView.collapsed(progress.values(), console.ts().storedDependencies(task.id()))
+                : DagView.of(console.ts().steps(task.id()), console.ts().dependencies(task.id()));
         Plan plan = null;
         String planError = null;
         if (!big || "show".equals(ctx.queryParam("plan"))) {
             try {
-                plan = ts.plan(task.id());
+                plan = console.ts().plan(task.id());
             } catch (TaskSyncException e) {
                 planError = e.getMessage();
             }
@@ -129,7 +125,7 @@ final class PageRoutes {
         StepTable table = StepTable.of(progress.values(), stepStatus(ctx.queryParam("status")), ctx.queryParam("q"),
                 offset(ctx.queryParam("from")), kept(ctx), s -> new Pages.StepRow(s.id(), s.title(), s.type(),
                         s.status().dbValue(), s.attempt(), Http.time(s.finishedAt()), Http.duration(s.duration())));
-        ctx.html(views.render("task", new Pages.TaskPage(viewer(ctx), task, table, plan, planError, dag)));
+        console.page(ctx, "task", new Pages.TaskPage(viewer(ctx), task, table, plan, planError, dag));
     }
 
     private static StepStatus stepStatus(String status) {
@@ -160,15 +156,15 @@ final class PageRoutes {
     }
 
     private void stepPage(Context ctx) {
-        Step step = ts.step(id(ctx));
-        List<StepRun> history = ts.history(step.id());
-        ctx.html(views.render("step", new Pages.StepPage(viewer(ctx), ts.task(step.taskId()), step, ApiJson.pretty(step.settings()),
-                ApiJson.pretty(step.results()), history, StepLogs.forPage(ts, step.id(), history))));
+        Step step = console.ts().step(id(ctx));
+        List<StepRun> history = console.ts().history(step.id());
+        console.page(ctx, "step", new Pages.StepPage(viewer(ctx), console.ts().task(step.taskId()), step, ApiJson.pretty(step.settings()),
+                ApiJson.pretty(step.results()), history, StepLogs.forPage(console.ts(), step.id(), history)));
     }
 
     private void matrixPage(Context ctx) {
-        Step step = rubricStep(ts, ctx);
-        ctx.html(views.render("matrix", MatrixPage.of(viewer(ctx), ts.task(step.taskId()), step)));
+        Step step = rubricStep(console.ts(), ctx);
+        console.page(ctx, "matrix", MatrixPage.of(viewer(ctx), console.ts().task(step.taskId()), step));
     }
 
     private static void asset(Context ctx) {

@@ -1,6 +1,5 @@
 package dev.tasksync.internal.console;
 
-import dev.tasksync.console.ConsoleOptions;
 import dev.tasksync.console.Role;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -25,33 +24,29 @@ final class SessionRoutes {
     static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self';"
             + " connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-    private final UserStore users;
-    private final ConsoleOptions options;
-    private final Views views;
+    private final ConsoleContext console;
     private final LoginLimiter limiter = new LoginLimiter(Clock.systemUTC());
     /** Without users there is no session: this one token protects the forms of the loopback-only console. */
     private final String serverCsrf = UserStore.randomToken();
     private volatile long usersCheckedAt;
     private volatile boolean usersExist;
 
-    SessionRoutes(UserStore users, ConsoleOptions options, Views views) {
-        this.users = users;
-        this.options = options;
-        this.views = views;
-        this.usersExist = users.any();
+    SessionRoutes(ConsoleContext console) {
+        this.console = console;
+        this.usersExist = console.users().any();
         this.usersCheckedAt = System.nanoTime();
     }
 
     void addTo(RoutesConfig routes) {
         routes.before(this::guard);
-        routes.get("/login", ctx -> ctx.html(views.render("login", new Pages.LoginPage(null, serverCsrf, ""))));
+        routes.get("/login", ctx -> console.page(ctx, "login", new Pages.LoginPage(null, serverCsrf, "")));
         routes.post("/login", this::login);
         routes.post("/logout", this::logout);
     }
 
     boolean loginRequired() {
         if (System.nanoTime() - usersCheckedAt > 2_000_000_000L) { // a user added meanwhile turns login on
-            usersExist = users.any();
+            usersExist = console.users().any();
             usersCheckedAt = System.nanoTime();
         }
         return usersExist;
@@ -82,7 +77,7 @@ final class SessionRoutes {
         if (!loginRequired()) {
             viewer = new Viewer("local", Role.ADMIN, serverCsrf, false);
         } else {
-            Optional<UserStore.Session> s = users.session(ctx.cookie(SESSION_COOKIE));
+            Optional<UserStore.Session> s = console.users().session(ctx.cookie(SESSION_COOKIE));
             if (s.isEmpty()) {
                 if (isApi(ctx) || post) {
                     halt(ctx, 401, "log in first: POST /login with user and password");
@@ -130,20 +125,20 @@ final class SessionRoutes {
         String password = Optional.ofNullable(ctx.formParam("password")).orElse("");
         String remote = remote(ctx);
         if (limiter.blocked(remote, user)) {
-            users.audit(user, "login refused (rate limit)", "-", remote);
-            ctx.status(429).html(views.render("login", new Pages.LoginPage(
-                    "Too many failed logins: try again in a few minutes.", serverCsrf, user)));
+            console.users().audit(user, "login refused (rate limit)", "-", remote);
+            console.page(ctx.status(429), "login", new Pages.LoginPage(
+                    "Too many failed logins: try again in a few minutes.", serverCsrf, user));
             return;
         }
-        Optional<UserStore.Session> s = user.isEmpty() ? Optional.empty() : users.login(user, password);
+        Optional<UserStore.Session> s = user.isEmpty() ? Optional.empty() : console.users().login(user, password);
         if (s.isEmpty()) {
             limiter.failed(remote, user);
-            users.audit(user, "login failed", "-", remote);
-            ctx.status(401).html(views.render("login", new Pages.LoginPage("Wrong user name or password.", serverCsrf, user)));
+            console.users().audit(user, "login failed", "-", remote);
+            console.page(ctx.status(401), "login", new Pages.LoginPage("Wrong user name or password.", serverCsrf, user));
             return;
         }
-        users.audit(user, "login", "-", remote);
-        boolean secure = options.secureCookies() || options.tls() || "https".equals(ctx.scheme());
+        console.users().audit(user, "login", "-", remote);
+        boolean secure = console.options().secureCookies() || console.options().tls() || "https".equals(ctx.scheme());
         ctx.header("Set-Cookie", SESSION_COOKIE + "=" + s.get().token() + "; Path=/; HttpOnly; SameSite=Strict; Max-Age="
                 + UserStore.SESSION_LIFETIME.toSeconds() + (secure ? "; Secure" : ""));
         String next = ctx.queryParam("next");
@@ -151,7 +146,7 @@ final class SessionRoutes {
     }
 
     private void logout(Context ctx) {
-        users.logout(ctx.cookie(SESSION_COOKIE));
+        console.users().logout(ctx.cookie(SESSION_COOKIE));
         ctx.header("Set-Cookie", SESSION_COOKIE + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
         ctx.redirect("/login", HttpStatus.SEE_OTHER);
     }

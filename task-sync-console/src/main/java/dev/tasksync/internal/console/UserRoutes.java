@@ -10,15 +10,14 @@ import java.util.Map;
 import java.util.Optional;
 
 import static dev.tasksync.internal.console.Requests.answer;
-import static dev.tasksync.internal.console.Requests.remote;
 import static dev.tasksync.internal.console.Requests.viewer;
 
 /** Adding, re-roling and removing console users, from the users page and the API (admins only, see SessionRoutes' guard). */
 final class UserRoutes {
-    private final UserStore users;
+    private final ConsoleContext console;
 
-    UserRoutes(UserStore users) {
-        this.users = users;
+    UserRoutes(ConsoleContext console) {
+        this.console = console;
     }
 
     void addTo(RoutesConfig routes) {
@@ -33,8 +32,8 @@ final class UserRoutes {
         String name = Optional.ofNullable(ctx.formParam("name")).orElse("").trim();
         Role role = Role.parse(ctx.formParam("role"));
         String password = Optional.ofNullable(ctx.formParam("password")).orElse("");
-        users.put(name, role, password.toCharArray());
-        users.audit(viewer(ctx).user(), "add user", "user '" + name + "' (" + role.dbValue() + ")", remote(ctx));
+        console.users().put(name, role, password.toCharArray());
+        console.audit(ctx, "add user", "user '" + name + "' (" + role.dbValue() + ")");
         answer(ctx, "/users", "add user", Map.of("name", name, "role", role.dbValue()));
     }
 
@@ -42,20 +41,20 @@ final class UserRoutes {
         String name = ctx.pathParam("name");
         Role role = Role.parse(ctx.formParam("role"));
         notSelf(ctx, name, "change the role of");
-        if (!users.setRole(name, role)) {
+        if (!console.users().setRole(name, role)) {
             throw new NotFoundException("console user", name);
         }
-        users.audit(viewer(ctx).user(), "change role", "user '" + name + "' to " + role.dbValue(), remote(ctx));
+        console.audit(ctx, "change role", "user '" + name + "' to " + role.dbValue());
         answer(ctx, "/users", "change role", Map.of("name", name, "role", role.dbValue()));
     }
 
     private void removeUser(Context ctx) {
         String name = ctx.pathParam("name");
         notSelf(ctx, name, "remove");
-        if (!users.remove(name)) {
+        if (!console.users().remove(name)) {
             throw new NotFoundException("console user", name);
         }
-        users.audit(viewer(ctx).user(), "remove user", "user '" + name + "'", remote(ctx));
+        console.audit(ctx, "remove user", "user '" + name + "'");
         answer(ctx, "/users", "remove user", Map.of("name", name));
     }
 
