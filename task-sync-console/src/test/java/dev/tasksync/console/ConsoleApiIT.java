@@ -57,7 +57,7 @@ class ConsoleApiIT {
                 .hasMessageContaining("task-sync user add");
         web.start();
         assertThat(web.console.loginRequired()).isFalse();
-        HttpSession s = new HttpSession(web.console);
+        HttpSession s = web.session();
         assertThat(s.get("/").statusCode()).isEqualTo(200);
         assertThat(HttpSession.json(s.get("/api/session")).get("login_required").asBoolean()).isFalse();
     }
@@ -65,7 +65,7 @@ class ConsoleApiIT {
     @Test
     void pagesNeedALoginAndTheCookieIsHttpOnlyAndSameSiteStrict() {
         withUsers();
-        HttpSession s = new HttpSession(web.console);
+        HttpSession s = web.session();
         HttpResponse<String> page = s.get("/");
         assertThat(page.statusCode()).isEqualTo(302);
         assertThat(page.headers().firstValue("Location")).hasValue("/login?next=%2F");
@@ -84,7 +84,7 @@ class ConsoleApiIT {
     @Test
     void loginAttemptsAreRateLimitedEvenWithTheRightPassword() {
         withUsers();
-        HttpSession s = new HttpSession(web.console);
+        HttpSession s = web.session();
         for (int i = 0; i < 5; i++) {
             assertThat(s.login("olga", "guess-" + i).statusCode()).isEqualTo(401);
         }
@@ -96,8 +96,7 @@ class ConsoleApiIT {
     void viewersGet403OnChangesAndSeeNoButtons() {
         withUsers();
         Task t = task("build", 2);
-        HttpSession viewer = new HttpSession(web.console);
-        viewer.login("vic", "viewer-pass");
+        HttpSession viewer = web.as(ConsoleHarness.VIEWER, ConsoleHarness.VIEWER_PASSWORD);
         assertThat(viewer.get("/tasks/" + t.id()).body()).contains("build").doesNotContain("run-button");
         HttpResponse<String> r = viewer.post("/api/tasks/" + t.id() + "/submit", Map.of(), Map.of("X-CSRF-Token", viewer.csrf()));
         assertThat(r.statusCode()).isEqualTo(403);
@@ -110,8 +109,7 @@ class ConsoleApiIT {
     void aPostWithoutTheCsrfTokenIsRefusedAndOneWithItIsAudited() {
         withUsers();
         Task t = task("build", 1);
-        HttpSession op = new HttpSession(web.console);
-        op.login("olga", "operator-pass");
+        HttpSession op = web.as(ConsoleHarness.OPERATOR, ConsoleHarness.OPERATOR_PASSWORD);
         assertThat(op.get("/tasks/" + t.id()).body()).contains("run-button");
         assertThat(op.post("/api/tasks/" + t.id() + "/cancel", Map.of(), Map.of()).statusCode()).isEqualTo(403);
         assertThat(op.post("/tasks/" + t.id() + "/cancel", Map.of("_csrf", "forged"), Map.of()).statusCode()).isEqualTo(403);
@@ -133,8 +131,7 @@ class ConsoleApiIT {
             ids.add(task((i % 2 == 0 ? "even-" : "odd-") + i, i % 3 + 1).id());
         }
         web.ts.run(ids.get(6));
-        HttpSession s = new HttpSession(web.console);
-        s.login("vic", "viewer-pass");
+        HttpSession s = web.as(ConsoleHarness.VIEWER, ConsoleHarness.VIEWER_PASSWORD);
         JsonNode first = HttpSession.json(s.get("/api/tasks?limit=3"));
         assertThat(first.get("tasks")).extracting(n -> n.get("id").asInt()).containsExactly(ids.get(6), ids.get(5), ids.get(4));
         assertThat(first.get("tasks").get(0).get("step_counts").get("completed").asInt()).isEqualTo(1);
@@ -158,8 +155,7 @@ class ConsoleApiIT {
                 .step("a", new TestSteps.Sleep(1))
                 .step("b", new TestSteps.Sleep(1)).dependsOn("a")
                 .build());
-        HttpSession s = new HttpSession(web.console);
-        s.login("vic", "viewer-pass");
+        HttpSession s = web.as(ConsoleHarness.VIEWER, ConsoleHarness.VIEWER_PASSWORD);
         JsonNode task = HttpSession.json(s.get("/api/tasks/" + t.id()));
         assertThat(task.get("name").asText()).isEqualTo("shapes");
         JsonNode b = task.get("steps").get(1);
@@ -180,8 +176,7 @@ class ConsoleApiIT {
         Task t = web.ts.save(TaskDefinition.named(XSS)
                 .step(XSS, StepSettings.of("gate", Map.of("note", XSS)))
                 .build());
-        HttpSession s = new HttpSession(web.console);
-        s.login("vic", "viewer-pass");
+        HttpSession s = web.as(ConsoleHarness.VIEWER, ConsoleHarness.VIEWER_PASSWORD);
         int stepId = web.ts.steps(t.id()).get(0).id();
         for (String page : List.of("/", "/tasks/" + t.id(), "/steps/" + stepId)) {
             String html = s.get(page).body();
@@ -195,8 +190,7 @@ class ConsoleApiIT {
         try (Connection c = web.ts.dataSource().getConnection(); Statement st = c.createStatement()) {
             st.execute("INSERT INTO \"" + web.ts.schema() + "\".tasks (name) SELECT 'bulk-' || g FROM generate_series(1, 100000) g");
         }
-        HttpSession s = new HttpSession(web.console);
-        s.login("vic", "viewer-pass");
+        HttpSession s = web.as(ConsoleHarness.VIEWER, ConsoleHarness.VIEWER_PASSWORD);
         JsonNode first = HttpSession.json(s.get("/api/tasks?limit=1000"));
         assertThat(first.get("tasks")).hasSize(1000);
         assertThat(first.get("tasks").get(0).get("name").asText()).isEqualTo("bulk-100000");
@@ -215,8 +209,7 @@ class ConsoleApiIT {
             b.step("s" + i, new TestSteps.Sleep(0));
         }
         Task t = web.ts.save(b.build());
-        HttpSession s = new HttpSession(web.console);
-        s.login("vic", "viewer-pass");
+        HttpSession s = web.as(ConsoleHarness.VIEWER, ConsoleHarness.VIEWER_PASSWORD);
         BlockingQueue<String> events = new LinkedBlockingQueue<>();
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         var request = HttpRequest.newBuilder(URI.create(web.console.url() + "tasks/" + t.id() + "/events"))
@@ -271,7 +264,7 @@ class ConsoleApiIT {
     void aTaskOfMoreThanFiveHundredStepsShowsItsLayersAsBarsEveryRowAndThePlanOnRequest() {
         Task t = layered("big", 20, 30); // 600 steps, 30 layers, 1,160 edges
         web.start();
-        HttpSession s = new HttpSession(web.console);
+        HttpSession s = web.session();
 
         String page = s.get("/tasks/" + t.id()).body();
         assertThat(count(page, "<g class=\"band\"")).isEqualTo(30);
@@ -296,7 +289,7 @@ class ConsoleApiIT {
     void theStepTableOfABigTaskPagesAndFiltersWhileTheBarsCountEveryStep() {
         Task t = layered("paged", 60, 20); // 1,200 steps, saved layer by layer: s0..s59 are layer 1
         web.start();
-        HttpSession s = new HttpSession(web.console);
+        HttpSession s = web.session();
         List<Integer> ids = web.ts.steps(t.id()).stream().map(Step::id).toList();
 
         String first = s.get("/tasks/" + t.id()).body();
