@@ -37,13 +37,19 @@ class DockerBuildIT extends DockerITBase {
         return "{\"docker_build\": {\"image_tag\": \"" + TAG + "\", \"files\": [\"Dockerfile\", \"src/\"]" + extra + "}}";
     }
 
+    /** A task whose one step, "build", builds {@link #TAG} with {@link #build} of {@code extra}; other steps may follow. */
+    private Task buildTask(String extra) {
+        Task t = task();
+        step(t, "build", build(extra));
+        return t;
+    }
+
     @Test
     void rebuildsOnlyWhenAWatchedFileChangesOrTheImageIsGone() throws IOException {
         DockerTestSupport.context(dir, "COPY src/ /src/");
         write("src/a.txt", "one\n");
         write("unwatched.txt", "x\n");
-        Task t = task();
-        step(t, "build", build(""));
+        Task t = buildTask("");
         step(t, "cat", "{\"docker_run\": {\"command\": [\"cat\", \"/src/a.txt\"], \"depends_on\": [{\"id\": 1}]}}");
 
         RunResult first = ts.run(t.id());
@@ -80,8 +86,7 @@ class DockerBuildIT extends DockerITBase {
     @Test
     void shellCommandsRunOnTheHostFirstAndTheFirstFailureStopsTheStep() throws IOException {
         DockerTestSupport.context(dir, "COPY generated.txt /generated.txt");
-        Task t = task();
-        step(t, "build", build(", \"shell\": [\"echo made-by-shell > generated.txt\", \"echo to-stderr >&2\"]"));
+        Task t = buildTask(", \"shell\": [\"echo made-by-shell > generated.txt\", \"echo to-stderr >&2\"]");
         step(t, "check", "{\"docker_run\": {\"command\": [\"cat\", \"/generated.txt\"], \"depends_on\": [{\"id\": 1}]}}");
         RunResult ok = ts.run(t.id());
         assertThat(ok.succeeded()).as(ok.toString()).isTrue();
@@ -90,8 +95,7 @@ class DockerBuildIT extends DockerITBase {
         assertThat(shell.get(1).get("stderr").asText()).isEqualTo("to-stderr\n");
         assertThat(shell.get(1).get("stdout").asText()).isEmpty();
 
-        Task bad = task();
-        step(bad, "build", build(", \"shell\": [\"echo about to fail; echo broken >&2; exit 7\", \"touch should-not-run\"]"));
+        Task bad = buildTask(", \"shell\": [\"echo about to fail; echo broken >&2; exit 7\", \"touch should-not-run\"]");
         RunResult failed = ts.run(bad.id());
         assertThat(result(failed, "build").status()).isEqualTo(StepStatus.FAILED);
         JsonNode r = results(failed, "build");
@@ -105,8 +109,7 @@ class DockerBuildIT extends DockerITBase {
     @Test
     void theLogPrefixesShellCommandsWithDollarAndTheirOutputWithNothing() throws IOException {
         DockerTestSupport.context(dir, "COPY Dockerfile /Dockerfile");
-        Task t = task();
-        step(t, "build", build(", \"shell\": [\"echo out-line; echo err-line >&2\"]"));
+        Task t = buildTask(", \"shell\": [\"echo out-line; echo err-line >&2\"]");
         List<String> log = logOf(t, false);
         assertThat(log).contains("$ echo out-line; echo err-line >&2", "out-line", "[stderr] err-line");
         assertThat(log).noneMatch(l -> l.startsWith("$ out-line") || l.startsWith("$ [stderr]"));
@@ -115,8 +118,7 @@ class DockerBuildIT extends DockerITBase {
     @Test
     void aRunOfTheBuiltImageNamesItByItsTagBesideItsId() throws IOException {
         DockerTestSupport.context(dir, "COPY Dockerfile /Dockerfile");
-        Task t = task();
-        step(t, "build", build(""));
+        Task t = buildTask("");
         step(t, "fails", "{\"docker_run\": {\"command\": [\"sh\", \"-c\", \"exit 3\"], \"depends_on\": [{\"id\": 1}]}}");
         List<String> log = new CopyOnWriteArrayList<>();
         RunResult r = ts.run(t.id(), RunOptions.defaults().withListener(new RunListener() {
@@ -186,13 +188,11 @@ class DockerBuildIT extends DockerITBase {
     @Test
     void noCacheRebuildsEveryLayer() throws IOException {
         DockerTestSupport.context(dir, "RUN echo layer > /layer");
-        Task cached = task();
-        step(cached, "build", build(""));
+        Task cached = buildTask("");
         assertThat(ts.run(cached.id()).succeeded()).isTrue();
         assertThat(logOf(cached, true)).anyMatch(l -> l.contains("Using cache"));
 
-        Task fresh = task();
-        step(fresh, "build", build(", \"no_cache\": true"));
+        Task fresh = buildTask(", \"no_cache\": true");
         List<String> log = logOf(fresh, false);
         assertThat(log).anyMatch(l -> l.contains("RUN echo layer"));
         assertThat(log).noneMatch(l -> l.contains("Using cache"));
@@ -213,8 +213,7 @@ class DockerBuildIT extends DockerITBase {
     @Test
     void aBrokenBuildFailsNamingTheImageAndTheEngine() throws IOException {
         DockerTestSupport.context(dir, "RUN echo going down && exit 3");
-        Task t = task();
-        step(t, "build", build(""));
+        Task t = buildTask("");
         RunResult r = ts.run(t.id());
         assertThat(result(r, "build").status()).isEqualTo(StepStatus.FAILED);
         assertThat(results(r, "build").get("error").asText())

@@ -16,7 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 
 /** A real engine, a busybox image built once per class, and a TaskSync on the test PostgreSQL. */
 abstract class DockerITBase {
@@ -61,6 +63,12 @@ abstract class DockerITBase {
 
     Step step(Task task, String title, String json) {
         return ts.createStep(task.id(), title, json);
+    }
+
+    /** A docker_build step titled "build" that builds the local path's Dockerfile as {@code tag}, copying {@code files}. */
+    Step buildStep(Task task, String tag, String... files) {
+        String copied = Arrays.stream(files).map(f -> "\"" + f + "\"").collect(Collectors.joining(", "));
+        return step(task, "build", "{\"docker_build\": {\"image_tag\": \"" + tag + "\", \"files\": [" + copied + "]}}");
     }
 
     static StepResult result(RunResult r, String title) {

@@ -29,6 +29,14 @@ class DockerRubricsIT extends DockerITBase {
         return "{\"docker_rubrics\": {\"image_tag\": \"" + image + "\", \"files\": [\"submission/\"], " + fields + "}}";
     }
 
+    /** A task of the submission with one step, "grade", of {@link #grading} these {@code fields}. */
+    private Task graded(String fields) throws IOException {
+        submission();
+        Task t = task();
+        step(t, "grade", grading(fields));
+        return t;
+    }
+
     /** A file outside the local path holding {@code content}, and a symbolic link to it at {@code link} inside. */
     private Path linkedOutside(Path outside, String file, String content, String link) throws IOException {
         Path target = outside.resolve(file);
@@ -39,14 +47,12 @@ class DockerRubricsIT extends DockerITBase {
 
     @Test
     void gradesInlineCriteriaAgainstTheCopiedFiles() throws IOException {
-        submission();
-        Task t = task();
-        step(t, "grade", grading("\"criteria\": ["
+        Task t = graded("\"criteria\": ["
                 + "{\"id\": \"runs\", \"title\": \"Prints the answer\", \"command\": \"[ \\\"$(./submission/solution.sh)\\\" = 42 ]\", \"points\": 3, \"required\": true},"
                 + "{\"id\": \"docs\", \"title\": \"Has docs\", \"command\": \"test -f submission/docs/README.md\", \"points\": 1},"
                 + "{\"id\": \"tests\", \"title\": \"Has tests\", \"command\": \"ls submission/tests\", \"points\": 2},"
                 + "{\"id\": \"where\", \"command\": \"pwd; test ! -e notes.txt\", \"points\": 0.5}"
-                + "]"));
+                + "]");
         RunResult r = ts.run(t.id());
         assertThat(result(r, "grade").status()).as(r.toString()).isEqualTo(StepStatus.COMPLETED);
         JsonNode res = results(r, "grade");
@@ -67,11 +73,9 @@ class DockerRubricsIT extends DockerITBase {
 
     @Test
     void aFailedRequiredCriterionFailsTheStepButEveryCriterionIsGraded() throws IOException {
-        submission();
-        Task t = task();
-        step(t, "grade", grading("\"workspace\": \"/srv/grading\", \"criteria\": ["
+        Task t = graded("\"workspace\": \"/srv/grading\", \"criteria\": ["
                 + "{\"id\": \"compiles\", \"command\": \"test -f submission/Makefile\", \"points\": 2, \"required\": true},"
-                + "{\"id\": \"docs\", \"command\": \"test -f /srv/grading/submission/docs/README.md\"}]"));
+                + "{\"id\": \"docs\", \"command\": \"test -f /srv/grading/submission/docs/README.md\"}]");
         RunResult r = ts.run(t.id());
         assertThat(result(r, "grade").status()).isEqualTo(StepStatus.FAILED);
         JsonNode res = results(r, "grade");
@@ -125,7 +129,7 @@ class DockerRubricsIT extends DockerITBase {
         DockerTestSupport.context(dir, "RUN mkdir -p /opt && echo grader > /opt/who");
         write("answer.txt", "yes\n");
         Task t = task();
-        step(t, "build", "{\"docker_build\": {\"image_tag\": \"tsd-grader-it:1\", \"files\": [\"Dockerfile\"]}}");
+        buildStep(t, "tsd-grader-it:1", "Dockerfile");
         step(t, "grade", "{\"docker_rubrics\": {\"files\": [\"answer.txt\"], \"criterion_timeout_seconds\": 1, \"criteria\": ["
                 + "{\"id\": \"image\", \"command\": \"grep -q grader /opt/who\"},"
                 + "{\"id\": \"slow\", \"command\": \"sleep 30\", \"points\": 4},"
@@ -184,10 +188,8 @@ class DockerRubricsIT extends DockerITBase {
     @Test
     void aRubricFileThatLinksOutOfTheLocalPathIsNotRead(@TempDir Path outside)
             throws IOException {
-        submission();
+        Task t = graded("\"rubric\": \"rubric.md\"");
         linkedOutside(outside, "secret.md", "- [ ] TOP-SECRET-LINE: `true`\n", "rubric.md");
-        Task t = task();
-        step(t, "grade", grading("\"rubric\": \"rubric.md\""));
         RunResult r = ts.run(t.id());
         assertThat(result(r, "grade").status()).isEqualTo(StepStatus.FAILED);
         JsonNode res = results(r, "grade");

@@ -21,7 +21,7 @@ class DockerShellIT extends DockerITBase {
         DockerTestSupport.context(dir, "COPY app.txt /app.txt", "RUN mkdir -p /tmp");
         write("app.txt", "v1\n");
         Task t = task();
-        Step build = step(t, "build", "{\"docker_build\": {\"image_tag\": \"tsd-handoff:1\", \"files\": [\"app.txt\"]}}");
+        Step build = buildStep(t, "tsd-handoff:1", "app.txt");
         Step run = step(t, "serve", "{\"docker_run\": {\"command\": [\"sh\", \"-c\", \"cp /app.txt /tmp/state; sleep 600\"], "
                 + "\"detach\": true, \"depends_on\": [{\"id\": " + build.id() + "}]}}");
         Step shell = step(t, "inspect", "{\"docker_shell\": {\"command\": [{\"command\": \"for i in $(seq 50); do [ -f /tmp/state ] && break; sleep 0.1; done; cat /tmp/state\"}, "
@@ -63,7 +63,7 @@ class DockerShellIT extends DockerITBase {
         DockerTestSupport.context(dir, "COPY app.txt /app.txt");
         write("app.txt", "from the build\n");
         Task t = task();
-        step(t, "build", "{\"docker_build\": {\"image_tag\": \"tsd-attached:1\", \"files\": [\"app.txt\"]}}");
+        buildStep(t, "tsd-attached:1", "app.txt");
         step(t, "test", "{\"docker_run\": {\"command\": [\"true\"], \"depends_on\": [{\"id\": 1}]}}");
         Step shell = step(t, "inspect", "{\"docker_shell\": {\"command\": [\"cat /app.txt\"], \"depends_on\": [{\"id\": 2}]}}");
         try {
