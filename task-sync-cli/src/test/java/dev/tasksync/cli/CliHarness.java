@@ -2,6 +2,7 @@ package dev.tasksync.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tasksync.Step;
 import dev.tasksync.TaskSync;
 import dev.tasksync.testing.TestDatabase;
 import org.junit.jupiter.api.extension.AfterEachCallback;
@@ -12,7 +13,9 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -81,6 +84,19 @@ final class CliHarness implements AutoCloseable, AfterEachCallback {
         Result r = runWithInput(stdin, args);
         assertThat(r.code()).as(r.toString()).isEqualTo(2);
         return r;
+    }
+
+    /** Creates task {@code name} with {@code localPath} through the CLI; returns its id. */
+    int createTask(String name, Path localPath) {
+        ok("task", "create", "--name", name, "--local-path", localPath.toString());
+        return api.findTask(name).orElseThrow().id();
+    }
+
+    /** Creates a step of task {@code taskId} through the CLI; returns its id. */
+    int createStep(int taskId, String title, String settings) {
+        ok("step", "create", "--task-id", String.valueOf(taskId), "--title", title, "--settings", settings);
+        List<Step> steps = api.steps(taskId);
+        return steps.get(steps.size() - 1).id();
     }
 
     Result runWithInput(String stdin, String... args) {

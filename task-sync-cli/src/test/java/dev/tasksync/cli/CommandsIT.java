@@ -28,18 +28,6 @@ class CommandsIT {
     @TempDir
     Path dir;
 
-    private int task(String name) {
-        cli.ok("task", "create", "--name", name, "--local-path", dir.toString());
-        return cli.api.findTask(name).orElseThrow().id();
-    }
-
-    /** Creates a step of task {@code taskId} through the CLI; returns its id. */
-    private int step(int taskId, String title, String settings) {
-        cli.ok("step", "create", "--task-id", String.valueOf(taskId), "--title", title, "--settings", settings);
-        List<Step> steps = cli.api.steps(taskId);
-        return steps.get(steps.size() - 1).id();
-    }
-
     @Test
     void taskCreateListShowAndJson() throws IOException {
         CliHarness.Result created = cli.ok("task", "create", "--name", "build", "--status", "active", "--local-path", "/src/app");
@@ -67,7 +55,7 @@ class CommandsIT {
 
     @Test
     void stepCreateStoresTheSettingsExactlyFromArgumentFileAndStdin() throws IOException {
-        int id = task("t");
+        int id = cli.createTask("t", dir);
         String inline = "{\n  \"file_exists\": [\n    \"main.go\",\n    \"go.mod\"\n  ]\n}";
         cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "Check for source files", "--settings", inline);
         Path file = Files.writeString(dir.resolve("s.json"), "{\"file_exists\": \"from-file.txt\"}");
@@ -91,9 +79,9 @@ class CommandsIT {
 
     @Test
     void stepEditSetRemoveKeyAndReplace() throws IOException {
-        int id = task("t");
-        int a = step(id, "A", "{\"file_exists\": [\"a\", \"b\"]}");
-        int b = step(id, "B", "{\"file_exists\": [\"x\"]}");
+        int id = cli.createTask("t", dir);
+        int a = cli.createStep(id, "A", "{\"file_exists\": [\"a\", \"b\"]}");
+        int b = cli.createStep(id, "B", "{\"file_exists\": [\"x\"]}");
 
         cli.ok("step", "edit", String.valueOf(a), "--set", "file_exists[1]=c", "--set", "file_exists[2]=d");
         assertThat(cli.api.step(a).settings()).isEqualTo(CliHarness.json("{\"file_exists\": [\"a\", \"c\", \"d\"]}"));
@@ -118,7 +106,7 @@ class CommandsIT {
 
     @Test
     void aStepWhoseStoredSettingsDoNotParseFailsAloneInPlanAndRun() throws IOException {
-        int id = task("unreadable");
+        int id = cli.createTask("unreadable", dir);
         Files.writeString(dir.resolve("present.txt"), "x");
         cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "Present", "--settings", "{\"file_exists\": \"present.txt\"}");
         cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "Infinite", "--settings",
@@ -142,7 +130,7 @@ class CommandsIT {
 
     @Test
     void runShowsProgressAndExitsOneOnFailureZeroOnSuccess() throws IOException {
-        int id = task("r");
+        int id = cli.createTask("r", dir);
         Files.writeString(dir.resolve("present.txt"), "x");
         cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "Present", "--settings", "{\"file_exists\": \"present.txt\"}");
         cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "Missing", "--settings", "{\"file_exists\": \"missing.txt\"}");
@@ -176,7 +164,7 @@ class CommandsIT {
 
     @Test
     void runSaysWhichStepWaitsForAnotherWorkersLeaseAndUntilWhen() throws IOException {
-        int id = task("held");
+        int id = cli.createTask("held", dir);
         Files.writeString(dir.resolve("present.txt"), "x");
         cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "Held", "--settings", "{\"file_exists\": \"present.txt\"}");
         int step = cli.api.steps(id).get(0).id();
@@ -196,10 +184,10 @@ class CommandsIT {
         assertThat(cli.refused("run").err()).contains("no tasks");
         assertThat(cli.ok("run", "--all").out()).contains("No tasks to run.");
         assertThat(cli.ok("run", "--all", "--json").json()).isEmpty();
-        int one = task("one");
+        int one = cli.createTask("one", dir);
         cli.ok("step", "create", "--task-id", String.valueOf(one), "--title", "A", "--settings", "{\"sleep\": {\"millis\": 1}}");
         assertThat(cli.ok("run").out()).contains("'one'");
-        task("two");
+        cli.createTask("two", dir);
         assertThat(cli.refused("run").err()).contains("--task-id");
         JsonNode all = cli.ok("run", "--all", "--json", "--concurrency", "2").json();
         assertThat(all).hasSize(2);
@@ -208,7 +196,7 @@ class CommandsIT {
 
     @Test
     void graphDotAndMermaidShowTheDependencies() {
-        int id = task("g");
+        int id = cli.createTask("g", dir);
         cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "First", "--settings", "{\"sleep\": {\"millis\": 1}}");
         int first = cli.api.steps(id).get(0).id();
         cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "Second",
@@ -223,9 +211,9 @@ class CommandsIT {
 
     @Test
     void aFailureSkipsWhatDependsOnIt() throws IOException {
-        int id = task("f");
-        int boom = step(id, "Boom", "{\"fail\": {\"message\": \"kaput\"}}");
-        step(id, "After", "{\"sleep\": {\"millis\": 1, \"depends_on\": [{\"id\": " + boom + "}]}}");
+        int id = cli.createTask("f", dir);
+        int boom = cli.createStep(id, "Boom", "{\"fail\": {\"message\": \"kaput\"}}");
+        cli.createStep(id, "After", "{\"sleep\": {\"millis\": 1, \"depends_on\": [{\"id\": " + boom + "}]}}");
         CliHarness.Result r = cli.run("run", "--task-id", String.valueOf(id), "--json");
         assertThat(r.code()).as(r.toString()).isEqualTo(1);
         JsonNode json = r.json();
@@ -239,7 +227,7 @@ class CommandsIT {
 
     @Test
     void stepHistoryListsEveryAttempt() throws IOException {
-        int id = task("h");
+        int id = cli.createTask("h", dir);
         cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "Boom", "--settings", "{\"fail\": {\"message\": \"kaput\"}}");
         int step = cli.api.steps(id).get(0).id();
         assertThat(cli.ok("step", "history", String.valueOf(step)).out()).contains("has not run yet");
@@ -257,7 +245,7 @@ class CommandsIT {
 
     @Test
     void submitQueuesForWorkersAndCancelStopsIt() throws IOException {
-        int id = task("q");
+        int id = cli.createTask("q", dir);
         cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "A", "--settings", "{\"sleep\": {\"millis\": 1}}");
         cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "B", "--settings", "{\"sleep\": {\"millis\": 1}}");
         JsonNode plan = cli.ok("submit", "--task-id", String.valueOf(id), "--json").json();
@@ -271,7 +259,7 @@ class CommandsIT {
 
     @Test
     void submitJsonHasPlanJsonsShapeWithDependenciesAndWaits() throws IOException {
-        int id = task("deps");
+        int id = cli.createTask("deps", dir);
         cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "A", "--settings",
                 "{\"sleep\": {\"millis\": 1, \"runs_on\": [\"gpu\"]}}");
         int a = cli.api.steps(id).get(0).id();
@@ -291,7 +279,7 @@ class CommandsIT {
 
     @Test
     void interruptingARunCancelsItsRunningStep() throws Exception {
-        int id = task("long");
+        int id = cli.createTask("long", dir);
         cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "Long", "--settings", "{\"sleep\": {\"millis\": 60000}}");
         AtomicReference<CliHarness.Result> result = new AtomicReference<>();
         Thread runner = new Thread(() -> result.set(cli.run("run", "--task-id", String.valueOf(id))));
@@ -307,7 +295,7 @@ class CommandsIT {
 
     @Test
     void deleteAsksUnlessYes() {
-        int id = task("d");
+        int id = cli.createTask("d", dir);
         cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "A", "--settings", "{\"file_exists\": \"a\"}");
         CliHarness.Result no = cli.runWithInput("n\n", "task", "delete", String.valueOf(id));
         assertThat(no.code()).isEqualTo(1);
@@ -318,7 +306,7 @@ class CommandsIT {
         assertThat(cli.runWithInput("y\n", "task", "delete", "d").code()).isZero();
         assertThat(cli.api.findTask("d")).isEmpty();
 
-        int again = task("d2");
+        int again = cli.createTask("d2", dir);
         cli.ok("step", "create", "--task-id", String.valueOf(again), "--title", "A", "--settings", "{\"file_exists\": \"a\"}");
         int step = cli.api.steps(again).get(0).id();
         cli.ok("step", "delete", String.valueOf(step));
@@ -330,7 +318,7 @@ class CommandsIT {
 
     @Test
     void deletingATaskWhoseStepsDependOnEachOtherDeletesEverything() {
-        int id = task("d");
+        int id = cli.createTask("d", dir);
         cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "A", "--settings", "{\"file_exists\": \"a\"}");
         int a = cli.api.steps(id).get(0).id();
         cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "B", "--settings",
@@ -401,7 +389,7 @@ class CommandsIT {
     /** --docker-mounts none: a docker_run asking for a host mount fails when it runs, naming the setting. */
     @Test
     void runWithDockerMountsNoneRefusesABindMount() {
-        int id = task("policy");
+        int id = cli.createTask("policy", dir);
         cli.ok("step", "create", "--task-id", String.valueOf(id), "--title", "Host", "--settings",
                 "{\"docker_run\": {\"image_tag\": \"any:1\", \"mounts\": [\"/:/host\"], \"command\": [\"true\"]}}");
         CliHarness.Result r = cli.run("run", "--task-id", String.valueOf(id), "--docker-mounts", "none", "--json");

@@ -2,6 +2,7 @@ package dev.tasksync.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tasksync.StepRun;
+import dev.tasksync.Task;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,14 +37,10 @@ class LogsCliIT {
 
     /** Such a step in the task "logs" (created with the first), with more core fields ({@code , "retries": 1}). */
     private int shellStep(String title, String command, String fields) {
-        if (cli.api.findTask("logs").isEmpty()) {
-            cli.ok("task", "create", "--name", "logs", "--local-path", dir.toString());
-        }
-        int task = cli.api.findTask("logs").orElseThrow().id();
+        int task = cli.api.findTask("logs").map(Task::id).orElseGet(() -> cli.createTask("logs", dir));
         String json = "{\"docker_build\": {\"image_tag\": \"tsd-logs17-never:latest\", \"shell\": ["
                 + "\"" + command.replace("\\", "\\\\").replace("\"", "\\\"") + "\"]" + fields + "}}";
-        cli.ok("step", "create", "--task-id", String.valueOf(task), "--title", title, "--settings", json);
-        return cli.api.steps(task).stream().filter(s -> s.title().equals(title)).findFirst().orElseThrow().id();
+        return cli.createStep(task, title, json);
     }
 
     /** Output written by a Cli in another thread, readable while it is written. */

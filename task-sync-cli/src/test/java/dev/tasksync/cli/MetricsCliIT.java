@@ -92,10 +92,9 @@ class MetricsCliIT {
     @Test
     void aWorkerServesItsMetricsInPrometheusFormat() throws Exception {
         Files.writeString(dir.resolve("present.txt"), "here");
-        cli.ok("task", "create", "--name", "metrics", "--local-path", dir.toString());
-        int task = cli.api.task("metrics").id();
-        cli.ok("step", "create", "--task-id", String.valueOf(task), "--title", "Present", "--settings", "{\"file_exists\": \"present.txt\"}");
-        cli.ok("step", "create", "--task-id", String.valueOf(task), "--title", "Missing", "--settings", "{\"file_exists\": \"missing.txt\"}");
+        int task = cli.createTask("metrics", dir);
+        cli.createStep(task, "Present", "{\"file_exists\": \"present.txt\"}");
+        cli.createStep(task, "Missing", "{\"file_exists\": \"missing.txt\"}");
 
         StringWriter out = new StringWriter(); // a StringBuffer inside: safe to read while the worker writes
         StringWriter err = new StringWriter();
