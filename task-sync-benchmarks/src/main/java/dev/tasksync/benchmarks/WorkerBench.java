@@ -48,6 +48,8 @@ final class WorkerBench {
     static final int SLOTS = 4;
     /** Row 6e: how long each of its steps sleeps. */
     static final int SLEEP_MS = 100;
+    /** How long the server takes at most to flush a session's statistics (pg_stat_database), PostgreSQL 15 and later. */
+    private static final int STATS_FLUSH_MS = 1_100;
 
     private final Map<Integer, Measured> measured = new HashMap<>();
 
@@ -158,6 +160,7 @@ final class WorkerBench {
     private Measured measure(int n, TaskDefinition definition) throws Exception {
         int steps = definition.steps().size();
         System.out.println("[workers] " + n + " worker process(es), " + steps + " steps of " + definition.name() + " ...");
+        autoExplain();
         try (TaskSync ts = env.taskSync(SLOTS, new BenchSteps.NoopType(), new BenchSteps.SleepType())) {
             Task task = Setup.create(env, ts, definition, true);
             List<Process> processes = new ArrayList<>();
@@ -181,16 +184,25 @@ final class WorkerBench {
                     }
                 }
                 double ms;
+                Thread.sleep(STATS_FLUSH_MS); // the server's statistics of the warm-up flushed: commits() counts from here
+                long commitsBefore = env.commits();
+                long polls = 0;
                 try (AutoCloseable sampling = ActivitySampler.start(env, definition.name() + "×" + n)) {
                     long start = System.nanoTime();
                     ts.submit(task.id());
                     long deadline = start + Duration.ofSeconds(env.config.engineBudgetSeconds() * 3L).toNanos();
                     while (!ts.task(task.id()).is(TaskStatus.COMPLETED) && System.nanoTime() < deadline) {
+                        polls++;
                         Thread.sleep(10);
                     }
                     ms = (System.nanoTime() - start) / 1e6;
                 }
                 long completed = ts.steps(task.id()).stream().filter(s -> s.status() == StepStatus.COMPLETED).count();
+                Thread.sleep(STATS_FLUSH_MS);
+                long commits = env.commits() - commitsBefore;
+                // approximate: pg_stat_database, less this JVM's polls of the task (one per 10 ms) and its own reads
+                System.out.printf("  transactions per step (all processes, the bench's polling left out): %.2f (%d commits, %d polls)%n",
+                        Math.max(0, commits - polls - 3) / (double) Math.max(1, completed), commits, polls);
                 if (n > 1) {
                     System.out.println("  steps completed per process: " + perProcess(ts, task.id()));
                 }
@@ -201,6 +213,24 @@ final class WorkerBench {
                     p.waitFor();
                 }
             }
+        }
+    }
+
+    /**
+     * A diagnostic: with {@code TASKSYNC_BENCH_AUTO_EXPLAIN=MS}, sessions opened from now on (the worker processes') log
+     * the plan, with times, of each statement that took at least MS ms to the server's log ({@code <work-dir>/…log}).
+     */
+    private void autoExplain() throws java.sql.SQLException {
+        String ms = System.getenv("TASKSYNC_BENCH_AUTO_EXPLAIN");
+        if (ms == null || ms.isBlank()) {
+            return;
+        }
+        try (var c = env.connection(); var s = c.createStatement()) {
+            s.execute("ALTER SYSTEM SET session_preload_libraries = 'auto_explain'");
+            s.execute("ALTER SYSTEM SET auto_explain.log_min_duration = '" + Integer.parseInt(ms.strip()) + "ms'");
+            s.execute("ALTER SYSTEM SET auto_explain.log_analyze = on");
+            s.execute("ALTER SYSTEM SET auto_explain.log_buffers = on");
+            s.execute("SELECT pg_reload_conf()");
         }
     }
 

@@ -9,9 +9,12 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -28,10 +31,10 @@ import java.util.Set;
  * <p>Released steps (wrk16): a completion that releases more dependents than it can claim remembers the rest,
  * and later completions claim those by id (as an in-process run claims from its ready set) rather than
  * scanning every task's claimable steps from the lowest id, which every worker scans at once. It takes them
- * from the highest id down, away from that head. What it remembers is a hint: the claim checks each step
- * as it would any other, a step offered twice and claimed neither time is forgotten, and with nothing
- * remembered a completion claims any claimable step. Several completions are recorded together in one
- * statement whatever their tasks ({@link WorkerRecorder}).
+ * from the highest id down, away from that head, chosen once per recorded batch ({@link #forBatch}). What it
+ * remembers is a hint: the claim checks each step as it would any other, a step offered and not claimed is
+ * forgotten unless the claim was full and the step beyond its limit, and with nothing remembered a recording
+ * claims any claimable step. Several completions are recorded together in one statement whatever their tasks.
  *
  * <p>Settling (wrk16, s10, s12): a task is settled only by the worker whose outcome may have been its last, after that
  * outcome committed ({@link #committed}). It used to lock the task row and count all its steps in every recording
@@ -54,10 +57,14 @@ final class WorkerClaims implements ClaimPolicy {
     private final int lookahead;
     /** Released by this worker's completions and not claimed with them, lowest id first; guarded by this. */
     private final Deque<Integer> released = new ArrayDeque<>();
-    /** Offered to claims whose answer has not come back; guarded by this. */
-    private final Set<Integer> offered = new HashSet<>();
-    /** Offered once already and not claimed then: not offered a third time; guarded by this. */
-    private final Set<Integer> offeredBefore = new HashSet<>();
+    /** The candidates of each batch whose claims have not come back, by the lowest step id it records; guarded by this. */
+    private final Map<Integer, Offered> offered = new HashMap<>();
+    /** The runner's steps claimed and not yet recorded (StepRunner's, as its completions pass it): never candidates. */
+    private volatile Set<Integer> running;
+
+    /** What one batch's claim was offered, and how many it could take. */
+    private record Offered(List<Integer> candidates, int limit) {
+    }
 
     WorkerClaims(Engine engine, int concurrency) {
         this.engine = engine;
@@ -97,38 +104,68 @@ final class WorkerClaims implements ClaimPolicy {
     }
 
     /**
-     * Its dependents, then steps released before and not claimed yet (up to as many as a completion claims at
-     * most: every slot and the places ahead), or when there are none whatever is claimable next.
+     * Remembers the step's dependents (what it released); which steps the recording claims is chosen once for the batch
+     * it goes in ({@link #forBatch}), from its total limit. The scope returned stands for that: it always claims.
      */
     @Override
     public synchronized ClaimStatements.Scope afterCompletion(int stepId, List<Integer> dependents, int max, Set<Integer> running) {
-        List<Integer> candidates = new ArrayList<>();
+        this.running = running;
         for (Integer d : dependents) {
-            if (candidates.size() < max) {
-                candidates.add(d);
-                offered.add(d);
-            } else if (released.size() < REMEMBERED) {
+            if (released.size() < REMEMBERED) {
                 released.addLast(d);
             }
         }
-        int wanted = max; // every slot and place ahead, the look-ahead grown included (StepRunner.maxCandidates)
-        while (candidates.size() < wanted && !released.isEmpty()) {
-            Integer id = released.pollLast();
-            if (!running.contains(id) && id != stepId && !candidates.contains(id)) {
-                candidates.add(id);
-                offered.add(id);
-            }
-        }
-        return candidates.isEmpty() ? ClaimStatements.Scope.anyTask() : ClaimStatements.Scope.only(candidates);
+        return ClaimStatements.Scope.anyTask();
     }
 
     /**
-     * Claims came back. A claim takes the lowest ids first: a step offered and not claimed below the highest it
-     * claimed was not claimable (not runnable yet, or another worker's) and is forgotten; one above it may
-     * only have been beyond the claim's limit and is offered once more (at most once, so that none circulates).
+     * wrk16 (s15, row 6d): once per recorded batch, from the batch's total limit, as a run's ({@link RunClaims#forBatch}):
+     * the steps released last (its own dependents among them), highest id first, up to enough for that limit and some
+     * that turn out not runnable; any claimable step only when nothing is remembered. Chosen per completion, each took
+     * up to {@code 2 × look-ahead + 8} of them, the first completions of a batch took them all, the rest had none and
+     * claimed "any", and one such completion made the whole batch scan every task from the lowest id: on a 2,000-step
+     * fan-out almost every recording of the one worker that knew all 1,999 released steps scanned instead.
      */
-    private synchronized void claimed(List<Claim> claims) {
-        if (offered.isEmpty()) {
+    @Override
+    public synchronized ClaimStatements.Scope forBatch(List<Completer.Completion> batch, int limit) {
+        int max = ClaimPolicy.maxCandidates(limit);
+        Set<Integer> recording = new HashSet<>();
+        int key = Integer.MAX_VALUE;
+        for (Completer.Completion c : batch) {
+            recording.add(c.outcome().stepId());
+            key = Math.min(key, c.outcome().stepId());
+        }
+        Set<Integer> held = running;
+        List<Integer> candidates = new ArrayList<>();
+        Set<Integer> seen = new HashSet<>();
+        while (candidates.size() < max && !released.isEmpty()) {
+            Integer id = released.pollLast();
+            if ((held == null || !held.contains(id)) && !recording.contains(id) && seen.add(id)) {
+                candidates.add(id);
+            }
+        }
+        if (candidates.isEmpty()) {
+            return ClaimStatements.Scope.anyTask();
+        }
+        if (offered.size() >= REMEMBERED) {
+            offered.clear(); // batches whose recording failed never came back: their candidates are only hints
+        }
+        offered.put(key, new Offered(candidates, limit));
+        return ClaimStatements.Scope.only(candidates);
+    }
+
+    /**
+     * A batch's claims came back. A claim takes the lowest ids first: when it took fewer than its limit, every candidate
+     * it did not take was not claimable (not runnable yet, or another worker's) and is forgotten; when it took its limit,
+     * a candidate above the highest it took may only have been beyond the limit and is remembered again (each such
+     * claim took steps: none circulates for ever).
+     */
+    private synchronized void claimed(Set<Integer> steps, List<Claim> claims) {
+        if (offered.isEmpty() || steps.isEmpty()) {
+            return;
+        }
+        Offered o = offered.remove(Collections.min(steps));
+        if (o == null || claims.size() < o.limit()) {
             return;
         }
         Set<Integer> ids = new HashSet<>();
@@ -137,14 +174,13 @@ final class WorkerClaims implements ClaimPolicy {
             ids.add(c.stepId());
             highest = Math.max(highest, c.stepId());
         }
-        for (Integer id : offered) {
-            if (ids.contains(id) || id < highest || !offeredBefore.add(id)) {
-                offeredBefore.remove(id);
-            } else {
+        // back in the order they were taken: the next batch takes the highest of them first again
+        for (int i = o.candidates().size() - 1; i >= 0; i--) {
+            Integer id = o.candidates().get(i);
+            if (!ids.contains(id) && id > highest && released.size() < REMEMBERED) {
                 released.addLast(id);
             }
         }
-        offered.clear();
     }
 
     @Override
@@ -185,7 +221,7 @@ final class WorkerClaims implements ClaimPolicy {
      */
     @Override
     public void committed(Set<Integer> tasks, Set<Integer> steps, List<Claim> claimed, Completer.Held held) {
-        claimed(claimed);
+        claimed(steps, claimed);
         List<Integer> mayBeLast = tasks.stream().filter(t -> !held.holdsOf(t, steps)).toList();
         if (mayBeLast.isEmpty()) {
             return;

@@ -1,8 +1,14 @@
 package dev.tasksync.internal.engine;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.tasksync.AttemptOutcome;
+import dev.tasksync.StepStatus;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -95,5 +101,74 @@ class WorkerClaimsTest {
         try (Slots.Reservation next = slots.forCompletion(true, true)) {
             assertThat(next.limit()).isEqualTo(1 + 4);
         }
+    }
+
+    // ---- which released steps a recording claims (s15, row 6d)
+
+    private static final int TASK = 7;
+
+    /** A completion of {@code stepId} as StepRunner makes it: its scope from the policy, {@code limit} of which {@code held} slots. */
+    private static Completer.Completion completion(WorkerClaims policy, int stepId, List<Integer> dependents, int limit) {
+        Set<Integer> running = new HashSet<>();
+        var scope = policy.afterCompletion(stepId, dependents, ClaimPolicy.maxCandidates(limit), running);
+        var outcome = new ClaimStatements.Outcome(stepId, TASK, 1, StepStatus.COMPLETED, AttemptOutcome.COMPLETED,
+                JsonNodeFactory.instance.objectNode(), null, "", null, false, 0);
+        return new Completer.Completion(outcome, scope, limit, 1, dependents);
+    }
+
+    private static List<Integer> range(int from, int to) {
+        return IntStream.rangeClosed(from, to).boxed().toList();
+    }
+
+    /** The root of a fan-out of {@code n} steps (ids 1..n) was recorded: all of them released, none claimed yet. */
+    private static WorkerClaims afterTheRoot(int n) {
+        WorkerClaims policy = new WorkerClaims(null, 4);
+        Completer.Completion root = completion(policy, 0, range(1, n), 0);
+        policy.committed(Set.of(TASK), Set.of(0), List.of(), (task, except) -> true);
+        assertThat(root.outcome().stepId()).isZero();
+        return policy;
+    }
+
+    private static List<Claim> claims(List<Integer> ids) {
+        List<Claim> claims = new ArrayList<>();
+        ids.forEach(id -> claims.add(new Claim(id, TASK, 1, null, null, null, 0)));
+        return claims;
+    }
+
+    @Test
+    void aBatchOfManyCompletionsClaimsFromTheReleasedStepsNotEveryTask() {
+        WorkerClaims policy = afterTheRoot(100);
+        // ten no-op steps ended during one recording's round trip, each with its slot and places ahead (7 each)
+        List<Completer.Completion> batch = new ArrayList<>();
+        for (int leaf = 1001; leaf <= 1010; leaf++) {
+            batch.add(completion(policy, leaf, List.of(), 7));
+        }
+        var scope = policy.forBatch(batch, 70);
+        // before, each completion took up to 16 of the 100, the last ones found none and claimed "any": so did the batch
+        assertThat(scope.candidates()).as("the released steps, not a scan of every task").isNotNull();
+        assertThat(scope.candidates()).as("all 100: fewer than the batch may look at").hasSize(100).startsWith(100, 99, 98);
+    }
+
+    @Test
+    void stepsBeyondAFullClaimsLimitAreOfferedAgainAndTheRestForgotten() {
+        WorkerClaims policy = afterTheRoot(100);
+        var first = policy.forBatch(List.of(completion(policy, 1001, List.of(), 10)), 10);
+        assertThat(first.candidates()).hasSize(28).startsWith(100).endsWith(73);
+        // the claim took the lowest ten of them, its limit: those above may only have been beyond it
+        policy.committed(Set.of(TASK), Set.of(1001), claims(range(73, 82)), (task, except) -> true);
+        var second = policy.forBatch(List.of(completion(policy, 1002, List.of(), 10)), 10);
+        assertThat(second.candidates()).startsWith(100, 99).contains(83, 72).doesNotContain(73, 82);
+        // this one took fewer than its limit: what it did not take was not claimable, and is not offered again
+        policy.committed(Set.of(TASK), Set.of(1002), claims(List.of(second.candidates()[second.candidates().length - 1])),
+                (task, except) -> true);
+        var third = policy.forBatch(List.of(completion(policy, 1003, List.of(), 10)), 10);
+        assertThat(third.candidates()).doesNotContain(100, 83).contains(second.candidates()[second.candidates().length - 1] - 1);
+    }
+
+    @Test
+    void withNothingReleasedARecordingClaimsAnyClaimableStep() {
+        WorkerClaims policy = new WorkerClaims(null, 4);
+        var scope = policy.forBatch(List.of(completion(policy, 5, List.of(), 8)), 8);
+        assertThat(scope.candidates()).isNull();
     }
 }
