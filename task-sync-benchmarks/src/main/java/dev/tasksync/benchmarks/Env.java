@@ -45,6 +45,15 @@ final class Env implements AutoCloseable {
                 .stepType(types).concurrency(concurrency).build();
     }
 
+    /**
+     * As {@link #taskSync}, over the pool itself rather than {@link #counting} (its proxies wrap every connection and
+     * statement): for rows set beside a peer that runs over a plain HikariCP pool, and count no statements.
+     */
+    TaskSync uncountedTaskSync(int concurrency, StepType<?>... types) {
+        return TaskSync.builder().dataSource(pool).schema("bench_" + schemas.incrementAndGet())
+                .stepType(types).concurrency(concurrency).build();
+    }
+
     Connection connection() throws SQLException {
         return pool.getConnection();
     }

@@ -17,6 +17,7 @@ import org.jooq.Record;
 import org.jooq.Result;
 import org.jooq.ResultQuery;
 
+import java.sql.Array;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -263,7 +264,10 @@ final class ClaimStatements {
                 Set<Integer> recorded = new HashSet<>();
                 try (ResultSet rs = ps.getResultSet()) {
                     while (rs.next()) {
-                        recorded.addAll(Arrays.asList((Integer[]) rs.getArray("recorded").getArray()));
+                        Array ids = rs.getArray("recorded"); // on the first row only
+                        if (ids != null) {
+                            recorded.addAll(Arrays.asList((Integer[]) ids.getArray()));
+                        }
                         if (rs.getObject("id") != null) {
                             claims.add(claimOf(rs, leaseFrom, metrics));
                         }

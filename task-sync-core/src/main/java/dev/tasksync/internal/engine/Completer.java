@@ -254,14 +254,16 @@ final class Completer {
 
     /** Splits claims made together: each completion gets one to go on with first, then its other slots, then its places ahead. */
     static IdentityHashMap<Completion, List<Claim>> share(List<Completion> group, List<Claim> claims) {
-        List<Claim> left = new ArrayList<>(claims);
+        // inproc: taken in order by index (removing the first of hundreds of claims, one by one, shifted the rest each time)
+        int next = 0;
         IdentityHashMap<Completion, List<Claim>> each = new IdentityHashMap<>();
         group.forEach(c -> each.put(c, new ArrayList<>()));
-        for (int round = 0; !left.isEmpty() && round < 3; round++) {
+        for (int round = 0; next < claims.size() && round < 3; round++) {
             for (Completion c : group) {
                 int quota = round == 0 ? Math.min(1, c.held()) : round == 1 ? c.held() : c.limit();
-                while (!left.isEmpty() && each.get(c).size() < quota) {
-                    each.get(c).add(left.remove(0));
+                List<Claim> mine = each.get(c);
+                while (next < claims.size() && mine.size() < quota) {
+                    mine.add(claims.get(next++));
                 }
             }
         }

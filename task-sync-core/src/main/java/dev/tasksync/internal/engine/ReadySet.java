@@ -46,8 +46,9 @@ final class ReadySet {
 
     /** This run claimed the step (before it starts): it is no candidate while held. */
     void claimed(int stepId) {
-        held.add(stepId);
-        ready.remove(stepId);
+        Integer id = stepId;
+        held.add(id);
+        ready.remove(id);
     }
 
     /**
@@ -64,9 +65,10 @@ final class ReadySet {
     void completed(TaskGraph graph, int stepId) {
         // It waits for nothing any more: a step claimed with the outcome that released it may complete before that
         // outcome's thread gets here, and must not turn ready then.
-        waitingOn.remove(stepId);
-        ready.remove(stepId);
-        held.remove(stepId);
+        Integer id = stepId; // boxed once, not per set
+        waitingOn.remove(id);
+        ready.remove(id);
+        held.remove(id);
         for (int dependent : graph.graph().directDownstreamOf(stepId)) {
             AtomicInteger count = waitingOn.get(dependent);
             if (count != null && count.decrementAndGet() == 0) {

@@ -96,7 +96,9 @@ final class TaskRun implements AutoCloseable {
 
     /** Claims from the ready set while steps run here; scans the task only when nothing does. */
     private List<Claim> claimNext() {
-        List<Integer> candidates = claims.ready().candidates(runner.maxCandidates());
+        // No free slot: a claim would reserve nothing and take nothing (the loop is woken as often as steps end; each
+        // time it listed up to a few hundred ready steps for a claim that could not be sent).
+        List<Integer> candidates = runner.free() == 0 ? List.of() : claims.ready().candidates(runner.maxCandidates());
         List<Claim> claimed = candidates.isEmpty() ? List.of() : runner.claim(ClaimStatements.Scope.only(candidates));
         // Nothing of ours runs and nothing we released is claimable, yet steps still wait: look at the
         // whole task (steps completed by other workers release steps this runner does not know about).

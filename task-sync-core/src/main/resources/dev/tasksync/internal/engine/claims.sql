@@ -58,7 +58,10 @@ run AS (UPDATE ${step_runs} r SET finished_at = now()
   , error = CASE WHEN open_runs.step_id IN (SELECT id FROM done) THEN NULL ELSE 'lease lost before the outcome was recorded' END
   , log_tail = open_runs.log_tail FROM open_runs WHERE r.id = open_runs.id),
 -- include: lockAndClaim
-SELECT d.recorded, c.id, c.task_id, c.attempt, c.settings::text AS settings, c.inputs::text AS inputs, c.results::text AS results, c.old_owner
+-- inproc: the steps recorded go once, on the first row; repeated on every claimed row, a batch of n outcomes that
+-- claimed m steps sent and decoded n × m ids (a sixth of the step threads' allocations on a 10,000-step fan-out).
+SELECT CASE WHEN row_number() OVER (ORDER BY c.id) = 1 THEN d.recorded END AS recorded
+  , c.id, c.task_id, c.attempt, c.settings::text AS settings, c.inputs::text AS inputs, c.results::text AS results, c.old_owner
 FROM (SELECT ARRAY(SELECT id FROM done) AS recorded) d LEFT JOIN claimed c ON true ORDER BY c.id
 
 -- name: heartbeat

@@ -37,14 +37,66 @@ class RecordCompletionsPlanIT {
 
     @Test
     void aBatchOfCompletionsIsJoinedByKeyNotComparedWithEveryOpenAttemptUnderStatisticsFromBeforeTheRun() throws Exception {
+        withBatch("plan", true, (c, schema, ids, candidates) -> {
+            JsonNode plan = explain(c, completions(schema, ids, candidates));
+
+            assertThat(sum(plan, "Rows Removed by Join Filter")).as("rows compared and thrown away by joins")
+                    .isLessThanOrEqualTo(BATCH);
+            // and it did its work: the batch completed, each attempt closed once, the candidates claimed
+            assertThat(count(c, schema, "steps WHERE status = 'completed' AND id = ANY('" + array(ids) + "')")).isEqualTo(BATCH);
+            assertThat(count(c, schema, "step_runs WHERE outcome = 'completed' AND finished_at IS NOT NULL AND step_id = ANY('"
+                    + array(ids) + "')")).isEqualTo(BATCH);
+            assertThat(count(c, schema, "steps WHERE status = 'active' AND lease_owner = '" + OWNER + "' AND id = ANY('"
+                    + array(candidates) + "')")).isEqualTo(BATCH);
+        });
+    }
+
+    /**
+     * inproc: the ids a batch recorded come back once, on the first row, not on each of the rows of the steps it claimed
+     * (a batch of n outcomes that claimed m steps sent and decoded n × m ids).
+     */
+    @Test
+    void aBatchSendsTheIdsItRecordedOnceNotWithEveryStepItClaimed() throws Exception {
+        withBatch("once", false, (c, schema, ids, candidates) -> {
+            int rows = 0;
+            int rowsWithRecorded = 0;
+            List<Integer> recorded = new ArrayList<>();
+            try (PreparedStatement ps = completions(schema, ids, candidates).prepare(c); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    rows++;
+                    java.sql.Array a = rs.getArray("recorded");
+                    if (a != null) {
+                        rowsWithRecorded++;
+                        recorded.addAll(Arrays.asList((Integer[]) a.getArray()));
+                    }
+                }
+            }
+            assertThat(rows).as("one row per step claimed").isEqualTo(BATCH);
+            assertThat(rowsWithRecorded).as("rows that carry the recorded ids").isEqualTo(1);
+            assertThat(recorded).containsExactlyInAnyOrder(ids);
+        });
+    }
+
+    /** What a test does with a batch set up by {@link #withBatch}. */
+    private interface BatchTest {
+        void run(Connection c, String schema, Integer[] ids, Integer[] candidates) throws Exception;
+    }
+
+    /**
+     * Runs a task of {@code STEPS} steps (statistics gathered after it when {@code analyze}), then, in a transaction
+     * rolled back after {@code test}: {@code BATCH} steps this owner's with their attempts open, {@code BATCH} more new.
+     */
+    private static void withBatch(String name, boolean analyze, BatchTest test) throws Exception {
         String schema = TestDatabase.newSchema();
         try (TaskSync ts = TaskSync.builder().dataSource(TestDatabase.dataSource()).schema(schema)
                 .stepType(new TestSteps.SleepType()).build();
              Connection c = TestDatabase.dataSource().getConnection()) {
-            Task task = ts.save(TestSteps.independentSleeps("plan", STEPS, 0));
+            Task task = ts.save(TestSteps.independentSleeps(name, STEPS, 0));
             ts.run(task.id(), RunOptions.defaults().withConcurrency(8));
-            try (Statement s = c.createStatement()) {
-                s.execute("ANALYZE \"" + schema + "\".steps, \"" + schema + "\".step_dependencies, \"" + schema + "\".step_runs");
+            if (analyze) {
+                try (Statement s = c.createStatement()) {
+                    s.execute("ANALYZE \"" + schema + "\".steps, \"" + schema + "\".step_dependencies, \"" + schema + "\".step_runs");
+                }
             }
             c.setAutoCommit(false);
             try {
@@ -59,16 +111,7 @@ class RecordCompletionsPlanIT {
                     s.executeUpdate("UPDATE \"" + schema + "\".steps SET status = 'new', lease_owner = NULL WHERE id = ANY('"
                             + array(candidates) + "')");
                 }
-                JsonNode plan = explain(c, completions(schema, ids, candidates));
-
-                assertThat(sum(plan, "Rows Removed by Join Filter")).as("rows compared and thrown away by joins")
-                        .isLessThanOrEqualTo(BATCH);
-                // and it did its work: the batch completed, each attempt closed once, the candidates claimed
-                assertThat(count(c, schema, "steps WHERE status = 'completed' AND id = ANY('" + array(ids) + "')")).isEqualTo(BATCH);
-                assertThat(count(c, schema, "step_runs WHERE outcome = 'completed' AND finished_at IS NOT NULL AND step_id = ANY('"
-                        + array(ids) + "')")).isEqualTo(BATCH);
-                assertThat(count(c, schema, "steps WHERE status = 'active' AND lease_owner = '" + OWNER + "' AND id = ANY('"
-                        + array(candidates) + "')")).isEqualTo(BATCH);
+                test.run(c, schema, ids, candidates);
             } finally {
                 c.rollback();
                 c.setAutoCommit(true);
