@@ -1,5 +1,6 @@
 package dev.tasksync;
 
+import dev.tasksync.testing.DelegatingDataSource;
 import dev.tasksync.testing.LogFixture;
 import dev.tasksync.testing.TestDatabase;
 import org.junit.jupiter.api.Test;
@@ -10,16 +11,11 @@ import org.postgresql.copy.CopyManager;
 import org.postgresql.core.BaseConnection;
 
 import javax.sql.DataSource;
-import java.io.PrintWriter;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Logger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -30,8 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class LogCopyFailureIT {
     /** Connections whose COPYs fail once: the {@code failAt}-th call of {@code method} on a COPY throws. */
-    static final class FailingCopies implements DataSource {
-        final DataSource real = TestDatabase.dataSource();
+    static final class FailingCopies {
         final String method;
         final int failAt;
         final AtomicInteger calls = new AtomicInteger();
@@ -42,9 +37,11 @@ class LogCopyFailureIT {
             this.failAt = failAt;
         }
 
-        @Override
-        public Connection getConnection() throws SQLException {
-            Connection c = real.getConnection();
+        DataSource dataSource() {
+            return DelegatingDataSource.over(TestDatabase.dataSource(), this::failing);
+        }
+
+        private Connection failing(Connection c) throws SQLException {
             PGConnection pg = c.unwrap(PGConnection.class);
             CopyManager copyApi = new CopyManager(c.unwrap(BaseConnection.class)) {
                 @Override
@@ -57,37 +54,20 @@ class LogCopyFailureIT {
                                     in.cancelCopy(); // what a broken connection leaves: nothing of this COPY stored
                                     throw new SQLException("injected failure of " + method, "08006");
                                 }
-                                return call(in, m, args);
+                                return DelegatingDataSource.call(in, m, args);
                             });
                 }
             };
             Object pgProxy = Proxy.newProxyInstance(PGConnection.class.getClassLoader(), new Class<?>[]{PGConnection.class},
-                    (proxy, m, args) -> m.getName().equals("getCopyAPI") ? copyApi : call(pg, m, args));
+                    (proxy, m, args) -> m.getName().equals("getCopyAPI") ? copyApi : DelegatingDataSource.call(pg, m, args));
             return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[]{Connection.class},
                     (proxy, m, args) -> {
                         if (m.getName().equals("unwrap") && args[0] == PGConnection.class) {
                             return pgProxy;
                         }
-                        return call(c, m, args);
+                        return DelegatingDataSource.call(c, m, args);
                     });
         }
-
-        private static Object call(Object target, Method m, Object[] args) throws Throwable {
-            try {
-                return m.invoke(target, args);
-            } catch (InvocationTargetException e) {
-                throw e.getCause();
-            }
-        }
-
-        @Override public Connection getConnection(String user, String password) throws SQLException { return getConnection(); }
-        @Override public PrintWriter getLogWriter() throws SQLException { return real.getLogWriter(); }
-        @Override public void setLogWriter(PrintWriter out) throws SQLException { real.setLogWriter(out); }
-        @Override public void setLoginTimeout(int seconds) throws SQLException { real.setLoginTimeout(seconds); }
-        @Override public int getLoginTimeout() throws SQLException { return real.getLoginTimeout(); }
-        @Override public Logger getParentLogger() throws SQLFeatureNotSupportedException { return real.getParentLogger(); }
-        @Override public <T> T unwrap(Class<T> iface) throws SQLException { throw new SQLException("not a wrapper"); }
-        @Override public boolean isWrapperFor(Class<?> iface) { return false; }
     }
 
     @RegisterExtension
@@ -97,7 +77,7 @@ class LogCopyFailureIT {
     private static final int LINES = 200_000;
 
     private void everyLineStoredOnceDespite(FailingCopies failing) {
-        TaskSync ts = logs.use(TaskSync.builder().dataSource(failing).schema(TestDatabase.newSchema())
+        TaskSync ts = logs.use(TaskSync.builder().dataSource(failing.dataSource()).schema(TestDatabase.newSchema())
                 .stepType(FullLogIT.printType()).logs(LogOptions.defaults()).build());
         Task task = ts.save(TaskDefinition.named("t").step("p", FullLogIT.print(LINES, 100, false)).build());
         assertThat(ts.run(task.id()).succeeded()).isTrue();
