@@ -1,5 +1,6 @@
 package dev.tasksync;
 
+import dev.tasksync.testing.DelegatingDataSource;
 import dev.tasksync.testing.LogFixture;
 import dev.tasksync.testing.TestDatabase;
 import org.junit.jupiter.api.Test;
@@ -7,14 +8,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.postgresql.PGConnection;
 
 import javax.sql.DataSource;
-import java.io.PrintWriter;
-import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Logger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -24,22 +21,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class LogInsertFallbackIT {
     /** A DataSource over the test database whose connections hide pgjdbc, and count the times they were asked. */
-    static final class HidingDataSource implements DataSource {
-        final DataSource real;
+    static final class HidingDataSource {
         final AtomicInteger asked = new AtomicInteger();
+        final DataSource dataSource;
 
         HidingDataSource(DataSource real) {
-            this.real = real;
-        }
-
-        @Override
-        public Connection getConnection() throws SQLException {
-            return hide(real.getConnection());
-        }
-
-        @Override
-        public Connection getConnection(String user, String password) throws SQLException {
-            return hide(real.getConnection(user, password));
+            dataSource = DelegatingDataSource.over(real, this::hide);
         }
 
         private Connection hide(Connection c) {
@@ -52,21 +39,9 @@ class LogInsertFallbackIT {
                         if (method.getName().equals("unwrap") && args[0] == PGConnection.class) {
                             throw new SQLException("not a wrapper for " + args[0]);
                         }
-                        try {
-                            return method.invoke(c, args);
-                        } catch (InvocationTargetException e) {
-                            throw e.getCause();
-                        }
+                        return DelegatingDataSource.call(c, method, args);
                     });
         }
-
-        @Override public PrintWriter getLogWriter() throws SQLException { return real.getLogWriter(); }
-        @Override public void setLogWriter(PrintWriter out) throws SQLException { real.setLogWriter(out); }
-        @Override public void setLoginTimeout(int seconds) throws SQLException { real.setLoginTimeout(seconds); }
-        @Override public int getLoginTimeout() throws SQLException { return real.getLoginTimeout(); }
-        @Override public Logger getParentLogger() throws SQLFeatureNotSupportedException { return real.getParentLogger(); }
-        @Override public <T> T unwrap(Class<T> iface) throws SQLException { throw new SQLException("not a wrapper"); }
-        @Override public boolean isWrapperFor(Class<?> iface) { return false; }
     }
 
     @RegisterExtension
@@ -76,7 +51,7 @@ class LogInsertFallbackIT {
     @Test
     void withoutPgjdbcEveryLineIsStoredByInsertInSeveralChunks() {
         HidingDataSource hiding = new HidingDataSource(TestDatabase.dataSource());
-        ts = logs.use(TaskSync.builder().dataSource(hiding).schema(TestDatabase.newSchema())
+        ts = logs.use(TaskSync.builder().dataSource(hiding.dataSource).schema(TestDatabase.newSchema())
                 .stepType(FullLogIT.printType()).logs(LogOptions.defaults()).build());
         Task task = ts.save(TaskDefinition.named("t").step("p", FullLogIT.print(30_000, 100, false)).build()); // 3 MB
         assertThat(ts.run(task.id()).succeeded()).isTrue();
@@ -90,7 +65,7 @@ class LogInsertFallbackIT {
     @Test
     void withoutPgjdbcTheCapDropsTheMiddleAndDeletesRolledOutChunks() {
         HidingDataSource hiding = new HidingDataSource(TestDatabase.dataSource());
-        ts = logs.use(TaskSync.builder().dataSource(hiding).schema(TestDatabase.newSchema())
+        ts = logs.use(TaskSync.builder().dataSource(hiding.dataSource).schema(TestDatabase.newSchema())
                 .stepType(FullLogIT.printType()).logs(LogOptions.defaults().withMaxBytesPerAttempt(512 * 1024)).build());
         Task task = ts.save(TaskDefinition.named("t").step("p", FullLogIT.print(20_000, 100, false)).build()); // 2 MB
         assertThat(ts.run(task.id()).succeeded()).isTrue();

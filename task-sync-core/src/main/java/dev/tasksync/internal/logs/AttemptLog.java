@@ -115,10 +115,10 @@ public final class AttemptLog implements AutoCloseable {
             throw e;
         } finally {
             lines.writerEnded();
+            stored.countDown(); // the step goes on now: giving the connection back (a RESET, a round trip) is not its wait
             if (writer != null) {
                 writer.close();
             }
-            stored.countDown();
         }
     }
 

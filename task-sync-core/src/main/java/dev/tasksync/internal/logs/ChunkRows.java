@@ -15,14 +15,16 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 
 import static dev.tasksync.internal.store.jooq.Tables.STEP_LOG_CHUNKS;
 
 /**
  * Stores an attempt's chunks for its writer thread: through a connection the writer holds while the log keeps
- * coming (given back once it has been idle), each batch one binary {@code COPY}, a single round trip with no
- * statement to parse; the commit does not wait for the WAL flush (the attempt's outcome, recorded after the last
+ * coming (given back once it has been idle), in a binary {@code COPY} that stays open while batches come fast
+ * ({@link #send}: the server stores them while the writer encodes the next, with no round trip per batch) and ends
+ * at {@link #commit} (when its oldest chunk is due to followers, or the log ends); the commit does not wait for the WAL flush (the attempt's outcome, recorded after the last
  * chunk, commits synchronously and so makes every chunk before it durable; a crash loses at most the last chunks).
  * Where the pool's connections are not PostgreSQL's own driver, a batch is one multi-row INSERT instead.
  */
@@ -41,6 +43,13 @@ final class ChunkRows implements AutoCloseable {
     private Connection connection;
     /** False once the pool's connections turned out not to unwrap to pgjdbc's: INSERT through jOOQ then. */
     private boolean copies = true;
+    /** The COPY open on the held connection, rows {@link #sent} in it but not yet committed. */
+    private CopyIn open;
+    /** Rows sent since the last commit, kept (compressed) to send again should the COPY fail. */
+    private final List<Row> sent = new ArrayList<>();
+    private long sentBytes;
+    /** A send failed: the COPY was cancelled, and {@link #commit} stores every row sent once more. */
+    private boolean broken;
 
     ChunkRows(DSLContext dsl, int stepId, int attempt) {
         this.dsl = dsl;
@@ -51,8 +60,116 @@ final class ChunkRows implements AutoCloseable {
         this.delete = "DELETE FROM " + table + " WHERE step_id = ? AND attempt = ? AND seq = ANY (?)";
     }
 
-    /** Stores the rows and deletes the chunks of seq {@code deleting} (the rolled-out tail), in one transaction. */
+    /**
+     * Sends rows in the open COPY, opening one if none is: they are stored once {@link #commit} returns. A failure
+     * here is not thrown: the COPY is given up, and the commit sends the rows again.
+     */
+    void send(List<Row> rows) {
+        sent.addAll(rows);
+        for (Row r : rows) {
+            sentBytes += r.data().length;
+        }
+        if (broken || !copies || rows.isEmpty()) {
+            return; // stored by the commit
+        }
+        try {
+            if (open == null) {
+                Connection c = connection();
+                if (c == null) {
+                    return; // no COPY here: the commit inserts them
+                }
+                open = c.unwrap(PGConnection.class).getCopyAPI().copyIn(copy);
+                byte[] header = copyHeader();
+                open.writeToCopy(header, 0, header.length);
+            }
+            byte[] bytes = copyRows(rows);
+            open.writeToCopy(bytes, 0, bytes.length);
+        } catch (SQLException | RuntimeException e) {
+            broken = true;
+            abandon();
+        }
+    }
+
+    /** Compressed bytes sent and not yet committed (a bound on what is kept to send again). */
+    long pendingBytes() {
+        return sentBytes;
+    }
+
+    /** Whether rows were sent and not yet committed. */
+    boolean pending() {
+        return !sent.isEmpty();
+    }
+
+    /**
+     * Ends the open COPY: every row sent since the last commit is stored when this returns. If it throws, nothing
+     * of them is (a COPY is one statement), and the next call sends them all again.
+     */
+    void commit() {
+        if (sent.isEmpty()) {
+            return;
+        }
+        if (open != null && !broken) {
+            CopyIn in = open;
+            open = null;
+            try {
+                byte[] end = {-1, -1};
+                in.writeToCopy(end, 0, 2);
+                in.endCopy();
+            } catch (SQLException e) {
+                cancel(in);
+                release();
+                throw Database.failure(e);
+            } catch (RuntimeException e) {
+                cancel(in);
+                release();
+                throw e;
+            }
+        } else {
+            write(sent, List.of());
+            broken = false;
+        }
+        sent.clear();
+        sentBytes = 0;
+    }
+
+    /** Forgets the rows sent and not committed (their commit failed for good): they are not stored. */
+    void discard() {
+        sent.clear();
+        sentBytes = 0;
+        broken = false;
+        abandon();
+    }
+
+    /** Gives up the open COPY after a failed send (its rows are sent again by the commit). */
+    private void abandon() {
+        CopyIn in = open;
+        open = null;
+        if (in != null) {
+            cancel(in);
+        }
+        release();
+    }
+
+    private static void cancel(CopyIn in) {
+        try {
+            if (in.isActive()) {
+                in.cancelCopy();
+            }
+        } catch (SQLException | RuntimeException e) {
+            // the connection is given back; the pool finds out whether it is broken
+        }
+    }
+
+    /**
+     * Stores the rows and deletes the chunks of seq {@code deleting} (the rolled-out tail), in one transaction. Rows
+     * sent before are committed first.
+     */
     void store(List<Row> rows, List<Integer> deleting) {
+        commit();
+        write(rows, deleting);
+    }
+
+    private void write(List<Row> rows, List<Integer> deleting) {
         if (!copies) {
             insert(rows, deleting);
             return;
@@ -101,11 +218,32 @@ final class ChunkRows implements AutoCloseable {
     }
 
     private void copyIn(Connection c, List<Row> rows) throws SQLException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + rows.stream().mapToInt(r -> r.data().length + 50).sum());
+        byte[] header = copyHeader();
+        byte[] bytes = copyRows(rows);
+        CopyIn in = c.unwrap(PGConnection.class).getCopyAPI().copyIn(copy);
+        try {
+            in.writeToCopy(header, 0, header.length);
+            in.writeToCopy(bytes, 0, bytes.length);
+            in.writeToCopy(new byte[]{-1, -1}, 0, 2);
+            in.endCopy();
+        } finally {
+            if (in.isActive()) {
+                in.cancelCopy();
+            }
+        }
+    }
+
+    /** The binary COPY's signature, flags and header extension length. */
+    private static byte[] copyHeader() {
+        byte[] header = new byte[COPY_SIGNATURE.length + 8];
+        System.arraycopy(COPY_SIGNATURE, 0, header, 0, COPY_SIGNATURE.length);
+        return header; // flags 0, no header extension
+    }
+
+    /** The rows in COPY's binary form (the trailer, a field count of -1, goes at the end of the COPY). */
+    private byte[] copyRows(List<Row> rows) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(rows.stream().mapToInt(r -> r.data().length + 50).sum());
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.write(COPY_SIGNATURE);
-            out.writeInt(0); // flags
-            out.writeInt(0); // no header extension
             for (Row r : rows) {
                 out.writeShort(6);
                 for (int value : new int[]{stepId, attempt, r.seq(), r.lines(), r.rawBytes()}) {
@@ -115,19 +253,10 @@ final class ChunkRows implements AutoCloseable {
                 out.writeInt(r.data().length);
                 out.write(r.data());
             }
-            out.writeShort(-1);
         } catch (IOException e) {
             throw new UncheckedIOException(e); // not from memory
         }
-        CopyIn in = c.unwrap(PGConnection.class).getCopyAPI().copyIn(copy);
-        try {
-            in.writeToCopy(bytes.toByteArray(), 0, bytes.size());
-            in.endCopy();
-        } finally {
-            if (in.isActive()) {
-                in.cancelCopy();
-            }
-        }
+        return bytes.toByteArray();
     }
 
     /** The held connection, taken from the pool (and told not to wait for the WAL) if none is held; null: no COPY. */
@@ -150,8 +279,12 @@ final class ChunkRows implements AutoCloseable {
         return connection;
     }
 
-    /** Gives the held connection back to the pool, as it was (the log is idle, or ended). */
+    /** Gives the held connection back to the pool, as it was (the log is idle, or ended; nothing is pending). */
     void release() {
+        if (open != null) {
+            abandon(); // a writer that died with rows sent: they are not stored
+            return;
+        }
         Connection c = connection;
         if (c == null) {
             return;

@@ -13,9 +13,12 @@ import static dev.tasksync.internal.store.jooq.Tables.STEP_LOG_CHUNKS;
 
 /**
  * The writer thread's side of one attempt's log: encodes the lines it takes into chunks of up to
- * {@link #CHUNK_BYTES}, compresses each as it fills, and stores them in batches, a batch once {@link #BATCH_BYTES}
- * are there or its oldest chunk is {@link #FLUSH_MILLIS} old: one COPY through a connection held while lines keep
- * coming ({@link ChunkRows}). The cap is the {@link RollingTail}'s. Used by the writer thread only.
+ * {@link #CHUNK_BYTES}, compresses each as it fills, and sends them in batches, a batch once {@link #BATCH_BYTES}
+ * are there or its oldest chunk is {@link #FLUSH_MILLIS} old, into a COPY through a connection held while lines
+ * keep coming ({@link ChunkRows}). The COPY stays open while batches come fast, so that the server stores one
+ * while the writer encodes the next, and is committed once its oldest chunk is {@link #FLUSH_MILLIS} old, before
+ * a delete of rolled-out chunks, past {@link #PENDING_DATA_BYTES}, and when the log ends. The cap is the
+ * {@link RollingTail}'s. Used by the writer thread only.
  */
 final class ChunkWriter implements LineHandover.Taker, AutoCloseable {
     /** Bigger chunks are fewer rows and statements; a follower still gets lines every {@link #FLUSH_MILLIS}. */
@@ -27,11 +30,12 @@ final class ChunkWriter implements LineHandover.Taker, AutoCloseable {
      */
     static final long BATCH_BYTES = 16L * 1024 * 1024;
     static final long BATCH_DATA_BYTES = 1024 * 1024;
+    /** Compressed bytes sent in an open COPY before it is committed: they are kept to send again should it fail. */
+    static final long PENDING_DATA_BYTES = 8L * 1024 * 1024;
     /** A single line longer than this is cut in the full log (the step's lines are usually cut sooner). */
     static final int MAX_LINE_BYTES = 64 * 1024;
     private static final long FLUSH_NANOS = FLUSH_MILLIS * 1_000_000;
     private static final Logger LOG = LoggerFactory.getLogger(ChunkWriter.class);
-    private static final LogLine.Stream[] STREAMS = LogLine.Stream.values();
 
     private final DSLContext dsl;
     private final int stepId;
@@ -57,6 +61,13 @@ final class ChunkWriter implements LineHandover.Taker, AutoCloseable {
     /** The array of the chunk compressed last, for the next chunk. */
     private byte[] spare;
     private long batchSince;
+    /** Batches sent in the open COPY, with their plans, to count once it is committed. */
+    private final List<Sent> sent = new ArrayList<>();
+    /** When the oldest chunk sent in the open COPY was started. */
+    private long sentSince;
+
+    private record Sent(List<ChunkCodec.Raw> chunks, RollingTail.Plan plan) {
+    }
 
     ChunkWriter(DSLContext dsl, int stepId, int attempt, long maxBytes, long baseMicros, long baseNanos) {
         this.dsl = dsl;
@@ -88,17 +99,14 @@ final class ChunkWriter implements LineHandover.Taker, AutoCloseable {
             current = new ChunkCodec.Raw(nextSeq++, buffer, pickNanos);
         }
         // monotonic: lines of one attempt never go back in time
-        int bytes = line.length();
-        if (bytes > MAX_LINE_BYTES || !current.addAscii(pickMicros, stream, line)) {
-            byte[] text = line.getBytes(StandardCharsets.UTF_8);
-            if (text.length > MAX_LINE_BYTES) {
-                String cut = new String(text, 0, MAX_LINE_BYTES, StandardCharsets.UTF_8)
-                        + " [line cut: " + text.length + " bytes, longer than " + MAX_LINE_BYTES + "]";
-                text = cut.getBytes(StandardCharsets.UTF_8);
-            }
-            current.add(pickMicros, STREAMS[stream], text);
-            bytes = text.length;
+        byte[] text = line.getBytes(StandardCharsets.UTF_8);
+        if (text.length > MAX_LINE_BYTES) {
+            String cut = new String(text, 0, MAX_LINE_BYTES, StandardCharsets.UTF_8)
+                    + " [line cut: " + text.length + " bytes, longer than " + MAX_LINE_BYTES + "]";
+            text = cut.getBytes(StandardCharsets.UTF_8);
         }
+        current.add(pickMicros, stream, text);
+        int bytes = text.length;
         boolean headFull = tail.counted(bytes + 1);
         if (current.textBytes >= chunkBytes || headFull) {
             roll();
@@ -113,11 +121,14 @@ final class ChunkWriter implements LineHandover.Taker, AutoCloseable {
         if (!batch.isEmpty() && (all || now - batchSince >= FLUSH_NANOS)) {
             storeBatch();
         }
+        if (!sent.isEmpty() && (all || now - sentSince >= FLUSH_NANOS)) {
+            commit();
+        }
     }
 
     /** Nothing waits to be stored. */
     boolean idle() {
-        return current == null && batch.isEmpty();
+        return current == null && batch.isEmpty() && sent.isEmpty();
     }
 
     /** Gives the held connection back to the pool (the log is quiet). */
@@ -147,15 +158,45 @@ final class ChunkWriter implements LineHandover.Taker, AutoCloseable {
         }
     }
 
+    /** Sends the batch in the open COPY; a batch that deletes rolled-out chunks is stored in a transaction of its own. */
     private void storeBatch() {
         RollingTail.Plan plan = tail.plan(batch, data);
-        boolean stored = LogStore.attempts(() -> rows.store(plan.inserting(), plan.deleting()),
-                "step " + stepId + ": storing log chunks from " + batch.get(0).seq);
-        tail.stored(batch, plan, stored);
+        List<ChunkCodec.Raw> chunks = List.copyOf(batch);
         batch.clear();
         data.clear();
         batchRaw = 0;
         batchData = 0;
+        if (plan.deleting().isEmpty()) {
+            if (sent.isEmpty()) {
+                sentSince = chunks.get(0).firstNanos;
+            }
+            rows.send(plan.inserting());
+            sent.add(new Sent(chunks, plan));
+            if (rows.pendingBytes() >= PENDING_DATA_BYTES) {
+                commit();
+            }
+            return;
+        }
+        commit();
+        boolean stored = LogStore.attempts(() -> rows.store(plan.inserting(), plan.deleting()),
+                "step " + stepId + ": storing log chunks from " + chunks.get(0).seq);
+        tail.stored(chunks, plan, stored);
+    }
+
+    /** Commits the open COPY (sending its rows again should it fail), and counts what it stored. */
+    private void commit() {
+        if (sent.isEmpty()) {
+            return;
+        }
+        boolean stored = LogStore.attempts(rows::commit, "step " + stepId + ": storing log chunks from "
+                + sent.get(0).chunks().get(0).seq);
+        if (!stored) {
+            rows.discard();
+        }
+        for (Sent s : sent) {
+            tail.stored(s.chunks(), s.plan(), stored);
+        }
+        sent.clear();
     }
 
     /** After the last chunk: the note in the gap, if the middle was left out. */
