@@ -237,21 +237,6 @@ final class Completer {
         }
     }
 
-    /** The scope several completions claim from together: the union of theirs, or any claimable step when one claims so. */
-    static ClaimStatements.Scope union(List<Completion> group) {
-        if (group.size() == 1) {
-            return group.get(0).scope();
-        }
-        boolean any = group.stream().anyMatch(c -> c.scope().candidates() == null);
-        Set<Integer> union = new LinkedHashSet<>();
-        group.forEach(c -> {
-            if (c.scope().candidates() != null) {
-                union.addAll(List.of(c.scope().candidates()));
-            }
-        });
-        return any ? ClaimStatements.Scope.anyTask() : ClaimStatements.Scope.only(union);
-    }
-
     /** Splits claims made together: each completion gets one to go on with first, then its other slots, then its places ahead. */
     static IdentityHashMap<Completion, List<Claim>> share(List<Completion> group, List<Claim> claims) {
         // inproc: taken in order by index (removing the first of hundreds of claims, one by one, shifted the rest each time)

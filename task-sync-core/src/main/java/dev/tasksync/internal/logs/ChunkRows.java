@@ -34,6 +34,8 @@ final class ChunkRows implements AutoCloseable {
     }
 
     private static final byte[] COPY_SIGNATURE = "PGCOPY\n\377\r\n\0".getBytes(StandardCharsets.ISO_8859_1);
+    /** Ends a binary COPY: a tuple field count of -1. */
+    private static final byte[] COPY_TRAILER = {-1, -1};
 
     private final DSLContext dsl;
     private final int stepId;
@@ -95,11 +97,6 @@ final class ChunkRows implements AutoCloseable {
         return sentBytes;
     }
 
-    /** Whether rows were sent and not yet committed. */
-    boolean pending() {
-        return !sent.isEmpty();
-    }
-
     /**
      * Ends the open COPY: every row sent since the last commit is stored when this returns. If it throws, nothing
      * of them is (a COPY is one statement), and the next call sends them all again.
@@ -112,8 +109,7 @@ final class ChunkRows implements AutoCloseable {
             CopyIn in = open;
             open = null;
             try {
-                byte[] end = {-1, -1};
-                in.writeToCopy(end, 0, 2);
+                in.writeToCopy(COPY_TRAILER, 0, COPY_TRAILER.length);
                 in.endCopy();
             } catch (SQLException e) {
                 cancel(in);
@@ -224,7 +220,7 @@ final class ChunkRows implements AutoCloseable {
         try {
             in.writeToCopy(header, 0, header.length);
             in.writeToCopy(bytes, 0, bytes.length);
-            in.writeToCopy(new byte[]{-1, -1}, 0, 2);
+            in.writeToCopy(COPY_TRAILER, 0, COPY_TRAILER.length);
             in.endCopy();
         } finally {
             if (in.isActive()) {
