@@ -43,6 +43,8 @@ final class ChunkCodec {
         /** Bytes of text the chunk holds, a newline counted per line (what a reader prints). */
         int textBytes;
         final long firstNanos;
+        /** The chunk compressed, once it is (by the writer, or by the thread that closed the log). */
+        byte[] data;
         private long lastMicros;
 
         Raw(int seq, int capacity, long firstNanos) {
