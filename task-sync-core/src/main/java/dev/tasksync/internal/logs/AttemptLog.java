@@ -39,6 +39,7 @@ public final class AttemptLog implements AutoCloseable {
      * that log now and then.
      */
     static final long HOLD_MILLIS = 50;
+    private static final boolean TRACE = Boolean.getBoolean("tasksync.logs.trace");
     private static final Logger LOG = LoggerFactory.getLogger(AttemptLog.class);
 
     /** Writes nothing (full logs disabled). */
@@ -124,6 +125,9 @@ public final class AttemptLog implements AutoCloseable {
             LOG.warn("step {} attempt {}: the full log's writer failed; later lines are not stored", stepId, attempt, e);
             throw e;
         } finally {
+            if (TRACE) {
+                System.err.printf("TRACE writer cpu %.1f ms%n", java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() / 1e6);
+            }
             compressing.over();
             lines.writerEnded();
             stored.countDown(); // the step goes on now: giving the connection back (a RESET, a round trip) is not its wait
@@ -147,6 +151,8 @@ public final class AttemptLog implements AutoCloseable {
         if (lines.close() == null) {
             compressing.over(); // no writer, no chunk: nobody is helped
         } else {
+            long t0 = System.nanoTime();
+            long c0 = java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
             compressing.help(); // till the writer ended
             boolean interrupted = false;
             while (true) {
@@ -159,6 +165,10 @@ public final class AttemptLog implements AutoCloseable {
             }
             if (interrupted) {
                 Thread.currentThread().interrupt();
+            }
+            if (TRACE) {
+                System.err.printf("TRACE close wall %.1f ms, helper cpu %.1f ms, helped %d%n", (System.nanoTime() - t0) / 1e6,
+                        (java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - c0) / 1e6, compressing.helped());
             }
         }
         store.prune(stepId, attempt);

@@ -48,6 +48,8 @@ final class ChunkWriter implements LineHandover.Taker, AutoCloseable {
     private final RollingTail tail;
     private final ChunkCodec.Compressor compressor = new ChunkCodec.Compressor();
     private final ChunkRows rows;
+    /** The characters of an ASCII line on their way into a chunk ({@link ChunkCodec.Raw#addAscii}). */
+    private final char[] scratch = new char[MAX_LINE_BYTES];
     private final CompressQueue compressing;
 
     /** The time of the pick whose lines are being taken. */
@@ -105,6 +107,11 @@ final class ChunkWriter implements LineHandover.Taker, AutoCloseable {
             current = new ChunkCodec.Raw(nextSeq++, buffer, pickNanos);
         }
         // monotonic: lines of one attempt never go back in time
+        int ascii = current.addAscii(pickMicros, stream, line, scratch);
+        if (ascii >= 0) {
+            counted(ascii);
+            return;
+        }
         byte[] text = line.getBytes(StandardCharsets.UTF_8);
         if (text.length > MAX_LINE_BYTES) {
             String cut = new String(text, 0, MAX_LINE_BYTES, StandardCharsets.UTF_8)
@@ -112,7 +119,11 @@ final class ChunkWriter implements LineHandover.Taker, AutoCloseable {
             text = cut.getBytes(StandardCharsets.UTF_8);
         }
         current.add(pickMicros, stream, text);
-        int bytes = text.length;
+        counted(text.length);
+    }
+
+    /** Counts a line just added against the cap; cuts the chunk once it is full, or the head is. */
+    private void counted(int bytes) {
         boolean headFull = tail.counted(bytes + 1);
         if (current.textBytes >= chunkBytes || headFull) {
             roll();
