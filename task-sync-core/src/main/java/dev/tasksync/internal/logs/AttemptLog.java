@@ -14,7 +14,7 @@ import java.util.concurrent.locks.LockSupport;
  * writer thread of this attempt ({@link LineHandover}: no lock, clock or encoding on the step's own thread); the
  * writer marks how far they go every {@link #PICK_MILLIS} (a line's time is its mark's), and leaves the heavy work
  * (encoding, cutting, compressing and storing them, {@link ChunkWriter}; the middle of a log over the cap left
- * out, {@link RollingTail}) until their mark is {@link #DEFER_MILLIS} old, a quarter of the hand-over's bound
+ * out, {@link RollingTail}) until their mark is {@link #DEFER_MILLIS} old, half the hand-over's bound
  * waits, or the step's body returned: a step that prints a lot in a short while does not share its cores with
  * that work, and a follower still sees a line within about {@link ChunkWriter#FLUSH_MILLIS}. Once the body
  * returned, its thread compresses chunks beside the writer ({@link CompressQueue}) until the last is stored.
@@ -30,7 +30,7 @@ public final class AttemptLog implements AutoCloseable {
      * Lines are encoded and stored once their mark is this old (or many wait, or the body returned); less than
      * {@link ChunkWriter#FLUSH_MILLIS}, which still counts from the mark, so followers see lines as soon as before.
      */
-    static final long DEFER_MILLIS = 100;
+    static final long DEFER_MILLIS = 150;
     /** A pick of at least this many lines means the step prints fast: the writer takes the next ones at once. */
     private static final int BUSY_LINES = 256;
     /**
@@ -39,7 +39,6 @@ public final class AttemptLog implements AutoCloseable {
      * that log now and then.
      */
     static final long HOLD_MILLIS = 50;
-    private static final boolean TRACE = Boolean.getBoolean("tasksync.logs.trace");
     private static final Logger LOG = LoggerFactory.getLogger(AttemptLog.class);
 
     /** Writes nothing (full logs disabled). */
@@ -96,7 +95,7 @@ public final class AttemptLog implements AutoCloseable {
         try {
             writer = new ChunkWriter(dsl, stepId, attempt, maxBytes, baseMicros, baseNanos, compressing);
             chunks = writer;
-            long eager = lines.bound() / 4;
+            long eager = lines.bound() / 2;
             long lastLine = System.nanoTime();
             while (true) {
                 boolean closing = lines.closed(); // read before the mark: it then covers every line added before close()
@@ -125,9 +124,6 @@ public final class AttemptLog implements AutoCloseable {
             LOG.warn("step {} attempt {}: the full log's writer failed; later lines are not stored", stepId, attempt, e);
             throw e;
         } finally {
-            if (TRACE) {
-                System.err.printf("TRACE writer cpu %.1f ms%n", java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() / 1e6);
-            }
             compressing.over();
             lines.writerEnded();
             stored.countDown(); // the step goes on now: giving the connection back (a RESET, a round trip) is not its wait
@@ -151,8 +147,6 @@ public final class AttemptLog implements AutoCloseable {
         if (lines.close() == null) {
             compressing.over(); // no writer, no chunk: nobody is helped
         } else {
-            long t0 = System.nanoTime();
-            long c0 = java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
             compressing.help(); // till the writer ended
             boolean interrupted = false;
             while (true) {
@@ -165,10 +159,6 @@ public final class AttemptLog implements AutoCloseable {
             }
             if (interrupted) {
                 Thread.currentThread().interrupt();
-            }
-            if (TRACE) {
-                System.err.printf("TRACE close wall %.1f ms, helper cpu %.1f ms, helped %d%n", (System.nanoTime() - t0) / 1e6,
-                        (java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - c0) / 1e6, compressing.helped());
             }
         }
         store.prune(stepId, attempt);
