@@ -135,31 +135,78 @@ class FullLogIT {
         return lock;
     }
 
-    @Test
-    void theStepDoesNotWaitForAWriterThatIsMegabytesBehind() throws Exception {
-        Task task = savePrinting(LogOptions.defaults(), 40_000, 100, false); // about 4 MB
-        int id = stepOf(task);
+    /**
+     * Runs the task while the chunk table is locked (nothing is stored): its step logs every line and returns, and
+     * its outcome waits for the last chunk, stored once the lock goes.
+     */
+    private void printsEveryLineWhileTheTableIsLocked(Task task) throws Exception {
         printed = new CountDownLatch(1);
-        // The writer's first store waits for the locked chunk table, so nothing is stored until the test lets go.
-        // The step logs its 4 MB meanwhile (it used to wait once 1 MiB was waiting).
         try (Connection lock = lockedChunkTable()) {
             CompletableFuture<RunResult> run = CompletableFuture.supplyAsync(() -> ts.run(task.id()));
             try {
-                assertThat(printed.await(60, TimeUnit.SECONDS)).as("the step logged every line while the writer waited").isTrue();
+                assertThat(printed.await(60, TimeUnit.SECONDS)).as("the step logged every line while nothing was stored").isTrue();
                 assertThat(run).isNotDone(); // its outcome waits for the last chunk
             } finally {
                 lock.rollback();
             }
-            assertThat(run.get(60, TimeUnit.SECONDS).succeeded()).isTrue();
+            assertThat(run.get(120, TimeUnit.SECONDS).succeeded()).isTrue();
         }
+    }
+
+    @Test
+    void theStepDoesNotWaitForAWriterThatIsMegabytesBehind() throws Exception {
+        Task task = savePrinting(LogOptions.defaults(), 40_000, 100, false); // about 4 MB
+        int id = stepOf(task);
+        // The writer's first store waits for the locked chunk table, so nothing is stored until the test lets go.
+        // The step logs its 4 MB meanwhile (it used to wait once 1 MiB was waiting).
+        printsEveryLineWhileTheTableIsLocked(task);
         assertThat(ts.logs(id, 1).map(LogLine::text).filter(t -> t.startsWith("line 40000 ")).count()).isEqualTo(1);
         assertThat(ts.logs(id, 1).count()).isEqualTo(40_000);
     }
 
+    /** The system property that bounds the bytes of lines waiting for a log's writer (read as each attempt starts). */
+    static final String PENDING_BOUND = "tasksync.logs.maxPendingBytes";
+
+    /** Runs {@code body} with the bound of lines waiting for a log's writer set to {@code bytes}. */
+    static void withPendingBound(long bytes, ThrowingRunnable body) throws Exception {
+        String before = System.getProperty(PENDING_BOUND);
+        System.setProperty(PENDING_BOUND, Long.toString(bytes));
+        try {
+            body.run();
+        } finally {
+            if (before == null) {
+                System.clearProperty(PENDING_BOUND);
+            } else {
+                System.setProperty(PENDING_BOUND, before);
+            }
+        }
+    }
+
+    interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    @Test
+    void theStepsBodyDoesNotWaitForStoringWhileItsLinesFitTheBound() throws Exception {
+        // About 60 MB (88 MB counted with each line's overhead) under a bound of 256 MiB: nothing is stored while
+        // the table is locked, yet the body logs every line and returns; its outcome waits for the last chunk.
+        // (With the fixed 16 Mi characters before, the step waited after some 33 MB.)
+        withPendingBound(256L << 20, () -> {
+            Task task = savePrinting(LogOptions.defaults().withMaxBytesPerAttempt(128L << 20), 600_000, 100, false);
+            int id = stepOf(task);
+            printsEveryLineWhileTheTableIsLocked(task);
+            LogFixture.allPrinted(logs.lines(id, 1), 600_000);
+        });
+    }
+
     @Test
     void aStepFarAheadOfItsWriterWaitsForItAndNoLineIsLost() throws Exception {
+        withPendingBound(16L << 20, this::aStepFarAheadOfItsWriterWaitsForIt);
+    }
+
+    private void aStepFarAheadOfItsWriterWaitsForIt() throws Exception {
         // About 67 MB: more than the writer can take before its store waits for the lock (a 16 MiB batch and a
-        // chunk) plus what may wait for it (16 Mi characters), so the step must wait whatever the timing: not drop.
+        // chunk) plus what may wait for it (16 MiB), so the step must wait whatever the timing: not drop.
         Task task = savePrinting(LogOptions.defaults(), 600_000, 100, false);
         int id = stepOf(task);
         printed = new CountDownLatch(1);

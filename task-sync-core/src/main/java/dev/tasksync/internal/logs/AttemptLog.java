@@ -12,9 +12,12 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * Writes one attempt's full log to the database as it is produced. The step's threads hand their lines to a
  * writer thread of this attempt ({@link LineHandover}: no lock, clock or encoding on the step's own thread); the
- * writer takes them every {@link #PICK_MILLIS} (at once while they keep coming), stamps each pick with one time,
- * and encodes, cuts, compresses and stores them ({@link ChunkWriter}), the middle of a log over the cap left out
- * ({@link RollingTail}).
+ * writer marks how far they go every {@link #PICK_MILLIS} (a line's time is its mark's), and leaves the heavy work
+ * (encoding, cutting, compressing and storing them, {@link ChunkWriter}; the middle of a log over the cap left
+ * out, {@link RollingTail}) until their mark is {@link #DEFER_MILLIS} old, half the hand-over's bound
+ * waits, or the step's body returned: a step that prints a lot in a short while does not share its cores with
+ * that work, and a follower still sees a line within about {@link ChunkWriter#FLUSH_MILLIS}. Once the body
+ * returned, its thread compresses chunks beside the writer ({@link CompressQueue}) until the last is stored.
  */
 public final class AttemptLog implements AutoCloseable {
     /**
@@ -23,6 +26,11 @@ public final class AttemptLog implements AutoCloseable {
      * next line).
      */
     static final long PICK_MILLIS = 10;
+    /**
+     * Lines are encoded and stored once their mark is this old (or many wait, or the body returned); less than
+     * {@link ChunkWriter#FLUSH_MILLIS}, which still counts from the mark, so followers see lines as soon as before.
+     */
+    static final long DEFER_MILLIS = 150;
     /** A pick of at least this many lines means the step prints fast: the writer takes the next ones at once. */
     private static final int BUSY_LINES = 256;
     /**
@@ -45,6 +53,7 @@ public final class AttemptLog implements AutoCloseable {
     private final long baseNanos;
     private final LineHandover lines;
     private final CountDownLatch stored = new CountDownLatch(1);
+    private final CompressQueue compressing = new CompressQueue();
     private volatile ChunkWriter chunks;
 
     private AttemptLog() {
@@ -84,26 +93,27 @@ public final class AttemptLog implements AutoCloseable {
     private void write() {
         ChunkWriter writer = null;
         try {
-            writer = new ChunkWriter(dsl, stepId, attempt, maxBytes, baseMicros, baseNanos);
+            writer = new ChunkWriter(dsl, stepId, attempt, maxBytes, baseMicros, baseNanos, compressing);
             chunks = writer;
+            long eager = lines.bound() / 2;
             long lastLine = System.nanoTime();
             while (true) {
-                boolean closing = lines.closed(); // read before the pick: it then takes every line added before close()
+                boolean closing = lines.closed(); // read before the mark: it then covers every line added before close()
                 long now = System.nanoTime();
-                writer.pickAt(now);
-                int took = lines.pick(writer);
-                if (took > 0) {
+                if (lines.mark(now)) {
                     lastLine = now;
                 }
+                boolean all = closing || lines.waiting() >= eager;
+                int took = lines.pick(writer, all ? Long.MAX_VALUE : now - DEFER_MILLIS * 1_000_000);
                 writer.flush(now, closing);
                 if (closing) {
                     writer.finish();
                     return;
                 }
-                if (took >= BUSY_LINES) {
+                if (all && took >= BUSY_LINES) {
                     continue;
                 }
-                if (writer.idle() && now - lastLine >= HOLD_MILLIS * 1_000_000) {
+                if (writer.idle() && lines.drained() && now - lastLine >= HOLD_MILLIS * 1_000_000) {
                     writer.release(); // quiet: the connection goes back to the pool, the writer sleeps till a line
                     lines.sleep(ChunkWriter.FLUSH_MILLIS * 1_000_000);
                 } else {
@@ -114,6 +124,7 @@ public final class AttemptLog implements AutoCloseable {
             LOG.warn("step {} attempt {}: the full log's writer failed; later lines are not stored", stepId, attempt, e);
             throw e;
         } finally {
+            compressing.over();
             lines.writerEnded();
             stored.countDown(); // the step goes on now: giving the connection back (a RESET, a round trip) is not its wait
             if (writer != null) {
@@ -124,15 +135,19 @@ public final class AttemptLog implements AutoCloseable {
 
     /**
      * Stores what is left and waits for it: called when the step's execution ended, before its outcome is recorded,
-     * so that a reader that sees the attempt ended has every line. It waits for the last store, not for the writer
-     * thread's end.
+     * so that a reader that sees the attempt ended has every line. Meanwhile the calling thread compresses chunks
+     * the writer cuts. It waits for the last store, not for the writer thread's end.
      */
     @Override
     public void close() {
         if (lines == null) {
             return;
         }
-        if (lines.close() != null) {
+        compressing.expectHelp();
+        if (lines.close() == null) {
+            compressing.over(); // no writer, no chunk: nobody is helped
+        } else {
+            compressing.help(); // till the writer ended
             boolean interrupted = false;
             while (true) {
                 try {
@@ -147,6 +162,11 @@ public final class AttemptLog implements AutoCloseable {
             }
         }
         store.prune(stepId, attempt);
+    }
+
+    /** Chunks the thread that closed the log compressed, for tests. */
+    int helpedChunks() {
+        return compressing.helped();
     }
 
     /** Bytes of text stored (after the middle was dropped), for tests and the benchmark. */

@@ -48,6 +48,9 @@ final class ChunkWriter implements LineHandover.Taker, AutoCloseable {
     private final RollingTail tail;
     private final ChunkCodec.Compressor compressor = new ChunkCodec.Compressor();
     private final ChunkRows rows;
+    /** The characters of an ASCII line on their way into a chunk ({@link ChunkCodec.Raw#addAscii}). */
+    private final char[] scratch = new char[MAX_LINE_BYTES];
+    private final CompressQueue compressing;
 
     /** The time of the pick whose lines are being taken. */
     private long pickNanos;
@@ -55,7 +58,6 @@ final class ChunkWriter implements LineHandover.Taker, AutoCloseable {
     private ChunkCodec.Raw current;
     private int nextSeq;
     private final List<ChunkCodec.Raw> batch = new ArrayList<>();
-    private final List<byte[]> data = new ArrayList<>();
     private long batchRaw;
     private long batchData;
     /** The array of the chunk compressed last, for the next chunk. */
@@ -69,7 +71,9 @@ final class ChunkWriter implements LineHandover.Taker, AutoCloseable {
     private record Sent(List<ChunkCodec.Raw> chunks, RollingTail.Plan plan) {
     }
 
-    ChunkWriter(DSLContext dsl, int stepId, int attempt, long maxBytes, long baseMicros, long baseNanos) {
+    ChunkWriter(DSLContext dsl, int stepId, int attempt, long maxBytes, long baseMicros, long baseNanos,
+                CompressQueue compressing) {
+        this.compressing = compressing;
         this.dsl = dsl;
         this.stepId = stepId;
         this.attempt = attempt;
@@ -84,8 +88,9 @@ final class ChunkWriter implements LineHandover.Taker, AutoCloseable {
         return baseMicros + (nanos - baseNanos) / 1000;
     }
 
-    /** The lines taken next are stamped with this time (one per pick, never going back). */
-    void pickAt(long nanos) {
+    /** The lines taken next are stamped with this time (their mark's, never going back). */
+    @Override
+    public void at(long nanos) {
         pickNanos = nanos;
         pickMicros = micros(nanos);
     }
@@ -94,11 +99,19 @@ final class ChunkWriter implements LineHandover.Taker, AutoCloseable {
     @Override
     public void take(byte stream, String line) {
         if (current == null) {
-            byte[] buffer = spare != null ? spare : new byte[chunkBytes + 1024];
+            byte[] buffer = spare != null ? spare : compressing.spare();
             spare = null;
+            if (buffer == null) {
+                buffer = new byte[chunkBytes + 1024];
+            }
             current = new ChunkCodec.Raw(nextSeq++, buffer, pickNanos);
         }
         // monotonic: lines of one attempt never go back in time
+        int ascii = current.addAscii(pickMicros, stream, line, scratch);
+        if (ascii >= 0) {
+            counted(ascii);
+            return;
+        }
         byte[] text = line.getBytes(StandardCharsets.UTF_8);
         if (text.length > MAX_LINE_BYTES) {
             String cut = new String(text, 0, MAX_LINE_BYTES, StandardCharsets.UTF_8)
@@ -106,7 +119,11 @@ final class ChunkWriter implements LineHandover.Taker, AutoCloseable {
             text = cut.getBytes(StandardCharsets.UTF_8);
         }
         current.add(pickMicros, stream, text);
-        int bytes = text.length;
+        counted(text.length);
+    }
+
+    /** Counts a line just added against the cap; cuts the chunk once it is full, or the head is. */
+    private void counted(int bytes) {
         boolean headFull = tail.counted(bytes + 1);
         if (current.textBytes >= chunkBytes || headFull) {
             roll();
@@ -146,13 +163,16 @@ final class ChunkWriter implements LineHandover.Taker, AutoCloseable {
         if (batch.isEmpty()) {
             batchSince = chunk.firstNanos;
         }
-        byte[] compressed = compressor.compress(chunk.bytes, chunk.length);
-        data.add(compressed);
         batchRaw += chunk.length;
-        batchData += compressed.length;
-        spare = chunk.bytes;
-        chunk.bytes = null; // only its counts are kept until it is stored
         batch.add(chunk);
+        if (compressing.helping()) {
+            compressing.submit(chunk, compressor); // the closing thread compresses it
+        } else {
+            chunk.data = compressor.compress(chunk.bytes, chunk.length);
+            batchData += chunk.data.length;
+            spare = chunk.bytes;
+            chunk.bytes = null; // only its counts are kept until it is stored
+        }
         if (batchRaw >= BATCH_BYTES || batchData >= BATCH_DATA_BYTES) {
             storeBatch();
         }
@@ -160,10 +180,15 @@ final class ChunkWriter implements LineHandover.Taker, AutoCloseable {
 
     /** Sends the batch in the open COPY; a batch that deletes rolled-out chunks is stored in a transaction of its own. */
     private void storeBatch() {
+        List<byte[]> data = new ArrayList<>(batch.size());
+        for (ChunkCodec.Raw c : batch) {
+            compressing.await(c, compressor); // at once unless the closing thread compresses it
+            data.add(c.data);
+            c.data = null; // the rows hold it until they are stored
+        }
         RollingTail.Plan plan = tail.plan(batch, data);
         List<ChunkCodec.Raw> chunks = List.copyOf(batch);
         batch.clear();
-        data.clear();
         batchRaw = 0;
         batchData = 0;
         if (plan.deleting().isEmpty()) {

@@ -4,6 +4,7 @@ import dev.tasksync.LogLine;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
@@ -13,29 +14,48 @@ import java.util.concurrent.locks.LockSupport;
  * opened the log) does next to nothing per line: it puts the line's reference and stream in a block of
  * {@link #BLOCK} lines and publishes its index, with no lock, no clock and no encoding. Lines from other threads (a
  * step's own workers) go through a lock, each with the index it saw, so the writer takes it among the step thread's
- * lines where it came. At most {@link #SLOTS} lines or {@link #PENDING_CHARS} characters wait for the writer: only
- * then does a step wait (no line is ever dropped while the writer lives), so memory stays bounded; a single line
- * longer than the bound goes once the writer took every line before it.
+ * lines where it came. The writer {@linkplain #mark marks} how far the lines go every few ms (an index and a time:
+ * no work per line), and {@linkplain #pick(Taker, long) takes} them later, each stamped with the time of the first
+ * mark that saw it, so that it can leave the heavy work (encoding, compressing) until lines get old or many, or
+ * the step ends. At most {@link #bound} bytes of lines (their characters and {@link #LINE_OVERHEAD} each) wait
+ * for the writer: only then does a step wait (no line is ever dropped while the writer lives), so memory stays
+ * bounded; a single line longer than the bound goes once the writer took every line before it.
  */
 final class LineHandover {
-    /** Lines that may wait for the writer: the step waits only when the writer is this many behind. */
-    static final int SLOTS = 1 << 18;
     /** Lines per block the step's thread fills (a power of two): a log of a few lines costs one small block. */
     static final int BLOCK = 4096;
+    /** Bytes counted per waiting line besides its characters: its string's and array's headers, its slot. */
+    static final int LINE_OVERHEAD = 48;
+    /** The default bound is at most this, whatever the heap. */
+    static final long MAX_DEFAULT_BOUND = 512L * 1024 * 1024;
+    /** The system property that sets the bound in bytes (the default: an eighth of the heap, at most 512 MiB). */
+    static final String BOUND_PROPERTY = "tasksync.logs.maxPendingBytes";
+
     /**
-     * Characters of lines that may wait for the writer before the step's thread waits: enough that a step never
-     * waits on a writer that keeps up on average (a burst, a slow commit), few enough for a bounded heap.
+     * Bytes of lines that may wait for the writer before the step's thread waits: an eighth of the heap's maximum,
+     * at most {@link #MAX_DEFAULT_BOUND} (a 256 MB heap: 32 MiB), or the {@link #BOUND_PROPERTY} system property.
      */
-    static final long PENDING_CHARS = 16L * 1024 * 1024;
+    static long defaultBound() {
+        Long set = Long.getLong(BOUND_PROPERTY);
+        if (set != null && set > 0) {
+            return set;
+        }
+        return Math.max(1024 * 1024, Math.min(Runtime.getRuntime().maxMemory() / 8, MAX_DEFAULT_BOUND));
+    }
 
     /** What the writer does with each line it takes, in order. */
     interface Taker {
+        /** The lines taken next were added before {@code nanos} (and after the mark before it). */
+        default void at(long nanos) {
+        }
+
         void take(byte stream, String text);
     }
 
     private static final VarHandle HEAD;
     private static final VarHandle TAIL;
     private static final VarHandle TAKEN_CHARS;
+    private static final VarHandle HANDED_CHARS;
     private static final VarHandle SLEEPING;
 
     static {
@@ -44,6 +64,7 @@ final class LineHandover {
             HEAD = lookup.findVarHandle(LineHandover.class, "head", long.class);
             TAIL = lookup.findVarHandle(LineHandover.class, "tail", long.class);
             TAKEN_CHARS = lookup.findVarHandle(LineHandover.class, "takenChars", long.class);
+            HANDED_CHARS = lookup.findVarHandle(LineHandover.class, "handedChars", long.class);
             SLEEPING = lookup.findVarHandle(LineHandover.class, "sleeping", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
@@ -57,6 +78,7 @@ final class LineHandover {
         Block next;
     }
 
+    private final long bound;
     private final Runnable writerLoop;
     private final String writerName;
     private volatile Thread writer;
@@ -75,10 +97,9 @@ final class LineHandover {
     private long head;
     private long tail;
     private long takenChars;
-    // the owner's own view: what it handed over, and the writer's progress as it last read it
+    // the owner's own view: what it handed over (read by the writer, opaque), and the writer's progress as it last read it
     private long handedChars;
-    private long roomUntil = SLOTS;
-    private long charsUntil = PENDING_CHARS;
+    private long charsUntil;
     private boolean ownerStarted;
 
     // lines of other threads, with the head each saw
@@ -86,19 +107,37 @@ final class LineHandover {
     }
 
     private final Object othersLock = new Object();
-    private List<Other> others = new ArrayList<>();
+    private final ArrayDeque<Other> others = new ArrayDeque<>();
+    /** Lines of other threads added so far, and their bytes waiting (guarded by othersLock). */
+    private long othersAdded;
     private long otherChars;
+
+    // the writer's: the marks not taken yet ({head, others added, nanos}), and what it took of others' lines
+    private final ArrayDeque<long[]> marks = new ArrayDeque<>();
+    private long markedHead;
+    private long markedOthers;
+    private long othersTaken;
 
     /** The calling thread is the owner; {@code writerLoop} runs on a thread of its own from the first line. */
     LineHandover(Runnable writerLoop, String writerName) {
+        this(writerLoop, writerName, defaultBound());
+    }
+
+    LineHandover(Runnable writerLoop, String writerName, long bound) {
         this.owner = Thread.currentThread();
         this.writerLoop = writerLoop;
         this.writerName = writerName;
+        this.bound = bound;
+        this.charsUntil = bound;
+    }
+
+    long bound() {
+        return bound;
     }
 
     /**
-     * Hands a line over; blocks only while the writer is {@link #SLOTS} lines or {@link #PENDING_CHARS} characters
-     * behind. On the owner's thread: two array stores and an ordered store of the index.
+     * Hands a line over; blocks only while {@link #bound} bytes of lines wait for the writer. On the owner's
+     * thread: two array stores, an opaque store of its count and an ordered store of the index.
      */
     void add(LogLine.Stream stream, String text) {
         if (closed) {
@@ -115,8 +154,9 @@ final class LineHandover {
             ownerStarted = true;
         }
         long h = head;
-        handedChars += text.length();
-        if (h >= roomUntil || handedChars > charsUntil) {
+        long handed = handedChars + text.length() + LINE_OVERHEAD;
+        HANDED_CHARS.setOpaque(this, handed);
+        if (handed > charsUntil) {
             if (!awaitRoom(h)) {
                 return;
             }
@@ -143,9 +183,8 @@ final class LineHandover {
                 long t = (long) TAIL.getAcquire(this);
                 long taken = (long) TAKEN_CHARS.getAcquire(this);
                 // a line longer than the bound goes once the writer took every line before it (h == t)
-                if (h - t < SLOTS && (handedChars - taken <= PENDING_CHARS || h == t)) {
-                    roomUntil = t + SLOTS;
-                    charsUntil = taken + PENDING_CHARS;
+                if (handedChars - taken <= bound || h == t) {
+                    charsUntil = taken + bound;
                     return true;
                 }
                 if (ended) {
@@ -167,7 +206,7 @@ final class LineHandover {
     private void addOther(LogLine.Stream stream, String text) {
         synchronized (othersLock) {
             startWriter();
-            while (otherChars > PENDING_CHARS && !closed && !ended) {
+            while (otherChars > bound && !closed && !ended) {
                 try {
                     othersLock.wait();
                 } catch (InterruptedException e) {
@@ -178,8 +217,9 @@ final class LineHandover {
             if (closed || ended) {
                 return;
             }
-            others.add(new Other((long) HEAD.getAcquire(this), (byte) stream.ordinal(), text));
-            otherChars += text.length();
+            others.addLast(new Other((long) HEAD.getAcquire(this), (byte) stream.ordinal(), text));
+            othersAdded++;
+            otherChars += text.length() + LINE_OVERHEAD;
         }
         if (sleeping) {
             wake();
@@ -210,20 +250,85 @@ final class LineHandover {
     }
 
     /**
-     * The writer: takes the lines waiting, other threads' among the owner's where each came, and hands room back to
-     * the step as it goes; returns how many it took.
+     * The writer: marks how far the lines go at {@code nanos} (lines added before it are stamped with it when taken);
+     * true if lines came since the last mark. Others' lines are counted before the head is read, so each one
+     * counted saw a head no later than the one marked.
      */
-    int pick(Taker taker) {
-        List<Other> theirs;
+    boolean mark(long nanos) {
+        long o;
         synchronized (othersLock) {
-            theirs = others;
-            if (!theirs.isEmpty()) {
-                others = new ArrayList<>();
-                otherChars = 0;
-                othersLock.notifyAll();
-            }
+            o = othersAdded;
         }
         long h = (long) HEAD.getAcquire(this);
+        if (h == markedHead && o == markedOthers) {
+            return false;
+        }
+        markedHead = h;
+        markedOthers = o;
+        marks.addLast(new long[]{h, o, nanos});
+        return true;
+    }
+
+    /** Bytes of lines waiting for the writer, marked or not (for the writer: whether to take them now). */
+    long waiting() {
+        long others;
+        synchronized (othersLock) {
+            others = otherChars;
+        }
+        return (long) HANDED_CHARS.getOpaque(this) - (long) TAKEN_CHARS.getAcquire(this) + others;
+    }
+
+    /** The time of the oldest mark not taken yet, or {@link Long#MAX_VALUE} if none. */
+    long oldestMark() {
+        long[] m = marks.peekFirst();
+        return m == null ? Long.MAX_VALUE : m[2];
+    }
+
+    /** Every line marked was taken, and none came since (the writer may sleep). */
+    boolean drained() {
+        if (!marks.isEmpty() || (long) HEAD.getAcquire(this) != tail) {
+            return false;
+        }
+        synchronized (othersLock) {
+            return others.isEmpty();
+        }
+    }
+
+    /** Marks now and takes every line waiting (the tests' writer, and the old way). */
+    int pick(Taker taker) {
+        mark(System.nanoTime());
+        return pick(taker, Long.MAX_VALUE);
+    }
+
+    /**
+     * The writer: takes the lines of the marks made at or before {@code upTo}, each stamped with its mark's time
+     * ({@link Taker#at}), other threads' among the owner's where each came, and hands room back to the step as it
+     * goes; returns how many it took.
+     */
+    int pick(Taker taker, long upTo) {
+        int took = 0;
+        while (!marks.isEmpty() && marks.peekFirst()[2] <= upTo) {
+            long[] m = marks.removeFirst();
+            took += take(taker, m[0], m[1], m[2]);
+        }
+        return took;
+    }
+
+    private int take(Taker taker, long h, long othersUntil, long nanos) {
+        taker.at(nanos);
+        List<Other> theirs = List.of();
+        if (othersUntil > othersTaken) {
+            theirs = new ArrayList<>((int) (othersUntil - othersTaken));
+            synchronized (othersLock) {
+                for (long n = othersTaken; n < othersUntil; n++) {
+                    Other o = others.pollFirst();
+                    theirs.add(o);
+                    otherChars -= o.text().length() + LINE_OVERHEAD;
+                }
+                othersLock.notifyAll();
+            }
+            othersTaken = othersUntil;
+        }
         long t = tail;
         long chars = takenChars;
         int k = 0;
@@ -238,7 +343,7 @@ final class LineHandover {
             }
             String text = out.lines[at];
             out.lines[at] = null;
-            chars += text.length();
+            chars += text.length() + LINE_OVERHEAD;
             taker.take(out.streams[at], text);
             if (at == BLOCK - 1) {
                 handBack(i + 1, chars); // room for the step as the pick goes, not only at its end

@@ -8,6 +8,7 @@ import com.github.luben.zstd.Zstd;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -119,5 +120,33 @@ class ChunkCodecTest {
                 LogLine.Stream.STDOUT, LogLine.Stream.STDERR, LogLine.Stream.STDOUT, LogLine.Stream.STDERR);
         assertThat(lines.get(5).time()).isEqualTo(Instant.ofEpochSecond(1_800_000_000L, 5_000));
         assertThat(raw.textBytes).isEqualTo(14 + 6 + 4 + 6 + 1 + 5_001);
+    }
+
+    /**
+     * Strings go in straight (with no array per line) only when every character is ASCII: é (Latin-1), ā and ł
+     * (UTF-16, low bytes 0x01 and 0x42, "B") and an emoji are refused and go as their UTF-8 bytes instead.
+     */
+    @Test
+    void onlyAsciiLinesGoInStraightFromTheStringAndEveryLineComesBackAsItWas() {
+        ChunkCodec.Raw raw = new ChunkCodec.Raw(0, 16, System.nanoTime());
+        char[] scratch = new char[64];
+        long t = 1_800_000_000_000_000L;
+        List<String> texts = List.of("plain ascii ~\u007f", "caf\u00e9", "\u0101b", "\u0142", "x\uD83D\uDE00", "", "y".repeat(65), "z");
+        List<Integer> straight = new ArrayList<>();
+        for (int i = 0; i < texts.size(); i++) {
+            String text = texts.get(i);
+            int n = raw.addAscii(t + i, i % 2, text, scratch);
+            if (n < 0) {
+                raw.add(t + i, i % 2, text.getBytes(StandardCharsets.UTF_8));
+            } else {
+                assertThat(n).isEqualTo(text.length());
+                straight.add(i);
+            }
+        }
+        assertThat(straight).as("ASCII and no longer than the scratch").containsExactly(0, 5, 7);
+        List<LogLine> lines = ChunkCodec.lines(ChunkCodec.deflate(raw.bytes, raw.length));
+        assertThat(lines).extracting(LogLine::text).containsExactlyElementsOf(texts);
+        assertThat(lines.get(7).time()).isEqualTo(Instant.ofEpochSecond(1_800_000_000L, 7_000));
+        assertThat(raw.textBytes).isEqualTo(15 + 6 + 4 + 3 + 6 + 1 + 66 + 2);
     }
 }

@@ -21,6 +21,10 @@ import static org.awaitility.Awaitility.await;
  * nothing here).
  */
 class LineHandoverTest {
+    /** The bytes of lines that may wait here: 1 MiB. */
+    private static final long BOUND = 1 << 20;
+    /** More lines "l" + i than fit under the bound. */
+    private static final int OVER_BOUND = (int) (BOUND / LineHandover.LINE_OVERHEAD) + 10;
     private final List<String> taken = new ArrayList<>();
     private final LineHandover.Taker taker = (stream, text) -> taken.add(LogLine.Stream.values()[stream] + " " + text);
     private Thread step;
@@ -38,7 +42,7 @@ class LineHandoverTest {
         AtomicReference<LineHandover> made = new AtomicReference<>();
         CountDownLatch ready = new CountDownLatch(1);
         step = new Thread(() -> {
-            made.set(new LineHandover(() -> { }, "test-writer"));
+            made.set(new LineHandover(() -> { }, "test-writer", BOUND));
             ready.countDown();
             body.accept(made.get());
         }, "test-step");
@@ -89,8 +93,8 @@ class LineHandoverTest {
     }
 
     @Test
-    void theStepWaitsWhenTheWriterIsSlotsBehindAndGoesOnOnceItTookLines() throws Exception {
-        int n = LineHandover.SLOTS + 10;
+    void theStepWaitsWhenTheWriterIsTheBoundBehindAndGoesOnOnceItTookLines() throws Exception {
+        int n = OVER_BOUND;
         CountDownLatch done = new CountDownLatch(1);
         LineHandover lines = step(h -> {
             for (int i = 0; i < n; i++) {
@@ -107,7 +111,7 @@ class LineHandoverTest {
 
     @Test
     void aLineLongerThanThePendingBoundGoesOnceTheWriterTookEveryLineBeforeIt() throws Exception {
-        String huge = "x".repeat((int) LineHandover.PENDING_CHARS + 1);
+        String huge = "x".repeat((int) BOUND + 1);
         CountDownLatch done = new CountDownLatch(1);
         LineHandover lines = step(h -> {
             h.add(LogLine.Stream.STDOUT, "before");
@@ -128,7 +132,7 @@ class LineHandoverTest {
     void aStepWaitingForAWriterThatEndedGoesOnWithoutItsLines() throws Exception {
         CountDownLatch done = new CountDownLatch(1);
         LineHandover lines = step(h -> {
-            for (int i = 0; i < LineHandover.SLOTS + 10; i++) {
+            for (int i = 0; i < OVER_BOUND; i++) {
                 h.add(LogLine.Stream.STDOUT, "l" + i);
             }
             done.countDown();
@@ -136,7 +140,9 @@ class LineHandoverTest {
         await().atMost(Duration.ofSeconds(60)).until(() -> waitsForRoom(step));
         lines.writerEnded();
         assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(lines.pick(taker)).isEqualTo(LineHandover.SLOTS);
+        int kept = lines.pick(taker); // the lines handed over before the step waited; the rest are not kept
+        assertThat(kept).isPositive().isLessThan(OVER_BOUND);
+        assertThat(taken).hasSize(kept).startsWith("STDOUT l0").endsWith("STDOUT l" + (kept - 1));
     }
 
     @Test
@@ -159,5 +165,78 @@ class LineHandoverTest {
         assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
         assertThat(lines.pick(taker)).isZero();
         assertThat(taken).containsExactly("STDOUT kept");
+    }
+
+    @Test
+    void eachLineIsStampedWithTheFirstMarkAfterItCameAndOnlyMarksDueAreTaken() throws Exception {
+        CountDownLatch first = new CountDownLatch(1);
+        CountDownLatch go = new CountDownLatch(1);
+        CountDownLatch second = new CountDownLatch(1);
+        CountDownLatch more = new CountDownLatch(1);
+        CountDownLatch done = new CountDownLatch(1);
+        LineHandover lines = step(h -> {
+            try {
+                h.add(LogLine.Stream.STDOUT, "a");
+                first.countDown();
+                go.await();
+                h.add(LogLine.Stream.STDOUT, "b");
+                Thread helper = new Thread(() -> h.add(LogLine.Stream.STDERR, "c"));
+                helper.start();
+                helper.join();
+                second.countDown();
+                more.await();
+                h.add(LogLine.Stream.STDOUT, "d"); // after the last mark: not taken
+                done.countDown();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        List<String> stamped = new ArrayList<>();
+        long[] at = new long[1];
+        LineHandover.Taker stamping = new LineHandover.Taker() {
+            @Override
+            public void at(long nanos) {
+                at[0] = nanos;
+            }
+
+            @Override
+            public void take(byte stream, String text) {
+                stamped.add(at[0] + " " + text);
+            }
+        };
+        assertThat(first.await(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(lines.mark(1_000)).isTrue();
+        assertThat(lines.mark(1_500)).as("nothing new: no mark").isFalse();
+        go.countDown();
+        assertThat(second.await(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(lines.mark(2_000)).isTrue();
+        more.countDown();
+        assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
+
+        assertThat(lines.pick(stamping, 999)).as("no mark is due yet").isZero();
+        assertThat(lines.oldestMark()).isEqualTo(1_000);
+        assertThat(lines.pick(stamping, 1_999)).isOne();
+        assertThat(stamped).containsExactly("1000 a");
+        assertThat(lines.pick(stamping, Long.MAX_VALUE)).isEqualTo(2);
+        assertThat(stamped).containsExactly("1000 a", "2000 b", "2000 c");
+        assertThat(lines.drained()).as("d came after the last mark").isFalse();
+        assertThat(lines.mark(3_000)).isTrue();
+        assertThat(lines.pick(stamping, 3_000)).isOne();
+        assertThat(stamped).endsWith("3000 d");
+        assertThat(lines.drained()).isTrue();
+    }
+
+    @Test
+    void theWriterSeesHowManyBytesOfLinesWait() throws Exception {
+        CountDownLatch done = new CountDownLatch(1);
+        LineHandover lines = step(h -> {
+            h.add(LogLine.Stream.STDOUT, "12345");
+            h.add(LogLine.Stream.STDOUT, "123");
+            done.countDown();
+        });
+        assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(lines.waiting()).isEqualTo(8 + 2L * LineHandover.LINE_OVERHEAD);
+        lines.pick(taker);
+        assertThat(lines.waiting()).isZero();
     }
 }
