@@ -1,6 +1,5 @@
 package dev.tasksync.internal.engine;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.tasksync.NotFoundException;
 import dev.tasksync.Task;
 import dev.tasksync.internal.graph.StepGraph;
@@ -10,12 +9,10 @@ import dev.tasksync.internal.sql.SqlFile;
 import dev.tasksync.internal.store.Database;
 import dev.tasksync.internal.store.Store;
 import org.jooq.DSLContext;
-import org.jooq.JSONB;
 
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -64,10 +61,12 @@ final class StoredGraphs {
                     titles.put(id, rs.getString("title"));
                     String type = rs.getString("type");
                     types.put(id, type == null ? "" : type);
-                    List<Integer> list = new ArrayList<>(dependsOn(rs.getString("depends_on")));
-                    java.sql.Array implicit = rs.getArray("implicit");
-                    if (implicit != null) {
-                        list.addAll(Arrays.asList((Integer[]) implicit.getArray()));
+                    List<Integer> list = new ArrayList<>(1);
+                    String stored = rs.getString("deps");
+                    if (stored != null && !stored.isEmpty()) {
+                        for (String dep : stored.split(",")) {
+                            list.add(id(dep));
+                        }
                     }
                     deps.put(id, list);
                 }
@@ -82,14 +81,12 @@ final class StoredGraphs {
         });
     }
 
-    /** The ids of a stored {@code depends_on} (a JSON array of {@code {"id": …}}), as {@link Store#dependsOn} reads them. */
-    private static List<Integer> dependsOn(String json) {
-        if (json == null) {
-            return List.of();
+    /** A dependency's id as {@link Store#dependsOn} reads it: 0 (no step) when it is not a number. */
+    private static int id(String text) {
+        try {
+            return Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            return 0;
         }
-        JsonNode deps = Store.parse(JSONB.valueOf(json));
-        List<Integer> ids = new ArrayList<>();
-        deps.forEach(d -> ids.add(d.path("id").asInt()));
-        return ids;
     }
 }

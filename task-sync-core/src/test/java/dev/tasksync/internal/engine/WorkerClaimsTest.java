@@ -37,7 +37,7 @@ class WorkerClaimsTest {
 
     @Test
     void aWorkerWhoseStepsEndFasterThanTheirRecordingClaimsFurtherAhead() {
-        WorkerClaims policy = new WorkerClaims(null, 4);
+        WorkerClaims policy = new WorkerClaims(null, "w", 4);
         SlotsTest.Clock clock = new SlotsTest.Clock();
         Slots slots = slotsOf(policy, 4, clock);
         assertThat(slots.lookahead()).isEqualTo(4);
@@ -50,7 +50,7 @@ class WorkerClaimsTest {
 
     @Test
     void aOneSlotWorkerNeverClaimsAhead() {
-        WorkerClaims policy = new WorkerClaims(null, 1);
+        WorkerClaims policy = new WorkerClaims(null, "w", 1);
         SlotsTest.Clock clock = new SlotsTest.Clock();
         Slots slots = slotsOf(policy, 1, clock);
         for (int i = 0; i < 10; i++) {
@@ -65,7 +65,7 @@ class WorkerClaimsTest {
      */
     @Test
     void aWorkerOfNoOpStepsKeepsItsLookaheadThoughSomeClaimsComeBackQuicker() {
-        WorkerClaims policy = new WorkerClaims(null, 4);
+        WorkerClaims policy = new WorkerClaims(null, "w", 4);
         SlotsTest.Clock clock = new SlotsTest.Clock();
         Slots slots = slotsOf(policy, 4, clock);
         for (int i = 0; i < 6; i++) {
@@ -84,7 +84,7 @@ class WorkerClaimsTest {
     /** Row 6e: a worker grown on no-op steps that then runs 100 ms sleeps (claims take 1 ms) holds no more than it started with. */
     @Test
     void aWorkerWhoseStepsRunLongerThanAClaimGivesBackWhatItGrew() {
-        WorkerClaims policy = new WorkerClaims(null, 4);
+        WorkerClaims policy = new WorkerClaims(null, "w", 4);
         SlotsTest.Clock clock = new SlotsTest.Clock();
         Slots slots = slotsOf(policy, 4, clock);
         for (int i = 0; i < 10; i++) {
@@ -122,7 +122,7 @@ class WorkerClaimsTest {
 
     /** The root of a fan-out of {@code n} steps (ids 1..n) was recorded: all of them released, none claimed yet. */
     private static WorkerClaims afterTheRoot(int n) {
-        WorkerClaims policy = new WorkerClaims(null, 4);
+        WorkerClaims policy = new WorkerClaims(null, "w", 4);
         Completer.Completion root = completion(policy, 0, range(1, n), 0);
         policy.committed(Set.of(TASK), Set.of(0), List.of(), (task, except) -> true);
         assertThat(root.outcome().stepId()).isZero();
@@ -167,7 +167,7 @@ class WorkerClaimsTest {
 
     @Test
     void withNothingReleasedARecordingClaimsAnyClaimableStep() {
-        WorkerClaims policy = new WorkerClaims(null, 4);
+        WorkerClaims policy = new WorkerClaims(null, "w", 4);
         var scope = policy.forBatch(List.of(completion(policy, 5, List.of(), 8)), 8);
         assertThat(scope.candidates()).isNull();
     }
