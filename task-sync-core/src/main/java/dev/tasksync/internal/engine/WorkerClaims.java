@@ -73,6 +73,8 @@ final class WorkerClaims implements ClaimPolicy {
 
     /** The candidates of the loop's last claim by hints ({@link #scan}), until {@link #scanned}; guarded by this. */
     private List<Integer> scanning;
+    /** The loop's claims by hints in a row that found none of their candidates claimable; guarded by this. */
+    private int staleInARow;
 
     WorkerClaims(Engine engine, String workerId, int concurrency) {
         this.engine = engine;
@@ -122,7 +124,10 @@ final class WorkerClaims implements ClaimPolicy {
     /**
      * The loop's claim came back with {@code claims}. When it claimed by hints, the candidates above the highest it took
      * are remembered again (it takes the lowest ids first: they may only have been beyond its limit), the others are
-     * forgotten; true when it took none of them: the loop claims again at once, by the hints left or any step.
+     * forgotten; true when it took none of them: the loop claims again at once, by the hints left or any step. Claims
+     * that find none in a row skip further and further (twice as many each time): hints of steps other workers took
+     * lie together (each worker took them from one of them down), and a worker woken long after a fan-out's root (its
+     * steps all done) went through its 2,000 stale hints 16 at a time.
      */
     synchronized boolean scanned(List<Claim> claims) {
         List<Integer> candidates = scanning;
@@ -131,8 +136,14 @@ final class WorkerClaims implements ClaimPolicy {
             return false;
         }
         if (claims.isEmpty()) {
+            staleInARow = Math.min(staleInARow + 1, 16);
+            long skip = (long) ClaimPolicy.maxCandidates(concurrency) * ((1L << staleInARow) - 1);
+            for (long i = 0; i < skip && !released.isEmpty(); i++) {
+                released.pollLast();
+            }
             return true;
         }
+        staleInARow = 0;
         int highest = Integer.MIN_VALUE;
         for (Claim c : claims) {
             highest = Math.max(highest, c.stepId());

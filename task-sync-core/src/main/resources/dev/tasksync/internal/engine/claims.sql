@@ -167,10 +167,11 @@ COALESCE(jsonb_path_query_first(c.settings, '$.*.runs_on'), (SELECT t.runs_on FR
 -- workers2: the payload names those steps, "ID-ID,ID,… SENDER" (ranges of ids, at most 300 of them, then the sending
 -- worker's id), so that the workers it wakes claim them by id (WorkerClaims#hint) instead of scanning every task from
 -- the lowest id, as they did while only the worker that recorded a fan-out's root knew which steps it released.
-WITH r AS MATERIALIZED (SELECT c.id FROM ${steps} c WHERE c.id = ANY(:ids) AND
--- include: runnable
-  ),
-g AS (SELECT min(id) AS lo, max(id) AS hi FROM (SELECT id, id - row_number() OVER (ORDER BY id) AS grp FROM r) x
-  GROUP BY grp ORDER BY lo LIMIT 300)
+-- The payload names those of :ids still new (not claimed here), runnable or not: checking each would cost a
+-- fan-out's root thousands of lookups in its round trip, and the workers woken check what they claim anyway.
+WITH g AS (SELECT min(id) AS lo, max(id) AS hi FROM (SELECT c.id, c.id - row_number() OVER (ORDER BY c.id) AS grp
+  FROM ${steps} c WHERE c.id = ANY(:ids) AND c.status = 'new') x GROUP BY grp ORDER BY lo LIMIT 300)
 SELECT pg_notify(:channel, (SELECT string_agg(CASE WHEN lo = hi THEN lo::text ELSE lo || '-' || hi END, ',' ORDER BY lo) FROM g)
-  || ' ' || :sender) WHERE EXISTS (SELECT 1 FROM r)
+  || ' ' || :sender) FROM (SELECT 1 FROM ${steps} c WHERE c.id = ANY(:ids) AND
+-- include: runnable
+  LIMIT 1) w
