@@ -128,7 +128,12 @@ class WorkerWakeIT {
         return payloadsUpToAFence().size();
     }
 
-    /** Sends the fence from another connection; the payloads of the notifications that arrive before it. */
+    /**
+     * Sends the fence from another connection; the payloads of the worker's notifications that arrive before it. A
+     * worker's wake-up names its sender (workers2); an empty payload is the test's own submit's, which PostgreSQL may
+     * still deliver to a listener that began listening just after it committed (a new listener starts reading the
+     * queue where the other listeners of the database are): it is left out (it failed this class 2 times in ~15).
+     */
     private List<String> payloadsUpToAFence() throws Exception {
         try (Connection c = TestDatabase.dataSource().getConnection(); Statement s = c.createStatement()) {
             s.execute("SELECT pg_notify('" + channel + "', '" + FENCE + "')");
@@ -144,6 +149,6 @@ class WorkerWakeIT {
             }
             return seen.contains(FENCE);
         });
-        return seen.subList(0, seen.indexOf(FENCE));
+        return seen.subList(0, seen.indexOf(FENCE)).stream().filter(p -> !p.isEmpty()).toList();
     }
 }

@@ -37,6 +37,11 @@ import java.util.concurrent.ThreadLocalRandom;
  * forgotten unless the claim was full and the step beyond its limit, and with nothing remembered a recording
  * claims any claimable step. Several completions are recorded together in one statement whatever their tasks.
  *
+ * <p>Shared hints (workers2, rows 6b, 6c): the wake-up a recording sends when it released steps it did not claim names
+ * them, and the workers it wakes remember them as their own ({@link #hint}): their loop's claims ({@link #scan}) and
+ * their recordings take those by id, each from a random one of them down (the sender goes from the highest), instead of
+ * scanning every task from the lowest id, which is what all but the root's recorder did on a fan-out.
+ *
  * <p>Settling (wrk16, s10, s12): a task is settled only by the worker whose outcome may have been its last, after that
  * outcome committed ({@link #committed}). It used to lock the task row and count all its steps in every recording
  * that claimed nothing more of the task: with a step claimed ahead, most of them. Every worker then queued on
