@@ -22,27 +22,26 @@ import static org.assertj.core.api.Assertions.assertThat;
  * titles, types, local path and edges, explicit ones in the order the settings list them, then implicit ones.
  */
 class StoredGraphsIT {
-    /** {@code {"make": {"resource": "r"}}}: makes "test:r". */
-    static final class Make extends TestSteps.Simple<String> {
-        Make() {
-            super("make", v -> v.field("resource").asNonBlankString(), c -> StepOutcome.success(StepOutcome.newResults()));
+    /**
+     * {@code {"make": {"resource": "r"}}} makes "test:r"; {@code {"use": {"resource": "r"}}} uses it, so it waits for the
+     * step that makes it.
+     */
+    static final class Resource extends TestSteps.Simple<String> {
+        private final boolean makes;
+
+        Resource(String key, boolean makes) {
+            super(key, v -> v.field("resource").asNonBlankString(), c -> StepOutcome.success(StepOutcome.newResults()));
+            this.makes = makes;
         }
 
         @Override
         public Set<String> produces(String resource) {
-            return Set.of("test:" + resource);
-        }
-    }
-
-    /** {@code {"use": {"resource": "r"}}}: uses "test:r", so it waits for the step that makes it. */
-    static final class Use extends TestSteps.Simple<String> {
-        Use() {
-            super("use", v -> v.field("resource").asNonBlankString(), c -> StepOutcome.success(StepOutcome.newResults()));
+            return makes ? Set.of("test:" + resource) : Set.of();
         }
 
         @Override
         public Set<String> consumes(String resource) {
-            return Set.of("test:" + resource);
+            return makes ? Set.of() : Set.of("test:" + resource);
         }
     }
 
@@ -51,7 +50,7 @@ class StoredGraphsIT {
 
     @BeforeEach
     void open() throws Exception {
-        ts = TestDatabase.builder().stepType(new TestSteps.SleepType(), new Make(), new Use()).build();
+        ts = TestDatabase.builder().stepType(new TestSteps.SleepType(), new Resource("make", true), new Resource("use", false)).build();
         Field f = TaskSync.class.getDeclaredField("engine");
         f.setAccessible(true);
         engine = (Engine) f.get(ts);
