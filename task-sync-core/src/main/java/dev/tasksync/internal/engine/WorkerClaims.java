@@ -81,9 +81,15 @@ final class WorkerClaims implements ClaimPolicy {
     /** The loop's claims by hints in a row that found none of their candidates claimable; guarded by this. */
     private int staleInARow;
 
+    /** This worker's id as its wake-ups name it: its first {@link #SENDER} characters (claims.sql, wakeWorkers). */
+    private final String sender;
+    static final int SENDER = 800;
+
     WorkerClaims(Engine engine, String workerId, int concurrency) {
         this.engine = engine;
         this.workerId = workerId;
+        this.sender = workerId.codePointCount(0, workerId.length()) > SENDER
+                ? workerId.substring(0, workerId.offsetByCodePoints(0, SENDER)) : workerId;
         this.concurrency = concurrency;
         this.lookahead = concurrency > 1 ? concurrency : 0;
     }
@@ -179,7 +185,7 @@ final class WorkerClaims implements ClaimPolicy {
         if (space < 0) {
             return true;
         }
-        if (payload.substring(space + 1).equals(workerId)) {
+        if (payload.substring(space + 1).equals(sender)) {
             return false;
         }
         List<Integer> ids = new ArrayList<>();

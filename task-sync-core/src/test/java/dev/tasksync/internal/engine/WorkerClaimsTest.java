@@ -195,6 +195,10 @@ class WorkerClaimsTest {
         assertThat(policy.hint("x-y other")).isTrue();
         assertThat(policy.remembered()).isZero();
         assertThat(policy.scan().candidates()).isNull();
+        // a wake-up names at most the first 800 characters of its sender (a payload has at most 8,000 bytes)
+        WorkerClaims longId = new WorkerClaims(null, "é".repeat(900), 4);
+        assertThat(longId.hint("1-100 " + "é".repeat(800))).isFalse();
+        assertThat(longId.remembered()).isZero();
     }
 
     @Test
