@@ -61,7 +61,7 @@ class WorkerWakeIT {
             assertThat(titled(ts, task, "b").startedAt()).as("b was claimed with a's outcome (one now())")
                     .isEqualTo(titled(ts, task, "a").finishedAt());
         }
-        assertThat(notificationsUpToAFence()).as("notifications from the worker").isZero();
+        assertThat(payloadsUpToAFence()).as("notifications from the worker").isEmpty();
     }
 
     @Test
@@ -92,6 +92,30 @@ class WorkerWakeIT {
         }
     }
 
+    /**
+     * workers2: the wake-up names the steps it released and did not claim (ranges of ids) and the worker that sent it,
+     * so that the workers it wakes claim those by id; it used to carry nothing, and every worker woken scanned every
+     * task from the lowest id (fails on the old statement: its payload was empty).
+     */
+    @Test
+    void theWakeUpNamesTheReleasedStepsItDidNotClaimAndItsSender() throws Exception {
+        TaskDefinition.Builder b = TaskDefinition.named("named");
+        b.step("root", new Sleep(1));
+        for (int i = 0; i < 5; i++) {
+            b.step("leaf" + i, new Sleep(1)).dependsOn("root").runsOn("gpu"); // not this worker's: none claimed with root
+        }
+        Task task = ts.save(b.build());
+        ts.submit(task.id());
+        listen();
+        try (Worker w = ts.worker(OPTIONS)) {
+            await("root completed", Duration.ofSeconds(60), () -> titled(ts, task, "root").status() == StepStatus.COMPLETED);
+            List<String> payloads = payloadsUpToAFence();
+            int first = titled(ts, task, "leaf0").id();
+            assertThat(titled(ts, task, "leaf4").id()).isEqualTo(first + 4);
+            assertThat(payloads).containsExactly(first + "-" + (first + 4) + " " + w.id());
+        }
+    }
+
     private void listen() throws SQLException {
         listening = TestDatabase.dataSource().getConnection();
         try (Statement s = listening.createStatement()) {
@@ -101,6 +125,16 @@ class WorkerWakeIT {
 
     /** Sends the fence from another connection and counts the notifications that arrive before it. */
     private int notificationsUpToAFence() throws Exception {
+        return payloadsUpToAFence().size();
+    }
+
+    /**
+     * Sends the fence from another connection; the payloads of the worker's notifications that arrive before it. A
+     * worker's wake-up names its sender (workers2); an empty payload is the test's own submit's, which PostgreSQL may
+     * still deliver to a listener that began listening just after it committed (a new listener starts reading the
+     * queue where the other listeners of the database are): it is left out (it failed this class 2 times in ~15).
+     */
+    private List<String> payloadsUpToAFence() throws Exception {
         try (Connection c = TestDatabase.dataSource().getConnection(); Statement s = c.createStatement()) {
             s.execute("SELECT pg_notify('" + channel + "', '" + FENCE + "')");
         }
@@ -115,6 +149,6 @@ class WorkerWakeIT {
             }
             return seen.contains(FENCE);
         });
-        return seen.indexOf(FENCE);
+        return seen.subList(0, seen.indexOf(FENCE)).stream().filter(p -> !p.isEmpty()).toList();
     }
 }

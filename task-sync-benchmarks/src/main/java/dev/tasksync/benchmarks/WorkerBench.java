@@ -100,9 +100,12 @@ final class WorkerBench {
             ts.run(warm.id(), RunOptions.defaults().withConcurrency(SLOTS));
             Task task = Setup.create(env, ts, EngineBench.definition("in-process", EngineBench.Shape.FAN_OUT, steps), true);
             System.out.println("[workers] in-process run, " + steps + " no-op steps ...");
+            autoExplain();
+            mark("start in-process");
             long start = System.nanoTime();
             var result = ts.run(task.id(), RunOptions.defaults().withConcurrency(SLOTS));
             inProcessMs = (System.nanoTime() - start) / 1e6;
+            mark("end in-process");
             if (!result.succeeded()) {
                 throw new IllegalStateException("in-process run did not complete: " + result.taskStatus());
             }
@@ -188,6 +191,7 @@ final class WorkerBench {
                 long commitsBefore = env.commits();
                 long polls = 0;
                 try (AutoCloseable sampling = ActivitySampler.start(env, definition.name() + "×" + n)) {
+                    mark("start " + definition.name());
                     long start = System.nanoTime();
                     ts.submit(task.id());
                     long deadline = start + Duration.ofSeconds(env.config.engineBudgetSeconds() * 3L).toNanos();
@@ -196,6 +200,7 @@ final class WorkerBench {
                         Thread.sleep(10);
                     }
                     ms = (System.nanoTime() - start) / 1e6;
+                    mark("end " + definition.name());
                 }
                 long completed = ts.steps(task.id()).stream().filter(s -> s.status() == StepStatus.COMPLETED).count();
                 Thread.sleep(STATS_FLUSH_MS);
@@ -221,6 +226,13 @@ final class WorkerBench {
      * the plan, with times, of each statement that took at least MS ms to the server's log ({@code <work-dir>/…log}).
      */
     private void autoExplain() throws java.sql.SQLException {
+        if (logsStatements()) {
+            try (var c = env.connection(); var s = c.createStatement()) {
+                s.execute("ALTER SYSTEM SET log_min_duration_statement = 0");
+                s.execute("ALTER SYSTEM SET log_line_prefix = '%m [%p] '");
+                s.execute("SELECT pg_reload_conf()");
+            }
+        }
         String ms = System.getenv("TASKSYNC_BENCH_AUTO_EXPLAIN");
         if (ms == null || ms.isBlank()) {
             return;
@@ -231,6 +243,23 @@ final class WorkerBench {
             s.execute("ALTER SYSTEM SET auto_explain.log_analyze = on");
             s.execute("ALTER SYSTEM SET auto_explain.log_buffers = on");
             s.execute("SELECT pg_reload_conf()");
+        }
+    }
+
+    /**
+     * A diagnostic: with {@code TASKSYNC_BENCH_LOG_STATEMENTS=1}, the server logs every statement with its duration
+     * ({@code log_min_duration_statement = 0}), and each measured row is marked in the log by a statement of its own,
+     * {@code SELECT 'tasksync-bench start|end NAME'}: what every session sent while the row ran, and the server's time for it.
+     */
+    private static boolean logsStatements() {
+        return "1".equals(System.getenv("TASKSYNC_BENCH_LOG_STATEMENTS"));
+    }
+
+    private void mark(String what) throws java.sql.SQLException {
+        if (logsStatements()) {
+            try (var c = env.connection(); var s = c.createStatement()) {
+                s.execute("SELECT 'tasksync-bench " + what + "'");
+            }
         }
     }
 

@@ -237,23 +237,24 @@ final class ClaimStatements {
     RecordedTogether recordCompletionsAndWake(DSLContext t, List<Outcome> outcomes, Scope next, int limit, long leaseFrom,
                                               String channel, Collection<Integer> dependents) {
         Bound record = completionsSql(outcomes, next, limit);
-        ResultQuery<Record> wake = wakeWorkers(t, identifiers, channel, dependents);
+        ResultQuery<Record> wake = wakeWorkers(t, identifiers, channel, dependents, workerId);
         return recordCompletions(t, wake == null ? record : record.then(wake), leaseFrom);
     }
 
     /**
      * The one statement that wakes the other workers after outcomes ({@code wakeWorkers} in claims.sql), sent in
      * their round trip: a notification on {@code channel} when one of {@code dependents} (the outcomes' direct
-     * dependents) is runnable and still new, so this worker did not claim it with them. Null when there are no
-     * dependents: most of a fan-out's outcomes then send nothing besides their recording.
+     * dependents) is runnable and still new, so this worker did not claim it with them; its payload names them and
+     * {@code sender} (workers2, see {@link WorkerClaims#hint}). Null when there are no dependents: most of a fan-out's
+     * outcomes then send nothing besides their recording.
      */
     static ResultQuery<Record> wakeWorkers(DSLContext t, Map<String, String> identifiers, String channel,
-                                           Collection<Integer> dependents) {
+                                           Collection<Integer> dependents, String sender) {
         if (dependents.isEmpty()) {
             return null;
         }
-        return WAKE_WORKERS.render(identifiers, Set.of())
-                .bind(Params.of().set("channel", channel).set("ids", dependents.toArray(Integer[]::new))).query(t);
+        return WAKE_WORKERS.render(identifiers, Set.of()).bind(Params.of().set("channel", channel)
+                .set("ids", dependents.toArray(Integer[]::new)).set("sender", sender)).query(t);
     }
 
     private RecordedTogether recordCompletions(DSLContext t, Bound sql, long leaseFrom) {

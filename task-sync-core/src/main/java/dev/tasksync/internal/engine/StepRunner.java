@@ -150,7 +150,8 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
         for (Claim c : claims) {
             TaskGraph g = graphs.get(c.taskId());
             if (g == null || !g.contains(c.stepId())) {
-                graphs.put(c.taskId(), TaskGraph.of(engine.load(c.taskId())));
+                // workers2: as stored, not the planner's load (every step's settings parsed and checked): StoredGraphs
+                graphs.put(c.taskId(), StoredGraphs.load(dsl, engine.tables(), c.taskId()));
             }
         }
     }

@@ -16,6 +16,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The claims of a worker: any task's claimable steps. Its recordings settle each task they finish and wake
@@ -36,6 +37,11 @@ import java.util.Set;
  * forgotten unless the claim was full and the step beyond its limit, and with nothing remembered a recording
  * claims any claimable step. Several completions are recorded together in one statement whatever their tasks.
  *
+ * <p>Shared hints (workers2, rows 6b, 6c): the wake-up a recording sends when it released steps it did not claim names
+ * them, and the workers it wakes remember them as their own ({@link #hint}): their loop's claims ({@link #scan}) and
+ * their recordings take those by id, each from a random one of them down (the sender goes from the highest), instead of
+ * scanning every task from the lowest id, which is what all but the root's recorder did on a fan-out.
+ *
  * <p>Settling (wrk16, s10, s12): a task is settled only by the worker whose outcome may have been its last, after that
  * outcome committed ({@link #committed}). It used to lock the task row and count all its steps in every recording
  * that claimed nothing more of the task: with a step claimed ahead, most of them. Every worker then queued on
@@ -52,7 +58,11 @@ final class WorkerClaims implements ClaimPolicy {
     /** At most this many released steps are remembered. */
     static final int REMEMBERED = 10_000;
 
+    /** At most this many ids are read from one notification's payload (a range may stand for many). */
+    static final int HINTED = 4_000;
+
     private final Engine engine;
+    private final String workerId;
     private final int concurrency;
     private final int lookahead;
     /** Released by this worker's completions and not claimed with them, lowest id first; guarded by this. */
@@ -66,8 +76,20 @@ final class WorkerClaims implements ClaimPolicy {
     private record Offered(List<Integer> candidates, int limit) {
     }
 
-    WorkerClaims(Engine engine, int concurrency) {
+    /** The candidates of the loop's last claim by hints ({@link #scan}), until {@link #scanned}; guarded by this. */
+    private List<Integer> scanning;
+    /** The loop's claims by hints in a row that found none of their candidates claimable; guarded by this. */
+    private int staleInARow;
+
+    /** This worker's id as its wake-ups name it: its first {@link #SENDER} characters (claims.sql, wakeWorkers). */
+    private final String sender;
+    static final int SENDER = 800;
+
+    WorkerClaims(Engine engine, String workerId, int concurrency) {
         this.engine = engine;
+        this.workerId = workerId;
+        this.sender = workerId.codePointCount(0, workerId.length()) > SENDER
+                ? workerId.substring(0, workerId.offsetByCodePoints(0, SENDER)) : workerId;
         this.concurrency = concurrency;
         this.lookahead = concurrency > 1 ? concurrency : 0;
     }
@@ -98,9 +120,96 @@ final class WorkerClaims implements ClaimPolicy {
         return false;
     }
 
+    /**
+     * workers2: the loop's claim takes from the steps remembered (its own completions' dependents, and those other
+     * workers' notifications named: {@link #hint}) first, as a recording does; any claimable step only when none is.
+     * {@link #scanned} then says what became of them.
+     */
     @Override
-    public ClaimStatements.Scope scan() {
-        return ClaimStatements.Scope.anyTask();
+    public synchronized ClaimStatements.Scope scan() {
+        List<Integer> candidates = candidates(ClaimPolicy.maxCandidates(concurrency), Set.of());
+        scanning = candidates.isEmpty() ? null : candidates;
+        return candidates.isEmpty() ? ClaimStatements.Scope.anyTask() : ClaimStatements.Scope.only(candidates);
+    }
+
+    /**
+     * The loop's claim came back with {@code claims}. When it claimed by hints, the candidates above the highest it took
+     * are remembered again (it takes the lowest ids first: they may only have been beyond its limit), the others are
+     * forgotten; true when it took none of them: the loop claims again at once, by the hints left or any step. Claims
+     * that find none in a row skip further and further (twice as many each time): hints of steps other workers took
+     * lie together (each worker took them from one of them down), and a worker woken long after a fan-out's root (its
+     * steps all done) went through its 2,000 stale hints 16 at a time.
+     */
+    synchronized boolean scanned(List<Claim> claims) {
+        List<Integer> candidates = scanning;
+        scanning = null;
+        if (candidates == null) {
+            return false;
+        }
+        if (claims.isEmpty()) {
+            staleInARow = Math.min(staleInARow + 1, 16);
+            long skip = (long) ClaimPolicy.maxCandidates(concurrency) * ((1L << staleInARow) - 1);
+            for (long i = 0; i < skip && !released.isEmpty(); i++) {
+                released.pollLast();
+            }
+            return true;
+        }
+        staleInARow = 0;
+        int highest = Integer.MIN_VALUE;
+        for (Claim c : claims) {
+            highest = Math.max(highest, c.stepId());
+        }
+        for (int i = candidates.size() - 1; i >= 0; i--) {
+            Integer id = candidates.get(i);
+            if (id > highest && released.size() < REMEMBERED) {
+                released.addLast(id);
+            }
+        }
+        return false;
+    }
+
+    /**
+     * workers2: a notification on the workers' channel, payload {@code "ID-ID,ID,… SENDER"} ({@code wakeWorkers} in
+     * claims.sql): another worker's outcomes released those steps and it did not claim them. They are remembered (as
+     * hints: each claim checks them) so that this worker's claims take them by id rather than scanning every task from
+     * the lowest id; a payload it cannot read (a submit's is empty) adds nothing. Every worker woken gets the same
+     * steps, and the sender takes its own from the highest id down: each receiver starts at a random one of them and
+     * goes down from there, so that the claims of several workers seldom ask for the same rows. Returns false for this
+     * worker's own notifications (it knows those steps already): they need not wake it.
+     */
+    synchronized boolean hint(String payload) {
+        if (payload == null || payload.isEmpty()) {
+            return true;
+        }
+        int space = payload.indexOf(' ');
+        if (space < 0) {
+            return true;
+        }
+        if (payload.substring(space + 1).equals(sender)) {
+            return false;
+        }
+        List<Integer> ids = new ArrayList<>();
+        try {
+            for (String range : payload.substring(0, space).split(",")) {
+                int dash = range.indexOf('-');
+                int lo = Integer.parseInt(dash < 0 ? range : range.substring(0, dash));
+                int hi = dash < 0 ? lo : Integer.parseInt(range.substring(dash + 1));
+                for (int id = lo; id <= hi && ids.size() < HINTED; id++) {
+                    ids.add(id);
+                }
+            }
+        } catch (NumberFormatException e) {
+            LOG.debug("worker {}: a notification's payload names no steps: {}", workerId, payload);
+        }
+        if (ids.isEmpty()) {
+            return true;
+        }
+        // taken from the end (pollLast): start below a random one of them, going down, then on from the highest
+        int start = ThreadLocalRandom.current().nextInt(ids.size());
+        for (int i = 0; i < ids.size() && released.size() < REMEMBERED; i++) {
+            released.addLast(ids.get((start + i) % ids.size()));
+        }
+        return true;
     }
 
     /**
@@ -135,6 +244,23 @@ final class WorkerClaims implements ClaimPolicy {
             recording.add(c.outcome().stepId());
             key = Math.min(key, c.outcome().stepId());
         }
+        List<Integer> candidates = candidates(max, recording);
+        if (candidates.isEmpty()) {
+            return ClaimStatements.Scope.anyTask();
+        }
+        if (offered.size() >= REMEMBERED) {
+            offered.clear(); // batches whose recording failed never came back: their candidates are only hints
+        }
+        offered.put(key, new Offered(candidates, limit));
+        return ClaimStatements.Scope.only(candidates);
+    }
+
+    synchronized int remembered() {
+        return released.size();
+    }
+
+    /** Up to {@code max} remembered steps, the last remembered first: none this runner holds or is recording. */
+    private List<Integer> candidates(int max, Set<Integer> recording) {
         Set<Integer> held = running;
         List<Integer> candidates = new ArrayList<>();
         Set<Integer> seen = new HashSet<>();
@@ -144,14 +270,7 @@ final class WorkerClaims implements ClaimPolicy {
                 candidates.add(id);
             }
         }
-        if (candidates.isEmpty()) {
-            return ClaimStatements.Scope.anyTask();
-        }
-        if (offered.size() >= REMEMBERED) {
-            offered.clear(); // batches whose recording failed never came back: their candidates are only hints
-        }
-        offered.put(key, new Offered(candidates, limit));
-        return ClaimStatements.Scope.only(candidates);
+        return candidates;
     }
 
     /**
@@ -203,7 +322,7 @@ final class WorkerClaims implements ClaimPolicy {
      */
     @Override
     public ResultQuery<Record> sendWith(DSLContext t, int stepId, List<Integer> dependents, boolean alone) {
-        return ClaimStatements.wakeWorkers(t, engine.tables().identifiers(), engine.channel(), dependents);
+        return ClaimStatements.wakeWorkers(t, engine.tables().identifiers(), engine.channel(), dependents, workerId);
     }
 
     @Override

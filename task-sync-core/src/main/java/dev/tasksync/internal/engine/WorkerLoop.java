@@ -3,6 +3,7 @@ package dev.tasksync.internal.engine;
 import dev.tasksync.RunListener;
 import dev.tasksync.WorkerOptions;
 import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,7 +48,7 @@ public final class WorkerLoop implements AutoCloseable {
         this.engine = engine;
         this.workerId = workerId;
         this.options = options;
-        this.claims = new WorkerClaims(engine, options.concurrency());
+        this.claims = new WorkerClaims(engine, workerId, options.concurrency());
         this.runner = new StepRunner(engine, workerId, options, listener == null ? RunListener.NONE : listener, claims, null);
         this.registry = WorkerRegistry.on(engine);
         this.unreachable = new UnreachableOutputs(engine.dsl(), engine.tables());
@@ -68,6 +69,14 @@ public final class WorkerLoop implements AutoCloseable {
 
     public String workerId() {
         return workerId;
+    }
+
+    /**
+     * How many steps this worker remembers as released (by its own completions, or named by other workers' wake-ups):
+     * its next claims ask for those first (workers2). For tests and diagnostics.
+     */
+    public int remembered() {
+        return claims.remembered();
     }
 
     /** Steps this worker claimed so far. */
@@ -110,9 +119,13 @@ public final class WorkerLoop implements AutoCloseable {
                         paths.lookAtAll();
                         lastAllPaths = System.nanoTime();
                     }
-                    List<Claim> claims = runner.claim();
+                    List<Claim> claims = runner.free() > 0 ? runner.claim() : List.of();
+                    boolean stale = this.claims.scanned(claims);
                     claims.forEach(runner::start);
                     backoff = 100;
+                    if (stale) {
+                        continue; // it claimed by hints and none was claimable any more: by the hints left, or any step
+                    }
                     if (claims.isEmpty() && runner.free() > 0) {
                         // Nothing claimable here: maybe tasks whose local_path this worker has not looked at yet.
                         boolean appeared = paths.lookAtNewTasks();
@@ -164,7 +177,11 @@ public final class WorkerLoop implements AutoCloseable {
                 runner.wakeUp();
                 while (running) {
                     var notifications = pg.getNotifications((int) Math.max(1, options.pollInterval().toMillis()));
-                    if (notifications != null && notifications.length > 0) {
+                    boolean wake = false;
+                    for (var n : notifications == null ? new PGNotification[0] : notifications) {
+                        wake |= claims.hint(n.getParameter()); // workers2: the steps it names are claimed by id
+                    }
+                    if (wake) {
                         runner.wakeUp();
                     }
                 }

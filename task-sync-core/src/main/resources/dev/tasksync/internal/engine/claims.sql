@@ -164,6 +164,14 @@ COALESCE(jsonb_path_query_first(c.settings, '$.*.runs_on'), (SELECT t.runs_on FR
 -- dependents) is runnable and still new, i.e. the outcomes released it and this worker did not claim it with them.
 -- A dependent claimed in the same statement is active; one still waiting for another step is not runnable: neither
 -- wakes anyone (every worker would scan for nothing). Steps with no dependents send no statement at all.
-SELECT pg_notify(:channel, '') FROM (SELECT 1 FROM ${steps} c WHERE c.id = ANY(:ids) AND
+-- workers2: the payload names those steps, "ID-ID,ID,… SENDER" (ranges of ids, at most 200 of them, then the sending
+-- worker's id, its first 800 characters: within the 8,000 bytes a payload may have, whatever the id), so that the workers it wakes claim them by id (WorkerClaims#hint) instead of scanning every task from
+-- the lowest id, as they did while only the worker that recorded a fan-out's root knew which steps it released.
+-- The payload names those of :ids still new (not claimed here), runnable or not: checking each would cost a
+-- fan-out's root thousands of lookups in its round trip, and the workers woken check what they claim anyway.
+WITH g AS (SELECT min(id) AS lo, max(id) AS hi FROM (SELECT c.id, c.id - row_number() OVER (ORDER BY c.id) AS grp
+  FROM ${steps} c WHERE c.id = ANY(:ids) AND c.status = 'new') x GROUP BY grp ORDER BY lo LIMIT 200)
+SELECT pg_notify(:channel, (SELECT string_agg(CASE WHEN lo = hi THEN lo::text ELSE lo || '-' || hi END, ',' ORDER BY lo) FROM g)
+  || ' ' || left(:sender, 800)) FROM (SELECT 1 FROM ${steps} c WHERE c.id = ANY(:ids) AND
 -- include: runnable
   LIMIT 1) w

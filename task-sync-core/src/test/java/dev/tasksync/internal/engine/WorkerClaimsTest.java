@@ -37,7 +37,7 @@ class WorkerClaimsTest {
 
     @Test
     void aWorkerWhoseStepsEndFasterThanTheirRecordingClaimsFurtherAhead() {
-        WorkerClaims policy = new WorkerClaims(null, 4);
+        WorkerClaims policy = new WorkerClaims(null, "w", 4);
         SlotsTest.Clock clock = new SlotsTest.Clock();
         Slots slots = slotsOf(policy, 4, clock);
         assertThat(slots.lookahead()).isEqualTo(4);
@@ -50,7 +50,7 @@ class WorkerClaimsTest {
 
     @Test
     void aOneSlotWorkerNeverClaimsAhead() {
-        WorkerClaims policy = new WorkerClaims(null, 1);
+        WorkerClaims policy = new WorkerClaims(null, "w", 1);
         SlotsTest.Clock clock = new SlotsTest.Clock();
         Slots slots = slotsOf(policy, 1, clock);
         for (int i = 0; i < 10; i++) {
@@ -65,7 +65,7 @@ class WorkerClaimsTest {
      */
     @Test
     void aWorkerOfNoOpStepsKeepsItsLookaheadThoughSomeClaimsComeBackQuicker() {
-        WorkerClaims policy = new WorkerClaims(null, 4);
+        WorkerClaims policy = new WorkerClaims(null, "w", 4);
         SlotsTest.Clock clock = new SlotsTest.Clock();
         Slots slots = slotsOf(policy, 4, clock);
         for (int i = 0; i < 6; i++) {
@@ -84,7 +84,7 @@ class WorkerClaimsTest {
     /** Row 6e: a worker grown on no-op steps that then runs 100 ms sleeps (claims take 1 ms) holds no more than it started with. */
     @Test
     void aWorkerWhoseStepsRunLongerThanAClaimGivesBackWhatItGrew() {
-        WorkerClaims policy = new WorkerClaims(null, 4);
+        WorkerClaims policy = new WorkerClaims(null, "w", 4);
         SlotsTest.Clock clock = new SlotsTest.Clock();
         Slots slots = slotsOf(policy, 4, clock);
         for (int i = 0; i < 10; i++) {
@@ -122,7 +122,7 @@ class WorkerClaimsTest {
 
     /** The root of a fan-out of {@code n} steps (ids 1..n) was recorded: all of them released, none claimed yet. */
     private static WorkerClaims afterTheRoot(int n) {
-        WorkerClaims policy = new WorkerClaims(null, 4);
+        WorkerClaims policy = new WorkerClaims(null, "w", 4);
         Completer.Completion root = completion(policy, 0, range(1, n), 0);
         policy.committed(Set.of(TASK), Set.of(0), List.of(), (task, except) -> true);
         assertThat(root.outcome().stepId()).isZero();
@@ -167,8 +167,72 @@ class WorkerClaimsTest {
 
     @Test
     void withNothingReleasedARecordingClaimsAnyClaimableStep() {
-        WorkerClaims policy = new WorkerClaims(null, 4);
+        WorkerClaims policy = new WorkerClaims(null, "w", 4);
         var scope = policy.forBatch(List.of(completion(policy, 5, List.of(), 8)), 8);
         assertThat(scope.candidates()).isNull();
+    }
+
+    // ---- what other workers' wake-ups named (workers2, rows 6b, 6c)
+
+    @Test
+    void theLoopsClaimTakesTheStepsAnotherWorkersWakeUpNamedNotAnyClaimableStep() {
+        WorkerClaims policy = new WorkerClaims(null, "w", 4);
+        assertThat(policy.scan().candidates()).as("nothing named yet: any claimable step").isNull();
+        assertThat(policy.hint("10-29,40 other")).as("it wakes the worker").isTrue();
+        var scope = policy.scan();
+        // from a random one of them down: 16 of the 21 (enough for every slot and some that turn out not runnable)
+        assertThat(scope.candidates()).hasSize(ClaimPolicy.maxCandidates(4)).doesNotHaveDuplicates()
+                .allMatch(id -> id >= 10 && id <= 29 || id == 40);
+        assertThat(policy.remembered()).isEqualTo(21 - 16);
+    }
+
+    @Test
+    void aWakeUpOfTheWorkersOwnOrOneThatNamesNoStepsAddsNothing() {
+        WorkerClaims policy = new WorkerClaims(null, "w", 4);
+        assertThat(policy.hint("1-100 w")).as("its own: it knows those steps, and need not wake").isFalse();
+        assertThat(policy.hint("")).as("a submit's: wakes it").isTrue();
+        assertThat(policy.hint("fence")).isTrue();
+        assertThat(policy.hint("x-y other")).isTrue();
+        assertThat(policy.remembered()).isZero();
+        assertThat(policy.scan().candidates()).isNull();
+        // a wake-up names at most the first 800 characters of its sender (a payload has at most 8,000 bytes)
+        WorkerClaims longId = new WorkerClaims(null, "é".repeat(900), 4);
+        assertThat(longId.hint("1-100 " + "é".repeat(800))).isFalse();
+        assertThat(longId.remembered()).isZero();
+    }
+
+    @Test
+    void aHintedClaimThatTookNoneSaysSoAndOneThatTookSomeKeepsTheCandidatesAboveWhatItTook() {
+        WorkerClaims policy = new WorkerClaims(null, "w", 4);
+        policy.hint("1-16 other");
+        Integer[] candidates = policy.scan().candidates();
+        assertThat(candidates).hasSize(16);
+        assertThat(policy.scanned(List.of())).as("none claimable any more: claim again at once").isTrue();
+        assertThat(policy.remembered()).as("all forgotten").isZero();
+        assertThat(policy.scanned(List.of())).as("not claimed by hints").isFalse();
+
+        policy.hint("1-16 other");
+        policy.scan();
+        assertThat(policy.scanned(claims(List.of(5, 6, 7, 8)))).isFalse();
+        assertThat(policy.remembered()).as("9..16: maybe beyond its limit").isEqualTo(8);
+        assertThat(policy.scan().candidates()).containsExactlyInAnyOrder(9, 10, 11, 12, 13, 14, 15, 16);
+    }
+
+    @Test
+    void hintedClaimsThatFindNoneInARowSkipFurtherEachTime() {
+        WorkerClaims policy = new WorkerClaims(null, "w", 4);
+        policy.hint("1-1000 other");
+        int[] left = {1000 - 32, 1000 - 32 - 64, 1000 - 32 - 64 - 128};
+        for (int expected : left) {
+            policy.scan();
+            assertThat(policy.scanned(List.of())).isTrue();
+            assertThat(policy.remembered()).isEqualTo(expected);
+        }
+        // one that takes something starts again from one claim's worth
+        policy.scan();
+        policy.scanned(claims(List.of(1)));
+        policy.scan();
+        policy.scanned(List.of());
+        assertThat(policy.remembered()).isLessThan(left[2] - 16).isGreaterThanOrEqualTo(left[2] - 16 - 16 - 16);
     }
 }
