@@ -73,6 +73,30 @@ class RecordCompletionsPlanIT {
         });
     }
 
+    /**
+     * inproc2: a claimed step's inputs come back only when they list files (an execution reads nothing else of them:
+     * the file hashes it puts in its results, LocalPathIT); these steps watch none, and were sent and parsed in full.
+     */
+    @Test
+    void claimedStepsThatWatchNoFilesComeWithoutTheirInputs() throws Exception {
+        withBatch("inputs", false, (c, schema, ids, candidates) -> {
+            int rows = 0;
+            int withInputs = 0;
+            try (PreparedStatement ps = completions(schema, ids, candidates).prepare(c); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    rows++;
+                    if (rs.getString("inputs") != null) {
+                        withInputs++;
+                    }
+                }
+            }
+            assertThat(rows).as("one row per step claimed").isEqualTo(BATCH);
+            assertThat(withInputs).as("claimed rows that carry inputs").isZero();
+            assertThat(count(c, schema, "steps WHERE inputs IS NOT NULL AND id = ANY('" + array(candidates) + "')"))
+                    .as("their inputs are stored all the same").isEqualTo(BATCH);
+        });
+    }
+
     /** The rows that sequential scans of {@code table} returned, over every node of the plan (times their loops). */
     private static long rowsRead(JsonNode node, String table) {
         long total = 0;
