@@ -59,7 +59,7 @@ run AS (UPDATE ${step_runs} r SET finished_at = now()
   , log_tail = open_runs.log_tail FROM open_runs WHERE r.id = open_runs.id
   -- inproc2: and found by primary key, as one array. Joined on r.id alone, a plan made while step_runs was small (pgjdbc
   -- prepares the statement on its fifth run, early in a run; the plan is kept) hashed open_runs and scanned all of
-  -- step_runs per batch: 10,000 attempts read per batch near the end of a 10,000-step fan-out (a third of its time).
+  -- step_runs per batch: 28 rows per batch at the start of a 10,000-step fan-out, 10,000 at its end (782,000 in all).
   AND r.id = ANY(ARRAY(SELECT id FROM open_runs))),
 -- include: lockAndClaim
 -- inproc: the steps recorded go once, on the first row; repeated on every claimed row, a batch of n outcomes that
@@ -108,7 +108,7 @@ claimed AS (UPDATE ${steps} s SET status = 'active', attempt = s.attempt + 1
   , lease_expires_at = now() + :lease_millis * interval '1 millisecond'
   -- old_owner: for the takeover metric
   -- inproc2: inputs only when they list files (all an execution reads of them: StepExecution); sent and parsed for every
-  -- claimed step, they were a third of the JSON a 10,000-step fan-out's claims decoded
+  -- claimed step, they were most of the JSON text a 10,000-step fan-out's claims decoded
   FROM locked WHERE s.id = locked.id RETURNING s.id, s.task_id, s.attempt, s.settings
   , CASE WHEN s.inputs -> 'files' <> '{}'::jsonb THEN s.inputs END AS inputs, s.results, locked.old_owner),
 -- An attempt still open here belonged to a worker whose lease expired. Only the previous attempt can be open

@@ -55,7 +55,7 @@ class RecordCompletionsPlanIT {
      * inproc2: the attempts a batch closes are found by key in a generic plan too, the plan pgjdbc keeps once it prepared
      * the statement (its fifth run on a connection, early in a run, while step_runs is small). Joined on the attempt's id
      * alone, that plan hashed the batch's open attempts and read all of step_runs for each batch (on a 10,000-step fan-out,
-     * a third of the run's recording time by its end). Asserted as the rows the plan read from step_runs: the batch's, not
+     * 782,000 rows per run). Asserted as the rows the plan read from step_runs: the batch's, not
      * the table's ({@code STEPS} attempts).
      */
     @Test
