@@ -35,7 +35,12 @@ final class ReadySet {
     ReadySet(Collection<Integer> toRun, TaskGraph graph) {
         Set<Integer> runSet = new HashSet<>(toRun);
         for (int id : toRun) {
-            int unfinished = (int) graph.graph().directUpstreamOf(id).stream().filter(runSet::contains).count();
+            int unfinished = 0; // inproc2: counted in a loop, not with a stream per step (on the run's thread, before its first claim)
+            for (int up : graph.graph().directUpstreamOf(id)) {
+                if (runSet.contains(up)) {
+                    unfinished++;
+                }
+            }
             if (unfinished == 0) {
                 ready.add(id);
             } else {

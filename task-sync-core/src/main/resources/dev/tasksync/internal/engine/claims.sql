@@ -56,7 +56,11 @@ run AS (UPDATE ${step_runs} r SET finished_at = now()
   , started_at = r.started_at + open_runs.late * interval '1 microsecond'
   , outcome = CASE WHEN open_runs.step_id IN (SELECT id FROM done) THEN 'completed' ELSE 'abandoned' END
   , error = CASE WHEN open_runs.step_id IN (SELECT id FROM done) THEN NULL ELSE 'lease lost before the outcome was recorded' END
-  , log_tail = open_runs.log_tail FROM open_runs WHERE r.id = open_runs.id),
+  , log_tail = open_runs.log_tail FROM open_runs WHERE r.id = open_runs.id
+  -- inproc2: and found by primary key, as one array. Joined on r.id alone, a plan made while step_runs was small (pgjdbc
+  -- prepares the statement on its fifth run, early in a run; the plan is kept) hashed open_runs and scanned all of
+  -- step_runs per batch: 28 rows per batch at the start of a 10,000-step fan-out, 10,000 at its end (782,000 in all).
+  AND r.id = ANY(ARRAY(SELECT id FROM open_runs))),
 -- include: lockAndClaim
 -- inproc: the steps recorded go once, on the first row; repeated on every claimed row, a batch of n outcomes that
 -- claimed m steps sent and decoded n × m ids (a sixth of the step threads' allocations on a 10,000-step fan-out).
@@ -103,7 +107,10 @@ claimed AS (UPDATE ${steps} s SET status = 'active', attempt = s.attempt + 1
   , started_at = now(), finished_at = NULL, lease_owner = :worker_id
   , lease_expires_at = now() + :lease_millis * interval '1 millisecond'
   -- old_owner: for the takeover metric
-  FROM locked WHERE s.id = locked.id RETURNING s.id, s.task_id, s.attempt, s.settings, s.inputs, s.results, locked.old_owner),
+  -- inproc2: inputs only when they list files (all an execution reads of them: StepExecution); sent and parsed for every
+  -- claimed step, they were most of the JSON text a 10,000-step fan-out's claims decoded
+  FROM locked WHERE s.id = locked.id RETURNING s.id, s.task_id, s.attempt, s.settings
+  , CASE WHEN s.inputs -> 'files' <> '{}'::jsonb THEN s.inputs END AS inputs, s.results, locked.old_owner),
 -- An attempt still open here belonged to a worker whose lease expired. Only the previous attempt can be open
 -- (each claim closes the one before), and naming it keeps this an index lookup however long the history grows.
 abandoned AS (UPDATE ${step_runs} r SET finished_at = now(), outcome = 'abandoned'

@@ -52,6 +52,67 @@ class RecordCompletionsPlanIT {
     }
 
     /**
+     * inproc2: the attempts a batch closes are found by key in a generic plan too, the plan pgjdbc keeps once it prepared
+     * the statement (its fifth run on a connection, early in a run, while step_runs is small). Joined on the attempt's id
+     * alone, that plan hashed the batch's open attempts and read all of step_runs for each batch (on a 10,000-step fan-out,
+     * 782,000 rows per run). Asserted as the rows the plan read from step_runs: the batch's, not
+     * the table's ({@code STEPS} attempts).
+     */
+    @Test
+    void aGenericPlanClosesTheBatchsAttemptsByKeyWithoutReadingAllOfStepRuns() throws Exception {
+        withBatch("generic", false, (c, schema, ids, candidates) -> {
+            try (Statement s = c.createStatement()) {
+                s.execute("SET LOCAL plan_cache_mode = force_generic_plan"); // as a prepared statement's kept plan
+            }
+            JsonNode plan = explain(c, completions(schema, ids, candidates));
+
+            assertThat(rowsRead(plan, "step_runs")).as("rows of step_runs read by scans other than by key")
+                    .isLessThanOrEqualTo(2L * BATCH);
+            assertThat(count(c, schema, "step_runs WHERE outcome = 'completed' AND finished_at IS NOT NULL AND step_id = ANY('"
+                    + array(ids) + "')")).isEqualTo(BATCH);
+        });
+    }
+
+    /**
+     * inproc2: a claimed step's inputs come back only when they list files (an execution reads nothing else of them:
+     * the file hashes it puts in its results, LocalPathIT); these steps watch none, and were sent and parsed in full.
+     */
+    @Test
+    void claimedStepsThatWatchNoFilesComeWithoutTheirInputs() throws Exception {
+        withBatch("inputs", false, (c, schema, ids, candidates) -> {
+            int rows = 0;
+            int withInputs = 0;
+            try (PreparedStatement ps = completions(schema, ids, candidates).prepare(c); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    rows++;
+                    if (rs.getString("inputs") != null) {
+                        withInputs++;
+                    }
+                }
+            }
+            assertThat(rows).as("one row per step claimed").isEqualTo(BATCH);
+            assertThat(withInputs).as("claimed rows that carry inputs").isZero();
+            assertThat(count(c, schema, "steps WHERE inputs IS NOT NULL AND id = ANY('" + array(candidates) + "')"))
+                    .as("their inputs are stored all the same").isEqualTo(BATCH);
+        });
+    }
+
+    /** The rows that sequential scans of {@code table} returned, over every node of the plan (times their loops). */
+    private static long rowsRead(JsonNode node, String table) {
+        long total = 0;
+        if ("Seq Scan".equals(node.path("Node Type").asText()) && table.equals(node.path("Relation Name").asText())) {
+            total += (node.path("Actual Rows").asLong(0) + node.path("Rows Removed by Filter").asLong(0))
+                    * Math.max(1, node.path("Actual Loops").asLong(1));
+        }
+        for (JsonNode child : node) {
+            if (child.isContainerNode()) {
+                total += rowsRead(child, table);
+            }
+        }
+        return total;
+    }
+
+    /**
      * inproc: the ids a batch recorded come back once, on the first row, not on each of the rows of the steps it claimed
      * (a batch of n outcomes that claimed m steps sent and decoded n × m ids).
      */
