@@ -45,10 +45,11 @@ interface ClaimPolicy {
     ClaimStatements.Scope scan();
 
     /**
-     * What the recording of a completed step claims in the same statement, besides nothing: its dependents,
-     * and for a run the ready steps, or for a worker with no dependents any claimable step. Null: claim nothing.
+     * Whether the recording of a completed step claims in the same statement: a run's does when the step released
+     * dependents or some step is ready; a worker's always does (and remembers the dependents). Which steps it claims
+     * is chosen once for the batch it is recorded in ({@link #forBatch}); {@code running}: the steps this runner holds.
      */
-    ClaimStatements.Scope afterCompletion(int stepId, List<Integer> dependents, int max, Set<Integer> running);
+    boolean claimsAfter(List<Integer> dependents, Set<Integer> running);
 
     /**
      * The candidates the recording of {@code batch} claims from, chosen once for the batch from its total {@code limit}

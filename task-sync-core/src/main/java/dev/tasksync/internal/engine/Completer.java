@@ -50,13 +50,14 @@ final class Completer {
     private static final String RELEASED = StatusTransitions.step(StepStatus.ACTIVE, StepStatus.NEW);
 
     /**
-     * A completed step waiting to be recorded, with what it may claim ({@code scope}, at most {@code limit},
-     * of which {@code held} have slots), the steps it released, and where its claims go.
+     * A completed step waiting to be recorded, with how many steps it may claim ({@code limit}, of which
+     * {@code held} have slots; which ones the policy chooses for its batch), the steps it released, and where its
+     * claims go.
      */
-    record Completion(ClaimStatements.Outcome outcome, ClaimStatements.Scope scope, int limit, int held,
-                      List<Integer> dependents, CompletableFuture<List<Claim>> claims) {
-        Completion(ClaimStatements.Outcome outcome, ClaimStatements.Scope scope, int limit, int held, List<Integer> dependents) {
-            this(outcome, scope, limit, held, dependents, new CompletableFuture<>());
+    record Completion(ClaimStatements.Outcome outcome, int limit, int held, List<Integer> dependents,
+                      CompletableFuture<List<Claim>> claims) {
+        Completion(ClaimStatements.Outcome outcome, int limit, int held, List<Integer> dependents) {
+            this(outcome, limit, held, dependents, new CompletableFuture<>());
         }
     }
 

@@ -83,13 +83,10 @@ final class RunClaims implements ClaimPolicy {
         return ClaimStatements.Scope.task(taskId);
     }
 
-    /**
-     * Whether the completion claims at all: it released dependents, or some step is ready. Which steps it claims is
-     * chosen once for the batch it is recorded in ({@link #forBatch}); what this returns stands for that.
-     */
+    /** Whether the completion claims at all: it released dependents, or some step is ready. */
     @Override
-    public ClaimStatements.Scope afterCompletion(int stepId, List<Integer> dependents, int max, Set<Integer> running) {
-        return dependents.isEmpty() && !ready.anyReady() ? null : ClaimStatements.Scope.only(dependents);
+    public boolean claimsAfter(List<Integer> dependents, Set<Integer> running) {
+        return !dependents.isEmpty() || ready.anyReady();
     }
 
     /**

@@ -269,13 +269,10 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
     private List<Claim> completeAndClaim(TaskGraph graph, Execution current, ClaimStatements.Outcome outcome) {
         int id = outcome.stepId();
         List<Integer> dependents = graph.graph().directDownstreamOf(id);
-        ClaimStatements.Scope next = slots.open()
-                ? policy.afterCompletion(id, dependents, maxCandidates(), running.keySet())
-                : null;
-        try (Slots.Reservation reserved = slots.forCompletion(!current.handedOff, next != null)) {
-            // Completions go together even when they claim nothing (the slot was handed on, none is free).
-            ClaimStatements.Scope scope = reserved.limit() == 0 ? ClaimStatements.Scope.only(List.of()) : next;
-            List<Claim> claims = completer.complete(new Completer.Completion(outcome, scope, reserved.limit(),
+        boolean claiming = slots.open() && policy.claimsAfter(dependents, running.keySet());
+        // Completions go together even when they claim nothing (the slot was handed on, none is free).
+        try (Slots.Reservation reserved = slots.forCompletion(!current.handedOff, claiming)) {
+            List<Claim> claims = completer.complete(new Completer.Completion(outcome, reserved.limit(),
                     reserved.held(), dependents));
             loadGraphs(claims);
             return reserved.place(claims);

@@ -217,14 +217,14 @@ final class WorkerClaims implements ClaimPolicy {
      * it goes in ({@link #forBatch}), from its total limit. The scope returned stands for that: it always claims.
      */
     @Override
-    public synchronized ClaimStatements.Scope afterCompletion(int stepId, List<Integer> dependents, int max, Set<Integer> running) {
+    public synchronized boolean claimsAfter(List<Integer> dependents, Set<Integer> running) {
         this.running = running;
         for (Integer d : dependents) {
             if (released.size() < REMEMBERED) {
                 released.addLast(d);
             }
         }
-        return ClaimStatements.Scope.anyTask();
+        return true;
     }
 
     /**

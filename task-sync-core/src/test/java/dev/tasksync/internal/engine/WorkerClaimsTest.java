@@ -107,13 +107,13 @@ class WorkerClaimsTest {
 
     private static final int TASK = 7;
 
-    /** A completion of {@code stepId} as StepRunner makes it: its scope from the policy, {@code limit} of which {@code held} slots. */
+    /** A completion of {@code stepId} as StepRunner makes it: told to the policy, {@code limit} of which one slot is held. */
     private static Completer.Completion completion(WorkerClaims policy, int stepId, List<Integer> dependents, int limit) {
         Set<Integer> running = new HashSet<>();
-        var scope = policy.afterCompletion(stepId, dependents, ClaimPolicy.maxCandidates(limit), running);
+        assertThat(policy.claimsAfter(dependents, running)).isTrue(); // a worker's recording always claims
         var outcome = new ClaimStatements.Outcome(stepId, TASK, 1, StepStatus.COMPLETED, AttemptOutcome.COMPLETED,
                 JsonNodeFactory.instance.objectNode(), null, "", null, false, 0);
-        return new Completer.Completion(outcome, scope, limit, 1, dependents);
+        return new Completer.Completion(outcome, limit, 1, dependents);
     }
 
     private static List<Integer> range(int from, int to) {
