@@ -187,6 +187,7 @@ final class WorkerBench {
                     }
                 }
                 double ms;
+                double submitMs;
                 Thread.sleep(STATS_FLUSH_MS); // the server's statistics of the warm-up flushed: commits() counts from here
                 long commitsBefore = env.commits();
                 long polls = 0;
@@ -194,6 +195,7 @@ final class WorkerBench {
                     mark("start " + definition.name());
                     long start = System.nanoTime();
                     ts.submit(task.id());
+                    submitMs = (System.nanoTime() - start) / 1e6;
                     long deadline = start + Duration.ofSeconds(env.config.engineBudgetSeconds() * 3L).toNanos();
                     while (!ts.task(task.id()).is(TaskStatus.COMPLETED) && System.nanoTime() < deadline) {
                         polls++;
@@ -206,6 +208,8 @@ final class WorkerBench {
                 Thread.sleep(STATS_FLUSH_MS);
                 long commits = env.commits() - commitsBefore;
                 // approximate: pg_stat_database, less this JVM's polls of the task (one per 10 ms) and its own reads
+                // the bench JVM's submit (planning the task, making its steps runnable) is on the clock, as a run's is
+                System.out.printf("  submit: %.0f ms of the %.0f ms clock%n", submitMs, ms);
                 System.out.printf("  transactions per step (all processes, the bench's polling left out): %.2f (%d commits, %d polls)%n",
                         Math.max(0, commits - polls - 3) / (double) Math.max(1, completed), commits, polls);
                 if (n > 1) {
