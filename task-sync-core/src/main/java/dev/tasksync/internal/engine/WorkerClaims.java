@@ -155,16 +155,7 @@ final class WorkerClaims implements ClaimPolicy {
             return true;
         }
         staleInARow = 0;
-        int highest = Integer.MIN_VALUE;
-        for (Claim c : claims) {
-            highest = Math.max(highest, c.stepId());
-        }
-        for (int i = candidates.size() - 1; i >= 0; i--) {
-            Integer id = candidates.get(i);
-            if (id > highest && released.size() < REMEMBERED) {
-                released.addLast(id);
-            }
-        }
+        rememberAbove(candidates, claims);
         return false;
     }
 
@@ -213,8 +204,8 @@ final class WorkerClaims implements ClaimPolicy {
     }
 
     /**
-     * Remembers the step's dependents (what it released); which steps the recording claims is chosen once for the batch
-     * it goes in ({@link #forBatch}), from its total limit. The scope returned stands for that: it always claims.
+     * Remembers the step's dependents (what it released) and says a worker's recording always claims; which steps is
+     * chosen once for the batch it goes in ({@link #forBatch}), from its total limit.
      */
     @Override
     public synchronized boolean claimsAfter(List<Integer> dependents, Set<Integer> running) {
@@ -287,16 +278,21 @@ final class WorkerClaims implements ClaimPolicy {
         if (o == null || claims.size() < o.limit()) {
             return;
         }
-        Set<Integer> ids = new HashSet<>();
+        rememberAbove(o.candidates(), claims);
+    }
+
+    /**
+     * Remembers again the candidates above the highest step claimed (a claim takes the lowest ids first: those may only
+     * have been beyond its limit), in the order they were taken, so that the next claim takes the highest first again.
+     */
+    private void rememberAbove(List<Integer> candidates, List<Claim> claims) {
         int highest = Integer.MIN_VALUE;
         for (Claim c : claims) {
-            ids.add(c.stepId());
             highest = Math.max(highest, c.stepId());
         }
-        // back in the order they were taken: the next batch takes the highest of them first again
-        for (int i = o.candidates().size() - 1; i >= 0; i--) {
-            Integer id = o.candidates().get(i);
-            if (!ids.contains(id) && id > highest && released.size() < REMEMBERED) {
+        for (int i = candidates.size() - 1; i >= 0; i--) {
+            Integer id = candidates.get(i);
+            if (id > highest && released.size() < REMEMBERED) {
                 released.addLast(id);
             }
         }
