@@ -294,7 +294,7 @@ final class LineHandover {
         }
     }
 
-    /** Marks now and takes every line waiting (the tests' writer, and the old way). */
+    /** Marks now and takes every line waiting: a writer that does not defer (the tests'). */
     int pick(Taker taker) {
         mark(System.nanoTime());
         return pick(taker, Long.MAX_VALUE);
