@@ -190,6 +190,12 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
     /**
      * Executes a step and records it; a completion may claim the steps it released, and this thread
      * then goes on with the first of them while the others start on other threads.
+     *
+     * <p>inproc3: an in-process run's completions are recorded without their thread waiting ({@link #recordsLater}):
+     * the thread queues the completion and goes on at once with a step claimed ahead, if there is one, in the slot
+     * the ended step had; whichever thread holds a recorder records the queued completions together and starts what
+     * they claimed. The step stays among the running (its lease renewed) until its outcome is committed, and what
+     * follows from the outcome (the ready set, the listener's stepFinished, what it claimed) waits for the commit.
      */
     private void runFrom(Execution first) {
         Execution current = first;
@@ -198,19 +204,43 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
             List<Claim> next = List.of();
             executed.add(c.stepId());
             current.bind(Thread.currentThread());
+            boolean later = false;
             try {
-                next = executeAndRecord(current);
+                Ran ran = execute(current);
+                if (ran.recordLater()) {
+                    completeLater(ran);
+                    later = true;
+                } else {
+                    launchTaken(current);
+                    next = record(ran);
+                }
             } catch (Throwable e) {
                 // Whatever failed (the database, or an Error while recording), the slot is freed below; the step's
                 // lease is no longer renewed, so it is claimed again once it expires.
                 LOG.error("step {}: recording its outcome failed", c.stepId(), e);
+                launchTaken(current);
             } finally {
-                // running first, then recording: see Completer#holdsOf
-                running.remove(c.stepId());
-                completer.forget(c.stepId());
+                if (!later) {
+                    // running first, then recording: see Completer#holdsOf
+                    running.remove(c.stepId());
+                    completer.forget(c.stepId());
+                }
                 Thread.interrupted();
             }
-            if (current.handedOff) {
+            if (later) {
+                Execution taken = current.taken;
+                current.taken = null;
+                if (completer.takeRecorder()) {
+                    // this thread records: the step claimed ahead goes to another thread, as when a step's own thread records
+                    if (taken != null) {
+                        launch(taken);
+                    }
+                    completer.recordQueued();
+                    current = null;
+                } else {
+                    current = taken; // null when none was queued: the completion keeps the slot for what it claims
+                }
+            } else if (current.handedOff) {
                 next.forEach(this::start); // claims for other free slots; this one's slot was handed on
                 current = null;
                 wakeUp();
@@ -228,23 +258,60 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
         }
     }
 
-    /** Executes a claimed step and records its outcome; returns the steps claimed along with it. */
-    private List<Claim> executeAndRecord(Execution current) {
+    /** An execution that ended, with what recording it needs. */
+    private record Ran(Execution execution, TaskGraph graph, String type, long startedAt, StepExecution.Ended ended) {
+        /** Completed, and recorded without its thread waiting (an in-process run's, see {@link #runFrom}). */
+        boolean recordLater() {
+            return execution.recordsLater && !ended.letGo() && ended.completed();
+        }
+    }
+
+    /** Whether this runner's completions are recorded without their thread waiting: an in-process run's (inproc3). */
+    private boolean recordsLater() {
+        return policy instanceof RunClaims;
+    }
+
+    /** A step claimed ahead that this execution's thread took to go on with but will not: it starts on another thread. */
+    private void launchTaken(Execution current) {
+        Execution taken = current.taken;
+        current.taken = null;
+        if (taken != null) {
+            launch(taken);
+        }
+    }
+
+    /** Executes a claimed step; its slot goes on to a step claimed ahead as soon as it ended (see Slots#handOff). */
+    private Ran execute(Execution current) {
         Claim claim = current.claim;
         TaskGraph graph = graphs.get(claim.taskId());
-        int id = claim.stepId();
-        String type = graph.types().get(id);
+        String type = graph.types().get(claim.stepId());
         long startedAt = System.nanoTime();
         engine.metrics().attemptStarted(type, claim.leaseFrom());
+        boolean later = recordsLater();
+        current.recordsLater = later;
         // Once it ended, its slot goes to a step claimed ahead, if there is one, before its outcome is recorded; how long
-        // it ran tells the slots whether it waited on a recording (see Slots#handOff).
-        StepExecution.Ended ended = execution.execute(current, graph,
-                () -> current.handedOff = slots.handOff(System.nanoTime() - startedAt) != null);
+        // it ran tells the slots whether it waited on a recording (see Slots#handOff). Recorded later (inproc3), the step
+        // is taken unstarted: this thread goes on with it unless it fails, or records (see runFrom).
+        StepExecution.Ended ended = execution.execute(current, graph, () -> {
+            Execution next = slots.handOff(System.nanoTime() - startedAt, !later);
+            current.handedOff = next != null;
+            current.taken = later ? next : null;
+        });
+        return new Ran(current, graph, type, startedAt, ended);
+    }
+
+    /** Records how a step ended, its thread waiting; returns the steps claimed along with it. */
+    private List<Claim> record(Ran ran) {
+        Execution current = ran.execution();
+        Claim claim = current.claim;
+        TaskGraph graph = ran.graph();
+        int id = claim.stepId();
+        StepExecution.Ended ended = ran.ended();
         if (ended.letGo()) {
             // Not the step's failure: give the claim back (a no-op when another worker already holds it).
             completer.release(claim, ended.logTail(), ended.stop() == Stop.RELEASED ? "worker " + workerId + " shut down" : "lease lost");
             policy.released(id);
-            engine.metrics().attemptEnded(type, ended.attemptOutcome(), startedAt);
+            engine.metrics().attemptEnded(ran.type(), ended.attemptOutcome(), ran.startedAt());
             return List.of();
         }
         List<Claim> next = List.of();
@@ -253,13 +320,20 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
         } else {
             completer.fail(graph, ended.outcome(), ended.stop());
         }
-        engine.metrics().attemptEnded(type, ended.attemptOutcome(), startedAt);
-        policy.recorded(graph, id, ended.completed(), ended.gaveUp());
+        recorded(ran);
+        return next;
+    }
+
+    /** After the outcome committed: metrics, the policy, the listener. */
+    private void recorded(Ran ran) {
+        int id = ran.execution().stepId();
+        StepExecution.Ended ended = ran.ended();
+        engine.metrics().attemptEnded(ran.type(), ended.attemptOutcome(), ran.startedAt());
+        policy.recorded(ran.graph(), id, ended.completed(), ended.gaveUp());
         if (listener != RunListener.NONE) {
             var stored = Store.step(dsl, id);
             listener.stepFinished(new StepResult(id, stored.title(), stored.status(), stored.results(), stored.duration(), true, workerId));
         }
-        return next;
     }
 
     /**
@@ -276,6 +350,66 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
                     reserved.held(), dependents));
             loadGraphs(claims);
             return reserved.place(claims);
+        }
+    }
+
+    /**
+     * inproc3: queues a completion (as {@link #completeAndClaim} reserves for it) for whichever thread records; once it
+     * committed, {@link #completedLater} on that thread. Counted in flight until then.
+     */
+    private void completeLater(Ran ran) {
+        Execution current = ran.execution();
+        ClaimStatements.Outcome outcome = ran.ended().outcome();
+        List<Integer> dependents = ran.graph().graph().directDownstreamOf(outcome.stepId());
+        boolean claiming = slots.open() && policy.claimsAfter(dependents, running.keySet());
+        Slots.Reservation reserved = slots.forCompletion(!current.handedOff, claiming);
+        Completer.Completion completion = new Completer.Completion(outcome, reserved.limit(), reserved.held(), dependents);
+        inFlight.incrementAndGet();
+        completion.claims().whenComplete((claims, failure) -> completedLater(ran, reserved, claims, failure));
+        completer.enqueue(completion);
+    }
+
+    /**
+     * A completion queued by {@link #completeLater} was recorded (or its recording failed), on the recording thread: the
+     * step leaves the running, and what it claimed starts (the first on the slot it kept, unless that went on).
+     */
+    private void completedLater(Ran ran, Slots.Reservation reserved, List<Claim> claims, Throwable failure) {
+        Execution current = ran.execution();
+        int id = current.stepId();
+        List<Claim> mine = List.of();
+        try {
+            try (reserved) {
+                if (failure != null) {
+                    LOG.error("step {}: recording its outcome failed", id, failure);
+                } else {
+                    loadGraphs(claims);
+                    mine = reserved.place(claims);
+                }
+            }
+            if (failure == null) {
+                recorded(ran);
+            }
+        } catch (Throwable e) {
+            LOG.error("step {}: after its outcome was recorded", id, e);
+        } finally {
+            running.remove(id);
+            completer.forget(id);
+            try {
+                if (mine.isEmpty()) {
+                    if (!current.handedOff) {
+                        slots.free(1);
+                    }
+                } else {
+                    mine.forEach(this::start);
+                }
+            } finally {
+                wakeUp();
+                if (inFlight.decrementAndGet() == 0) {
+                    synchronized (inFlight) {
+                        inFlight.notifyAll();
+                    }
+                }
+            }
         }
     }
 
