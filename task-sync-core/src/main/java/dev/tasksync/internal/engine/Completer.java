@@ -186,9 +186,10 @@ final class Completer {
     /**
      * With a recorder taken ({@link #takeRecorder}): records what is queued, batch after batch, and gives the recorder
      * back once nothing is. Completions queued after the last look but before it was given back are seen by the look
-     * after (the recorder is taken again), or their own thread takes it: none is left waiting.
+     * after (the recorder is taken again), or their own thread takes it: none is left waiting. {@code afterBatch} runs
+     * after each batch, once every completion of it was handed its claims (on this thread).
      */
-    void recordQueued() {
+    void recordQueued(Runnable afterBatch) {
         boolean held = true;
         try {
             while (held) {
@@ -202,7 +203,12 @@ final class Completer {
                     held = !completions.isEmpty() && recorders.tryAcquire();
                     continue;
                 }
-                Batch recorded = record(batch);
+                Batch recorded;
+                try {
+                    recorded = record(batch);
+                } finally {
+                    afterBatch.run();
+                }
                 if (recorded != null) {
                     committed(recorded.tasks(), recorded.steps(), recorded.claims());
                 }

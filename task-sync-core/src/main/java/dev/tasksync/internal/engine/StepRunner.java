@@ -55,6 +55,8 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
     /** Executions of this runner on the shared threads, started and not yet finished. */
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicLong claimedCount = new AtomicLong();
+    /** inproc3: per recording thread, what the completions of the batch it recorded claimed, to place after it (afterBatch). */
+    private final ThreadLocal<List<Runnable>> placing = ThreadLocal.withInitial(java.util.ArrayList::new);
 
     StepRunner(Engine engine, String workerId, WorkerOptions options, RunListener listener, ClaimPolicy policy,
                TaskGraph graph) {
@@ -235,7 +237,7 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
                     if (taken != null) {
                         launch(taken);
                     }
-                    completer.recordQueued();
+                    completer.recordQueued(this::afterBatch);
                     current = null;
                 } else {
                     current = taken; // null when none was queued: the completion keeps the slot for what it claims
@@ -370,27 +372,52 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
     }
 
     /**
-     * A completion queued by {@link #completeLater} was recorded (or its recording failed), on the recording thread: the
-     * step leaves the running, and what it claimed starts (the first on the slot it kept, unless that went on).
+     * A completion queued by {@link #completeLater} was recorded (or its recording failed), on the recording thread:
+     * first what follows from its outcome (the ready set, the listener); what it claimed is placed only once every
+     * completion of the batch was heard of ({@link #afterBatch}), so that no step it released starts before the
+     * listener heard that the steps it waited for ended.
      */
     private void completedLater(Ran ran, Slots.Reservation reserved, List<Claim> claims, Throwable failure) {
-        Execution current = ran.execution();
-        int id = current.stepId();
-        List<Claim> mine = List.of();
         try {
-            try (reserved) {
-                if (failure != null) {
-                    LOG.error("step {}: recording its outcome failed", id, failure);
-                } else {
-                    loadGraphs(claims);
-                    mine = reserved.place(claims);
-                }
-            }
-            if (failure == null) {
+            if (failure != null) {
+                LOG.error("step {}: recording its outcome failed", ran.execution().stepId(), failure);
+            } else {
                 recorded(ran);
             }
         } catch (Throwable e) {
-            LOG.error("step {}: after its outcome was recorded", id, e);
+            LOG.error("step {}: after its outcome was recorded", ran.execution().stepId(), e);
+        } finally {
+            placing.get().add(() -> placeLater(ran, reserved, failure == null ? claims : null));
+        }
+    }
+
+    /** Places and starts what the batch just recorded claimed (see {@link #completedLater}); on the recording thread. */
+    private void afterBatch() {
+        List<Runnable> each = placing.get();
+        try {
+            for (Runnable r : each) {
+                r.run();
+            }
+        } finally {
+            each.clear();
+        }
+    }
+
+    /**
+     * The step leaves the running, and what its recording claimed starts (the first on the slot it kept, unless that
+     * went on); claims null: its recording failed, and the slot it kept is freed.
+     */
+    private void placeLater(Ran ran, Slots.Reservation reserved, List<Claim> claims) {
+        Execution current = ran.execution();
+        int id = current.stepId();
+        List<Claim> mine = List.of();
+        try (reserved) {
+            if (claims != null) {
+                loadGraphs(claims);
+                mine = reserved.place(claims);
+            }
+        } catch (Throwable e) {
+            LOG.error("step {}: placing what its recording claimed", id, e);
         } finally {
             running.remove(id);
             completer.forget(id);
