@@ -57,6 +57,8 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
     private final AtomicLong claimedCount = new AtomicLong();
     /** inproc3: per recording thread, what the completions of the batch it recorded claimed, to place after it (afterBatch). */
     private final ThreadLocal<List<Runnable>> placing = ThreadLocal.withInitial(java.util.ArrayList::new);
+    /** inproc3: per recording thread, the step it goes on with once it stops recording (see placeLater). */
+    private final ThreadLocal<Execution[]> goOn = ThreadLocal.withInitial(() -> new Execution[1]);
 
     StepRunner(Engine engine, String workerId, WorkerOptions options, RunListener listener, ClaimPolicy policy,
                TaskGraph graph) {
@@ -237,8 +239,16 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
                     if (taken != null) {
                         launch(taken);
                     }
-                    completer.recordQueued(this::afterBatch);
-                    current = null;
+                    try {
+                        completer.recordQueued(this::afterBatch);
+                    } catch (Throwable e) {
+                        LOG.error("recording outcomes failed", e);
+                    } finally {
+                        // a step its recordings claimed into a slot of theirs, kept for this thread (see placeLater)
+                        Execution[] kept = goOn.get();
+                        current = kept[0];
+                        kept[0] = null;
+                    }
                 } else {
                     current = taken; // null when none was queued: the completion keeps the slot for what it claims
                 }
@@ -427,7 +437,16 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
                         slots.free(1);
                     }
                 } else {
-                    mine.forEach(this::start);
+                    // The first claim takes the slot the step kept: this recording thread goes on with it once it stopped
+                    // recording (a chain's next step then runs on the thread that recorded the one before, as when a
+                    // step's own thread records), unless it has one already.
+                    int from = 0;
+                    Execution[] kept = goOn.get();
+                    if (!current.handedOff && kept[0] == null) {
+                        kept[0] = track(mine.get(0));
+                        from = 1;
+                    }
+                    mine.subList(from, mine.size()).forEach(this::start);
                 }
             } finally {
                 wakeUp();
