@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
@@ -166,6 +167,82 @@ class EngineIT {
                 + "WHERE outcome = 'completed'");
         assertThat(((Number) ends.get(0).get("attempts")).intValue()).isEqualTo(24);
         assertThat(((Number) ends.get(0).get("ends")).intValue()).isLessThan(24);
+    }
+
+    @Test
+    void aStepsThreadGoesOnWithTheStepClaimedAheadWhileItsOutcomeWaitsToBeRecorded() {
+        // inproc3: 4 slots and 4 places ahead: the run's first claim takes 8 of the 16 steps. Every recording is held
+        // until all 8 have run. Only the two recorders' threads wait for the database; a step's thread that finds both
+        // taken goes on with a step claimed ahead itself. Before, every ended step's thread waited for its own
+        // recording and each step claimed ahead started on another thread: 8 threads for the first 8 steps.
+        DataSource held = Intercepted.dataSource(TestDatabase.dataSource(), () -> (method, args) -> {
+            if (method.equals("prepareStatement") && (NamedQuery.is(String.valueOf(args[0]), "recordAndClaim")
+                    || NamedQuery.is(String.valueOf(args[0]), "recordCompletions"))) {
+                await("the first 8 steps ran", () -> sleep.started.get() >= 8 && sleep.running.get() == 0);
+            }
+        }, null);
+        Task task = ts.save(independentSleeps("going-on", 16, 1));
+        List<String> threads = new CopyOnWriteArrayList<>();
+        List<Integer> finishedBeforeStart = new CopyOnWriteArrayList<>();
+        Map<Integer, Boolean> finished = new java.util.concurrent.ConcurrentHashMap<>();
+        try (TaskSync recordingHeld = TaskSync.builder().dataSource(held).schema(ts.schema()).migrate(false)
+                .stepType(sleep).build()) {
+            RunResult r = recordingHeld.run(task.id(), RunOptions.defaults().withConcurrency(4).withListener(new RunListener() {
+                @Override
+                public void stepStarted(int stepId, String title) {
+                    threads.add(Thread.currentThread().getName());
+                    if (finished.containsKey(stepId)) {
+                        finishedBeforeStart.add(stepId);
+                    }
+                }
+
+                @Override
+                public void stepFinished(StepResult result) {
+                    finished.put(result.stepId(), true);
+                }
+            }));
+            assertThat(r.succeeded()).isTrue();
+            assertThat(r.count(StepStatus.COMPLETED)).isEqualTo(16);
+        }
+        assertThat(threads).hasSize(16);
+        assertThat(finishedBeforeStart).isEmpty();
+        assertThat(Set.copyOf(threads.subList(0, 8))).as("threads of the first 8 steps").hasSizeLessThanOrEqualTo(4 + 2);
+        assertThat(sleep.maxRunning.get()).isLessThanOrEqualTo(4);
+        assertThat(finished).hasSize(16);
+    }
+
+    @Test
+    void aRunsListenerHearsEachStepEndAfterItStartedAndBeforeItsDependentsStart() {
+        var def = TaskDefinition.named("events").step("root", new Sleep(1));
+        List<String> leaves = new java.util.ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            def.step("leaf" + i, new Sleep(0)).dependsOn("root");
+            leaves.add("leaf" + i);
+        }
+        def.step("join", new Sleep(0)).dependsOn(leaves.toArray(String[]::new));
+        Task task = ts.save(def.build());
+        List<String> events = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        RunResult r = ts.run(task.id(), RunOptions.defaults().withConcurrency(4).withListener(new RunListener() {
+            @Override
+            public void stepStarted(int stepId, String title) {
+                events.add("start " + title);
+            }
+
+            @Override
+            public void stepFinished(StepResult result) {
+                events.add("end " + result.title());
+                assertThat(result.status()).isEqualTo(StepStatus.COMPLETED); // its outcome is committed when it is heard
+            }
+        }));
+        assertThat(r.succeeded()).isTrue();
+        assertThat(events).hasSize(2 * 42);
+        assertThat(events.indexOf("end root")).isGreaterThan(events.indexOf("start root"));
+        for (String leaf : leaves) {
+            assertThat(events.indexOf("start " + leaf)).as(leaf).isGreaterThan(events.indexOf("end root"));
+            assertThat(events.indexOf("end " + leaf)).as(leaf).isGreaterThan(events.indexOf("start " + leaf))
+                    .isLessThan(events.indexOf("start join"));
+        }
+        assertThat(events.get(events.size() - 1)).isEqualTo("end join");
     }
 
     @Test

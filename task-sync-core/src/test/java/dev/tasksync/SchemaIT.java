@@ -150,6 +150,34 @@ class SchemaIT {
         assertThat(edited.updatedAt()).isAfter(s.updatedAt());
     }
 
+    @Test
+    void theEnginesWritesStampTheirStepsThemselvesAndEveryOtherWriteIsStampedByTheTrigger() {
+        // inproc3 (V17): the trigger runs on UPDATE only when the statement left written_xid as it was, and step_runs
+        // pages keep room for an attempt's closing write (a HOT update)
+        String trigger = (String) Rows.query(ts, "SELECT pg_get_triggerdef(t.oid) AS d FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                + "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = '${schema}' AND t.tgname = 'steps_touch'").get(0).get("d");
+        assertThat(trigger).contains("BEFORE UPDATE").contains("WHEN ((new.written_xid = old.written_xid))");
+        assertThat(String.valueOf(Rows.query(ts, "SELECT c.reloptions::text AS o FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                + "WHERE n.nspname = '${schema}' AND c.relname = 'step_runs'").get(0).get("o"))).contains("fillfactor=80");
+
+        try (TaskSync sleeper = TestDatabase.builder().stepType(new TestSteps.SleepType()).build()) {
+            Task t = sleeper.save(TestSteps.independentSleeps("stamped-" + System.nanoTime(), 3, 0));
+            assertThat(sleeper.run(t.id()).succeeded()).isTrue();
+            // each step's last write was its outcome's statement, which stamped it: its transaction is the attempt's closing one
+            var rows = Rows.query(sleeper, "SELECT s.written_xid::text AS x, s.updated_at = s.finished_at AS same FROM ${schema}.steps s "
+                    + "WHERE s.task_id = " + t.id());
+            assertThat(rows).hasSize(3).allSatisfy(r -> {
+                assertThat(r.get("x")).isNotEqualTo("0");
+                assertThat(r.get("same")).isEqualTo(true);
+            });
+            // a write of anyone else's (here a plain UPDATE) is stamped by the trigger, with its own transaction
+            var other = Rows.query(sleeper, "WITH u AS (UPDATE ${schema}.steps SET title = title || '!' WHERE task_id = " + t.id()
+                    + " RETURNING written_xid, updated_at) SELECT bool_and(written_xid = pg_current_xact_id()) AS mine, "
+                    + "bool_and(updated_at = now()) AS now FROM u");
+            assertThat(other.get(0)).containsEntry("mine", true).containsEntry("now", true);
+        }
+    }
+
     /**
      * Columns jOOQ's model leaves out on purpose: V15's steps.written_xid is of type xid8, which H2 (behind jOOQ's
      * DDLDatabase) cannot parse; only its trigger writes it and only the console's own SQL reads it.

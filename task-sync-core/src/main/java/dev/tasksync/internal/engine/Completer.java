@@ -168,6 +168,59 @@ final class Completer {
     }
 
     /**
+     * inproc3: queues a completion without waiting for it. Its {@link Completion#claims} complete (on the recording
+     * thread, after the commit) once some thread records it: one that holds a recorder ({@link #takeRecorder}, then
+     * {@link #recordQueued}). Whoever queues calls {@link #takeRecorder} after this, so a completion never waits
+     * while no one records.
+     */
+    void enqueue(Completion completion) {
+        reached(completion.outcome().stepId());
+        completions.add(completion);
+    }
+
+    /** Takes one of the two recorders when one is free and completions wait; then {@link #recordQueued} must follow. */
+    boolean takeRecorder() {
+        return !completions.isEmpty() && recorders.tryAcquire();
+    }
+
+    /**
+     * With a recorder taken ({@link #takeRecorder}): records what is queued, batch after batch, and gives the recorder
+     * back once nothing is. Completions queued after the last look but before it was given back are seen by the look
+     * after (the recorder is taken again), or their own thread takes it: none is left waiting. {@code afterBatch} runs
+     * after each batch, once every completion of it was handed its claims (on this thread).
+     */
+    void recordQueued(Runnable afterBatch) {
+        boolean held = true;
+        try {
+            while (held) {
+                List<Completion> batch = new ArrayList<>();
+                for (Completion c; (c = completions.poll()) != null; ) {
+                    batch.add(c);
+                }
+                if (batch.isEmpty()) {
+                    recorders.release();
+                    held = false;
+                    held = !completions.isEmpty() && recorders.tryAcquire();
+                    continue;
+                }
+                Batch recorded;
+                try {
+                    recorded = record(batch);
+                } finally {
+                    afterBatch.run();
+                }
+                if (recorded != null) {
+                    committed(recorded.tasks(), recorded.steps(), recorded.claims());
+                }
+            }
+        } finally {
+            if (held) {
+                recorders.release(); // an Error on the way: let the next thread record
+            }
+        }
+    }
+
+    /**
      * What a batch recorded: its steps, their tasks, and every step it claimed. The steps whose outcome did not count
      * (taken over elsewhere) are among them: another step of the task may have left the settling to them.
      */

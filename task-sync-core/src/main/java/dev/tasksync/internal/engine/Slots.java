@@ -168,10 +168,20 @@ final class Slots {
      * outlasted the last claims (medians: see the class comment).
      */
     Execution handOff(long ranNanos) {
+        return handOff(ranNanos, true);
+    }
+
+    /**
+     * As {@link #handOff(long)}; with {@code launch} false (inproc3) the step claimed ahead is returned unstarted, for
+     * the caller's thread to go on with (it holds the slot now): no other thread is woken for it.
+     */
+    Execution handOff(long ranNanos, boolean launch) {
         Execution next = open ? queued.poll() : null;
         if (next != null) {
             room.incrementAndGet();
-            starter.launch(next);
+            if (launch) {
+                starter.launch(next);
+            }
         }
         if (!adapts) {
             return next;

@@ -55,6 +55,10 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
     /** Executions of this runner on the shared threads, started and not yet finished. */
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicLong claimedCount = new AtomicLong();
+    /** inproc3: per recording thread, what the completions of the batch it recorded claimed, to place after it (afterBatch). */
+    private final ThreadLocal<List<Runnable>> placing = ThreadLocal.withInitial(java.util.ArrayList::new);
+    /** inproc3: per recording thread, the step it goes on with once it stops recording (see placeLater). */
+    private final ThreadLocal<Execution[]> goOn = ThreadLocal.withInitial(() -> new Execution[1]);
 
     StepRunner(Engine engine, String workerId, WorkerOptions options, RunListener listener, ClaimPolicy policy,
                TaskGraph graph) {
@@ -190,6 +194,12 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
     /**
      * Executes a step and records it; a completion may claim the steps it released, and this thread
      * then goes on with the first of them while the others start on other threads.
+     *
+     * <p>inproc3: an in-process run's completions are recorded without their thread waiting ({@link #recordsLater}):
+     * the thread queues the completion and goes on at once with a step claimed ahead, if there is one, in the slot
+     * the ended step had; whichever thread holds a recorder records the queued completions together and starts what
+     * they claimed. The step stays among the running (its lease renewed) until its outcome is committed, and what
+     * follows from the outcome (the ready set, the listener's stepFinished, what it claimed) waits for the commit.
      */
     private void runFrom(Execution first) {
         Execution current = first;
@@ -198,19 +208,51 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
             List<Claim> next = List.of();
             executed.add(c.stepId());
             current.bind(Thread.currentThread());
+            boolean later = false;
             try {
-                next = executeAndRecord(current);
+                Ran ran = execute(current);
+                if (ran.recordLater()) {
+                    completeLater(ran);
+                    later = true;
+                } else {
+                    launchTaken(current);
+                    next = record(ran);
+                }
             } catch (Throwable e) {
                 // Whatever failed (the database, or an Error while recording), the slot is freed below; the step's
                 // lease is no longer renewed, so it is claimed again once it expires.
                 LOG.error("step {}: recording its outcome failed", c.stepId(), e);
+                launchTaken(current);
             } finally {
-                // running first, then recording: see Completer#holdsOf
-                running.remove(c.stepId());
-                completer.forget(c.stepId());
+                if (!later) {
+                    // running first, then recording: see Completer#holdsOf
+                    running.remove(c.stepId());
+                    completer.forget(c.stepId());
+                }
                 Thread.interrupted();
             }
-            if (current.handedOff) {
+            if (later) {
+                Execution taken = current.taken;
+                current.taken = null;
+                if (completer.takeRecorder()) {
+                    // this thread records: the step claimed ahead goes to another thread, as when a step's own thread records
+                    if (taken != null) {
+                        launch(taken);
+                    }
+                    try {
+                        completer.recordQueued(this::afterBatch);
+                    } catch (Throwable e) {
+                        LOG.error("recording outcomes failed", e);
+                    } finally {
+                        // a step its recordings claimed into a slot of theirs, kept for this thread (see placeLater)
+                        Execution[] kept = goOn.get();
+                        current = kept[0];
+                        kept[0] = null;
+                    }
+                } else {
+                    current = taken; // null when none was queued: the completion keeps the slot for what it claims
+                }
+            } else if (current.handedOff) {
                 next.forEach(this::start); // claims for other free slots; this one's slot was handed on
                 current = null;
                 wakeUp();
@@ -228,23 +270,60 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
         }
     }
 
-    /** Executes a claimed step and records its outcome; returns the steps claimed along with it. */
-    private List<Claim> executeAndRecord(Execution current) {
+    /** An execution that ended, with what recording it needs. */
+    private record Ran(Execution execution, TaskGraph graph, String type, long startedAt, StepExecution.Ended ended) {
+        /** Completed, and recorded without its thread waiting (an in-process run's, see {@link #runFrom}). */
+        boolean recordLater() {
+            return execution.recordsLater && !ended.letGo() && ended.completed();
+        }
+    }
+
+    /** Whether this runner's completions are recorded without their thread waiting: an in-process run's (inproc3). */
+    private boolean recordsLater() {
+        return policy instanceof RunClaims;
+    }
+
+    /** A step claimed ahead that this execution's thread took to go on with but will not: it starts on another thread. */
+    private void launchTaken(Execution current) {
+        Execution taken = current.taken;
+        current.taken = null;
+        if (taken != null) {
+            launch(taken);
+        }
+    }
+
+    /** Executes a claimed step; its slot goes on to a step claimed ahead as soon as it ended (see Slots#handOff). */
+    private Ran execute(Execution current) {
         Claim claim = current.claim;
         TaskGraph graph = graphs.get(claim.taskId());
-        int id = claim.stepId();
-        String type = graph.types().get(id);
+        String type = graph.types().get(claim.stepId());
         long startedAt = System.nanoTime();
         engine.metrics().attemptStarted(type, claim.leaseFrom());
+        boolean later = recordsLater();
+        current.recordsLater = later;
         // Once it ended, its slot goes to a step claimed ahead, if there is one, before its outcome is recorded; how long
-        // it ran tells the slots whether it waited on a recording (see Slots#handOff).
-        StepExecution.Ended ended = execution.execute(current, graph,
-                () -> current.handedOff = slots.handOff(System.nanoTime() - startedAt) != null);
+        // it ran tells the slots whether it waited on a recording (see Slots#handOff). Recorded later (inproc3), the step
+        // is taken unstarted: this thread goes on with it unless it fails, or records (see runFrom).
+        StepExecution.Ended ended = execution.execute(current, graph, () -> {
+            Execution next = slots.handOff(System.nanoTime() - startedAt, !later);
+            current.handedOff = next != null;
+            current.taken = later ? next : null;
+        });
+        return new Ran(current, graph, type, startedAt, ended);
+    }
+
+    /** Records how a step ended, its thread waiting; returns the steps claimed along with it. */
+    private List<Claim> record(Ran ran) {
+        Execution current = ran.execution();
+        Claim claim = current.claim;
+        TaskGraph graph = ran.graph();
+        int id = claim.stepId();
+        StepExecution.Ended ended = ran.ended();
         if (ended.letGo()) {
             // Not the step's failure: give the claim back (a no-op when another worker already holds it).
             completer.release(claim, ended.logTail(), ended.stop() == Stop.RELEASED ? "worker " + workerId + " shut down" : "lease lost");
             policy.released(id);
-            engine.metrics().attemptEnded(type, ended.attemptOutcome(), startedAt);
+            engine.metrics().attemptEnded(ran.type(), ended.attemptOutcome(), ran.startedAt());
             return List.of();
         }
         List<Claim> next = List.of();
@@ -253,13 +332,20 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
         } else {
             completer.fail(graph, ended.outcome(), ended.stop());
         }
-        engine.metrics().attemptEnded(type, ended.attemptOutcome(), startedAt);
-        policy.recorded(graph, id, ended.completed(), ended.gaveUp());
+        recorded(ran);
+        return next;
+    }
+
+    /** After the outcome committed: metrics, the policy, the listener. */
+    private void recorded(Ran ran) {
+        int id = ran.execution().stepId();
+        StepExecution.Ended ended = ran.ended();
+        engine.metrics().attemptEnded(ran.type(), ended.attemptOutcome(), ran.startedAt());
+        policy.recorded(ran.graph(), id, ended.completed(), ended.gaveUp());
         if (listener != RunListener.NONE) {
             var stored = Store.step(dsl, id);
             listener.stepFinished(new StepResult(id, stored.title(), stored.status(), stored.results(), stored.duration(), true, workerId));
         }
-        return next;
     }
 
     /**
@@ -276,6 +362,100 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
                     reserved.held(), dependents));
             loadGraphs(claims);
             return reserved.place(claims);
+        }
+    }
+
+    /**
+     * inproc3: queues a completion (as {@link #completeAndClaim} reserves for it) for whichever thread records; once it
+     * committed, {@link #completedLater} on that thread. Counted in flight until then.
+     */
+    private void completeLater(Ran ran) {
+        Execution current = ran.execution();
+        ClaimStatements.Outcome outcome = ran.ended().outcome();
+        List<Integer> dependents = ran.graph().graph().directDownstreamOf(outcome.stepId());
+        boolean claiming = slots.open() && policy.claimsAfter(dependents, running.keySet());
+        Slots.Reservation reserved = slots.forCompletion(!current.handedOff, claiming);
+        Completer.Completion completion = new Completer.Completion(outcome, reserved.limit(), reserved.held(), dependents);
+        inFlight.incrementAndGet();
+        completion.claims().whenComplete((claims, failure) -> completedLater(ran, reserved, claims, failure));
+        completer.enqueue(completion);
+    }
+
+    /**
+     * A completion queued by {@link #completeLater} was recorded (or its recording failed), on the recording thread:
+     * first what follows from its outcome (the ready set, the listener); what it claimed is placed only once every
+     * completion of the batch was heard of ({@link #afterBatch}), so that no step it released starts before the
+     * listener heard that the steps it waited for ended.
+     */
+    private void completedLater(Ran ran, Slots.Reservation reserved, List<Claim> claims, Throwable failure) {
+        try {
+            if (failure != null) {
+                LOG.error("step {}: recording its outcome failed", ran.execution().stepId(), failure);
+            } else {
+                recorded(ran);
+            }
+        } catch (Throwable e) {
+            LOG.error("step {}: after its outcome was recorded", ran.execution().stepId(), e);
+        } finally {
+            placing.get().add(() -> placeLater(ran, reserved, failure == null ? claims : null));
+        }
+    }
+
+    /** Places and starts what the batch just recorded claimed (see {@link #completedLater}); on the recording thread. */
+    private void afterBatch() {
+        List<Runnable> each = placing.get();
+        try {
+            for (Runnable r : each) {
+                r.run();
+            }
+        } finally {
+            each.clear();
+        }
+    }
+
+    /**
+     * The step leaves the running, and what its recording claimed starts (the first on the slot it kept, unless that
+     * went on); claims null: its recording failed, and the slot it kept is freed.
+     */
+    private void placeLater(Ran ran, Slots.Reservation reserved, List<Claim> claims) {
+        Execution current = ran.execution();
+        int id = current.stepId();
+        List<Claim> mine = List.of();
+        try (reserved) {
+            if (claims != null) {
+                loadGraphs(claims);
+                mine = reserved.place(claims);
+            }
+        } catch (Throwable e) {
+            LOG.error("step {}: placing what its recording claimed", id, e);
+        } finally {
+            running.remove(id);
+            completer.forget(id);
+            try {
+                if (mine.isEmpty()) {
+                    if (!current.handedOff) {
+                        slots.free(1);
+                    }
+                } else {
+                    // The first claim takes the slot the step kept: this recording thread goes on with it once it stopped
+                    // recording (a chain's next step then runs on the thread that recorded the one before, as when a
+                    // step's own thread records), unless it has one already.
+                    int from = 0;
+                    Execution[] kept = goOn.get();
+                    if (!current.handedOff && kept[0] == null) {
+                        kept[0] = track(mine.get(0));
+                        from = 1;
+                    }
+                    mine.subList(from, mine.size()).forEach(this::start);
+                }
+            } finally {
+                wakeUp();
+                if (inFlight.decrementAndGet() == 0) {
+                    synchronized (inFlight) {
+                        inFlight.notifyAll();
+                    }
+                }
+            }
         }
     }
 

@@ -3,6 +3,7 @@
 -- Flags of lockAndClaim: ids (scope: only :candidates) / task (scope: :task_id) / any (every task);
 -- completed_id (this statement completes :completed_id), completed_in_done (it completes those of CTE done,
 -- listed in CTE v), completes (either); placed (a worker with :labels and :facts).
+-- inproc3: every UPDATE of ${steps} here sets written_xid and updated_at itself (V17: the row trigger then does not run).
 
 -- name: claim
 WITH
@@ -15,6 +16,7 @@ FROM claimed ORDER BY id
 WITH done AS (UPDATE ${steps} SET status = :status, results = :results::jsonb
   , started_at = started_at + :late_micros * interval '1 microsecond'
   , finished_at = now(), lease_owner = NULL, lease_expires_at = NULL, cancel_requested = false
+  , written_xid = pg_current_xact_id(), updated_at = now()
   , run_after = now() + :retry_after_millis * interval '1 millisecond' -- if: retry
   , fingerprint = NULL -- if: clear_fingerprint
   WHERE id = :step_id AND attempt = :attempt AND lease_owner = :worker_id AND status = 'active' RETURNING id),
@@ -46,6 +48,7 @@ lk AS MATERIALIZED (SELECT s.id, v.results, v.late
 done AS (UPDATE ${steps} s SET status = 'completed', results = lk.results::jsonb
   , started_at = s.started_at + lk.late * interval '1 microsecond'
   , finished_at = now(), lease_owner = NULL, lease_expires_at = NULL, cancel_requested = false
+  , written_xid = pg_current_xact_id(), updated_at = now()
   FROM lk WHERE s.id = lk.id AND lk.ours RETURNING s.id),
 -- peers: each completion's open attempt, looked up by (step_id, attempt) one by one (OFFSET 0 keeps the lateral
 -- lookup from being flattened into a join). Joined instead, "finished_at IS NULL" (almost no row, says the last
@@ -77,6 +80,7 @@ WITH lk AS MATERIALIZED (SELECT id FROM ${steps} WHERE id = ANY(:ids) AND lease_
   )
   ORDER BY id FOR UPDATE)
 UPDATE ${steps} s SET lease_expires_at = now() + :lease_millis * interval '1 millisecond'
+  , written_xid = pg_current_xact_id(), updated_at = now()
 FROM lk WHERE s.id = lk.id RETURNING s.id, s.attempt, s.cancel_requested
 
 -- name: lockAndClaim
@@ -106,6 +110,7 @@ locked AS MATERIALIZED (SELECT c.id, c.lease_owner AS old_owner, c.lease_expires
 claimed AS (UPDATE ${steps} s SET status = 'active', attempt = s.attempt + 1
   , started_at = now(), finished_at = NULL, lease_owner = :worker_id
   , lease_expires_at = now() + :lease_millis * interval '1 millisecond'
+  , written_xid = pg_current_xact_id(), updated_at = now()
   -- old_owner: for the takeover metric
   -- inproc2: inputs only when they list files (all an execution reads of them: StepExecution); sent and parsed for every
   -- claimed step, they were most of the JSON text a 10,000-step fan-out's claims decoded

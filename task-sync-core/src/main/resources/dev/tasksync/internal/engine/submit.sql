@@ -1,4 +1,5 @@
 -- The statements of a submit (Submitter). Syntax: see SqlFile.
+-- inproc3: every UPDATE of ${steps} here sets written_xid and updated_at itself (V17: the row trigger then does not run).
 
 -- name: makeRunnable
 -- Locks the task (as settling its status does, so the two do not interleave), makes the planned steps runnable
@@ -8,7 +9,7 @@
 -- would execute it twice.
 WITH lk AS MATERIALIZED (SELECT id FROM ${tasks} WHERE id = :task_id FOR UPDATE),
 up AS (UPDATE ${steps} s SET status = 'new', fingerprint = v.fingerprint, inputs = v.inputs::jsonb,
-  run_after = NULL, cancel_requested = false
+  run_after = NULL, cancel_requested = false, written_xid = pg_current_xact_id(), updated_at = now()
   FROM unnest(:ids::int4[], :fingerprints::text[], :inputs::text[], :seen_statuses::text[], :seen_attempts::int4[])
   AS v(id, fingerprint, inputs, seen_status, seen_attempt)
   WHERE s.id = v.id AND s.status <> 'active' AND s.status = v.seen_status AND s.attempt = v.seen_attempt
@@ -20,7 +21,7 @@ SELECT (SELECT count(*) FROM lk) AS found, pg_notify(:channel, '')
 -- name: markUpToDate
 -- Results say a step was up to date; rows that say so already are not written again, so a run that changes
 -- nothing writes (almost) nothing.
-UPDATE ${steps} SET results = coalesce(results, '{}'::jsonb) || '{"up_to_date": true}'::jsonb
+UPDATE ${steps} SET results = coalesce(results, '{}'::jsonb) || '{"up_to_date": true}'::jsonb, written_xid = pg_current_xact_id(), updated_at = now()
 WHERE id = ANY(:ids::int4[]) AND coalesce(results -> 'up_to_date', 'false'::jsonb) <> 'true'::jsonb
 
 -- name: analyze
