@@ -57,9 +57,11 @@ class WorkerHintIT {
         // one slot, and no polling in the test's time: it claims when woken, or when its step ends
         WorkerOptions one = WorkerIT.FAST.withConcurrency(1).withPollInterval(Duration.ofMinutes(5));
         ts.submit(busy.id());
+        // claimable now, and all of higher ids than the decoy; submitted before the worker listens (warm: a submit's
+        // wake-up names the steps it made runnable, and this test is about another worker's)
+        ts.submit(named.id());
         try (Worker w = ts.worker(one)) {
             await("the gate started", Duration.ofSeconds(60), () -> gate.started.get() == 1);
-            ts.submit(named.id()); // claimable now, and all of higher ids than the decoy
             int n1 = titled(ts, named, "n1").id();
             try (Connection c = TestDatabase.dataSource().getConnection(); Statement s = c.createStatement()) {
                 s.execute("SELECT pg_notify('" + channel + "', '" + n1 + " another-worker')"); // as another worker's outcome would
@@ -71,6 +73,32 @@ class WorkerHintIT {
 
             await("a second step claimed", Duration.ofSeconds(60), () -> claimedBy(w).size() >= 2);
             assertThat(claimedBy(w).get(1)).as("the step claimed with the gate's outcome").isEqualTo("n1");
+        }
+    }
+
+    /**
+     * warm (rows 6a-6d): a submit's wake-up names the steps it made runnable that wait for none of the others (here the
+     * root, not its dependent), and a worker claims those by id before any other claimable step. It used to be empty, and
+     * the first claim after a submit scanned every task's new steps from the lowest id: on a 2,000-step fan-out all
+     * 1,999 waiting for the root (11-74 ms). Fails on the old submit: nothing is remembered from its wake-up, and the
+     * gate's recording claims the decoy, the claimable step with the lowest id.
+     */
+    @Test
+    void aWorkerClaimsTheRootsASubmitsWakeUpNamedBeforeAnyOtherClaimableStep() throws Exception {
+        Task busy = ts.save(TaskDefinition.named("busy").step("gate", TestSteps.gate()).step("decoy", new Sleep(1)).build());
+        Task submitted = ts.save(TaskDefinition.named("submitted").step("root", new Sleep(1))
+                .step("after", new Sleep(1)).dependsOn("root").build());
+        WorkerOptions one = WorkerIT.FAST.withConcurrency(1).withPollInterval(Duration.ofMinutes(5));
+        ts.submit(busy.id());
+        try (Worker w = ts.worker(one)) {
+            await("the gate started", Duration.ofSeconds(60), () -> gate.started.get() == 1);
+            WorkerLoop loop = loop(w);
+            ts.submit(submitted.id()); // its wake-up names "root" only: "after" waits for it
+            await("the submit's wake-up was read", Duration.ofSeconds(30), () -> loop.remembered() == 1);
+            gate.open.countDown(); // the gate's recording claims the next step for its slot
+
+            await("a second step claimed", Duration.ofSeconds(60), () -> claimedBy(w).size() >= 2);
+            assertThat(claimedBy(w).get(1)).as("the step claimed with the gate's outcome").isEqualTo("root");
         }
     }
 

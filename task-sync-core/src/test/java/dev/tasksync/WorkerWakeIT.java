@@ -130,9 +130,10 @@ class WorkerWakeIT {
 
     /**
      * Sends the fence from another connection; the payloads of the worker's notifications that arrive before it. A
-     * worker's wake-up names its sender (workers2); an empty payload is the test's own submit's, which PostgreSQL may
-     * still deliver to a listener that began listening just after it committed (a new listener starts reading the
-     * queue where the other listeners of the database are): it is left out (it failed this class 2 times in ~15).
+     * worker's wake-up names its sender (workers2); a payload without one (empty, or ending in the space before it: warm,
+     * naming the roots) is the test's own submit's, which PostgreSQL may still deliver to a listener that began listening
+     * just after it committed (a new listener starts reading the queue where the other listeners of the database are): it
+     * is left out (it failed this class 2 times in ~15).
      */
     private List<String> payloadsUpToAFence() throws Exception {
         try (Connection c = TestDatabase.dataSource().getConnection(); Statement s = c.createStatement()) {
@@ -149,6 +150,6 @@ class WorkerWakeIT {
             }
             return seen.contains(FENCE);
         });
-        return seen.subList(0, seen.indexOf(FENCE)).stream().filter(p -> !p.isEmpty()).toList();
+        return seen.subList(0, seen.indexOf(FENCE)).stream().filter(p -> !p.isEmpty() && !p.endsWith(" ")).toList();
     }
 }

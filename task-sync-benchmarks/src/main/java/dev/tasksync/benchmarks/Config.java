@@ -30,7 +30,7 @@ record Config(boolean quick, int engineSteps, int concurrency, int sleepSteps, i
               --rerun-steps N      up-to-date steps in the no-op re-run (default 10000, quick 1000)
               --watched-files N    unchanged files watched by one step (default 10000, quick 1000)
               --docker-runs N      container runs per side in the docker row (default 20, quick 5)
-              --cold-workers       rows 6a-6c and 7c-7h without the workers' warm-up task (fresh JVMs on the clock)
+              --cold-workers       rows 6a-6e and 7c-7h without any side's warm-up (fresh JVMs on the clock)
               --worker-steps N     no-op steps for the worker-process rows 6a-6c and 7c-7h (default 2000, quick 500)
               --peer-jobs N        no-op jobs/steps run in-process against db-scheduler and JobRunr (default 10000, quick 1000)
               --peer-processes L   process counts of rows 7c-7h, comma-separated, or "none" (default 1,2,4)

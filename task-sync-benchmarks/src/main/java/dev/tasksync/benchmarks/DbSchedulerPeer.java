@@ -85,10 +85,15 @@ final class DbSchedulerPeer {
 
     /** Schedules n no-op executions due now, in batches, as a client would. */
     static void scheduleNoops(DataSource ds, int n) {
+        scheduleNoops(ds, n, "n");
+    }
+
+    /** As {@link #scheduleNoops(DataSource, int)}, the instances named {@code prefix} and a number. */
+    static void scheduleNoops(DataSource ds, int n, String prefix) {
         SchedulerClient client = SchedulerClient.Builder.create(ds, noopTask()).tableName(TABLE).build();
         Instant now = Instant.now();
         List<TaskInstance<?>> batch = new ArrayList<>();
-        IntStream.range(0, n).forEach(i -> batch.add(noopTask().instance("n" + i)));
+        IntStream.range(0, n).forEach(i -> batch.add(noopTask().instance(prefix + i)));
         for (int from = 0; from < n; from += 1_000) {
             client.scheduleBatch(batch.subList(from, Math.min(n, from + 1_000)), now);
         }
@@ -97,6 +102,13 @@ final class DbSchedulerPeer {
     static void scheduleChain(DataSource ds, int length) {
         SchedulerClient client = SchedulerClient.Builder.create(ds, chainTask(length)).tableName(TABLE).build();
         client.schedule(new TaskInstance<>("chain", "c0", 0), Instant.now());
+    }
+
+    /** Deletes the executions no scheduler has picked; returns how many (warm: a warm-up's jobs left over). */
+    static long deleteUnpicked(DataSource ds) throws SQLException {
+        try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+            return s.executeUpdate("DELETE FROM " + TABLE + " WHERE NOT picked");
+        }
     }
 
     /** Executions not yet done (a one-time execution's row is deleted when it completes). */

@@ -8,7 +8,8 @@ import com.zaxxer.hikari.HikariDataSource;
 /**
  * One peer scheduler process for rows 7c-7h: {@code Main <db-scheduler|jobrunr> <jdbcUrl> <threads>}
  * (password in $TASKSYNC_DB_PASSWORD). Prints "started" once it polls, "first MICROS" (epoch
- * microseconds) when its first job starts, and runs until it is stopped.
+ * microseconds) when its first job starts, and runs until it is stopped; a line "reset" on its input makes it note its
+ * next job as its first again (answering "reset").
  */
 final class PeerProcess {
     static final String DB_SCHEDULER = "db-scheduler";
@@ -45,6 +46,21 @@ final class PeerProcess {
                 JobRunrPeer.configure(ds, threads, true);
                 stop = JobRunrPeer::destroy;
             }
+            Thread commands = new Thread(() -> { // warm: "reset" notes the next job as the first (of a measured run)
+                try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = in.readLine()) != null) {
+                        if (line.equals("reset")) {
+                            PeerProgress.reset();
+                            System.out.println("reset");
+                        }
+                    }
+                } catch (java.io.IOException e) {
+                    // the benchmark ended
+                }
+            });
+            commands.setDaemon(true);
+            commands.start();
             ChildJvm.runUntilStopped("started", () -> {
                 stop.run();
                 ds.close();

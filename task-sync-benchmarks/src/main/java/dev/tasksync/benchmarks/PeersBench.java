@@ -10,12 +10,20 @@ import dev.tasksync.TaskSync;
 import org.jobrunr.server.BackgroundJobServer;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Issue 16: task-sync beside db-scheduler and JobRunr on the same embedded PostgreSQL, the same JVM
@@ -101,23 +109,83 @@ final class PeersBench {
 
             int steps = workers.steps();
             List<Integer> counts = env.config.peerProcesses();
+            workers.measureAll(counts, false);
+            System.out.println("[peers] " + counts + " process(es) of each peer, " + steps + " no-op jobs ...");
+            DbSchedulerPeer.createTable(env.pool);
+            Map<Integer, Measured> dbn = processes(PeerProcess.DB_SCHEDULER, counts, steps, steps, ROUNDS_AHEAD, new Fleet() {
+                private long fed;
+
+                @Override
+                public void feed(int jobs, String prefix) {
+                    DbSchedulerPeer.scheduleNoops(dbs, jobs, prefix);
+                    synchronized (this) {
+                        fed += jobs;
+                    }
+                }
+
+                @Override
+                public long done() throws SQLException {
+                    long f;
+                    synchronized (this) {
+                        f = fed;
+                    }
+                    return f - DbSchedulerPeer.remaining(dbs); // a one-time execution's row is deleted when it completes
+                }
+
+                @Override
+                public void clear() {
+                    synchronized (this) {
+                        fed = 0; // every execution fed is done: its row is gone
+                    }
+                }
+
+                @Override
+                public long dropWaiting() throws SQLException {
+                    long dropped = DbSchedulerPeer.deleteUnpicked(dbs);
+                    synchronized (this) {
+                        fed -= dropped;
+                    }
+                    return dropped;
+                }
+            });
+            JobRunrPeer.deleteJobs(jr);
+            Map<Integer, Measured> jrn = processes(PeerProcess.JOBRUNR, counts, steps, steps / WarmUp.JOBRUNR_ROUND_DIVISOR,
+                    WarmUp.RULE.maxRounds(), new Fleet() {
+                @Override
+                public void feed(int jobs, String prefix) {
+                    synchronized (JobRunrPeer.class) { // JobRunr's client is configured process-wide
+                        JobRunrPeer.configureClient(jr);
+                        JobRunrPeer.enqueueNoops(jobs);
+                        JobRunrPeer.destroy();
+                    }
+                }
+
+                @Override
+                public long done() throws SQLException {
+                    return JobRunrPeer.succeeded(jr);
+                }
+
+                @Override
+                public void clear() throws SQLException {
+                    JobRunrPeer.deleteJobs(jr); // all succeeded: the servers hold none of them
+                }
+
+                @Override
+                public long dropWaiting() throws SQLException {
+                    return JobRunrPeer.deleteEnqueued(jr);
+                }
+            });
             for (int i = 0; i < counts.size(); i++) {
                 int n = counts.get(i);
                 WorkerBench.Measured w = workers.measured(n);
                 Measured t = new Measured(w.completed(), w.ms());
-                System.out.println("[peers] " + n + " process(es) of each peer, " + steps + " no-op jobs ...");
-                DbSchedulerPeer.createTable(env.pool);
-                Measured dn = processes(PeerProcess.DB_SCHEDULER, n, steps, () -> DbSchedulerPeer.scheduleNoops(dbs, steps),
-                        () -> steps - DbSchedulerPeer.remaining(dbs));
-                JobRunrPeer.deleteJobs(jr);
-                Measured jn = processes(PeerProcess.JOBRUNR, n, steps, () -> {
-                    JobRunrPeer.configureClient(jr);
-                    JobRunrPeer.enqueueNoops(steps);
-                    JobRunrPeer.destroy();
-                }, () -> JobRunrPeer.succeeded(jr));
+                Measured dn = dbn.get(n);
+                Measured jn = jrn.get(n);
                 String label = Report.num("%,d no-op steps/jobs, %d process(es) × 4 threads", steps, n);
-                row("7" + (char) ('c' + 2 * i), label + ", vs db-scheduler", t, dn, "db-scheduler", 0, DbSchedulerPeer.configuration(4));
-                row("7" + (char) ('d' + 2 * i), label + ", vs JobRunr", t, jn, "JobRunr", 0, JobRunrPeer.configuration(4));
+                row("7" + (char) ('c' + 2 * i), label + ", vs db-scheduler", t, dn, "db-scheduler", 0, DbSchedulerPeer.configuration(4)
+                        + warmedUp(PeerProcess.DB_SCHEDULER, n) + "; task-sync" + workers.warmedUp(n));
+                row("7" + (char) ('d' + 2 * i), label + ", vs JobRunr", t, jn, "JobRunr", 0, JobRunrPeer.configuration(4)
+                        + warmedUp(PeerProcess.JOBRUNR, n) + "; task-sync" + workers.warmedUp(n));
             }
 
             System.out.println("[peers] a chain of " + chain + " no-op steps/jobs ...");
@@ -139,7 +207,12 @@ final class PeersBench {
                 + "A peer's clock starts when it begins storing its jobs, leaves out its idle wait between storing and the first "
                 + "pickup (its poll interval) and stops when the database shows every job done (db-scheduler: its rows deleted; JobRunr: "
                 + "state SUCCEEDED), polled every 5 ms in-process and every 10 ms across processes. Each side is warmed up in this "
-                + "JVM first; peer processes are fresh JVMs like task-sync's workers, with 4 threads each. " + RULE);
+                + "JVM first. Peer processes have 4 threads each and are warmed up by the worker rows' rule, as task-sync's worker "
+                + "processes are: started once for the most processes, stopped one by one for fewer, and before each count's clock "
+                + WarmUp.RULE.describe() + "; a peer's rounds are fed back to back so that no round waits for a poll (db-scheduler's "
+                + "stored " + ROUNDS_AHEAD + " rounds ahead of the one running, JobRunr's all at once: given a few hundred at a time "
+                + "its servers still waited for their 5 s polls; the jobs still waiting when the rule is satisfied are deleted), a round's rate timed from the moment the jobs done reach the round before's end "
+                + "to the moment they reach its own; each row's warm-up is in its configuration. " + RULE);
     }
 
     private void row(String id, String name, Measured ts, Measured peer, String peerName, double goal, String configuration) {
@@ -254,49 +327,175 @@ final class PeersBench {
         return Measured.peer(done, storeStart, storeEnd, PeerProgress.firstNanos(), end, 1e6);
     }
 
-    /** Drives a test run: starts n peer processes, stores the jobs, waits until the database shows them done. */
-    private interface Action {
-        void run() throws Exception;
+    /** warm: how the peer processes' jobs are stored and counted, for their warm-up rounds and the measured run. */
+    private interface Fleet {
+        /** Stores {@code jobs} no-op jobs due now (any thread; ids start with {@code prefix}). */
+        void feed(int jobs, String prefix) throws Exception;
+
+        /** Jobs done since the last {@link #clear}. */
+        long done() throws Exception;
+
+        /** Once every job fed is done: count from zero again. */
+        void clear() throws Exception;
+
+        /** Deletes the jobs no process has taken yet; returns how many (those will never be done). */
+        long dropWaiting() throws Exception;
     }
 
-    private Measured processes(String peer, int n, int jobs, Action enqueue, Progress progress) throws Exception {
-        List<Process> processes = new ArrayList<>();
-        ConcurrentLinkedQueue<Long> firsts = new ConcurrentLinkedQueue<>();
+    /** warm: the warm-up rates of the peers' process counts, by peer and count. */
+    private final Map<String, List<Double>> warmUps = new TreeMap<>();
+
+    private String warmedUp(String peer, int n) {
+        List<Double> rates = warmUps.get(peer + " × " + n);
+        return rates == null ? "" : ", warmed up: " + WarmUp.format(rates);
+    }
+
+    /**
+     * warm: {@code peer}'s processes on {@code jobs} no-op jobs with each of {@code counts}, from the most to the fewest
+     * (started once, stopped one by one), each count warmed up by {@link WarmUp#RULE} before its clock.
+     */
+    private Map<Integer, Measured> processes(String peer, List<Integer> counts, int jobs, int perRound, int ahead, Fleet fleet)
+            throws Exception {
+        Map<Integer, Measured> out = new TreeMap<>();
+        List<Peer> processes = new ArrayList<>();
+        ExecutorService feeder = Executors.newSingleThreadExecutor();
         try {
-            CountDownLatch started = new CountDownLatch(n);
-            for (int i = 0; i < n; i++) {
-                processes.add(start(peer, started, firsts));
+            for (int n : counts.stream().distinct().sorted(Comparator.reverseOrder()).toList()) {
+                if (processes.size() < n) {
+                    stop(processes, 0);
+                    CountDownLatch started = new CountDownLatch(n);
+                    for (int i = 0; i < n; i++) {
+                        processes.add(start(peer, started));
+                    }
+                    if (!started.await(120, TimeUnit.SECONDS)) {
+                        throw new IllegalStateException(peer + " processes did not start");
+                    }
+                }
+                stop(processes, n);
+                if (!env.config.coldWorkers()) {
+                    List<Double> rates = warmUp(n, perRound, ahead, fleet, feeder);
+                    warmUps.put(peer + " × " + n, rates);
+                    System.out.println("  warm-up of " + n + " " + peer + " process(es): " + WarmUp.format(rates));
+                }
+                fleet.clear();
+                for (Peer p : processes) {
+                    p.reset();
+                }
+                long storeStart = PeerProgress.epochMicros();
+                fleet.feed(jobs, "m" + n + "-");
+                long storeEnd = PeerProgress.epochMicros();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(env.config.engineBudgetSeconds() * 3L);
+                long done;
+                while ((done = fleet.done()) < jobs && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
+                long end = PeerProgress.epochMicros();
+                long first = processes.stream().mapToLong(Peer::first).filter(f -> f > 0).min()
+                        .orElseThrow(() -> new IllegalStateException("no " + peer + " job started"));
+                out.put(n, Measured.peer(done, storeStart, storeEnd, first, end, 1000.0));
+                fleet.clear();
             }
-            if (!started.await(120, TimeUnit.SECONDS)) {
-                throw new IllegalStateException(peer + " processes did not start");
-            }
-            long storeStart = PeerProgress.epochMicros();
-            enqueue.run();
-            long storeEnd = PeerProgress.epochMicros();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(env.config.engineBudgetSeconds() * 3L);
-            long done;
-            while ((done = progress.done()) < jobs && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
-            long end = PeerProgress.epochMicros();
-            long first = firsts.stream().mapToLong(Long::longValue).min()
-                    .orElseThrow(() -> new IllegalStateException("no " + peer + " job started"));
-            return Measured.peer(done, storeStart, storeEnd, first, end, 1000.0);
         } finally {
-            processes.forEach(Process::destroy);
-            for (Process p : processes) {
-                p.waitFor();
+            feeder.shutdownNow();
+            stop(processes, 0);
+        }
+        return out;
+    }
+
+    /**
+     * warm: db-scheduler's warm-up rounds stored ahead of the one its processes are on (fed back to back). JobRunr's are
+     * all stored at once: its servers, given a few hundred jobs at a time while they work, still waited for polls.
+     */
+    private static final int ROUNDS_AHEAD = 2;
+
+    /**
+     * warm: rounds of {@code per} jobs ({@code n} processes), stored {@code ahead} rounds ahead of the one being run, so that the processes never run out of due jobs and wait for a poll; round k's rate is timed from the moment
+     * the jobs done reach round k-1's end (the first round: the first job done) to the moment they reach its own. When
+     * the rule is satisfied the jobs still waiting are deleted and the ones taken are waited for.
+     */
+    private List<Double> warmUp(int n, int per, int ahead, Fleet fleet, ExecutorService feeder) throws Exception {
+        List<Double> rates = new ArrayList<>();
+        List<Future<?>> feeds = new ArrayList<>();
+        fleet.clear();
+        int fedRounds = 0;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(env.config.engineBudgetSeconds() * 3L);
+        long windowStart = 0;
+        long done = 0;
+        while (!WarmUp.RULE.done(rates)) {
+            int rounds = Math.min(WarmUp.RULE.maxRounds(), rates.size() + ahead + 1) - fedRounds;
+            if (rounds > 0) { // in one store, as a client stores a batch
+                String prefix = "w" + n + "-" + (fedRounds + 1) + "-";
+                feeds.add(feeder.submit(() -> {
+                    fleet.feed(rounds * per, prefix);
+                    return null;
+                }));
+                fedRounds += rounds;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the peer's warm-up did not finish: " + done + " jobs done");
+            }
+            Thread.sleep(10);
+            done = fleet.done();
+            long now = System.nanoTime();
+            if (windowStart == 0 && done > 0) {
+                windowStart = now;
+            }
+            if (done >= (long) (rates.size() + 1) * per) {
+                rates.add(per / ((now - windowStart) / 1e9));
+                windowStart = now;
+            }
+        }
+        for (Future<?> f : feeds) {
+            f.get(); // a feed's failure is the warm-up's
+        }
+        long left = (long) fedRounds * per - fleet.dropWaiting();
+        while ((done = fleet.done()) < left) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the peer's warm-up did not finish: " + done + " of " + left + " jobs done");
+            }
+            Thread.sleep(10);
+        }
+        return rates;
+    }
+
+    /** Stops the last of {@code processes} until {@code keep} are left. */
+    private static void stop(List<Peer> processes, int keep) throws InterruptedException {
+        while (processes.size() > keep) {
+            Process p = processes.remove(processes.size() - 1).process();
+            p.destroy();
+            p.waitFor();
+        }
+    }
+
+    /** warm: one peer process, its first job's start (epoch µs) since the last {@link #reset}. */
+    private record Peer(Process process, AtomicLong firstMicros, Semaphore resets) {
+        long first() {
+            return firstMicros.get();
+        }
+
+        /** Tells the process to note its next job as its first, and waits until it has. */
+        void reset() throws IOException, InterruptedException {
+            firstMicros.set(0);
+            process.getOutputStream().write("reset\n".getBytes(StandardCharsets.UTF_8));
+            process.getOutputStream().flush();
+            if (!resets.tryAcquire(60, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("a peer process did not answer");
             }
         }
     }
 
-    private Process start(String peer, CountDownLatch started, ConcurrentLinkedQueue<Long> firsts) throws IOException {
-        return ChildJvm.start(PeerProcess.Main.class, List.of(), env.server.password(), line -> {
+    private Peer start(String peer, CountDownLatch started) throws IOException {
+        AtomicLong first = new AtomicLong();
+        Semaphore resets = new Semaphore(0);
+        Process p = ChildJvm.start(PeerProcess.Main.class, List.of(), env.server.password(), line -> {
             if (line.equals("started")) {
                 started.countDown();
+            } else if (line.equals("reset")) {
+                resets.release();
             } else if (line.startsWith("first ")) {
-                firsts.add(Long.parseLong(line.substring(6).strip()));
+                first.compareAndSet(0, Long.parseLong(line.substring(6).strip()));
             }
         }, peer, env.server.jdbcUrl(), "4");
+        return new Peer(p, first, resets);
     }
 }

@@ -13,6 +13,7 @@ import dev.tasksync.WorkerOptions;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,8 +43,6 @@ final class WorkerBench {
         }
     }
 
-    /** No-op steps per worker process run before the clock starts (unless --cold-workers). */
-    static final int WARM_UP_STEPS_PER_WORKER = 300;
     /** Slots per worker process, and the in-process run's concurrency in row 6d: the same on both sides. */
     static final int SLOTS = 4;
     /** Row 6e: how long each of its steps sleeps. */
@@ -52,6 +51,10 @@ final class WorkerBench {
     private static final int STATS_FLUSH_MS = 1_100;
 
     private final Map<Integer, Measured> measured = new HashMap<>();
+    private final Map<Integer, Measured> sleeps = new HashMap<>();
+    private int sleepsTasks;
+    /** warm: the rates of each warm-up's rounds, by process count ({@code 0}: 6d's in-process side). */
+    private final Map<Integer, List<Double>> warmUps = new TreeMap<>();
 
     int steps() {
         return env.config.workerSteps();
@@ -63,6 +66,12 @@ final class WorkerBench {
             return;
         }
         int steps = steps();
+        // every count the worker rows and the peers' rows need, on one fleet of processes (see measureAll)
+        List<Integer> counts = new ArrayList<>(List.of(1, 2, 4));
+        if (env.config.runs("peers")) {
+            counts.addAll(env.config.peerProcesses());
+        }
+        measureAll(counts, true);
         double baselineMs = new EngineBench(env, report).baselineLoop(steps);
         double baselineRate = steps / (baselineMs / 1000);
         String[] rows = {"6a", "6b", "6c"};
@@ -77,13 +86,16 @@ final class WorkerBench {
                     Report.perSecond(rate, "steps") + " (" + Report.ms(m.ms()) + ")",
                     Report.perSecond(baselineRate, "steps") + " (" + Report.ms(baselineMs) + ")",
                     Report.ratio(ratio), m.completed() == steps ? "" : m.completed() + " of " + steps + " completed",
-                    "ratio reported (no goal)", Report.Verdict.INFO, "separate JVMs sharing the embedded PostgreSQL"));
+                    "ratio reported (no goal)", Report.Verdict.INFO, "separate JVMs sharing the embedded PostgreSQL" + warmedUp(n)));
         }
         report.note("Workers (6a-6c): N separate worker JVMs (`TaskSync.worker()`, concurrency 4 each, woken by LISTEN/NOTIFY) "
                 + "on the same embedded PostgreSQL; the clock runs from `submit` until the task is completed (polled every 10 ms). "
                 + (env.config.coldWorkers() ? "The worker JVMs are fresh (`--cold-workers`): class loading and JIT are on the clock. "
-                        : "Before it, the workers run a warm-up task of " + WARM_UP_STEPS_PER_WORKER + " no-op steps per process "
-                        + "(class loading and JIT of a fresh JVM; `--cold-workers` leaves it out). ")
+                        : "The processes are started once, for the most processes first (4), and stopped one by one for the "
+                        + "smaller counts (4, then 2, then 1; row 6e's sleeps run with the 4 and with the 1); before each count's "
+                        + "clock they run " + WarmUp.RULE.describe() + ", each round a fan-out task timed as the measured one "
+                        + "(a long-running worker is warm: class loading and JIT of a fresh JVM are left out; `--cold-workers` "
+                        + "puts them back, with fresh processes for each run); each row's warm-up is in its configuration. ")
                 + "Baseline: the same one-thread JDBC claim/update/commit loop as rows 1a-1c over the same number of rows.");
         againstInProcess(steps);
         sleepsScale();
@@ -94,18 +106,28 @@ final class WorkerBench {
         Measured worker = measured(1);
         double inProcessMs;
         try (TaskSync ts = env.taskSync(SLOTS, new BenchSteps.NoopType())) {
-            // warmed up like the worker processes: class loading and JIT of the run's paths off the clock
-            Task warm = Setup.create(env, ts, EngineBench.definition("in-process-warmup", EngineBench.Shape.FAN_OUT,
-                    WARM_UP_STEPS_PER_WORKER), true);
-            ts.run(warm.id(), RunOptions.defaults().withConcurrency(SLOTS));
+            // warmed up by the worker processes' rule, each round the measured run: class loading and JIT off the clock
+            warmUps.put(0, WarmUp.run("the in-process run", round -> {
+                Task warm = Setup.create(env, ts, EngineBench.definition("in-process-warmup-" + round, EngineBench.Shape.FAN_OUT,
+                        steps), true);
+                long start = System.nanoTime();
+                var r = ts.run(warm.id(), RunOptions.defaults().withConcurrency(SLOTS));
+                return r.count(StepStatus.COMPLETED) / ((System.nanoTime() - start) / 1e9);
+            }));
             Task task = Setup.create(env, ts, EngineBench.definition("in-process", EngineBench.Shape.FAN_OUT, steps), true);
             System.out.println("[workers] in-process run, " + steps + " no-op steps ...");
             autoExplain();
             mark("start in-process");
+            long cpu = -cpuNanos(List.of(ProcessHandle.current()));
+            long serverCpu = -serverCpuNanos();
             long start = System.nanoTime();
             var result = ts.run(task.id(), RunOptions.defaults().withConcurrency(SLOTS));
             inProcessMs = (System.nanoTime() - start) / 1e6;
+            cpu += cpuNanos(List.of(ProcessHandle.current()));
+            serverCpu += serverCpuNanos();
             mark("end in-process");
+            System.out.printf("  CPU per step: this JVM %.0f µs, PostgreSQL %.0f µs (%.0f / %.0f ms in all, a %.0f ms clock)%n",
+                    cpu / 1e3 / steps, serverCpu / 1e3 / steps, cpu / 1e6, serverCpu / 1e6, inProcessMs);
             if (!result.succeeded()) {
                 throw new IllegalStateException("in-process run did not complete: " + result.taskStatus());
             }
@@ -118,22 +140,32 @@ final class WorkerBench {
                 Report.perSecond(inProcessRate, "steps") + " (" + Report.ms(inProcessMs) + ")",
                 Report.ratio(ratio), worker.completed() == steps ? "" : worker.completed() + " of " + steps + " completed",
                 "≥ 0.8× the in-process run", ratio >= 0.8 ? Report.Verdict.MET : Report.Verdict.MISSED,
-                "worker: row 6a's run; in-process: TaskSync.run at concurrency " + SLOTS + " in the bench JVM"));
+                "worker: row 6a's run" + warmedUp(1) + "; in-process: TaskSync.run at concurrency " + SLOTS + " in the bench JVM"
+                        + warmedUp(0)));
         report.note("Row 6d compares row 6a's worker process with `TaskSync.run` at the same concurrency (" + SLOTS
-                + ") on a task of the same shape and size, saved the same way; both warmed up on " + WARM_UP_STEPS_PER_WORKER
-                + " no-op steps first.");
+                + ") on a task of the same shape and size, saved the same way; both warmed up by the same rule first ("
+                + WarmUp.RULE.describe() + (warmUps.containsKey(0) ? "; the in-process side's this run: "
+                        + WarmUp.format(warmUps.get(0)) : "") + ").");
     }
 
     /** Row 6e: steps that sleep, 4 slots per process: 4 processes against 1 on the same number of independent steps. */
-    private void sleepsScale() throws Exception {
-        int steps = env.config.quick() ? 64 : 160;
-        TaskDefinition.Builder b = TaskDefinition.named("sleeps");
+    private int sleepSteps() {
+        return env.config.quick() ? 64 : 160;
+    }
+
+    private TaskDefinition sleepsDefinition() {
+        int steps = sleepSteps();
+        TaskDefinition.Builder b = TaskDefinition.named("sleeps-" + (++sleepsTasks)); // one per run: a task run again is up to date
         for (int i = 0; i < steps; i++) {
             b.step("sleep" + i, BenchSteps.sleep(SLEEP_MS, i));
         }
-        TaskDefinition definition = b.build();
-        Measured one = measure(1, definition);
-        Measured four = measure(4, definition);
+        return b.build();
+    }
+
+    private void sleepsScale() throws Exception {
+        int steps = sleepSteps();
+        Measured four = sleeps(4);
+        Measured one = sleeps(1);
         double ratio = four.rate() / one.rate();
         String incomplete = (one.completed() == steps ? "" : "1 process: " + one.completed() + " of " + steps + " completed; ")
                 + (four.completed() == steps ? "" : "4 processes: " + four.completed() + " of " + steps + " completed");
@@ -147,82 +179,141 @@ final class WorkerBench {
 
     /** N worker processes on a fan-out of {@link #steps()} no-op steps, measured once per run and shared with the peers' rows. */
     Measured measured(int n) throws Exception {
-        Measured m = measured.get(n);
-        if (m == null) {
-            m = measure(n, steps());
-            measured.put(n, m);
+        if (!measured.containsKey(n)) {
+            measureAll(List.of(n), false);
         }
-        return m;
+        return measured.get(n);
     }
 
-    private Measured measure(int n, int steps) throws Exception {
-        return measure(n, EngineBench.definition("workers-" + n, EngineBench.Shape.FAN_OUT, steps));
+    /** Row 6e's run of {@code n} processes on the sleeps (measured with the no-op rows of as many processes). */
+    private Measured sleeps(int n) throws Exception {
+        if (!this.sleeps.containsKey(n)) {
+            measureAll(List.of(n), true);
+        }
+        return this.sleeps.get(n);
     }
 
-    /** N worker processes, warmed up, on a task of {@code definition}: from its submit until it is completed. */
-    private Measured measure(int n, TaskDefinition definition) throws Exception {
-        int steps = definition.steps().size();
-        System.out.println("[workers] " + n + " worker process(es), " + steps + " steps of " + definition.name() + " ...");
+    /**
+     * warm: measures the no-op fan-out (and with {@code withSleeps} row 6e's sleeps where it needs that count) with each
+     * of {@code counts} worker processes, from the most to the fewest: the processes are started once, warmed up by
+     * {@link WarmUp#RULE}, and stopped one by one as fewer are needed, warming up again (the same rule) with each count
+     * before its clock, as a long-running fleet of workers is warm whatever its size. With {@code --cold-workers} each
+     * run gets fresh processes and no warm-up.
+     */
+    void measureAll(List<Integer> counts, boolean withSleeps) throws Exception {
+        List<Integer> todo = counts.stream().distinct().filter(n -> !measured.containsKey(n)
+                || withSleeps && (n == 1 || n == 4) && !sleeps.containsKey(n)).sorted(Comparator.reverseOrder()).toList();
+        if (todo.isEmpty()) {
+            return;
+        }
         autoExplain();
         try (TaskSync ts = env.taskSync(SLOTS, new BenchSteps.NoopType(), new BenchSteps.SleepType())) {
-            Task task = Setup.create(env, ts, definition, true);
             List<Process> processes = new ArrayList<>();
             try {
-                CountDownLatch started = new CountDownLatch(n);
-                for (int w = 0; w < n; w++) {
-                    processes.add(start(ts.schema(), "bench-w" + w, started));
-                }
-                if (!started.await(180, TimeUnit.SECONDS)) { // 4 fresh JVMs on a loaded 2-core machine may take over a minute
-                    throw new IllegalStateException("worker processes did not start");
-                }
-                if (!env.config.coldWorkers()) {
-                    // A worker is a long-running process: let each JVM load and compile the claim and record
-                    // paths on a task of its own before the clock starts, as the in-process rows warm up first.
-                    Task warm = Setup.create(env, ts, EngineBench.definition("workers-warmup-" + n, EngineBench.Shape.FAN_OUT,
-                            WARM_UP_STEPS_PER_WORKER * n), true);
-                    ts.submit(warm.id());
-                    long warmDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-                    while (!ts.task(warm.id()).is(TaskStatus.COMPLETED) && System.nanoTime() < warmDeadline) {
-                        Thread.sleep(10);
+                for (int n : todo) {
+                    if (env.config.coldWorkers() || processes.size() < n) {
+                        stop(processes, 0);
+                        start(ts, n, processes);
+                    }
+                    stop(processes, n);
+                    if (!env.config.coldWorkers()) {
+                        warmUps.put(n, WarmUp.run(n + " worker process(es)", round -> {
+                            // each round the measured run's task again (its fixed costs, the submit's, are the row's too)
+                            Task warm = Setup.create(env, ts, EngineBench.definition("workers-warmup-" + n + "-" + round,
+                                    EngineBench.Shape.FAN_OUT, steps()), true);
+                            TaskRun r = runTask(ts, warm);
+                            return r.completed(ts, warm) / (r.ms() / 1000);
+                        }));
+                    }
+                    if (!measured.containsKey(n)) {
+                        measured.put(n, measure(ts, processes, EngineBench.definition("workers-" + n, EngineBench.Shape.FAN_OUT, steps())));
+                    }
+                    if (withSleeps && (n == 1 || n == 4) && !sleeps.containsKey(n)) {
+                        if (env.config.coldWorkers()) {
+                            stop(processes, 0);
+                            start(ts, n, processes);
+                        }
+                        sleeps.put(n, measure(ts, processes, sleepsDefinition()));
                     }
                 }
-                double ms;
-                double submitMs;
-                Thread.sleep(STATS_FLUSH_MS); // the server's statistics of the warm-up flushed: commits() counts from here
-                long commitsBefore = env.commits();
-                long polls = 0;
-                try (AutoCloseable sampling = ActivitySampler.start(env, definition.name() + "×" + n)) {
-                    mark("start " + definition.name());
-                    long start = System.nanoTime();
-                    ts.submit(task.id());
-                    submitMs = (System.nanoTime() - start) / 1e6;
-                    long deadline = start + Duration.ofSeconds(env.config.engineBudgetSeconds() * 3L).toNanos();
-                    while (!ts.task(task.id()).is(TaskStatus.COMPLETED) && System.nanoTime() < deadline) {
-                        polls++;
-                        Thread.sleep(10);
-                    }
-                    ms = (System.nanoTime() - start) / 1e6;
-                    mark("end " + definition.name());
-                }
-                long completed = ts.steps(task.id()).stream().filter(s -> s.status() == StepStatus.COMPLETED).count();
-                Thread.sleep(STATS_FLUSH_MS);
-                long commits = env.commits() - commitsBefore;
-                // approximate: pg_stat_database, less this JVM's polls of the task (one per 10 ms) and its own reads
-                // the bench JVM's submit (planning the task, making its steps runnable) is on the clock, as a run's is
-                System.out.printf("  submit: %.0f ms of the %.0f ms clock%n", submitMs, ms);
-                System.out.printf("  transactions per step (all processes, the bench's polling left out): %.2f (%d commits, %d polls)%n",
-                        Math.max(0, commits - polls - 3) / (double) Math.max(1, completed), commits, polls);
-                if (n > 1) {
-                    System.out.println("  steps completed per process: " + perProcess(ts, task.id()));
-                }
-                return new Measured(n, steps, completed, ms);
             } finally {
-                processes.forEach(Process::destroy);
-                for (Process p : processes) {
-                    p.waitFor();
-                }
+                stop(processes, 0);
             }
         }
+    }
+
+    private void start(TaskSync ts, int n, List<Process> processes) throws Exception {
+        CountDownLatch started = new CountDownLatch(n);
+        for (int w = 0; w < n; w++) {
+            processes.add(start(ts.schema(), "bench-w" + w, started));
+        }
+        if (!started.await(180, TimeUnit.SECONDS)) { // 4 fresh JVMs on a loaded 2-core machine may take over a minute
+            throw new IllegalStateException("worker processes did not start");
+        }
+    }
+
+    /** Stops the last processes of {@code processes} until {@code keep} are left (each shuts its worker down first). */
+    private static void stop(List<Process> processes, int keep) throws InterruptedException {
+        while (processes.size() > keep) {
+            Process p = processes.remove(processes.size() - 1);
+            p.destroy();
+            p.waitFor();
+        }
+    }
+
+    /** A run of a submitted task: from its submit until it is completed (polled every 10 ms) or the deadline. */
+    private record TaskRun(double ms, double submitMs, long polls) {
+        long completed(TaskSync ts, Task task) {
+            return ts.steps(task.id()).stream().filter(s -> s.status() == StepStatus.COMPLETED).count();
+        }
+    }
+
+    private TaskRun runTask(TaskSync ts, Task task) throws InterruptedException {
+        long polls = 0;
+        long start = System.nanoTime();
+        ts.submit(task.id());
+        double submitMs = (System.nanoTime() - start) / 1e6;
+        long deadline = start + Duration.ofSeconds(env.config.engineBudgetSeconds() * 3L).toNanos();
+        while (!ts.task(task.id()).is(TaskStatus.COMPLETED) && System.nanoTime() < deadline) {
+            polls++;
+            Thread.sleep(10);
+        }
+        return new TaskRun((System.nanoTime() - start) / 1e6, submitMs, polls);
+    }
+
+    /** The n running worker processes, warmed up, on a task of {@code definition}: from its submit until it is completed. */
+    private Measured measure(TaskSync ts, List<Process> processes, TaskDefinition definition) throws Exception {
+        int n = processes.size();
+        int steps = definition.steps().size();
+        System.out.println("[workers] " + n + " worker process(es), " + steps + " steps of " + definition.name() + " ...");
+        Task task = Setup.create(env, ts, definition, true);
+        Thread.sleep(STATS_FLUSH_MS); // the server's statistics of the warm-up flushed: commits() counts from here
+        long commitsBefore = env.commits();
+        TaskRun run;
+        long workerCpu = -cpuNanos(processes.stream().map(Process::toHandle).toList());
+        long serverCpu = -serverCpuNanos();
+        try (AutoCloseable sampling = ActivitySampler.start(env, definition.name() + "×" + n)) {
+            mark("start " + definition.name());
+            run = runTask(ts, task);
+            mark("end " + definition.name());
+        }
+        workerCpu += cpuNanos(processes.stream().map(Process::toHandle).toList());
+        serverCpu += serverCpuNanos();
+        long completed = run.completed(ts, task);
+        Thread.sleep(STATS_FLUSH_MS);
+        long commits = env.commits() - commitsBefore;
+        // approximate: pg_stat_database, less this JVM's polls of the task (one per 10 ms) and its own reads
+        // the bench JVM's submit (planning the task, making its steps runnable) is on the clock, as a run's is
+        System.out.printf("  submit: %.0f ms of the %.0f ms clock%n", run.submitMs(), run.ms());
+        // warm: load-independent: CPU the worker processes and the server's processes used while the clock ran
+        System.out.printf("  CPU per step: worker processes %.0f µs, PostgreSQL %.0f µs (%.0f / %.0f ms in all)%n",
+                workerCpu / 1e3 / Math.max(1, steps), serverCpu / 1e3 / Math.max(1, steps), workerCpu / 1e6, serverCpu / 1e6);
+        System.out.printf("  transactions per step (all processes, the bench's polling left out): %.2f (%d commits, %d polls)%n",
+                Math.max(0, commits - run.polls() - 3) / (double) Math.max(1, completed), commits, run.polls());
+        if (n > 1) {
+            System.out.println("  steps completed per process: " + perProcess(ts, task.id()));
+        }
+        return new Measured(n, steps, completed, run.ms());
     }
 
     /**
@@ -264,6 +355,30 @@ final class WorkerBench {
             try (var c = env.connection(); var s = c.createStatement()) {
                 s.execute("SELECT 'tasksync-bench " + what + "'");
             }
+        }
+    }
+
+    /** warm: what the warm-up of {@code n} processes ({@code 0}: 6d's in-process side) did, for a row's configuration. */
+    String warmedUp(int n) {
+        List<Double> rates = warmUps.get(n);
+        return rates == null ? "" : ", warmed up: " + WarmUp.format(rates);
+    }
+
+    /** warm: the CPU time (user and system) these processes used so far, in ns (0 where the platform does not say). */
+    static long cpuNanos(List<ProcessHandle> processes) {
+        long sum = 0;
+        for (ProcessHandle p : processes) {
+            sum += p.info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
+        }
+        return sum;
+    }
+
+    /** warm: the CPU time of the server's processes (the postmaster's children: backends, WAL writer, ...), in ns. */
+    private long serverCpuNanos() throws java.sql.SQLException {
+        try (var c = env.connection(); var s = c.createStatement(); var rs = s.executeQuery("SELECT pg_backend_pid()")) {
+            rs.next();
+            return ProcessHandle.of(rs.getLong(1)).flatMap(ProcessHandle::parent)
+                    .map(pm -> cpuNanos(pm.children().toList())).orElse(0L);
         }
     }
 

@@ -16,7 +16,11 @@ import org.jooq.Record;
 import org.jooq.Result;
 import org.jooq.ResultQuery;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 
@@ -84,7 +88,7 @@ final class Submitter {
         if (upToDate.length == 0 && !toRun.isEmpty()) {
             // Everything runs (a forced run, a new task): one statement, committed by itself. A large
             // submit goes at once, so that the statistics are refreshed before the first claim is planned.
-            ResultQuery<Record> statement = makeRunnable(dsl, taskId, toRun, decision, loaded.steps());
+            ResultQuery<Record> statement = makeRunnable(dsl, taskId, toRun, decision, loaded);
             if (defer && toRun.size() < ANALYZE_THRESHOLD) {
                 return new Submission(decision.plan(), statement, onCommit);
             }
@@ -95,7 +99,7 @@ final class Submitter {
                 DSLContext t = tx.dsl();
                 Store.lockTask(t, taskId);
                 if (!toRun.isEmpty()) {
-                    requireFound(makeRunnable(t, taskId, toRun, decision, loaded.steps()).fetch(), taskId);
+                    requireFound(makeRunnable(t, taskId, toRun, decision, loaded).fetch(), taskId);
                 }
                 // Results say a step was up to date; rows that say so already are not written again,
                 // so a run that changes nothing writes (almost) nothing.
@@ -125,7 +129,8 @@ final class Submitter {
      * resetting a step completed meanwhile would execute it twice.
      */
     private ResultQuery<Record> makeRunnable(DSLContext t, int taskId, List<PlannedStep> toRun, Planner.Decision decision,
-                                             Map<Integer, Step> seen) {
+                                             Planner.Loaded loaded) {
+        Map<Integer, Step> seen = loaded.steps();
         Integer[] ids = new Integer[toRun.size()];
         String[] fingerprints = new String[ids.length];
         String[] inputs = new String[ids.length];
@@ -141,7 +146,53 @@ final class Submitter {
         }
         return MAKE_RUNNABLE.render(tables).bind(Params.of().set("task_id", taskId).set("ids", ids)
                 .set("fingerprints", fingerprints).set("inputs", inputs).set("seen_statuses", statuses)
-                .set("seen_attempts", attempts).set("channel", channel)).query(t);
+                .set("seen_attempts", attempts).set("channel", channel).set("payload", wakeUp(ids, loaded))).query(t);
+    }
+
+    /** At most this many ranges of step ids in a submit's wake-up (as in a worker's: claims.sql, wakeWorkers). */
+    static final int WAKE_RANGES = 200;
+
+    /**
+     * warm (rows 6a-6d): the payload of the submit's wake-up, {@code "ID-ID,ID,… "}: the steps it makes runnable that wait
+     * for none of the others it makes runnable (the task's roots this time; whether their other upstream steps are done
+     * is each claim's to check), as ranges of ids, at most {@link #WAKE_RANGES}, and no sender (a worker's own wake-ups
+     * end with its id). Workers claim those by id ({@code WorkerClaims#hint}) instead of scanning every task's new steps
+     * from the lowest id: on a 2,000-step fan-out that first scan looked at all 1,999 steps waiting for the root
+     * (11-74 ms). Empty (as before) when there are none.
+     */
+    static String wakeUp(Integer[] ids, Planner.Loaded loaded) {
+        Set<Integer> submitted = new HashSet<>(List.of(ids));
+        List<Integer> roots = new ArrayList<>();
+        for (Integer id : ids) {
+            if (!loaded.graph().steps().contains(id) || loaded.graph().directUpstreamOf(id).stream().noneMatch(submitted::contains)) {
+                roots.add(id);
+            }
+        }
+        return ranges(roots);
+    }
+
+    /** {@code ids} as {@code "lo-hi,id,… "} (sorted; at most {@link #WAKE_RANGES} ranges), or "" when there are none. */
+    static String ranges(List<Integer> ids) {
+        if (ids.isEmpty()) {
+            return "";
+        }
+        List<Integer> sorted = new ArrayList<>(ids);
+        Collections.sort(sorted);
+        StringBuilder b = new StringBuilder();
+        int ranges = 0;
+        for (int i = 0; i < sorted.size() && ranges < WAKE_RANGES; ranges++) {
+            int lo = sorted.get(i);
+            int hi = lo;
+            while (i + 1 < sorted.size() && sorted.get(i + 1) <= hi + 1) {
+                hi = sorted.get(++i);
+            }
+            i++;
+            b.append(b.isEmpty() ? "" : ",").append(lo);
+            if (hi != lo) {
+                b.append('-').append(hi);
+            }
+        }
+        return b.append(' ').toString();
     }
 
     /** The answer of a submit's statement ({@link #makeRunnable}): a task that was not there is named. */

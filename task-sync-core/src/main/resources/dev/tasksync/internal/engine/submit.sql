@@ -3,7 +3,8 @@
 
 -- name: makeRunnable
 -- Locks the task (as settling its status does, so the two do not interleave), makes the planned steps runnable
--- with the fingerprints and inputs they will run with, marks the task active and wakes the workers. Only steps
+-- with the fingerprints and inputs they will run with, marks the task active and wakes the workers (naming the steps
+-- that wait for none of the others: they claim those by id). Only steps
 -- still as the plan saw them (same status, same attempt) are reset: a step that some other run claimed or
 -- finished since this one loaded the task was decided on stale state, and resetting a step completed meanwhile
 -- would execute it twice.
@@ -16,7 +17,8 @@ up AS (UPDATE ${steps} s SET status = 'new', fingerprint = v.fingerprint, inputs
   AND EXISTS (SELECT 1 FROM lk) RETURNING s.id),
 -- Nothing reset (all of it was taken or done meanwhile): the task's status is left to its runs.
 task AS (UPDATE ${tasks} SET status = 'active' WHERE id = :task_id AND status <> 'active' AND EXISTS (SELECT 1 FROM up))
-SELECT (SELECT count(*) FROM lk) AS found, pg_notify(:channel, '')
+-- warm: the payload (Submitter.wakeUp) names the steps made runnable that wait for none of the others, "ID-ID,ID,… "
+SELECT (SELECT count(*) FROM lk) AS found, pg_notify(:channel, :payload)
 
 -- name: markUpToDate
 -- Results say a step was up to date; rows that say so already are not written again, so a run that changes
