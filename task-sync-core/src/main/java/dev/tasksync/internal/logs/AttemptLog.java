@@ -5,6 +5,8 @@ import org.jooq.DSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.time.Instant;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.locks.LockSupport;
@@ -40,6 +42,7 @@ public final class AttemptLog implements AutoCloseable {
      */
     static final long HOLD_MILLIS = 50;
     private static final Logger LOG = LoggerFactory.getLogger(AttemptLog.class);
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     /** Writes nothing (full logs disabled). */
     static final AttemptLog NONE = new AttemptLog();
@@ -55,6 +58,9 @@ public final class AttemptLog implements AutoCloseable {
     private final CountDownLatch stored = new CountDownLatch(1);
     private final CompressQueue compressing = new CompressQueue();
     private volatile ChunkWriter chunks;
+    /** The writer thread's CPU time when it ended, and the closing thread's in {@link #close} (for tests, probes). */
+    private volatile long writerCpuNanos;
+    private volatile long closingCpuNanos;
 
     private AttemptLog() {
         this.dsl = null;
@@ -124,6 +130,7 @@ public final class AttemptLog implements AutoCloseable {
             LOG.warn("step {} attempt {}: the full log's writer failed; later lines are not stored", stepId, attempt, e);
             throw e;
         } finally {
+            writerCpuNanos = cpuNanos();
             compressing.over();
             lines.writerEnded();
             stored.countDown(); // the step goes on now: giving the connection back (a RESET, a round trip) is not its wait
@@ -143,6 +150,7 @@ public final class AttemptLog implements AutoCloseable {
         if (lines == null) {
             return;
         }
+        long cpu = cpuNanos();
         compressing.expectHelp();
         if (lines.close() == null) {
             compressing.over(); // no writer, no chunk: nobody is helped
@@ -161,7 +169,22 @@ public final class AttemptLog implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        closingCpuNanos = cpuNanos() - cpu;
         store.prune(stepId, attempt);
+    }
+
+    private static long cpuNanos() {
+        return THREADS.isCurrentThreadCpuTimeSupported() ? THREADS.getCurrentThreadCpuTime() : 0;
+    }
+
+    /** The writer thread's CPU time, once it ended (for tests and probes). */
+    long writerCpuNanos() {
+        return writerCpuNanos;
+    }
+
+    /** The CPU time the closing thread spent in {@link #close} till the last chunk was stored (for tests and probes). */
+    long closingCpuNanos() {
+        return closingCpuNanos;
     }
 
     /** Chunks the thread that closed the log compressed, for tests. */

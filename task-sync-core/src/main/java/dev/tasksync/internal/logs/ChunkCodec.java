@@ -36,7 +36,8 @@ final class ChunkCodec {
 
     /** A chunk being filled: raw encoded lines in a growable array. */
     static final class Raw {
-        final int seq;
+        /** Its place in the log: given when the writer places the chunk (-1 till then). */
+        int seq;
         byte[] bytes;
         int length;
         int lines;
@@ -101,6 +102,49 @@ final class ChunkCodec {
             line.getBytes(0, n, bytes, at);
             added(epochMicros, at + n, n);
             return n;
+        }
+
+        /**
+         * Cuts the chunk after its first line at which its text reaches {@code upTo} bytes (a newline counted per
+         * line) and returns the lines after that one as a chunk of their own, in {@code buffer} if it is long
+         * enough, or null if that line is the last. The rest's header holds the time of the line before it, so
+         * that its first line's step still adds up. Both need compressing (again).
+         */
+        Raw splitAfter(long upTo, byte[] buffer) {
+            long micros = 0;
+            for (int i = 0; i < 8; i++) {
+                micros = (micros << 8) | (bytes[1 + i] & 0xFF);
+            }
+            int[] at = {1 + 8};
+            long text = 0;
+            int kept = 0;
+            while (at[0] < length && text < upTo) {
+                micros += readVarint(bytes, at);
+                int n = (int) (readVarint(bytes, at) >>> 1);
+                at[0] += n;
+                text += n + 1;
+                kept++;
+            }
+            if (at[0] >= length) {
+                return null;
+            }
+            data = null;
+            int restLength = length - at[0];
+            Raw rest = new Raw(-1, buffer != null && buffer.length >= 9 + restLength ? buffer : new byte[9 + restLength + 1024],
+                    firstNanos);
+            for (int i = 0; i < 8; i++) {
+                rest.bytes[1 + i] = (byte) (micros >>> (56 - 8 * i));
+            }
+            System.arraycopy(bytes, at[0], rest.bytes, 9, restLength);
+            rest.length = 9 + restLength;
+            rest.lines = lines - kept;
+            rest.textBytes = textBytes - (int) text;
+            rest.lastMicros = lastMicros;
+            length = at[0];
+            lines = kept;
+            this.textBytes = (int) text;
+            lastMicros = micros;
+            return rest;
         }
 
         /** Writes a line's time and length after the chunk's bytes, with room for its text; returns where it goes. */
