@@ -19,7 +19,8 @@ import java.util.concurrent.locks.LockSupport;
  * out, {@link RollingTail}) until their mark is {@link #DEFER_MILLIS} old, half the hand-over's bound
  * waits, or the step's body returned: a step that prints a lot in a short while does not share its cores with
  * that work, and a follower still sees a line within about {@link ChunkWriter#FLUSH_MILLIS}. Once the body
- * returned, its thread compresses chunks beside the writer ({@link CompressQueue}) until the last is stored.
+ * returned, its thread encodes and compresses runs of lines beside the writer ({@link CompressQueue}) until the
+ * last is stored.
  */
 public final class AttemptLog implements AutoCloseable {
     /**
@@ -142,8 +143,8 @@ public final class AttemptLog implements AutoCloseable {
 
     /**
      * Stores what is left and waits for it: called when the step's execution ended, before its outcome is recorded,
-     * so that a reader that sees the attempt ended has every line. Meanwhile the calling thread compresses chunks
-     * the writer cuts. It waits for the last store, not for the writer thread's end.
+     * so that a reader that sees the attempt ended has every line. Meanwhile the calling thread encodes and
+     * compresses the runs of lines the writer cuts. It waits for the last store, not for the writer thread's end.
      */
     @Override
     public void close() {
@@ -187,7 +188,7 @@ public final class AttemptLog implements AutoCloseable {
         return closingCpuNanos;
     }
 
-    /** Chunks the thread that closed the log compressed, for tests. */
+    /** Chunks the thread that closed the log encoded and compressed, for tests. */
     int helpedChunks() {
         return compressing.helped();
     }

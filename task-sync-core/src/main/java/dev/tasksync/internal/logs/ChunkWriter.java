@@ -13,8 +13,9 @@ import java.util.List;
 import static dev.tasksync.internal.store.jooq.Tables.STEP_LOG_CHUNKS;
 
 /**
- * The writer thread's side of one attempt's log: encodes the lines it takes into chunks of up to
- * {@link #CHUNK_BYTES}, compresses each as it fills, and sends them in batches, a batch once {@link #BATCH_BYTES}
+ * The writer thread's side of one attempt's log: takes the lines as slices into runs of about a chunk
+ * ({@link #CHUNK_BYTES}), has each run encoded and compressed (by itself, or once the body returned by the step's
+ * thread too, {@link CompressQueue}), places the chunks in order (their seqs, the cap), and sends them in batches, a batch once {@link #BATCH_BYTES}
  * are there or its oldest chunk is {@link #FLUSH_MILLIS} old, into a COPY through a connection held while lines
  * keep coming ({@link ChunkRows}). The COPY stays open while batches come fast, so that the server stores one
  * while the writer encodes the next, and is committed once its oldest chunk is {@link #FLUSH_MILLIS} old, before
