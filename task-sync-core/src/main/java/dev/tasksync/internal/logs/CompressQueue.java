@@ -22,7 +22,7 @@ final class CompressQueue {
     static final class Encoder implements AutoCloseable {
         final ChunkCodec.Compressor compressor = new ChunkCodec.Compressor();
         /** The characters of an ASCII line on their way into a chunk ({@link ChunkCodec.Raw#addAscii}). */
-        final char[] scratch = new char[ChunkWriter.MAX_LINE_BYTES];
+        final ChunkCodec.Ascii ascii = new ChunkCodec.Ascii(ChunkWriter.MAX_LINE_BYTES);
 
         @Override
         public void close() {
@@ -107,7 +107,7 @@ final class CompressQueue {
                         current = queue.raw(chunkBytes, firstNanos);
                     }
                     String line = lineTexts[i];
-                    if (current.addAscii(time, lineStreams[i], line, encoder.scratch) < 0) {
+                    if (current.addAscii(time, lineStreams[i], line, encoder.ascii) < 0) {
                         current.add(time, lineStreams[i], utf8(line));
                     }
                     if (current.textBytes >= chunkBytes) {

@@ -129,7 +129,7 @@ class ChunkCodecTest {
     @Test
     void onlyAsciiLinesGoInStraightFromTheStringAndEveryLineComesBackAsItWas() {
         ChunkCodec.Raw raw = new ChunkCodec.Raw(0, 16, System.nanoTime());
-        char[] scratch = new char[64];
+        ChunkCodec.Ascii scratch = new ChunkCodec.Ascii(64);
         long t = 1_800_000_000_000_000L;
         List<String> texts = List.of("plain ascii ~\u007f", "caf\u00e9", "\u0101b", "\u0142", "x\uD83D\uDE00", "", "y".repeat(65), "z");
         List<Integer> straight = new ArrayList<>();
