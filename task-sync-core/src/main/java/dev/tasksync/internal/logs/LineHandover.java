@@ -163,33 +163,46 @@ final class LineHandover {
             addOther(stream, text);
             return;
         }
+        long h = head;
+        long handed = handedChars + text.length() + LINE_OVERHEAD;
+        HANDED_CHARS.setOpaque(this, handed);
+        int at = (int) h & (BLOCK - 1);
+        Block block = in;
+        if (at == 0 || handed > charsUntil) {
+            block = rare(h, at, handed); // kept out of here, so that this stays small enough to be inlined
+            if (block == null) {
+                return;
+            }
+        }
+        block.lines[at] = text;
+        block.streams[at] = (byte) stream.ordinal();
+        block.handed[at] = handed;
+        HEAD.setRelease(this, h + 1);
+        if (sleeping) {
+            wake();
+        }
+    }
+
+    /**
+     * The owner's rare cases, before line {@code h} goes at {@code at} of the block returned: its first line (the
+     * writer starts), a wait for room, a new block; null if the writer is gone and the line is not kept.
+     */
+    private Block rare(long h, int at, long handed) {
         if (!ownerStarted) {
             in = new Block();
             out = in;
             startWriter();
             ownerStarted = true;
         }
-        long h = head;
-        long handed = handedChars + text.length() + LINE_OVERHEAD;
-        HANDED_CHARS.setOpaque(this, handed);
-        if (handed > charsUntil) {
-            if (!awaitRoom(h)) {
-                return;
-            }
+        if (handed > charsUntil && !awaitRoom(h)) {
+            return null; // before a new block is linked: the next line goes where this one would have
         }
-        int at = (int) h & (BLOCK - 1);
         if (at == 0 && h > 0) {
             Block next = new Block();
             in.next = next;
             in = next;
         }
-        in.lines[at] = text;
-        in.streams[at] = (byte) stream.ordinal();
-        in.handed[at] = handed;
-        HEAD.setRelease(this, h + 1);
-        if (sleeping) {
-            wake();
-        }
+        return in;
     }
 
     /** The owner waits for the writer to take lines (back-pressure); false: the writer is gone, the line is not kept. */
