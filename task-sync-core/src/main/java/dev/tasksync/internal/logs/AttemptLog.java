@@ -5,6 +5,8 @@ import org.jooq.DSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.time.Instant;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.locks.LockSupport;
@@ -17,7 +19,8 @@ import java.util.concurrent.locks.LockSupport;
  * out, {@link RollingTail}) until their mark is {@link #DEFER_MILLIS} old, half the hand-over's bound
  * waits, or the step's body returned: a step that prints a lot in a short while does not share its cores with
  * that work, and a follower still sees a line within about {@link ChunkWriter#FLUSH_MILLIS}. Once the body
- * returned, its thread compresses chunks beside the writer ({@link CompressQueue}) until the last is stored.
+ * returned, its thread encodes and compresses runs of lines beside the writer ({@link CompressQueue}) until the
+ * last is stored.
  */
 public final class AttemptLog implements AutoCloseable {
     /**
@@ -40,6 +43,7 @@ public final class AttemptLog implements AutoCloseable {
      */
     static final long HOLD_MILLIS = 50;
     private static final Logger LOG = LoggerFactory.getLogger(AttemptLog.class);
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     /** Writes nothing (full logs disabled). */
     static final AttemptLog NONE = new AttemptLog();
@@ -55,6 +59,9 @@ public final class AttemptLog implements AutoCloseable {
     private final CountDownLatch stored = new CountDownLatch(1);
     private final CompressQueue compressing = new CompressQueue();
     private volatile ChunkWriter chunks;
+    /** The writer thread's CPU time when it ended, and the closing thread's in {@link #close} (for tests, probes). */
+    private volatile long writerCpuNanos;
+    private volatile long closingCpuNanos;
 
     private AttemptLog() {
         this.dsl = null;
@@ -124,6 +131,7 @@ public final class AttemptLog implements AutoCloseable {
             LOG.warn("step {} attempt {}: the full log's writer failed; later lines are not stored", stepId, attempt, e);
             throw e;
         } finally {
+            writerCpuNanos = cpuNanos();
             compressing.over();
             lines.writerEnded();
             stored.countDown(); // the step goes on now: giving the connection back (a RESET, a round trip) is not its wait
@@ -135,14 +143,15 @@ public final class AttemptLog implements AutoCloseable {
 
     /**
      * Stores what is left and waits for it: called when the step's execution ended, before its outcome is recorded,
-     * so that a reader that sees the attempt ended has every line. Meanwhile the calling thread compresses chunks
-     * the writer cuts. It waits for the last store, not for the writer thread's end.
+     * so that a reader that sees the attempt ended has every line. Meanwhile the calling thread encodes and
+     * compresses the runs of lines the writer cuts. It waits for the last store, not for the writer thread's end.
      */
     @Override
     public void close() {
         if (lines == null) {
             return;
         }
+        long cpu = cpuNanos();
         compressing.expectHelp();
         if (lines.close() == null) {
             compressing.over(); // no writer, no chunk: nobody is helped
@@ -161,10 +170,25 @@ public final class AttemptLog implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        closingCpuNanos = cpuNanos() - cpu;
         store.prune(stepId, attempt);
     }
 
-    /** Chunks the thread that closed the log compressed, for tests. */
+    private static long cpuNanos() {
+        return THREADS.isCurrentThreadCpuTimeSupported() ? THREADS.getCurrentThreadCpuTime() : 0;
+    }
+
+    /** The writer thread's CPU time, once it ended (for tests and probes). */
+    long writerCpuNanos() {
+        return writerCpuNanos;
+    }
+
+    /** The CPU time the closing thread spent in {@link #close} till the last chunk was stored (for tests and probes). */
+    long closingCpuNanos() {
+        return closingCpuNanos;
+    }
+
+    /** Chunks the thread that closed the log encoded and compressed, for tests. */
     int helpedChunks() {
         return compressing.helped();
     }

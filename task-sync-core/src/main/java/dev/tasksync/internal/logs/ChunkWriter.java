@@ -6,14 +6,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 
 import static dev.tasksync.internal.store.jooq.Tables.STEP_LOG_CHUNKS;
 
 /**
- * The writer thread's side of one attempt's log: encodes the lines it takes into chunks of up to
- * {@link #CHUNK_BYTES}, compresses each as it fills, and sends them in batches, a batch once {@link #BATCH_BYTES}
+ * The writer thread's side of one attempt's log: takes the lines as slices into runs of about a chunk
+ * ({@link #CHUNK_BYTES}), has each run encoded and compressed (by itself, or once the body returned by the step's
+ * thread too, {@link CompressQueue}), places the chunks in order (their seqs, the cap), and sends them in batches, a batch once {@link #BATCH_BYTES}
  * are there or its oldest chunk is {@link #FLUSH_MILLIS} old, into a COPY through a connection held while lines
  * keep coming ({@link ChunkRows}). The COPY stays open while batches come fast, so that the server stores one
  * while the writer encodes the next, and is committed once its oldest chunk is {@link #FLUSH_MILLIS} old, before
@@ -46,22 +48,22 @@ final class ChunkWriter implements LineHandover.Taker, AutoCloseable {
     private final long baseMicros;
     private final long baseNanos;
     private final RollingTail tail;
-    private final ChunkCodec.Compressor compressor = new ChunkCodec.Compressor();
     private final ChunkRows rows;
-    /** The characters of an ASCII line on their way into a chunk ({@link ChunkCodec.Raw#addAscii}). */
-    private final char[] scratch = new char[MAX_LINE_BYTES];
     private final CompressQueue compressing;
+    /** The writer's own compressor and scratch, for the runs it encodes itself. */
+    private final CompressQueue.Encoder encoder = new CompressQueue.Encoder();
 
     /** The time of the pick whose lines are being taken. */
     private long pickNanos;
     private long pickMicros;
-    private ChunkCodec.Raw current;
+    /** The run of lines being taken, cut into chunks once it is about {@link #chunkBytes} long. */
+    private CompressQueue.Run filling;
+    /** Runs cut and not yet placed, in order (encoded by the writer, or queued for the closing thread). */
+    private final ArrayDeque<CompressQueue.Run> cut = new ArrayDeque<>();
     private int nextSeq;
     private final List<ChunkCodec.Raw> batch = new ArrayList<>();
     private long batchRaw;
     private long batchData;
-    /** The array of the chunk compressed last, for the next chunk. */
-    private byte[] spare;
     private long batchSince;
     /** Batches sent in the open COPY, with their plans, to count once it is committed. */
     private final List<Sent> sent = new ArrayList<>();
@@ -95,45 +97,126 @@ final class ChunkWriter implements LineHandover.Taker, AutoCloseable {
         pickMicros = micros(nanos);
     }
 
-    /** Appends a line to the current chunk: cut, counted against the cap. */
+    /** Appends a line (another thread's) to the run being taken; cuts the run once it is about a chunk long. */
     @Override
     public void take(byte stream, String line) {
-        if (current == null) {
-            byte[] buffer = spare != null ? spare : compressing.spare();
-            spare = null;
-            if (buffer == null) {
-                buffer = new byte[chunkBytes + 1024];
-            }
-            current = new ChunkCodec.Raw(nextSeq++, buffer, pickNanos);
+        if (filling == null) {
+            filling = new CompressQueue.Run(pickNanos, chunkBytes);
         }
-        // monotonic: lines of one attempt never go back in time
-        int ascii = current.addAscii(pickMicros, stream, line, scratch);
-        if (ascii >= 0) {
-            counted(ascii);
-            return;
+        if (filling.add(new String[]{line}, new byte[]{stream}, 0, 1, pickMicros, line.length() + CompressQueue.Run.LINE_BYTES)) {
+            cutRun();
         }
-        byte[] text = line.getBytes(StandardCharsets.UTF_8);
-        if (text.length > MAX_LINE_BYTES) {
-            String cut = new String(text, 0, MAX_LINE_BYTES, StandardCharsets.UTF_8)
-                    + " [line cut: " + text.length + " bytes, longer than " + MAX_LINE_BYTES + "]";
-            text = cut.getBytes(StandardCharsets.UTF_8);
-        }
-        current.add(pickMicros, stream, text);
-        counted(text.length);
     }
 
-    /** Counts a line just added against the cap; cuts the chunk once it is full, or the head is. */
-    private void counted(int bytes) {
-        boolean headFull = tail.counted(bytes + 1);
-        if (current.textBytes >= chunkBytes || headFull) {
-            roll();
+    /**
+     * Takes a slice of the owner's lines as it is, into runs of about a chunk each (where a run fills is found by a
+     * binary search of {@code handed}): no work per line here, the encoding is the run's.
+     */
+    @Override
+    public void take(String[] texts, byte[] streams, long[] handed, int from, int to, long base) {
+        while (from < to) {
+            if (filling == null) {
+                filling = new CompressQueue.Run(pickNanos, chunkBytes);
+            }
+            long room = filling.room();
+            int lo = from + 1;
+            int hi = to; // the first end at which the run is full, or to
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (estimate(handed, from, mid, base) >= room) {
+                    hi = mid;
+                } else {
+                    lo = mid + 1;
+                }
+            }
+            if (filling.add(texts, streams, from, lo, pickMicros, estimate(handed, from, lo, base))) {
+                cutRun();
+            }
+            base = handed[lo - 1];
+            from = lo;
+        }
+    }
+
+    /** Estimated encoded bytes of lines {@code [from, end)}: their characters and a few bytes each. */
+    private static long estimate(long[] handed, int from, int end, long base) {
+        return handed[end - 1] - base - (long) (LineHandover.LINE_OVERHEAD - CompressQueue.Run.LINE_BYTES) * (end - from);
+    }
+
+    /**
+     * Hands the run taken to be encoded and compressed (at once by the writer, unless the closing thread helps),
+     * and places the runs before it that are ready; with {@link CompressQueue#AHEAD} runs cut, the writer encodes
+     * queued runs itself till the oldest is ready.
+     */
+    private void cutRun() {
+        CompressQueue.Run run = filling;
+        filling = null;
+        cut.addLast(run);
+        compressing.submit(run, encoder);
+        while (!cut.isEmpty() && (cut.size() >= CompressQueue.AHEAD || compressing.done(cut.peekFirst()))) {
+            place(cut.removeFirst());
+        }
+    }
+
+    /** Places every run cut, in order, waiting for (or encoding) those not ready. */
+    private void placeAll() {
+        while (!cut.isEmpty()) {
+            place(cut.removeFirst());
+        }
+    }
+
+    /**
+     * Places a run's chunks in the log, in order: gives them their seqs, counts them against the cap's head (a
+     * chunk in which the head fills is cut after the line that fills it, and the next seq is left for the note)
+     * and adds them to the batch.
+     */
+    private void place(CompressQueue.Run run) {
+        compressing.await(run, encoder);
+        for (ChunkCodec.Raw chunk : run.chunks) {
+            if (tail.headOpen() && chunk.textBytes >= tail.headRoom()) {
+                ChunkCodec.Raw rest = chunk.splitAfter(tail.headRoom(), null);
+                if (chunk.data == null) {
+                    chunk.data = encoder.compressor.compress(chunk.bytes, chunk.length);
+                }
+                tail.countHead(chunk.textBytes);
+                add(chunk);
+                tail.gapAt(nextSeq++); // the head is full: later chunks roll
+                if (rest != null) {
+                    rest.data = encoder.compressor.compress(rest.bytes, rest.length);
+                    add(rest);
+                }
+                continue;
+            }
+            if (tail.headOpen()) {
+                tail.countHead(chunk.textBytes);
+            }
+            add(chunk);
+        }
+        run.chunks = null;
+    }
+
+    /** Adds a compressed chunk to the batch under the next seq; stores the batch once it is {@link #BATCH_BYTES}. */
+    private void add(ChunkCodec.Raw chunk) {
+        chunk.seq = nextSeq++;
+        if (batch.isEmpty()) {
+            batchSince = chunk.firstNanos;
+        }
+        batchRaw += chunk.length;
+        batchData += chunk.data.length;
+        batch.add(chunk);
+        compressing.giveBack(chunk.bytes);
+        chunk.bytes = null; // only its counts are kept until it is stored
+        if (batchRaw >= BATCH_BYTES || batchData >= BATCH_DATA_BYTES) {
+            storeBatch();
         }
     }
 
     /** Cuts and stores what is older than {@link #FLUSH_MILLIS}, or everything if {@code all}. */
     void flush(long now, boolean all) {
-        if (current != null && (all || now - current.firstNanos >= FLUSH_NANOS)) {
-            roll();
+        if (filling != null && (all || now - filling.firstNanos >= FLUSH_NANOS)) {
+            cutRun();
+        }
+        if (all || !cut.isEmpty() && now - cut.peekFirst().firstNanos >= FLUSH_NANOS) {
+            placeAll();
         }
         if (!batch.isEmpty() && (all || now - batchSince >= FLUSH_NANOS)) {
             storeBatch();
@@ -145,7 +228,7 @@ final class ChunkWriter implements LineHandover.Taker, AutoCloseable {
 
     /** Nothing waits to be stored. */
     boolean idle() {
-        return current == null && batch.isEmpty() && sent.isEmpty();
+        return filling == null && cut.isEmpty() && batch.isEmpty() && sent.isEmpty();
     }
 
     /** Gives the held connection back to the pool (the log is quiet). */
@@ -153,36 +236,10 @@ final class ChunkWriter implements LineHandover.Taker, AutoCloseable {
         rows.release();
     }
 
-    /** Compresses the current chunk into the batch; stores the batch once it is {@link #BATCH_BYTES}. */
-    private void roll() {
-        ChunkCodec.Raw chunk = current;
-        current = null;
-        if (tail.gapDue()) {
-            tail.gapAt(nextSeq++); // the head is full: later chunks roll
-        }
-        if (batch.isEmpty()) {
-            batchSince = chunk.firstNanos;
-        }
-        batchRaw += chunk.length;
-        batch.add(chunk);
-        if (compressing.helping()) {
-            compressing.submit(chunk, compressor); // the closing thread compresses it
-        } else {
-            chunk.data = compressor.compress(chunk.bytes, chunk.length);
-            batchData += chunk.data.length;
-            spare = chunk.bytes;
-            chunk.bytes = null; // only its counts are kept until it is stored
-        }
-        if (batchRaw >= BATCH_BYTES || batchData >= BATCH_DATA_BYTES) {
-            storeBatch();
-        }
-    }
-
     /** Sends the batch in the open COPY; a batch that deletes rolled-out chunks is stored in a transaction of its own. */
     private void storeBatch() {
         List<byte[]> data = new ArrayList<>(batch.size());
         for (ChunkCodec.Raw c : batch) {
-            compressing.await(c, compressor); // at once unless the closing thread compresses it
             data.add(c.data);
             c.data = null; // the rows hold it until they are stored
         }
@@ -249,7 +306,7 @@ final class ChunkWriter implements LineHandover.Taker, AutoCloseable {
     /** Gives back the native compressor and the connection (a writer that died must not keep one). */
     @Override
     public void close() {
-        compressor.close();
+        encoder.close();
         rows.close();
     }
 }

@@ -50,6 +50,20 @@ final class LineHandover {
         }
 
         void take(byte stream, String text);
+
+        /**
+         * Takes the owner's lines {@code [from, to)} of a block, in order, with no look at them needed:
+         * {@code handed[i]} is the characters and {@link #LINE_OVERHEAD} of every line up to and including line
+         * {@code i}, {@code base} the same before {@code from}. A taker that keeps the arrays sets each slot to null
+         * once it is done with the line, so that the line is garbage; this one takes each line at once.
+         */
+        default void take(String[] texts, byte[] streams, long[] handed, int from, int to, long base) {
+            for (int i = from; i < to; i++) {
+                String text = texts[i];
+                texts[i] = null;
+                take(streams[i], text);
+            }
+        }
     }
 
     private static final VarHandle HEAD;
@@ -75,6 +89,8 @@ final class LineHandover {
     private static final class Block {
         final String[] lines = new String[BLOCK];
         final byte[] streams = new byte[BLOCK];
+        /** The owner's handed characters after each line: a range's size is two reads, with no look at its lines. */
+        final long[] handed = new long[BLOCK];
         Block next;
     }
 
@@ -147,32 +163,46 @@ final class LineHandover {
             addOther(stream, text);
             return;
         }
+        long h = head;
+        long handed = handedChars + text.length() + LINE_OVERHEAD;
+        HANDED_CHARS.setOpaque(this, handed);
+        int at = (int) h & (BLOCK - 1);
+        Block block = in;
+        if (at == 0 || handed > charsUntil) {
+            block = rare(h, at, handed); // kept out of here, so that this stays small enough to be inlined
+            if (block == null) {
+                return;
+            }
+        }
+        block.lines[at] = text;
+        block.streams[at] = (byte) stream.ordinal();
+        block.handed[at] = handed;
+        HEAD.setRelease(this, h + 1);
+        if (sleeping) {
+            wake();
+        }
+    }
+
+    /**
+     * The owner's rare cases, before line {@code h} goes at {@code at} of the block returned: its first line (the
+     * writer starts), a wait for room, a new block; null if the writer is gone and the line is not kept.
+     */
+    private Block rare(long h, int at, long handed) {
         if (!ownerStarted) {
             in = new Block();
             out = in;
             startWriter();
             ownerStarted = true;
         }
-        long h = head;
-        long handed = handedChars + text.length() + LINE_OVERHEAD;
-        HANDED_CHARS.setOpaque(this, handed);
-        if (handed > charsUntil) {
-            if (!awaitRoom(h)) {
-                return;
-            }
+        if (handed > charsUntil && !awaitRoom(h)) {
+            return null; // before a new block is linked: the next line goes where this one would have
         }
-        int at = (int) h & (BLOCK - 1);
         if (at == 0 && h > 0) {
             Block next = new Block();
             in.next = next;
             in = next;
         }
-        in.lines[at] = text;
-        in.streams[at] = (byte) stream.ordinal();
-        HEAD.setRelease(this, h + 1);
-        if (sleeping) {
-            wake();
-        }
+        return in;
     }
 
     /** The owner waits for the writer to take lines (back-pressure); false: the writer is gone, the line is not kept. */
@@ -332,21 +362,26 @@ final class LineHandover {
         long t = tail;
         long chars = takenChars;
         int k = 0;
-        for (long i = t; i < h; i++) {
+        long i = t;
+        while (i < h) {
             while (k < theirs.size() && theirs.get(k).position() <= i) {
                 Other o = theirs.get(k++);
                 taker.take(o.stream(), o.text());
             }
             int at = (int) i & (BLOCK - 1);
             if (at == 0 && i > 0) {
-                out = out.next; // the block taken is left to the garbage collector
+                out = out.next; // the block taken is left to the garbage collector (and to the taker's runs)
             }
-            String text = out.lines[at];
-            out.lines[at] = null;
-            chars += text.length() + LINE_OVERHEAD;
-            taker.take(out.streams[at], text);
-            if (at == BLOCK - 1) {
-                handBack(i + 1, chars); // room for the step as the pick goes, not only at its end
+            long end = Math.min(h, i - at + BLOCK);
+            if (k < theirs.size()) {
+                end = Math.min(end, theirs.get(k).position());
+            }
+            int to = at + (int) (end - i);
+            taker.take(out.lines, out.streams, out.handed, at, to, chars);
+            chars = out.handed[to - 1];
+            i = end;
+            if (to == BLOCK) {
+                handBack(i, chars); // room for the step as the pick goes, not only at its end
             }
         }
         handBack(h, chars);

@@ -35,20 +35,22 @@ final class RollingTail {
         return half;
     }
 
-    /** Counts a line of {@code textBytes} just added; true: the head is now full, the chunk should be cut. */
-    boolean counted(int textBytes) {
-        if (gapSeq >= 0) {
-            return false;
-        }
+    /** The head is still filling (the gap is not placed yet). */
+    boolean headOpen() {
+        return gapSeq < 0;
+    }
+
+    /** Bytes of text the head takes before it is full: the chunk in which it fills is cut after that line. */
+    long headRoom() {
+        return half - headBytes;
+    }
+
+    /** Counts a chunk placed in the head. */
+    void countHead(long textBytes) {
         headBytes += textBytes;
-        return headBytes >= half;
     }
 
-    /** As a chunk is cut: true if the head is full and the gap still to be placed (it then takes the next seq). */
-    boolean gapDue() {
-        return gapSeq < 0 && headBytes >= half;
-    }
-
+    /** The head is full: {@code seq} is left for the note, later chunks roll. */
     void gapAt(int seq) {
         gapSeq = seq;
     }

@@ -129,7 +129,7 @@ class ChunkCodecTest {
     @Test
     void onlyAsciiLinesGoInStraightFromTheStringAndEveryLineComesBackAsItWas() {
         ChunkCodec.Raw raw = new ChunkCodec.Raw(0, 16, System.nanoTime());
-        char[] scratch = new char[64];
+        ChunkCodec.Ascii scratch = new ChunkCodec.Ascii(64);
         long t = 1_800_000_000_000_000L;
         List<String> texts = List.of("plain ascii ~\u007f", "caf\u00e9", "\u0101b", "\u0142", "x\uD83D\uDE00", "", "y".repeat(65), "z");
         List<Integer> straight = new ArrayList<>();
@@ -148,5 +148,36 @@ class ChunkCodecTest {
         assertThat(lines).extracting(LogLine::text).containsExactlyElementsOf(texts);
         assertThat(lines.get(7).time()).isEqualTo(Instant.ofEpochSecond(1_800_000_000L, 7_000));
         assertThat(raw.textBytes).isEqualTo(15 + 6 + 4 + 3 + 6 + 1 + 66 + 2);
+    }
+
+    @Test
+    void aChunkCutAfterTheLineThatReachesABoundReadsBackAsTheSameLinesInTwoChunks() {
+        ChunkCodec.Raw raw = new ChunkCodec.Raw(0, 64, System.nanoTime());
+        long t = 1_800_000_000_000_000L;
+        List<String> texts = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            String text = "line " + i + (i % 7 == 0 ? " é" : "");
+            texts.add(text);
+            raw.add(t + 1_000L * i, i % 3 == 0 ? LogLine.Stream.STDERR : LogLine.Stream.STDOUT, text.getBytes(StandardCharsets.UTF_8));
+        }
+        List<LogLine> all = ChunkCodec.lines(ChunkCodec.deflate(raw.bytes, raw.length));
+        int textBytes = raw.textBytes;
+        int upTo = 0;
+        for (int i = 0; i <= 40; i++) {
+            upTo += texts.get(i).getBytes(StandardCharsets.UTF_8).length + 1;
+        }
+        upTo -= 2; // reached inside line 40 (its newline counted): the head keeps lines 0-40
+        ChunkCodec.Raw rest = raw.splitAfter(upTo, null);
+        assertThat(raw.lines).isEqualTo(41);
+        assertThat(rest.lines).isEqualTo(59);
+        assertThat(raw.textBytes + rest.textBytes).isEqualTo(textBytes);
+        assertThat(raw.textBytes).isEqualTo(upTo + 2);
+        List<LogLine> head = ChunkCodec.lines(ChunkCodec.deflate(raw.bytes, raw.length));
+        List<LogLine> tail = ChunkCodec.lines(ChunkCodec.deflate(rest.bytes, rest.length));
+        List<LogLine> both = new ArrayList<>(head);
+        both.addAll(tail);
+        assertThat(both).isEqualTo(all); // texts, streams and times (the rest's first time is in its header)
+        assertThat(tail.get(0).time()).isEqualTo(Instant.ofEpochSecond(1_800_000_000L, 41_000_000));
+        assertThat(raw.splitAfter(raw.textBytes, null)).as("reached at the last line: nothing to cut").isNull();
     }
 }

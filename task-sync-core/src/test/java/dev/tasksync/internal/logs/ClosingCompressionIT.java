@@ -26,9 +26,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Once a step's body returned, the thread that closes its log compresses the chunks the writer cuts from what is
- * left (against the real database): every line is stored once, in order, across the chunks either thread
- * compressed; with a cap, the middle is still dropped and the note still counts what is missing. The chunk table
+ * Once a step's body returned, the thread that closes its log encodes and compresses the runs of lines the writer
+ * cuts from what is left (against the real database): every line is stored once, in order, across the chunks
+ * either thread made; with a cap, the middle is still dropped and the note still counts what is missing. The chunk table
  * is locked while the lines are added, so that the writer stalls on its first store with lines still to take, and
  * it is let go only once the closing thread waits to compress: whatever the timing, the rest goes through it.
  */

@@ -239,4 +239,51 @@ class LineHandoverTest {
         lines.pick(taker);
         assertThat(lines.waiting()).isZero();
     }
+
+    @Test
+    void theWriterTakesTheStepsLinesAsSlicesOfBlocksWithTheirSizesAndAnotherThreadsLinesBetweenThem() throws Exception {
+        int n = LineHandover.BLOCK + 10; // crosses into a second block
+        CountDownLatch done = new CountDownLatch(1);
+        LineHandover lines = step(h -> {
+            for (int i = 0; i < n; i++) {
+                if (i == 5) {
+                    Thread helper = new Thread(() -> h.add(LogLine.Stream.STDERR, "helper"));
+                    helper.start();
+                    try {
+                        helper.join();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                h.add(LogLine.Stream.STDOUT, "l" + i);
+            }
+            done.countDown();
+        });
+        assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
+        List<String> calls = new ArrayList<>();
+        List<String> texts = new ArrayList<>();
+        LineHandover.Taker slices = new LineHandover.Taker() {
+            @Override
+            public void take(byte stream, String text) {
+                calls.add("line " + text);
+                texts.add(text);
+            }
+
+            @Override
+            public void take(String[] lineTexts, byte[] streams, long[] handed, int from, int to, long base) {
+                long size = 0;
+                for (int i = from; i < to; i++) {
+                    size += lineTexts[i].length() + LineHandover.LINE_OVERHEAD;
+                    texts.add(lineTexts[i]);
+                }
+                assertThat(handed[to - 1] - base).as("the slice's size from its running sizes").isEqualTo(size);
+                calls.add("slice " + from + "-" + to);
+            }
+        };
+        assertThat(lines.pick(slices)).isEqualTo(n + 1);
+        // no call per line of the step's own: a slice up to the other thread's line, to the block's end, the rest
+        assertThat(calls).containsExactly("slice 0-5", "line helper", "slice 5-" + LineHandover.BLOCK, "slice 0-10");
+        assertThat(texts).hasSize(n + 1).startsWith("l0", "l1", "l2", "l3", "l4", "helper", "l5").endsWith("l" + (n - 1));
+        assertThat(lines.waiting()).isZero();
+    }
 }
