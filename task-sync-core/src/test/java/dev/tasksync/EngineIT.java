@@ -171,7 +171,7 @@ class EngineIT {
 
     @Test
     void aStepsThreadGoesOnWithTheStepClaimedAheadWhileItsOutcomeWaitsToBeRecorded() {
-        // inproc3: 4 slots and 4 places ahead: the run's first claim takes 8 of the 16 steps. Every recording is held
+        // 4 slots and 4 places ahead: the run's first claim takes 8 of the 16 steps. Every recording is held
         // until all 8 have run. Only the two recorders' threads wait for the database; a step's thread that finds both
         // taken goes on with a step claimed ahead itself. Before, every ended step's thread waited for its own
         // recording and each step claimed ahead started on another thread: 8 threads for the first 8 steps.

@@ -152,7 +152,7 @@ class SchemaIT {
 
     @Test
     void theEnginesWritesStampTheirStepsThemselvesAndEveryOtherWriteIsStampedByTheTrigger() {
-        // inproc3 (V17): the trigger runs on UPDATE only when the statement left written_xid as it was, and step_runs
+        // The trigger runs on UPDATE only when the statement left written_xid as it was, and step_runs
         // pages keep room for an attempt's closing write (a HOT update)
         String trigger = (String) Rows.query(ts, "SELECT pg_get_triggerdef(t.oid) AS d FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
                 + "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = '${schema}' AND t.tgname = 'steps_touch'").get(0).get("d");

@@ -21,7 +21,7 @@ import static dev.tasksync.testing.TestSteps.titled;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * workers2 (rows 6b, 6c): a worker woken by another worker's outcomes claims the steps the wake-up names (they released
+ * A worker woken by another worker's outcomes claims the steps the wake-up names (they released
  * them), not whichever claimable step has the lowest id. Before, only the worker that recorded a fan-out's root knew
  * which steps it released; every other worker scanned every task from the lowest id, and 2 or 4 worker processes did
  * fewer steps per second than one.
@@ -57,7 +57,7 @@ class WorkerHintIT {
         // one slot, and no polling in the test's time: it claims when woken, or when its step ends
         WorkerOptions one = WorkerIT.FAST.withConcurrency(1).withPollInterval(Duration.ofMinutes(5));
         ts.submit(busy.id());
-        // claimable now, and all of higher ids than the decoy; submitted before the worker listens (warm: a submit's
+        // claimable now, and all of higher ids than the decoy; submitted before the worker listens (a submit's
         // wake-up names the steps it made runnable, and this test is about another worker's)
         ts.submit(named.id());
         try (Worker w = ts.worker(one)) {
@@ -77,7 +77,7 @@ class WorkerHintIT {
     }
 
     /**
-     * warm (rows 6a-6d): a submit's wake-up names the steps it made runnable that wait for none of the others (here the
+     * A submit's wake-up names the steps it made runnable that wait for none of the others (here the
      * root, not its dependent), and a worker claims those by id before any other claimable step. It used to be empty, and
      * the first claim after a submit scanned every task's new steps from the lowest id: on a 2,000-step fan-out all
      * 1,999 waiting for the root (11-74 ms). Fails on the old submit: nothing is remembered from its wake-up, and the

@@ -93,7 +93,7 @@ class WorkerWakeIT {
     }
 
     /**
-     * workers2: the wake-up names the steps it released and did not claim (ranges of ids) and the worker that sent it,
+     * The wake-up names the steps it released and did not claim (ranges of ids) and the worker that sent it,
      * so that the workers it wakes claim those by id; it used to carry nothing, and every worker woken scanned every
      * task from the lowest id (fails on the old statement: its payload was empty).
      */
@@ -130,8 +130,8 @@ class WorkerWakeIT {
 
     /**
      * Sends the fence from another connection; the payloads of the worker's notifications that arrive before it. A
-     * worker's wake-up names its sender (workers2); a payload without one (empty, or ending in the space before it: warm,
-     * naming the roots) is the test's own submit's, which PostgreSQL may still deliver to a listener that began listening
+     * worker's wake-up names its sender; a payload without one (empty, or ending in the space before it, as a submit's
+     * naming its roots) is the test's own submit's, which PostgreSQL may still deliver to a listener that began listening
      * just after it committed (a new listener starts reading the queue where the other listeners of the database are): it
      * is left out (it failed this class 2 times in ~15).
      */

@@ -104,7 +104,7 @@ final class DbSchedulerPeer {
         client.schedule(new TaskInstance<>("chain", "c0", 0), Instant.now());
     }
 
-    /** Deletes the executions no scheduler has picked; returns how many (warm: a warm-up's jobs left over). */
+    /** Deletes the executions no scheduler has picked; returns how many (a warm-up's jobs left over). */
     static long deleteUnpicked(DataSource ds) throws SQLException {
         try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
             return s.executeUpdate("DELETE FROM " + TABLE + " WHERE NOT picked");

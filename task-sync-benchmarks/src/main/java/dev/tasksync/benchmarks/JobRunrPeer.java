@@ -81,7 +81,7 @@ final class JobRunrPeer {
         }
     }
 
-    /** Deletes the jobs no server has taken yet; returns how many (warm: a warm-up's jobs left over). */
+    /** Deletes the jobs no server has taken yet; returns how many (a warm-up's jobs left over). */
     static long deleteEnqueued(DataSource ds) throws SQLException {
         try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
             return s.executeUpdate("DELETE FROM " + SCHEMA + ".jobrunr_jobs WHERE state = 'ENQUEUED'");

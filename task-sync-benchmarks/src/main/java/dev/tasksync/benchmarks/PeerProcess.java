@@ -46,7 +46,7 @@ final class PeerProcess {
                 JobRunrPeer.configure(ds, threads, true);
                 stop = JobRunrPeer::destroy;
             }
-            Thread commands = new Thread(() -> { // warm: "reset" notes the next job as the first (of a measured run)
+            Thread commands = new Thread(() -> { // "reset" notes the next job as the first (of a measured run)
                 try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8))) {
                     String line;
                     while ((line = in.readLine()) != null) {

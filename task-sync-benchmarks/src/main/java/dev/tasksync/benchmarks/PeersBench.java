@@ -327,7 +327,7 @@ final class PeersBench {
         return Measured.peer(done, storeStart, storeEnd, PeerProgress.firstNanos(), end, 1e6);
     }
 
-    /** warm: how the peer processes' jobs are stored and counted, for their warm-up rounds and the measured run. */
+    /** How the peer processes' jobs are stored and counted, for their warm-up rounds and the measured run. */
     private interface Fleet {
         /** Stores {@code jobs} no-op jobs due now (any thread; ids start with {@code prefix}). */
         void feed(int jobs, String prefix) throws Exception;
@@ -342,7 +342,7 @@ final class PeersBench {
         long dropWaiting() throws Exception;
     }
 
-    /** warm: the warm-up rates of the peers' process counts, by peer and count. */
+    /** The warm-up rates of the peers' process counts, by peer and count. */
     private final Map<String, List<Double>> warmUps = new TreeMap<>();
 
     private String warmedUp(String peer, int n) {
@@ -351,7 +351,7 @@ final class PeersBench {
     }
 
     /**
-     * warm: {@code peer}'s processes on {@code jobs} no-op jobs with each of {@code counts}, from the most to the fewest
+     * {@code peer}'s processes on {@code jobs} no-op jobs with each of {@code counts}, from the most to the fewest
      * (started once, stopped one by one), each count warmed up by {@link WarmUp#RULE} before its clock.
      */
     private Map<Integer, Measured> processes(String peer, List<Integer> counts, int jobs, int perRound, int ahead, Fleet fleet)
@@ -403,13 +403,13 @@ final class PeersBench {
     }
 
     /**
-     * warm: db-scheduler's warm-up rounds stored ahead of the one its processes are on (fed back to back). JobRunr's are
+     * db-scheduler's warm-up rounds stored ahead of the one its processes are on (fed back to back). JobRunr's are
      * all stored at once: its servers, given a few hundred jobs at a time while they work, still waited for polls.
      */
     private static final int ROUNDS_AHEAD = 2;
 
     /**
-     * warm: rounds of {@code per} jobs ({@code n} processes), stored {@code ahead} rounds ahead of the one being run, so that the processes never run out of due jobs and wait for a poll; round k's rate is timed from the moment
+     * Rounds of {@code per} jobs ({@code n} processes), stored {@code ahead} rounds ahead of the one being run, so that the processes never run out of due jobs and wait for a poll; round k's rate is timed from the moment
      * the jobs done reach round k-1's end (the first round: the first job done) to the moment they reach its own. When
      * the rule is satisfied the jobs still waiting are deleted and the ones taken are waited for.
      */
@@ -467,7 +467,7 @@ final class PeersBench {
         }
     }
 
-    /** warm: one peer process, its first job's start (epoch µs) since the last {@link #reset}. */
+    /** One peer process, its first job's start (epoch µs) since the last {@link #reset}. */
     private record Peer(Process process, AtomicLong firstMicros, Semaphore resets) {
         long first() {
             return firstMicros.get();

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * warm: the one warm-up rule of rows 6a-6e and 7c-7h, for every side (task-sync's worker processes, 6d's in-process run,
+ * The one warm-up rule of rows 6a-6e and 7c-7h, for every side (task-sync's worker processes, 6d's in-process run,
  * the peers' processes): rounds of no-op work, each timed like the measured run, until the rate stops rising. A JVM that
  * has done a few hundred steps is still interpreting and compiling; a long-running worker or scheduler is not.
  */

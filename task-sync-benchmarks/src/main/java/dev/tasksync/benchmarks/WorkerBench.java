@@ -53,7 +53,7 @@ final class WorkerBench {
     private final Map<Integer, Measured> measured = new HashMap<>();
     private final Map<Integer, Measured> sleeps = new HashMap<>();
     private int sleepsTasks;
-    /** warm: the rates of each warm-up's rounds, by process count ({@code 0}: 6d's in-process side). */
+    /** The rates of each warm-up's rounds, by process count ({@code 0}: 6d's in-process side). */
     private final Map<Integer, List<Double>> warmUps = new TreeMap<>();
 
     int steps() {
@@ -194,7 +194,7 @@ final class WorkerBench {
     }
 
     /**
-     * warm: measures the no-op fan-out (and with {@code withSleeps} row 6e's sleeps where it needs that count) with each
+     * Measures the no-op fan-out (and with {@code withSleeps} row 6e's sleeps where it needs that count) with each
      * of {@code counts} worker processes, from the most to the fewest: the processes are started once, warmed up by
      * {@link WarmUp#RULE}, and stopped one by one as fewer are needed, warming up again (the same rule) with each count
      * before its clock, as a long-running fleet of workers is warm whatever its size. With {@code --cold-workers} each
@@ -305,7 +305,7 @@ final class WorkerBench {
         // approximate: pg_stat_database, less this JVM's polls of the task (one per 10 ms) and its own reads
         // the bench JVM's submit (planning the task, making its steps runnable) is on the clock, as a run's is
         System.out.printf("  submit: %.0f ms of the %.0f ms clock%n", run.submitMs(), run.ms());
-        // warm: load-independent: CPU the worker processes and the server's processes used while the clock ran
+        // Load-independent: CPU the worker processes and the server's processes used while the clock ran
         System.out.printf("  CPU per step: worker processes %.0f µs, PostgreSQL %.0f µs (%.0f / %.0f ms in all)%n",
                 workerCpu / 1e3 / Math.max(1, steps), serverCpu / 1e3 / Math.max(1, steps), workerCpu / 1e6, serverCpu / 1e6);
         System.out.printf("  transactions per step (all processes, the bench's polling left out): %.2f (%d commits, %d polls)%n",
@@ -358,13 +358,13 @@ final class WorkerBench {
         }
     }
 
-    /** warm: what the warm-up of {@code n} processes ({@code 0}: 6d's in-process side) did, for a row's configuration. */
+    /** What the warm-up of {@code n} processes ({@code 0}: 6d's in-process side) did, for a row's configuration. */
     String warmedUp(int n) {
         List<Double> rates = warmUps.get(n);
         return rates == null ? "" : ", warmed up: " + WarmUp.format(rates);
     }
 
-    /** warm: the CPU time (user and system) these processes used so far, in ns (0 where the platform does not say). */
+    /** The CPU time (user and system) these processes used so far, in ns (0 where the platform does not say). */
     static long cpuNanos(List<ProcessHandle> processes) {
         long sum = 0;
         for (ProcessHandle p : processes) {
@@ -373,7 +373,7 @@ final class WorkerBench {
         return sum;
     }
 
-    /** warm: the CPU time of the server's processes (the postmaster's children: backends, WAL writer, ...), in ns. */
+    /** The CPU time of the server's processes (the postmaster's children: backends, WAL writer, ...), in ns. */
     private long serverCpuNanos() throws java.sql.SQLException {
         try (var c = env.connection(); var s = c.createStatement(); var rs = s.executeQuery("SELECT pg_backend_pid()")) {
             rs.next();

@@ -8,7 +8,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** warm: the warm-up rule of rows 6a-6e and 7c-7h, from given rates to the number of rounds it runs. */
+/** The warm-up rule of rows 6a-6e and 7c-7h, from given rates to the number of rounds it runs. */
 class WarmUpTest {
     private final WarmUp.Rule rule = new WarmUp.Rule(3, 8, 0.05);
 

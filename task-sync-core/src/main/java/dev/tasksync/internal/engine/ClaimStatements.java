@@ -230,7 +230,7 @@ final class ClaimStatements {
     }
 
     /**
-     * wrk16: a worker's completions of any tasks in one statement, committed by itself (autocommit), with the
+     * A worker's completions of any tasks in one statement, committed by itself (autocommit), with the
      * claims for them; and, in the same round trip and implicit transaction, the {@link #wakeWorkers} of their
      * {@code dependents} (none: no second statement).
      */
@@ -245,7 +245,7 @@ final class ClaimStatements {
      * The one statement that wakes the other workers after outcomes ({@code wakeWorkers} in claims.sql), sent in
      * their round trip: a notification on {@code channel} when one of {@code dependents} (the outcomes' direct
      * dependents) is runnable and still new, so this worker did not claim it with them; its payload names them and
-     * {@code sender} (workers2, see {@link WorkerClaims#hint}). Null when there are no dependents: most of a fan-out's
+     * {@code sender} (see {@link WorkerClaims#hint}). Null when there are no dependents: most of a fan-out's
      * outcomes then send nothing besides their recording.
      */
     static ResultQuery<Record> wakeWorkers(DSLContext t, Map<String, String> identifiers, String channel,

@@ -168,7 +168,7 @@ final class Completer {
     }
 
     /**
-     * inproc3: queues a completion without waiting for it. Its {@link Completion#claims} complete (on the recording
+     * Queues a completion without waiting for it. Its {@link Completion#claims} complete (on the recording
      * thread, after the commit) once some thread records it: one that holds a recorder ({@link #takeRecorder}, then
      * {@link #recordQueued}). Whoever queues calls {@link #takeRecorder} after this, so a completion never waits
      * while no one records.
@@ -293,7 +293,7 @@ final class Completer {
 
     /** Splits claims made together: each completion gets one to go on with first, then its other slots, then its places ahead. */
     static IdentityHashMap<Completion, List<Claim>> share(List<Completion> group, List<Claim> claims) {
-        // inproc: taken in order by index (removing the first of hundreds of claims, one by one, shifted the rest each time)
+        // Taken in order by index (removing the first of hundreds of claims, one by one, shifted the rest each time)
         int next = 0;
         IdentityHashMap<Completion, List<Claim>> each = new IdentityHashMap<>();
         group.forEach(c -> each.put(c, new ArrayList<>()));

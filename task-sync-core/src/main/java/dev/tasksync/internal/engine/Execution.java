@@ -23,9 +23,9 @@ final class Execution {
     long startedLateMicros;
     /** Its slot went to a step claimed ahead as soon as it ended, before its outcome was recorded. */
     boolean handedOff;
-    /** inproc3: its outcome is recorded without its thread waiting (an in-process run's completion). */
+    /** Its outcome is recorded without its thread waiting (an in-process run's completion). */
     boolean recordsLater;
-    /** inproc3: the step claimed ahead that took its slot, not started yet: its thread goes on with it. */
+    /** The step claimed ahead that took its slot, not started yet: its thread goes on with it. */
     Execution taken;
 
     Execution(Claim claim, long leaseValidUntil) {

@@ -35,7 +35,7 @@ final class ReadySet {
     ReadySet(Collection<Integer> toRun, TaskGraph graph) {
         Set<Integer> runSet = new HashSet<>(toRun);
         for (int id : toRun) {
-            int unfinished = 0; // inproc2: counted in a loop, not with a stream per step (on the run's thread, before its first claim)
+            int unfinished = 0; // Counted in a loop, not with a stream per step (on the run's thread, before its first claim)
             for (int up : graph.graph().directUpstreamOf(id)) {
                 if (runSet.contains(up)) {
                     unfinished++;

@@ -22,7 +22,7 @@ import java.util.function.LongSupplier;
  * place is taken by claims still in flight, and one of those claims was sent before the step started, the step ran
  * start to end within one recording's round trip: steps end faster than a recording comes back with the next ones.
  * The look-ahead then doubles, so that each recording (one statement and one commit) carries more outcomes and claims.
- * A claim sent after the step started proves nothing (wrk16, row 6e): four 100 ms steps that end together each found
+ * A claim sent after the step started proves nothing (row 6e): four 100 ms steps that end together each found
  * the places taken by the recordings of the ones that ended a moment before, and doubled the look-ahead 4 to 32
  * though no step had waited on a recording. When the runner's steps run longer than its claims take, a step that ends
  * gives grown places back (the look-ahead halves toward where it started, as far as places are free): long steps need
@@ -172,7 +172,7 @@ final class Slots {
     }
 
     /**
-     * As {@link #handOff(long)}; with {@code launch} false (inproc3) the step claimed ahead is returned unstarted, for
+     * As {@link #handOff(long)}; with {@code launch} false the step claimed ahead is returned unstarted, for
      * the caller's thread to go on with (it holds the slot now): no other thread is woken for it.
      */
     Execution handOff(long ranNanos, boolean launch) {

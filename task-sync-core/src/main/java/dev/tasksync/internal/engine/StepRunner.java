@@ -55,9 +55,9 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
     /** Executions of this runner on the shared threads, started and not yet finished. */
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicLong claimedCount = new AtomicLong();
-    /** inproc3: per recording thread, what the completions of the batch it recorded claimed, to place after it (afterBatch). */
+    /** Per recording thread, what the completions of the batch it recorded claimed, to place after it (afterBatch). */
     private final ThreadLocal<List<Runnable>> placing = ThreadLocal.withInitial(java.util.ArrayList::new);
-    /** inproc3: per recording thread, the step it goes on with once it stops recording (see placeLater). */
+    /** Per recording thread, the step it goes on with once it stops recording (see placeLater). */
     private final ThreadLocal<Execution[]> goOn = ThreadLocal.withInitial(() -> new Execution[1]);
 
     StepRunner(Engine engine, String workerId, WorkerOptions options, RunListener listener, ClaimPolicy policy,
@@ -154,7 +154,7 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
         for (Claim c : claims) {
             TaskGraph g = graphs.get(c.taskId());
             if (g == null || !g.contains(c.stepId())) {
-                // workers2: as stored, not the planner's load (every step's settings parsed and checked): StoredGraphs
+                // As stored, not the planner's load (every step's settings parsed and checked): StoredGraphs
                 graphs.put(c.taskId(), StoredGraphs.load(dsl, engine.tables(), c.taskId()));
             }
         }
@@ -195,7 +195,7 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
      * Executes a step and records it; a completion may claim the steps it released, and this thread
      * then goes on with the first of them while the others start on other threads.
      *
-     * <p>inproc3: an in-process run's completions are recorded without their thread waiting ({@link #recordsLater}):
+     * <p>An in-process run's completions are recorded without their thread waiting ({@link #recordsLater}):
      * the thread queues the completion and goes on at once with a step claimed ahead, if there is one, in the slot
      * the ended step had; whichever thread holds a recorder records the queued completions together and starts what
      * they claimed. The step stays among the running (its lease renewed) until its outcome is committed, and what
@@ -278,7 +278,7 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
         }
     }
 
-    /** Whether this runner's completions are recorded without their thread waiting: an in-process run's (inproc3). */
+    /** Whether this runner's completions are recorded without their thread waiting: an in-process run's. */
     private boolean recordsLater() {
         return policy instanceof RunClaims;
     }
@@ -302,7 +302,7 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
         boolean later = recordsLater();
         current.recordsLater = later;
         // Once it ended, its slot goes to a step claimed ahead, if there is one, before its outcome is recorded; how long
-        // it ran tells the slots whether it waited on a recording (see Slots#handOff). Recorded later (inproc3), the step
+        // it ran tells the slots whether it waited on a recording (see Slots#handOff). Recorded later, the step
         // is taken unstarted: this thread goes on with it unless it fails, or records (see runFrom).
         StepExecution.Ended ended = execution.execute(current, graph, () -> {
             Execution next = slots.handOff(System.nanoTime() - startedAt, !later);
@@ -366,7 +366,7 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
     }
 
     /**
-     * inproc3: queues a completion (as {@link #completeAndClaim} reserves for it) for whichever thread records; once it
+     * Queues a completion (as {@link #completeAndClaim} reserves for it) for whichever thread records; once it
      * committed, {@link #completedLater} on that thread. Counted in flight until then.
      */
     private void completeLater(Ran ran) {

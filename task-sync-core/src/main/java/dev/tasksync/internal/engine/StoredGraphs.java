@@ -20,7 +20,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * workers2 (row 6a): the {@link TaskGraph} of a task a runner claimed a step of and had not seen, read as stored: each
+ * The {@link TaskGraph} of a task a runner claimed a step of and had not seen, read as stored: each
  * step's title and type, its {@code depends_on} ids followed by its implicit dependencies (as the store keeps them for
  * claims, in id order), and the task's name and local path. The planner's load ({@link Planner#load}) reads every
  * column of every step and parses and checks each step's settings by its type, to plan; executing needs none of that

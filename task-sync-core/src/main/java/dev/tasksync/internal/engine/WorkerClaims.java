@@ -29,7 +29,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * share new work by their free slots; a one-slot worker claims nothing ahead, its steps stay strictly one
  * after another (the next starts when the one before is recorded).
  *
- * <p>Released steps (wrk16): a completion that releases more dependents than it can claim remembers the rest,
+ * <p>Released steps: a completion that releases more dependents than it can claim remembers the rest,
  * and later completions claim those by id (as an in-process run claims from its ready set) rather than
  * scanning every task's claimable steps from the lowest id, which every worker scans at once. It takes them
  * from the highest id down, away from that head, chosen once per recorded batch ({@link #forBatch}). What it
@@ -37,12 +37,12 @@ import java.util.concurrent.ThreadLocalRandom;
  * forgotten unless the claim was full and the step beyond its limit, and with nothing remembered a recording
  * claims any claimable step. Several completions are recorded together in one statement whatever their tasks.
  *
- * <p>Shared hints (workers2, rows 6b, 6c): the wake-up a recording sends when it released steps it did not claim names
+ * <p>Shared hints (rows 6b, 6c): the wake-up a recording sends when it released steps it did not claim names
  * them, and the workers it wakes remember them as their own ({@link #hint}): their loop's claims ({@link #scan}) and
  * their recordings take those by id, each from a random one of them down (the sender goes from the highest), instead of
  * scanning every task from the lowest id, which is what all but the root's recorder did on a fan-out.
  *
- * <p>Settling (wrk16, s10, s12): a task is settled only by the worker whose outcome may have been its last, after that
+ * <p>Settling: a task is settled only by the worker whose outcome may have been its last, after that
  * outcome committed ({@link #committed}). It used to lock the task row and count all its steps in every recording
  * that claimed nothing more of the task: with a step claimed ahead, most of them. Every worker then queued on
  * that one row, each holding it for the count and a commit, and their heartbeats queued behind them; 4 processes
@@ -105,7 +105,7 @@ final class WorkerClaims implements ClaimPolicy {
     }
 
     /**
-     * wrk16 (s10): as a run's, a worker's look-ahead grows when its steps end before the recording that claims the
+     * As a run's, a worker's look-ahead grows when its steps end before the recording that claims the
      * next ones comes back (see {@link Slots}): no-op steps then go dozens to a statement and a commit instead of
      * about two. Steps that take longer than a round trip never empty a full queue and keep {@link #lookahead()},
      * so a worker of long steps claims no more than it can start soon, and leaves the rest to the other workers.
@@ -121,7 +121,7 @@ final class WorkerClaims implements ClaimPolicy {
     }
 
     /**
-     * workers2: the loop's claim takes from the steps remembered (its own completions' dependents, and those other
+     * The loop's claim takes from the steps remembered (its own completions' dependents, and those other
      * workers' notifications named: {@link #hint}) first, as a recording does; any claimable step only when none is.
      * {@link #scanned} then says what became of them.
      */
@@ -160,7 +160,7 @@ final class WorkerClaims implements ClaimPolicy {
     }
 
     /**
-     * workers2: a notification on the workers' channel, payload {@code "ID-ID,ID,… SENDER"} ({@code wakeWorkers} in
+     * A notification on the workers' channel, payload {@code "ID-ID,ID,… SENDER"} ({@code wakeWorkers} in
      * claims.sql): another worker's outcomes released those steps and it did not claim them. They are remembered (as
      * hints: each claim checks them) so that this worker's claims take them by id rather than scanning every task from
      * the lowest id; a payload it cannot read (a submit's is empty) adds nothing. Every worker woken gets the same
@@ -219,7 +219,7 @@ final class WorkerClaims implements ClaimPolicy {
     }
 
     /**
-     * wrk16 (s15, row 6d): once per recorded batch, from the batch's total limit, as a run's ({@link RunClaims#forBatch}):
+     * Once per recorded batch, from the batch's total limit, as a run's ({@link RunClaims#forBatch}):
      * the steps released last (its own dependents among them), highest id first, up to enough for that limit and some
      * that turn out not runnable; any claimable step only when nothing is remembered. Chosen per completion, each took
      * up to {@code 2 × look-ahead + 8} of them, the first completions of a batch took them all, the rest had none and

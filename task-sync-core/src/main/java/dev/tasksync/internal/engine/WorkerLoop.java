@@ -73,7 +73,7 @@ public final class WorkerLoop implements AutoCloseable {
 
     /**
      * How many steps this worker remembers as released (by its own completions, or named by other workers' wake-ups):
-     * its next claims ask for those first (workers2). For tests and diagnostics.
+     * its next claims ask for those first. For tests and diagnostics.
      */
     public int remembered() {
         return claims.remembered();
@@ -179,7 +179,7 @@ public final class WorkerLoop implements AutoCloseable {
                     var notifications = pg.getNotifications((int) Math.max(1, options.pollInterval().toMillis()));
                     boolean wake = false;
                     for (var n : notifications == null ? new PGNotification[0] : notifications) {
-                        wake |= claims.hint(n.getParameter()); // workers2: the steps it names are claimed by id
+                        wake |= claims.hint(n.getParameter()); // The steps it names are claimed by id
                     }
                     if (wake) {
                         runner.wakeUp();

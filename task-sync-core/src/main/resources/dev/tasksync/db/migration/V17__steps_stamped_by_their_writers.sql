@@ -1,4 +1,4 @@
--- inproc3 (issue 16, row 7a): the engine's own writes of steps (claims, outcomes, heartbeats, submits: claims.sql,
+-- The engine's own writes of steps (claims, outcomes, heartbeats, submits: claims.sql,
 -- submit.sql) set written_xid and updated_at themselves, in the statement, as V15's trigger would have: each step of a
 -- run is written three times, and the trigger's PL/pgSQL call per row was about 4% of the server's time per step.
 -- The trigger stays for every other writer: on UPDATE it runs when the statement left written_xid as it was (the

@@ -3,7 +3,7 @@
 -- Flags of lockAndClaim: ids (scope: only :candidates) / task (scope: :task_id) / any (every task);
 -- completed_id (this statement completes :completed_id), completed_in_done (it completes those of CTE done,
 -- listed in CTE v), completes (either); placed (a worker with :labels and :facts).
--- inproc3: every UPDATE of ${steps} here sets written_xid and updated_at itself (V17: the row trigger then does not run).
+-- Every UPDATE of ${steps} here sets written_xid and updated_at itself (V17: the row trigger then does not run).
 
 -- name: claim
 WITH
@@ -60,12 +60,12 @@ run AS (UPDATE ${step_runs} r SET finished_at = now()
   , outcome = CASE WHEN open_runs.step_id IN (SELECT id FROM done) THEN 'completed' ELSE 'abandoned' END
   , error = CASE WHEN open_runs.step_id IN (SELECT id FROM done) THEN NULL ELSE 'lease lost before the outcome was recorded' END
   , log_tail = open_runs.log_tail FROM open_runs WHERE r.id = open_runs.id
-  -- inproc2: and found by primary key, as one array. Joined on r.id alone, a plan made while step_runs was small (pgjdbc
+  -- And found by primary key, as one array. Joined on r.id alone, a plan made while step_runs was small (pgjdbc
   -- prepares the statement on its fifth run, early in a run; the plan is kept) hashed open_runs and scanned all of
   -- step_runs per batch: 28 rows per batch at the start of a 10,000-step fan-out, 10,000 at its end (782,000 in all).
   AND r.id = ANY(ARRAY(SELECT id FROM open_runs))),
 -- include: lockAndClaim
--- inproc: the steps recorded go once, on the first row; repeated on every claimed row, a batch of n outcomes that
+-- The steps recorded go once, on the first row; repeated on every claimed row, a batch of n outcomes that
 -- claimed m steps sent and decoded n × m ids (a sixth of the step threads' allocations on a 10,000-step fan-out).
 SELECT CASE WHEN row_number() OVER (ORDER BY c.id) = 1 THEN d.recorded END AS recorded
   , c.id, c.task_id, c.attempt, c.settings::text AS settings, c.inputs::text AS inputs, c.results::text AS results, c.old_owner
@@ -112,7 +112,7 @@ claimed AS (UPDATE ${steps} s SET status = 'active', attempt = s.attempt + 1
   , lease_expires_at = now() + :lease_millis * interval '1 millisecond'
   , written_xid = pg_current_xact_id(), updated_at = now()
   -- old_owner: for the takeover metric
-  -- inproc2: inputs only when they list files (all an execution reads of them: StepExecution); sent and parsed for every
+  -- Inputs only when they list files (all an execution reads of them: StepExecution); sent and parsed for every
   -- claimed step, they were most of the JSON text a 10,000-step fan-out's claims decoded
   FROM locked WHERE s.id = locked.id RETURNING s.id, s.task_id, s.attempt, s.settings
   , CASE WHEN s.inputs -> 'files' <> '{}'::jsonb THEN s.inputs END AS inputs, s.results, locked.old_owner),
@@ -171,12 +171,12 @@ o.backend_start >= pg_postmaster_start_time() AND NOT EXISTS (SELECT 1 FROM pg_s
 COALESCE(jsonb_path_query_first(c.settings, '$.*.runs_on'), (SELECT t.runs_on FROM ${task_runs_on} t WHERE t.task_id = c.task_id), '[]'::jsonb)
 
 -- name: wakeWorkers
--- wrk16: sent after a worker's outcome(s), in their round trip and implicit transaction (ClaimStatements.wakeWorkers),
+-- Sent after a worker's outcome(s), in their round trip and implicit transaction (ClaimStatements.wakeWorkers),
 -- so it sees what they recorded and claimed: wakes the other workers once when one of :ids (the outcomes' direct
 -- dependents) is runnable and still new, i.e. the outcomes released it and this worker did not claim it with them.
 -- A dependent claimed in the same statement is active; one still waiting for another step is not runnable: neither
 -- wakes anyone (every worker would scan for nothing). Steps with no dependents send no statement at all.
--- workers2: the payload names those steps, "ID-ID,ID,… SENDER" (ranges of ids, at most 200 of them, then the sending
+-- The payload names those steps, "ID-ID,ID,… SENDER" (ranges of ids, at most 200 of them, then the sending
 -- worker's id, its first 800 characters: within the 8,000 bytes a payload may have, whatever the id), so that the workers it wakes claim them by id (WorkerClaims#hint) instead of scanning every task from
 -- the lowest id, as they did while only the worker that recorded a fan-out's root knew which steps it released.
 -- The payload names those of :ids still new (not claimed here), runnable or not: checking each would cost a

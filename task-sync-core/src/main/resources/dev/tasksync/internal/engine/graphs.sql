@@ -1,7 +1,7 @@
 -- What a worker needs of a task to execute its steps (StoredGraphs). Syntax: see SqlFile.
 
 -- name: taskGraph
--- workers2 (row 6a): the task, and each step's title, type (the first key of its settings) and dependencies: the ids
+-- The task, and each step's title, type (the first key of its settings) and dependencies: the ids
 -- its settings' depends_on lists, in their order, then its implicit dependencies (step_dependencies of kind implicit)
 -- by id, as one text "ID,ID,…" (one text column: a fresh worker decodes 2,000 rows in its interpreter). Not the settings
 -- themselves, parsed and checked per step type: on a 2,000-step task that held a worker's first step up 200-340 ms,

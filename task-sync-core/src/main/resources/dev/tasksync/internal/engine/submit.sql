@@ -1,5 +1,5 @@
 -- The statements of a submit (Submitter). Syntax: see SqlFile.
--- inproc3: every UPDATE of ${steps} here sets written_xid and updated_at itself (V17: the row trigger then does not run).
+-- Every UPDATE of ${steps} here sets written_xid and updated_at itself (V17: the row trigger then does not run).
 
 -- name: makeRunnable
 -- Locks the task (as settling its status does, so the two do not interleave), makes the planned steps runnable
@@ -17,7 +17,7 @@ up AS (UPDATE ${steps} s SET status = 'new', fingerprint = v.fingerprint, inputs
   AND EXISTS (SELECT 1 FROM lk) RETURNING s.id),
 -- Nothing reset (all of it was taken or done meanwhile): the task's status is left to its runs.
 task AS (UPDATE ${tasks} SET status = 'active' WHERE id = :task_id AND status <> 'active' AND EXISTS (SELECT 1 FROM up))
--- warm: the payload (Submitter.wakeUp) names the steps made runnable that wait for none of the others, "ID-ID,ID,… "
+-- The payload (Submitter.wakeUp) names the steps made runnable that wait for none of the others, "ID-ID,ID,… "
 SELECT (SELECT count(*) FROM lk) AS found, pg_notify(:channel, :payload)
 
 -- name: markUpToDate

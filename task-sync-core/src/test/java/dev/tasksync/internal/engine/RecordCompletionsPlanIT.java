@@ -52,7 +52,7 @@ class RecordCompletionsPlanIT {
     }
 
     /**
-     * inproc2: the attempts a batch closes are found by key in a generic plan too, the plan pgjdbc keeps once it prepared
+     * The attempts a batch closes are found by key in a generic plan too, the plan pgjdbc keeps once it prepared
      * the statement (its fifth run on a connection, early in a run, while step_runs is small). Joined on the attempt's id
      * alone, that plan hashed the batch's open attempts and read all of step_runs for each batch (on a 10,000-step fan-out,
      * 782,000 rows per run). Asserted as the rows the plan read from step_runs: the batch's, not
@@ -74,7 +74,7 @@ class RecordCompletionsPlanIT {
     }
 
     /**
-     * inproc2: a claimed step's inputs come back only when they list files (an execution reads nothing else of them:
+     * A claimed step's inputs come back only when they list files (an execution reads nothing else of them:
      * the file hashes it puts in its results, LocalPathIT); these steps watch none, and were sent and parsed in full.
      */
     @Test
@@ -113,7 +113,7 @@ class RecordCompletionsPlanIT {
     }
 
     /**
-     * inproc: the ids a batch recorded come back once, on the first row, not on each of the rows of the steps it claimed
+     * The ids a batch recorded come back once, on the first row, not on each of the rows of the steps it claimed
      * (a batch of n outcomes that claimed m steps sent and decoded n × m ids).
      */
     @Test

@@ -18,7 +18,7 @@ import java.util.UUID;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * workers2: the graph a worker reads of a task it claims from ({@link StoredGraphs}) is the planner's: the same steps,
+ * The graph a worker reads of a task it claims from ({@link StoredGraphs}) is the planner's: the same steps,
  * titles, types, local path and edges, explicit ones in the order the settings list them, then implicit ones.
  */
 class StoredGraphsIT {

@@ -7,7 +7,7 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** warm: the payload of a submit's wake-up, as the workers read it (WorkerClaims#hint): ranges of ids, no sender. */
+/** The payload of a submit's wake-up, as the workers read it (WorkerClaims#hint): ranges of ids, no sender. */
 class SubmitWakeUpTest {
 
     @Test

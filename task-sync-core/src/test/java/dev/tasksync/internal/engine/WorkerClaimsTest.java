@@ -172,7 +172,7 @@ class WorkerClaimsTest {
         assertThat(scope.candidates()).isNull();
     }
 
-    // ---- what other workers' wake-ups named (workers2, rows 6b, 6c)
+    // ---- what other workers' wake-ups named (rows 6b, 6c)
 
     @Test
     void theLoopsClaimTakesTheStepsAnotherWorkersWakeUpNamedNotAnyClaimableStep() {
