@@ -212,7 +212,7 @@ class EngineIT {
     }
 
     @Test
-    void aRunsListenerHearsEachStepEndAfterItStartedAndBeforeItsDependentsStart() {
+    void aRunsListenerHearsEachStepEndAfterItStartedAndBeforeTheStepsItsRecordingReleasedStart() {
         var def = TaskDefinition.named("events").step("root", new Sleep(1));
         List<String> leaves = new java.util.ArrayList<>();
         for (int i = 0; i < 40; i++) {
@@ -238,11 +238,16 @@ class EngineIT {
         assertThat(events).hasSize(2 * 42);
         assertThat(events.indexOf("end root")).isGreaterThan(events.indexOf("start root"));
         for (String leaf : leaves) {
+            // root's recording released the leaves: they start only after it was heard
             assertThat(events.indexOf("start " + leaf)).as(leaf).isGreaterThan(events.indexOf("end root"));
-            assertThat(events.indexOf("end " + leaf)).as(leaf).isGreaterThan(events.indexOf("start " + leaf))
-                    .isLessThan(events.indexOf("start join"));
+            assertThat(events.indexOf("end " + leaf)).as(leaf).isGreaterThan(events.indexOf("start " + leaf));
         }
-        assertThat(events.get(events.size() - 1)).isEqualTo("end join");
+        // join was released by the recording of the last leaves, heard before it started. A leaf that the other
+        // recorder committed just before may be heard later, even after join ended: the guarantee is per recording.
+        int startJoin = events.indexOf("start join");
+        assertThat(events.subList(0, startJoin)).as("a leaf's end heard before join starts")
+                .anyMatch(e -> e.startsWith("end leaf"));
+        assertThat(events.indexOf("end join")).isGreaterThan(startJoin);
     }
 
     @Test

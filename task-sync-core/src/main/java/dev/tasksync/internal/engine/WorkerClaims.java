@@ -38,9 +38,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * claims any claimable step. Several completions are recorded together in one statement whatever their tasks.
  *
  * <p>Shared hints (rows 6b, 6c): the wake-up a recording sends when it released steps it did not claim names
- * them, and the workers it wakes remember them as their own ({@link #hint}): their loop's claims ({@link #scan}) and
- * their recordings take those by id, each from a random one of them down (the sender goes from the highest), instead of
- * scanning every task from the lowest id, which is what all but the root's recorder did on a fan-out.
+ * them, as a submit's names the steps it made runnable that wait for none of the others, and the workers it wakes
+ * remember them ({@link #hint}): once nothing their own outcomes released is left, their loop's claims ({@link #scan})
+ * and their recordings take those by id, each from a random one of them down (the sender goes from the highest),
+ * instead of scanning every task from the lowest id, which is what all but the root's recorder did on a fan-out.
  *
  * <p>Settling: a task is settled only by the worker whose outcome may have been its last, after that
  * outcome committed ({@link #committed}). It used to lock the task row and count all its steps in every recording
@@ -67,17 +68,26 @@ final class WorkerClaims implements ClaimPolicy {
     private final int lookahead;
     /** Released by this worker's completions and not claimed with them, lowest id first; guarded by this. */
     private final Deque<Integer> released = new ArrayDeque<>();
+    /**
+     * Named by other workers' wake-ups and by submits ({@link #hint}); guarded by this. Taken only when nothing of
+     * {@link #released} is left: a worker goes on with what its own outcomes released before steps others named.
+     */
+    private final Deque<Integer> hinted = new ArrayDeque<>();
     /** The candidates of each batch whose claims have not come back, by the lowest step id it records; guarded by this. */
     private final Map<Integer, Offered> offered = new HashMap<>();
     /** The runner's steps claimed and not yet recorded (StepRunner's, as its completions pass it): never candidates. */
     private volatile Set<Integer> running;
 
     /** What one batch's claim was offered, and how many it could take. */
-    private record Offered(List<Integer> candidates, int limit) {
+    private record Offered(List<Integer> candidates, int limit, boolean hints) {
     }
 
     /** The candidates of the loop's last claim by hints ({@link #scan}), until {@link #scanned}; guarded by this. */
     private List<Integer> scanning;
+    /** Whether {@link #scanning} came from {@link #hinted}; guarded by this. */
+    private boolean scanningHints;
+    /** Whether the last {@link #candidates} came from {@link #hinted}; guarded by this. */
+    private boolean fromHints;
     /** The loop's claims by hints in a row that found none of their candidates claimable; guarded by this. */
     private int staleInARow;
 
@@ -129,6 +139,7 @@ final class WorkerClaims implements ClaimPolicy {
     public synchronized ClaimStatements.Scope scan() {
         List<Integer> candidates = candidates(ClaimPolicy.maxCandidates(concurrency), Set.of());
         scanning = candidates.isEmpty() ? null : candidates;
+        scanningHints = fromHints;
         return candidates.isEmpty() ? ClaimStatements.Scope.anyTask() : ClaimStatements.Scope.only(candidates);
     }
 
@@ -149,13 +160,14 @@ final class WorkerClaims implements ClaimPolicy {
         if (claims.isEmpty()) {
             staleInARow = Math.min(staleInARow + 1, 16);
             long skip = (long) ClaimPolicy.maxCandidates(concurrency) * ((1L << staleInARow) - 1);
-            for (long i = 0; i < skip && !released.isEmpty(); i++) {
-                released.pollLast();
+            Deque<Integer> from = scanningHints ? hinted : released;
+            for (long i = 0; i < skip && !from.isEmpty(); i++) {
+                from.pollLast();
             }
             return true;
         }
         staleInARow = 0;
-        rememberAbove(candidates, claims);
+        rememberAbove(candidates, claims, scanningHints ? hinted : released);
         return false;
     }
 
@@ -197,8 +209,8 @@ final class WorkerClaims implements ClaimPolicy {
         }
         // taken from the end (pollLast): start below a random one of them, going down, then on from the highest
         int start = ThreadLocalRandom.current().nextInt(ids.size());
-        for (int i = 0; i < ids.size() && released.size() < REMEMBERED; i++) {
-            released.addLast(ids.get((start + i) % ids.size()));
+        for (int i = 0; i < ids.size() && hinted.size() < REMEMBERED; i++) {
+            hinted.addLast(ids.get((start + i) % ids.size()));
         }
         return true;
     }
@@ -242,21 +254,31 @@ final class WorkerClaims implements ClaimPolicy {
         if (offered.size() >= REMEMBERED) {
             offered.clear(); // batches whose recording failed never came back: their candidates are only hints
         }
-        offered.put(key, new Offered(candidates, limit));
+        offered.put(key, new Offered(candidates, limit, fromHints));
         return ClaimStatements.Scope.only(candidates);
     }
 
     synchronized int remembered() {
-        return released.size();
+        return released.size() + hinted.size();
     }
 
-    /** Up to {@code max} remembered steps, the last remembered first: none this runner holds or is recording. */
+    /**
+     * Up to {@code max} remembered steps, the last remembered first: none this runner holds or is recording. Those its
+     * own outcomes released while any are left, else those others named: a claim takes the lowest ids first, and a
+     * mix would let another task's lower ids go before this worker's own dependents.
+     */
     private List<Integer> candidates(int max, Set<Integer> recording) {
+        List<Integer> candidates = take(released, max, recording);
+        fromHints = candidates.isEmpty();
+        return fromHints ? take(hinted, max, recording) : candidates;
+    }
+
+    private List<Integer> take(Deque<Integer> from, int max, Set<Integer> recording) {
         Set<Integer> held = running;
         List<Integer> candidates = new ArrayList<>();
         Set<Integer> seen = new HashSet<>();
-        while (candidates.size() < max && !released.isEmpty()) {
-            Integer id = released.pollLast();
+        while (candidates.size() < max && !from.isEmpty()) {
+            Integer id = from.pollLast();
             if ((held == null || !held.contains(id)) && !recording.contains(id) && seen.add(id)) {
                 candidates.add(id);
             }
@@ -278,22 +300,22 @@ final class WorkerClaims implements ClaimPolicy {
         if (o == null || claims.size() < o.limit()) {
             return;
         }
-        rememberAbove(o.candidates(), claims);
+        rememberAbove(o.candidates(), claims, o.hints() ? hinted : released);
     }
 
     /**
      * Remembers again the candidates above the highest step claimed (a claim takes the lowest ids first: those may only
      * have been beyond its limit), in the order they were taken, so that the next claim takes the highest first again.
      */
-    private void rememberAbove(List<Integer> candidates, List<Claim> claims) {
+    private void rememberAbove(List<Integer> candidates, List<Claim> claims, Deque<Integer> into) {
         int highest = Integer.MIN_VALUE;
         for (Claim c : claims) {
             highest = Math.max(highest, c.stepId());
         }
         for (int i = candidates.size() - 1; i >= 0; i--) {
             Integer id = candidates.get(i);
-            if (id > highest && released.size() < REMEMBERED) {
-                released.addLast(id);
+            if (id > highest && into.size() < REMEMBERED) {
+                into.addLast(id);
             }
         }
     }
