@@ -91,11 +91,22 @@ final class PeersBench {
         try (HikariDataSource dbs = peerPool(DbSchedulerPeer.SCHEMA, true); HikariDataSource jr = peerPool(JobRunrPeer.SCHEMA, true)) {
             JobRunrPeer.configureClient(jr); // creates JobRunr's tables
             JobRunrPeer.destroy();
-            System.out.println("[peers] warming up task-sync, db-scheduler and JobRunr ...");
-            int warm = Math.min(jobs, env.config.quick() ? 200 : 500);
-            taskSync(EngineBench.Shape.FAN_OUT, warm);
-            dbSchedulerJobs(dbs, warm);
-            jobRunrJobs(jr, warm);
+            // Each side warms up here by the worker rows' rule: a fixed few hundred jobs left db-scheduler and JobRunr
+            // half-compiled, while task-sync's engine had been warmed by every row before this one.
+            System.out.println("[peers] warming up task-sync, db-scheduler and JobRunr in this JVM ...");
+            String warmedUp;
+            if (env.config.quick()) { // one short round each: --quick checks that the rows run, not what they say
+                int warm = Math.min(jobs, 200);
+                taskSync(EngineBench.Shape.FAN_OUT, warm);
+                dbSchedulerJobs(dbs, warm);
+                jobRunrJobs(jr, warm);
+                warmedUp = "; in-process warm-up (--quick): one round of " + warm + " each";
+            } else {
+                warmedUp = "; in-process warm-up (rounds of " + jobs + ", JobRunr's " + jobRunrRound(jobs) + "): task-sync "
+                        + WarmUp.format(WarmUp.run("task-sync in-process", round -> taskSync(EngineBench.Shape.FAN_OUT, jobs).rate()))
+                        + ", db-scheduler " + WarmUp.format(WarmUp.run("db-scheduler in-process", round -> dbSchedulerJobs(dbs, jobs).rate()))
+                        + ", JobRunr " + WarmUp.format(WarmUp.run("JobRunr in-process", round -> jobRunrJobs(jr, jobRunrRound(jobs)).rate()));
+            }
 
             System.out.println("[peers] " + jobs + " independent no-op jobs in-process, " + threads + " threads ...");
             Measured ts = taskSync(EngineBench.Shape.FAN_OUT, jobs);
@@ -104,8 +115,8 @@ final class PeersBench {
             String what = Report.num("%,d independent no-op steps/jobs, in-process, %d threads", jobs, threads);
             String clock = "; clocks include storing the jobs (db-scheduler `scheduleBatch`, JobRunr `enqueue`) as task-sync's "
                     + "includes its submit, not a peer's wait for its first poll";
-            row("7a", what + ", vs db-scheduler", ts, d, "db-scheduler", 1.5, DbSchedulerPeer.configuration(threads) + clock);
-            row("7b", what + ", vs JobRunr", ts, j, "JobRunr", 3.0, JobRunrPeer.configuration(threads) + clock);
+            row("7a", what + ", vs db-scheduler", ts, d, "db-scheduler", 1.5, DbSchedulerPeer.configuration(threads) + clock + warmedUp);
+            row("7b", what + ", vs JobRunr", ts, j, "JobRunr", 3.0, JobRunrPeer.configuration(threads) + clock + warmedUp);
 
             int steps = workers.steps();
             List<Integer> counts = env.config.peerProcesses();
@@ -207,7 +218,8 @@ final class PeersBench {
                 + "A peer's clock starts when it begins storing its jobs, leaves out its idle wait between storing and the first "
                 + "pickup (its poll interval) and stops when the database shows every job done (db-scheduler: its rows deleted; JobRunr: "
                 + "state SUCCEEDED), polled every 5 ms in-process and every 10 ms across processes. Each side is warmed up in this "
-                + "JVM first. Peer processes have 4 threads each and are warmed up by the worker rows' rule, as task-sync's worker "
+                + "JVM first by the same rule as the processes below (" + WarmUp.RULE.describe() + "; in-process rounds of the "
+                + "measured run's size); its rounds' rates are in rows 7a/7b's configuration. Peer processes have 4 threads each and are warmed up by the worker rows' rule, as task-sync's worker "
                 + "processes are: started once for the most processes, stopped one by one for fewer, and before each count's clock "
                 + WarmUp.RULE.describe() + "; a peer's rounds are fed back to back so that no round waits for a poll (db-scheduler's "
                 + "stored " + ROUNDS_AHEAD + " rounds ahead of the one running, JobRunr's all at once: given a few hundred at a time "
@@ -233,6 +245,11 @@ final class PeersBench {
             }
         }
         return PeerProcess.pool(env.server.jdbcUrl(), env.server.user(), env.server.password(), schema);
+    }
+
+    /** JobRunr's warm-up round: a fraction of the others' (its jobs take 5-20 times as long). */
+    private static int jobRunrRound(int jobs) {
+        return Math.max(1, jobs / WarmUp.JOBRUNR_ROUND_DIVISOR);
     }
 
     private Measured taskSync(EngineBench.Shape shape, int steps) {
