@@ -37,9 +37,16 @@ interface ClaimPolicy {
     /**
      * Whether a claim of the runner's own (not one that goes with an outcome) also takes places ahead. A
      * worker's does not: steps that no one holds yet are shared out among the workers a notification woke
-     * by their free slots, and only a worker already running steps of them claims ahead (spd16).
+     * by their free slots, and only a worker already running steps of them claims ahead.
      */
     boolean scansAhead();
+
+    /**
+     * Whether a completed step's thread goes on without waiting for its outcome to be recorded (an in-process run's:
+     * it queues the outcome, and a recording thread records it and starts what it claimed). A worker's thread waits:
+     * its recording also settles tasks and wakes other workers, which its own thread's order keeps simple.
+     */
+    boolean recordsWithoutWaiting();
 
     /** What a claim looks at when nothing more precise is known: the run's task, or every task. */
     ClaimStatements.Scope scan();

@@ -23,8 +23,6 @@ final class Execution {
     long startedLateMicros;
     /** Its slot went to a step claimed ahead as soon as it ended, before its outcome was recorded. */
     boolean handedOff;
-    /** Its outcome is recorded without its thread waiting (an in-process run's completion). */
-    boolean recordsLater;
     /** The step claimed ahead that took its slot, not started yet: its thread goes on with it. */
     Execution taken;
 

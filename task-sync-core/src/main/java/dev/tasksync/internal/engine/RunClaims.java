@@ -79,6 +79,11 @@ final class RunClaims implements ClaimPolicy {
     }
 
     @Override
+    public boolean recordsWithoutWaiting() {
+        return true;
+    }
+
+    @Override
     public ClaimStatements.Scope scan() {
         return ClaimStatements.Scope.task(taskId);
     }

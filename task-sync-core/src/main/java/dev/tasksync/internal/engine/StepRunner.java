@@ -195,7 +195,7 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
      * Executes a step and records it; a completion may claim the steps it released, and this thread
      * then goes on with the first of them while the others start on other threads.
      *
-     * <p>An in-process run's completions are recorded without their thread waiting ({@link #recordsLater}):
+     * <p>An in-process run's completions are recorded without their thread waiting ({@link ClaimPolicy#recordsWithoutWaiting}):
      * the thread queues the completion and goes on at once with a step claimed ahead, if there is one, in the slot
      * the ended step had; whichever thread holds a recorder records the queued completions together and starts what
      * they claimed. The step stays among the running (its lease renewed) until its outcome is committed, and what
@@ -211,7 +211,7 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
             boolean later = false;
             try {
                 Ran ran = execute(current);
-                if (ran.recordLater()) {
+                if (policy.recordsWithoutWaiting() && ran.completed()) {
                     completeLater(ran);
                     later = true;
                 } else {
@@ -272,15 +272,10 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
 
     /** An execution that ended, with what recording it needs. */
     private record Ran(Execution execution, TaskGraph graph, String type, long startedAt, StepExecution.Ended ended) {
-        /** Completed, and recorded without its thread waiting (an in-process run's, see {@link #runFrom}). */
-        boolean recordLater() {
-            return execution.recordsLater && !ended.letGo() && ended.completed();
+        /** Completed (not let go): recorded without its thread waiting where the policy says so (see {@link #runFrom}). */
+        boolean completed() {
+            return !ended.letGo() && ended.completed();
         }
-    }
-
-    /** Whether this runner's completions are recorded without their thread waiting: an in-process run's. */
-    private boolean recordsLater() {
-        return policy instanceof RunClaims;
     }
 
     /** A step claimed ahead that this execution's thread took to go on with but will not: it starts on another thread. */
@@ -299,8 +294,7 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
         String type = graph.types().get(claim.stepId());
         long startedAt = System.nanoTime();
         engine.metrics().attemptStarted(type, claim.leaseFrom());
-        boolean later = recordsLater();
-        current.recordsLater = later;
+        boolean later = policy.recordsWithoutWaiting();
         // Once it ended, its slot goes to a step claimed ahead, if there is one, before its outcome is recorded; how long
         // it ran tells the slots whether it waited on a recording (see Slots#handOff). Recorded later, the step
         // is taken unstarted: this thread goes on with it unless it fails, or records (see runFrom).

@@ -153,7 +153,7 @@ final class Submitter {
     static final int WAKE_RANGES = 200;
 
     /**
-     * warm (rows 6a-6d): the payload of the submit's wake-up, {@code "ID-ID,ID,… "}: the steps it makes runnable that wait
+     * The payload of the submit's wake-up, {@code "ID-ID,ID,… "}: the steps it makes runnable that wait
      * for none of the others it makes runnable (the task's roots this time; whether their other upstream steps are done
      * is each claim's to check), as ranges of ids, at most {@link #WAKE_RANGES}, and no sender (a worker's own wake-ups
      * end with its id). Workers claim those by id ({@code WorkerClaims#hint}) instead of scanning every task's new steps

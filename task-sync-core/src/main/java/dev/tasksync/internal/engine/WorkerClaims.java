@@ -22,7 +22,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * The claims of a worker: any task's claimable steps. Its recordings settle each task they finish and wake
  * the other workers for the dependents it did not claim.
  *
- * <p>Claiming ahead (spd16): a recording also claims up to one step per slot ahead, which starts the moment
+ * <p>Claiming ahead: a recording also claims up to one step per slot ahead, which starts the moment
  * a slot frees, before that slot's outcome is committed. Without it each slot idled for one commit (a WAL
  * flush: 5-10 ms on this machine's disk) per step, and one worker of four slots did at most ~4 steps per
  * flush. The loop's own claims take no places ahead (see {@link #scansAhead}), so workers woken together
@@ -127,6 +127,11 @@ final class WorkerClaims implements ClaimPolicy {
 
     @Override
     public boolean scansAhead() {
+        return false;
+    }
+
+    @Override
+    public boolean recordsWithoutWaiting() {
         return false;
     }
 
