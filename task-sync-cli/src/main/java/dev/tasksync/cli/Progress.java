@@ -8,7 +8,7 @@ import dev.tasksync.Task;
 import java.io.PrintWriter;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
-import java.time.temporal.ChronoUnit;
+import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -118,11 +118,14 @@ final class Progress implements RunListener, AutoCloseable {
         line("[" + done + "/" + total + "] up to date " + stepId + " '" + title + "'");
     }
 
+    /** Always with seconds (LocalTime's toString drops them when they are 0). */
+    private static final DateTimeFormatter LEASE_TIME = DateTimeFormatter.ofPattern("HH:mm:ss");
+
     @Override
     public synchronized void waitingForLease(int stepId, String title, String owner, OffsetDateTime until) {
         waiting.put(stepId, title);
         String when = until == null ? "" : ", lease until "
-                + until.atZoneSameInstant(ZoneId.systemDefault()).toLocalTime().truncatedTo(ChronoUnit.SECONDS);
+                + LEASE_TIME.format(until.atZoneSameInstant(ZoneId.systemDefault()));
         line("[" + done + "/" + total + "] waiting   " + stepId + " '" + title + "': held by worker " + owner + when
                 + " (taken over if that worker stops)");
     }
