@@ -93,7 +93,8 @@ final class WorkerBench {
                 + (env.config.coldWorkers() ? "The worker JVMs are fresh (`--cold-workers`): class loading and JIT are on the clock. "
                         : "The processes are started once, for the most processes first (4), and stopped one by one for the "
                         + "smaller counts (4, then 2, then 1; row 6e's sleeps run with the 4 and with the 1); before each count's "
-                        + "clock they run " + WarmUp.RULE.describe() + ", each round a fan-out task timed as the measured one "
+                        + "clock they run " + WarmUp.RULE.describe() + ", each round a fan-out task timed as the measured one, "
+                        + "N times its size for N processes: each process does as many steps per round as one alone "
                         + "(a long-running worker is warm: class loading and JIT of a fresh JVM are left out; `--cold-workers` "
                         + "puts them back, with fresh processes for each run); each row's warm-up is in its configuration. ")
                 + "Baseline: the same one-thread JDBC claim/update/commit loop as rows 1a-1c over the same number of rows.");
@@ -218,9 +219,13 @@ final class WorkerBench {
                     stop(processes, n);
                     if (!env.config.coldWorkers()) {
                         warmUps.put(n, WarmUp.run(n + " worker process(es)", round -> {
-                            // each round the measured run's task again (its fixed costs, the submit's, are the row's too)
+                            // each round the measured run's task again (its fixed costs, the submit's, are the row's too),
+                            // n times as large: each process does as many steps per round as one process alone. With
+                            // rounds of the measured size, 4 processes did a quarter each, were still compiling in the
+                            // measured run after 6 rounds (JFR: 50-100 C1/C2 compilations per process in its 1 s), and
+                            // that, not the engine, made their CPU per step 4 times one warm process's
                             Task warm = Setup.create(env, ts, EngineBench.definition("workers-warmup-" + n + "-" + round,
-                                    EngineBench.Shape.FAN_OUT, steps()), true);
+                                    EngineBench.Shape.FAN_OUT, steps() * n), true);
                             TaskRun r = runTask(ts, warm);
                             return r.completed(ts, warm) / (r.ms() / 1000);
                         }));
