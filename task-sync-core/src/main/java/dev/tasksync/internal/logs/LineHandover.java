@@ -24,6 +24,12 @@ import java.util.concurrent.locks.LockSupport;
 final class LineHandover {
     /** Lines per block the step's thread fills (a power of two): a log of a few lines costs one small block. */
     static final int BLOCK = 4096;
+    /**
+     * The owner stores its running size once per this many lines (a power of two), not per line: a block is then
+     * about 5 bytes a line, not 13, and allocating and zeroing blocks was most of what capture cost the step.
+     */
+    static final int GROUP = 64;
+    private static final int GROUP_SHIFT = Integer.numberOfTrailingZeros(GROUP);
     /** Bytes counted per waiting line besides its characters: its string's and array's headers, its slot. */
     static final int LINE_OVERHEAD = 48;
     /** The default bound is at most this, whatever the heap. */
@@ -52,12 +58,14 @@ final class LineHandover {
         void take(byte stream, String text);
 
         /**
-         * Takes the owner's lines {@code [from, to)} of a block, in order, with no look at them needed:
-         * {@code handed[i]} is the characters and {@link #LINE_OVERHEAD} of every line up to and including line
-         * {@code i}, {@code base} the same before {@code from}. A taker that keeps the arrays sets each slot to null
-         * once it is done with the line, so that the line is garbage; this one takes each line at once.
+         * Takes the owner's lines {@code [from, to)} of a block, in order, with no look at them needed: the
+         * characters and {@link #LINE_OVERHEAD} of every line before {@code from} are {@code base}, through line
+         * {@code to - 1} {@code end}, and through the last line of each {@link #GROUP} {@code g} (line
+         * {@code g * GROUP + GROUP - 1}) {@code groups[g]}, so the size of a slice that ends at a group's end is two
+         * reads. A taker that keeps the arrays sets each slot to null once it is done with the line, so that the
+         * line is garbage; this one takes each line at once.
          */
-        default void take(String[] texts, byte[] streams, long[] handed, int from, int to, long base) {
+        default void take(String[] texts, byte[] streams, long[] groups, int from, int to, long base, long end) {
             for (int i = from; i < to; i++) {
                 String text = texts[i];
                 texts[i] = null;
@@ -89,8 +97,8 @@ final class LineHandover {
     private static final class Block {
         final String[] lines = new String[BLOCK];
         final byte[] streams = new byte[BLOCK];
-        /** The owner's handed characters after each line: a range's size is two reads, with no look at its lines. */
-        final long[] handed = new long[BLOCK];
+        /** The owner's handed characters after the last line of each group: a range's size with few looks at its lines. */
+        final long[] groups = new long[BLOCK / GROUP];
         Block next;
     }
 
@@ -153,7 +161,8 @@ final class LineHandover {
 
     /**
      * Hands a line over; blocks only while {@link #bound} bytes of lines wait for the writer. On the owner's
-     * thread: two array stores, an opaque store of its count and an ordered store of the index.
+     * thread: two array stores (a third once per {@link #GROUP}), an opaque store of its count and an ordered store
+     * of the index.
      */
     void add(LogLine.Stream stream, String text) {
         if (closed) {
@@ -176,7 +185,9 @@ final class LineHandover {
         }
         block.lines[at] = text;
         block.streams[at] = (byte) stream.ordinal();
-        block.handed[at] = handed;
+        if ((at & (GROUP - 1)) == GROUP - 1) {
+            block.groups[at >>> GROUP_SHIFT] = handed;
+        }
         HEAD.setRelease(this, h + 1);
         if (sleeping) {
             wake();
@@ -377,8 +388,9 @@ final class LineHandover {
                 end = Math.min(end, theirs.get(k).position());
             }
             int to = at + (int) (end - i);
-            taker.take(out.lines, out.streams, out.handed, at, to, chars);
-            chars = out.handed[to - 1];
+            long through = charsThrough(out, at, to, chars); // before the taker may let go of the lines
+            taker.take(out.lines, out.streams, out.groups, at, to, chars, through);
+            chars = through;
             i = end;
             if (to == BLOCK) {
                 handBack(i, chars); // room for the step as the pick goes, not only at its end
@@ -390,6 +402,29 @@ final class LineHandover {
             taker.take(o.stream(), o.text());
         }
         return (int) (h - t) + theirs.size();
+    }
+
+    /**
+     * The owner's handed characters through line {@code to - 1} of a block whose lines before {@code at} come to
+     * {@code chars}: read at a group's end, else summed from the last group's end or {@code at} (under a group's
+     * lines looked at).
+     */
+    private static long charsThrough(Block block, int at, int to, long chars) {
+        int last = to - 1;
+        if ((last & (GROUP - 1)) == GROUP - 1) {
+            return block.groups[last >>> GROUP_SHIFT];
+        }
+        int start = last & -GROUP;
+        long sum = chars;
+        int j = at;
+        if (start > at) {
+            sum = block.groups[(start >>> GROUP_SHIFT) - 1];
+            j = start;
+        }
+        for (; j < to; j++) {
+            sum += block.lines[j].length() + LINE_OVERHEAD;
+        }
+        return sum;
     }
 
     private void handBack(long newTail, long chars) {

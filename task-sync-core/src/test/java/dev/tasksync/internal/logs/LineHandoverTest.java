@@ -270,13 +270,11 @@ class LineHandoverTest {
             }
 
             @Override
-            public void take(String[] lineTexts, byte[] streams, long[] handed, int from, int to, long base) {
-                long size = 0;
+            public void take(String[] lineTexts, byte[] streams, long[] groups, int from, int to, long base, long end) {
+                assertSizes(lineTexts, groups, from, to, base, end);
                 for (int i = from; i < to; i++) {
-                    size += lineTexts[i].length() + LineHandover.LINE_OVERHEAD;
                     texts.add(lineTexts[i]);
                 }
-                assertThat(handed[to - 1] - base).as("the slice's size from its running sizes").isEqualTo(size);
                 calls.add("slice " + from + "-" + to);
             }
         };
@@ -285,5 +283,68 @@ class LineHandoverTest {
         assertThat(calls).containsExactly("slice 0-5", "line helper", "slice 5-" + LineHandover.BLOCK, "slice 0-10");
         assertThat(texts).hasSize(n + 1).startsWith("l0", "l1", "l2", "l3", "l4", "helper", "l5").endsWith("l" + (n - 1));
         assertThat(lines.waiting()).isZero();
+    }
+
+    /** A slice's sizes as the writer gets them: its end's, and each group's that ends in it, match its lines'. */
+    private static void assertSizes(String[] lineTexts, long[] groups, int from, int to, long base, long end) {
+        long size = base;
+        for (int i = from; i < to; i++) {
+            size += lineTexts[i].length() + LineHandover.LINE_OVERHEAD;
+            if (i % LineHandover.GROUP == LineHandover.GROUP - 1) {
+                assertThat(groups[i / LineHandover.GROUP]).as("the size through line %d, its group's last", i).isEqualTo(size);
+            }
+        }
+        assertThat(end).as("the size through the slice's last line %d", to - 1).isEqualTo(size);
+    }
+
+    @Test
+    void picksThatEndInsideAGroupHandOverExactSizesAndGiveBackEveryByte() throws Exception {
+        // lines of many lengths; each pick ends inside a group, after some of its lines (the writer sums those)
+        int[] until = {1, 70, 64 * 3, 64 * 3 + 1, 1000, LineHandover.BLOCK - 1, LineHandover.BLOCK + 63, 2 * LineHandover.BLOCK + 5};
+        java.util.concurrent.Semaphore go = new java.util.concurrent.Semaphore(0);
+        java.util.concurrent.Semaphore added = new java.util.concurrent.Semaphore(0);
+        LineHandover lines = step(h -> {
+            int i = 0;
+            for (int u : until) {
+                try {
+                    go.acquire();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                for (; i < u; i++) {
+                    h.add(i % 3 == 0 ? LogLine.Stream.STDERR : LogLine.Stream.STDOUT, "x".repeat(i % 97) + i);
+                }
+                added.release();
+            }
+        });
+        List<String> texts = new ArrayList<>();
+        long[] last = {0};
+        LineHandover.Taker sizes = new LineHandover.Taker() {
+            @Override
+            public void take(byte stream, String text) {
+                throw new AssertionError("only the step's own lines here");
+            }
+
+            @Override
+            public void take(String[] lineTexts, byte[] streams, long[] groups, int from, int to, long base, long end) {
+                assertThat(base).as("a slice starts where the one before ended").isEqualTo(last[0]);
+                assertSizes(lineTexts, groups, from, to, base, end);
+                for (int i = from; i < to; i++) {
+                    texts.add(lineTexts[i]);
+                }
+                last[0] = end;
+            }
+        };
+        int taken = 0;
+        for (int u : until) {
+            go.release();
+            assertThat(added.tryAcquire(30, TimeUnit.SECONDS)).isTrue();
+            taken += lines.pick(sizes);
+            assertThat(taken).isEqualTo(u);
+            assertThat(lines.waiting()).as("every byte taken is given back, after %d lines", u).isZero();
+        }
+        for (int i = 0; i < texts.size(); i++) {
+            assertThat(texts.get(i)).isEqualTo("x".repeat(i % 97) + i);
+        }
     }
 }
