@@ -30,6 +30,11 @@ final class LineHandover {
      */
     static final int GROUP = 64;
     private static final int GROUP_SHIFT = Integer.numberOfTrailingZeros(GROUP);
+    private static final int BLOCK_SHIFT = Integer.numberOfTrailingZeros(BLOCK);
+    /** A block's bytes, about: its references, streams and group sizes. */
+    private static final long BLOCK_BYTES = BLOCK * 5L + (BLOCK / GROUP) * 8L;
+    /** Empty blocks the writer makes ahead for a step that prints fast, at most (and at most an eighth of the bound). */
+    static final int MAX_SPARES = 64;
     /** Bytes counted per waiting line besides its characters: its string's and array's headers, its slot. */
     static final int LINE_OVERHEAD = 48;
     /** The default bound is at most this, whatever the heap. */
@@ -79,6 +84,8 @@ final class LineHandover {
     private static final VarHandle TAKEN_CHARS;
     private static final VarHandle HANDED_CHARS;
     private static final VarHandle SLEEPING;
+    private static final VarHandle SPARES;
+    private static final VarHandle SPARES_USED;
 
     static {
         try {
@@ -88,6 +95,8 @@ final class LineHandover {
             TAKEN_CHARS = lookup.findVarHandle(LineHandover.class, "takenChars", long.class);
             HANDED_CHARS = lookup.findVarHandle(LineHandover.class, "handedChars", long.class);
             SLEEPING = lookup.findVarHandle(LineHandover.class, "sleeping", boolean.class);
+            SPARES = lookup.findVarHandle(LineHandover.class, "spares", Block.class);
+            SPARES_USED = lookup.findVarHandle(LineHandover.class, "sparesUsed", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -100,9 +109,19 @@ final class LineHandover {
         /** The owner's handed characters after the last line of each group: a range's size with few looks at its lines. */
         final long[] groups = new long[BLOCK / GROUP];
         Block next;
+        /** The next of the writer's spare blocks, while this one is a spare. */
+        Block nextSpare;
     }
 
     private final long bound;
+    private final int maxSpares;
+    /**
+     * Empty blocks the writer made for the owner while lines come fast (a stack: the writer pushes, the owner pops),
+     * so that the step's thread does not allocate and zero them itself; how many the writer made, the owner used.
+     */
+    private Block spares;
+    private long sparesMade;
+    private long sparesUsed;
     private final Runnable writerLoop;
     private final String writerName;
     private volatile Thread writer;
@@ -152,6 +171,7 @@ final class LineHandover {
         this.writerLoop = writerLoop;
         this.writerName = writerName;
         this.bound = bound;
+        this.maxSpares = (int) Math.min(MAX_SPARES, bound / 8 / BLOCK_BYTES);
         this.charsUntil = bound;
     }
 
@@ -209,11 +229,50 @@ final class LineHandover {
             return null; // before a new block is linked: the next line goes where this one would have
         }
         if (at == 0 && h > 0) {
-            Block next = new Block();
+            Block next = spare();
+            if (next == null) {
+                next = new Block();
+            }
             in.next = next;
             in = next;
         }
         return in;
+    }
+
+    /** The owner: one of the writer's spare blocks, or null if none is there. */
+    private Block spare() {
+        Block top;
+        do {
+            top = (Block) SPARES.getAcquire(this);
+            if (top == null) {
+                return null;
+            }
+        } while (!SPARES.compareAndSet(this, top, top.nextSpare)); // a block is pushed once: no ABA
+        top.nextSpare = null;
+        SPARES_USED.setOpaque(this, sparesUsed + 1);
+        return top;
+    }
+
+    /**
+     * The writer: makes spare blocks till there are as many as the owner filled since the last mark (at most
+     * {@link #maxSpares}): a step printing fast then fills blocks that are there already.
+     */
+    private void makeSpares(long filled) {
+        long wanted = Math.min(maxSpares, filled);
+        for (long have = sparesMade - (long) SPARES_USED.getOpaque(this); have < wanted && !closed; have++) {
+            Block b = new Block();
+            Block top;
+            do {
+                top = (Block) SPARES.getAcquire(this);
+                b.nextSpare = top;
+            } while (!SPARES.compareAndSet(this, top, b));
+            sparesMade++;
+        }
+    }
+
+    /** Spare blocks the writer made, and the owner used, so far (for tests). */
+    long[] spares() {
+        return new long[]{sparesMade, (long) SPARES_USED.getOpaque(this)};
     }
 
     /** The owner waits for the writer to take lines (back-pressure); false: the writer is gone, the line is not kept. */
@@ -304,6 +363,7 @@ final class LineHandover {
         if (h == markedHead && o == markedOthers) {
             return false;
         }
+        makeSpares((h >>> BLOCK_SHIFT) - (markedHead >>> BLOCK_SHIFT));
         markedHead = h;
         markedOthers = o;
         marks.addLast(new long[]{h, o, nanos});

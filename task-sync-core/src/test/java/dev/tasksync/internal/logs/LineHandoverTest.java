@@ -39,10 +39,14 @@ class LineHandoverTest {
 
     /** Starts the step's thread: it makes the hand-over (so owns it) and then runs {@code body} on it. */
     private LineHandover step(Consumer<LineHandover> body) throws InterruptedException {
+        return step(body, BOUND);
+    }
+
+    private LineHandover step(Consumer<LineHandover> body, long bound) throws InterruptedException {
         AtomicReference<LineHandover> made = new AtomicReference<>();
         CountDownLatch ready = new CountDownLatch(1);
         step = new Thread(() -> {
-            made.set(new LineHandover(() -> { }, "test-writer", BOUND));
+            made.set(new LineHandover(() -> { }, "test-writer", bound));
             ready.countDown();
             body.accept(made.get());
         }, "test-step");
@@ -345,6 +349,45 @@ class LineHandoverTest {
         }
         for (int i = 0; i < texts.size(); i++) {
             assertThat(texts.get(i)).isEqualTo("x".repeat(i % 97) + i);
+        }
+    }
+
+    @Test
+    void theWriterMakesTheBlocksOfAStepThatPrintsFastAheadOfItAFewAtMost() throws Exception {
+        java.util.concurrent.Semaphore go = new java.util.concurrent.Semaphore(0);
+        java.util.concurrent.Semaphore added = new java.util.concurrent.Semaphore(0);
+        int[] until = {3 * LineHandover.BLOCK, 5 * LineHandover.BLOCK, (LineHandover.MAX_SPARES + 10) * LineHandover.BLOCK};
+        LineHandover lines = step(h -> {
+            int i = 0;
+            for (int u : until) {
+                try {
+                    go.acquire();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                for (; i < u; i++) {
+                    h.add(LogLine.Stream.STDOUT, "l" + i);
+                }
+                added.release();
+            }
+        }, 64L << 20); // room for every line: the spares' bound is MAX_SPARES
+        go.release();
+        assertThat(added.tryAcquire(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(lines.spares()).containsExactly(0, 0);
+        lines.mark(System.nanoTime()); // 3 blocks filled since the last mark: 3 made ahead
+        assertThat(lines.spares()).containsExactly(3, 0);
+        go.release();
+        assertThat(added.tryAcquire(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(lines.spares()).as("the next 2 blocks were the writer's").containsExactly(3, 2);
+        lines.mark(System.nanoTime()); // 2 filled: 1 is there, 1 more made
+        assertThat(lines.spares()).containsExactly(4, 2);
+        go.release();
+        assertThat(added.tryAcquire(30, TimeUnit.SECONDS)).isTrue();
+        lines.mark(System.nanoTime()); // more filled than MAX_SPARES: no more than that many made
+        assertThat(lines.spares()[0] - lines.spares()[1]).isEqualTo(LineHandover.MAX_SPARES);
+        assertThat(lines.pick(taker, Long.MAX_VALUE)).isEqualTo(until[2]);
+        for (int i = 0; i < until[2]; i++) {
+            assertThat(taken.get(i)).isEqualTo("STDOUT l" + i);
         }
     }
 }
