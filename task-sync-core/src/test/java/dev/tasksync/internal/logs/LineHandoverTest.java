@@ -8,9 +8,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.IntFunction;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -289,6 +291,28 @@ class LineHandoverTest {
         assertThat(lines.waiting()).isZero();
     }
 
+    /**
+     * A step that adds lines {@code text(i)} (every third on stderr) in phases: up to {@code until[k]} once
+     * {@code go} lets it, then it releases {@code added}.
+     */
+    private LineHandover inPhases(int[] until, IntFunction<String> text, Semaphore go, Semaphore added, long bound)
+            throws InterruptedException {
+        return step(h -> {
+            int i = 0;
+            for (int u : until) {
+                try {
+                    go.acquire();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                for (; i < u; i++) {
+                    h.add(i % 3 == 0 ? LogLine.Stream.STDERR : LogLine.Stream.STDOUT, text.apply(i));
+                }
+                added.release();
+            }
+        }, bound);
+    }
+
     /** A slice's sizes as the writer gets them: its end's, and each group's that ends in it, match its lines'. */
     private static void assertSizes(String[] lineTexts, long[] groups, int from, int to, long base, long end) {
         long size = base;
@@ -305,22 +329,9 @@ class LineHandoverTest {
     void picksThatEndInsideAGroupHandOverExactSizesAndGiveBackEveryByte() throws Exception {
         // lines of many lengths; each pick ends inside a group, after some of its lines (the writer sums those)
         int[] until = {1, 70, 64 * 3, 64 * 3 + 1, 1000, LineHandover.BLOCK - 1, LineHandover.BLOCK + 63, 2 * LineHandover.BLOCK + 5};
-        java.util.concurrent.Semaphore go = new java.util.concurrent.Semaphore(0);
-        java.util.concurrent.Semaphore added = new java.util.concurrent.Semaphore(0);
-        LineHandover lines = step(h -> {
-            int i = 0;
-            for (int u : until) {
-                try {
-                    go.acquire();
-                } catch (InterruptedException e) {
-                    return;
-                }
-                for (; i < u; i++) {
-                    h.add(i % 3 == 0 ? LogLine.Stream.STDERR : LogLine.Stream.STDOUT, "x".repeat(i % 97) + i);
-                }
-                added.release();
-            }
-        });
+        Semaphore go = new Semaphore(0);
+        Semaphore added = new Semaphore(0);
+        LineHandover lines = inPhases(until, i -> "x".repeat(i % 97) + i, go, added, BOUND);
         List<String> texts = new ArrayList<>();
         long[] last = {0};
         LineHandover.Taker sizes = new LineHandover.Taker() {
@@ -354,23 +365,11 @@ class LineHandoverTest {
 
     @Test
     void theWriterMakesTheBlocksOfAStepThatPrintsFastAheadOfItAFewAtMost() throws Exception {
-        java.util.concurrent.Semaphore go = new java.util.concurrent.Semaphore(0);
-        java.util.concurrent.Semaphore added = new java.util.concurrent.Semaphore(0);
+        Semaphore go = new Semaphore(0);
+        Semaphore added = new Semaphore(0);
         int[] until = {3 * LineHandover.BLOCK, 5 * LineHandover.BLOCK, (LineHandover.MAX_SPARES + 10) * LineHandover.BLOCK};
-        LineHandover lines = step(h -> {
-            int i = 0;
-            for (int u : until) {
-                try {
-                    go.acquire();
-                } catch (InterruptedException e) {
-                    return;
-                }
-                for (; i < u; i++) {
-                    h.add(LogLine.Stream.STDOUT, "l" + i);
-                }
-                added.release();
-            }
-        }, 64L << 20); // room for every line: the spares' bound is MAX_SPARES
+        // room for every line: the spares' bound is MAX_SPARES
+        LineHandover lines = inPhases(until, i -> "l" + i, go, added, 64L << 20);
         go.release();
         assertThat(added.tryAcquire(30, TimeUnit.SECONDS)).isTrue();
         assertThat(lines.spares()).containsExactly(0, 0);
@@ -387,7 +386,7 @@ class LineHandoverTest {
         assertThat(lines.spares()[0] - lines.spares()[1]).isEqualTo(LineHandover.MAX_SPARES);
         assertThat(lines.pick(taker, Long.MAX_VALUE)).isEqualTo(until[2]);
         for (int i = 0; i < until[2]; i++) {
-            assertThat(taken.get(i)).isEqualTo("STDOUT l" + i);
+            assertThat(taken.get(i)).isEqualTo((i % 3 == 0 ? "STDERR l" : "STDOUT l") + i);
         }
     }
 }
