@@ -181,8 +181,8 @@ final class LineHandover {
 
     /**
      * Hands a line over; blocks only while {@link #bound} bytes of lines wait for the writer. On the owner's
-     * thread: two array stores (a third once per {@link #GROUP}), an opaque store of its count and an ordered store
-     * of the index.
+     * thread: one array store (another for a stderr line, another once per {@link #GROUP}), an opaque store of its
+     * count and an ordered store of the index.
      */
     void add(LogLine.Stream stream, String text) {
         if (closed) {
@@ -204,7 +204,9 @@ final class LineHandover {
             }
         }
         block.lines[at] = text;
-        block.streams[at] = (byte) stream.ordinal();
+        if (stream != LogLine.Stream.STDOUT) { // a new block's streams are all 0 (stdout): most lines store nothing here
+            block.streams[at] = (byte) stream.ordinal();
+        }
         if ((at & (GROUP - 1)) == GROUP - 1) {
             block.groups[at >>> GROUP_SHIFT] = handed;
         }
