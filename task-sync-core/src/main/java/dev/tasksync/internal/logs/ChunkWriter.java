@@ -37,6 +37,7 @@ final class ChunkWriter implements LineHandover.Taker, AutoCloseable {
     /** A single line longer than this is cut in the full log (the step's lines are usually cut sooner). */
     static final int MAX_LINE_BYTES = 64 * 1024;
     private static final long FLUSH_NANOS = FLUSH_MILLIS * 1_000_000;
+    private static final int GROUP_SHIFT = Integer.numberOfTrailingZeros(LineHandover.GROUP);
     private static final Logger LOG = LoggerFactory.getLogger(ChunkWriter.class);
 
     private final DSLContext dsl;
@@ -109,37 +110,45 @@ final class ChunkWriter implements LineHandover.Taker, AutoCloseable {
     }
 
     /**
-     * Takes a slice of the owner's lines as it is, into runs of about a chunk each (where a run fills is found by a
-     * binary search of {@code handed}): no work per line here, the encoding is the run's.
+     * Takes a slice of the owner's lines as it is, into runs of about a chunk each, cut at the end of a
+     * {@link LineHandover#GROUP} of lines (where a run fills is found by a binary search of {@code groups}) or of
+     * the slice: no work per line here, the encoding is the run's.
      */
     @Override
-    public void take(String[] texts, byte[] streams, long[] handed, int from, int to, long base) {
+    public void take(String[] texts, byte[] streams, long[] groups, int from, int to, long base, long end) {
         while (from < to) {
             if (filling == null) {
                 filling = new CompressQueue.Run(pickNanos, chunkBytes);
             }
             long room = filling.room();
-            int lo = from + 1;
-            int hi = to; // the first end at which the run is full, or to
+            // the candidate ends: each group's end after from and before to (group g ends before line (g + 1) * GROUP)
+            int lo = (from >>> GROUP_SHIFT) + 1;
+            int hi = ((to - 1) >>> GROUP_SHIFT) + 1; // the first group end at which the run is full, or hi: at to
             while (lo < hi) {
                 int mid = (lo + hi) >>> 1;
-                if (estimate(handed, from, mid, base) >= room) {
+                if (estimate(groups[mid - 1] - base, from, mid << GROUP_SHIFT) >= room) {
                     hi = mid;
                 } else {
                     lo = mid + 1;
                 }
             }
-            if (filling.add(texts, streams, from, lo, pickMicros, estimate(handed, from, lo, base))) {
+            int cut = to;
+            long through = end;
+            if (lo <= (to - 1) >>> GROUP_SHIFT) {
+                cut = lo << GROUP_SHIFT;
+                through = groups[lo - 1];
+            }
+            if (filling.add(texts, streams, from, cut, pickMicros, estimate(through - base, from, cut))) {
                 cutRun();
             }
-            base = handed[lo - 1];
-            from = lo;
+            base = through;
+            from = cut;
         }
     }
 
-    /** Estimated encoded bytes of lines {@code [from, end)}: their characters and a few bytes each. */
-    private static long estimate(long[] handed, int from, int end, long base) {
-        return handed[end - 1] - base - (long) (LineHandover.LINE_OVERHEAD - CompressQueue.Run.LINE_BYTES) * (end - from);
+    /** Estimated encoded bytes of lines {@code [from, end)} handed as {@code handed}: their characters and a few bytes each. */
+    private static long estimate(long handed, int from, int end) {
+        return handed - (long) (LineHandover.LINE_OVERHEAD - CompressQueue.Run.LINE_BYTES) * (end - from);
     }
 
     /**

@@ -24,6 +24,17 @@ import java.util.concurrent.locks.LockSupport;
 final class LineHandover {
     /** Lines per block the step's thread fills (a power of two): a log of a few lines costs one small block. */
     static final int BLOCK = 4096;
+    /**
+     * The owner stores its running size once per this many lines (a power of two), not per line: a block is then
+     * about 5 bytes a line, not 13, and allocating and zeroing blocks was most of what capture cost the step.
+     */
+    static final int GROUP = 64;
+    private static final int GROUP_SHIFT = Integer.numberOfTrailingZeros(GROUP);
+    private static final int BLOCK_SHIFT = Integer.numberOfTrailingZeros(BLOCK);
+    /** A block's bytes, about: its references, streams and group sizes. */
+    private static final long BLOCK_BYTES = BLOCK * 5L + (BLOCK / GROUP) * 8L;
+    /** Empty blocks the writer makes ahead for a step that prints fast, at most (and at most an eighth of the bound). */
+    static final int MAX_SPARES = 64;
     /** Bytes counted per waiting line besides its characters: its string's and array's headers, its slot. */
     static final int LINE_OVERHEAD = 48;
     /** The default bound is at most this, whatever the heap. */
@@ -52,12 +63,14 @@ final class LineHandover {
         void take(byte stream, String text);
 
         /**
-         * Takes the owner's lines {@code [from, to)} of a block, in order, with no look at them needed:
-         * {@code handed[i]} is the characters and {@link #LINE_OVERHEAD} of every line up to and including line
-         * {@code i}, {@code base} the same before {@code from}. A taker that keeps the arrays sets each slot to null
-         * once it is done with the line, so that the line is garbage; this one takes each line at once.
+         * Takes the owner's lines {@code [from, to)} of a block, in order, with no look at them needed: the
+         * characters and {@link #LINE_OVERHEAD} of every line before {@code from} are {@code base}, through line
+         * {@code to - 1} {@code end}, and through the last line of each {@link #GROUP} {@code g} (line
+         * {@code g * GROUP + GROUP - 1}) {@code groups[g]}, so the size of a slice that ends at a group's end is two
+         * reads. A taker that keeps the arrays sets each slot to null once it is done with the line, so that the
+         * line is garbage; this one takes each line at once.
          */
-        default void take(String[] texts, byte[] streams, long[] handed, int from, int to, long base) {
+        default void take(String[] texts, byte[] streams, long[] groups, int from, int to, long base, long end) {
             for (int i = from; i < to; i++) {
                 String text = texts[i];
                 texts[i] = null;
@@ -71,6 +84,8 @@ final class LineHandover {
     private static final VarHandle TAKEN_CHARS;
     private static final VarHandle HANDED_CHARS;
     private static final VarHandle SLEEPING;
+    private static final VarHandle SPARES;
+    private static final VarHandle SPARES_USED;
 
     static {
         try {
@@ -80,6 +95,8 @@ final class LineHandover {
             TAKEN_CHARS = lookup.findVarHandle(LineHandover.class, "takenChars", long.class);
             HANDED_CHARS = lookup.findVarHandle(LineHandover.class, "handedChars", long.class);
             SLEEPING = lookup.findVarHandle(LineHandover.class, "sleeping", boolean.class);
+            SPARES = lookup.findVarHandle(LineHandover.class, "spares", Block.class);
+            SPARES_USED = lookup.findVarHandle(LineHandover.class, "sparesUsed", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -89,12 +106,22 @@ final class LineHandover {
     private static final class Block {
         final String[] lines = new String[BLOCK];
         final byte[] streams = new byte[BLOCK];
-        /** The owner's handed characters after each line: a range's size is two reads, with no look at its lines. */
-        final long[] handed = new long[BLOCK];
+        /** The owner's handed characters after the last line of each group: a range's size with few looks at its lines. */
+        final long[] groups = new long[BLOCK / GROUP];
         Block next;
+        /** The next of the writer's spare blocks, while this one is a spare. */
+        Block nextSpare;
     }
 
     private final long bound;
+    private final int maxSpares;
+    /**
+     * Empty blocks the writer made for the owner while lines come fast (a stack: the writer pushes, the owner pops),
+     * so that the step's thread does not allocate and zero them itself; how many the writer made, the owner used.
+     */
+    private Block spares;
+    private long sparesMade;
+    private long sparesUsed;
     private final Runnable writerLoop;
     private final String writerName;
     private volatile Thread writer;
@@ -144,6 +171,7 @@ final class LineHandover {
         this.writerLoop = writerLoop;
         this.writerName = writerName;
         this.bound = bound;
+        this.maxSpares = (int) Math.min(MAX_SPARES, bound / 8 / BLOCK_BYTES);
         this.charsUntil = bound;
     }
 
@@ -153,7 +181,8 @@ final class LineHandover {
 
     /**
      * Hands a line over; blocks only while {@link #bound} bytes of lines wait for the writer. On the owner's
-     * thread: two array stores, an opaque store of its count and an ordered store of the index.
+     * thread: one array store (another for a stderr line, another once per {@link #GROUP}), an opaque store of its
+     * count and an ordered store of the index.
      */
     void add(LogLine.Stream stream, String text) {
         if (closed) {
@@ -175,8 +204,12 @@ final class LineHandover {
             }
         }
         block.lines[at] = text;
-        block.streams[at] = (byte) stream.ordinal();
-        block.handed[at] = handed;
+        if (stream != LogLine.Stream.STDOUT) { // a new block's streams are all 0 (stdout): most lines store nothing here
+            block.streams[at] = (byte) stream.ordinal();
+        }
+        if ((at & (GROUP - 1)) == GROUP - 1) {
+            block.groups[at >>> GROUP_SHIFT] = handed;
+        }
         HEAD.setRelease(this, h + 1);
         if (sleeping) {
             wake();
@@ -198,11 +231,50 @@ final class LineHandover {
             return null; // before a new block is linked: the next line goes where this one would have
         }
         if (at == 0 && h > 0) {
-            Block next = new Block();
+            Block next = spare();
+            if (next == null) {
+                next = new Block();
+            }
             in.next = next;
             in = next;
         }
         return in;
+    }
+
+    /** The owner: one of the writer's spare blocks, or null if none is there. */
+    private Block spare() {
+        Block top;
+        do {
+            top = (Block) SPARES.getAcquire(this);
+            if (top == null) {
+                return null;
+            }
+        } while (!SPARES.compareAndSet(this, top, top.nextSpare)); // a block is pushed once: no ABA
+        top.nextSpare = null;
+        SPARES_USED.setOpaque(this, sparesUsed + 1);
+        return top;
+    }
+
+    /**
+     * The writer: makes spare blocks till there are as many as the owner filled since the last mark (at most
+     * {@link #maxSpares}): a step printing fast then fills blocks that are there already.
+     */
+    private void makeSpares(long filled) {
+        long wanted = Math.min(maxSpares, filled);
+        for (long have = sparesMade - (long) SPARES_USED.getOpaque(this); have < wanted && !closed; have++) {
+            Block b = new Block();
+            Block top;
+            do {
+                top = (Block) SPARES.getAcquire(this);
+                b.nextSpare = top;
+            } while (!SPARES.compareAndSet(this, top, b));
+            sparesMade++;
+        }
+    }
+
+    /** Spare blocks the writer made, and the owner used, so far (for tests). */
+    long[] spares() {
+        return new long[]{sparesMade, (long) SPARES_USED.getOpaque(this)};
     }
 
     /** The owner waits for the writer to take lines (back-pressure); false: the writer is gone, the line is not kept. */
@@ -293,6 +365,7 @@ final class LineHandover {
         if (h == markedHead && o == markedOthers) {
             return false;
         }
+        makeSpares((h >>> BLOCK_SHIFT) - (markedHead >>> BLOCK_SHIFT));
         markedHead = h;
         markedOthers = o;
         marks.addLast(new long[]{h, o, nanos});
@@ -377,8 +450,9 @@ final class LineHandover {
                 end = Math.min(end, theirs.get(k).position());
             }
             int to = at + (int) (end - i);
-            taker.take(out.lines, out.streams, out.handed, at, to, chars);
-            chars = out.handed[to - 1];
+            long through = charsThrough(out, at, to, chars); // before the taker may let go of the lines
+            taker.take(out.lines, out.streams, out.groups, at, to, chars, through);
+            chars = through;
             i = end;
             if (to == BLOCK) {
                 handBack(i, chars); // room for the step as the pick goes, not only at its end
@@ -390,6 +464,29 @@ final class LineHandover {
             taker.take(o.stream(), o.text());
         }
         return (int) (h - t) + theirs.size();
+    }
+
+    /**
+     * The owner's handed characters through line {@code to - 1} of a block whose lines before {@code at} come to
+     * {@code chars}: read at a group's end, else summed from the last group's end or {@code at} (under a group's
+     * lines looked at).
+     */
+    private static long charsThrough(Block block, int at, int to, long chars) {
+        int last = to - 1;
+        if ((last & (GROUP - 1)) == GROUP - 1) {
+            return block.groups[last >>> GROUP_SHIFT];
+        }
+        int start = last & -GROUP;
+        long sum = chars;
+        int j = at;
+        if (start > at) {
+            sum = block.groups[(start >>> GROUP_SHIFT) - 1];
+            j = start;
+        }
+        for (; j < to; j++) {
+            sum += block.lines[j].length() + LINE_OVERHEAD;
+        }
+        return sum;
     }
 
     private void handBack(long newTail, long chars) {

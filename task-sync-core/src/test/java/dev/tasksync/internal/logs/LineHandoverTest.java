@@ -8,9 +8,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.IntFunction;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -39,10 +41,14 @@ class LineHandoverTest {
 
     /** Starts the step's thread: it makes the hand-over (so owns it) and then runs {@code body} on it. */
     private LineHandover step(Consumer<LineHandover> body) throws InterruptedException {
+        return step(body, BOUND);
+    }
+
+    private LineHandover step(Consumer<LineHandover> body, long bound) throws InterruptedException {
         AtomicReference<LineHandover> made = new AtomicReference<>();
         CountDownLatch ready = new CountDownLatch(1);
         step = new Thread(() -> {
-            made.set(new LineHandover(() -> { }, "test-writer", BOUND));
+            made.set(new LineHandover(() -> { }, "test-writer", bound));
             ready.countDown();
             body.accept(made.get());
         }, "test-step");
@@ -270,13 +276,11 @@ class LineHandoverTest {
             }
 
             @Override
-            public void take(String[] lineTexts, byte[] streams, long[] handed, int from, int to, long base) {
-                long size = 0;
+            public void take(String[] lineTexts, byte[] streams, long[] groups, int from, int to, long base, long end) {
+                assertSizes(lineTexts, groups, from, to, base, end);
                 for (int i = from; i < to; i++) {
-                    size += lineTexts[i].length() + LineHandover.LINE_OVERHEAD;
                     texts.add(lineTexts[i]);
                 }
-                assertThat(handed[to - 1] - base).as("the slice's size from its running sizes").isEqualTo(size);
                 calls.add("slice " + from + "-" + to);
             }
         };
@@ -285,5 +289,104 @@ class LineHandoverTest {
         assertThat(calls).containsExactly("slice 0-5", "line helper", "slice 5-" + LineHandover.BLOCK, "slice 0-10");
         assertThat(texts).hasSize(n + 1).startsWith("l0", "l1", "l2", "l3", "l4", "helper", "l5").endsWith("l" + (n - 1));
         assertThat(lines.waiting()).isZero();
+    }
+
+    /**
+     * A step that adds lines {@code text(i)} (every third on stderr) in phases: up to {@code until[k]} once
+     * {@code go} lets it, then it releases {@code added}.
+     */
+    private LineHandover inPhases(int[] until, IntFunction<String> text, Semaphore go, Semaphore added, long bound)
+            throws InterruptedException {
+        return step(h -> {
+            int i = 0;
+            for (int u : until) {
+                try {
+                    go.acquire();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                for (; i < u; i++) {
+                    h.add(i % 3 == 0 ? LogLine.Stream.STDERR : LogLine.Stream.STDOUT, text.apply(i));
+                }
+                added.release();
+            }
+        }, bound);
+    }
+
+    /** A slice's sizes as the writer gets them: its end's, and each group's that ends in it, match its lines'. */
+    private static void assertSizes(String[] lineTexts, long[] groups, int from, int to, long base, long end) {
+        long size = base;
+        for (int i = from; i < to; i++) {
+            size += lineTexts[i].length() + LineHandover.LINE_OVERHEAD;
+            if (i % LineHandover.GROUP == LineHandover.GROUP - 1) {
+                assertThat(groups[i / LineHandover.GROUP]).as("the size through line %d, its group's last", i).isEqualTo(size);
+            }
+        }
+        assertThat(end).as("the size through the slice's last line %d", to - 1).isEqualTo(size);
+    }
+
+    @Test
+    void picksThatEndInsideAGroupHandOverExactSizesAndGiveBackEveryByte() throws Exception {
+        // lines of many lengths; each pick ends inside a group, after some of its lines (the writer sums those)
+        int[] until = {1, 70, 64 * 3, 64 * 3 + 1, 1000, LineHandover.BLOCK - 1, LineHandover.BLOCK + 63, 2 * LineHandover.BLOCK + 5};
+        Semaphore go = new Semaphore(0);
+        Semaphore added = new Semaphore(0);
+        LineHandover lines = inPhases(until, i -> "x".repeat(i % 97) + i, go, added, BOUND);
+        List<String> texts = new ArrayList<>();
+        long[] last = {0};
+        LineHandover.Taker sizes = new LineHandover.Taker() {
+            @Override
+            public void take(byte stream, String text) {
+                throw new AssertionError("only the step's own lines here");
+            }
+
+            @Override
+            public void take(String[] lineTexts, byte[] streams, long[] groups, int from, int to, long base, long end) {
+                assertThat(base).as("a slice starts where the one before ended").isEqualTo(last[0]);
+                assertSizes(lineTexts, groups, from, to, base, end);
+                for (int i = from; i < to; i++) {
+                    texts.add(lineTexts[i]);
+                }
+                last[0] = end;
+            }
+        };
+        int taken = 0;
+        for (int u : until) {
+            go.release();
+            assertThat(added.tryAcquire(30, TimeUnit.SECONDS)).isTrue();
+            taken += lines.pick(sizes);
+            assertThat(taken).isEqualTo(u);
+            assertThat(lines.waiting()).as("every byte taken is given back, after %d lines", u).isZero();
+        }
+        for (int i = 0; i < texts.size(); i++) {
+            assertThat(texts.get(i)).isEqualTo("x".repeat(i % 97) + i);
+        }
+    }
+
+    @Test
+    void theWriterMakesTheBlocksOfAStepThatPrintsFastAheadOfItAFewAtMost() throws Exception {
+        Semaphore go = new Semaphore(0);
+        Semaphore added = new Semaphore(0);
+        int[] until = {3 * LineHandover.BLOCK, 5 * LineHandover.BLOCK, (LineHandover.MAX_SPARES + 10) * LineHandover.BLOCK};
+        // room for every line: the spares' bound is MAX_SPARES
+        LineHandover lines = inPhases(until, i -> "l" + i, go, added, 64L << 20);
+        go.release();
+        assertThat(added.tryAcquire(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(lines.spares()).containsExactly(0, 0);
+        lines.mark(System.nanoTime()); // 3 blocks filled since the last mark: 3 made ahead
+        assertThat(lines.spares()).containsExactly(3, 0);
+        go.release();
+        assertThat(added.tryAcquire(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(lines.spares()).as("the next 2 blocks were the writer's").containsExactly(3, 2);
+        lines.mark(System.nanoTime()); // 2 filled: 1 is there, 1 more made
+        assertThat(lines.spares()).containsExactly(4, 2);
+        go.release();
+        assertThat(added.tryAcquire(30, TimeUnit.SECONDS)).isTrue();
+        lines.mark(System.nanoTime()); // more filled than MAX_SPARES: no more than that many made
+        assertThat(lines.spares()[0] - lines.spares()[1]).isEqualTo(LineHandover.MAX_SPARES);
+        assertThat(lines.pick(taker, Long.MAX_VALUE)).isEqualTo(until[2]);
+        for (int i = 0; i < until[2]; i++) {
+            assertThat(taken.get(i)).isEqualTo((i % 3 == 0 ? "STDERR l" : "STDOUT l") + i);
+        }
     }
 }
