@@ -179,6 +179,34 @@ class SchemaIT {
     }
 
     /**
+     * steps' indexes: a step's outcome (its row leaves new/active) takes an entry in the primary key and
+     * steps_written_idx only; probes by status look for unfinished steps of a task, by steps_unfinished_idx.
+     */
+    @Test
+    void stepsIndexTheirTaskUnfinishedStepsOnlyAndAProbeForThemReadsThatIndex() {
+        var indexes = Rows.query(ts, "SELECT i.indexname AS n, i.indexdef AS d FROM pg_indexes i WHERE i.schemaname = '${schema}' "
+                + "AND i.tablename = 'steps' ORDER BY i.indexname");
+        Map<String, String> byName = new LinkedHashMap<>();
+        indexes.forEach(r -> byName.put((String) r.get("n"), (String) r.get("d")));
+        assertThat(byName).containsOnlyKeys("steps_pkey", "steps_claimable_idx", "steps_unfinished_idx", "steps_written_idx");
+        assertThat(byName.get("steps_unfinished_idx")).contains("(task_id, id)")
+                .contains("WHERE (status = ANY (ARRAY['new'::text, 'active'::text]))");
+
+        try (TaskSync sleeper = TestDatabase.builder().stepType(new TestSteps.SleepType()).build()) {
+            Task t = sleeper.save(TestSteps.independentSleeps("unfinished-" + System.nanoTime(), 300, 0));
+            assertThat(sleeper.run(t.id()).succeeded()).isTrue();
+            Rows.execute(sleeper, "ANALYZE ${schema}.steps");
+            // as settle.sql's mayBeDone asks, once per worker batch: a probe of an index of unfinished steps only, not a
+            // read of the task's 300 finished rows (which steps_written_idx, by task, would be)
+            var plan = Rows.query(sleeper, "EXPLAIN (FORMAT TEXT) SELECT 1 FROM ${schema}.steps s WHERE s.task_id = " + t.id()
+                    + " AND s.status IN ('new', 'active') LIMIT 1").stream().map(r -> String.valueOf(r.get("QUERY PLAN")))
+                    .collect(Collectors.joining("\n"));
+            assertThat(plan).containsAnyOf("steps_unfinished_idx", "steps_claimable_idx").doesNotContain("Seq Scan")
+                    .doesNotContain("steps_written_idx");
+        }
+    }
+
+    /**
      * Columns jOOQ's model leaves out on purpose: V15's steps.written_xid is of type xid8, which H2 (behind jOOQ's
      * DDLDatabase) cannot parse; only its trigger writes it and only the console's own SQL reads it.
      */

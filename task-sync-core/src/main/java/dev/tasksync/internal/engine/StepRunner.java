@@ -1,6 +1,7 @@
 package dev.tasksync.internal.engine;
 
 import dev.tasksync.RunListener;
+import dev.tasksync.Step;
 import dev.tasksync.StepResult;
 import dev.tasksync.WorkerOptions;
 import dev.tasksync.internal.store.Store;
@@ -57,6 +58,8 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
     private final AtomicLong claimedCount = new AtomicLong();
     /** Per recording thread, what the completions of the batch it recorded claimed, to place after it (afterBatch). */
     private final ThreadLocal<List<Runnable>> placing = ThreadLocal.withInitial(java.util.ArrayList::new);
+    /** Per recording thread, the steps of the batch it recorded whose end the listener is yet to hear (afterBatch). */
+    private final ThreadLocal<List<Integer>> unheard = ThreadLocal.withInitial(java.util.ArrayList::new);
     /** Per recording thread, the step it goes on with once it stops recording (see placeLater). */
     private final ThreadLocal<Execution[]> goOn = ThreadLocal.withInitial(() -> new Execution[1]);
 
@@ -333,12 +336,45 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
     /** After the outcome committed: metrics, the policy, the listener. */
     private void recorded(Ran ran) {
         int id = ran.execution().stepId();
+        counted(ran);
+        if (listener != RunListener.NONE) {
+            heard(Store.step(dsl, id));
+        }
+    }
+
+    /** After the outcome committed: metrics and the policy. */
+    private void counted(Ran ran) {
         StepExecution.Ended ended = ran.ended();
         engine.metrics().attemptEnded(ran.type(), ended.attemptOutcome(), ran.startedAt());
-        policy.recorded(ran.graph(), id, ended.completed(), ended.gaveUp());
-        if (listener != RunListener.NONE) {
-            var stored = Store.step(dsl, id);
-            listener.stepFinished(new StepResult(id, stored.title(), stored.status(), stored.results(), stored.duration(), true, workerId));
+        policy.recorded(ran.graph(), ran.execution().stepId(), ended.completed(), ended.gaveUp());
+    }
+
+    private void heard(Step stored) {
+        listener.stepFinished(new StepResult(stored.id(), stored.title(), stored.status(), stored.results(), stored.duration(),
+                true, workerId));
+    }
+
+    /**
+     * The listener hears the ends of the batch just recorded, read back in one query (read one by one, that was a
+     * query per step on the recording thread), before anything the batch claimed is placed.
+     */
+    private void hearBatch() {
+        List<Integer> ids = unheard.get();
+        if (ids.isEmpty()) {
+            return;
+        }
+        try {
+            for (Step stored : Store.steps(dsl, ids)) {
+                try {
+                    heard(stored);
+                } catch (Throwable e) {
+                    LOG.error("step {}: after its outcome was recorded", stored.id(), e);
+                }
+            }
+        } catch (Throwable e) {
+            LOG.error("steps {}: reading them back for the run's listener", ids, e);
+        } finally {
+            ids.clear();
         }
     }
 
@@ -386,7 +422,10 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
             if (failure != null) {
                 LOG.error("step {}: recording its outcome failed", ran.execution().stepId(), failure);
             } else {
-                recorded(ran);
+                counted(ran);
+                if (listener != RunListener.NONE) {
+                    unheard.get().add(ran.execution().stepId()); // heard with the rest of the batch (afterBatch)
+                }
             }
         } catch (Throwable e) {
             LOG.error("step {}: after its outcome was recorded", ran.execution().stepId(), e);
@@ -397,6 +436,7 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
 
     /** Places and starts what the batch just recorded claimed (see {@link #completedLater}); on the recording thread. */
     private void afterBatch() {
+        hearBatch();
         List<Runnable> each = placing.get();
         try {
             for (Runnable r : each) {

@@ -238,6 +238,12 @@ public final class Store {
         return row;
     }
 
+    /** The steps with these ids (those that exist), in id order, in one query. */
+    public static List<Step> steps(DSLContext dsl, java.util.Collection<Integer> ids) {
+        return dsl.selectFrom(STEPS).where(STEPS.ID.eq(org.jooq.impl.DSL.any(ids.toArray(Integer[]::new))))
+                .orderBy(STEPS.ID).fetch(Store::toStep);
+    }
+
     public static List<Step> steps(DSLContext dsl, int taskId) {
         return dsl.selectFrom(STEPS).where(STEPS.TASK_ID.eq(taskId)).orderBy(STEPS.ID).fetch(Store::toStep);
     }

@@ -15,7 +15,7 @@ SELECT x.status, x.unfinished, s.id, s.title, s.status AS step_status, s.results
   ORDER BY s.id
 
 -- name: mayBeDone
--- Of :task_ids, the tasks none of whose steps is new or active (one probe per task, by steps_runnable_idx): a
+-- Of :task_ids, the tasks none of whose steps is new or active (one probe per task, by steps_unfinished_idx): a
 -- worker asks once per recorded batch, and locks and settles only these (WorkerClaims.committed).
 SELECT t.id FROM unnest(:task_ids::int4[]) AS t(id)
   WHERE NOT EXISTS (SELECT 1 FROM ${steps} s WHERE s.task_id = t.id AND s.status IN ('new', 'active'))
