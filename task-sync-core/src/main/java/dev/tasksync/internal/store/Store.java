@@ -16,8 +16,10 @@ import dev.tasksync.internal.store.jooq.tables.records.StepsRecord;
 import dev.tasksync.internal.store.jooq.tables.records.TasksRecord;
 import org.jooq.DSLContext;
 import org.jooq.JSONB;
+import org.jooq.impl.DSL;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -239,8 +241,8 @@ public final class Store {
     }
 
     /** The steps with these ids (those that exist), in id order, in one query. */
-    public static List<Step> steps(DSLContext dsl, java.util.Collection<Integer> ids) {
-        return dsl.selectFrom(STEPS).where(STEPS.ID.eq(org.jooq.impl.DSL.any(ids.toArray(Integer[]::new))))
+    public static List<Step> steps(DSLContext dsl, Collection<Integer> ids) {
+        return dsl.selectFrom(STEPS).where(STEPS.ID.eq(DSL.any(ids.toArray(Integer[]::new))))
                 .orderBy(STEPS.ID).fetch(Store::toStep);
     }
 
