@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Issue 17: a step that prints 100 MB in 1 M lines, its full log stored in PostgreSQL, against writing the same
@@ -204,7 +205,7 @@ record LogBench(Env env, Report report) {
     }
 
     private static String loadAverage() {
-        return String.format(java.util.Locale.ROOT, "%.2f", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        return String.format(Locale.ROOT, "%.2f", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
     }
 
     private TaskSync open(LogOptions options, SpewType spew) {

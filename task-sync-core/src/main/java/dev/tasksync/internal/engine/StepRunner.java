@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -57,9 +58,9 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicLong claimedCount = new AtomicLong();
     /** Per recording thread, what the completions of the batch it recorded claimed, to place after it (afterBatch). */
-    private final ThreadLocal<List<Runnable>> placing = ThreadLocal.withInitial(java.util.ArrayList::new);
+    private final ThreadLocal<List<Runnable>> placing = ThreadLocal.withInitial(ArrayList::new);
     /** Per recording thread, the steps of the batch it recorded whose end the listener is yet to hear (afterBatch). */
-    private final ThreadLocal<List<Integer>> unheard = ThreadLocal.withInitial(java.util.ArrayList::new);
+    private final ThreadLocal<List<Integer>> unheard = ThreadLocal.withInitial(ArrayList::new);
     /** Per recording thread, the step it goes on with once it stops recording (see placeLater). */
     private final ThreadLocal<Execution[]> goOn = ThreadLocal.withInitial(() -> new Execution[1]);
 
