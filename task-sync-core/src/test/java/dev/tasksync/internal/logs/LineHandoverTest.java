@@ -7,9 +7,11 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.IntFunction;
@@ -45,10 +47,16 @@ class LineHandoverTest {
     }
 
     private LineHandover step(Consumer<LineHandover> body, long bound) throws InterruptedException {
+        return step(body, bound, made -> { });
+    }
+
+    /** As above, with {@code writerLoop} run on the writer thread the hand-over starts at its first line. */
+    private LineHandover step(Consumer<LineHandover> body, long bound, Consumer<LineHandover> writerLoop)
+            throws InterruptedException {
         AtomicReference<LineHandover> made = new AtomicReference<>();
         CountDownLatch ready = new CountDownLatch(1);
         step = new Thread(() -> {
-            made.set(new LineHandover(() -> { }, "test-writer", bound));
+            made.set(new LineHandover(() -> writerLoop.accept(made.get()), "test-writer", bound));
             ready.countDown();
             body.accept(made.get());
         }, "test-step");
@@ -58,8 +66,13 @@ class LineHandoverTest {
     }
 
     private static boolean waitsForRoom(Thread t) {
+        return isIn(t, "awaitRoom");
+    }
+
+    /** {@code t} is in LineHandover's method {@code method} now. */
+    private static boolean isIn(Thread t, String method) {
         for (StackTraceElement f : t.getStackTrace()) {
-            if (f.getClassName().equals(LineHandover.class.getName()) && f.getMethodName().equals("awaitRoom")) {
+            if (f.getClassName().equals(LineHandover.class.getName()) && f.getMethodName().equals(method)) {
                 return true;
             }
         }
@@ -388,5 +401,85 @@ class LineHandoverTest {
         for (int i = 0; i < until[2]; i++) {
             assertThat(taken.get(i)).isEqualTo((i % 3 == 0 ? "STDERR l" : "STDOUT l") + i);
         }
+    }
+
+    @Test
+    void aSleepingWriterIsWokenByTheNextLineNotByItsTimeout() throws Exception {
+        AtomicReference<Thread> writer = new AtomicReference<>();
+        CountDownLatch sleeping = new CountDownLatch(1);
+        CountDownLatch woke = new CountDownLatch(1);
+        List<String> written = new CopyOnWriteArrayList<>();
+        LineHandover.Taker writing = (stream, text) -> written.add(text);
+        CountDownLatch second = new CountDownLatch(1);
+        LineHandover lines = step(h -> {
+            h.add(LogLine.Stream.STDOUT, "first"); // starts the writer
+            try {
+                second.await();
+            } catch (InterruptedException e) {
+                return;
+            }
+            h.add(LogLine.Stream.STDOUT, "second");
+        }, BOUND, h -> {
+            writer.set(Thread.currentThread());
+            while (written.isEmpty()) {
+                h.pick(writing);
+            }
+            sleeping.countDown();
+            h.sleep(TimeUnit.HOURS.toNanos(1)); // only the next line ends this, within the test's time
+            woke.countDown();
+            h.pick(writing);
+        });
+        assertThat(sleeping.await(60, TimeUnit.SECONDS)).isTrue();
+        await().atMost(Duration.ofSeconds(60)).until(() -> isIn(writer.get(), "sleep"));
+        second.countDown();
+        assertThat(woke.await(60, TimeUnit.SECONDS)).as("the writer woke for the line").isTrue();
+        writer.get().join(TimeUnit.SECONDS.toMillis(60));
+        assertThat(written).containsExactly("first", "second");
+        assertThat(lines.drained()).isTrue();
+    }
+
+    @Test
+    void aLineFromAnotherThreadAfterTheStepClosedItsLogIsNotKept() throws Exception {
+        CountDownLatch done = new CountDownLatch(1);
+        LineHandover lines = step(h -> {
+            h.add(LogLine.Stream.STDOUT, "kept");
+            done.countDown();
+        });
+        assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(lines.close()).isNotNull();
+        Thread straggler = new Thread(() -> lines.add(LogLine.Stream.STDERR, "late"));
+        straggler.start();
+        straggler.join(TimeUnit.SECONDS.toMillis(30));
+        assertThat(straggler.isAlive()).as("a line after close never waits").isFalse();
+        assertThat(lines.pick(taker)).isOne();
+        assertThat(taken).containsExactly("STDOUT kept");
+        assertThat(lines.waiting()).isZero();
+    }
+
+    @Test
+    void aStragglerAfterCloseOfALogWithNoLinesStartsNoWriter() throws Exception {
+        AtomicInteger writers = new AtomicInteger();
+        CountDownLatch closed = new CountDownLatch(1);
+        CountDownLatch done = new CountDownLatch(1);
+        AtomicReference<Thread> closedWriter = new AtomicReference<>(Thread.currentThread());
+        LineHandover lines = step(h -> {
+            closedWriter.set(h.close()); // the step ended before it printed anything
+            closed.countDown();
+            h.add(LogLine.Stream.STDOUT, "late, from the step");
+            Thread straggler = new Thread(() -> h.add(LogLine.Stream.STDERR, "late, from its output thread"));
+            straggler.start();
+            try {
+                straggler.join();
+            } catch (InterruptedException e) {
+                return;
+            }
+            done.countDown();
+        }, BOUND, h -> writers.incrementAndGet());
+        assertThat(closed.await(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(closedWriter.get()).as("no line came before close: no writer to wake").isNull();
+        assertThat(writers).as("no writer thread started after close").hasValue(0);
+        assertThat(lines.pick(taker)).isZero();
+        assertThat(lines.waiting()).isZero();
     }
 }
