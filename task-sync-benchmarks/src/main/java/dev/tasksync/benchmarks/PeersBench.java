@@ -218,7 +218,7 @@ final class PeersBench {
                 + "A peer's clock starts when it begins storing its jobs, leaves out its idle wait between storing and the first "
                 + "pickup (its poll interval) and stops when the database shows every job done (db-scheduler: its rows deleted; JobRunr: "
                 + "state SUCCEEDED), polled every 5 ms in-process and every 10 ms across processes. Each side is warmed up in this "
-                + "JVM first by the same rule as the processes below (" + WarmUp.RULE.describe() + "; in-process rounds of the "
+                + "JVM first by the same rule as the processes below (" + WarmUp.RULE.describe() + WarmUp.JIT.describe() + "; in-process rounds of the "
                 + "measured run's size); its rounds' rates are in rows 7a/7b's configuration. Peer processes have 4 threads each and are warmed up by the worker rows' rule, as task-sync's worker "
                 + "processes are: started once for the most processes, stopped one by one for fewer, and before each count's clock "
                 + WarmUp.RULE.describe() + "; a peer's rounds are fed back to back so that no round waits for a poll (db-scheduler's "

@@ -114,7 +114,7 @@ final class WorkerBench {
                 long start = System.nanoTime();
                 var r = ts.run(warm.id(), RunOptions.defaults().withConcurrency(SLOTS));
                 return r.count(StepStatus.COMPLETED) / ((System.nanoTime() - start) / 1e9);
-            }));
+            }, WarmUp.CompileClock.NOT_COUNTED)); // as the worker process it is compared with
             Task task = Setup.create(env, ts, EngineBench.definition("in-process", EngineBench.Shape.FAN_OUT, steps), true);
             System.out.println("[workers] in-process run, " + steps + " no-op steps ...");
             autoExplain();
