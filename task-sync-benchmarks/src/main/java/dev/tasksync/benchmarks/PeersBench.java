@@ -68,6 +68,16 @@ final class PeersBench {
             + "(saved before the clock, as a peer's task or handler class is registered) is left out on every side. Until "
             + "this rule, a peer's clock started at its first job (storing left out): that ratio is given as \"storing left out\".";
 
+    /** The in-process sides (rows 7a, 7b) in the order they run. */
+    static final String ORDER_SHORT = "task-sync, then db-scheduler, then JobRunr";
+
+    /**
+     * peers: how rows 7a/7b's sides are ordered (in their configuration): one side at a time, each measured straight
+     * after its own warm-up, so that no side's clock comes after another side's warm-up that its own did not.
+     */
+    static final String ORDER = "order: " + ORDER_SHORT + ", each side's warm-up and then its measured run before the next side's "
+            + "warm-up (until this rule all three warmed up first, then all three were measured)";
+
     /** Reads a peer's answer from the database: is it done? */
     private interface Progress {
         long done() throws SQLException;
@@ -93,25 +103,34 @@ final class PeersBench {
             JobRunrPeer.destroy();
             // Each side warms up here by the worker rows' rule: a fixed few hundred jobs left db-scheduler and JobRunr
             // half-compiled, while task-sync's engine had been warmed by every row before this one.
-            System.out.println("[peers] warming up task-sync, db-scheduler and JobRunr in this JVM ...");
+            // Each side is measured straight after its own warm-up (ORDER): measuring all three after all three warm-ups
+            // put the other two sides' warm-ups (and their garbage, compilations and database rows) between task-sync's
+            // warm-up and its clock, but not between JobRunr's and its own.
+            System.out.println("[peers] " + jobs + " independent no-op jobs in-process, " + threads + " threads, each side "
+                    + "warmed up in this JVM and measured straight after (" + ORDER_SHORT + ") ...");
             String warmedUp;
+            Measured ts;
+            Measured d;
+            Measured j;
             if (env.config.quick()) { // one short round each: --quick checks that the rows run, not what they say
                 int warm = Math.min(jobs, 200);
                 taskSync(EngineBench.Shape.FAN_OUT, warm);
+                ts = taskSync(EngineBench.Shape.FAN_OUT, jobs);
                 dbSchedulerJobs(dbs, warm);
+                d = dbSchedulerJobs(dbs, jobs);
                 jobRunrJobs(jr, warm);
-                warmedUp = "; in-process warm-up (--quick): one round of " + warm + " each";
+                j = jobRunrJobs(jr, jobs);
+                warmedUp = "; " + ORDER + "; in-process warm-up (--quick): one round of " + warm + " each";
             } else {
-                warmedUp = "; in-process warm-up (rounds of " + jobs + ", JobRunr's " + jobRunrRound(jobs) + "): task-sync "
-                        + WarmUp.format(WarmUp.run("task-sync in-process", round -> taskSync(EngineBench.Shape.FAN_OUT, jobs).rate()))
-                        + ", db-scheduler " + WarmUp.format(WarmUp.run("db-scheduler in-process", round -> dbSchedulerJobs(dbs, jobs).rate()))
-                        + ", JobRunr " + WarmUp.format(WarmUp.run("JobRunr in-process", round -> jobRunrJobs(jr, jobRunrRound(jobs)).rate()));
+                List<Double> tw = WarmUp.run("task-sync in-process", round -> taskSync(EngineBench.Shape.FAN_OUT, jobs).rate());
+                ts = taskSync(EngineBench.Shape.FAN_OUT, jobs);
+                List<Double> dw = WarmUp.run("db-scheduler in-process", round -> dbSchedulerJobs(dbs, jobs).rate());
+                d = dbSchedulerJobs(dbs, jobs);
+                List<Double> jw = WarmUp.run("JobRunr in-process", round -> jobRunrJobs(jr, jobRunrRound(jobs)).rate());
+                j = jobRunrJobs(jr, jobs);
+                warmedUp = "; " + ORDER + "; in-process warm-up (rounds of " + jobs + ", JobRunr's " + jobRunrRound(jobs)
+                        + "): task-sync " + WarmUp.format(tw) + ", db-scheduler " + WarmUp.format(dw) + ", JobRunr " + WarmUp.format(jw);
             }
-
-            System.out.println("[peers] " + jobs + " independent no-op jobs in-process, " + threads + " threads ...");
-            Measured ts = taskSync(EngineBench.Shape.FAN_OUT, jobs);
-            Measured d = dbSchedulerJobs(dbs, jobs);
-            Measured j = jobRunrJobs(jr, jobs);
             String what = Report.num("%,d independent no-op steps/jobs, in-process, %d threads", jobs, threads);
             String clock = "; clocks include storing the jobs (db-scheduler `scheduleBatch`, JobRunr `enqueue`) as task-sync's "
                     + "includes its submit, not a peer's wait for its first poll";
@@ -219,7 +238,7 @@ final class PeersBench {
                 + "pickup (its poll interval) and stops when the database shows every job done (db-scheduler: its rows deleted; JobRunr: "
                 + "state SUCCEEDED), polled every 5 ms in-process and every 10 ms across processes. Each side is warmed up in this "
                 + "JVM first by the same rule as the processes below (" + WarmUp.RULE.describe() + WarmUp.JIT.describe() + "; in-process rounds of the "
-                + "measured run's size); its rounds' rates are in rows 7a/7b's configuration. Peer processes have 4 threads each and are warmed up by the worker rows' rule, as task-sync's worker "
+                + "measured run's size), one side at a time, each measured straight after its own warm-up (" + ORDER_SHORT + "); its rounds' rates are in rows 7a/7b's configuration. Peer processes have 4 threads each and are warmed up by the worker rows' rule, as task-sync's worker "
                 + "processes are: started once for the most processes, stopped one by one for fewer, and before each count's clock "
                 + WarmUp.RULE.describe() + "; a peer's rounds are fed back to back so that no round waits for a poll (db-scheduler's "
                 + "stored " + ROUNDS_AHEAD + " rounds ahead of the one running, JobRunr's all at once: given a few hundred at a time "

@@ -31,6 +31,8 @@ class PeersSmokeTest {
         assertThat(report.row("7a").note()).contains("lock-and-fetch", "threads", "polling interval");
         assertThat(report.row("7b").note()).contains("JobRunr 8.3.1", "poll interval 5 s", "8 workers");
         assertThat(report.row("7a").note()).contains("clocks include storing the jobs");
+        assertThat(report.row("7a").note()).contains(PeersBench.ORDER);
+        assertThat(report.row("7b").note()).contains(PeersBench.ORDER);
         assertThat(report.rows).allSatisfy(r -> assertThat(r.headline()).matches("storing left out: [0-9.]+×"));
         assertThat(report.row("7a").goal()).isEqualTo("≥ 1.5× db-scheduler");
         assertThat(report.row("7b").goal()).isEqualTo("≥ 3.0× JobRunr");

@@ -12,7 +12,6 @@ import dev.tasksync.internal.store.Store;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.jooq.DSLContext;
-import org.jooq.JSONB;
 import org.jooq.Record;
 import org.jooq.Result;
 import org.jooq.ResultQuery;
@@ -186,7 +185,7 @@ final class ClaimStatements {
         if (o.clearFingerprint()) {
             flags.add("clear_fingerprint");
         }
-        params.set("status", o.status().dbValue()).set("results", o.results().toString())
+        params.set("status", o.status().dbValue()).set("results", Store.text(o.results()))
                 .set("late_micros", o.startedLateMicros()).set("step_id", o.stepId()).set("attempt", o.attempt())
                 .set("run_outcome", o.runOutcome().dbValue()).set("error", o.error()).set("log_tail", o.logTail());
         Bound one = RECORD_AND_CLAIM.render(identifiers, flags).bind(params);
@@ -290,7 +289,7 @@ final class ClaimStatements {
             Outcome o = outcomes.get(i);
             ids[i] = o.stepId();
             attempts[i] = o.attempt();
-            results[i] = o.results().toString();
+            results[i] = Store.text(o.results());
             tails[i] = o.logTail();
             late[i] = o.startedLateMicros();
         }
@@ -363,6 +362,6 @@ final class ClaimStatements {
     }
 
     private static JsonNode json(String text) {
-        return text == null ? null : Store.parse(JSONB.valueOf(text));
+        return Store.parse(text);
     }
 }

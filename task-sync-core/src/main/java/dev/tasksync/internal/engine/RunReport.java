@@ -10,7 +10,6 @@ import dev.tasksync.internal.sql.Params;
 import dev.tasksync.internal.sql.SqlFile;
 import dev.tasksync.internal.store.Store;
 import org.jooq.DSLContext;
-import org.jooq.JSONB;
 
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -76,7 +75,7 @@ final class RunReport {
         int active = r.get("active", Integer.class);
         List<Engine.Held> held = new ArrayList<>();
         if (active > 0) {
-            for (var h : Store.parse(JSONB.valueOf(r.get("held", String.class)))) {
+            for (var h : Store.parse(r.get("held", String.class))) {
                 held.add(new Engine.Held(h.get("id").asInt(), h.get("title").asText(), h.path("owner").asText(null), h.get("attempt").asInt(),
                         h.path("until").isTextual() ? OffsetDateTime.parse(h.get("until").asText()) : null));
             }

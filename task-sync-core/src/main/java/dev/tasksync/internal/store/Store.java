@@ -279,15 +279,37 @@ public final class Store {
     }
 
     public static JSONB jsonb(JsonNode node) {
-        return node == null ? null : JSONB.valueOf(node.toString());
+        return node == null ? null : JSONB.valueOf(text(node));
     }
 
+    /**
+     * A document as the text to store: {@code {}} for an empty object (most outcomes' results) without a JSON
+     * generator, else {@link JsonNode#toString()}.
+     */
+    public static String text(JsonNode node) {
+        return node.isObject() && node.isEmpty() ? EMPTY_OBJECT : node.toString();
+    }
+
+    private static final String EMPTY_OBJECT = "{}";
+
     public static JsonNode parse(JSONB jsonb) {
-        if (jsonb == null) {
+        return jsonb == null ? null : parse(jsonb.data());
+    }
+
+    /**
+     * Reads stored JSON text. {@code {}} (the results of a step never run, most outcomes' results) is not given to the
+     * parser: it is a new empty object, as the parser would return, since callers may change what they get or hand it
+     * out (a {@code StepResult}'s results).
+     */
+    public static JsonNode parse(String text) {
+        if (text == null) {
             return null;
         }
+        if (text.equals(EMPTY_OBJECT)) {
+            return JSON.getNodeFactory().objectNode();
+        }
         try {
-            return SettingsJson.readStored(jsonb.data());
+            return SettingsJson.readStored(text);
         } catch (JsonProcessingException e) {
             throw new TaskSyncException("stored JSON is unreadable: " + e.getOriginalMessage(), e);
         }

@@ -146,9 +146,62 @@ public final class SettingsJson {
         return m.isEmpty() ? "unreadable" : m;
     }
 
-    /** Refuses values that could not be stored faithfully or read back; every problem names its path. */
+    /**
+     * Refuses values that could not be stored faithfully or read back; every problem names its path. A document
+     * without problems is walked once without building any path text (every claim checks its step's settings); only
+     * when it has one is it walked again, building paths, to name it.
+     */
     public static void check(JsonNode node, String path) {
-        check(node, path, 0);
+        if (!acceptable(node, 0)) {
+            check(node, path, 0);
+            // Not reached while acceptable() and check() agree; said plainly if they ever do not.
+            throw new InvalidSettingsException(path, "the settings cannot be stored as given");
+        }
+    }
+
+    /** Whether {@link #check(JsonNode, String, int)} would pass, without building paths. */
+    private static boolean acceptable(JsonNode node, int depth) {
+        if (depth > MAX_DEPTH) {
+            return false;
+        }
+        switch (node.getNodeType()) {
+            case NULL -> {
+                return false;
+            }
+            case STRING -> {
+                return acceptable(node.textValue(), MAX_STRING_LENGTH);
+            }
+            case NUMBER -> {
+                return !(node.isFloatingPointNumber() && !Double.isFinite(node.doubleValue()))
+                        && !(node.isBigDecimal() && !Double.isFinite(node.decimalValue().doubleValue()));
+            }
+            case ARRAY -> {
+                for (int i = 0; i < node.size(); i++) {
+                    if (!acceptable(node.get(i), depth + 1)) {
+                        return false;
+                    }
+                }
+                return true;
+            }
+            case OBJECT -> {
+                Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+                while (fields.hasNext()) {
+                    var e = fields.next();
+                    if (!acceptable(e.getKey(), MAX_KEY_LENGTH) || !acceptable(e.getValue(), depth + 1)) {
+                        return false;
+                    }
+                }
+                return true;
+            }
+            default -> {
+                return true;
+            }
+        }
+    }
+
+    /** Whether {@link #checkString} would pass. */
+    private static boolean acceptable(String s, int maxLength) {
+        return s.length() <= maxLength && textProblem(s) == null;
     }
 
     private static void check(JsonNode node, String path, int depth) {

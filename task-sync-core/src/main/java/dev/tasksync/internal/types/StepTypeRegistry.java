@@ -143,9 +143,7 @@ public final class StepTypeRegistry implements AutoCloseable {
             dependsOn = parseDependsOn(new JsonSettings(value.get(DEPENDS_ON), path + "." + DEPENDS_ON));
         }
         if (value.isObject()) {
-            ObjectNode copy = ((ObjectNode) value).deepCopy();
-            copy.remove(CORE_KEYS);
-            value = copy;
+            value = withoutCoreKeys(value);
         }
         Object settings;
         try {
@@ -160,6 +158,23 @@ public final class StepTypeRegistry implements AutoCloseable {
         }
         checkWatchedPaths(type, settings, value, path);
         return new ParsedSettings(key, type, document, value, settings, dependsOn, policy);
+    }
+
+    /**
+     * A new object of {@code value}'s fields but the core's, sharing their values with {@code value} (a shallow copy:
+     * a deep one cost every claim a copy of its settings). Nothing writes to them: a type reads them through
+     * {@link JsonSettings}, which is read-only, and {@code StepContext.settingsJson()} hands out a deep copy.
+     */
+    private static ObjectNode withoutCoreKeys(JsonNode value) {
+        ObjectNode copy = MAPPER.getNodeFactory().objectNode();
+        Iterator<Map.Entry<String, JsonNode>> fields = value.fields();
+        while (fields.hasNext()) {
+            var e = fields.next();
+            if (!CORE_KEYS.contains(e.getKey())) {
+                copy.set(e.getKey(), e.getValue());
+            }
+        }
+        return copy;
     }
 
     /** Watched paths become keys of results and of the file index: they must stay readable there. */
