@@ -147,106 +147,91 @@ public final class SettingsJson {
     }
 
     /**
-     * Refuses values that could not be stored faithfully or read back; every problem names its path. A document
-     * without problems is walked once without building any path text (every claim checks its step's settings); only
-     * when it has one is it walked again, building paths, to name it.
+     * Refuses values that could not be stored faithfully or read back; every problem names its path. The path is
+     * built only on the way back from a problem (every claim checks its step's settings: a path per value was most of
+     * the check's garbage).
      */
     public static void check(JsonNode node, String path) {
-        if (!acceptable(node, 0)) {
-            check(node, path, 0);
-            // Not reached while acceptable() and check() agree; said plainly if they ever do not.
-            throw new InvalidSettingsException(path, "the settings cannot be stored as given");
+        Problem p = problem(node, 0);
+        if (p != null) {
+            throw new InvalidSettingsException(path + p.below(), p.reason());
         }
     }
 
-    /** Whether {@link #check(JsonNode, String, int)} would pass, without building paths. */
-    private static boolean acceptable(JsonNode node, int depth) {
+    /** A problem {@code below} (a path relative to the node checked: "" for itself) and why. */
+    private record Problem(String below, String reason) {
+        Problem under(String segment) {
+            return new Problem(segment + below, reason);
+        }
+    }
+
+    /** The first problem of {@code node} (at {@code depth}), in document order, or null. */
+    private static Problem problem(JsonNode node, int depth) {
         if (depth > MAX_DEPTH) {
-            return false;
+            return new Problem("", "nested more than " + MAX_DEPTH + " levels deep");
         }
         switch (node.getNodeType()) {
             case NULL -> {
-                return false;
+                return new Problem("", "null is not a value here; leave the field out for its default");
             }
             case STRING -> {
-                return acceptable(node.textValue(), MAX_STRING_LENGTH);
+                String why = stringProblem(node.textValue(), MAX_STRING_LENGTH, "the value");
+                return why == null ? null : new Problem("", why);
             }
-            case NUMBER -> {
-                return !(node.isFloatingPointNumber() && !Double.isFinite(node.doubleValue()))
-                        && !(node.isBigDecimal() && !Double.isFinite(node.decimalValue().doubleValue()));
-            }
-            case ARRAY -> {
-                for (int i = 0; i < node.size(); i++) {
-                    if (!acceptable(node.get(i), depth + 1)) {
-                        return false;
-                    }
-                }
-                return true;
-            }
-            case OBJECT -> {
-                Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
-                while (fields.hasNext()) {
-                    var e = fields.next();
-                    if (!acceptable(e.getKey(), MAX_KEY_LENGTH) || !acceptable(e.getValue(), depth + 1)) {
-                        return false;
-                    }
-                }
-                return true;
-            }
-            default -> {
-                return true;
-            }
-        }
-    }
-
-    /** Whether {@link #checkString} would pass. */
-    private static boolean acceptable(String s, int maxLength) {
-        return s.length() <= maxLength && textProblem(s) == null;
-    }
-
-    private static void check(JsonNode node, String path, int depth) {
-        if (depth > MAX_DEPTH) {
-            throw new InvalidSettingsException(path, "nested more than " + MAX_DEPTH + " levels deep");
-        }
-        switch (node.getNodeType()) {
-            case NULL -> throw new InvalidSettingsException(path,
-                    "null is not a value here; leave the field out for its default");
-            case STRING -> checkString(node.textValue(), path, MAX_STRING_LENGTH, "the value");
             case NUMBER -> {
                 if (node.isFloatingPointNumber() && !Double.isFinite(node.doubleValue())) {
-                    throw new InvalidSettingsException(path, "the number " + node.asText() + " is out of range");
+                    return new Problem("", "the number " + node.asText() + " is out of range");
                 }
                 if (node.isBigDecimal() && !Double.isFinite(node.decimalValue().doubleValue())) {
-                    throw new InvalidSettingsException(path, "the number is out of range");
+                    return new Problem("", "the number is out of range");
                 }
+                return null;
             }
             case ARRAY -> {
                 for (int i = 0; i < node.size(); i++) {
-                    check(node.get(i), path + "[" + i + "]", depth + 1);
+                    Problem p = problem(node.get(i), depth + 1);
+                    if (p != null) {
+                        return p.under("[" + i + "]");
+                    }
                 }
+                return null;
             }
             case OBJECT -> {
                 Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
                 while (fields.hasNext()) {
                     var e = fields.next();
-                    checkString(e.getKey(), path, MAX_KEY_LENGTH, "a key");
-                    check(e.getValue(), path + "." + e.getKey(), depth + 1);
+                    String why = stringProblem(e.getKey(), MAX_KEY_LENGTH, "a key");
+                    if (why != null) {
+                        return new Problem("", why);
+                    }
+                    Problem p = problem(e.getValue(), depth + 1);
+                    if (p != null) {
+                        return p.under("." + e.getKey());
+                    }
                 }
+                return null;
             }
-            default -> { }
+            default -> {
+                return null;
+            }
         }
     }
 
     /** No NUL (PostgreSQL's text and jsonb cannot hold it), no unpaired surrogate, bounded length. */
     public static void checkString(String s, String path, int maxLength, String what) {
+        String why = stringProblem(s, maxLength, what);
+        if (why != null) {
+            throw new InvalidSettingsException(path, why);
+        }
+    }
+
+    /** Why {@link #checkString} would refuse {@code s} ({@code what} names it in the reason), or null. */
+    private static String stringProblem(String s, int maxLength, String what) {
         if (s.length() > maxLength) {
-            throw new InvalidSettingsException(path, what + " is " + s.length() + " characters long; at most "
-                    + maxLength + " are allowed");
+            return what + " is " + s.length() + " characters long; at most " + maxLength + " are allowed";
         }
         String problem = textProblem(s);
-        if (problem != null) {
-            throw new InvalidSettingsException(path, what + " " + problem);
-        }
+        return problem == null ? null : what + " " + problem;
     }
 
     /** Why PostgreSQL could not store this text as given, or null when it can. */
