@@ -15,12 +15,20 @@ import dev.tasksync.internal.hashing.WatchedFiles;
 import dev.tasksync.internal.store.Store;
 import dev.tasksync.internal.types.ParsedSettings;
 import dev.tasksync.internal.types.StepTypeRegistry;
+import dev.tasksync.internal.sql.NamedQuery;
+import dev.tasksync.internal.sql.Params;
+import dev.tasksync.internal.sql.SqlFile;
+import dev.tasksync.internal.store.Database;
 import org.jooq.DSLContext;
-import org.jooq.Field;
 
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.nio.file.Paths;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.OffsetDateTime;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -31,10 +39,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
-import java.util.stream.Stream;
 
 import static dev.tasksync.internal.store.jooq.Tables.STEPS;
-import static dev.tasksync.internal.store.jooq.Tables.TASKS;
 
 /**
  * Decides what a run executes: loads a task with its steps and their dependencies (implicit ones too) in one
@@ -48,6 +54,11 @@ final class Planner {
     /** The inputs the large steps were last submitted with, for their next plans to explain a change from. */
     private final RecentInputs recent = new RecentInputs();
 
+    private static final SqlFile SQL = SqlFile.load(Planner.class, "plan.sql");
+    private static final NamedQuery TASK_TO_PLAN = SQL.query("taskToPlan");
+    /** The tables' names in the configured schema (rendered at the first load). */
+    private Map<String, String> identifiers;
+
     Planner(DSLContext dsl, StepTypeRegistry registry, List<PathMatcher> ignore) {
         this.dsl = dsl;
         this.registry = registry;
@@ -58,21 +69,27 @@ final class Planner {
         // One read: the task, its steps, and the state their last run left behind.
         Map<Integer, Step> byId = new LinkedHashMap<>();
         Map<Integer, String> stored = new HashMap<>();
-        Task task = null;
-        // Not the stored inputs: a step watching 10,000 files has a megabyte of them, read only to say why it changed.
-        List<Field<?>> columns = new ArrayList<>(List.of(TASKS.fields()));
-        Stream.of(STEPS.fields()).filter(f -> !f.equals(STEPS.INPUTS)).forEach(columns::add);
-        for (var row : dsl.select(columns).from(TASKS).leftJoin(STEPS).on(STEPS.TASK_ID.eq(TASKS.ID))
-                .where(TASKS.ID.eq(taskId)).orderBy(STEPS.ID).fetch()) {
-            if (task == null) {
-                task = Store.toTask(row.into(TASKS));
+        var sql = TASK_TO_PLAN.render(identifiers(), Set.of()).bind(Params.of().set("task_id", taskId));
+        Task task = Database.onConnection(dsl, c -> {
+            Task found = null;
+            try (PreparedStatement ps = sql.prepare(c); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    if (found == null) {
+                        found = new Task(rs.getInt("task_id"), rs.getString("task_name"), rs.getString("task_status"),
+                                rs.getString("local_path"), timestamp(rs, "task_created_at"), timestamp(rs, "task_updated_at"));
+                    }
+                    int id = rs.getInt("id");
+                    if (rs.wasNull()) {
+                        continue; // a task with no steps
+                    }
+                    byId.put(id, Store.toStep(id, taskId, rs.getString("title"), rs.getString("status"), rs.getString("settings"),
+                            rs.getString("results"), rs.getInt("attempt"), timestamp(rs, "started_at"), timestamp(rs, "finished_at"),
+                            timestamp(rs, "created_at"), timestamp(rs, "updated_at")));
+                    stored.put(id, rs.getString("fingerprint"));
+                }
             }
-            var r = row.into(STEPS);
-            if (r.getId() != null) {
-                byId.put(r.getId(), Store.toStep(r));
-                stored.put(r.getId(), r.getFingerprint());
-            }
-        }
+            return found;
+        });
         if (task == null) {
             throw new NotFoundException("task", taskId);
         }
@@ -124,6 +141,22 @@ final class Planner {
                     });
         }
         return out;
+    }
+
+    private Map<String, String> identifiers() {
+        if (identifiers == null) {
+            identifiers = ClaimStatements.Tables.of(dsl).identifiers();
+        }
+        return identifiers;
+    }
+
+    /**
+     * A {@code timestamptz} column with the offset the other readers of steps get from jOOQ: the driver gives it in
+     * UTC, jOOQ keeps the offset the server printed, in the session's time zone, which the driver sets to this JVM's.
+     */
+    private static OffsetDateTime timestamp(ResultSet rs, String column) throws SQLException {
+        OffsetDateTime utc = rs.getObject(column, OffsetDateTime.class);
+        return utc == null ? null : utc.atZoneSameInstant(ZoneId.systemDefault()).toOffsetDateTime();
     }
 
     static Path localPath(Task task) {

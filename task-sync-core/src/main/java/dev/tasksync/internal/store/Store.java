@@ -18,6 +18,7 @@ import org.jooq.DSLContext;
 import org.jooq.JSONB;
 import org.jooq.impl.DSL;
 
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -261,11 +262,18 @@ public final class Store {
     }
 
     public static Step toStep(StepsRecord r) {
-        JsonNode settings = parse(r.getSettings());
+        return toStep(r.getId(), r.getTaskId(), r.getTitle(), r.getStatus(), r.getSettings() == null ? null : r.getSettings().data(),
+                r.getResults() == null ? null : r.getResults().data(), r.getAttempt(), r.getStartedAt(), r.getFinishedAt(),
+                r.getCreatedAt(), r.getUpdatedAt());
+    }
+
+    /** A step from its stored columns, its settings and results as the JSON text stored ({@link #parse(String)}). */
+    public static Step toStep(int id, int taskId, String title, String status, String settingsText, String resultsText, int attempt,
+                              OffsetDateTime startedAt, OffsetDateTime finishedAt, OffsetDateTime createdAt, OffsetDateTime updatedAt) {
+        JsonNode settings = parse(settingsText);
         String type = settings.isObject() && settings.size() > 0 ? settings.fieldNames().next() : "";
-        return new Step(r.getId(), r.getTaskId(), r.getTitle(), StepStatus.fromDb(r.getStatus()), type,
-                settings, parse(r.getResults()), dependsOn(settings), r.getAttempt(),
-                r.getStartedAt(), r.getFinishedAt(), r.getCreatedAt(), r.getUpdatedAt());
+        return new Step(id, taskId, title, StepStatus.fromDb(status), type, settings, parse(resultsText), dependsOn(settings),
+                attempt, startedAt, finishedAt, createdAt, updatedAt);
     }
 
     /** The ids in a stored settings document's depends_on. */
