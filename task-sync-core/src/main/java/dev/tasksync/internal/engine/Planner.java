@@ -29,6 +29,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.zone.ZoneRules;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -70,21 +72,22 @@ final class Planner {
         Map<Integer, Step> byId = new LinkedHashMap<>();
         Map<Integer, String> stored = new HashMap<>();
         var sql = TASK_TO_PLAN.render(identifiers(), Set.of()).bind(Params.of().set("task_id", taskId));
+        ZoneRules zone = ZoneId.systemDefault().getRules(); // once: systemDefault() copies the default TimeZone each call
         Task task = Database.onConnection(dsl, c -> {
             Task found = null;
             try (PreparedStatement ps = sql.prepare(c); ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     if (found == null) {
                         found = new Task(rs.getInt("task_id"), rs.getString("task_name"), rs.getString("task_status"),
-                                rs.getString("local_path"), timestamp(rs, "task_created_at"), timestamp(rs, "task_updated_at"));
+                                rs.getString("local_path"), timestamp(rs, "task_created_at", zone), timestamp(rs, "task_updated_at", zone));
                     }
                     int id = rs.getInt("id");
                     if (rs.wasNull()) {
                         continue; // a task with no steps
                     }
                     byId.put(id, Store.toStep(id, taskId, rs.getString("title"), rs.getString("status"), rs.getString("settings"),
-                            rs.getString("results"), rs.getInt("attempt"), timestamp(rs, "started_at"), timestamp(rs, "finished_at"),
-                            timestamp(rs, "created_at"), timestamp(rs, "updated_at")));
+                            rs.getString("results"), rs.getInt("attempt"), timestamp(rs, "started_at", zone), timestamp(rs, "finished_at", zone),
+                            timestamp(rs, "created_at", zone), timestamp(rs, "updated_at", zone)));
                     stored.put(id, rs.getString("fingerprint"));
                 }
             }
@@ -151,12 +154,16 @@ final class Planner {
     }
 
     /**
-     * A {@code timestamptz} column with the offset the other readers of steps get from jOOQ: the driver gives it in
-     * UTC, jOOQ keeps the offset the server printed, in the session's time zone, which the driver sets to this JVM's.
+     * A {@code timestamptz} column as the other readers of steps get it from jOOQ: at the offset of this JVM's time
+     * zone (jOOQ reads the text the driver makes of it in that zone; the driver's own OffsetDateTime is in UTC).
      */
-    private static OffsetDateTime timestamp(ResultSet rs, String column) throws SQLException {
+    private static OffsetDateTime timestamp(ResultSet rs, String column, ZoneRules zone) throws SQLException {
         OffsetDateTime utc = rs.getObject(column, OffsetDateTime.class);
-        return utc == null ? null : utc.atZoneSameInstant(ZoneId.systemDefault()).toOffsetDateTime();
+        if (utc == null) {
+            return null;
+        }
+        ZoneOffset offset = zone.getOffset(utc.toInstant());
+        return offset.equals(utc.getOffset()) ? utc : utc.withOffsetSameInstant(offset);
     }
 
     static Path localPath(Task task) {
