@@ -12,13 +12,13 @@ import dev.tasksync.internal.graph.ImplicitDependencies;
 import dev.tasksync.internal.graph.StepGraph;
 import dev.tasksync.internal.hashing.FileHasher;
 import dev.tasksync.internal.hashing.WatchedFiles;
-import dev.tasksync.internal.store.Store;
-import dev.tasksync.internal.types.ParsedSettings;
-import dev.tasksync.internal.types.StepTypeRegistry;
 import dev.tasksync.internal.sql.NamedQuery;
 import dev.tasksync.internal.sql.Params;
 import dev.tasksync.internal.sql.SqlFile;
 import dev.tasksync.internal.store.Database;
+import dev.tasksync.internal.store.Store;
+import dev.tasksync.internal.types.ParsedSettings;
+import dev.tasksync.internal.types.StepTypeRegistry;
 import org.jooq.DSLContext;
 
 import java.nio.file.Path;
