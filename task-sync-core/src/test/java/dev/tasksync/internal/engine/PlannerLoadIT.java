@@ -12,7 +12,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.lang.reflect.Field;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -32,11 +31,9 @@ class PlannerLoadIT {
     Engine engine;
 
     @BeforeEach
-    void open() throws Exception {
+    void open() {
         ts = TestDatabase.builder().stepType(new TestSteps.SleepType(), new TestSteps.FailType()).build();
-        Field f = TaskSync.class.getDeclaredField("engine");
-        f.setAccessible(true);
-        engine = (Engine) f.get(ts);
+        engine = EngineOf.of(ts);
     }
 
     @AfterEach

@@ -11,7 +11,6 @@ import org.junit.jupiter.api.Test;
 
 import dev.tasksync.spi.StepOutcome;
 
-import java.lang.reflect.Field;
 import java.util.Set;
 import java.util.UUID;
 
@@ -49,11 +48,9 @@ class StoredGraphsIT {
     Engine engine;
 
     @BeforeEach
-    void open() throws Exception {
+    void open() {
         ts = TestDatabase.builder().stepType(new TestSteps.SleepType(), new Resource("make", true), new Resource("use", false)).build();
-        Field f = TaskSync.class.getDeclaredField("engine");
-        f.setAccessible(true);
-        engine = (Engine) f.get(ts);
+        engine = EngineOf.of(ts);
     }
 
     @AfterEach
