@@ -89,6 +89,11 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
         this.leases = new LeaseKeeper(dsl, statements, leaseOwners, options, running, engine.threads());
     }
 
+    /** Completions queued for a recorder and not taken yet (for tests and diagnostics). */
+    int queuedOutcomes() {
+        return completer.queued();
+    }
+
     /** Steps this runner claimed so far. */
     long claimedCount() {
         return claimedCount.get();
