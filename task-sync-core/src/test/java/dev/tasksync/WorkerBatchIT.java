@@ -1,5 +1,6 @@
 package dev.tasksync;
 
+import dev.tasksync.internal.engine.WorkerLoop;
 import dev.tasksync.internal.sql.NamedQuery;
 import dev.tasksync.spi.StepOutcome;
 import dev.tasksync.spi.StepType;
@@ -13,7 +14,6 @@ import org.junit.jupiter.api.Test;
 
 import javax.sql.DataSource;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -91,7 +91,9 @@ class WorkerBatchIT {
             gate("a2").countDown();
             assertThat(held.await(60, TimeUnit.SECONDS)).as("both recorders hold an outcome").isTrue();
             gate("b").countDown();
-            await("the last two outcomes wait for a recorder", Duration.ofSeconds(60), () -> waitingForARecorder() == 2);
+            // s21: their threads queue them and go on (a worker records without waiting, as a run does)
+            WorkerLoop loop = WorkerHintIT.loop(w);
+            await("the last two outcomes wait for a recorder", Duration.ofSeconds(60), () -> loop.queuedOutcomes() == 2);
             release.countDown();
             await("every task completed", Duration.ofSeconds(60),
                     () -> tasks.stream().allMatch(t -> ts.task(t.id()).status().equals("completed")));
@@ -103,15 +105,6 @@ class WorkerBatchIT {
                 + tasks.get(2).id() + ", " + tasks.get(3).id() + ")");
         assertThat(finished).hasSize(2);
         assertThat(finished.get(0).get("finished_at")).isEqualTo(finished.get(1).get("finished_at"));
-    }
-
-    /** Threads of this JVM waiting in a Completer to record their outcome while others record. */
-    private static long waitingForARecorder() {
-        return Thread.getAllStackTraces().values().stream().filter(stack -> {
-            List<String> frames = Arrays.stream(stack).map(f -> f.getClassName() + "." + f.getMethodName()).toList();
-            return frames.contains("dev.tasksync.internal.engine.Completer.complete")
-                    && frames.contains("java.util.concurrent.Semaphore.acquireUninterruptibly");
-        }).count();
     }
 
     @Test
@@ -169,6 +162,90 @@ class WorkerBatchIT {
         // At most one settle per slot: only an outcome after which the worker held no other step of the task, and no
         // step of it was left new or active, locks the task.
         assertThat(settles.get()).as("settle statements (%d statements in all for 61 steps)", statements.get()).isBetween(1, 4);
+    }
+
+    @Test
+    void aOneSlotWorkerStartsNothingWhileItsOutcomeIsRecordedThoughItsThreadNoLongerWaits() throws Exception {
+        // s21: a worker's step threads queue their outcomes and go on (as a run's), but a worker of one slot claims
+        // nothing ahead: while a's outcome is being recorded (its statement held here), nothing else is claimed or
+        // runs, and its steps stay strictly one after another.
+        Task task = ts.save(TaskDefinition.named("ahead-" + System.nanoTime()).step("a", hold("a")).step("b", hold("b"))
+                .step("c", hold("c")).step("d", hold("d")).build());
+        CountDownLatch holdRecordings = new CountDownLatch(1);
+        CountDownLatch recordingHeld = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        DataSource holding = Intercepted.dataSource(TestDatabase.dataSource(), () -> (method, args) -> {
+            if (method.equals("prepareStatement") && holdRecordings.getCount() == 0
+                    && (NamedQuery.is(String.valueOf(args[0]), "recordAndClaim")
+                    || NamedQuery.is(String.valueOf(args[0]), "recordCompletions"))) {
+                recordingHeld.countDown();
+                release.await(60, TimeUnit.SECONDS);
+            }
+        }, null);
+        try (TaskSync worker = TaskSync.builder().dataSource(holding).schema(ts.schema()).migrate(false)
+                .stepType(holdType()).build();
+             Worker w = worker.worker(SLOW_POLL.withConcurrency(1))) {
+            ts.submit(task.id());
+            await("a claimed", Duration.ofSeconds(60), () -> w.claimed() == 1);
+            holdRecordings.countDown();
+            gate("a").countDown();
+            assertThat(recordingHeld.await(60, TimeUnit.SECONDS)).as("a's recording held").isTrue();
+            // one slot: nothing claimed ahead, so nothing else runs while a's outcome is being recorded
+            assertThat(w.claimed()).isEqualTo(1);
+            release.countDown();
+            gate("b").countDown();
+            gate("c").countDown();
+            gate("d").countDown();
+            await("the task completed", Duration.ofSeconds(60), () -> ts.task(task.id()).status().equals("completed"));
+        } finally {
+            release.countDown();
+        }
+        // one slot: strictly one after another, each started once the one before it was recorded
+        var runs = Rows.query(ts, "SELECT r.outcome, r.started_at >= coalesce(lag(r.finished_at) OVER (ORDER BY r.started_at),"
+                + " r.started_at) AS after_the_one_before FROM ${schema}.step_runs r JOIN ${schema}.steps s ON s.id = r.step_id"
+                + " WHERE s.task_id = " + task.id() + " ORDER BY r.started_at");
+        assertThat(runs).hasSize(4).allSatisfy(r -> {
+            assertThat(r.get("outcome")).isEqualTo("completed");
+            assertThat(r.get("after_the_one_before")).isEqualTo(true);
+        });
+    }
+
+    @Test
+    void aWorkerOfFourSlotsRunsAFanOutAndAChainEachStepOnceAfterWhatItNeedsAndSettlesThem() throws Exception {
+        // s21: outcomes recorded without their threads waiting, the look-ahead grown to 32 per slot. Every step
+        // completes once, none starts before what it depends on was recorded, and the worker settles both tasks
+        // itself (a ten-minute poll: no backstop here).
+        var fan = TaskDefinition.named("fan-" + System.nanoTime()).step("root", new TestSteps.Sleep(0));
+        for (int i = 1; i <= 300; i++) {
+            fan.step("x" + i, new TestSteps.Sleep(0)).dependsOn("root");
+        }
+        fan.step("last", new TestSteps.Sleep(0)).dependsOn("x1", "x150", "x300");
+        var chain = TaskDefinition.named("chain-" + System.nanoTime()).step("c0", new TestSteps.Sleep(0));
+        for (int i = 1; i < 40; i++) {
+            chain.step("c" + i, new TestSteps.Sleep(0)).dependsOn("c" + (i - 1));
+        }
+        Task a = ts.save(fan.build());
+        Task b = ts.save(chain.build());
+        try (Worker w = ts.worker(SLOW_POLL.withConcurrency(4))) {
+            ts.submit(a.id());
+            ts.submit(b.id());
+            await("both tasks completed", Duration.ofSeconds(120), () -> ts.task(a.id()).status().equals("completed")
+                    && ts.task(b.id()).status().equals("completed"));
+            assertThat(w.claimed()).isEqualTo(302 + 40);
+        }
+        for (Task t : List.of(a, b)) {
+            var runs = Rows.query(ts, "SELECT s.id, count(*) AS n, bool_and(r.outcome = 'completed') AS ok FROM ${schema}.steps s"
+                    + " JOIN ${schema}.step_runs r ON r.step_id = s.id WHERE s.task_id = " + t.id() + " GROUP BY s.id");
+            assertThat(runs).allSatisfy(r -> {
+                assertThat(r.get("n")).isEqualTo(1L);
+                assertThat(r.get("ok")).isEqualTo(true);
+            });
+            // no step's attempt started before an upstream step's attempt finished
+            var early = Rows.query(ts, "SELECT d.step_id FROM ${schema}.step_dependencies d JOIN ${schema}.steps s ON s.id = d.step_id"
+                    + " JOIN ${schema}.step_runs r ON r.step_id = d.step_id JOIN ${schema}.step_runs u ON u.step_id = d.depends_on_id"
+                    + " WHERE s.task_id = " + t.id() + " AND r.started_at < u.finished_at");
+            assertThat(early).isEmpty();
+        }
     }
 
     /**

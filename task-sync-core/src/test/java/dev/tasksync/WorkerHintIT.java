@@ -108,7 +108,7 @@ class WorkerHintIT {
                 + " WHERE r.worker_id = '" + w.id() + "' ORDER BY r.id").stream().map(r -> (String) r.get("title")).toList();
     }
 
-    private static WorkerLoop loop(Worker w) throws ReflectiveOperationException {
+    static WorkerLoop loop(Worker w) throws ReflectiveOperationException {
         Field f = Worker.class.getDeclaredField("loop");
         f.setAccessible(true);
         return (WorkerLoop) f.get(w);

@@ -65,6 +65,12 @@ final class WorkerBench {
             sleepsScale(); // a diagnostic: row 6e alone, to compare it on a busy machine without the others' minutes
             return;
         }
+        if ("6d".equals(System.getenv("TASKSYNC_BENCH_WORKER_ROWS"))) {
+            // a diagnostic: one worker process (row 6a's run) and the in-process run it is compared with, alone
+            measureAll(List.of(1), false);
+            againstInProcess(steps());
+            return;
+        }
         int steps = steps();
         // every count the worker rows and the peers' rows need, on one fleet of processes (see measureAll)
         List<Integer> counts = new ArrayList<>(List.of(1, 2, 4));

@@ -43,8 +43,9 @@ interface ClaimPolicy {
 
     /**
      * Whether a completed step's thread goes on without waiting for its outcome to be recorded (an in-process run's:
-     * it queues the outcome, and a recording thread records it and starts what it claimed). A worker's thread waits:
-     * its recording also settles tasks and wakes other workers, which its own thread's order keeps simple.
+     * it queues the outcome, and a recording thread records it and starts what it claimed), and since s21 a worker's
+     * too (its recording thread also wakes the other workers and settles, see {@link WorkerClaims#recordsWithoutWaiting}).
+     * Failures and claims given back are recorded by their own thread whatever this says.
      */
     boolean recordsWithoutWaiting();
 

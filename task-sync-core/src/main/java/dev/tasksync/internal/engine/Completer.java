@@ -178,6 +178,11 @@ final class Completer {
         completions.add(completion);
     }
 
+    /** Completions queued and not yet taken by a recorder. */
+    int queued() {
+        return completions.size();
+    }
+
     /** Takes one of the two recorders when one is free and completions wait; then {@link #recordQueued} must follow. */
     boolean takeRecorder() {
         return !completions.isEmpty() && recorders.tryAcquire();

@@ -89,6 +89,11 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
         this.leases = new LeaseKeeper(dsl, statements, leaseOwners, options, running, engine.threads());
     }
 
+    /** Completions queued for a recorder and not taken yet (for tests and diagnostics). */
+    int queuedOutcomes() {
+        return completer.queued();
+    }
+
     /** Steps this runner claimed so far. */
     long claimedCount() {
         return claimedCount.get();
@@ -199,7 +204,7 @@ final class StepRunner implements AutoCloseable, Slots.Starter {
      * Executes a step and records it; a completion may claim the steps it released, and this thread
      * then goes on with the first of them while the others start on other threads.
      *
-     * <p>An in-process run's completions are recorded without their thread waiting ({@link ClaimPolicy#recordsWithoutWaiting}):
+     * <p>An in-process run's completions (and since s21 a worker's) are recorded without their thread waiting ({@link ClaimPolicy#recordsWithoutWaiting}):
      * the thread queues the completion and goes on at once with a step claimed ahead, if there is one, in the slot
      * the ended step had; whichever thread holds a recorder records the queued completions together and starts what
      * they claimed. The step stays among the running (its lease renewed) until its outcome is committed, and what

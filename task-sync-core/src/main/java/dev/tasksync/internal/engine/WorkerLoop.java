@@ -79,6 +79,14 @@ public final class WorkerLoop implements AutoCloseable {
         return claims.remembered();
     }
 
+    /**
+     * How many completed steps' outcomes are queued for a recorder (none is free: both record); for tests and
+     * diagnostics. A worker's step threads do not wait for their recording (s21), so no thread shows them.
+     */
+    public int queuedOutcomes() {
+        return runner.queuedOutcomes();
+    }
+
     /** Steps this worker claimed so far. */
     public long claimed() {
         return runner.claimedCount();

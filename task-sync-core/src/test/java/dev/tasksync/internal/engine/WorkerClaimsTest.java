@@ -44,8 +44,18 @@ class WorkerClaimsTest {
         for (int i = 0; i < 10; i++) {
             stepsEndBeforeTheirRecordingReturns(slots, clock);
         }
-        // no-op steps: dozens of outcomes and claims per statement and commit, where it stayed at one per slot
-        assertThat(slots.lookahead()).isEqualTo(64);
+        // no-op steps: dozens of outcomes and claims per statement and commit, where it stayed at one per slot;
+        // s21: 32 per slot, as a run's (it was 16)
+        assertThat(slots.lookahead()).isEqualTo(128);
+    }
+
+    @Test
+    void aWorkerRecordsWithoutItsStepThreadsWaitingAsARunDoesAndGrowsAsFarAhead() {
+        // s21 (row 6d): a step thread queues its outcome and goes on; many slots still grow no further than 256
+        assertThat(new WorkerClaims(null, "w", 4).recordsWithoutWaiting()).isTrue();
+        assertThat(new WorkerClaims(null, "w", 4).maxLookahead()).isEqualTo(128);
+        assertThat(new WorkerClaims(null, "w", 64).maxLookahead()).isEqualTo(256);
+        assertThat(new WorkerClaims(null, "w", 1).maxLookahead()).isZero();
     }
 
     @Test
@@ -78,7 +88,7 @@ class WorkerClaimsTest {
             clock.now += 200_000;
             slots.handOff(200_000);
         }
-        assertThat(slots.lookahead()).as("grown, and kept").isEqualTo(64);
+        assertThat(slots.lookahead()).as("grown, and kept").isEqualTo(128);
     }
 
     /** Row 6e: a worker grown on no-op steps that then runs 100 ms sleeps (claims take 1 ms) holds no more than it started with. */
@@ -90,9 +100,9 @@ class WorkerClaimsTest {
         for (int i = 0; i < 10; i++) {
             stepsEndBeforeTheirRecordingReturns(slots, clock);
         }
-        assertThat(slots.lookahead()).isEqualTo(64);
+        assertThat(slots.lookahead()).isEqualTo(128);
         // the first few keep it (most of the last steps were no-ops); then each halves it, down to where it started
-        for (int expected : new int[] {64, 64, 64, 64, 32, 16, 8, 4, 4}) {
+        for (int expected : new int[] {128, 128, 128, 128, 64, 32, 16, 8, 4, 4}) {
             clock.now += 100_000_000;
             slots.handOff(100_000_000);
             assertThat(slots.lookahead()).isEqualTo(expected);
