@@ -182,15 +182,15 @@ final class LineHandover {
     /**
      * Hands a line over; blocks only while {@link #bound} bytes of lines wait for the writer. On the owner's
      * thread: one array store (another for a stderr line, another once per {@link #GROUP}), an opaque store of its
-     * count and an ordered store of the index.
+     * count and an ordered store of the index. False if the line was not kept: the log was closed (a straggling
+     * output thread), or the writer ended and there is no room (see {@link #drain}).
      */
-    void add(LogLine.Stream stream, String text) {
+    boolean add(LogLine.Stream stream, String text) {
         if (closed) {
-            return; // a line after the step ended (a straggling output thread) is left to the tail
+            return false; // a line after the step ended (a straggling output thread) is the caller's
         }
         if (Thread.currentThread() != owner) {
-            addOther(stream, text);
-            return;
+            return addOther(stream, text);
         }
         long h = head;
         long handed = handedChars + text.length() + LINE_OVERHEAD;
@@ -200,7 +200,7 @@ final class LineHandover {
         if (at == 0 || handed > charsUntil) {
             block = rare(h, at, handed); // kept out of here, so that this stays small enough to be inlined
             if (block == null) {
-                return;
+                return false;
             }
         }
         block.lines[at] = text;
@@ -214,6 +214,7 @@ final class LineHandover {
         if (sleeping) {
             wake();
         }
+        return true;
     }
 
     /**
@@ -261,7 +262,7 @@ final class LineHandover {
      */
     private void makeSpares(long filled) {
         long wanted = Math.min(maxSpares, filled);
-        for (long have = sparesMade - (long) SPARES_USED.getOpaque(this); have < wanted && !closed; have++) {
+        for (long have = sparesMade - (long) SPARES_USED.getOpaque(this); have < wanted && !closed && !ended; have++) {
             Block b = new Block();
             Block top;
             do {
@@ -305,7 +306,7 @@ final class LineHandover {
         }
     }
 
-    private void addOther(LogLine.Stream stream, String text) {
+    private boolean addOther(LogLine.Stream stream, String text) {
         synchronized (othersLock) {
             startWriter();
             while (otherChars > bound && !closed && !ended) {
@@ -317,7 +318,7 @@ final class LineHandover {
                 }
             }
             if (closed || ended) {
-                return;
+                return false;
             }
             others.addLast(new Other((long) HEAD.getAcquire(this), (byte) stream.ordinal(), text));
             othersAdded++;
@@ -326,6 +327,7 @@ final class LineHandover {
         if (sleeping) {
             wake();
         }
+        return true;
     }
 
     private void startWriter() {
@@ -344,6 +346,27 @@ final class LineHandover {
         if (w != null && SLEEPING.compareAndSet(this, true, false)) {
             LockSupport.unpark(w);
         }
+    }
+
+    /** The writer ended (it stored its last batch, or it failed): no line is taken by it any more. */
+    boolean ended() {
+        return ended;
+    }
+
+    /** The thread that opened the hand-over (the step's). */
+    Thread owner() {
+        return owner;
+    }
+
+    /**
+     * The owner, once the writer {@linkplain #ended ended}: takes every line handed over that the writer did not
+     * take (none if it took its last pick), in order; 0 while the writer runs (its marks and blocks are its own).
+     */
+    int drain(Taker taker) {
+        if (!ended || Thread.currentThread() != owner) {
+            return 0;
+        }
+        return pick(taker); // the writer's state is the owner's now: ended was written after the writer's last look
     }
 
     /** True once {@link #close()} was called: a pick after reading true takes every line added before it. */
