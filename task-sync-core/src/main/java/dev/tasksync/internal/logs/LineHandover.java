@@ -35,6 +35,8 @@ final class LineHandover {
     private static final long BLOCK_BYTES = BLOCK * 5L + (BLOCK / GROUP) * 8L;
     /** Empty blocks the writer makes ahead for a step that prints fast, at most (and at most an eighth of the bound). */
     static final int MAX_SPARES = 64;
+    /** Spare blocks the writer makes at the owner's first ask, at least. */
+    static final int MIN_ASKED = 4;
     /** Bytes counted per waiting line besides its characters: its string's and array's headers, its slot. */
     static final int LINE_OVERHEAD = 48;
     /** The default bound is at most this, whatever the heap. */
@@ -122,6 +124,14 @@ final class LineHandover {
     private Block spares;
     private long sparesMade;
     private long sparesUsed;
+    /**
+     * The owner found no spare for its next block: it asks the writer (waking it) for more than it made at its last
+     * mark, and makes its own block meanwhile. The writer makes {@link #sparesAhead} (doubled at each ask, at most
+     * {@link #maxSpares}), so that a step printing fast between two marks does not allocate and zero (and page in)
+     * most of its blocks itself, as it did when spares were made at marks only (every 10 ms).
+     */
+    private volatile boolean sparesWanted;
+    private int sparesAhead = MIN_ASKED / 2;
     private final Runnable writerLoop;
     private final String writerName;
     private volatile Thread writer;
@@ -236,6 +246,13 @@ final class LineHandover {
             if (next == null) {
                 next = new Block();
             }
+            if (maxSpares > 0 && SPARES.getOpaque(this) == null && !sparesWanted) {
+                sparesWanted = true; // the last spare, or none: the writer makes more now, not at its next mark
+                Thread w = writer;
+                if (w != null) {
+                    LockSupport.unpark(w);
+                }
+            }
             in.next = next;
             in = next;
         }
@@ -258,10 +275,15 @@ final class LineHandover {
 
     /**
      * The writer: makes spare blocks till there are as many as the owner filled since the last mark (at most
-     * {@link #maxSpares}): a step printing fast then fills blocks that are there already.
+     * {@link #maxSpares}), or as it asked for: a step printing fast then fills blocks that are there already.
      */
     private void makeSpares(long filled) {
         long wanted = Math.min(maxSpares, filled);
+        boolean asked = sparesWanted;
+        if (asked) {
+            sparesAhead = Math.min(maxSpares, Math.max(MIN_ASKED, 2 * sparesAhead));
+            wanted = Math.max(wanted, sparesAhead);
+        }
         for (long have = sparesMade - (long) SPARES_USED.getOpaque(this); have < wanted && !closed && !ended; have++) {
             Block b = new Block();
             Block top;
@@ -271,6 +293,14 @@ final class LineHandover {
             } while (!SPARES.compareAndSet(this, top, b));
             sparesMade++;
         }
+        if (asked) {
+            sparesWanted = false; // after the blocks are there: an ask meanwhile would find them
+        }
+    }
+
+    /** The owner asked for spare blocks and the writer did not make them yet (for tests). */
+    boolean sparesWanted() {
+        return sparesWanted;
     }
 
     /** Spare blocks the writer made, and the owner used, so far (for tests). */
