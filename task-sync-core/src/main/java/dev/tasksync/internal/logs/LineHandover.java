@@ -283,6 +283,8 @@ final class LineHandover {
         if (asked) {
             sparesAhead = Math.min(maxSpares, Math.max(MIN_ASKED, 2 * sparesAhead));
             wanted = Math.max(wanted, sparesAhead);
+        } else if (filled == 0) {
+            sparesAhead = Math.max(MIN_ASKED / 2, sparesAhead / 2); // printing slowly now: ask for fewer next time
         }
         for (long have = sparesMade - (long) SPARES_USED.getOpaque(this); have < wanted && !closed && !ended; have++) {
             Block b = new Block();
