@@ -274,6 +274,21 @@ class FullLogIT {
     }
 
     @Test
+    void aFullLogWhoseStoresAllFailStillKeepsTheWholeTail() throws Exception {
+        Task task = savePrinting(LogOptions.defaults(), 5_000, 20, false);
+        try (Connection c = TestDatabase.dataSource().getConnection(); Statement st = c.createStatement()) {
+            st.execute("ALTER TABLE " + ts.schema() + ".step_log_chunks RENAME TO step_log_chunks_gone"); // every store fails
+        }
+        assertThat(ts.run(task.id()).succeeded()).isTrue();
+        // none stored, yet the writer took every line: each reached the tail (from the writer), in order, once
+        List<String> tail = ts.history(stepOf(task)).get(0).logTail().lines().toList();
+        assertThat(tail).hasSize(200);
+        for (int i = 0; i < 200; i++) {
+            assertThat(tail.get(i)).startsWith("line " + (4_801 + i) + " ");
+        }
+    }
+
+    @Test
     void disabledFullLogsStoreNothingAndKeepTheTail() {
         int id = runPrinting(LogOptions.disabled(), 10, 20);
         assertThat(chunks(id, 1)).isZero();

@@ -35,10 +35,12 @@ final class ExecutionContext implements StepContext<Object> {
     ExecutionContext(int taskId, String taskName, int stepId, String title, int attempt, Path localPath,
                      Object settings, JsonNode settingsJson, JsonNode lastResults,
                      Supplier<List<UpstreamStep>> upstreamLoader, StepLog log, BooleanSupplier cancelled, Supplier<String> storeId,
-                     List<PathMatcher> ignoredFiles, AttemptLog fullLog, int slots) {
+                     List<PathMatcher> ignoredFiles, AttemptLog fullLog, LogTail tail, int slots) {
         this.slots = slots;
         this.ignoredFiles = ignoredFiles;
-        this.log = new StepLog() { // every line goes to the attempt's full log, then to the tail, SLF4J and listener
+        // every line goes to the attempt's full log (which hands the lines it keeps to the tail from its writer
+        // thread), else to the tail here; then to SLF4J and the listener
+        this.log = new StepLog() {
             @Override
             public void line(String line) {
                 line(LogLine.Stream.STDOUT, line);
@@ -46,7 +48,9 @@ final class ExecutionContext implements StepContext<Object> {
 
             @Override
             public void line(LogLine.Stream stream, String line) {
-                fullLog.add(stream, line);
+                if (!fullLog.add(stream, line)) {
+                    tail.add(line);
+                }
                 log.line(line);
             }
         };

@@ -86,7 +86,8 @@ final class StepExecution {
         String title = graph.titles().get(id);
         listener.stepStarted(id, title);
         LogTail tail = new LogTail();
-        AttemptLog fullLog = engine.logs().open(id, claim.attempt());
+        // the lines the full log keeps reach the tail from its writer thread: one hand-over per line, not two
+        AttemptLog fullLog = engine.logs().open(id, claim.attempt(), tail::add, LogTail.MAX_LINES);
         StepOutcome outcome;
         ParsedSettings parsed = null;
         try {
@@ -100,11 +101,10 @@ final class StepExecution {
                     () -> retries.write(() -> upstreamOf(graph, id)), // a database blip is not the step's failure
                     raw -> {
                         String line = LogTail.cap(raw); // a line of any length is kept, logged and shown bounded
-                        tail.add(line);
                         STEP_LOG.info("[{} #{}] {}", title, id, line);
                         listener.stepLog(id, line);
                     },
-                    execution::stopped, engine::storeId, engine.ignore(), fullLog, slots);
+                    execution::stopped, engine::storeId, engine.ignore(), fullLog, tail, slots);
             if (execution.stopped()) {
                 throw new InterruptedException(); // stopped while it waited for a slot: do not start it
             }

@@ -8,7 +8,9 @@ import org.slf4j.LoggerFactory;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -21,6 +23,12 @@ import java.util.concurrent.locks.LockSupport;
  * that work, and a follower still sees a line within about {@link ChunkWriter#FLUSH_MILLIS}. Once the body
  * returned, its thread encodes and compresses runs of lines beside the writer ({@link CompressQueue}) until the
  * last is stored.
+ * <p>
+ * The attempt's tail (its last lines, stored with its outcome) is fed from here too: each line the log keeps goes
+ * to the tail from the writer thread, in order, as it is taken ({@link #add} returns true), so that the step's own
+ * thread does one store per line for both, not one for the log and an atomic increment and two for the tail. A
+ * line the log does not keep (after close, or once the writer failed and the hand-over is full) is the caller's to
+ * put in the tail; the lines the writer did not take before it failed go to the tail first, on the step's thread.
  */
 public final class AttemptLog implements AutoCloseable {
     /**
@@ -56,6 +64,9 @@ public final class AttemptLog implements AutoCloseable {
     private final long baseMicros;
     private final long baseNanos;
     private final LineHandover lines;
+    /** Where the lines kept go for the attempt's tail, and how many of a run's last lines it can keep at most. */
+    private final Consumer<String> tail;
+    private final int tailLines;
     private final CountDownLatch stored = new CountDownLatch(1);
     private final CompressQueue compressing = new CompressQueue();
     private volatile ChunkWriter chunks;
@@ -72,9 +83,12 @@ public final class AttemptLog implements AutoCloseable {
         this.baseMicros = 0;
         this.baseNanos = 0;
         this.lines = null;
+        this.tail = null;
+        this.tailLines = 0;
     }
 
-    AttemptLog(DSLContext dsl, LogStore store, int stepId, int attempt, long maxBytes) {
+    AttemptLog(DSLContext dsl, LogStore store, int stepId, int attempt, long maxBytes, Consumer<String> tail,
+               int tailLines) {
         this.dsl = dsl;
         this.store = store;
         this.stepId = stepId;
@@ -83,13 +97,67 @@ public final class AttemptLog implements AutoCloseable {
         this.baseNanos = System.nanoTime();
         Instant now = Instant.now();
         this.baseMicros = now.getEpochSecond() * 1_000_000L + now.getNano() / 1000;
+        this.tail = tail;
+        this.tailLines = Math.max(1, tailLines);
         this.lines = new LineHandover(this::write, "task-sync-log-" + stepId + "-" + attempt);
     }
 
-    /** Appends a line; blocks only while the writer is far behind ({@link LineHandover}). */
-    public void add(LogLine.Stream stream, String line) {
-        if (lines != null) {
-            lines.add(stream, line == null ? "" : line);
+    /**
+     * Appends a line; blocks only while the writer is far behind ({@link LineHandover}). True if the log keeps it
+     * and hands it to the tail; false if the caller must put it in the tail itself (full logs disabled, the log
+     * closed, or its writer failed and the hand-over is full: then every line kept before it went to the tail first).
+     */
+    public boolean add(LogLine.Stream stream, String line) {
+        if (lines == null) {
+            return false;
+        }
+        if (lines.add(stream, line == null ? "" : line)) {
+            return true;
+        }
+        lines.drain(new Feed(null)); // the owner, once the writer ended: the lines it left go first
+        return false;
+    }
+
+    /**
+     * Hands the lines taken to the chunk writer (null: none, the writer failed) and then to the tail: of a run of
+     * the owner's lines only its last {@link #tailLines}, which are all a tail can keep of it.
+     */
+    private final class Feed implements LineHandover.Taker {
+        private final ChunkWriter store;
+
+        Feed(ChunkWriter store) {
+            this.store = store;
+        }
+
+        @Override
+        public void at(long nanos) {
+            if (store != null) {
+                store.at(nanos);
+            }
+        }
+
+        @Override
+        public void take(byte stream, String text) {
+            if (store != null) {
+                store.take(stream, text);
+            }
+            tail.accept(text);
+        }
+
+        @Override
+        public void take(String[] texts, byte[] streams, long[] groups, int from, int to, long base, long end) {
+            int first = Math.max(from, to - tailLines);
+            // read before the chunk writer lets go of the slots, given to the tail once it took them (a failure
+            // there leaves them to the drain, which gives them to the tail once)
+            String[] last = Arrays.copyOfRange(texts, first, to);
+            if (store != null) {
+                store.take(texts, streams, groups, from, to, base, end);
+            } else {
+                Arrays.fill(texts, from, to, null);
+            }
+            for (String text : last) {
+                tail.accept(text);
+            }
         }
     }
 
@@ -102,6 +170,7 @@ public final class AttemptLog implements AutoCloseable {
         try {
             writer = new ChunkWriter(dsl, stepId, attempt, maxBytes, baseMicros, baseNanos, compressing);
             chunks = writer;
+            Feed feed = new Feed(writer);
             long eager = lines.bound() / 2;
             long lastLine = System.nanoTime();
             while (true) {
@@ -111,7 +180,7 @@ public final class AttemptLog implements AutoCloseable {
                     lastLine = now;
                 }
                 boolean all = closing || lines.waiting() >= eager;
-                int took = lines.pick(writer, all ? Long.MAX_VALUE : now - DEFER_MILLIS * 1_000_000);
+                int took = lines.pick(feed, all ? Long.MAX_VALUE : now - DEFER_MILLIS * 1_000_000);
                 writer.flush(now, closing);
                 if (closing) {
                     writer.finish();
@@ -169,6 +238,7 @@ public final class AttemptLog implements AutoCloseable {
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
+            lines.drain(new Feed(null)); // a writer that failed left lines: they still go to the tail
         }
         closingCpuNanos = cpuNanos() - cpu;
         store.prune(stepId, attempt);

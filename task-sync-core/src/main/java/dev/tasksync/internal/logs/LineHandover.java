@@ -35,6 +35,8 @@ final class LineHandover {
     private static final long BLOCK_BYTES = BLOCK * 5L + (BLOCK / GROUP) * 8L;
     /** Empty blocks the writer makes ahead for a step that prints fast, at most (and at most an eighth of the bound). */
     static final int MAX_SPARES = 64;
+    /** Spare blocks the writer makes at the owner's first ask, at least. */
+    static final int MIN_ASKED = 4;
     /** Bytes counted per waiting line besides its characters: its string's and array's headers, its slot. */
     static final int LINE_OVERHEAD = 48;
     /** The default bound is at most this, whatever the heap. */
@@ -122,6 +124,14 @@ final class LineHandover {
     private Block spares;
     private long sparesMade;
     private long sparesUsed;
+    /**
+     * The owner found no spare for its next block: it asks the writer (waking it) for more than it made at its last
+     * mark, and makes its own block meanwhile. The writer makes {@link #sparesAhead} (doubled at each ask, at most
+     * {@link #maxSpares}), so that a step printing fast between two marks does not allocate and zero (and page in)
+     * most of its blocks itself, as it did when spares were made at marks only (every 10 ms).
+     */
+    private volatile boolean sparesWanted;
+    private int sparesAhead = MIN_ASKED / 2;
     private final Runnable writerLoop;
     private final String writerName;
     private volatile Thread writer;
@@ -182,15 +192,15 @@ final class LineHandover {
     /**
      * Hands a line over; blocks only while {@link #bound} bytes of lines wait for the writer. On the owner's
      * thread: one array store (another for a stderr line, another once per {@link #GROUP}), an opaque store of its
-     * count and an ordered store of the index.
+     * count and an ordered store of the index. False if the line was not kept: the log was closed (a straggling
+     * output thread), or the writer ended and there is no room (see {@link #drain}).
      */
-    void add(LogLine.Stream stream, String text) {
+    boolean add(LogLine.Stream stream, String text) {
         if (closed) {
-            return; // a line after the step ended (a straggling output thread) is left to the tail
+            return false; // a line after the step ended (a straggling output thread) is the caller's
         }
         if (Thread.currentThread() != owner) {
-            addOther(stream, text);
-            return;
+            return addOther(stream, text);
         }
         long h = head;
         long handed = handedChars + text.length() + LINE_OVERHEAD;
@@ -200,7 +210,7 @@ final class LineHandover {
         if (at == 0 || handed > charsUntil) {
             block = rare(h, at, handed); // kept out of here, so that this stays small enough to be inlined
             if (block == null) {
-                return;
+                return false;
             }
         }
         block.lines[at] = text;
@@ -214,6 +224,7 @@ final class LineHandover {
         if (sleeping) {
             wake();
         }
+        return true;
     }
 
     /**
@@ -234,6 +245,13 @@ final class LineHandover {
             Block next = spare();
             if (next == null) {
                 next = new Block();
+            }
+            if (maxSpares > 0 && SPARES.getOpaque(this) == null && !sparesWanted) {
+                sparesWanted = true; // the last spare, or none: the writer makes more now, not at its next mark
+                Thread w = writer;
+                if (w != null) {
+                    LockSupport.unpark(w);
+                }
             }
             in.next = next;
             in = next;
@@ -257,11 +275,18 @@ final class LineHandover {
 
     /**
      * The writer: makes spare blocks till there are as many as the owner filled since the last mark (at most
-     * {@link #maxSpares}): a step printing fast then fills blocks that are there already.
+     * {@link #maxSpares}), or as it asked for: a step printing fast then fills blocks that are there already.
      */
     private void makeSpares(long filled) {
         long wanted = Math.min(maxSpares, filled);
-        for (long have = sparesMade - (long) SPARES_USED.getOpaque(this); have < wanted && !closed; have++) {
+        boolean asked = sparesWanted;
+        if (asked) {
+            sparesAhead = Math.min(maxSpares, Math.max(MIN_ASKED, 2 * sparesAhead));
+            wanted = Math.max(wanted, sparesAhead);
+        } else if (filled == 0) {
+            sparesAhead = Math.max(MIN_ASKED / 2, sparesAhead / 2); // printing slowly now: ask for fewer next time
+        }
+        for (long have = sparesMade - (long) SPARES_USED.getOpaque(this); have < wanted && !closed && !ended; have++) {
             Block b = new Block();
             Block top;
             do {
@@ -270,6 +295,14 @@ final class LineHandover {
             } while (!SPARES.compareAndSet(this, top, b));
             sparesMade++;
         }
+        if (asked) {
+            sparesWanted = false; // after the blocks are there: an ask meanwhile would find them
+        }
+    }
+
+    /** The owner asked for spare blocks and the writer did not make them yet (for tests). */
+    boolean sparesWanted() {
+        return sparesWanted;
     }
 
     /** Spare blocks the writer made, and the owner used, so far (for tests). */
@@ -305,7 +338,7 @@ final class LineHandover {
         }
     }
 
-    private void addOther(LogLine.Stream stream, String text) {
+    private boolean addOther(LogLine.Stream stream, String text) {
         synchronized (othersLock) {
             startWriter();
             while (otherChars > bound && !closed && !ended) {
@@ -317,7 +350,7 @@ final class LineHandover {
                 }
             }
             if (closed || ended) {
-                return;
+                return false;
             }
             others.addLast(new Other((long) HEAD.getAcquire(this), (byte) stream.ordinal(), text));
             othersAdded++;
@@ -326,6 +359,7 @@ final class LineHandover {
         if (sleeping) {
             wake();
         }
+        return true;
     }
 
     private void startWriter() {
@@ -344,6 +378,27 @@ final class LineHandover {
         if (w != null && SLEEPING.compareAndSet(this, true, false)) {
             LockSupport.unpark(w);
         }
+    }
+
+    /** The writer ended (it stored its last batch, or it failed): no line is taken by it any more. */
+    boolean ended() {
+        return ended;
+    }
+
+    /** The thread that opened the hand-over (the step's). */
+    Thread owner() {
+        return owner;
+    }
+
+    /**
+     * The owner, once the writer {@linkplain #ended ended}: takes every line handed over that the writer did not
+     * take (none if it took its last pick), in order; 0 while the writer runs (its marks and blocks are its own).
+     */
+    int drain(Taker taker) {
+        if (!ended || Thread.currentThread() != owner) {
+            return 0;
+        }
+        return pick(taker); // the writer's state is the owner's now: ended was written after the writer's last look
     }
 
     /** True once {@link #close()} was called: a pick after reading true takes every line added before it. */

@@ -47,10 +47,19 @@ public final class LogStore {
         return options;
     }
 
-    /** A writer for one attempt's log (which writes nothing when full logs are disabled). */
+    /** A writer for one attempt's log, with no tail to feed. */
     public AttemptLog open(int stepId, int attempt) {
+        return open(stepId, attempt, line -> { }, 1);
+    }
+
+    /**
+     * A writer for one attempt's log (which writes nothing when full logs are disabled); the lines it keeps go to
+     * {@code tail} too, from its writer thread, in order (of each run the last {@code tailLines}, as many as the
+     * tail keeps at most); a line {@link AttemptLog#add} returns false for is the caller's to put there.
+     */
+    public AttemptLog open(int stepId, int attempt, java.util.function.Consumer<String> tail, int tailLines) {
         return options.maxBytesPerAttempt() == 0 ? AttemptLog.NONE
-                : new AttemptLog(dsl, this, stepId, attempt, options.maxBytesPerAttempt());
+                : new AttemptLog(dsl, this, stepId, attempt, options.maxBytesPerAttempt(), tail, tailLines);
     }
 
     /** Applies retention after an attempt's log was closed: older attempts beyond the count, logs beyond the age. */

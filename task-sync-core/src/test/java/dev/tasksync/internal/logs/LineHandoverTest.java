@@ -13,6 +13,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.function.IntFunction;
 
@@ -165,6 +166,48 @@ class LineHandoverTest {
     }
 
     @Test
+    void onceTheWriterEndedTheStepsThreadDrainsTheLinesItLeftInOrderAndIsToldOfEachLineNotKept() throws Exception {
+        CountDownLatch added = new CountDownLatch(1);
+        CountDownLatch ended = new CountDownLatch(1);
+        CountDownLatch done = new CountDownLatch(1);
+        List<String> drained = new ArrayList<>();
+        LineHandover.Taker draining = (stream, text) -> drained.add(text);
+        int[] notKept = {-1, 0};
+        LineHandover lines = step(h -> {
+            try {
+                assertThat(h.add(LogLine.Stream.STDOUT, "a")).isTrue();
+                assertThat(h.add(LogLine.Stream.STDERR, "b")).isTrue();
+                assertThat(h.drain(draining)).as("the writer still runs: its lines are its own").isZero();
+                added.countDown();
+                ended.await();
+                assertThat(h.add(LogLine.Stream.STDOUT, "c")).as("room left: kept for the drain").isTrue();
+                for (int i = 0; i < OVER_BOUND && notKept[0] < 0; i++) {
+                    if (!h.add(LogLine.Stream.STDOUT, "l" + i)) {
+                        notKept[0] = i; // no room and no writer: the caller's line
+                        notKept[1] = h.drain(draining);
+                    }
+                }
+                done.countDown();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        assertThat(added.await(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(lines.mark(1_000)).isTrue();
+        assertThat(lines.pick(taker, 1_000)).isEqualTo(2);
+        assertThat(taken).containsExactly("STDOUT a", "STDERR b");
+        assertThat(lines.drain(draining)).as("not the step's thread").isZero();
+        lines.writerEnded();
+        ended.countDown();
+        assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
+        int first = notKept[0];
+        assertThat(first).as("a line was not kept once the bound filled").isPositive();
+        assertThat(notKept[1]).isEqualTo(first + 1);
+        assertThat(drained).hasSize(first + 1).startsWith("c", "l0").endsWith("l" + (first - 1));
+        assertThat(lines.drained()).isTrue();
+    }
+
+    @Test
     void linesAfterCloseAreNotTaken() throws Exception {
         CountDownLatch closed = new CountDownLatch(1);
         CountDownLatch done = new CountDownLatch(1);
@@ -175,7 +218,7 @@ class LineHandoverTest {
             } catch (InterruptedException e) {
                 return;
             }
-            h.add(LogLine.Stream.STDOUT, "late");
+            assertThat(h.add(LogLine.Stream.STDOUT, "late")).as("the caller's line").isFalse();
             done.countDown();
         });
         await().atMost(Duration.ofSeconds(60)).until(() -> lines.pick(taker) > 0 || !taken.isEmpty());
@@ -386,12 +429,15 @@ class LineHandoverTest {
         go.release();
         assertThat(added.tryAcquire(30, TimeUnit.SECONDS)).isTrue();
         assertThat(lines.spares()).containsExactly(0, 0);
-        lines.mark(System.nanoTime()); // 3 blocks filled since the last mark: 3 made ahead
-        assertThat(lines.spares()).containsExactly(3, 0);
+        assertThat(lines.sparesWanted()).as("the step found no spare for its second block").isTrue();
+        lines.mark(System.nanoTime()); // 3 blocks filled since the last mark, and MIN_ASKED asked for: 4 made ahead
+        assertThat(lines.spares()).containsExactly(LineHandover.MIN_ASKED, 0);
+        assertThat(lines.sparesWanted()).isFalse();
         go.release();
         assertThat(added.tryAcquire(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(lines.spares()).as("the next 2 blocks were the writer's").containsExactly(3, 2);
-        lines.mark(System.nanoTime()); // 2 filled: 1 is there, 1 more made
+        assertThat(lines.spares()).as("the next 2 blocks were the writer's").containsExactly(4, 2);
+        assertThat(lines.sparesWanted()).as("2 are left").isFalse();
+        lines.mark(System.nanoTime()); // 2 filled: 2 are there
         assertThat(lines.spares()).containsExactly(4, 2);
         go.release();
         assertThat(added.tryAcquire(30, TimeUnit.SECONDS)).isTrue();
@@ -401,6 +447,47 @@ class LineHandoverTest {
         for (int i = 0; i < until[2]; i++) {
             assertThat(taken.get(i)).isEqualTo((i % 3 == 0 ? "STDERR l" : "STDOUT l") + i);
         }
+    }
+
+    @Test
+    void aStepThatFindsNoSpareBlockWakesTheWriterWhichMakesMoreEachTimeItIsAsked() throws Exception {
+        Semaphore asked = new Semaphore(0);
+        Semaphore made = new Semaphore(0);
+        CountDownLatch done = new CountDownLatch(1);
+        long[][] seen = new long[3][];
+        LineHandover lines = step(h -> {
+            for (int i = 0; i <= LineHandover.BLOCK; i++) { // its second block: none there, it asks
+                h.add(LogLine.Stream.STDOUT, "l" + i);
+            }
+            try {
+                made.acquire();
+                seen[0] = h.spares();
+                for (int i = 0; i < LineHandover.MIN_ASKED * LineHandover.BLOCK; i++) { // uses them all: asks again
+                    h.add(LogLine.Stream.STDOUT, "m" + i);
+                }
+                made.acquire();
+                seen[2] = h.spares();
+            } catch (InterruptedException e) {
+                return;
+            }
+            done.countDown();
+        }, 64L << 20, h -> {
+            for (int ask = 0; ask < 2; ask++) {
+                while (!h.sparesWanted()) {
+                    LockSupport.park(); // woken by the step's ask, not by a timeout
+                }
+                asked.release();
+                h.mark(System.nanoTime());
+                made.release();
+            }
+        });
+        assertThat(asked.tryAcquire(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(asked.tryAcquire(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
+        // first ask: 1 block filled since the last mark, MIN_ASKED asked for; the second: twice as many
+        assertThat(seen[0]).containsExactly(LineHandover.MIN_ASKED, 0);
+        assertThat(seen[2]).as("it used the 4, asked again, and 8 were made").containsExactly(3L * LineHandover.MIN_ASKED, LineHandover.MIN_ASKED);
+        assertThat(lines.pick(taker)).isEqualTo(LineHandover.BLOCK + 1 + LineHandover.MIN_ASKED * LineHandover.BLOCK);
     }
 
     @Test
