@@ -380,18 +380,8 @@ final class LineHandover {
         }
     }
 
-    /** The writer ended (it stored its last batch, or it failed): no line is taken by it any more. */
-    boolean ended() {
-        return ended;
-    }
-
-    /** The thread that opened the hand-over (the step's). */
-    Thread owner() {
-        return owner;
-    }
-
     /**
-     * The owner, once the writer {@linkplain #ended ended}: takes every line handed over that the writer did not
+     * The owner, once the writer ended (stored its last batch, or failed): takes every line handed over that the writer did not
      * take (none if it took its last pick), in order; 0 while the writer runs (its marks and blocks are its own).
      */
     int drain(Taker taker) {
