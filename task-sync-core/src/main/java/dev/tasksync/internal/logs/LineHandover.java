@@ -381,8 +381,9 @@ final class LineHandover {
     }
 
     /**
-     * The owner, once the writer ended (stored its last batch, or failed): takes every line handed over that the writer did not
-     * take (none if it took its last pick), in order; 0 while the writer runs (its marks and blocks are its own).
+     * The owner, once the writer ended (it stored its last batch, or failed): takes every line handed over that the
+     * writer did not take (none if it took its last pick), in order; 0 while the writer runs (its marks and blocks are
+     * its own).
      */
     int drain(Taker taker) {
         if (!ended || Thread.currentThread() != owner) {
